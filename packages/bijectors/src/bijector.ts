@@ -1,0 +1,138 @@
+import * as tf from '@tensorflow/tfjs';
+import { MissingInverseError } from './errors.js';
+import { validateContext, validateEvents } from './validation.js';
+
+/**
+ * The bijector contract.
+ *
+ * **Direction.** `forward` maps base to data (it is used for sampling); `inverse` maps data to
+ * base (it is used for density evaluation). Every class in this package follows it.
+ *
+ * - `forwardAndLogDet(x)` returns `[y, logDet]` with `logDet[n] = log|det ∂y_n/∂x_n|`, one value per batch row.
+ * - `inverseAndLogDet(y)` returns `[x, logDet]` with `logDet[n] = log|det ∂x_n/∂y_n|`.
+ * - `forward` and `inverse` derive from them. A bijector without a closed-form inverse throws
+ *   {@link MissingInverseError}.
+ *
+ * Public methods validate their input (rank, event shape, NaN) and run under `tf.tidy`, so they
+ * leak nothing but their results. The `unchecked*` methods skip the validation and the tidy and
+ * exist for composition inside an outer `tf.tidy` or gradient tape (chains, distributions,
+ * training loops).
+ *
+ * Conditioning is an optional `context` tensor of shape `[batch, contextSize]`.
+ */
+export abstract class Bijector {
+  /** Stable name used in saved configurations and the registry. */
+  abstract readonly className: string;
+
+  /**
+   * Shape of one event (without the batch dimension), or `null` when the bijector accepts any
+   * event shape (elementwise maps, permutation-free wrappers).
+   */
+  abstract readonly eventShape: readonly number[] | null;
+
+  /** Width of the context this bijector was built for; 0 when it takes none. */
+  get contextSize(): number {
+    return 0;
+  }
+
+  /** Variables that training updates. */
+  get trainableVariables(): tf.Variable[] {
+    return [];
+  }
+
+  /**
+   * All persistent state saved with the model, in a stable order: the trainable variables and
+   * any non-trainable state (running statistics, initialisation flags).
+   */
+  get variables(): tf.Variable[] {
+    return this.trainableVariables;
+  }
+
+  /** JSON-serializable configuration from which the registry rebuilds the bijector (weights apart). */
+  abstract getConfig(): Record<string, unknown>;
+
+  protected abstract forwardImpl(x: tf.Tensor, context?: tf.Tensor): [tf.Tensor, tf.Tensor1D];
+
+  protected inverseImpl(_y: tf.Tensor, _context?: tf.Tensor): [tf.Tensor, tf.Tensor1D] {
+    throw new MissingInverseError(this.className);
+  }
+
+  /** Whether {@link Bijector.inverseAndLogDet} is available. */
+  get hasInverse(): boolean {
+    return true;
+  }
+
+  /** Forward map without validation or tidy; call inside an outer `tf.tidy`. */
+  uncheckedForwardAndLogDet(x: tf.Tensor, context?: tf.Tensor): [tf.Tensor, tf.Tensor1D] {
+    return this.forwardImpl(x, context);
+  }
+
+  /** Inverse map without validation or tidy; call inside an outer `tf.tidy`. */
+  uncheckedInverseAndLogDet(y: tf.Tensor, context?: tf.Tensor): [tf.Tensor, tf.Tensor1D] {
+    return this.inverseImpl(y, context);
+  }
+
+  /** `[y, log|det ∂y/∂x|]` for a batch `x` (base to data). */
+  forwardAndLogDet(x: tf.Tensor, context?: tf.Tensor): [tf.Tensor, tf.Tensor1D] {
+    this.validate(x, context, 'forward');
+    return tf.tidy(() => this.forwardImpl(x, context));
+  }
+
+  /** `[x, log|det ∂x/∂y|]` for a batch `y` (data to base). */
+  inverseAndLogDet(y: tf.Tensor, context?: tf.Tensor): [tf.Tensor, tf.Tensor1D] {
+    if (!this.hasInverse) throw new MissingInverseError(this.className);
+    this.validate(y, context, 'inverse');
+    return tf.tidy(() => this.inverseImpl(y, context));
+  }
+
+  forward(x: tf.Tensor, context?: tf.Tensor): tf.Tensor {
+    const [y, logDet] = this.forwardAndLogDet(x, context);
+    logDet.dispose();
+    return y;
+  }
+
+  inverse(y: tf.Tensor, context?: tf.Tensor): tf.Tensor {
+    const [x, logDet] = this.inverseAndLogDet(y, context);
+    logDet.dispose();
+    return x;
+  }
+
+  /** `{ className, config }`, the form the registry reads back. */
+  toJSON(): SerializedBijector {
+    return { className: this.className, config: this.getConfig() };
+  }
+
+  /** Frees the variables. The bijector is unusable afterwards. */
+  dispose(): void {
+    for (const v of this.variables) if (!v.isDisposed) v.dispose();
+  }
+
+  protected validate(x: tf.Tensor, context: tf.Tensor | undefined, direction: string): void {
+    const who = `${this.className}.${direction}`;
+    validateEvents(x, this.eventShape, who);
+    validateContext(context, x.shape[0], this.contextSize, who);
+  }
+}
+
+/** A bijector as stored in a saved model. */
+export interface SerializedBijector {
+  className: string;
+  config: Record<string, unknown>;
+}
+
+/** Sums every axis except the batch axis, giving one value per batch row. */
+export function sumEventAxes(t: tf.Tensor): tf.Tensor1D {
+  if (t.rank === 1) return t as tf.Tensor1D;
+  const axes = Array.from({ length: t.rank - 1 }, (_, i) => i + 1);
+  return tf.sum(t, axes) as tf.Tensor1D;
+}
+
+/** A zero log-det for a batch, for volume-preserving maps. */
+export function zeroLogDet(x: tf.Tensor): tf.Tensor1D {
+  return tf.zeros([x.shape[0]]) as tf.Tensor1D;
+}
+
+/** A log-det that is the same scalar for every row, broadcast to the batch (keeps its gradient). */
+export function perRow(value: tf.Tensor, batchSize: number): tf.Tensor1D {
+  return tf.broadcastTo(tf.reshape(value, [1]), [batchSize]) as tf.Tensor1D;
+}

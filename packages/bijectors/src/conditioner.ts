@@ -1,0 +1,147 @@
+import * as tf from '@tensorflow/tfjs';
+import { ACTIVATIONS, type Activation, applyActivation, dense, glorotUniform } from './dense.js';
+import { ConfigError } from './errors.js';
+import { Random } from './random.js';
+import { assertPositiveInteger } from './validation.js';
+
+/**
+ * A network that a coupling or autoregressive bijector uses to compute its parameters.
+ * It receives the (masked) input, with the context concatenated when there is one.
+ */
+export interface Conditioner {
+  readonly className: string;
+  readonly inputSize: number;
+  readonly outputSize: number;
+  apply(input: tf.Tensor2D): tf.Tensor2D;
+  readonly trainableVariables: tf.Variable[];
+  getConfig(): Record<string, unknown>;
+  dispose(): void;
+}
+
+/** Options of the built-in {@link MLP} conditioner. */
+export interface MLPOptions {
+  inputSize: number;
+  outputSize: number;
+  /** Hidden layer widths, e.g. `[256, 256]`. May be empty (a single affine map). */
+  hidden: number[];
+  activation?: Activation;
+  /** Zero the last layer so that the network outputs 0 and its coupling starts as the identity. */
+  zeroInitLast?: boolean;
+  /** Seed (or generator) for the initial weights. */
+  seed?: number | Random;
+  /** A prefix for variable names, to make saved weights readable. */
+  name?: string;
+}
+
+let mlpCounter = 0;
+
+/**
+ * A fully connected network `input → hidden… → output` whose dense layers use
+ * {@link dense} (own gradient, fast on every backend). The last layer is linear.
+ */
+export class MLP implements Conditioner {
+  readonly className = 'MLP';
+  readonly inputSize: number;
+  readonly outputSize: number;
+  readonly hidden: number[];
+  readonly activation: Activation;
+  readonly zeroInitLast: boolean;
+  readonly weights: tf.Variable[] = [];
+  readonly biases: tf.Variable[] = [];
+  private readonly seed: number;
+
+  constructor(options: MLPOptions) {
+    const who = 'MLP';
+    assertPositiveInteger(options.inputSize, who, 'inputSize');
+    assertPositiveInteger(options.outputSize, who, 'outputSize');
+    if (!Array.isArray(options.hidden)) throw new ConfigError(`${who}: hidden must be an array of layer widths`);
+    options.hidden.forEach((h, i) => assertPositiveInteger(h, who, `hidden[${i}]`));
+    const activation = options.activation ?? 'relu';
+    if (!ACTIVATIONS.includes(activation)) {
+      throw new ConfigError(`${who}: unknown activation '${activation}'; expected one of ${ACTIVATIONS.join(', ')}`);
+    }
+    this.inputSize = options.inputSize;
+    this.outputSize = options.outputSize;
+    this.hidden = [...options.hidden];
+    this.activation = activation;
+    this.zeroInitLast = options.zeroInitLast ?? true;
+    // A generator is turned into a stored number so that the config rebuilds the same initial weights.
+    this.seed = options.seed instanceof Random ? options.seed.nextUint32() : (options.seed ?? 0);
+    const initRandom = new Random(this.seed);
+    const name = options.name ?? `mlp${mlpCounter++}`;
+    const sizes = [this.inputSize, ...this.hidden, this.outputSize];
+    for (let layer = 0; layer < sizes.length - 1; layer++) {
+      const fanIn = sizes[layer];
+      const fanOut = sizes[layer + 1];
+      const isLast = layer === sizes.length - 2;
+      const values = isLast && this.zeroInitLast ? new Float32Array(fanIn * fanOut) : glorotUniform(fanIn, fanOut, initRandom);
+      this.weights.push(tf.variable(tf.tensor2d(values, [fanIn, fanOut]), true, `${name}/dense${layer}/kernel_${uniqueSuffix()}`));
+      this.biases.push(tf.variable(tf.zeros([fanOut]), true, `${name}/dense${layer}/bias_${uniqueSuffix()}`));
+    }
+  }
+
+  apply(input: tf.Tensor2D): tf.Tensor2D {
+    let h = input;
+    const last = this.weights.length - 1;
+    for (let layer = 0; layer <= last; layer++) {
+      h = dense(h, this.weights[layer] as tf.Tensor2D, this.biases[layer] as tf.Tensor1D);
+      if (layer < last) h = applyActivation(h, this.activation) as tf.Tensor2D;
+    }
+    return h;
+  }
+
+  get trainableVariables(): tf.Variable[] {
+    const out: tf.Variable[] = [];
+    for (let i = 0; i < this.weights.length; i++) out.push(this.weights[i], this.biases[i]);
+    return out;
+  }
+
+  getConfig(): Record<string, unknown> {
+    return {
+      inputSize: this.inputSize,
+      outputSize: this.outputSize,
+      hidden: this.hidden,
+      activation: this.activation,
+      zeroInitLast: this.zeroInitLast,
+      seed: this.seed,
+    };
+  }
+
+  static fromConfig(config: Record<string, unknown>): MLP {
+    return new MLP(config as unknown as MLPOptions);
+  }
+
+  dispose(): void {
+    for (const v of this.trainableVariables) if (!v.isDisposed) v.dispose();
+  }
+}
+
+/**
+ * Wraps a plain function as a conditioner (no weights). Handy for tests and fixed maps; it cannot
+ * be serialized.
+ */
+export class FunctionConditioner implements Conditioner {
+  readonly className = 'FunctionConditioner';
+  readonly trainableVariables: tf.Variable[] = [];
+  constructor(
+    private readonly fn: (input: tf.Tensor2D) => tf.Tensor2D,
+    readonly inputSize: number,
+    readonly outputSize: number,
+  ) {}
+
+  apply(input: tf.Tensor2D): tf.Tensor2D {
+    return this.fn(input);
+  }
+
+  getConfig(): Record<string, unknown> {
+    throw new ConfigError('FunctionConditioner wraps a JavaScript function and cannot be serialized; use MLP or a registered conditioner');
+  }
+
+  dispose(): void {}
+}
+
+let variableCounter = 0;
+/** tf.variable names must be unique per engine; saved weights use positions, not names. */
+function uniqueSuffix(): number {
+  return variableCounter++;
+}

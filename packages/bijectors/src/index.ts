@@ -1,0 +1,33 @@
+export { Bijector, perRow, sumEventAxes, zeroLogDet, type SerializedBijector } from './bijector.js';
+export { Chain } from './chain.js';
+export { Invert } from './invert.js';
+export { MaskedAffineCoupling, type MaskedAffineCouplingOptions } from './masked-affine-coupling.js';
+export { AdditiveCoupling, type AdditiveCouplingOptions } from './additive-coupling.js';
+export { ElementwiseScale, type ElementwiseScaleOptions } from './elementwise-scale.js';
+export { Permute, type PermuteOptions } from './permute.js';
+export { Reverse } from './reverse.js';
+export { type Conditioner, MLP, type MLPOptions, FunctionConditioner } from './conditioner.js';
+export { dense, applyActivation, glorotUniform, ACTIVATIONS, type Activation } from './dense.js';
+export {
+  type Mask,
+  halfMask,
+  alternatingMask,
+  randomMask,
+  checkerboardMask,
+  inverseCheckerboardMask,
+  invertMask,
+} from './masks.js';
+export { Random, toRandom, type RandomState } from './random.js';
+export {
+  registerBijector,
+  registerConditioner,
+  registeredBijectors,
+  bijectorFromJSON,
+  conditionerFromJSON,
+  conditionerToJSON,
+  type BijectorFactory,
+  type ConditionerFactory,
+} from './registry.js';
+export { packWeights, assignWeights, type WeightSpec } from './weights.js';
+export { MissingInverseError, BijectorInputError, ConfigError } from './errors.js';
+export { setFiniteChecks, finiteChecksEnabled, validateEvents, validateContext, validateMask, assertFinite } from './validation.js';

@@ -1,0 +1,68 @@
+import { BijectorInputError } from './errors.js';
+import { Random } from './random.js';
+import { assertPositiveInteger, validateMask } from './validation.js';
+
+/**
+ * Binary masks for coupling layers. Entry `b_i = 1` marks a coordinate that the layer leaves
+ * unchanged and feeds to its conditioner; `b_i = 0` marks one that it transforms.
+ * Masks are plain arrays of 0 and 1, so they serialize as JSON with the layer.
+ */
+export type Mask = number[];
+
+/** `[1, …, 1, 0, …, 0]`: the first ⌊D/2⌋ coordinates are kept (or the last, with `keepFirst = false`). */
+export function halfMask(size: number, keepFirst = true): Mask {
+  assertPositiveInteger(size, 'halfMask', 'size');
+  const half = Math.floor(size / 2);
+  const mask = Array.from({ length: size }, (_, i) => (i < half ? 1 : 0));
+  return keepFirst ? mask : invertMask(mask);
+}
+
+/** `[1, 0, 1, 0, …]`, or `[0, 1, 0, 1, …]` with `startWith = 0`. */
+export function alternatingMask(size: number, startWith: 0 | 1 = 1): Mask {
+  assertPositiveInteger(size, 'alternatingMask', 'size');
+  return Array.from({ length: size }, (_, i) => ((i % 2 === 0) === (startWith === 1) ? 1 : 0));
+}
+
+/**
+ * Exactly ⌊D/2⌋ ones at positions chosen by a seeded permutation. Draw it once and store it with
+ * the layer (the layer's config keeps the mask itself, not the seed).
+ */
+export function randomMask(size: number, seed: number | Random): Mask {
+  assertPositiveInteger(size, 'randomMask', 'size');
+  const random = seed instanceof Random ? seed : new Random(seed);
+  const order = random.permutation(size);
+  const mask = new Array<number>(size).fill(0);
+  const ones = Math.floor(size / 2);
+  for (let i = 0; i < ones; i++) mask[order[i]] = 1;
+  return mask;
+}
+
+/**
+ * The Real NVP checkerboard on an H × W image, flattened row-major:
+ * `b[i·W + j] = 1` where `(i + j) mod 2 = parity`.
+ */
+export function checkerboardMask(height: number, width: number, parity: 0 | 1 = 0): Mask {
+  assertPositiveInteger(height, 'checkerboardMask', 'height');
+  assertPositiveInteger(width, 'checkerboardMask', 'width');
+  const mask: Mask = [];
+  for (let i = 0; i < height; i++) for (let j = 0; j < width; j++) mask.push((i + j) % 2 === parity ? 1 : 0);
+  return mask;
+}
+
+/** The checkerboard with the other parity: the inverse of `checkerboardMask(height, width, parity)`. */
+export function inverseCheckerboardMask(height: number, width: number, parity: 0 | 1 = 0): Mask {
+  return checkerboardMask(height, width, parity === 0 ? 1 : 0);
+}
+
+/** Swaps kept and transformed coordinates: `1 - b`. */
+export function invertMask(mask: ArrayLike<number>): Mask {
+  validateMask(mask, 'invertMask');
+  return Array.from(mask, (b) => 1 - b);
+}
+
+/** Checks that a mask keeps at least one and transforms at least one coordinate. */
+export function assertUsefulMask(mask: ArrayLike<number>, who: string): void {
+  let ones = 0;
+  for (let i = 0; i < mask.length; i++) ones += mask[i];
+  if (ones === mask.length) throw new BijectorInputError(`${who}: mask is all ones, so the layer would transform nothing`);
+}

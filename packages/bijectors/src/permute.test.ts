@@ -1,0 +1,34 @@
+import * as tf from '@tensorflow/tfjs';
+import { describe, expect, it } from 'vitest';
+import { Permute } from './permute.js';
+import { Reverse } from './reverse.js';
+import { describeBijectorConformance } from './testing/index.js';
+
+describeBijectorConformance('Permute (random)', () => new Permute({ size: 5, seed: 3 }));
+describeBijectorConformance('Permute (given)', () => new Permute({ order: [2, 0, 1] }));
+describeBijectorConformance('Reverse', () => new Reverse({ size: 4 }));
+
+describe('Permute and Reverse', () => {
+  it('reorders as y_i = x_order[i]', () => {
+    const p = new Permute({ order: [2, 0, 1] });
+    const y = p.forward(tf.tensor2d([[10, 20, 30]]));
+    expect(Array.from(y.dataSync())).toEqual([30, 10, 20]);
+    const x = p.inverse(y);
+    expect(Array.from(x.dataSync())).toEqual([10, 20, 30]);
+    tf.dispose([x, y]);
+  });
+
+  it('draws the same random order for the same seed and rejects non-permutations', () => {
+    expect(new Permute({ size: 10, seed: 7 }).order).toEqual(new Permute({ size: 10, seed: 7 }).order);
+    expect(new Permute({ size: 10, seed: 7 }).order).not.toEqual(new Permute({ size: 10, seed: 8 }).order);
+    expect(() => new Permute({ order: [0, 0, 1] })).toThrow(/permutation of 0..2/);
+  });
+
+  it('Reverse reverses', () => {
+    const r = new Reverse({ size: 3 });
+    const y = r.forward(tf.tensor2d([[1, 2, 3]]));
+    expect(Array.from(y.dataSync())).toEqual([3, 2, 1]);
+    y.dispose();
+    expect(r.toJSON()).toEqual({ className: 'Reverse', config: { size: 3 } });
+  });
+});
