@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
 import { AdditiveCoupling } from './additive-coupling.js';
-import { describeBijectorConformance } from './testing/index.js';
+import { describeBijectorConformance } from './testing/vitest.js';
 
 describeBijectorConformance('AdditiveCoupling', () => new AdditiveCoupling({ mask: [1, 0, 1, 0], hidden: [8], seed: 4 }));
 describeBijectorConformance('AdditiveCoupling (context)', () => new AdditiveCoupling({ mask: [0, 1, 1], hidden: [8], contextSize: 3, seed: 4 }));

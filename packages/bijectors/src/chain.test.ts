@@ -6,7 +6,7 @@ import { Invert } from './invert.js';
 import { MaskedAffineCoupling } from './masked-affine-coupling.js';
 import { Permute } from './permute.js';
 import { bijectorFromJSON } from './registry.js';
-import { describeBijectorConformance } from './testing/index.js';
+import { describeBijectorConformance } from './testing/vitest.js';
 
 const twoLayers = () =>
   new Chain([

@@ -17,8 +17,8 @@ describe('dense with its own gradient', () => {
     expect(close(own.value, stock.value)).toBeLessThan(1e-5);
     expect(close(own.grads[w.name], stock.grads[w.name])).toBeLessThan(1e-5);
     expect(close(own.grads[b.name], stock.grads[b.name])).toBeLessThan(1e-5);
-    const dxOwn = tf.grad(lossOwn)(x);
-    const dxStock = tf.grad(lossStock)(x);
+    const dxOwn = tf.grad(lossOwn as (t: tf.Tensor) => tf.Tensor)(x);
+    const dxStock = tf.grad(lossStock as (t: tf.Tensor) => tf.Tensor)(x);
     expect(close(dxOwn, dxStock)).toBeLessThan(1e-5);
   });
 

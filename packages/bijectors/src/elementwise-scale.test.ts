@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
 import { ElementwiseScale } from './elementwise-scale.js';
-import { describeBijectorConformance } from './testing/index.js';
+import { describeBijectorConformance } from './testing/vitest.js';
 
 describeBijectorConformance('ElementwiseScale', () => new ElementwiseScale({ size: 3, logScale: [0.2, -0.5, 1] }));
 

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { FunctionConditioner } from './conditioner.js';
 import { BijectorInputError } from './errors.js';
 import { MaskedAffineCoupling } from './masked-affine-coupling.js';
-import { describeBijectorConformance } from './testing/index.js';
+import { describeBijectorConformance } from './testing/vitest.js';
 
 describeBijectorConformance('MaskedAffineCoupling (half mask, D=4)', () => new MaskedAffineCoupling({ mask: [1, 1, 0, 0], hidden: [8], seed: 1 }));
 describeBijectorConformance('MaskedAffineCoupling (D=5, no tanh)', () => new MaskedAffineCoupling({ mask: [0, 1, 0, 1, 1], hidden: [8, 8], scaleTanh: false, seed: 2 }));

@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
 import { Permute } from './permute.js';
 import { Reverse } from './reverse.js';
-import { describeBijectorConformance } from './testing/index.js';
+import { describeBijectorConformance } from './testing/vitest.js';
 
 describeBijectorConformance('Permute (random)', () => new Permute({ size: 5, seed: 3 }));
 describeBijectorConformance('Permute (given)', () => new Permute({ order: [2, 0, 1] }));

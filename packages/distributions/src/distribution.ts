@@ -1,0 +1,105 @@
+import * as tf from '@tensorflow/tfjs';
+import { Random, validateContext, validateEvents } from '@flows/bijectors';
+
+/** How to draw samples. */
+export interface SampleOptions {
+  /** A seed or a generator; without either, a fresh random seed. */
+  random?: Random | number;
+  /** Scale of the base noise (1 = the distribution itself; below 1 gives cleaner, less diverse samples). */
+  temperature?: number;
+  /** Context for conditional distributions, one row per sample. */
+  context?: tf.Tensor;
+}
+
+/** A distribution as stored in a saved model. */
+export interface SerializedDistribution {
+  className: string;
+  config: Record<string, unknown>;
+}
+
+/**
+ * A probability distribution over events of shape `eventShape`.
+ *
+ * `logProb` returns one natural-log density per batch row. Public methods validate their input
+ * and run under `tf.tidy`; `uncheckedLogProb` skips both, for use inside an outer tidy or a
+ * gradient tape (training loops).
+ */
+export abstract class Distribution {
+  abstract readonly className: string;
+  abstract readonly eventShape: readonly number[];
+
+  get contextSize(): number {
+    return 0;
+  }
+
+  get trainableVariables(): tf.Variable[] {
+    return [];
+  }
+
+  /** Everything saved with the model, in a stable order. */
+  get variables(): tf.Variable[] {
+    return this.trainableVariables;
+  }
+
+  /** Size of one event (the product of `eventShape`). */
+  get eventSize(): number {
+    return this.eventShape.reduce((a, b) => a * b, 1);
+  }
+
+  protected abstract logProbImpl(x: tf.Tensor, context?: tf.Tensor): tf.Tensor1D;
+
+  protected abstract sampleImpl(n: number, random: Random, temperature: number, context?: tf.Tensor): tf.Tensor;
+
+  abstract getConfig(): Record<string, unknown>;
+
+  uncheckedLogProb(x: tf.Tensor, context?: tf.Tensor): tf.Tensor1D {
+    return this.logProbImpl(x, context);
+  }
+
+  /** Natural-log density of each row of `x`. */
+  logProb(x: tf.Tensor, context?: tf.Tensor): tf.Tensor1D {
+    const who = `${this.className}.logProb`;
+    validateEvents(x, this.eventShape, who);
+    validateContext(context, x.shape[0], this.contextSize, who);
+    return tf.tidy(() => this.logProbImpl(x, context));
+  }
+
+  /** `n` samples, shape `[n, ...eventShape]`. */
+  sample(n: number, options: SampleOptions = {}): tf.Tensor {
+    const { random, temperature } = this.sampleArguments(n, options);
+    return tf.tidy(() => this.sampleImpl(n, random, temperature, options.context));
+  }
+
+  protected sampleArguments(n: number, options: SampleOptions): { random: Random; temperature: number } {
+    if (!Number.isInteger(n) || n <= 0) throw new RangeError(`${this.className}.sample: n must be a positive integer, got ${n}`);
+    const temperature = options.temperature ?? 1;
+    if (!(temperature > 0) || !Number.isFinite(temperature)) {
+      throw new RangeError(`${this.className}.sample: temperature must be a positive number, got ${temperature}`);
+    }
+    validateContext(options.context, n, this.contextSize, `${this.className}.sample`);
+    const random = options.random instanceof Random ? options.random : new Random(options.random ?? Math.floor(Math.random() * 2 ** 32));
+    return { random, temperature };
+  }
+
+  toJSON(): SerializedDistribution {
+    return { className: this.className, config: this.getConfig() };
+  }
+
+  dispose(): void {
+    for (const v of this.variables) if (!v.isDisposed) v.dispose();
+  }
+}
+
+/** A float32 tensor of standard-normal draws from the project's generator (backend independent). */
+export function standardNormalTensor(shape: number[], random: Random, std = 1): tf.Tensor {
+  const size = shape.reduce((a, b) => a * b, 1);
+  return tf.tensor(random.fillNormal(new Float32Array(size), 0, std), shape, 'float32');
+}
+
+/** A float32 tensor of U[low, high) draws from the project's generator. */
+export function uniformTensor(shape: number[], random: Random, low = 0, high = 1): tf.Tensor {
+  const size = shape.reduce((a, b) => a * b, 1);
+  return tf.tensor(random.fillUniform(new Float32Array(size), low, high), shape, 'float32');
+}
+
+export const LOG_2PI = Math.log(2 * Math.PI);

@@ -1,0 +1,138 @@
+import * as tf from '@tensorflow/tfjs';
+
+/** The backends the toolkit knows, in the order `auto` tries them. */
+export type BackendName = 'tensorflow' | 'webgpu' | 'wasm' | 'cpu';
+export const BACKEND_ORDER: readonly BackendName[] = ['tensorflow', 'webgpu', 'wasm', 'cpu'];
+
+/** Environment variable that overrides the automatic choice (same values as the option). */
+export const BACKEND_ENV_VARIABLE = 'FLOWS_BACKEND';
+
+export interface BackendOptions {
+  /** A backend name, or `'auto'` (the default) for the first available in {@link BACKEND_ORDER}. */
+  backend?: BackendName | 'auto';
+  /** Environment to read {@link BACKEND_ENV_VARIABLE} from (default `process.env`). */
+  env?: Record<string, string | undefined>;
+}
+
+export interface BackendChoice {
+  /** The backend now active in TensorFlow.js. */
+  name: BackendName;
+  /** Why: 'option', 'environment' or 'auto'. */
+  source: 'option' | 'environment' | 'auto';
+  /** Backends tried before it and why each was passed over. */
+  skipped: { name: BackendName; reason: string }[];
+}
+
+// Optional packages are imported by computed name so bundlers do not try to resolve them.
+async function importOptional(name: string): Promise<Record<string, unknown>> {
+  return (await import(/* @vite-ignore */ name)) as Record<string, unknown>;
+}
+
+async function tryTensorflow(): Promise<void> {
+  const errors: string[] = [];
+  for (const name of ['@tensorflow/tfjs-node-gpu', '@tensorflow/tfjs-node']) {
+    try {
+      await importOptional(name);
+      if (await tf.setBackend('tensorflow')) return;
+      errors.push(`${name} loaded but the 'tensorflow' backend did not start`);
+    } catch (error) {
+      errors.push(`${name} not installed`);
+      void error;
+    }
+  }
+  throw new Error(errors.join('; '));
+}
+
+async function tryWebgpu(): Promise<void> {
+  const g = globalThis as { navigator?: { gpu?: { requestAdapter(): Promise<unknown> } } };
+  if (!g.navigator?.gpu) {
+    // In Node, the `webgpu` package (Dawn) provides navigator.gpu.
+    let dawn: Record<string, unknown>;
+    try {
+      dawn = await importOptional('webgpu');
+    } catch {
+      throw new Error("no navigator.gpu and the optional 'webgpu' package is not installed");
+    }
+    Object.assign(globalThis, dawn.globals as object);
+    const gpu = (dawn.create as (flags: string[]) => { requestAdapter(): Promise<unknown> })([]);
+    if (g.navigator) Object.defineProperty(g.navigator, 'gpu', { value: gpu, configurable: true });
+    else Object.defineProperty(globalThis, 'navigator', { value: { gpu }, configurable: true, writable: true });
+  }
+  const adapter = await g.navigator!.gpu!.requestAdapter();
+  if (!adapter) throw new Error('no WebGPU adapter found');
+  try {
+    await importOptional('@tensorflow/tfjs-backend-webgpu');
+  } catch {
+    throw new Error("a GPU adapter exists but '@tensorflow/tfjs-backend-webgpu' is not installed");
+  }
+  if (!(await tf.setBackend('webgpu'))) throw new Error("the 'webgpu' backend did not start");
+}
+
+async function tryWasm(): Promise<void> {
+  await import('@tensorflow/tfjs-backend-wasm');
+  if (!(await tf.setBackend('wasm'))) throw new Error("the 'wasm' backend did not start");
+}
+
+async function tryCpu(): Promise<void> {
+  if (!(await tf.setBackend('cpu'))) throw new Error("the 'cpu' backend did not start");
+  // The cpu backend prints advice to install tfjs-node on first use; the choice is reported instead.
+  (tf.backend() as unknown as { firstUse?: boolean }).firstUse = false;
+}
+
+const starters: Record<BackendName, () => Promise<void>> = {
+  tensorflow: tryTensorflow,
+  webgpu: tryWebgpu,
+  wasm: tryWasm,
+  cpu: tryCpu,
+};
+
+function parseBackend(value: string, where: string): BackendName | 'auto' {
+  const v = value.trim().toLowerCase();
+  if (v === 'auto' || (BACKEND_ORDER as readonly string[]).includes(v)) return v as BackendName | 'auto';
+  throw new Error(`${where}: unknown backend '${value}'; expected auto, ${BACKEND_ORDER.join(', ')}`);
+}
+
+/**
+ * Picks and activates a TensorFlow.js backend: the option, else the `FLOWS_BACKEND` environment
+ * variable, else the first that starts of `tensorflow` (tfjs-node-gpu or tfjs-node, when
+ * installed), `webgpu` (when a GPU adapter is found, in Node through the `webgpu` package),
+ * `wasm`, `cpu`. A backend named explicitly must start, or this throws with the reason.
+ */
+export async function selectBackend(options: BackendOptions = {}): Promise<BackendChoice> {
+  const env = options.env ?? (typeof process !== 'undefined' ? process.env : {});
+  let requested: BackendName | 'auto' = 'auto';
+  let source: BackendChoice['source'] = 'auto';
+  if (options.backend && options.backend !== 'auto') {
+    requested = parseBackend(options.backend, 'backend option');
+    source = 'option';
+  } else if (env[BACKEND_ENV_VARIABLE]) {
+    requested = parseBackend(env[BACKEND_ENV_VARIABLE]!, BACKEND_ENV_VARIABLE);
+    source = requested === 'auto' ? 'auto' : 'environment';
+  }
+  if (requested !== 'auto') {
+    try {
+      await starters[requested]();
+    } catch (error) {
+      throw new Error(`backend '${requested}' (from ${source}) is not available: ${(error as Error).message}`);
+    }
+    await tf.ready();
+    return { name: requested, source, skipped: [] };
+  }
+  const skipped: BackendChoice['skipped'] = [];
+  for (const name of BACKEND_ORDER) {
+    try {
+      await starters[name]();
+      await tf.ready();
+      return { name, source, skipped };
+    } catch (error) {
+      skipped.push({ name, reason: (error as Error).message });
+    }
+  }
+  throw new Error(`no TensorFlow.js backend could start: ${skipped.map((s) => `${s.name}: ${s.reason}`).join('; ')}`);
+}
+
+/** One line for logs: `backend: wasm (auto; skipped tensorflow: ..., webgpu: ...)`. */
+export function describeBackend(choice: BackendChoice): string {
+  const skipped = choice.skipped.length ? `; skipped ${choice.skipped.map((s) => `${s.name}: ${s.reason}`).join(', ')}` : '';
+  return `backend: ${choice.name} (${choice.source}${skipped})`;
+}

@@ -1,0 +1,60 @@
+#!/usr/bin/env node
+// Packs every publishable package with `pnpm pack` (which turns workspace:* into versions),
+// installs the tarballs with plain `npm install` into a fresh project outside the workspace,
+// and runs a script there that builds a two-layer flow and evaluates a log-density: what a
+// user who runs `npm install @flows/bijectors` gets.
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+
+const root = resolve(import.meta.dirname, '..');
+const work = mkdtempSync(join(tmpdir(), 'flows-pack-'));
+const tarballs = join(work, 'tarballs');
+const project = join(work, 'project');
+const run = (cmd, args, cwd) => execFileSync(cmd, args, { cwd, stdio: ['ignore', 'pipe', 'inherit'], encoding: 'utf8' });
+
+try {
+  const packages = readdirSync(join(root, 'packages'))
+    .map((dir) => join(root, 'packages', dir))
+    .filter((dir) => {
+      try {
+        return !JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')).private;
+      } catch {
+        return false;
+      }
+    });
+  for (const dir of packages) run('pnpm', ['pack', '--pack-destination', tarballs], dir);
+  const files = readdirSync(tarballs).map((f) => join(tarballs, f));
+  console.log(`packed ${files.length} packages:\n  ${readdirSync(tarballs).join('\n  ')}`);
+
+  run('mkdir', ['-p', project]);
+  writeFileSync(join(project, 'package.json'), JSON.stringify({ name: 'flows-user', private: true, type: 'module' }));
+  const tfjsVersion = JSON.parse(readFileSync(join(root, 'packages/bijectors/package.json'), 'utf8')).peerDependencies['@tensorflow/tfjs'];
+  run('npm', ['install', '--no-audit', '--no-fund', '--loglevel=error', `@tensorflow/tfjs@${tfjsVersion}`, ...files], project);
+
+  writeFileSync(
+    join(project, 'check.mjs'),
+    `import * as tf from '@tensorflow/tfjs';
+import { Chain, MaskedAffineCoupling, alternatingMask, invertMask } from '@flows/bijectors';
+import { StandardNormal, TransformedDistribution } from '@flows/distributions';
+import { checkBijector } from '@flows/bijectors/testing';
+await tf.setBackend('cpu');
+const mask = alternatingMask(2);
+const flow = new TransformedDistribution(
+  new StandardNormal(2),
+  new Chain([new MaskedAffineCoupling({ mask, hidden: [8], seed: 1 }), new MaskedAffineCoupling({ mask: invertMask(mask), hidden: [8], seed: 2 })]),
+);
+const logProb = flow.logProb(tf.tensor2d([[0, 0], [1, -1]]));
+const values = Array.from(logProb.dataSync());
+const expected = [-Math.log(2 * Math.PI), -1 - Math.log(2 * Math.PI)];
+if (values.some((v, i) => Math.abs(v - expected[i]) > 1e-5)) throw new Error('unexpected log-density ' + values);
+checkBijector(() => new MaskedAffineCoupling({ mask: [1, 0, 1], hidden: [4], seed: 3 }));
+console.log('log-densities', values.map((v) => v.toFixed(6)).join(' '), 'ok');
+`,
+  );
+  console.log(run('node', ['check.mjs'], project).trim());
+  console.log('pack-and-install test passed');
+} finally {
+  rmSync(work, { recursive: true, force: true });
+}
