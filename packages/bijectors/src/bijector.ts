@@ -136,3 +136,11 @@ export function zeroLogDet(x: tf.Tensor): tf.Tensor1D {
 export function perRow(value: tf.Tensor, batchSize: number): tf.Tensor1D {
   return tf.broadcastTo(tf.reshape(value, [1]), [batchSize]) as tf.Tensor1D;
 }
+
+/**
+ * A variable made from a freshly computed initial value, without leaking that value
+ * (`tf.variable(t)` copies `t` and leaves it alive).
+ */
+export function newVariable(initial: () => tf.Tensor, trainable = true, name?: string): tf.Variable {
+  return tf.tidy(() => tf.variable(initial(), trainable, name));
+}

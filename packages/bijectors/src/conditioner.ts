@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import { newVariable } from './bijector.js';
 import { ACTIVATIONS, type Activation, applyActivation, dense, glorotUniform } from './dense.js';
 import { ConfigError } from './errors.js';
 import { Random } from './random.js';
@@ -75,8 +76,8 @@ export class MLP implements Conditioner {
       const fanOut = sizes[layer + 1];
       const isLast = layer === sizes.length - 2;
       const values = isLast && this.zeroInitLast ? new Float32Array(fanIn * fanOut) : glorotUniform(fanIn, fanOut, initRandom);
-      this.weights.push(tf.variable(tf.tensor2d(values, [fanIn, fanOut]), true, `${name}/dense${layer}/kernel_${uniqueSuffix()}`));
-      this.biases.push(tf.variable(tf.zeros([fanOut]), true, `${name}/dense${layer}/bias_${uniqueSuffix()}`));
+      this.weights.push(newVariable(() => tf.tensor2d(values, [fanIn, fanOut]), true, `${name}/dense${layer}/kernel_${uniqueSuffix()}`));
+      this.biases.push(newVariable(() => tf.zeros([fanOut]), true, `${name}/dense${layer}/bias_${uniqueSuffix()}`));
     }
   }
 

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { Bijector, perRow } from './bijector.js';
+import { Bijector, newVariable, perRow } from './bijector.js';
 import { assertPositiveInteger } from './validation.js';
 
 export interface ElementwiseScaleOptions {
@@ -25,9 +25,8 @@ export class ElementwiseScale extends Bijector {
     super();
     assertPositiveInteger(options.size, 'ElementwiseScale', 'size');
     this.eventShape = [options.size];
-    const initial = options.logScale ? tf.tensor1d(Array.from(options.logScale)) : tf.zeros([options.size]);
-    if (initial.shape[0] !== options.size) throw new Error(`ElementwiseScale: logScale must have length ${options.size}`);
-    this.logScale = tf.variable(initial, true);
+    if (options.logScale && options.logScale.length !== options.size) throw new Error(`ElementwiseScale: logScale must have length ${options.size}`);
+    this.logScale = newVariable(() => (options.logScale ? tf.tensor1d(Array.from(options.logScale)) : tf.zeros([options.size])));
   }
 
   override get trainableVariables(): tf.Variable[] {

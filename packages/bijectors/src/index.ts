@@ -1,4 +1,4 @@
-export { Bijector, perRow, sumEventAxes, zeroLogDet, type SerializedBijector } from './bijector.js';
+export { Bijector, newVariable, perRow, sumEventAxes, zeroLogDet, type SerializedBijector } from './bijector.js';
 export { Chain } from './chain.js';
 export { Invert } from './invert.js';
 export { MaskedAffineCoupling, type MaskedAffineCouplingOptions } from './masked-affine-coupling.js';

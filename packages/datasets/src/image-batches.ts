@@ -153,8 +153,3 @@ function buildBatch(data: RawImages, indices: Int32Array, view: ImageView, optio
     },
   };
 }
-
-/** Bits per dimension from a mean log-density in nats of x per image: `(−log p / D − log(bin)) / log 2`. */
-export function bitsPerDimension(meanLogProb: number, dimensions: number, bin: number): number {
-  return (-meanLogProb / dimensions - Math.log(bin)) / Math.LN2;
-}

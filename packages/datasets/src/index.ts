@@ -6,4 +6,4 @@ export { SampleOnlyToy, twoMoons, pinwheel, swissRoll, twoSpirals } from './samp
 export { toyByName, TOY_NAMES } from './toys.js';
 export { parseIdx, encodeIdx, readIdxFile, DataFileError, type IdxArray } from './idx.js';
 export { loadMnist, defaultMnistDirectory, type MnistSplit, type MnistOptions } from './mnist.js';
-export { imageBatches, binWidth, bitsPerDimension, type ImageView, type ImageBatch, type ImageBatchOptions, type RawImages } from './image-batches.js';
+export { imageBatches, binWidth, type ImageView, type ImageBatch, type ImageBatchOptions, type RawImages } from './image-batches.js';

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { binWidth, bitsPerDimension, imageBatches, loadMnist, type MnistSplit } from './index.js';
+import { binWidth, imageBatches, loadMnist, type MnistSplit } from './index.js';
 
 describe('embedded MNIST', () => {
   let train: MnistSplit;
@@ -74,11 +74,5 @@ describe('embedded MNIST', () => {
     const before = tf.memory().numTensors;
     for (const batch of imageBatches(train, { batchSize: 1000, view: { kind: 'dequantized' }, limit: 5000 })) expect(batch.x.shape[0]).toBe(1000);
     expect(tf.memory().numTensors).toBe(before);
-  });
-
-  it('bits per dimension follows the exercise formula', () => {
-    // A uniform density on [0, 256/255)^784 has log p = -784 log(256/255): bpd = log2(256/255 · 255) = 8.
-    expect(bitsPerDimension(-784 * Math.log(256 / 255), 784, 1 / 255)).toBeCloseTo(8, 10);
-    expect(bitsPerDimension(0, 784, 1 / 256)).toBeCloseTo(8, 10);
   });
 });

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { Random, sumEventAxes } from '@flows/bijectors';
+import { newVariable, Random, sumEventAxes } from '@flows/bijectors';
 import { Distribution, LOG_2PI, standardNormalTensor } from './distribution.js';
 
 function checkShape(eventShape: unknown, who: string): number[] {
@@ -72,8 +72,8 @@ export class DiagonalNormal extends Distribution {
       return tf.tensor(Array.from(values), this.eventShape as number[]);
     };
     this.trainable = options.trainable ?? true;
-    this.mean = tf.variable(read(options.mean, 'mean'), this.trainable);
-    this.logScale = tf.variable(read(options.logScale, 'logScale'), this.trainable);
+    this.mean = newVariable(() => read(options.mean, 'mean'), this.trainable);
+    this.logScale = newVariable(() => read(options.logScale, 'logScale'), this.trainable);
   }
 
   override get trainableVariables(): tf.Variable[] {

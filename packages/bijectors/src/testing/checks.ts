@@ -61,6 +61,7 @@ export const CONFORMANCE_CHECKS: readonly ConformanceCheckName[] = [
 
 interface Fixture {
   bijector: Bijector;
+  factory: () => Bijector;
   shape: number[];
   random: Random;
   context?: tf.Tensor;
@@ -87,6 +88,7 @@ function makeFixture(factory: () => Bijector, options: ConformanceOptions): Fixt
   const context = contextSize > 0 ? tf.tensor2d(random.fillNormal(new Float32Array(shape[0] * contextSize)), [shape[0], contextSize]) : undefined;
   return {
     bijector,
+    factory,
     shape,
     random,
     context,
@@ -253,6 +255,10 @@ const checks: Record<ConformanceCheckName, (f: Fixture) => void> = {
   },
 
   memory(f) {
+    const beforeConstruction = tf.memory().numTensors;
+    f.factory().dispose();
+    const constructionLeak = tf.memory().numTensors - beforeConstruction;
+    if (constructionLeak !== 0) fail(f, 'memory', `constructing and disposing one leaked ${constructionLeak} tensors`);
     const x = sampleX(f);
     const y = f.bijector.hasInverse ? sampleY(f) : undefined;
     const run = () => {

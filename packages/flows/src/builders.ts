@@ -1,0 +1,113 @@
+import { AdditiveCoupling, type Activation, alternatingMask, type Bijector, Chain, checkerboardMask, ElementwiseScale, halfMask, invertMask, MaskedAffineCoupling, type Mask, Random, randomMask } from '@flows/bijectors';
+import { StandardNormal, TransformedDistribution } from '@flows/distributions';
+
+export type MaskStrategy = 'half' | 'alternating' | 'random' | 'checkerboard';
+export const MASK_STRATEGIES: readonly MaskStrategy[] = ['half', 'alternating', 'random', 'checkerboard'];
+
+export interface CouplingFlowOptions {
+  /** Event size D. */
+  dims: number;
+  /** Number of coupling layers (default 8). */
+  layers?: number;
+  /** Hidden widths of each conditioner (default [64, 64]). */
+  hidden?: number[];
+  activation?: Activation;
+  /**
+   * `half` (first half kept, flipped every layer), `alternating` (1,0,1,… flipped every layer),
+   * `random` (a fresh random half per layer, drawn once from the seed and stored),
+   * `checkerboard` (Real NVP checkerboard on `imageShape`, inverted every layer).
+   */
+  mask?: MaskStrategy;
+  /** Height and width for `checkerboard` (default: a square image of D pixels). */
+  imageShape?: [number, number];
+  /** Seed for masks and initial weights (default 0). */
+  seed?: number;
+  /** Context width for conditional flows (default 0). */
+  contextSize?: number;
+}
+
+export interface RealNVPOptions extends CouplingFlowOptions {
+  /** tanh on the scale network's output (default true). */
+  scaleTanh?: boolean;
+}
+
+/** The mask of layer `index` under a strategy. */
+export function layerMask(strategy: MaskStrategy, dims: number, index: number, random: Random, imageShape?: [number, number]): Mask {
+  switch (strategy) {
+    case 'half': {
+      const mask = halfMask(dims);
+      return index % 2 === 0 ? mask : invertMask(mask);
+    }
+    case 'alternating':
+      return alternatingMask(dims, index % 2 === 0 ? 1 : 0);
+    case 'random':
+      return randomMask(dims, random);
+    case 'checkerboard': {
+      const [h, w] = imageShape ?? squareShape(dims);
+      if (h * w !== dims) throw new RangeError(`checkerboard mask: imageShape ${h}x${w} does not have ${dims} pixels`);
+      return checkerboardMask(h, w, index % 2 === 0 ? 0 : 1);
+    }
+    default:
+      throw new RangeError(`unknown mask strategy '${String(strategy)}'; expected ${MASK_STRATEGIES.join(', ')}`);
+  }
+}
+
+function squareShape(dims: number): [number, number] {
+  const side = Math.round(Math.sqrt(dims));
+  if (side * side !== dims) throw new RangeError(`checkerboard mask: ${dims} is not a square number of pixels; pass imageShape`);
+  return [side, side];
+}
+
+function checkCommon(options: CouplingFlowOptions, who: string): void {
+  if (!Number.isInteger(options.dims) || options.dims < 2) throw new RangeError(`${who}: dims must be an integer >= 2, got ${options.dims}`);
+  const layers = options.layers ?? 8;
+  if (!Number.isInteger(layers) || layers < 1) throw new RangeError(`${who}: layers must be a positive integer, got ${layers}`);
+  const strategy = options.mask ?? 'alternating';
+  if (!MASK_STRATEGIES.includes(strategy)) throw new RangeError(`${who}: unknown mask '${strategy}'; expected ${MASK_STRATEGIES.join(', ')}`);
+}
+
+/**
+ * A Real NVP flow: `layers` masked affine couplings (exercise equations (12)-(14)) on a
+ * standard normal base. Returns a `TransformedDistribution`.
+ */
+export function realNVP(options: RealNVPOptions): TransformedDistribution {
+  checkCommon(options, 'realNVP');
+  const random = new Random(options.seed ?? 0);
+  const layers: Bijector[] = [];
+  for (let i = 0; i < (options.layers ?? 8); i++) {
+    layers.push(
+      new MaskedAffineCoupling({
+        mask: layerMask(options.mask ?? 'alternating', options.dims, i, random, options.imageShape),
+        hidden: options.hidden ?? [64, 64],
+        activation: options.activation,
+        scaleTanh: options.scaleTanh ?? true,
+        contextSize: options.contextSize,
+        seed: random.nextUint32(),
+      }),
+    );
+  }
+  return new TransformedDistribution(new StandardNormal(options.dims), new Chain(layers));
+}
+
+/**
+ * A NICE flow (Dinh et al. 2015): `layers` additive couplings (at least 3-4 with alternating
+ * partitions), then a learnable diagonal rescaling, on a standard normal base.
+ */
+export function nice(options: CouplingFlowOptions): TransformedDistribution {
+  checkCommon(options, 'nice');
+  const random = new Random(options.seed ?? 0);
+  const layers: Bijector[] = [];
+  for (let i = 0; i < (options.layers ?? 4); i++) {
+    layers.push(
+      new AdditiveCoupling({
+        mask: layerMask(options.mask ?? 'alternating', options.dims, i, random, options.imageShape),
+        hidden: options.hidden ?? [64, 64],
+        activation: options.activation,
+        contextSize: options.contextSize,
+        seed: random.nextUint32(),
+      }),
+    );
+  }
+  layers.push(new ElementwiseScale({ size: options.dims }));
+  return new TransformedDistribution(new StandardNormal(options.dims), new Chain(layers));
+}
