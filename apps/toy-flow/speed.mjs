@@ -1,0 +1,12 @@
+import * as tf from '@tensorflow/tfjs';
+import { selectBackend, realNVP, fit, samplerData, klFromTarget } from '@flows/flows';
+import { toyByName } from '@flows/datasets';
+const [backend, layers, hidden, batch, n, lr] = process.argv.slice(2);
+console.log(await selectBackend({ backend }));
+const toy = toyByName(process.argv[8] ?? 'two-gaussians');
+const model = realNVP({ dims: 2, layers: +layers, hidden: hidden.split(',').map(Number), seed: 1 });
+const t0 = performance.now();
+const r = await fit(model, samplerData((k, rnd) => toy.sample(k, { random: rnd }), +n), { batchSize: +batch, learningRate: +lr, reportEvery: 200, onProgress: p => console.log(p.step, p.loss.toFixed(4), Math.round(p.samplesPerSecond)) });
+const s = (performance.now() - t0) / 1000;
+const kl = klFromTarget(model, toy, { samples: 200000 });
+console.log('seconds', s.toFixed(1), 'samples/s', Math.round(+n / s), 'kl', kl.kl.toFixed(4), '+-', kl.standardError.toFixed(4), 'nll', kl.testNll.toFixed(4), 'entropy', toy.entropy.toFixed(4));

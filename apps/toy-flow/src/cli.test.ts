@@ -1,0 +1,99 @@
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { decodePng } from '@flows/cli-kit';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { main } from './main.js';
+
+let stdout = '';
+let stderr = '';
+beforeEach(() => {
+  stdout = '';
+  stderr = '';
+  vi.spyOn(console, 'log').mockImplementation((...a) => void (stdout += `${a.join(' ')}\n`));
+  vi.spyOn(console, 'error').mockImplementation((...a) => void (stderr += `${a.join(' ')}\n`));
+  vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => ((stdout += String(chunk)), true));
+});
+afterEach(() => vi.restoreAllMocks());
+
+const temp = () => mkdtempSync(join(tmpdir(), 'toy-flow-'));
+
+describe('toy-flow CLI', () => {
+  it('--help on every command', async () => {
+    expect(await main(['--help'])).toBe(0);
+    expect(stdout).toMatch(/Commands:/);
+    for (const command of ['train', 'logprob', 'sample']) {
+      stdout = '';
+      expect(await main([command, '--help'])).toBe(0);
+      expect(stdout).toMatch(new RegExp(`toy-flow ${command}`));
+      expect(stdout).toMatch(/--help/);
+    }
+  });
+
+  it('clear errors for bad options', async () => {
+    const out = temp();
+    expect(await main(['train', '--data', 'three-gaussians', '--out', out, '--backend', 'cpu'])).toBe(2);
+    expect(stderr).toMatch(/unknown dataset 'three-gaussians'; expected one of two-gaussians/);
+    expect(await main(['train', '--data', 'two-gaussians', '--out', out, '--epochs', '-1'])).toBe(2);
+    expect(stderr).toMatch(/--epochs must be a non-negative integer, got '-1'/);
+    expect(await main(['train', '--data', 'two-gaussians'])).toBe(2);
+    expect(stderr).toMatch(/missing required option --out/);
+    expect(await main(['train', '--data', 'two-gaussians', '--out', out, '--hidden', '64,x'])).toBe(2);
+    expect(stderr).toMatch(/--hidden must be a comma-separated list/);
+    expect(await main(['train', '--data', 'two-gaussians', '--out', out, '--frobnicate'])).toBe(2);
+    expect(stderr).toMatch(/Unknown option '--frobnicate'/);
+    expect(await main(['train', '--data', '/nonexistent/points.csv', '--out', out, '--backend', 'cpu'])).toBe(1);
+    expect(stderr).toMatch(/\/nonexistent\/points\.csv: file not found/);
+    const bad = join(out, 'bad.csv');
+    writeFileSync(bad, 'x,y\n1,2\n3,abc\n');
+    expect(await main(['train', '--data', bad, '--out', out, '--backend', 'cpu'])).toBe(1);
+    expect(stderr).toMatch(/bad\.csv: line 3, column 2: 'abc' is not a finite number/);
+    expect(await main(['sample', '--model', '/nonexistent/model', '--backend', 'cpu'])).toBe(1);
+    expect(stderr).toMatch(/model directory not found/);
+    expect(await main(['fly'])).toBe(2);
+  });
+
+  it('train, logprob and sample end to end on a tiny run', async () => {
+    const out = temp();
+    const code = await main(['train', '--data', 'two-gaussians', '--out', out, '--train-size', '20000', '--test-size', '5000', '--layers', '2', '--hidden', '16', '--backend', 'cpu', '--quiet']);
+    expect(stderr).toBe('backend: cpu (option)\n');
+    expect(code).toBe(0);
+    const metrics = JSON.parse(readFileSync(join(out, 'metrics.json'), 'utf8'));
+    expect(metrics).toMatchObject({ dataset: 'two-gaussians', backend: 'cpu', testSize: 5000 });
+    expect(metrics.kl).toBeCloseTo(metrics.testNll - metrics.entropy, 10);
+    expect(metrics.entropy).toBeCloseTo(-1.2674, 3);
+    const png = await decodePng(readFileSync(join(out, 'density.png')));
+    expect(png.width).toBeGreaterThan(2 * png.height - 20);
+
+    const points = join(out, 'points.csv');
+    writeFileSync(points, 'x,y\n0.25,0.25\n0.75,0.75\n5,5\n');
+    stdout = '';
+    expect(await main(['logprob', '--model', join(out, 'model'), '--input', points, '--backend', 'cpu'])).toBe(0);
+    const values = stdout.trim().split('\n').map(Number);
+    expect(values).toHaveLength(3);
+    expect(values[0]).toBeGreaterThan(values[2]);
+
+    stdout = '';
+    expect(await main(['sample', '--model', join(out, 'model'), '--n', '5', '--seed', '3', '--temperature', '0.5', '--backend', 'cpu'])).toBe(0);
+    const lines = stdout.trim().split('\n');
+    expect(lines[0]).toBe('x,y');
+    expect(lines).toHaveLength(6);
+    const first = stdout;
+    stdout = '';
+    await main(['sample', '--model', join(out, 'model'), '--n', '5', '--seed', '3', '--temperature', '0.5', '--backend', 'cpu']);
+    expect(stdout).toBe(first);
+  });
+
+  it('trains on a CSV of the user’s own points, in any dimension', async () => {
+    const out = temp();
+    const csv = join(out, 'points.csv');
+    const rows = ['a,b,c'];
+    for (let i = 0; i < 400; i++) rows.push(`${Math.sin(i)},${Math.cos(i)},${(i % 7) / 7}`);
+    writeFileSync(csv, `${rows.join('\n')}\n`);
+    expect(await main(['train', '--data', csv, '--out', out, '--layers', '2', '--hidden', '8', '--epochs', '2', '--batch-size', '50', '--backend', 'cpu', '--quiet'])).toBe(0);
+    const metrics = JSON.parse(readFileSync(join(out, 'metrics.json'), 'utf8'));
+    expect(metrics.entropy).toBeNull();
+    expect(metrics.kl).toBeNull();
+    expect(Number.isFinite(metrics.testNll)).toBe(true);
+  });
+});

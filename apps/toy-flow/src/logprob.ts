@@ -1,0 +1,40 @@
+import * as tf from '@tensorflow/tfjs';
+import { describeOptions, type OptionSpec, parseOptions, readNumericCsv, UsageError } from '@flows/cli-kit';
+import { type BackendName, loadModel, selectBackend } from '@flows/flows';
+
+export const LOGPROB_OPTIONS: Record<string, OptionSpec> = {
+  model: { kind: 'string', required: true, description: 'model directory (the model/ that train writes)' },
+  input: { kind: 'string', required: true, description: 'CSV file of points, one per row (a header line is allowed)' },
+  backend: { kind: 'string', choices: ['auto', 'tensorflow', 'webgpu', 'wasm', 'cpu'], default: 'auto', description: 'TensorFlow.js backend' },
+};
+
+export const LOGPROB_HELP = `toy-flow logprob: print the model's natural-log density of each input point, one per line.
+
+Usage: toy-flow logprob --model <dir> --input points.csv
+
+${describeOptions(LOGPROB_OPTIONS)}`;
+
+export async function logprob(argv: string[]): Promise<void> {
+  const o = parseOptions(argv, LOGPROB_OPTIONS);
+  if (o.help) {
+    console.log(LOGPROB_HELP);
+    return;
+  }
+  await selectBackend({ backend: o.backend as BackendName | 'auto' });
+  const table = await readNumericCsv(o.input as string);
+  const model = await loadModel(o.model as string);
+  if (table.columns !== model.eventSize) {
+    throw new UsageError(`${o.input}: has ${table.columns} columns but the model is ${model.eventSize}-dimensional`);
+  }
+  const lines: string[] = [];
+  const batch = 50_000;
+  for (let start = 0; start < table.rows; start += batch) {
+    const rows = Math.min(batch, table.rows - start);
+    const x = tf.tensor2d(table.values.subarray(start * table.columns, (start + rows) * table.columns), [rows, table.columns]);
+    const logProb = model.logProb(x);
+    for (const v of logProb.dataSync()) lines.push(String(v));
+    tf.dispose([x, logProb]);
+  }
+  process.stdout.write(`${lines.join('\n')}\n`);
+  model.dispose();
+}

@@ -1,0 +1,216 @@
+import * as tf from '@tensorflow/tfjs';
+import { Random } from '@flows/bijectors';
+import { describeOptions, formatDuration, formatRate, type OptionSpec, parseOptions, ProgressBar, type Range2D, readNumericCsv, UsageError } from '@flows/cli-kit';
+import { TOY_NAMES, toyByName, type ToyDistribution } from '@flows/datasets';
+import type { Distribution } from '@flows/distributions';
+import {
+  type BackendName,
+  describeBackend,
+  fit,
+  klFromTarget,
+  MASK_STRATEGIES,
+  meanNegativeLogLikelihood,
+  nice,
+  realNVP,
+  samplerData,
+  saveModel,
+  schedules,
+  selectBackend,
+  splitRows,
+  tensorData,
+  type TrainingData,
+  writeFileAtomic,
+} from '@flows/flows';
+import { histogramOnGrid, densityOnGrid, writeToyPictures } from './pictures.js';
+
+export const TRAIN_OPTIONS: Record<string, OptionSpec> = {
+  data: { kind: 'string', required: true, description: `a toy (${TOY_NAMES.join(', ')}) or a CSV file of points` },
+  out: { kind: 'string', required: true, description: 'output directory (model/, metrics.json, density.png, samples.png)' },
+  flow: { kind: 'string', choices: ['realnvp', 'nice'], default: 'realnvp', description: 'masked affine (Real NVP) or additive (NICE) couplings' },
+  layers: { kind: 'positiveInteger', default: 8, description: 'coupling layers' },
+  hidden: { kind: 'integerList', default: [64, 64], description: 'hidden widths of the scale and translation networks' },
+  mask: { kind: 'string', choices: MASK_STRATEGIES, default: 'alternating', description: 'mask strategy (flipped every layer; random: drawn once per layer)' },
+  'no-tanh': { kind: 'boolean', description: 'do not bound the scale network with tanh' },
+  epochs: { kind: 'nonNegativeInteger', default: 1, description: 'passes over the training set' },
+  'train-size': { kind: 'positiveInteger', default: 3_000_000, description: 'fresh samples per epoch for toys' },
+  'batch-size': { kind: 'positiveInteger', default: 1000, description: 'batch size' },
+  lr: { kind: 'positiveNumber', default: 2e-3, description: 'peak learning rate (Adam)' },
+  schedule: { kind: 'string', choices: ['cosine', 'constant'], default: 'cosine', description: 'learning-rate schedule' },
+  'clip-norm': { kind: 'positiveNumber', description: 'clip the gradient norm' },
+  'test-size': { kind: 'positiveInteger', default: 200_000, description: 'held-out samples for the test NLL (toys)' },
+  seed: { kind: 'nonNegativeInteger', default: 0, description: 'seed for masks, weights, data and noise' },
+  backend: { kind: 'string', choices: ['auto', 'tensorflow', 'webgpu', 'wasm', 'cpu'], default: 'auto', description: 'TensorFlow.js backend (or FLOWS_BACKEND)' },
+  quiet: { kind: 'boolean', description: 'no progress bar' },
+};
+
+export const TRAIN_HELP = `toy-flow train: fit a flow to a 2-D toy density (or your CSV points), then write the model,
+metrics.json, and pictures of the model density and samples.
+
+Usage: toy-flow train --data <name|file.csv> --out <dir> [options]
+
+${describeOptions(TRAIN_OPTIONS)}
+
+Examples:
+  toy-flow train --data two-gaussians --out runs/two-gaussians
+  toy-flow train --data chequerboard --out runs/chequerboard --layers 12 --hidden 128,128 --train-size 6000000`;
+
+interface Source {
+  name: string;
+  dims: number;
+  train: TrainingData;
+  testNll(model: Distribution): number;
+  target: ToyDistribution | null;
+  range: Range2D | null;
+  reference(): Float32Array | null;
+  dispose(): void;
+}
+
+async function openSource(data: string, options: { trainSize: number; testSize: number; seed: number }): Promise<Source> {
+  if (TOY_NAMES.includes(data)) {
+    const toy = toyByName(data);
+    return {
+      name: data,
+      dims: 2,
+      train: samplerData((n, random) => toy.sample(n, { random }), options.trainSize),
+      testNll: (model) => {
+        const test = toy.sample(options.testSize, { random: options.seed + 1_000_003 });
+        const nll = meanNegativeLogLikelihood(model, test, { batchSize: 10_000 });
+        test.dispose();
+        return nll;
+      },
+      target: toy,
+      range: toy.plotRange,
+      reference: () => {
+        if (toy.hasExactDensity) return densityOnGrid(toy, toy.plotRange);
+        const samples = toy.sample(500_000, { random: options.seed + 7 });
+        const values = samples.dataSync() as Float32Array;
+        samples.dispose();
+        return histogramOnGrid(values, toy.plotRange);
+      },
+      dispose: () => toy.dispose(),
+    };
+  }
+  if (!/\.csv$/i.test(data)) throw new UsageError(`unknown dataset '${data}'; expected one of ${TOY_NAMES.join(', ')}, or a .csv file`);
+  const table = await readNumericCsv(data);
+  if (table.columns < 2) throw new UsageError(`${data}: needs at least 2 columns (one point per row), found ${table.columns}`);
+  if (table.rows < 20) throw new UsageError(`${data}: needs at least 20 rows to train and hold out a test part, found ${table.rows}`);
+  const all = tf.tensor2d(table.values, [table.rows, table.columns]);
+  const [train, test] = splitRows(all, 0.1, new Random(options.seed));
+  all.dispose();
+  let range: Range2D | null = null;
+  if (table.columns === 2) {
+    const v = table.values;
+    let [x0, x1, y0, y1] = [Infinity, -Infinity, Infinity, -Infinity];
+    for (let i = 0; i < v.length; i += 2) {
+      x0 = Math.min(x0, v[i]);
+      x1 = Math.max(x1, v[i]);
+      y0 = Math.min(y0, v[i + 1]);
+      y1 = Math.max(y1, v[i + 1]);
+    }
+    const padX = 0.1 * (x1 - x0 || 1);
+    const padY = 0.1 * (y1 - y0 || 1);
+    range = [[x0 - padX, x1 + padX], [y0 - padY, y1 + padY]];
+  }
+  return {
+    name: data,
+    dims: table.columns,
+    train: tensorData(train),
+    testNll: (model) => meanNegativeLogLikelihood(model, test),
+    target: null,
+    range,
+    reference: () => (range ? histogramOnGrid(table.values, range) : null),
+    dispose: () => tf.dispose([train, test]),
+  };
+}
+
+export async function train(argv: string[]): Promise<void> {
+  const o = parseOptions(argv, TRAIN_OPTIONS);
+  if (o.help) {
+    console.log(TRAIN_HELP);
+    return;
+  }
+  const seed = o.seed as number;
+  const started = performance.now();
+  const backend = await selectBackend({ backend: o.backend as BackendName | 'auto' });
+  console.error(describeBackend(backend));
+  const source = await openSource(o.data as string, { trainSize: o['train-size'] as number, testSize: o['test-size'] as number, seed });
+  const settings = {
+    flow: o.flow,
+    layers: o.layers,
+    hidden: o.hidden,
+    mask: o.mask,
+    scaleTanh: !o['no-tanh'],
+    epochs: o.epochs,
+    trainSize: source.target ? o['train-size'] : source.train.size,
+    batchSize: o['batch-size'],
+    learningRate: o.lr,
+    schedule: o.schedule,
+    clipNorm: o['clip-norm'] ?? null,
+    seed,
+  };
+  const builderOptions = { dims: source.dims, layers: o.layers as number, hidden: o.hidden as number[], mask: o.mask as 'alternating', seed };
+  if (o.mask === 'checkerboard' && source.dims === 2) throw new UsageError("--mask checkerboard needs image-shaped data (a square number of dimensions > 2); use 'alternating' or 'half' for 2-D points");
+  const model = o.flow === 'nice' ? nice(builderOptions) : realNVP({ ...builderOptions, scaleTanh: !o['no-tanh'] });
+  const batchSize = o['batch-size'] as number;
+  const totalSteps = (o.epochs as number) * Math.ceil(source.train.size / batchSize);
+  const lr = o.lr as number;
+  const schedule = o.schedule === 'cosine' ? schedules.cosine(lr, totalSteps, { warmupSteps: Math.min(200, Math.floor(totalSteps / 20)), floor: 0.02 }) : lr;
+  const bar = o.quiet ? null : new ProgressBar({ total: totalSteps, label: 'train' });
+  const result = await fit(model, source.train, {
+    epochs: o.epochs as number,
+    batchSize,
+    learningRate: schedule,
+    clipNorm: o['clip-norm'] as number | undefined,
+    random: new Random(seed + 17),
+    reportEvery: 100,
+    onProgress: (p) =>
+      bar?.update(p.step, { loss: p.loss.toFixed(4), 'samples/s': formatRate(p.samplesPerSecond), ETA: formatDuration(p.etaSeconds) }),
+  });
+  bar?.finish();
+  const trainSeconds = result.seconds;
+  const { mkdir } = await import('node:fs/promises');
+  const { join } = await import('node:path');
+  const out = o.out as string;
+  await mkdir(out, { recursive: true });
+  await saveModel(model, join(out, 'model'), { app: 'toy-flow', dataset: source.name, settings });
+
+  const testNll = source.testNll(model);
+  const entropy = source.target?.entropy ?? null;
+  const direct = source.target?.hasExactDensity ? klFromTarget(model, source.target, { samples: o['test-size'] as number, seed: seed + 2_000_003 }) : null;
+  const metrics = {
+    dataset: source.name,
+    testNll,
+    testSize: source.target ? o['test-size'] : null,
+    entropy,
+    kl: entropy === null ? null : testNll - entropy,
+    klDirect: direct ? { estimate: direct.kl, standardError: direct.standardError } : null,
+    trainLoss: result.loss,
+    settings,
+    backend: backend.name,
+    steps: result.steps,
+    samplesPerSecond: (result.steps * batchSize) / trainSeconds,
+    trainSeconds,
+    seconds: (performance.now() - started) / 1000,
+  };
+  await writeFileAtomic(join(out, 'metrics.json'), `${JSON.stringify(metrics, null, 2)}\n`);
+  let pictures = '';
+  if (source.range) {
+    const samples = model.sample(5000, { random: seed + 99 });
+    const values = samples.dataSync() as Float32Array;
+    samples.dispose();
+    const reference = source.reference();
+    if (reference) {
+      const paths = await writeToyPictures(out, model, reference, source.range, values);
+      pictures = `\npictures:  ${paths.density} (model | true), ${paths.samples}`;
+    }
+  }
+  console.log(
+    `dataset:   ${source.name}\ntest NLL:  ${testNll.toFixed(4)} nats` +
+      (entropy !== null ? `\nentropy:   ${entropy.toFixed(4)} nats\nKL:        ${(testNll - entropy).toFixed(4)} nats (test NLL - entropy)` : '') +
+      (direct ? `\nKL direct: ${direct.kl.toFixed(4)} ± ${direct.standardError.toFixed(4)} nats (E_p[log p - log q])` : '') +
+      `\ntraining:  ${result.steps} steps, ${formatRate(metrics.samplesPerSecond)} samples/s, ${formatDuration(trainSeconds)} on ${backend.name}` +
+      `\nmodel:     ${join(out, 'model')}\nmetrics:   ${join(out, 'metrics.json')}${pictures}`,
+  );
+  source.dispose();
+  model.dispose();
+}

@@ -1,0 +1,42 @@
+import { describe, expect, it } from 'vitest';
+import { describeOptions, parseOptions, UsageError } from './args.js';
+import { formatCsv, parseNumericCsv } from './csv.js';
+import { decodePng, encodePng, createPicture, setPixel } from './png.js';
+
+const specs = {
+  epochs: { kind: 'nonNegativeInteger' as const, default: 1, description: 'epochs' },
+  hidden: { kind: 'integerList' as const, default: [64, 64], description: 'widths' },
+  mask: { kind: 'string' as const, choices: ['half', 'random'], default: 'half', description: 'mask' },
+  out: { kind: 'string' as const, required: true, description: 'out' },
+  offset: { kind: 'number' as const, description: 'offset' },
+};
+
+describe('parseOptions', () => {
+  it('parses, defaults, and rejects with messages naming the option', () => {
+    expect(parseOptions(['--out', 'x', '--hidden', '8,16', '--offset', '-2.5'], specs)).toMatchObject({ out: 'x', epochs: 1, hidden: [8, 16], mask: 'half', offset: -2.5 });
+    expect(() => parseOptions(['--out', 'x', '--epochs', '-1'], specs)).toThrow(/--epochs must be a non-negative integer, got '-1'/);
+    expect(() => parseOptions(['--out', 'x', '--mask', 'odd'], specs)).toThrow(/--mask must be one of half, random; got 'odd'/);
+    expect(() => parseOptions([], specs)).toThrow(UsageError);
+    expect(() => parseOptions(['--out', 'x', '--nope'], specs)).toThrow(/Unknown option '--nope'/);
+    expect(parseOptions(['--help'], specs).help).toBe(true);
+    expect(describeOptions(specs)).toMatch(/--hidden <n,n,...>\s+widths \(default 64,64\)/);
+  });
+});
+
+describe('csv and png', () => {
+  it('CSV round trip with header; errors name the line', () => {
+    const table = parseNumericCsv(formatCsv([1, 2.5, -3, 4e-7], 2, ['x', 'y']));
+    expect(table).toMatchObject({ columns: 2, rows: 2, header: ['x', 'y'] });
+    expect(Array.from(table.values)).toEqual([1, 2.5, -3, Math.fround(4e-7)]);
+    expect(() => parseNumericCsv('1,2\n3\n', 'p.csv')).toThrow(/p\.csv: line 2 has 1 columns, expected 2/);
+    expect(() => parseNumericCsv('x,y\n', 'p.csv')).toThrow(/no data rows/);
+  });
+
+  it('PNG encodes and decodes the same pixels', async () => {
+    const picture = createPicture(3, 2);
+    setPixel(picture, 1, 1, [10, 20, 30]);
+    const decoded = await decodePng(await encodePng(picture));
+    expect(decoded.width).toBe(3);
+    expect(Array.from(decoded.data)).toEqual(Array.from(picture.data));
+  });
+});

@@ -1,0 +1,102 @@
+import { parseArgs } from 'node:util';
+
+/** A command-line mistake: printed with a pointer to --help, exit code 2. */
+export class UsageError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'UsageError';
+  }
+}
+
+export type OptionKind = 'string' | 'integer' | 'positiveInteger' | 'nonNegativeInteger' | 'number' | 'positiveNumber' | 'boolean' | 'integerList';
+
+export interface OptionSpec {
+  kind: OptionKind;
+  description: string;
+  default?: string | number | boolean | number[];
+  /** Allowed values for strings. */
+  choices?: readonly string[];
+  short?: string;
+  required?: boolean;
+}
+
+export type ParsedOptions = Record<string, string | number | boolean | number[] | undefined>;
+
+/** Parses `argv` against `specs`; unknown options, bad numbers and missing values give a UsageError. */
+export function parseOptions(argv: string[], specs: Record<string, OptionSpec>): ParsedOptions {
+  const config: Record<string, { type: 'string' | 'boolean'; short?: string }> = { help: { type: 'boolean', short: 'h' } };
+  for (const [name, spec] of Object.entries(specs)) config[name] = { type: spec.kind === 'boolean' ? 'boolean' : 'string', ...(spec.short ? { short: spec.short } : {}) };
+  // `--epochs -1` would read as a missing value followed by an option; join negative numbers to their option.
+  const args: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const name = argv[i].startsWith('--') ? argv[i].slice(2) : null;
+    if (name && specs[name] && specs[name].kind !== 'boolean' && /^-\d|^-\.\d/.test(argv[i + 1] ?? '')) {
+      args.push(`${argv[i]}=${argv[i + 1]}`);
+      i++;
+    } else {
+      args.push(argv[i]);
+    }
+  }
+  let values: Record<string, string | boolean | undefined>;
+  try {
+    ({ values } = parseArgs({ args, options: config, strict: true, allowPositionals: false }) as { values: Record<string, string | boolean | undefined> });
+  } catch (error) {
+    throw new UsageError((error as Error).message.replace(/\. To specify a positional argument.*$/, ''));
+  }
+  const out: ParsedOptions = { help: values.help === true };
+  for (const [name, spec] of Object.entries(specs)) {
+    const raw = values[name];
+    if (raw === undefined) {
+      if (spec.required && !out.help) throw new UsageError(`missing required option --${name}`);
+      out[name] = spec.default;
+      continue;
+    }
+    out[name] = convert(name, raw, spec);
+  }
+  return out;
+}
+
+function convert(name: string, raw: string | boolean, spec: OptionSpec): string | number | boolean | number[] {
+  if (spec.kind === 'boolean') return raw === true;
+  const text = String(raw);
+  const number = Number(text);
+  const bad = (what: string) => new UsageError(`--${name} must be ${what}, got '${text}'`);
+  switch (spec.kind) {
+    case 'string':
+      if (spec.choices && !spec.choices.includes(text)) throw new UsageError(`--${name} must be one of ${spec.choices.join(', ')}; got '${text}'`);
+      return text;
+    case 'integer':
+      if (!Number.isInteger(number) || text.trim() === '') throw bad('an integer');
+      return number;
+    case 'positiveInteger':
+      if (!Number.isInteger(number) || number <= 0) throw bad('a positive integer');
+      return number;
+    case 'nonNegativeInteger':
+      if (!Number.isInteger(number) || number < 0) throw bad('a non-negative integer');
+      return number;
+    case 'number':
+      if (!Number.isFinite(number) || text.trim() === '') throw bad('a number');
+      return number;
+    case 'positiveNumber':
+      if (!Number.isFinite(number) || number <= 0) throw bad('a positive number');
+      return number;
+    case 'integerList': {
+      const list = text.split(',').map((s) => Number(s.trim()));
+      if (list.length === 0 || list.some((v) => !Number.isInteger(v) || v <= 0)) throw bad('a comma-separated list of positive integers (e.g. 64,64)');
+      return list;
+    }
+    default:
+      throw new UsageError(`--${name}: unsupported option kind`);
+  }
+}
+
+/** The options part of a --help text, one line each with defaults and choices. */
+export function describeOptions(specs: Record<string, OptionSpec>): string {
+  const rows = Object.entries(specs).map(([name, spec]) => {
+    const value = spec.kind === 'boolean' ? '' : ` <${spec.kind === 'integerList' ? 'n,n,...' : spec.choices ? spec.choices.join('|') : spec.kind.replace(/^positive|^nonNegative/, '').toLowerCase() || 'value'}>`;
+    const left = `  --${name}${value}`;
+    const extra = [spec.required ? 'required' : '', spec.default !== undefined && spec.default !== false ? `default ${Array.isArray(spec.default) ? spec.default.join(',') : spec.default}` : ''].filter(Boolean).join('; ');
+    return `${left.padEnd(40)} ${spec.description}${extra ? ` (${extra})` : ''}`;
+  });
+  return [...rows, `${'  --help, -h'.padEnd(40)} show this help`].join('\n');
+}
