@@ -22,7 +22,8 @@ const denseWithGradient = tf.customGrad((...args: unknown[]) => {
     const [savedX, savedWeight] = saved as [tf.Tensor2D, tf.Tensor2D];
     const dx = tf.matMul(upstream, tf.transpose(savedWeight));
     const dWeight = tf.matMul(tf.transpose(savedX), upstream);
-    const dBias = tf.sum(upstream, 0);
+    // A row of ones times dy: wasm reduces over axis 0 by transposing first, slower than this product.
+    const dBias = tf.reshape(tf.matMul(tf.ones([1, upstream.shape[0]]), upstream), [upstream.shape[1]]);
     return [dx, dWeight, dBias];
   };
   return { value, gradFunc };
