@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { newVariable } from './bijector.js';
-import { ACTIVATIONS, type Activation, applyActivation, dense, glorotUniform } from './dense.js';
+import { ACTIVATIONS, type Activation, applyActivation, dense, denseRelu, glorotUniform } from './dense.js';
 import { ConfigError } from './errors.js';
 import { Random } from './random.js';
 import { assertPositiveInteger } from './validation.js';
@@ -85,8 +85,14 @@ export class MLP implements Conditioner {
     let h = input;
     const last = this.weights.length - 1;
     for (let layer = 0; layer <= last; layer++) {
-      h = dense(h, this.weights[layer] as tf.Tensor2D, this.biases[layer] as tf.Tensor1D);
-      if (layer < last) h = applyActivation(h, this.activation) as tf.Tensor2D;
+      const weight = this.weights[layer] as tf.Tensor2D;
+      const bias = this.biases[layer] as tf.Tensor1D;
+      if (layer < last && this.activation === 'relu') {
+        h = denseRelu(h, weight, bias);
+      } else {
+        h = dense(h, weight, bias);
+        if (layer < last) h = applyActivation(h, this.activation) as tf.Tensor2D;
+      }
     }
     return h;
   }

@@ -10,24 +10,46 @@ import { Random } from './random.js';
  * `tf.add(tf.matMul(x, W), b)` to float32 rounding.
  */
 export function dense(x: tf.Tensor2D, weight: tf.Tensor2D, bias: tf.Tensor1D): tf.Tensor2D {
-  return denseWithGradient(x, weight, bias) as tf.Tensor2D;
+  return denseLinear(x, weight, bias) as tf.Tensor2D;
 }
 
-const denseWithGradient = tf.customGrad((...args: unknown[]) => {
+/**
+ * `relu(x W + b)` in one fused kernel, with its own gradient (explicit transposes, as
+ * {@link dense}; the ReLU derivative is read off the output).
+ */
+export function denseRelu(x: tf.Tensor2D, weight: tf.Tensor2D, bias: tf.Tensor1D): tf.Tensor2D {
+  return denseReluWithGradient(x, weight, bias) as tf.Tensor2D;
+}
+
+type DenseFunction = (x: tf.Tensor2D, weight: tf.Tensor2D, bias: tf.Tensor1D) => tf.Tensor;
+
+/** The three gradients of `x W + b` given the gradient `dz` of its output. */
+function linearGradients(dz: tf.Tensor2D, x: tf.Tensor2D, weight: tf.Tensor2D): tf.Tensor[] {
+  const dx = tf.matMul(dz, tf.transpose(weight));
+  const dWeight = tf.matMul(tf.transpose(x), dz);
+  // A row of ones times dz: wasm reduces over axis 0 by transposing first, slower than this product.
+  const dBias = tf.reshape(tf.matMul(tf.ones([1, dz.shape[0]]), dz), [dz.shape[1]]);
+  return [dx, dWeight, dBias];
+}
+
+const denseLinear = tf.customGrad((...args: unknown[]) => {
   const [x, weight, bias, save] = args as [tf.Tensor2D, tf.Tensor2D, tf.Tensor1D, tf.GradSaveFunc];
   save([x, weight]);
-  const value = tf.add(tf.matMul(x, weight), bias) as tf.Tensor2D;
+  const value = tf.fused.matMul({ a: x, b: weight, bias });
+  const gradFunc = (dy: tf.Tensor | tf.Tensor[], saved: tf.Tensor[]) => linearGradients(dy as tf.Tensor2D, saved[0] as tf.Tensor2D, saved[1] as tf.Tensor2D);
+  return { value, gradFunc };
+}) as unknown as DenseFunction;
+
+const denseReluWithGradient = tf.customGrad((...args: unknown[]) => {
+  const [x, weight, bias, save] = args as [tf.Tensor2D, tf.Tensor2D, tf.Tensor1D, tf.GradSaveFunc];
+  const value = tf.fused.matMul({ a: x, b: weight, bias, activation: 'relu' });
+  save([x, weight, value]);
   const gradFunc = (dy: tf.Tensor | tf.Tensor[], saved: tf.Tensor[]) => {
-    const upstream = dy as tf.Tensor2D;
-    const [savedX, savedWeight] = saved as [tf.Tensor2D, tf.Tensor2D];
-    const dx = tf.matMul(upstream, tf.transpose(savedWeight));
-    const dWeight = tf.matMul(tf.transpose(savedX), upstream);
-    // A row of ones times dy: wasm reduces over axis 0 by transposing first, slower than this product.
-    const dBias = tf.reshape(tf.matMul(tf.ones([1, upstream.shape[0]]), upstream), [upstream.shape[1]]);
-    return [dx, dWeight, dBias];
+    const dz = tf.mul(dy as tf.Tensor2D, tf.step(saved[2])) as tf.Tensor2D;
+    return linearGradients(dz, saved[0] as tf.Tensor2D, saved[1] as tf.Tensor2D);
   };
   return { value, gradFunc };
-}) as unknown as (x: tf.Tensor2D, weight: tf.Tensor2D, bias: tf.Tensor1D) => tf.Tensor;
+}) as unknown as DenseFunction;
 
 export type Activation = 'relu' | 'tanh' | 'elu' | 'leakyRelu' | 'sigmoid' | 'softplus' | 'linear' | 'swish';
 

@@ -3,3 +3,4 @@ export { viridis, gridPoints, densityPicture, drawPoints, sideBySide, fade, imag
 export { ProgressBar, formatDuration, formatRate, type ProgressOptions } from './progress.js';
 export { parseOptions, describeOptions, UsageError, type OptionSpec, type OptionKind, type ParsedOptions } from './args.js';
 export { parseNumericCsv, readNumericCsv, formatCsv, CsvError, type NumericTable } from './csv.js';
+export { runCommands, type Command } from './commands.js';

@@ -1,0 +1,96 @@
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import * as tf from '@tensorflow/tfjs';
+import type { Chain, MaskedAffineCoupling } from '@flows/bijectors';
+import { decodePng } from '@flows/cli-kit';
+import type { TransformedDistribution } from '@flows/distributions';
+import { loadModel } from '@flows/flows';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { interpolationLatents } from './interpolate.js';
+import { main } from './main.js';
+
+let stdout = '';
+let stderr = '';
+beforeEach(() => {
+  stdout = '';
+  stderr = '';
+  vi.spyOn(console, 'log').mockImplementation((...a) => void (stdout += `${a.join(' ')}\n`));
+  vi.spyOn(console, 'error').mockImplementation((...a) => void (stderr += `${a.join(' ')}\n`));
+});
+afterEach(() => vi.restoreAllMocks());
+
+const temp = () => mkdtempSync(join(tmpdir(), 'mnist-flow-'));
+const tiny = ['--limit', '200', '--layers', '2', '--hidden', '16', '--batch-size', '50', '--backend', 'cpu', '--quiet'];
+
+describe('mnist-flow', () => {
+  it('--help on every command, and clear errors', async () => {
+    for (const command of ['train', 'eval', 'sample', 'interpolate']) {
+      stdout = '';
+      expect(await main([command, '--help'])).toBe(0);
+      expect(stdout).toMatch(new RegExp(`mnist-flow ${command === 'eval' ? 'eval' : command}`));
+    }
+    expect(await main(['eval', '--model', '/nonexistent/model', '--backend', 'cpu'])).toBe(1);
+    expect(stderr).toMatch(/\/nonexistent\/model: model directory not found/);
+    expect(await main(['train', '--out', temp(), '--mask', 'diagonal'])).toBe(2);
+    expect(stderr).toMatch(/--mask must be one of random, checkerboard/);
+    expect(await main(['train', '--out', temp(), '--resume', ...tiny])).toBe(2);
+    expect(stderr).toMatch(/no checkpoint in/);
+    const corrupt = temp();
+    writeFileSync(join(corrupt, 'placeholder'), '');
+    const dir = join(corrupt, 'checkpoint');
+    await import('node:fs/promises').then((fs) => fs.mkdir(dir));
+    writeFileSync(join(dir, 'checkpoint.json'), '{"format": "flows-checkpoint"');
+    expect(await main(['train', '--out', corrupt, '--resume', ...tiny])).toBe(1);
+    expect(stderr).toMatch(/checkpoint\.json: is not valid JSON/);
+  });
+
+  it('a killed run resumed from its checkpoint ends with the losses of an uninterrupted run', async () => {
+    const straight = temp();
+    expect(await main(['train', '--out', straight, '--epochs', '3', '--mask', 'random', ...tiny])).toBe(0);
+    const resumed = temp();
+    expect(await main(['train', '--out', resumed, '--epochs', '1', '--mask', 'random', ...tiny])).toBe(0);
+    expect(await main(['train', '--out', resumed, '--epochs', '3', '--mask', 'random', '--resume', ...tiny])).toBe(0);
+    const rows = (dir: string) => JSON.parse(readFileSync(join(dir, 'metrics.json'), 'utf8')).epochs as { trainNll: number; testNll: number }[];
+    const a = rows(straight);
+    const b = rows(resumed);
+    expect(b.length).toBe(3);
+    a.forEach((row, i) => {
+      expect(Math.abs(row.trainNll - b[i].trainNll)).toBeLessThan(1e-3);
+      expect(Math.abs(row.testNll - b[i].testNll)).toBeLessThan(1e-3);
+    });
+    // Random masks: exactly half the pixels, and stored with the model.
+    const model = (await loadModel(join(resumed, 'model'))) as TransformedDistribution;
+    const masks = ((model.bijector as Chain).bijectors as MaskedAffineCoupling[]).map((b) => b.mask);
+    masks.forEach((m) => expect(m.reduce((s, v) => s + v, 0)).toBe(392));
+    const original = (await loadModel(join(straight, 'model'))) as TransformedDistribution;
+    expect(((original.bijector as Chain).bijectors as MaskedAffineCoupling[]).map((b) => b.mask)).toEqual(masks);
+    // Per-epoch sample grids: an 8 x 8 grid of 28 x 28 images.
+    const grid = await decodePng(readFileSync(join(resumed, 'samples-epoch-3.png')));
+    expect(grid.width).toBe(8 * 29 * 2 + 2);
+    expect(stdout).toMatch(/test bpd:/);
+  });
+
+  it('eval, sample and interpolate a saved model; logit preprocessing', async () => {
+    const out = temp();
+    expect(await main(['train', '--out', out, '--epochs', '1', '--logit', '0.05', ...tiny])).toBe(0);
+    expect(stderr).toMatch(/logit\(0\.05/);
+    stdout = '';
+    expect(await main(['eval', '--model', join(out, 'model'), '--limit', '200', '--backend', 'cpu'])).toBe(0);
+    expect(stdout).toMatch(/test bpd: +\d+\.\d+/);
+    expect(stdout).toMatch(/log 256/);
+    expect(await main(['sample', '--model', join(out, 'model'), '--n', '4', '--out', join(out, 's.png'), '--backend', 'cpu'])).toBe(0);
+    expect(await main(['interpolate', '--model', join(out, 'model'), '--steps', '3', '--out', join(out, 'i.png'), '--backend', 'cpu'])).toBe(0);
+    expect((await decodePng(readFileSync(join(out, 'i.png')))).width).toBe(3 * 29 * 2 + 2);
+  });
+
+  it('interpolation reproduces the four codes at the corners', () => {
+    const z = tf.tensor2d([[1, 0], [0, 1], [2, 2], [-1, 3]]);
+    const grid = interpolationLatents(z, 3).arraySync();
+    const close = (a: number[], b: number[]) => a.forEach((v, i) => expect(v).toBeCloseTo(b[i], 5));
+    close(grid[0], [1, 0]);
+    close(grid[2], [0, 1]);
+    close(grid[6], [2, 2]);
+    close(grid[8], [-1, 3]);
+  });
+});

@@ -1,0 +1,74 @@
+import * as tf from '@tensorflow/tfjs';
+import { describeOptions, encodePng, imageGrid, type OptionSpec, parseOptions } from '@flows/cli-kit';
+import { imageBatches, loadMnist } from '@flows/datasets';
+import type { TransformedDistribution } from '@flows/distributions';
+import { type BackendName, loadModel, selectBackend, writeFileAtomic } from '@flows/flows';
+import { modelView } from './evaluate.js';
+import { BACKEND_OPTION, DATA_DIR_OPTION } from './options.js';
+import { toPixels } from './preprocessing.js';
+
+export const INTERPOLATE_OPTIONS: Record<string, OptionSpec> = {
+  model: { kind: 'string', required: true, description: 'model directory (<run>/model)' },
+  out: { kind: 'string', default: 'interpolation.png', description: 'PNG file' },
+  images: { kind: 'string', default: '0,1,2,3', description: 'indices of four test images' },
+  steps: { kind: 'positiveInteger', default: 8, description: 'angles per axis in [0, pi/2]' },
+  'data-dir': DATA_DIR_OPTION,
+  backend: BACKEND_OPTION,
+};
+
+export const INTERPOLATE_HELP = `mnist-flow interpolate: the Real NVP latent interpolation between four test digits,
+z = cos(phi) (z1 cos(phi') + z2 sin(phi')) + sin(phi) (z3 cos(phi') + z4 sin(phi')), decoded with the
+forward map over a grid of phi, phi' in [0, pi/2]. The corners are the four digits.
+
+Usage: mnist-flow interpolate --model <dir> [--images a,b,c,d] [--steps 8] [--out interpolation.png]
+
+${describeOptions(INTERPOLATE_OPTIONS)}`;
+
+/** Latent codes on the grid of angles, row i = phi_i, column j = phi'_j. */
+export function interpolationLatents(z: tf.Tensor2D, steps: number): tf.Tensor2D {
+  return tf.tidy(() => {
+    const [z1, z2, z3, z4] = tf.split(z, 4, 0);
+    const rows: tf.Tensor[] = [];
+    for (let i = 0; i < steps; i++) {
+      const phi = (i / Math.max(1, steps - 1)) * (Math.PI / 2);
+      for (let j = 0; j < steps; j++) {
+        const phiPrime = (j / Math.max(1, steps - 1)) * (Math.PI / 2);
+        const first = tf.add(tf.mul(z1, Math.cos(phiPrime)), tf.mul(z2, Math.sin(phiPrime)));
+        const second = tf.add(tf.mul(z3, Math.cos(phiPrime)), tf.mul(z4, Math.sin(phiPrime)));
+        rows.push(tf.add(tf.mul(first, Math.cos(phi)), tf.mul(second, Math.sin(phi))));
+      }
+    }
+    return tf.concat(rows, 0) as tf.Tensor2D;
+  });
+}
+
+export async function interpolate(argv: string[]): Promise<void> {
+  const o = parseOptions(argv, INTERPOLATE_OPTIONS);
+  if (o.help) {
+    console.log(INTERPOLATE_HELP);
+    return;
+  }
+  const indices = String(o.images).split(',').map(Number);
+  if (indices.length !== 4 || indices.some((i) => !Number.isInteger(i) || i < 0 || i >= 10_000)) {
+    throw new Error(`--images needs four test-image indices in 0..9999, got '${o.images}'`);
+  }
+  await selectBackend({ backend: o.backend as BackendName | 'auto' });
+  const model = (await loadModel(o.model as string)) as TransformedDistribution;
+  const view = await modelView(o.model as string);
+  const test = await loadMnist('test', { dataDir: o['data-dir'] as string | undefined });
+  const picked = { ...test, images: new Uint8Array(4 * 784), labels: new Uint8Array(4), count: 4 };
+  indices.forEach((index, k) => {
+    picked.images.set(test.images.subarray(index * 784, (index + 1) * 784), k * 784);
+    picked.labels[k] = test.labels[index];
+  });
+  const batch = imageBatches(picked, { batchSize: 4, view, shuffle: false, noise: 'fixed', noiseSeed: 12345 }).next().value!;
+  const z = model.bijector.inverse(batch.x) as tf.Tensor2D;
+  batch.dispose();
+  const latents = interpolationLatents(z, o.steps as number);
+  const decoded = model.bijector.forward(latents);
+  const images = toPixels(decoded, view);
+  tf.dispose([z, latents, decoded]);
+  await writeFileAtomic(o.out as string, await encodePng(imageGrid(images, 28, 28, o.steps as number, 2)));
+  console.log(`interpolation: ${o.out} (digits ${indices.map((i) => test.labels[i]).join(', ')} at the corners)`);
+  model.dispose();
+}

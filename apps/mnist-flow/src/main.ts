@@ -1,0 +1,21 @@
+import { runCommands } from '@flows/cli-kit';
+import { evaluate } from './evaluate.js';
+import { interpolate } from './interpolate.js';
+import { sample } from './sample.js';
+import { train } from './train.js';
+
+const HELP = `mnist-flow: Real NVP on dequantized MNIST (exercise 2.5).
+
+Usage: mnist-flow <command> [options]
+
+Commands:
+  train         train with random or checkerboard masks; per-epoch test bpd, sample grids, checkpoints (--resume)
+  eval          test NLL and bits per dimension of a saved model
+  sample        a PNG grid of samples at a temperature
+  interpolate   latent interpolation between four test digits, as a PNG grid
+
+Run 'mnist-flow <command> --help' for the options of each command.`;
+
+export function main(argv: string[]): Promise<number> {
+  return runCommands('mnist-flow', HELP, { train, eval: evaluate, sample, interpolate }, argv);
+}

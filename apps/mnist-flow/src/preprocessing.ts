@@ -1,0 +1,57 @@
+import * as tf from '@tensorflow/tfjs';
+import { binWidth, imageBatches, type ImageView, type RawImages } from '@flows/datasets';
+import type { TrainingData } from '@flows/flows';
+
+/** The view for the app's options: `--logit <alpha>` or the exercise's plain dequantization. */
+export function viewFor(logitAlpha: number | undefined): ImageView {
+  return logitAlpha === undefined ? { kind: 'dequantized' } : { kind: 'logit', alpha: logitAlpha };
+}
+
+/** The bpd formula in use, in words, so the program can print which it uses. */
+export function describeScaling(view: ImageView): string {
+  return view.kind === 'logit'
+    ? `x = (v + U)/256, y = logit(${view.alpha} + (1 - 2·${view.alpha}) x), log-det counted; bpd = (-log p(x)/784 + log 256)/log 2`
+    : 'x = v/255 + U/255; bpd = (-log p(x)/784 + log 255)/log 2';
+}
+
+export function bin(view: ImageView): number {
+  return binWidth(view) ?? 1 / 255;
+}
+
+/**
+ * Training batches for `fit`: a seeded shuffle and fresh dequantization noise every epoch, both
+ * from the generator `fit` passes (so a checkpointed generator state resumes exactly).
+ */
+export function trainingData(data: RawImages, view: ImageView, limit?: number): TrainingData {
+  return {
+    size: Math.min(data.count, limit ?? data.count),
+    *batches(batchSize, random) {
+      for (const batch of imageBatches(data, { batchSize, view, random, limit })) {
+        yield view.kind === 'logit' ? { x: batch.x, logDet: batch.logDet } : { x: batch.x };
+      }
+    },
+  };
+}
+
+/** Test batches with noise fixed by `noiseSeed` and the image index: figures compare across epochs and runs. */
+export function testData(data: RawImages, view: ImageView, noiseSeed: number, limit?: number): TrainingData {
+  return {
+    size: Math.min(data.count, limit ?? data.count),
+    *batches(batchSize) {
+      for (const batch of imageBatches(data, { batchSize, view, shuffle: false, noise: 'fixed', noiseSeed, limit })) {
+        yield view.kind === 'logit' ? { x: batch.x, logDet: batch.logDet } : { x: batch.x };
+      }
+    },
+  };
+}
+
+/** Model-space values back to pixel intensities in [0, 1] for pictures. */
+export function toPixels(x: tf.Tensor, view: ImageView): Float32Array[] {
+  const values = tf.tidy(() => {
+    let pixels = x;
+    if (view.kind === 'logit') pixels = tf.div(tf.sub(tf.sigmoid(x), view.alpha), 1 - 2 * view.alpha);
+    return tf.clipByValue(pixels, 0, 1).dataSync() as Float32Array;
+  });
+  const size = x.shape[1] as number;
+  return Array.from({ length: x.shape[0] }, (_, i) => values.slice(i * size, (i + 1) * size));
+}

@@ -1,0 +1,33 @@
+import { describeOptions, type OptionSpec, parseOptions } from '@flows/cli-kit';
+import { type BackendName, loadModel, selectBackend } from '@flows/flows';
+import { modelView } from './evaluate.js';
+import { BACKEND_OPTION } from './options.js';
+import { writeSampleGrid } from './pictures.js';
+
+export const SAMPLE_OPTIONS: Record<string, OptionSpec> = {
+  model: { kind: 'string', required: true, description: 'model directory (<run>/model)' },
+  out: { kind: 'string', default: 'samples.png', description: 'PNG file for the grid' },
+  n: { kind: 'positiveInteger', default: 64, description: 'number of samples (a square grid)' },
+  temperature: { kind: 'positiveNumber', default: 0.7, description: 'standard deviation of the base noise' },
+  seed: { kind: 'nonNegativeInteger', default: 0, description: 'seed of the base noise' },
+  backend: BACKEND_OPTION,
+};
+
+export const SAMPLE_HELP = `mnist-flow sample: a grid of samples from a saved model as PNG.
+
+Usage: mnist-flow sample --model <dir> [--n N] [--temperature T] [--out grid.png]
+
+${describeOptions(SAMPLE_OPTIONS)}`;
+
+export async function sample(argv: string[]): Promise<void> {
+  const o = parseOptions(argv, SAMPLE_OPTIONS);
+  if (o.help) {
+    console.log(SAMPLE_HELP);
+    return;
+  }
+  await selectBackend({ backend: o.backend as BackendName | 'auto' });
+  const model = await loadModel(o.model as string);
+  await writeSampleGrid(model, await modelView(o.model as string), o.out as string, { n: o.n as number, temperature: o.temperature as number, seed: o.seed as number });
+  console.log(`samples: ${o.out}`);
+  model.dispose();
+}

@@ -1,0 +1,173 @@
+#!/usr/bin/env node
+// `pnpm bench`: the project's training and log-density throughput for the peers' benchmark model
+// (Real NVP, 8 masked coupling layers on 784 dimensions, 784-256-256-784 ReLU MLPs for scale and
+// translation, tanh on the scale, alternating checkerboard masks, Adam lr 1e-3), beside a peer's
+// figures from the same run, with ratios. Writes the figures into bench/results.md.
+import { execFileSync } from 'node:child_process';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import * as tf from '@tensorflow/tfjs';
+import { Random } from '@flows/bijectors';
+import { Adam, describeBackend, realNVP, selectBackend } from '@flows/flows';
+
+const here = dirname(new URL(import.meta.url).pathname);
+const { values: args } = parseArgs({
+  options: {
+    backend: { type: 'string', default: 'auto' },
+    batch: { type: 'string', default: '256,1024' },
+    steps: { type: 'string', default: '8' },
+    peer: { type: 'string', default: 'numpy' },
+    'peer-dir': { type: 'string', default: resolve(here, '../../shared/reference/peers') },
+    'no-write': { type: 'boolean', default: false },
+    help: { type: 'boolean', short: 'h', default: false },
+  },
+});
+if (args.help) {
+  console.log(`pnpm bench [-- options]
+  --backend auto|tensorflow|webgpu|wasm|cpu   backend of the project (default auto)
+  --batch 256,1024                            batch sizes
+  --steps N                                   timed steps per figure (median; default 8)
+  --peer numpy|torch|none                     peer to run beside (default numpy, when python3 has numpy)
+  --peer-dir DIR                              where numpy_realnvp.py and torch_realnvp.py are (default ../shared/reference/peers)
+  --no-write                                  do not update bench/results.md`);
+  process.exit(0);
+}
+const batches = args.batch.split(',').map(Number);
+const steps = Number(args.steps);
+
+function median(values) {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)];
+}
+
+function benchmarkModel() {
+  return realNVP({ dims: 784, layers: 8, hidden: [256, 256], activation: 'relu', mask: 'checkerboard', imageShape: [28, 28], scaleTanh: true, seed: 0 });
+}
+
+/** Data like dequantized MNIST: (floor(256 u) + u') / 256, as the peers use. */
+function data(batch) {
+  const random = new Random(7);
+  const values = new Float32Array(batch * 784);
+  for (let i = 0; i < values.length; i++) values[i] = (Math.floor(random.uniform() * 256) + random.uniform()) / 256;
+  return tf.tensor2d(values, [batch, 784]);
+}
+
+async function measureFlows(batch) {
+  const model = benchmarkModel();
+  const variables = model.trainableVariables;
+  const optimizer = new Adam(variables, { learningRate: 1e-3 });
+  const x = data(batch);
+  const trainStep = () => {
+    const loss = tf.tidy(() => {
+      const { value, grads } = tf.variableGrads(() => tf.neg(tf.mean(model.uncheckedLogProb(x))), variables);
+      optimizer.applyGradients(grads);
+      return value;
+    });
+    const v = loss.dataSync()[0];
+    loss.dispose();
+    return v;
+  };
+  const logProb = () => tf.tidy(() => model.uncheckedLogProb(x).dataSync());
+  const time = (fn, n, warm = 2) => {
+    for (let i = 0; i < warm; i++) fn();
+    const times = [];
+    for (let i = 0; i < n; i++) {
+      const t0 = performance.now();
+      fn();
+      times.push(performance.now() - t0);
+    }
+    return median(times) / 1000;
+  };
+  const firstLoss = trainStep();
+  const train = time(trainStep, steps);
+  const density = time(logProb, steps);
+  const lastLoss = trainStep();
+  const result = { train: batch / train, logprob: batch / density, trainStepMs: train * 1000, logprobMs: density * 1000, firstLoss, lastLoss };
+  tf.dispose(x);
+  optimizer.dispose();
+  model.dispose();
+  return result;
+}
+
+function runPeer() {
+  if (args.peer === 'none') return null;
+  const script = join(args['peer-dir'], args.peer === 'torch' ? 'torch_realnvp.py' : 'numpy_realnvp.py');
+  if (!existsSync(script)) return { skipped: `${script} not found` };
+  const env = { ...process.env };
+  // The peers' README: numpy's real speed needs these two unset, in the peer's command alone.
+  delete env.OPENBLAS_CORETYPE;
+  delete env.OPENBLAS_L2_SIZE;
+  try {
+    if (args.peer === 'torch') {
+      const device = process.env.PEER_DEVICE ?? 'cuda';
+      const out = execFileSync('python3', [script, device], { env, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 1_200_000 });
+      const figures = {};
+      for (const match of out.matchAll(/torch train B=(\d+):\s*([\d.]+) samples\/s/g)) figures[Number(match[1])] = { train: Number(match[2]) };
+      return { name: `torch (${device})`, figures };
+    }
+    execFileSync('python3', ['-c', 'import numpy'], { stdio: 'ignore' });
+    const out = execFileSync('python3', [script, '--batch', batches.join(',')], { env, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 1_200_000 });
+    const line = out.split('\n').find((l) => l.startsWith('RESULT '));
+    const result = JSON.parse(line.slice(7));
+    const figures = {};
+    for (const batch of batches) {
+      const entry = result.flow784[`bs${batch}`];
+      if (entry) figures[batch] = { train: entry.train_samples_per_s, logprob: entry.logprob_samples_per_s };
+    }
+    return { name: 'numpy', figures, matmul: result.matmul };
+  } catch (error) {
+    return { skipped: `peer failed: ${String(error.message).split('\n')[0]}` };
+  }
+}
+
+const fmt = (v) => (v === undefined ? '—' : Math.round(v).toLocaleString('en-US'));
+const choice = await selectBackend({ backend: args.backend });
+const cpu = os.cpus();
+const machine = `${cpu[0]?.model ?? 'unknown CPU'}, ${cpu.length} cores, ${Math.round(os.totalmem() / 2 ** 30)} GiB, node ${process.version}`;
+console.log(`machine: ${machine}`);
+console.log(describeBackend(choice));
+const lines = [];
+const ours = {};
+for (const batch of batches) {
+  ours[batch] = await measureFlows(batch);
+  const o = ours[batch];
+  const line1 = `flows ${choice.name} train   B=${batch}: ${fmt(o.train)} samples/s (median step ${o.trainStepMs.toFixed(1)} ms; loss ${o.firstLoss.toFixed(1)} → ${o.lastLoss.toFixed(1)})`;
+  const line2 = `flows ${choice.name} logprob B=${batch}: ${fmt(o.logprob)} samples/s (median ${o.logprobMs.toFixed(1)} ms)`;
+  console.log(line1);
+  console.log(line2);
+}
+const peer = runPeer();
+const rows = [];
+if (peer?.skipped) console.log(`peer: skipped (${peer.skipped})`);
+for (const batch of batches) {
+  const p = peer?.figures?.[batch];
+  const o = ours[batch];
+  if (p) {
+    console.log(`${peer.name} train   B=${batch}: ${fmt(p.train)} samples/s`);
+    if (p.logprob) console.log(`${peer.name} logprob B=${batch}: ${fmt(p.logprob)} samples/s`);
+    console.log(`ratio train   B=${batch}: ${(o.train / p.train).toFixed(3)} (flows ${choice.name} / ${peer.name})`);
+    if (p.logprob) console.log(`ratio logprob B=${batch}: ${(o.logprob / p.logprob).toFixed(3)} (flows ${choice.name} / ${peer.name})`);
+  }
+  rows.push(`| ${batch} | ${fmt(o.train)} | ${fmt(p?.train)} | ${p ? (o.train / p.train).toFixed(3) : '—'} | ${fmt(o.logprob)} | ${fmt(p?.logprob)} | ${p?.logprob ? (o.logprob / p.logprob).toFixed(3) : '—'} |`);
+}
+if (!args['no-write']) {
+  const file = join(here, 'results.md');
+  const date = new Date().toISOString().slice(0, 16).replace('T', ' ');
+  const section = [
+    `### ${date} UTC — ${choice.name} vs ${peer?.name ?? 'no peer'}`,
+    '',
+    `Machine: ${machine}. Backend: ${describeBackend(choice)}. Median of ${steps} steps after 2 warm-up steps.`,
+    '',
+    `| batch | flows train samples/s | ${peer?.name ?? 'peer'} train | ratio | flows logprob samples/s | ${peer?.name ?? 'peer'} logprob | ratio |`,
+    '|---|---|---|---|---|---|---|',
+    ...rows,
+    '',
+  ].join('\n');
+  const existing = existsSync(file) ? readFileSync(file, 'utf8') : '# Benchmark results\n\nWritten by `pnpm bench`; newest first. Model: Real NVP, 8 masked coupling layers on 784 dimensions, 784-256-256-784 ReLU MLPs for scale and translation, tanh on the scale, checkerboard masks, Adam.\n\n<!-- runs -->\n';
+  const marker = '<!-- runs -->\n';
+  const updated = existing.includes(marker) ? existing.replace(marker, `${marker}\n${section}`) : `${existing}\n${marker}\n${section}`;
+  writeFileSync(file, updated);
+  console.log(`figures added to ${file}`);
+}
