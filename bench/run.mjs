@@ -69,7 +69,11 @@ async function measureFlows(batch) {
     loss.dispose();
     return v;
   };
-  const logProb = () => tf.tidy(() => model.uncheckedLogProb(x).dataSync());
+  const logProb = () => {
+    const values = tf.tidy(() => model.uncheckedLogProb(x));
+    values.dataSync();
+    values.dispose();
+  };
   const time = (fn, n, warm = 2) => {
     for (let i = 0; i < warm; i++) fn();
     const times = [];

@@ -47,11 +47,9 @@ export function testData(data: RawImages, view: ImageView, noiseSeed: number, li
 
 /** Model-space values back to pixel intensities in [0, 1] for pictures. */
 export function toPixels(x: tf.Tensor, view: ImageView): Float32Array[] {
-  const values = tf.tidy(() => {
-    let pixels = x;
-    if (view.kind === 'logit') pixels = tf.div(tf.sub(tf.sigmoid(x), view.alpha), 1 - 2 * view.alpha);
-    return tf.clipByValue(pixels, 0, 1).dataSync() as Float32Array;
-  });
+  const pixels = tf.tidy(() => tf.clipByValue(view.kind === 'logit' ? tf.div(tf.sub(tf.sigmoid(x), view.alpha), 1 - 2 * view.alpha) : x, 0, 1));
+  const values = pixels.dataSync() as Float32Array;
+  pixels.dispose();
   const size = x.shape[1] as number;
   return Array.from({ length: x.shape[0] }, (_, i) => values.slice(i * size, (i + 1) * size));
 }

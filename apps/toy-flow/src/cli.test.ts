@@ -22,7 +22,7 @@ describe('toy-flow CLI', () => {
   it('--help on every command', async () => {
     expect(await main(['--help'])).toBe(0);
     expect(stdout).toMatch(/Commands:/);
-    for (const command of ['train', 'logprob', 'sample']) {
+    for (const command of ['train', 'logprob', 'sample', 'plot']) {
       stdout = '';
       expect(await main([command, '--help'])).toBe(0);
       expect(stdout).toMatch(new RegExp(`toy-flow ${command}`));
@@ -73,6 +73,11 @@ describe('toy-flow CLI', () => {
     expect(values).toHaveLength(3);
     expect(values[0]).toBeGreaterThan(values[2]);
 
+    stdout = '';
+    expect(await main(['sample', '--model', join(out, 'model'), '--n', '5', '--seed', '3', '--temperature', '0.5', '--backend', 'cpu'])).toBe(0);
+    stdout = '';
+    expect(await main(['plot', '--model', join(out, 'model'), '--data', 'two-gaussians', '--out', join(out, 'again'), '--backend', 'cpu'])).toBe(0);
+    expect((await decodePng(readFileSync(join(out, 'again', 'samples.png')))).width).toBe(320);
     stdout = '';
     expect(await main(['sample', '--model', join(out, 'model'), '--n', '5', '--seed', '3', '--temperature', '0.5', '--backend', 'cpu'])).toBe(0);
     const lines = stdout.trim().split('\n');

@@ -1,5 +1,6 @@
 import { runCommands } from '@flows/cli-kit';
 import { logprob } from './logprob.js';
+import { plot } from './plot.js';
 import { sample } from './sample.js';
 import { train } from './train.js';
 
@@ -11,9 +12,10 @@ Commands:
   train     fit a flow; writes model/, metrics.json, density.png, samples.png
   logprob   natural-log density of each point of a CSV file, one per line
   sample    samples from a saved model as CSV
+  plot      pictures of a saved 2-D model against a toy density
 
 Run 'toy-flow <command> --help' for the options of each command.`;
 
 export function main(argv: string[]): Promise<number> {
-  return runCommands('toy-flow', HELP, { train, logprob, sample }, argv);
+  return runCommands('toy-flow', HELP, { train, logprob, sample, plot }, argv);
 }

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { densityPicture, drawPoints, encodePng, fade, gridPoints, type Picture, type Range2D, sideBySide } from '@flows/cli-kit';
+import { densityBackground, densityPicture, drawPoints, encodePng, gridPoints, type Picture, type Range2D, sideBySide } from '@flows/cli-kit';
 import type { Distribution } from '@flows/distributions';
 import { writeFileAtomic } from '@flows/flows';
 
@@ -12,8 +12,10 @@ export function densityOnGrid(model: Distribution, range: Range2D, size = PANEL)
   const batch = 20_000;
   for (let start = 0; start < size * size; start += batch) {
     const count = Math.min(batch, size * size - start);
-    const values = tf.tidy(() => tf.exp(model.uncheckedLogProb(tf.tensor2d(points.subarray(2 * start, 2 * (start + count)), [count, 2]))).dataSync());
-    out.set(values, start);
+    // Read back outside tf.tidy: tidy walks a returned typed array element by element.
+    const density = tf.tidy(() => tf.exp(model.uncheckedLogProb(tf.tensor2d(points.subarray(2 * start, 2 * (start + count)), [count, 2]))));
+    out.set(density.dataSync(), start);
+    density.dispose();
   }
   return out;
 }
@@ -41,7 +43,7 @@ function maximum(values: Float32Array): number {
 /**
  * `density.png`: the model density (left) beside the reference (right: the true density, or a
  * histogram of the data), on one colour scale set by the reference.
- * `samples.png`: model samples (red) over the faded reference.
+ * `samples.png`: model samples (red) over the reference in grey.
  */
 export async function writeToyPictures(
   outDir: string,
@@ -55,8 +57,8 @@ export async function writeToyPictures(
   const modelDensity = densityOnGrid(model, range);
   const referencePicture = densityPicture(reference, PANEL, scale);
   const density = sideBySide([densityPicture(modelDensity, PANEL, scale), referencePicture]);
-  const background: Picture = fade(referencePicture, 0.7);
-  drawPoints(background, modelSamples, range, [170, 0, 20], 0.6, 1);
+  const background: Picture = densityBackground(reference, PANEL, scale);
+  drawPoints(background, modelSamples, range, [200, 0, 30], 0.55, 1);
   const paths = { density: join(outDir, 'density.png'), samples: join(outDir, 'samples.png') };
   await writeFileAtomic(paths.density, await encodePng(density));
   await writeFileAtomic(paths.samples, await encodePng(background));

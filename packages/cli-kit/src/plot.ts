@@ -45,6 +45,16 @@ export function densityPicture(densities: ArrayLike<number>, size: number, maxim
   return picture;
 }
 
+/** A light grey-scale density (white = 0, light grey = `maximum`): a quiet background for points. */
+export function densityBackground(densities: ArrayLike<number>, size: number, maximum: number): Picture {
+  const picture = createPicture(size, size);
+  for (let k = 0; k < size * size; k++) {
+    const level = Math.round(255 - 65 * Math.min(1, Math.max(0, densities[k] / maximum)));
+    setPixel(picture, k % size, Math.floor(k / size), [level, level, level]);
+  }
+  return picture;
+}
+
 /** Draws points (x, y pairs) in `range` onto a square picture. */
 export function drawPoints(picture: Picture, points: ArrayLike<number>, range: Range2D, color: Rgb, alpha = 0.35, radius = 1): void {
   const [[x0, x1], [y0, y1]] = range;

@@ -58,12 +58,16 @@ export function klFromTarget(
   let sumNll = 0;
   for (let done = 0; done < n; done += batchSize) {
     const size = Math.min(batchSize, n - done);
-    const [diff, nll] = tf.tidy(() => {
+    // Read back outside tf.tidy: tidy walks returned typed arrays element by element.
+    const [diffTensor, nllTensor] = tf.tidy(() => {
       const x = target.sample(size, { random });
       const logP = target.uncheckedLogProb(x);
       const logQ = model.uncheckedLogProb(x);
-      return [tf.sub(logP, logQ).dataSync(), tf.neg(logQ).dataSync()];
+      return [tf.sub(logP, logQ), tf.neg(logQ)];
     });
+    const diff = diffTensor.dataSync();
+    const nll = nllTensor.dataSync();
+    tf.dispose([diffTensor, nllTensor]);
     for (let i = 0; i < size; i++) {
       sumDiff += diff[i];
       sumDiffSquares += diff[i] * diff[i];

@@ -151,16 +151,21 @@ export class Adam {
     }
     const { beta1, beta2, epsilon } = this;
     const decay = 1 - lr * this.weightDecay;
+    const oneMinusBeta1 = 1 - beta1;
+    const oneMinusBeta2 = 1 - beta2;
+    const stepSize = lr / correction1;
+    const inverseCorrection2 = 1 / correction2;
     let offset = 0;
     this.variables.forEach((variable, k) => {
       const g = grads[k];
       const values = Float32Array.from(variable.dataSync() as Float32Array);
-      for (let i = 0; i < g.length; i++) {
-        const j = offset + i;
+      for (let i = 0, j = offset; i < g.length; i++, j++) {
         const gi = g[i] * scale;
-        m[j] = beta1 * m[j] + (1 - beta1) * gi;
-        v[j] = beta2 * v[j] + (1 - beta2) * gi * gi;
-        values[i] = values[i] * decay - (lr * (m[j] / correction1)) / (Math.sqrt(v[j] / correction2) + epsilon);
+        const mj = beta1 * m[j] + oneMinusBeta1 * gi;
+        const vj = beta2 * v[j] + oneMinusBeta2 * gi * gi;
+        m[j] = mj;
+        v[j] = vj;
+        values[i] = values[i] * decay - (stepSize * mj) / (Math.sqrt(vj * inverseCorrection2) + epsilon);
       }
       offset += g.length;
       tf.tidy(() => variable.assign(tf.tensor(values, variable.shape, 'float32')));

@@ -1,0 +1,45 @@
+import { describeOptions, type OptionSpec, parseOptions, UsageError } from '@flows/cli-kit';
+import { TOY_NAMES, toyByName } from '@flows/datasets';
+import { type BackendName, loadModel, selectBackend } from '@flows/flows';
+import { densityOnGrid, histogramOnGrid, writeToyPictures } from './pictures.js';
+
+export const PLOT_OPTIONS: Record<string, OptionSpec> = {
+  model: { kind: 'string', required: true, description: 'model directory (the model/ that train writes)' },
+  data: { kind: 'string', required: true, description: `the toy to compare with (${TOY_NAMES.join(', ')})` },
+  out: { kind: 'string', default: '.', description: 'directory for density.png and samples.png' },
+  seed: { kind: 'nonNegativeInteger', default: 0, description: 'seed of the samples' },
+  backend: { kind: 'string', choices: ['auto', 'tensorflow', 'webgpu', 'wasm', 'cpu'], default: 'auto', description: 'TensorFlow.js backend' },
+};
+
+export const PLOT_HELP = `toy-flow plot: draw a saved 2-D model against a toy: density.png (model | true density,
+one colour scale) and samples.png (model samples over the true density).
+
+Usage: toy-flow plot --model <dir> --data <name> [--out <dir>]
+
+${describeOptions(PLOT_OPTIONS)}`;
+
+export async function plot(argv: string[]): Promise<void> {
+  const o = parseOptions(argv, PLOT_OPTIONS);
+  if (o.help) {
+    console.log(PLOT_HELP);
+    return;
+  }
+  if (!TOY_NAMES.includes(o.data as string)) throw new UsageError(`unknown dataset '${o.data}'; expected one of ${TOY_NAMES.join(', ')}`);
+  await selectBackend({ backend: o.backend as BackendName | 'auto' });
+  const toy = toyByName(o.data as string);
+  const model = await loadModel(o.model as string);
+  if (model.eventSize !== 2) throw new UsageError(`the model is ${model.eventSize}-dimensional; pictures need a 2-D model`);
+  let reference: Float32Array;
+  if (toy.hasExactDensity) {
+    reference = densityOnGrid(toy, toy.plotRange);
+  } else {
+    const data = toy.sample(500_000, { random: (o.seed as number) + 7 });
+    reference = histogramOnGrid(data.dataSync(), toy.plotRange);
+    data.dispose();
+  }
+  const samples = model.sample(5000, { random: (o.seed as number) + 99 });
+  const paths = await writeToyPictures(o.out as string, model, reference, toy.plotRange, samples.dataSync() as Float32Array);
+  samples.dispose();
+  console.log(`pictures: ${paths.density} (model | true), ${paths.samples}`);
+  model.dispose();
+}
