@@ -30,6 +30,7 @@ export const TRAIN_OPTIONS: Record<string, OptionSpec> = {
   'batch-size': { kind: 'positiveInteger', default: 256, description: 'batch size' },
   lr: { kind: 'positiveNumber', default: 1e-3, description: 'Adam learning rate' },
   'clip-norm': { kind: 'positiveNumber', default: 100, description: 'clip the gradient norm' },
+  'fixed-scale': { kind: 'boolean', description: 'plain s = tanh(raw), without the learnable per-pixel factor on the scale' },
   logit: { kind: 'positiveNumber', description: 'logit preprocessing with this alpha (e.g. 0.05); (v + U)/256 scaling, log-det counted' },
   temperature: { kind: 'positiveNumber', default: 0.7, description: 'temperature of the sample grids' },
   limit: { kind: 'positiveInteger', description: 'use only the first N training and test images (quick runs)' },
@@ -72,7 +73,7 @@ export async function train(argv: string[]): Promise<void> {
   if (view.kind === 'logit' && !(view.alpha < 0.5)) throw new UsageError(`--logit must be in (0, 0.5), got ${view.alpha}`);
   const [trainSplit, testSplit] = await Promise.all([loadMnist('train', { dataDir: o['data-dir'] as string | undefined }), loadMnist('test', { dataDir: o['data-dir'] as string | undefined })]);
   const limit = o.limit as number | undefined;
-  const settings = { mask: o.mask, layers: o.layers, hidden: o.hidden, epochs: o.epochs, batchSize: o['batch-size'], learningRate: o.lr, clipNorm: o['clip-norm'], logit: o.logit ?? null, seed: o.seed, limit: limit ?? null };
+  const settings = { scaleFactor: !o['fixed-scale'], mask: o.mask, layers: o.layers, hidden: o.hidden, epochs: o.epochs, batchSize: o['batch-size'], learningRate: o.lr, clipNorm: o['clip-norm'], logit: o.logit ?? null, seed: o.seed, limit: limit ?? null };
   console.error(`data: ${trainSplit.count} train / ${testSplit.count} test images from ${trainSplit.source}${limit ? ` (first ${limit} used)` : ''}`);
   console.error(`scaling: ${describeScaling(view)}`);
 
@@ -94,7 +95,7 @@ export async function train(argv: string[]): Promise<void> {
     }
     console.error(`resuming after epoch ${startEpoch} (step ${optimizerState.step})`);
   } else {
-    model = realNVP({ dims: 784, layers: o.layers as number, hidden: o.hidden as number[], mask: o.mask as 'random', imageShape: [28, 28], scaleTanh: true, seed: o.seed as number });
+    model = realNVP({ dims: 784, layers: o.layers as number, hidden: o.hidden as number[], mask: o.mask as 'random', imageShape: [28, 28], scaleTanh: true, learnableScaleFactor: !o['fixed-scale'], seed: o.seed as number });
   }
   const optimizer = new Adam(model.trainableVariables, { learningRate: o.lr as number, clipNorm: o['clip-norm'] as number });
   if (optimizerState) optimizer.setState(optimizerState);

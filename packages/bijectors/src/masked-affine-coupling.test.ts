@@ -7,6 +7,7 @@ import { describeBijectorConformance } from './testing/vitest.js';
 
 describeBijectorConformance('MaskedAffineCoupling (half mask, D=4)', () => new MaskedAffineCoupling({ mask: [1, 1, 0, 0], hidden: [8], seed: 1 }));
 describeBijectorConformance('MaskedAffineCoupling (D=5, no tanh)', () => new MaskedAffineCoupling({ mask: [0, 1, 0, 1, 1], hidden: [8, 8], scaleTanh: false, seed: 2 }));
+describeBijectorConformance('MaskedAffineCoupling (learnable scale factor)', () => new MaskedAffineCoupling({ mask: [1, 0, 0, 1], hidden: [8], learnableScaleFactor: true, seed: 6 }));
 describeBijectorConformance('MaskedAffineCoupling (context)', () => new MaskedAffineCoupling({ mask: [1, 0, 1], hidden: [6], contextSize: 2, seed: 3 }));
 
 describe('MaskedAffineCoupling equations (12)-(14)', () => {

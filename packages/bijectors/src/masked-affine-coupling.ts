@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { Bijector, sumEventAxes } from './bijector.js';
+import { Bijector, newVariable, sumEventAxes } from './bijector.js';
 import { type Conditioner, FunctionConditioner, MLP } from './conditioner.js';
 import type { Activation } from './dense.js';
 import { BijectorInputError } from './errors.js';
@@ -21,6 +21,12 @@ export interface MaskedAffineCouplingOptions {
   activation?: Activation;
   /** Apply tanh to the scale network's output, bounding s to (-1, 1) (default true). */
   scaleTanh?: boolean;
+  /**
+   * Multiply the tanh-bounded scale by a learnable per-coordinate factor (initialised to 1), so
+   * that s is bounded but the bound is learned: `s = c ⊙ tanh(raw)`. Needed where the data need
+   * large contractions, such as dequantized pixels. Default false.
+   */
+  learnableScaleFactor?: boolean;
   /** Width of an optional context concatenated to the conditioners' input. */
   contextSize?: number;
   /** Seed (or generator) for the default MLPs' initial weights. */
@@ -38,7 +44,7 @@ export interface MaskedAffineCouplingOptions {
  *
  * s and t see only the masked input (and the context, concatenated, when given). With
  * `scaleTanh` (the default) `s = tanh(raw)`, which keeps exp(s) in (1/e, e): no overflow on any
- * finite input. The default MLPs end in a zero-initialised layer, so a fresh layer is the identity.
+ * finite input; `learnableScaleFactor` makes it `s = c ⊙ tanh(raw)` with a learned c. The default MLPs end in a zero-initialised layer, so a fresh layer is the identity.
  *
  * Implementation note: `(1−b)` multiplies s and t *before* the exponential, which equals the
  * equations but cannot form `0 · ∞` on masked coordinates.
@@ -50,6 +56,8 @@ export class MaskedAffineCoupling extends Bijector {
   readonly scaleNetwork: Conditioner;
   readonly translationNetwork: Conditioner;
   readonly scaleTanh: boolean;
+  /** The learnable factor c of `s = c ⊙ tanh(raw)`, when enabled. */
+  readonly scaleFactor: tf.Variable | null;
   private readonly contextWidth: number;
   private readonly maskTensor: tf.Tensor1D;
   private readonly inverseMaskTensor: tf.Tensor1D;
@@ -80,6 +88,7 @@ export class MaskedAffineCoupling extends Bijector {
     };
     this.scaleNetwork = makeConditioner(options.scale, 'scale');
     this.translationNetwork = makeConditioner(options.translation, 'translation');
+    this.scaleFactor = options.learnableScaleFactor ? newVariable(() => tf.ones([size])) : null;
     this.maskTensor = tf.keep(tf.tensor1d(this.mask));
     this.inverseMaskTensor = tf.keep(tf.tensor1d(this.mask.map((b) => 1 - b)));
   }
@@ -89,7 +98,7 @@ export class MaskedAffineCoupling extends Bijector {
   }
 
   override get trainableVariables(): tf.Variable[] {
-    return [...this.scaleNetwork.trainableVariables, ...this.translationNetwork.trainableVariables];
+    return [...this.scaleNetwork.trainableVariables, ...this.translationNetwork.trainableVariables, ...(this.scaleFactor ? [this.scaleFactor] : [])];
   }
 
   /** Masked s and t for a batch: both are zero on the kept coordinates. */
@@ -98,6 +107,7 @@ export class MaskedAffineCoupling extends Bijector {
     const networkInput = context ? (tf.concat([maskedInput, context as tf.Tensor2D], 1) as tf.Tensor2D) : maskedInput;
     let rawScale = this.scaleNetwork.apply(networkInput);
     if (this.scaleTanh) rawScale = tf.tanh(rawScale);
+    if (this.scaleFactor) rawScale = tf.mul(rawScale, this.scaleFactor);
     const s = tf.mul(rawScale, this.inverseMaskTensor) as tf.Tensor2D;
     const t = tf.mul(this.translationNetwork.apply(networkInput), this.inverseMaskTensor) as tf.Tensor2D;
     return { maskedInput, s, t };
@@ -119,6 +129,7 @@ export class MaskedAffineCoupling extends Bijector {
     return {
       mask: this.mask,
       scaleTanh: this.scaleTanh,
+      learnableScaleFactor: this.scaleFactor !== null,
       contextSize: this.contextWidth,
       scale: conditionerToJSON(this.scaleNetwork),
       translation: conditionerToJSON(this.translationNetwork),
@@ -129,6 +140,7 @@ export class MaskedAffineCoupling extends Bijector {
     return new MaskedAffineCoupling({
       mask: config.mask as number[],
       scaleTanh: config.scaleTanh as boolean,
+      learnableScaleFactor: config.learnableScaleFactor === true,
       contextSize: config.contextSize as number,
       scale: conditionerFromJSON(config.scale),
       translation: conditionerFromJSON(config.translation),

@@ -123,3 +123,22 @@ describe('TransformedDistribution (course notes worked examples)', () => {
     x.dispose();
   });
 });
+
+describe('MixtureOfGaussians', () => {
+  it('log-density by formula, integrates to 1, samples match the weights', async () => {
+    const { MixtureOfGaussians } = await import('./index.js');
+    const mixture = new MixtureOfGaussians({ size: 2, components: 2, means: [0, 0, 3, 1], logScales: [0, 0, Math.log(0.5), Math.log(0.5)], logits: [0, Math.log(3)] });
+    const [lp] = values(mixture.logProb(tf.tensor2d([[3, 1]])));
+    const n = (x: number, m: number, s: number) => Math.exp(-0.5 * ((x - m) / s) ** 2) / (Math.sqrt(2 * Math.PI) * s);
+    expect(lp).toBeCloseTo(Math.log(0.25 * n(3, 0, 1) * n(1, 0, 1) + 0.75 * n(3, 3, 0.5) * n(1, 1, 0.5)), 5);
+    const cells = 200;
+    const points: number[] = [];
+    for (let i = 0; i < cells; i++) for (let j = 0; j < cells; j++) points.push(-5 + (i + 0.5) * 0.05, -5 + (j + 0.5) * 0.05);
+    const density = values(tf.tidy(() => tf.sum(tf.exp(mixture.logProb(tf.tensor2d(points, [cells * cells, 2]))))))[0] * 0.05 * 0.05;
+    expect(Math.abs(density - 1)).toBeLessThan(2e-3);
+    const samples = mixture.sample(20_000, { random: 4 });
+    const nearSecond = values(tf.tidy(() => tf.mean(tf.cast(tf.greater(samples.slice([0, 0], [-1, 1]), 1.5), 'float32'))))[0];
+    samples.dispose();
+    expect(Math.abs(nearSecond - 0.75)).toBeLessThan(0.02);
+  });
+});

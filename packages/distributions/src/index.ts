@@ -1,5 +1,6 @@
 export { Distribution, standardNormalTensor, uniformTensor, LOG_2PI, type SampleOptions, type SerializedDistribution } from './distribution.js';
 export { StandardNormal, DiagonalNormal, type DiagonalNormalOptions } from './normal.js';
 export { Uniform } from './uniform.js';
+export { MixtureOfGaussians, type MixtureOfGaussiansOptions } from './mixture-of-gaussians.js';
 export { TransformedDistribution } from './transformed-distribution.js';
 export { registerDistribution, distributionFromJSON, type DistributionFactory } from './registry.js';

@@ -1,5 +1,6 @@
 import { bijectorFromJSON, ConfigError } from '@flows/bijectors';
 import type { Distribution, SerializedDistribution } from './distribution.js';
+import { MixtureOfGaussians } from './mixture-of-gaussians.js';
 import { DiagonalNormal, StandardNormal } from './normal.js';
 import { TransformedDistribution } from './transformed-distribution.js';
 import { Uniform } from './uniform.js';
@@ -16,6 +17,7 @@ function ensureBuiltins(): void {
   factories.set('StandardNormal', StandardNormal.fromConfig);
   factories.set('DiagonalNormal', DiagonalNormal.fromConfig);
   factories.set('Uniform', Uniform.fromConfig);
+  factories.set('MixtureOfGaussians', MixtureOfGaussians.fromConfig);
   factories.set('TransformedDistribution', (config) => new TransformedDistribution(distributionFromJSON(config.base), bijectorFromJSON(config.bijector)));
 }
 

@@ -29,6 +29,8 @@ export interface CouplingFlowOptions {
 export interface RealNVPOptions extends CouplingFlowOptions {
   /** tanh on the scale network's output (default true). */
   scaleTanh?: boolean;
+  /** A learnable per-coordinate factor on the tanh-bounded scale (default false). */
+  learnableScaleFactor?: boolean;
 }
 
 /** The mask of layer `index` under a strategy. */
@@ -81,6 +83,7 @@ export function realNVP(options: RealNVPOptions): TransformedDistribution {
         hidden: options.hidden ?? [64, 64],
         activation: options.activation,
         scaleTanh: options.scaleTanh ?? true,
+        learnableScaleFactor: options.learnableScaleFactor ?? false,
         contextSize: options.contextSize,
         seed: random.nextUint32(),
       }),

@@ -54,8 +54,8 @@ export interface FitOptions {
   onEpochEnd?: (info: EpochEnd) => void | boolean | Promise<void | boolean>;
   /** Cancels between steps. */
   signal?: AbortSignal;
-  /** The loss of a batch (default: mean negative log-likelihood, adding `batch.logDet`). */
-  loss?: (model: Distribution, batch: Batch) => tf.Scalar;
+  /** The loss of a batch (default: mean negative log-likelihood, adding `batch.logDet`); required for models that are not distributions. */
+  loss?: (model: any, batch: Batch) => tf.Scalar; // eslint-disable-line @typescript-eslint/no-explicit-any
 }
 
 export interface FitResult {
@@ -105,7 +105,12 @@ const yieldToEventLoop = () => new Promise<void>((resolve) => setTimeout(resolve
  * tensors are disposed, and the loss is read back only every `reportEvery` steps. On a NaN or
  * infinite loss it restores the weights of the last good report and throws {@link NonFiniteLossError}.
  */
-export async function fit(model: Distribution, data: TrainingData | tf.Tensor, options: FitOptions = {}): Promise<FitResult> {
+/** Anything with trainable variables: a distribution, or a model such as a VAE with its own loss. */
+export interface Trainable {
+  readonly trainableVariables: tf.Variable[];
+}
+
+export async function fit(model: Distribution | Trainable, data: TrainingData | tf.Tensor, options: FitOptions = {}): Promise<FitResult> {
   const batchSize = options.batchSize ?? 256;
   if (!Number.isInteger(batchSize) || batchSize <= 0) throw new RangeError(`fit: batchSize must be a positive integer, got ${batchSize}`);
   const reportEvery = options.reportEvery ?? 100;
@@ -119,7 +124,10 @@ export async function fit(model: Distribution, data: TrainingData | tf.Tensor, o
   const variables = model.trainableVariables;
   if (variables.length === 0) throw new Error('fit: the model has no trainable variables');
   const random = options.random instanceof Random ? options.random : new Random(options.random ?? 0);
-  const lossFn = options.loss ?? negativeLogLikelihoodLoss;
+  if (!options.loss && typeof (model as Distribution).uncheckedLogProb !== 'function') {
+    throw new Error('fit: the model is not a distribution, so pass a loss function');
+  }
+  const lossFn = (options.loss ?? negativeLogLikelihoodLoss) as (model: Distribution | Trainable, batch: Batch) => tf.Scalar;
 
   const owned: tf.Tensor[] = [];
   let training: TrainingData;
@@ -220,7 +228,7 @@ export async function fit(model: Distribution, data: TrainingData | tf.Tensor, o
       for (const h of history.slice(historyBefore)) epochLosses.push(h.loss);
       let validationLoss: number | null = null;
       if (validation) {
-        validationLoss = meanNegativeLogLikelihood(model, validation, { batchSize: Math.max(batchSize, 1024) });
+        validationLoss = options.loss ? meanLoss(model, validation, lossFn, batchSize) : meanNegativeLogLikelihood(model as Distribution, validation, { batchSize: Math.max(batchSize, 1024) });
         validationHistory.push({ epoch, loss: validationLoss });
         if (!best || validationLoss < best.loss) {
           if (best) tf.dispose(best.weights);
@@ -263,6 +271,19 @@ export async function fit(model: Distribution, data: TrainingData | tf.Tensor, o
     seconds: (performance.now() - start) / 1000,
     optimizer,
   };
+}
+
+/** The size-weighted mean of a custom loss over a data set, without gradients. */
+function meanLoss(model: Distribution | Trainable, data: TrainingData, lossFn: (model: Distribution | Trainable, batch: Batch) => tf.Scalar, batchSize: number): number {
+  let total = 0;
+  let count = 0;
+  for (const batch of data.batches(batchSize, new Random(0))) {
+    const n = batch.x.shape[0];
+    total += tf.tidy(() => lossFn(model, batch).dataSync()[0]) * n;
+    count += n;
+    disposeBatch(batch);
+  }
+  return total / count;
 }
 
 function disposeBatch(batch: Batch): void {
