@@ -1,0 +1,57 @@
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { decodePng } from '@flows/cli-kit';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { main } from './main.js';
+import { fitPca, project } from './pca.js';
+
+let stdout = '';
+let stderr = '';
+beforeEach(() => {
+  stdout = '';
+  stderr = '';
+  vi.spyOn(console, 'log').mockImplementation((...a) => void (stdout += `${a.join(' ')}\n`));
+  vi.spyOn(console, 'error').mockImplementation((...a) => void (stderr += `${a.join(' ')}\n`));
+});
+afterEach(() => vi.restoreAllMocks());
+
+describe('vae-eval', () => {
+  it('--help, and clear errors for bad options', async () => {
+    for (const command of ['train', 'compare']) {
+      stdout = '';
+      expect(await main([command, '--help'])).toBe(0);
+      expect(stdout).toMatch(new RegExp(`vae-eval ${command}`));
+    }
+    expect(await main(['train', '--out', '/tmp/x', '--prior', 'uniform'])).toBe(2);
+    expect(stderr).toMatch(/--prior must be one of gaussian, mog, flow, vamp/);
+    expect(await main(['compare', '--out', '/tmp/x', '--runs', '0'])).toBe(2);
+    expect(stderr).toMatch(/--runs must be a positive integer/);
+  });
+
+  it('compare runs end to end on a small subset and writes the table and pictures', async () => {
+    const out = mkdtempSync(join(tmpdir(), 'vae-eval-'));
+    const code = await main(['compare', '--out', out, '--limit', '300', '--latent', '2', '--iw-samples', '5', '--runs', '2', '--backend', 'cpu', '--quiet']);
+    expect(stderr).not.toMatch(/error/);
+    expect(code).toBe(0);
+    const results = JSON.parse(readFileSync(join(out, 'results.json'), 'utf8'));
+    expect(results.runs).toHaveLength(8);
+    expect(results.summary.map((s: { prior: string }) => s.prior)).toEqual(['gaussian', 'mog', 'flow', 'vamp']);
+    for (const run of results.runs) expect(run.testIwae).toBeGreaterThan(run.testElbo - 1);
+    expect(readFileSync(join(out, 'results.md'), 'utf8')).toMatch(/\| flow \| 2 \| -\d+\.\d+ ± \d+\.\d+ \|/);
+    const figure = await decodePng(readFileSync(join(out, 'posterior-vs-prior.png')));
+    expect(figure.width).toBe(4 * 300 + 3 * 8);
+    expect((await decodePng(readFileSync(join(out, 'flow', 'samples.png')))).width).toBe(8 * 29 * 2 + 2);
+  });
+
+  it('PCA finds the leading directions', () => {
+    // Points spread along (1, 1, 0) with a little along (0, 0, 1).
+    const values: number[] = [];
+    for (let i = -50; i <= 50; i++) values.push(i, i, (i % 3) * 0.1);
+    const pca = fitPca(values, 101, 3);
+    expect(Math.abs(pca.axes[0][0])).toBeCloseTo(Math.SQRT1_2, 4);
+    expect(Math.abs(pca.axes[0][1])).toBeCloseTo(Math.SQRT1_2, 4);
+    const projected = project(values, 101, 3, pca);
+    expect(Math.abs(projected[0])).toBeCloseTo(50 * Math.SQRT2, 2);
+  });
+});

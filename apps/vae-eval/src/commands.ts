@@ -1,0 +1,89 @@
+import { describeOptions, encodePng, type OptionSpec, parseOptions, type Picture, sideBySide } from '@flows/cli-kit';
+import { loadMnist } from '@flows/datasets';
+import { type BackendName, describeBackend, selectBackend, writeFileAtomic } from '@flows/flows';
+import { PRIOR_KINDS, type PriorKind } from '@flows/vae-priors';
+import { type ExperimentSettings, markdownTable, type RunResult, summarize, trainOne, writePictures } from './experiment.js';
+
+const COMMON: Record<string, OptionSpec> = {
+  out: { kind: 'string', required: true, description: 'output directory' },
+  latent: { kind: 'positiveInteger', default: 10, description: 'latent size M (course: 32 or 10)' },
+  epochs: { kind: 'positiveInteger', default: 1, description: 'epochs over the 60 000 binarized training images (short default)' },
+  runs: { kind: 'positiveInteger', default: 1, description: 'training runs per prior (different seeds)' },
+  'batch-size': { kind: 'positiveInteger', default: 128, description: 'batch size' },
+  lr: { kind: 'positiveNumber', default: 1e-3, description: 'Adam learning rate' },
+  'iw-samples': { kind: 'positiveInteger', default: 20, description: 'importance samples k for the IWAE log-likelihood (1000 for reported tables)' },
+  limit: { kind: 'positiveInteger', description: 'use only the first N training and test images' },
+  seed: { kind: 'nonNegativeInteger', default: 0, description: 'base seed' },
+  'data-dir': { kind: 'string', description: 'directory with the four MNIST IDX files (default: embedded)' },
+  backend: { kind: 'string', choices: ['auto', 'tensorflow', 'webgpu', 'wasm', 'cpu'], default: 'auto', description: 'TensorFlow.js backend' },
+  quiet: { kind: 'boolean', description: 'no progress bars' },
+};
+
+export const TRAIN_OPTIONS: Record<string, OptionSpec> = {
+  prior: { kind: 'string', choices: PRIOR_KINDS, default: 'gaussian', description: 'prior of the VAE' },
+  ...COMMON,
+};
+export const COMPARE_OPTIONS = COMMON;
+
+export const TRAIN_HELP = `vae-eval train: train VAEs (course architecture, 784-512-512) on binarized MNIST with one prior,
+R runs, and report the test ELBO and IWAE log-likelihood (mean ± std over runs) with pictures.
+
+Usage: vae-eval train --prior gaussian|mog|flow|vamp --out <dir> [options]
+
+${describeOptions(TRAIN_OPTIONS)}`;
+
+export const COMPARE_HELP = `vae-eval compare: train every prior (gaussian, mog, flow, vamp) R times and write a table
+(results.md, results.json) and one picture with a panel per prior (prior samples in red against
+aggregate-posterior samples in blue, one PCA fitted on the posterior samples).
+
+Usage: vae-eval compare --out <dir> [options]
+
+${describeOptions(COMPARE_OPTIONS)}`;
+
+async function runPriors(priors: readonly PriorKind[], o: Record<string, unknown>): Promise<void> {
+  const { join } = await import('node:path');
+  const backend = await selectBackend({ backend: o.backend as BackendName | 'auto' });
+  console.error(describeBackend(backend));
+  const dataDir = o['data-dir'] as string | undefined;
+  const [train, test] = await Promise.all([loadMnist('train', { dataDir }), loadMnist('test', { dataDir })]);
+  const settings: ExperimentSettings = {
+    latent: o.latent as number,
+    epochs: o.epochs as number,
+    batchSize: o['batch-size'] as number,
+    learningRate: o.lr as number,
+    iwSamples: o['iw-samples'] as number,
+    limit: o.limit as number | undefined,
+    seed: o.seed as number,
+    quiet: o.quiet === true,
+  };
+  const out = o.out as string;
+  const results: RunResult[] = [];
+  const panels: Picture[] = [];
+  for (const prior of priors) {
+    for (let run = 0; run < (o.runs as number); run++) {
+      const { vae, result } = await trainOne(prior, run, train, test, settings);
+      results.push(result);
+      console.error(`${prior} run ${run + 1}: test ELBO ${result.testElbo.toFixed(2)}  IWAE(k=${result.iwSamples}) ${result.testIwae.toFixed(2)} nats  (${result.seconds.toFixed(0)} s)`);
+      if (run === 0) panels.push(await writePictures(join(out, prior), vae, test, settings.limit));
+      vae.dispose();
+      await writeFileAtomic(join(out, 'results.json'), `${JSON.stringify({ settings, backend: backend.name, runs: results, summary: summarize(results) }, null, 2)}\n`);
+    }
+  }
+  const table = markdownTable(results, settings);
+  await writeFileAtomic(join(out, 'results.md'), `${table}\n`);
+  const figure = join(out, 'posterior-vs-prior.png');
+  await writeFileAtomic(figure, await encodePng(sideBySide(panels)));
+  console.log(`${table}\n\npanels (${priors.join(', ')}): ${figure}\nper prior: ${join(out, '<prior>', 'samples.png')}, reconstructions.png\nresults: ${join(out, 'results.json')}`);
+}
+
+export async function trainCommand(argv: string[]): Promise<void> {
+  const o = parseOptions(argv, TRAIN_OPTIONS);
+  if (o.help) return void console.log(TRAIN_HELP);
+  await runPriors([o.prior as PriorKind], o);
+}
+
+export async function compareCommand(argv: string[]): Promise<void> {
+  const o = parseOptions(argv, COMPARE_OPTIONS);
+  if (o.help) return void console.log(COMPARE_HELP);
+  await runPriors(PRIOR_KINDS, o);
+}

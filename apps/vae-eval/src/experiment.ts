@@ -1,0 +1,169 @@
+import * as tf from '@tensorflow/tfjs';
+import { Random } from '@flows/bijectors';
+import { createPicture, drawPoints, encodePng, formatDuration, formatRate, imageGrid, type Picture, ProgressBar, setPixel } from '@flows/cli-kit';
+import { imageBatches, type MnistSplit } from '@flows/datasets';
+import { fit, type TrainingData, writeFileAtomic } from '@flows/flows';
+import { buildVAE, type PriorKind, type VAE } from '@flows/vae-priors';
+import { fitPca, project } from './pca.js';
+
+export interface ExperimentSettings {
+  latent: number;
+  epochs: number;
+  batchSize: number;
+  learningRate: number;
+  iwSamples: number;
+  limit?: number;
+  seed: number;
+  quiet: boolean;
+}
+
+export interface RunResult {
+  prior: PriorKind;
+  run: number;
+  testElbo: number;
+  testIwae: number;
+  iwSamples: number;
+  trainLoss: number;
+  seconds: number;
+}
+
+function binarizedTraining(data: MnistSplit, limit?: number): TrainingData {
+  return {
+    size: Math.min(data.count, limit ?? data.count),
+    *batches(batchSize, random) {
+      for (const batch of imageBatches(data, { batchSize, view: { kind: 'binarized' }, random, limit })) yield { x: batch.x };
+    },
+  };
+}
+
+function testBatches(data: MnistSplit, batchSize: number, limit?: number) {
+  return imageBatches(data, { batchSize, view: { kind: 'binarized' }, shuffle: false, limit });
+}
+
+/** Mean test ELBO (one sample of z per image) and mean IWAE estimate over the test images. */
+export function evaluate(vae: VAE, test: MnistSplit, iwSamples: number, limit?: number): { elbo: number; iwae: number } {
+  const random = new Random(777);
+  let elbo = 0;
+  let iwae = 0;
+  let count = 0;
+  for (const batch of testBatches(test, 200, limit)) {
+    const x = batch.x as tf.Tensor2D;
+    const terms = vae.elbo(x, { random });
+    const iw = vae.importanceWeightedLogLikelihood(x, iwSamples, { random, chunk: 25 });
+    elbo += tf.sum(terms.elbo).dataSync()[0];
+    iwae += tf.sum(iw).dataSync()[0];
+    count += x.shape[0];
+    tf.dispose([terms.elbo, terms.kl, terms.reconstruction, iw]);
+  }
+  return { elbo: elbo / count, iwae: iwae / count };
+}
+
+/** Trains one VAE with one prior. */
+export async function trainOne(prior: PriorKind, run: number, train: MnistSplit, test: MnistSplit, settings: ExperimentSettings): Promise<{ vae: VAE; result: RunResult }> {
+  const seed = settings.seed + 1000 * run;
+  const vae = buildVAE({ prior, latentSize: settings.latent, seed });
+  const data = binarizedTraining(train, settings.limit);
+  const random = new Random(seed + 1);
+  const bar = settings.quiet ? null : new ProgressBar({ total: settings.epochs * Math.ceil(data.size / settings.batchSize), label: `${prior} run ${run + 1}` });
+  const started = performance.now();
+  const fitted = await fit(vae, data, {
+    epochs: settings.epochs,
+    batchSize: settings.batchSize,
+    learningRate: settings.learningRate,
+    random: new Random(seed + 2),
+    reportEvery: 50,
+    loss: (model: VAE, batch) => model.loss(batch.x as tf.Tensor2D, random),
+    onProgress: (p) => bar?.update(p.step, { loss: p.loss.toFixed(2), 'samples/s': formatRate(p.samplesPerSecond), ETA: formatDuration(p.etaSeconds) }),
+  });
+  bar?.finish();
+  fitted.optimizer.dispose();
+  const { elbo, iwae } = evaluate(vae, test, settings.iwSamples, settings.limit);
+  return {
+    vae,
+    result: { prior, run, testElbo: elbo, testIwae: iwae, iwSamples: settings.iwSamples, trainLoss: fitted.loss, seconds: (performance.now() - started) / 1000 },
+  };
+}
+
+/** Prior samples (red) against aggregate-posterior samples (blue), both projected with one PCA fitted on the posterior samples. */
+export function posteriorPanel(vae: VAE, test: MnistSplit, limit?: number, size = 300): Picture {
+  const m = vae.latentSize;
+  const chunks: Float32Array[] = [];
+  const random = new Random(5);
+  for (const batch of testBatches(test, 1000, limit)) {
+    const z = vae.encodeSample(batch.x as tf.Tensor2D, random);
+    chunks.push(z.dataSync() as Float32Array);
+    z.dispose();
+  }
+  const posterior = new Float32Array(chunks.reduce((s, c) => s + c.length, 0));
+  let offset = 0;
+  for (const c of chunks) {
+    posterior.set(c, offset);
+    offset += c.length;
+  }
+  const n = posterior.length / m;
+  const priorSamples = vae.prior.sample(n, { random: 6 });
+  const priorValues = priorSamples.dataSync();
+  priorSamples.dispose();
+  const pca = fitPca(posterior, n, m);
+  const p2 = project(posterior, n, m, pca);
+  const q2 = project(priorValues, n, m, pca);
+  let extent = 0;
+  for (const v of p2) extent = Math.max(extent, Math.abs(v));
+  extent = Math.min(extent, 8) * 1.1 || 1;
+  const range: [[number, number], [number, number]] = [[-extent, extent], [-extent, extent]];
+  const picture = createPicture(size, size);
+  drawPoints(picture, q2, range, [220, 30, 30], 0.45, 1);
+  drawPoints(picture, p2, range, [20, 60, 200], 0.45, 1);
+  for (let i = 0; i < size; i++) {
+    for (const [x, y] of [[i, 0], [i, size - 1], [0, i], [size - 1, i]]) setPixel(picture, x, y, [150, 150, 150]);
+  }
+  return picture;
+}
+
+export async function writePictures(dir: string, vae: VAE, test: MnistSplit, limit?: number): Promise<Picture> {
+  const { join } = await import('node:path');
+  const samples = vae.samplePixels(64, 3);
+  const values = samples.dataSync();
+  samples.dispose();
+  const images = Array.from({ length: 64 }, (_, i) => values.slice(i * 784, (i + 1) * 784));
+  await writeFileAtomic(join(dir, 'samples.png'), await encodePng(imageGrid(images, 28, 28, 8, 2)));
+  const first = testBatches(test, 32, limit).next().value!;
+  const reconstructed = vae.reconstruct(first.x as tf.Tensor2D);
+  const original = first.x.dataSync();
+  const recon = reconstructed.dataSync();
+  reconstructed.dispose();
+  first.dispose();
+  const pairs: Float32Array[] = [];
+  for (let i = 0; i < 32; i++) pairs.push(original.slice(i * 784, (i + 1) * 784) as Float32Array, recon.slice(i * 784, (i + 1) * 784) as Float32Array);
+  await writeFileAtomic(join(dir, 'reconstructions.png'), await encodePng(imageGrid(pairs, 28, 28, 8, 2)));
+  const panel = posteriorPanel(vae, test, limit);
+  await writeFileAtomic(join(dir, 'posterior-vs-prior.png'), await encodePng(panel));
+  return panel;
+}
+
+export function summarize(results: RunResult[]): { prior: PriorKind; runs: number; elboMean: number; elboStd: number; iwaeMean: number; iwaeStd: number }[] {
+  const priors = [...new Set(results.map((r) => r.prior))];
+  const stats = (values: number[]) => {
+    const mean = values.reduce((a, b) => a + b, 0) / values.length;
+    const std = values.length > 1 ? Math.sqrt(values.reduce((a, b) => a + (b - mean) ** 2, 0) / (values.length - 1)) : 0;
+    return [mean, std];
+  };
+  return priors.map((prior) => {
+    const rows = results.filter((r) => r.prior === prior);
+    const [elboMean, elboStd] = stats(rows.map((r) => r.testElbo));
+    const [iwaeMean, iwaeStd] = stats(rows.map((r) => r.testIwae));
+    return { prior, runs: rows.length, elboMean, elboStd, iwaeMean, iwaeStd };
+  });
+}
+
+export function markdownTable(results: RunResult[], settings: ExperimentSettings): string {
+  const rows = summarize(results).map((s) => `| ${s.prior} | ${s.runs} | ${s.elboMean.toFixed(2)} ± ${s.elboStd.toFixed(2)} | ${s.iwaeMean.toFixed(2)} ± ${s.iwaeStd.toFixed(2)} |`);
+  return [
+    `Latent ${settings.latent}, ${settings.epochs} epochs, batch ${settings.batchSize}, lr ${settings.learningRate}; IWAE with k = ${settings.iwSamples}; test images: ${settings.limit ?? 10000}. Mean ± standard deviation over runs.`,
+    '',
+    '| prior | runs | test ELBO (nats) | test log-likelihood, IWAE (nats) |',
+    '|---|---|---|---|',
+    ...rows,
+  ].join('\n');
+}
+
