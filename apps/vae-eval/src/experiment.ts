@@ -107,9 +107,9 @@ export function posteriorPanel(vae: VAE, test: MnistSplit, limit?: number, size 
   const pca = fitPca(posterior, n, m);
   const p2 = project(posterior, n, m, pca);
   const q2 = project(priorValues, n, m, pca);
-  let extent = 0;
-  for (const v of p2) extent = Math.max(extent, Math.abs(v));
-  extent = Math.min(extent, 8) * 1.1 || 1;
+  // A robust window: the 99th percentile of the posterior's projected coordinates, with margin.
+  const magnitudes = Array.from(p2, Math.abs).sort((a, b) => a - b);
+  const extent = 1.3 * (magnitudes[Math.floor(0.99 * (magnitudes.length - 1))] || 1);
   const range: [[number, number], [number, number]] = [[-extent, extent], [-extent, extent]];
   const picture = createPicture(size, size);
   drawPoints(picture, q2, range, [220, 30, 30], 0.45, 1);

@@ -1,0 +1,42 @@
+#!/usr/bin/env node
+// The README's test command ends here: build, every package's tests, the pack-and-install test,
+// then one closing line 'N passed, N failed' that sums the test runners' counts.
+import { spawn } from 'node:child_process';
+
+function run(command, args) {
+  return new Promise((resolve) => {
+    const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, FORCE_COLOR: '0' } });
+    let output = '';
+    child.stdout.on('data', (chunk) => {
+      output += chunk;
+      process.stdout.write(chunk);
+    });
+    child.stderr.on('data', (chunk) => {
+      output += chunk;
+      process.stderr.write(chunk);
+    });
+    child.on('close', (code) => resolve({ code: code ?? 1, output }));
+  });
+}
+
+let passed = 0;
+let failed = 0;
+const build = await run('pnpm', ['build']);
+if (build.code !== 0) {
+  console.log('0 passed, 1 failed');
+  process.exit(1);
+}
+const tests = await run('pnpm', ['test']);
+// Cached task logs keep their colours; strip them before reading the counts.
+const plain = tests.output.replace(/\x1b\[[0-9;]*m/g, '');
+for (const match of plain.matchAll(/Tests\s+(?:(\d+) failed \| )?(\d+) passed/g)) {
+  failed += Number(match[1] ?? 0);
+  passed += Number(match[2]);
+}
+for (const match of plain.matchAll(/Tests\s+(\d+) failed \((\d+)\)/g)) failed += Number(match[1]);
+const pack = await run('pnpm', ['test:pack']);
+if (pack.code === 0) passed += 1;
+else failed += 1;
+if (tests.code !== 0 && failed === 0) failed = 1;
+console.log(`\n${passed} passed, ${failed} failed`);
+process.exit(tests.code !== 0 || pack.code !== 0 ? 1 : 0);
