@@ -16,6 +16,7 @@ const here = dirname(new URL(import.meta.url).pathname);
 const { values: args } = parseArgs({
   options: {
     backend: { type: 'string', default: 'auto' },
+    threads: { type: 'string', default: String(os.cpus().length) },
     batch: { type: 'string', default: '256,1024' },
     steps: { type: 'string', default: '8' },
     peer: { type: 'string', default: 'numpy' },
@@ -27,6 +28,7 @@ const { values: args } = parseArgs({
 if (args.help) {
   console.log(`pnpm bench [-- options]
   --backend auto|tensorflow|webgpu|wasm|cpu   backend of the project (default auto)
+  --threads N                                 wasm threads in Node (default: every core; at most the cores)
   --batch 256,1024                            batch sizes
   --steps N                                   timed steps per figure (median; default 8)
   --peer numpy|torch|none                     peer to run beside (default numpy, when python3 has numpy)
@@ -127,7 +129,7 @@ function runPeer() {
 }
 
 const fmt = (v) => (v === undefined ? '—' : Math.round(v).toLocaleString('en-US'));
-const choice = await selectBackend({ backend: args.backend });
+const choice = await selectBackend({ backend: args.backend, wasmThreads: Number(args.threads) });
 const cpu = os.cpus();
 const machine = `${cpu[0]?.model ?? 'unknown CPU'}, ${cpu.length} cores, ${Math.round(os.totalmem() / 2 ** 30)} GiB, node ${process.version}`;
 console.log(`machine: ${machine}`);

@@ -1,5 +1,5 @@
 import { Random } from '@flows/bijectors';
-import { describeOptions, formatDuration, formatRate, type OptionSpec, parseOptions, ProgressBar, UsageError } from '@flows/cli-kit';
+import { appWasmThreads, describeOptions, formatDuration, formatRate, type OptionSpec, parseOptions, ProgressBar, UsageError } from '@flows/cli-kit';
 import { loadMnist } from '@flows/datasets';
 import type { Distribution } from '@flows/distributions';
 import {
@@ -17,7 +17,7 @@ import {
   selectBackend,
   writeFileAtomic,
 } from '@flows/flows';
-import { BACKEND_OPTION, DATA_DIR_OPTION } from './options.js';
+import { BACKEND_OPTION, DATA_DIR_OPTION, THREADS_OPTION } from './options.js';
 import { writeSampleGrid } from './pictures.js';
 import { bin, describeScaling, testData, trainingData, viewFor } from './preprocessing.js';
 
@@ -38,6 +38,7 @@ export const TRAIN_OPTIONS: Record<string, OptionSpec> = {
   resume: { kind: 'boolean', description: 'continue from <out>/checkpoint (same options as the first run)' },
   'data-dir': DATA_DIR_OPTION,
   backend: BACKEND_OPTION,
+  threads: THREADS_OPTION,
   quiet: { kind: 'boolean', description: 'no progress bar' },
 };
 
@@ -67,7 +68,7 @@ export async function train(argv: string[]): Promise<void> {
   const { join } = await import('node:path');
   const out = o.out as string;
   const checkpointDir = join(out, 'checkpoint');
-  const backend = await selectBackend({ backend: o.backend as BackendName | 'auto' });
+  const backend = await selectBackend({ backend: o.backend as BackendName | 'auto', wasmThreads: await appWasmThreads(o.threads) });
   console.error(describeBackend(backend));
   const view = viewFor(o.logit as number | undefined);
   if (view.kind === 'logit' && !(view.alpha < 0.5)) throw new UsageError(`--logit must be in (0, 0.5), got ${view.alpha}`);

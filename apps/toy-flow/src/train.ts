@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { Random } from '@flows/bijectors';
-import { describeOptions, formatDuration, formatRate, type OptionSpec, parseOptions, ProgressBar, type Range2D, readNumericCsv, UsageError } from '@flows/cli-kit';
+import { appWasmThreads, describeOptions, formatDuration, formatRate, type OptionSpec, parseOptions, ProgressBar, type Range2D, readNumericCsv, UsageError } from '@flows/cli-kit';
 import { TOY_NAMES, toyByName, type ToyDistribution } from '@flows/datasets';
 import type { Distribution } from '@flows/distributions';
 import {
@@ -40,6 +40,7 @@ export const TRAIN_OPTIONS: Record<string, OptionSpec> = {
   'test-size': { kind: 'positiveInteger', default: 200_000, description: 'held-out samples for the test NLL (toys)' },
   seed: { kind: 'nonNegativeInteger', default: 0, description: 'seed for masks, weights, data and noise' },
   backend: { kind: 'string', choices: ['auto', 'tensorflow', 'webgpu', 'wasm', 'cpu'], default: 'auto', description: 'TensorFlow.js backend (or FLOWS_BACKEND)' },
+  threads: { kind: 'positiveInteger', description: 'threads of the wasm backend in Node (default: every core, or FLOWS_WASM_THREADS; at most the cores)' },
   quiet: { kind: 'boolean', description: 'no progress bar' },
 };
 
@@ -131,7 +132,7 @@ export async function train(argv: string[]): Promise<void> {
   }
   const seed = o.seed as number;
   const started = performance.now();
-  const backend = await selectBackend({ backend: o.backend as BackendName | 'auto' });
+  const backend = await selectBackend({ backend: o.backend as BackendName | 'auto', wasmThreads: await appWasmThreads(o.threads) });
   console.error(describeBackend(backend));
   const source = await openSource(o.data as string, { trainSize: o['train-size'] as number, testSize: o['test-size'] as number, seed });
   const settings = {

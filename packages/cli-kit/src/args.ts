@@ -100,3 +100,14 @@ export function describeOptions(specs: Record<string, OptionSpec>): string {
   });
   return [...rows, `${'  --help, -h'.padEnd(40)} show this help`].join('\n');
 }
+
+/**
+ * The wasm thread count the apps use: `--threads` if given, else `FLOWS_WASM_THREADS` (read by
+ * selectBackend), else every core. The library itself keeps one thread unless asked.
+ */
+export async function appWasmThreads(option: unknown): Promise<number | undefined> {
+  if (typeof option === 'number') return option;
+  if (process.env.FLOWS_WASM_THREADS) return undefined;
+  const os = await import('node:os');
+  return os.cpus().length;
+}

@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import { installWasmThreadsShim, releaseWasmWorkers, withDoubledCoreCount } from './wasm-threads.js';
 
 /** The backends the toolkit knows, in the order `auto` tries them. */
 export type BackendName = 'tensorflow' | 'webgpu' | 'wasm' | 'cpu';
@@ -12,6 +13,11 @@ export interface BackendOptions {
   backend?: BackendName | 'auto';
   /** Environment to read {@link BACKEND_ENV_VARIABLE} from (default `process.env`). */
   env?: Record<string, string | undefined>;
+  /**
+   * Threads for the `wasm` backend in Node (opt-in; never more than the cores; default 1, or
+   * `FLOWS_WASM_THREADS`). Uses the threaded SIMD build through a worker shim.
+   */
+  wasmThreads?: number;
 }
 
 export interface BackendChoice {
@@ -21,6 +27,8 @@ export interface BackendChoice {
   source: 'option' | 'environment' | 'auto';
   /** Backends tried before it and why each was passed over. */
   skipped: { name: BackendName; reason: string }[];
+  /** Threads of the wasm backend, when it was chosen. */
+  threads?: number;
 }
 
 // Optional packages are imported by computed name so bundlers do not try to resolve them.
@@ -68,9 +76,24 @@ async function tryWebgpu(): Promise<void> {
   if (!(await tf.setBackend('webgpu'))) throw new Error("the 'webgpu' backend did not start");
 }
 
+let wasmThreadsWanted = 1;
+let wasmThreadsStarted: number | undefined;
+
 async function tryWasm(): Promise<void> {
-  await import('@tensorflow/tfjs-backend-wasm');
-  if (!(await tf.setBackend('wasm'))) throw new Error("the 'wasm' backend did not start");
+  const wasm = await import('@tensorflow/tfjs-backend-wasm');
+  const isNode = typeof process !== 'undefined' && !!process.versions?.node;
+  // The thread count is fixed when the backend first starts in a process.
+  const firstStart = tf.findBackend('wasm') == null;
+  if (firstStart && wasmThreadsWanted > 1 && isNode) {
+    const threads = await installWasmThreadsShim(wasmThreadsWanted);
+    tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', true);
+    wasm.setThreadsCount(threads);
+    if (!(await withDoubledCoreCount(() => tf.setBackend('wasm')))) throw new Error("the threaded 'wasm' backend did not start");
+    releaseWasmWorkers();
+  } else if (!(await tf.setBackend('wasm'))) {
+    throw new Error("the 'wasm' backend did not start");
+  }
+  wasmThreadsStarted = wasm.getThreadsCount();
 }
 
 async function tryCpu(): Promise<void> {
@@ -100,6 +123,9 @@ function parseBackend(value: string, where: string): BackendName | 'auto' {
  */
 export async function selectBackend(options: BackendOptions = {}): Promise<BackendChoice> {
   const env = options.env ?? (typeof process !== 'undefined' ? process.env : {});
+  const threads = options.wasmThreads ?? (env.FLOWS_WASM_THREADS ? Number(env.FLOWS_WASM_THREADS) : 1);
+  if (!Number.isInteger(threads) || threads < 1) throw new Error(`wasm threads must be a positive integer, got ${String(options.wasmThreads ?? env.FLOWS_WASM_THREADS)}`);
+  wasmThreadsWanted = threads;
   let requested: BackendName | 'auto' = 'auto';
   let source: BackendChoice['source'] = 'auto';
   if (options.backend && options.backend !== 'auto') {
@@ -116,14 +142,14 @@ export async function selectBackend(options: BackendOptions = {}): Promise<Backe
       throw new Error(`backend '${requested}' (from ${source}) is not available: ${(error as Error).message}`);
     }
     await tf.ready();
-    return { name: requested, source, skipped: [] };
+    return { name: requested, source, skipped: [], ...(requested === 'wasm' ? { threads: wasmThreadsStarted } : {}) };
   }
   const skipped: BackendChoice['skipped'] = [];
   for (const name of BACKEND_ORDER) {
     try {
       await starters[name]();
       await tf.ready();
-      return { name, source, skipped };
+      return { name, source, skipped, ...(name === 'wasm' ? { threads: wasmThreadsStarted } : {}) };
     } catch (error) {
       skipped.push({ name, reason: (error as Error).message });
     }
@@ -134,5 +160,6 @@ export async function selectBackend(options: BackendOptions = {}): Promise<Backe
 /** One line for logs: `backend: wasm (auto; skipped tensorflow: ..., webgpu: ...)`. */
 export function describeBackend(choice: BackendChoice): string {
   const skipped = choice.skipped.length ? `; skipped ${choice.skipped.map((s) => `${s.name}: ${s.reason}`).join(', ')}` : '';
-  return `backend: ${choice.name} (${choice.source}${skipped})`;
+  const threads = choice.threads && choice.threads > 1 ? `, ${choice.threads} threads` : '';
+  return `backend: ${choice.name}${threads} (${choice.source}${skipped})`;
 }

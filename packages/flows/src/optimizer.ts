@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { newVariable } from '@flows/bijectors';
+import { type AdamKernel, createAdamKernel } from './adam-kernel.js';
 
 /** A learning rate as a function of the (1-based) step. */
 export type LearningRateSchedule = (step: number) => number;
@@ -45,6 +46,8 @@ export class Adam {
   /** Host placement: the moments as two flat arrays. */
   private readonly hostFirstMoment: Float32Array | null = null;
   private readonly hostSecondMoment: Float32Array | null = null;
+  /** Host placement: the SIMD kernel whose memory holds the moments (null without WebAssembly SIMD). */
+  private readonly kernel: AdamKernel | null = null;
   private readonly sizes: number[];
   readonly placement: 'host' | 'device';
   private stepCount = 0;
@@ -71,8 +74,9 @@ export class Adam {
     const total = this.sizes.reduce((a, b) => a + b, 0);
     this.placement = options.placement ?? (['cpu', 'wasm'].includes(tf.getBackend()) ? 'host' : 'device');
     if (this.placement === 'host') {
-      this.hostFirstMoment = new Float32Array(total);
-      this.hostSecondMoment = new Float32Array(total);
+      this.kernel = createAdamKernel(total);
+      this.hostFirstMoment = this.kernel ? this.kernel.firstMoment.subarray(0, total) : new Float32Array(total);
+      this.hostSecondMoment = this.kernel ? this.kernel.secondMoment.subarray(0, total) : new Float32Array(total);
     } else {
       this.firstMoment = newVariable(() => tf.zeros([total]), false);
       this.secondMoment = newVariable(() => tf.zeros([total]), false);
@@ -151,6 +155,27 @@ export class Adam {
     }
     const { beta1, beta2, epsilon } = this;
     const decay = 1 - lr * this.weightDecay;
+    if (this.kernel) {
+      const kernel = this.kernel;
+      let at = 0;
+      this.variables.forEach((variable, k) => {
+        kernel.gradients.set(grads[k], at);
+        kernel.parameters.set(variable.dataSync() as Float32Array, at);
+        at += grads[k].length;
+      });
+      kernel.update(at, { beta1, beta2, stepSize: lr / correction1, inverseCorrection2: 1 / correction2, epsilon, decay, scale });
+      at = 0;
+      // wasm copies new tensor data into its heap at once; the cpu backend keeps a reference, so
+      // it gets its own copy of the kernel's buffer, which the next step overwrites.
+      const copies = tf.getBackend() !== 'wasm';
+      this.variables.forEach((variable) => {
+        const view = kernel.parameters.subarray(at, at + variable.size);
+        const values = copies ? view.slice() : view;
+        at += variable.size;
+        tf.tidy(() => variable.assign(tf.tensor(values, variable.shape, 'float32')));
+      });
+      return;
+    }
     const oneMinusBeta1 = 1 - beta1;
     const oneMinusBeta2 = 1 - beta2;
     const stepSize = lr / correction1;
