@@ -164,7 +164,7 @@ if (!args['no-write']) {
   const section = [
     `### ${date} UTC — ${choice.name} vs ${peer?.name ?? 'no peer'}`,
     '',
-    `Machine: ${machine}. Backend: ${describeBackend(choice)}. Median of ${steps} steps after 2 warm-up steps.`,
+    `Machine: ${machine}. ${describeBackend(choice).replace(/^backend/, 'Backend')}. Median of ${steps} steps after 2 warm-up steps.`,
     '',
     `| batch | flows train samples/s | ${peer?.name ?? 'peer'} train | ratio | flows logprob samples/s | ${peer?.name ?? 'peer'} logprob | ratio |`,
     '|---|---|---|---|---|---|---|',

@@ -10,7 +10,18 @@ import { Random } from './random.js';
  * `tf.add(tf.matMul(x, W), b)` to float32 rounding.
  */
 export function dense(x: tf.Tensor2D, weight: tf.Tensor2D, bias: tf.Tensor1D): tf.Tensor2D {
+  if (plainAutodiff) return tf.add(tf.matMul(x, weight), bias) as tf.Tensor2D;
   return denseLinear(x, weight, bias) as tf.Tensor2D;
+}
+
+let plainAutodiff = false;
+
+/**
+ * Switches dense layers to plain `tf.matMul` with TensorFlow.js autodiff (for equivalence tests
+ * and benchmarks of the stock path). Off by default.
+ */
+export function usePlainAutodiffDense(enabled: boolean): void {
+  plainAutodiff = enabled;
 }
 
 /**
@@ -18,6 +29,7 @@ export function dense(x: tf.Tensor2D, weight: tf.Tensor2D, bias: tf.Tensor1D): t
  * {@link dense}; the ReLU derivative is read off the output).
  */
 export function denseRelu(x: tf.Tensor2D, weight: tf.Tensor2D, bias: tf.Tensor1D): tf.Tensor2D {
+  if (plainAutodiff) return tf.relu(tf.add(tf.matMul(x, weight), bias)) as tf.Tensor2D;
   return denseReluWithGradient(x, weight, bias) as tf.Tensor2D;
 }
 

@@ -7,7 +7,7 @@ export { ElementwiseScale, type ElementwiseScaleOptions } from './elementwise-sc
 export { Permute, type PermuteOptions } from './permute.js';
 export { Reverse } from './reverse.js';
 export { type Conditioner, MLP, type MLPOptions, FunctionConditioner } from './conditioner.js';
-export { dense, applyActivation, glorotUniform, ACTIVATIONS, type Activation } from './dense.js';
+export { dense, denseRelu, usePlainAutodiffDense, applyActivation, glorotUniform, ACTIVATIONS, type Activation } from './dense.js';
 export {
   type Mask,
   halfMask,
