@@ -55,3 +55,19 @@ describe('vae-eval', () => {
     expect(Math.abs(projected[0])).toBeCloseTo(50 * Math.SQRT2, 2);
   });
 });
+
+describe('vae-eval resume', () => {
+  it('a run stopped after one epoch and resumed gives the results of an uninterrupted run', async () => {
+    const common = ['--prior', 'flow', '--limit', '200', '--latent', '2', '--iw-samples', '5', '--batch-size', '50', '--backend', 'cpu', '--quiet'];
+    const straight = mkdtempSync(join(tmpdir(), 'vae-straight-'));
+    expect(await main(['train', '--out', straight, '--epochs', '2', ...common])).toBe(0);
+    const resumed = mkdtempSync(join(tmpdir(), 'vae-resumed-'));
+    expect(await main(['train', '--out', resumed, '--epochs', '1', ...common])).toBe(0);
+    expect(await main(['train', '--out', resumed, '--epochs', '2', '--resume', ...common])).toBe(0);
+    const read = (dir: string) => JSON.parse(readFileSync(join(dir, 'results.json'), 'utf8')).runs[0];
+    const a = read(straight);
+    const b = read(resumed);
+    expect(Math.abs(a.testElbo - b.testElbo)).toBeLessThan(1e-3);
+    expect(Math.abs(a.testIwae - b.testIwae)).toBeLessThan(1e-3);
+  });
+});

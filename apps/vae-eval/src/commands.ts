@@ -1,4 +1,4 @@
-import { appWasmThreads, describeOptions, encodePng, type OptionSpec, parseOptions, type Picture, sideBySide } from '@flows/cli-kit';
+import { appWasmThreads, decodePng, describeOptions, encodePng, type OptionSpec, parseOptions, type Picture, sideBySide } from '@flows/cli-kit';
 import { loadMnist } from '@flows/datasets';
 import { type BackendName, describeBackend, selectBackend, writeFileAtomic } from '@flows/flows';
 import { PRIOR_KINDS, type PriorKind } from '@flows/vae-priors';
@@ -17,6 +17,7 @@ const COMMON: Record<string, OptionSpec> = {
   'data-dir': { kind: 'string', description: 'directory with the four MNIST IDX files (default: embedded)' },
   backend: { kind: 'string', choices: ['auto', 'tensorflow', 'webgpu', 'wasm', 'cpu'], default: 'auto', description: 'TensorFlow.js backend' },
   threads: { kind: 'positiveInteger', description: 'threads of the wasm backend in Node (default: every core, or FLOWS_WASM_THREADS; at most the cores)' },
+  resume: { kind: 'boolean', description: 'continue: skip runs already in <out>/results.json, resume a run from its checkpoint' },
   quiet: { kind: 'boolean', description: 'no progress bars' },
 };
 
@@ -59,13 +60,34 @@ async function runPriors(priors: readonly PriorKind[], o: Record<string, unknown
   };
   const out = o.out as string;
   const results: RunResult[] = [];
+  const done = new Set<string>();
+  if (o.resume) {
+    const { readFile } = await import('node:fs/promises');
+    try {
+      const previous = JSON.parse(await readFile(join(out, 'results.json'), 'utf8')) as { runs: RunResult[]; settings: ExperimentSettings };
+      if (JSON.stringify({ ...previous.settings, quiet: false }) === JSON.stringify({ ...settings, quiet: false })) {
+        for (const r of previous.runs) {
+          results.push(r);
+          done.add(`${r.prior}/${r.run}`);
+        }
+      } else {
+        console.error('note: settings differ from the previous results.json; finished runs are redone');
+      }
+    } catch {
+      // no previous results: start fresh, but still resume from checkpoints
+    }
+  }
   const panels: Picture[] = [];
   for (const prior of priors) {
     for (let run = 0; run < (o.runs as number); run++) {
-      const { vae, result } = await trainOne(prior, run, train, test, settings);
+      if (done.has(`${prior}/${run}`)) {
+        console.error(`${prior} run ${run + 1}: already done`);
+        continue;
+      }
+      const { vae, result } = await trainOne(prior, run, train, test, settings, join(out, prior, `run-${run + 1}`, 'checkpoint'), o.resume === true);
       results.push(result);
       console.error(`${prior} run ${run + 1}: test ELBO ${result.testElbo.toFixed(2)}  IWAE(k=${result.iwSamples}) ${result.testIwae.toFixed(2)} nats  (${result.seconds.toFixed(0)} s)`);
-      if (run === 0) panels.push(await writePictures(join(out, prior), vae, test, settings.limit));
+      if (run === 0) await writePictures(join(out, prior), vae, test, settings.limit);
       vae.dispose();
       await writeFileAtomic(join(out, 'results.json'), `${JSON.stringify({ settings, backend: backend.name, runs: results, summary: summarize(results) }, null, 2)}\n`);
     }
@@ -73,6 +95,8 @@ async function runPriors(priors: readonly PriorKind[], o: Record<string, unknown
   const table = markdownTable(results, settings);
   await writeFileAtomic(join(out, 'results.md'), `${table}\n`);
   const figure = join(out, 'posterior-vs-prior.png');
+  const { readFile } = await import('node:fs/promises');
+  for (const prior of priors) panels.push(await decodePng(await readFile(join(out, prior, 'posterior-vs-prior.png'))));
   await writeFileAtomic(figure, await encodePng(sideBySide(panels)));
   console.log(`${table}\n\npanels (${priors.join(', ')}): ${figure}\nper prior: ${join(out, '<prior>', 'samples.png')}, reconstructions.png\nresults: ${join(out, 'results.json')}`);
 }

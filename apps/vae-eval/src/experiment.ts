@@ -1,9 +1,9 @@
 import * as tf from '@tensorflow/tfjs';
-import { Random } from '@flows/bijectors';
+import { Random, type RandomState } from '@flows/bijectors';
 import { createPicture, drawPoints, encodePng, formatDuration, formatRate, imageGrid, type Picture, ProgressBar, setPixel } from '@flows/cli-kit';
 import { imageBatches, type MnistSplit } from '@flows/datasets';
-import { fit, type TrainingData, writeFileAtomic } from '@flows/flows';
-import { buildVAE, type PriorKind, type VAE } from '@flows/vae-priors';
+import { Adam, fit, hasCheckpoint, loadCheckpoint, saveCheckpoint, type TrainingData, writeFileAtomic } from '@flows/flows';
+import { buildVAE, type PriorKind, type VAE, vaeFromJSON } from '@flows/vae-priors';
 import { fitPca, project } from './pca.js';
 
 export interface ExperimentSettings {
@@ -58,25 +58,57 @@ export function evaluate(vae: VAE, test: MnistSplit, iwSamples: number, limit?: 
   return { elbo: elbo / count, iwae: iwae / count };
 }
 
-/** Trains one VAE with one prior. */
-export async function trainOne(prior: PriorKind, run: number, train: MnistSplit, test: MnistSplit, settings: ExperimentSettings): Promise<{ vae: VAE; result: RunResult }> {
+/**
+ * Trains one VAE with one prior, checkpointing after every epoch to `checkpointDir` (model,
+ * optimizer, the shuffling and the noise generators); with `resume`, continues from there.
+ */
+export async function trainOne(
+  prior: PriorKind,
+  run: number,
+  train: MnistSplit,
+  test: MnistSplit,
+  settings: ExperimentSettings,
+  checkpointDir: string,
+  resume = false,
+): Promise<{ vae: VAE; result: RunResult }> {
   const seed = settings.seed + 1000 * run;
-  const vae = buildVAE({ prior, latentSize: settings.latent, seed });
+  let vae: VAE;
+  let optimizer: Adam;
+  let shuffleRandom: Random;
+  let noiseRandom: Random;
+  let startEpoch = 0;
+  if (resume && (await hasCheckpoint(checkpointDir))) {
+    const checkpoint = await loadCheckpoint(checkpointDir, vaeFromJSON);
+    vae = checkpoint.model;
+    optimizer = new Adam(vae.trainableVariables, { learningRate: settings.learningRate });
+    optimizer.setState(checkpoint.optimizerState);
+    shuffleRandom = Random.fromState(checkpoint.randomState);
+    noiseRandom = Random.fromState(checkpoint.extra.noiseRandom as RandomState);
+    startEpoch = checkpoint.epoch;
+  } else {
+    vae = buildVAE({ prior, latentSize: settings.latent, seed });
+    optimizer = new Adam(vae.trainableVariables, { learningRate: settings.learningRate });
+    shuffleRandom = new Random(seed + 2);
+    noiseRandom = new Random(seed + 1);
+  }
   const data = binarizedTraining(train, settings.limit);
-  const random = new Random(seed + 1);
   const bar = settings.quiet ? null : new ProgressBar({ total: settings.epochs * Math.ceil(data.size / settings.batchSize), label: `${prior} run ${run + 1}` });
   const started = performance.now();
   const fitted = await fit(vae, data, {
-    epochs: settings.epochs,
+    epochs: Math.max(0, settings.epochs - startEpoch),
+    initialEpoch: startEpoch,
     batchSize: settings.batchSize,
-    learningRate: settings.learningRate,
-    random: new Random(seed + 2),
+    optimizer,
+    random: shuffleRandom,
     reportEvery: 50,
-    loss: (model: VAE, batch) => model.loss(batch.x as tf.Tensor2D, random),
+    loss: (model: VAE, batch) => model.loss(batch.x as tf.Tensor2D, noiseRandom),
     onProgress: (p) => bar?.update(p.step, { loss: p.loss.toFixed(2), 'samples/s': formatRate(p.samplesPerSecond), ETA: formatDuration(p.etaSeconds) }),
+    onEpochEnd: async (info) => {
+      await saveCheckpoint(checkpointDir, { model: vae, optimizerState: optimizer.getState(), randomState: shuffleRandom.getState(), epoch: info.epoch, extra: { noiseRandom: noiseRandom.getState() } });
+    },
   });
   bar?.finish();
-  fitted.optimizer.dispose();
+  optimizer.dispose();
   const { elbo, iwae } = evaluate(vae, test, settings.iwSamples, settings.limit);
   return {
     vae,

@@ -20,4 +20,6 @@ export {
   MODEL_FORMAT_VERSION,
   type ModelFile,
   type Checkpoint,
+  type Saveable,
+  type Rebuild,
 } from './io.js';

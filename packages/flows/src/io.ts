@@ -1,3 +1,4 @@
+import type * as tf from '@tensorflow/tfjs';
 import { assignWeights, packWeights, type RandomState, type WeightSpec } from '@flows/bijectors';
 import { type Distribution, distributionFromJSON, type SerializedDistribution } from '@flows/distributions';
 import type { AdamState } from './optimizer.js';
@@ -46,8 +47,17 @@ function bytesToFloats(bytes: Uint8Array, where: string): Float32Array {
   return new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength));
 }
 
+/** Anything that saves as a JSON description plus variables: a distribution, or e.g. a VAE. */
+export interface Saveable {
+  toJSON(): SerializedDistribution;
+  readonly variables: tf.Variable[];
+}
+
+/** Rebuilds a saved object (fresh variables) from its JSON description. */
+export type Rebuild<T> = (serialized: SerializedDistribution) => T;
+
 /** The model's JSON description and its weights as bytes (environment neutral). */
-export async function serializeModel(model: Distribution, metadata?: Record<string, unknown>): Promise<{ json: ModelFile; weights: Uint8Array }> {
+export async function serializeModel(model: Saveable, metadata?: Record<string, unknown>): Promise<{ json: ModelFile; weights: Uint8Array }> {
   const { specs, data } = await packWeights(model.variables);
   const weights = floatBytes(data);
   const sum = checksum(weights);
@@ -77,15 +87,20 @@ export function validateModelFile(json: unknown, where: string): ModelFile {
   return file as ModelFile;
 }
 
-/** Rebuilds a model from its JSON description and weight bytes. */
-export function deserializeModel(json: unknown, weights: Uint8Array, where = 'model'): Distribution {
+/** Rebuilds a model from its JSON description and weight bytes (a distribution unless `rebuild` says otherwise). */
+export function deserializeModel<T extends Saveable & { dispose(): void } = Distribution>(
+  json: unknown,
+  weights: Uint8Array,
+  where = 'model',
+  rebuild: Rebuild<T> = distributionFromJSON as unknown as Rebuild<T>,
+): T {
   const file = validateModelFile(json, where);
   if (file.weights.checksum && checksum(weights) !== file.weights.checksum) {
     throw new ModelFileError(`${where} (${file.weights.file})`, `checksum mismatch: the weights file is truncated or corrupt (expected ${file.weights.checksum}, got ${checksum(weights)})`);
   }
-  let model: Distribution;
+  let model: T;
   try {
-    model = distributionFromJSON(file.model);
+    model = rebuild(file.model);
   } catch (error) {
     throw new ModelFileError(where, `cannot rebuild the model: ${(error as Error).message}`);
   }
@@ -106,7 +121,7 @@ export async function loadModelFromUrl(baseUrl: string): Promise<Distribution> {
   const json = validateModelFile(await response.json(), `${base}model.json`);
   const weightsResponse = await fetch(`${base}${json.weights.file}`);
   if (!weightsResponse.ok) throw new ModelFileError(`${base}${json.weights.file}`, `HTTP ${weightsResponse.status}`);
-  return deserializeModel(json, new Uint8Array(await weightsResponse.arrayBuffer()), `${base}model.json`);
+  return deserializeModel<Distribution>(json, new Uint8Array(await weightsResponse.arrayBuffer()), `${base}model.json`);
 }
 
 // ---- Node file system (dynamic imports keep the browser build free of node: modules) ----
@@ -182,12 +197,12 @@ export async function loadModel(dir: string): Promise<Distribution> {
   const jsonPath = path.join(dir, 'model.json');
   const json = validateModelFile(await readJson(jsonPath, 'model.json'), jsonPath);
   const weights = await readFileOrExplain(path.join(dir, json.weights.file), 'weights file');
-  return deserializeModel(json, new Uint8Array(weights.buffer, weights.byteOffset, weights.byteLength), jsonPath);
+  return deserializeModel<Distribution>(json, new Uint8Array(weights.buffer, weights.byteOffset, weights.byteLength), jsonPath);
 }
 
 /** A training checkpoint: the model, the optimizer's state, the generator's state, and progress. */
-export interface Checkpoint {
-  model: Distribution;
+export interface Checkpoint<T = Distribution> {
+  model: T;
   optimizerState: AdamState;
   randomState: RandomState;
   epoch: number;
@@ -210,7 +225,7 @@ interface CheckpointFile {
  */
 export async function saveCheckpoint(
   dir: string,
-  state: { model: Distribution; optimizerState: AdamState; randomState: RandomState; epoch: number; extra?: Record<string, unknown> },
+  state: { model: Saveable; optimizerState: AdamState; randomState: RandomState; epoch: number; extra?: Record<string, unknown> },
 ): Promise<void> {
   const { path } = await node();
   const { json: modelJson, weights } = await serializeModel(state.model);
@@ -251,8 +266,11 @@ export async function hasCheckpoint(dir: string): Promise<boolean> {
   }
 }
 
-/** Reads a checkpoint written by {@link saveCheckpoint}. */
-export async function loadCheckpoint(dir: string): Promise<Checkpoint> {
+/** Reads a checkpoint written by {@link saveCheckpoint} (`rebuild` for models that are not distributions). */
+export async function loadCheckpoint<T extends Saveable & { dispose(): void } = Distribution>(
+  dir: string,
+  rebuild: Rebuild<T> = distributionFromJSON as unknown as Rebuild<T>,
+): Promise<Checkpoint<T>> {
   const { path } = await node();
   const jsonPath = path.join(dir, 'checkpoint.json');
   const raw = (await readJson(jsonPath, 'checkpoint.json')) as Partial<CheckpointFile>;
@@ -260,7 +278,7 @@ export async function loadCheckpoint(dir: string): Promise<Checkpoint> {
   if (raw.formatVersion !== MODEL_FORMAT_VERSION) throw new ModelFileError(jsonPath, `has format version ${String(raw.formatVersion)}; expected ${MODEL_FORMAT_VERSION}`);
   if (!raw.model || !raw.optimizer || !raw.random || typeof raw.epoch !== 'number') throw new ModelFileError(jsonPath, 'is incomplete');
   const weights = await readFileOrExplain(path.join(dir, raw.model.weights.file), 'checkpoint weights');
-  const model = deserializeModel(raw.model, new Uint8Array(weights.buffer, weights.byteOffset, weights.byteLength), jsonPath);
+  const model = deserializeModel<T>(raw.model, new Uint8Array(weights.buffer, weights.byteOffset, weights.byteLength), jsonPath, rebuild);
   const optimizerBytes = await readFileOrExplain(path.join(dir, raw.optimizer.file), 'optimizer state');
   const bytes = new Uint8Array(optimizerBytes.buffer, optimizerBytes.byteOffset, optimizerBytes.byteLength);
   if (checksum(bytes) !== raw.optimizer.checksum) {

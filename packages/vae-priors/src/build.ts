@@ -42,5 +42,11 @@ export function buildVAE(options: VAEOptions): VAE {
     default:
       throw new RangeError(`unknown prior '${String(options.prior)}'; expected ${PRIOR_KINDS.join(', ')}`);
   }
-  return new VAE(encoder, decoder, prior);
+  return new VAE(encoder, decoder, prior, { ...options });
+}
+
+/** Rebuilds a VAE (fresh weights) from `vae.toJSON()`; use with `loadCheckpoint(dir, vaeFromJSON)`. */
+export function vaeFromJSON(serialized: { className: string; config: Record<string, unknown> }): VAE {
+  if (serialized?.className !== 'VAE') throw new Error(`vaeFromJSON: expected className 'VAE', got '${String(serialized?.className)}'`);
+  return buildVAE(serialized.config as unknown as VAEOptions);
 }

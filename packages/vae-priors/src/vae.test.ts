@@ -68,6 +68,27 @@ describe('VAE', () => {
     }
   });
 
+  it('checkpoints with @flows/flows and reloads to the same ELBO', async () => {
+    const { mkdtempSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const { saveCheckpoint, loadCheckpoint, Adam } = await import('@flows/flows');
+    const { vaeFromJSON } = await import('./index.js');
+    for (const prior of PRIOR_KINDS) {
+      const vae = buildVAE({ prior, latentSize: 2, inputSize: 6, hidden: [8], components: 3, flowLayers: 2, flowHidden: [8], seed: 15 });
+      perturb(vae.trainableVariables, 16);
+      const dir = mkdtempSync(join(tmpdir(), 'vae-ckpt-'));
+      const optimizer = new Adam(vae.trainableVariables);
+      await saveCheckpoint(dir, { model: vae, optimizerState: optimizer.getState(), randomState: new Random(1).getState(), epoch: 2 });
+      const loaded = await loadCheckpoint(dir, vaeFromJSON);
+      const x = randomBinary(5, 6, 17);
+      const a = vae.elbo(x, { random: 3 }).elbo.dataSync();
+      const b = loaded.model.elbo(x, { random: 3 }).elbo.dataSync();
+      Array.from(a).forEach((v, i) => expect(b[i]).toBeCloseTo(v, 5));
+      expect(loaded.epoch).toBe(2);
+    }
+  });
+
   it('every prior’s log-density integrates to about 1 on a 2-D grid', () => {
     const cells = 240;
     const h = 12 / cells;

@@ -35,6 +35,8 @@ export class VAE {
     readonly encoder: GaussianEncoder,
     readonly decoder: BernoulliDecoder,
     readonly prior: Distribution,
+    /** How `buildVAE` made it: what `toJSON` saves so that `vaeFromJSON` rebuilds it. */
+    readonly options?: Record<string, unknown>,
   ) {
     if (encoder.latentSize !== decoder.latentSize || prior.eventShape[0] !== encoder.latentSize) {
       throw new RangeError(`VAE: latent sizes differ: encoder ${encoder.latentSize}, decoder ${decoder.latentSize}, prior ${prior.eventShape[0]}`);
@@ -48,6 +50,17 @@ export class VAE {
   get trainableVariables(): tf.Variable[] {
     const all = [...this.encoder.trainableVariables, ...this.decoder.trainableVariables, ...this.prior.trainableVariables];
     return [...new Set(all)];
+  }
+
+  /** Everything saved with the model (all of it is trainable). */
+  get variables(): tf.Variable[] {
+    return this.trainableVariables;
+  }
+
+  /** `{ className: 'VAE', config }` for checkpoints; only VAEs made by `buildVAE` can be saved. */
+  toJSON(): { className: string; config: Record<string, unknown> } {
+    if (!this.options) throw new Error('VAE.toJSON: only a VAE made by buildVAE can be serialized');
+    return { className: 'VAE', config: this.options };
   }
 
   /** The ELBO terms per row, without tidy (for training losses). */
