@@ -1,6 +1,7 @@
 export { Bijector, newVariable, perRow, sumEventAxes, zeroLogDet, type SerializedBijector } from './bijector.js';
 export { Chain } from './chain.js';
 export { Invert } from './invert.js';
+export { MaskedCoupling, type MaskedCouplingOptions, type ConditionerSpec } from './masked-coupling.js';
 export { MaskedAffineCoupling, type MaskedAffineCouplingOptions } from './masked-affine-coupling.js';
 export { AdditiveCoupling, type AdditiveCouplingOptions } from './additive-coupling.js';
 export { ElementwiseScale, type ElementwiseScaleOptions } from './elementwise-scale.js';

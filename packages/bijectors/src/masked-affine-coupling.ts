@@ -1,24 +1,15 @@
 import * as tf from '@tensorflow/tfjs';
-import { Bijector, newVariable, sumEventAxes } from './bijector.js';
-import { type Conditioner, FunctionConditioner, MLP } from './conditioner.js';
-import type { Activation } from './dense.js';
-import { BijectorInputError } from './errors.js';
-import { assertUsefulMask, type Mask } from './masks.js';
-import { Random } from './random.js';
+import { newVariable, sumEventAxes } from './bijector.js';
+import type { Conditioner } from './conditioner.js';
+import { type ConditionerSpec, MaskedCoupling, type MaskedCouplingOptions } from './masked-coupling.js';
 import { conditionerFromJSON, conditionerToJSON } from './registry.js';
-import { validateMask } from './validation.js';
 
 /** Options of {@link MaskedAffineCoupling}. */
-export interface MaskedAffineCouplingOptions {
-  /** Binary mask b; `b_i = 1` leaves coordinate i unchanged. Its length is the event size D. */
-  mask: ArrayLike<number>;
+export interface MaskedAffineCouplingOptions extends MaskedCouplingOptions {
   /** Scale network s. A function is wrapped as an unserializable conditioner. Default: an MLP. */
-  scale?: Conditioner | ((maskedInput: tf.Tensor2D) => tf.Tensor2D);
+  scale?: ConditionerSpec;
   /** Translation network t. Default: an MLP. */
-  translation?: Conditioner | ((maskedInput: tf.Tensor2D) => tf.Tensor2D);
-  /** Hidden widths of the default MLPs (default `[64, 64]`). */
-  hidden?: number[];
-  activation?: Activation;
+  translation?: ConditionerSpec;
   /** Apply tanh to the scale network's output, bounding s to (-1, 1) (default true). */
   scaleTanh?: boolean;
   /**
@@ -27,10 +18,6 @@ export interface MaskedAffineCouplingOptions {
    * large contractions, such as dequantized pixels. Default false.
    */
   learnableScaleFactor?: boolean;
-  /** Width of an optional context concatenated to the conditioners' input. */
-  contextSize?: number;
-  /** Seed (or generator) for the default MLPs' initial weights. */
-  seed?: number | Random;
 }
 
 /**
@@ -44,57 +31,26 @@ export interface MaskedAffineCouplingOptions {
  *
  * s and t see only the masked input (and the context, concatenated, when given). With
  * `scaleTanh` (the default) `s = tanh(raw)`, which keeps exp(s) in (1/e, e): no overflow on any
- * finite input; `learnableScaleFactor` makes it `s = c ⊙ tanh(raw)` with a learned c. The default MLPs end in a zero-initialised layer, so a fresh layer is the identity.
+ * finite input; `learnableScaleFactor` makes it `s = c ⊙ tanh(raw)` with a learned c. The default
+ * MLPs end in a zero-initialised layer, so a fresh layer is the identity.
  *
  * Implementation note: `(1−b)` multiplies s and t *before* the exponential, which equals the
  * equations but cannot form `0 · ∞` on masked coordinates.
  */
-export class MaskedAffineCoupling extends Bijector {
+export class MaskedAffineCoupling extends MaskedCoupling {
   readonly className = 'MaskedAffineCoupling';
-  readonly eventShape: readonly number[];
-  readonly mask: Mask;
   readonly scaleNetwork: Conditioner;
   readonly translationNetwork: Conditioner;
   readonly scaleTanh: boolean;
   /** The learnable factor c of `s = c ⊙ tanh(raw)`, when enabled. */
   readonly scaleFactor: tf.Variable | null;
-  private readonly contextWidth: number;
-  private readonly maskTensor: tf.Tensor1D;
-  private readonly inverseMaskTensor: tf.Tensor1D;
 
   constructor(options: MaskedAffineCouplingOptions) {
-    super();
-    const who = 'MaskedAffineCoupling';
-    validateMask(options.mask, who);
-    assertUsefulMask(options.mask, who);
-    const size = options.mask.length;
-    this.mask = Array.from(options.mask);
-    this.eventShape = [size];
+    super(options, 'MaskedAffineCoupling');
     this.scaleTanh = options.scaleTanh ?? true;
-    this.contextWidth = options.contextSize ?? 0;
-    const inputSize = size + this.contextWidth;
-    const random = options.seed instanceof Random ? options.seed : new Random(options.seed ?? 0);
-    const makeConditioner = (given: MaskedAffineCouplingOptions['scale'], name: string): Conditioner => {
-      if (given === undefined) {
-        return new MLP({ inputSize, outputSize: size, hidden: options.hidden ?? [64, 64], activation: options.activation, seed: random.nextUint32(), name });
-      }
-      const conditioner = typeof given === 'function' ? new FunctionConditioner(given, inputSize, size) : given;
-      if (conditioner.inputSize !== inputSize || conditioner.outputSize !== size) {
-        throw new BijectorInputError(
-          `${who}: the ${name} conditioner must map ${inputSize} → ${size}, got ${conditioner.inputSize} → ${conditioner.outputSize}`,
-        );
-      }
-      return conditioner;
-    };
-    this.scaleNetwork = makeConditioner(options.scale, 'scale');
-    this.translationNetwork = makeConditioner(options.translation, 'translation');
-    this.scaleFactor = options.learnableScaleFactor ? newVariable(() => tf.ones([size])) : null;
-    this.maskTensor = tf.keep(tf.tensor1d(this.mask));
-    this.inverseMaskTensor = tf.keep(tf.tensor1d(this.mask.map((b) => 1 - b)));
-  }
-
-  override get contextSize(): number {
-    return this.contextWidth;
+    this.scaleNetwork = this.conditioner(options.scale, 'scale', options);
+    this.translationNetwork = this.conditioner(options.translation, 'translation', options);
+    this.scaleFactor = options.learnableScaleFactor ? newVariable(() => tf.ones([this.mask.length])) : null;
   }
 
   override get trainableVariables(): tf.Variable[] {
@@ -102,15 +58,14 @@ export class MaskedAffineCoupling extends Bijector {
   }
 
   /** Masked s and t for a batch: both are zero on the kept coordinates. */
-  private parameters(input: tf.Tensor, context?: tf.Tensor): { maskedInput: tf.Tensor2D; s: tf.Tensor2D; t: tf.Tensor2D } {
-    const maskedInput = tf.mul(input, this.maskTensor) as tf.Tensor2D;
-    const networkInput = context ? (tf.concat([maskedInput, context as tf.Tensor2D], 1) as tf.Tensor2D) : maskedInput;
+  private parameters(input: tf.Tensor, context?: tf.Tensor): { s: tf.Tensor2D; t: tf.Tensor2D } {
+    const networkInput = this.conditionerInput(input, context);
     let rawScale = this.scaleNetwork.apply(networkInput);
     if (this.scaleTanh) rawScale = tf.tanh(rawScale);
     if (this.scaleFactor) rawScale = tf.mul(rawScale, this.scaleFactor);
     const s = tf.mul(rawScale, this.inverseMaskTensor) as tf.Tensor2D;
     const t = tf.mul(this.translationNetwork.apply(networkInput), this.inverseMaskTensor) as tf.Tensor2D;
-    return { maskedInput, s, t };
+    return { s, t };
   }
 
   protected forwardImpl(x: tf.Tensor, context?: tf.Tensor): [tf.Tensor, tf.Tensor1D] {
@@ -145,11 +100,5 @@ export class MaskedAffineCoupling extends Bijector {
       scale: conditionerFromJSON(config.scale),
       translation: conditionerFromJSON(config.translation),
     });
-  }
-
-  override dispose(): void {
-    super.dispose();
-    this.maskTensor.dispose();
-    this.inverseMaskTensor.dispose();
   }
 }
