@@ -1,7 +1,15 @@
 import { AdditiveCoupling } from './additive-coupling.js';
 import { Chain } from './chain.js';
 import { MLP } from './conditioner.js';
+import { ElementwiseAffine } from './elementwise-affine.js';
 import { ElementwiseScale } from './elementwise-scale.js';
+import { InvertibleLinear } from './invertible-linear.js';
+import { LeakyReLU } from './leaky-relu.js';
+import { Logit } from './logit.js';
+import { Planar } from './planar.js';
+import { Radial } from './radial.js';
+import { Sigmoid } from './sigmoid.js';
+import { Tanh } from './tanh.js';
 import { Invert } from './invert.js';
 import { MaskedAffineCoupling } from './masked-affine-coupling.js';
 import { Permute } from './permute.js';
@@ -17,5 +25,13 @@ export function registerBuiltins(): void {
   registerBijector('ElementwiseScale', ElementwiseScale.fromConfig);
   registerBijector('Permute', Permute.fromConfig);
   registerBijector('Reverse', Reverse.fromConfig);
+  registerBijector('ElementwiseAffine', ElementwiseAffine.fromConfig);
+  registerBijector('InvertibleLinear', InvertibleLinear.fromConfig);
+  registerBijector('LeakyReLU', LeakyReLU.fromConfig);
+  registerBijector('Sigmoid', Sigmoid.fromConfig);
+  registerBijector('Logit', Logit.fromConfig);
+  registerBijector('Tanh', Tanh.fromConfig);
+  registerBijector('Planar', Planar.fromConfig);
+  registerBijector('Radial', Radial.fromConfig);
   registerConditioner('MLP', MLP.fromConfig);
 }

@@ -6,6 +6,14 @@ export { MaskedAffineCoupling, type MaskedAffineCouplingOptions } from './masked
 export { AdditiveCoupling, type AdditiveCouplingOptions } from './additive-coupling.js';
 export { ElementwiseScale, type ElementwiseScaleOptions } from './elementwise-scale.js';
 export { Permute, type PermuteOptions } from './permute.js';
+export { ElementwiseAffine, type ElementwiseAffineOptions } from './elementwise-affine.js';
+export { InvertibleLinear, type InvertibleLinearOptions, invertMatrix } from './invertible-linear.js';
+export { LeakyReLU } from './leaky-relu.js';
+export { Sigmoid } from './sigmoid.js';
+export { Logit } from './logit.js';
+export { Tanh } from './tanh.js';
+export { Planar, type PlanarOptions } from './planar.js';
+export { Radial, type RadialOptions } from './radial.js';
 export { Reverse } from './reverse.js';
 export { type Conditioner, MLP, type MLPOptions, FunctionConditioner } from './conditioner.js';
 export { dense, denseRelu, usePlainAutodiffDense, applyActivation, glorotUniform, ACTIVATIONS, type Activation } from './dense.js';
@@ -31,4 +39,4 @@ export {
 } from './registry.js';
 export { packWeights, assignWeights, type WeightSpec } from './weights.js';
 export { MissingInverseError, BijectorInputError, ConfigError } from './errors.js';
-export { setFiniteChecks, finiteChecksEnabled, validateEvents, validateContext, validateMask, assertFinite } from './validation.js';
+export { setFiniteChecks, finiteChecksEnabled, validateEvents, validateContext, validateMask, assertFinite, assertInside } from './validation.js';

@@ -93,3 +93,11 @@ export function assertPositiveInteger(value: unknown, who: string, name: string)
     throw new BijectorInputError(`${who}: ${name} must be a positive integer, got ${String(value)}`);
   }
 }
+
+/** Throws when finite checks are on and some entry of `y` lies outside the open interval (low, high). */
+export function assertInside(y: tf.Tensor, low: number, high: number, who: string): void {
+  if (!finiteChecksEnabled()) return;
+  const outside = tf.tidy(() => tf.any(tf.logicalOr(tf.lessEqual(y, low), tf.greaterEqual(y, high))).dataSync()[0]);
+  if (outside) throw new BijectorInputError(`${who}: input must lie strictly inside (${low}, ${high})`);
+}
+

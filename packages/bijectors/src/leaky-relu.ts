@@ -1,0 +1,36 @@
+import * as tf from '@tensorflow/tfjs';
+import { Bijector, sumEventAxes } from './bijector.js';
+
+/**
+ * Leaky ReLU, invertible for a slope α > 0 (the course notes):
+ * forward `y = x` (x ≥ 0) or `αx` (x < 0), log-det `Σ_i [x_i < 0] log α`;
+ * inverse `x = y` (y ≥ 0) or `y/α`, log-det `−Σ_i [y_i < 0] log α`. Elementwise: any event shape.
+ */
+export class LeakyReLU extends Bijector {
+  readonly className = 'LeakyReLU';
+  readonly eventShape = null;
+
+  constructor(readonly slope = 0.1) {
+    super();
+    if (!(slope > 0) || !Number.isFinite(slope)) throw new RangeError(`LeakyReLU: slope must be positive, got ${slope}`);
+  }
+
+  // tf.leakyRelu and tf.step have gradients; comparisons (tf.less) do not.
+  protected forwardImpl(x: tf.Tensor): [tf.Tensor, tf.Tensor1D] {
+    const negative = tf.sub(1, tf.step(x));
+    return [tf.leakyRelu(x, this.slope), tf.mul(sumEventAxes(negative), Math.log(this.slope)) as tf.Tensor1D];
+  }
+
+  protected override inverseImpl(y: tf.Tensor): [tf.Tensor, tf.Tensor1D] {
+    const negative = tf.sub(1, tf.step(y));
+    return [tf.leakyRelu(y, 1 / this.slope), tf.mul(sumEventAxes(negative), -Math.log(this.slope)) as tf.Tensor1D];
+  }
+
+  getConfig(): Record<string, unknown> {
+    return { slope: this.slope };
+  }
+
+  static fromConfig(config: Record<string, unknown>): LeakyReLU {
+    return new LeakyReLU(config.slope as number);
+  }
+}

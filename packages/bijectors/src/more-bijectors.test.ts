@@ -1,0 +1,61 @@
+import * as tf from '@tensorflow/tfjs';
+import { describe, expect, it } from 'vitest';
+import { ElementwiseAffine } from './elementwise-affine.js';
+import { InvertibleLinear, invertMatrix } from './invertible-linear.js';
+import { LeakyReLU } from './leaky-relu.js';
+import { Logit } from './logit.js';
+import { Planar } from './planar.js';
+import { Radial } from './radial.js';
+import { Sigmoid } from './sigmoid.js';
+import { Tanh } from './tanh.js';
+import { describeBijectorConformance } from './testing/vitest.js';
+
+const uniformInput = (low: number, high: number) => (random: { fillUniform(a: Float32Array, l: number, h: number): Float32Array }, shape: number[]) =>
+  tf.tensor(random.fillUniform(new Float32Array(shape.reduce((a, b) => a * b, 1)), low, high), shape);
+
+describeBijectorConformance('ElementwiseAffine', () => new ElementwiseAffine({ size: 3, shift: [1, -2, 0.5], logScale: [0.3, -0.2, 0] }));
+describeBijectorConformance('InvertibleLinear', () => new InvertibleLinear({ size: 4, seed: 3 }));
+describeBijectorConformance('LeakyReLU', () => new LeakyReLU(0.2), { eventShape: [3] });
+describeBijectorConformance('Sigmoid', () => new Sigmoid(), { eventShape: [3] });
+describeBijectorConformance('Logit', () => new Logit(0.05), { eventShape: [3], sampleInput: uniformInput(0.02, 0.98) });
+describeBijectorConformance('Tanh', () => new Tanh(), { eventShape: [3] });
+describeBijectorConformance('Planar', () => new Planar({ size: 3, seed: 4 }));
+describeBijectorConformance('Radial', () => new Radial({ size: 3, seed: 5, betaRaw: 1 }));
+
+describe('worked examples and domains', () => {
+  it('planar flow of the course notes: log|det J| = log(1 + sech²(−0.5) w·u) = 0.580', () => {
+    const planar = new Planar({ size: 2, u: [1, 0], w: [1, 2], b: 0, invertibility: 'none' });
+    const [, logDet] = planar.forwardAndLogDet(tf.tensor2d([[0.5, -0.5]]));
+    const sech2 = 1 / Math.cosh(-0.5) ** 2;
+    expect(logDet.dataSync()[0]).toBeCloseTo(Math.log(1 + sech2 * 1), 5);
+    expect(logDet.dataSync()[0]).toBeCloseTo(0.58, 3);
+  });
+
+  it('reparameterised planar flows stay invertible even for u against w', () => {
+    const planar = new Planar({ size: 2, u: [-5, -5], w: [1, 1], b: 0.3 });
+    const x = tf.randomNormal([50, 2], 0, 2, 'float32', 1);
+    const back = planar.inverse(planar.forward(x));
+    expect(tf.max(tf.abs(tf.sub(back, x))).dataSync()[0]).toBeLessThan(1e-4);
+  });
+
+  it('LU log-det is Σ log|U_ii| and matches log|det W|', () => {
+    const lu = new InvertibleLinear({ size: 3, seed: 1 });
+    lu.logScale.assign(tf.tensor1d([0.5, -1, 0.25]));
+    lu.lower.assign(tf.randomNormal([3, 3], 0, 1, 'float32', 2));
+    lu.upper.assign(tf.randomNormal([3, 3], 0, 1, 'float32', 3));
+    const w = Float64Array.from(lu.weight().dataSync());
+    const det = w[0] * (w[4] * w[8] - w[5] * w[7]) - w[1] * (w[3] * w[8] - w[5] * w[6]) + w[2] * (w[3] * w[7] - w[4] * w[6]);
+    const [, logDet] = lu.forwardAndLogDet(tf.zeros([1, 3]));
+    expect(logDet.dataSync()[0]).toBeCloseTo(Math.log(Math.abs(det)), 4);
+    expect(logDet.dataSync()[0]).toBeCloseTo(-0.25, 5);
+    const inverse = invertMatrix(Float64Array.from([2, 0, 0, 4]), 2);
+    expect(Array.from(inverse)).toEqual([0.5, 0, 0, 0.25]);
+  });
+
+  it('out-of-domain input to Sigmoid/Tanh inverses and the Logit forward is rejected, not turned into NaN', () => {
+    expect(() => new Sigmoid().inverse(tf.tensor2d([[0.5, 1]]))).toThrow(/strictly inside \(0, 1\)/);
+    expect(() => new Tanh().inverse(tf.tensor2d([[-1.5, 0]]))).toThrow(/strictly inside \(-1, 1\)/);
+    expect(() => new Logit(0.05).forward(tf.tensor2d([[1.2, 0.5]]))).toThrow(/strictly inside/);
+    expect(() => new LeakyReLU(0)).toThrow(/slope must be positive/);
+  });
+});
