@@ -134,7 +134,9 @@ export async function train(argv: string[]): Promise<void> {
       await writeSampleGrid(model, view, join(out, `samples-epoch-${info.epoch}.png`), { temperature: o.temperature as number, seed: 1 });
       await saveCheckpoint(checkpointDir, { model, optimizerState: optimizer.getState(), randomState: random.getState(), epoch: info.epoch, extra: { rows, settings } });
       await writeMetrics(out, rows, settings, backend.name, describeScaling(view));
-      bar?.finish(`epoch ${info.epoch}: train NLL ${row.trainNll.toFixed(1)}  test NLL ${testNll.toFixed(1)} nats  test bpd ${row.testBpd.toFixed(4)}  (${formatDuration(seconds)})`);
+      const line = `epoch ${info.epoch}: train NLL ${row.trainNll.toFixed(1)}  test NLL ${testNll.toFixed(1)} nats  test bpd ${row.testBpd.toFixed(4)}  (${formatDuration(seconds)})`;
+      if (bar) bar.finish(line);
+      else console.error(line);
       epochStarted = performance.now();
     },
   });
