@@ -1,3 +1,4 @@
+import { ActNorm } from './act-norm.js';
 import { AdditiveCoupling } from './additive-coupling.js';
 import { Chain } from './chain.js';
 import { MLP } from './conditioner.js';
@@ -33,5 +34,6 @@ export function registerBuiltins(): void {
   registerBijector('Tanh', Tanh.fromConfig);
   registerBijector('Planar', Planar.fromConfig);
   registerBijector('Radial', Radial.fromConfig);
+  registerBijector('ActNorm', ActNorm.fromConfig);
   registerConditioner('MLP', MLP.fromConfig);
 }

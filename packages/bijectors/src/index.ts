@@ -6,6 +6,7 @@ export { MaskedAffineCoupling, type MaskedAffineCouplingOptions } from './masked
 export { AdditiveCoupling, type AdditiveCouplingOptions } from './additive-coupling.js';
 export { ElementwiseScale, type ElementwiseScaleOptions } from './elementwise-scale.js';
 export { Permute, type PermuteOptions } from './permute.js';
+export { ActNorm } from './act-norm.js';
 export { ElementwiseAffine, type ElementwiseAffineOptions } from './elementwise-affine.js';
 export { InvertibleLinear, type InvertibleLinearOptions, invertMatrix } from './invertible-linear.js';
 export { LeakyReLU } from './leaky-relu.js';

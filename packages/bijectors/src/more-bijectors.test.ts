@@ -1,6 +1,9 @@
 import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
+import { ActNorm } from './act-norm.js';
 import { ElementwiseAffine } from './elementwise-affine.js';
+import { bijectorFromJSON } from './registry.js';
+import { packWeights, assignWeights } from './weights.js';
 import { InvertibleLinear, invertMatrix } from './invertible-linear.js';
 import { LeakyReLU } from './leaky-relu.js';
 import { Logit } from './logit.js';
@@ -13,6 +16,10 @@ import { describeBijectorConformance } from './testing/vitest.js';
 const uniformInput = (low: number, high: number) => (random: { fillUniform(a: Float32Array, l: number, h: number): Float32Array }, shape: number[]) =>
   tf.tensor(random.fillUniform(new Float32Array(shape.reduce((a, b) => a * b, 1)), low, high), shape);
 
+// The data-dependent initialisation happens first (as on the first training batch), then the checks.
+describeBijectorConformance('ActNorm', () => new ActNorm({ size: 3 }), {
+  prepare: (b) => tf.tidy(() => (b as ActNorm).initializeFrom(tf.add(tf.mul(tf.randomNormal([32, 3], 0, 1, 'float32', 9), tf.tensor1d([2, 0.5, 1])), 1))),
+});
 describeBijectorConformance('ElementwiseAffine', () => new ElementwiseAffine({ size: 3, shift: [1, -2, 0.5], logScale: [0.3, -0.2, 0] }));
 describeBijectorConformance('InvertibleLinear', () => new InvertibleLinear({ size: 4, seed: 3 }));
 describeBijectorConformance('LeakyReLU', () => new LeakyReLU(0.2), { eventShape: [3] });
@@ -23,6 +30,23 @@ describeBijectorConformance('Planar', () => new Planar({ size: 3, seed: 4 }));
 describeBijectorConformance('Radial', () => new Radial({ size: 3, seed: 5, betaRaw: 1 }));
 
 describe('worked examples and domains', () => {
+  it('ActNorm initialises from the first density batch to zero mean and unit variance, once, and remembers it when reloaded', async () => {
+    const norm = new ActNorm({ size: 2 });
+    const data = tf.add(tf.mul(tf.randomNormal([500, 2], 0, 1, 'float32', 7), tf.tensor1d([3, 0.5])), tf.tensor1d([10, -2]));
+    const z = norm.inverse(data);
+    const { mean, variance } = tf.moments(z, 0);
+    Array.from(mean.dataSync()).forEach((m) => expect(Math.abs(m)).toBeLessThan(1e-4));
+    Array.from(variance.dataSync()).forEach((v) => expect(v).toBeCloseTo(1, 3));
+    const bias = Array.from(norm.bias.dataSync());
+    norm.inverse(tf.zeros([4, 2]));
+    expect(Array.from(norm.bias.dataSync())).toEqual(bias);
+    const copy = bijectorFromJSON(norm.toJSON()) as ActNorm;
+    const packed = await packWeights(norm.variables);
+    assignWeights(copy.variables, packed.specs, packed.data);
+    expect(copy.isInitialized).toBe(true);
+    expect(Array.from(copy.bias.dataSync())).toEqual(bias);
+  });
+
   it('planar flow of the course notes: log|det J| = log(1 + sech²(−0.5) w·u) = 0.580', () => {
     const planar = new Planar({ size: 2, u: [1, 0], w: [1, 2], b: 0, invertibility: 'none' });
     const [, logDet] = planar.forwardAndLogDet(tf.tensor2d([[0.5, -0.5]]));
