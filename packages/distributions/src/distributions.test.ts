@@ -142,3 +142,34 @@ describe('MixtureOfGaussians', () => {
     expect(Math.abs(nearSecond - 0.75)).toBeLessThan(0.02);
   });
 });
+
+describe('Logistic and Bernoulli', () => {
+  it('Logistic: log-density by formula, integrates to 1, sample mean and variance (π² s²/3)', async () => {
+    const { Logistic } = await import('./index.js');
+    const d = new Logistic({ size: 1, loc: [1], logScale: [Math.log(0.5)] });
+    const [lp] = values(d.logProb(tf.tensor2d([[2]])));
+    const z = (2 - 1) / 0.5;
+    expect(lp).toBeCloseTo(-z - 2 * Math.log1p(Math.exp(-z)) - Math.log(0.5), 5);
+    const grid = Array.from({ length: 4000 }, (_, i) => -20 + (i + 0.5) * 0.01);
+    const mass = values(tf.tidy(() => tf.sum(tf.exp(d.logProb(tf.tensor2d(grid, [4000, 1]))))))[0] * 0.01;
+    expect(Math.abs(mass - 1)).toBeLessThan(1e-3);
+    const s = d.sample(100_000, { random: 2 });
+    const { mean, variance } = tf.moments(s);
+    expect(Math.abs(values(mean)[0] - 1)).toBeLessThan(0.02);
+    expect(Math.abs(values(variance)[0] - (Math.PI ** 2 * 0.25) / 3)).toBeLessThan(0.03);
+    s.dispose();
+  });
+
+  it('Bernoulli: log-probability of binary vectors sums to 1 over all outcomes; sample frequencies match σ(ℓ)', async () => {
+    const { Bernoulli } = await import('./index.js');
+    const d = new Bernoulli({ size: 2, logits: [0.5, -1] });
+    const outcomes = tf.tensor2d([[0, 0], [0, 1], [1, 0], [1, 1]]);
+    const total = values(tf.tidy(() => tf.sum(tf.exp(d.logProb(outcomes)))))[0];
+    expect(total).toBeCloseTo(1, 6);
+    const s = d.sample(50_000, { random: 3 });
+    const frequencies = values(tf.mean(s, 0));
+    expect(Math.abs(frequencies[0] - 1 / (1 + Math.exp(-0.5)))).toBeLessThan(0.01);
+    expect(Math.abs(frequencies[1] - 1 / (1 + Math.exp(1)))).toBeLessThan(0.01);
+    s.dispose();
+  });
+});

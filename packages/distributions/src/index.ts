@@ -2,5 +2,7 @@ export { Distribution, standardNormalTensor, uniformTensor, LOG_2PI, type Sample
 export { StandardNormal, DiagonalNormal, type DiagonalNormalOptions } from './normal.js';
 export { Uniform } from './uniform.js';
 export { MixtureOfGaussians, type MixtureOfGaussiansOptions } from './mixture-of-gaussians.js';
+export { Logistic } from './logistic.js';
+export { Bernoulli } from './bernoulli.js';
 export { TransformedDistribution } from './transformed-distribution.js';
 export { registerDistribution, distributionFromJSON, type DistributionFactory } from './registry.js';

@@ -1,5 +1,7 @@
 import { bijectorFromJSON, ConfigError } from '@flows/bijectors';
 import type { Distribution, SerializedDistribution } from './distribution.js';
+import { Bernoulli } from './bernoulli.js';
+import { Logistic } from './logistic.js';
 import { MixtureOfGaussians } from './mixture-of-gaussians.js';
 import { DiagonalNormal, StandardNormal } from './normal.js';
 import { TransformedDistribution } from './transformed-distribution.js';
@@ -18,6 +20,8 @@ function ensureBuiltins(): void {
   factories.set('DiagonalNormal', DiagonalNormal.fromConfig);
   factories.set('Uniform', Uniform.fromConfig);
   factories.set('MixtureOfGaussians', MixtureOfGaussians.fromConfig);
+  factories.set('Logistic', Logistic.fromConfig);
+  factories.set('Bernoulli', Bernoulli.fromConfig);
   factories.set('TransformedDistribution', (config) => new TransformedDistribution(distributionFromJSON(config.base), bijectorFromJSON(config.bijector)));
 }
 

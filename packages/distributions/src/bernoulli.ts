@@ -1,0 +1,49 @@
+import * as tf from '@tensorflow/tfjs';
+import { newVariable, Random, sumEventAxes } from '@flows/bijectors';
+import { Distribution } from './distribution.js';
+
+/**
+ * Independent Bernoulli variables with learnable logits ℓ (p = σ(ℓ)), over binary events:
+ * `log p(x) = Σ_i [x_i ℓ_i − softplus(ℓ_i)]`, stable for any logit. Sampling draws u < σ(ℓ) with the
+ * seeded generator; the temperature is ignored (the variables are discrete).
+ */
+export class Bernoulli extends Distribution {
+  readonly className = 'Bernoulli';
+  readonly eventShape: readonly number[];
+  readonly logits: tf.Variable;
+
+  constructor(options: { size: number; logits?: ArrayLike<number> }) {
+    super();
+    const { size } = options;
+    if (!Number.isInteger(size) || size <= 0) throw new RangeError(`Bernoulli: size must be a positive integer, got ${size}`);
+    if (options.logits && options.logits.length !== size) throw new RangeError(`Bernoulli: logits must have ${size} values`);
+    this.eventShape = [size];
+    this.logits = newVariable(() => (options.logits ? tf.tensor1d(Array.from(options.logits)) : tf.zeros([size])));
+  }
+
+  override get trainableVariables(): tf.Variable[] {
+    return [this.logits];
+  }
+
+  protected logProbImpl(x: tf.Tensor): tf.Tensor1D {
+    return sumEventAxes(tf.sub(tf.mul(x, this.logits), tf.softplus(this.logits)));
+  }
+
+  protected sampleImpl(n: number, random: Random): tf.Tensor {
+    const size = this.eventShape[0];
+    const p = tf.tidy(() => tf.sigmoid(this.logits));
+    const probabilities = p.dataSync();
+    p.dispose();
+    const out = new Float32Array(n * size);
+    for (let i = 0; i < n; i++) for (let j = 0; j < size; j++) out[i * size + j] = random.uniform() < probabilities[j] ? 1 : 0;
+    return tf.tensor2d(out, [n, size]);
+  }
+
+  getConfig(): Record<string, unknown> {
+    return { size: this.eventShape[0] };
+  }
+
+  static fromConfig(config: Record<string, unknown>): Bernoulli {
+    return new Bernoulli({ size: config.size as number });
+  }
+}

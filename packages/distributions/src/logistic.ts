@@ -1,0 +1,52 @@
+import * as tf from '@tensorflow/tfjs';
+import { newVariable, Random, sumEventAxes } from '@flows/bijectors';
+import { Distribution } from './distribution.js';
+
+/**
+ * Independent logistic distributions with learnable location μ and log-scale log s:
+ * `log p(x) = Σ_i [−z_i − 2 softplus(−z_i) − log s_i]`, `z = (x − μ)/s`.
+ * Sampling: `x = μ + s (log u − log(1 − u))`, u ~ U(0, 1); at temperature T the scale is T·s.
+ */
+export class Logistic extends Distribution {
+  readonly className = 'Logistic';
+  readonly eventShape: readonly number[];
+  readonly loc: tf.Variable;
+  readonly logScale: tf.Variable;
+
+  constructor(options: { size: number; loc?: ArrayLike<number>; logScale?: ArrayLike<number> }) {
+    super();
+    const { size } = options;
+    if (!Number.isInteger(size) || size <= 0) throw new RangeError(`Logistic: size must be a positive integer, got ${size}`);
+    this.eventShape = [size];
+    const read = (values: ArrayLike<number> | undefined, name: string) => {
+      if (values && values.length !== size) throw new RangeError(`Logistic: ${name} must have ${size} values`);
+      return () => (values ? tf.tensor1d(Array.from(values)) : tf.zeros([size]));
+    };
+    this.loc = newVariable(read(options.loc, 'loc'));
+    this.logScale = newVariable(read(options.logScale, 'logScale'));
+  }
+
+  override get trainableVariables(): tf.Variable[] {
+    return [this.loc, this.logScale];
+  }
+
+  protected logProbImpl(x: tf.Tensor): tf.Tensor1D {
+    const z = tf.mul(tf.sub(x, this.loc), tf.exp(tf.neg(this.logScale)));
+    return sumEventAxes(tf.sub(tf.sub(tf.neg(z), tf.mul(tf.softplus(tf.neg(z)), 2)), this.logScale));
+  }
+
+  protected sampleImpl(n: number, random: Random, temperature: number): tf.Tensor {
+    const size = this.eventShape[0];
+    const u = random.fillUniform(new Float32Array(n * size), 1e-7, 1 - 1e-7);
+    const noise = tf.tensor2d(u.map((v) => Math.log(v) - Math.log1p(-v)), [n, size]);
+    return tf.add(this.loc, tf.mul(noise, tf.mul(tf.exp(this.logScale), temperature)));
+  }
+
+  getConfig(): Record<string, unknown> {
+    return { size: this.eventShape[0] };
+  }
+
+  static fromConfig(config: Record<string, unknown>): Logistic {
+    return new Logistic({ size: config.size as number });
+  }
+}
