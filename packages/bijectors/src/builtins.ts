@@ -7,6 +7,7 @@ import { ElementwiseScale } from './elementwise-scale.js';
 import { InvertibleLinear } from './invertible-linear.js';
 import { LeakyReLU } from './leaky-relu.js';
 import { Logit } from './logit.js';
+import { PiecewiseLinear } from './piecewise-linear.js';
 import { Planar } from './planar.js';
 import { Radial } from './radial.js';
 import { Sigmoid } from './sigmoid.js';
@@ -35,5 +36,6 @@ export function registerBuiltins(): void {
   registerBijector('Planar', Planar.fromConfig);
   registerBijector('Radial', Radial.fromConfig);
   registerBijector('ActNorm', ActNorm.fromConfig);
+  registerBijector('PiecewiseLinear', PiecewiseLinear.fromConfig);
   registerConditioner('MLP', MLP.fromConfig);
 }

@@ -14,6 +14,7 @@ export { Sigmoid } from './sigmoid.js';
 export { Logit } from './logit.js';
 export { Tanh } from './tanh.js';
 export { Planar, type PlanarOptions } from './planar.js';
+export { PiecewiseLinear, type PiecewiseLinearOptions } from './piecewise-linear.js';
 export { Radial, type RadialOptions } from './radial.js';
 export { Reverse } from './reverse.js';
 export { type Conditioner, MLP, type MLPOptions, FunctionConditioner } from './conditioner.js';

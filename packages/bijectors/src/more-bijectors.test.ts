@@ -7,6 +7,7 @@ import { packWeights, assignWeights } from './weights.js';
 import { InvertibleLinear, invertMatrix } from './invertible-linear.js';
 import { LeakyReLU } from './leaky-relu.js';
 import { Logit } from './logit.js';
+import { PiecewiseLinear } from './piecewise-linear.js';
 import { Planar } from './planar.js';
 import { Radial } from './radial.js';
 import { Sigmoid } from './sigmoid.js';
@@ -26,6 +27,7 @@ describeBijectorConformance('LeakyReLU', () => new LeakyReLU(0.2), { eventShape:
 describeBijectorConformance('Sigmoid', () => new Sigmoid(), { eventShape: [3] });
 describeBijectorConformance('Logit', () => new Logit(0.05), { eventShape: [3], sampleInput: uniformInput(0.02, 0.98) });
 describeBijectorConformance('Tanh', () => new Tanh(), { eventShape: [3] });
+describeBijectorConformance('PiecewiseLinear', () => new PiecewiseLinear({ size: 3, bins: 5 }), { sampleInput: uniformInput(0.01, 0.99) });
 describeBijectorConformance('Planar', () => new Planar({ size: 3, seed: 4 }));
 describeBijectorConformance('Radial', () => new Radial({ size: 3, seed: 5, betaRaw: 1 }));
 
@@ -53,6 +55,19 @@ describe('worked examples and domains', () => {
     const sech2 = 1 / Math.cosh(-0.5) ** 2;
     expect(logDet.dataSync()[0]).toBeCloseTo(Math.log(1 + sech2 * 1), 5);
     expect(logDet.dataSync()[0]).toBeCloseTo(0.58, 3);
+  });
+
+  it('piecewise-linear map of the course notes: f(0.3) = 0.1 + 0.2 · 0.2 with φ = (0.1, 0.2, 0.3, 0.4), slope 4 φ_2', () => {
+    const phi = [0.1, 0.2, 0.3, 0.4];
+    const map = new PiecewiseLinear({ size: 1, bins: 4, logits: phi.map(Math.log) });
+    const [y, logDet] = map.forwardAndLogDet(tf.tensor2d([[0.3], [0], [1]]));
+    const values = y.dataSync();
+    expect(values[0]).toBeCloseTo(0.14, 6);
+    expect(values[1]).toBeCloseTo(0, 6);
+    expect(values[2]).toBeCloseTo(1, 6);
+    expect(logDet.dataSync()[0]).toBeCloseTo(Math.log(0.8), 5);
+    expect(map.inverse(tf.tensor2d([[0.14]])).dataSync()[0]).toBeCloseTo(0.3, 5);
+    expect(() => map.forward(tf.tensor2d([[1.5]]))).toThrow(/strictly inside/);
   });
 
   it('reparameterised planar flows stay invertible even for u against w', () => {
