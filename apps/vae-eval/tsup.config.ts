@@ -1,11 +1,4 @@
 import { defineConfig } from 'tsup';
+import { appConfig } from '../../tsup.shared.js';
 
-export default defineConfig({
-  entry: ['src/cli.ts'],
-  format: ['esm'],
-  clean: true,
-  sourcemap: true,
-  target: 'es2022',
-  banner: { js: '#!/usr/bin/env node' },
-  external: [/^@tensorflow\//, /^@flows\//],
-});
+export default defineConfig(appConfig());

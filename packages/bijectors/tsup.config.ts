@@ -1,11 +1,4 @@
 import { defineConfig } from 'tsup';
+import { libraryConfig } from '../../tsup.shared.js';
 
-export default defineConfig({
-  entry: ['src/index.ts', 'src/testing/index.ts', 'src/testing/vitest.ts'],
-  format: ['esm'],
-  dts: true,
-  clean: true,
-  sourcemap: true,
-  target: 'es2022',
-  external: [/^@tensorflow\//, /^@flows\//],
-});
+export default defineConfig(libraryConfig(['src/index.ts', 'src/testing/index.ts', 'src/testing/vitest.ts']));

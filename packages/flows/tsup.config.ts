@@ -1,15 +1,8 @@
 import { defineConfig } from 'tsup';
+import { libraryConfig } from '../../tsup.shared.js';
 
 export default defineConfig([
-  {
-    entry: ['src/index.ts'],
-    format: ['esm'],
-    dts: true,
-    clean: true,
-    sourcemap: true,
-    target: 'es2022',
-    external: [/^@tensorflow\//, /^@flows\//],
-  },
+  libraryConfig(),
   {
     // One self-contained ES module for <script type="module"> pages: TensorFlow.js and the
     // @flows packages inlined; Node-only and optional backends stay out (they are loaded lazily).
