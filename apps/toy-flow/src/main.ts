@@ -1,3 +1,4 @@
+import { registerSplineBijectors } from '@flows/bijector-spline';
 import { runCommands } from '@flows/cli-kit';
 import { logprob } from './logprob.js';
 import { plot } from './plot.js';
@@ -17,5 +18,7 @@ Commands:
 Run 'toy-flow <command> --help' for the options of each command.`;
 
 export function main(argv: string[]): Promise<number> {
+  // Saved models may use the spline plugin's layers; loading them needs the classes registered.
+  registerSplineBijectors();
   return runCommands('toy-flow', HELP, { train, logprob, sample, plot }, argv);
 }

@@ -2,12 +2,14 @@ import * as tf from '@tensorflow/tfjs';
 import { Random } from '@flows/bijectors';
 import { appWasmThreads, describeOptions, formatDuration, formatRate, type OptionSpec, parseOptions, ProgressBar, type Range2D, readNumericCsv, UsageError } from '@flows/cli-kit';
 import { TOY_NAMES, toyByName, type ToyDistribution } from '@flows/datasets';
-import type { Distribution } from '@flows/distributions';
+import { type Distribution, StandardNormal, TransformedDistribution } from '@flows/distributions';
+import { splineFlow } from '@flows/bijector-spline';
 import {
   type BackendName,
   describeBackend,
   fit,
   klFromTarget,
+  maf,
   MASK_STRATEGIES,
   meanNegativeLogLikelihood,
   nice,
@@ -26,8 +28,15 @@ import { histogramOnGrid, densityOnGrid, writeToyPictures } from './pictures.js'
 export const TRAIN_OPTIONS: Record<string, OptionSpec> = {
   data: { kind: 'string', required: true, description: `a toy (${TOY_NAMES.join(', ')}) or a CSV file of points` },
   out: { kind: 'string', required: true, description: 'output directory (model/, metrics.json, density.png, samples.png)' },
-  flow: { kind: 'string', choices: ['realnvp', 'nice'], default: 'realnvp', description: 'masked affine (Real NVP) or additive (NICE) couplings' },
-  layers: { kind: 'positiveInteger', default: 8, description: 'coupling layers' },
+  flow: {
+    kind: 'string',
+    choices: ['realnvp', 'nice', 'maf', 'spline', 'spline-ar'],
+    default: 'realnvp',
+    description: 'affine (Real NVP) or additive (NICE) couplings, MAF, rational-quadratic spline couplings or spline MAF',
+  },
+  layers: { kind: 'positiveInteger', default: 8, description: 'layers (couplings, MAF or spline layers)' },
+  bins: { kind: 'positiveInteger', default: 8, description: 'spline bins K (--flow spline, spline-ar)' },
+  bound: { kind: 'positiveNumber', default: 4, description: 'spline interval [-B, B], identity outside (--flow spline, spline-ar)' },
   hidden: { kind: 'integerList', default: [64, 64], description: 'hidden widths of the scale and translation networks' },
   mask: { kind: 'string', choices: MASK_STRATEGIES, default: 'alternating', description: 'mask strategy (flipped every layer; random: drawn once per layer)' },
   'no-tanh': { kind: 'boolean', description: 'do not bound the scale network with tanh' },
@@ -53,7 +62,8 @@ ${describeOptions(TRAIN_OPTIONS)}
 
 Examples:
   toy-flow train --data two-gaussians --out runs/two-gaussians
-  toy-flow train --data chequerboard --out runs/chequerboard --layers 12 --hidden 128,128 --train-size 6000000`;
+  toy-flow train --data chequerboard --out runs/chequerboard --layers 12 --hidden 128,128 --train-size 6000000
+  toy-flow train --data chequerboard --out runs/spline --flow spline --layers 6 --bins 16`;
 
 interface Source {
   name: string;
@@ -124,6 +134,28 @@ async function openSource(data: string, options: { trainSize: number; testSize: 
   };
 }
 
+/** The flow named by `--flow`, on a standard normal base. */
+export function buildModel(
+  flow: string,
+  common: { dims: number; layers: number; hidden: number[]; mask: 'alternating'; seed: number; contextSize?: number },
+  extra: { scaleTanh: boolean; bins: number; bound: number },
+): TransformedDistribution {
+  switch (flow) {
+    case 'nice':
+      return nice(common);
+    case 'maf':
+      return maf(common);
+    case 'spline':
+    case 'spline-ar':
+      return new TransformedDistribution(
+        new StandardNormal(common.dims),
+        splineFlow({ ...common, kind: flow === 'spline' ? 'coupling' : 'autoregressive', bins: extra.bins, bound: extra.bound }),
+      );
+    default:
+      return realNVP({ ...common, scaleTanh: extra.scaleTanh });
+  }
+}
+
 export async function train(argv: string[]): Promise<void> {
   const o = parseOptions(argv, TRAIN_OPTIONS);
   if (o.help) {
@@ -151,7 +183,7 @@ export async function train(argv: string[]): Promise<void> {
   };
   const builderOptions = { dims: source.dims, layers: o.layers as number, hidden: o.hidden as number[], mask: o.mask as 'alternating', seed };
   if (o.mask === 'checkerboard' && source.dims === 2) throw new UsageError("--mask checkerboard needs image-shaped data (a square number of dimensions > 2); use 'alternating' or 'half' for 2-D points");
-  const model = o.flow === 'nice' ? nice(builderOptions) : realNVP({ ...builderOptions, scaleTanh: !o['no-tanh'] });
+  const model = buildModel(o.flow as string, builderOptions, { scaleTanh: !o['no-tanh'], bins: o.bins as number, bound: o.bound as number });
   const batchSize = o['batch-size'] as number;
   const totalSteps = (o.epochs as number) * Math.ceil(source.train.size / batchSize);
   const lr = o.lr as number;

@@ -1,14 +1,16 @@
 import * as tf from '@tensorflow/tfjs';
 import { Bijector, newVariable, perRow } from './bijector.js';
+import { ConfigError } from './errors.js';
 import { assertPositiveInteger } from './validation.js';
 
 /**
- * ActNorm (Kingma and Dhariwal, "Glow", 2018) for vector events: a per-coordinate affine map
- * whose parameters are initialised from the first batch it sees in the density direction, so that
- * batch maps to zero mean and unit variance, and are learned afterwards.
+ * ActNorm (Kingma and Dhariwal, "Glow", 2018): a per-coordinate (vectors, `{ size }`) or
+ * per-channel (images `[H, W, C]`, `{ shape }`) affine map whose parameters are initialised from
+ * the first batch it sees in the density direction, so that batch maps to zero mean and unit
+ * variance per coordinate or channel, and are learned afterwards.
  *
- * - forward (base → data): `y = x ⊙ exp(logScale) + bias`; log-det `Σ_i logScale_i`
- * - inverse (data → base): `x = (y − bias) ⊙ exp(−logScale)`; log-det `−Σ_i logScale_i`
+ * - forward (base → data): `y = x ⊙ exp(logScale) + bias`; log-det `H · W · Σ_c logScale_c` (H·W = 1 for vectors)
+ * - inverse (data → base): `x = (y − bias) ⊙ exp(−logScale)`; log-det `−H · W · Σ_c logScale_c`
  * - initialisation (first inverse call): `bias = mean(y)`, `logScale = log(std(y) + 1e-6)`.
  *
  * Whether it has been initialised is saved with the model (a non-trainable variable), so a
@@ -22,13 +24,19 @@ export class ActNorm extends Bijector {
   readonly logScale: tf.Variable;
   readonly initialized: tf.Variable;
   private initializedCache: boolean | null = null;
+  private readonly positions: number;
 
-  constructor(options: { size: number }) {
+  constructor(options: { size: number } | { shape: number[] }) {
     super();
-    assertPositiveInteger(options.size, 'ActNorm', 'size');
-    this.eventShape = [options.size];
-    this.bias = newVariable(() => tf.zeros([options.size]));
-    this.logScale = newVariable(() => tf.zeros([options.size]));
+    const shape = 'shape' in options ? [...options.shape] : [options.size];
+    if (!Array.isArray(shape) || shape.length < 1) throw new ConfigError('ActNorm: give { size } for vectors or { shape: [H, W, C] } for images');
+    shape.forEach((d, i) => assertPositiveInteger(d, 'ActNorm', shape.length === 1 ? 'size' : `shape[${i}]`));
+    this.eventShape = shape;
+    const channels = shape[shape.length - 1];
+    // Each parameter is shared by the H·W positions of its channel.
+    this.positions = shape.slice(0, -1).reduce((a, b) => a * b, 1);
+    this.bias = newVariable(() => tf.zeros([channels]));
+    this.logScale = newVariable(() => tf.zeros([channels]));
     this.initialized = newVariable(() => tf.scalar(0), false);
   }
 
@@ -49,7 +57,8 @@ export class ActNorm extends Bijector {
   /** Sets bias and log-scale from a batch of data (data → base gives zero mean, unit variance). */
   initializeFrom(y: tf.Tensor): void {
     tf.tidy(() => {
-      const { mean, variance } = tf.moments(y, 0);
+      const axes = Array.from({ length: y.rank - 1 }, (_, i) => i);
+      const { mean, variance } = tf.moments(y, axes);
       this.bias.assign(mean);
       this.logScale.assign(tf.log(tf.add(tf.sqrt(variance), 1e-6)));
       this.initialized.assign(tf.scalar(1));
@@ -58,19 +67,19 @@ export class ActNorm extends Bijector {
   }
 
   protected forwardImpl(x: tf.Tensor): [tf.Tensor, tf.Tensor1D] {
-    return [tf.add(tf.mul(x, tf.exp(this.logScale)), this.bias), perRow(tf.sum(this.logScale), x.shape[0])];
+    return [tf.add(tf.mul(x, tf.exp(this.logScale)), this.bias), perRow(tf.mul(tf.sum(this.logScale), this.positions), x.shape[0])];
   }
 
   protected override inverseImpl(y: tf.Tensor): [tf.Tensor, tf.Tensor1D] {
     if (!this.isInitialized) this.initializeFrom(y);
-    return [tf.mul(tf.sub(y, this.bias), tf.exp(tf.neg(this.logScale))), perRow(tf.neg(tf.sum(this.logScale)), y.shape[0])];
+    return [tf.mul(tf.sub(y, this.bias), tf.exp(tf.neg(this.logScale))), perRow(tf.mul(tf.sum(this.logScale), -this.positions), y.shape[0])];
   }
 
   getConfig(): Record<string, unknown> {
-    return { size: this.eventShape[0] };
+    return this.eventShape.length === 1 ? { size: this.eventShape[0] } : { shape: this.eventShape };
   }
 
   static fromConfig(config: Record<string, unknown>): ActNorm {
-    return new ActNorm({ size: config.size as number });
+    return new ActNorm(Array.isArray(config.shape) ? { shape: config.shape as number[] } : { size: config.size as number });
   }
 }

@@ -31,7 +31,7 @@ export class AdditiveCoupling extends MaskedCoupling {
   }
 
   private shift(input: tf.Tensor, context?: tf.Tensor): tf.Tensor {
-    return tf.mul(this.shiftNetwork.apply(this.conditionerInput(input, context)), this.inverseMaskTensor);
+    return tf.mul(this.runConditioner(this.shiftNetwork, input, context), this.inverseMaskTensor);
   }
 
   protected forwardImpl(x: tf.Tensor, context?: tf.Tensor): [tf.Tensor, tf.Tensor1D] {
@@ -43,12 +43,13 @@ export class AdditiveCoupling extends MaskedCoupling {
   }
 
   getConfig(): Record<string, unknown> {
-    return { mask: this.mask, contextSize: this.contextWidth, shift: conditionerToJSON(this.shiftNetwork) };
+    return { mask: this.mask, ...(this.isImage ? { eventShape: this.eventShape } : {}), contextSize: this.contextWidth, shift: conditionerToJSON(this.shiftNetwork) };
   }
 
   static fromConfig(config: Record<string, unknown>): AdditiveCoupling {
     return new AdditiveCoupling({
       mask: config.mask as number[],
+      eventShape: config.eventShape as number[] | undefined,
       contextSize: config.contextSize as number,
       shift: conditionerFromJSON(config.shift),
     });

@@ -30,6 +30,14 @@ export abstract class Bijector {
    */
   abstract readonly eventShape: readonly number[] | null;
 
+  /**
+   * Shape of one event on the data side (the forward output, the inverse input). Equal to
+   * {@link Bijector.eventShape} except for shape-changing bijectors such as `Squeeze`.
+   */
+  get outputEventShape(): readonly number[] | null {
+    return this.eventShape;
+  }
+
   /** Width of the context this bijector was built for; 0 when it takes none. */
   get contextSize(): number {
     return 0;
@@ -81,7 +89,7 @@ export abstract class Bijector {
   /** `[x, log|det ∂x/∂y|]` for a batch `y` (data to base). */
   inverseAndLogDet(y: tf.Tensor, context?: tf.Tensor): [tf.Tensor, tf.Tensor1D] {
     if (!this.hasInverse) throw new MissingInverseError(this.className);
-    this.validate(y, context, 'inverse');
+    this.validate(y, context, 'inverse', this.outputEventShape);
     return tf.tidy(() => this.inverseImpl(y, context));
   }
 
@@ -107,9 +115,9 @@ export abstract class Bijector {
     for (const v of this.variables) if (!v.isDisposed) v.dispose();
   }
 
-  protected validate(x: tf.Tensor, context: tf.Tensor | undefined, direction: string): void {
+  protected validate(x: tf.Tensor, context: tf.Tensor | undefined, direction: string, eventShape = this.eventShape): void {
     const who = `${this.className}.${direction}`;
-    validateEvents(x, this.eventShape, who);
+    validateEvents(x, eventShape, who);
     validateContext(context, x.shape[0], this.contextSize, who);
   }
 }

@@ -15,7 +15,17 @@ import { Tanh } from './tanh.js';
 import { Invert } from './invert.js';
 import { MaskedAffineCoupling } from './masked-affine-coupling.js';
 import { Permute } from './permute.js';
-import { registerBijector, registerConditioner } from './registry.js';
+import { registerBijector, registerConditioner, registerTransformer } from './registry.js';
+import { MADE } from './made.js';
+import { MaskedAutoregressive } from './masked-autoregressive.js';
+import { InverseAutoregressive } from './inverse-autoregressive.js';
+import { TransformerCoupling } from './transformer-coupling.js';
+import { Squeeze } from './squeeze.js';
+import { InvertibleConv1x1 } from './invertible-conv-1x1.js';
+import { BatchNorm } from './batch-norm.js';
+import { FactorOut } from './factor-out.js';
+import { ConvNet } from './conv-net.js';
+import { AffineTransformer, GatedTransformer } from './transformer.js';
 import { Reverse } from './reverse.js';
 
 /** @internal Registers this package's own classes; the registry calls it on first use. */
@@ -37,5 +47,16 @@ export function registerBuiltins(): void {
   registerBijector('Radial', Radial.fromConfig);
   registerBijector('ActNorm', ActNorm.fromConfig);
   registerBijector('PiecewiseLinear', PiecewiseLinear.fromConfig);
+  registerBijector('MaskedAutoregressive', MaskedAutoregressive.fromConfig);
+  registerBijector('InverseAutoregressive', InverseAutoregressive.fromConfig);
+  registerBijector('TransformerCoupling', TransformerCoupling.fromConfig);
   registerConditioner('MLP', MLP.fromConfig);
+  registerConditioner('MADE', MADE.fromConfig);
+  registerConditioner('ConvNet', ConvNet.fromConfig);
+  registerBijector('Squeeze', Squeeze.fromConfig);
+  registerBijector('InvertibleConv1x1', InvertibleConv1x1.fromConfig);
+  registerBijector('BatchNorm', BatchNorm.fromConfig);
+  registerBijector('FactorOut', FactorOut.fromConfig);
+  registerTransformer('AffineTransformer', AffineTransformer.fromConfig);
+  registerTransformer('GatedTransformer', GatedTransformer.fromConfig);
 }

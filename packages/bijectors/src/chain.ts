@@ -16,6 +16,7 @@ export class Chain extends Bijector {
   readonly className = 'Chain';
   readonly bijectors: readonly Bijector[];
   readonly eventShape: readonly number[] | null;
+  private readonly dataEventShape: readonly number[] | null;
 
   constructor(bijectors: Bijector[]) {
     super();
@@ -27,17 +28,25 @@ export class Chain extends Bijector {
       else flat.push(b);
     }
     this.bijectors = flat;
-    let shape: readonly number[] | null = null;
+    // Walk the shapes from the base side: members with no fixed shape keep whatever they get.
+    let inputShape: readonly number[] | null = null;
+    let current: readonly number[] | null = null;
     for (const b of flat) {
       if (b.eventShape === null) continue;
-      if (shape !== null && shape.join(',') !== b.eventShape.join(',')) {
-        throw new BijectorInputError(`Chain: members disagree on the event shape: [${shape.join(', ')}] and [${b.eventShape.join(', ')}] (${b.className})`);
+      if (current !== null && current.join(',') !== b.eventShape.join(',')) {
+        throw new BijectorInputError(`Chain: members disagree on the event shape: [${current.join(', ')}] and [${b.eventShape.join(', ')}] (${b.className})`);
       }
-      shape = b.eventShape;
+      if (inputShape === null) inputShape = b.eventShape;
+      current = b.outputEventShape;
     }
-    this.eventShape = shape;
+    this.eventShape = inputShape;
+    this.dataEventShape = current;
     const contextSizes = new Set(flat.map((b) => b.contextSize).filter((c) => c > 0));
     if (contextSizes.size > 1) throw new BijectorInputError(`Chain: members expect different context widths: ${[...contextSizes].join(', ')}`);
+  }
+
+  override get outputEventShape(): readonly number[] | null {
+    return this.dataEventShape;
   }
 
   /** Number of members. */

@@ -11,8 +11,12 @@ import { assertPositiveInteger } from './validation.js';
  */
 export interface Conditioner {
   readonly className: string;
+  /** Input width (vectors), or input channels when {@link Conditioner.acceptsImages}. */
   readonly inputSize: number;
+  /** Output width (vectors), or output channels when {@link Conditioner.acceptsImages}. */
   readonly outputSize: number;
+  /** True for networks that take `[N, H, W, C]` images (convolutions) rather than flat rows. */
+  readonly acceptsImages?: boolean;
   apply(input: tf.Tensor2D): tf.Tensor2D;
   readonly trainableVariables: tf.Variable[];
   getConfig(): Record<string, unknown>;

@@ -7,6 +7,11 @@ export { AdditiveCoupling, type AdditiveCouplingOptions } from './additive-coupl
 export { ElementwiseScale, type ElementwiseScaleOptions } from './elementwise-scale.js';
 export { Permute, type PermuteOptions } from './permute.js';
 export { ActNorm } from './act-norm.js';
+export { BatchNorm, type BatchNormOptions } from './batch-norm.js';
+export { Squeeze } from './squeeze.js';
+export { InvertibleConv1x1 } from './invertible-conv-1x1.js';
+export { FactorOut } from './factor-out.js';
+export { ConvNet, type ConvNetOptions } from './conv-net.js';
 export { ElementwiseAffine, type ElementwiseAffineOptions } from './elementwise-affine.js';
 export { InvertibleLinear, type InvertibleLinearOptions, invertMatrix } from './invertible-linear.js';
 export { LeakyReLU } from './leaky-relu.js';
@@ -17,6 +22,13 @@ export { Planar, type PlanarOptions } from './planar.js';
 export { PiecewiseLinear, type PiecewiseLinearOptions } from './piecewise-linear.js';
 export { Radial, type RadialOptions } from './radial.js';
 export { Reverse } from './reverse.js';
+export { type Transformer, AffineTransformer, type AffineTransformerOptions, GatedTransformer } from './transformer.js';
+export { TransformerCoupling, type TransformerCouplingOptions } from './transformer-coupling.js';
+export { MADE, type MADEOptions } from './made.js';
+export { Autoregressive, type AutoregressiveOptions } from './autoregressive.js';
+export { autoregressiveOptionsFromConfig } from './autoregressive-config.js';
+export { MaskedAutoregressive } from './masked-autoregressive.js';
+export { InverseAutoregressive } from './inverse-autoregressive.js';
 export { type Conditioner, MLP, type MLPOptions, FunctionConditioner } from './conditioner.js';
 export { dense, denseRelu, usePlainAutodiffDense, applyActivation, glorotUniform, ACTIVATIONS, type Activation } from './dense.js';
 export {
@@ -26,12 +38,18 @@ export {
   randomMask,
   checkerboardMask,
   inverseCheckerboardMask,
+  imageCheckerboardMask,
+  channelMask,
   invertMask,
 } from './masks.js';
 export { Random, toRandom, type RandomState } from './random.js';
 export {
   registerBijector,
   registerConditioner,
+  registerTransformer,
+  transformerFromJSON,
+  transformerToJSON,
+  type TransformerFactory,
   registeredBijectors,
   bijectorFromJSON,
   conditionerFromJSON,

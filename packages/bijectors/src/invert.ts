@@ -14,7 +14,11 @@ export class Invert extends Bijector {
 
   constructor(readonly bijector: Bijector) {
     super();
-    this.eventShape = bijector.eventShape;
+    this.eventShape = bijector.outputEventShape;
+  }
+
+  override get outputEventShape(): readonly number[] | null {
+    return this.bijector.eventShape;
   }
 
   override get contextSize(): number {

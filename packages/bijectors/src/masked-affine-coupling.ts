@@ -50,7 +50,7 @@ export class MaskedAffineCoupling extends MaskedCoupling {
     this.scaleTanh = options.scaleTanh ?? true;
     this.scaleNetwork = this.conditioner(options.scale, 'scale', options);
     this.translationNetwork = this.conditioner(options.translation, 'translation', options);
-    this.scaleFactor = options.learnableScaleFactor ? newVariable(() => tf.ones([this.mask.length])) : null;
+    this.scaleFactor = options.learnableScaleFactor ? newVariable(() => tf.ones(this.eventShape as number[])) : null;
   }
 
   override get trainableVariables(): tf.Variable[] {
@@ -59,12 +59,11 @@ export class MaskedAffineCoupling extends MaskedCoupling {
 
   /** Masked s and t for a batch: both are zero on the kept coordinates. */
   private parameters(input: tf.Tensor, context?: tf.Tensor): { s: tf.Tensor2D; t: tf.Tensor2D } {
-    const networkInput = this.conditionerInput(input, context);
-    let rawScale = this.scaleNetwork.apply(networkInput);
+    let rawScale = this.runConditioner(this.scaleNetwork, input, context);
     if (this.scaleTanh) rawScale = tf.tanh(rawScale);
     if (this.scaleFactor) rawScale = tf.mul(rawScale, this.scaleFactor);
     const s = tf.mul(rawScale, this.inverseMaskTensor) as tf.Tensor2D;
-    const t = tf.mul(this.translationNetwork.apply(networkInput), this.inverseMaskTensor) as tf.Tensor2D;
+    const t = tf.mul(this.runConditioner(this.translationNetwork, input, context), this.inverseMaskTensor) as tf.Tensor2D;
     return { s, t };
   }
 
@@ -83,6 +82,7 @@ export class MaskedAffineCoupling extends MaskedCoupling {
   getConfig(): Record<string, unknown> {
     return {
       mask: this.mask,
+      ...(this.isImage ? { eventShape: this.eventShape } : {}),
       scaleTanh: this.scaleTanh,
       learnableScaleFactor: this.scaleFactor !== null,
       contextSize: this.contextWidth,
@@ -94,6 +94,7 @@ export class MaskedAffineCoupling extends MaskedCoupling {
   static fromConfig(config: Record<string, unknown>): MaskedAffineCoupling {
     return new MaskedAffineCoupling({
       mask: config.mask as number[],
+      eventShape: config.eventShape as number[] | undefined,
       scaleTanh: config.scaleTanh as boolean,
       learnableScaleFactor: config.learnableScaleFactor === true,
       contextSize: config.contextSize as number,

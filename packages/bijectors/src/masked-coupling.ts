@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { Bijector } from './bijector.js';
 import { type Conditioner, FunctionConditioner, MLP } from './conditioner.js';
+import { ConvNet } from './conv-net.js';
 import type { Activation } from './dense.js';
 import { BijectorInputError } from './errors.js';
 import { assertUsefulMask, type Mask } from './masks.js';
@@ -18,6 +19,12 @@ export interface MaskedCouplingOptions {
   contextSize?: number;
   /** Seed (or generator) for the default MLPs' initial weights. */
   seed?: number | Random;
+  /**
+   * Event shape, for image couplings `[H, W, C]` (the mask is then the flattened image mask, e.g.
+   * `imageCheckerboardMask` or `channelMask`, and the default conditioner is a {@link ConvNet}).
+   * Default `[mask.length]`.
+   */
+  eventShape?: number[];
 }
 
 /** A conditioner given as an object, a plain function, or left to the default MLP. */
@@ -32,8 +39,8 @@ export abstract class MaskedCoupling extends Bijector {
   readonly eventShape: readonly number[];
   readonly mask: Mask;
   protected readonly contextWidth: number;
-  protected readonly maskTensor: tf.Tensor1D;
-  protected readonly inverseMaskTensor: tf.Tensor1D;
+  protected readonly maskTensor: tf.Tensor;
+  protected readonly inverseMaskTensor: tf.Tensor;
   private readonly random: Random;
 
   constructor(options: MaskedCouplingOptions, who: string) {
@@ -41,24 +48,50 @@ export abstract class MaskedCoupling extends Bijector {
     validateMask(options.mask, who);
     assertUsefulMask(options.mask, who);
     this.mask = Array.from(options.mask);
-    this.eventShape = [this.mask.length];
+    this.eventShape = options.eventShape ? [...options.eventShape] : [this.mask.length];
+    const size = this.eventShape.reduce((a, b) => a * b, 1);
+    if (size !== this.mask.length) {
+      throw new BijectorInputError(`${who}: eventShape [${this.eventShape.join(', ')}] has ${size} coordinates but the mask has ${this.mask.length}`);
+    }
     this.contextWidth = options.contextSize ?? 0;
     this.random = options.seed instanceof Random ? options.seed : new Random(options.seed ?? 0);
-    this.maskTensor = tf.keep(tf.tensor1d(this.mask));
-    this.inverseMaskTensor = tf.keep(tf.tensor1d(this.mask.map((b) => 1 - b)));
+    this.maskTensor = tf.keep(tf.tensor(this.mask, this.eventShape as number[]));
+    this.inverseMaskTensor = tf.keep(tf.tensor(this.mask.map((b) => 1 - b), this.eventShape as number[]));
   }
 
   override get contextSize(): number {
     return this.contextWidth;
   }
 
-  /** A conditioner D + context → `outputSize` (default D): the given one, checked, or a fresh MLP. */
+  /** Whether the events are images `[H, W, C]` rather than vectors. */
+  protected get isImage(): boolean {
+    return this.eventShape.length === 3;
+  }
+
+  /**
+   * A conditioner D + context → `outputSize` (default D): the given one, checked, or a fresh MLP
+   * (a fresh {@link ConvNet} on images, mapping C + context channels to C · outputSize / D).
+   */
   protected conditioner(given: ConditionerSpec, name: string, options: MaskedCouplingOptions, outputSize = this.mask.length): Conditioner {
+    const channels = this.eventShape[this.eventShape.length - 1];
+    const perCoordinate = outputSize / this.mask.length;
+    if (given === undefined && this.isImage) {
+      return new ConvNet({ inputChannels: channels + this.contextWidth, outputChannels: channels * perCoordinate, hidden: options.hidden ?? [64, 64], activation: options.activation, seed: this.random.nextUint32() });
+    }
     const inputSize = this.mask.length + this.contextWidth;
     if (given === undefined) {
       return new MLP({ inputSize, outputSize, hidden: options.hidden ?? [64, 64], activation: options.activation, seed: this.random.nextUint32(), name });
     }
-    const conditioner = typeof given === 'function' ? new FunctionConditioner(given, inputSize, outputSize) : given;
+    const conditioner: Conditioner = typeof given === 'function' ? new FunctionConditioner(given, inputSize, outputSize) : given;
+    if (conditioner.acceptsImages) {
+      if (!this.isImage) throw new BijectorInputError(`${this.className}: the ${name} conditioner takes images but the events are vectors of shape [${this.eventShape.join(', ')}]`);
+      if (conditioner.inputSize !== channels + this.contextWidth || conditioner.outputSize !== channels * perCoordinate) {
+        throw new BijectorInputError(
+          `${this.className}: the ${name} conditioner must map ${channels + this.contextWidth} → ${channels * perCoordinate} channels, got ${conditioner.inputSize} → ${conditioner.outputSize}`,
+        );
+      }
+      return conditioner;
+    }
     if (conditioner.inputSize !== inputSize || conditioner.outputSize !== outputSize) {
       throw new BijectorInputError(`${this.className}: the ${name} conditioner must map ${inputSize} → ${outputSize}, got ${conditioner.inputSize} → ${conditioner.outputSize}`);
     }
@@ -67,8 +100,25 @@ export abstract class MaskedCoupling extends Bijector {
 
   /** The conditioners' input: the masked event, with the context concatenated when there is one. */
   protected conditionerInput(x: tf.Tensor, context?: tf.Tensor): tf.Tensor2D {
-    const masked = tf.mul(x, this.maskTensor) as tf.Tensor2D;
-    return context ? (tf.concat([masked, context as tf.Tensor2D], 1) as tf.Tensor2D) : masked;
+    const masked = tf.mul(x, this.maskTensor);
+    const flat = this.isImage ? tf.reshape(masked, [x.shape[0], this.mask.length]) : masked;
+    return context ? (tf.concat([flat as tf.Tensor2D, context as tf.Tensor2D], 1) as tf.Tensor2D) : (flat as tf.Tensor2D);
+  }
+
+  /**
+   * A conditioner's output for a batch, shaped like the events (`[N, ...eventShape]`): image
+   * conditioners see the masked image with the context as extra constant channels; flat ones the
+   * flattened masked event with the context appended.
+   */
+  protected runConditioner(network: Conditioner, x: tf.Tensor, context?: tf.Tensor): tf.Tensor {
+    if (network.acceptsImages) {
+      const masked = tf.mul(x, this.maskTensor);
+      const [n, h, w] = x.shape;
+      const input = context ? tf.concat([masked, tf.tile(tf.reshape(context, [n, 1, 1, context.shape[1]!]), [1, h, w, 1])], 3) : masked;
+      return network.apply(input as tf.Tensor2D);
+    }
+    const output = network.apply(this.conditionerInput(x, context));
+    return this.isImage ? tf.reshape(output, x.shape) : output;
   }
 
   override dispose(): void {

@@ -66,3 +66,25 @@ export function assertUsefulMask(mask: ArrayLike<number>, who: string): void {
   for (let i = 0; i < mask.length; i++) ones += mask[i];
   if (ones === mask.length) throw new BijectorInputError(`${who}: mask is all ones, so the layer would transform nothing`);
 }
+
+/**
+ * The Real NVP spatial checkerboard on an `[H, W, C]` image, flattened: pixel (i, j) is kept in
+ * every channel when `(i + j) mod 2 = parity`. Pass `eventShape: [H, W, C]` to the coupling.
+ */
+export function imageCheckerboardMask(height: number, width: number, channels: number, parity: 0 | 1 = 0): Mask {
+  assertPositiveInteger(channels, 'imageCheckerboardMask', 'channels');
+  const spatial = checkerboardMask(height, width, parity);
+  return spatial.flatMap((b) => new Array<number>(channels).fill(b));
+}
+
+/**
+ * The Real NVP channel mask on an `[H, W, C]` image, flattened: the first ⌊C/2⌋ channels of every
+ * pixel are kept (or the last ones, with `keepFirst = false`). Used after a squeeze.
+ */
+export function channelMask(height: number, width: number, channels: number, keepFirst = true): Mask {
+  assertPositiveInteger(height, 'channelMask', 'height');
+  assertPositiveInteger(width, 'channelMask', 'width');
+  if (!Number.isInteger(channels) || channels < 2) throw new BijectorInputError(`channelMask: needs at least 2 channels, got ${channels}`);
+  const pixel = halfMask(channels, keepFirst);
+  return Array.from({ length: height * width }, () => pixel).flat();
+}

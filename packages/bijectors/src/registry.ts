@@ -1,5 +1,6 @@
 import type { Bijector, SerializedBijector } from './bijector.js';
 import type { Conditioner } from './conditioner.js';
+import type { Transformer } from './transformer.js';
 import { registerBuiltins } from './builtins.js';
 import { ConfigError } from './errors.js';
 
@@ -8,8 +9,12 @@ export type BijectorFactory = (config: Record<string, unknown>) => Bijector;
 /** Rebuilds a conditioner from its `getConfig()` output. */
 export type ConditionerFactory = (config: Record<string, unknown>) => Conditioner;
 
+/** Rebuilds a transformer from its `getConfig()` output. */
+export type TransformerFactory = (config: Record<string, unknown>) => Transformer;
+
 const bijectorFactories = new Map<string, BijectorFactory>();
 const conditionerFactories = new Map<string, ConditionerFactory>();
+const transformerFactories = new Map<string, TransformerFactory>();
 let builtinsRegistered = false;
 
 // The package registers its own classes on first use of the registry rather than at import, so
@@ -41,6 +46,27 @@ export function registerConditioner(className: string, factory: ConditionerFacto
     throw new ConfigError(`registerConditioner: '${className}' is already registered (pass { override: true } to replace it)`);
   }
   conditionerFactories.set(className, factory);
+}
+
+/** Makes a transformer class (an elementwise map of couplings and autoregressive layers) known to {@link transformerFromJSON}. */
+export function registerTransformer(className: string, factory: TransformerFactory, options: { override?: boolean } = {}): void {
+  ensureBuiltins();
+  if (transformerFactories.has(className) && !options.override) {
+    throw new ConfigError(`registerTransformer: '${className}' is already registered (pass { override: true } to replace it)`);
+  }
+  transformerFactories.set(className, factory);
+}
+
+export function transformerToJSON(transformer: Transformer): SerializedBijector {
+  return { className: transformer.className, config: transformer.getConfig() };
+}
+
+export function transformerFromJSON(serialized: unknown): Transformer {
+  ensureBuiltins();
+  const { className, config } = readSerialized(serialized, 'transformer');
+  const factory = transformerFactories.get(className);
+  if (!factory) throw new ConfigError(`unknown transformer class '${className}'; registered: ${[...transformerFactories.keys()].join(', ')}`);
+  return factory(config);
 }
 
 /** Names of every registered bijector class. */

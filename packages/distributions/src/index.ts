@@ -4,5 +4,13 @@ export { Uniform } from './uniform.js';
 export { MixtureOfGaussians, type MixtureOfGaussiansOptions } from './mixture-of-gaussians.js';
 export { Logistic } from './logistic.js';
 export { Bernoulli } from './bernoulli.js';
+export {
+  DiscretizedLogistic,
+  type DiscretizedLogisticOptions,
+  MixtureOfDiscretizedLogistics,
+  type MixtureOfDiscretizedLogisticsOptions,
+  logSigmoidDifference,
+} from './discretized-logistic.js';
+export { ConditionalDistribution, ConditionalDiagonalNormal, type ConditionalDiagonalNormalOptions } from './conditional-distribution.js';
 export { TransformedDistribution } from './transformed-distribution.js';
 export { registerDistribution, distributionFromJSON, type DistributionFactory } from './registry.js';

@@ -1,6 +1,8 @@
 import { bijectorFromJSON, ConfigError } from '@flows/bijectors';
 import type { Distribution, SerializedDistribution } from './distribution.js';
 import { Bernoulli } from './bernoulli.js';
+import { ConditionalDiagonalNormal } from './conditional-distribution.js';
+import { DiscretizedLogistic, MixtureOfDiscretizedLogistics } from './discretized-logistic.js';
 import { Logistic } from './logistic.js';
 import { MixtureOfGaussians } from './mixture-of-gaussians.js';
 import { DiagonalNormal, StandardNormal } from './normal.js';
@@ -22,6 +24,9 @@ function ensureBuiltins(): void {
   factories.set('MixtureOfGaussians', MixtureOfGaussians.fromConfig);
   factories.set('Logistic', Logistic.fromConfig);
   factories.set('Bernoulli', Bernoulli.fromConfig);
+  factories.set('DiscretizedLogistic', DiscretizedLogistic.fromConfig);
+  factories.set('MixtureOfDiscretizedLogistics', MixtureOfDiscretizedLogistics.fromConfig);
+  factories.set('ConditionalDiagonalNormal', ConditionalDiagonalNormal.fromConfig);
   factories.set('TransformedDistribution', (config) => new TransformedDistribution(distributionFromJSON(config.base), bijectorFromJSON(config.bijector)));
 }
 

@@ -9,7 +9,9 @@ import { Distribution, type SampleOptions } from './distribution.js';
  * - sampling: `x = f(z)`, `z ~ base` (via the forward)
  * - `sampleAndLogProb`: `log p(x) = log p_base(z) − log|det ∂f/∂z|` from one forward pass.
  *
- * A context, when given, goes to the bijector (and to the base, if the base takes one).
+ * A context, when given, goes to the bijector (and to the base, if the base takes one). The event
+ * shape is the bijector's data side, which differs from the base's for shape-changing bijectors
+ * (`Squeeze`, multi-scale flows).
  */
 export class TransformedDistribution extends Distribution {
   readonly className = 'TransformedDistribution';
@@ -23,7 +25,7 @@ export class TransformedDistribution extends Distribution {
     if (bijector.eventShape && bijector.eventShape.join(',') !== base.eventShape.join(',')) {
       throw new RangeError(`TransformedDistribution: base event shape [${base.eventShape}] and bijector event shape [${bijector.eventShape}] differ`);
     }
-    this.eventShape = base.eventShape;
+    this.eventShape = bijector.outputEventShape ?? base.eventShape;
   }
 
   override get contextSize(): number {

@@ -1,4 +1,4 @@
-import { AdditiveCoupling, type Activation, alternatingMask, type Bijector, Chain, checkerboardMask, ElementwiseScale, halfMask, invertMask, MaskedAffineCoupling, type Mask, Random, randomMask } from '@flows/bijectors';
+import { AdditiveCoupling, type Activation, alternatingMask, type Bijector, Chain, checkerboardMask, ElementwiseScale, halfMask, InverseAutoregressive, invertMask, MaskedAffineCoupling, MaskedAutoregressive, type Mask, Random, randomMask } from '@flows/bijectors';
 import { StandardNormal, TransformedDistribution } from '@flows/distributions';
 
 export type MaskStrategy = 'half' | 'alternating' | 'random' | 'checkerboard';
@@ -112,5 +112,45 @@ export function nice(options: CouplingFlowOptions): TransformedDistribution {
     );
   }
   layers.push(new ElementwiseScale({ size: options.dims }));
+  return new TransformedDistribution(new StandardNormal(options.dims), new Chain(layers));
+}
+
+/** Options of {@link maf}. */
+export interface MAFOptions {
+  dims: number;
+  /** Number of MAF layers (default 5); the order reverses from one layer to the next. */
+  layers?: number;
+  /** Hidden widths of each MADE (default [64, 64]). */
+  hidden?: number[];
+  activation?: Activation;
+  seed?: number;
+  contextSize?: number;
+  /** Build IAF layers instead (fast sampling, D-pass density), e.g. as a distillation student. */
+  inverse?: boolean;
+}
+
+/**
+ * A masked autoregressive flow (Papamakarios et al. 2017): `layers` MAF layers with affine
+ * transformers, alternating natural and reversed orders, on a standard normal base. With
+ * `inverse: true`, the same stack of IAF layers (Kingma et al. 2016).
+ */
+export function maf(options: MAFOptions): TransformedDistribution {
+  const who = options.inverse ? 'iaf' : 'maf';
+  if (!Number.isInteger(options.dims) || options.dims < 1) throw new RangeError(`${who}: dims must be a positive integer, got ${options.dims}`);
+  const count = options.layers ?? 5;
+  if (!Number.isInteger(count) || count < 1) throw new RangeError(`${who}: layers must be a positive integer, got ${count}`);
+  const random = new Random(options.seed ?? 0);
+  const layers: Bijector[] = [];
+  for (let i = 0; i < count; i++) {
+    const layerOptions = {
+      size: options.dims,
+      hidden: options.hidden ?? [64, 64],
+      activation: options.activation,
+      order: i % 2 === 0 ? ('natural' as const) : ('reversed' as const),
+      contextSize: options.contextSize ?? 0,
+      seed: random.nextUint32(),
+    };
+    layers.push(options.inverse ? new InverseAutoregressive(layerOptions) : new MaskedAutoregressive(layerOptions));
+  }
   return new TransformedDistribution(new StandardNormal(options.dims), new Chain(layers));
 }

@@ -63,6 +63,8 @@ interface Fixture {
   bijector: Bijector;
   factory: () => Bijector;
   shape: number[];
+  /** Batch shape on the data side (the forward output). */
+  outputShape: number[];
   random: Random;
   context?: tf.Tensor;
   options: Required<Pick<ConformanceOptions, 'roundTripTolerance' | 'logDetTolerance' | 'maxJacobianSize'>> & ConformanceOptions;
@@ -84,12 +86,15 @@ function makeFixture(factory: () => Bijector, options: ConformanceOptions): Fixt
   const eventShape = options.eventShape ?? (bijector.eventShape ? [...bijector.eventShape] : null);
   if (!eventShape) throw new Error(`${bijector.className} accepts any event shape: pass eventShape to the conformance kit`);
   const shape = [options.batchSize ?? 6, ...eventShape];
+  const outputEventShape = options.eventShape ? null : bijector.outputEventShape;
+  const outputShape = outputEventShape ? [shape[0], ...outputEventShape] : shape;
   const contextSize = options.contextSize ?? bijector.contextSize;
   const context = contextSize > 0 ? tf.tensor2d(random.fillNormal(new Float32Array(shape[0] * contextSize)), [shape[0], contextSize]) : undefined;
   return {
     bijector,
     factory,
     shape,
+    outputShape,
     random,
     context,
     options: { roundTripTolerance: 1e-4, logDetTolerance: 2e-3, maxJacobianSize: 64, ...options },
@@ -103,7 +108,7 @@ function sampleX(f: Fixture): tf.Tensor {
 }
 
 function sampleY(f: Fixture): tf.Tensor {
-  if (f.options.sampleOutput) return f.options.sampleOutput(f.random, f.shape);
+  if (f.options.sampleOutput) return f.options.sampleOutput(f.random, f.outputShape);
   const x = sampleX(f);
   const y = f.bijector.forward(x, f.context);
   x.dispose();
@@ -122,7 +127,7 @@ const checks: Record<ConformanceCheckName, (f: Fixture) => void> = {
   logDetShape(f) {
     const x = sampleX(f);
     const [y, logDet] = f.bijector.forwardAndLogDet(x, f.context);
-    const ok = logDet.rank === 1 && logDet.shape[0] === f.shape[0] && y.shape.join() === x.shape.join();
+    const ok = logDet.rank === 1 && logDet.shape[0] === f.shape[0] && y.shape.join() === f.outputShape.join();
     const message = `forward gave y ${JSON.stringify(y.shape)} and logDet ${JSON.stringify(logDet.shape)} for x ${JSON.stringify(x.shape)}`;
     const finite = tf.tidy(() => tf.all(tf.isFinite(logDet)).dataSync()[0] && tf.all(tf.isFinite(y)).dataSync()[0]);
     tf.dispose([x, y, logDet]);
@@ -202,9 +207,11 @@ const checks: Record<ConformanceCheckName, (f: Fixture) => void> = {
       const begin = f.shape.map((_, axis) => (axis === 0 ? n : 0));
       const size = f.shape.map((d, axis) => (axis === 0 ? 1 : d));
       const xRow = tf.slice(x, begin, size);
+      const outputBegin = f.outputShape.map((_, axis) => (axis === 0 ? n : 0));
+      const outputSize = f.outputShape.map((d, axis) => (axis === 0 ? 1 : d));
       const contextRow = f.context ? tf.slice(f.context, [n, 0], [1, f.context.shape[1]!]) : undefined;
       const [yRow, logDetRow] = f.bijector.forwardAndLogDet(xRow, contextRow);
-      const expectedY = tf.slice(y, begin, size);
+      const expectedY = tf.slice(y, outputBegin, outputSize);
       const expectedLogDet = tf.slice(logDet, [n], [1]);
       const errorY = maxScaledError(yRow, expectedY);
       const errorLogDet = maxScaledError(logDetRow, expectedLogDet);
@@ -224,7 +231,7 @@ const checks: Record<ConformanceCheckName, (f: Fixture) => void> = {
     const x = sampleX(f);
     const y = f.bijector.hasInverse ? sampleY(f) : undefined;
     // Separate weights for each direction, so that no two terms can cancel.
-    const weights = tf.tensor(f.random.fillNormal(new Float32Array(x.size)), x.shape);
+    const weights = tf.tensor(f.random.fillNormal(new Float32Array(x.size)), f.outputShape);
     const inverseWeights = tf.tensor(f.random.fillNormal(new Float32Array(x.size)), x.shape);
     let grads: tf.NamedTensorMap;
     try {

@@ -1,0 +1,182 @@
+import * as tf from '@tensorflow/tfjs';
+import { ConfigError, type Transformer } from '@flows/bijectors';
+
+/**
+ * Masks and bin indices as constants for autodiff: comparisons have no gradient in TensorFlow.js
+ * (the tape fails on them), and their derivative is 0 wherever it exists.
+ */
+const insideMask = tf.customGrad((...args: unknown[]) => {
+  const [u, bound] = args as [tf.Tensor, tf.Scalar];
+  return { value: tf.cast(tf.lessEqual(tf.abs(u), bound), 'float32'), gradFunc: () => [tf.zerosLike(u), tf.zerosLike(bound)] };
+}) as unknown as (u: tf.Tensor, bound: tf.Scalar) => tf.Tensor;
+
+const binOneHot = tf.customGrad((...args: unknown[]) => {
+  const [value, interior] = args as [tf.Tensor2D, tf.Tensor3D];
+  const index = tf.sum(tf.cast(tf.greaterEqual(tf.expandDims(value, 2), interior), 'int32'), 2);
+  return { value: tf.oneHot(index, interior.shape[2] + 1).asType('float32'), gradFunc: () => [tf.zerosLike(value), tf.zerosLike(interior)] };
+}) as unknown as (value: tf.Tensor2D, interior: tf.Tensor3D) => tf.Tensor3D;
+
+/** `mask ⊙ a + (1 − mask) ⊙ b`: both branches are finite, so the blend has a clean gradient. */
+function select(mask: tf.Tensor, a: tf.Tensor, b: tf.Tensor): tf.Tensor2D {
+  return tf.add(tf.mul(mask, a), tf.mul(tf.sub(1, mask), b)) as tf.Tensor2D;
+}
+
+/** Options of {@link RationalQuadraticSpline}. */
+export interface RationalQuadraticSplineOptions {
+  /** Number of bins K (default 8). */
+  bins?: number;
+  /** The spline lives on [−B, B]; outside it the map is the identity (default 3). */
+  bound?: number;
+  /** Smallest bin width and height as a fraction of 2B (default 1e-3). */
+  minBinSize?: number;
+  /** Smallest knot derivative (default 1e-3). */
+  minDerivative?: number;
+}
+
+/**
+ * The monotone rational-quadratic spline of Durkan, Bekasov, Murray and Papamakarios, "Neural
+ * Spline Flows" (NeurIPS 2019), after Gregory and Delbourgo (1982), as a transformer with
+ * `3K − 1` parameters per coordinate: K bin widths and K heights (softmax, then a floor) and
+ * K − 1 interior knot derivatives (softplus, then a floor; a zero raw value gives derivative 1).
+ * The derivatives at ±B are 1, so the identity tails join smoothly.
+ *
+ * In bin k, with knots (x_k, y_k), width w_k, height h_k, slope s_k = h_k / w_k, knot derivatives
+ * δ_k, δ_{k+1} and ξ = (x − x_k) / w_k:
+ * - forward: `g(x) = y_k + h_k (s_k ξ² + δ_k ξ(1−ξ)) / (s_k + (δ_{k+1} + δ_k − 2 s_k) ξ(1−ξ))`
+ * - forward log-derivative:
+ *   `log g'(x) = log(s_k² (δ_{k+1} ξ² + 2 s_k ξ(1−ξ) + δ_k (1−ξ)²)) − 2 log(s_k + (δ_{k+1} + δ_k − 2 s_k) ξ(1−ξ))`
+ * - inverse: ξ is the root in [0, 1] of `a ξ² + b ξ + c = 0` with
+ *   `a = h_k (s_k − δ_k) + (y − y_k) β`, `b = h_k δ_k − (y − y_k) β`, `c = −s_k (y − y_k)`,
+ *   `β = δ_{k+1} + δ_k − 2 s_k`, taken as `ξ = 2c / (−b − √(b² − 4ac))` (no cancellation);
+ *   `x = x_k + ξ w_k`
+ * - inverse log-derivative: `−log g'(x)` at that x.
+ *
+ * Outside [−B, B] both directions are the identity with log-derivative 0; inputs are clamped
+ * before the spline arithmetic, so no NaN or infinity arises for any finite input.
+ */
+export class RationalQuadraticSpline implements Transformer {
+  readonly className = 'RationalQuadraticSpline';
+  readonly bins: number;
+  readonly bound: number;
+  readonly minBinSize: number;
+  readonly minDerivative: number;
+  readonly parameterCount: number;
+
+  constructor(options: RationalQuadraticSplineOptions = {}) {
+    this.bins = options.bins ?? 8;
+    this.bound = options.bound ?? 3;
+    this.minBinSize = options.minBinSize ?? 1e-3;
+    this.minDerivative = options.minDerivative ?? 1e-3;
+    if (!Number.isInteger(this.bins) || this.bins < 1) throw new ConfigError(`RationalQuadraticSpline: bins must be a positive integer, got ${this.bins}`);
+    if (!(this.bound > 0 && Number.isFinite(this.bound))) throw new ConfigError(`RationalQuadraticSpline: bound must be a positive number, got ${this.bound}`);
+    if (!(this.minBinSize > 0 && this.minBinSize * this.bins < 1)) {
+      throw new ConfigError(`RationalQuadraticSpline: minBinSize must be positive and below 1/bins, got ${this.minBinSize}`);
+    }
+    if (!(this.minDerivative > 0 && this.minDerivative < 1)) throw new ConfigError(`RationalQuadraticSpline: minDerivative must lie in (0, 1), got ${this.minDerivative}`);
+    this.parameterCount = 3 * this.bins - 1;
+  }
+
+  /** Knot positions (K + 1 values from −B to B) from raw sizes. */
+  private knots(raw: tf.Tensor3D): { positions: tf.Tensor3D; sizes: tf.Tensor3D } {
+    const k = this.bins;
+    const fractions = tf.add(this.minBinSize, tf.mul(1 - this.minBinSize * k, tf.softmax(raw, -1)));
+    const cumulative = tf.cumsum(fractions, 2);
+    const [n, d] = raw.shape;
+    // The first knot is −B and the last exactly B (not a rounded sum), so the tails join exactly.
+    const interior = tf.slice(cumulative, [0, 0, 0], [n, d, k - 1]);
+    const positions = tf.concat([tf.zeros([n, d, 1]), interior, tf.ones([n, d, 1])], 2);
+    const scaled = tf.sub(tf.mul(positions, 2 * this.bound), this.bound) as tf.Tensor3D;
+    const sizes = tf.sub(tf.slice(scaled, [0, 0, 1], [n, d, k]), tf.slice(scaled, [0, 0, 0], [n, d, k])) as tf.Tensor3D;
+    return { positions: scaled, sizes };
+  }
+
+  private split(parameters: tf.Tensor3D) {
+    const k = this.bins;
+    const [n, d] = parameters.shape;
+    const widthsRaw = tf.slice(parameters, [0, 0, 0], [n, d, k]);
+    const heightsRaw = tf.slice(parameters, [0, 0, k], [n, d, k]);
+    const xs = this.knots(widthsRaw);
+    const ys = this.knots(heightsRaw);
+    // softplus(raw + c) with c = log(e^(1 − min) − 1), so a zero raw value gives derivative exactly 1.
+    const offset = Math.log(Math.expm1(1 - this.minDerivative));
+    const interior =
+      k > 1 ? tf.add(this.minDerivative, tf.softplus(tf.add(tf.slice(parameters, [0, 0, 2 * k], [n, d, k - 1]), offset))) : tf.zeros([n, d, 0]);
+    const derivatives = tf.concat([tf.ones([n, d, 1]), interior, tf.ones([n, d, 1])], 2) as tf.Tensor3D;
+    return { xs, ys, derivatives, n, d };
+  }
+
+  /** Picks, per element, the value of the bin one-hot selects (a product and sum, so it has a gradient). */
+  private static pick(oneHot: tf.Tensor3D, values: tf.Tensor3D, offset: number, n: number, d: number, k: number): tf.Tensor2D {
+    return tf.sum(tf.mul(oneHot, tf.slice(values, [0, 0, offset], [n, d, k])), 2) as tf.Tensor2D;
+  }
+
+  /** One-hot [N, D, K] of the bin holding each (clamped) value, searched among the K − 1 interior knots. */
+  private binOf(value: tf.Tensor2D, positions: tf.Tensor3D, n: number, d: number): tf.Tensor3D {
+    const k = this.bins;
+    if (k === 1) return tf.ones([n, d, 1]);
+    return binOneHot(value, tf.slice(positions, [0, 0, 1], [n, d, k - 1]));
+  }
+
+  private binParameters(value: tf.Tensor2D, searched: tf.Tensor3D, parts: ReturnType<RationalQuadraticSpline['split']>) {
+    const { xs, ys, derivatives, n, d } = parts;
+    const k = this.bins;
+    const oneHot = this.binOf(value, searched, n, d);
+    const pick = (values: tf.Tensor3D, offset = 0) => RationalQuadraticSpline.pick(oneHot, values, offset, n, d, k);
+    const xLeft = pick(xs.positions);
+    const width = pick(xs.sizes);
+    const yLeft = pick(ys.positions);
+    const height = pick(ys.sizes);
+    const slope = tf.div(height, width);
+    return { xLeft, width, yLeft, height, slope, deltaLeft: pick(derivatives), deltaRight: pick(derivatives, 1) };
+  }
+
+  private logDerivative(xi: tf.Tensor, p: { slope: tf.Tensor; deltaLeft: tf.Tensor; deltaRight: tf.Tensor }): tf.Tensor {
+    const oneMinus = tf.sub(1, xi);
+    const cross = tf.mul(xi, oneMinus);
+    const beta = tf.sub(tf.add(p.deltaRight, p.deltaLeft), tf.mul(2, p.slope));
+    const denominator = tf.add(p.slope, tf.mul(beta, cross));
+    const numerator = tf.mul(
+      tf.square(p.slope),
+      tf.add(tf.add(tf.mul(p.deltaRight, tf.square(xi)), tf.mul(tf.mul(2, p.slope), cross)), tf.mul(p.deltaLeft, tf.square(oneMinus))),
+    );
+    return tf.sub(tf.log(numerator), tf.mul(2, tf.log(denominator)));
+  }
+
+  forward(u: tf.Tensor2D, parameters: tf.Tensor3D): [tf.Tensor2D, tf.Tensor2D] {
+    const parts = this.split(parameters);
+    const inside = insideMask(u, tf.scalar(this.bound));
+    const x = tf.clipByValue(u, -this.bound, this.bound) as tf.Tensor2D;
+    const p = this.binParameters(x, parts.xs.positions, parts);
+    const xi = tf.clipByValue(tf.div(tf.sub(x, p.xLeft), p.width), 0, 1);
+    const cross = tf.mul(xi, tf.sub(1, xi));
+    const beta = tf.sub(tf.add(p.deltaRight, p.deltaLeft), tf.mul(2, p.slope));
+    const numerator = tf.mul(p.height, tf.add(tf.mul(p.slope, tf.square(xi)), tf.mul(p.deltaLeft, cross)));
+    const denominator = tf.add(p.slope, tf.mul(beta, cross));
+    const y = tf.add(p.yLeft, tf.div(numerator, denominator));
+    return [select(inside, y, u), tf.mul(inside, this.logDerivative(xi, p)) as tf.Tensor2D];
+  }
+
+  inverse(v: tf.Tensor2D, parameters: tf.Tensor3D): [tf.Tensor2D, tf.Tensor2D] {
+    const parts = this.split(parameters);
+    const inside = insideMask(v, tf.scalar(this.bound));
+    const y = tf.clipByValue(v, -this.bound, this.bound) as tf.Tensor2D;
+    const p = this.binParameters(y, parts.ys.positions, parts);
+    const offset = tf.sub(y, p.yLeft);
+    const beta = tf.sub(tf.add(p.deltaRight, p.deltaLeft), tf.mul(2, p.slope));
+    const a = tf.add(tf.mul(p.height, tf.sub(p.slope, p.deltaLeft)), tf.mul(offset, beta));
+    const b = tf.sub(tf.mul(p.height, p.deltaLeft), tf.mul(offset, beta));
+    const c = tf.neg(tf.mul(p.slope, offset));
+    const discriminant = tf.relu(tf.sub(tf.square(b), tf.mul(4, tf.mul(a, c))));
+    const xi = tf.clipByValue(tf.div(tf.mul(2, c), tf.sub(tf.neg(b), tf.sqrt(discriminant))), 0, 1);
+    const x = tf.add(p.xLeft, tf.mul(xi, p.width));
+    return [select(inside, x, v), tf.mul(inside, tf.neg(this.logDerivative(xi, p))) as tf.Tensor2D];
+  }
+
+  getConfig(): Record<string, unknown> {
+    return { bins: this.bins, bound: this.bound, minBinSize: this.minBinSize, minDerivative: this.minDerivative };
+  }
+
+  static fromConfig(config: Record<string, unknown>): RationalQuadraticSpline {
+    return new RationalQuadraticSpline(config as RationalQuadraticSplineOptions);
+  }
+}

@@ -1,0 +1,34 @@
+import { type Bijector, Chain, halfMask, invertMask, Random } from '@flows/bijectors';
+import { SplineAutoregressive } from './spline-autoregressive.js';
+import { SplineCoupling } from './spline-coupling.js';
+
+/** Options of {@link splineFlow}. */
+export interface SplineFlowOptions {
+  dims: number;
+  /** Number of layers (default 4). */
+  layers?: number;
+  /** `coupling` (halves swapped each layer; fast both ways) or `autoregressive` (orders reversed each layer). Default coupling. */
+  kind?: 'coupling' | 'autoregressive';
+  bins?: number;
+  bound?: number;
+  hidden?: number[];
+  contextSize?: number;
+  seed?: number;
+}
+
+/** A stack of spline layers as one `Chain`, ready to put on a base distribution. */
+export function splineFlow(options: SplineFlowOptions): Chain {
+  const random = new Random(options.seed ?? 0);
+  const layers: Bijector[] = [];
+  const kind = options.kind ?? 'coupling';
+  for (let i = 0; i < (options.layers ?? 4); i++) {
+    const shared = { bins: options.bins, bound: options.bound, hidden: options.hidden ?? [64, 64], contextSize: options.contextSize, seed: random.nextUint32() };
+    if (kind === 'autoregressive') {
+      layers.push(new SplineAutoregressive({ ...shared, size: options.dims, order: i % 2 === 0 ? 'natural' : 'reversed' }));
+    } else {
+      const mask = halfMask(options.dims);
+      layers.push(new SplineCoupling({ ...shared, mask: i % 2 === 0 ? mask : invertMask(mask) }));
+    }
+  }
+  return new Chain(layers);
+}

@@ -1,0 +1,114 @@
+import * as tf from '@tensorflow/tfjs';
+import { describe, expect, it } from 'vitest';
+import { ActNorm } from './act-norm.js';
+import { AdditiveCoupling } from './additive-coupling.js';
+import { BatchNorm } from './batch-norm.js';
+import { Chain } from './chain.js';
+import { MLP } from './conditioner.js';
+import { ConvNet } from './conv-net.js';
+import { FactorOut } from './factor-out.js';
+import { InvertibleConv1x1 } from './invertible-conv-1x1.js';
+import { MaskedAffineCoupling } from './masked-affine-coupling.js';
+import { channelMask, imageCheckerboardMask } from './masks.js';
+import { bijectorFromJSON } from './registry.js';
+import { Squeeze } from './squeeze.js';
+import { describeBijectorConformance } from './testing/vitest.js';
+
+// Image-shaped events [N, H, W, C] go through the same kit as vectors.
+describeBijectorConformance('Squeeze', () => new Squeeze({ shape: [4, 2, 3] }));
+describeBijectorConformance('InvertibleConv1x1', () => new InvertibleConv1x1({ shape: [3, 3, 4], seed: 2 }));
+describeBijectorConformance('ActNorm on images', () => new ActNorm({ shape: [3, 2, 3] }), {
+  prepare: (b) => tf.tidy(() => (b as ActNorm).initializeFrom(tf.add(tf.mul(tf.randomNormal([16, 3, 2, 3], 0, 1, 'float32', 3), tf.tensor1d([2, 0.5, 1])), 1))),
+});
+describeBijectorConformance('BatchNorm (evaluation mode)', () => new BatchNorm({ shape: [2, 2, 3] }), {
+  prepare: (b) => {
+    const norm = b as BatchNorm;
+    tf.tidy(() => norm.inverse(tf.add(tf.mul(tf.randomNormal([32, 2, 2, 3], 0, 1, 'float32', 4), tf.tensor1d([3, 0.5, 1])), tf.tensor1d([1, 2, -1]))));
+    norm.training = false;
+  },
+});
+describeBijectorConformance('BatchNorm on vectors (evaluation mode)', () => new BatchNorm({ size: 3 }), { prepare: (b) => ((b as BatchNorm).training = false) });
+describeBijectorConformance('MaskedAffineCoupling on images, checkerboard, ConvNet', () =>
+  new MaskedAffineCoupling({ mask: imageCheckerboardMask(4, 4, 2, 0), eventShape: [4, 4, 2], hidden: [4], seed: 3 }),
+);
+describeBijectorConformance('MaskedAffineCoupling on images, channel mask, context', () =>
+  new MaskedAffineCoupling({ mask: channelMask(2, 2, 4), eventShape: [2, 2, 4], hidden: [3], contextSize: 2, seed: 4 }),
+);
+describeBijectorConformance('AdditiveCoupling on images with an MLP', () =>
+  new AdditiveCoupling({ mask: imageCheckerboardMask(2, 2, 2, 1), eventShape: [2, 2, 2], shift: new MLP({ inputSize: 8, outputSize: 8, hidden: [5], seed: 5 }) }),
+);
+describeBijectorConformance('multi-scale: Squeeze, coupling, FactorOut(Squeeze, coupling)', () => {
+  const inner = new Chain([
+    new MaskedAffineCoupling({ mask: channelMask(1, 1, 8), eventShape: [1, 1, 8], hidden: [4], seed: 7 }),
+    new Squeeze({ shape: [2, 2, 2] }),
+  ]);
+  return new Chain([
+    new FactorOut({ shape: [2, 2, 4], keepChannels: 2, inner }),
+    new MaskedAffineCoupling({ mask: channelMask(2, 2, 4, false), eventShape: [2, 2, 4], hidden: [4], seed: 6 }),
+    new Squeeze({ shape: [4, 4, 1] }),
+  ]);
+});
+
+describe('image structure', () => {
+  it("the course notes' Glow example: 3 channels, 32 × 32, U diagonal (2, 0.5, 0.8) gives log|det| = 1024 log 0.8 = −228.5", () => {
+    const conv = new InvertibleConv1x1({ shape: [32, 32, 3], seed: 1 });
+    conv.linear.logScale.assign(tf.log(tf.tensor1d([2, 0.5, 0.8])));
+    conv.linear.upper.assign(tf.randomNormal([3, 3], 0, 1, 'float32', 2)); // off-diagonal U and L do not change the determinant
+    conv.linear.lower.assign(tf.randomNormal([3, 3], 0, 1, 'float32', 3));
+    const [, logDet] = conv.inverseAndLogDet(tf.randomNormal([2, 32, 32, 3], 0, 1, 'float32', 4));
+    const values = logDet.dataSync();
+    expect(values[0]).toBeCloseTo(1024 * Math.log(0.8), 3);
+    expect(values[1]).toBeCloseTo(-228.5, 1);
+  });
+
+  it('Squeeze moves each 2 × 2 block of a pixel grid into the channels of one pixel', () => {
+    const squeeze = new Squeeze({ shape: [2, 4, 1] });
+    const image = tf.tensor4d([1, 2, 3, 4, 5, 6, 7, 8], [1, 2, 4, 1]);
+    const z = squeeze.inverse(image);
+    expect(z.shape).toEqual([1, 1, 2, 4]);
+    expect(Array.from(z.dataSync())).toEqual([1, 2, 5, 6, 3, 4, 7, 8]);
+    expect(() => squeeze.inverse(tf.zeros([1, 1, 2, 4]))).toThrow(/Squeeze\.inverse.*\[2, 4, 1\]/);
+    expect(() => new Squeeze({ shape: [3, 4, 1] })).toThrow(/even/);
+  });
+
+  it('BatchNorm in training mode uses the batch statistics in its log-det and updates the running averages', () => {
+    const norm = new BatchNorm({ size: 2, momentum: 0.5 });
+    norm.logScale.assign(tf.tensor1d([0.3, -0.1]));
+    const y = tf.tensor2d([[1, 10], [3, 14], [5, 18]]);
+    const [z, logDet] = norm.inverseAndLogDet(y);
+    // Batch mean (3, 14), biased variance (8/3, 32/3).
+    const eps = 1e-5;
+    const expected = 0.3 - 0.5 * Math.log(8 / 3 + eps) + (-0.1 - 0.5 * Math.log(32 / 3 + eps));
+    logDet.dataSync().forEach((v) => expect(v).toBeCloseTo(expected, 5));
+    const zs = z.dataSync();
+    expect(zs[0]).toBeCloseTo(((1 - 3) / Math.sqrt(8 / 3 + eps)) * Math.exp(0.3), 4);
+    expect(Array.from(norm.runningMean.dataSync())).toEqual([1.5, 7]);
+    const variance = norm.runningVariance.dataSync();
+    expect(variance[0]).toBeCloseTo(0.5 + (0.5 * 8) / 3, 5);
+    // Evaluation mode: a fixed map, the running statistics untouched.
+    norm.training = false;
+    norm.inverse(y);
+    expect(Array.from(norm.runningMean.dataSync())).toEqual([1.5, 7]);
+    const copy = bijectorFromJSON(norm.toJSON()) as BatchNorm;
+    expect(copy.momentum).toBe(0.5);
+  });
+
+  it('ActNorm on images normalises each channel over the batch and the pixels', () => {
+    const norm = new ActNorm({ shape: [4, 4, 2] });
+    const data = tf.add(tf.mul(tf.randomNormal([64, 4, 4, 2], 0, 1, 'float32', 5), tf.tensor1d([3, 0.2])), tf.tensor1d([1, -5]));
+    const [z, logDet] = norm.inverseAndLogDet(data);
+    const { mean, variance } = tf.moments(z, [0, 1, 2]);
+    mean.dataSync().forEach((m) => expect(Math.abs(m)).toBeLessThan(1e-4));
+    variance.dataSync().forEach((v) => expect(v).toBeCloseTo(1, 3));
+    const logScale = norm.logScale.dataSync();
+    expect(logDet.dataSync()[0]).toBeCloseTo(-16 * (logScale[0] + logScale[1]), 3);
+  });
+
+  it('image couplings reject conditioners of the wrong kind or size with a clear error', () => {
+    expect(() => new MaskedAffineCoupling({ mask: [1, 0], scale: new ConvNet({ inputChannels: 1, outputChannels: 1 }) })).toThrow(/takes images but the events are vectors/);
+    expect(
+      () => new MaskedAffineCoupling({ mask: channelMask(2, 2, 2), eventShape: [2, 2, 2], scale: new ConvNet({ inputChannels: 3, outputChannels: 2 }) }),
+    ).toThrow(/must map 2 → 2 channels, got 3 → 2/);
+    expect(() => new MaskedAffineCoupling({ mask: [1, 0, 1], eventShape: [2, 2, 1] })).toThrow(/has 4 coordinates but the mask has 3/);
+  });
+});

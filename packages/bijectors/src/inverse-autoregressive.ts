@@ -1,0 +1,36 @@
+import type * as tf from '@tensorflow/tfjs';
+import { Autoregressive, type AutoregressiveOptions } from './autoregressive.js';
+import { autoregressiveOptionsFromConfig } from './autoregressive-config.js';
+
+/**
+ * Inverse autoregressive flow, IAF (Kingma, Salimans, Jozefowicz, Chen, Sutskever and Welling,
+ * "Improved Variational Inference with Inverse Autoregressive Flow", NeurIPS 2016): sampling in
+ * one pass, density of outside data in D passes.
+ *
+ * With a MADE giving θ_i from the base coordinates before i and the transformer g:
+ * - forward (base → data, one pass): `x_i = g(z_i; θ_i(z_<i))`, log-det `Σ_i log g'(z_i)`
+ * - inverse (data → base, D passes): `z_i = g⁻¹(x_i; θ_i(z_<i))`, log-det `−Σ_i log g'(z_i)`
+ *
+ * With the affine transformer this is the course notes' `x_i = z_i exp(α_i(z_<i)) + μ_i(z_<i)`;
+ * with {@link GatedTransformer}, their numerically stable step. On the same weights it is the
+ * exact inverse of {@link MaskedAutoregressive}.
+ */
+export class InverseAutoregressive extends Autoregressive {
+  readonly className: string = 'InverseAutoregressive';
+
+  constructor(options: AutoregressiveOptions) {
+    super(options, 'InverseAutoregressive');
+  }
+
+  protected forwardImpl(x: tf.Tensor, context?: tf.Tensor): [tf.Tensor, tf.Tensor1D] {
+    return this.parallelPass(x, context);
+  }
+
+  protected override inverseImpl(y: tf.Tensor, context?: tf.Tensor): [tf.Tensor, tf.Tensor1D] {
+    return this.sequentialPasses(y, context);
+  }
+
+  static fromConfig(config: Record<string, unknown>): InverseAutoregressive {
+    return new InverseAutoregressive(autoregressiveOptionsFromConfig(config));
+  }
+}

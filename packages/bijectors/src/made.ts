@@ -1,0 +1,142 @@
+import * as tf from '@tensorflow/tfjs';
+import { newVariable } from './bijector.js';
+import type { Conditioner } from './conditioner.js';
+import { ACTIVATIONS, type Activation, applyActivation, dense, glorotUniform } from './dense.js';
+import { ConfigError } from './errors.js';
+import { Random } from './random.js';
+import { assertPositiveInteger } from './validation.js';
+
+/** Options of {@link MADE}. */
+export interface MADEOptions {
+  /** Number of autoregressive inputs D. */
+  inputSize: number;
+  /** Outputs per input (the transformer's parameter count; 2 for affine). Default 2. */
+  outputsPerInput?: number;
+  /** Hidden layer widths (default [64, 64]); each must be at least D − 1 for full connectivity. */
+  hidden?: number[];
+  activation?: Activation;
+  /**
+   * The autoregressive order: `order[i]` is the position (1…D) of input i, so output block i
+   * depends only on inputs j with `order[j] < order[i]`. Default: the natural order 1…D.
+   */
+  order?: number[];
+  /** Width of a context that every hidden unit sees (conditional MADE). Default 0. */
+  contextSize?: number;
+  /** Zero the last layer, so the outputs start at 0 (default true). */
+  zeroInitLast?: boolean;
+  seed?: number | Random;
+}
+
+/**
+ * MADE (Germain, Gregor, Murray and Larochelle, "MADE: Masked Autoencoder for Distribution
+ * Estimation", ICML 2015): a fully connected network whose weight masks make output block i a
+ * function of the inputs before i in the order only.
+ *
+ * Input j gets degree `order[j]`, hidden unit k a degree `m_k` in 1…D−1 (assigned cyclically, so
+ * every degree is present when the layer has at least D − 1 units); a hidden weight connects
+ * when the degree does not decrease, an output weight of block i when `order[i] > m_k`. Context
+ * inputs have degree 0 and reach every hidden unit. Outputs are laid out block by block:
+ * `[N, D · outputsPerInput]` reshapes to `[N, D, outputsPerInput]`.
+ */
+export class MADE implements Conditioner {
+  readonly className = 'MADE';
+  readonly inputSize: number;
+  readonly outputSize: number;
+  readonly autoregressiveSize: number;
+  readonly outputsPerInput: number;
+  readonly contextSize: number;
+  readonly hidden: number[];
+  readonly activation: Activation;
+  readonly order: number[];
+  readonly zeroInitLast: boolean;
+  readonly weights: tf.Variable[] = [];
+  readonly biases: tf.Variable[] = [];
+  private readonly masks: tf.Tensor2D[] = [];
+  private readonly seed: number;
+
+  constructor(options: MADEOptions) {
+    const who = 'MADE';
+    assertPositiveInteger(options.inputSize, who, 'inputSize');
+    const d = options.inputSize;
+    this.autoregressiveSize = d;
+    this.outputsPerInput = options.outputsPerInput ?? 2;
+    assertPositiveInteger(this.outputsPerInput, who, 'outputsPerInput');
+    this.contextSize = options.contextSize ?? 0;
+    if (!Number.isInteger(this.contextSize) || this.contextSize < 0) throw new ConfigError(`${who}: contextSize must be a non-negative integer, got ${this.contextSize}`);
+    this.hidden = [...(options.hidden ?? [64, 64])];
+    this.hidden.forEach((h, i) => assertPositiveInteger(h, who, `hidden[${i}]`));
+    this.activation = options.activation ?? 'relu';
+    if (!ACTIVATIONS.includes(this.activation)) throw new ConfigError(`${who}: unknown activation '${this.activation}'`);
+    this.order = options.order ? [...options.order] : Array.from({ length: d }, (_, i) => i + 1);
+    const sorted = [...this.order].sort((a, b) => a - b);
+    if (this.order.length !== d || sorted.some((v, i) => v !== i + 1)) {
+      throw new ConfigError(`${who}: order must be a permutation of 1…${d}, got [${this.order.join(', ')}]`);
+    }
+    this.zeroInitLast = options.zeroInitLast ?? true;
+    this.seed = options.seed instanceof Random ? options.seed.nextUint32() : (options.seed ?? 0);
+    this.inputSize = d + this.contextSize;
+    this.outputSize = d * this.outputsPerInput;
+
+    const random = new Random(this.seed);
+    const inputDegrees = [...this.order, ...new Array<number>(this.contextSize).fill(0)];
+    let previous = inputDegrees;
+    const sizes = [this.inputSize, ...this.hidden, this.outputSize];
+    for (let layer = 0; layer < sizes.length - 1; layer++) {
+      const isLast = layer === sizes.length - 2;
+      const fanIn = sizes[layer];
+      const fanOut = sizes[layer + 1];
+      const degrees = isLast
+        ? Array.from({ length: fanOut }, (_, j) => this.order[Math.floor(j / this.outputsPerInput)])
+        : Array.from({ length: fanOut }, (_, k) => (d === 1 ? 1 : (k % (d - 1)) + 1));
+      const mask = new Float32Array(fanIn * fanOut);
+      for (let i = 0; i < fanIn; i++) {
+        for (let j = 0; j < fanOut; j++) mask[i * fanOut + j] = (isLast ? degrees[j] > previous[i] : degrees[j] >= previous[i]) ? 1 : 0;
+      }
+      const values = isLast && this.zeroInitLast ? new Float32Array(fanIn * fanOut) : glorotUniform(fanIn, fanOut, random);
+      for (let i = 0; i < values.length; i++) values[i] *= mask[i];
+      this.masks.push(tf.keep(tf.tensor2d(mask, [fanIn, fanOut])));
+      this.weights.push(newVariable(() => tf.tensor2d(values, [fanIn, fanOut])));
+      this.biases.push(newVariable(() => tf.zeros([fanOut])));
+      previous = degrees;
+    }
+  }
+
+  apply(input: tf.Tensor2D): tf.Tensor2D {
+    let h = input;
+    const last = this.weights.length - 1;
+    for (let layer = 0; layer <= last; layer++) {
+      // The mask multiplies the weight on every call, so gradients never grow masked entries.
+      h = dense(h, tf.mul(this.weights[layer], this.masks[layer]) as tf.Tensor2D, this.biases[layer] as tf.Tensor1D);
+      if (layer < last) h = applyActivation(h, this.activation) as tf.Tensor2D;
+    }
+    return h;
+  }
+
+  get trainableVariables(): tf.Variable[] {
+    const out: tf.Variable[] = [];
+    for (let i = 0; i < this.weights.length; i++) out.push(this.weights[i], this.biases[i]);
+    return out;
+  }
+
+  getConfig(): Record<string, unknown> {
+    return {
+      inputSize: this.autoregressiveSize,
+      outputsPerInput: this.outputsPerInput,
+      hidden: this.hidden,
+      activation: this.activation,
+      order: this.order,
+      contextSize: this.contextSize,
+      zeroInitLast: this.zeroInitLast,
+      seed: this.seed,
+    };
+  }
+
+  static fromConfig(config: Record<string, unknown>): MADE {
+    return new MADE(config as unknown as MADEOptions);
+  }
+
+  dispose(): void {
+    for (const v of this.trainableVariables) if (!v.isDisposed) v.dispose();
+    for (const m of this.masks) if (!m.isDisposed) m.dispose();
+  }
+}
