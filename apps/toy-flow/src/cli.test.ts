@@ -101,4 +101,46 @@ describe('toy-flow CLI', () => {
     expect(metrics.kl).toBeNull();
     expect(Number.isFinite(metrics.testNll)).toBe(true);
   });
+
+  it('trains a spline flow (the plugin), a MAF and a conditional flow, and reloads each', async () => {
+    for (const flow of ['spline', 'spline-ar', 'maf']) {
+      const out = temp();
+      const code = await main(['train', '--data', 'two-gaussians', '--out', out, '--flow', flow, '--train-size', '2000', '--test-size', '1000', '--layers', '2', '--hidden', '8', '--bins', '4', '--backend', 'cpu', '--quiet']);
+      expect(code).toBe(0);
+      const metrics = JSON.parse(readFileSync(join(out, 'metrics.json'), 'utf8'));
+      expect(Number.isFinite(metrics.testNll)).toBe(true);
+      stdout = '';
+      expect(await main(['sample', '--model', join(out, 'model'), '--n', '5', '--backend', 'cpu'])).toBe(0);
+      expect(stdout.trim().split('\n')).toHaveLength(6);
+    }
+    const out = temp();
+    expect(await main(['train', '--data', 'eight-gaussians', '--conditional', '--out', out, '--train-size', '4000', '--test-size', '2000', '--layers', '2', '--hidden', '8', '--backend', 'cpu', '--quiet'])).toBe(0);
+    expect(stdout).toMatch(/conditional: −log p\(x \| component\), 8 components/);
+    expect(JSON.parse(readFileSync(join(out, 'metrics.json'), 'utf8')).entropy).toBeCloseTo(-1.7673, 3);
+    expect(await main(['sample', '--model', join(out, 'model'), '--n', '5', '--backend', 'cpu'])).toBe(2);
+    expect(stderr).toMatch(/pass --label 0…7/);
+    stdout = '';
+    expect(await main(['sample', '--model', join(out, 'model'), '--n', '400', '--label', '0', '--backend', 'cpu'])).toBe(0);
+    expect(await main(['train', '--data', 'chequerboard', '--conditional', '--out', out, '--backend', 'cpu'])).toBe(2);
+    expect(stderr).toMatch(/--conditional needs a toy with labelled components/);
+  });
+
+  it('fits a flow to an unnormalised target by reverse KL (--target)', async () => {
+    const out = temp();
+    const code = await main(['train', '--target', 'banana', '--out', out, '--train-size', '60000', '--batch-size', '300', '--test-size', '3000', '--layers', '2', '--hidden', '8', '--lr', '0.01', '--backend', 'cpu', '--quiet']);
+    expect(code).toBe(0);
+    const metrics = JSON.parse(readFileSync(join(out, 'metrics.json'), 'utf8'));
+    expect(metrics.mode).toBe('reverse-kl');
+    expect(metrics.steps).toBe(200);
+    expect(metrics.kl).toBeGreaterThan(-0.05);
+    expect(metrics.kl).toBeLessThan(1);
+    expect(stdout).toMatch(/log Z: /);
+    const picture = await decodePng(readFileSync(join(out, 'density.png')));
+    expect(picture.height).toBe(320);
+    expect(picture.width).toBeGreaterThan(640);
+    expect(await main(['train', '--target', 'chequerboard', '--out', out, '--backend', 'cpu'])).toBe(2);
+    expect(stderr).toMatch(/reverse KL is infinite/);
+    expect(await main(['train', '--target', 'u1', '--data', 'two-gaussians', '--out', out, '--backend', 'cpu'])).toBe(2);
+    expect(stderr).toMatch(/either --data .* or --target/);
+  });
 });

@@ -1,16 +1,18 @@
 import * as tf from '@tensorflow/tfjs';
 import { describeOptions, type OptionSpec, parseOptions, readNumericCsv, UsageError } from '@flows/cli-kit';
 import { type BackendName, loadModel, selectBackend } from '@flows/flows';
+import { labelContext } from './label.js';
 
 export const LOGPROB_OPTIONS: Record<string, OptionSpec> = {
   model: { kind: 'string', required: true, description: 'model directory (the model/ that train writes)' },
   input: { kind: 'string', required: true, description: 'CSV file of points, one per row (a header line is allowed)' },
+  label: { kind: 'nonNegativeInteger', description: 'the component to condition on (models trained with --conditional)' },
   backend: { kind: 'string', choices: ['auto', 'tensorflow', 'webgpu', 'wasm', 'cpu'], default: 'auto', description: 'TensorFlow.js backend' },
 };
 
 export const LOGPROB_HELP = `toy-flow logprob: print the model's natural-log density of each input point, one per line.
 
-Usage: toy-flow logprob --model <dir> --input points.csv
+Usage: toy-flow logprob --model <dir> --input points.csv [--label K]
 
 ${describeOptions(LOGPROB_OPTIONS)}`;
 
@@ -31,9 +33,10 @@ export async function logprob(argv: string[]): Promise<void> {
   for (let start = 0; start < table.rows; start += batch) {
     const rows = Math.min(batch, table.rows - start);
     const x = tf.tensor2d(table.values.subarray(start * table.columns, (start + rows) * table.columns), [rows, table.columns]);
-    const logProb = model.logProb(x);
+    const context = labelContext(model, o.label as number | undefined, rows);
+    const logProb = model.logProb(x, context);
     for (const v of logProb.dataSync()) lines.push(String(v));
-    tf.dispose([x, logProb]);
+    tf.dispose([x, logProb, ...(context ? [context] : [])]);
   }
   process.stdout.write(`${lines.join('\n')}\n`);
   model.dispose();

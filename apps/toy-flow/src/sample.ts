@@ -1,17 +1,19 @@
 import { describeOptions, formatCsv, type OptionSpec, parseOptions } from '@flows/cli-kit';
 import { type BackendName, loadModel, selectBackend } from '@flows/flows';
+import { labelContext } from './label.js';
 
 export const SAMPLE_OPTIONS: Record<string, OptionSpec> = {
   model: { kind: 'string', required: true, description: 'model directory (the model/ that train writes)' },
   n: { kind: 'positiveInteger', default: 1000, description: 'number of samples' },
   temperature: { kind: 'positiveNumber', default: 1, description: 'standard deviation of the base noise' },
   seed: { kind: 'nonNegativeInteger', default: 0, description: 'seed of the base noise' },
+  label: { kind: 'nonNegativeInteger', description: 'the component to condition on (models trained with --conditional)' },
   backend: { kind: 'string', choices: ['auto', 'tensorflow', 'webgpu', 'wasm', 'cpu'], default: 'auto', description: 'TensorFlow.js backend' },
 };
 
 export const SAMPLE_HELP = `toy-flow sample: draw samples from a saved model as CSV on stdout.
 
-Usage: toy-flow sample --model <dir> [--n N] [--temperature T] [--seed S]
+Usage: toy-flow sample --model <dir> [--n N] [--temperature T] [--seed S] [--label K]
 
 ${describeOptions(SAMPLE_OPTIONS)}`;
 
@@ -23,7 +25,9 @@ export async function sample(argv: string[]): Promise<void> {
   }
   await selectBackend({ backend: o.backend as BackendName | 'auto' });
   const model = await loadModel(o.model as string);
-  const x = model.sample(o.n as number, { random: o.seed as number, temperature: o.temperature as number });
+  const context = labelContext(model, o.label as number | undefined, o.n as number);
+  const x = model.sample(o.n as number, { random: o.seed as number, temperature: o.temperature as number, context });
+  context?.dispose();
   const columns = model.eventSize;
   const header = columns === 2 ? ['x', 'y'] : Array.from({ length: columns }, (_, i) => `x${i}`);
   process.stdout.write(formatCsv(x.dataSync(), columns, header));

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { Random } from '@flows/bijectors';
 import { appWasmThreads, describeOptions, formatDuration, formatRate, type OptionSpec, parseOptions, ProgressBar, type Range2D, readNumericCsv, UsageError } from '@flows/cli-kit';
-import { TOY_NAMES, toyByName, type ToyDistribution } from '@flows/datasets';
+import { GaussianMixtureToy, TOY_NAMES, toyByName, type ToyDistribution } from '@flows/datasets';
 import { type Distribution, StandardNormal, TransformedDistribution } from '@flows/distributions';
 import { splineFlow } from '@flows/bijector-spline';
 import {
@@ -23,10 +23,13 @@ import {
   type TrainingData,
   writeFileAtomic,
 } from '@flows/flows';
+import { TARGET_NAMES, trainOnTarget } from './fit-target.js';
 import { histogramOnGrid, densityOnGrid, writeToyPictures } from './pictures.js';
 
 export const TRAIN_OPTIONS: Record<string, OptionSpec> = {
-  data: { kind: 'string', required: true, description: `a toy (${TOY_NAMES.join(', ')}) or a CSV file of points` },
+  data: { kind: 'string', description: `a toy (${TOY_NAMES.join(', ')}) or a CSV file of points` },
+  target: { kind: 'string', description: `instead of data: fit by reverse KL to a 2-D density known up to a constant (${TARGET_NAMES.join(', ')})` },
+  conditional: { kind: 'boolean', description: 'condition the flow on the mixture component of each point (two-gaussians, eight-gaussians)' },
   out: { kind: 'string', required: true, description: 'output directory (model/, metrics.json, density.png, samples.png)' },
   flow: {
     kind: 'string',
@@ -57,17 +60,27 @@ export const TRAIN_HELP = `toy-flow train: fit a flow to a 2-D toy density (or y
 metrics.json, and pictures of the model density and samples.
 
 Usage: toy-flow train --data <name|file.csv> --out <dir> [options]
+       toy-flow train --target <name> --out <dir> [options]
 
 ${describeOptions(TRAIN_OPTIONS)}
 
 Examples:
   toy-flow train --data two-gaussians --out runs/two-gaussians
   toy-flow train --data chequerboard --out runs/chequerboard --layers 12 --hidden 128,128 --train-size 6000000
-  toy-flow train --data chequerboard --out runs/spline --flow spline --layers 6 --bins 16`;
+  toy-flow train --data chequerboard --out runs/spline --flow spline --layers 6 --bins 16
+  toy-flow train --data eight-gaussians --out runs/conditional --conditional
+  toy-flow train --target u3 --out runs/u3 --flow spline --train-size 1000000`;
 
 interface Source {
   name: string;
   dims: number;
+  /** Number of labels (components) of a conditional source, 0 otherwise. */
+  labels: number;
+  entropy: number | null;
+  /** Model samples for the pictures (conditional models draw labels with the mixture weights). */
+  sampleModel(model: Distribution, n: number, seed: number): Float32Array;
+  /** What the density picture shows: the model, or its marginal over labels. */
+  pictureModel(model: Distribution): Distribution;
   train: TrainingData;
   testNll(model: Distribution): number;
   target: ToyDistribution | null;
@@ -76,12 +89,91 @@ interface Source {
   dispose(): void;
 }
 
+function unconditionalSamples(model: Distribution, n: number, seed: number): Float32Array {
+  const samples = model.sample(n, { random: seed });
+  const values = samples.dataSync() as Float32Array;
+  samples.dispose();
+  return values;
+}
+
+const oneHot = (labels: Int32Array, count: number) => tf.tidy(() => tf.oneHot(tf.tensor1d(labels, 'int32'), count).asType('float32'));
+
+/**
+ * A Gaussian-mixture toy with the component of each point as the context (one-hot), for a
+ * conditional flow p(x | component).
+ */
+function openLabelledToy(data: string, options: { trainSize: number; testSize: number; seed: number }): Source {
+  const toy = TOY_NAMES.includes(data) ? toyByName(data) : null;
+  if (!(toy instanceof GaussianMixtureToy)) {
+    throw new UsageError(`--conditional needs a toy with labelled components (two-gaussians, eight-gaussians), got '${data}'`);
+  }
+  const count = toy.components.length;
+  const weights = toy.components.map((c) => c.weight);
+  return {
+    name: data,
+    dims: 2,
+    labels: count,
+    entropy: toy.conditionalEntropy,
+    target: toy,
+    range: toy.plotRange,
+    train: {
+      size: options.trainSize,
+      *batches(batchSize: number, random: Random) {
+        for (let start = 0; start < options.trainSize; start += batchSize) {
+          const { x, labels } = toy.sampleLabelled(Math.min(batchSize, options.trainSize - start), random);
+          yield { x, context: oneHot(labels, count) };
+        }
+      },
+    },
+    testNll: (model) => {
+      const { x, labels } = toy.sampleLabelled(options.testSize, new Random(options.seed + 1_000_003));
+      const context = oneHot(labels, count);
+      const nll = meanNegativeLogLikelihood(model, tensorData(x, context), { batchSize: 10_000 });
+      tf.dispose([x, context]);
+      return nll;
+    },
+    sampleModel: (model, n, seed) => {
+      const random = new Random(seed);
+      const labels = Int32Array.from({ length: n }, () => {
+        let u = random.uniform();
+        let k = 0;
+        while (k < count - 1 && u >= weights[k]) u -= weights[k++];
+        return k;
+      });
+      const context = oneHot(labels, count);
+      const samples = model.sample(n, { random, context });
+      const values = samples.dataSync() as Float32Array;
+      tf.dispose([samples, context]);
+      return values;
+    },
+    pictureModel: (model) => marginalOverLabels(model, weights),
+    reference: () => densityOnGrid(toy, toy.plotRange),
+    dispose: () => toy.dispose(),
+  };
+}
+
+/** p(x) = Σ_k w_k p(x | k) of a label-conditioned model, as a distribution for the density picture. */
+function marginalOverLabels(model: Distribution, weights: number[]): Distribution {
+  const count = weights.length;
+  return {
+    uncheckedLogProb: (x: tf.Tensor) => {
+      const n = x.shape[0];
+      const terms = weights.map((w, k) => tf.add(model.uncheckedLogProb(x, tf.tile(tf.oneHot(tf.tensor1d([k], 'int32'), count).asType('float32'), [n, 1])), Math.log(w)));
+      return tf.logSumExp(tf.stack(terms, 1), 1);
+    },
+  } as unknown as Distribution;
+}
+
 async function openSource(data: string, options: { trainSize: number; testSize: number; seed: number }): Promise<Source> {
   if (TOY_NAMES.includes(data)) {
     const toy = toyByName(data);
     return {
       name: data,
       dims: 2,
+      labels: 0,
+      entropy: toy.entropy,
+      sampleModel: unconditionalSamples,
+      pictureModel: (model) => model,
       train: samplerData((n, random) => toy.sample(n, { random }), options.trainSize),
       testNll: (model) => {
         const test = toy.sample(options.testSize, { random: options.seed + 1_000_003 });
@@ -125,6 +217,10 @@ async function openSource(data: string, options: { trainSize: number; testSize: 
   return {
     name: data,
     dims: table.columns,
+    labels: 0,
+    entropy: null,
+    sampleModel: unconditionalSamples,
+    pictureModel: (model) => model,
     train: tensorData(train),
     testNll: (model) => meanNegativeLogLikelihood(model, test),
     target: null,
@@ -164,9 +260,40 @@ export async function train(argv: string[]): Promise<void> {
   }
   const seed = o.seed as number;
   const started = performance.now();
+  if ((o.data === undefined) === (o.target === undefined)) throw new UsageError('give either --data (density estimation) or --target (reverse KL), not both or neither');
+  if (o.conditional && o.target !== undefined) throw new UsageError('--conditional goes with --data (labelled toy samples), not --target');
   const backend = await selectBackend({ backend: o.backend as BackendName | 'auto', wasmThreads: await appWasmThreads(o.threads) });
   console.error(describeBackend(backend));
-  const source = await openSource(o.data as string, { trainSize: o['train-size'] as number, testSize: o['test-size'] as number, seed });
+  const batchSize = o['batch-size'] as number;
+  const lr = o.lr as number;
+  const learningRateFor = (totalSteps: number) =>
+    o.schedule === 'cosine' ? schedules.cosine(lr, totalSteps, { warmupSteps: Math.min(200, Math.floor(totalSteps / 20)), floor: 0.02 }) : lr;
+  const extra = { scaleTanh: !o['no-tanh'], bins: o.bins as number, bound: o.bound as number };
+  const common = { dims: 2, layers: o.layers as number, hidden: o.hidden as number[], mask: o.mask as 'alternating', seed };
+  if (o.target !== undefined) {
+    const steps = (o.epochs as number) * Math.ceil((o['train-size'] as number) / batchSize);
+    const settings = { target: o.target, flow: o.flow, layers: o.layers, hidden: o.hidden, steps, batchSize, learningRate: lr, schedule: o.schedule, seed };
+    const model = buildModel(o.flow as string, common, extra);
+    await trainOnTarget({
+      targetName: o.target as string,
+      model,
+      steps,
+      batchSize,
+      learningRate: learningRateFor(steps),
+      clipNorm: o['clip-norm'] as number | undefined,
+      seed,
+      evaluationSamples: o['test-size'] as number,
+      quiet: Boolean(o.quiet),
+      out: o.out as string,
+      backend: backend.name,
+      settings,
+    });
+    model.dispose();
+    return;
+  }
+  const source = o.conditional
+    ? openLabelledToy(o.data as string, { trainSize: o['train-size'] as number, testSize: o['test-size'] as number, seed })
+    : await openSource(o.data as string, { trainSize: o['train-size'] as number, testSize: o['test-size'] as number, seed });
   const settings = {
     flow: o.flow,
     layers: o.layers,
@@ -179,15 +306,13 @@ export async function train(argv: string[]): Promise<void> {
     learningRate: o.lr,
     schedule: o.schedule,
     clipNorm: o['clip-norm'] ?? null,
+    conditional: Boolean(o.conditional),
     seed,
   };
-  const builderOptions = { dims: source.dims, layers: o.layers as number, hidden: o.hidden as number[], mask: o.mask as 'alternating', seed };
   if (o.mask === 'checkerboard' && source.dims === 2) throw new UsageError("--mask checkerboard needs image-shaped data (a square number of dimensions > 2); use 'alternating' or 'half' for 2-D points");
-  const model = buildModel(o.flow as string, builderOptions, { scaleTanh: !o['no-tanh'], bins: o.bins as number, bound: o.bound as number });
-  const batchSize = o['batch-size'] as number;
+  const model = buildModel(o.flow as string, { ...common, dims: source.dims, contextSize: source.labels || undefined }, extra);
   const totalSteps = (o.epochs as number) * Math.ceil(source.train.size / batchSize);
-  const lr = o.lr as number;
-  const schedule = o.schedule === 'cosine' ? schedules.cosine(lr, totalSteps, { warmupSteps: Math.min(200, Math.floor(totalSteps / 20)), floor: 0.02 }) : lr;
+  const schedule = learningRateFor(totalSteps);
   const bar = o.quiet ? null : new ProgressBar({ total: totalSteps, label: 'train' });
   const result = await fit(model, source.train, {
     epochs: o.epochs as number,
@@ -208,8 +333,8 @@ export async function train(argv: string[]): Promise<void> {
   await saveModel(model, join(out, 'model'), { app: 'toy-flow', dataset: source.name, settings });
 
   const testNll = source.testNll(model);
-  const entropy = source.target?.entropy ?? null;
-  const direct = source.target?.hasExactDensity ? klFromTarget(model, source.target, { samples: o['test-size'] as number, seed: seed + 2_000_003 }) : null;
+  const entropy = source.entropy;
+  const direct = source.target?.hasExactDensity && !source.labels ? klFromTarget(model, source.target, { samples: o['test-size'] as number, seed: seed + 2_000_003 }) : null;
   const metrics = {
     dataset: source.name,
     testNll,
@@ -228,18 +353,17 @@ export async function train(argv: string[]): Promise<void> {
   await writeFileAtomic(join(out, 'metrics.json'), `${JSON.stringify(metrics, null, 2)}\n`);
   let pictures = '';
   if (source.range) {
-    const samples = model.sample(5000, { random: seed + 99 });
-    const values = samples.dataSync() as Float32Array;
-    samples.dispose();
+    const values = source.sampleModel(model, 5000, seed + 99);
     const reference = source.reference();
     if (reference) {
-      const paths = await writeToyPictures(out, model, reference, source.range, values);
+      const paths = await writeToyPictures(out, source.pictureModel(model), reference, source.range, values);
       pictures = `\npictures:  ${paths.density} (model | true), ${paths.samples}`;
     }
   }
   console.log(
     `dataset:   ${source.name}\ntest NLL:  ${testNll.toFixed(4)} nats` +
-      (entropy !== null ? `\nentropy:   ${entropy.toFixed(4)} nats\nKL:        ${(testNll - entropy).toFixed(4)} nats (test NLL - entropy)` : '') +
+      (source.labels ? `\n           (conditional: −log p(x | component), ${source.labels} components)` : '') +
+      (entropy !== null ? `\nentropy:   ${entropy.toFixed(4)} nats${source.labels ? ' (H(X | component))' : ''}\nKL:        ${(testNll - entropy).toFixed(4)} nats (test NLL - entropy)` : '') +
       (direct ? `\nKL direct: ${direct.kl.toFixed(4)} ± ${direct.standardError.toFixed(4)} nats (E_p[log p - log q])` : '') +
       `\ntraining:  ${result.steps} steps, ${formatRate(metrics.samplesPerSecond)} samples/s, ${formatDuration(trainSeconds)} on ${backend.name}` +
       `\nmodel:     ${join(out, 'model')}\nmetrics:   ${join(out, 'metrics.json')}${pictures}`,

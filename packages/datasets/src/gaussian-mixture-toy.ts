@@ -43,6 +43,15 @@ export class GaussianMixtureToy extends ToyDistribution {
   }
 
   protected sampleImpl(n: number, random: Random): tf.Tensor {
+    return this.sampleLabelled(n, random).x;
+  }
+
+  /**
+   * Samples with the index of the component each came from (the label of a conditional flow):
+   * `x` `[n, 2]` and `labels` `[n]` in 0…K−1, from the same generator stream as `sample`.
+   */
+  sampleLabelled(n: number, random: Random): { x: tf.Tensor2D; labels: Int32Array } {
+    const labels = new Int32Array(n);
     const out = new Float32Array(2 * n);
     const cumulative: number[] = [];
     let acc = 0;
@@ -52,10 +61,16 @@ export class GaussianMixtureToy extends ToyDistribution {
       let k = cumulative.findIndex((c) => u < c);
       if (k < 0) k = this.components.length - 1;
       const c = this.components[k];
+      labels[i] = k;
       out[2 * i] = c.mean[0] + c.std * random.normal();
       out[2 * i + 1] = c.mean[1] + c.std * random.normal();
     }
-    return tf.tensor2d(out, [n, 2]);
+    return { x: tf.tensor2d(out, [n, 2]), labels };
+  }
+
+  /** `H(X | label) = Σ_k w_k (1 + log(2π σ_k²))`: the lowest conditional NLL a label-conditioned model can reach. */
+  get conditionalEntropy(): number {
+    return this.components.reduce((s, c) => s + c.weight * (1 + Math.log(2 * Math.PI * c.std * c.std)), 0);
   }
 
   /** The exact density at one point, in float64 (for quadrature and tests). */

@@ -1,5 +1,5 @@
 export { selectBackend, describeBackend, BACKEND_ORDER, BACKEND_ENV_VARIABLE, type BackendName, type BackendChoice, type BackendOptions } from './backend.js';
-export { realNVP, nice, maf, layerMask, MASK_STRATEGIES, type MaskStrategy, type RealNVPOptions, type CouplingFlowOptions, type MAFOptions } from './builders.js';
+export { realNVP, nice, maf, multiScaleFlow, type MultiScaleOptions, layerMask, MASK_STRATEGIES, type MaskStrategy, type RealNVPOptions, type CouplingFlowOptions, type MAFOptions } from './builders.js';
 export { Adam, schedules, type AdamOptions, type AdamState, type LearningRateSchedule } from './optimizer.js';
 export { fit, negativeLogLikelihoodLoss, NonFiniteLossError, type Trainable, type FitOptions, type FitResult, type FitProgress, type EpochEnd } from './fit.js';
 export { tensorData, samplerData, splitRows, type Batch, type TrainingData } from './data.js';
@@ -23,3 +23,4 @@ export {
   type Saveable,
   type Rebuild,
 } from './io.js';
+export { reverseKLLoss, fitReverseKL, estimateLogNormalizer, distill, type LogDensity, type ReverseKLOptions, type DistillOptions } from './variational.js';
