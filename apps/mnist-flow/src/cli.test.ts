@@ -84,6 +84,20 @@ describe('mnist-flow', () => {
     expect((await decodePng(readFileSync(join(out, 'i.png')))).width).toBe(3 * 29 * 2 + 2);
   });
 
+  it('a class-conditional flow: one row per digit, --digit, and eval with the labels', async () => {
+    const out = temp();
+    expect(await main(['train', '--out', out, '--epochs', '1', '--conditional', ...tiny])).toBe(0);
+    const grid = await decodePng(readFileSync(join(out, 'samples.png')));
+    expect(grid.height).toBe(10 * 29 * 2 + 2); // ten rows: digits 0-9
+    expect(JSON.parse(readFileSync(join(out, 'metrics.json'), 'utf8')).settings.conditional).toBe(true);
+    stdout = '';
+    expect(await main(['eval', '--model', join(out, 'model'), '--limit', '200', '--backend', 'cpu'])).toBe(0);
+    expect(stdout).toMatch(/test bpd: +\d+\.\d+/);
+    expect(await main(['sample', '--model', join(out, 'model'), '--digit', '3', '--n', '4', '--out', join(out, 'three.png'), '--backend', 'cpu'])).toBe(0);
+    expect(await main(['interpolate', '--model', join(out, 'model'), '--out', join(out, 'i.png'), '--backend', 'cpu'])).toBe(2);
+    expect(stderr).toMatch(/class-conditional/);
+  });
+
   it('interpolation reproduces the four codes at the corners', () => {
     const z = tf.tensor2d([[1, 0], [0, 1], [2, 2], [-1, 3]]);
     const grid = interpolationLatents(z, 3).arraySync();

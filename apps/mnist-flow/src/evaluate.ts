@@ -37,7 +37,7 @@ export async function evaluate(argv: string[]): Promise<void> {
   const model = await loadModel(o.model as string);
   const view = await modelView(o.model as string);
   const test = await loadMnist('test', { dataDir: o['data-dir'] as string | undefined });
-  const nll = meanNegativeLogLikelihood(model, testData(test, view, 12345, o.limit as number | undefined), { batchSize: 500 });
+  const nll = meanNegativeLogLikelihood(model, testData(test, view, 12345, o.limit as number | undefined, model.contextSize > 0), { batchSize: 500 });
   console.log(`test NLL:  ${nll.toFixed(2)} nats\ntest bpd:  ${bitsPerDimension(nll, 784, bin(view)).toFixed(4)}\nscaling:   ${describeScaling(view)}`);
   model.dispose();
 }

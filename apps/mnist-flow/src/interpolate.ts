@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { describeOptions, encodePng, imageGrid, type OptionSpec, parseOptions } from '@flows/cli-kit';
+import { describeOptions, encodePng, imageGrid, type OptionSpec, parseOptions, UsageError } from '@flows/cli-kit';
 import { imageBatches, loadMnist } from '@flows/datasets';
 import type { TransformedDistribution } from '@flows/distributions';
 import { type BackendName, loadModel, selectBackend, writeFileAtomic } from '@flows/flows';
@@ -54,6 +54,10 @@ export async function interpolate(argv: string[]): Promise<void> {
   }
   await selectBackend({ backend: o.backend as BackendName | 'auto' });
   const model = (await loadModel(o.model as string)) as TransformedDistribution;
+  if (model.contextSize > 0) {
+    model.dispose();
+    throw new UsageError('interpolate: this model is class-conditional (its latent space depends on the digit); use an unconditional model');
+  }
   const view = await modelView(o.model as string);
   const test = await loadMnist('test', { dataDir: o['data-dir'] as string | undefined });
   const picked = { ...test, images: new Uint8Array(4 * 784), labels: new Uint8Array(4), count: 4 };

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
-import { binWidth, imageBatches, type ImageView, type RawImages } from '@flows/datasets';
-import type { TrainingData } from '@flows/flows';
+import { binWidth, type ImageBatch, imageBatches, type ImageView, type RawImages } from '@flows/datasets';
+import type { Batch, TrainingData } from '@flows/flows';
 
 /** The view for the app's options: `--logit <alpha>` or the exercise's plain dequantization. */
 export function viewFor(logitAlpha: number | undefined): ImageView {
@@ -22,25 +22,35 @@ export function bin(view: ImageView): number {
  * Training batches for `fit`: a seeded shuffle and fresh dequantization noise every epoch, both
  * from the generator `fit` passes (so a checkpointed generator state resumes exactly).
  */
-export function trainingData(data: RawImages, view: ImageView, limit?: number): TrainingData {
+export function trainingData(data: RawImages, view: ImageView, limit?: number, conditional = false): TrainingData {
   return {
     size: Math.min(data.count, limit ?? data.count),
     *batches(batchSize, random) {
-      for (const batch of imageBatches(data, { batchSize, view, random, limit })) {
-        yield view.kind === 'logit' ? { x: batch.x, logDet: batch.logDet } : { x: batch.x };
-      }
+      for (const batch of imageBatches(data, { batchSize, view, random, limit })) yield toBatch(batch, view, conditional);
     },
   };
 }
 
+/** The digit classes as one-hot rows: the context of a class-conditional flow. */
+export function digitContext(labels: tf.Tensor1D | ArrayLike<number>): tf.Tensor2D {
+  return tf.tidy(() => tf.oneHot(labels instanceof tf.Tensor ? tf.cast(labels, 'int32') : tf.tensor1d(Array.from(labels), 'int32'), 10).asType('float32') as tf.Tensor2D);
+}
+
+function toBatch(batch: ImageBatch, view: ImageView, conditional: boolean): Batch {
+  // fit disposes what it is given; the batch's own tensors are disposed by the iterator.
+  return {
+    x: tf.clone(batch.x),
+    ...(view.kind === 'logit' ? { logDet: tf.clone(batch.logDet) } : {}),
+    ...(conditional ? { context: digitContext(batch.labels) } : {}),
+  };
+}
+
 /** Test batches with noise fixed by `noiseSeed` and the image index: figures compare across epochs and runs. */
-export function testData(data: RawImages, view: ImageView, noiseSeed: number, limit?: number): TrainingData {
+export function testData(data: RawImages, view: ImageView, noiseSeed: number, limit?: number, conditional = false): TrainingData {
   return {
     size: Math.min(data.count, limit ?? data.count),
     *batches(batchSize) {
-      for (const batch of imageBatches(data, { batchSize, view, shuffle: false, noise: 'fixed', noiseSeed, limit })) {
-        yield view.kind === 'logit' ? { x: batch.x, logDet: batch.logDet } : { x: batch.x };
-      }
+      for (const batch of imageBatches(data, { batchSize, view, shuffle: false, noise: 'fixed', noiseSeed, limit })) yield toBatch(batch, view, conditional);
     },
   };
 }

@@ -1,4 +1,4 @@
-import { describeOptions, type OptionSpec, parseOptions } from '@flows/cli-kit';
+import { describeOptions, type OptionSpec, parseOptions, UsageError } from '@flows/cli-kit';
 import { type BackendName, loadModel, selectBackend } from '@flows/flows';
 import { modelView } from './evaluate.js';
 import { BACKEND_OPTION } from './options.js';
@@ -10,12 +10,13 @@ export const SAMPLE_OPTIONS: Record<string, OptionSpec> = {
   n: { kind: 'positiveInteger', default: 64, description: 'number of samples (a square grid)' },
   temperature: { kind: 'positiveNumber', default: 0.7, description: 'standard deviation of the base noise' },
   seed: { kind: 'nonNegativeInteger', default: 0, description: 'seed of the base noise' },
+  digit: { kind: 'nonNegativeInteger', description: 'class-conditional models: only this digit 0-9 (default: one row per digit)' },
   backend: BACKEND_OPTION,
 };
 
 export const SAMPLE_HELP = `mnist-flow sample: a grid of samples from a saved model as PNG.
 
-Usage: mnist-flow sample --model <dir> [--n N] [--temperature T] [--out grid.png]
+Usage: mnist-flow sample --model <dir> [--n N] [--temperature T] [--digit D] [--out grid.png]
 
 ${describeOptions(SAMPLE_OPTIONS)}`;
 
@@ -27,7 +28,10 @@ export async function sample(argv: string[]): Promise<void> {
   }
   await selectBackend({ backend: o.backend as BackendName | 'auto' });
   const model = await loadModel(o.model as string);
-  await writeSampleGrid(model, await modelView(o.model as string), o.out as string, { n: o.n as number, temperature: o.temperature as number, seed: o.seed as number });
+  const digit = o.digit as number | undefined;
+  if (digit !== undefined && model.contextSize === 0) throw new UsageError('--digit: this model is not class-conditional (train it with --conditional)');
+  if (digit !== undefined && digit > 9) throw new UsageError(`--digit must be 0-9, got ${digit}`);
+  await writeSampleGrid(model, await modelView(o.model as string), o.out as string, { n: o.n as number, temperature: o.temperature as number, seed: o.seed as number, digit });
   console.log(`samples: ${o.out}`);
   model.dispose();
 }

@@ -36,6 +36,7 @@ export const TRAIN_OPTIONS: Record<string, OptionSpec> = {
   limit: { kind: 'positiveInteger', description: 'use only the first N training and test images (quick runs)' },
   seed: { kind: 'nonNegativeInteger', default: 0, description: 'seed for masks, weights, shuffles and noise' },
   resume: { kind: 'boolean', description: 'continue from <out>/checkpoint (same options as the first run)' },
+  conditional: { kind: 'boolean', description: 'a class-conditional flow: the one-hot digit label is the context of every coupling; grids show one row per digit' },
   'data-dir': DATA_DIR_OPTION,
   backend: BACKEND_OPTION,
   threads: THREADS_OPTION,
@@ -74,7 +75,7 @@ export async function train(argv: string[]): Promise<void> {
   if (view.kind === 'logit' && !(view.alpha < 0.5)) throw new UsageError(`--logit must be in (0, 0.5), got ${view.alpha}`);
   const [trainSplit, testSplit] = await Promise.all([loadMnist('train', { dataDir: o['data-dir'] as string | undefined }), loadMnist('test', { dataDir: o['data-dir'] as string | undefined })]);
   const limit = o.limit as number | undefined;
-  const settings = { scaleFactor: !o['fixed-scale'], mask: o.mask, layers: o.layers, hidden: o.hidden, epochs: o.epochs, batchSize: o['batch-size'], learningRate: o.lr, clipNorm: o['clip-norm'], logit: o.logit ?? null, seed: o.seed, limit: limit ?? null };
+  const settings = { scaleFactor: !o['fixed-scale'], mask: o.mask, layers: o.layers, hidden: o.hidden, epochs: o.epochs, batchSize: o['batch-size'], learningRate: o.lr, clipNorm: o['clip-norm'], logit: o.logit ?? null, seed: o.seed, limit: limit ?? null, conditional: Boolean(o.conditional) };
   console.error(`data: ${trainSplit.count} train / ${testSplit.count} test images from ${trainSplit.source}${limit ? ` (first ${limit} used)` : ''}`);
   console.error(`scaling: ${describeScaling(view)}`);
 
@@ -96,7 +97,7 @@ export async function train(argv: string[]): Promise<void> {
     }
     console.error(`resuming after epoch ${startEpoch} (step ${optimizerState.step})`);
   } else {
-    model = realNVP({ dims: 784, layers: o.layers as number, hidden: o.hidden as number[], mask: o.mask as 'random', imageShape: [28, 28], scaleTanh: true, learnableScaleFactor: !o['fixed-scale'], seed: o.seed as number });
+    model = realNVP({ dims: 784, layers: o.layers as number, hidden: o.hidden as number[], mask: o.mask as 'random', imageShape: [28, 28], scaleTanh: true, learnableScaleFactor: !o['fixed-scale'], seed: o.seed as number, contextSize: o.conditional ? 10 : 0 });
   }
   const optimizer = new Adam(model.trainableVariables, { learningRate: o.lr as number, clipNorm: o['clip-norm'] as number });
   if (optimizerState) optimizer.setState(optimizerState);
@@ -104,8 +105,9 @@ export async function train(argv: string[]): Promise<void> {
   if (startEpoch >= epochs) throw new UsageError(`the checkpoint already has ${startEpoch} epochs; pass --epochs greater than that to continue`);
 
   const batchSize = o['batch-size'] as number;
-  const train = trainingData(trainSplit, view, limit);
-  const test = testData(testSplit, view, 12345, limit);
+  const conditional = model.contextSize > 0;
+  const train = trainingData(trainSplit, view, limit, conditional);
+  const test = testData(testSplit, view, 12345, limit, conditional);
   const stepsPerEpoch = Math.ceil(train.size / batchSize);
   const bar = o.quiet ? null : new ProgressBar({ total: (epochs - startEpoch) * stepsPerEpoch, label: 'train' });
   const firstStep = optimizer.step;
