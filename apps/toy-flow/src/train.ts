@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { Random } from '@flows/bijectors';
+import { ActNorm, Chain, Random } from '@flows/bijectors';
 import { appWasmThreads, describeOptions, formatDuration, formatRate, type OptionSpec, parseOptions, ProgressBar, type Range2D, readNumericCsv, UsageError } from '@flows/cli-kit';
 import { GaussianMixtureToy, TOY_NAMES, toyByName, type ToyDistribution } from '@flows/datasets';
 import { type Distribution, StandardNormal, TransformedDistribution } from '@flows/distributions';
@@ -39,7 +39,7 @@ export const TRAIN_OPTIONS: Record<string, OptionSpec> = {
   },
   layers: { kind: 'positiveInteger', default: 8, description: 'layers (couplings, MAF or spline layers)' },
   bins: { kind: 'positiveInteger', default: 8, description: 'spline bins K (--flow spline, spline-ar)' },
-  bound: { kind: 'positiveNumber', default: 4, description: 'spline interval [-B, B], identity outside (--flow spline, spline-ar)' },
+  bound: { kind: 'positiveNumber', default: 3, description: 'spline interval [-B, B] in standardised units, identity outside (--flow spline, spline-ar)' },
   hidden: { kind: 'integerList', default: [64, 64], description: 'hidden widths of the scale and translation networks' },
   mask: { kind: 'string', choices: MASK_STRATEGIES, default: 'alternating', description: 'mask strategy (flipped every layer; random: drawn once per layer)' },
   'no-tanh': { kind: 'boolean', description: 'do not bound the scale network with tanh' },
@@ -243,9 +243,11 @@ export function buildModel(
       return maf(common);
     case 'spline':
     case 'spline-ar':
+      // ActNorm on the data side standardises the data on the first batch, so the splines' fixed
+      // interval [−B, B] fits any data scale (the toys live in [0, 1]² or [−4, 4]²).
       return new TransformedDistribution(
         new StandardNormal(common.dims),
-        splineFlow({ ...common, kind: flow === 'spline' ? 'coupling' : 'autoregressive', bins: extra.bins, bound: extra.bound }),
+        new Chain([splineFlow({ ...common, kind: flow === 'spline' ? 'coupling' : 'autoregressive', bins: extra.bins, bound: extra.bound }), new ActNorm({ size: common.dims })]),
       );
     default:
       return realNVP({ ...common, scaleTanh: extra.scaleTanh });

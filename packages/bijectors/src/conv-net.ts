@@ -1,7 +1,18 @@
 import * as tf from '@tensorflow/tfjs';
 import { newVariable } from './bijector.js';
 import type { Conditioner } from './conditioner.js';
-import { ACTIVATIONS, type Activation, applyActivation } from './dense.js';
+import { ACTIVATIONS, type Activation, applyActivation, dense, denseRelu } from './dense.js';
+
+/** The k × k neighbourhoods of every pixel ('same' zero padding) as rows `[N·H·W, k·k·C]`, ordered (dy, dx, c) like a conv2d filter. */
+function patches(x: tf.Tensor4D, k: number): tf.Tensor2D {
+  const [n, h, w, c] = x.shape;
+  if (k === 1) return tf.reshape(x, [n * h * w, c]);
+  const p = (k - 1) / 2;
+  const padded = tf.pad(x, [[0, 0], [p, p], [p, p], [0, 0]]);
+  const shifted: tf.Tensor[] = [];
+  for (let dy = 0; dy < k; dy++) for (let dx = 0; dx < k; dx++) shifted.push(tf.slice(padded, [0, dy, dx, 0], [n, h, w, c]));
+  return tf.reshape(tf.concat(shifted, 3), [n * h * w, k * k * c]);
+}
 import { ConfigError } from './errors.js';
 import { Random } from './random.js';
 // Glorot-uniform over the receptive field: fan-in k²·C_in, fan-out k²·C_out.
@@ -66,13 +77,24 @@ export class ConvNet implements Conditioner {
     }
   }
 
-  /** `[N, H, W, inputChannels] → [N, H, W, outputChannels]` (typed as the interface's 2-D rows). */
+  /**
+   * `[N, H, W, inputChannels] → [N, H, W, outputChannels]` (typed as the interface's 2-D rows).
+   *
+   * Each convolution runs as patches times a matrix (im2col) through {@link dense}: the `wasm`
+   * backend has no filter gradient for `conv2d` (Conv2DBackpropFilter), and `dense` has its own
+   * fast gradient on every backend. Same values as `tf.conv2d(x, filter, 1, 'same')`.
+   */
   apply(input: tf.Tensor2D): tf.Tensor2D {
     let h = input as unknown as tf.Tensor4D;
+    const [n, height, width] = h.shape;
+    const k = this.kernelSize;
     const last = this.filters.length - 1;
     for (let layer = 0; layer <= last; layer++) {
-      h = tf.add(tf.conv2d(h, this.filters[layer] as tf.Tensor4D, 1, 'same'), this.biases[layer]) as tf.Tensor4D;
-      if (layer < last) h = applyActivation(h, this.activation) as tf.Tensor4D;
+      const [, , cin, cout] = this.filters[layer].shape;
+      const weight = tf.reshape(this.filters[layer], [k * k * cin, cout]) as tf.Tensor2D;
+      const rows = layer < last && this.activation === 'relu' ? denseRelu(patches(h, k), weight, this.biases[layer] as tf.Tensor1D) : dense(patches(h, k), weight, this.biases[layer] as tf.Tensor1D);
+      h = tf.reshape(rows, [n, height, width, cout]);
+      if (layer < last && this.activation !== 'relu') h = applyActivation(h, this.activation) as tf.Tensor4D;
     }
     return h as unknown as tf.Tensor2D;
   }

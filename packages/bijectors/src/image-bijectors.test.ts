@@ -112,3 +112,19 @@ describe('image structure', () => {
     expect(() => new MaskedAffineCoupling({ mask: [1, 0, 1], eventShape: [2, 2, 1] })).toThrow(/has 4 coordinates but the mask has 3/);
   });
 });
+
+describe('ConvNet', () => {
+  it("computes tf.conv2d(x, filter, 1, 'same') with bias and ReLU, through patches and dense layers", () => {
+    const net = new ConvNet({ inputChannels: 2, outputChannels: 3, hidden: [4], kernelSize: 3, zeroInitLast: false, seed: 3 });
+    const x = tf.randomNormal([2, 5, 4, 2], 0, 1, 'float32', 1) as tf.Tensor4D;
+    tf.tidy(() => net.biases.forEach((b, i) => b.assign(tf.randomNormal(b.shape, 0, 0.5, 'float32', 10 + i))));
+    const expected = tf.tidy(() => {
+      const h = tf.relu(tf.add(tf.conv2d(x, net.filters[0] as tf.Tensor4D, 1, 'same'), net.biases[0]));
+      return tf.add(tf.conv2d(h as tf.Tensor4D, net.filters[1] as tf.Tensor4D, 1, 'same'), net.biases[1]);
+    });
+    const actual = net.apply(x as unknown as tf.Tensor2D);
+    expect(actual.shape).toEqual([2, 5, 4, 3]);
+    const error = tf.tidy(() => tf.max(tf.abs(tf.sub(actual, expected))).dataSync()[0]);
+    expect(error).toBeLessThan(1e-5);
+  });
+});
