@@ -22,6 +22,7 @@ const { values: args } = parseArgs({
     peer: { type: 'string', default: 'numpy' },
     'peer-dir': { type: 'string', default: resolve(here, '../../shared/reference/peers') },
     'no-write': { type: 'boolean', default: false },
+    'native-blas': { type: 'boolean', default: false },
     help: { type: 'boolean', short: 'h', default: false },
   },
 });
@@ -33,6 +34,7 @@ if (args.help) {
   --steps N                                   timed steps per figure (median; default 8)
   --peer numpy|torch|none                     peer to run beside (default numpy, when python3 has numpy)
   --peer-dir DIR                              where numpy_realnvp.py and torch_realnvp.py are (default ../shared/reference/peers)
+  --native-blas                               wasm: route matrix products to OpenBLAS (@flows/native-blas; build it first)
   --no-write                                  do not update bench/results.md`);
   process.exit(0);
 }
@@ -129,7 +131,17 @@ function runPeer() {
 }
 
 const fmt = (v) => (v === undefined ? '—' : Math.round(v).toLocaleString('en-US'));
-const choice = await selectBackend({ backend: args.backend, wasmThreads: Number(args.threads) });
+const choice = await selectBackend({ backend: args.backend, wasmThreads: args['native-blas'] ? 1 : Number(args.threads) });
+let nativeNote = '';
+if (args['native-blas']) {
+  // OpenBLAS brings its own threads; the wasm backend then runs single-threaded beside it.
+  const { installNativeMatMul } = await import('@flows/native-blas');
+  const status = installNativeMatMul({ threads: Number(args.threads) });
+  if (!status.installed) throw new Error(`--native-blas: ${status.reason}`);
+  nativeNote = ` Matrix products: OpenBLAS through @flows/native-blas, ${status.threads} threads (wasm itself single-threaded).`;
+  console.log(`matrix products: OpenBLAS (${status.threads} threads) through @flows/native-blas`);
+}
+const backendLabel = args['native-blas'] ? `${choice.name}+openblas` : choice.name;
 const cpu = os.cpus();
 const machine = `${cpu[0]?.model ?? 'unknown CPU'}, ${cpu.length} cores, ${Math.round(os.totalmem() / 2 ** 30)} GiB, node ${process.version}`;
 console.log(`machine: ${machine}`);
@@ -139,8 +151,8 @@ const ours = {};
 for (const batch of batches) {
   ours[batch] = await measureFlows(batch);
   const o = ours[batch];
-  const line1 = `flows ${choice.name} train   B=${batch}: ${fmt(o.train)} samples/s (median step ${o.trainStepMs.toFixed(1)} ms; loss ${o.firstLoss.toFixed(1)} → ${o.lastLoss.toFixed(1)})`;
-  const line2 = `flows ${choice.name} logprob B=${batch}: ${fmt(o.logprob)} samples/s (median ${o.logprobMs.toFixed(1)} ms)`;
+  const line1 = `flows ${backendLabel} train   B=${batch}: ${fmt(o.train)} samples/s (median step ${o.trainStepMs.toFixed(1)} ms; loss ${o.firstLoss.toFixed(1)} → ${o.lastLoss.toFixed(1)})`;
+  const line2 = `flows ${backendLabel} logprob B=${batch}: ${fmt(o.logprob)} samples/s (median ${o.logprobMs.toFixed(1)} ms)`;
   console.log(line1);
   console.log(line2);
 }
@@ -153,8 +165,8 @@ for (const batch of batches) {
   if (p) {
     console.log(`${peer.name} train   B=${batch}: ${fmt(p.train)} samples/s`);
     if (p.logprob) console.log(`${peer.name} logprob B=${batch}: ${fmt(p.logprob)} samples/s`);
-    console.log(`ratio train   B=${batch}: ${(o.train / p.train).toFixed(3)} (flows ${choice.name} / ${peer.name})`);
-    if (p.logprob) console.log(`ratio logprob B=${batch}: ${(o.logprob / p.logprob).toFixed(3)} (flows ${choice.name} / ${peer.name})`);
+    console.log(`ratio train   B=${batch}: ${(o.train / p.train).toFixed(3)} (flows ${backendLabel} / ${peer.name})`);
+    if (p.logprob) console.log(`ratio logprob B=${batch}: ${(o.logprob / p.logprob).toFixed(3)} (flows ${backendLabel} / ${peer.name})`);
   }
   rows.push(`| ${batch} | ${fmt(o.train)} | ${fmt(p?.train)} | ${p ? (o.train / p.train).toFixed(3) : '—'} | ${fmt(o.logprob)} | ${fmt(p?.logprob)} | ${p?.logprob ? (o.logprob / p.logprob).toFixed(3) : '—'} |`);
 }
@@ -162,9 +174,9 @@ if (!args['no-write']) {
   const file = join(here, 'results.md');
   const date = new Date().toISOString().slice(0, 16).replace('T', ' ');
   const section = [
-    `### ${date} UTC — ${choice.name} vs ${peer?.name ?? 'no peer'}`,
+    `### ${date} UTC — ${backendLabel} vs ${peer?.name ?? 'no peer'}`,
     '',
-    `Machine: ${machine}. ${describeBackend(choice).replace(/^backend/, 'Backend')}. Median of ${steps} steps after 2 warm-up steps.`,
+    `Machine: ${machine}. ${describeBackend(choice).replace(/^backend/, 'Backend')}. Median of ${steps} steps after 2 warm-up steps.${nativeNote}`,
     '',
     `| batch | flows train samples/s | ${peer?.name ?? 'peer'} train | ratio | flows logprob samples/s | ${peer?.name ?? 'peer'} logprob | ratio |`,
     '|---|---|---|---|---|---|---|',

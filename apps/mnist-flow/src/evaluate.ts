@@ -1,4 +1,4 @@
-import { appWasmThreads, describeOptions, type OptionSpec, parseOptions } from '@flows/cli-kit';
+import { appWasmThreads, NATIVE_BLAS_OPTION, nativeBlasSetting, describeOptions, type OptionSpec, parseOptions } from '@flows/cli-kit';
 import { type ImageView, loadMnist } from '@flows/datasets';
 import { type BackendName, bitsPerDimension, loadModel, meanNegativeLogLikelihood, selectBackend } from '@flows/flows';
 import { BACKEND_OPTION, DATA_DIR_OPTION, THREADS_OPTION } from './options.js';
@@ -10,6 +10,7 @@ export const EVAL_OPTIONS: Record<string, OptionSpec> = {
   'data-dir': DATA_DIR_OPTION,
   backend: BACKEND_OPTION,
   threads: THREADS_OPTION,
+  'native-blas': NATIVE_BLAS_OPTION,
 };
 
 export const EVAL_HELP = `mnist-flow eval: test-set NLL and bits per dimension of a saved model (all 10 000 test images,
@@ -33,7 +34,7 @@ export async function evaluate(argv: string[]): Promise<void> {
     console.log(EVAL_HELP);
     return;
   }
-  await selectBackend({ backend: o.backend as BackendName | 'auto', wasmThreads: await appWasmThreads(o.threads) });
+  await selectBackend({ backend: o.backend as BackendName | 'auto', wasmThreads: await appWasmThreads(o.threads), nativeBlas: nativeBlasSetting(o['native-blas']) });
   const model = await loadModel(o.model as string);
   const view = await modelView(o.model as string);
   const test = await loadMnist('test', { dataDir: o['data-dir'] as string | undefined });

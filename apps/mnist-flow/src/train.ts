@@ -1,5 +1,5 @@
 import { Random } from '@flows/bijectors';
-import { appWasmThreads, describeOptions, formatDuration, formatRate, type OptionSpec, parseOptions, ProgressBar, UsageError } from '@flows/cli-kit';
+import { appWasmThreads, NATIVE_BLAS_OPTION, nativeBlasSetting, describeOptions, formatDuration, formatRate, type OptionSpec, parseOptions, ProgressBar, UsageError } from '@flows/cli-kit';
 import { loadMnist } from '@flows/datasets';
 import type { Distribution } from '@flows/distributions';
 import {
@@ -40,6 +40,7 @@ export const TRAIN_OPTIONS: Record<string, OptionSpec> = {
   'data-dir': DATA_DIR_OPTION,
   backend: BACKEND_OPTION,
   threads: THREADS_OPTION,
+  'native-blas': NATIVE_BLAS_OPTION,
   quiet: { kind: 'boolean', description: 'no progress bar' },
 };
 
@@ -69,7 +70,7 @@ export async function train(argv: string[]): Promise<void> {
   const { join } = await import('node:path');
   const out = o.out as string;
   const checkpointDir = join(out, 'checkpoint');
-  const backend = await selectBackend({ backend: o.backend as BackendName | 'auto', wasmThreads: await appWasmThreads(o.threads) });
+  const backend = await selectBackend({ backend: o.backend as BackendName | 'auto', wasmThreads: await appWasmThreads(o.threads), nativeBlas: nativeBlasSetting(o['native-blas']) });
   console.error(describeBackend(backend));
   const view = viewFor(o.logit as number | undefined);
   if (view.kind === 'logit' && !(view.alpha < 0.5)) throw new UsageError(`--logit must be in (0, 0.5), got ${view.alpha}`);

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { ActNorm, Chain, Random } from '@flows/bijectors';
-import { appWasmThreads, describeOptions, formatDuration, formatRate, type OptionSpec, parseOptions, ProgressBar, type Range2D, readNumericCsv, UsageError } from '@flows/cli-kit';
+import { appWasmThreads, NATIVE_BLAS_OPTION, nativeBlasSetting, describeOptions, formatDuration, formatRate, type OptionSpec, parseOptions, ProgressBar, type Range2D, readNumericCsv, UsageError } from '@flows/cli-kit';
 import { GaussianMixtureToy, TOY_NAMES, toyByName, type ToyDistribution } from '@flows/datasets';
 import { type Distribution, StandardNormal, TransformedDistribution } from '@flows/distributions';
 import { splineFlow } from '@flows/bijector-spline';
@@ -53,6 +53,7 @@ export const TRAIN_OPTIONS: Record<string, OptionSpec> = {
   seed: { kind: 'nonNegativeInteger', default: 0, description: 'seed for masks, weights, data and noise' },
   backend: { kind: 'string', choices: ['auto', 'tensorflow', 'webgpu', 'wasm', 'cpu'], default: 'auto', description: 'TensorFlow.js backend (or FLOWS_BACKEND)' },
   threads: { kind: 'positiveInteger', description: 'threads of the wasm backend in Node (default: every core, or FLOWS_WASM_THREADS; at most the cores)' },
+  'native-blas': NATIVE_BLAS_OPTION,
   quiet: { kind: 'boolean', description: 'no progress bar' },
 };
 
@@ -264,7 +265,7 @@ export async function train(argv: string[]): Promise<void> {
   const started = performance.now();
   if ((o.data === undefined) === (o.target === undefined)) throw new UsageError('give either --data (density estimation) or --target (reverse KL), not both or neither');
   if (o.conditional && o.target !== undefined) throw new UsageError('--conditional goes with --data (labelled toy samples), not --target');
-  const backend = await selectBackend({ backend: o.backend as BackendName | 'auto', wasmThreads: await appWasmThreads(o.threads) });
+  const backend = await selectBackend({ backend: o.backend as BackendName | 'auto', wasmThreads: await appWasmThreads(o.threads), nativeBlas: nativeBlasSetting(o['native-blas']) });
   console.error(describeBackend(backend));
   const batchSize = o['batch-size'] as number;
   const lr = o.lr as number;

@@ -1,4 +1,4 @@
-import { appWasmThreads, decodePng, describeOptions, encodePng, type OptionSpec, parseOptions, type Picture, sideBySide } from '@flows/cli-kit';
+import { appWasmThreads, NATIVE_BLAS_OPTION, nativeBlasSetting, decodePng, describeOptions, encodePng, type OptionSpec, parseOptions, type Picture, sideBySide } from '@flows/cli-kit';
 import { loadMnist } from '@flows/datasets';
 import { type BackendName, describeBackend, selectBackend, writeFileAtomic } from '@flows/flows';
 import { PRIOR_KINDS, type PriorKind } from '@flows/vae-priors';
@@ -17,6 +17,7 @@ const COMMON: Record<string, OptionSpec> = {
   'data-dir': { kind: 'string', description: 'directory with the four MNIST IDX files (default: embedded)' },
   backend: { kind: 'string', choices: ['auto', 'tensorflow', 'webgpu', 'wasm', 'cpu'], default: 'auto', description: 'TensorFlow.js backend' },
   threads: { kind: 'positiveInteger', description: 'threads of the wasm backend in Node (default: every core, or FLOWS_WASM_THREADS; at most the cores)' },
+  'native-blas': NATIVE_BLAS_OPTION,
   resume: { kind: 'boolean', description: 'continue: skip runs already in <out>/results.json, resume a run from its checkpoint' },
   quiet: { kind: 'boolean', description: 'no progress bars' },
 };
@@ -44,7 +45,7 @@ ${describeOptions(COMPARE_OPTIONS)}`;
 
 async function runPriors(priors: readonly PriorKind[], o: Record<string, unknown>): Promise<void> {
   const { join } = await import('node:path');
-  const backend = await selectBackend({ backend: o.backend as BackendName | 'auto', wasmThreads: await appWasmThreads(o.threads) });
+  const backend = await selectBackend({ backend: o.backend as BackendName | 'auto', wasmThreads: await appWasmThreads(o.threads), nativeBlas: nativeBlasSetting(o['native-blas']) });
   console.error(describeBackend(backend));
   const dataDir = o['data-dir'] as string | undefined;
   const [train, test] = await Promise.all([loadMnist('train', { dataDir }), loadMnist('test', { dataDir })]);

@@ -27,4 +27,22 @@ describe('selectBackend', () => {
     await expect(selectBackend({ env: { FLOWS_BACKEND: 'gpu' } })).rejects.toThrow(/FLOWS_BACKEND: unknown backend 'gpu'/);
     await expect(selectBackend({ backend: 'tensorflow' })).rejects.toThrow(/tfjs-node-gpu not installed/);
   });
+
+  it('native BLAS: required fails clearly off wasm, auto falls back with the reason, and on wasm it gives the same products', async () => {
+    await expect(selectBackend({ backend: 'cpu', nativeBlas: true })).rejects.toThrow(/native BLAS was requested but is not available: the backend is cpu, not wasm/);
+    const fallback = await selectBackend({ backend: 'cpu', env: { FLOWS_NATIVE_BLAS: '1' } });
+    expect(fallback.nativeBlas).toEqual({ unavailable: 'the backend is cpu, not wasm' });
+    expect(describeBackend(fallback)).toMatch(/stock matrix products \(native BLAS unavailable/);
+    if (process.env.FLOWS_SKIP_NATIVE === '1') return; // the addon could not be built here (scripts/test-all.mjs says why)
+    const a = tf.randomNormal([40, 30], 0, 1, 'float32', 1);
+    const b = tf.randomNormal([30, 20], 0, 1, 'float32', 2);
+    const reference = tf.matMul(a, b).dataSync();
+    const choice = await selectBackend({ backend: 'wasm', nativeBlas: true, wasmThreads: 2 });
+    expect(choice.nativeBlas).toEqual({ threads: 2 });
+    expect(describeBackend(choice)).toMatch(/wasm, OpenBLAS matrix products \(2 threads\)/);
+    const [a2, b2] = [tf.tensor(a.dataSync(), a.shape), tf.tensor(b.dataSync(), b.shape)];
+    const product = tf.matMul(a2, b2).dataSync();
+    product.forEach((v, i) => expect(v).toBeCloseTo(reference[i], 4));
+    await tf.setBackend('cpu');
+  });
 });

@@ -18,6 +18,14 @@ export interface BackendOptions {
    * `FLOWS_WASM_THREADS`). Uses the threaded SIMD build through a worker shim.
    */
   wasmThreads?: number;
+  /**
+   * Route the `wasm` backend's matrix products to OpenBLAS through the optional
+   * `@flows/native-blas` addon (built with node-gyp): `true` requires it (throws with the reason),
+   * `'auto'` uses it when present and falls back to the stock kernels otherwise, `false` (the
+   * default, or `FLOWS_NATIVE_BLAS=1` for `'auto'`) leaves wasm alone. With it, wasm itself runs
+   * single-threaded: OpenBLAS uses the cores (`wasmThreads` sets its thread count).
+   */
+  nativeBlas?: boolean | 'auto';
 }
 
 export interface BackendChoice {
@@ -29,6 +37,8 @@ export interface BackendChoice {
   skipped: { name: BackendName; reason: string }[];
   /** Threads of the wasm backend, when it was chosen. */
   threads?: number;
+  /** OpenBLAS matrix products on wasm: its thread count, or why they are not in use when asked for. */
+  nativeBlas?: { threads: number } | { unavailable: string };
 }
 
 // Optional packages are imported by computed name so bundlers do not try to resolve them.
@@ -122,10 +132,35 @@ function parseBackend(value: string, where: string): BackendName | 'auto' {
  * `wasm`, `cpu`. A backend named explicitly must start, or this throws with the reason.
  */
 export async function selectBackend(options: BackendOptions = {}): Promise<BackendChoice> {
+  const choice = await chooseBackend(options);
+  const env = options.env ?? (typeof process !== 'undefined' ? process.env : {});
+  const native = options.nativeBlas ?? (env.FLOWS_NATIVE_BLAS === '1' ? 'auto' : false);
+  if (!native) return choice;
+  const reason = choice.name !== 'wasm' ? `the backend is ${choice.name}, not wasm` : await installNativeBlas(options.wasmThreads);
+  if (typeof reason === 'number') return { ...choice, nativeBlas: { threads: reason } };
+  if (native === true) throw new Error(`native BLAS was requested but is not available: ${reason}`);
+  return { ...choice, nativeBlas: { unavailable: reason } };
+}
+
+/** Installs the optional OpenBLAS kernels; their thread count, or why not. */
+async function installNativeBlas(threads: number | undefined): Promise<number | string> {
+  let module: Record<string, unknown>;
+  try {
+    module = await importOptional('@flows/native-blas');
+  } catch {
+    return "the optional '@flows/native-blas' package is not installed";
+  }
+  const status = (module.installNativeMatMul as (o: { threads?: number }) => { installed: boolean; reason?: string; threads?: number })({ threads });
+  return status.installed ? (status.threads ?? 1) : (status.reason ?? 'unknown reason');
+}
+
+async function chooseBackend(options: BackendOptions): Promise<BackendChoice> {
   const env = options.env ?? (typeof process !== 'undefined' ? process.env : {});
   const threads = options.wasmThreads ?? (env.FLOWS_WASM_THREADS ? Number(env.FLOWS_WASM_THREADS) : 1);
   if (!Number.isInteger(threads) || threads < 1) throw new Error(`wasm threads must be a positive integer, got ${String(options.wasmThreads ?? env.FLOWS_WASM_THREADS)}`);
-  wasmThreadsWanted = threads;
+  const nativeWanted = options.nativeBlas ?? (env.FLOWS_NATIVE_BLAS === '1' ? 'auto' : false);
+  // OpenBLAS brings its own threads; wasm beside it stays single-threaded.
+  wasmThreadsWanted = nativeWanted ? 1 : threads;
   let requested: BackendName | 'auto' = 'auto';
   let source: BackendChoice['source'] = 'auto';
   if (options.backend && options.backend !== 'auto') {
@@ -161,5 +196,10 @@ export async function selectBackend(options: BackendOptions = {}): Promise<Backe
 export function describeBackend(choice: BackendChoice): string {
   const skipped = choice.skipped.length ? `; skipped ${choice.skipped.map((s) => `${s.name}: ${s.reason}`).join(', ')}` : '';
   const threads = choice.threads && choice.threads > 1 ? `, ${choice.threads} threads` : '';
-  return `backend: ${choice.name}${threads} (${choice.source}${skipped})`;
+  const native = !choice.nativeBlas
+    ? ''
+    : 'threads' in choice.nativeBlas
+      ? `, OpenBLAS matrix products (${choice.nativeBlas.threads} threads)`
+      : `, stock matrix products (native BLAS unavailable: ${choice.nativeBlas.unavailable})`;
+  return `backend: ${choice.name}${threads}${native} (${choice.source}${skipped})`;
 }
