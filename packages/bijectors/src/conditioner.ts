@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { newVariable } from './bijector.js';
-import { ACTIVATIONS, type Activation, applyActivation, dense, denseRelu, glorotUniform } from './dense.js';
+import { ACTIVATIONS, type Activation, applyActivation, dense, denseRelu, glorotUniform, layerVariables } from './dense.js';
 import { ConfigError } from './errors.js';
 import { Random } from './random.js';
 import { assertPositiveInteger } from './validation.js';
@@ -102,9 +102,7 @@ export class MLP implements Conditioner {
   }
 
   get trainableVariables(): tf.Variable[] {
-    const out: tf.Variable[] = [];
-    for (let i = 0; i < this.weights.length; i++) out.push(this.weights[i], this.biases[i]);
-    return out;
+    return layerVariables(this.weights, this.biases);
   }
 
   getConfig(): Record<string, unknown> {

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { newVariable } from './bijector.js';
 import type { Conditioner } from './conditioner.js';
-import { ACTIVATIONS, type Activation, applyActivation, dense, denseRelu } from './dense.js';
+import { ACTIVATIONS, type Activation, applyActivation, dense, denseRelu, layerVariables } from './dense.js';
 
 /** The k × k neighbourhoods of every pixel ('same' zero padding) as rows `[N·H·W, k·k·C]`, ordered (dy, dx, c) like a conv2d filter. */
 function patches(x: tf.Tensor4D, k: number): tf.Tensor2D {
@@ -100,7 +100,7 @@ export class ConvNet implements Conditioner {
   }
 
   get trainableVariables(): tf.Variable[] {
-    return this.filters.flatMap((f, i) => [f, this.biases[i]]);
+    return layerVariables(this.filters, this.biases);
   }
 
   getConfig(): Record<string, unknown> {

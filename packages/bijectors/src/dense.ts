@@ -95,3 +95,8 @@ export function glorotUniform(fanIn: number, fanOut: number, random: Random): Fl
   const limit = Math.sqrt(6 / (fanIn + fanOut));
   return random.fillUniform(new Float32Array(fanIn * fanOut), -limit, limit);
 }
+
+/** A layered network's variables in the order they are saved: weight 0, bias 0, weight 1, bias 1, … */
+export function layerVariables(weights: tf.Variable[], biases: tf.Variable[]): tf.Variable[] {
+  return weights.flatMap((weight, i) => [weight, biases[i]]);
+}

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { newVariable } from './bijector.js';
 import type { Conditioner } from './conditioner.js';
-import { ACTIVATIONS, type Activation, applyActivation, dense, glorotUniform } from './dense.js';
+import { ACTIVATIONS, type Activation, applyActivation, dense, glorotUniform, layerVariables } from './dense.js';
 import { ConfigError } from './errors.js';
 import { Random } from './random.js';
 import { assertPositiveInteger } from './validation.js';
@@ -113,9 +113,7 @@ export class MADE implements Conditioner {
   }
 
   get trainableVariables(): tf.Variable[] {
-    const out: tf.Variable[] = [];
-    for (let i = 0; i < this.weights.length; i++) out.push(this.weights[i], this.biases[i]);
-    return out;
+    return layerVariables(this.weights, this.biases);
   }
 
   getConfig(): Record<string, unknown> {

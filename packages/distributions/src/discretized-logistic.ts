@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { newVariable, Random, sumEventAxes } from '@flows/bijectors';
 import { Distribution } from './distribution.js';
+import { locationScaleVariables } from './logistic.js';
 
 /** Options of {@link DiscretizedLogistic}. */
 export interface DiscretizedLogisticOptions {
@@ -59,12 +60,7 @@ export class DiscretizedLogistic extends Distribution {
     this.high = options.high ?? null;
     if (this.low !== null && this.high !== null && !(this.low < this.high)) throw new RangeError(`DiscretizedLogistic: low must be below high, got ${this.low} and ${this.high}`);
     this.eventShape = [size];
-    const read = (values: ArrayLike<number> | undefined, name: string) => {
-      if (values && values.length !== size) throw new RangeError(`DiscretizedLogistic: ${name} must have ${size} values`);
-      return () => (values ? tf.tensor1d(Array.from(values)) : tf.zeros([size]));
-    };
-    this.loc = newVariable(read(options.loc, 'loc'));
-    this.logScale = newVariable(read(options.logScale, 'logScale'));
+    [this.loc, this.logScale] = locationScaleVariables('DiscretizedLogistic', size, options);
   }
 
   override get trainableVariables(): tf.Variable[] {

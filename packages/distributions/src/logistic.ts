@@ -2,6 +2,15 @@ import * as tf from '@tensorflow/tfjs';
 import { newVariable, Random, sumEventAxes } from '@flows/bijectors';
 import { Distribution } from './distribution.js';
 
+/** Learnable per-coordinate location and log-scale (zeros by default), checked against the size. */
+export function locationScaleVariables(who: string, size: number, options: { loc?: ArrayLike<number>; logScale?: ArrayLike<number> }): [tf.Variable, tf.Variable] {
+  const read = (values: ArrayLike<number> | undefined, name: string) => {
+    if (values && values.length !== size) throw new RangeError(`${who}: ${name} must have ${size} values`);
+    return () => (values ? tf.tensor1d(Array.from(values)) : tf.zeros([size]));
+  };
+  return [newVariable(read(options.loc, 'loc')), newVariable(read(options.logScale, 'logScale'))];
+}
+
 /**
  * Independent logistic distributions with learnable location μ and log-scale log s:
  * `log p(x) = Σ_i [−z_i − 2 softplus(−z_i) − log s_i]`, `z = (x − μ)/s`.
@@ -18,12 +27,7 @@ export class Logistic extends Distribution {
     const { size } = options;
     if (!Number.isInteger(size) || size <= 0) throw new RangeError(`Logistic: size must be a positive integer, got ${size}`);
     this.eventShape = [size];
-    const read = (values: ArrayLike<number> | undefined, name: string) => {
-      if (values && values.length !== size) throw new RangeError(`Logistic: ${name} must have ${size} values`);
-      return () => (values ? tf.tensor1d(Array.from(values)) : tf.zeros([size]));
-    };
-    this.loc = newVariable(read(options.loc, 'loc'));
-    this.logScale = newVariable(read(options.logScale, 'logScale'));
+    [this.loc, this.logScale] = locationScaleVariables('Logistic', size, options);
   }
 
   override get trainableVariables(): tf.Variable[] {

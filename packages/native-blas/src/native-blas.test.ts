@@ -30,14 +30,14 @@ describe.skipIf(skip)('OpenBLAS matrix products on the wasm heap', () => {
       cases.map((c, i) => {
         const [a, b] = operands[i];
         const plain = tf.matMul(a, b, c.ta, c.tb);
-        const values = [plain.dataSync().slice()];
+        const values = [plain.dataSync().slice() as Float32Array];
         plain.dispose();
         if (a.rank === 2 && b.rank === 2) {
           const fused = native
             ? tf.fused.matMul({ a: a as tf.Tensor2D, b: b as tf.Tensor2D, transposeA: c.ta, transposeB: c.tb, bias, activation: 'relu' })
             : // The reference is unfused: TF.js 4.22's own wasm _FusedMatMul is wrong with transposeA and a bias.
               tf.tidy(() => tf.relu(tf.add(tf.matMul(a, b, c.ta, c.tb), bias)));
-          values.push(fused.dataSync().slice());
+          values.push(fused.dataSync().slice() as Float32Array);
           fused.dispose();
         }
         return values;
