@@ -26,6 +26,8 @@ describe('vae-eval', () => {
     expect(await main(['train', '--out', '/tmp/x', '--prior', 'uniform'])).toBe(2);
     expect(stderr).toMatch(/--prior must be one of gaussian, mog, flow, vamp/);
     expect(await main(['compare', '--out', '/tmp/x', '--runs', '0'])).toBe(2);
+    expect(await main(['compare', '--out', '/tmp/x', '--priors', 'gaussian,realnvp', '--backend', 'cpu'])).toBe(2);
+    expect(stderr).toMatch(/--priors: unknown prior 'realnvp'; expected a comma-separated list of gaussian, mog, flow, vamp/);
     expect(stderr).toMatch(/--runs must be a positive integer/);
   });
 

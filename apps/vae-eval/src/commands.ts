@@ -1,4 +1,4 @@
-import { appWasmThreads, NATIVE_BLAS_OPTION, nativeBlasSetting, decodePng, describeOptions, encodePng, type OptionSpec, parseOptions, type Picture, sideBySide } from '@flows/cli-kit';
+import { appWasmThreads, NATIVE_BLAS_OPTION, nativeBlasSetting, decodePng, describeOptions, encodePng, type OptionSpec, parseOptions, type Picture, sideBySide, UsageError } from '@flows/cli-kit';
 import { loadMnist } from '@flows/datasets';
 import { type BackendName, describeBackend, selectBackend, writeFileAtomic } from '@flows/flows';
 import { PRIOR_KINDS, type PriorKind } from '@flows/vae-priors';
@@ -26,7 +26,10 @@ export const TRAIN_OPTIONS: Record<string, OptionSpec> = {
   prior: { kind: 'string', choices: PRIOR_KINDS, default: 'gaussian', description: 'prior of the VAE' },
   ...COMMON,
 };
-export const COMPARE_OPTIONS = COMMON;
+export const COMPARE_OPTIONS: Record<string, OptionSpec> = {
+  priors: { kind: 'string', default: PRIOR_KINDS.join(','), description: 'comma-separated priors to compare' },
+  ...COMMON,
+};
 
 export const TRAIN_HELP = `vae-eval train: train VAEs (course architecture, 784-512-512) on binarized MNIST with one prior,
 R runs, and report the test ELBO and IWAE log-likelihood (mean ± std over runs) with pictures.
@@ -111,5 +114,11 @@ export async function trainCommand(argv: string[]): Promise<void> {
 export async function compareCommand(argv: string[]): Promise<void> {
   const o = parseOptions(argv, COMPARE_OPTIONS);
   if (o.help) return void console.log(COMPARE_HELP);
-  await runPriors(PRIOR_KINDS, o);
+  const priors = String(o.priors)
+    .split(',')
+    .map((p) => p.trim())
+    .filter(Boolean);
+  const unknown = priors.filter((p) => !(PRIOR_KINDS as readonly string[]).includes(p));
+  if (unknown.length || priors.length === 0) throw new UsageError(`--priors: unknown prior '${unknown[0] ?? ''}'; expected a comma-separated list of ${PRIOR_KINDS.join(', ')}`);
+  await runPriors(priors as PriorKind[], o);
 }
