@@ -98,6 +98,24 @@ describe('mnist-flow', () => {
     expect(stderr).toMatch(/class-conditional/);
   });
 
+  it('a multi-scale Glow: trains on image-shaped batches, resumes, samples, evaluates and interpolates', async () => {
+    const out = temp();
+    // The wasm backend: convolutions as patch products are slow on the pure-JS cpu backend.
+    const glow = ['--architecture', 'multiscale', '--steps-per-level', '1', '--channels', '4', '--logit', '0.05', '--limit', '60', '--batch-size', '30', '--backend', 'wasm', '--threads', '1', '--quiet'];
+    expect(await main(['train', '--out', out, '--epochs', '1', ...glow])).toBe(0);
+    expect(await main(['train', '--out', out, '--epochs', '2', '--resume', ...glow])).toBe(0);
+    const rows = JSON.parse(readFileSync(join(out, 'metrics.json'), 'utf8')).epochs as { testBpd: number }[];
+    expect(rows).toHaveLength(2);
+    rows.forEach((r) => expect(Number.isFinite(r.testBpd)).toBe(true));
+    const model = (await loadModel(join(out, 'model'))) as TransformedDistribution;
+    expect(model.eventShape).toEqual([28, 28, 1]);
+    stdout = '';
+    expect(await main(['eval', '--model', join(out, 'model'), '--limit', '60', '--backend', 'wasm'])).toBe(0);
+    expect(stdout).toMatch(/test bpd: +\d+\.\d+/);
+    expect((await decodePng(readFileSync(join(out, 'samples.png')))).width).toBe(8 * 29 * 2 + 2);
+    expect(await main(['interpolate', '--model', join(out, 'model'), '--steps', '3', '--out', join(out, 'i.png'), '--backend', 'wasm'])).toBe(0);
+  });
+
   it('interpolation reproduces the four codes at the corners', () => {
     const z = tf.tensor2d([[1, 0], [0, 1], [2, 2], [-1, 3]]);
     const grid = interpolationLatents(z, 3).arraySync();

@@ -2,7 +2,7 @@ import { appWasmThreads, NATIVE_BLAS_OPTION, nativeBlasSetting, describeOptions,
 import { type ImageView, loadMnist } from '@flows/datasets';
 import { type BackendName, bitsPerDimension, loadModel, meanNegativeLogLikelihood, selectBackend } from '@flows/flows';
 import { BACKEND_OPTION, DATA_DIR_OPTION, THREADS_OPTION } from './options.js';
-import { bin, describeScaling, testData } from './preprocessing.js';
+import { bin, describeScaling, layoutOf, testData } from './preprocessing.js';
 
 export const EVAL_OPTIONS: Record<string, OptionSpec> = {
   model: { kind: 'string', required: true, description: 'model directory (<run>/model)' },
@@ -38,7 +38,7 @@ export async function evaluate(argv: string[]): Promise<void> {
   const model = await loadModel(o.model as string);
   const view = await modelView(o.model as string);
   const test = await loadMnist('test', { dataDir: o['data-dir'] as string | undefined });
-  const nll = meanNegativeLogLikelihood(model, testData(test, view, 12345, o.limit as number | undefined, model.contextSize > 0), { batchSize: 500 });
+  const nll = meanNegativeLogLikelihood(model, testData(test, view, 12345, o.limit as number | undefined, model.contextSize > 0, layoutOf(model)), { batchSize: 500 });
   console.log(`test NLL:  ${nll.toFixed(2)} nats\ntest bpd:  ${bitsPerDimension(nll, 784, bin(view)).toFixed(4)}\nscaling:   ${describeScaling(view)}`);
   model.dispose();
 }

@@ -5,7 +5,7 @@ import type { TransformedDistribution } from '@flows/distributions';
 import { type BackendName, loadModel, selectBackend, writeFileAtomic } from '@flows/flows';
 import { modelView } from './evaluate.js';
 import { BACKEND_OPTION, DATA_DIR_OPTION } from './options.js';
-import { toPixels } from './preprocessing.js';
+import { layoutOf, toPixels } from './preprocessing.js';
 
 export const INTERPOLATE_OPTIONS: Record<string, OptionSpec> = {
   model: { kind: 'string', required: true, description: 'model directory (<run>/model)' },
@@ -65,7 +65,7 @@ export async function interpolate(argv: string[]): Promise<void> {
     picked.images.set(test.images.subarray(index * 784, (index + 1) * 784), k * 784);
     picked.labels[k] = test.labels[index];
   });
-  const batch = imageBatches(picked, { batchSize: 4, view, shuffle: false, noise: 'fixed', noiseSeed: 12345 }).next().value!;
+  const batch = imageBatches(picked, { batchSize: 4, view, shuffle: false, noise: 'fixed', noiseSeed: 12345, shape: layoutOf(model) }).next().value!;
   const z = model.bijector.inverse(batch.x) as tf.Tensor2D;
   batch.dispose();
   const latents = interpolationLatents(z, o.steps as number);

@@ -22,11 +22,11 @@ export function bin(view: ImageView): number {
  * Training batches for `fit`: a seeded shuffle and fresh dequantization noise every epoch, both
  * from the generator `fit` passes (so a checkpointed generator state resumes exactly).
  */
-export function trainingData(data: RawImages, view: ImageView, limit?: number, conditional = false): TrainingData {
+export function trainingData(data: RawImages, view: ImageView, limit?: number, conditional = false, shape: 'flat' | 'image' = 'flat'): TrainingData {
   return {
     size: Math.min(data.count, limit ?? data.count),
     *batches(batchSize, random) {
-      for (const batch of imageBatches(data, { batchSize, view, random, limit })) yield toBatch(batch, view, conditional);
+      for (const batch of imageBatches(data, { batchSize, view, random, limit, shape })) yield toBatch(batch, view, conditional);
     },
   };
 }
@@ -46,11 +46,11 @@ function toBatch(batch: ImageBatch, view: ImageView, conditional: boolean): Batc
 }
 
 /** Test batches with noise fixed by `noiseSeed` and the image index: figures compare across epochs and runs. */
-export function testData(data: RawImages, view: ImageView, noiseSeed: number, limit?: number, conditional = false): TrainingData {
+export function testData(data: RawImages, view: ImageView, noiseSeed: number, limit?: number, conditional = false, shape: 'flat' | 'image' = 'flat'): TrainingData {
   return {
     size: Math.min(data.count, limit ?? data.count),
     *batches(batchSize) {
-      for (const batch of imageBatches(data, { batchSize, view, shuffle: false, noise: 'fixed', noiseSeed, limit })) yield toBatch(batch, view, conditional);
+      for (const batch of imageBatches(data, { batchSize, view, shuffle: false, noise: 'fixed', noiseSeed, limit, shape })) yield toBatch(batch, view, conditional);
     },
   };
 }
@@ -60,6 +60,11 @@ export function toPixels(x: tf.Tensor, view: ImageView): Float32Array[] {
   const pixels = tf.tidy(() => tf.clipByValue(view.kind === 'logit' ? tf.div(tf.sub(tf.sigmoid(x), view.alpha), 1 - 2 * view.alpha) : x, 0, 1));
   const values = pixels.dataSync() as Float32Array;
   pixels.dispose();
-  const size = x.shape[1] as number;
+  const size = x.size / x.shape[0]; // flat rows or [n, 28, 28, 1] images
   return Array.from({ length: x.shape[0] }, (_, i) => values.slice(i * size, (i + 1) * size));
+}
+
+/** The batch layout a model reads: flat rows of 784, or `[28, 28, 1]` images (multi-scale models). */
+export function layoutOf(model: { eventShape: readonly number[] }): 'flat' | 'image' {
+  return model.eventShape.length === 3 ? 'image' : 'flat';
 }

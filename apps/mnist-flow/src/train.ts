@@ -11,6 +11,7 @@ import {
   hasCheckpoint,
   loadCheckpoint,
   meanNegativeLogLikelihood,
+  multiScaleFlow,
   realNVP,
   saveCheckpoint,
   saveModel,
@@ -19,7 +20,7 @@ import {
 } from '@flows/flows';
 import { BACKEND_OPTION, DATA_DIR_OPTION, THREADS_OPTION } from './options.js';
 import { writeSampleGrid } from './pictures.js';
-import { bin, describeScaling, testData, trainingData, viewFor } from './preprocessing.js';
+import { bin, describeScaling, layoutOf, testData, trainingData, viewFor } from './preprocessing.js';
 
 export const TRAIN_OPTIONS: Record<string, OptionSpec> = {
   out: { kind: 'string', required: true, description: 'run directory (checkpoint/, model/, metrics.json, samples-*.png)' },
@@ -36,6 +37,14 @@ export const TRAIN_OPTIONS: Record<string, OptionSpec> = {
   limit: { kind: 'positiveInteger', description: 'use only the first N training and test images (quick runs)' },
   seed: { kind: 'nonNegativeInteger', default: 0, description: 'seed for masks, weights, shuffles and noise' },
   resume: { kind: 'boolean', description: 'continue from <out>/checkpoint (same options as the first run)' },
+  architecture: {
+    kind: 'string',
+    choices: ['coupling', 'multiscale'],
+    default: 'coupling',
+    description: 'fully connected couplings (exercise 2.5), or a multi-scale Glow (squeezes, ActNorm, 1x1 convolutions, convolutional couplings, factor-out)',
+  },
+  'steps-per-level': { kind: 'positiveInteger', default: 4, description: 'multiscale: flow steps per level (2 levels: 28x28x1 → 14x14x4 → 7x7x8)' },
+  channels: { kind: 'integerList', default: [32, 32], description: 'multiscale: channels of the convolutional conditioners' },
   conditional: { kind: 'boolean', description: 'a class-conditional flow: the one-hot digit label is the context of every coupling; grids show one row per digit' },
   'data-dir': DATA_DIR_OPTION,
   backend: BACKEND_OPTION,
@@ -44,7 +53,8 @@ export const TRAIN_OPTIONS: Record<string, OptionSpec> = {
   quiet: { kind: 'boolean', description: 'no progress bar' },
 };
 
-export const TRAIN_HELP = `mnist-flow train: Real NVP with fully connected couplings on dequantized MNIST (exercise 2.5).
+export const TRAIN_HELP = `mnist-flow train: Real NVP with fully connected couplings on dequantized MNIST (exercise 2.5),
+or (--architecture multiscale) a multi-scale Glow with convolutional couplings.
 After every epoch: the test bits per dimension on all test images (fixed noise), an 8 x 8 sample
 grid, a checkpoint (atomic), and metrics.json. --resume continues a killed run.
 
@@ -76,7 +86,7 @@ export async function train(argv: string[]): Promise<void> {
   if (view.kind === 'logit' && !(view.alpha < 0.5)) throw new UsageError(`--logit must be in (0, 0.5), got ${view.alpha}`);
   const [trainSplit, testSplit] = await Promise.all([loadMnist('train', { dataDir: o['data-dir'] as string | undefined }), loadMnist('test', { dataDir: o['data-dir'] as string | undefined })]);
   const limit = o.limit as number | undefined;
-  const settings = { scaleFactor: !o['fixed-scale'], mask: o.mask, layers: o.layers, hidden: o.hidden, epochs: o.epochs, batchSize: o['batch-size'], learningRate: o.lr, clipNorm: o['clip-norm'], logit: o.logit ?? null, seed: o.seed, limit: limit ?? null, conditional: Boolean(o.conditional) };
+  const settings = { scaleFactor: !o['fixed-scale'], mask: o.mask, layers: o.layers, hidden: o.hidden, epochs: o.epochs, batchSize: o['batch-size'], learningRate: o.lr, clipNorm: o['clip-norm'], logit: o.logit ?? null, seed: o.seed, limit: limit ?? null, conditional: Boolean(o.conditional), architecture: o.architecture, stepsPerLevel: o.architecture === 'multiscale' ? o['steps-per-level'] : null, channels: o.architecture === 'multiscale' ? o.channels : null };
   console.error(`data: ${trainSplit.count} train / ${testSplit.count} test images from ${trainSplit.source}${limit ? ` (first ${limit} used)` : ''}`);
   console.error(`scaling: ${describeScaling(view)}`);
 
@@ -98,7 +108,10 @@ export async function train(argv: string[]): Promise<void> {
     }
     console.error(`resuming after epoch ${startEpoch} (step ${optimizerState.step})`);
   } else {
-    model = realNVP({ dims: 784, layers: o.layers as number, hidden: o.hidden as number[], mask: o.mask as 'random', imageShape: [28, 28], scaleTanh: true, learnableScaleFactor: !o['fixed-scale'], seed: o.seed as number, contextSize: o.conditional ? 10 : 0 });
+    model =
+      o.architecture === 'multiscale'
+        ? multiScaleFlow({ shape: [28, 28, 1], levels: 2, stepsPerLevel: o['steps-per-level'] as number, hidden: o.channels as number[], contextSize: o.conditional ? 10 : 0, seed: o.seed as number })
+        : realNVP({ dims: 784, layers: o.layers as number, hidden: o.hidden as number[], mask: o.mask as 'random', imageShape: [28, 28], scaleTanh: true, learnableScaleFactor: !o['fixed-scale'], seed: o.seed as number, contextSize: o.conditional ? 10 : 0 });
   }
   const optimizer = new Adam(model.trainableVariables, { learningRate: o.lr as number, clipNorm: o['clip-norm'] as number });
   if (optimizerState) optimizer.setState(optimizerState);
@@ -107,8 +120,8 @@ export async function train(argv: string[]): Promise<void> {
 
   const batchSize = o['batch-size'] as number;
   const conditional = model.contextSize > 0;
-  const train = trainingData(trainSplit, view, limit, conditional);
-  const test = testData(testSplit, view, 12345, limit, conditional);
+  const train = trainingData(trainSplit, view, limit, conditional, layoutOf(model));
+  const test = testData(testSplit, view, 12345, limit, conditional, layoutOf(model));
   const stepsPerEpoch = Math.ceil(train.size / batchSize);
   const bar = o.quiet ? null : new ProgressBar({ total: (epochs - startEpoch) * stepsPerEpoch, label: 'train' });
   const firstStep = optimizer.step;
