@@ -1,22 +1,55 @@
 import * as tf from '@tensorflow/tfjs';
 import { newVariable } from './bijector.js';
 import type { Conditioner } from './conditioner.js';
-import { ACTIVATIONS, type Activation, applyActivation, dense, denseRelu, layerVariables } from './dense.js';
-
-/** The k × k neighbourhoods of every pixel ('same' zero padding) as rows `[N·H·W, k·k·C]`, ordered (dy, dx, c) like a conv2d filter. */
-function patches(x: tf.Tensor4D, k: number): tf.Tensor2D {
-  const [n, h, w, c] = x.shape;
-  if (k === 1) return tf.reshape(x, [n * h * w, c]);
-  const p = (k - 1) / 2;
-  const padded = tf.pad(x, [[0, 0], [p, p], [p, p], [0, 0]]);
-  const shifted: tf.Tensor[] = [];
-  for (let dy = 0; dy < k; dy++) for (let dx = 0; dx < k; dx++) shifted.push(tf.slice(padded, [0, dy, dx, 0], [n, h, w, c]));
-  return tf.reshape(tf.concat(shifted, 3), [n * h * w, k * k * c]);
-}
+import { ACTIVATIONS, type Activation, applyActivation, layerVariables } from './dense.js';
 import { ConfigError } from './errors.js';
 import { Random } from './random.js';
-// Glorot-uniform over the receptive field: fan-in k²·C_in, fan-out k²·C_out.
 import { assertPositiveInteger } from './validation.js';
+
+type ConvFunction = (x: tf.Tensor4D, filter: tf.Tensor4D, bias: tf.Tensor1D) => tf.Tensor4D;
+
+/**
+ * Gradients of `conv(x, W, 1, 'same') + b` (odd k) from the gradient dz of its output, each as one
+ * forward convolution, the kernel every backend makes fast: the stock backward kernels of the
+ * `wasm` backend are naive (Conv2DBackpropInput about 7 times, the filter gradient about 20 times
+ * slower than a convolution) or missing (Conv2DBackpropFilter).
+ *
+ * - input: `dx = conv(dz, W')`, W' the filter rotated by 180° with input and output channels swapped
+ * - filter: `dW[a, b, i, o] = Σ_{n,h,w} x_pad[n, h+a, w+b, i] dz[n, h, w, o]`, a 'valid' convolution
+ *   of x_pad with channels and batch swapped (input channels become the batch) by dz as the filter
+ * - bias: the sum of dz over batch and pixels.
+ */
+function convolutionGradients(dz: tf.Tensor4D, x: tf.Tensor4D, filter: tf.Tensor4D): tf.Tensor[] {
+  const k = filter.shape[0];
+  const p = (k - 1) / 2;
+  const dx = tf.conv2d(dz, tf.transpose(tf.reverse(filter, [0, 1]), [0, 1, 3, 2]) as tf.Tensor4D, 1, 'same');
+  const padded = tf.pad(x, [[0, 0], [p, p], [p, p], [0, 0]]);
+  const dFilter = tf.transpose(tf.conv2d(tf.transpose(padded, [3, 1, 2, 0]) as tf.Tensor4D, tf.transpose(dz, [1, 2, 0, 3]) as tf.Tensor4D, 1, 'valid'), [1, 2, 0, 3]);
+  const [n, h, w, cout] = dz.shape;
+  // A row of ones times dz: wasm reduces over leading axes by transposing first, slower than this product.
+  const dBias = tf.reshape(tf.matMul(tf.ones([1, n * h * w]), tf.reshape(dz, [n * h * w, cout])), [cout]);
+  return [dx, dFilter, dBias];
+}
+
+/** `conv2d(x, W, 1, 'same') + b` with its own gradient (works on every backend, wasm included). */
+const convolution = tf.customGrad((...args: unknown[]) => {
+  const [x, filter, bias, save] = args as [tf.Tensor4D, tf.Tensor4D, tf.Tensor1D, tf.GradSaveFunc];
+  save([x, filter]);
+  const value = tf.fused.conv2d({ x, filter, bias, strides: 1, pad: 'same' });
+  return { value, gradFunc: (dy: tf.Tensor | tf.Tensor[], saved: tf.Tensor[]) => convolutionGradients(dy as tf.Tensor4D, saved[0] as tf.Tensor4D, saved[1] as tf.Tensor4D) };
+}) as unknown as ConvFunction;
+
+/** `relu(conv2d(x, W, 1, 'same') + b)` in one fused kernel, with its own gradient (the ReLU derivative read off the output). */
+const convolutionRelu = tf.customGrad((...args: unknown[]) => {
+  const [x, filter, bias, save] = args as [tf.Tensor4D, tf.Tensor4D, tf.Tensor1D, tf.GradSaveFunc];
+  const value = tf.fused.conv2d({ x, filter, bias, strides: 1, pad: 'same', activation: 'relu' });
+  save([x, filter, value]);
+  return {
+    value,
+    gradFunc: (dy: tf.Tensor | tf.Tensor[], saved: tf.Tensor[]) =>
+      convolutionGradients(tf.mul(dy as tf.Tensor4D, tf.step(saved[2])) as tf.Tensor4D, saved[0] as tf.Tensor4D, saved[1] as tf.Tensor4D),
+  };
+}) as unknown as ConvFunction;
 
 /** Options of {@link ConvNet}. */
 export interface ConvNetOptions {
@@ -70,6 +103,7 @@ export class ConvNet implements Conditioner {
     for (let layer = 0; layer < sizes.length - 1; layer++) {
       const isLast = layer === sizes.length - 2;
       const [cin, cout] = [sizes[layer], sizes[layer + 1]];
+      // Glorot-uniform over the receptive field: fan-in k²·C_in, fan-out k²·C_out.
       const limit = Math.sqrt(6 / (k * k * (cin + cout)));
       const values = isLast && this.zeroInitLast ? new Float32Array(k * k * cin * cout) : random.fillUniform(new Float32Array(k * k * cin * cout), -limit, limit);
       this.filters.push(newVariable(() => tf.tensor4d(values, [k, k, cin, cout])));
@@ -80,20 +114,16 @@ export class ConvNet implements Conditioner {
   /**
    * `[N, H, W, inputChannels] → [N, H, W, outputChannels]` (typed as the interface's 2-D rows).
    *
-   * Each convolution runs as patches times a matrix (im2col) through {@link dense}: the `wasm`
-   * backend has no filter gradient for `conv2d` (Conv2DBackpropFilter), and `dense` has its own
-   * fast gradient on every backend. Same values as `tf.conv2d(x, filter, 1, 'same')`.
+   * Each layer is a fused convolution with its own gradient made of forward convolutions (the
+   * `wasm` backend has no filter-gradient kernel for `conv2d`, and a slow input-gradient one).
    */
   apply(input: tf.Tensor2D): tf.Tensor2D {
     let h = input as unknown as tf.Tensor4D;
-    const [n, height, width] = h.shape;
-    const k = this.kernelSize;
     const last = this.filters.length - 1;
     for (let layer = 0; layer <= last; layer++) {
-      const [, , cin, cout] = this.filters[layer].shape;
-      const weight = tf.reshape(this.filters[layer], [k * k * cin, cout]) as tf.Tensor2D;
-      const rows = layer < last && this.activation === 'relu' ? denseRelu(patches(h, k), weight, this.biases[layer] as tf.Tensor1D) : dense(patches(h, k), weight, this.biases[layer] as tf.Tensor1D);
-      h = tf.reshape(rows, [n, height, width, cout]);
+      const filter = this.filters[layer] as tf.Tensor4D;
+      const bias = this.biases[layer] as tf.Tensor1D;
+      h = layer < last && this.activation === 'relu' ? convolutionRelu(h, filter, bias) : convolution(h, filter, bias);
       if (layer < last && this.activation !== 'relu') h = applyActivation(h, this.activation) as tf.Tensor4D;
     }
     return h as unknown as tf.Tensor2D;

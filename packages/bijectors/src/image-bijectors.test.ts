@@ -126,5 +126,20 @@ describe('ConvNet', () => {
     expect(actual.shape).toEqual([2, 5, 4, 3]);
     const error = tf.tidy(() => tf.max(tf.abs(tf.sub(actual, expected))).dataSync()[0]);
     expect(error).toBeLessThan(1e-5);
+    // Its own gradients equal TensorFlow.js autodiff of the plain convolutions.
+    const weights = tf.randomNormal([2, 5, 4, 3], 0, 1, 'float32', 5);
+    const ownLoss = () => tf.sum(tf.mul(net.apply(x as unknown as tf.Tensor2D), weights)) as tf.Scalar;
+    const plainLoss = () =>
+      tf.sum(
+        tf.mul(tf.add(tf.conv2d(tf.relu(tf.add(tf.conv2d(x, net.filters[0] as tf.Tensor4D, 1, 'same'), net.biases[0])) as tf.Tensor4D, net.filters[1] as tf.Tensor4D, 1, 'same'), net.biases[1]), weights),
+      ) as tf.Scalar;
+    const own = tf.variableGrads(ownLoss, net.trainableVariables).grads;
+    const plain = tf.variableGrads(plainLoss, net.trainableVariables).grads;
+    for (const v of net.trainableVariables) {
+      const gap = tf.tidy(() => tf.max(tf.abs(tf.sub(own[v.name], plain[v.name]))).dataSync()[0]);
+      expect(gap).toBeLessThan(1e-4);
+    }
+    const dxOwn = tf.grad((input: tf.Tensor) => tf.sum(tf.mul(net.apply(input as tf.Tensor2D), weights)))(x);
+    expect(dxOwn.shape).toEqual(x.shape);
   });
 });
