@@ -59,11 +59,12 @@ export class MaskedAffineCoupling extends MaskedCoupling {
 
   /** Masked s and t for a batch: both are zero on the kept coordinates. */
   private parameters(input: tf.Tensor, context?: tf.Tensor): { s: tf.Tensor2D; t: tf.Tensor2D } {
-    let rawScale = this.runConditioner(this.scaleNetwork, input, context);
+    const inputs = this.conditionerInputs(input, context);
+    let rawScale = this.runConditioner(this.scaleNetwork, input, context, inputs);
     if (this.scaleTanh) rawScale = tf.tanh(rawScale);
     if (this.scaleFactor) rawScale = tf.mul(rawScale, this.scaleFactor);
     const s = tf.mul(rawScale, this.inverseMaskTensor) as tf.Tensor2D;
-    const t = tf.mul(this.runConditioner(this.translationNetwork, input, context), this.inverseMaskTensor) as tf.Tensor2D;
+    const t = tf.mul(this.runConditioner(this.translationNetwork, input, context, inputs), this.inverseMaskTensor) as tf.Tensor2D;
     return { s, t };
   }
 

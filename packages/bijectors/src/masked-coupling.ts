@@ -108,17 +108,31 @@ export abstract class MaskedCoupling extends Bijector {
   /**
    * A conditioner's output for a batch, shaped like the events (`[N, ...eventShape]`): image
    * conditioners see the masked image with the context as extra constant channels; flat ones the
-   * flattened masked event with the context appended.
+   * flattened masked event with the context appended. Pass the same `inputs` (from
+   * {@link MaskedCoupling.conditionerInputs}) to every network of one call, so the masked input is
+   * built once per kind.
    */
-  protected runConditioner(network: Conditioner, x: tf.Tensor, context?: tf.Tensor): tf.Tensor {
-    if (network.acceptsImages) {
-      const masked = tf.mul(x, this.maskTensor);
-      const [n, h, w] = x.shape;
-      const input = context ? tf.concat([masked, tf.tile(tf.reshape(context, [n, 1, 1, context.shape[1]!]), [1, h, w, 1])], 3) : masked;
-      return network.apply(input as tf.Tensor2D);
-    }
-    const output = network.apply(this.conditionerInput(x, context));
+  protected runConditioner(network: Conditioner, x: tf.Tensor, context?: tf.Tensor, inputs = this.conditionerInputs(x, context)): tf.Tensor {
+    if (network.acceptsImages) return network.apply(inputs.image());
+    const output = network.apply(inputs.flat());
     return this.isImage ? tf.reshape(output, x.shape) : output;
+  }
+
+  /** The conditioners' inputs for one batch, each built on first use and then reused. */
+  protected conditionerInputs(x: tf.Tensor, context?: tf.Tensor): { flat(): tf.Tensor2D; image(): tf.Tensor2D } {
+    let flat: tf.Tensor2D | undefined;
+    let image: tf.Tensor2D | undefined;
+    return {
+      flat: () => (flat ??= this.conditionerInput(x, context)),
+      image: () => {
+        if (!image) {
+          const masked = tf.mul(x, this.maskTensor);
+          const [n, h, w] = x.shape;
+          image = (context ? tf.concat([masked, tf.tile(tf.reshape(context, [n, 1, 1, context.shape[1]!]), [1, h, w, 1])], 3) : masked) as tf.Tensor2D;
+        }
+        return image;
+      },
+    };
   }
 
   override dispose(): void {
