@@ -35,10 +35,23 @@ export function denseRelu(x: tf.Tensor2D, weight: tf.Tensor2D, bias: tf.Tensor1D
 
 type DenseFunction = (x: tf.Tensor2D, weight: tf.Tensor2D, bias: tf.Tensor1D) => tf.Tensor;
 
+let transposeFlags = false;
+
+/**
+ * Lets the dense layers' gradients pass transpose flags to `tf.matMul` (`dz Wᵀ`, `xᵀ dz` as
+ * single products) instead of transposing explicitly first. Faster where transposed products
+ * cost no more than plain ones (GPU backends, native kernels, `@flows/native-blas`); the stock
+ * `wasm` kernels need the explicit transposes, which stay the default. `selectBackend` of
+ * `@flows/flows` sets it for the backend it picks.
+ */
+export function useTransposeFlagsInDenseGradients(enabled: boolean): void {
+  transposeFlags = enabled;
+}
+
 /** The three gradients of `x W + b` given the gradient `dz` of its output. */
 function linearGradients(dz: tf.Tensor2D, x: tf.Tensor2D, weight: tf.Tensor2D): tf.Tensor[] {
-  const dx = tf.matMul(dz, tf.transpose(weight));
-  const dWeight = tf.matMul(tf.transpose(x), dz);
+  const dx = transposeFlags ? tf.matMul(dz, weight, false, true) : tf.matMul(dz, tf.transpose(weight));
+  const dWeight = transposeFlags ? tf.matMul(x, dz, true, false) : tf.matMul(tf.transpose(x), dz);
   // A row of ones times dz: wasm reduces over axis 0 by transposing first, slower than this product.
   const dBias = tf.reshape(tf.matMul(tf.ones([1, dz.shape[0]]), dz), [dz.shape[1]]);
   return [dx, dWeight, dBias];

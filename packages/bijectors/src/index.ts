@@ -30,7 +30,7 @@ export { autoregressiveOptionsFromConfig } from './autoregressive-config.js';
 export { MaskedAutoregressive } from './masked-autoregressive.js';
 export { InverseAutoregressive } from './inverse-autoregressive.js';
 export { type Conditioner, MLP, type MLPOptions, FunctionConditioner } from './conditioner.js';
-export { dense, denseRelu, usePlainAutodiffDense, applyActivation, glorotUniform, ACTIVATIONS, type Activation } from './dense.js';
+export { dense, denseRelu, usePlainAutodiffDense, useTransposeFlagsInDenseGradients, applyActivation, glorotUniform, ACTIVATIONS, type Activation } from './dense.js';
 export {
   type Mask,
   halfMask,

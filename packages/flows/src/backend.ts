@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import { useTransposeFlagsInDenseGradients } from '@flows/bijectors';
 import { installWasmThreadsShim, releaseWasmWorkers, withDoubledCoreCount } from './wasm-threads.js';
 
 /** The backends the toolkit knows, in the order `auto` tries them. */
@@ -133,11 +134,16 @@ function parseBackend(value: string, where: string): BackendName | 'auto' {
  */
 export async function selectBackend(options: BackendOptions = {}): Promise<BackendChoice> {
   const choice = await chooseBackend(options);
+  // Only the stock wasm kernels make transposed products slow enough to transpose explicitly.
+  useTransposeFlagsInDenseGradients(choice.name !== 'wasm');
   const env = options.env ?? (typeof process !== 'undefined' ? process.env : {});
   const native = options.nativeBlas ?? (env.FLOWS_NATIVE_BLAS === '1' ? 'auto' : false);
   if (!native) return choice;
   const reason = choice.name !== 'wasm' ? `the backend is ${choice.name}, not wasm` : await installNativeBlas(options.wasmThreads);
-  if (typeof reason === 'number') return { ...choice, nativeBlas: { threads: reason } };
+  if (typeof reason === 'number') {
+    useTransposeFlagsInDenseGradients(true);
+    return { ...choice, nativeBlas: { threads: reason } };
+  }
   if (native === true) throw new Error(`native BLAS was requested but is not available: ${reason}`);
   return { ...choice, nativeBlas: { unavailable: reason } };
 }
@@ -150,7 +156,8 @@ async function installNativeBlas(threads: number | undefined): Promise<number | 
   } catch {
     return "the optional '@flows/native-blas' package is not installed";
   }
-  const status = (module.installNativeMatMul as (o: { threads?: number }) => { installed: boolean; reason?: string; threads?: number })({ threads });
+  const install = (module.installNativeKernels ?? module.installNativeMatMul) as (o: { threads?: number }) => { installed: boolean; reason?: string; threads?: number };
+  const status = install({ threads });
   return status.installed ? (status.threads ?? 1) : (status.reason ?? 'unknown reason');
 }
 

@@ -68,10 +68,19 @@ export class BernoulliDecoder {
     return this.network.apply(z);
   }
 
-  /** log p(x|z) per row. */
+  /**
+   * log p(x|z) per row of `z`. `z` may hold several codes per image, `samples` blocks of
+   * `x.shape[0]` rows (sample-major): the images are then broadcast against the logits rather than
+   * copied (the wasm backend's Tile kernel costs more than the decoder's matrix products).
+   */
   logLikelihood(x: tf.Tensor2D, z: tf.Tensor2D): tf.Tensor1D {
+    const n = x.shape[0];
+    if (z.shape[0] % n !== 0) throw new RangeError(`BernoulliDecoder.logLikelihood: ${z.shape[0]} codes are not a whole number of blocks of ${n} images`);
+    const samples = z.shape[0] / n;
     const logits = this.logits(z);
-    return tf.sum(tf.sub(tf.mul(x, logits), tf.softplus(logits)), 1) as tf.Tensor1D;
+    const blocks = samples === 1 ? logits : tf.reshape(logits, [samples, n, this.outputSize]);
+    const perPixel = tf.sub(tf.mul(blocks, x), tf.softplus(blocks));
+    return tf.reshape(tf.sum(perPixel, -1), [z.shape[0]]) as tf.Tensor1D;
   }
 
   get trainableVariables(): tf.Variable[] {

@@ -72,8 +72,7 @@ export class VAE {
     const m = this.latentSize;
     const eps = options.noise ?? noise([samples, n, m], random);
     const z = tf.reshape(tf.add(mean, tf.mul(tf.exp(logScale), eps)), [samples * n, m]) as tf.Tensor2D;
-    const repeated = tf.reshape(tf.tile(tf.expandDims(x, 0), [samples, 1, 1]), [samples * n, x.shape[1]]) as tf.Tensor2D;
-    const reconstruction = tf.mean(tf.reshape(this.decoder.logLikelihood(repeated, z), [samples, n]), 0) as tf.Tensor1D;
+    const reconstruction = tf.mean(tf.reshape(this.decoder.logLikelihood(x, z), [samples, n]), 0) as tf.Tensor1D;
     let kl: tf.Tensor1D;
     if (this.prior instanceof StandardNormal && !options.monteCarloKl) {
       // KL(N(μ, σ²) ‖ N(0, 1)) = ½(μ² + σ² − 1) − log σ per coordinate.
@@ -116,8 +115,7 @@ export class VAE {
         const eps = noise([s, n, m], random);
         const zs = tf.add(mean, tf.mul(tf.exp(logScale), eps)); // [s, N, M]
         const z = tf.reshape(zs, [s * n, m]) as tf.Tensor2D;
-        const repeated = tf.reshape(tf.tile(tf.expandDims(x, 0), [s, 1, 1]), [s * n, x.shape[1]]) as tf.Tensor2D;
-        const logPx = tf.reshape(this.decoder.logLikelihood(repeated, z), [s, n]);
+        const logPx = tf.reshape(this.decoder.logLikelihood(x, z), [s, n]);
         const logPz = tf.reshape(this.prior.uncheckedLogProb(z), [s, n]);
         const logQ = diagonalNormalLogProb(zs, mean, logScale);
         const logWeights = tf.sub(tf.add(logPx, logPz), logQ);
