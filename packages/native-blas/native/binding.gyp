@@ -3,7 +3,7 @@
     {
       "target_name": "flows_blas",
       "sources": ["blas.c"],
-      "cflags": ["-O3", "-march=native"],
+      "cflags": ["-O3", "-march=native", "-fno-math-errno", "-fno-trapping-math"],
       "libraries": ["-lopenblas"]
     }
   ]

@@ -53,6 +53,133 @@ static napi_value sgemm(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
+
+// Elementwise functions for the wasm backend, whose own are scalar libm calls (40-100 M values/s
+// here). Written as branch-free polynomials (Cephes' single-precision coefficients, Moshier 1992)
+// so that the compiler vectorizes the loops; special values are restored by selects at the end.
+#include <math.h>
+#include <string.h>
+
+static inline float bits_to_float(int32_t i) { float f; memcpy(&f, &i, 4); return f; }
+static inline int32_t float_to_bits(float f) { int32_t i; memcpy(&i, &f, 4); return i; }
+
+// e^x with relative error below 2 ulp; 0 below -103.97, +inf above 88.72, NaN kept.
+static inline float exp_f(float x) {
+  float c = x < -103.972f ? -103.972f : (x > 88.7228f ? 88.7228f : x);
+  float k = rintf(c * 1.44269504088896341f);
+  float r = c - k * 0.693359375f + k * 2.12194440e-4f;
+  float p = 1.9875691500e-4f;
+  p = p * r + 1.3981999507e-3f;
+  p = p * r + 8.3334519073e-3f;
+  p = p * r + 4.1665795894e-2f;
+  p = p * r + 1.6666665459e-1f;
+  p = p * r + 5.0000001201e-1f;
+  float y = p * r * r + r + 1.0f;
+  // 2^k in two halves, so that k down to -150 (subnormal results) stays representable.
+  int32_t ki = (int32_t)k;
+  int32_t half = ki >> 1;
+  y = y * bits_to_float((half + 127) << 23) * bits_to_float((ki - half + 127) << 23);
+  y = x > 88.7228f ? INFINITY : y;
+  y = x < -103.972f ? 0.0f : y;
+  return x != x ? x : y;
+}
+
+// log x for finite x >= 2^-126 (callers pass normal positive values).
+static inline float log_normal_f(float x) {
+  int32_t bits = float_to_bits(x);
+  int32_t e = ((bits >> 23) & 0xff) - 126;
+  float m = bits_to_float((bits & 0x007fffff) | 0x3f000000); // x = m 2^e, m in [0.5, 1)
+  int below = m < 0.707106781186547524f;
+  e -= below;
+  m = (m - 1.0f) + (below ? m : 0.0f);
+  float z = m * m;
+  float p = 7.0376836292e-2f;
+  p = p * m - 1.1514610310e-1f;
+  p = p * m + 1.1676998740e-1f;
+  p = p * m - 1.2420140846e-1f;
+  p = p * m + 1.4249322787e-1f;
+  p = p * m - 1.6668057665e-1f;
+  p = p * m + 2.0000714765e-1f;
+  p = p * m - 2.4999993993e-1f;
+  p = p * m + 3.3333331174e-1f;
+  float y = m * z * p;
+  float fe = (float)e;
+  y += -2.12194440e-4f * fe;
+  y += -0.5f * z;
+  return m + y + 0.693359375f * fe;
+}
+
+// log(1 + u) for u >= 0, accurate for tiny u: log(w) u / (w - 1) with w = 1 + u rounded.
+static inline float log1p_nonnegative_f(float u) {
+  float w = 1.0f + u;
+  float d = w - 1.0f;
+  float l = log_normal_f(w);
+  float ratio = u / (d == 0.0f ? 1.0f : d);
+  return d == 0.0f ? u : l * ratio;
+}
+
+static inline float log1p_f(float x) {
+  // General x > -1: same identity; w is a normal float there (at least 2^-24).
+  float w = 1.0f + x;
+  float d = w - 1.0f;
+  float safe = (w > 0.0f && w < INFINITY) ? w : 1.0f;
+  float l = log_normal_f(safe);
+  float ratio = x / (d == 0.0f ? 1.0f : d);
+  float y = d == 0.0f ? x : l * ratio;
+  y = w == INFINITY ? INFINITY : y;
+  y = w == 0.0f ? -INFINITY : y;
+  y = w < 0.0f ? NAN : y;
+  return x != x ? x : y;
+}
+
+// log(1 + e^x) = max(x, 0) + log1p(e^-|x|): no overflow, no cancellation.
+static inline float softplus_f(float x) {
+  float a = fabsf(x);
+  float y = (x > 0.0f ? x : 0.0f) + log1p_nonnegative_f(exp_f(-a));
+  return x != x ? x : y;
+}
+
+// tanh: an odd polynomial below 0.625, 1 - 2 / (e^2|x| + 1) above (no cancellation there).
+static inline float tanh_f(float x) {
+  float a = fabsf(x);
+  float s = x * x;
+  float small = ((((-5.70498872745e-3f * s + 2.06390887954e-2f) * s - 5.37397155531e-2f) * s + 1.33314422036e-1f) * s - 3.33332819422e-1f) * s * x + x;
+  float large = 1.0f - 2.0f / (exp_f(a + a) + 1.0f);
+  large = x < 0.0f ? -large : large;
+  float y = a < 0.625f ? small : large;
+  return x != x ? x : y;
+}
+
+enum { OP_EXP = 0, OP_LOG1P = 1, OP_SOFTPLUS = 2, OP_TANH = 3 };
+
+// unary(heap, op, inOffset, outOffset, size)
+static napi_value unary(napi_env env, napi_callback_info info) {
+  size_t argc = 5;
+  napi_value argv[5];
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  if (argc < 5) { napi_throw_error(env, NULL, "flows_blas.unary: expected 5 arguments"); return NULL; }
+  napi_typedarray_type type;
+  size_t length;
+  void *data;
+  napi_value buffer;
+  size_t byteOffset;
+  CHECK(napi_get_typedarray_info(env, argv[0], &type, &length, &data, &buffer, &byteOffset));
+  if (type != napi_float32_array) { napi_throw_error(env, NULL, "flows_blas.unary: the heap must be a Float32Array"); return NULL; }
+  int op = (int)get_int(env, argv[1]);
+  int64_t in = get_int(env, argv[2]), out = get_int(env, argv[3]), size = get_int(env, argv[4]);
+  if (in < 0 || out < 0 || size < 0 || in + size > (int64_t)length || out + size > (int64_t)length) { napi_throw_range_error(env, NULL, "flows_blas.unary: operands outside the heap"); return NULL; }
+  const float *x = (const float *)data + in;
+  float *y = (float *)data + out;
+  switch (op) {
+    case OP_EXP: for (int64_t i = 0; i < size; i++) y[i] = exp_f(x[i]); break;
+    case OP_LOG1P: for (int64_t i = 0; i < size; i++) y[i] = log1p_f(x[i]); break;
+    case OP_SOFTPLUS: for (int64_t i = 0; i < size; i++) y[i] = softplus_f(x[i]); break;
+    case OP_TANH: for (int64_t i = 0; i < size; i++) y[i] = tanh_f(x[i]); break;
+    default: napi_throw_range_error(env, NULL, "flows_blas.unary: unknown function"); return NULL;
+  }
+  return NULL;
+}
+
 static napi_value set_threads(napi_env env, napi_callback_info info) {
   size_t argc = 1;
   napi_value argv[1];
@@ -67,6 +194,8 @@ static napi_value init(napi_env env, napi_value exports) {
   napi_value fn;
   napi_create_function(env, "sgemm", NAPI_AUTO_LENGTH, sgemm, NULL, &fn);
   napi_set_named_property(env, exports, "sgemm", fn);
+  napi_create_function(env, "unary", NAPI_AUTO_LENGTH, unary, NULL, &fn);
+  napi_set_named_property(env, exports, "unary", fn);
   napi_create_function(env, "setThreads", NAPI_AUTO_LENGTH, set_threads, NULL, &fn);
   napi_set_named_property(env, exports, "setThreads", fn);
   return exports;

@@ -3,6 +3,7 @@ import * as tf from '@tensorflow/tfjs';
 
 interface NativeBlas {
   sgemm(heap: Float32Array, a: number, b: number, c: number, m: number, n: number, k: number, transA: number, transB: number, bias: number, relu: number, batch: number, aStride: number, bStride: number): void;
+  unary(heap: Float32Array, op: number, input: number, output: number, size: number): void;
   setThreads(threads?: number): number;
 }
 
@@ -13,6 +14,8 @@ export interface NativeMatMulStatus {
   reason?: string;
   /** OpenBLAS threads in use. */
   threads?: number;
+  /** The wasm kernels now computed natively. */
+  kernels?: string[];
 }
 
 interface WasmBackendInternals {
@@ -23,6 +26,11 @@ interface WasmBackendInternals {
 
 let native: NativeBlas | null = null;
 let installed = false;
+let elementwiseInstalled = false;
+
+/** The elementwise kernels replaced by {@link installNativeKernels}, with the addon's function codes. */
+const UNARY_KERNELS: Record<string, number> = { Exp: 0, Log1p: 1, Softplus: 2, Tanh: 3 };
+const MATMUL_KERNELS = ['BatchMatMul', '_FusedMatMul'];
 
 function loadAddon(): NativeBlas {
   const require = createRequire(import.meta.url);
@@ -41,7 +49,7 @@ function loadAddon(): NativeBlas {
  */
 export function installNativeMatMul(options: { threads?: number } = {}): NativeMatMulStatus {
   if (tf.getBackend() !== 'wasm') return { installed: false, reason: `the active backend is '${tf.getBackend()}', not wasm` };
-  if (installed && native) return { installed: true, threads: options.threads === undefined ? native.setThreads() : native.setThreads(options.threads) };
+  if (installed && native) return { installed: true, threads: options.threads === undefined ? native.setThreads() : native.setThreads(options.threads), kernels: [...MATMUL_KERNELS] };
   try {
     native = loadAddon();
   } catch (error) {
@@ -55,7 +63,40 @@ export function installNativeMatMul(options: { threads?: number } = {}): NativeM
     tf.registerKernel({ ...original, kernelFunc: (args) => nativeMatMul(args as never) ?? (original.kernelFunc(args) as tf.TensorInfo) });
   }
   installed = true;
-  return { installed: true, threads };
+  return { installed: true, threads, kernels: [...MATMUL_KERNELS] };
+}
+
+/**
+ * {@link installNativeMatMul}, and also the wasm backend's `Exp`, `Log1p`, `Softplus` and `Tanh`,
+ * which it computes with scalar libm calls (40-100 M values/s on the benchmark machine), replaced by
+ * vectorized single-precision polynomials (Cephes' coefficients; relative error of a few ulp, and
+ * the special values ±∞, NaN, subnormal results kept). Gradients are unchanged: TensorFlow.js
+ * defines them through other kernels.
+ */
+export function installNativeKernels(options: { threads?: number } = {}): NativeMatMulStatus {
+  const status = installNativeMatMul(options);
+  if (!status.installed) return status;
+  if (!elementwiseInstalled) {
+    for (const [kernelName, op] of Object.entries(UNARY_KERNELS)) {
+      const original = tf.getKernel(kernelName, 'wasm');
+      if (!original) continue;
+      tf.unregisterKernel(kernelName, 'wasm');
+      tf.registerKernel({ ...original, kernelFunc: (args) => nativeUnary(op, args as never) ?? (original.kernelFunc(args) as tf.TensorInfo) });
+    }
+    elementwiseInstalled = true;
+  }
+  return { ...status, kernels: [...MATMUL_KERNELS, ...Object.keys(UNARY_KERNELS).filter((name) => tf.getKernel(name, 'wasm'))] };
+}
+
+function nativeUnary(op: number, { inputs, backend }: { inputs: Record<string, tf.TensorInfo | undefined>; backend: WasmBackendInternals }): tf.TensorInfo | null {
+  const { x } = inputs;
+  if (!x || x.dtype !== 'float32') return null;
+  const out = backend.makeOutput([...x.shape], 'float32');
+  const size = x.shape.reduce((p, d) => p * d, 1);
+  if (size === 0) return out;
+  const offset = (t: tf.TensorInfo) => backend.dataIdMap.get(t.dataId).memoryOffset / 4;
+  native!.unary(new Float32Array(backend.wasm.HEAPU8.buffer), op, offset(x), offset(out), size);
+  return out;
 }
 
 function nativeMatMul({ inputs, backend, attrs }: { inputs: Record<string, tf.TensorInfo | undefined>; backend: WasmBackendInternals; attrs: Record<string, unknown> }): tf.TensorInfo | null {

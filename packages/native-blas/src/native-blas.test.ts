@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { installNativeMatMul } from './index.js';
+import { installNativeKernels, installNativeMatMul } from './index.js';
 
 // The addon is optional: scripts/test-all.mjs builds it when a compiler and OpenBLAS are present and
 // sets FLOWS_SKIP_NATIVE=1 (with the reason printed) when it cannot.
@@ -59,5 +59,62 @@ describe.skipIf(skip)('OpenBLAS matrix products on the wasm heap', () => {
         expect(worst, `case ${i}, output ${j}`).toBeLessThan(1e-4);
       }),
     );
+  });
+});
+
+describe.skipIf(skip)('vectorized elementwise kernels on the wasm heap', () => {
+  beforeAll(async () => {
+    if (!built) throw new Error('the native addon is not built: run pnpm --filter @flows/native-blas build:native');
+    await tf.setBackend('wasm');
+  });
+
+  // Inputs across the whole float32 range: special values, the edges of exp's range, tiny values
+  // where log1p and tanh lose precision if computed naively, and a dense sweep in between.
+  const special = [0, -0, 1e-30, -1e-30, 1e-8, -1e-8, 1e-4, 0.5, 0.6249, 0.6251, -0.6251, 1, -1, 9, -9, 20, -20, 44, 88.7, 88.8, -87.3, -103.9, -104.1, 1e30, -1e30, Infinity, -Infinity, NaN, -0.999999, -1];
+  const sweep = Array.from({ length: 20001 }, (_, i) => -100 + i * 0.01);
+  const inputs = Float32Array.from([...special, ...sweep]);
+  const references: Record<string, (x: number) => number> = {
+    Exp: Math.exp,
+    Log1p: Math.log1p,
+    Softplus: (x) => (x > 0 ? x + Math.log1p(Math.exp(-x)) : Math.log1p(Math.exp(x))),
+    Tanh: Math.tanh,
+  };
+  const apply = (name: string, x: tf.Tensor) => (name === 'Exp' ? tf.exp(x) : name === 'Log1p' ? tf.log1p(x) : name === 'Softplus' ? tf.softplus(x) : tf.tanh(x));
+
+  it('match float64 references to a few ulp, keep ±∞, NaN and subnormal results, and leak nothing', () => {
+    const status = installNativeKernels({ threads: 1 });
+    expect(status.installed).toBe(true);
+    expect(status.kernels).toEqual(expect.arrayContaining(['Exp', 'Log1p', 'Softplus', 'Tanh']));
+    const x = tf.tensor1d(inputs);
+    for (const name of Object.keys(references)) {
+      apply(name, x).dispose(); // burn-in
+      const before = tf.memory().numTensors;
+      const y = apply(name, x);
+      const values = y.dataSync();
+      y.dispose();
+      expect(tf.memory().numTensors, name).toBe(before);
+      let worst = 0;
+      for (let i = 0; i < inputs.length; i++) {
+        const expected = Math.fround(references[name](inputs[i]));
+        const actual = values[i];
+        if (!Number.isFinite(expected) || expected === 0) {
+          expect(Object.is(actual, expected) || (expected === 0 && actual === 0), `${name}(${inputs[i]}) = ${actual}, expected ${expected}`).toBe(true);
+          continue;
+        }
+        // Relative error, in float32 ulps of the expected value (subnormals: absolute, in the smallest ulp).
+        const ulp = Math.max(Math.abs(expected) * 2 ** -23, 2 ** -149);
+        worst = Math.max(worst, Math.abs(actual - expected) / ulp);
+      }
+      expect(worst, name).toBeLessThan(4);
+    }
+    x.dispose();
+  });
+
+  it('leave gradients as TensorFlow.js defines them', () => {
+    const x = tf.tensor1d([-3, -0.5, 0.1, 2]);
+    const g = tf.grad((v: tf.Tensor) => tf.sum(tf.add(tf.add(tf.exp(v), tf.softplus(v)), tf.tanh(v))))(x);
+    const expected = [-3, -0.5, 0.1, 2].map((v) => Math.exp(v) + 1 / (1 + Math.exp(-v)) + 1 - Math.tanh(v) ** 2);
+    Array.from(g.dataSync()).forEach((v, i) => expect(v).toBeCloseTo(expected[i], 5));
+    tf.dispose([x, g]);
   });
 });
