@@ -18,7 +18,7 @@ afterEach(() => vi.restoreAllMocks());
 
 describe('vae-eval', () => {
   it('--help, and clear errors for bad options', async () => {
-    for (const command of ['train', 'compare']) {
+    for (const command of ['train', 'compare', 'evaluate']) {
       stdout = '';
       expect(await main([command, '--help'])).toBe(0);
       expect(stdout).toMatch(new RegExp(`vae-eval ${command}`));
@@ -44,6 +44,24 @@ describe('vae-eval', () => {
     const figure = await decodePng(readFileSync(join(out, 'posterior-vs-prior.png')));
     expect(figure.width).toBe(4 * 300 + 3 * 8);
     expect((await decodePng(readFileSync(join(out, 'flow', 'samples.png')))).width).toBe(8 * 29 * 2 + 2);
+
+    // evaluate: the same runs again from their checkpoints with another k; the ELBO (same noise) is unchanged.
+    stderr = '';
+    expect(await main(['evaluate', '--out', out, '--iw-samples', '9', '--priors', 'gaussian,flow', '--backend', 'cpu', '--quiet'])).toBe(0);
+    const evaluation = JSON.parse(readFileSync(join(out, 'evaluation-k9.json'), 'utf8'));
+    expect(evaluation.runs.map((r: { prior: string; run: number }) => `${r.prior}/${r.run}`)).toEqual(['gaussian/0', 'gaussian/1', 'flow/0', 'flow/1']);
+    for (const run of evaluation.runs) {
+      const trained = results.runs.find((r: { prior: string; run: number }) => r.prior === run.prior && r.run === run.run);
+      expect(run.testElbo).toBeCloseTo(trained.testElbo, 3);
+      expect(run.iwSamples).toBe(9);
+      expect(run.testIwae).toBeGreaterThan(run.testElbo - 1);
+    }
+    expect(readFileSync(join(out, 'evaluation-k9.md'), 'utf8')).toMatch(/IWAE with k = 9/);
+    stderr = '';
+    expect(await main(['evaluate', '--out', out, '--iw-samples', '9', '--priors', 'gaussian', '--backend', 'cpu', '--quiet'])).toBe(0);
+    expect(stderr).toMatch(/gaussian run 2: already evaluated with k = 9/);
+    expect(await main(['evaluate', '--out', join(out, 'nothing-here'), '--backend', 'cpu'])).toBe(2);
+    expect(stderr).toMatch(/--out: no readable results.json in .*nothing-here/);
   });
 
   it('PCA finds the leading directions', () => {

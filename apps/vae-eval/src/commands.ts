@@ -1,8 +1,8 @@
 import { appWasmThreads, NATIVE_BLAS_OPTION, nativeBlasSetting, decodePng, describeOptions, encodePng, type OptionSpec, parseOptions, type Picture, sideBySide, UsageError } from '@flows/cli-kit';
 import { loadMnist } from '@flows/datasets';
-import { type BackendName, describeBackend, selectBackend, writeFileAtomic } from '@flows/flows';
-import { PRIOR_KINDS, type PriorKind } from '@flows/vae-priors';
-import { type ExperimentSettings, markdownTable, type RunResult, summarize, trainOne, writePictures } from './experiment.js';
+import { type BackendName, describeBackend, hasCheckpoint, loadCheckpoint, selectBackend, writeFileAtomic } from '@flows/flows';
+import { PRIOR_KINDS, type PriorKind, vaeFromJSON } from '@flows/vae-priors';
+import { evaluate, type ExperimentSettings, markdownTable, type RunResult, summarize, trainOne, writePictures } from './experiment.js';
 
 const COMMON: Record<string, OptionSpec> = {
   out: { kind: 'string', required: true, description: 'output directory' },
@@ -45,6 +45,87 @@ aggregate-posterior samples in blue, one PCA fitted on the posterior samples).
 Usage: vae-eval compare --out <dir> [options]
 
 ${describeOptions(COMPARE_OPTIONS)}`;
+
+export const EVALUATE_OPTIONS: Record<string, OptionSpec> = {
+  out: { kind: 'string', required: true, description: 'the output directory of an earlier train or compare (its results.json and checkpoints)' },
+  'iw-samples': { kind: 'positiveInteger', default: 1000, description: 'importance samples k for the IWAE log-likelihood' },
+  priors: { kind: 'string', description: 'comma-separated priors to evaluate (default: every prior in results.json)' },
+  'data-dir': COMMON['data-dir'],
+  backend: COMMON.backend,
+  threads: COMMON.threads,
+  'native-blas': NATIVE_BLAS_OPTION,
+  quiet: COMMON.quiet,
+};
+
+export const EVALUATE_HELP = `vae-eval evaluate: evaluate the trained runs of an earlier train or compare again, from their last
+checkpoints, with another number of importance samples (the reported tables use k = 1000), on
+the same test images; writes evaluation-k<k>.md and evaluation-k<k>.json beside results.json.
+Runs already in that file are skipped, so a stopped evaluation continues where it was.
+
+Usage: vae-eval evaluate --out <dir> [options]
+
+${describeOptions(EVALUATE_OPTIONS)}`;
+
+function parsePriors(value: string): PriorKind[] {
+  const priors = value
+    .split(',')
+    .map((p) => p.trim())
+    .filter(Boolean);
+  const unknown = priors.filter((p) => !(PRIOR_KINDS as readonly string[]).includes(p));
+  if (unknown.length || priors.length === 0) throw new UsageError(`--priors: unknown prior '${unknown[0] ?? ''}'; expected a comma-separated list of ${PRIOR_KINDS.join(', ')}`);
+  return priors as PriorKind[];
+}
+
+export async function evaluateCommand(argv: string[]): Promise<void> {
+  const o = parseOptions(argv, EVALUATE_OPTIONS);
+  if (o.help) return void console.log(EVALUATE_HELP);
+  const { join } = await import('node:path');
+  const { readFile } = await import('node:fs/promises');
+  const out = o.out as string;
+  const k = o['iw-samples'] as number;
+  let previous: { settings: ExperimentSettings; runs: RunResult[] };
+  try {
+    previous = JSON.parse(await readFile(join(out, 'results.json'), 'utf8'));
+  } catch (error) {
+    throw new UsageError(`--out: no readable results.json in ${out} (${(error as Error).message.split('\n')[0]}); train or compare first`);
+  }
+  const wanted = o.priors === undefined ? null : new Set(parsePriors(String(o.priors)));
+  const runs = previous.runs.filter((r) => !wanted || wanted.has(r.prior));
+  if (runs.length === 0) throw new UsageError(`--priors: results.json in ${out} has no runs of ${[...(wanted ?? [])].join(', ')}`);
+  const backend = await selectBackend({ backend: o.backend as BackendName | 'auto', wasmThreads: await appWasmThreads(o.threads), nativeBlas: nativeBlasSetting(o['native-blas']) });
+  console.error(describeBackend(backend));
+  const dataDir = o['data-dir'] as string | undefined;
+  const test = await loadMnist('test', { dataDir });
+  const settings = { ...previous.settings, iwSamples: k };
+  const jsonPath = join(out, `evaluation-k${k}.json`);
+  const results: RunResult[] = [];
+  try {
+    const earlier = JSON.parse(await readFile(jsonPath, 'utf8')) as { runs: RunResult[] };
+    results.push(...earlier.runs.filter((r) => runs.some((q) => q.prior === r.prior && q.run === r.run)));
+  } catch {
+    // nothing evaluated yet
+  }
+  for (const run of runs) {
+    const name = `${run.prior} run ${run.run + 1}`;
+    if (results.some((r) => r.prior === run.prior && r.run === run.run)) {
+      console.error(`${name}: already evaluated with k = ${k}`);
+      continue;
+    }
+    const dir = join(out, run.prior, `run-${run.run + 1}`, 'checkpoint');
+    if (!(await hasCheckpoint(dir))) throw new Error(`${name}: no checkpoint in ${dir}; it is needed to evaluate the run again`);
+    const { model: vae } = await loadCheckpoint(dir, vaeFromJSON);
+    const started = performance.now();
+    const { elbo, iwae } = evaluate(vae, test, k, settings.limit, o.quiet === true ? undefined : name);
+    vae.dispose();
+    const seconds = (performance.now() - started) / 1000;
+    results.push({ ...run, testElbo: elbo, testIwae: iwae, iwSamples: k, seconds });
+    console.error(`${name}: test ELBO ${elbo.toFixed(2)}  IWAE(k=${k}) ${iwae.toFixed(2)} nats  (${seconds.toFixed(0)} s)`);
+    await writeFileAtomic(jsonPath, `${JSON.stringify({ settings, backend: backend.name, runs: results, summary: summarize(results) }, null, 2)}\n`);
+  }
+  const table = markdownTable(results, settings);
+  await writeFileAtomic(join(out, `evaluation-k${k}.md`), `${table}\n`);
+  console.log(`${table}\n\nresults: ${jsonPath}`);
+}
 
 async function runPriors(priors: readonly PriorKind[], o: Record<string, unknown>): Promise<void> {
   const { join } = await import('node:path');
@@ -114,11 +195,5 @@ export async function trainCommand(argv: string[]): Promise<void> {
 export async function compareCommand(argv: string[]): Promise<void> {
   const o = parseOptions(argv, COMPARE_OPTIONS);
   if (o.help) return void console.log(COMPARE_HELP);
-  const priors = String(o.priors)
-    .split(',')
-    .map((p) => p.trim())
-    .filter(Boolean);
-  const unknown = priors.filter((p) => !(PRIOR_KINDS as readonly string[]).includes(p));
-  if (unknown.length || priors.length === 0) throw new UsageError(`--priors: unknown prior '${unknown[0] ?? ''}'; expected a comma-separated list of ${PRIOR_KINDS.join(', ')}`);
-  await runPriors(priors as PriorKind[], o);
+  await runPriors(parsePriors(String(o.priors)), o);
 }

@@ -40,21 +40,38 @@ function testBatches(data: MnistSplit, batchSize: number, limit?: number) {
   return imageBatches(data, { batchSize, view: { kind: 'binarized' }, shuffle: false, limit });
 }
 
-/** Mean test ELBO (one sample of z per image) and mean IWAE estimate over the test images. */
-export function evaluate(vae: VAE, test: MnistSplit, iwSamples: number, limit?: number): { elbo: number; iwae: number } {
-  const random = new Random(777);
+/**
+ * Mean test ELBO (one sample of z per image) and mean IWAE estimate over the test images; with a
+ * label, a progress bar (k = 1000 over 10 000 images is minutes of work).
+ */
+export function evaluate(vae: VAE, test: MnistSplit, iwSamples: number, limit?: number, label?: string): { elbo: number; iwae: number } {
+  // Separate noise for the two estimates, so that the ELBO does not depend on k.
+  const elboRandom = new Random(777);
+  const iwaeRandom = new Random(778);
+  const batchSize = 200;
+  const images = Math.min(test.count, limit ?? test.count);
+  const bar = label === undefined ? null : new ProgressBar({ total: Math.ceil(images / batchSize), label: `${label} eval k=${iwSamples}` });
+  const started = performance.now();
   let elbo = 0;
   let iwae = 0;
   let count = 0;
-  for (const batch of testBatches(test, 200, limit)) {
+  let step = 0;
+  for (const batch of testBatches(test, batchSize, limit)) {
     const x = batch.x as tf.Tensor2D;
-    const terms = vae.elbo(x, { random });
-    const iw = vae.importanceWeightedLogLikelihood(x, iwSamples, { random, chunk: 25 });
-    elbo += tf.sum(terms.elbo).dataSync()[0];
-    iwae += tf.sum(iw).dataSync()[0];
+    const [elboSum, iwaeSum] = tf.tidy(() => {
+      const terms = vae.elbo(x, { random: elboRandom });
+      const iw = vae.importanceWeightedLogLikelihood(x, iwSamples, { random: iwaeRandom, chunk: 25 });
+      return [tf.sum(terms.elbo), tf.sum(iw)];
+    });
+    elbo += elboSum.dataSync()[0];
+    iwae += iwaeSum.dataSync()[0];
     count += x.shape[0];
-    tf.dispose([terms.elbo, terms.kl, terms.reconstruction, iw]);
+    tf.dispose([elboSum, iwaeSum]);
+    step++;
+    const seconds = (performance.now() - started) / 1000;
+    bar?.update(step, { IWAE: (iwae / count).toFixed(2), 'images/s': formatRate(count / seconds), ETA: formatDuration((seconds / count) * (images - count)) });
   }
+  bar?.finish();
   return { elbo: elbo / count, iwae: iwae / count };
 }
 
@@ -109,7 +126,7 @@ export async function trainOne(
   });
   bar?.finish();
   optimizer.dispose();
-  const { elbo, iwae } = evaluate(vae, test, settings.iwSamples, settings.limit);
+  const { elbo, iwae } = evaluate(vae, test, settings.iwSamples, settings.limit, settings.quiet ? undefined : `${prior} run ${run + 1}`);
   return {
     vae,
     result: { prior, run, testElbo: elbo, testIwae: iwae, iwSamples: settings.iwSamples, trainLoss: fitted.loss, seconds: (performance.now() - started) / 1000 },

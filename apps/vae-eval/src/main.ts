@@ -1,5 +1,5 @@
 import { runCommands } from '@flows/cli-kit';
-import { compareCommand, trainCommand } from './commands.js';
+import { compareCommand, evaluateCommand, trainCommand } from './commands.js';
 
 const HELP = `vae-eval: VAEs on binarized MNIST with standard Gaussian, mixture-of-Gaussians, flow (Real NVP)
 and VampPrior priors (exercise 2.6 and the course project's part A).
@@ -9,9 +9,11 @@ Usage: vae-eval <command> [options]
 Commands:
   train     one prior, R runs: test ELBO and IWAE log-likelihood, samples, reconstructions, PCA picture
   compare   every prior, R runs each: a table (Markdown and JSON) and one picture with a panel per prior
+  evaluate  the runs of an earlier train or compare again, from their checkpoints, with k importance
+            samples (k = 1000 for reported tables)
 
 Run 'vae-eval <command> --help' for the options of each command.`;
 
 export function main(argv: string[]): Promise<number> {
-  return runCommands('vae-eval', HELP, { train: trainCommand, compare: compareCommand }, argv);
+  return runCommands('vae-eval', HELP, { train: trainCommand, compare: compareCommand, evaluate: evaluateCommand }, argv);
 }
