@@ -45,6 +45,30 @@ describe('VAE', () => {
     const logP = -0.5 * z * z - 0.5 * Math.log(2 * Math.PI);
     const mc = vae.elbo(tf.tensor2d([x]), { noise: tf.tensor3d([[[eps]]]), monteCarloKl: true });
     expect(mc.kl.dataSync()[0]).toBeCloseTo(logQ - logP, 5);
+
+    // Two images, two noise draws each: the reconstruction term averages over the draws of its own
+    // image (the decoder pairs code s·N + i with image i, without copying the images).
+    const images = [
+      [1, 0],
+      [0, 1],
+    ];
+    const draws = [
+      [0.7, -1.2],
+      [0.1, 0.4],
+    ]; // draws[s][i]
+    const expected = images.map((xi, i) => {
+      const m = 0.5 * xi[0] - xi[1] + 0.1;
+      const ls = 0.2 * xi[0] + 0.3 * xi[1] - 0.5;
+      const terms = draws.map((d) => {
+        const zi = m + Math.exp(ls) * d[i];
+        const l = [2 * zi + 0.5, -zi - 1];
+        return xi[0] * l[0] - softplus(l[0]) + xi[1] * l[1] - softplus(l[1]);
+      });
+      return (terms[0] + terms[1]) / 2;
+    });
+    const two = vae.elbo(tf.tensor2d(images), { noise: tf.tensor3d(draws.map((d) => d.map((v) => [v]))) });
+    Array.from(two.reconstruction.dataSync()).forEach((v, i) => expect(v).toBeCloseTo(expected[i], 5));
+    expect(() => decoder.logLikelihood(tf.tensor2d(images), tf.zeros([3, 1]) as tf.Tensor2D)).toThrow(/3 codes are not a whole number of blocks of 2 images/);
   });
 
   it('the Monte Carlo KL matches the analytic KL for the Gaussian prior', () => {

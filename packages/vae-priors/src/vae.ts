@@ -19,7 +19,7 @@ export interface ElboOptions {
   random?: Random | number;
   /** Use the Monte Carlo KL even for the standard Gaussian prior. */
   monteCarloKl?: boolean;
-  /** Explicit noise ε, [samples, N, M] (for exact tests). */
+  /** Explicit noise ε, [samples, N, M] (for exact tests); its first dimension sets the number of samples. */
   noise?: tf.Tensor;
 }
 
@@ -65,7 +65,13 @@ export class VAE {
 
   /** The ELBO terms per row, without tidy (for training losses). */
   uncheckedElbo(x: tf.Tensor2D, options: ElboOptions = {}): ElboTerms {
-    const samples = options.samples ?? 1;
+    const samples = options.noise ? options.noise.shape[0] : (options.samples ?? 1);
+    if (options.noise && (options.noise.rank !== 3 || options.noise.shape[1] !== x.shape[0] || options.noise.shape[2] !== this.latentSize)) {
+      throw new RangeError(`VAE.elbo: noise must have shape [samples, ${x.shape[0]}, ${this.latentSize}], got [${options.noise.shape.join(', ')}]`);
+    }
+    if (options.noise && options.samples !== undefined && options.samples !== samples) {
+      throw new RangeError(`VAE.elbo: samples is ${options.samples} but the noise holds ${samples} draws`);
+    }
     const random = options.random instanceof Random ? options.random : new Random(options.random ?? 0);
     const { mean, logScale } = this.encoder.encode(x);
     const n = x.shape[0];
