@@ -4,6 +4,7 @@
 #include <node_api.h>
 #include <cblas.h>
 #include <stdint.h>
+#include <stdio.h>
 
 extern void openblas_set_num_threads(int);
 extern int openblas_get_num_threads(void);
@@ -16,20 +17,34 @@ static int64_t get_int(napi_env env, napi_value v) {
   return out;
 }
 
-// sgemm(heap, aOffset, bOffset, cOffset, m, n, k, transA, transB, biasOffset (-1: none), relu, batch, aStride, bStride)
-static napi_value sgemm(napi_env env, napi_callback_info info) {
-  size_t argc = 14;
-  napi_value argv[14];
-  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  if (argc < 14) { napi_throw_error(env, NULL, "flows_blas.sgemm: expected 14 arguments"); return NULL; }
+// Reads `count` arguments into argv; the first must be the wasm heap as a Float32Array, returned
+// with its length in floats. NULL (with a JavaScript exception pending) on bad arguments.
+static float *heap_arguments(napi_env env, napi_callback_info info, const char *name, size_t count, napi_value *argv, size_t *length) {
+  char message[128];
+  size_t argc = count;
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc < count) {
+    snprintf(message, sizeof message, "%s: expected %zu arguments", name, count);
+    napi_throw_error(env, NULL, message);
+    return NULL;
+  }
   napi_typedarray_type type;
-  size_t length;
   void *data;
   napi_value buffer;
   size_t byteOffset;
-  CHECK(napi_get_typedarray_info(env, argv[0], &type, &length, &data, &buffer, &byteOffset));
-  if (type != napi_float32_array) { napi_throw_error(env, NULL, "flows_blas.sgemm: the heap must be a Float32Array"); return NULL; }
-  float *heap = (float *)data;
+  if (napi_get_typedarray_info(env, argv[0], &type, length, &data, &buffer, &byteOffset) != napi_ok || type != napi_float32_array) {
+    snprintf(message, sizeof message, "%s: the heap must be a Float32Array", name);
+    napi_throw_error(env, NULL, message);
+    return NULL;
+  }
+  return (float *)data;
+}
+
+// sgemm(heap, aOffset, bOffset, cOffset, m, n, k, transA, transB, biasOffset (-1: none), relu, batch, aStride, bStride)
+static napi_value sgemm(napi_env env, napi_callback_info info) {
+  napi_value argv[14];
+  size_t length;
+  float *heap = heap_arguments(env, info, "flows_blas.sgemm", 14, argv, &length);
+  if (!heap) return NULL;
   int64_t a = get_int(env, argv[1]), b = get_int(env, argv[2]), c = get_int(env, argv[3]);
   int m = (int)get_int(env, argv[4]), n = (int)get_int(env, argv[5]), k = (int)get_int(env, argv[6]);
   int transA = (int)get_int(env, argv[7]), transB = (int)get_int(env, argv[8]);
@@ -154,22 +169,15 @@ enum { OP_EXP = 0, OP_LOG1P = 1, OP_SOFTPLUS = 2, OP_TANH = 3 };
 
 // unary(heap, op, inOffset, outOffset, size)
 static napi_value unary(napi_env env, napi_callback_info info) {
-  size_t argc = 5;
   napi_value argv[5];
-  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  if (argc < 5) { napi_throw_error(env, NULL, "flows_blas.unary: expected 5 arguments"); return NULL; }
-  napi_typedarray_type type;
   size_t length;
-  void *data;
-  napi_value buffer;
-  size_t byteOffset;
-  CHECK(napi_get_typedarray_info(env, argv[0], &type, &length, &data, &buffer, &byteOffset));
-  if (type != napi_float32_array) { napi_throw_error(env, NULL, "flows_blas.unary: the heap must be a Float32Array"); return NULL; }
+  float *heap = heap_arguments(env, info, "flows_blas.unary", 5, argv, &length);
+  if (!heap) return NULL;
   int op = (int)get_int(env, argv[1]);
   int64_t in = get_int(env, argv[2]), out = get_int(env, argv[3]), size = get_int(env, argv[4]);
   if (in < 0 || out < 0 || size < 0 || in + size > (int64_t)length || out + size > (int64_t)length) { napi_throw_range_error(env, NULL, "flows_blas.unary: operands outside the heap"); return NULL; }
-  const float *x = (const float *)data + in;
-  float *y = (float *)data + out;
+  const float *x = heap + in;
+  float *y = heap + out;
   switch (op) {
     case OP_EXP: for (int64_t i = 0; i < size; i++) y[i] = exp_f(x[i]); break;
     case OP_LOG1P: for (int64_t i = 0; i < size; i++) y[i] = log1p_f(x[i]); break;
