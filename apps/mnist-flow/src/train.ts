@@ -15,6 +15,7 @@ import {
   realNVP,
   saveCheckpoint,
   saveModel,
+  schedules,
   selectBackend,
   writeFileAtomic,
 } from '@flows/flows';
@@ -30,6 +31,7 @@ export const TRAIN_OPTIONS: Record<string, OptionSpec> = {
   epochs: { kind: 'positiveInteger', default: 3, description: 'epochs over the 60 000 training images' },
   'batch-size': { kind: 'positiveInteger', default: 256, description: 'batch size' },
   lr: { kind: 'positiveNumber', default: 1e-3, description: 'Adam learning rate' },
+  'lr-schedule': { kind: 'string', choices: ['constant', 'cosine'], default: 'constant', description: 'constant, or cosine decay to lr/100 over all --epochs (for long runs)' },
   'clip-norm': { kind: 'positiveNumber', default: 100, description: 'clip the gradient norm' },
   'fixed-scale': { kind: 'boolean', description: 'plain s = tanh(raw), without the learnable per-pixel factor on the scale' },
   logit: { kind: 'positiveNumber', description: 'logit preprocessing with this alpha (e.g. 0.05); (v + U)/256 scaling, log-det counted' },
@@ -69,6 +71,8 @@ interface EpochRow {
   testNll: number;
   seconds: number;
   samplesPerSecond: number;
+  /** The learning rate of the epoch's last update. */
+  learningRate: number;
 }
 
 export async function train(argv: string[]): Promise<void> {
@@ -86,7 +90,7 @@ export async function train(argv: string[]): Promise<void> {
   if (view.kind === 'logit' && !(view.alpha < 0.5)) throw new UsageError(`--logit must be in (0, 0.5), got ${view.alpha}`);
   const [trainSplit, testSplit] = await Promise.all([loadMnist('train', { dataDir: o['data-dir'] as string | undefined }), loadMnist('test', { dataDir: o['data-dir'] as string | undefined })]);
   const limit = o.limit as number | undefined;
-  const settings = { scaleFactor: !o['fixed-scale'], mask: o.mask, layers: o.layers, hidden: o.hidden, epochs: o.epochs, batchSize: o['batch-size'], learningRate: o.lr, clipNorm: o['clip-norm'], logit: o.logit ?? null, seed: o.seed, limit: limit ?? null, conditional: Boolean(o.conditional), architecture: o.architecture, stepsPerLevel: o.architecture === 'multiscale' ? o['steps-per-level'] : null, channels: o.architecture === 'multiscale' ? o.channels : null };
+  const settings = { scaleFactor: !o['fixed-scale'], mask: o.mask, layers: o.layers, hidden: o.hidden, epochs: o.epochs, batchSize: o['batch-size'], learningRate: o.lr, lrSchedule: o['lr-schedule'], clipNorm: o['clip-norm'], logit: o.logit ?? null, seed: o.seed, limit: limit ?? null, conditional: Boolean(o.conditional), architecture: o.architecture, stepsPerLevel: o.architecture === 'multiscale' ? o['steps-per-level'] : null, channels: o.architecture === 'multiscale' ? o.channels : null };
   console.error(`data: ${trainSplit.count} train / ${testSplit.count} test images from ${trainSplit.source}${limit ? ` (first ${limit} used)` : ''}`);
   console.error(`scaling: ${describeScaling(view)}`);
 
@@ -113,16 +117,17 @@ export async function train(argv: string[]): Promise<void> {
         ? multiScaleFlow({ shape: [28, 28, 1], levels: 2, stepsPerLevel: o['steps-per-level'] as number, hidden: o.channels as number[], contextSize: o.conditional ? 10 : 0, seed: o.seed as number })
         : realNVP({ dims: 784, layers: o.layers as number, hidden: o.hidden as number[], mask: o.mask as 'random', imageShape: [28, 28], scaleTanh: true, learnableScaleFactor: !o['fixed-scale'], seed: o.seed as number, contextSize: o.conditional ? 10 : 0 });
   }
-  const optimizer = new Adam(model.trainableVariables, { learningRate: o.lr as number, clipNorm: o['clip-norm'] as number });
-  if (optimizerState) optimizer.setState(optimizerState);
   const epochs = o.epochs as number;
   if (startEpoch >= epochs) throw new UsageError(`the checkpoint already has ${startEpoch} epochs; pass --epochs greater than that to continue`);
-
   const batchSize = o['batch-size'] as number;
   const conditional = model.contextSize > 0;
   const train = trainingData(trainSplit, view, limit, conditional, layoutOf(model));
   const test = testData(testSplit, view, 12345, limit, conditional, layoutOf(model));
   const stepsPerEpoch = Math.ceil(train.size / batchSize);
+  // The schedule is a function of the optimizer's step, which the checkpoint restores, so a resumed run follows the same curve.
+  const learningRate = o['lr-schedule'] === 'cosine' ? schedules.cosine(o.lr as number, epochs * stepsPerEpoch) : (o.lr as number);
+  const optimizer = new Adam(model.trainableVariables, { learningRate, clipNorm: o['clip-norm'] as number });
+  if (optimizerState) optimizer.setState(optimizerState);
   const bar = o.quiet ? null : new ProgressBar({ total: (epochs - startEpoch) * stepsPerEpoch, label: 'train' });
   const firstStep = optimizer.step;
   let epochStarted = performance.now();
@@ -145,6 +150,7 @@ export async function train(argv: string[]): Promise<void> {
         testBpd: bitsPerDimension(testNll, 784, bin(view)),
         seconds,
         samplesPerSecond: train.size / info.seconds,
+        learningRate: typeof learningRate === 'number' ? learningRate : learningRate(optimizer.step),
       };
       rows.push(row);
       await writeSampleGrid(model, view, join(out, `samples-epoch-${info.epoch}.png`), { temperature: o.temperature as number, seed: 1 });
