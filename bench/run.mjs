@@ -13,7 +13,10 @@ import { Random } from '@flows/bijectors';
 import { Adam, describeBackend, realNVP, selectBackend } from '@flows/flows';
 
 const here = dirname(new URL(import.meta.url).pathname);
+// `pnpm bench -- --flag` forwards the `--` itself; options after it are still options here.
+const argv = process.argv.slice(2).filter((a, i) => !(a === '--' && i === 0));
 const { values: args } = parseArgs({
+  args: argv,
   options: {
     backend: { type: 'string', default: 'auto' },
     threads: { type: 'string', default: String(os.cpus().length) },
@@ -131,15 +134,14 @@ function runPeer() {
 }
 
 const fmt = (v) => (v === undefined ? '—' : Math.round(v).toLocaleString('en-US'));
-const choice = await selectBackend({ backend: args.backend, wasmThreads: args['native-blas'] ? 1 : Number(args.threads) });
+// With --native-blas, OpenBLAS brings its own threads (--threads of them), and the wasm backend runs
+// single-threaded beside it; selectBackend also installs the native elementwise kernels and switches
+// the dense gradients to transposed products, as the apps' --native-blas does.
+const choice = await selectBackend({ backend: args.backend, wasmThreads: Number(args.threads), nativeBlas: args['native-blas'] === true });
 let nativeNote = '';
 if (args['native-blas']) {
-  // OpenBLAS brings its own threads; the wasm backend then runs single-threaded beside it.
-  const { installNativeMatMul } = await import('@flows/native-blas');
-  const status = installNativeMatMul({ threads: Number(args.threads) });
-  if (!status.installed) throw new Error(`--native-blas: ${status.reason}`);
-  nativeNote = ` Matrix products: OpenBLAS through @flows/native-blas, ${status.threads} threads (wasm itself single-threaded).`;
-  console.log(`matrix products: OpenBLAS (${status.threads} threads) through @flows/native-blas`);
+  nativeNote = ` Matrix products and Exp/Log1p/Softplus/Tanh: native (@flows/native-blas), OpenBLAS with ${choice.nativeBlas.threads} threads (wasm itself single-threaded).`;
+  console.log(`native kernels: OpenBLAS (${choice.nativeBlas.threads} threads) and vectorized elementwise functions through @flows/native-blas`);
 }
 const backendLabel = args['native-blas'] ? `${choice.name}+openblas` : choice.name;
 const cpu = os.cpus();
