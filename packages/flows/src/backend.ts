@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { useTransposeFlagsInDenseGradients } from '@flows/bijectors';
+import { installSharingIdentity } from './wasm-identity.js';
 import { installWasmThreadsShim, releaseWasmWorkers, withDoubledCoreCount } from './wasm-threads.js';
 
 /** The backends the toolkit knows, in the order `auto` tries them. */
@@ -105,6 +106,7 @@ async function tryWasm(): Promise<void> {
     throw new Error("the 'wasm' backend did not start");
   }
   wasmThreadsStarted = wasm.getThreadsCount();
+  installSharingIdentity();
 }
 
 async function tryCpu(): Promise<void> {
