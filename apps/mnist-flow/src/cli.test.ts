@@ -90,6 +90,18 @@ describe('mnist-flow', () => {
     expect(await main(['eval', '--model', join(out, 'model'), '--limit', '200', '--backend', 'cpu'])).toBe(0);
     expect(stdout).toMatch(/test bpd: +\d+\.\d+/);
     expect(stdout).toMatch(/log 256/);
+    // The last checkpoint (a run still going) and the run directory give the same figures, with the
+    // preprocessing read from the checkpoint's settings.
+    const bpd = (text: string) => /test bpd: +(\d+\.\d+)/.exec(text)![1];
+    const fromModel = bpd(stdout);
+    for (const dir of [join(out, 'checkpoint'), out]) {
+      stdout = '';
+      expect(await main(['eval', '--model', dir, '--limit', '200', '--backend', 'cpu'])).toBe(0);
+      expect(bpd(stdout)).toBe(fromModel);
+      expect(stdout).toMatch(/log 256/);
+    }
+    expect(stderr).toMatch(/model: .*checkpoint \(epoch 1\)/);
+    expect(await main(['sample', '--model', join(out, 'checkpoint'), '--n', '4', '--out', join(out, 'c.png'), '--backend', 'cpu'])).toBe(0);
     expect(await main(['sample', '--model', join(out, 'model'), '--n', '4', '--out', join(out, 's.png'), '--backend', 'cpu'])).toBe(0);
     expect(await main(['interpolate', '--model', join(out, 'model'), '--steps', '3', '--out', join(out, 'i.png'), '--backend', 'cpu'])).toBe(0);
     expect((await decodePng(readFileSync(join(out, 'i.png')))).width).toBe(3 * 29 * 2 + 2);

@@ -2,13 +2,13 @@ import * as tf from '@tensorflow/tfjs';
 import { describeOptions, encodePng, imageGrid, type OptionSpec, parseOptions, UsageError } from '@flows/cli-kit';
 import { imageBatches, loadMnist } from '@flows/datasets';
 import type { TransformedDistribution } from '@flows/distributions';
-import { type BackendName, loadModel, selectBackend, writeFileAtomic } from '@flows/flows';
-import { modelView } from './evaluate.js';
+import { type BackendName, selectBackend, writeFileAtomic } from '@flows/flows';
 import { BACKEND_OPTION, DATA_DIR_OPTION } from './options.js';
 import { layoutOf, toPixels } from './preprocessing.js';
+import { loadTrainedModel } from './trained-model.js';
 
 export const INTERPOLATE_OPTIONS: Record<string, OptionSpec> = {
-  model: { kind: 'string', required: true, description: 'model directory (<run>/model)' },
+  model: { kind: 'string', required: true, description: 'model directory (<run>/model), checkpoint directory (<run>/checkpoint, for a run still going) or run directory' },
   out: { kind: 'string', default: 'interpolation.png', description: 'PNG file' },
   images: { kind: 'string', default: '0,1,2,3', description: 'indices of four test images' },
   steps: { kind: 'positiveInteger', default: 8, description: 'angles per axis in [0, pi/2]' },
@@ -53,12 +53,13 @@ export async function interpolate(argv: string[]): Promise<void> {
     throw new Error(`--images needs four test-image indices in 0..9999, got '${o.images}'`);
   }
   await selectBackend({ backend: o.backend as BackendName | 'auto' });
-  const model = (await loadModel(o.model as string)) as TransformedDistribution;
+  const loaded = await loadTrainedModel(o.model as string);
+  const model = loaded.model as TransformedDistribution;
   if (model.contextSize > 0) {
     model.dispose();
     throw new UsageError('interpolate: this model is class-conditional (its latent space depends on the digit); use an unconditional model');
   }
-  const view = await modelView(o.model as string);
+  const view = loaded.view;
   const test = await loadMnist('test', { dataDir: o['data-dir'] as string | undefined });
   const picked = { ...test, images: new Uint8Array(4 * 784), labels: new Uint8Array(4), count: 4 };
   indices.forEach((index, k) => {

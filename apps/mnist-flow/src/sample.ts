@@ -1,11 +1,11 @@
 import { describeOptions, type OptionSpec, parseOptions, UsageError } from '@flows/cli-kit';
-import { type BackendName, loadModel, selectBackend } from '@flows/flows';
-import { modelView } from './evaluate.js';
+import { type BackendName, selectBackend } from '@flows/flows';
 import { BACKEND_OPTION } from './options.js';
 import { writeSampleGrid } from './pictures.js';
+import { loadTrainedModel } from './trained-model.js';
 
 export const SAMPLE_OPTIONS: Record<string, OptionSpec> = {
-  model: { kind: 'string', required: true, description: 'model directory (<run>/model)' },
+  model: { kind: 'string', required: true, description: 'model directory (<run>/model), checkpoint directory (<run>/checkpoint, for a run still going) or run directory' },
   out: { kind: 'string', default: 'samples.png', description: 'PNG file for the grid' },
   n: { kind: 'positiveInteger', default: 64, description: 'number of samples (a square grid)' },
   temperature: { kind: 'positiveNumber', default: 0.7, description: 'standard deviation of the base noise' },
@@ -27,11 +27,11 @@ export async function sample(argv: string[]): Promise<void> {
     return;
   }
   await selectBackend({ backend: o.backend as BackendName | 'auto' });
-  const model = await loadModel(o.model as string);
+  const { model, view } = await loadTrainedModel(o.model as string);
   const digit = o.digit as number | undefined;
   if (digit !== undefined && model.contextSize === 0) throw new UsageError('--digit: this model is not class-conditional (train it with --conditional)');
   if (digit !== undefined && digit > 9) throw new UsageError(`--digit must be 0-9, got ${digit}`);
-  await writeSampleGrid(model, await modelView(o.model as string), o.out as string, { n: o.n as number, temperature: o.temperature as number, seed: o.seed as number, digit });
+  await writeSampleGrid(model, view, o.out as string, { n: o.n as number, temperature: o.temperature as number, seed: o.seed as number, digit });
   console.log(`samples: ${o.out}`);
   model.dispose();
 }
