@@ -45,12 +45,16 @@ describe('mnist-flow', () => {
     expect(stderr).toMatch(/checkpoint\.json: is not valid JSON/);
     expect(await main(['train', '--out', temp(), '--lr-schedule', 'linear', ...tiny])).toBe(2);
     expect(stderr).toMatch(/--lr-schedule must be one of constant, cosine/);
+    expect(await main(['train', '--out', temp(), '--weight-decay', '-1', ...tiny])).toBe(2);
+    expect(stderr).toMatch(/--weight-decay must be at least 0, got -1/);
   });
 
   it('--lr-schedule cosine decays the learning rate over all epochs (recorded in metrics.json)', async () => {
     const out = temp();
-    expect(await main(['train', '--out', out, '--epochs', '2', '--lr', '0.002', '--lr-schedule', 'cosine', ...tiny])).toBe(0);
-    const rows = JSON.parse(readFileSync(join(out, 'metrics.json'), 'utf8')).epochs as { learningRate: number }[];
+    expect(await main(['train', '--out', out, '--epochs', '2', '--lr', '0.002', '--lr-schedule', 'cosine', '--weight-decay', '0.0001', ...tiny])).toBe(0);
+    const metrics = JSON.parse(readFileSync(join(out, 'metrics.json'), 'utf8'));
+    expect(metrics.settings.weightDecay).toBe(0.0001);
+    const rows = metrics.epochs as { learningRate: number }[];
     // 4 steps per epoch, 8 in all: half-way the cosine is at the middle of lr and lr/100; at the end, lr/100.
     expect(rows[0].learningRate).toBeCloseTo(0.002 * (0.01 + 0.99 * 0.5), 8);
     expect(rows[1].learningRate).toBeCloseTo(0.002 * 0.01, 8);

@@ -33,6 +33,7 @@ export const TRAIN_OPTIONS: Record<string, OptionSpec> = {
   lr: { kind: 'positiveNumber', default: 1e-3, description: 'Adam learning rate' },
   'lr-schedule': { kind: 'string', choices: ['constant', 'cosine'], default: 'constant', description: 'constant, or cosine decay to lr/100 over all --epochs (for long runs)' },
   'clip-norm': { kind: 'positiveNumber', default: 100, description: 'clip the gradient norm' },
+  'weight-decay': { kind: 'number', default: 0, description: 'decoupled weight decay (AdamW); the fully connected flows overfit MNIST on long runs' },
   'fixed-scale': { kind: 'boolean', description: 'plain s = tanh(raw), without the learnable per-pixel factor on the scale' },
   logit: { kind: 'positiveNumber', description: 'logit preprocessing with this alpha (e.g. 0.05); (v + U)/256 scaling, log-det counted' },
   temperature: { kind: 'positiveNumber', default: 0.7, description: 'temperature of the sample grids' },
@@ -81,6 +82,7 @@ export async function train(argv: string[]): Promise<void> {
     console.log(TRAIN_HELP);
     return;
   }
+  if ((o['weight-decay'] as number) < 0) throw new UsageError(`--weight-decay must be at least 0, got ${o['weight-decay']}`);
   const { join } = await import('node:path');
   const out = o.out as string;
   const checkpointDir = join(out, 'checkpoint');
@@ -90,7 +92,7 @@ export async function train(argv: string[]): Promise<void> {
   if (view.kind === 'logit' && !(view.alpha < 0.5)) throw new UsageError(`--logit must be in (0, 0.5), got ${view.alpha}`);
   const [trainSplit, testSplit] = await Promise.all([loadMnist('train', { dataDir: o['data-dir'] as string | undefined }), loadMnist('test', { dataDir: o['data-dir'] as string | undefined })]);
   const limit = o.limit as number | undefined;
-  const settings = { scaleFactor: !o['fixed-scale'], mask: o.mask, layers: o.layers, hidden: o.hidden, epochs: o.epochs, batchSize: o['batch-size'], learningRate: o.lr, lrSchedule: o['lr-schedule'], clipNorm: o['clip-norm'], logit: o.logit ?? null, seed: o.seed, limit: limit ?? null, conditional: Boolean(o.conditional), architecture: o.architecture, stepsPerLevel: o.architecture === 'multiscale' ? o['steps-per-level'] : null, channels: o.architecture === 'multiscale' ? o.channels : null };
+  const settings = { scaleFactor: !o['fixed-scale'], mask: o.mask, layers: o.layers, hidden: o.hidden, epochs: o.epochs, batchSize: o['batch-size'], learningRate: o.lr, lrSchedule: o['lr-schedule'], clipNorm: o['clip-norm'], weightDecay: o['weight-decay'], logit: o.logit ?? null, seed: o.seed, limit: limit ?? null, conditional: Boolean(o.conditional), architecture: o.architecture, stepsPerLevel: o.architecture === 'multiscale' ? o['steps-per-level'] : null, channels: o.architecture === 'multiscale' ? o.channels : null };
   console.error(`data: ${trainSplit.count} train / ${testSplit.count} test images from ${trainSplit.source}${limit ? ` (first ${limit} used)` : ''}`);
   console.error(`scaling: ${describeScaling(view)}`);
 
@@ -126,7 +128,7 @@ export async function train(argv: string[]): Promise<void> {
   const stepsPerEpoch = Math.ceil(train.size / batchSize);
   // The schedule is a function of the optimizer's step, which the checkpoint restores, so a resumed run follows the same curve.
   const learningRate = o['lr-schedule'] === 'cosine' ? schedules.cosine(o.lr as number, epochs * stepsPerEpoch) : (o.lr as number);
-  const optimizer = new Adam(model.trainableVariables, { learningRate, clipNorm: o['clip-norm'] as number });
+  const optimizer = new Adam(model.trainableVariables, { learningRate, clipNorm: o['clip-norm'] as number, weightDecay: o['weight-decay'] as number });
   if (optimizerState) optimizer.setState(optimizerState);
   const bar = o.quiet ? null : new ProgressBar({ total: (epochs - startEpoch) * stepsPerEpoch, label: 'train' });
   const firstStep = optimizer.step;
