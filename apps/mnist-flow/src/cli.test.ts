@@ -60,6 +60,32 @@ describe('mnist-flow', () => {
     expect(rows[1].learningRate).toBeCloseTo(0.002 * 0.01, 8);
   });
 
+  it('--validation holds out training images, keeps the best epoch (model/ and best-model/), and --patience stops early', async () => {
+    const out = temp();
+    // Seeded and on the cpu backend, this tiny over-parameterized run is deterministic: its validation bpd stops improving.
+    const options = ['--limit', '100', '--validation', '50', '--patience', '2', '--epochs', '60', '--layers', '2', '--hidden', '64', '--batch-size', '50', '--lr', '0.01', '--backend', 'cpu', '--quiet'];
+    expect(await main(['train', '--out', out, ...options])).toBe(0);
+    expect(stderr).toMatch(/the last 50 training images held out for validation/);
+    const metrics = JSON.parse(readFileSync(join(out, 'metrics.json'), 'utf8'));
+    expect(metrics.settings.validation).toBe(50);
+    const rows = metrics.epochs as { epoch: number; testBpd: number; validationBpd: number }[];
+    const best = rows.reduce((a, b) => (b.validationBpd < a.validationBpd ? b : a));
+    expect(rows.length).toBeLessThan(60);
+    expect(rows.length - best.epoch).toBe(2);
+    expect(stderr).toMatch(new RegExp(`stopping early: no better validation bpd for 2 epochs \\(best ${best.validationBpd.toFixed(4)} at epoch ${best.epoch}\\)`));
+    // Both saved models are the best epoch's: they score its test bpd (same first 100 test images, same fixed noise).
+    for (const dir of ['model', 'best-model']) {
+      stdout = '';
+      expect(await main(['eval', '--model', join(out, dir), '--limit', '100', '--backend', 'cpu'])).toBe(0);
+      expect(stdout).toMatch(new RegExp(`test bpd: +${best.testBpd.toFixed(4)}`));
+    }
+    expect(stdout).not.toMatch(new RegExp(`test bpd: +${rows[rows.length - 1].testBpd.toFixed(4)}`));
+    expect(await main(['train', '--out', temp(), '--patience', '3', ...tiny])).toBe(2);
+    expect(stderr).toMatch(/--patience needs --validation/);
+    expect(await main(['train', '--out', temp(), '--validation', '200', ...tiny])).toBe(2);
+    expect(stderr).toMatch(/--validation 200 leaves no training images \(200 available\)/);
+  });
+
   it('a killed run resumed from its checkpoint ends with the losses of an uninterrupted run', async () => {
     const straight = temp();
     expect(await main(['train', '--out', straight, '--epochs', '3', '--mask', 'random', ...tiny])).toBe(0);

@@ -31,6 +31,18 @@ export function trainingData(data: RawImages, view: ImageView, limit?: number, c
   };
 }
 
+/**
+ * Splits off the last `count` images as a validation set (early stopping, as in the MAF paper's
+ * protocol), so that the test set is not used to pick an epoch. Views, not copies.
+ */
+export function holdOut(data: RawImages, count: number): { train: RawImages; validation: RawImages } {
+  if (!Number.isInteger(count) || count < 0 || count >= data.count) throw new RangeError(`cannot hold out ${count} of ${data.count} images`);
+  const kept = data.count - count;
+  const pixels = data.rows * data.cols;
+  const part = (from: number, to: number): RawImages => ({ ...data, images: data.images.subarray(from * pixels, to * pixels), labels: data.labels.subarray(from, to), count: to - from });
+  return { train: part(0, kept), validation: part(kept, data.count) };
+}
+
 /** The digit classes as one-hot rows: the context of a class-conditional flow. */
 export function digitContext(labels: tf.Tensor1D | ArrayLike<number>): tf.Tensor2D {
   return tf.tidy(() => tf.oneHot(labels instanceof tf.Tensor ? tf.cast(labels, 'int32') : tf.tensor1d(Array.from(labels), 'int32'), 10).asType('float32') as tf.Tensor2D);

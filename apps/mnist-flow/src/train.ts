@@ -10,6 +10,7 @@ import {
   fit,
   hasCheckpoint,
   loadCheckpoint,
+  loadModel,
   meanNegativeLogLikelihood,
   multiScaleFlow,
   realNVP,
@@ -21,7 +22,7 @@ import {
 } from '@flows/flows';
 import { BACKEND_OPTION, DATA_DIR_OPTION, THREADS_OPTION } from './options.js';
 import { writeSampleGrid } from './pictures.js';
-import { bin, describeScaling, layoutOf, testData, trainingData, viewFor } from './preprocessing.js';
+import { bin, describeScaling, holdOut, layoutOf, testData, trainingData, viewFor } from './preprocessing.js';
 
 export const TRAIN_OPTIONS: Record<string, OptionSpec> = {
   out: { kind: 'string', required: true, description: 'run directory (checkpoint/, model/, metrics.json, samples-*.png)' },
@@ -38,6 +39,12 @@ export const TRAIN_OPTIONS: Record<string, OptionSpec> = {
   logit: { kind: 'positiveNumber', description: 'logit preprocessing with this alpha (e.g. 0.05); (v + U)/256 scaling, log-det counted' },
   temperature: { kind: 'positiveNumber', default: 0.7, description: 'temperature of the sample grids' },
   limit: { kind: 'positiveInteger', description: 'use only the first N training and test images (quick runs)' },
+  validation: {
+    kind: 'nonNegativeInteger',
+    default: 0,
+    description: "hold out the last N training images, score them after every epoch, and keep the best epoch's weights in <out>/best-model (and at the end in <out>/model): early stopping without looking at the test set",
+  },
+  patience: { kind: 'positiveInteger', description: 'with --validation: stop after this many epochs without a better validation bpd' },
   seed: { kind: 'nonNegativeInteger', default: 0, description: 'seed for masks, weights, shuffles and noise' },
   resume: { kind: 'boolean', description: 'continue from <out>/checkpoint (same options as the first run)' },
   architecture: {
@@ -70,6 +77,8 @@ interface EpochRow {
   trainNll: number;
   testBpd: number;
   testNll: number;
+  /** Bits per dimension on the held-out training images (with --validation). */
+  validationBpd?: number;
   seconds: number;
   samplesPerSecond: number;
   /** The learning rate of the epoch's last update. */
@@ -83,6 +92,8 @@ export async function train(argv: string[]): Promise<void> {
     return;
   }
   if ((o['weight-decay'] as number) < 0) throw new UsageError(`--weight-decay must be at least 0, got ${o['weight-decay']}`);
+  const validationCount = o.validation as number;
+  if (o.patience !== undefined && validationCount === 0) throw new UsageError('--patience needs --validation N (held-out training images to watch)');
   const { join } = await import('node:path');
   const out = o.out as string;
   const checkpointDir = join(out, 'checkpoint');
@@ -90,10 +101,15 @@ export async function train(argv: string[]): Promise<void> {
   console.error(describeBackend(backend));
   const view = viewFor(o.logit as number | undefined);
   if (view.kind === 'logit' && !(view.alpha < 0.5)) throw new UsageError(`--logit must be in (0, 0.5), got ${view.alpha}`);
-  const [trainSplit, testSplit] = await Promise.all([loadMnist('train', { dataDir: o['data-dir'] as string | undefined }), loadMnist('test', { dataDir: o['data-dir'] as string | undefined })]);
+  const [allTraining, testSplit] = await Promise.all([loadMnist('train', { dataDir: o['data-dir'] as string | undefined }), loadMnist('test', { dataDir: o['data-dir'] as string | undefined })]);
   const limit = o.limit as number | undefined;
-  const settings = { scaleFactor: !o['fixed-scale'], mask: o.mask, layers: o.layers, hidden: o.hidden, epochs: o.epochs, batchSize: o['batch-size'], learningRate: o.lr, lrSchedule: o['lr-schedule'], clipNorm: o['clip-norm'], weightDecay: o['weight-decay'], logit: o.logit ?? null, seed: o.seed, limit: limit ?? null, conditional: Boolean(o.conditional), architecture: o.architecture, stepsPerLevel: o.architecture === 'multiscale' ? o['steps-per-level'] : null, channels: o.architecture === 'multiscale' ? o.channels : null };
-  console.error(`data: ${trainSplit.count} train / ${testSplit.count} test images from ${trainSplit.source}${limit ? ` (first ${limit} used)` : ''}`);
+  const trainingCount = Math.min(allTraining.count, limit ?? allTraining.count);
+  if (validationCount >= trainingCount) throw new UsageError(`--validation ${validationCount} leaves no training images (${trainingCount} available)`);
+  // Held out from the end of the (limited) training images; the limit then applies to neither part again.
+  const split = validationCount > 0 ? holdOut({ ...allTraining, count: trainingCount }, validationCount) : null;
+  const trainSplit = split?.train ?? allTraining;
+  const settings = { scaleFactor: !o['fixed-scale'], mask: o.mask, layers: o.layers, hidden: o.hidden, epochs: o.epochs, batchSize: o['batch-size'], learningRate: o.lr, lrSchedule: o['lr-schedule'], clipNorm: o['clip-norm'], weightDecay: o['weight-decay'], logit: o.logit ?? null, seed: o.seed, limit: limit ?? null, validation: validationCount, conditional: Boolean(o.conditional), architecture: o.architecture, stepsPerLevel: o.architecture === 'multiscale' ? o['steps-per-level'] : null, channels: o.architecture === 'multiscale' ? o.channels : null };
+  console.error(`data: ${allTraining.count} train / ${testSplit.count} test images from ${allTraining.source}${limit ? ` (first ${limit} used)` : ''}${split ? `; the last ${validationCount} training images held out for validation` : ''}`);
   console.error(`scaling: ${describeScaling(view)}`);
 
   let model: Distribution;
@@ -123,7 +139,9 @@ export async function train(argv: string[]): Promise<void> {
   if (startEpoch >= epochs) throw new UsageError(`the checkpoint already has ${startEpoch} epochs; pass --epochs greater than that to continue`);
   const batchSize = o['batch-size'] as number;
   const conditional = model.contextSize > 0;
-  const train = trainingData(trainSplit, view, limit, conditional, layoutOf(model));
+  const train = trainingData(trainSplit, view, split ? undefined : limit, conditional, layoutOf(model));
+  const validation = split ? testData(split.validation, view, 54321, undefined, conditional, layoutOf(model)) : undefined;
+  const bestDir = join(out, 'best-model');
   const test = testData(testSplit, view, 12345, limit, conditional, layoutOf(model));
   const stepsPerEpoch = Math.ceil(train.size / batchSize);
   // The schedule is a function of the optimizer's step, which the checkpoint restores, so a resumed run follows the same curve.
@@ -139,6 +157,7 @@ export async function train(argv: string[]): Promise<void> {
     batchSize,
     optimizer,
     random,
+    validationData: validation,
     reportEvery: 20,
     onProgress: (p) =>
       bar?.update(p.step - firstStep, { epoch: `${p.epoch + 1}/${epochs}`, loss: p.loss.toFixed(1), 'samples/s': formatRate(p.samplesPerSecond), ETA: formatDuration(p.etaSeconds) }),
@@ -153,25 +172,48 @@ export async function train(argv: string[]): Promise<void> {
         seconds,
         samplesPerSecond: train.size / info.seconds,
         learningRate: typeof learningRate === 'number' ? learningRate : learningRate(optimizer.step),
+        ...(info.validationLoss !== null ? { validationBpd: bitsPerDimension(info.validationLoss, 784, bin(view)) } : {}),
       };
+      const previousBest = bestRow(rows);
       rows.push(row);
+      // Saved before the checkpoint: a run killed between the two redoes this epoch and saves it again.
+      if (row.validationBpd !== undefined && (!previousBest || row.validationBpd < previousBest.validationBpd!)) await saveModel(model, bestDir, { app: 'mnist-flow', view, settings, epoch: info.epoch });
       await writeSampleGrid(model, view, join(out, `samples-epoch-${info.epoch}.png`), { temperature: o.temperature as number, seed: 1 });
       await saveCheckpoint(checkpointDir, { model, optimizerState: optimizer.getState(), randomState: random.getState(), epoch: info.epoch, extra: { rows, settings } });
       await writeMetrics(out, rows, settings, backend.name, describeScaling(view));
-      const line = `epoch ${info.epoch}: train NLL ${row.trainNll.toFixed(1)}  test NLL ${testNll.toFixed(1)} nats  test bpd ${row.testBpd.toFixed(4)}  (${formatDuration(seconds)})`;
+      const validationText = row.validationBpd !== undefined ? `  validation bpd ${row.validationBpd.toFixed(4)}${bestRow(rows) === row ? ' (best)' : ''}` : '';
+      const line = `epoch ${info.epoch}: train NLL ${row.trainNll.toFixed(1)}  test NLL ${testNll.toFixed(1)} nats  test bpd ${row.testBpd.toFixed(4)}${validationText}  (${formatDuration(seconds)})`;
       if (bar) bar.finish(line);
       else console.error(line);
       epochStarted = performance.now();
+      const best = bestRow(rows);
+      if (o.patience !== undefined && best && info.epoch - best.epoch >= (o.patience as number)) {
+        console.error(`stopping early: no better validation bpd for ${o.patience} epochs (best ${best.validationBpd!.toFixed(4)} at epoch ${best.epoch})`);
+        return false;
+      }
     },
   });
-  await saveModel(model, join(out, 'model'), { app: 'mnist-flow', view, settings });
+  const best = bestRow(rows);
+  if (best && best !== rows[rows.length - 1]) {
+    model.dispose();
+    model = await loadModel(bestDir);
+    console.error(`the model of epoch ${best.epoch} (best validation bpd) is kept`);
+  }
+  await saveModel(model, join(out, 'model'), { app: 'mnist-flow', view, settings, ...(best ? { epoch: best.epoch } : {}) });
   const grid = join(out, 'samples.png');
   await writeSampleGrid(model, view, grid, { temperature: o.temperature as number, seed: 2 });
   console.log(summaryTable(rows));
-  const last = rows[rows.length - 1];
-  console.log(`\ntest bpd:  ${last.testBpd.toFixed(4)} (${describeScaling(view)})\nsamples:   ${grid} (temperature ${o.temperature})\nmodel:     ${join(out, 'model')}\nmetrics:   ${join(out, 'metrics.json')}\nbackend:   ${backend.name}`);
+  const last = best ?? rows[rows.length - 1];
+  console.log(`\ntest bpd:  ${last.testBpd.toFixed(4)}${best ? ` (epoch ${best.epoch}, best validation bpd ${best.validationBpd!.toFixed(4)})` : ''} (${describeScaling(view)})\nsamples:   ${grid} (temperature ${o.temperature})\nmodel:     ${join(out, 'model')}\nmetrics:   ${join(out, 'metrics.json')}\nbackend:   ${backend.name}`);
   optimizer.dispose();
   model.dispose();
+}
+
+/** The epoch with the lowest validation bpd, if validation is on. */
+function bestRow(rows: EpochRow[]): EpochRow | undefined {
+  let best: EpochRow | undefined;
+  for (const row of rows) if (row.validationBpd !== undefined && (!best || row.validationBpd < best.validationBpd!)) best = row;
+  return best;
 }
 
 async function writeMetrics(out: string, rows: EpochRow[], settings: Record<string, unknown>, backend: string, scaling: string): Promise<void> {
@@ -180,6 +222,10 @@ async function writeMetrics(out: string, rows: EpochRow[], settings: Record<stri
 }
 
 export function summaryTable(rows: EpochRow[]): string {
-  const header = '| epoch | train NLL (nats) | test NLL (nats) | test bpd | seconds | samples/s |\n|---|---|---|---|---|---|';
-  return [header, ...rows.map((r) => `| ${r.epoch} | ${r.trainNll.toFixed(1)} | ${r.testNll.toFixed(1)} | ${r.testBpd.toFixed(4)} | ${r.seconds.toFixed(0)} | ${formatRate(r.samplesPerSecond)} |`)].join('\n');
+  const withValidation = rows.some((r) => r.validationBpd !== undefined);
+  const best = bestRow(rows);
+  const header = `| epoch | train NLL (nats) | test NLL (nats) | test bpd |${withValidation ? ' validation bpd |' : ''} seconds | samples/s |\n|---|---|---|---|${withValidation ? '---|' : ''}---|---|`;
+  const line = (r: EpochRow) =>
+    `| ${r.epoch} | ${r.trainNll.toFixed(1)} | ${r.testNll.toFixed(1)} | ${r.testBpd.toFixed(4)} |${withValidation ? ` ${r.validationBpd?.toFixed(4) ?? ''}${r === best ? ' (best)' : ''} |` : ''} ${r.seconds.toFixed(0)} | ${formatRate(r.samplesPerSecond)} |`;
+  return [header, ...rows.map(line)].join('\n');
 }
