@@ -34,7 +34,7 @@ if (args.help) {
   --backend auto|tensorflow|webgpu|wasm|cpu   backend of the project (default auto)
   --threads N                                 wasm threads in Node (default: every core; at most the cores)
   --batch 256,1024                            batch sizes
-  --steps N                                   timed steps per figure (median; default 8)
+  --steps N                                   steps per timed round (3 rounds after a warm-up round; median; default 8)
   --peer numpy|torch|none                     peer to run beside (default numpy, when python3 has numpy)
   --peer-dir DIR                              where numpy_realnvp.py and torch_realnvp.py are (default ../shared/reference/peers)
   --native-blas                               wasm: route matrix products to OpenBLAS (@flows/native-blas; build it first)
@@ -66,35 +66,39 @@ async function measureFlows(batch) {
   const variables = model.trainableVariables;
   const optimizer = new Adam(variables, { learningRate: 1e-3 });
   const x = data(batch);
-  const trainStep = () => {
-    const loss = tf.tidy(() => {
+  // Steps queue without reading anything back, as in a training loop; the loss is read (asynchronously:
+  // WebGPU in Node cannot read synchronously) after the last step, which also waits for the device.
+  const trainStep = () =>
+    tf.tidy(() => {
       const { value, grads } = tf.variableGrads(() => tf.neg(tf.mean(model.uncheckedLogProb(x))), variables);
       optimizer.applyGradients(grads);
       return value;
     });
-    const v = loss.dataSync()[0];
-    loss.dispose();
-    return v;
+  const logProb = () => tf.tidy(() => model.uncheckedLogProb(x));
+  const read = async (tensor) => {
+    const value = (await tensor.data())[0];
+    tensor.dispose();
+    return value;
   };
-  const logProb = () => {
-    const values = tf.tidy(() => model.uncheckedLogProb(x));
-    values.dataSync();
-    values.dispose();
-  };
-  const time = (fn, n, warm = 2) => {
-    for (let i = 0; i < warm; i++) fn();
-    const times = [];
-    for (let i = 0; i < n; i++) {
+  /** Seconds per call: the median of `rounds` rounds of `n` calls each, after a warm-up round. */
+  const time = async (fn, n, rounds = 3) => {
+    const perCall = [];
+    for (let round = -1; round < rounds; round++) {
       const t0 = performance.now();
-      fn();
-      times.push(performance.now() - t0);
+      let last = null;
+      for (let i = 0; i < n; i++) {
+        last?.dispose();
+        last = fn();
+      }
+      await read(last);
+      if (round >= 0) perCall.push((performance.now() - t0) / n);
     }
-    return median(times) / 1000;
+    return median(perCall) / 1000;
   };
-  const firstLoss = trainStep();
-  const train = time(trainStep, steps);
-  const density = time(logProb, steps);
-  const lastLoss = trainStep();
+  const firstLoss = await read(trainStep());
+  const train = await time(trainStep, steps);
+  const density = await time(logProb, steps);
+  const lastLoss = await read(trainStep());
   const result = { train: batch / train, logprob: batch / density, trainStepMs: train * 1000, logprobMs: density * 1000, firstLoss, lastLoss };
   tf.dispose(x);
   optimizer.dispose();
@@ -178,7 +182,7 @@ if (!args['no-write']) {
   const section = [
     `### ${date} UTC — ${backendLabel} vs ${peer?.name ?? 'no peer'}`,
     '',
-    `Machine: ${machine}. ${describeBackend(choice).replace(/^backend/, 'Backend')}. Median of ${steps} steps after 2 warm-up steps.${nativeNote}`,
+    `Machine: ${machine}. ${describeBackend(choice).replace(/^backend/, 'Backend')}. Mean of ${steps} queued steps (one read-back at the end), median of 3 rounds after a warm-up round.${nativeNote}`,
     '',
     `| batch | flows train samples/s | ${peer?.name ?? 'peer'} train | ratio | flows logprob samples/s | ${peer?.name ?? 'peer'} logprob | ratio |`,
     '|---|---|---|---|---|---|---|',

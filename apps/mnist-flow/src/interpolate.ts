@@ -71,7 +71,7 @@ export async function interpolate(argv: string[]): Promise<void> {
   batch.dispose();
   const latents = interpolationLatents(z, o.steps as number);
   const decoded = model.bijector.forward(latents);
-  const images = toPixels(decoded, view);
+  const images = await toPixels(decoded, view);
   tf.dispose([z, latents, decoded]);
   await writeFileAtomic(o.out as string, await encodePng(imageGrid(images, 28, 28, o.steps as number, 2)));
   console.log(`interpolation: ${o.out} (digits ${indices.map((i) => test.labels[i]).join(', ')} at the corners)`);

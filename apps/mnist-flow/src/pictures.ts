@@ -22,7 +22,7 @@ export async function writeSampleGrid(
   const context = labels ? digitContext(labels) : undefined;
   const x = model.sample(n, { random: options.seed ?? 0, temperature: options.temperature ?? 1, context });
   context?.dispose();
-  const images = toPixels(x, view);
+  const images = await toPixels(x, view);
   x.dispose();
   const columns = conditional && options.digit === undefined ? perRow : Math.ceil(Math.sqrt(n));
   await writeFileAtomic(path, await encodePng(imageGrid(images, 28, 28, columns, 2)));

@@ -68,9 +68,10 @@ export function testData(data: RawImages, view: ImageView, noiseSeed: number, li
 }
 
 /** Model-space values back to pixel intensities in [0, 1] for pictures. */
-export function toPixels(x: tf.Tensor, view: ImageView): Float32Array[] {
+export async function toPixels(x: tf.Tensor, view: ImageView): Promise<Float32Array[]> {
   const pixels = tf.tidy(() => tf.clipByValue(view.kind === 'logit' ? tf.div(tf.sub(tf.sigmoid(x), view.alpha), 1 - 2 * view.alpha) : x, 0, 1));
-  const values = pixels.dataSync() as Float32Array;
+  // Asynchronous: WebGPU in Node cannot read back synchronously.
+  const values = (await pixels.data()) as Float32Array;
   pixels.dispose();
   const size = x.size / x.shape[0]; // flat rows or [n, 28, 28, 1] images
   return Array.from({ length: x.shape[0] }, (_, i) => values.slice(i * size, (i + 1) * size));

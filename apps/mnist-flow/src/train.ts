@@ -11,7 +11,7 @@ import {
   hasCheckpoint,
   loadCheckpoint,
   loadModel,
-  meanNegativeLogLikelihood,
+  meanNegativeLogLikelihoodAsync,
   multiScaleFlow,
   realNVP,
   saveCheckpoint,
@@ -163,7 +163,7 @@ export async function train(argv: string[]): Promise<void> {
       bar?.update(p.step - firstStep, { epoch: `${p.epoch + 1}/${epochs}`, loss: p.loss.toFixed(1), 'samples/s': formatRate(p.samplesPerSecond), ETA: formatDuration(p.etaSeconds) }),
     onEpochEnd: async (info) => {
       const seconds = (performance.now() - epochStarted) / 1000;
-      const testNll = meanNegativeLogLikelihood(model, test, { batchSize: 500 });
+      const testNll = await meanNegativeLogLikelihoodAsync(model, test, { batchSize: 500 });
       const row: EpochRow = {
         epoch: info.epoch,
         trainNll: info.trainLoss,
@@ -179,7 +179,7 @@ export async function train(argv: string[]): Promise<void> {
       // Saved before the checkpoint: a run killed between the two redoes this epoch and saves it again.
       if (row.validationBpd !== undefined && (!previousBest || row.validationBpd < previousBest.validationBpd!)) await saveModel(model, bestDir, { app: 'mnist-flow', view, settings, epoch: info.epoch });
       await writeSampleGrid(model, view, join(out, `samples-epoch-${info.epoch}.png`), { temperature: o.temperature as number, seed: 1 });
-      await saveCheckpoint(checkpointDir, { model, optimizerState: optimizer.getState(), randomState: random.getState(), epoch: info.epoch, extra: { rows, settings } });
+      await saveCheckpoint(checkpointDir, { model, optimizerState: await optimizer.readState(), randomState: random.getState(), epoch: info.epoch, extra: { rows, settings } });
       await writeMetrics(out, rows, settings, backend.name, describeScaling(view));
       const validationText = row.validationBpd !== undefined ? `  validation bpd ${row.validationBpd.toFixed(4)}${bestRow(rows) === row ? ' (best)' : ''}` : '';
       const line = `epoch ${info.epoch}: train NLL ${row.trainNll.toFixed(1)}  test NLL ${testNll.toFixed(1)} nats  test bpd ${row.testBpd.toFixed(4)}${validationText}  (${formatDuration(seconds)})`;

@@ -121,7 +121,7 @@ export async function trainOne(
     loss: (model: VAE, batch) => model.loss(batch.x as tf.Tensor2D, noiseRandom),
     onProgress: (p) => bar?.update(p.step, { loss: p.loss.toFixed(2), 'samples/s': formatRate(p.samplesPerSecond), ETA: formatDuration(p.etaSeconds) }),
     onEpochEnd: async (info) => {
-      await saveCheckpoint(checkpointDir, { model: vae, optimizerState: optimizer.getState(), randomState: shuffleRandom.getState(), epoch: info.epoch, extra: { noiseRandom: noiseRandom.getState() } });
+      await saveCheckpoint(checkpointDir, { model: vae, optimizerState: await optimizer.readState(), randomState: shuffleRandom.getState(), epoch: info.epoch, extra: { noiseRandom: noiseRandom.getState() } });
     },
   });
   bar?.finish();

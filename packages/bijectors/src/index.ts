@@ -59,4 +59,4 @@ export {
 } from './registry.js';
 export { packWeights, assignWeights, type WeightSpec } from './weights.js';
 export { MissingInverseError, BijectorInputError, ConfigError } from './errors.js';
-export { setFiniteChecks, finiteChecksEnabled, validateEvents, validateContext, validateMask, assertFinite, assertInside } from './validation.js';
+export { setFiniteChecks, finiteChecksEnabled, canReadSynchronously, validateEvents, validateContext, validateMask, assertFinite, assertInside } from './validation.js';

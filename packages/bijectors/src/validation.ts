@@ -17,6 +17,15 @@ export function finiteChecksEnabled(): boolean {
   return finiteChecks;
 }
 
+/**
+ * Whether the active backend can read a tensor back synchronously (`dataSync`). TensorFlow.js's
+ * `webgpu` backend does it through `OffscreenCanvas`, which browsers have and Node does not: in
+ * Node on WebGPU only the asynchronous reads (`await tensor.data()`) work.
+ */
+export function canReadSynchronously(): boolean {
+  return !(tf.getBackend() === 'webgpu' && typeof (globalThis as { OffscreenCanvas?: unknown }).OffscreenCanvas === 'undefined');
+}
+
 function describeShape(shape: readonly number[]): string {
   return `[${shape.join(', ')}]`;
 }
@@ -49,9 +58,13 @@ export function validateEvents(x: tf.Tensor, eventShape: readonly number[] | nul
   assertFinite(x, who, what);
 }
 
-/** Throws when finite checks are on and `x` holds NaN or an infinity. */
+/**
+ * Throws when finite checks are on and `x` holds NaN or an infinity. Skipped where the backend
+ * cannot read back synchronously (WebGPU in Node, see {@link canReadSynchronously}): there the
+ * values pass through unchecked, as with `setFiniteChecks(false)`.
+ */
 export function assertFinite(x: tf.Tensor, who: string, what = 'input'): void {
-  if (!finiteChecks) return;
+  if (!finiteChecks || !canReadSynchronously()) return;
   const bad = tf.tidy(() => tf.logicalNot(tf.isFinite(x)).any().dataSync()[0]);
   if (bad) {
     const [nan, inf] = tf.tidy(() => [tf.isNaN(x).any().dataSync()[0], tf.isInf(x).any().dataSync()[0]]);
@@ -96,7 +109,7 @@ export function assertPositiveInteger(value: unknown, who: string, name: string)
 
 /** Throws when finite checks are on and some entry of `y` lies outside the open interval (low, high). */
 export function assertInside(y: tf.Tensor, low: number, high: number, who: string): void {
-  if (!finiteChecksEnabled()) return;
+  if (!finiteChecksEnabled() || !canReadSynchronously()) return;
   const outside = tf.tidy(() => tf.any(tf.logicalOr(tf.lessEqual(y, low), tf.greaterEqual(y, high))).dataSync()[0]);
   if (outside) throw new BijectorInputError(`${who}: input must lie strictly inside (${low}, ${high})`);
 }

@@ -37,6 +37,8 @@ export interface BackendChoice {
   source: 'option' | 'environment' | 'auto';
   /** Backends tried before it and why each was passed over. */
   skipped: { name: BackendName; reason: string }[];
+  /** The WebGPU adapter, when `webgpu` was chosen (marked `(software)` for a CPU rasterizer). */
+  adapter?: string;
   /** Threads of the wasm backend, when it was chosen. */
   threads?: number;
   /** OpenBLAS matrix products on wasm: its thread count, or why they are not in use when asked for. */
@@ -63,8 +65,16 @@ async function tryTensorflow(): Promise<void> {
   throw new Error(errors.join('; '));
 }
 
-async function tryWebgpu(): Promise<void> {
-  const g = globalThis as { navigator?: { gpu?: { requestAdapter(): Promise<unknown> } } };
+interface AdapterLike {
+  isFallbackAdapter?: boolean;
+  info?: { description?: string; vendor?: string; architecture?: string; device?: string; isFallbackAdapter?: boolean };
+}
+
+/** The WebGPU adapter in words, for logs: `llvmpipe: Mesa 25.0.7 (software)`. */
+let webgpuAdapterDescription: string | undefined;
+
+async function tryWebgpu(auto: boolean): Promise<void> {
+  const g = globalThis as { navigator?: { gpu?: { requestAdapter(options?: object): Promise<unknown> } } };
   if (!g.navigator?.gpu) {
     // In Node, the `webgpu` package (Dawn) provides navigator.gpu.
     let dawn: Record<string, unknown>;
@@ -78,8 +88,15 @@ async function tryWebgpu(): Promise<void> {
     if (g.navigator) Object.defineProperty(g.navigator, 'gpu', { value: gpu, configurable: true });
     else Object.defineProperty(globalThis, 'navigator', { value: { gpu }, configurable: true, writable: true });
   }
-  const adapter = await g.navigator!.gpu!.requestAdapter();
+  const adapter = (await g.navigator!.gpu!.requestAdapter({ powerPreference: 'high-performance' })) as AdapterLike | null;
   if (!adapter) throw new Error('no WebGPU adapter found');
+  const info = adapter.info ?? {};
+  const software = Boolean(info.isFallbackAdapter ?? adapter.isFallbackAdapter) || info.architecture === 'software';
+  const name = info.description || [info.vendor, info.device].filter(Boolean).join(' ') || 'unnamed adapter';
+  // A software rasterizer (Mesa's lavapipe, SwiftShader) runs WGSL on the CPU far slower than wasm:
+  // right for testing kernels, wrong as an automatic choice.
+  if (software && auto) throw new Error(`only a software adapter (${name}); name the backend to use it anyway`);
+  webgpuAdapterDescription = `${name}${software ? ' (software)' : ''}`;
   try {
     await importOptional('@tensorflow/tfjs-backend-webgpu');
   } catch {
@@ -115,9 +132,9 @@ async function tryCpu(): Promise<void> {
   (tf.backend() as unknown as { firstUse?: boolean }).firstUse = false;
 }
 
-const starters: Record<BackendName, () => Promise<void>> = {
+const starters: Record<BackendName, (auto: boolean) => Promise<void>> = {
   tensorflow: tryTensorflow,
-  webgpu: tryWebgpu,
+  webgpu: (auto) => tryWebgpu(auto),
   wasm: tryWasm,
   cpu: tryCpu,
 };
@@ -163,6 +180,12 @@ async function installNativeBlas(threads: number | undefined): Promise<number | 
   return status.installed ? (status.threads ?? 1) : (status.reason ?? 'unknown reason');
 }
 
+function details(name: BackendName): Partial<BackendChoice> {
+  if (name === 'wasm') return { threads: wasmThreadsStarted };
+  if (name === 'webgpu') return { adapter: webgpuAdapterDescription };
+  return {};
+}
+
 async function chooseBackend(options: BackendOptions): Promise<BackendChoice> {
   const env = options.env ?? (typeof process !== 'undefined' ? process.env : {});
   const threads = options.wasmThreads ?? (env.FLOWS_WASM_THREADS ? Number(env.FLOWS_WASM_THREADS) : 1);
@@ -181,19 +204,19 @@ async function chooseBackend(options: BackendOptions): Promise<BackendChoice> {
   }
   if (requested !== 'auto') {
     try {
-      await starters[requested]();
+      await starters[requested](false);
     } catch (error) {
       throw new Error(`backend '${requested}' (from ${source}) is not available: ${(error as Error).message}`);
     }
     await tf.ready();
-    return { name: requested, source, skipped: [], ...(requested === 'wasm' ? { threads: wasmThreadsStarted } : {}) };
+    return { name: requested, source, skipped: [], ...details(requested) };
   }
   const skipped: BackendChoice['skipped'] = [];
   for (const name of BACKEND_ORDER) {
     try {
-      await starters[name]();
+      await starters[name](true);
       await tf.ready();
-      return { name, source, skipped, ...(name === 'wasm' ? { threads: wasmThreadsStarted } : {}) };
+      return { name, source, skipped, ...details(name) };
     } catch (error) {
       skipped.push({ name, reason: (error as Error).message });
     }
@@ -210,5 +233,6 @@ export function describeBackend(choice: BackendChoice): string {
     : 'threads' in choice.nativeBlas
       ? `, OpenBLAS matrix products (${choice.nativeBlas.threads} threads)`
       : `, stock matrix products (native BLAS unavailable: ${choice.nativeBlas.unavailable})`;
-  return `backend: ${choice.name}${threads}${native} (${choice.source}${skipped})`;
+  const adapter = choice.adapter ? ` on ${choice.adapter}` : '';
+  return `backend: ${choice.name}${adapter}${threads}${native} (${choice.source}${skipped})`;
 }

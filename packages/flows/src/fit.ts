@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { Random } from '@flows/bijectors';
 import type { Distribution } from '@flows/distributions';
 import { type Batch, splitRows, tensorData, type TrainingData } from './data.js';
-import { meanNegativeLogLikelihood } from './metrics.js';
+import { meanNegativeLogLikelihoodAsync } from './metrics.js';
 import { Adam, type LearningRateSchedule } from './optimizer.js';
 
 export interface FitProgress {
@@ -228,7 +228,7 @@ export async function fit(model: Distribution | Trainable, data: TrainingData | 
       for (const h of history.slice(historyBefore)) epochLosses.push(h.loss);
       let validationLoss: number | null = null;
       if (validation) {
-        validationLoss = options.loss ? meanLoss(model, validation, lossFn, batchSize) : meanNegativeLogLikelihood(model as Distribution, validation, { batchSize: Math.max(batchSize, 1024) });
+        validationLoss = options.loss ? await meanLoss(model, validation, lossFn, batchSize) : await meanNegativeLogLikelihoodAsync(model as Distribution, validation, { batchSize: Math.max(batchSize, 1024) });
         validationHistory.push({ epoch, loss: validationLoss });
         if (!best || validationLoss < best.loss) {
           if (best) tf.dispose(best.weights);
@@ -273,17 +273,21 @@ export async function fit(model: Distribution | Trainable, data: TrainingData | 
   };
 }
 
-/** The size-weighted mean of a custom loss over a data set, without gradients. */
-function meanLoss(model: Distribution | Trainable, data: TrainingData, lossFn: (model: Distribution | Trainable, batch: Batch) => tf.Scalar, batchSize: number): number {
-  let total = 0;
+/** The size-weighted mean of a custom loss over a data set, without gradients; one read-back at the end. */
+async function meanLoss(model: Distribution | Trainable, data: TrainingData, lossFn: (model: Distribution | Trainable, batch: Batch) => tf.Scalar, batchSize: number): Promise<number> {
+  let total: tf.Scalar = tf.scalar(0);
   let count = 0;
   for (const batch of data.batches(batchSize, new Random(0))) {
     const n = batch.x.shape[0];
-    total += tf.tidy(() => lossFn(model, batch).dataSync()[0]) * n;
+    const next = tf.tidy(() => tf.add(total, tf.mul(lossFn(model, batch), n)) as tf.Scalar);
+    total.dispose();
+    total = next;
     count += n;
     disposeBatch(batch);
   }
-  return total / count;
+  const value = (await total.data())[0];
+  total.dispose();
+  return value / count;
 }
 
 function disposeBatch(batch: Batch): void {

@@ -1,29 +1,51 @@
 import * as tf from '@tensorflow/tfjs';
-import { Random } from '@flows/bijectors';
+import { canReadSynchronously, Random } from '@flows/bijectors';
 import type { Distribution } from '@flows/distributions';
 import { type Batch, tensorData, type TrainingData } from './data.js';
 
 /**
  * Mean negative log-likelihood in nats over all of `data`, in batches (no gradient, leak-free).
  * A batch's preprocessing `logDet` is added to the model's log-density. Data with no
- * order-dependence is read in a fixed order.
+ * order-dependence is read in a fixed order. The sum stays on the device until the end: one
+ * read-back in all. Synchronous; where the backend cannot read back synchronously (WebGPU in
+ * Node) it throws, and {@link meanNegativeLogLikelihoodAsync} is the way.
  */
 export function meanNegativeLogLikelihood(model: Distribution, data: TrainingData | tf.Tensor, options: { batchSize?: number } = {}): number {
+  if (!canReadSynchronously()) throw new Error(`meanNegativeLogLikelihood: the ${tf.getBackend()} backend cannot read tensors synchronously here; use await meanNegativeLogLikelihoodAsync(...)`);
+  const { total, count } = summedLogProb(model, data, options.batchSize ?? 1024);
+  const value = total.dataSync()[0];
+  total.dispose();
+  return -value / count;
+}
+
+/** {@link meanNegativeLogLikelihood} with an asynchronous read-back: works on every backend. */
+export async function meanNegativeLogLikelihoodAsync(model: Distribution, data: TrainingData | tf.Tensor, options: { batchSize?: number } = {}): Promise<number> {
+  const { total, count } = summedLogProb(model, data, options.batchSize ?? 1024);
+  const value = (await total.data())[0];
+  total.dispose();
+  return -value / count;
+}
+
+function summedLogProb(model: Distribution, data: TrainingData | tf.Tensor, batchSize: number): { total: tf.Scalar; count: number } {
   const source = data instanceof tf.Tensor ? tensorData(data) : data;
-  const batchSize = options.batchSize ?? 1024;
-  let total = 0;
+  let total: tf.Scalar = tf.scalar(0);
   let count = 0;
   for (const batch of source.batches(batchSize, new Random(0))) {
-    total += tf.tidy(() => {
+    const next = tf.tidy(() => {
       let logProb = model.uncheckedLogProb(batch.x, batch.context);
       if (batch.logDet) logProb = tf.add(logProb, batch.logDet);
-      return tf.sum(logProb).dataSync()[0];
+      return tf.add(total, tf.sum(logProb)) as tf.Scalar;
     });
+    total.dispose();
+    total = next;
     count += batch.x.shape[0];
     disposeBatch(batch);
   }
-  if (count === 0) throw new Error('meanNegativeLogLikelihood: no data');
-  return -total / count;
+  if (count === 0) {
+    total.dispose();
+    throw new Error('meanNegativeLogLikelihood: no data');
+  }
+  return { total, count };
 }
 
 function disposeBatch(batch: Batch): void {

@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
-import { newVariable } from '@flows/bijectors';
+import { canReadSynchronously, newVariable } from '@flows/bijectors';
 import { type AdamKernel, createAdamKernel } from './adam-kernel.js';
+import { canRunWebgpuAdam, updatedMoment, updatedParameter } from './webgpu-adam.js';
 
 /** A learning rate as a function of the (1-based) step. */
 export type LearningRateSchedule = (step: number) => number;
@@ -21,6 +22,11 @@ export interface AdamOptions {
    * Default: `host` on `cpu` and `wasm`, else `device`.
    */
   placement?: 'host' | 'device';
+  /**
+   * With `device` placement on `webgpu`: `fused` (the default there) runs the update as WGSL
+   * programs, two dispatches plus one per variable; `tensors` composes stock kernels.
+   */
+  deviceKernels?: 'fused' | 'tensors';
 }
 
 /** Everything needed to continue an optimizer exactly. */
@@ -50,6 +56,8 @@ export class Adam {
   private readonly kernel: AdamKernel | null = null;
   private readonly sizes: number[];
   readonly placement: 'host' | 'device';
+  /** Whether the device update runs as the fused WebGPU programs. */
+  readonly fused: boolean;
   private stepCount = 0;
   readonly beta1: number;
   readonly beta2: number;
@@ -81,6 +89,10 @@ export class Adam {
       this.firstMoment = newVariable(() => tf.zeros([total]), false);
       this.secondMoment = newVariable(() => tf.zeros([total]), false);
     }
+    if (options.deviceKernels === 'fused' && !(this.placement === 'device' && canRunWebgpuAdam())) {
+      throw new Error(`Adam: fused device kernels need the webgpu backend and device placement (backend ${tf.getBackend()}, placement ${this.placement})`);
+    }
+    this.fused = this.placement === 'device' && options.deviceKernels !== 'tensors' && canRunWebgpuAdam();
   }
 
   /** Number of updates applied so far. */
@@ -112,6 +124,10 @@ export class Adam {
     }
     const firstMoment = this.firstMoment!;
     const secondMoment = this.secondMoment!;
+    if (this.fused) {
+      this.applyFused(gradients, lr, correction1, correction2);
+      return;
+    }
     tf.tidy(() => {
       let g: tf.Tensor = tf.concat(this.variables.map((v) => tf.reshape(gradients[v.name] ?? tf.zerosLike(v), [-1])));
       if (this.clipNorm !== undefined) {
@@ -130,6 +146,26 @@ export class Adam {
         offset += this.sizes[i];
         const decayed = this.weightDecay > 0 ? tf.mul(variable, 1 - lr * this.weightDecay) : variable;
         variable.assign(tf.sub(decayed, piece));
+      });
+    });
+  }
+
+  /** The device update as WGSL programs (webgpu): one dispatch per moment, then one per variable. */
+  private applyFused(gradients: tf.NamedTensorMap, lr: number, correction1: number, correction2: number): void {
+    const firstMoment = this.firstMoment!;
+    const secondMoment = this.secondMoment!;
+    tf.tidy(() => {
+      const g = tf.concat(this.variables.map((v) => tf.reshape(gradients[v.name] ?? tf.zerosLike(v), [-1]))) as tf.Tensor1D;
+      const squares = (this.clipNorm !== undefined ? tf.reshape(tf.sum(tf.square(g)), [1]) : tf.zeros([1])) as tf.Tensor1D;
+      const m = updatedMoment(firstMoment as tf.Tensor1D, g, squares, 'first', this.beta1, this.clipNorm ?? 0);
+      const v = updatedMoment(secondMoment as tf.Tensor1D, g, squares, 'second', this.beta2, this.clipNorm ?? 0);
+      firstMoment.assign(m);
+      secondMoment.assign(v);
+      const common = { stepSize: lr / correction1, inverseCorrection2: 1 / correction2, epsilon: this.epsilon, decay: 1 - lr * this.weightDecay };
+      let offset = 0;
+      this.variables.forEach((variable, i) => {
+        variable.assign(tf.reshape(updatedParameter(variable, m, v, { offset, ...common }), variable.shape));
+        offset += this.sizes[i];
       });
     });
   }
@@ -197,17 +233,33 @@ export class Adam {
     });
   }
 
+  /**
+   * The state for a checkpoint. Reads the device's moments back synchronously: where the backend
+   * cannot (WebGPU in Node), this throws and {@link readState} is the way.
+   */
   getState(): AdamState {
-    const split = (flat: tf.Variable | Float32Array) => {
-      const values = flat instanceof Float32Array ? flat : (flat.dataSync() as Float32Array);
+    if (this.firstMoment && !canReadSynchronously()) {
+      throw new Error(`Adam.getState: the ${tf.getBackend()} backend cannot read tensors synchronously here; use await adam.readState()`);
+    }
+    return this.stateFrom(
+      this.hostFirstMoment ?? (this.firstMoment!.dataSync() as Float32Array),
+      this.hostSecondMoment ?? (this.secondMoment!.dataSync() as Float32Array),
+    );
+  }
+
+  /** The state for a checkpoint, read asynchronously: works on every backend. */
+  async readState(): Promise<AdamState> {
+    if (!this.firstMoment) return this.getState();
+    const [first, second] = await Promise.all([this.firstMoment.data() as Promise<Float32Array>, this.secondMoment!.data() as Promise<Float32Array>]);
+    return this.stateFrom(first, second);
+  }
+
+  private stateFrom(first: Float32Array, second: Float32Array): AdamState {
+    const split = (values: Float32Array) => {
       let offset = 0;
       return this.sizes.map((size) => values.slice(offset, (offset += size)));
     };
-    return {
-      step: this.stepCount,
-      firstMoments: split(this.hostFirstMoment ?? this.firstMoment!),
-      secondMoments: split(this.hostSecondMoment ?? this.secondMoment!),
-    };
+    return { step: this.stepCount, firstMoments: split(first), secondMoments: split(second) };
   }
 
   setState(state: AdamState): void {
