@@ -61,6 +61,53 @@ function data(batch) {
   return tf.tensor2d(values, [batch, 784]);
 }
 
+/**
+ * WebGPU only: compute dispatches per training step of the benchmark model, split into the forward
+ * and backward passes and the optimizer (fused WGSL Adam, Adam from tensor kernels, tf.train.adam).
+ * On a GPU each dispatch has a fixed cost, so this count, unlike a software adapter's timings, says
+ * something on any machine.
+ */
+async function countDispatches() {
+  const backend = tf.backend();
+  const original = backend.runWebGPUProgram;
+  let count = 0;
+  backend.runWebGPUProgram = function (...a) {
+    count += 1;
+    return original.apply(this, a);
+  };
+  const model = benchmarkModel();
+  const variables = model.trainableVariables;
+  const x = data(16);
+  const counted = async (fn) => {
+    count = 0;
+    const out = fn();
+    const n = count;
+    await out?.data?.();
+    tf.dispose(out);
+    return n;
+  };
+  const gradients = () => tf.variableGrads(() => tf.neg(tf.mean(model.uncheckedLogProb(x))), variables);
+  const passes = await counted(() => tf.tidy(() => gradients().value));
+  const optimizerCount = async (make) => {
+    const { grads, value } = gradients();
+    const optimizer = make();
+    const n = await counted(() => {
+      optimizer.applyGradients(grads);
+      return null;
+    });
+    optimizer.dispose();
+    tf.dispose([value, ...Object.values(grads)]);
+    return n;
+  };
+  const fused = await optimizerCount(() => new Adam(variables, { deviceKernels: 'fused' }));
+  const tensors = await optimizerCount(() => new Adam(variables, { deviceKernels: 'tensors' }));
+  const stock = await optimizerCount(() => tf.train.adam(1e-3));
+  backend.runWebGPUProgram = original;
+  tf.dispose(x);
+  model.dispose();
+  return `dispatches per training step (${variables.length} variables): forward and backward ${passes}; optimizer: fused WGSL Adam ${fused}, Adam from tensor kernels ${tensors}, tf.train.adam ${stock}`;
+}
+
 async function measureFlows(batch) {
   const model = benchmarkModel();
   const variables = model.trainableVariables;
@@ -153,6 +200,8 @@ const machine = `${cpu[0]?.model ?? 'unknown CPU'}, ${cpu.length} cores, ${Math.
 console.log(`machine: ${machine}`);
 console.log(describeBackend(choice));
 const lines = [];
+const dispatchNote = choice.name === 'webgpu' ? await countDispatches() : null;
+if (dispatchNote) console.log(dispatchNote);
 const ours = {};
 for (const batch of batches) {
   ours[batch] = await measureFlows(batch);
@@ -182,7 +231,7 @@ if (!args['no-write']) {
   const section = [
     `### ${date} UTC — ${backendLabel} vs ${peer?.name ?? 'no peer'}`,
     '',
-    `Machine: ${machine}. ${describeBackend(choice).replace(/^backend/, 'Backend')}. Mean of ${steps} queued steps (one read-back at the end), median of 3 rounds after a warm-up round.${nativeNote}`,
+    `Machine: ${machine}. ${describeBackend(choice).replace(/^backend/, 'Backend')}.${dispatchNote ? ` ${dispatchNote[0].toUpperCase()}${dispatchNote.slice(1)}.` : ''} Mean of ${steps} queued steps (one read-back at the end), median of 3 rounds after a warm-up round.${nativeNote}`,
     '',
     `| batch | flows train samples/s | ${peer?.name ?? 'peer'} train | ratio | flows logprob samples/s | ${peer?.name ?? 'peer'} logprob | ratio |`,
     '|---|---|---|---|---|---|---|',
