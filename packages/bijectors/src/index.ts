@@ -31,6 +31,7 @@ export { MaskedAutoregressive } from './masked-autoregressive.js';
 export { InverseAutoregressive } from './inverse-autoregressive.js';
 export { type Conditioner, MLP, type MLPOptions, FunctionConditioner } from './conditioner.js';
 export { dense, denseRelu, usePlainAutodiffDense, useTransposeFlagsInDenseGradients, applyActivation, glorotUniform, ACTIVATIONS, type Activation } from './dense.js';
+export { useFusedWebgpuKernels, fusedWebgpuKernelsActive, canRunWebgpuPrograms, runFlatProgram, type FlatProgram, type ProgramUniform } from './webgpu-programs.js';
 export {
   type Mask,
   halfMask,

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
-import { canReadSynchronously, newVariable } from '@flows/bijectors';
+import { canReadSynchronously, canRunWebgpuPrograms, newVariable } from '@flows/bijectors';
 import { type AdamKernel, createAdamKernel } from './adam-kernel.js';
-import { canRunWebgpuAdam, updatedMoment, updatedParameter } from './webgpu-adam.js';
+import { updatedMoment, updatedParameter } from './webgpu-adam.js';
 
 /** A learning rate as a function of the (1-based) step. */
 export type LearningRateSchedule = (step: number) => number;
@@ -89,10 +89,10 @@ export class Adam {
       this.firstMoment = newVariable(() => tf.zeros([total]), false);
       this.secondMoment = newVariable(() => tf.zeros([total]), false);
     }
-    if (options.deviceKernels === 'fused' && !(this.placement === 'device' && canRunWebgpuAdam())) {
+    if (options.deviceKernels === 'fused' && !(this.placement === 'device' && canRunWebgpuPrograms())) {
       throw new Error(`Adam: fused device kernels need the webgpu backend and device placement (backend ${tf.getBackend()}, placement ${this.placement})`);
     }
-    this.fused = this.placement === 'device' && options.deviceKernels !== 'tensors' && canRunWebgpuAdam();
+    this.fused = this.placement === 'device' && options.deviceKernels !== 'tensors' && canRunWebgpuPrograms();
   }
 
   /** Number of updates applied so far. */
@@ -164,7 +164,7 @@ export class Adam {
       const common = { stepSize: lr / correction1, inverseCorrection2: 1 / correction2, epsilon: this.epsilon, decay: 1 - lr * this.weightDecay };
       let offset = 0;
       this.variables.forEach((variable, i) => {
-        variable.assign(tf.reshape(updatedParameter(variable, m, v, { offset, ...common }), variable.shape));
+        variable.assign(updatedParameter(variable, m, v, { offset, ...common }));
         offset += this.sizes[i];
       });
     });

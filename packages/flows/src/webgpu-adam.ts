@@ -1,4 +1,5 @@
-import * as tf from '@tensorflow/tfjs';
+import type * as tf from '@tensorflow/tfjs';
+import { runFlatProgram } from '@flows/bijectors';
 
 /**
  * The Adam update as WGSL compute programs for the `webgpu` backend, run through the backend's
@@ -14,62 +15,25 @@ import * as tf from '@tensorflow/tfjs';
  * `m ← β₁m + (1−β₁)g`, `v ← β₂v + (1−β₂)g²`, `p ← p·decay − step·m / (√(v·c₂⁻¹) + ε)`.
  */
 
-interface ProgramUniform {
-  type: 'float32' | 'int32';
-  data: number[];
-}
-
-interface WebGPUBackendLike {
-  runWebGPUProgram(program: object, inputs: tf.TensorInfo[], outputDtype: 'float32', uniforms?: ProgramUniform[]): tf.TensorInfo;
-}
-
-const WORKGROUP = 64;
-
-/** A program over a flat output of `size` elements, in the shape the backend's runner expects. */
-function flatProgram(key: string, variableNames: string[], size: number, uniforms: string, body: string): object {
-  return {
-    variableNames,
-    outputShape: [size],
-    shaderKey: key,
-    dispatchLayout: { x: [0] },
-    dispatch: [Math.ceil(size / WORKGROUP), 1, 1],
-    workgroupSize: [WORKGROUP, 1, 1],
-    size: true,
-    uniforms,
-    getUserCode: () => `
-      fn main(index : i32) {
-        if (index < uniforms.size) {
-          ${body}
-        }
-      }
-    `,
-  };
-}
-
 /** The clip factor from the gradient's sum of squares (`clipNorm` 0: no clipping). */
 const CLIP_FACTOR = `var scale = 1.0;
           if (uniforms.clipNorm > 0.0) {
             scale = min(1.0, uniforms.clipNorm / max(sqrt(S[0]), 1e-12));
           }`;
 
-/** Is the active backend one these programs can run on? */
-export function canRunWebgpuAdam(): boolean {
-  return tf.getBackend() === 'webgpu' && typeof (tf.backend() as unknown as Partial<WebGPUBackendLike>).runWebGPUProgram === 'function';
-}
-
-function run(program: object, inputs: tf.Tensor[], uniforms: ProgramUniform[]): tf.Tensor {
-  const backend = tf.backend() as unknown as WebGPUBackendLike;
-  const info = backend.runWebGPUProgram(program, inputs, 'float32', uniforms);
-  return tf.engine().makeTensorFromTensorInfo(info);
-}
-
 /** `β m + (1 − β) g` (first moment) or `β v + (1 − β) g²` (second), g scaled by the clip factor. */
 export function updatedMoment(moment: tf.Tensor1D, gradient: tf.Tensor1D, sumOfSquares: tf.Tensor1D, which: 'first' | 'second', beta: number, clipNorm: number): tf.Tensor1D {
   const g = which === 'first' ? 'g' : 'g * g';
-  const program = flatProgram(`flows_adam_${which}_moment`, ['M', 'G', 'S'], moment.size, 'beta : f32, clipNorm : f32,', `${CLIP_FACTOR}
+  const program = {
+    key: `flows_adam_${which}_moment`,
+    inputs: ['M', 'G', 'S'],
+    shape: [moment.size],
+    uniformDeclarations: 'beta : f32, clipNorm : f32,',
+    body: `${CLIP_FACTOR}
           let g = G[index] * scale;
-          result[index] = uniforms.beta * M[index] + (1.0 - uniforms.beta) * ${g};`);
-  return run(program, [moment, gradient, sumOfSquares], [
+          result[index] = uniforms.beta * M[index] + (1.0 - uniforms.beta) * ${g};`,
+  };
+  return runFlatProgram(program, [moment, gradient, sumOfSquares], [
     { type: 'float32', data: [beta] },
     { type: 'float32', data: [clipNorm] },
   ]) as tf.Tensor1D;
@@ -85,20 +49,20 @@ export interface ParameterStep {
 }
 
 /** The variable's new values (flat) from the updated moments. */
-export function updatedParameter(parameter: tf.Tensor, firstMoment: tf.Tensor1D, secondMoment: tf.Tensor1D, step: ParameterStep): tf.Tensor1D {
-  const program = flatProgram(
-    'flows_adam_parameter',
-    ['P', 'M', 'V'],
-    parameter.size,
-    'offset : i32, stepSize : f32, inverseCorrection2 : f32, epsilon : f32, decay : f32,',
-    `let j = uniforms.offset + index;
+export function updatedParameter(parameter: tf.Tensor, firstMoment: tf.Tensor1D, secondMoment: tf.Tensor1D, step: ParameterStep): tf.Tensor {
+  const program = {
+    key: 'flows_adam_parameter',
+    inputs: ['P', 'M', 'V'],
+    shape: [...parameter.shape],
+    uniformDeclarations: 'offset : i32, stepSize : f32, inverseCorrection2 : f32, epsilon : f32, decay : f32,',
+    body: `let j = uniforms.offset + index;
           result[index] = P[index] * uniforms.decay - (uniforms.stepSize * M[j]) / (sqrt(V[j] * uniforms.inverseCorrection2) + uniforms.epsilon);`,
-  );
-  return run(program, [parameter, firstMoment, secondMoment], [
+  };
+  return runFlatProgram(program, [parameter, firstMoment, secondMoment], [
     { type: 'int32', data: [step.offset] },
     { type: 'float32', data: [step.stepSize] },
     { type: 'float32', data: [step.inverseCorrection2] },
     { type: 'float32', data: [step.epsilon] },
     { type: 'float32', data: [step.decay] },
-  ]) as tf.Tensor1D;
+  ]);
 }

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { canReadSynchronously, Random } from '@flows/bijectors';
+import { canReadSynchronously, MaskedAffineCoupling, Random, useFusedWebgpuKernels } from '@flows/bijectors';
 import { describe, expect, it } from 'vitest';
 import { selectBackend } from './backend.js';
 import { realNVP } from './builders.js';
@@ -102,6 +102,57 @@ describe.skipIf(webgpu === null)(`webgpu (${webgpu})`, () => {
     });
     expect(after).toBe(before);
     expect(resumed).toEqual(straight);
+  });
+
+  it.each([
+    { tanh: true, factor: true, eventShape: [6] },
+    { tanh: false, factor: false, eventShape: [4, 4, 2] },
+  ])('the fused coupling kernel gives the stock kernels\' x, log-det and gradients (%o)', async ({ tanh, factor, eventShape }) => {
+    const result = await on('webgpu', async () => {
+      const size = eventShape.reduce((a, b) => a * b, 1);
+      const mask = Array.from({ length: size }, (_, i) => (i * 7) % 3 === 0 ? 1 : 0);
+      const coupling = new MaskedAffineCoupling({ mask, eventShape: eventShape.length > 1 ? eventShape : undefined, hidden: [8], scaleTanh: tanh, learnableScaleFactor: factor, seed: 11 } as ConstructorParameters<typeof MaskedAffineCoupling>[0]);
+      // Random weights throughout (the networks' last layers start at zero, which would hide most paths).
+      coupling.trainableVariables.forEach((v, i) => v.assign(tf.randomNormal(v.shape, 0, 0.4, 'float32', 20 + i)));
+      if (coupling.scaleFactor) coupling.scaleFactor.assign(tf.randomUniform(eventShape, 0.5, 2, 'float32', 4));
+      const y = tf.mul(tf.randomNormal([5, ...eventShape], 0, 1, 'float32', 8), 2);
+      const weights = tf.randomNormal([5], 0, 1, 'float32', 9);
+      const variables = coupling.trainableVariables;
+      const measure = async (fused: boolean) => {
+        useFusedWebgpuKernels(fused);
+        try {
+          // A loss that uses both outputs, weighted so every gradient path matters.
+          const [x, logDet] = coupling.inverseAndLogDet(y);
+          const { value, grads } = tf.variableGrads(() => {
+            const [xx, ll] = coupling.uncheckedInverseAndLogDet(y);
+            return tf.add(tf.sum(tf.mul(tf.sin(xx), 1.5)), tf.sum(tf.mul(ll, weights))) as tf.Scalar;
+          }, variables);
+          const gradientY = tf.grad((yy: tf.Tensor) => tf.sum(tf.square(coupling.uncheckedInverseAndLogDet(yy)[0])))(y);
+          const read = async (t: tf.Tensor) => Array.from(await t.data());
+          const out = { x: await read(x), logDet: await read(logDet), grads: await Promise.all(variables.map((v) => read(grads[v.name]))), gradientY: await read(gradientY) };
+          tf.dispose([x, logDet, value, gradientY, ...Object.values(grads)]);
+          return out;
+        } finally {
+          useFusedWebgpuKernels(true);
+        }
+      };
+      const stock = await measure(false);
+      const fused = await measure(true);
+      const before = tf.memory().numTensors;
+      await measure(true);
+      const leaked = tf.memory().numTensors - before;
+      coupling.dispose();
+      tf.dispose([y, weights]);
+      return { stock, fused, leaked };
+    });
+    expect(result.leaked).toBe(0);
+    // Relative to the largest magnitude: without tanh the scales, and so the gradients, grow large (about 1e10 here).
+    const relative = (a: number[], b: number[]) => maxDifference(a, b) / Math.max(1, ...b.map(Math.abs));
+    expect(relative(result.fused.x, result.stock.x)).toBeLessThan(1e-6);
+    expect(relative(result.fused.logDet, result.stock.logDet)).toBeLessThan(1e-6);
+    expect(relative(result.fused.gradientY, result.stock.gradientY)).toBeLessThan(1e-6);
+    result.fused.grads.forEach((g, i) => expect(relative(g, result.stock.grads[i])).toBeLessThan(1e-6));
+    expect(Math.max(...result.stock.grads.flat().map(Math.abs))).toBeGreaterThan(1e-3);
   });
 
   it("a Real NVP gives the cpu backend's log-densities and gradients, and trains to the same losses", async () => {
