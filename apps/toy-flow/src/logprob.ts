@@ -35,7 +35,7 @@ export async function logprob(argv: string[]): Promise<void> {
     const x = tf.tensor2d(table.values.subarray(start * table.columns, (start + rows) * table.columns), [rows, table.columns]);
     const context = labelContext(model, o.label as number | undefined, rows);
     const logProb = model.logProb(x, context);
-    for (const v of logProb.dataSync()) lines.push(String(v));
+    for (const v of await logProb.data()) lines.push(String(v));
     tf.dispose([x, logProb, ...(context ? [context] : [])]);
   }
   process.stdout.write(`${lines.join('\n')}\n`);

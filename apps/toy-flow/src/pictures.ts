@@ -6,7 +6,7 @@ import { writeFileAtomic } from '@flows/flows';
 const PANEL = 320;
 
 /** exp(logProb) on the grid, in batches. */
-export function densityOnGrid(model: Distribution, range: Range2D, size = PANEL): Float32Array {
+export async function densityOnGrid(model: Distribution, range: Range2D, size = PANEL): Promise<Float32Array> {
   const points = gridPoints(range, size);
   const out = new Float32Array(size * size);
   const batch = 20_000;
@@ -14,7 +14,7 @@ export function densityOnGrid(model: Distribution, range: Range2D, size = PANEL)
     const count = Math.min(batch, size * size - start);
     // Read back outside tf.tidy: tidy walks a returned typed array element by element.
     const density = tf.tidy(() => tf.exp(model.uncheckedLogProb(tf.tensor2d(points.subarray(2 * start, 2 * (start + count)), [count, 2]))));
-    out.set(density.dataSync(), start);
+    out.set(await density.data(), start); // asynchronous: WebGPU in Node cannot read synchronously
     density.dispose();
   }
   return out;
@@ -54,7 +54,7 @@ export async function writeToyPictures(
 ): Promise<{ density: string; samples: string }> {
   const { join } = await import('node:path');
   const scale = maximum(reference);
-  const modelDensity = densityOnGrid(model, range);
+  const modelDensity = await densityOnGrid(model, range);
   const referencePicture = densityPicture(reference, PANEL, scale);
   const density = sideBySide([densityPicture(modelDensity, PANEL, scale), referencePicture]);
   const background: Picture = densityBackground(reference, PANEL, scale);

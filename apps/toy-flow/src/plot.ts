@@ -31,14 +31,14 @@ export async function plot(argv: string[]): Promise<void> {
   if (model.eventSize !== 2) throw new UsageError(`the model is ${model.eventSize}-dimensional; pictures need a 2-D model`);
   let reference: Float32Array;
   if (toy.hasExactDensity) {
-    reference = densityOnGrid(toy, toy.plotRange);
+    reference = await densityOnGrid(toy, toy.plotRange);
   } else {
     const data = toy.sample(500_000, { random: (o.seed as number) + 7 });
-    reference = histogramOnGrid(data.dataSync(), toy.plotRange);
+    reference = histogramOnGrid(await data.data(), toy.plotRange);
     data.dispose();
   }
   const samples = model.sample(5000, { random: (o.seed as number) + 99 });
-  const paths = await writeToyPictures(o.out as string, model, reference, toy.plotRange, samples.dataSync() as Float32Array);
+  const paths = await writeToyPictures(o.out as string, model, reference, toy.plotRange, (await samples.data()) as Float32Array);
   samples.dispose();
   console.log(`pictures: ${paths.density} (model | true), ${paths.samples}`);
   model.dispose();

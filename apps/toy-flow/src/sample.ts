@@ -30,7 +30,7 @@ export async function sample(argv: string[]): Promise<void> {
   context?.dispose();
   const columns = model.eventSize;
   const header = columns === 2 ? ['x', 'y'] : Array.from({ length: columns }, (_, i) => `x${i}`);
-  process.stdout.write(formatCsv(x.dataSync(), columns, header));
+  process.stdout.write(formatCsv(await x.data(), columns, header));
   x.dispose();
   model.dispose();
 }

@@ -8,10 +8,10 @@ import {
   type BackendName,
   describeBackend,
   fit,
-  klFromTarget,
+  klFromTargetAsync,
   maf,
   MASK_STRATEGIES,
-  meanNegativeLogLikelihood,
+  meanNegativeLogLikelihoodAsync,
   nice,
   realNVP,
   samplerData,
@@ -79,20 +79,21 @@ interface Source {
   labels: number;
   entropy: number | null;
   /** Model samples for the pictures (conditional models draw labels with the mixture weights). */
-  sampleModel(model: Distribution, n: number, seed: number): Float32Array;
+  sampleModel(model: Distribution, n: number, seed: number): Promise<Float32Array>;
   /** What the density picture shows: the model, or its marginal over labels. */
   pictureModel(model: Distribution): Distribution;
   train: TrainingData;
-  testNll(model: Distribution): number;
+  testNll(model: Distribution): Promise<number>;
   target: ToyDistribution | null;
   range: Range2D | null;
-  reference(): Float32Array | null;
+  reference(): Promise<Float32Array | null>;
   dispose(): void;
 }
 
-function unconditionalSamples(model: Distribution, n: number, seed: number): Float32Array {
+// Read-backs here are asynchronous: WebGPU in Node cannot read synchronously.
+async function unconditionalSamples(model: Distribution, n: number, seed: number): Promise<Float32Array> {
   const samples = model.sample(n, { random: seed });
-  const values = samples.dataSync() as Float32Array;
+  const values = (await samples.data()) as Float32Array;
   samples.dispose();
   return values;
 }
@@ -126,14 +127,14 @@ function openLabelledToy(data: string, options: { trainSize: number; testSize: n
         }
       },
     },
-    testNll: (model) => {
+    testNll: async (model) => {
       const { x, labels } = toy.sampleLabelled(options.testSize, new Random(options.seed + 1_000_003));
       const context = oneHot(labels, count);
-      const nll = meanNegativeLogLikelihood(model, tensorData(x, context), { batchSize: 10_000 });
+      const nll = await meanNegativeLogLikelihoodAsync(model, tensorData(x, context), { batchSize: 10_000 });
       tf.dispose([x, context]);
       return nll;
     },
-    sampleModel: (model, n, seed) => {
+    sampleModel: async (model, n, seed) => {
       const random = new Random(seed);
       const labels = Int32Array.from({ length: n }, () => {
         let u = random.uniform();
@@ -143,7 +144,7 @@ function openLabelledToy(data: string, options: { trainSize: number; testSize: n
       });
       const context = oneHot(labels, count);
       const samples = model.sample(n, { random, context });
-      const values = samples.dataSync() as Float32Array;
+      const values = (await samples.data()) as Float32Array;
       tf.dispose([samples, context]);
       return values;
     },
@@ -176,18 +177,18 @@ async function openSource(data: string, options: { trainSize: number; testSize: 
       sampleModel: unconditionalSamples,
       pictureModel: (model) => model,
       train: samplerData((n, random) => toy.sample(n, { random }), options.trainSize),
-      testNll: (model) => {
+      testNll: async (model) => {
         const test = toy.sample(options.testSize, { random: options.seed + 1_000_003 });
-        const nll = meanNegativeLogLikelihood(model, test, { batchSize: 10_000 });
+        const nll = await meanNegativeLogLikelihoodAsync(model, test, { batchSize: 10_000 });
         test.dispose();
         return nll;
       },
       target: toy,
       range: toy.plotRange,
-      reference: () => {
+      reference: async () => {
         if (toy.hasExactDensity) return densityOnGrid(toy, toy.plotRange);
         const samples = toy.sample(500_000, { random: options.seed + 7 });
-        const values = samples.dataSync() as Float32Array;
+        const values = (await samples.data()) as Float32Array;
         samples.dispose();
         return histogramOnGrid(values, toy.plotRange);
       },
@@ -223,10 +224,10 @@ async function openSource(data: string, options: { trainSize: number; testSize: 
     sampleModel: unconditionalSamples,
     pictureModel: (model) => model,
     train: tensorData(train),
-    testNll: (model) => meanNegativeLogLikelihood(model, test),
+    testNll: (model) => meanNegativeLogLikelihoodAsync(model, test),
     target: null,
     range,
-    reference: () => (range ? histogramOnGrid(table.values, range) : null),
+    reference: async () => (range ? histogramOnGrid(table.values, range) : null),
     dispose: () => tf.dispose([train, test]),
   };
 }
@@ -335,9 +336,9 @@ export async function train(argv: string[]): Promise<void> {
   await mkdir(out, { recursive: true });
   await saveModel(model, join(out, 'model'), { app: 'toy-flow', dataset: source.name, settings });
 
-  const testNll = source.testNll(model);
+  const testNll = await source.testNll(model);
   const entropy = source.entropy;
-  const direct = source.target?.hasExactDensity && !source.labels ? klFromTarget(model, source.target, { samples: o['test-size'] as number, seed: seed + 2_000_003 }) : null;
+  const direct = source.target?.hasExactDensity && !source.labels ? await klFromTargetAsync(model, source.target, { samples: o['test-size'] as number, seed: seed + 2_000_003 }) : null;
   const metrics = {
     dataset: source.name,
     testNll,
@@ -356,8 +357,8 @@ export async function train(argv: string[]): Promise<void> {
   await writeFileAtomic(join(out, 'metrics.json'), `${JSON.stringify(metrics, null, 2)}\n`);
   let pictures = '';
   if (source.range) {
-    const values = source.sampleModel(model, 5000, seed + 99);
-    const reference = source.reference();
+    const values = await source.sampleModel(model, 5000, seed + 99);
+    const reference = await source.reference();
     if (reference) {
       const paths = await writeToyPictures(out, source.pictureModel(model), reference, source.range, values);
       pictures = `\npictures:  ${paths.density} (model | true), ${paths.samples}`;

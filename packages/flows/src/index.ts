@@ -3,7 +3,7 @@ export { realNVP, nice, maf, multiScaleFlow, type MultiScaleOptions, layerMask, 
 export { Adam, schedules, type AdamOptions, type AdamState, type LearningRateSchedule } from './optimizer.js';
 export { fit, negativeLogLikelihoodLoss, NonFiniteLossError, type Trainable, type FitOptions, type FitResult, type FitProgress, type EpochEnd } from './fit.js';
 export { tensorData, samplerData, splitRows, type Batch, type TrainingData } from './data.js';
-export { meanNegativeLogLikelihood, meanNegativeLogLikelihoodAsync, bitsPerDimension, klFromTarget } from './metrics.js';
+export { meanNegativeLogLikelihood, meanNegativeLogLikelihoodAsync, bitsPerDimension, klFromTarget, klFromTargetAsync, type KlEstimate, type KlOptions } from './metrics.js';
 export {
   saveModel,
   loadModel,

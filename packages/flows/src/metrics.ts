@@ -63,39 +63,84 @@ export function bitsPerDimension(meanNll: number, dimensions: number, bin: numbe
   return (meanNll / dimensions - Math.log(bin)) / Math.LN2;
 }
 
+export interface KlEstimate {
+  kl: number;
+  standardError: number;
+  testNll: number;
+}
+
+export interface KlOptions {
+  samples?: number;
+  batchSize?: number;
+  seed?: number;
+}
+
 /**
  * KL(p ‖ q) from a target p with an exact density to the model q, estimated with `n` samples of p:
  * `E_p[log p(x) − log q(x)]`. Also returns the model's NLL on those samples and its standard error.
+ * Each batch is reduced on the device to three sums, which are accumulated in float64 here.
  */
-export function klFromTarget(
-  model: Distribution,
-  target: Distribution,
-  options: { samples?: number; batchSize?: number; seed?: number } = {},
-): { kl: number; standardError: number; testNll: number } {
-  const n = options.samples ?? 200_000;
-  const batchSize = options.batchSize ?? 10_000;
-  const random = new Random(options.seed ?? 12345);
-  let sumDiff = 0;
-  let sumDiffSquares = 0;
-  let sumNll = 0;
-  for (let done = 0; done < n; done += batchSize) {
-    const size = Math.min(batchSize, n - done);
-    // Read back outside tf.tidy: tidy walks returned typed arrays element by element.
-    const [diffTensor, nllTensor] = tf.tidy(() => {
-      const x = target.sample(size, { random });
-      const logP = target.uncheckedLogProb(x);
-      const logQ = model.uncheckedLogProb(x);
-      return [tf.sub(logP, logQ), tf.neg(logQ)];
-    });
-    const diff = diffTensor.dataSync();
-    const nll = nllTensor.dataSync();
-    tf.dispose([diffTensor, nllTensor]);
-    for (let i = 0; i < size; i++) {
-      sumDiff += diff[i];
-      sumDiffSquares += diff[i] * diff[i];
-      sumNll += nll[i];
-    }
+export function klFromTarget(model: Distribution, target: Distribution, options: KlOptions = {}): KlEstimate {
+  if (!canReadSynchronously()) throw new Error(`klFromTarget: the ${tf.getBackend()} backend cannot read tensors synchronously here; use await klFromTargetAsync(...)`);
+  const estimate = new KlAccumulator(options);
+  for (let size = estimate.nextBatch(); size > 0; size = estimate.nextBatch()) estimate.add(readAndDispose(klBatchSums(model, target, size, estimate.random)));
+  return estimate.result();
+}
+
+/** {@link klFromTarget} with asynchronous read-backs: works on every backend. */
+export async function klFromTargetAsync(model: Distribution, target: Distribution, options: KlOptions = {}): Promise<KlEstimate> {
+  const estimate = new KlAccumulator(options);
+  for (let size = estimate.nextBatch(); size > 0; size = estimate.nextBatch()) {
+    const sums = klBatchSums(model, target, size, estimate.random);
+    estimate.add(Array.from(await sums.data()));
+    sums.dispose();
   }
-  const mean = sumDiff / n;
-  return { kl: mean, standardError: Math.sqrt(Math.max(0, sumDiffSquares / n - mean * mean) / n), testNll: sumNll / n };
+  return estimate.result();
+}
+
+function readAndDispose(t: tf.Tensor): number[] {
+  const values = Array.from(t.dataSync());
+  t.dispose();
+  return values;
+}
+
+/** `[Σ (log p − log q), Σ (log p − log q)², Σ −log q]` over `size` samples of the target. */
+function klBatchSums(model: Distribution, target: Distribution, size: number, random: Random): tf.Tensor1D {
+  return tf.tidy(() => {
+    const x = target.sample(size, { random });
+    const logQ = model.uncheckedLogProb(x);
+    const diff = tf.sub(target.uncheckedLogProb(x), logQ);
+    return tf.stack([tf.sum(diff), tf.sum(tf.square(diff)), tf.neg(tf.sum(logQ))]) as tf.Tensor1D;
+  });
+}
+
+class KlAccumulator {
+  readonly random: Random;
+  private readonly n: number;
+  private readonly batchSize: number;
+  private done = 0;
+  private sums = [0, 0, 0];
+
+  constructor(options: KlOptions) {
+    this.n = options.samples ?? 200_000;
+    this.batchSize = options.batchSize ?? 10_000;
+    this.random = new Random(options.seed ?? 12345);
+  }
+
+  /** The size of the next batch, 0 when done. */
+  nextBatch(): number {
+    const size = Math.min(this.batchSize, this.n - this.done);
+    this.done += Math.max(size, 0);
+    return Math.max(size, 0);
+  }
+
+  add(batchSums: number[]): void {
+    batchSums.forEach((value, i) => (this.sums[i] += value));
+  }
+
+  result(): KlEstimate {
+    const [sumDiff, sumDiffSquares, sumNll] = this.sums;
+    const mean = sumDiff / this.n;
+    return { kl: mean, standardError: Math.sqrt(Math.max(0, sumDiffSquares / this.n - mean * mean) / this.n), testNll: sumNll / this.n };
+  }
 }
