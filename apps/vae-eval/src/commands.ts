@@ -115,7 +115,7 @@ export async function evaluateCommand(argv: string[]): Promise<void> {
     if (!(await hasCheckpoint(dir))) throw new Error(`${name}: no checkpoint in ${dir}; it is needed to evaluate the run again`);
     const { model: vae } = await loadCheckpoint(dir, vaeFromJSON);
     const started = performance.now();
-    const { elbo, iwae } = evaluate(vae, test, k, settings.limit, o.quiet === true ? undefined : name);
+    const { elbo, iwae } = await evaluate(vae, test, k, settings.limit, o.quiet === true ? undefined : name);
     vae.dispose();
     const seconds = (performance.now() - started) / 1000;
     results.push({ ...run, testElbo: elbo, testIwae: iwae, iwSamples: k, seconds });

@@ -44,7 +44,7 @@ function testBatches(data: MnistSplit, batchSize: number, limit?: number) {
  * Mean test ELBO (one sample of z per image) and mean IWAE estimate over the test images; with a
  * label, a progress bar (k = 1000 over 10 000 images is minutes of work).
  */
-export function evaluate(vae: VAE, test: MnistSplit, iwSamples: number, limit?: number, label?: string): { elbo: number; iwae: number } {
+export async function evaluate(vae: VAE, test: MnistSplit, iwSamples: number, limit?: number, label?: string): Promise<{ elbo: number; iwae: number }> {
   // Separate noise for the two estimates, so that the ELBO does not depend on k.
   const elboRandom = new Random(777);
   const iwaeRandom = new Random(778);
@@ -63,8 +63,9 @@ export function evaluate(vae: VAE, test: MnistSplit, iwSamples: number, limit?: 
       const iw = vae.importanceWeightedLogLikelihood(x, iwSamples, { random: iwaeRandom, chunk: 25 });
       return [tf.sum(terms.elbo), tf.sum(iw)];
     });
-    elbo += elboSum.dataSync()[0];
-    iwae += iwaeSum.dataSync()[0];
+    // Asynchronous read-backs: WebGPU in Node cannot read synchronously.
+    elbo += (await elboSum.data())[0];
+    iwae += (await iwaeSum.data())[0];
     count += x.shape[0];
     tf.dispose([elboSum, iwaeSum]);
     step++;
@@ -126,7 +127,7 @@ export async function trainOne(
   });
   bar?.finish();
   optimizer.dispose();
-  const { elbo, iwae } = evaluate(vae, test, settings.iwSamples, settings.limit, settings.quiet ? undefined : `${prior} run ${run + 1}`);
+  const { elbo, iwae } = await evaluate(vae, test, settings.iwSamples, settings.limit, settings.quiet ? undefined : `${prior} run ${run + 1}`);
   return {
     vae,
     result: { prior, run, testElbo: elbo, testIwae: iwae, iwSamples: settings.iwSamples, trainLoss: fitted.loss, seconds: (performance.now() - started) / 1000 },
@@ -134,13 +135,13 @@ export async function trainOne(
 }
 
 /** Prior samples (red) against aggregate-posterior samples (blue), both projected with one PCA fitted on the posterior samples. */
-export function posteriorPanel(vae: VAE, test: MnistSplit, limit?: number, size = 300): Picture {
+export async function posteriorPanel(vae: VAE, test: MnistSplit, limit?: number, size = 300): Promise<Picture> {
   const m = vae.latentSize;
   const chunks: Float32Array[] = [];
   const random = new Random(5);
   for (const batch of testBatches(test, 1000, limit)) {
     const z = vae.encodeSample(batch.x as tf.Tensor2D, random);
-    chunks.push(z.dataSync() as Float32Array);
+    chunks.push((await z.data()) as Float32Array);
     z.dispose();
   }
   const posterior = new Float32Array(chunks.reduce((s, c) => s + c.length, 0));
@@ -151,7 +152,7 @@ export function posteriorPanel(vae: VAE, test: MnistSplit, limit?: number, size 
   }
   const n = posterior.length / m;
   const priorSamples = vae.prior.sample(n, { random: 6 });
-  const priorValues = priorSamples.dataSync();
+  const priorValues = await priorSamples.data();
   priorSamples.dispose();
   const pca = fitPca(posterior, n, m);
   const p2 = project(posterior, n, m, pca);
@@ -172,20 +173,20 @@ export function posteriorPanel(vae: VAE, test: MnistSplit, limit?: number, size 
 export async function writePictures(dir: string, vae: VAE, test: MnistSplit, limit?: number): Promise<Picture> {
   const { join } = await import('node:path');
   const samples = vae.samplePixels(64, 3);
-  const values = samples.dataSync();
+  const values = await samples.data();
   samples.dispose();
   const images = Array.from({ length: 64 }, (_, i) => values.slice(i * 784, (i + 1) * 784));
   await writeFileAtomic(join(dir, 'samples.png'), await encodePng(imageGrid(images, 28, 28, 8, 2)));
   const first = testBatches(test, 32, limit).next().value!;
   const reconstructed = vae.reconstruct(first.x as tf.Tensor2D);
-  const original = first.x.dataSync();
-  const recon = reconstructed.dataSync();
+  const original = await first.x.data();
+  const recon = await reconstructed.data();
   reconstructed.dispose();
   first.dispose();
   const pairs: Float32Array[] = [];
   for (let i = 0; i < 32; i++) pairs.push(original.slice(i * 784, (i + 1) * 784) as Float32Array, recon.slice(i * 784, (i + 1) * 784) as Float32Array);
   await writeFileAtomic(join(dir, 'reconstructions.png'), await encodePng(imageGrid(pairs, 28, 28, 8, 2)));
-  const panel = posteriorPanel(vae, test, limit);
+  const panel = await posteriorPanel(vae, test, limit);
   await writeFileAtomic(join(dir, 'posterior-vs-prior.png'), await encodePng(panel));
   return panel;
 }

@@ -30,13 +30,11 @@ export class Bernoulli extends Distribution {
   }
 
   protected sampleImpl(n: number, random: Random): tf.Tensor {
+    // Uniforms from the seeded generator, the comparison on the device (no read-back).
     const size = this.eventShape[0];
-    const p = tf.tidy(() => tf.sigmoid(this.logits));
-    const probabilities = p.dataSync();
-    p.dispose();
-    const out = new Float32Array(n * size);
-    for (let i = 0; i < n; i++) for (let j = 0; j < size; j++) out[i * size + j] = random.uniform() < probabilities[j] ? 1 : 0;
-    return tf.tensor2d(out, [n, size]);
+    const uniforms = new Float32Array(n * size);
+    for (let i = 0; i < uniforms.length; i++) uniforms[i] = random.uniform();
+    return tf.tidy(() => tf.cast(tf.less(tf.tensor2d(uniforms, [n, size]), tf.sigmoid(this.logits)), 'float32'));
   }
 
   getConfig(): Record<string, unknown> {

@@ -76,18 +76,23 @@ export class MixtureOfGaussians extends Distribution {
   }
 
   protected sampleImpl(n: number, random: Random, temperature: number): tf.Tensor {
-    const weights = tf.tidy(() => tf.softmax(this.logits).dataSync() as Float32Array);
-    const means = this.means.dataSync() as Float32Array;
-    const scales = tf.tidy(() => tf.exp(this.logScales).dataSync() as Float32Array);
+    // The noise comes from the seeded generator (so samples do not depend on the backend); the
+    // component choice and the affine map run on the device, which needs no read-back.
     const size = this.eventShape[0];
-    const out = new Float32Array(n * size);
+    const uniforms = new Float32Array(n);
+    const noise = new Float32Array(n * size);
     for (let i = 0; i < n; i++) {
-      let u = random.uniform();
-      let k = 0;
-      while (k < this.components - 1 && u >= weights[k]) u -= weights[k++];
-      for (let d = 0; d < size; d++) out[i * size + d] = means[k * size + d] + temperature * scales[k * size + d] * random.normal();
+      uniforms[i] = random.uniform();
+      for (let d = 0; d < size; d++) noise[i * size + d] = random.normal();
     }
-    return tf.tensor2d(out, [n, size]);
+    return tf.tidy(() => {
+      // Component k: the first whose cumulative weight exceeds u (the last one if rounding leaves u above all).
+      const cumulative = tf.cumsum(tf.softmax(this.logits));
+      const passed = tf.greaterEqual(tf.expandDims(tf.tensor1d(uniforms), 1), tf.expandDims(tf.slice(cumulative, 0, this.components - 1), 0));
+      const k = tf.sum(tf.cast(passed, 'int32'), 1);
+      const scales = tf.gather(tf.exp(this.logScales), k);
+      return tf.add(tf.gather(this.means, k), tf.mul(tf.mul(scales, temperature), tf.tensor2d(noise, [n, size])));
+    });
   }
 
   getConfig(): Record<string, unknown> {
