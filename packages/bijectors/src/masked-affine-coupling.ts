@@ -46,6 +46,8 @@ export class MaskedAffineCoupling extends MaskedCoupling {
   readonly scaleTanh: boolean;
   /** The learnable factor c of `s = c ⊙ tanh(raw)`, when enabled. */
   readonly scaleFactor: tf.Variable | null;
+  /** c = 1 for the fused WebGPU kernel when there is no learnable factor; made on first use. */
+  private unitScaleFactor: tf.Tensor | null = null;
 
   constructor(options: MaskedAffineCouplingOptions) {
     super(options, 'MaskedAffineCoupling');
@@ -82,11 +84,17 @@ export class MaskedAffineCoupling extends MaskedCoupling {
       const inputs = this.conditionerInputs(y, context);
       const rawScale = this.runConditioner(this.scaleNetwork, y, context, inputs);
       const rawTranslation = this.runConditioner(this.translationNetwork, y, context, inputs);
-      return fusedAffineCouplingInverse(y, rawScale, rawTranslation, this.scaleFactor ?? tf.onesLike(this.inverseMaskTensor), this.inverseMaskTensor, this.scaleTanh);
+      this.unitScaleFactor ??= this.scaleFactor ? null : tf.keep(tf.onesLike(this.inverseMaskTensor));
+      return fusedAffineCouplingInverse(y, rawScale, rawTranslation, this.scaleFactor ?? this.unitScaleFactor!, this.inverseMaskTensor, this.scaleTanh);
     }
     const { s, t } = this.parameters(y, context);
     const x = tf.mul(tf.sub(y, t), tf.exp(tf.neg(s)));
     return [x, tf.neg(sumEventAxes(s))];
+  }
+
+  override dispose(): void {
+    super.dispose();
+    this.unitScaleFactor?.dispose();
   }
 
   getConfig(): Record<string, unknown> {

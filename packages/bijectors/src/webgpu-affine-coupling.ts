@@ -36,72 +36,53 @@ function activationFunctions(tanh: boolean): string {
 const SCALE = `let d = index % uniforms.eventSize;
           let s = C[d] * activation(R[index]) * M[d];`;
 
-function programs(tanh: boolean, shape: number[], eventShape: number[]) {
+type CouplingPrograms = Record<'value' | 'logDet' | 'gradientY' | 'gradientT' | 'gradientR' | 'gradientC', FlatProgram>;
+
+const programCache = new Map<string, CouplingPrograms>();
+
+/** The six programs for an activation and shapes, built once and then reused (a training step asks twice per layer). */
+function programs(tanh: boolean, shape: readonly number[], eventShape: readonly number[]): CouplingPrograms {
+  const cacheKey = `${tanh}|${shape.join(',')}|${eventShape.join(',')}`;
+  const cached = programCache.get(cacheKey);
+  if (cached) return cached;
   const functions = activationFunctions(tanh);
   const tag = tanh ? 'tanh' : 'identity';
-  const batch = shape[0];
-  const common = { functions, uniformDeclarations: 'eventSize : i32, batch : i32,' };
-  const value: FlatProgram = {
-    ...common,
-    key: `flows_coupling_x_${tag}`,
-    inputs: ['Y', 'R', 'T', 'M', 'C'],
-    shape,
-    body: `${SCALE}
-          result[index] = (Y[index] - T[index] * M[d]) * exp(-s);`,
-  };
-  const logDet: FlatProgram = {
-    ...common,
-    key: `flows_coupling_logdet_${tag}`,
-    inputs: ['R', 'M', 'C'],
-    shape: [batch],
-    body: `var total = 0.0;
+  const program = (name: string, inputs: string[], outputShape: readonly number[], body: string): FlatProgram => ({
+    functions,
+    uniformDeclarations: 'eventSize : i32, batch : i32,',
+    key: `flows_coupling_${name}_${tag}`,
+    inputs,
+    shape: [...outputShape],
+    body,
+  });
+  const gradientInputs = ['DX', 'DL', 'Y', 'R', 'T', 'M', 'C'];
+  const built: CouplingPrograms = {
+    value: program('x', ['Y', 'R', 'T', 'M', 'C'], shape, `${SCALE}
+          result[index] = (Y[index] - T[index] * M[d]) * exp(-s);`),
+    logDet: program('logdet', ['R', 'M', 'C'], [shape[0]], `var total = 0.0;
           let base = index * uniforms.eventSize;
           for (var d = 0; d < uniforms.eventSize; d++) {
             total += C[d] * activation(R[base + d]) * M[d];
           }
-          result[index] = -total;`,
-  };
-  const gradientY: FlatProgram = {
-    ...common,
-    key: `flows_coupling_dy_${tag}`,
-    inputs: ['DX', 'R', 'M', 'C'],
-    shape,
-    body: `${SCALE}
-          result[index] = DX[index] * exp(-s);`,
-  };
-  const gradientT: FlatProgram = {
-    ...common,
-    key: `flows_coupling_dt_${tag}`,
-    inputs: ['DX', 'R', 'M', 'C'],
-    shape,
-    body: `${SCALE}
-          result[index] = -DX[index] * exp(-s) * M[d];`,
-  };
-  const gradientInputs = ['DX', 'DL', 'Y', 'R', 'T', 'M', 'C'];
-  const gradientR: FlatProgram = {
-    ...common,
-    key: `flows_coupling_dr_${tag}`,
-    inputs: gradientInputs,
-    shape,
-    body: `${SCALE}
+          result[index] = -total;`),
+    gradientY: program('dy', ['DX', 'R', 'M', 'C'], shape, `${SCALE}
+          result[index] = DX[index] * exp(-s);`),
+    gradientT: program('dt', ['DX', 'R', 'M', 'C'], shape, `${SCALE}
+          result[index] = -DX[index] * exp(-s) * M[d];`),
+    gradientR: program('dr', gradientInputs, shape, `${SCALE}
           let x = (Y[index] - T[index] * M[d]) * exp(-s);
-          result[index] = -(DX[index] * x + DL[index / uniforms.eventSize]) * C[d] * M[d] * slope(R[index]);`,
-  };
-  const gradientC: FlatProgram = {
-    ...common,
-    key: `flows_coupling_dc_${tag}`,
-    inputs: gradientInputs,
-    shape: eventShape,
-    body: `var total = 0.0;
+          result[index] = -(DX[index] * x + DL[index / uniforms.eventSize]) * C[d] * M[d] * slope(R[index]);`),
+    gradientC: program('dc', gradientInputs, eventShape, `var total = 0.0;
           for (var b = 0; b < uniforms.batch; b++) {
             let i = b * uniforms.eventSize + index;
             let s = C[index] * activation(R[i]) * M[index];
             let x = (Y[i] - T[i] * M[index]) * exp(-s);
             total += (DX[i] * x + DL[b]) * activation(R[i]);
           }
-          result[index] = -total * M[index];`,
+          result[index] = -total * M[index];`),
   };
-  return { value, logDet, gradientY, gradientT, gradientR, gradientC };
+  programCache.set(cacheKey, built);
+  return built;
 }
 
 function uniformsFor(shape: readonly number[]): ProgramUniform[] {
@@ -122,7 +103,7 @@ function register(): void {
     backendName: 'webgpu',
     kernelFunc: ({ inputs, backend, attrs }) => {
       const { y, rawScale, rawTranslation, inverseMask, scaleFactor } = inputs as Record<string, tf.TensorInfo>;
-      const p = programs(Boolean(attrs?.tanh), [...y.shape], [...inverseMask.shape]);
+      const p = programs(Boolean(attrs?.tanh), y.shape, inverseMask.shape);
       const uniforms = uniformsFor(y.shape);
       return [
         runProgramOn(backend, p.value, [y, rawScale, rawTranslation, inverseMask, scaleFactor], uniforms),
@@ -136,7 +117,7 @@ function register(): void {
     gradFunc: (dy, saved, attrs) => {
       const [dx, dl] = dy as tf.Tensor[];
       const [y, r, t, m, c] = saved;
-      const p = programs(Boolean(attrs?.tanh), [...y.shape], [...m.shape]);
+      const p = programs(Boolean(attrs?.tanh), y.shape, m.shape);
       const uniforms = uniformsFor(y.shape);
       const run = (program: FlatProgram, inputs: tf.Tensor[]) => tf.engine().makeTensorFromTensorInfo(runProgramOn(tf.backend(), program, inputs, uniforms));
       const all = [dx, dl, y, r, t, m, c];

@@ -154,7 +154,8 @@ export async function fit(model: Distribution | Trainable, data: TrainingData | 
   const totalSteps = Math.min(options.steps ?? Infinity, startStep + (Number.isFinite(epochs) ? epochs * stepsPerEpoch : Infinity));
   const history: FitResult['history'] = [];
   const validationHistory: FitResult['validation'] = [];
-  let best: { loss: number; weights: tf.Tensor[] } | null = null;
+  // The best weights are copied only when they may be restored (with patience).
+  let best: { loss: number; weights: tf.Tensor[] | null } | null = null;
   let sinceBest = 0;
   let good = { step: optimizer.step, weights: snapshot(variables) };
   let runningLoss: tf.Tensor | null = null;
@@ -231,8 +232,8 @@ export async function fit(model: Distribution | Trainable, data: TrainingData | 
         validationLoss = options.loss ? await meanLoss(model, validation, lossFn, batchSize) : await meanNegativeLogLikelihoodAsync(model as Distribution, validation, { batchSize: Math.max(batchSize, 1024) });
         validationHistory.push({ epoch, loss: validationLoss });
         if (!best || validationLoss < best.loss) {
-          if (best) tf.dispose(best.weights);
-          best = { loss: validationLoss, weights: snapshot(variables) };
+          if (best?.weights) tf.dispose(best.weights);
+          best = { loss: validationLoss, weights: options.patience !== undefined ? snapshot(variables) : null };
           sinceBest = 0;
         } else {
           sinceBest += 1;
@@ -252,11 +253,11 @@ export async function fit(model: Distribution | Trainable, data: TrainingData | 
       }
     }
     await report();
-    if (best && (stoppedEarly || options.patience !== undefined)) restore(variables, best.weights);
+    if (best?.weights) restore(variables, best.weights);
   } finally {
     if (runningLoss) (runningLoss as tf.Tensor).dispose();
     tf.dispose(good.weights);
-    if (best) tf.dispose(best.weights);
+    if (best?.weights) tf.dispose(best.weights);
     tf.dispose(owned);
   }
   return {

@@ -122,14 +122,14 @@ export class Adam {
       this.applyOnHost(gradients, lr, correction1, correction2);
       return;
     }
-    const firstMoment = this.firstMoment!;
-    const secondMoment = this.secondMoment!;
     if (this.fused) {
       this.applyFused(gradients, lr, correction1, correction2);
       return;
     }
+    const firstMoment = this.firstMoment!;
+    const secondMoment = this.secondMoment!;
     tf.tidy(() => {
-      let g: tf.Tensor = tf.concat(this.variables.map((v) => tf.reshape(gradients[v.name] ?? tf.zerosLike(v), [-1])));
+      let g: tf.Tensor = this.flatGradient(gradients);
       if (this.clipNorm !== undefined) {
         const norm = tf.sqrt(tf.sum(tf.square(g)));
         g = tf.mul(g, tf.minimum(1, tf.div(this.clipNorm, tf.maximum(norm, 1e-12))));
@@ -150,12 +150,17 @@ export class Adam {
     });
   }
 
+  /** All gradients as one flat tensor, in the order of the variables (zeros for a variable without one). */
+  private flatGradient(gradients: tf.NamedTensorMap): tf.Tensor1D {
+    return tf.concat(this.variables.map((v) => tf.reshape(gradients[v.name] ?? tf.zerosLike(v), [-1]))) as tf.Tensor1D;
+  }
+
   /** The device update as WGSL programs (webgpu): one dispatch per moment, then one per variable. */
   private applyFused(gradients: tf.NamedTensorMap, lr: number, correction1: number, correction2: number): void {
     const firstMoment = this.firstMoment!;
     const secondMoment = this.secondMoment!;
     tf.tidy(() => {
-      const g = tf.concat(this.variables.map((v) => tf.reshape(gradients[v.name] ?? tf.zerosLike(v), [-1]))) as tf.Tensor1D;
+      const g = this.flatGradient(gradients);
       const squares = (this.clipNorm !== undefined ? tf.reshape(tf.sum(tf.square(g)), [1]) : tf.zeros([1])) as tf.Tensor1D;
       const m = updatedMoment(firstMoment as tf.Tensor1D, g, squares, 'first', this.beta1, this.clipNorm ?? 0);
       const v = updatedMoment(secondMoment as tf.Tensor1D, g, squares, 'second', this.beta2, this.clipNorm ?? 0);
