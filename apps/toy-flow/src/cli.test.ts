@@ -125,6 +125,17 @@ describe('toy-flow CLI', () => {
     expect(stderr).toMatch(/--conditional needs a toy with labelled components/);
   });
 
+  it('--target with the default --test-size (200 000 evaluation samples) finishes', async () => {
+    // The log-normaliser estimate once spread 200 000 log-weights into Math.max and overflowed the stack.
+    const out = temp();
+    const code = await main(['train', '--target', 'u1', '--out', out, '--train-size', '20000', '--batch-size', '500', '--layers', '2', '--hidden', '8', '--backend', 'cpu', '--quiet']);
+    expect(stderr).not.toMatch(/call stack/);
+    expect(code).toBe(0);
+    const metrics = JSON.parse(readFileSync(join(out, 'metrics.json'), 'utf8'));
+    expect(Number.isFinite(metrics.logZEstimate)).toBe(true);
+    expect(stdout).toMatch(/log Z: /);
+  });
+
   it('fits a flow to an unnormalised target by reverse KL (--target)', async () => {
     const out = temp();
     const code = await main(['train', '--target', 'banana', '--out', out, '--train-size', '60000', '--batch-size', '300', '--test-size', '3000', '--layers', '2', '--hidden', '8', '--lr', '0.01', '--backend', 'cpu', '--quiet']);

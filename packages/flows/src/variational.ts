@@ -56,18 +56,28 @@ export function estimateLogNormalizer(model: TransformedDistribution, target: Lo
   const total = options.samples ?? 100_000;
   const batchSize = options.batchSize ?? 10_000;
   const random = new Random(options.seed ?? 0);
-  const logWeights: number[] = [];
+  // A running log-sum-exp in float64 (no array of all the weights: spreading 200 000 of them into
+  // Math.max overflowed the call stack, and the memory grew with the sample count).
+  let max = -Infinity;
+  let scaledSum = 0;
   for (let start = 0; start < total; start += batchSize) {
     const n = Math.min(batchSize, total - start);
     const weights = tf.tidy(() => {
       const [x, logP] = model.uncheckedSampleAndLogProb(n, random);
       return tf.sub(target(x), logP);
     });
-    logWeights.push(...weights.dataSync());
+    const values = weights.dataSync();
     weights.dispose();
+    for (const w of values) {
+      if (w > max) {
+        scaledSum = scaledSum * Math.exp(max - w) + 1;
+        max = w;
+      } else {
+        scaledSum += Math.exp(w - max);
+      }
+    }
   }
-  const max = Math.max(...logWeights);
-  return max + Math.log(logWeights.reduce((s, w) => s + Math.exp(w - max), 0) / logWeights.length);
+  return max + Math.log(scaledSum / total);
 }
 
 /** Options of {@link distill}. */
