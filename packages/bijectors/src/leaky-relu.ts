@@ -15,14 +15,15 @@ export class LeakyReLU extends Bijector {
     if (!(slope > 0) || !Number.isFinite(slope)) throw new RangeError(`LeakyReLU: slope must be positive, got ${slope}`);
   }
 
-  // tf.leakyRelu and tf.step have gradients; comparisons (tf.less) do not.
+  // tf.leakyRelu and tf.step have gradients; comparisons (tf.less) do not. step(−x) is 1 exactly
+  // where x < 0 (tf.step(0) = 0), so x = 0 counts as non-negative, as the log-det formula says.
   protected forwardImpl(x: tf.Tensor): [tf.Tensor, tf.Tensor1D] {
-    const negative = tf.sub(1, tf.step(x));
+    const negative = tf.step(tf.neg(x));
     return [tf.leakyRelu(x, this.slope), tf.mul(sumEventAxes(negative), Math.log(this.slope)) as tf.Tensor1D];
   }
 
   protected override inverseImpl(y: tf.Tensor): [tf.Tensor, tf.Tensor1D] {
-    const negative = tf.sub(1, tf.step(y));
+    const negative = tf.step(tf.neg(y));
     return [tf.leakyRelu(y, 1 / this.slope), tf.mul(sumEventAxes(negative), -Math.log(this.slope)) as tf.Tensor1D];
   }
 

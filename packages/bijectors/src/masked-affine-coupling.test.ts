@@ -71,6 +71,10 @@ describe('MaskedAffineCoupling equations (12)-(14)', () => {
     expect(() => new MaskedAffineCoupling({ mask: [1, 2, 0] })).toThrow(/binary.*2 at index 1/);
     expect(() => new MaskedAffineCoupling({ mask: [] })).toThrow(/non-empty/);
     expect(() => new MaskedAffineCoupling({ mask: [1, 1] })).toThrow(/all ones/);
+    // A mask must keep a coordinate for the conditioner to read, unless a context is there to read.
+    expect(() => new MaskedAffineCoupling({ mask: [0, 0] })).toThrow(/all zeros, so the conditioner would read nothing/);
+    const contextOnly = new MaskedAffineCoupling({ mask: [0, 0], contextSize: 3, seed: 1 });
+    contextOnly.dispose();
     expect(() => new MaskedAffineCoupling({ mask: [1, 0], scale: new FunctionConditioner((u) => u, 3, 2) })).toThrow(/2 → 2, got 3 → 2/);
     expect(() => layer.forward(tf.zeros([2, 3]), tf.zeros([2, 1]))).toThrow(/without context/);
     layer.dispose();

@@ -46,7 +46,7 @@ export abstract class MaskedCoupling extends Bijector {
   constructor(options: MaskedCouplingOptions, who: string) {
     super();
     validateMask(options.mask, who);
-    assertUsefulMask(options.mask, who);
+    assertUsefulMask(options.mask, who, options.contextSize ?? 0);
     this.mask = Array.from(options.mask);
     this.eventShape = options.eventShape ? [...options.eventShape] : [this.mask.length];
     const size = this.eventShape.reduce((a, b) => a * b, 1);

@@ -60,11 +60,18 @@ export function invertMask(mask: ArrayLike<number>): Mask {
   return Array.from(mask, (b) => 1 - b);
 }
 
-/** Checks that a mask keeps at least one and transforms at least one coordinate. */
-export function assertUsefulMask(mask: ArrayLike<number>, who: string): void {
+/**
+ * Checks that a mask transforms at least one coordinate and keeps at least one for the
+ * conditioner to read. A mask that keeps nothing is accepted only with a context
+ * (`contextSize > 0`): the conditioner then reads the context alone.
+ */
+export function assertUsefulMask(mask: ArrayLike<number>, who: string, contextSize = 0): void {
   let ones = 0;
   for (let i = 0; i < mask.length; i++) ones += mask[i];
   if (ones === mask.length) throw new BijectorInputError(`${who}: mask is all ones, so the layer would transform nothing`);
+  if (ones === 0 && contextSize === 0) {
+    throw new BijectorInputError(`${who}: mask is all zeros, so the conditioner would read nothing (keep at least one coordinate, or give the layer a context)`);
+  }
 }
 
 /**

@@ -91,6 +91,17 @@ describe('worked examples and domains', () => {
     expect(Array.from(inverse)).toEqual([0.5, 0, 0, 0.25]);
   });
 
+  it('LeakyReLU counts x = 0 as non-negative: log-det Σ[x_i < 0] log α, in both directions', () => {
+    const relu = new LeakyReLU(0.2);
+    const [y, forwardLogDet] = relu.forwardAndLogDet(tf.tensor2d([[0, 0, 0], [0, -1, 2]]));
+    expect(Array.from(y.dataSync())).toEqual([0, 0, 0, 0, -0.2, 2].map((v) => Math.fround(v)));
+    expect(Math.abs(forwardLogDet.dataSync()[0])).toBe(0);
+    expect(forwardLogDet.dataSync()[1]).toBeCloseTo(Math.log(0.2), 6);
+    const [, inverseLogDet] = relu.inverseAndLogDet(tf.tensor2d([[0, 0, 0]]));
+    expect(Math.abs(inverseLogDet.dataSync()[0])).toBe(0);
+    tf.dispose([y, forwardLogDet, inverseLogDet]);
+  });
+
   it('out-of-domain input to Sigmoid/Tanh inverses and the Logit forward is rejected, not turned into NaN', () => {
     expect(() => new Sigmoid().inverse(tf.tensor2d([[0.5, 1]]))).toThrow(/strictly inside \(0, 1\)/);
     expect(() => new Tanh().inverse(tf.tensor2d([[-1.5, 0]]))).toThrow(/strictly inside \(-1, 1\)/);

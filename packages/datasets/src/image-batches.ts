@@ -4,7 +4,7 @@ import { Random } from '@flows/bijectors';
 /**
  * How raw 0-255 pixels become model input.
  * - `dequantized`: `x = v/255 + u/255`, u ~ U[0,1): the exercise's scaling, x in [0, 256/255),
- *   bin width 1/255.
+ *   bin width 1/255; stored as float32 and always inside its bin (`floor(255x) = v`).
  * - `logit`: `x = (v + u)/256` in [0, 1), then `y = logit(α + (1 − 2α) x)`; each batch carries
  *   the preprocessing log-det `Σ_j log((1 − 2α) / (s_j (1 − s_j)))`, `s = α + (1 − 2α)x`, so that
  *   `log p(x) = log p(y) + logDet`; bin width 1/256.
@@ -100,6 +100,39 @@ export function* imageBatches(data: RawImages, options: ImageBatchOptions): Gene
   }
 }
 
+const float32Bits = new Float32Array(1);
+const float32Integer = new Int32Array(float32Bits.buffer);
+
+/** The float32 next to a positive float32 `x`, one step up (`+1`) or down (`-1`). */
+function float32Step(x: number, direction: 1 | -1): number {
+  float32Bits[0] = x;
+  float32Integer[0] += direction;
+  return float32Bits[0];
+}
+
+/**
+ * For each pixel value v, the float32 interval `[lowest, highest]` of the values x with
+ * `v ≤ 255x < v + 1` (checked in double precision): the bin of v in the dequantized view.
+ */
+const dequantizedBins = Array.from({ length: 256 }, (_, v) => {
+  let lowest = Math.fround(v / 255);
+  while (lowest * 255 < v) lowest = float32Step(lowest, 1);
+  while (lowest > 0 && float32Step(lowest, -1) * 255 >= v) lowest = float32Step(lowest, -1);
+  let highest = Math.fround((v + 1) / 255);
+  while (highest * 255 >= v + 1) highest = float32Step(highest, -1);
+  return { lowest, highest };
+});
+
+/**
+ * `(v + u)/255` stored as float32 and kept inside v's bin: for u within about 1e-6 of 1 the float32
+ * rounding would give (v + 1)/255, outside [0, 256/255) for v = 255 and with floor(255x) = v + 1.
+ */
+export function dequantizedPixel(v: number, u: number): number {
+  const bin = dequantizedBins[v];
+  const x = Math.fround((v + u) / 255);
+  return x > bin.highest ? bin.highest : x < bin.lowest ? bin.lowest : x;
+}
+
 function buildBatch(data: RawImages, indices: Int32Array, view: ImageView, options: ImageBatchOptions, random: Random, pixels: number, shape: 'flat' | 'image'): ImageBatch {
   const size = indices.length;
   const values = new Float32Array(size * pixels);
@@ -119,7 +152,7 @@ function buildBatch(data: RawImages, indices: Int32Array, view: ImageView, optio
       const k = b * pixels + j;
       switch (view.kind) {
         case 'dequantized':
-          values[k] = (v + noise.uniform()) / 255;
+          values[k] = dequantizedPixel(v, noise.uniform());
           break;
         case 'scaled':
           values[k] = v / 255;

@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import { Random } from '@flows/bijectors';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { binWidth, imageBatches, loadMnist, type MnistSplit } from './index.js';
 
@@ -16,6 +17,31 @@ describe('embedded MNIST', () => {
     let sum = 0;
     for (const v of train.images) sum += v;
     expect(sum / train.images.length / 255).toBeCloseTo(0.1307, 4);
+  });
+
+  it('dequantized pixels stay inside their bin in float32 even for the largest uniform draw: floor(255x) = v, x < 256/255', () => {
+    // u = 1 − 2⁻³² (the largest draw): (v + u)/255 in float32 rounds up to (v + 1)/255 unless kept in the bin.
+    class LargestDraw extends Random {
+      override uniform(): number {
+        return 1 - 2 ** -32;
+      }
+    }
+    class SmallestDraw extends Random {
+      override uniform(): number {
+        return 0;
+      }
+    }
+    const images = Uint8Array.from({ length: 256 }, (_, v) => v);
+    const data = { images, labels: new Uint8Array(1), count: 1, rows: 16, cols: 16 };
+    for (const random of [new LargestDraw(0), new SmallestDraw(0)]) {
+      const batches = imageBatches(data, { batchSize: 1, view: { kind: 'dequantized' }, shuffle: false, random });
+      const values = batches.next().value!.x.dataSync();
+      for (let v = 0; v < 256; v++) {
+        expect(Math.floor(255 * values[v])).toBe(v);
+        expect(values[v]).toBeLessThan(256 / 255);
+      }
+      batches.return(undefined);
+    }
   });
 
   it('dequantized, binarized and logit views have the documented ranges and log-dets', () => {
