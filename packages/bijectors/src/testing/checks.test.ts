@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
 import { Bijector, perRow } from '../bijector.js';
 import { ElementwiseScale } from '../elementwise-scale.js';
+import { registerBijector } from '../registry.js';
 import { checkBijector, logAbsDet, runConformanceCheck } from './checks.js';
 
 /** y = 2x with a deliberately wrong log-det, to prove the kit can fail. */
@@ -53,6 +54,27 @@ describe('conformance kit', () => {
       }
     }
     expect(() => runConformanceCheck('gradients', () => new Frozen({ size: 2 }))).toThrow(/no gradient/);
+  });
+
+  it('catches a getConfig that misses an option, and a getConfig that leaks', () => {
+    class Forgetful extends ElementwiseScale {
+      override getConfig() {
+        return {};
+      }
+      static override fromConfig(config: Record<string, unknown>) {
+        return new Forgetful(config as { size: number });
+      }
+    }
+    registerBijector('ConformanceForgetful', (config) => Forgetful.fromConfig(config));
+    const forgetful = () => Object.assign(new Forgetful({ size: 3 }), { className: 'ConformanceForgetful' });
+    expect(() => runConformanceCheck('serialization', forgetful)).toThrow(/getConfig\(\) \{\} .*getConfig must return every option the constructor needs/);
+    class LeakyConfig extends ElementwiseScale {
+      override getConfig() {
+        tf.keep(tf.zeros([1]));
+        return super.getConfig();
+      }
+    }
+    expect(() => runConformanceCheck('memory', () => new LeakyConfig({ size: 2 }))).toThrow(/getConfig and toJSON leaked 2 tensors/);
   });
 
   it('passes a correct bijector', () => {

@@ -281,14 +281,39 @@ const checks: Record<ConformanceCheckName, (f: Fixture) => void> = {
     const after = tf.memory().numTensors;
     tf.dispose([x, ...(y ? [y] : [])]);
     if (after !== before) fail(f, 'memory', `${after - before} tensors leaked over two calls of each method`);
+    // Saving calls getConfig and toJSON (often once per layer of a long chain): they must not leak either.
+    const beforeConfig = tf.memory().numTensors;
+    f.bijector.getConfig();
+    f.bijector.toJSON();
+    const configLeak = tf.memory().numTensors - beforeConfig;
+    if (configLeak !== 0) fail(f, 'memory', `getConfig and toJSON leaked ${configLeak} tensors`);
   },
 
   serialization(f) {
     if (f.options.serializable === false) return;
+    const config = f.bijector.getConfig();
     const json = JSON.parse(JSON.stringify(f.bijector.toJSON()));
-    const copy = bijectorFromJSON(json);
+    let copy: Bijector;
+    try {
+      copy = bijectorFromJSON(json);
+    } catch (error) {
+      fail(f, 'serialization', `rebuilding from getConfig() ${describeConfig(config)} failed (${(error as Error).message}); getConfig must return every option the constructor needs`);
+    }
     try {
       if (copy.className !== f.bijector.className) fail(f, 'serialization', `reloaded as ${copy.className}`);
+      // Compare the structure before any numbers: a config that misses an option usually shows up here first.
+      const shapes = (b: Bijector) => b.variables.map((v) => `[${v.shape.join(', ')}]`).join(' ');
+      if (shapes(copy) !== shapes(f.bijector)) {
+        fail(f, 'serialization', `getConfig() ${describeConfig(config)} rebuilds a bijector with variables ${shapes(copy) || '(none)'}, not ${shapes(f.bijector) || '(none)'}; getConfig must return every option the constructor needs`);
+      }
+      const sameShape = (a: readonly number[] | null, b: readonly number[] | null) => JSON.stringify(a) === JSON.stringify(b);
+      if (!sameShape(copy.eventShape, f.bijector.eventShape) || copy.contextSize !== f.bijector.contextSize) {
+        fail(f, 'serialization', `getConfig() ${describeConfig(config)} rebuilds event shape ${JSON.stringify(copy.eventShape)} and context ${copy.contextSize}, not ${JSON.stringify(f.bijector.eventShape)} and ${f.bijector.contextSize}`);
+      }
+      const copyConfig = JSON.stringify(copy.getConfig());
+      if (copyConfig !== JSON.stringify(json.config)) {
+        fail(f, 'serialization', `the rebuilt bijector's getConfig() ${copyConfig} differs from the original's ${JSON.stringify(json.config)}`);
+      }
       const packed = packWeightsSync(f.bijector);
       assignWeights(copy.variables, packed.specs, packed.data);
       const x = sampleX(f);
@@ -302,6 +327,11 @@ const checks: Record<ConformanceCheckName, (f: Fixture) => void> = {
     }
   },
 };
+
+function describeConfig(config: unknown): string {
+  const text = JSON.stringify(config) ?? String(config);
+  return text.length > 200 ? `${text.slice(0, 200)}…` : text;
+}
 
 function packWeightsSync(bijector: Bijector) {
   const specs = bijector.variables.map((v) => ({ shape: [...v.shape], dtype: 'float32' as const }));
