@@ -27,6 +27,14 @@ try {
   for (const dir of packages) run('pnpm', ['pack', '--pack-destination', tarballs], dir);
   const files = readdirSync(tarballs).map((f) => join(tarballs, f));
   console.log(`packed ${files.length} packages:\n  ${readdirSync(tarballs).join('\n  ')}`);
+  // What every tarball must carry: the licence text and the Node versions it supports.
+  for (const file of files) {
+    const listing = run('tar', ['-tzf', file], work).split('\n');
+    if (!listing.includes('package/LICENSE')) throw new Error(`${file}: no LICENSE file in the tarball`);
+    const manifest = JSON.parse(run('tar', ['-xzOf', file, 'package/package.json'], work));
+    if (!manifest.engines?.node) throw new Error(`${file}: package.json states no engines.node`);
+  }
+  console.log('every tarball has LICENSE and engines.node');
 
   run('mkdir', ['-p', project]);
   writeFileSync(join(project, 'package.json'), JSON.stringify({ name: 'flows-user', private: true, type: 'module' }));
@@ -64,6 +72,22 @@ console.log('spline plugin: conformance, registry round trip, log-densities', sp
 `,
   );
   console.log(run('node', ['check.mjs'], project).trim());
+  // The native addon, built the way its README tells an npm user to (skipped where the toolchain is missing).
+  if (process.env.FLOWS_SKIP_NATIVE !== '1') {
+    run('npx', ['--yes', 'node-gyp', 'rebuild', '--directory', 'native'], join(project, 'node_modules', '@flows', 'native-blas'));
+    writeFileSync(
+      join(project, 'native.mjs'),
+      `import * as tf from '@tensorflow/tfjs';
+import '@tensorflow/tfjs-backend-wasm';
+import { installNativeMatMul } from '@flows/native-blas';
+await tf.setBackend('wasm');
+const status = installNativeMatMul({ threads: 1 });
+if (!status.installed) throw new Error('the addon built in node_modules did not load: ' + status.reason);
+console.log('native-blas built in node_modules with npx node-gyp and loaded:', status.kernels.join(', '));
+`,
+    );
+    console.log(run('node', ['native.mjs'], project).trim());
+  }
   console.log('pack-and-install test passed');
 } finally {
   rmSync(work, { recursive: true, force: true });
