@@ -50,7 +50,7 @@ function median(values) {
 }
 
 function benchmarkModel() {
-  return realNVP({ dims: 784, layers: 8, hidden: [256, 256], activation: 'relu', mask: 'checkerboard', imageShape: [28, 28], scaleTanh: true, seed: 0 });
+  return realNVP({ size: 784, layers: 8, hidden: [256, 256], activation: 'relu', mask: 'checkerboard', imageShape: [28, 28], scaleTanh: true, seed: 0 });
 }
 
 /** Data like dequantized MNIST: (floor(256 u) + u') / 256, as the peers use. */

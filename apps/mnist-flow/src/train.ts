@@ -133,7 +133,7 @@ export async function train(argv: string[]): Promise<void> {
     model =
       o.architecture === 'multiscale'
         ? multiScaleFlow({ shape: [28, 28, 1], levels: 2, stepsPerLevel: o['steps-per-level'] as number, hidden: o.channels as number[], contextSize: o.conditional ? 10 : 0, seed: o.seed as number })
-        : realNVP({ dims: 784, layers: o.layers as number, hidden: o.hidden as number[], mask: o.mask as 'random', imageShape: [28, 28], scaleTanh: true, learnableScaleFactor: !o['fixed-scale'], seed: o.seed as number, contextSize: o.conditional ? 10 : 0 });
+        : realNVP({ size: 784, layers: o.layers as number, hidden: o.hidden as number[], mask: o.mask as 'random', imageShape: [28, 28], scaleTanh: true, learnableScaleFactor: !o['fixed-scale'], seed: o.seed as number, contextSize: o.conditional ? 10 : 0 });
   }
   const epochs = o.epochs as number;
   if (startEpoch >= epochs) throw new UsageError(`the checkpoint already has ${startEpoch} epochs; pass --epochs greater than that to continue`);

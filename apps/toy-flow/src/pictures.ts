@@ -43,7 +43,8 @@ function maximum(values: Float32Array): number {
 /**
  * `density.png`: the model density (left) beside the reference (right: the true density, or a
  * histogram of the data), on one colour scale set by the reference.
- * `samples.png`: model samples (red) over the reference in grey.
+ * `samples.png`: model samples (red) over the reference in grey, and over the data points (blue)
+ * when they are given.
  */
 export async function writeToyPictures(
   outDir: string,
@@ -51,6 +52,7 @@ export async function writeToyPictures(
   reference: Float32Array,
   range: Range2D,
   modelSamples: Float32Array,
+  dataPoints: Float32Array | null = null,
 ): Promise<{ density: string; samples: string }> {
   const { join } = await import('node:path');
   const scale = maximum(reference);
@@ -58,6 +60,8 @@ export async function writeToyPictures(
   const referencePicture = densityPicture(reference, PANEL, scale);
   const density = sideBySide([densityPicture(modelDensity, PANEL, scale), referencePicture]);
   const background: Picture = densityBackground(reference, PANEL, scale);
+  // The data (blue) behind the model's samples (red), where the data are points rather than a density.
+  if (dataPoints) drawPoints(background, dataPoints, range, [30, 90, 220], 0.45, 1);
   drawPoints(background, modelSamples, range, [200, 0, 30], 0.55, 1);
   const paths = { density: join(outDir, 'density.png'), samples: join(outDir, 'samples.png') };
   await writeFileAtomic(paths.density, await encodePng(density));

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { ActNorm, Chain, Random } from '@flows/bijectors';
+import { ActNorm, Chain, ElementwiseAffine, Random } from '@flows/bijectors';
 import { appWasmThreads, NATIVE_BLAS_OPTION, nativeBlasSetting, describeOptions, formatDuration, formatRate, type OptionSpec, parseOptions, ProgressBar, type Range2D, readNumericCsv, UsageError } from '@flows/cli-kit';
 import { GaussianMixtureToy, TOY_NAMES, toyByName, type ToyDistribution } from '@flows/datasets';
 import { type Distribution, StandardNormal, TransformedDistribution } from '@flows/distributions';
@@ -54,6 +54,7 @@ export const TRAIN_OPTIONS: Record<string, OptionSpec> = {
   backend: { kind: 'string', choices: ['auto', 'tensorflow', 'webgpu', 'wasm', 'cpu'], default: 'auto', description: 'TensorFlow.js backend (or FLOWS_BACKEND)' },
   threads: { kind: 'positiveInteger', description: 'threads of the wasm backend in Node (default: every core, or FLOWS_WASM_THREADS; at most the cores)' },
   'native-blas': NATIVE_BLAS_OPTION,
+  'no-standardize': { kind: 'boolean', description: 'CSV data: model the raw values (by default the flow sees each column standardised to mean 0 and standard deviation 1, through an affine layer whose log-det is counted)' },
   quiet: { kind: 'boolean', description: 'no progress bar' },
 };
 
@@ -74,7 +75,14 @@ Examples:
 
 interface Source {
   name: string;
-  dims: number;
+  size: number;
+  /**
+   * Per-column mean and standard deviation of the training points (CSV data): the model ends in a
+   * fixed-at-start affine layer `y = μ + σ ⊙ x`, so its flow sees standardised data whatever the units.
+   */
+  standardization: { mean: number[]; scale: number[] } | null;
+  /** Points drawn behind the model samples in samples.png (CSV data), or null. */
+  dataPoints: Float32Array | null;
   /** Number of labels (components) of a conditional source, 0 otherwise. */
   labels: number;
   entropy: number | null;
@@ -113,7 +121,9 @@ function openLabelledToy(data: string, options: { trainSize: number; testSize: n
   const weights = toy.components.map((c) => c.weight);
   return {
     name: data,
-    dims: 2,
+    size: 2,
+    standardization: null,
+    dataPoints: null,
     labels: count,
     entropy: toy.conditionalEntropy,
     target: toy,
@@ -166,12 +176,24 @@ function marginalOverLabels(model: Distribution, weights: number[]): Distributio
   } as unknown as Distribution;
 }
 
-async function openSource(data: string, options: { trainSize: number; testSize: number; seed: number }): Promise<Source> {
+/** Mean and standard deviation of each column (in float64; a constant column gets scale 1). */
+export function columnStatistics(values: ArrayLike<number>, columns: number): { mean: number[]; scale: number[] } {
+  const rows = values.length / columns;
+  const mean = new Array<number>(columns).fill(0);
+  const squares = new Array<number>(columns).fill(0);
+  for (let i = 0; i < rows; i++) for (let j = 0; j < columns; j++) mean[j] += values[i * columns + j] / rows;
+  for (let i = 0; i < rows; i++) for (let j = 0; j < columns; j++) squares[j] += (values[i * columns + j] - mean[j]) ** 2 / rows;
+  return { mean, scale: squares.map((s) => (s > 0 ? Math.sqrt(s) : 1)) };
+}
+
+async function openSource(data: string, options: { trainSize: number; testSize: number; seed: number; standardize: boolean }): Promise<Source> {
   if (TOY_NAMES.includes(data)) {
     const toy = toyByName(data);
     return {
       name: data,
-      dims: 2,
+      size: 2,
+    standardization: null,
+    dataPoints: null,
       labels: 0,
       entropy: toy.entropy,
       sampleModel: unconditionalSamples,
@@ -218,7 +240,9 @@ async function openSource(data: string, options: { trainSize: number; testSize: 
   }
   return {
     name: data,
-    dims: table.columns,
+    size: table.columns,
+    standardization: options.standardize ? columnStatistics(await train.data(), table.columns) : null,
+    dataPoints: table.columns === 2 ? table.values.subarray(0, 2 * Math.min(table.rows, 5000)) : null,
     labels: 0,
     entropy: null,
     sampleModel: unconditionalSamples,
@@ -235,21 +259,38 @@ async function openSource(data: string, options: { trainSize: number; testSize: 
 /** The flow named by `--flow`, on a standard normal base. */
 export function buildModel(
   flow: string,
-  common: { dims: number; layers: number; hidden: number[]; mask: 'alternating'; seed: number; contextSize?: number },
+  common: { size: number; layers: number; hidden: number[]; mask: 'alternating'; seed: number; contextSize?: number },
+  extra: { scaleTanh: boolean; bins: number; bound: number },
+  standardization: { mean: number[]; scale: number[] } | null = null,
+): TransformedDistribution {
+  const model = buildFlow(flow, common, extra);
+  if (!standardization) return model;
+  // Forward (base → data) ends in y = μ + σ ⊙ x: the flow before it models standardised data, and
+  // the layer's log-det Σ log σ_i keeps log-densities in the data's own units.
+  const affine = new ElementwiseAffine({ size: common.size, shift: standardization.mean, logScale: standardization.scale.map(Math.log) });
+  return new TransformedDistribution(model.base, new Chain([model.bijector, affine]));
+}
+
+function buildFlow(
+  flow: string,
+  common: { size: number; layers: number; hidden: number[]; mask: 'alternating'; seed: number; contextSize?: number },
   extra: { scaleTanh: boolean; bins: number; bound: number },
 ): TransformedDistribution {
+  // Masks belong to the coupling flows; MAF orders its coordinates and the spline flows halve them.
+  const { mask, ...withoutMask } = common;
   switch (flow) {
     case 'nice':
       return nice(common);
     case 'maf':
-      return maf(common);
+      return maf(withoutMask);
     case 'spline':
     case 'spline-ar':
       // ActNorm on the data side standardises the data on the first batch, so the splines' fixed
       // interval [−B, B] fits any data scale (the toys live in [0, 1]² or [−4, 4]²).
+      void mask;
       return new TransformedDistribution(
-        new StandardNormal(common.dims),
-        new Chain([splineFlow({ ...common, kind: flow === 'spline' ? 'coupling' : 'autoregressive', bins: extra.bins, bound: extra.bound }), new ActNorm({ size: common.dims })]),
+        new StandardNormal(common.size),
+        new Chain([splineFlow({ ...withoutMask, kind: flow === 'spline' ? 'coupling' : 'autoregressive', bins: extra.bins, bound: extra.bound }), new ActNorm({ size: common.size })]),
       );
     default:
       return realNVP({ ...common, scaleTanh: extra.scaleTanh });
@@ -273,7 +314,7 @@ export async function train(argv: string[]): Promise<void> {
   const learningRateFor = (totalSteps: number) =>
     o.schedule === 'cosine' ? schedules.cosine(lr, totalSteps, { warmupSteps: Math.min(200, Math.floor(totalSteps / 20)), floor: 0.02 }) : lr;
   const extra = { scaleTanh: !o['no-tanh'], bins: o.bins as number, bound: o.bound as number };
-  const common = { dims: 2, layers: o.layers as number, hidden: o.hidden as number[], mask: o.mask as 'alternating', seed };
+  const common = { size: 2, layers: o.layers as number, hidden: o.hidden as number[], mask: o.mask as 'alternating', seed };
   if (o.target !== undefined) {
     const steps = (o.epochs as number) * Math.ceil((o['train-size'] as number) / batchSize);
     const settings = { target: o.target, flow: o.flow, layers: o.layers, hidden: o.hidden, steps, batchSize, learningRate: lr, schedule: o.schedule, seed };
@@ -297,7 +338,7 @@ export async function train(argv: string[]): Promise<void> {
   }
   const source = o.conditional
     ? openLabelledToy(o.data as string, { trainSize: o['train-size'] as number, testSize: o['test-size'] as number, seed })
-    : await openSource(o.data as string, { trainSize: o['train-size'] as number, testSize: o['test-size'] as number, seed });
+    : await openSource(o.data as string, { trainSize: o['train-size'] as number, testSize: o['test-size'] as number, seed, standardize: !o['no-standardize'] });
   const settings = {
     flow: o.flow,
     layers: o.layers,
@@ -311,10 +352,11 @@ export async function train(argv: string[]): Promise<void> {
     schedule: o.schedule,
     clipNorm: o['clip-norm'] ?? null,
     conditional: Boolean(o.conditional),
+    standardized: source.standardization !== null,
     seed,
   };
-  if (o.mask === 'checkerboard' && source.dims === 2) throw new UsageError("--mask checkerboard needs image-shaped data (a square number of dimensions > 2); use 'alternating' or 'half' for 2-D points");
-  const model = buildModel(o.flow as string, { ...common, dims: source.dims, contextSize: source.labels || undefined }, extra);
+  if (o.mask === 'checkerboard' && source.size === 2) throw new UsageError("--mask checkerboard needs image-shaped data (a square number of dimensions > 2); use 'alternating' or 'half' for 2-D points");
+  const model = buildModel(o.flow as string, { ...common, size: source.size, contextSize: source.labels || undefined }, extra, source.standardization);
   const totalSteps = (o.epochs as number) * Math.ceil(source.train.size / batchSize);
   const schedule = learningRateFor(totalSteps);
   const bar = o.quiet ? null : new ProgressBar({ total: totalSteps, label: 'train' });
@@ -360,7 +402,7 @@ export async function train(argv: string[]): Promise<void> {
     const values = await source.sampleModel(model, 5000, seed + 99);
     const reference = await source.reference();
     if (reference) {
-      const paths = await writeToyPictures(out, source.pictureModel(model), reference, source.range, values);
+      const paths = await writeToyPictures(out, source.pictureModel(model), reference, source.range, values, source.dataPoints);
       pictures = `\npictures:  ${paths.density} (model | true), ${paths.samples}`;
     }
   }

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { ConfigError, type Transformer } from '@flows/bijectors';
+import { ConfigError, type Transformer, assertKnownOptions, optionNames } from '@flows/bijectors';
 
 /**
  * Masks and bin indices as constants for autodiff: comparisons have no gradient in TensorFlow.js
@@ -54,6 +54,14 @@ export interface RationalQuadraticSplineOptions {
  * Outside [−B, B] both directions are the identity with log-derivative 0; inputs are clamped
  * before the spline arithmetic, so no NaN or infinity arises for any finite input.
  */
+/** The spline's own options, also taken by the spline layers. */
+export const SPLINE_OPTION_NAMES = optionNames<RationalQuadraticSplineOptions>()(['bins', 'bound', 'minBinSize', 'minDerivative']);
+
+/** The spline's options out of a layer's options. */
+export function splineOptions(options: RationalQuadraticSplineOptions): RationalQuadraticSplineOptions {
+  return { bins: options.bins, bound: options.bound, minBinSize: options.minBinSize, minDerivative: options.minDerivative };
+}
+
 export class RationalQuadraticSpline implements Transformer {
   readonly className = 'RationalQuadraticSpline';
   readonly bins: number;
@@ -63,6 +71,7 @@ export class RationalQuadraticSpline implements Transformer {
   readonly parameterCount: number;
 
   constructor(options: RationalQuadraticSplineOptions = {}) {
+    assertKnownOptions(options, SPLINE_OPTION_NAMES, 'RationalQuadraticSpline');
     this.bins = options.bins ?? 8;
     this.bound = options.bound ?? 3;
     this.minBinSize = options.minBinSize ?? 1e-3;

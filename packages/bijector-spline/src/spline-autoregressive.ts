@@ -1,5 +1,5 @@
-import { type AutoregressiveOptions, autoregressiveOptionsFromConfig, MaskedAutoregressive } from '@flows/bijectors';
-import { RationalQuadraticSpline, type RationalQuadraticSplineOptions } from './rational-quadratic-spline.js';
+import { assertKnownOptions, type AutoregressiveOptions, autoregressiveOptionsFromConfig, MaskedAutoregressive, optionNames } from '@flows/bijectors';
+import { RationalQuadraticSpline, type RationalQuadraticSplineOptions, SPLINE_OPTION_NAMES, splineOptions } from './rational-quadratic-spline.js';
 
 /** Options of {@link SplineAutoregressive}. */
 export type SplineAutoregressiveOptions = Omit<AutoregressiveOptions, 'transformer'> & RationalQuadraticSplineOptions;
@@ -11,15 +11,18 @@ export type SplineAutoregressiveOptions = Omit<AutoregressiveOptions, 'transform
  * - inverse (data → base, one pass): `z_i = g(x_i; θ_i(x_<i))`, log-det `Σ_i log g'(x_i)`
  * - forward (base → data, D passes): `x_i = g⁻¹(z_i; θ_i(x_<i))`, log-det `−Σ_i log g'(x_i)`
  */
+const SPLINE_AUTOREGRESSIVE_OPTION_NAMES = optionNames<SplineAutoregressiveOptions>()(['size', 'made', 'hidden', 'activation', 'order', 'contextSize', 'seed', ...SPLINE_OPTION_NAMES] as ['size', 'made', 'hidden', 'activation', 'order', 'contextSize', 'seed', 'bins', 'bound', 'minBinSize', 'minDerivative']);
+
 export class SplineAutoregressive extends MaskedAutoregressive {
   override readonly className: string = 'SplineAutoregressive';
 
   constructor(options: SplineAutoregressiveOptions) {
-    super({ ...options, transformer: new RationalQuadraticSpline(options) });
+    assertKnownOptions(options, SPLINE_AUTOREGRESSIVE_OPTION_NAMES, 'SplineAutoregressive');
+    super({ ...options, transformer: new RationalQuadraticSpline(splineOptions(options)) });
   }
 
   static override fromConfig(config: Record<string, unknown>): SplineAutoregressive {
-    const options = autoregressiveOptionsFromConfig(config);
-    return new SplineAutoregressive({ ...options, ...(options.transformer as RationalQuadraticSpline).getConfig() });
+    const { transformer, ...options } = autoregressiveOptionsFromConfig(config);
+    return new SplineAutoregressive({ ...options, ...(transformer as RationalQuadraticSpline).getConfig() });
   }
 }

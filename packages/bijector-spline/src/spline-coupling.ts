@@ -1,5 +1,5 @@
-import { type ConditionerSpec, type MaskedCouplingOptions, TransformerCoupling } from '@flows/bijectors';
-import { RationalQuadraticSpline, type RationalQuadraticSplineOptions } from './rational-quadratic-spline.js';
+import { assertKnownOptions, type ConditionerSpec, type MaskedCouplingOptions, optionNames, TransformerCoupling } from '@flows/bijectors';
+import { RationalQuadraticSpline, type RationalQuadraticSplineOptions, SPLINE_OPTION_NAMES, splineOptions } from './rational-quadratic-spline.js';
 
 /** Options of {@link SplineCoupling}. */
 export interface SplineCouplingOptions extends MaskedCouplingOptions, RationalQuadraticSplineOptions {
@@ -17,15 +17,18 @@ export interface SplineCouplingOptions extends MaskedCouplingOptions, RationalQu
  *
  * g and its derivative are given on {@link RationalQuadraticSpline}; outside [−B, B] it is the identity.
  */
+const SPLINE_COUPLING_OPTION_NAMES = optionNames<SplineCouplingOptions>()(['mask', 'hidden', 'activation', 'contextSize', 'seed', 'eventShape', 'conditioner', ...SPLINE_OPTION_NAMES] as ['mask', 'hidden', 'activation', 'contextSize', 'seed', 'eventShape', 'conditioner', 'bins', 'bound', 'minBinSize', 'minDerivative']);
+
 export class SplineCoupling extends TransformerCoupling {
   override readonly className: string = 'SplineCoupling';
 
   constructor(options: SplineCouplingOptions) {
-    super({ ...options, transformer: new RationalQuadraticSpline(options) }, 'SplineCoupling');
+    assertKnownOptions(options, SPLINE_COUPLING_OPTION_NAMES, 'SplineCoupling');
+    super({ ...options, transformer: new RationalQuadraticSpline(splineOptions(options)) }, 'SplineCoupling');
   }
 
   static override fromConfig(config: Record<string, unknown>): SplineCoupling {
-    const options = TransformerCoupling.optionsFromConfig(config);
-    return new SplineCoupling({ ...options, ...(options.transformer as RationalQuadraticSpline).getConfig() });
+    const { transformer, ...options } = TransformerCoupling.optionsFromConfig(config);
+    return new SplineCoupling({ ...options, ...(transformer as RationalQuadraticSpline).getConfig() });
   }
 }

@@ -2,8 +2,8 @@ import * as tf from '@tensorflow/tfjs';
 import { bijectorFromJSON } from '@flows/bijectors';
 import { checkBijector } from '@flows/bijectors/testing';
 import { describeBijectorConformance } from '@flows/bijectors/testing/vitest';
-import { describe, expect, it } from 'vitest';
-import { RationalQuadraticSpline, registerSplineBijectors, SplineAutoregressive, SplineCoupling } from './index.js';
+import { describe, expect, it, vi } from 'vitest';
+import { RationalQuadraticSpline, registerSplineBijectors, SplineAutoregressive, SplineCoupling, splineFlow } from './index.js';
 
 registerSplineBijectors();
 
@@ -74,5 +74,19 @@ describe('the plugin through the public API', () => {
     const [y, logDet] = flow.forwardAndLogDet(tf.tensor2d([[1e30, -1e30], [3.9, -3.99]]));
     expect(tf.all(tf.isFinite(y)).dataSync()[0]).toBe(1);
     expect(tf.all(tf.isFinite(logDet)).dataSync()[0]).toBe(1);
+  });
+});
+
+describe('unknown options', () => {
+  it('the spline, its layers and splineFlow reject keys they do not know; dims still works with a warning', () => {
+    expect(() => new RationalQuadraticSpline({ bin: 8 } as never)).toThrow(/RationalQuadraticSpline: unknown option 'bin' \(did you mean 'bins'\?\)/);
+    expect(() => new SplineCoupling({ mask: [1, 0], bins: 4, scale: 1 } as never)).toThrow(/SplineCoupling: unknown option 'scale'/);
+    expect(() => new SplineAutoregressive({ size: 2, bins: 4, mask: [1, 0] } as never)).toThrow(/SplineAutoregressive: unknown option 'mask'/);
+    expect(() => splineFlow({ size: 2, mask: 'alternating' } as never)).toThrow(/splineFlow: unknown option 'mask'/);
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
+    const flow = splineFlow({ dims: 2, layers: 1, bins: 4, hidden: [4] });
+    expect(flow.eventShape).toEqual([2]);
+    warn.mockRestore();
+    flow.dispose();
   });
 });

@@ -2,6 +2,10 @@ import * as tf from '@tensorflow/tfjs';
 import { Bijector, newVariable, perRow } from './bijector.js';
 import { ConfigError } from './errors.js';
 import { assertPositiveInteger } from './validation.js';
+import { assertKnownOptions } from './options.js';
+
+/** Every option ActNorm takes; others are rejected with a message that names them. */
+const ACT_NORM_OPTION_NAMES: readonly string[] = ['size', 'shape'];
 
 /**
  * ActNorm (Kingma and Dhariwal, "Glow", 2018): a per-coordinate (vectors, `{ size }`) or
@@ -27,6 +31,7 @@ export class ActNorm extends Bijector {
   private readonly positions: number;
 
   constructor(options: { size: number } | { shape: number[] }) {
+    assertKnownOptions(options, ACT_NORM_OPTION_NAMES, 'ActNorm');
     super();
     const shape = 'shape' in options ? [...options.shape] : [options.size];
     if (!Array.isArray(shape) || shape.length < 1) throw new ConfigError('ActNorm: give { size } for vectors or { shape: [H, W, C] } for images');

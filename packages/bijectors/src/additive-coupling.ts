@@ -3,11 +3,15 @@ import { zeroLogDet } from './bijector.js';
 import type { Conditioner } from './conditioner.js';
 import { type ConditionerSpec, MaskedCoupling, type MaskedCouplingOptions } from './masked-coupling.js';
 import { conditionerFromJSON, conditionerToJSON } from './registry.js';
+import { assertKnownOptions, optionNames } from './options.js';
 
 export interface AdditiveCouplingOptions extends MaskedCouplingOptions {
   /** Shift network m. Default: an MLP with a zero-initialised last layer. */
   shift?: ConditionerSpec;
 }
+
+/** Every option AdditiveCoupling takes; others are rejected with a message that names them. */
+const ADDITIVE_COUPLING_OPTION_NAMES = optionNames<AdditiveCouplingOptions>()(['mask', 'hidden', 'activation', 'contextSize', 'seed', 'eventShape', 'shift']);
 
 /**
  * NICE additive coupling (Dinh, Krueger and Bengio, "NICE: Non-linear Independent Components
@@ -22,6 +26,7 @@ export class AdditiveCoupling extends MaskedCoupling {
   readonly shiftNetwork: Conditioner;
 
   constructor(options: AdditiveCouplingOptions) {
+    assertKnownOptions(options, ADDITIVE_COUPLING_OPTION_NAMES, 'AdditiveCoupling');
     super(options, 'AdditiveCoupling');
     this.shiftNetwork = this.conditioner(options.shift, 'shift', options);
   }

@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { Bijector, newVariable, perRow } from './bijector.js';
 import { ConfigError } from './errors.js';
 import { assertPositiveInteger } from './validation.js';
+import { assertKnownOptions, optionNames } from './options.js';
 
 /** Options of {@link BatchNorm}. */
 export interface BatchNormOptions {
@@ -14,6 +15,9 @@ export interface BatchNormOptions {
   /** Added to the variance (default 1e-5). */
   epsilon?: number;
 }
+
+/** Every option BatchNorm takes; others are rejected with a message that names them. */
+const BATCH_NORM_OPTION_NAMES = optionNames<BatchNormOptions>()(['size', 'shape', 'momentum', 'epsilon']);
 
 /**
  * Batch normalisation as a bijector (Dinh et al., "Density estimation using Real NVP", 2017;
@@ -44,6 +48,7 @@ export class BatchNorm extends Bijector {
   private readonly positions: number;
 
   constructor(options: BatchNormOptions) {
+    assertKnownOptions(options, BATCH_NORM_OPTION_NAMES, 'BatchNorm');
     super();
     const shape = options.shape ? [...options.shape] : options.size !== undefined ? [options.size] : null;
     if (!shape) throw new ConfigError('BatchNorm: give { size } for vectors or { shape: [H, W, C] } for images');

@@ -4,6 +4,7 @@ import { ACTIVATIONS, type Activation, applyActivation, dense, denseRelu, glorot
 import { ConfigError } from './errors.js';
 import { Random } from './random.js';
 import { assertPositiveInteger } from './validation.js';
+import { assertKnownOptions, optionNames } from './options.js';
 
 /**
  * A network that a coupling or autoregressive bijector uses to compute its parameters.
@@ -40,6 +41,9 @@ export interface MLPOptions {
 
 let mlpCounter = 0;
 
+/** Every option MLP takes; others are rejected with a message that names them. */
+const M_L_P_OPTION_NAMES = optionNames<MLPOptions>()(['inputSize', 'outputSize', 'hidden', 'activation', 'zeroInitLast', 'seed', 'name']);
+
 /**
  * A fully connected network `input → hidden… → output` whose dense layers use
  * {@link dense} (own gradient, fast on every backend). The last layer is linear.
@@ -56,6 +60,7 @@ export class MLP implements Conditioner {
   private readonly seed: number;
 
   constructor(options: MLPOptions) {
+    assertKnownOptions(options, M_L_P_OPTION_NAMES, 'MLP');
     const who = 'MLP';
     assertPositiveInteger(options.inputSize, who, 'inputSize');
     assertPositiveInteger(options.outputSize, who, 'outputSize');

@@ -5,6 +5,7 @@ import { ACTIVATIONS, type Activation, applyActivation, layerVariables } from '.
 import { ConfigError } from './errors.js';
 import { Random } from './random.js';
 import { assertPositiveInteger } from './validation.js';
+import { assertKnownOptions, optionNames } from './options.js';
 
 type ConvFunction = (x: tf.Tensor4D, filter: tf.Tensor4D, bias: tf.Tensor1D) => tf.Tensor4D;
 
@@ -65,6 +66,9 @@ export interface ConvNetOptions {
   seed?: number | Random;
 }
 
+/** Every option ConvNet takes; others are rejected with a message that names them. */
+const CONV_NET_OPTION_NAMES = optionNames<ConvNetOptions>()(['inputChannels', 'outputChannels', 'hidden', 'kernelSize', 'activation', 'zeroInitLast', 'seed']);
+
 /**
  * A small convolutional conditioner for image-shaped couplings (Real NVP, Glow): `same`-padded
  * convolutions `[N, H, W, inputChannels] → hidden… → [N, H, W, outputChannels]`, the last linear.
@@ -84,6 +88,7 @@ export class ConvNet implements Conditioner {
   private readonly seed: number;
 
   constructor(options: ConvNetOptions) {
+    assertKnownOptions(options, CONV_NET_OPTION_NAMES, 'ConvNet');
     const who = 'ConvNet';
     assertPositiveInteger(options.inputChannels, who, 'inputChannels');
     assertPositiveInteger(options.outputChannels, who, 'outputChannels');

@@ -1,12 +1,16 @@
 import * as tf from '@tensorflow/tfjs';
 import { Bijector, newVariable, perRow } from './bijector.js';
 import { assertPositiveInteger } from './validation.js';
+import { assertKnownOptions, optionNames } from './options.js';
 
 export interface ElementwiseAffineOptions {
   size: number;
   shift?: ArrayLike<number>;
   logScale?: ArrayLike<number>;
 }
+
+/** Every option ElementwiseAffine takes; others are rejected with a message that names them. */
+const ELEMENTWISE_AFFINE_OPTION_NAMES = optionNames<ElementwiseAffineOptions>()(['size', 'shift', 'logScale']);
 
 /**
  * A learnable elementwise affine map with shift μ and log-scale log σ:
@@ -23,6 +27,7 @@ export class ElementwiseAffine extends Bijector {
   readonly logScale: tf.Variable;
 
   constructor(options: ElementwiseAffineOptions) {
+    assertKnownOptions(options, ELEMENTWISE_AFFINE_OPTION_NAMES, 'ElementwiseAffine');
     super();
     assertPositiveInteger(options.size, 'ElementwiseAffine', 'size');
     this.eventShape = [options.size];

@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { Bijector, newVariable, perRow } from './bijector.js';
 import { assertPositiveInteger } from './validation.js';
+import { assertKnownOptions, optionNames } from './options.js';
 
 export interface ElementwiseScaleOptions {
   /** Event size D. */
@@ -8,6 +9,9 @@ export interface ElementwiseScaleOptions {
   /** Initial log-scales (default zeros: the identity). */
   logScale?: ArrayLike<number>;
 }
+
+/** Every option ElementwiseScale takes; others are rejected with a message that names them. */
+const ELEMENTWISE_SCALE_OPTION_NAMES = optionNames<ElementwiseScaleOptions>()(['size', 'logScale']);
 
 /**
  * NICE's learnable diagonal rescaling (Dinh et al. 2015, section 3.3), parameterised by
@@ -22,6 +26,7 @@ export class ElementwiseScale extends Bijector {
   readonly logScale: tf.Variable;
 
   constructor(options: ElementwiseScaleOptions) {
+    assertKnownOptions(options, ELEMENTWISE_SCALE_OPTION_NAMES, 'ElementwiseScale');
     super();
     assertPositiveInteger(options.size, 'ElementwiseScale', 'size');
     this.eventShape = [options.size];

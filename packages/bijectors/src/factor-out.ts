@@ -3,6 +3,10 @@ import { Bijector } from './bijector.js';
 import { BijectorInputError, ConfigError } from './errors.js';
 import { bijectorFromJSON } from './registry.js';
 import { assertPositiveInteger } from './validation.js';
+import { assertKnownOptions } from './options.js';
+
+/** Every option FactorOut takes; others are rejected with a message that names them. */
+const FACTOR_OUT_OPTION_NAMES: readonly string[] = ['shape', 'keepChannels', 'inner'];
 
 /**
  * The factor-out step of multi-scale flows (Real NVP, Glow): of an `[H, W, C]` image, the first
@@ -24,6 +28,7 @@ export class FactorOut extends Bijector {
   private readonly dataShape: readonly number[];
 
   constructor(options: { shape: number[]; keepChannels: number; inner: Bijector }) {
+    assertKnownOptions(options, FACTOR_OUT_OPTION_NAMES, 'FactorOut');
     super();
     const { shape, keepChannels, inner } = options;
     if (!Array.isArray(shape) || shape.length !== 3) throw new ConfigError(`FactorOut: shape must be [height, width, channels], got ${JSON.stringify(shape)}`);

@@ -60,4 +60,5 @@ export {
 } from './registry.js';
 export { packWeights, assignWeights, type WeightSpec } from './weights.js';
 export { MissingInverseError, BijectorInputError, ConfigError } from './errors.js';
+export { assertKnownOptions, optionNames, renamedOption, UnknownOptionError } from './options.js';
 export { setFiniteChecks, finiteChecksEnabled, canReadSynchronously, validateEvents, validateContext, validateMask, assertFinite, assertInside } from './validation.js';

@@ -1,6 +1,10 @@
 import type * as tf from '@tensorflow/tfjs';
 import { Autoregressive, type AutoregressiveOptions } from './autoregressive.js';
 import { autoregressiveOptionsFromConfig } from './autoregressive-config.js';
+import { assertKnownOptions, optionNames } from './options.js';
+
+/** Every option InverseAutoregressive takes; others are rejected with a message that names them. */
+const INVERSE_AUTOREGRESSIVE_OPTION_NAMES = optionNames<AutoregressiveOptions>()(['size', 'transformer', 'made', 'hidden', 'activation', 'order', 'contextSize', 'seed']);
 
 /**
  * Inverse autoregressive flow, IAF (Kingma, Salimans, Jozefowicz, Chen, Sutskever and Welling,
@@ -19,6 +23,7 @@ export class InverseAutoregressive extends Autoregressive {
   readonly className: string = 'InverseAutoregressive';
 
   constructor(options: AutoregressiveOptions) {
+    if (new.target === InverseAutoregressive) assertKnownOptions(options, INVERSE_AUTOREGRESSIVE_OPTION_NAMES, 'InverseAutoregressive');
     super(options, 'InverseAutoregressive');
   }
 

@@ -3,6 +3,10 @@ import { Bijector } from './bijector.js';
 import { ConfigError } from './errors.js';
 import { InvertibleLinear } from './invertible-linear.js';
 import { assertPositiveInteger } from './validation.js';
+import { assertKnownOptions } from './options.js';
+
+/** Every option InvertibleConv1x1 takes; others are rejected with a message that names them. */
+const INVERTIBLE_CONV1X1_OPTION_NAMES: readonly string[] = ['shape', 'seed'];
 
 /**
  * Glow's invertible 1 × 1 convolution (Kingma and Dhariwal, "Glow", NeurIPS 2018): one learnable
@@ -23,6 +27,7 @@ export class InvertibleConv1x1 extends Bijector {
   readonly linear: InvertibleLinear;
 
   constructor(options: { shape: [number, number, number] | number[]; seed?: number }) {
+    assertKnownOptions(options, INVERTIBLE_CONV1X1_OPTION_NAMES, 'InvertibleConv1x1');
     super();
     if (!Array.isArray(options.shape) || options.shape.length !== 3) {
       throw new ConfigError(`InvertibleConv1x1: shape must be [height, width, channels], got ${JSON.stringify(options.shape)}`);

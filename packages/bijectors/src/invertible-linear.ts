@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { Bijector, newVariable, perRow } from './bijector.js';
 import { Random } from './random.js';
 import { assertPositiveInteger } from './validation.js';
+import { assertKnownOptions, optionNames } from './options.js';
 
 export interface InvertibleLinearOptions {
   size: number;
@@ -10,6 +11,9 @@ export interface InvertibleLinearOptions {
   /** Use the identity for P instead of a random permutation. */
   identityPermutation?: boolean;
 }
+
+/** Every option InvertibleLinear takes; others are rejected with a message that names them. */
+const INVERTIBLE_LINEAR_OPTION_NAMES = optionNames<InvertibleLinearOptions>()(['size', 'seed', 'identityPermutation']);
 
 /**
  * A learnable invertible linear map in LU form (Glow's parameterisation, Kingma and Dhariwal 2018),
@@ -37,6 +41,7 @@ export class InvertibleLinear extends Bijector {
   private readonly seed: number;
 
   constructor(options: InvertibleLinearOptions) {
+    assertKnownOptions(options, INVERTIBLE_LINEAR_OPTION_NAMES, 'InvertibleLinear');
     super();
     assertPositiveInteger(options.size, 'InvertibleLinear', 'size');
     const n = options.size;

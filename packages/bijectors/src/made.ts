@@ -5,6 +5,7 @@ import { ACTIVATIONS, type Activation, applyActivation, dense, glorotUniform, la
 import { ConfigError } from './errors.js';
 import { Random } from './random.js';
 import { assertPositiveInteger } from './validation.js';
+import { assertKnownOptions, optionNames } from './options.js';
 
 /** Options of {@link MADE}. */
 export interface MADEOptions {
@@ -26,6 +27,9 @@ export interface MADEOptions {
   zeroInitLast?: boolean;
   seed?: number | Random;
 }
+
+/** Every option MADE takes; others are rejected with a message that names them. */
+const M_A_D_E_OPTION_NAMES = optionNames<MADEOptions>()(['inputSize', 'outputsPerInput', 'hidden', 'activation', 'order', 'contextSize', 'zeroInitLast', 'seed']);
 
 /**
  * MADE (Germain, Gregor, Murray and Larochelle, "MADE: Masked Autoencoder for Distribution
@@ -55,6 +59,7 @@ export class MADE implements Conditioner {
   private readonly seed: number;
 
   constructor(options: MADEOptions) {
+    assertKnownOptions(options, M_A_D_E_OPTION_NAMES, 'MADE');
     const who = 'MADE';
     assertPositiveInteger(options.inputSize, who, 'inputSize');
     const d = options.inputSize;

@@ -5,6 +5,7 @@ import { type ConditionerSpec, MaskedCoupling, type MaskedCouplingOptions } from
 import { conditionerFromJSON, conditionerToJSON } from './registry.js';
 import { fusedAffineCouplingInverse } from './webgpu-affine-coupling.js';
 import { fusedWebgpuKernelsActive } from './webgpu-programs.js';
+import { assertKnownOptions, optionNames } from './options.js';
 
 /** Options of {@link MaskedAffineCoupling}. */
 export interface MaskedAffineCouplingOptions extends MaskedCouplingOptions {
@@ -21,6 +22,9 @@ export interface MaskedAffineCouplingOptions extends MaskedCouplingOptions {
    */
   learnableScaleFactor?: boolean;
 }
+
+/** Every option MaskedAffineCoupling takes; others are rejected with a message that names them. */
+const MASKED_AFFINE_COUPLING_OPTION_NAMES = optionNames<MaskedAffineCouplingOptions>()(['mask', 'hidden', 'activation', 'contextSize', 'seed', 'eventShape', 'scale', 'translation', 'scaleTanh', 'learnableScaleFactor']);
 
 /**
  * The Real NVP masked affine coupling layer (Dinh, Sohl-Dickstein and Bengio, "Density
@@ -50,6 +54,7 @@ export class MaskedAffineCoupling extends MaskedCoupling {
   private unitScaleFactor: tf.Tensor | null = null;
 
   constructor(options: MaskedAffineCouplingOptions) {
+    assertKnownOptions(options, MASKED_AFFINE_COUPLING_OPTION_NAMES, 'MaskedAffineCoupling');
     super(options, 'MaskedAffineCoupling');
     this.scaleTanh = options.scaleTanh ?? true;
     this.scaleNetwork = this.conditioner(options.scale, 'scale', options);

@@ -1,6 +1,10 @@
 import type * as tf from '@tensorflow/tfjs';
 import { Autoregressive, type AutoregressiveOptions } from './autoregressive.js';
 import { autoregressiveOptionsFromConfig } from './autoregressive-config.js';
+import { assertKnownOptions, optionNames } from './options.js';
+
+/** Every option MaskedAutoregressive takes; others are rejected with a message that names them. */
+const MASKED_AUTOREGRESSIVE_OPTION_NAMES = optionNames<AutoregressiveOptions>()(['size', 'transformer', 'made', 'hidden', 'activation', 'order', 'contextSize', 'seed']);
 
 /**
  * Masked autoregressive flow, MAF (Papamakarios, Pavlakou and Murray, "Masked Autoregressive
@@ -17,6 +21,7 @@ export class MaskedAutoregressive extends Autoregressive {
   readonly className: string = 'MaskedAutoregressive';
 
   constructor(options: AutoregressiveOptions) {
+    if (new.target === MaskedAutoregressive) assertKnownOptions(options, MASKED_AUTOREGRESSIVE_OPTION_NAMES, 'MaskedAutoregressive');
     super(options, 'MaskedAutoregressive');
   }
 

@@ -46,7 +46,10 @@ export abstract class MaskedCoupling extends Bijector {
   constructor(options: MaskedCouplingOptions, who: string) {
     super();
     validateMask(options.mask, who);
-    assertUsefulMask(options.mask, who, options.contextSize ?? 0);
+    // A mask that keeps nothing leaves the default conditioners nothing to read; a context, or
+    // conditioners given explicitly (say, constants), are something else to read or need nothing.
+    const givenConditioners = ['scale', 'translation', 'shift', 'conditioner'].some((key) => (options as unknown as Record<string, unknown>)[key] !== undefined);
+    assertUsefulMask(options.mask, who, givenConditioners ? 1 : (options.contextSize ?? 0));
     this.mask = Array.from(options.mask);
     this.eventShape = options.eventShape ? [...options.eventShape] : [this.mask.length];
     const size = this.eventShape.reduce((a, b) => a * b, 1);

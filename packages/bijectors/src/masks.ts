@@ -62,14 +62,14 @@ export function invertMask(mask: ArrayLike<number>): Mask {
 
 /**
  * Checks that a mask transforms at least one coordinate and keeps at least one for the
- * conditioner to read. A mask that keeps nothing is accepted only with a context
- * (`contextSize > 0`): the conditioner then reads the context alone.
+ * conditioner to read. A mask that keeps nothing is accepted only when the conditioner has
+ * something else to read (`otherInputs > 0`: a context, or conditioners given explicitly).
  */
-export function assertUsefulMask(mask: ArrayLike<number>, who: string, contextSize = 0): void {
+export function assertUsefulMask(mask: ArrayLike<number>, who: string, otherInputs = 0): void {
   let ones = 0;
   for (let i = 0; i < mask.length; i++) ones += mask[i];
   if (ones === mask.length) throw new BijectorInputError(`${who}: mask is all ones, so the layer would transform nothing`);
-  if (ones === 0 && contextSize === 0) {
+  if (ones === 0 && otherInputs === 0) {
     throw new BijectorInputError(`${who}: mask is all zeros, so the conditioner would read nothing (keep at least one coordinate, or give the layer a context)`);
   }
 }

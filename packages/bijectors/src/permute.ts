@@ -3,6 +3,7 @@ import { Bijector, zeroLogDet } from './bijector.js';
 import { BijectorInputError } from './errors.js';
 import { Random } from './random.js';
 import { assertPositiveInteger } from './validation.js';
+import { assertKnownOptions, optionNames } from './options.js';
 
 export interface PermuteOptions {
   /** The order: `y_i = x_{order_i}`. Give it, or give `size` and `seed` for a random one. */
@@ -10,6 +11,9 @@ export interface PermuteOptions {
   size?: number;
   seed?: number | Random;
 }
+
+/** Every option Permute takes; others are rejected with a message that names them. */
+const PERMUTE_OPTION_NAMES = optionNames<PermuteOptions>()(['order', 'size', 'seed']);
 
 /**
  * Reorders the coordinates of a vector event.
@@ -28,6 +32,7 @@ export class Permute extends Bijector {
   private readonly inverseOrderTensor: tf.Tensor1D;
 
   constructor(options: PermuteOptions) {
+    assertKnownOptions(options, PERMUTE_OPTION_NAMES, 'Permute');
     super();
     let order = options.order;
     if (!order) {

@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { Bijector, newVariable, sumEventAxes } from './bijector.js';
 import { assertInside, assertPositiveInteger } from './validation.js';
+import { assertKnownOptions, optionNames } from './options.js';
 
 export interface PiecewiseLinearOptions {
   /** Event size D (each coordinate gets its own map). */
@@ -10,6 +11,9 @@ export interface PiecewiseLinearOptions {
   /** Initial unnormalised bin parameters, D × K row-major (default zeros: the identity). */
   logits?: ArrayLike<number>;
 }
+
+/** Every option PiecewiseLinear takes; others are rejected with a message that names them. */
+const PIECEWISE_LINEAR_OPTION_NAMES = optionNames<PiecewiseLinearOptions>()(['size', 'bins', 'logits']);
 
 /**
  * The piecewise-linear monotone map on [0, 1] of the course notes (Müller et al., "Neural Importance
@@ -29,6 +33,7 @@ export class PiecewiseLinear extends Bijector {
   readonly logits: tf.Variable;
 
   constructor(options: PiecewiseLinearOptions) {
+    assertKnownOptions(options, PIECEWISE_LINEAR_OPTION_NAMES, 'PiecewiseLinear');
     super();
     assertPositiveInteger(options.size, 'PiecewiseLinear', 'size');
     const bins = options.bins ?? 8;

@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { Bijector, newVariable } from './bijector.js';
 import { Random } from './random.js';
 import { assertPositiveInteger } from './validation.js';
+import { assertKnownOptions, optionNames } from './options.js';
 
 export interface PlanarOptions {
   size: number;
@@ -17,6 +18,9 @@ export interface PlanarOptions {
   /** Bisection steps of the numerical inverse (default 60: the bracket shrinks below float32 resolution). */
   inverseSteps?: number;
 }
+
+/** Every option Planar takes; others are rejected with a message that names them. */
+const PLANAR_OPTION_NAMES = optionNames<PlanarOptions>()(['size', 'u', 'w', 'b', 'invertibility', 'seed', 'inverseSteps']);
 
 /**
  * A planar flow (Rezende and Mohamed, "Variational Inference with Normalizing Flows", 2015):
@@ -36,6 +40,7 @@ export class Planar extends Bijector {
   private readonly inverseSteps: number;
 
   constructor(options: PlanarOptions) {
+    assertKnownOptions(options, PLANAR_OPTION_NAMES, 'Planar');
     super();
     assertPositiveInteger(options.size, 'Planar', 'size');
     const size = options.size;

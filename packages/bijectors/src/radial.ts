@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { Bijector, newVariable } from './bijector.js';
 import { Random } from './random.js';
 import { assertPositiveInteger } from './validation.js';
+import { assertKnownOptions, optionNames } from './options.js';
 
 export interface RadialOptions {
   size: number;
@@ -11,6 +12,9 @@ export interface RadialOptions {
   betaRaw?: number;
   seed?: number;
 }
+
+/** Every option Radial takes; others are rejected with a message that names them. */
+const RADIAL_OPTION_NAMES = optionNames<RadialOptions>()(['size', 'center', 'alphaRaw', 'betaRaw', 'seed']);
 
 /**
  * A radial flow (Rezende and Mohamed 2015), invertible through the reparameterisation
@@ -29,6 +33,7 @@ export class Radial extends Bijector {
   readonly betaRaw: tf.Variable;
 
   constructor(options: RadialOptions) {
+    assertKnownOptions(options, RADIAL_OPTION_NAMES, 'Radial');
     super();
     assertPositiveInteger(options.size, 'Radial', 'size');
     this.eventShape = [options.size];

@@ -2,6 +2,10 @@ import * as tf from '@tensorflow/tfjs';
 import { Bijector, zeroLogDet } from './bijector.js';
 import { ConfigError } from './errors.js';
 import { assertPositiveInteger } from './validation.js';
+import { assertKnownOptions } from './options.js';
+
+/** Every option Squeeze takes; others are rejected with a message that names them. */
+const SQUEEZE_OPTION_NAMES: readonly string[] = ['shape'];
 
 /**
  * Squeeze (Dinh et al., "Density estimation using Real NVP", 2017): each 2 × 2 × c block of an
@@ -21,6 +25,7 @@ export class Squeeze extends Bijector {
   private readonly dataShape: readonly number[];
 
   constructor(options: { shape: [number, number, number] | number[] }) {
+    assertKnownOptions(options, SQUEEZE_OPTION_NAMES, 'Squeeze');
     super();
     const shape = options.shape;
     if (!Array.isArray(shape) || shape.length !== 3) throw new ConfigError(`Squeeze: shape must be [height, width, channels], got ${JSON.stringify(shape)}`);

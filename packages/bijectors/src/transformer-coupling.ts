@@ -5,6 +5,7 @@ import type { Conditioner } from './conditioner.js';
 import { type ConditionerSpec, MaskedCoupling, type MaskedCouplingOptions } from './masked-coupling.js';
 import { conditionerFromJSON, conditionerToJSON, transformerFromJSON, transformerToJSON } from './registry.js';
 import type { Transformer } from './transformer.js';
+import { assertKnownOptions, optionNames } from './options.js';
 
 /** Options of {@link TransformerCoupling}. */
 export interface TransformerCouplingOptions extends MaskedCouplingOptions {
@@ -13,6 +14,9 @@ export interface TransformerCouplingOptions extends MaskedCouplingOptions {
   /** Network D + context → D · parameterCount (default: an MLP with a zero last layer). */
   conditioner?: ConditionerSpec;
 }
+
+/** Every option TransformerCoupling takes; others are rejected with a message that names them. */
+const TRANSFORMER_COUPLING_OPTION_NAMES = optionNames<TransformerCouplingOptions>()(['mask', 'hidden', 'activation', 'contextSize', 'seed', 'eventShape', 'transformer', 'conditioner']);
 
 /**
  * A masked coupling with any {@link Transformer} (splines, affine, gated…), the generalisation of
@@ -30,6 +34,7 @@ export class TransformerCoupling extends MaskedCoupling {
   readonly network: Conditioner;
 
   constructor(options: TransformerCouplingOptions, who = 'TransformerCoupling') {
+    if (new.target === TransformerCoupling) assertKnownOptions(options, TRANSFORMER_COUPLING_OPTION_NAMES, 'TransformerCoupling');
     super(options, who);
     if (this.isImage) throw new BijectorInputError(`${who}: transformers act on vector events; flatten images or use MaskedAffineCoupling`);
     this.transformer = options.transformer;

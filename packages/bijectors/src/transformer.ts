@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { ConfigError } from './errors.js';
+import { assertKnownOptions, optionNames } from './options.js';
 
 /**
  * A monotone elementwise map `g(·; θ)` whose parameters θ come from a network: the piece that
@@ -28,6 +29,9 @@ export interface AffineTransformerOptions {
   logScaleBound?: number | null;
 }
 
+/** Every option AffineTransformer takes; others are rejected with a message that names them. */
+const AFFINE_TRANSFORMER_OPTION_NAMES = optionNames<AffineTransformerOptions>()(['logScaleBound']);
+
 /**
  * `g(u) = u ⊙ exp(s) + m` with θ = (m, raw s): the affine transformer of MAF and IAF.
  * `log g' = s`; `g⁻¹(v) = (v − m) ⊙ exp(−s)`, `log (g⁻¹)' = −s`.
@@ -38,6 +42,7 @@ export class AffineTransformer implements Transformer {
   readonly logScaleBound: number | null;
 
   constructor(options: AffineTransformerOptions = {}) {
+    assertKnownOptions(options, AFFINE_TRANSFORMER_OPTION_NAMES, 'AffineTransformer');
     const bound = options.logScaleBound === undefined ? 5 : options.logScaleBound;
     if (bound !== null && !(bound > 0 && Number.isFinite(bound))) throw new ConfigError(`AffineTransformer: logScaleBound must be a positive number or null, got ${bound}`);
     this.logScaleBound = bound;

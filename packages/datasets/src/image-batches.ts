@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { Random } from '@flows/bijectors';
+import { Random, assertKnownOptions, optionNames } from '@flows/bijectors';
 
 /**
  * How raw 0-255 pixels become model input.
@@ -69,6 +69,8 @@ function checkView(view: ImageView): void {
   if (!['dequantized', 'logit', 'binarized', 'scaled'].includes(view.kind)) throw new RangeError(`unknown image view '${(view as ImageView).kind}'`);
 }
 
+const IMAGE_BATCH_OPTION_NAMES = optionNames<ImageBatchOptions>()(['batchSize', 'view', 'shape', 'shuffle', 'noise', 'noiseSeed', 'random', 'limit', 'dropLast']);
+
 /**
  * Batches of images built on demand from the raw bytes. Each call of `epoch()` is one pass:
  * a seeded shuffle, then batches of floats in the chosen view. The previous batch is disposed
@@ -76,6 +78,7 @@ function checkView(view: ImageView): void {
  * nothing.
  */
 export function* imageBatches(data: RawImages, options: ImageBatchOptions): Generator<ImageBatch> {
+  assertKnownOptions(options, IMAGE_BATCH_OPTION_NAMES, 'imageBatches');
   const { batchSize, view } = options;
   if (!Number.isInteger(batchSize) || batchSize <= 0) throw new RangeError(`imageBatches: batchSize must be a positive integer, got ${batchSize}`);
   checkView(view);

@@ -19,6 +19,11 @@ describe('embedded MNIST', () => {
     expect(sum / train.images.length / 255).toBeCloseTo(0.1307, 4);
   });
 
+  it('imageBatches and loadMnist reject options they do not know', async () => {
+    expect(() => imageBatches(test, { batchSize: 8, view: { kind: 'scaled' }, suffle: false } as never).next()).toThrow(/imageBatches: unknown option 'suffle' \(did you mean 'shuffle'\?\)/);
+    await expect(loadMnist('test', { directory: 'x' } as never)).rejects.toThrow(/loadMnist: unknown option 'directory'/);
+  });
+
   it('dequantized pixels stay inside their bin in float32 even for the largest uniform draw: floor(255x) = v, x < 256/255', () => {
     // u = 1 − 2⁻³² (the largest draw): (v + u)/255 in float32 rounds up to (v + 1)/255 unless kept in the bin.
     class LargestDraw extends Random {

@@ -1,4 +1,5 @@
 import { DataFileError, readIdxFile } from './idx.js';
+import { assertKnownOptions } from '@flows/bijectors';
 
 /** One split of MNIST as raw bytes: kept once in memory, converted to floats per batch. */
 export interface MnistSplit {
@@ -55,6 +56,7 @@ async function findFile(directory: string, base: string): Promise<string> {
 
 /** Loads one MNIST split from the embedded default or `dataDir`, checking every file. */
 export async function loadMnist(split: 'train' | 'test', options: MnistOptions = {}): Promise<MnistSplit> {
+  assertKnownOptions(options, ['dataDir'], 'loadMnist');
   if (split !== 'train' && split !== 'test') throw new Error(`loadMnist: split must be 'train' or 'test', got '${split}'`);
   const directory = options.dataDir ?? (await defaultMnistDirectory());
   const [imageFile, labelFile] = await Promise.all(FILES[split].map((base) => findFile(directory, base)));

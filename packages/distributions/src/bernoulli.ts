@@ -1,6 +1,9 @@
 import * as tf from '@tensorflow/tfjs';
-import { newVariable, Random, sumEventAxes } from '@flows/bijectors';
+import { newVariable, Random, sumEventAxes, assertKnownOptions } from '@flows/bijectors';
 import { Distribution } from './distribution.js';
+
+/** Every option Bernoulli takes; others are rejected with a message that names them. */
+const BERNOULLI_OPTION_NAMES: readonly string[] = ['size', 'logits'];
 
 /**
  * Independent Bernoulli variables with learnable logits ℓ (p = σ(ℓ)), over binary events:
@@ -13,6 +16,7 @@ export class Bernoulli extends Distribution {
   readonly logits: tf.Variable;
 
   constructor(options: { size: number; logits?: ArrayLike<number> }) {
+    assertKnownOptions(options, BERNOULLI_OPTION_NAMES, 'Bernoulli');
     super();
     const { size } = options;
     if (!Number.isInteger(size) || size <= 0) throw new RangeError(`Bernoulli: size must be a positive integer, got ${size}`);

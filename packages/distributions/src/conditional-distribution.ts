@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { type Activation, BijectorInputError, MLP, Random, sumEventAxes } from '@flows/bijectors';
+import { type Activation, BijectorInputError, MLP, Random, sumEventAxes, assertKnownOptions, optionNames } from '@flows/bijectors';
 import { Distribution, LOG_2PI, standardNormalTensor } from './distribution.js';
 
 /**
@@ -38,6 +38,9 @@ export interface ConditionalDiagonalNormalOptions {
   seed?: number;
 }
 
+/** Every option ConditionalDiagonalNormal takes; others are rejected with a message that names them. */
+const CONDITIONAL_DIAGONAL_NORMAL_OPTION_NAMES = optionNames<ConditionalDiagonalNormalOptions>()(['size', 'contextSize', 'hidden', 'activation', 'seed']);
+
 /**
  * A diagonal normal whose mean and log-scale an MLP computes from the context:
  * `(μ, log σ) = net(c)`, `log p(x | c) = Σ_i [−½((x_i − μ_i)/σ_i)² − log σ_i − ½ log 2π]`.
@@ -50,6 +53,7 @@ export class ConditionalDiagonalNormal extends ConditionalDistribution {
   private readonly contextWidth: number;
 
   constructor(options: ConditionalDiagonalNormalOptions) {
+    assertKnownOptions(options, CONDITIONAL_DIAGONAL_NORMAL_OPTION_NAMES, 'ConditionalDiagonalNormal');
     super();
     const { size, contextSize } = options;
     if (!Number.isInteger(size) || size <= 0) throw new RangeError(`ConditionalDiagonalNormal: size must be a positive integer, got ${size}`);

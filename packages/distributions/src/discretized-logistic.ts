@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { newVariable, Random, sumEventAxes } from '@flows/bijectors';
+import { newVariable, Random, sumEventAxes, assertKnownOptions, optionNames } from '@flows/bijectors';
 import { Distribution } from './distribution.js';
 import { locationScaleVariables } from './logistic.js';
 
@@ -33,6 +33,9 @@ export function discretizedLogisticLogProb(x: tf.Tensor, loc: tf.Tensor, logScal
   return logP;
 }
 
+/** Every option DiscretizedLogistic takes; others are rejected with a message that names them. */
+const DISCRETIZED_LOGISTIC_OPTION_NAMES = optionNames<DiscretizedLogisticOptions>()(['size', 'loc', 'logScale', 'low', 'high']);
+
 /**
  * Independent discretized logistic distributions over integers (Salimans et al., PixelCNN++, 2017;
  * the base of integer discrete flows in the course notes), with learnable location μ and
@@ -53,6 +56,7 @@ export class DiscretizedLogistic extends Distribution {
   readonly high: number | null;
 
   constructor(options: DiscretizedLogisticOptions) {
+    assertKnownOptions(options, DISCRETIZED_LOGISTIC_OPTION_NAMES, 'DiscretizedLogistic');
     super();
     const { size } = options;
     if (!Number.isInteger(size) || size <= 0) throw new RangeError(`DiscretizedLogistic: size must be a positive integer, got ${size}`);
@@ -99,6 +103,9 @@ export interface MixtureOfDiscretizedLogisticsOptions {
   seed?: number;
 }
 
+/** Every option MixtureOfDiscretizedLogistics takes; others are rejected with a message that names them. */
+const MIXTURE_OF_DISCRETIZED_LOGISTICS_OPTION_NAMES = optionNames<MixtureOfDiscretizedLogisticsOptions>()(['size', 'components', 'low', 'high', 'seed']);
+
 /**
  * Per-coordinate mixtures of K discretized logistics with learnable weights (PixelCNN++):
  * `log P(x) = Σ_i logsumexp_k [log π_ik + log P_ik(x_i)]`, `π_i = softmax(logits_i)`, each `P_ik`
@@ -116,6 +123,7 @@ export class MixtureOfDiscretizedLogistics extends Distribution {
   private readonly seed: number;
 
   constructor(options: MixtureOfDiscretizedLogisticsOptions) {
+    assertKnownOptions(options, MIXTURE_OF_DISCRETIZED_LOGISTICS_OPTION_NAMES, 'MixtureOfDiscretizedLogistics');
     super();
     const { size, components } = options;
     if (!Number.isInteger(size) || size <= 0) throw new RangeError(`MixtureOfDiscretizedLogistics: size must be a positive integer, got ${size}`);

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { Random, validateContext, validateEvents } from '@flows/bijectors';
+import { Random, validateContext, validateEvents, assertKnownOptions, optionNames } from '@flows/bijectors';
 
 /** How to draw samples. */
 export interface SampleOptions {
@@ -16,6 +16,8 @@ export interface SerializedDistribution {
   className: string;
   config: Record<string, unknown>;
 }
+
+const SAMPLE_OPTION_NAMES = optionNames<SampleOptions>()(['random', 'temperature', 'context']);
 
 /**
  * A probability distribution over events of shape `eventShape`.
@@ -71,6 +73,7 @@ export abstract class Distribution {
   }
 
   protected sampleArguments(n: number, options: SampleOptions): { random: Random; temperature: number } {
+    assertKnownOptions(options, SAMPLE_OPTION_NAMES, `${this.className}.sample`);
     if (!Number.isInteger(n) || n <= 0) throw new RangeError(`${this.className}.sample: n must be a positive integer, got ${n}`);
     const temperature = options.temperature ?? 1;
     if (!(temperature > 0) || !Number.isFinite(temperature)) {

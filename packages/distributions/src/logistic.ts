@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { newVariable, Random, sumEventAxes } from '@flows/bijectors';
+import { newVariable, Random, sumEventAxes, assertKnownOptions } from '@flows/bijectors';
 import { Distribution } from './distribution.js';
 
 /** Learnable per-coordinate location and log-scale (zeros by default), checked against the size. */
@@ -10,6 +10,9 @@ export function locationScaleVariables(who: string, size: number, options: { loc
   };
   return [newVariable(read(options.loc, 'loc')), newVariable(read(options.logScale, 'logScale'))];
 }
+
+/** Every option Logistic takes; others are rejected with a message that names them. */
+const LOGISTIC_OPTION_NAMES: readonly string[] = ['size', 'loc', 'logScale'];
 
 /**
  * Independent logistic distributions with learnable location μ and log-scale log s:
@@ -23,6 +26,7 @@ export class Logistic extends Distribution {
   readonly logScale: tf.Variable;
 
   constructor(options: { size: number; loc?: ArrayLike<number>; logScale?: ArrayLike<number> }) {
+    assertKnownOptions(options, LOGISTIC_OPTION_NAMES, 'Logistic');
     super();
     const { size } = options;
     if (!Number.isInteger(size) || size <= 0) throw new RangeError(`Logistic: size must be a positive integer, got ${size}`);

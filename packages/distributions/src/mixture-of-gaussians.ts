@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { newVariable, Random } from '@flows/bijectors';
+import { newVariable, Random, assertKnownOptions, optionNames } from '@flows/bijectors';
 import { Distribution, LOG_2PI } from './distribution.js';
 
 export interface MixtureOfGaussiansOptions {
@@ -18,6 +18,9 @@ export interface MixtureOfGaussiansOptions {
   trainable?: boolean;
 }
 
+/** Every option MixtureOfGaussians takes; others are rejected with a message that names them. */
+const MIXTURE_OF_GAUSSIANS_OPTION_NAMES = optionNames<MixtureOfGaussiansOptions>()(['size', 'components', 'means', 'logScales', 'logits', 'seed', 'trainable']);
+
 /**
  * A mixture of K diagonal Gaussians with learnable means μ_k, log-scales log σ_k and weights
  * softmax(logits):
@@ -35,6 +38,7 @@ export class MixtureOfGaussians extends Distribution {
   private readonly seed: number;
 
   constructor(options: MixtureOfGaussiansOptions) {
+    assertKnownOptions(options, MIXTURE_OF_GAUSSIANS_OPTION_NAMES, 'MixtureOfGaussians');
     super();
     const { size, components } = options;
     if (!Number.isInteger(size) || size <= 0) throw new RangeError(`MixtureOfGaussians: size must be a positive integer, got ${size}`);

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { newVariable, Random, sumEventAxes } from '@flows/bijectors';
+import { newVariable, Random, sumEventAxes, assertKnownOptions, optionNames } from '@flows/bijectors';
 import { Distribution, LOG_2PI, standardNormalTensor } from './distribution.js';
 
 function checkShape(eventShape: unknown, who: string): number[] {
@@ -7,6 +7,14 @@ function checkShape(eventShape: unknown, who: string): number[] {
   if (!Array.isArray(shape) || shape.length === 0 || !shape.every((d) => Number.isInteger(d) && d > 0)) {
     throw new RangeError(`${who}: event shape must be a positive integer or an array of them, got ${JSON.stringify(eventShape)}`);
   }
+  return shape;
+}
+
+/** The event shape from `{ size }` or `{ eventShape }` (exactly one of them). */
+function eventShapeOption(options: { size?: number; eventShape?: number | number[] }, who: string): number | number[] {
+  if (options.size !== undefined && options.eventShape !== undefined) throw new RangeError(`${who}: give size or eventShape, not both`);
+  const shape = options.size ?? options.eventShape;
+  if (shape === undefined) throw new RangeError(`${who}: give the event size (size: D) or shape (eventShape: [...])`);
   return shape;
 }
 
@@ -19,10 +27,18 @@ export class StandardNormal extends Distribution {
   readonly className = 'StandardNormal';
   readonly eventShape: readonly number[];
 
-  /** @param eventShape the event size D, or a shape such as `[28, 28, 1]`. */
-  constructor(eventShape: number | number[]) {
+  /**
+   * @param shape the event size D (`2`, or `{ size: 2 }`, as the other distributions take it), or
+   * an event shape (`[28, 28, 1]`, or `{ eventShape: [28, 28, 1] }`).
+   */
+  constructor(shape: number | number[] | { size?: number; eventShape?: number | number[] }) {
     super();
-    this.eventShape = checkShape(eventShape, 'StandardNormal');
+    if (typeof shape === 'object' && !Array.isArray(shape) && shape !== null) {
+      assertKnownOptions(shape, ['size', 'eventShape'], 'StandardNormal');
+      this.eventShape = checkShape(eventShapeOption(shape, 'StandardNormal'), 'StandardNormal');
+    } else {
+      this.eventShape = checkShape(shape as number | number[], 'StandardNormal');
+    }
   }
 
   protected logProbImpl(x: tf.Tensor): tf.Tensor1D {
@@ -44,12 +60,18 @@ export class StandardNormal extends Distribution {
 
 /** Options of {@link DiagonalNormal}. */
 export interface DiagonalNormalOptions {
-  eventShape: number | number[];
+  /** The event shape, e.g. `[28, 28, 1]`; or give `size` for a vector of D coordinates. */
+  eventShape?: number | number[];
+  /** The event size D (the same as `eventShape: [D]`). */
+  size?: number;
   mean?: ArrayLike<number>;
   logScale?: ArrayLike<number>;
   /** Learn mean and log-scale (default true). */
   trainable?: boolean;
 }
+
+/** Every option DiagonalNormal takes; others are rejected with a message that names them. */
+const DIAGONAL_NORMAL_OPTION_NAMES = optionNames<DiagonalNormalOptions>()(['eventShape', 'size', 'mean', 'logScale', 'trainable']);
 
 /**
  * A normal with diagonal covariance and learnable mean μ and log-scale log σ:
@@ -63,8 +85,9 @@ export class DiagonalNormal extends Distribution {
   private readonly trainable: boolean;
 
   constructor(options: DiagonalNormalOptions) {
+    assertKnownOptions(options, DIAGONAL_NORMAL_OPTION_NAMES, 'DiagonalNormal');
     super();
-    this.eventShape = checkShape(options.eventShape, 'DiagonalNormal');
+    this.eventShape = checkShape(eventShapeOption(options, 'DiagonalNormal'), 'DiagonalNormal');
     const size = this.eventSize;
     const read = (values: ArrayLike<number> | undefined, name: string) => {
       if (values === undefined) return tf.zeros(this.eventShape as number[]);

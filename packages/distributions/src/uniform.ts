@@ -1,6 +1,9 @@
 import * as tf from '@tensorflow/tfjs';
-import { Random } from '@flows/bijectors';
+import { Random, assertKnownOptions } from '@flows/bijectors';
 import { Distribution, uniformTensor } from './distribution.js';
+
+/** Every option Uniform takes; others are rejected with a message that names them. */
+const UNIFORM_OPTION_NAMES: readonly string[] = ['low', 'high'];
 
 /**
  * The uniform distribution on the box `[low_1, high_1] × … × [low_D, high_D]` (bounds inclusive):
@@ -14,6 +17,7 @@ export class Uniform extends Distribution {
   private readonly logDensity: number;
 
   constructor(options: { low: number[]; high: number[] }) {
+    assertKnownOptions(options, UNIFORM_OPTION_NAMES, 'Uniform');
     super();
     const { low, high } = options;
     if (!Array.isArray(low) || !Array.isArray(high) || low.length === 0 || low.length !== high.length) {

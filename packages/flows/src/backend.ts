@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { useTransposeFlagsInDenseGradients } from '@flows/bijectors';
+import { useTransposeFlagsInDenseGradients, assertKnownOptions, optionNames } from '@flows/bijectors';
 import { installSharingIdentity } from './wasm-identity.js';
 import { installWasmThreadsShim, releaseWasmWorkers, withDoubledCoreCount } from './wasm-threads.js';
 
@@ -29,6 +29,8 @@ export interface BackendOptions {
    */
   nativeBlas?: boolean | 'auto';
 }
+
+const BACKEND_OPTION_NAMES = optionNames<BackendOptions>()(['backend', 'env', 'wasmThreads', 'nativeBlas']);
 
 export interface BackendChoice {
   /** The backend now active in TensorFlow.js. */
@@ -152,6 +154,7 @@ function parseBackend(value: string, where: string): BackendName | 'auto' {
  * `wasm`, `cpu`. A backend named explicitly must start, or this throws with the reason.
  */
 export async function selectBackend(options: BackendOptions = {}): Promise<BackendChoice> {
+  assertKnownOptions(options, BACKEND_OPTION_NAMES, 'selectBackend');
   const choice = await chooseBackend(options);
   // Only the stock wasm kernels make transposed products slow enough to transpose explicitly.
   useTransposeFlagsInDenseGradients(choice.name !== 'wasm');

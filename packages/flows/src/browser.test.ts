@@ -36,7 +36,7 @@ describe.skipIf(skip)('the same model files in a browser', () => {
     if (!chromiumPath) throw new Error("no Chromium found: install Debian's 'chromium' (apt-get install chromium) or set CHROME_PATH; FLOWS_SKIP_BROWSER=1 skips this test");
     if (!existsSync(bundle)) throw new Error(`${bundle} is missing: run the package build first`);
 
-    const model = realNVP({ dims: 3, layers: 4, hidden: [16, 16], mask: 'random', seed: 4 });
+    const model = realNVP({ size: 3, layers: 4, hidden: [16, 16], mask: 'random', seed: 4 });
     const random = new Random(5);
     for (const v of model.trainableVariables) v.assign(tf.add(v, tf.tensor(random.fillNormal(new Float32Array(v.size), 0, 0.3), v.shape)));
     const dir = mkdtempSync(join(tmpdir(), 'flows-browser-'));

@@ -1,12 +1,14 @@
-import { ActNorm, AdditiveCoupling, type Activation, alternatingMask, type Bijector, Chain, channelMask, checkerboardMask, ElementwiseScale, FactorOut, halfMask, InverseAutoregressive, invertMask, InvertibleConv1x1, MaskedAffineCoupling, MaskedAutoregressive, type Mask, Random, randomMask, Squeeze } from '@flows/bijectors';
+import { ActNorm, AdditiveCoupling, type Activation, alternatingMask, assertKnownOptions, optionNames, renamedOption, type Bijector, Chain, channelMask, checkerboardMask, ElementwiseScale, FactorOut, halfMask, InverseAutoregressive, invertMask, InvertibleConv1x1, MaskedAffineCoupling, MaskedAutoregressive, type Mask, Random, randomMask, Squeeze } from '@flows/bijectors';
 import { StandardNormal, TransformedDistribution } from '@flows/distributions';
 
 export type MaskStrategy = 'half' | 'alternating' | 'random' | 'checkerboard';
 export const MASK_STRATEGIES: readonly MaskStrategy[] = ['half', 'alternating', 'random', 'checkerboard'];
 
 export interface CouplingFlowOptions {
-  /** Event size D. */
-  dims: number;
+  /** Event size D (required; `dims` is its deprecated old name). */
+  size?: number;
+  /** @deprecated the old name of `size`, accepted for one more release with a warning. */
+  dims?: number;
   /** Number of coupling layers (default 8). */
   layers?: number;
   /** Hidden widths of each conditioner (default [64, 64]). */
@@ -60,12 +62,26 @@ function squareShape(dims: number): [number, number] {
   return [side, side];
 }
 
-function checkCommon(options: CouplingFlowOptions, who: string): void {
-  if (!Number.isInteger(options.dims) || options.dims < 2) throw new RangeError(`${who}: dims must be an integer >= 2, got ${options.dims}`);
+const COUPLING_FLOW_OPTION_NAMES = optionNames<CouplingFlowOptions>()(['size', 'dims', 'layers', 'hidden', 'activation', 'mask', 'imageShape', 'seed', 'contextSize']);
+const REAL_NVP_OPTION_NAMES = optionNames<RealNVPOptions>()([...COUPLING_FLOW_OPTION_NAMES, 'scaleTanh', 'learnableScaleFactor'] as ['size', 'dims', 'layers', 'hidden', 'activation', 'mask', 'imageShape', 'seed', 'contextSize', 'scaleTanh', 'learnableScaleFactor']);
+const MAF_OPTION_NAMES = optionNames<MAFOptions>()(['size', 'dims', 'layers', 'hidden', 'activation', 'seed', 'contextSize', 'inverse']);
+const MULTI_SCALE_OPTION_NAMES = optionNames<MultiScaleOptions>()(['shape', 'levels', 'stepsPerLevel', 'hidden', 'contextSize', 'seed']);
+
+/** The event size D from `size` (or its deprecated old name `dims`), checked to be an integer of at least `least`. */
+function eventSize(options: { size?: number; dims?: number }, who: string, least: number): number {
+  const size = renamedOption<number>(options, 'dims', 'size', who);
+  if (!Number.isInteger(size) || (size as number) < least) throw new RangeError(`${who}: size (the event size D) must be an integer >= ${least}, got ${size}`);
+  return size as number;
+}
+
+function checkCommon(options: CouplingFlowOptions, who: string, names: readonly string[]): number {
+  assertKnownOptions(options, names, who);
+  const size = eventSize(options, who, 2);
   const layers = options.layers ?? 8;
   if (!Number.isInteger(layers) || layers < 1) throw new RangeError(`${who}: layers must be a positive integer, got ${layers}`);
   const strategy = options.mask ?? 'alternating';
   if (!MASK_STRATEGIES.includes(strategy)) throw new RangeError(`${who}: unknown mask '${strategy}'; expected ${MASK_STRATEGIES.join(', ')}`);
+  return size;
 }
 
 /**
@@ -73,13 +89,13 @@ function checkCommon(options: CouplingFlowOptions, who: string): void {
  * standard normal base. Returns a `TransformedDistribution`.
  */
 export function realNVP(options: RealNVPOptions): TransformedDistribution {
-  checkCommon(options, 'realNVP');
+  const size = checkCommon(options, 'realNVP', REAL_NVP_OPTION_NAMES);
   const random = new Random(options.seed ?? 0);
   const layers: Bijector[] = [];
   for (let i = 0; i < (options.layers ?? 8); i++) {
     layers.push(
       new MaskedAffineCoupling({
-        mask: layerMask(options.mask ?? 'alternating', options.dims, i, random, options.imageShape),
+        mask: layerMask(options.mask ?? 'alternating', size, i, random, options.imageShape),
         hidden: options.hidden ?? [64, 64],
         activation: options.activation,
         scaleTanh: options.scaleTanh ?? true,
@@ -89,7 +105,7 @@ export function realNVP(options: RealNVPOptions): TransformedDistribution {
       }),
     );
   }
-  return new TransformedDistribution(new StandardNormal(options.dims), new Chain(layers));
+  return new TransformedDistribution(new StandardNormal(size), new Chain(layers));
 }
 
 /**
@@ -97,13 +113,13 @@ export function realNVP(options: RealNVPOptions): TransformedDistribution {
  * partitions), then a learnable diagonal rescaling, on a standard normal base.
  */
 export function nice(options: CouplingFlowOptions): TransformedDistribution {
-  checkCommon(options, 'nice');
+  const size = checkCommon(options, 'nice', COUPLING_FLOW_OPTION_NAMES);
   const random = new Random(options.seed ?? 0);
   const layers: Bijector[] = [];
   for (let i = 0; i < (options.layers ?? 4); i++) {
     layers.push(
       new AdditiveCoupling({
-        mask: layerMask(options.mask ?? 'alternating', options.dims, i, random, options.imageShape),
+        mask: layerMask(options.mask ?? 'alternating', size, i, random, options.imageShape),
         hidden: options.hidden ?? [64, 64],
         activation: options.activation,
         contextSize: options.contextSize,
@@ -111,13 +127,16 @@ export function nice(options: CouplingFlowOptions): TransformedDistribution {
       }),
     );
   }
-  layers.push(new ElementwiseScale({ size: options.dims }));
-  return new TransformedDistribution(new StandardNormal(options.dims), new Chain(layers));
+  layers.push(new ElementwiseScale({ size }));
+  return new TransformedDistribution(new StandardNormal(size), new Chain(layers));
 }
 
 /** Options of {@link maf}. */
 export interface MAFOptions {
-  dims: number;
+  /** Event size D (required; `dims` is its deprecated old name). */
+  size?: number;
+  /** @deprecated the old name of `size`, accepted for one more release with a warning. */
+  dims?: number;
   /** Number of MAF layers (default 5); the order reverses from one layer to the next. */
   layers?: number;
   /** Hidden widths of each MADE (default [64, 64]). */
@@ -136,14 +155,15 @@ export interface MAFOptions {
  */
 export function maf(options: MAFOptions): TransformedDistribution {
   const who = options.inverse ? 'iaf' : 'maf';
-  if (!Number.isInteger(options.dims) || options.dims < 1) throw new RangeError(`${who}: dims must be a positive integer, got ${options.dims}`);
+  assertKnownOptions(options, MAF_OPTION_NAMES, who);
+  const size = eventSize(options, who, 1);
   const count = options.layers ?? 5;
   if (!Number.isInteger(count) || count < 1) throw new RangeError(`${who}: layers must be a positive integer, got ${count}`);
   const random = new Random(options.seed ?? 0);
   const layers: Bijector[] = [];
   for (let i = 0; i < count; i++) {
     const layerOptions = {
-      size: options.dims,
+      size,
       hidden: options.hidden ?? [64, 64],
       activation: options.activation,
       order: i % 2 === 0 ? ('natural' as const) : ('reversed' as const),
@@ -152,7 +172,7 @@ export function maf(options: MAFOptions): TransformedDistribution {
     };
     layers.push(options.inverse ? new InverseAutoregressive(layerOptions) : new MaskedAutoregressive(layerOptions));
   }
-  return new TransformedDistribution(new StandardNormal(options.dims), new Chain(layers));
+  return new TransformedDistribution(new StandardNormal(size), new Chain(layers));
 }
 
 /** Options of {@link multiScaleFlow}. */
@@ -179,6 +199,7 @@ export interface MultiScaleOptions {
  * temperature with `sample(n, { temperature })`.
  */
 export function multiScaleFlow(options: MultiScaleOptions): TransformedDistribution {
+  assertKnownOptions(options, MULTI_SCALE_OPTION_NAMES, 'multiScaleFlow');
   const [height, width, channels] = options.shape;
   const levels = options.levels ?? 2;
   const steps = options.stepsPerLevel ?? 4;

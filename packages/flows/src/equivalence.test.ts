@@ -7,7 +7,7 @@ import { Adam } from './optimizer.js';
 /** Trains a small Real NVP for some steps and returns the loss curve. */
 function lossCurve(fast: boolean): number[] {
   usePlainAutodiffDense(!fast);
-  const model = realNVP({ dims: 6, layers: 3, hidden: [16, 16], seed: 3 });
+  const model = realNVP({ size: 6, layers: 3, hidden: [16, 16], seed: 3 });
   const random = new Random(4);
   const data = tf.tensor2d(random.fillNormal(new Float32Array(64 * 6)), [64, 6]);
   const variables = model.trainableVariables;

@@ -22,7 +22,7 @@ function correlatedData(n: number, seed: number): tf.Tensor2D {
 
 describe('fit', () => {
   it('decreases the loss on a tiny problem, reports progress, and leaks nothing across steps', async () => {
-    const model = realNVP({ dims: 2, layers: 4, hidden: [16], seed: 1 });
+    const model = realNVP({ size: 2, layers: 4, hidden: [16], seed: 1 });
     const data = correlatedData(2000, 2);
     const initial = meanNegativeLogLikelihood(model, data);
     const progress: number[] = [];
@@ -42,7 +42,7 @@ describe('fit', () => {
 
   it('is reproducible for a seed', async () => {
     const run = async () => {
-      const model = realNVP({ dims: 2, layers: 2, hidden: [8], seed: 5 });
+      const model = realNVP({ size: 2, layers: 2, hidden: [8], seed: 5 });
       const data = correlatedData(500, 6);
       const result = await fit(model, data, { epochs: 2, batchSize: 50, random: 7, reportEvery: 10 });
       data.dispose();
@@ -74,7 +74,7 @@ describe('fit', () => {
   });
 
   it('early stopping with a validation split, cancellation, and clear errors for bad options', async () => {
-    const model = realNVP({ dims: 2, layers: 2, hidden: [8], seed: 9 });
+    const model = realNVP({ size: 2, layers: 2, hidden: [8], seed: 9 });
     const data = correlatedData(600, 10);
     const result = await fit(model, data, { epochs: 50, batchSize: 100, learningRate: 3e-2, validationSplit: 0.2, patience: 2, random: 11 });
     expect(result.validation.length).toBeGreaterThan(0);

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { Random } from '@flows/bijectors';
+import { Random, assertKnownOptions, optionNames } from '@flows/bijectors';
 import type { Distribution } from '@flows/distributions';
 import { type Batch, splitRows, tensorData, type TrainingData } from './data.js';
 import { meanNegativeLogLikelihoodAsync } from './metrics.js';
@@ -58,6 +58,9 @@ export interface FitOptions {
   loss?: (model: any, batch: Batch) => tf.Scalar; // eslint-disable-line @typescript-eslint/no-explicit-any
 }
 
+/** Every option fit takes; others are rejected with a message that names them. */
+export const FIT_OPTION_NAMES = optionNames<FitOptions>()(['epochs', 'steps', 'batchSize', 'learningRate', 'clipNorm', 'weightDecay', 'optimizer', 'initialEpoch', 'validationSplit', 'validationData', 'patience', 'random', 'reportEvery', 'onProgress', 'onEpochEnd', 'signal', 'loss']);
+
 export interface FitResult {
   steps: number;
   epochs: number;
@@ -111,6 +114,7 @@ export interface Trainable {
 }
 
 export async function fit(model: Distribution | Trainable, data: TrainingData | tf.Tensor, options: FitOptions = {}): Promise<FitResult> {
+  assertKnownOptions(options, FIT_OPTION_NAMES, 'fit');
   const batchSize = options.batchSize ?? 256;
   if (!Number.isInteger(batchSize) || batchSize <= 0) throw new RangeError(`fit: batchSize must be a positive integer, got ${batchSize}`);
   const reportEvery = options.reportEvery ?? 100;

@@ -18,7 +18,7 @@ async function perturb(model: { trainableVariables: tf.Variable[] }, seed: numbe
 
 describe('save and load', () => {
   it('a loaded model gives identical log-densities (random masks included)', async () => {
-    for (const model of [realNVP({ dims: 6, layers: 3, hidden: [8], mask: 'random', seed: 1 }), nice({ dims: 4, layers: 3, hidden: [8], seed: 2 })]) {
+    for (const model of [realNVP({ size: 6, layers: 3, hidden: [8], mask: 'random', seed: 1 }), nice({ size: 4, layers: 3, hidden: [8], seed: 2 })]) {
       await perturb(model, 3);
       const dir = temp();
       await saveModel(model, dir, { note: 'test' });
@@ -34,7 +34,7 @@ describe('save and load', () => {
   });
 
   it('missing, corrupt, or incompatible files get clear errors', async () => {
-    const model = realNVP({ dims: 2, layers: 1, hidden: [4] });
+    const model = realNVP({ size: 2, layers: 1, hidden: [4] });
     await expect(loadModel('/nonexistent/model')).rejects.toThrow(/model directory not found/);
     const dir = temp();
     await expect(loadModel(dir)).rejects.toThrow(/model\.json not found/);
@@ -57,11 +57,11 @@ describe('checkpoints', () => {
     const data = tf.randomNormal([400, 3], 0, 1, 'float32', 7);
     const settings = { batchSize: 50, reportEvery: 4, learningRate: 5e-3 };
 
-    const straight = realNVP({ dims: 3, layers: 2, hidden: [8], seed: 8 });
+    const straight = realNVP({ size: 3, layers: 2, hidden: [8], seed: 8 });
     const random = new Random(9);
     const full = await fit(straight, data, { ...settings, epochs: 4, random });
 
-    const first = realNVP({ dims: 3, layers: 2, hidden: [8], seed: 8 });
+    const first = realNVP({ size: 3, layers: 2, hidden: [8], seed: 8 });
     const firstRandom = new Random(9);
     const dir = temp();
     const part = await fit(first, data, { ...settings, epochs: 2, random: firstRandom });

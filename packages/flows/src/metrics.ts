@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { canReadSynchronously, Random } from '@flows/bijectors';
+import { canReadSynchronously, Random, assertKnownOptions, optionNames } from '@flows/bijectors';
 import type { Distribution } from '@flows/distributions';
 import { type Batch, tensorData, type TrainingData } from './data.js';
 
@@ -75,12 +75,15 @@ export interface KlOptions {
   seed?: number;
 }
 
+const KL_OPTION_NAMES = optionNames<KlOptions>()(['samples', 'batchSize', 'seed']);
+
 /**
  * KL(p ‖ q) from a target p with an exact density to the model q, estimated with `n` samples of p:
  * `E_p[log p(x) − log q(x)]`. Also returns the model's NLL on those samples and its standard error.
  * Each batch is reduced on the device to three sums, which are accumulated in float64 here.
  */
 export function klFromTarget(model: Distribution, target: Distribution, options: KlOptions = {}): KlEstimate {
+  assertKnownOptions(options, KL_OPTION_NAMES, 'klFromTarget');
   if (!canReadSynchronously()) throw new Error(`klFromTarget: the ${tf.getBackend()} backend cannot read tensors synchronously here; use await klFromTargetAsync(...)`);
   const estimate = new KlAccumulator(options);
   for (let size = estimate.nextBatch(); size > 0; size = estimate.nextBatch()) estimate.add(readAndDispose(klBatchSums(model, target, size, estimate.random)));
@@ -89,6 +92,7 @@ export function klFromTarget(model: Distribution, target: Distribution, options:
 
 /** {@link klFromTarget} with asynchronous read-backs: works on every backend. */
 export async function klFromTargetAsync(model: Distribution, target: Distribution, options: KlOptions = {}): Promise<KlEstimate> {
+  assertKnownOptions(options, KL_OPTION_NAMES, 'klFromTargetAsync');
   const estimate = new KlAccumulator(options);
   for (let size = estimate.nextBatch(); size > 0; size = estimate.nextBatch()) {
     const sums = klBatchSums(model, target, size, estimate.random);

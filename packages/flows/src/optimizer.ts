@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { canReadSynchronously, canRunWebgpuPrograms, newVariable } from '@flows/bijectors';
+import { canReadSynchronously, canRunWebgpuPrograms, newVariable, assertKnownOptions, optionNames } from '@flows/bijectors';
 import { type AdamKernel, createAdamKernel } from './adam-kernel.js';
 import { updatedMoment, updatedParameter } from './webgpu-adam.js';
 
@@ -36,6 +36,8 @@ export interface AdamState {
   secondMoments: Float32Array[];
 }
 
+const ADAM_OPTION_NAMES = optionNames<AdamOptions>()(['learningRate', 'beta1', 'beta2', 'epsilon', 'weightDecay', 'clipNorm', 'placement', 'deviceKernels']);
+
 /**
  * Adam (Kingma and Ba 2015) over a fixed list of variables, with optional AdamW decay and
  * global-norm clipping. The update equals `tf.train.adam`'s:
@@ -67,6 +69,7 @@ export class Adam {
   private readonly schedule: LearningRateSchedule;
 
   constructor(variables: readonly tf.Variable[], options: AdamOptions = {}) {
+    assertKnownOptions(options, ADAM_OPTION_NAMES, 'Adam');
     if (variables.length === 0) throw new Error('Adam: no variables to optimize');
     this.variables = variables;
     const lr = options.learningRate ?? 1e-3;

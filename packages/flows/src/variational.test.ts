@@ -17,7 +17,7 @@ const target = (x: tf.Tensor) =>
 
 describe('reverse KL', () => {
   it('fits a flow to a normalised target from its own samples: the loss (the KL) falls near 0 and log Z near 0', async () => {
-    const model = realNVP({ dims: 2, layers: 4, hidden: [16], seed: 1 });
+    const model = realNVP({ size: 2, layers: 4, hidden: [16], seed: 1 });
     const before = tf.tidy(() => reverseKLLoss(model, target, 2000, new Random(5)).dataSync()[0]);
     const result = await fitReverseKL(model, target, { steps: 400, batchSize: 256, learningRate: 1e-2, random: 2, reportEvery: 50 });
     const after = tf.tidy(() => reverseKLLoss(model, target, 4000, new Random(6)).dataSync()[0]);
@@ -34,7 +34,7 @@ describe('reverse KL', () => {
   });
 
   it('estimates log Z of an unnormalised target (the target plus 3 nats)', async () => {
-    const model = realNVP({ dims: 2, layers: 4, hidden: [16], seed: 1 });
+    const model = realNVP({ size: 2, layers: 4, hidden: [16], seed: 1 });
     const shifted = (x: tf.Tensor) => tf.tidy(() => tf.add(target(x), 3) as tf.Tensor1D);
     await fitReverseKL(model, shifted, { steps: 400, batchSize: 256, learningRate: 1e-2, random: 2, reportEvery: 100 });
     expect(estimateLogNormalizer(model, shifted, { samples: 20000 })).toBeCloseTo(3, 1);
@@ -45,7 +45,7 @@ describe('reverse KL', () => {
 describe('estimateLogNormalizer', () => {
   it('equals the log-mean-exp of its importance weights for any sample count (250 000 here), without a large array', () => {
     // With the flow equal to the target up to a known shift, every log-weight is that shift: log Z is exact.
-    const model = realNVP({ dims: 2, layers: 1, hidden: [4], seed: 1 });
+    const model = realNVP({ size: 2, layers: 1, hidden: [4], seed: 1 });
     const matched = (x: tf.Tensor) => tf.tidy(() => tf.add(model.uncheckedLogProb(x), 7.25) as tf.Tensor1D);
     expect(estimateLogNormalizer(model, matched, { samples: 250_000, batchSize: 50_000 })).toBeCloseTo(7.25, 4);
     // Mixed weights: half the rows 0, half 1000 nats: log Z = 1000 + log(1/2), with no overflow.
@@ -64,9 +64,9 @@ describe('density distillation', () => {
       const [a, b] = tf.split(z, 2, 1);
       return tf.concat([a, tf.add(tf.mul(b, 0.5), tf.square(a))], 1); // a banana
     });
-    const teacher = maf({ dims: 2, layers: 3, hidden: [16, 16], seed: 1 });
+    const teacher = maf({ size: 2, layers: 3, hidden: [16, 16], seed: 1 });
     await fit(teacher, data, { epochs: 40, batchSize: 200, learningRate: 5e-3, random: 1, reportEvery: 100 });
-    const student = maf({ dims: 2, layers: 3, hidden: [16, 16], seed: 2, inverse: true });
+    const student = maf({ size: 2, layers: 3, hidden: [16, 16], seed: 2, inverse: true });
     const klBefore = tf.tidy(() => reverseKLLoss(student, (x) => teacher.uncheckedLogProb(x), 2000, new Random(7)).dataSync()[0]);
     await distill(student, teacher, { steps: 300, batchSize: 256, learningRate: 5e-3, random: 3, reportEvery: 100 });
     const klAfter = tf.tidy(() => reverseKLLoss(student, (x) => teacher.uncheckedLogProb(x), 2000, new Random(8)).dataSync()[0]);
@@ -102,7 +102,7 @@ describe('conditional flows', () => {
     const values = labels.map((c) => (c === 0 ? -2 : 2) + 0.5 * random.normal());
     const x = tf.tensor2d(values.flatMap((v) => [v, v * 0.5 + 0.1 * random.normal()]), [2000, 2]);
     const context = tf.oneHot(tf.tensor1d(labels, 'int32'), 2).asType('float32');
-    const flow = maf({ dims: 2, layers: 2, hidden: [16], contextSize: 2, seed: 4 });
+    const flow = maf({ size: 2, layers: 2, hidden: [16], contextSize: 2, seed: 4 });
     const conditional = new TransformedDistribution(new ConditionalDiagonalNormal({ size: 2, contextSize: 2, seed: 5 }), flow.bijector);
     await fit(conditional, tensorData(x, context), { epochs: 30, batchSize: 200, learningRate: 1e-2, random: 1, reportEvery: 100 });
     const sampleMean = (label: number) =>

@@ -1,8 +1,8 @@
 import * as tf from '@tensorflow/tfjs';
-import { Random } from '@flows/bijectors';
+import { Random, assertKnownOptions } from '@flows/bijectors';
 import type { Distribution, TransformedDistribution } from '@flows/distributions';
 import { type Batch, samplerData } from './data.js';
-import { fit, type FitOptions, type FitResult } from './fit.js';
+import { FIT_OPTION_NAMES, fit, type FitOptions, type FitResult } from './fit.js';
 
 /** `log q̃(x)` per row: a target density known up to a constant. */
 export type LogDensity = (x: tf.Tensor) => tf.Tensor1D;
@@ -26,12 +26,15 @@ export interface ReverseKLOptions extends Omit<FitOptions, 'loss' | 'validationS
   batchSize?: number;
 }
 
+const REVERSE_KL_OPTION_NAMES = FIT_OPTION_NAMES.filter((name) => !['loss', 'validationSplit', 'validationData', 'patience', 'epochs'].includes(name));
+
 /**
  * Fits a flow to an unnormalised target by minimising the reverse KL on the flow's own samples
  * (no data). Each step draws `batchSize` fresh samples. Returns `fit`'s result; `loss` is the
  * last estimate of `KL − log Z`.
  */
 export async function fitReverseKL(model: TransformedDistribution, target: LogDensity, options: ReverseKLOptions): Promise<FitResult> {
+  assertKnownOptions(options, REVERSE_KL_OPTION_NAMES, 'fitReverseKL');
   if (!Number.isInteger(options.steps) || options.steps <= 0) throw new RangeError(`fitReverseKL: steps must be a positive integer, got ${options.steps}`);
   const batchSize = options.batchSize ?? 512;
   const random = options.random instanceof Random ? options.random : new Random(options.random ?? 0);

@@ -36,7 +36,7 @@ describe('Identity on wasm shares memory', () => {
   it('training steps on wasm match cpu and leak nothing', async () => {
     const losses = async (backend: 'cpu' | 'wasm') => {
       await selectBackend({ backend });
-      const flow = realNVP({ dims: 6, layers: 3, hidden: [8], seed: 2 });
+      const flow = realNVP({ size: 6, layers: 3, hidden: [8], seed: 2 });
       const optimizer = new Adam(flow.trainableVariables, { learningRate: 1e-2 });
       const x = tf.tensor2d(Float32Array.from({ length: 40 * 6 }, (_, i) => Math.sin(i * 0.7)), [40, 6]);
       const step = () => {

@@ -160,7 +160,7 @@ describe.skipIf(webgpu === null)(`webgpu (${webgpu})`, () => {
     const data = random.fillNormal(new Float32Array(64 * 6));
     // Reads are asynchronous: WebGPU in Node cannot read back synchronously.
     const experiment = async () => {
-      const model = realNVP({ dims: 6, layers: 3, hidden: [16, 16], seed: 3 });
+      const model = realNVP({ size: 6, layers: 3, hidden: [16, 16], seed: 3 });
       const x = tf.tensor2d(data, [64, 6]);
       const nll = await meanNegativeLogLikelihoodAsync(model, x, { batchSize: 16 });
       const syncRead = canReadSynchronously();

@@ -2,6 +2,7 @@ import type { Distribution } from '@flows/distributions';
 import { BernoulliDecoder, GaussianEncoder } from './networks.js';
 import { flowPrior, mixtureOfGaussiansPrior, standardGaussianPrior, VampPrior } from './priors.js';
 import { VAE } from './vae.js';
+import { assertKnownOptions, optionNames } from '@flows/bijectors';
 
 export type PriorKind = 'gaussian' | 'mog' | 'flow' | 'vamp';
 export const PRIOR_KINDS: readonly PriorKind[] = ['gaussian', 'mog', 'flow', 'vamp'];
@@ -18,8 +19,11 @@ export interface VAEOptions {
   seed?: number;
 }
 
+const VAE_OPTION_NAMES = optionNames<VAEOptions>()(['prior', 'latentSize', 'inputSize', 'hidden', 'components', 'flowLayers', 'flowHidden', 'seed']);
+
 /** The course architecture (784-512-512 encoder and decoder) with the chosen prior. */
 export function buildVAE(options: VAEOptions): VAE {
+  assertKnownOptions(options, VAE_OPTION_NAMES, 'buildVAE');
   const latentSize = options.latentSize ?? 10;
   const inputSize = options.inputSize ?? 784;
   const seed = options.seed ?? 0;

@@ -16,7 +16,7 @@ export function mixtureOfGaussiansPrior(latentSize: number, components = 10, see
 
 /** A Real NVP flow on the latent space (affine couplings, tanh scale) over N(0, I). */
 export function flowPrior(latentSize: number, options: { layers?: number; hidden?: number[]; seed?: number } = {}) {
-  return realNVP({ dims: latentSize, layers: options.layers ?? 6, hidden: options.hidden ?? [64, 64], mask: 'alternating', seed: options.seed ?? 0 });
+  return realNVP({ size: latentSize, layers: options.layers ?? 6, hidden: options.hidden ?? [64, 64], mask: 'alternating', seed: options.seed ?? 0 });
 }
 
 /**

@@ -18,6 +18,10 @@ function perturb(variables: tf.Variable[], seed: number, std = 0.3) {
 }
 
 describe('VAE', () => {
+  it('buildVAE rejects an option it does not know', () => {
+    expect(() => buildVAE({ prior: 'flow', latent: 10 } as never)).toThrow(/buildVAE: unknown option 'latent'/);
+  });
+
   it('ELBO matches a hand-computed case (tiny networks, fixed weights, given noise)', () => {
     const encoder = new GaussianEncoder(2, 1, { hidden: [] });
     const decoder = new BernoulliDecoder(1, 2, { hidden: [] });
