@@ -18,6 +18,19 @@ Usage: toy-flow plot --model <dir> --data <name> [--out <dir>]
 
 ${describeOptions(PLOT_OPTIONS)}`;
 
+/** The dataset or target the model was trained on, from the metadata train wrote (null when unknown). */
+async function trainedDataset(modelDirectory: string): Promise<string | null> {
+  const { readFile } = await import('node:fs/promises');
+  const { join } = await import('node:path');
+  try {
+    const metadata = JSON.parse(await readFile(join(modelDirectory, 'model.json'), 'utf8')).metadata ?? {};
+    const name = metadata.dataset ?? metadata.target;
+    return typeof name === 'string' ? name : null;
+  } catch {
+    return null;
+  }
+}
+
 export async function plot(argv: string[]): Promise<void> {
   const o = parseOptions(argv, PLOT_OPTIONS);
   if (o.help) {
@@ -28,6 +41,10 @@ export async function plot(argv: string[]): Promise<void> {
   await selectBackend({ backend: o.backend as BackendName | 'auto' });
   const toy = toyByName(o.data as string);
   const model = await loadModel(o.model as string);
+  const trainedOn = await trainedDataset(o.model as string);
+  if (trainedOn !== null && trainedOn !== o.data) {
+    console.error(`warning: the model was trained on '${trainedOn}', not '${o.data}': the pictures compare it with a density it never saw`);
+  }
   if (model.eventSize !== 2) throw new UsageError(`the model is ${model.eventSize}-dimensional; pictures need a 2-D model`);
   let reference: Float32Array;
   if (toy.hasExactDensity) {
