@@ -27,7 +27,8 @@ export async function evaluate(argv: string[]): Promise<void> {
     console.log(EVAL_HELP);
     return;
   }
-  await selectBackend({ backend: o.backend as BackendName | 'auto', wasmThreads: await appWasmThreads(o.threads), nativeBlas: nativeBlasSetting(o['native-blas']) });
+  // MNIST models are large: wasm threads pay (bench/results.md).
+  await selectBackend({ backend: o.backend as BackendName | 'auto', wasmThreads: await appWasmThreads(o.threads, Infinity), nativeBlas: nativeBlasSetting(o['native-blas']) });
   const { model, view, source } = await loadTrainedModel(o.model as string);
   console.error(`model: ${source}`);
   const test = await loadMnist('test', { dataDir: o['data-dir'] as string | undefined });

@@ -1,5 +1,5 @@
 import { Random } from '@flows/bijectors';
-import { appWasmThreads, NATIVE_BLAS_OPTION, nativeBlasSetting, describeOptions, formatDuration, formatRate, type OptionSpec, parseOptions, ProgressBar, UsageError } from '@flows/cli-kit';
+import { appWasmThreads, denseMultiplyAdds, NATIVE_BLAS_OPTION, nativeBlasSetting, describeOptions, formatDuration, formatRate, type OptionSpec, parseOptions, ProgressBar, UsageError } from '@flows/cli-kit';
 import { loadMnist } from '@flows/datasets';
 import type { Distribution } from '@flows/distributions';
 import {
@@ -97,7 +97,9 @@ export async function train(argv: string[]): Promise<void> {
   const { join } = await import('node:path');
   const out = o.out as string;
   const checkpointDir = join(out, 'checkpoint');
-  const backend = await selectBackend({ backend: o.backend as BackendName | 'auto', wasmThreads: await appWasmThreads(o.threads), nativeBlas: nativeBlasSetting(o['native-blas']) });
+  // A step's matrix work decides whether wasm threads pay (bench/results.md); convolutions always do.
+  const work = o.architecture === 'multiscale' ? Infinity : 2 * (o.layers as number) * denseMultiplyAdds([784, ...(o.hidden as number[]), 784]) * (o['batch-size'] as number);
+  const backend = await selectBackend({ backend: o.backend as BackendName | 'auto', wasmThreads: await appWasmThreads(o.threads, work), nativeBlas: nativeBlasSetting(o['native-blas']) });
   console.error(describeBackend(backend));
   const view = viewFor(o.logit as number | undefined);
   if (view.kind === 'logit' && !(view.alpha < 0.5)) throw new UsageError(`--logit must be in (0, 0.5), got ${view.alpha}`);

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { ActNorm, Chain, ElementwiseAffine, Random } from '@flows/bijectors';
-import { appWasmThreads, NATIVE_BLAS_OPTION, nativeBlasSetting, describeOptions, formatDuration, formatRate, type OptionSpec, parseOptions, ProgressBar, type Range2D, readNumericCsv, UsageError } from '@flows/cli-kit';
+import { appWasmThreads, denseMultiplyAdds, THREADS_OPTION, NATIVE_BLAS_OPTION, nativeBlasSetting, describeOptions, formatDuration, formatRate, type OptionSpec, parseOptions, ProgressBar, type Range2D, readNumericCsv, UsageError } from '@flows/cli-kit';
 import { GaussianMixtureToy, TOY_NAMES, toyByName, type ToyDistribution } from '@flows/datasets';
 import { type Distribution, StandardNormal, TransformedDistribution } from '@flows/distributions';
 import { splineFlow } from '@flows/bijector-spline';
@@ -52,7 +52,7 @@ export const TRAIN_OPTIONS: Record<string, OptionSpec> = {
   'test-size': { kind: 'positiveInteger', default: 200_000, description: 'held-out samples for the test NLL (toys)' },
   seed: { kind: 'nonNegativeInteger', default: 0, description: 'seed for masks, weights, data and noise' },
   backend: { kind: 'string', choices: ['auto', 'tensorflow', 'webgpu', 'wasm', 'cpu'], default: 'auto', description: 'TensorFlow.js backend (or FLOWS_BACKEND)' },
-  threads: { kind: 'positiveInteger', description: 'threads of the wasm backend in Node (default: every core, or FLOWS_WASM_THREADS; at most the cores)' },
+  threads: THREADS_OPTION,
   'native-blas': NATIVE_BLAS_OPTION,
   'no-standardize': { kind: 'boolean', description: 'CSV data: model the raw values (by default the flow sees each column standardised to mean 0 and standard deviation 1, through an affine layer whose log-det is counted)' },
   quiet: { kind: 'boolean', description: 'no progress bar' },
@@ -307,7 +307,9 @@ export async function train(argv: string[]): Promise<void> {
   const started = performance.now();
   if ((o.data === undefined) === (o.target === undefined)) throw new UsageError('give either --data (density estimation) or --target (reverse KL), not both or neither');
   if (o.conditional && o.target !== undefined) throw new UsageError('--conditional goes with --data (labelled toy samples), not --target');
-  const backend = await selectBackend({ backend: o.backend as BackendName | 'auto', wasmThreads: await appWasmThreads(o.threads), nativeBlas: nativeBlasSetting(o['native-blas']) });
+  // A step's matrix work decides whether wasm threads pay (bench/results.md): for the toys they do not.
+  const work = 2 * (o.layers as number) * denseMultiplyAdds([2, ...(o.hidden as number[]), 2]) * (o['batch-size'] as number);
+  const backend = await selectBackend({ backend: o.backend as BackendName | 'auto', wasmThreads: await appWasmThreads(o.threads, work), nativeBlas: nativeBlasSetting(o['native-blas']) });
   console.error(describeBackend(backend));
   const batchSize = o['batch-size'] as number;
   const lr = o.lr as number;

@@ -1,4 +1,4 @@
-import { appWasmThreads, NATIVE_BLAS_OPTION, nativeBlasSetting, decodePng, describeOptions, encodePng, type OptionSpec, parseOptions, type Picture, sideBySide, UsageError } from '@flows/cli-kit';
+import { appWasmThreads, denseMultiplyAdds, THREADS_OPTION, NATIVE_BLAS_OPTION, nativeBlasSetting, decodePng, describeOptions, encodePng, type OptionSpec, parseOptions, type Picture, sideBySide, UsageError } from '@flows/cli-kit';
 import { loadMnist } from '@flows/datasets';
 import { type BackendName, describeBackend, hasCheckpoint, loadCheckpoint, selectBackend, writeFileAtomic } from '@flows/flows';
 import { PRIOR_KINDS, type PriorKind, vaeFromJSON } from '@flows/vae-priors';
@@ -16,7 +16,7 @@ const COMMON: Record<string, OptionSpec> = {
   seed: { kind: 'nonNegativeInteger', default: 0, description: 'base seed' },
   'data-dir': { kind: 'string', description: 'directory with the four MNIST IDX files (default: embedded)' },
   backend: { kind: 'string', choices: ['auto', 'tensorflow', 'webgpu', 'wasm', 'cpu'], default: 'auto', description: 'TensorFlow.js backend' },
-  threads: { kind: 'positiveInteger', description: 'threads of the wasm backend in Node (default: every core, or FLOWS_WASM_THREADS; at most the cores)' },
+  threads: THREADS_OPTION,
   'native-blas': NATIVE_BLAS_OPTION,
   resume: { kind: 'boolean', description: 'continue: skip runs already in <out>/results.json, resume a run from its checkpoint' },
   quiet: { kind: 'boolean', description: 'no progress bars' },
@@ -92,7 +92,8 @@ export async function evaluateCommand(argv: string[]): Promise<void> {
   const wanted = o.priors === undefined ? null : new Set(parsePriors(String(o.priors)));
   const runs = previous.runs.filter((r) => !wanted || wanted.has(r.prior));
   if (runs.length === 0) throw new UsageError(`--priors: results.json in ${out} has no runs of ${[...(wanted ?? [])].join(', ')}`);
-  const backend = await selectBackend({ backend: o.backend as BackendName | 'auto', wasmThreads: await appWasmThreads(o.threads), nativeBlas: nativeBlasSetting(o['native-blas']) });
+  // Importance-weighted evaluation decodes k codes per image: large work, threads pay.
+  const backend = await selectBackend({ backend: o.backend as BackendName | 'auto', wasmThreads: await appWasmThreads(o.threads, Infinity), nativeBlas: nativeBlasSetting(o['native-blas']) });
   console.error(describeBackend(backend));
   const dataDir = o['data-dir'] as string | undefined;
   const test = await loadMnist('test', { dataDir });
@@ -129,7 +130,10 @@ export async function evaluateCommand(argv: string[]): Promise<void> {
 
 async function runPriors(priors: readonly PriorKind[], o: Record<string, unknown>): Promise<void> {
   const { join } = await import('node:path');
-  const backend = await selectBackend({ backend: o.backend as BackendName | 'auto', wasmThreads: await appWasmThreads(o.threads), nativeBlas: nativeBlasSetting(o['native-blas']) });
+  // The VAE's encoder and decoder (784-512-512 and back) per step: the work decides whether wasm threads pay.
+  const latent = o.latent as number;
+  const work = (denseMultiplyAdds([784, 512, 512, 2 * latent]) + denseMultiplyAdds([latent, 512, 512, 784])) * (o['batch-size'] as number);
+  const backend = await selectBackend({ backend: o.backend as BackendName | 'auto', wasmThreads: await appWasmThreads(o.threads, work), nativeBlas: nativeBlasSetting(o['native-blas']) });
   console.error(describeBackend(backend));
   const dataDir = o['data-dir'] as string | undefined;
   const [train, test] = await Promise.all([loadMnist('train', { dataDir }), loadMnist('test', { dataDir })]);

@@ -102,15 +102,41 @@ export function describeOptions(specs: Record<string, OptionSpec>): string {
 }
 
 /**
- * The wasm thread count the apps use: `--threads` if given, else `FLOWS_WASM_THREADS` (read by
- * selectBackend), else every core. The library itself keeps one thread unless asked.
+ * Multiply-adds per training step (forward pass) above which the wasm backend's threads pay.
+ * Measured on a 2-core machine (bench/results.md): the toy Real NVP (8 layers of 64 hidden, batch
+ * 1000: about 7e7) trained 0.95 times as fast with 2 threads on an idle machine and 0.26 times with
+ * another process running; MNIST's Real NVP (6 layers of 256, batch 256: about 1.4e9) 1.15 times
+ * idle and 0.88 busy, at batch 1024 1.42 and 0.97. Below the threshold threads lose, badly under
+ * load; above it they win idle and lose little when busy.
  */
-export async function appWasmThreads(option: unknown): Promise<number | undefined> {
+export const WASM_THREADS_WORK_THRESHOLD = 3e8;
+
+/** Multiply-adds of one pass through dense layers of these widths, per sample: Σ wᵢ·wᵢ₊₁. */
+export function denseMultiplyAdds(widths: readonly number[]): number {
+  let total = 0;
+  for (let i = 0; i + 1 < widths.length; i++) total += widths[i] * widths[i + 1];
+  return total;
+}
+
+/**
+ * The wasm thread count the apps use: `--threads` if given, else `FLOWS_WASM_THREADS` (read by
+ * selectBackend), else every core when a step's work (`multiplyAddsPerStep`) is at least
+ * {@link WASM_THREADS_WORK_THRESHOLD}, and one thread below it.
+ */
+export async function appWasmThreads(option: unknown, multiplyAddsPerStep: number): Promise<number | undefined> {
   if (typeof option === 'number') return option;
   if (process.env.FLOWS_WASM_THREADS) return undefined;
+  if (multiplyAddsPerStep < WASM_THREADS_WORK_THRESHOLD) return 1;
   const os = await import('node:os');
   return os.cpus().length;
 }
+
+/** The `--threads` option of the apps, with the rule in its help. */
+export const THREADS_OPTION: OptionSpec = {
+  kind: 'positiveInteger',
+  description:
+    'threads of the wasm backend in Node, at most the cores (default: every core when a training step is large, such as MNIST models, and 1 for small ones such as the toys, where threads lose, badly on a busy machine; or FLOWS_WASM_THREADS)',
+};
 
 /** `--native-blas`: the apps' switch for OpenBLAS matrix products on wasm (`@flows/native-blas`, built with node-gyp). */
 export const NATIVE_BLAS_OPTION: OptionSpec = {
