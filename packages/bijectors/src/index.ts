@@ -61,4 +61,5 @@ export {
 export { packWeights, assignWeights, type WeightSpec } from './weights.js';
 export { MissingInverseError, BijectorInputError, ConfigError } from './errors.js';
 export { assertKnownOptions, optionNames, renamedOption, UnknownOptionError } from './options.js';
+export { importNodeBuiltin, isNode, NodeOnlyError } from './node-builtins.js';
 export { setFiniteChecks, finiteChecksEnabled, canReadSynchronously, validateEvents, validateContext, validateMask, assertFinite, assertInside } from './validation.js';

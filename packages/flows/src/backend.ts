@@ -1,11 +1,15 @@
 import * as tf from '@tensorflow/tfjs';
-import { useTransposeFlagsInDenseGradients, assertKnownOptions, optionNames } from '@flows/bijectors';
+import { assertKnownOptions, isNode, optionNames, useTransposeFlagsInDenseGradients } from '@flows/bijectors';
 import { installSharingIdentity } from './wasm-identity.js';
 import { installWasmThreadsShim, releaseWasmWorkers, withDoubledCoreCount } from './wasm-threads.js';
 
-/** The backends the toolkit knows, in the order `auto` tries them. */
-export type BackendName = 'tensorflow' | 'webgpu' | 'wasm' | 'cpu';
-export const BACKEND_ORDER: readonly BackendName[] = ['tensorflow', 'webgpu', 'wasm', 'cpu'];
+/**
+ * The backends the toolkit knows, in the order `auto` tries them: native TensorFlow (Node), a
+ * hardware GPU through WebGPU or WebGL (software renderers are skipped: slower than wasm), the
+ * wasm backend, and the pure-JavaScript cpu backend.
+ */
+export type BackendName = 'tensorflow' | 'webgpu' | 'webgl' | 'wasm' | 'cpu';
+export const BACKEND_ORDER: readonly BackendName[] = ['tensorflow', 'webgpu', 'webgl', 'wasm', 'cpu'];
 
 /** Environment variable that overrides the automatic choice (same values as the option). */
 export const BACKEND_ENV_VARIABLE = 'FLOWS_BACKEND';
@@ -28,9 +32,16 @@ export interface BackendOptions {
    * single-threaded: OpenBLAS uses the cores (`wasmThreads` sets its thread count).
    */
   nativeBlas?: boolean | 'auto';
+  /**
+   * In a browser: where the wasm backend's three `.wasm` files are served, as a URL prefix ending in
+   * `/` (copy `tfjs-backend-wasm.wasm`, `tfjs-backend-wasm-simd.wasm` and
+   * `tfjs-backend-wasm-threaded-simd.wasm` from `@tensorflow/tfjs-backend-wasm/dist/` there).
+   * Default: the page's own directory. Ignored in Node, which reads them from the package.
+   */
+  wasmPaths?: string;
 }
 
-const BACKEND_OPTION_NAMES = optionNames<BackendOptions>()(['backend', 'env', 'wasmThreads', 'nativeBlas']);
+const BACKEND_OPTION_NAMES = optionNames<BackendOptions>()(['backend', 'env', 'wasmThreads', 'nativeBlas', 'wasmPaths']);
 
 export interface BackendChoice {
   /** The backend now active in TensorFlow.js. */
@@ -39,7 +50,7 @@ export interface BackendChoice {
   source: 'option' | 'environment' | 'auto';
   /** Backends tried before it and why each was passed over. */
   skipped: { name: BackendName; reason: string }[];
-  /** The WebGPU adapter, when `webgpu` was chosen (marked `(software)` for a CPU rasterizer). */
+  /** The GPU, when `webgpu` or `webgl` was chosen (marked `(software)` for a CPU rasterizer). */
   adapter?: string;
   /** Threads of the wasm backend, when it was chosen. */
   threads?: number;
@@ -99,30 +110,69 @@ async function tryWebgpu(auto: boolean): Promise<void> {
   // right for testing kernels, wrong as an automatic choice.
   if (software && auto) throw new Error(`only a software adapter (${name}); name the backend to use it anyway`);
   webgpuAdapterDescription = `${name}${software ? ' (software)' : ''}`;
-  try {
-    await importOptional('@tensorflow/tfjs-backend-webgpu');
-  } catch {
-    throw new Error("a GPU adapter exists but '@tensorflow/tfjs-backend-webgpu' is not installed");
+  // A page's bundle registers the backend by importing it; in Node it is imported here.
+  if (!tf.findBackendFactory('webgpu')) {
+    try {
+      await importOptional('@tensorflow/tfjs-backend-webgpu');
+    } catch {
+      throw new Error(
+        isNode() ? "a GPU adapter exists but '@tensorflow/tfjs-backend-webgpu' is not installed" : "a GPU adapter exists: add import '@tensorflow/tfjs-backend-webgpu' to your page to use it",
+      );
+    }
   }
   if (!(await tf.setBackend('webgpu'))) throw new Error("the 'webgpu' backend did not start");
 }
 
+let webglRendererDescription: string | undefined;
+
+/** The WebGL renderer of a throwaway canvas, and whether it is a CPU rasterizer. */
+function webglRenderer(): { name: string; software: boolean } | null {
+  const doc = (globalThis as { document?: { createElement(tag: 'canvas'): { getContext(kind: string): unknown } } }).document;
+  if (!doc) return null;
+  const gl = (doc.createElement('canvas').getContext('webgl2') ?? doc.createElement('canvas').getContext('webgl')) as {
+    getExtension(name: string): { UNMASKED_RENDERER_WEBGL: number } | null;
+    getParameter(parameter: number): unknown;
+    RENDERER: number;
+  } | null;
+  if (!gl) return null;
+  const debug = gl.getExtension('WEBGL_debug_renderer_info');
+  const name = String(gl.getParameter(debug ? debug.UNMASKED_RENDERER_WEBGL : gl.RENDERER) ?? 'unknown renderer');
+  return { name, software: /swiftshader|llvmpipe|lavapipe|softpipe|software|basic render/i.test(name) };
+}
+
+async function tryWebgl(auto: boolean): Promise<void> {
+  if (isNode()) throw new Error('WebGL needs a browser');
+  const renderer = webglRenderer();
+  if (!renderer) throw new Error('this browser gives no WebGL context');
+  // A software rasterizer (SwiftShader, llvmpipe) runs the shaders on the CPU, slower than wasm.
+  if (renderer.software && auto) throw new Error(`only a software renderer (${renderer.name}); name the backend to use it anyway`);
+  webglRendererDescription = `${renderer.name}${renderer.software ? ' (software)' : ''}`;
+  if (!tf.findBackendFactory('webgl')) throw new Error("the 'webgl' backend is not registered (import '@tensorflow/tfjs' or '@tensorflow/tfjs-backend-webgl')");
+  if (!(await tf.setBackend('webgl'))) throw new Error("the 'webgl' backend did not start");
+}
+
 let wasmThreadsWanted = 1;
 let wasmThreadsStarted: number | undefined;
+let wasmPathPrefix: string | undefined;
 
 async function tryWasm(): Promise<void> {
   const wasm = await import('@tensorflow/tfjs-backend-wasm');
-  const isNode = typeof process !== 'undefined' && !!process.versions?.node;
-  // The thread count is fixed when the backend first starts in a process.
+  const inNode = isNode();
+  // The thread count and the files' location are fixed when the backend first starts.
   const firstStart = tf.findBackend('wasm') == null;
-  if (firstStart && wasmThreadsWanted > 1 && isNode) {
+  if (firstStart && !inNode && wasmPathPrefix) wasm.setWasmPaths(wasmPathPrefix);
+  if (firstStart && wasmThreadsWanted > 1 && inNode) {
     const threads = await installWasmThreadsShim(wasmThreadsWanted);
     tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', true);
     wasm.setThreadsCount(threads);
     if (!(await withDoubledCoreCount(() => tf.setBackend('wasm')))) throw new Error("the threaded 'wasm' backend did not start");
     releaseWasmWorkers();
   } else if (!(await tf.setBackend('wasm'))) {
-    throw new Error("the 'wasm' backend did not start");
+    throw new Error(
+      inNode
+        ? "the 'wasm' backend did not start"
+        : `the 'wasm' backend did not start: its .wasm files were not found at ${wasmPathPrefix ?? "the page's directory"} (copy the three .wasm files of @tensorflow/tfjs-backend-wasm/dist there, or pass wasmPaths)`,
+    );
   }
   wasmThreadsStarted = wasm.getThreadsCount();
   installSharingIdentity();
@@ -137,6 +187,7 @@ async function tryCpu(): Promise<void> {
 const starters: Record<BackendName, (auto: boolean) => Promise<void>> = {
   tensorflow: tryTensorflow,
   webgpu: (auto) => tryWebgpu(auto),
+  webgl: (auto) => tryWebgl(auto),
   wasm: tryWasm,
   cpu: tryCpu,
 };
@@ -186,6 +237,7 @@ async function installNativeBlas(threads: number | undefined): Promise<number | 
 function details(name: BackendName): Partial<BackendChoice> {
   if (name === 'wasm') return { threads: wasmThreadsStarted };
   if (name === 'webgpu') return { adapter: webgpuAdapterDescription };
+  if (name === 'webgl') return { adapter: webglRendererDescription };
   return {};
 }
 
@@ -196,6 +248,7 @@ async function chooseBackend(options: BackendOptions): Promise<BackendChoice> {
   const nativeWanted = options.nativeBlas ?? (env.FLOWS_NATIVE_BLAS === '1' ? 'auto' : false);
   // OpenBLAS brings its own threads; wasm beside it stays single-threaded.
   wasmThreadsWanted = nativeWanted ? 1 : threads;
+  if (options.wasmPaths !== undefined) wasmPathPrefix = options.wasmPaths.endsWith('/') ? options.wasmPaths : `${options.wasmPaths}/`;
   let requested: BackendName | 'auto' = 'auto';
   let source: BackendChoice['source'] = 'auto';
   if (options.backend && options.backend !== 'auto') {
@@ -215,7 +268,9 @@ async function chooseBackend(options: BackendOptions): Promise<BackendChoice> {
     return { name: requested, source, skipped: [], ...details(requested) };
   }
   const skipped: BackendChoice['skipped'] = [];
-  for (const name of BACKEND_ORDER) {
+  // Candidates where this code runs: native TensorFlow only in Node, WebGL only in a browser.
+  const candidates = BACKEND_ORDER.filter((name) => (isNode() ? name !== 'webgl' : name !== 'tensorflow'));
+  for (const name of candidates) {
     try {
       await starters[name](true);
       await tf.ready();

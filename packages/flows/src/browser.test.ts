@@ -31,7 +31,7 @@ describe.skipIf(skip)('the same model files in a browser', () => {
   let server: Server | undefined;
   afterAll(() => server?.close());
 
-  it('headless Chromium loads a saved model with the browser build and gets the Node log-densities', async () => {
+  it('headless Chromium loads a saved model with the browser build on its wasm backend and gets the Node log-densities', async () => {
     const chromiumPath = findChromium();
     if (!chromiumPath) throw new Error("no Chromium found: install Debian's 'chromium' (apt-get install chromium) or set CHROME_PATH; FLOWS_SKIP_BROWSER=1 skips this test");
     if (!existsSync(bundle)) throw new Error(`${bundle} is missing: run the package build first`);
@@ -51,14 +51,16 @@ describe.skipIf(skip)('the same model files in a browser', () => {
         response.end('<!doctype html><title>flows</title>');
         return;
       }
-      const file = url.pathname === '/flows.js' ? bundle : normalize(join(dir, url.pathname));
-      if (!file.startsWith(dir) && file !== bundle) {
+      // The bundle and the .wasm files beside it, as dist/browser/ is laid out; the model from dir.
+      const beside = /^\/[\w.-]+\.wasm$/.test(url.pathname) ? join(dirname(bundle), url.pathname.slice(1)) : null;
+      const file = url.pathname === '/flows.js' ? bundle : (beside ?? normalize(join(dir, url.pathname)));
+      if (!file.startsWith(dir) && file !== bundle && file !== beside) {
         response.writeHead(403).end();
         return;
       }
       try {
         const body = readFileSync(file);
-        response.writeHead(200, { 'content-type': file.endsWith('.js') ? 'text/javascript' : file.endsWith('.json') ? 'application/json' : 'application/octet-stream' });
+        response.writeHead(200, { 'content-type': file.endsWith('.js') ? 'text/javascript' : file.endsWith('.json') ? 'application/json' : file.endsWith('.wasm') ? 'application/wasm' : 'application/octet-stream' });
         response.end(body);
       } catch {
         response.writeHead(404).end();
@@ -77,12 +79,13 @@ describe.skipIf(skip)('the same model files in a browser', () => {
       // A string, so the test runner's transform does not rewrite the page's import().
       const script = `(async () => {
         const flows = await import('http://127.0.0.1:${port}/flows.js');
-        await flows.tf.setBackend('cpu');
+        const choice = await flows.selectBackend({ backend: 'wasm' });
         const loaded = await flows.loadModelFromUrl('http://127.0.0.1:${port}/model/');
-        return Array.from(loaded.logProb(flows.tf.tensor2d(${JSON.stringify(points)})).dataSync());
+        return { backend: flows.tf.getBackend(), line: flows.describeBackend(choice), values: Array.from(loaded.logProb(flows.tf.tensor2d(${JSON.stringify(points)})).dataSync()) };
       })()`;
-      const browserValues = (await page.evaluate(script)) as number[];
+      const { backend, values: browserValues } = (await page.evaluate(script)) as { backend: string; line: string; values: number[] };
       expect(errors).toEqual([]);
+      expect(backend).toBe('wasm');
       browserValues.forEach((v, i) => expect(Math.abs(v - nodeValues[i])).toBeLessThan(1e-5));
     } finally {
       await browser.close();

@@ -1,5 +1,5 @@
 import type * as tf from '@tensorflow/tfjs';
-import { assignWeights, packWeights, type RandomState, type WeightSpec } from '@flows/bijectors';
+import { assignWeights, importNodeBuiltin, packWeights, type RandomState, type WeightSpec } from '@flows/bijectors';
 import { type Distribution, distributionFromJSON, type SerializedDistribution } from '@flows/distributions';
 import type { AdamState } from './optimizer.js';
 
@@ -124,10 +124,13 @@ export async function loadModelFromUrl(baseUrl: string): Promise<Distribution> {
   return deserializeModel<Distribution>(json, new Uint8Array(await weightsResponse.arrayBuffer()), `${base}model.json`);
 }
 
-// ---- Node file system (dynamic imports keep the browser build free of node: modules) ----
+// ---- Node file system (imported by computed name: browser bundles neither resolve nor include it) ----
 
 async function node() {
-  const [fs, path] = await Promise.all([import('node:fs/promises'), import('node:path')]);
+  const [fs, path] = await Promise.all([
+    importNodeBuiltin<typeof import('node:fs/promises')>('fs/promises', 'saving and loading model directories'),
+    importNodeBuiltin<typeof import('node:path')>('path', 'saving and loading model directories'),
+  ]);
   return { fs, path };
 }
 

@@ -15,6 +15,8 @@
  * above the number of cores. Once the backend has started, {@link releaseWasmWorkers} unrefs the
  * workers so that they do not keep the process alive.
  */
+import { importNodeBuiltin } from '@flows/bijectors';
+
 const shimWorkers = new Set<{ unref(): void }>();
 
 /** Lets the process exit with the pthread workers still alive (call after the backend started). */
@@ -23,12 +25,13 @@ export function releaseWasmWorkers(): void {
 }
 
 export async function installWasmThreadsShim(requestedThreads: number): Promise<number> {
+  const why = 'starts wasm threads through worker_threads';
   const [os, fs, path, workerThreads, { createRequire }] = await Promise.all([
-    import('node:os'),
-    import('node:fs'),
-    import('node:path'),
-    import('node:worker_threads'),
-    import('node:module'),
+    importNodeBuiltin<typeof import('node:os')>('os', 'the wasm threads shim', why),
+    importNodeBuiltin<typeof import('node:fs')>('fs', 'the wasm threads shim', why),
+    importNodeBuiltin<typeof import('node:path')>('path', 'the wasm threads shim', why),
+    importNodeBuiltin<typeof import('node:worker_threads')>('worker_threads', 'the wasm threads shim', why),
+    importNodeBuiltin<typeof import('node:module')>('module', 'the wasm threads shim', why),
   ]);
   const cores = os.cpus().length;
   const threads = Math.max(1, Math.min(requestedThreads, cores));
@@ -88,7 +91,7 @@ export async function installWasmThreadsShim(requestedThreads: number): Promise<
 
 /** Reports twice the core count while `start` runs (the build halves it), then restores `os.cpus`. */
 export async function withDoubledCoreCount<T>(start: () => Promise<T>): Promise<T> {
-  const os = (await import('node:os')).default as unknown as { cpus: () => unknown[] };
+  const os = (await importNodeBuiltin<{ default: { cpus: () => unknown[] } }>('os', 'the wasm threads shim', 'starts wasm threads')).default;
   const realCpus = os.cpus;
   os.cpus = () => {
     const cpus = realCpus();
