@@ -23,4 +23,5 @@ export {
   type Saveable,
   type Rebuild,
 } from './io.js';
+export { acquireDirectoryLock, acquireRunLock, prepareOutputDirectory, removeOrphanedTemporaries, processIsAlive, DirectoryLockedError, OutputDirectoryError, type DirectoryLock, type LockOwner, type LockOptions } from './directory-lock.js';
 export { reverseKLLoss, fitReverseKL, estimateLogNormalizer, distill, type LogDensity, type ReverseKLOptions, type DistillOptions } from './variational.js';

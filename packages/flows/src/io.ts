@@ -1,6 +1,7 @@
 import type * as tf from '@tensorflow/tfjs';
 import { assignWeights, importNodeBuiltin, packWeights, type RandomState, type WeightSpec } from '@flows/bijectors';
 import { type Distribution, distributionFromJSON, type SerializedDistribution } from '@flows/distributions';
+import { acquireDirectoryLock, removeOrphanedTemporaries } from './directory-lock.js';
 import type { AdamState } from './optimizer.js';
 
 /** The current version of the files this module writes. */
@@ -73,16 +74,31 @@ export async function serializeModel(model: Saveable, metadata?: Record<string, 
   };
 }
 
+function checkFormatVersion(version: unknown, where: string): void {
+  if (typeof version !== 'number') {
+    throw new ModelFileError(where, `formatVersion must be a number, found ${version === undefined ? 'none' : `the ${typeof version} ${JSON.stringify(version)}`}; the file was edited or comes from elsewhere`);
+  }
+  if (version !== MODEL_FORMAT_VERSION) {
+    throw new ModelFileError(
+      where,
+      version > MODEL_FORMAT_VERSION
+        ? `has format version ${version}, newer than this version of @flows/flows reads (${MODEL_FORMAT_VERSION}): update @flows/flows`
+        : `has format version ${version}; this version of @flows/flows reads version ${MODEL_FORMAT_VERSION}`,
+    );
+  }
+}
+
 /** Checks a parsed `model.json` and says precisely what is wrong. */
 export function validateModelFile(json: unknown, where: string): ModelFile {
   if (typeof json !== 'object' || json === null) throw new ModelFileError(where, 'is not a JSON object');
   const file = json as Partial<ModelFile>;
   if (file.format !== MODEL_FORMAT) throw new ModelFileError(where, `is not a flows model file (format '${String(file.format)}', expected '${MODEL_FORMAT}')`);
-  if (file.formatVersion !== MODEL_FORMAT_VERSION) {
-    throw new ModelFileError(where, `has format version ${String(file.formatVersion)}; this version of @flows/flows reads version ${MODEL_FORMAT_VERSION}`);
-  }
+  checkFormatVersion(file.formatVersion, where);
   if (!file.model || !file.weights || typeof file.weights.file !== 'string' || !Array.isArray(file.weights.specs)) {
     throw new ModelFileError(where, "lacks 'model' or 'weights' entries");
+  }
+  if (typeof file.weights.checksum !== 'string' || !/^[0-9a-f]{8}-\d+$/.test(file.weights.checksum)) {
+    throw new ModelFileError(where, `has no valid weights checksum (found ${JSON.stringify(file.weights.checksum)}): the file was edited or was not written by saveModel, so its weights cannot be verified`);
   }
   return file as ModelFile;
 }
@@ -95,7 +111,7 @@ export function deserializeModel<T extends Saveable & { dispose(): void } = Dist
   rebuild: Rebuild<T> = distributionFromJSON as unknown as Rebuild<T>,
 ): T {
   const file = validateModelFile(json, where);
-  if (file.weights.checksum && checksum(weights) !== file.weights.checksum) {
+  if (checksum(weights) !== file.weights.checksum) {
     throw new ModelFileError(`${where} (${file.weights.file})`, `checksum mismatch: the weights file is truncated or corrupt (expected ${file.weights.checksum}, got ${checksum(weights)})`);
   }
   let model: T;
@@ -105,7 +121,10 @@ export function deserializeModel<T extends Saveable & { dispose(): void } = Dist
     throw new ModelFileError(where, `cannot rebuild the model: ${(error as Error).message}`);
   }
   try {
-    assignWeights(model.variables, file.weights.specs, bytesToFloats(weights, file.weights.file));
+    const values = bytesToFloats(weights, file.weights.file);
+    const bad = values.findIndex((v) => !Number.isFinite(v));
+    if (bad >= 0) throw new Error(`weight ${bad} of ${values.length} is ${values[bad]}: a model with non-finite weights gives no usable densities`);
+    assignWeights(model.variables, file.weights.specs, values);
   } catch (error) {
     model.dispose();
     throw new ModelFileError(where, (error as Error).message);
@@ -176,20 +195,45 @@ async function removeStaleBinaries(dir: string, keep: string[]): Promise<void> {
 }
 
 /**
+ * Runs `write` with the save lock of `dir` held: saves from several processes into one directory
+ * take turns, so no save deletes a file that another's committed JSON names.
+ */
+async function withSaveLock<T>(dir: string, write: () => Promise<T>): Promise<T> {
+  const { fs } = await node();
+  await fs.mkdir(dir, { recursive: true });
+  const lock = await acquireDirectoryLock(dir, '.save.lock', { purpose: 'saving', waitMs: 120_000 });
+  try {
+    return await write();
+  } finally {
+    await lock.release();
+  }
+}
+
+/**
  * Saves a model to `dir`: `model.json` (format version, class names, options, masks, seeds) and
  * a weights file named by its checksum. The weights are written first and `model.json` is
- * renamed into place last, so an interrupted save leaves the previous model loadable.
+ * renamed into place last, so an interrupted save leaves the previous model loadable. Saves into
+ * one directory take turns (a lock file), so no save deletes the weights that another save's
+ * committed `model.json` names; {@link loadModel} reads again when a save replaced the model
+ * between its reads of `model.json` and of the weights.
  */
 export async function saveModel(model: Distribution, dir: string, metadata?: Record<string, unknown>): Promise<ModelFile> {
   const { path } = await node();
   const { json, weights } = await serializeModel(model, metadata);
-  await writeFileAtomic(path.join(dir, json.weights.file), weights);
-  await writeFileAtomic(path.join(dir, 'model.json'), JSON.stringify(json, null, 1));
-  await removeStaleBinaries(dir, [json.weights.file]);
-  return json;
+  return withSaveLock(dir, async () => {
+    await writeFileAtomic(path.join(dir, json.weights.file), weights);
+    await writeFileAtomic(path.join(dir, 'model.json'), JSON.stringify(json, null, 1));
+    await removeStaleBinaries(dir, [json.weights.file]);
+    await removeOrphanedTemporaries(dir);
+    return json;
+  });
 }
 
-/** Loads a model saved by {@link saveModel}; a missing or corrupt file gets a clear error. */
+/**
+ * Loads a model saved by {@link saveModel}; a missing or corrupt file gets a clear error. When a
+ * save into the same directory replaces the model between the reads of `model.json` and of its
+ * weights, it reads the new one.
+ */
 export async function loadModel(dir: string): Promise<Distribution> {
   const { fs, path } = await node();
   try {
@@ -198,9 +242,30 @@ export async function loadModel(dir: string): Promise<Distribution> {
     throw new ModelFileError(dir, 'model directory not found');
   }
   const jsonPath = path.join(dir, 'model.json');
-  const json = validateModelFile(await readJson(jsonPath, 'model.json'), jsonPath);
-  const weights = await readFileOrExplain(path.join(dir, json.weights.file), 'weights file');
-  return deserializeModel<Distribution>(json, new Uint8Array(weights.buffer, weights.byteOffset, weights.byteLength), jsonPath);
+  for (let attempt = 0; ; attempt++) {
+    const json = validateModelFile(await readJson(jsonPath, 'model.json'), jsonPath);
+    let weights: Buffer;
+    try {
+      weights = await readFileOrExplain(path.join(dir, json.weights.file), 'weights file');
+    } catch (error) {
+      // A concurrent save commits a new model.json before it removes the old weights: look again.
+      const again = (await namedWeights(jsonPath)) ?? json.weights.file;
+      if (attempt < 10 && again !== json.weights.file) continue;
+      throw error;
+    }
+    return deserializeModel<Distribution>(json, new Uint8Array(weights.buffer, weights.byteOffset, weights.byteLength), jsonPath);
+  }
+}
+
+/** The weights file that `model.json` names now (null when it cannot be read). */
+async function namedWeights(jsonPath: string): Promise<string | null> {
+  const { fs } = await node();
+  try {
+    const file = JSON.parse(await fs.readFile(jsonPath, 'utf8'))?.weights?.file;
+    return typeof file === 'string' ? file : null;
+  } catch {
+    return null;
+  }
 }
 
 /** A training checkpoint: the model, the optimizer's state, the generator's state, and progress. */
@@ -243,8 +308,6 @@ export async function saveCheckpoint(
   const optimizerBytes = floatBytes(packed);
   const optimizerSum = checksum(optimizerBytes);
   const optimizerFile = `optimizer-${optimizerSum.split('-')[0]}.bin`;
-  await writeFileAtomic(path.join(dir, modelJson.weights.file), weights);
-  await writeFileAtomic(path.join(dir, optimizerFile), optimizerBytes);
   const file: CheckpointFile = {
     format: CHECKPOINT_FORMAT,
     formatVersion: MODEL_FORMAT_VERSION,
@@ -254,8 +317,13 @@ export async function saveCheckpoint(
     epoch: state.epoch,
     extra: state.extra ?? {},
   };
-  await writeFileAtomic(path.join(dir, 'checkpoint.json'), JSON.stringify(file));
-  await removeStaleBinaries(dir, [modelJson.weights.file, optimizerFile]);
+  await withSaveLock(dir, async () => {
+    await writeFileAtomic(path.join(dir, modelJson.weights.file), weights);
+    await writeFileAtomic(path.join(dir, optimizerFile), optimizerBytes);
+    await writeFileAtomic(path.join(dir, 'checkpoint.json'), JSON.stringify(file));
+    await removeStaleBinaries(dir, [modelJson.weights.file, optimizerFile]);
+    await removeOrphanedTemporaries(dir);
+  });
 }
 
 /** Whether `dir` holds a checkpoint. */
@@ -278,7 +346,7 @@ export async function loadCheckpoint<T extends Saveable & { dispose(): void } = 
   const jsonPath = path.join(dir, 'checkpoint.json');
   const raw = (await readJson(jsonPath, 'checkpoint.json')) as Partial<CheckpointFile>;
   if (raw.format !== CHECKPOINT_FORMAT) throw new ModelFileError(jsonPath, `is not a flows checkpoint (format '${String(raw.format)}')`);
-  if (raw.formatVersion !== MODEL_FORMAT_VERSION) throw new ModelFileError(jsonPath, `has format version ${String(raw.formatVersion)}; expected ${MODEL_FORMAT_VERSION}`);
+  checkFormatVersion(raw.formatVersion, jsonPath);
   if (!raw.model || !raw.optimizer || !raw.random || typeof raw.epoch !== 'number') throw new ModelFileError(jsonPath, 'is incomplete');
   const weights = await readFileOrExplain(path.join(dir, raw.model.weights.file), 'checkpoint weights');
   const model = deserializeModel<T>(raw.model, new Uint8Array(weights.buffer, weights.byteOffset, weights.byteLength), jsonPath, rebuild);
