@@ -3,6 +3,7 @@ import { appWasmThreads, denseMultiplyAdds, NATIVE_BLAS_OPTION, nativeBlasSettin
 import { loadMnist } from '@flows/datasets';
 import type { Distribution } from '@flows/distributions';
 import {
+  acquireRunLock,
   Adam,
   type BackendName,
   bitsPerDimension,
@@ -96,119 +97,126 @@ export async function train(argv: string[]): Promise<void> {
   if (o.patience !== undefined && validationCount === 0) throw new UsageError('--patience needs --validation N (held-out training images to watch)');
   const { join } = await import('node:path');
   const out = o.out as string;
-  const checkpointDir = join(out, 'checkpoint');
-  // A step's matrix work decides whether wasm threads pay (bench/results.md); convolutions always do.
-  const work = o.architecture === 'multiscale' ? Infinity : 2 * (o.layers as number) * denseMultiplyAdds([784, ...(o.hidden as number[]), 784]) * (o['batch-size'] as number);
-  const backend = await selectBackend({ backend: o.backend as BackendName | 'auto', wasmThreads: await appWasmThreads(o.threads, work), nativeBlas: nativeBlasSetting(o['native-blas']) });
-  console.error(describeBackend(backend));
-  const view = viewFor(o.logit as number | undefined);
-  if (view.kind === 'logit' && !(view.alpha < 0.5)) throw new UsageError(`--logit must be in (0, 0.5), got ${view.alpha}`);
-  const [allTraining, testSplit] = await Promise.all([loadMnist('train', { dataDir: o['data-dir'] as string | undefined }), loadMnist('test', { dataDir: o['data-dir'] as string | undefined })]);
-  const limit = o.limit as number | undefined;
-  const trainingCount = Math.min(allTraining.count, limit ?? allTraining.count);
-  if (validationCount >= trainingCount) throw new UsageError(`--validation ${validationCount} leaves no training images (${trainingCount} available)`);
-  // Held out from the end of the (limited) training images; the limit then applies to neither part again.
-  const split = validationCount > 0 ? holdOut({ ...allTraining, count: trainingCount }, validationCount) : null;
-  const trainSplit = split?.train ?? allTraining;
-  const settings = { scaleFactor: !o['fixed-scale'], mask: o.mask, layers: o.layers, hidden: o.hidden, epochs: o.epochs, batchSize: o['batch-size'], learningRate: o.lr, lrSchedule: o['lr-schedule'], clipNorm: o['clip-norm'], weightDecay: o['weight-decay'], logit: o.logit ?? null, seed: o.seed, limit: limit ?? null, validation: validationCount, conditional: Boolean(o.conditional), architecture: o.architecture, stepsPerLevel: o.architecture === 'multiscale' ? o['steps-per-level'] : null, channels: o.architecture === 'multiscale' ? o.channels : null };
-  console.error(`data: ${allTraining.count} train / ${testSplit.count} test images from ${allTraining.source}${limit ? ` (first ${limit} used)` : ''}${split ? `; the last ${validationCount} training images held out for validation` : ''}`);
-  console.error(`scaling: ${describeScaling(view)}`);
+  // The output directory is checked (created, probe-written) and locked before any work: an
+  // unwritable --out fails now, not after training, and a second run into it is refused.
+  const runLock = await acquireRunLock(out, 'mnist-flow train');
+  try {
+    const checkpointDir = join(out, 'checkpoint');
+    // A step's matrix work decides whether wasm threads pay (bench/results.md); convolutions always do.
+    const work = o.architecture === 'multiscale' ? Infinity : 2 * (o.layers as number) * denseMultiplyAdds([784, ...(o.hidden as number[]), 784]) * (o['batch-size'] as number);
+    const backend = await selectBackend({ backend: o.backend as BackendName | 'auto', wasmThreads: await appWasmThreads(o.threads, work), nativeBlas: nativeBlasSetting(o['native-blas']) });
+    console.error(describeBackend(backend));
+    const view = viewFor(o.logit as number | undefined);
+    if (view.kind === 'logit' && !(view.alpha < 0.5)) throw new UsageError(`--logit must be in (0, 0.5), got ${view.alpha}`);
+    const [allTraining, testSplit] = await Promise.all([loadMnist('train', { dataDir: o['data-dir'] as string | undefined }), loadMnist('test', { dataDir: o['data-dir'] as string | undefined })]);
+    const limit = o.limit as number | undefined;
+    const trainingCount = Math.min(allTraining.count, limit ?? allTraining.count);
+    if (validationCount >= trainingCount) throw new UsageError(`--validation ${validationCount} leaves no training images (${trainingCount} available)`);
+    // Held out from the end of the (limited) training images; the limit then applies to neither part again.
+    const split = validationCount > 0 ? holdOut({ ...allTraining, count: trainingCount }, validationCount) : null;
+    const trainSplit = split?.train ?? allTraining;
+    const settings = { scaleFactor: !o['fixed-scale'], mask: o.mask, layers: o.layers, hidden: o.hidden, epochs: o.epochs, batchSize: o['batch-size'], learningRate: o.lr, lrSchedule: o['lr-schedule'], clipNorm: o['clip-norm'], weightDecay: o['weight-decay'], logit: o.logit ?? null, seed: o.seed, limit: limit ?? null, validation: validationCount, conditional: Boolean(o.conditional), architecture: o.architecture, stepsPerLevel: o.architecture === 'multiscale' ? o['steps-per-level'] : null, channels: o.architecture === 'multiscale' ? o.channels : null };
+    console.error(`data: ${allTraining.count} train / ${testSplit.count} test images from ${allTraining.source}${limit ? ` (first ${limit} used)` : ''}${split ? `; the last ${validationCount} training images held out for validation` : ''}`);
+    console.error(`scaling: ${describeScaling(view)}`);
 
-  let model: Distribution;
-  let optimizerState = null;
-  let random = new Random((o.seed as number) + 1);
-  let startEpoch = 0;
-  let rows: EpochRow[] = [];
-  if (o.resume) {
-    if (!(await hasCheckpoint(checkpointDir))) throw new UsageError(`--resume: no checkpoint in ${checkpointDir}`);
-    const checkpoint = await loadCheckpoint(checkpointDir);
-    model = checkpoint.model;
-    optimizerState = checkpoint.optimizerState;
-    random = Random.fromState(checkpoint.randomState);
-    startEpoch = checkpoint.epoch;
-    rows = (checkpoint.extra.rows as EpochRow[]) ?? [];
-    if (JSON.stringify(checkpoint.extra.settings) !== JSON.stringify({ ...settings, epochs: (checkpoint.extra.settings as { epochs: number }).epochs })) {
-      console.error('note: options differ from the checkpointed run; the checkpoint defines the model, these options the rest');
-    }
-    console.error(`resuming after epoch ${startEpoch} (step ${optimizerState.step})`);
-  } else {
-    model =
-      o.architecture === 'multiscale'
-        ? multiScaleFlow({ shape: [28, 28, 1], levels: 2, stepsPerLevel: o['steps-per-level'] as number, hidden: o.channels as number[], contextSize: o.conditional ? 10 : 0, seed: o.seed as number })
-        : realNVP({ size: 784, layers: o.layers as number, hidden: o.hidden as number[], mask: o.mask as 'random', imageShape: [28, 28], scaleTanh: true, learnableScaleFactor: !o['fixed-scale'], seed: o.seed as number, contextSize: o.conditional ? 10 : 0 });
-  }
-  const epochs = o.epochs as number;
-  if (startEpoch >= epochs) throw new UsageError(`the checkpoint already has ${startEpoch} epochs; pass --epochs greater than that to continue`);
-  const batchSize = o['batch-size'] as number;
-  const conditional = model.contextSize > 0;
-  const train = trainingData(trainSplit, view, split ? undefined : limit, conditional, layoutOf(model));
-  const validation = split ? testData(split.validation, view, 54321, undefined, conditional, layoutOf(model)) : undefined;
-  const bestDir = join(out, 'best-model');
-  const test = testData(testSplit, view, 12345, limit, conditional, layoutOf(model));
-  const stepsPerEpoch = Math.ceil(train.size / batchSize);
-  // The schedule is a function of the optimizer's step, which the checkpoint restores, so a resumed run follows the same curve.
-  const learningRate = o['lr-schedule'] === 'cosine' ? schedules.cosine(o.lr as number, epochs * stepsPerEpoch) : (o.lr as number);
-  const optimizer = new Adam(model.trainableVariables, { learningRate, clipNorm: o['clip-norm'] as number, weightDecay: o['weight-decay'] as number });
-  if (optimizerState) optimizer.setState(optimizerState);
-  const bar = o.quiet ? null : new ProgressBar({ total: (epochs - startEpoch) * stepsPerEpoch, label: 'train' });
-  const firstStep = optimizer.step;
-  let epochStarted = performance.now();
-  await fit(model, train, {
-    epochs: epochs - startEpoch,
-    initialEpoch: startEpoch,
-    batchSize,
-    optimizer,
-    random,
-    validationData: validation,
-    reportEvery: 20,
-    onProgress: (p) =>
-      bar?.update(p.step - firstStep, { epoch: `${p.epoch + 1}/${epochs}`, loss: p.loss.toFixed(1), 'samples/s': formatRate(p.samplesPerSecond), ETA: formatDuration(p.etaSeconds) }),
-    onEpochEnd: async (info) => {
-      const seconds = (performance.now() - epochStarted) / 1000;
-      const testNll = await meanNegativeLogLikelihoodAsync(model, test, { batchSize: 500 });
-      const row: EpochRow = {
-        epoch: info.epoch,
-        trainNll: info.trainLoss,
-        testNll,
-        testBpd: bitsPerDimension(testNll, 784, bin(view)),
-        seconds,
-        samplesPerSecond: train.size / info.seconds,
-        learningRate: typeof learningRate === 'number' ? learningRate : learningRate(optimizer.step),
-        ...(info.validationLoss !== null ? { validationBpd: bitsPerDimension(info.validationLoss, 784, bin(view)) } : {}),
-      };
-      const previousBest = bestRow(rows);
-      rows.push(row);
-      // Saved before the checkpoint: a run killed between the two redoes this epoch and saves it again.
-      if (row.validationBpd !== undefined && (!previousBest || row.validationBpd < previousBest.validationBpd!)) await saveModel(model, bestDir, { app: 'mnist-flow', view, settings, epoch: info.epoch });
-      await writeSampleGrid(model, view, join(out, `samples-epoch-${info.epoch}.png`), { temperature: o.temperature as number, seed: 1 });
-      await saveCheckpoint(checkpointDir, { model, optimizerState: await optimizer.readState(), randomState: random.getState(), epoch: info.epoch, extra: { rows, settings } });
-      await writeMetrics(out, rows, settings, backend.name, describeScaling(view));
-      const validationText = row.validationBpd !== undefined ? `  validation bpd ${row.validationBpd.toFixed(4)}${bestRow(rows) === row ? ' (best)' : ''}` : '';
-      const line = `epoch ${info.epoch}: train NLL ${row.trainNll.toFixed(1)}  test NLL ${testNll.toFixed(1)} nats  test bpd ${row.testBpd.toFixed(4)}${validationText}  (${formatDuration(seconds)})`;
-      if (bar) bar.finish(line);
-      else console.error(line);
-      epochStarted = performance.now();
-      const best = bestRow(rows);
-      if (o.patience !== undefined && best && info.epoch - best.epoch >= (o.patience as number)) {
-        console.error(`stopping early: no better validation bpd for ${o.patience} epochs (best ${best.validationBpd!.toFixed(4)} at epoch ${best.epoch})`);
-        return false;
+    let model: Distribution;
+    let optimizerState = null;
+    let random = new Random((o.seed as number) + 1);
+    let startEpoch = 0;
+    let rows: EpochRow[] = [];
+    if (o.resume) {
+      if (!(await hasCheckpoint(checkpointDir))) throw new UsageError(`--resume: no checkpoint in ${checkpointDir}`);
+      const checkpoint = await loadCheckpoint(checkpointDir);
+      model = checkpoint.model;
+      optimizerState = checkpoint.optimizerState;
+      random = Random.fromState(checkpoint.randomState);
+      startEpoch = checkpoint.epoch;
+      rows = (checkpoint.extra.rows as EpochRow[]) ?? [];
+      if (JSON.stringify(checkpoint.extra.settings) !== JSON.stringify({ ...settings, epochs: (checkpoint.extra.settings as { epochs: number }).epochs })) {
+        console.error('note: options differ from the checkpointed run; the checkpoint defines the model, these options the rest');
       }
-    },
-  });
-  const best = bestRow(rows);
-  if (best && best !== rows[rows.length - 1]) {
+      console.error(`resuming after epoch ${startEpoch} (step ${optimizerState.step})`);
+    } else {
+      model =
+        o.architecture === 'multiscale'
+          ? multiScaleFlow({ shape: [28, 28, 1], levels: 2, stepsPerLevel: o['steps-per-level'] as number, hidden: o.channels as number[], contextSize: o.conditional ? 10 : 0, seed: o.seed as number })
+          : realNVP({ size: 784, layers: o.layers as number, hidden: o.hidden as number[], mask: o.mask as 'random', imageShape: [28, 28], scaleTanh: true, learnableScaleFactor: !o['fixed-scale'], seed: o.seed as number, contextSize: o.conditional ? 10 : 0 });
+    }
+    const epochs = o.epochs as number;
+    if (startEpoch >= epochs) throw new UsageError(`the checkpoint already has ${startEpoch} epochs; pass --epochs greater than that to continue`);
+    const batchSize = o['batch-size'] as number;
+    const conditional = model.contextSize > 0;
+    const train = trainingData(trainSplit, view, split ? undefined : limit, conditional, layoutOf(model));
+    const validation = split ? testData(split.validation, view, 54321, undefined, conditional, layoutOf(model)) : undefined;
+    const bestDir = join(out, 'best-model');
+    const test = testData(testSplit, view, 12345, limit, conditional, layoutOf(model));
+    const stepsPerEpoch = Math.ceil(train.size / batchSize);
+    // The schedule is a function of the optimizer's step, which the checkpoint restores, so a resumed run follows the same curve.
+    const learningRate = o['lr-schedule'] === 'cosine' ? schedules.cosine(o.lr as number, epochs * stepsPerEpoch) : (o.lr as number);
+    const optimizer = new Adam(model.trainableVariables, { learningRate, clipNorm: o['clip-norm'] as number, weightDecay: o['weight-decay'] as number });
+    if (optimizerState) optimizer.setState(optimizerState);
+    const bar = o.quiet ? null : new ProgressBar({ total: (epochs - startEpoch) * stepsPerEpoch, label: 'train' });
+    const firstStep = optimizer.step;
+    let epochStarted = performance.now();
+    await fit(model, train, {
+      epochs: epochs - startEpoch,
+      initialEpoch: startEpoch,
+      batchSize,
+      optimizer,
+      random,
+      validationData: validation,
+      reportEvery: 20,
+      onProgress: (p) =>
+        bar?.update(p.step - firstStep, { epoch: `${p.epoch + 1}/${epochs}`, loss: p.loss.toFixed(1), 'samples/s': formatRate(p.samplesPerSecond), ETA: formatDuration(p.etaSeconds) }),
+      onEpochEnd: async (info) => {
+        const seconds = (performance.now() - epochStarted) / 1000;
+        const testNll = await meanNegativeLogLikelihoodAsync(model, test, { batchSize: 500 });
+        const row: EpochRow = {
+          epoch: info.epoch,
+          trainNll: info.trainLoss,
+          testNll,
+          testBpd: bitsPerDimension(testNll, 784, bin(view)),
+          seconds,
+          samplesPerSecond: train.size / info.seconds,
+          learningRate: typeof learningRate === 'number' ? learningRate : learningRate(optimizer.step),
+          ...(info.validationLoss !== null ? { validationBpd: bitsPerDimension(info.validationLoss, 784, bin(view)) } : {}),
+        };
+        const previousBest = bestRow(rows);
+        rows.push(row);
+        // Saved before the checkpoint: a run killed between the two redoes this epoch and saves it again.
+        if (row.validationBpd !== undefined && (!previousBest || row.validationBpd < previousBest.validationBpd!)) await saveModel(model, bestDir, { app: 'mnist-flow', view, settings, epoch: info.epoch });
+        await writeSampleGrid(model, view, join(out, `samples-epoch-${info.epoch}.png`), { temperature: o.temperature as number, seed: 1 });
+        await saveCheckpoint(checkpointDir, { model, optimizerState: await optimizer.readState(), randomState: random.getState(), epoch: info.epoch, extra: { rows, settings } });
+        await writeMetrics(out, rows, settings, backend.name, describeScaling(view));
+        const validationText = row.validationBpd !== undefined ? `  validation bpd ${row.validationBpd.toFixed(4)}${bestRow(rows) === row ? ' (best)' : ''}` : '';
+        const line = `epoch ${info.epoch}: train NLL ${row.trainNll.toFixed(1)}  test NLL ${testNll.toFixed(1)} nats  test bpd ${row.testBpd.toFixed(4)}${validationText}  (${formatDuration(seconds)})`;
+        if (bar) bar.finish(line);
+        else console.error(line);
+        epochStarted = performance.now();
+        const best = bestRow(rows);
+        if (o.patience !== undefined && best && info.epoch - best.epoch >= (o.patience as number)) {
+          console.error(`stopping early: no better validation bpd for ${o.patience} epochs (best ${best.validationBpd!.toFixed(4)} at epoch ${best.epoch})`);
+          return false;
+        }
+      },
+    });
+    const best = bestRow(rows);
+    if (best && best !== rows[rows.length - 1]) {
+      model.dispose();
+      model = await loadModel(bestDir);
+      console.error(`the model of epoch ${best.epoch} (best validation bpd) is kept`);
+    }
+    await saveModel(model, join(out, 'model'), { app: 'mnist-flow', view, settings, ...(best ? { epoch: best.epoch } : {}) });
+    const grid = join(out, 'samples.png');
+    await writeSampleGrid(model, view, grid, { temperature: o.temperature as number, seed: 2 });
+    console.log(summaryTable(rows));
+    const last = best ?? rows[rows.length - 1];
+    console.log(`\ntest bpd:  ${last.testBpd.toFixed(4)}${best ? ` (epoch ${best.epoch}, best validation bpd ${best.validationBpd!.toFixed(4)})` : ''} (${describeScaling(view)})\nsamples:   ${grid} (temperature ${o.temperature})\nmodel:     ${join(out, 'model')}\nmetrics:   ${join(out, 'metrics.json')}\nbackend:   ${backend.name}`);
+    optimizer.dispose();
     model.dispose();
-    model = await loadModel(bestDir);
-    console.error(`the model of epoch ${best.epoch} (best validation bpd) is kept`);
+  } finally {
+    await runLock.release();
   }
-  await saveModel(model, join(out, 'model'), { app: 'mnist-flow', view, settings, ...(best ? { epoch: best.epoch } : {}) });
-  const grid = join(out, 'samples.png');
-  await writeSampleGrid(model, view, grid, { temperature: o.temperature as number, seed: 2 });
-  console.log(summaryTable(rows));
-  const last = best ?? rows[rows.length - 1];
-  console.log(`\ntest bpd:  ${last.testBpd.toFixed(4)}${best ? ` (epoch ${best.epoch}, best validation bpd ${best.validationBpd!.toFixed(4)})` : ''} (${describeScaling(view)})\nsamples:   ${grid} (temperature ${o.temperature})\nmodel:     ${join(out, 'model')}\nmetrics:   ${join(out, 'metrics.json')}\nbackend:   ${backend.name}`);
-  optimizer.dispose();
-  model.dispose();
 }
 
 /** The epoch with the lowest validation bpd, if validation is on. */

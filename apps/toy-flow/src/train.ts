@@ -5,6 +5,7 @@ import { GaussianMixtureToy, TOY_NAMES, toyByName, type ToyDistribution } from '
 import { type Distribution, StandardNormal, TransformedDistribution } from '@flows/distributions';
 import { splineFlow } from '@flows/bijector-spline';
 import {
+  acquireRunLock,
   type BackendName,
   describeBackend,
   fit,
@@ -307,115 +308,122 @@ export async function train(argv: string[]): Promise<void> {
   const started = performance.now();
   if ((o.data === undefined) === (o.target === undefined)) throw new UsageError('give either --data (density estimation) or --target (reverse KL), not both or neither');
   if (o.conditional && o.target !== undefined) throw new UsageError('--conditional goes with --data (labelled toy samples), not --target');
-  // A step's matrix work decides whether wasm threads pay (bench/results.md): for the toys they do not.
-  const work = 2 * (o.layers as number) * denseMultiplyAdds([2, ...(o.hidden as number[]), 2]) * (o['batch-size'] as number);
-  const backend = await selectBackend({ backend: o.backend as BackendName | 'auto', wasmThreads: await appWasmThreads(o.threads, work), nativeBlas: nativeBlasSetting(o['native-blas']) });
-  console.error(describeBackend(backend));
-  const batchSize = o['batch-size'] as number;
-  const lr = o.lr as number;
-  const learningRateFor = (totalSteps: number) =>
-    o.schedule === 'cosine' ? schedules.cosine(lr, totalSteps, { warmupSteps: Math.min(200, Math.floor(totalSteps / 20)), floor: 0.02 }) : lr;
-  const extra = { scaleTanh: !o['no-tanh'], bins: o.bins as number, bound: o.bound as number };
-  const common = { size: 2, layers: o.layers as number, hidden: o.hidden as number[], mask: o.mask as 'alternating', seed };
-  if (o.target !== undefined) {
-    const steps = (o.epochs as number) * Math.ceil((o['train-size'] as number) / batchSize);
-    const settings = { target: o.target, flow: o.flow, layers: o.layers, hidden: o.hidden, steps, batchSize, learningRate: lr, schedule: o.schedule, seed };
-    const model = buildModel(o.flow as string, common, extra);
-    await trainOnTarget({
-      targetName: o.target as string,
-      model,
-      steps,
-      batchSize,
-      learningRate: learningRateFor(steps),
-      clipNorm: o['clip-norm'] as number | undefined,
-      seed,
-      evaluationSamples: o['test-size'] as number,
-      quiet: Boolean(o.quiet),
-      out: o.out as string,
-      backend: backend.name,
-      settings,
-    });
-    model.dispose();
-    return;
-  }
-  const source = o.conditional
-    ? openLabelledToy(o.data as string, { trainSize: o['train-size'] as number, testSize: o['test-size'] as number, seed })
-    : await openSource(o.data as string, { trainSize: o['train-size'] as number, testSize: o['test-size'] as number, seed, standardize: !o['no-standardize'] });
-  const settings = {
-    flow: o.flow,
-    layers: o.layers,
-    hidden: o.hidden,
-    mask: o.mask,
-    scaleTanh: !o['no-tanh'],
-    epochs: o.epochs,
-    trainSize: source.target ? o['train-size'] : source.train.size,
-    batchSize: o['batch-size'],
-    learningRate: o.lr,
-    schedule: o.schedule,
-    clipNorm: o['clip-norm'] ?? null,
-    conditional: Boolean(o.conditional),
-    standardized: source.standardization !== null,
-    seed,
-  };
-  if (o.mask === 'checkerboard' && source.size === 2) throw new UsageError("--mask checkerboard needs image-shaped data (a square number of dimensions > 2); use 'alternating' or 'half' for 2-D points");
-  const model = buildModel(o.flow as string, { ...common, size: source.size, contextSize: source.labels || undefined }, extra, source.standardization);
-  const totalSteps = (o.epochs as number) * Math.ceil(source.train.size / batchSize);
-  const schedule = learningRateFor(totalSteps);
-  const bar = o.quiet ? null : new ProgressBar({ total: totalSteps, label: 'train' });
-  const result = await fit(model, source.train, {
-    epochs: o.epochs as number,
-    batchSize,
-    learningRate: schedule,
-    clipNorm: o['clip-norm'] as number | undefined,
-    random: new Random(seed + 17),
-    reportEvery: 100,
-    onProgress: (p) =>
-      bar?.update(p.step, { loss: p.loss.toFixed(4), 'samples/s': formatRate(p.samplesPerSecond), ETA: formatDuration(p.etaSeconds) }),
-  });
-  bar?.finish();
-  const trainSeconds = result.seconds;
-  const { mkdir } = await import('node:fs/promises');
-  const { join } = await import('node:path');
-  const out = o.out as string;
-  await mkdir(out, { recursive: true });
-  await saveModel(model, join(out, 'model'), { app: 'toy-flow', dataset: source.name, settings });
-
-  const testNll = await source.testNll(model);
-  const entropy = source.entropy;
-  const direct = source.target?.hasExactDensity && !source.labels ? await klFromTargetAsync(model, source.target, { samples: o['test-size'] as number, seed: seed + 2_000_003 }) : null;
-  const metrics = {
-    dataset: source.name,
-    testNll,
-    testSize: source.target ? o['test-size'] : null,
-    entropy,
-    kl: entropy === null ? null : testNll - entropy,
-    klDirect: direct ? { estimate: direct.kl, standardError: direct.standardError } : null,
-    trainLoss: result.loss,
-    settings,
-    backend: backend.name,
-    steps: result.steps,
-    samplesPerSecond: (result.steps * batchSize) / trainSeconds,
-    trainSeconds,
-    seconds: (performance.now() - started) / 1000,
-  };
-  await writeFileAtomic(join(out, 'metrics.json'), `${JSON.stringify(metrics, null, 2)}\n`);
-  let pictures = '';
-  if (source.range) {
-    const values = await source.sampleModel(model, 5000, seed + 99);
-    const reference = await source.reference();
-    if (reference) {
-      const paths = await writeToyPictures(out, source.pictureModel(model), reference, source.range, values, source.dataPoints);
-      pictures = `\npictures:  ${paths.density} (model | true), ${paths.samples}`;
+  // The output directory is checked (created, probe-written) and locked before any work: an
+  // unwritable --out fails now, not after training, and a second run into it is refused.
+  const runLock = await acquireRunLock(o.out as string, 'toy-flow train');
+  try {
+    // A step's matrix work decides whether wasm threads pay (bench/results.md): for the toys they do not.
+    const work = 2 * (o.layers as number) * denseMultiplyAdds([2, ...(o.hidden as number[]), 2]) * (o['batch-size'] as number);
+    const backend = await selectBackend({ backend: o.backend as BackendName | 'auto', wasmThreads: await appWasmThreads(o.threads, work), nativeBlas: nativeBlasSetting(o['native-blas']) });
+    console.error(describeBackend(backend));
+    const batchSize = o['batch-size'] as number;
+    const lr = o.lr as number;
+    const learningRateFor = (totalSteps: number) =>
+      o.schedule === 'cosine' ? schedules.cosine(lr, totalSteps, { warmupSteps: Math.min(200, Math.floor(totalSteps / 20)), floor: 0.02 }) : lr;
+    const extra = { scaleTanh: !o['no-tanh'], bins: o.bins as number, bound: o.bound as number };
+    const common = { size: 2, layers: o.layers as number, hidden: o.hidden as number[], mask: o.mask as 'alternating', seed };
+    if (o.target !== undefined) {
+      const steps = (o.epochs as number) * Math.ceil((o['train-size'] as number) / batchSize);
+      const settings = { target: o.target, flow: o.flow, layers: o.layers, hidden: o.hidden, steps, batchSize, learningRate: lr, schedule: o.schedule, seed };
+      const model = buildModel(o.flow as string, common, extra);
+      await trainOnTarget({
+        targetName: o.target as string,
+        model,
+        steps,
+        batchSize,
+        learningRate: learningRateFor(steps),
+        clipNorm: o['clip-norm'] as number | undefined,
+        seed,
+        evaluationSamples: o['test-size'] as number,
+        quiet: Boolean(o.quiet),
+        out: o.out as string,
+        backend: backend.name,
+        settings,
+      });
+      model.dispose();
+      return;
     }
+    const source = o.conditional
+      ? openLabelledToy(o.data as string, { trainSize: o['train-size'] as number, testSize: o['test-size'] as number, seed })
+      : await openSource(o.data as string, { trainSize: o['train-size'] as number, testSize: o['test-size'] as number, seed, standardize: !o['no-standardize'] });
+    const settings = {
+      flow: o.flow,
+      layers: o.layers,
+      hidden: o.hidden,
+      mask: o.mask,
+      scaleTanh: !o['no-tanh'],
+      epochs: o.epochs,
+      trainSize: source.target ? o['train-size'] : source.train.size,
+      batchSize: o['batch-size'],
+      learningRate: o.lr,
+      schedule: o.schedule,
+      clipNorm: o['clip-norm'] ?? null,
+      conditional: Boolean(o.conditional),
+      standardized: source.standardization !== null,
+      seed,
+    };
+    if (o.mask === 'checkerboard' && source.size === 2) throw new UsageError("--mask checkerboard needs image-shaped data (a square number of dimensions > 2); use 'alternating' or 'half' for 2-D points");
+    const model = buildModel(o.flow as string, { ...common, size: source.size, contextSize: source.labels || undefined }, extra, source.standardization);
+    const totalSteps = (o.epochs as number) * Math.ceil(source.train.size / batchSize);
+    const schedule = learningRateFor(totalSteps);
+    const bar = o.quiet ? null : new ProgressBar({ total: totalSteps, label: 'train' });
+    const result = await fit(model, source.train, {
+      epochs: o.epochs as number,
+      batchSize,
+      learningRate: schedule,
+      clipNorm: o['clip-norm'] as number | undefined,
+      random: new Random(seed + 17),
+      reportEvery: 100,
+      onProgress: (p) =>
+        bar?.update(p.step, { loss: p.loss.toFixed(4), 'samples/s': formatRate(p.samplesPerSecond), ETA: formatDuration(p.etaSeconds) }),
+    });
+    bar?.finish();
+    const trainSeconds = result.seconds;
+    const { mkdir } = await import('node:fs/promises');
+    const { join } = await import('node:path');
+    const out = o.out as string;
+    await mkdir(out, { recursive: true });
+    await saveModel(model, join(out, 'model'), { app: 'toy-flow', dataset: source.name, settings });
+
+    const testNll = await source.testNll(model);
+    const entropy = source.entropy;
+    const direct = source.target?.hasExactDensity && !source.labels ? await klFromTargetAsync(model, source.target, { samples: o['test-size'] as number, seed: seed + 2_000_003 }) : null;
+    const metrics = {
+      dataset: source.name,
+      testNll,
+      testSize: source.target ? o['test-size'] : null,
+      entropy,
+      kl: entropy === null ? null : testNll - entropy,
+      klDirect: direct ? { estimate: direct.kl, standardError: direct.standardError } : null,
+      trainLoss: result.loss,
+      settings,
+      backend: backend.name,
+      steps: result.steps,
+      samplesPerSecond: (result.steps * batchSize) / trainSeconds,
+      trainSeconds,
+      seconds: (performance.now() - started) / 1000,
+    };
+    await writeFileAtomic(join(out, 'metrics.json'), `${JSON.stringify(metrics, null, 2)}\n`);
+    let pictures = '';
+    if (source.range) {
+      const values = await source.sampleModel(model, 5000, seed + 99);
+      const reference = await source.reference();
+      if (reference) {
+        const paths = await writeToyPictures(out, source.pictureModel(model), reference, source.range, values, source.dataPoints);
+        pictures = `\npictures:  ${paths.density} (model | true), ${paths.samples}`;
+      }
+    }
+    console.log(
+      `dataset:   ${source.name}\ntest NLL:  ${testNll.toFixed(4)} nats` +
+        (source.labels ? `\n           (conditional: −log p(x | component), ${source.labels} components)` : '') +
+        (entropy !== null ? `\nentropy:   ${entropy.toFixed(4)} nats${source.labels ? ' (H(X | component))' : ''}\nKL:        ${(testNll - entropy).toFixed(4)} nats (test NLL - entropy)` : '') +
+        (direct ? `\nKL direct: ${direct.kl.toFixed(4)} ± ${direct.standardError.toFixed(4)} nats (E_p[log p - log q])` : '') +
+        `\ntraining:  ${result.steps} steps, ${formatRate(metrics.samplesPerSecond)} samples/s, ${formatDuration(trainSeconds)} on ${backend.name}` +
+        `\nmodel:     ${join(out, 'model')}\nmetrics:   ${join(out, 'metrics.json')}${pictures}`,
+    );
+    source.dispose();
+    model.dispose();
+  } finally {
+    await runLock.release();
   }
-  console.log(
-    `dataset:   ${source.name}\ntest NLL:  ${testNll.toFixed(4)} nats` +
-      (source.labels ? `\n           (conditional: −log p(x | component), ${source.labels} components)` : '') +
-      (entropy !== null ? `\nentropy:   ${entropy.toFixed(4)} nats${source.labels ? ' (H(X | component))' : ''}\nKL:        ${(testNll - entropy).toFixed(4)} nats (test NLL - entropy)` : '') +
-      (direct ? `\nKL direct: ${direct.kl.toFixed(4)} ± ${direct.standardError.toFixed(4)} nats (E_p[log p - log q])` : '') +
-      `\ntraining:  ${result.steps} steps, ${formatRate(metrics.samplesPerSecond)} samples/s, ${formatDuration(trainSeconds)} on ${backend.name}` +
-      `\nmodel:     ${join(out, 'model')}\nmetrics:   ${join(out, 'metrics.json')}${pictures}`,
-  );
-  source.dispose();
-  model.dispose();
 }

@@ -1,6 +1,6 @@
 import { appWasmThreads, denseMultiplyAdds, THREADS_OPTION, NATIVE_BLAS_OPTION, nativeBlasSetting, decodePng, describeOptions, encodePng, type OptionSpec, parseOptions, type Picture, sideBySide, UsageError } from '@flows/cli-kit';
 import { loadMnist } from '@flows/datasets';
-import { type BackendName, describeBackend, hasCheckpoint, loadCheckpoint, selectBackend, writeFileAtomic } from '@flows/flows';
+import { acquireRunLock, type BackendName, describeBackend, hasCheckpoint, loadCheckpoint, selectBackend, writeFileAtomic } from '@flows/flows';
 import { PRIOR_KINDS, type PriorKind, vaeFromJSON } from '@flows/vae-priors';
 import { evaluate, type ExperimentSettings, markdownTable, type RunResult, summarize, trainOne, writePictures } from './experiment.js';
 
@@ -92,102 +92,116 @@ export async function evaluateCommand(argv: string[]): Promise<void> {
   const wanted = o.priors === undefined ? null : new Set(parsePriors(String(o.priors)));
   const runs = previous.runs.filter((r) => !wanted || wanted.has(r.prior));
   if (runs.length === 0) throw new UsageError(`--priors: results.json in ${out} has no runs of ${[...(wanted ?? [])].join(', ')}`);
-  // Importance-weighted evaluation decodes k codes per image: large work, threads pay.
-  const backend = await selectBackend({ backend: o.backend as BackendName | 'auto', wasmThreads: await appWasmThreads(o.threads, Infinity), nativeBlas: nativeBlasSetting(o['native-blas']) });
-  console.error(describeBackend(backend));
-  const dataDir = o['data-dir'] as string | undefined;
-  const test = await loadMnist('test', { dataDir });
-  const settings = { ...previous.settings, iwSamples: k };
-  const jsonPath = join(out, `evaluation-k${k}.json`);
-  const results: RunResult[] = [];
+  // The output directory is checked (created, probe-written) and locked before any work: an
+  // unwritable --out fails now, not after training, and a second run into it is refused.
+  const runLock = await acquireRunLock(out, 'vae-eval evaluate');
   try {
-    const earlier = JSON.parse(await readFile(jsonPath, 'utf8')) as { runs: RunResult[] };
-    results.push(...earlier.runs.filter((r) => runs.some((q) => q.prior === r.prior && q.run === r.run)));
-  } catch {
-    // nothing evaluated yet
-  }
-  for (const run of runs) {
-    const name = `${run.prior} run ${run.run + 1}`;
-    if (results.some((r) => r.prior === run.prior && r.run === run.run)) {
-      console.error(`${name}: already evaluated with k = ${k}`);
-      continue;
+    // Importance-weighted evaluation decodes k codes per image: large work, threads pay.
+    const backend = await selectBackend({ backend: o.backend as BackendName | 'auto', wasmThreads: await appWasmThreads(o.threads, Infinity), nativeBlas: nativeBlasSetting(o['native-blas']) });
+    console.error(describeBackend(backend));
+    const dataDir = o['data-dir'] as string | undefined;
+    const test = await loadMnist('test', { dataDir });
+    const settings = { ...previous.settings, iwSamples: k };
+    const jsonPath = join(out, `evaluation-k${k}.json`);
+    const results: RunResult[] = [];
+    try {
+      const earlier = JSON.parse(await readFile(jsonPath, 'utf8')) as { runs: RunResult[] };
+      results.push(...earlier.runs.filter((r) => runs.some((q) => q.prior === r.prior && q.run === r.run)));
+    } catch {
+      // nothing evaluated yet
     }
-    const dir = join(out, run.prior, `run-${run.run + 1}`, 'checkpoint');
-    if (!(await hasCheckpoint(dir))) throw new Error(`${name}: no checkpoint in ${dir}; it is needed to evaluate the run again`);
-    const { model: vae } = await loadCheckpoint(dir, vaeFromJSON);
-    const started = performance.now();
-    const { elbo, iwae } = await evaluate(vae, test, k, settings.limit, o.quiet === true ? undefined : name);
-    vae.dispose();
-    const seconds = (performance.now() - started) / 1000;
-    results.push({ ...run, testElbo: elbo, testIwae: iwae, iwSamples: k, seconds });
-    console.error(`${name}: test ELBO ${elbo.toFixed(2)}  IWAE(k=${k}) ${iwae.toFixed(2)} nats  (${seconds.toFixed(0)} s)`);
-    await writeFileAtomic(jsonPath, `${JSON.stringify({ settings, backend: backend.name, runs: results, summary: summarize(results) }, null, 2)}\n`);
+    for (const run of runs) {
+      const name = `${run.prior} run ${run.run + 1}`;
+      if (results.some((r) => r.prior === run.prior && r.run === run.run)) {
+        console.error(`${name}: already evaluated with k = ${k}`);
+        continue;
+      }
+      const dir = join(out, run.prior, `run-${run.run + 1}`, 'checkpoint');
+      if (!(await hasCheckpoint(dir))) throw new Error(`${name}: no checkpoint in ${dir}; it is needed to evaluate the run again`);
+      const { model: vae } = await loadCheckpoint(dir, vaeFromJSON);
+      const started = performance.now();
+      const { elbo, iwae } = await evaluate(vae, test, k, settings.limit, o.quiet === true ? undefined : name);
+      vae.dispose();
+      const seconds = (performance.now() - started) / 1000;
+      results.push({ ...run, testElbo: elbo, testIwae: iwae, iwSamples: k, seconds });
+      console.error(`${name}: test ELBO ${elbo.toFixed(2)}  IWAE(k=${k}) ${iwae.toFixed(2)} nats  (${seconds.toFixed(0)} s)`);
+      await writeFileAtomic(jsonPath, `${JSON.stringify({ settings, backend: backend.name, runs: results, summary: summarize(results) }, null, 2)}\n`);
+    }
+    const table = markdownTable(results, settings);
+    await writeFileAtomic(join(out, `evaluation-k${k}.md`), `${table}\n`);
+    console.log(`${table}\n\nresults: ${jsonPath}`);
+  } finally {
+    await runLock.release();
   }
-  const table = markdownTable(results, settings);
-  await writeFileAtomic(join(out, `evaluation-k${k}.md`), `${table}\n`);
-  console.log(`${table}\n\nresults: ${jsonPath}`);
 }
 
 async function runPriors(priors: readonly PriorKind[], o: Record<string, unknown>): Promise<void> {
   const { join } = await import('node:path');
-  // The VAE's encoder and decoder (784-512-512 and back) per step: the work decides whether wasm threads pay.
-  const latent = o.latent as number;
-  const work = (denseMultiplyAdds([784, 512, 512, 2 * latent]) + denseMultiplyAdds([latent, 512, 512, 784])) * (o['batch-size'] as number);
-  const backend = await selectBackend({ backend: o.backend as BackendName | 'auto', wasmThreads: await appWasmThreads(o.threads, work), nativeBlas: nativeBlasSetting(o['native-blas']) });
-  console.error(describeBackend(backend));
-  const dataDir = o['data-dir'] as string | undefined;
-  const [train, test] = await Promise.all([loadMnist('train', { dataDir }), loadMnist('test', { dataDir })]);
-  const settings: ExperimentSettings = {
-    latent: o.latent as number,
-    epochs: o.epochs as number,
-    batchSize: o['batch-size'] as number,
-    learningRate: o.lr as number,
-    iwSamples: o['iw-samples'] as number,
-    limit: o.limit as number | undefined,
-    seed: o.seed as number,
-    quiet: o.quiet === true,
-  };
-  const out = o.out as string;
-  const results: RunResult[] = [];
-  const done = new Set<string>();
-  if (o.resume) {
-    const { readFile } = await import('node:fs/promises');
-    try {
-      const previous = JSON.parse(await readFile(join(out, 'results.json'), 'utf8')) as { runs: RunResult[]; settings: ExperimentSettings };
-      if (JSON.stringify({ ...previous.settings, quiet: false }) === JSON.stringify({ ...settings, quiet: false })) {
-        for (const r of previous.runs) {
-          results.push(r);
-          done.add(`${r.prior}/${r.run}`);
+  // The output directory is checked (created, probe-written) and locked before any work: an
+  // unwritable --out fails now, not after training, and a second run into it is refused.
+  const runLock = await acquireRunLock(o.out as string, 'vae-eval');
+  try {
+    // The VAE's encoder and decoder (784-512-512 and back) per step: the work decides whether wasm threads pay.
+    const latent = o.latent as number;
+    const work = (denseMultiplyAdds([784, 512, 512, 2 * latent]) + denseMultiplyAdds([latent, 512, 512, 784])) * (o['batch-size'] as number);
+    const backend = await selectBackend({ backend: o.backend as BackendName | 'auto', wasmThreads: await appWasmThreads(o.threads, work), nativeBlas: nativeBlasSetting(o['native-blas']) });
+    console.error(describeBackend(backend));
+    const dataDir = o['data-dir'] as string | undefined;
+    const [train, test] = await Promise.all([loadMnist('train', { dataDir }), loadMnist('test', { dataDir })]);
+    const settings: ExperimentSettings = {
+      latent: o.latent as number,
+      epochs: o.epochs as number,
+      batchSize: o['batch-size'] as number,
+      learningRate: o.lr as number,
+      iwSamples: o['iw-samples'] as number,
+      limit: o.limit as number | undefined,
+      seed: o.seed as number,
+      quiet: o.quiet === true,
+    };
+    const out = o.out as string;
+    const results: RunResult[] = [];
+    const done = new Set<string>();
+    if (o.resume) {
+      const { readFile } = await import('node:fs/promises');
+      try {
+        const previous = JSON.parse(await readFile(join(out, 'results.json'), 'utf8')) as { runs: RunResult[]; settings: ExperimentSettings };
+        if (JSON.stringify({ ...previous.settings, quiet: false }) === JSON.stringify({ ...settings, quiet: false })) {
+          for (const r of previous.runs) {
+            results.push(r);
+            done.add(`${r.prior}/${r.run}`);
+          }
+        } else {
+          console.error('note: settings differ from the previous results.json; finished runs are redone');
         }
-      } else {
-        console.error('note: settings differ from the previous results.json; finished runs are redone');
+      } catch {
+        // no previous results: start fresh, but still resume from checkpoints
       }
-    } catch {
-      // no previous results: start fresh, but still resume from checkpoints
     }
-  }
-  const panels: Picture[] = [];
-  for (const prior of priors) {
-    for (let run = 0; run < (o.runs as number); run++) {
-      if (done.has(`${prior}/${run}`)) {
-        console.error(`${prior} run ${run + 1}: already done`);
-        continue;
+    const panels: Picture[] = [];
+    for (const prior of priors) {
+      for (let run = 0; run < (o.runs as number); run++) {
+        if (done.has(`${prior}/${run}`)) {
+          console.error(`${prior} run ${run + 1}: already done`);
+          continue;
+        }
+        const { vae, result } = await trainOne(prior, run, train, test, settings, join(out, prior, `run-${run + 1}`, 'checkpoint'), o.resume === true);
+        results.push(result);
+        console.error(`${prior} run ${run + 1}: test ELBO ${result.testElbo.toFixed(2)}  IWAE(k=${result.iwSamples}) ${result.testIwae.toFixed(2)} nats  (${result.seconds.toFixed(0)} s)`);
+        if (run === 0) await writePictures(join(out, prior), vae, test, settings.limit);
+        vae.dispose();
+        await writeFileAtomic(join(out, 'results.json'), `${JSON.stringify({ settings, backend: backend.name, runs: results, summary: summarize(results) }, null, 2)}\n`);
       }
-      const { vae, result } = await trainOne(prior, run, train, test, settings, join(out, prior, `run-${run + 1}`, 'checkpoint'), o.resume === true);
-      results.push(result);
-      console.error(`${prior} run ${run + 1}: test ELBO ${result.testElbo.toFixed(2)}  IWAE(k=${result.iwSamples}) ${result.testIwae.toFixed(2)} nats  (${result.seconds.toFixed(0)} s)`);
-      if (run === 0) await writePictures(join(out, prior), vae, test, settings.limit);
-      vae.dispose();
-      await writeFileAtomic(join(out, 'results.json'), `${JSON.stringify({ settings, backend: backend.name, runs: results, summary: summarize(results) }, null, 2)}\n`);
     }
+    const table = markdownTable(results, settings);
+    await writeFileAtomic(join(out, 'results.md'), `${table}\n`);
+    const figure = join(out, 'posterior-vs-prior.png');
+    const { readFile } = await import('node:fs/promises');
+    for (const prior of priors) panels.push(await decodePng(await readFile(join(out, prior, 'posterior-vs-prior.png'))));
+    await writeFileAtomic(figure, await encodePng(sideBySide(panels)));
+    console.log(`${table}\n\npanels (${priors.join(', ')}): ${figure}\nper prior: ${join(out, '<prior>', 'samples.png')}, reconstructions.png\nresults: ${join(out, 'results.json')}`);
+  } finally {
+    await runLock.release();
   }
-  const table = markdownTable(results, settings);
-  await writeFileAtomic(join(out, 'results.md'), `${table}\n`);
-  const figure = join(out, 'posterior-vs-prior.png');
-  const { readFile } = await import('node:fs/promises');
-  for (const prior of priors) panels.push(await decodePng(await readFile(join(out, prior, 'posterior-vs-prior.png'))));
-  await writeFileAtomic(figure, await encodePng(sideBySide(panels)));
-  console.log(`${table}\n\npanels (${priors.join(', ')}): ${figure}\nper prior: ${join(out, '<prior>', 'samples.png')}, reconstructions.png\nresults: ${join(out, 'results.json')}`);
 }
 
 export async function trainCommand(argv: string[]): Promise<void> {

@@ -184,7 +184,8 @@ export async function prepareOutputDirectory(directory: string): Promise<void> {
     } catch (error) {
       if (error instanceof OutputDirectoryError) throw error;
       const code = (error as NodeJS.ErrnoException).code;
-      if (code !== 'ENOENT') throw new OutputDirectoryError(directory, `cannot look at ${existing} (${code})`);
+      // ENOTDIR: a part of the path is a file; walking up finds it and says so.
+      if (code !== 'ENOENT' && code !== 'ENOTDIR') throw new OutputDirectoryError(directory, `cannot look at ${existing} (${code})`);
       missing.unshift(existing);
       const parent = path.dirname(existing);
       if (parent === existing) break;
