@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
@@ -84,6 +84,30 @@ describe('mnist-flow', () => {
     expect(stderr).toMatch(/--patience needs --validation/);
     expect(await main(['train', '--out', temp(), '--validation', '200', ...tiny])).toBe(2);
     expect(stderr).toMatch(/--validation 200 leaves no training images \(200 available\)/);
+  });
+
+  it('--resume of a run killed after its last checkpoint writes the missing model; changed options are refused by name', async () => {
+    const out = temp();
+    expect(await main(['train', '--out', out, '--epochs', '2', '--mask', 'random', ...tiny])).toBe(0);
+    const metrics = JSON.parse(readFileSync(join(out, 'metrics.json'), 'utf8'));
+    // The state a kill -9 during the final writes leaves: the last checkpoint, but no model/ and no samples.png.
+    rmSync(join(out, 'model'), { recursive: true });
+    rmSync(join(out, 'samples.png'));
+    expect(await main(['train', '--out', out, '--epochs', '2', '--mask', 'random', '--layers', '3', ...tiny.filter((_, i, a) => a[i] !== '--layers' && a[i - 1] !== '--layers'), '--resume'])).toBe(2);
+    expect(stderr).toMatch(/--resume: options differ from the checkpointed run: --layers 3 \(checkpoint: 2\)/);
+    expect(existsSync(join(out, 'model'))).toBe(false);
+    expect(await main(['train', '--out', out, '--epochs', '2', '--mask', 'random', '--resume', ...tiny])).toBe(0);
+    expect(stderr).toMatch(/the checkpoint has all 2 epochs: writing the final model/);
+    expect(existsSync(join(out, 'samples.png'))).toBe(true);
+    stdout = '';
+    expect(await main(['eval', '--model', join(out, 'model'), '--limit', '200', '--backend', 'cpu'])).toBe(0);
+    const bpd = Number(/test bpd:\s+([\d.]+)/.exec(stdout)![1]);
+    expect(bpd).toBeCloseTo(metrics.epochs[1].testBpd, 3);
+    // With the flag, a changed training option is accepted and the model's settings stay the checkpoint's.
+    expect(await main(['train', '--out', out, '--epochs', '3', '--mask', 'random', '--lr', '0.0005', '--layers', '3', ...tiny.filter((_, i, a) => a[i] !== '--layers' && a[i - 1] !== '--layers'), '--resume', '--allow-option-changes'])).toBe(0);
+    const after = JSON.parse(readFileSync(join(out, 'metrics.json'), 'utf8'));
+    expect(after.settings.layers).toBe(2);
+    expect(after.settings.learningRate).toBe(0.0005);
   });
 
   it('a killed run resumed from its checkpoint ends with the losses of an uninterrupted run', async () => {

@@ -47,7 +47,8 @@ export const TRAIN_OPTIONS: Record<string, OptionSpec> = {
   },
   patience: { kind: 'positiveInteger', description: 'with --validation: stop after this many epochs without a better validation bpd' },
   seed: { kind: 'nonNegativeInteger', default: 0, description: 'seed for masks, weights, shuffles and noise' },
-  resume: { kind: 'boolean', description: 'continue from <out>/checkpoint (same options as the first run)' },
+  resume: { kind: 'boolean', description: 'continue from <out>/checkpoint (same options as the first run; a finished run gets its missing final outputs)' },
+  'allow-option-changes': { kind: 'boolean', description: 'with --resume: continue although options differ from the checkpointed run (the checkpoint keeps its model and preprocessing; the other options apply from here on)' },
   architecture: {
     kind: 'string',
     choices: ['coupling', 'multiscale'],
@@ -86,6 +87,38 @@ interface EpochRow {
   learningRate: number;
 }
 
+/** The settings that define the model and its preprocessing (the rest steer the training). */
+const MODEL_SETTINGS = ['scaleFactor', 'mask', 'layers', 'hidden', 'logit', 'conditional', 'architecture', 'stepsPerLevel', 'channels'] as const;
+
+/** The option behind each setting, for messages. */
+const SETTING_OPTIONS: Record<string, string> = {
+  scaleFactor: '--fixed-scale',
+  mask: '--mask',
+  layers: '--layers',
+  hidden: '--hidden',
+  batchSize: '--batch-size',
+  learningRate: '--lr',
+  lrSchedule: '--lr-schedule',
+  clipNorm: '--clip-norm',
+  weightDecay: '--weight-decay',
+  logit: '--logit',
+  seed: '--seed',
+  limit: '--limit',
+  validation: '--validation',
+  conditional: '--conditional',
+  architecture: '--architecture',
+  stepsPerLevel: '--steps-per-level',
+  channels: '--channels',
+};
+
+/** `--layers 12 (checkpoint: 6)` for each setting that differs, `--epochs` aside (a resumed run may extend it). */
+function settingDifferences(saved: Record<string, unknown>, now: Record<string, unknown>): string[] {
+  const show = (value: unknown) => (Array.isArray(value) ? value.join(',') : value === null || value === undefined ? 'unset' : String(value));
+  return Object.keys({ ...saved, ...now })
+    .filter((key) => key !== 'epochs' && JSON.stringify(saved[key] ?? null) !== JSON.stringify(now[key] ?? null))
+    .map((key) => `${SETTING_OPTIONS[key] ?? key} ${show(now[key])} (checkpoint: ${show(saved[key])})`);
+}
+
 export async function train(argv: string[]): Promise<void> {
   const o = parseOptions(argv, TRAIN_OPTIONS);
   if (o.help) {
@@ -106,7 +139,7 @@ export async function train(argv: string[]): Promise<void> {
     const work = o.architecture === 'multiscale' ? Infinity : 2 * (o.layers as number) * denseMultiplyAdds([784, ...(o.hidden as number[]), 784]) * (o['batch-size'] as number);
     const backend = await selectBackend({ backend: o.backend as BackendName | 'auto', wasmThreads: await appWasmThreads(o.threads, work), nativeBlas: nativeBlasSetting(o['native-blas']) });
     console.error(describeBackend(backend));
-    const view = viewFor(o.logit as number | undefined);
+    let view = viewFor(o.logit as number | undefined);
     if (view.kind === 'logit' && !(view.alpha < 0.5)) throw new UsageError(`--logit must be in (0, 0.5), got ${view.alpha}`);
     const [allTraining, testSplit] = await Promise.all([loadMnist('train', { dataDir: o['data-dir'] as string | undefined }), loadMnist('test', { dataDir: o['data-dir'] as string | undefined })]);
     const limit = o.limit as number | undefined;
@@ -115,7 +148,7 @@ export async function train(argv: string[]): Promise<void> {
     // Held out from the end of the (limited) training images; the limit then applies to neither part again.
     const split = validationCount > 0 ? holdOut({ ...allTraining, count: trainingCount }, validationCount) : null;
     const trainSplit = split?.train ?? allTraining;
-    const settings = { scaleFactor: !o['fixed-scale'], mask: o.mask, layers: o.layers, hidden: o.hidden, epochs: o.epochs, batchSize: o['batch-size'], learningRate: o.lr, lrSchedule: o['lr-schedule'], clipNorm: o['clip-norm'], weightDecay: o['weight-decay'], logit: o.logit ?? null, seed: o.seed, limit: limit ?? null, validation: validationCount, conditional: Boolean(o.conditional), architecture: o.architecture, stepsPerLevel: o.architecture === 'multiscale' ? o['steps-per-level'] : null, channels: o.architecture === 'multiscale' ? o.channels : null };
+    let settings = { scaleFactor: !o['fixed-scale'], mask: o.mask, layers: o.layers, hidden: o.hidden, epochs: o.epochs, batchSize: o['batch-size'], learningRate: o.lr, lrSchedule: o['lr-schedule'], clipNorm: o['clip-norm'], weightDecay: o['weight-decay'], logit: o.logit ?? null, seed: o.seed, limit: limit ?? null, validation: validationCount, conditional: Boolean(o.conditional), architecture: o.architecture, stepsPerLevel: o.architecture === 'multiscale' ? o['steps-per-level'] : null, channels: o.architecture === 'multiscale' ? o.channels : null };
     console.error(`data: ${allTraining.count} train / ${testSplit.count} test images from ${allTraining.source}${limit ? ` (first ${limit} used)` : ''}${split ? `; the last ${validationCount} training images held out for validation` : ''}`);
     console.error(`scaling: ${describeScaling(view)}`);
 
@@ -132,8 +165,17 @@ export async function train(argv: string[]): Promise<void> {
       random = Random.fromState(checkpoint.randomState);
       startEpoch = checkpoint.epoch;
       rows = (checkpoint.extra.rows as EpochRow[]) ?? [];
-      if (JSON.stringify(checkpoint.extra.settings) !== JSON.stringify({ ...settings, epochs: (checkpoint.extra.settings as { epochs: number }).epochs })) {
-        console.error('note: options differ from the checkpointed run; the checkpoint defines the model, these options the rest');
+      const saved = (checkpoint.extra.settings ?? {}) as typeof settings;
+      const differences = settingDifferences(saved, settings);
+      if (differences.length > 0 && !o['allow-option-changes']) {
+        model.dispose();
+        throw new UsageError(`--resume: options differ from the checkpointed run: ${differences.join(', ')}; give them as they were, or add --allow-option-changes to continue the checkpoint's model with the new training options`);
+      }
+      if (differences.length > 0) {
+        // The checkpoint defines the model and its preprocessing; metrics.json and model/ say so.
+        settings = { ...settings, ...Object.fromEntries(MODEL_SETTINGS.map((key) => [key, saved[key]])) };
+        view = viewFor((settings.logit as number | null) ?? undefined);
+        console.error(`note: continuing with changed options (${differences.join(', ')}); the model and preprocessing stay the checkpoint's`);
       }
       console.error(`resuming after epoch ${startEpoch} (step ${optimizerState.step})`);
     } else {
@@ -143,7 +185,13 @@ export async function train(argv: string[]): Promise<void> {
           : realNVP({ size: 784, layers: o.layers as number, hidden: o.hidden as number[], mask: o.mask as 'random', imageShape: [28, 28], scaleTanh: true, learnableScaleFactor: !o['fixed-scale'], seed: o.seed as number, contextSize: o.conditional ? 10 : 0 });
     }
     const epochs = o.epochs as number;
-    if (startEpoch >= epochs) throw new UsageError(`the checkpoint already has ${startEpoch} epochs; pass --epochs greater than that to continue`);
+    if (startEpoch > epochs) throw new UsageError(`the checkpoint already has ${startEpoch} epochs, more than --epochs ${epochs}; pass --epochs greater than ${startEpoch} to continue`);
+    // A run killed after its last checkpoint but before model/ was written is finished here.
+    const finished = startEpoch === epochs;
+    if (finished) {
+      if (!o.resume) throw new UsageError(`the checkpoint already has ${startEpoch} epochs; pass --epochs greater than that to continue`);
+      console.error(`the checkpoint has all ${epochs} epochs: writing the final model and pictures`);
+    }
     const batchSize = o['batch-size'] as number;
     const conditional = model.contextSize > 0;
     const train = trainingData(trainSplit, view, split ? undefined : limit, conditional, layoutOf(model));
@@ -155,10 +203,10 @@ export async function train(argv: string[]): Promise<void> {
     const learningRate = o['lr-schedule'] === 'cosine' ? schedules.cosine(o.lr as number, epochs * stepsPerEpoch) : (o.lr as number);
     const optimizer = new Adam(model.trainableVariables, { learningRate, clipNorm: o['clip-norm'] as number, weightDecay: o['weight-decay'] as number });
     if (optimizerState) optimizer.setState(optimizerState);
-    const bar = o.quiet ? null : new ProgressBar({ total: (epochs - startEpoch) * stepsPerEpoch, label: 'train' });
+    const bar = o.quiet || finished ? null : new ProgressBar({ total: (epochs - startEpoch) * stepsPerEpoch, label: 'train' });
     const firstStep = optimizer.step;
     let epochStarted = performance.now();
-    await fit(model, train, {
+    if (!finished) await fit(model, train, {
       epochs: epochs - startEpoch,
       initialEpoch: startEpoch,
       batchSize,
