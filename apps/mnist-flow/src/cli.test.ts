@@ -49,6 +49,32 @@ describe('mnist-flow', () => {
     expect(stderr).toMatch(/--weight-decay must be at least 0, got -1/);
   });
 
+  it('a model from another app, 14×14 images and an IDX file of 0 images are named, not turned into a black grid or TensorFlow.js internals', async () => {
+    const { realNVP, saveModel } = await import('@flows/flows');
+    const { encodeIdx } = await import('@flows/datasets');
+    const toyModel = join(temp(), 'model');
+    const toy = realNVP({ size: 2, layers: 2, hidden: [4] });
+    await saveModel(toy, toyModel, { app: 'toy-flow' });
+    toy.dispose();
+    expect(await main(['sample', '--model', toyModel, '--out', join(temp(), 'grid.png'), '--backend', 'cpu'])).toBe(2);
+    expect(stderr).toMatch(/this is a model of 2-dimensional data \(made by toy-flow\); mnist-flow works with models of 28×28 images/);
+    expect(await main(['eval', '--model', toyModel, '--backend', 'cpu'])).toBe(2);
+    // A run's model on 14×14 IDX files.
+    const out = temp();
+    expect(await main(['train', '--out', out, '--epochs', '1', ...tiny])).toBe(0);
+    const small = temp();
+    const write = (name: string, dims: number[], bytes: Uint8Array) => writeFileSync(join(small, name), encodeIdx(dims, bytes));
+    write('t10k-images-idx3-ubyte', [5, 14, 14], new Uint8Array(5 * 196));
+    write('t10k-labels-idx1-ubyte', [5], new Uint8Array(5));
+    expect(await main(['eval', '--model', join(out, 'model'), '--data-dir', small, '--backend', 'cpu'])).toBe(2);
+    expect(stderr).toMatch(/the images are 14×14, but mnist-flow models are of 28×28 images/);
+    const empty = temp();
+    writeFileSync(join(empty, 't10k-images-idx3-ubyte'), encodeIdx([0, 28, 28], new Uint8Array(0)));
+    writeFileSync(join(empty, 't10k-labels-idx1-ubyte'), encodeIdx([0], new Uint8Array(0)));
+    expect(await main(['eval', '--model', join(out, 'model'), '--data-dir', empty, '--backend', 'cpu'])).toBe(1);
+    expect(stderr).toMatch(/contains no images/);
+  });
+
   it('--lr-schedule cosine decays the learning rate over all epochs (recorded in metrics.json)', async () => {
     const out = temp();
     expect(await main(['train', '--out', out, '--epochs', '2', '--lr', '0.002', '--lr-schedule', 'cosine', '--weight-decay', '0.0001', ...tiny])).toBe(0);

@@ -3,7 +3,7 @@ import { loadMnist } from '@flows/datasets';
 import { type BackendName, bitsPerDimension, meanNegativeLogLikelihoodAsync, selectBackend } from '@flows/flows';
 import { BACKEND_OPTION, DATA_DIR_OPTION, THREADS_OPTION } from './options.js';
 import { bin, describeScaling, layoutOf, testData } from './preprocessing.js';
-import { loadTrainedModel } from './trained-model.js';
+import { checkImageSize, loadTrainedModel } from './trained-model.js';
 
 export const EVAL_OPTIONS: Record<string, OptionSpec> = {
   model: { kind: 'string', required: true, description: 'model directory (<run>/model), checkpoint directory (<run>/checkpoint, for a run still going) or run directory' },
@@ -32,6 +32,7 @@ export async function evaluate(argv: string[]): Promise<void> {
   const { model, view, source } = await loadTrainedModel(o.model as string);
   console.error(`model: ${source}`);
   const test = await loadMnist('test', { dataDir: o['data-dir'] as string | undefined });
+  checkImageSize(test, test.source ?? 'the test images');
   const nll = await meanNegativeLogLikelihoodAsync(model, testData(test, view, 12345, o.limit as number | undefined, model.contextSize > 0, layoutOf(model)), { batchSize: 500 });
   console.log(`test NLL:  ${nll.toFixed(2)} nats\ntest bpd:  ${bitsPerDimension(nll, 784, bin(view)).toFixed(4)}\nscaling:   ${describeScaling(view)}`);
   model.dispose();

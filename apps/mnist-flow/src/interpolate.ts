@@ -5,7 +5,7 @@ import type { TransformedDistribution } from '@flows/distributions';
 import { type BackendName, selectBackend, writeFileAtomic } from '@flows/flows';
 import { BACKEND_OPTION, DATA_DIR_OPTION } from './options.js';
 import { layoutOf, toPixels } from './preprocessing.js';
-import { loadTrainedModel } from './trained-model.js';
+import { checkImageSize, loadTrainedModel } from './trained-model.js';
 
 export const INTERPOLATE_OPTIONS: Record<string, OptionSpec> = {
   model: { kind: 'string', required: true, description: 'model directory (<run>/model), checkpoint directory (<run>/checkpoint, for a run still going) or run directory' },
@@ -61,6 +61,7 @@ export async function interpolate(argv: string[]): Promise<void> {
   }
   const view = loaded.view;
   const test = await loadMnist('test', { dataDir: o['data-dir'] as string | undefined });
+  checkImageSize(test, test.source ?? 'the test images');
   const picked = { ...test, images: new Uint8Array(4 * 784), labels: new Uint8Array(4), count: 4 };
   indices.forEach((index, k) => {
     picked.images.set(test.images.subarray(index * 784, (index + 1) * 784), k * 784);

@@ -21,6 +21,7 @@ import {
   selectBackend,
   writeFileAtomic,
 } from '@flows/flows';
+import { checkImageSize } from './trained-model.js';
 import { BACKEND_OPTION, DATA_DIR_OPTION, THREADS_OPTION } from './options.js';
 import { writeSampleGrid } from './pictures.js';
 import { bin, describeScaling, holdOut, layoutOf, testData, trainingData, viewFor } from './preprocessing.js';
@@ -142,6 +143,7 @@ export async function train(argv: string[]): Promise<void> {
     let view = viewFor(o.logit as number | undefined);
     if (view.kind === 'logit' && !(view.alpha < 0.5)) throw new UsageError(`--logit must be in (0, 0.5), got ${view.alpha}`);
     const [allTraining, testSplit] = await Promise.all([loadMnist('train', { dataDir: o['data-dir'] as string | undefined }), loadMnist('test', { dataDir: o['data-dir'] as string | undefined })]);
+    for (const images of [allTraining, testSplit]) checkImageSize(images, images.source);
     const limit = o.limit as number | undefined;
     const trainingCount = Math.min(allTraining.count, limit ?? allTraining.count);
     if (validationCount >= trainingCount) throw new UsageError(`--validation ${validationCount} leaves no training images (${trainingCount} available)`);

@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { decodePng } from '@flows/cli-kit';
@@ -164,6 +164,15 @@ describe('toy-flow CLI', () => {
     expect(await main(['sample', '--model', join(out, 'model'), '--n', '400', '--label', '0', '--backend', 'cpu'])).toBe(0);
     expect(await main(['train', '--data', 'chequerboard', '--conditional', '--out', out, '--backend', 'cpu'])).toBe(2);
     expect(stderr).toMatch(/--conditional needs a toy with labelled components/);
+  });
+
+  it('a diverging run (--lr 10) ends with exit code 1 and a message, not a model with a huge test NLL', async () => {
+    const out = temp();
+    const code = await main(['train', '--data', 'two-gaussians', '--out', out, '--train-size', '100000', '--test-size', '2000', '--lr', '10', '--backend', 'cpu', '--quiet']);
+    expect(code).toBe(1);
+    expect(stderr).toMatch(/the run diverged|NaN or infinite/);
+    expect(stderr).toMatch(/lower learning rate/);
+    expect(existsSync(join(out, 'metrics.json'))).toBe(false);
   });
 
   it('--target with the default --test-size (200 000 evaluation samples) finishes', async () => {

@@ -64,6 +64,7 @@ export async function loadMnist(split: 'train' | 'test', options: MnistOptions =
   if (images.dims.length !== 3) throw new DataFileError(imageFile, `expected 3 dimensions (count, rows, cols), found ${images.dims.length}`);
   if (labels.dims.length !== 1) throw new DataFileError(labelFile, `expected 1 dimension (count), found ${labels.dims.length}`);
   const [count, rows, cols] = images.dims;
+  if (count === 0) throw new DataFileError(imageFile, 'contains no images (an IDX file with a count of 0)');
   if (labels.dims[0] !== count) {
     throw new DataFileError(labelFile, `has ${labels.dims[0]} labels but ${imageFile} has ${count} images`);
   }

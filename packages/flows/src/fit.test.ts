@@ -4,7 +4,7 @@ import { DiagonalNormal } from '@flows/distributions';
 import { describe, expect, it } from 'vitest';
 import { realNVP } from './builders.js';
 import { samplerData } from './data.js';
-import { fit, NonFiniteLossError } from './fit.js';
+import { DivergenceError, fit, NonFiniteLossError } from './fit.js';
 import { bitsPerDimension, klFromTarget, meanNegativeLogLikelihood } from './metrics.js';
 
 /** A correlated Gaussian in 2-D, whose entropy is known: target for small fits. */
@@ -116,5 +116,43 @@ describe('metrics', () => {
       return n;
     });
     expect(sizes).toEqual([100, 100, 50]);
+  });
+});
+
+describe('fit refuses to pass a failed run off as a result', () => {
+  const data = () => tf.randomNormal([600, 2], 0, 1, 'float32', 3);
+
+  it('a diverging run (learning rate 1e4) stops with DivergenceError naming the learning rate, the last good weights restored', async () => {
+    const model = realNVP({ size: 2, layers: 2, hidden: [8], seed: 5 });
+    const x = data();
+    let error: unknown;
+    try {
+      await fit(model, x, { epochs: 20, batchSize: 60, learningRate: 1e4, reportEvery: 2, random: 1 });
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(DivergenceError);
+    expect((error as Error).message).toMatch(/the run diverged; .* Try a lower learning rate \(this run's peak: 1\.00e\+4\)/);
+    // The restored weights give a finite, sane loss, not the diverged one.
+    const loss = tf.tidy(() => tf.neg(tf.mean(model.logProb(x))).dataSync()[0]);
+    expect(loss).toBeLessThan((error as DivergenceError).loss);
+    // A normal run is never stopped: the same model trains at 5e-3.
+    const fresh = realNVP({ size: 2, layers: 2, hidden: [8], seed: 5 });
+    const ok = await fit(fresh, x, { epochs: 5, batchSize: 60, learningRate: 5e-3, reportEvery: 2, random: 1 });
+    expect(Number.isFinite(ok.loss)).toBe(true);
+    tf.dispose([x]);
+    model.dispose();
+    fresh.dispose();
+  });
+
+  it('no rows, NaN in validation rows, and a 1e30 row are clear errors that name the problem (and the row)', async () => {
+    const model = realNVP({ size: 2, layers: 1, hidden: [4], seed: 1 });
+    await expect(fit(model, tf.zeros([0, 2]), { epochs: 1 })).rejects.toThrow(/fit: the training data have no rows/);
+    const validation = tf.tensor2d([[0, 0], [1, 1], [Number.NaN, 0]]);
+    await expect(fit(model, data(), { epochs: 2, validationData: validation, patience: 1 })).rejects.toThrow(/fit: row 2 of the validation data holds NaN/);
+    const rows = data().arraySync() as number[][];
+    rows[17] = [1e30, 0];
+    await expect(fit(model, tf.tensor2d(rows), { epochs: 1 })).rejects.toThrow(/fit: row 17 of the training data holds 1\.00e\+30, beyond ±1e\+15/);
+    model.dispose();
   });
 });

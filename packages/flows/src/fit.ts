@@ -54,12 +54,18 @@ export interface FitOptions {
   onEpochEnd?: (info: EpochEnd) => void | boolean | Promise<void | boolean>;
   /** Cancels between steps. */
   signal?: AbortSignal;
+  /**
+   * Stop with a {@link DivergenceError} when a reported loss exceeds the best so far (or the
+   * starting loss) by more than this factor times the larger of 1, the best loss's size and the
+   * progress made (default 10; `false` turns the check off).
+   */
+  divergence?: number | false;
   /** The loss of a batch (default: mean negative log-likelihood, adding `batch.logDet`); required for models that are not distributions. */
   loss?: (model: any, batch: Batch) => tf.Scalar; // eslint-disable-line @typescript-eslint/no-explicit-any
 }
 
 /** Every option fit takes; others are rejected with a message that names them. */
-export const FIT_OPTION_NAMES = optionNames<FitOptions>()(['epochs', 'steps', 'batchSize', 'learningRate', 'clipNorm', 'weightDecay', 'optimizer', 'initialEpoch', 'validationSplit', 'validationData', 'patience', 'random', 'reportEvery', 'onProgress', 'onEpochEnd', 'signal', 'loss']);
+export const FIT_OPTION_NAMES = optionNames<FitOptions>()(['epochs', 'steps', 'batchSize', 'learningRate', 'clipNorm', 'weightDecay', 'optimizer', 'initialEpoch', 'validationSplit', 'validationData', 'patience', 'random', 'reportEvery', 'onProgress', 'onEpochEnd', 'signal', 'divergence', 'loss']);
 
 export interface FitResult {
   steps: number;
@@ -84,6 +90,62 @@ export class NonFiniteLossError extends Error {
     super(`the training loss became NaN or infinite by step ${step}; weights restored to those of step ${restoredStep}. Try a lower learning rate, clipNorm, or scaleTanh.`);
     this.name = 'NonFiniteLossError';
   }
+}
+
+/**
+ * Thrown when the training loss runs away: far above both its starting value and its best (by
+ * more than `divergence` times the larger of 1, the best loss's size and the progress made). The
+ * weights of the last report before it are restored.
+ */
+export class DivergenceError extends Error {
+  constructor(
+    readonly step: number,
+    readonly restoredStep: number,
+    readonly loss: number,
+    readonly bestLoss: number,
+    learningRate: number,
+  ) {
+    super(
+      `the training loss rose to ${loss.toPrecision(3)} by step ${step}, far above its best of ${bestLoss.toPrecision(4)}: the run diverged; weights restored to those of step ${restoredStep}. ` +
+        `Try a lower learning rate (this run's peak: ${learningRate.toPrecision(3)}), or clipNorm.`,
+    );
+    this.name = 'DivergenceError';
+  }
+}
+
+/** Thrown for training or validation data that cannot be trained on: no rows, NaN or infinite values, values beyond float32 arithmetic. */
+export class TrainingDataError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'TrainingDataError';
+  }
+}
+
+/** Values this large overflow float32 as soon as a layer squares or multiplies them (x² > 3.4e38). */
+const LARGEST_SENSIBLE_VALUE = 1e15;
+
+/**
+ * Checks a data tensor once, before training: every value finite and below
+ * {@link LARGEST_SENSIBLE_VALUE} in size; otherwise names the first bad row. One read-back.
+ */
+async function checkDataValues(x: tf.Tensor, what: string): Promise<void> {
+  if (x.shape[0] === 0) throw new TrainingDataError(`fit: the ${what} data have no rows`);
+  const rowsBad = tf.tidy(() => {
+    const rows = tf.reshape(x, [x.shape[0], -1]);
+    const bad = tf.logicalOr(tf.logicalNot(tf.isFinite(rows)), tf.greater(tf.abs(rows), LARGEST_SENSIBLE_VALUE));
+    return tf.any(bad, 1);
+  });
+  const flags = await rowsBad.data();
+  rowsBad.dispose();
+  const row = flags.findIndex((flag) => flag !== 0);
+  if (row < 0) return;
+  const values = await tf.tidy(() => tf.reshape(tf.slice(x, [row], [1]), [-1])).data();
+  const value = Array.from(values).find((v) => !Number.isFinite(v) || Math.abs(v) > LARGEST_SENSIBLE_VALUE)!;
+  throw new TrainingDataError(
+    Number.isFinite(value)
+      ? `fit: row ${row} of the ${what} data holds ${value.toPrecision(3)}, beyond ±${LARGEST_SENSIBLE_VALUE.toExponential(0)}: such values overflow float32 arithmetic in the layers; check the data's units or standardise them`
+      : `fit: row ${row} of the ${what} data holds ${value}; remove or repair such rows before training`,
+  );
 }
 
 /** Mean negative log-likelihood of a batch (nats), counting a preprocessing log-det. */
@@ -150,6 +212,13 @@ export async function fit(model: Distribution | Trainable, data: TrainingData | 
     training = data;
   }
   if (options.validationData) validation = options.validationData instanceof tf.Tensor ? tensorData(options.validationData) : options.validationData;
+  if (training.size === 0) throw new TrainingDataError('fit: the training data have no rows');
+  if (validation && validation.size === 0) throw new TrainingDataError('fit: the validation data have no rows');
+  // Tensors are checked once, up front (a generator's batches are checked as they come, by the loss).
+  if (data instanceof tf.Tensor) await checkDataValues(data, 'training');
+  if (options.validationData instanceof tf.Tensor) await checkDataValues(options.validationData, 'validation');
+  const divergence = options.divergence ?? 10;
+  if (divergence !== false && !(divergence > 0)) throw new RangeError(`fit: divergence must be a positive factor or false, got ${divergence}`);
 
   const optimizer = options.optimizer ?? new Adam(variables, { learningRate: options.learningRate, clipNorm: options.clipNorm, weightDecay: options.weightDecay });
   const stepsPerEpoch = Math.ceil(training.size / batchSize);
@@ -165,6 +234,9 @@ export async function fit(model: Distribution | Trainable, data: TrainingData | 
   let runningLoss: tf.Tensor | null = null;
   let runningSteps = 0;
   let lastLoss = NaN;
+  // The loss before the first update and the best report so far, for the divergence check.
+  let initialLoss = NaN;
+  let bestLoss = Infinity;
   let stoppedEarly = false;
   let cancelled = false;
   const start = performance.now();
@@ -181,6 +253,15 @@ export async function fit(model: Distribution | Trainable, data: TrainingData | 
       restore(variables, good.weights);
       throw new NonFiniteLossError(optimizer.step, good.step);
     }
+    const reference = Math.min(bestLoss, Number.isFinite(initialLoss) ? initialLoss : Infinity);
+    if (divergence !== false && Number.isFinite(reference)) {
+      const progress = Number.isFinite(initialLoss) ? Math.abs(initialLoss - reference) : 0;
+      if (mean > reference + divergence * Math.max(1, Math.abs(reference), progress)) {
+        restore(variables, good.weights);
+        throw new DivergenceError(optimizer.step, good.step, mean, reference, optimizer.peakLearningRate);
+      }
+    }
+    bestLoss = Math.min(bestLoss, mean);
     lastLoss = mean;
     history.push({ step: optimizer.step, loss: mean });
     tf.dispose(good.weights);
@@ -219,6 +300,8 @@ export async function fit(model: Distribution | Trainable, data: TrainingData | 
           return value;
         });
         disposeBatch(batch);
+        // The first step's loss is the model's before any update: the divergence check's reference (one read-back per fit).
+        if (Number.isNaN(initialLoss) && history.length === 0 && runningSteps === 0) initialLoss = (await stepLoss.data())[0];
         const accumulated: tf.Tensor = runningLoss ? tf.add(runningLoss, stepLoss) : tf.clone(stepLoss);
         if (runningLoss) (runningLoss as tf.Tensor).dispose();
         stepLoss.dispose();
@@ -234,6 +317,9 @@ export async function fit(model: Distribution | Trainable, data: TrainingData | 
       let validationLoss: number | null = null;
       if (validation) {
         validationLoss = options.loss ? await meanLoss(model, validation, lossFn, batchSize) : await meanNegativeLogLikelihoodAsync(model as Distribution, validation, { batchSize: Math.max(batchSize, 1024) });
+        if (!Number.isFinite(validationLoss)) {
+          throw new TrainingDataError(`fit: the validation loss after epoch ${epoch} is ${validationLoss}: the validation data hold NaN, infinite or out-of-range values, or the model gives them no density`);
+        }
         validationHistory.push({ epoch, loss: validationLoss });
         if (!best || validationLoss < best.loss) {
           if (best?.weights) tf.dispose(best.weights);

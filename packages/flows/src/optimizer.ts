@@ -73,7 +73,7 @@ export class Adam {
     if (variables.length === 0) throw new Error('Adam: no variables to optimize');
     this.variables = variables;
     const lr = options.learningRate ?? 1e-3;
-    this.schedule = typeof lr === 'function' ? lr : () => lr;
+    this.schedule = typeof lr === 'function' ? lr : withPeak(lr, () => lr);
     if (typeof lr === 'number' && !(lr > 0)) throw new RangeError(`Adam: learning rate must be positive, got ${lr}`);
     this.beta1 = options.beta1 ?? 0.9;
     this.beta2 = options.beta2 ?? 0.999;
@@ -106,6 +106,11 @@ export class Adam {
   /** The learning rate the next update will use. */
   get learningRate(): number {
     return this.schedule(this.stepCount + 1);
+  }
+
+  /** The schedule's peak rate (the rate the user chose), or the current rate when it is unknown. */
+  get peakLearningRate(): number {
+    return peakLearningRate(this.schedule) ?? this.learningRate;
   }
 
   /**
@@ -307,21 +312,27 @@ export class Adam {
 }
 
 /** Learning-rate schedules. */
+/** A schedule that remembers its peak rate, so that messages can name the rate the user chose. */
+function withPeak(peak: number, schedule: LearningRateSchedule): LearningRateSchedule {
+  return Object.assign(schedule, { peak });
+}
+
+/** The highest rate of a schedule made by {@link schedules} (or of a constant), else undefined. */
+export function peakLearningRate(rate: number | LearningRateSchedule | undefined): number | undefined {
+  return typeof rate === 'number' ? rate : (rate as { peak?: number } | undefined)?.peak;
+}
+
 export const schedules = {
-  constant: (lr: number): LearningRateSchedule => () => lr,
+  constant: (lr: number): LearningRateSchedule => withPeak(lr, () => lr),
   /** Cosine decay from `lr` to `lr · floor` over `totalSteps`, after `warmupSteps` of linear warm-up. */
-  cosine:
-    (lr: number, totalSteps: number, options: { warmupSteps?: number; floor?: number } = {}): LearningRateSchedule =>
-    (step) => {
+  cosine: (lr: number, totalSteps: number, options: { warmupSteps?: number; floor?: number } = {}): LearningRateSchedule =>
+    withPeak(lr, (step) => {
       const warmup = options.warmupSteps ?? 0;
       if (step <= warmup) return (lr * step) / Math.max(1, warmup);
       const progress = Math.min(1, (step - warmup) / Math.max(1, totalSteps - warmup));
       const floor = options.floor ?? 0.01;
       return lr * (floor + (1 - floor) * 0.5 * (1 + Math.cos(Math.PI * progress)));
-    },
+    }),
   /** Multiply by `factor` every `every` steps. */
-  step:
-    (lr: number, every: number, factor = 0.5): LearningRateSchedule =>
-    (step) =>
-      lr * factor ** Math.floor((step - 1) / every),
+  step: (lr: number, every: number, factor = 0.5): LearningRateSchedule => withPeak(lr, (step) => lr * factor ** Math.floor((step - 1) / every)),
 };
