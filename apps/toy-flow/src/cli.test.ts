@@ -87,6 +87,13 @@ describe('toy-flow CLI', () => {
     stdout = '';
     await main(['sample', '--model', join(out, 'model'), '--n', '5', '--seed', '3', '--temperature', '0.5', '--backend', 'cpu']);
     expect(stdout).toBe(first);
+    // Large --n streams in chunks: one header, every row, and the same stream as a single draw.
+    stdout = '';
+    expect(await main(['sample', '--model', join(out, 'model'), '--n', '250000', '--seed', '3', '--temperature', '0.5', '--backend', 'cpu'])).toBe(0);
+    const many = stdout.trim().split('\n');
+    expect(many).toHaveLength(250_001);
+    expect(many.filter((line) => line === 'x,y')).toHaveLength(1);
+    expect(many.slice(0, 6).join('\n')).toBe(first.trim());
   });
 
   it('standardises CSV data by default (a banana centred at (10, 10)), draws the data behind the samples, and plot warns about another toy', async () => {

@@ -1,3 +1,4 @@
+import { Random } from '@flows/bijectors';
 import { describeOptions, formatCsv, type OptionSpec, parseOptions } from '@flows/cli-kit';
 import { type BackendName, loadModel, selectBackend } from '@flows/flows';
 import { labelContext } from './label.js';
@@ -17,6 +18,9 @@ Usage: toy-flow sample --model <dir> [--n N] [--temperature T] [--seed S] [--lab
 
 ${describeOptions(SAMPLE_OPTIONS)}`;
 
+/** Samples drawn and written per chunk. */
+const SAMPLE_CHUNK = 100_000;
+
 export async function sample(argv: string[]): Promise<void> {
   const o = parseOptions(argv, SAMPLE_OPTIONS);
   if (o.help) {
@@ -25,12 +29,19 @@ export async function sample(argv: string[]): Promise<void> {
   }
   await selectBackend({ backend: o.backend as BackendName | 'auto' });
   const model = await loadModel(o.model as string);
-  const context = labelContext(model, o.label as number | undefined, o.n as number);
-  const x = model.sample(o.n as number, { random: o.seed as number, temperature: o.temperature as number, context });
-  context?.dispose();
   const columns = model.eventSize;
   const header = columns === 2 ? ['x', 'y'] : Array.from({ length: columns }, (_, i) => `x${i}`);
-  process.stdout.write(formatCsv(await x.data(), columns, header));
-  x.dispose();
+  // In chunks, written as they come: any --n fits in memory (one seeded stream, the same samples as one draw).
+  const random = new Random(o.seed as number);
+  const total = o.n as number;
+  for (let start = 0; start < total; start += SAMPLE_CHUNK) {
+    const rows = Math.min(SAMPLE_CHUNK, total - start);
+    const context = labelContext(model, o.label as number | undefined, rows);
+    const x = model.sample(rows, { random, temperature: o.temperature as number, context });
+    context?.dispose();
+    const text = formatCsv(await x.data(), columns, start === 0 ? header : undefined);
+    x.dispose();
+    if (!process.stdout.write(text)) await new Promise((resolve) => process.stdout.once('drain', resolve));
+  }
   model.dispose();
 }

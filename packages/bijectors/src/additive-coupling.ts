@@ -28,7 +28,12 @@ export class AdditiveCoupling extends MaskedCoupling {
   constructor(options: AdditiveCouplingOptions) {
     assertKnownOptions(options, ADDITIVE_COUPLING_OPTION_NAMES, 'AdditiveCoupling');
     super(options, 'AdditiveCoupling');
-    this.shiftNetwork = this.conditioner(options.shift, 'shift', options);
+    try {
+      this.shiftNetwork = this.conditioner(options.shift, 'shift', options);
+    } catch (error) {
+      this.releasePartial();
+      throw error;
+    }
   }
 
   override get trainableVariables(): tf.Variable[] {

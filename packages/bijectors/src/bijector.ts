@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { MissingInverseError } from './errors.js';
+import { BijectorInputError, MissingInverseError } from './errors.js';
 import { validateContext, validateEvents } from './validation.js';
 
 /**
@@ -117,6 +117,7 @@ export abstract class Bijector {
 
   protected validate(x: tf.Tensor, context: tf.Tensor | undefined, direction: string, eventShape = this.eventShape): void {
     const who = `${this.className}.${direction}`;
+    if (this.variables.some((v) => v.isDisposed)) throw new BijectorInputError(`${who}: this ${this.className} has been disposed (its variables are freed); build or load it again`);
     validateEvents(x, eventShape, who);
     validateContext(context, x.shape[0], this.contextSize, who);
   }

@@ -57,8 +57,13 @@ export class MaskedAffineCoupling extends MaskedCoupling {
     assertKnownOptions(options, MASKED_AFFINE_COUPLING_OPTION_NAMES, 'MaskedAffineCoupling');
     super(options, 'MaskedAffineCoupling');
     this.scaleTanh = options.scaleTanh ?? true;
-    this.scaleNetwork = this.conditioner(options.scale, 'scale', options);
-    this.translationNetwork = this.conditioner(options.translation, 'translation', options);
+    try {
+      this.scaleNetwork = this.conditioner(options.scale, 'scale', options);
+      this.translationNetwork = this.conditioner(options.translation, 'translation', options);
+    } catch (error) {
+      this.releasePartial();
+      throw error;
+    }
     this.scaleFactor = options.learnableScaleFactor ? newVariable(() => tf.ones(this.eventShape as number[])) : null;
   }
 

@@ -79,11 +79,11 @@ export abstract class MaskedCoupling extends Bijector {
     const channels = this.eventShape[this.eventShape.length - 1];
     const perCoordinate = outputSize / this.mask.length;
     if (given === undefined && this.isImage) {
-      return new ConvNet({ inputChannels: channels + this.contextWidth, outputChannels: channels * perCoordinate, hidden: options.hidden ?? [64, 64], activation: options.activation, seed: this.random.nextUint32() });
+      return this.own(new ConvNet({ inputChannels: channels + this.contextWidth, outputChannels: channels * perCoordinate, hidden: options.hidden ?? [64, 64], activation: options.activation, seed: this.random.nextUint32() }));
     }
     const inputSize = this.mask.length + this.contextWidth;
     if (given === undefined) {
-      return new MLP({ inputSize, outputSize, hidden: options.hidden ?? [64, 64], activation: options.activation, seed: this.random.nextUint32(), name });
+      return this.own(new MLP({ inputSize, outputSize, hidden: options.hidden ?? [64, 64], activation: options.activation, seed: this.random.nextUint32(), name }));
     }
     const conditioner: Conditioner = typeof given === 'function' ? new FunctionConditioner(given, inputSize, outputSize) : given;
     if (conditioner.acceptsImages) {
@@ -136,6 +136,25 @@ export abstract class MaskedCoupling extends Bijector {
         return image;
       },
     };
+  }
+
+  /** Networks this layer built itself, freed by {@link MaskedCoupling.releasePartial} if construction fails. */
+  private readonly ownedNetworks: Conditioner[] = [];
+
+  private own<T extends Conditioner>(network: T): T {
+    this.ownedNetworks.push(network);
+    return network;
+  }
+
+  /**
+   * Frees what a constructor built before it failed (the mask tensors and the networks built so
+   * far), so that a layer whose options are rejected half-way leaks nothing. Subclasses call it
+   * when their own part of the construction throws.
+   */
+  protected releasePartial(): void {
+    for (const network of this.ownedNetworks) for (const v of network.trainableVariables) if (!v.isDisposed) v.dispose();
+    this.maskTensor.dispose();
+    this.inverseMaskTensor.dispose();
   }
 
   override dispose(): void {

@@ -36,9 +36,14 @@ export class TransformerCoupling extends MaskedCoupling {
   constructor(options: TransformerCouplingOptions, who = 'TransformerCoupling') {
     if (new.target === TransformerCoupling) assertKnownOptions(options, TRANSFORMER_COUPLING_OPTION_NAMES, 'TransformerCoupling');
     super(options, who);
-    if (this.isImage) throw new BijectorInputError(`${who}: transformers act on vector events; flatten images or use MaskedAffineCoupling`);
     this.transformer = options.transformer;
-    this.network = this.conditioner(options.conditioner, 'parameters', options, this.mask.length * this.transformer.parameterCount);
+    try {
+      if (this.isImage) throw new BijectorInputError(`${who}: transformers act on vector events; flatten images or use MaskedAffineCoupling`);
+      this.network = this.conditioner(options.conditioner, 'parameters', options, this.mask.length * this.transformer.parameterCount);
+    } catch (error) {
+      this.releasePartial();
+      throw error;
+    }
   }
 
   override get trainableVariables(): tf.Variable[] {

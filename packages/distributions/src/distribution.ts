@@ -58,9 +58,17 @@ export abstract class Distribution {
     return this.logProbImpl(x, context);
   }
 
+  /** Throws a clear error when the distribution's variables have been disposed. */
+  protected assertNotDisposed(who: string): void {
+    if (this.variables.some((v) => v.isDisposed)) {
+      throw new Error(`${who}: this ${this.className} has been disposed (its variables are freed); build or load the model again`);
+    }
+  }
+
   /** Natural-log density of each row of `x`. */
   logProb(x: tf.Tensor, context?: tf.Tensor): tf.Tensor1D {
     const who = `${this.className}.logProb`;
+    this.assertNotDisposed(who);
     validateEvents(x, this.eventShape, who);
     validateContext(context, x.shape[0], this.contextSize, who);
     return tf.tidy(() => this.logProbImpl(x, context));
@@ -74,7 +82,10 @@ export abstract class Distribution {
 
   protected sampleArguments(n: number, options: SampleOptions): { random: Random; temperature: number } {
     assertKnownOptions(options, SAMPLE_OPTION_NAMES, `${this.className}.sample`);
-    if (!Number.isInteger(n) || n <= 0) throw new RangeError(`${this.className}.sample: n must be a positive integer, got ${n}`);
+    this.assertNotDisposed(`${this.className}.sample`);
+    if (!Number.isInteger(n) || n <= 0) {
+      throw new RangeError(`${this.className}.sample: n must be a positive integer, got ${typeof n === 'number' ? n : `the ${typeof n} ${JSON.stringify(n)}`}`);
+    }
     const temperature = options.temperature ?? 1;
     if (!(temperature > 0) || !Number.isFinite(temperature)) {
       throw new RangeError(`${this.className}.sample: temperature must be a positive number, got ${temperature}`);

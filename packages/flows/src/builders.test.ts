@@ -56,6 +56,26 @@ describe('builders', () => {
     model.dispose();
   });
 
+  it('a builder that rejects its options leaks nothing, whichever layer fails', () => {
+    const before = tf.memory().numTensors;
+    expect(() => realNVP({ size: 2, hidden: [0] })).toThrow(/hidden\[0\] must be a positive integer/);
+    expect(() => nice({ size: 4, hidden: [0] })).toThrow(/hidden\[0\]/);
+    expect(() => realNVP({ size: 2, layers: 3, hidden: [4], activation: 'nope' as never })).toThrow(/unknown activation/);
+    // A later layer failing: the masks of the checkerboard do not fit layer 0 … (a 3-pixel image is not square).
+    expect(() => realNVP({ size: 3, layers: 2, mask: 'checkerboard' })).toThrow(/not a square/);
+    expect(tf.memory().numTensors).toBe(before);
+  });
+
+  it('a disposed flow says so instead of a TypeError from TensorFlow.js; sample names a non-number count', () => {
+    const flow = realNVP({ size: 2, layers: 1, hidden: [4] });
+    expect(() => flow.sample('3' as never)).toThrow(/n must be a positive integer, got the string "3"/);
+    flow.dispose();
+    const x = tf.zeros([1, 2]);
+    expect(() => flow.logProb(x)).toThrow(/TransformedDistribution\.logProb: this TransformedDistribution has been disposed/);
+    expect(() => flow.sample(3)).toThrow(/has been disposed/);
+    x.dispose();
+  });
+
   it('nice ends in a diagonal rescaling', () => {
     const flow = nice({ size: 4, layers: 4, hidden: [4] });
     expect((flow.bijector as Chain).bijectors.map((b) => b.className)).toEqual(['AdditiveCoupling', 'AdditiveCoupling', 'AdditiveCoupling', 'AdditiveCoupling', 'ElementwiseScale']);

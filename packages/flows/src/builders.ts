@@ -67,6 +67,18 @@ const REAL_NVP_OPTION_NAMES = optionNames<RealNVPOptions>()([...COUPLING_FLOW_OP
 const MAF_OPTION_NAMES = optionNames<MAFOptions>()(['size', 'dims', 'layers', 'hidden', 'activation', 'seed', 'contextSize', 'inverse']);
 const MULTI_SCALE_OPTION_NAMES = optionNames<MultiScaleOptions>()(['shape', 'levels', 'stepsPerLevel', 'hidden', 'contextSize', 'seed']);
 
+/** Builds a flow's layers; when one fails (a rejected option), frees those built before it and rethrows. */
+function buildLayers(count: number, build: (index: number) => Bijector): Bijector[] {
+  const layers: Bijector[] = [];
+  try {
+    for (let i = 0; i < count; i++) layers.push(build(i));
+  } catch (error) {
+    for (const layer of layers) layer.dispose();
+    throw error;
+  }
+  return layers;
+}
+
 /** The event size D from `size` (or its deprecated old name `dims`), checked to be an integer of at least `least`. */
 function eventSize(options: { size?: number; dims?: number }, who: string, least: number): number {
   const size = renamedOption<number>(options, 'dims', 'size', who);
@@ -91,9 +103,9 @@ function checkCommon(options: CouplingFlowOptions, who: string, names: readonly 
 export function realNVP(options: RealNVPOptions): TransformedDistribution {
   const size = checkCommon(options, 'realNVP', REAL_NVP_OPTION_NAMES);
   const random = new Random(options.seed ?? 0);
-  const layers: Bijector[] = [];
-  for (let i = 0; i < (options.layers ?? 8); i++) {
-    layers.push(
+  const layers = buildLayers(
+    options.layers ?? 8,
+    (i) =>
       new MaskedAffineCoupling({
         mask: layerMask(options.mask ?? 'alternating', size, i, random, options.imageShape),
         hidden: options.hidden ?? [64, 64],
@@ -103,8 +115,7 @@ export function realNVP(options: RealNVPOptions): TransformedDistribution {
         contextSize: options.contextSize,
         seed: random.nextUint32(),
       }),
-    );
-  }
+  );
   return new TransformedDistribution(new StandardNormal(size), new Chain(layers));
 }
 
@@ -115,19 +126,18 @@ export function realNVP(options: RealNVPOptions): TransformedDistribution {
 export function nice(options: CouplingFlowOptions): TransformedDistribution {
   const size = checkCommon(options, 'nice', COUPLING_FLOW_OPTION_NAMES);
   const random = new Random(options.seed ?? 0);
-  const layers: Bijector[] = [];
-  for (let i = 0; i < (options.layers ?? 4); i++) {
-    layers.push(
-      new AdditiveCoupling({
-        mask: layerMask(options.mask ?? 'alternating', size, i, random, options.imageShape),
-        hidden: options.hidden ?? [64, 64],
-        activation: options.activation,
-        contextSize: options.contextSize,
-        seed: random.nextUint32(),
-      }),
-    );
-  }
-  layers.push(new ElementwiseScale({ size }));
+  const count = options.layers ?? 4;
+  const layers = buildLayers(count + 1, (i) =>
+    i === count
+      ? new ElementwiseScale({ size })
+      : new AdditiveCoupling({
+          mask: layerMask(options.mask ?? 'alternating', size, i, random, options.imageShape),
+          hidden: options.hidden ?? [64, 64],
+          activation: options.activation,
+          contextSize: options.contextSize,
+          seed: random.nextUint32(),
+        }),
+  );
   return new TransformedDistribution(new StandardNormal(size), new Chain(layers));
 }
 
@@ -160,8 +170,7 @@ export function maf(options: MAFOptions): TransformedDistribution {
   const count = options.layers ?? 5;
   if (!Number.isInteger(count) || count < 1) throw new RangeError(`${who}: layers must be a positive integer, got ${count}`);
   const random = new Random(options.seed ?? 0);
-  const layers: Bijector[] = [];
-  for (let i = 0; i < count; i++) {
+  const layers = buildLayers(count, (i) => {
     const layerOptions = {
       size,
       hidden: options.hidden ?? [64, 64],
@@ -170,8 +179,8 @@ export function maf(options: MAFOptions): TransformedDistribution {
       contextSize: options.contextSize ?? 0,
       seed: random.nextUint32(),
     };
-    layers.push(options.inverse ? new InverseAutoregressive(layerOptions) : new MaskedAutoregressive(layerOptions));
-  }
+    return options.inverse ? new InverseAutoregressive(layerOptions) : new MaskedAutoregressive(layerOptions);
+  });
   return new TransformedDistribution(new StandardNormal(size), new Chain(layers));
 }
 
