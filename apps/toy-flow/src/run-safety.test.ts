@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -33,6 +33,21 @@ describe('runs lose nothing', () => {
     expect(underProc.seconds).toBeLessThan(20);
   }, 60_000);
 
+  // A directory the user cannot write: as root nothing is read-only, so the run drops to 'nobody'.
+  const asNobody = process.getuid?.() === 0 && existsSync('/usr/bin/setpriv');
+  it.runIf(asNobody)('an output in a directory the user cannot write fails at once with EACCES, not after training', async () => {
+    const parent = temp();
+    chmodSync(parent, 0o755); // root's, readable by all, writable by root alone
+    const started = performance.now();
+    const child = spawn('/usr/bin/setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, cli, 'train', ...SMALL, '--train-size', '3000000', '--out', join(parent, 'run')], { cwd: '/', stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    child.stderr.on('data', (chunk) => (output += chunk));
+    const code = await new Promise<number>((resolve) => child.on('close', (exit) => resolve(exit ?? 1)));
+    expect(code).toBe(1);
+    expect(output).toMatch(/cannot create .*\/run \(EACCES: not writable\)/);
+    expect((performance.now() - started) / 1000).toBeLessThan(20);
+  }, 60_000);
+
   it('a second run into the same --out is refused while the first runs; both would otherwise exit 0', async () => {
     const out = join(temp(), 'run');
     const first = run(['train', ...SMALL, '--train-size', '400000', '--out', out]);
@@ -61,4 +76,35 @@ describe('runs lose nothing', () => {
     expect(leftovers).toEqual([]);
     expect(existsSync(join(out, 'run.lock'))).toBe(false);
   }, 60_000);
+});
+
+describe('toy-flow checkpoints', () => {
+  it('a run killed with kill -9 mid-training resumes with --resume and ends exactly like the uninterrupted run; metrics name their model', async () => {
+    const args = ['train', '--data', 'two-gaussians', '--train-size', '400000', '--test-size', '5000', '--layers', '3', '--hidden', '16', '--batch-size', '500', '--checkpoint-every', '100', '--backend', 'cpu', '--quiet'];
+    const straight = join(temp(), 'straight');
+    expect((await run([...args, '--out', straight]).done).code).toBe(0);
+
+    const killed = join(temp(), 'killed');
+    const victim = run([...args, '--out', killed]);
+    const checkpoint = join(killed, 'checkpoint', 'checkpoint.json');
+    for (let i = 0; i < 600 && !existsSync(checkpoint); i++) await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(existsSync(checkpoint)).toBe(true);
+    process.kill(victim.pid, 'SIGKILL');
+    const dead = await victim.done;
+    expect(dead.code).not.toBe(0);
+    expect(existsSync(join(killed, 'model'))).toBe(false);
+
+    const changed = await run([...args, '--out', killed, '--resume', '--layers', '4']).done;
+    expect(changed.code).toBe(2);
+    expect(changed.output).toMatch(/--resume: options differ from the checkpointed run: layers 4 \(checkpoint: 3\)/);
+    const resumed = await run([...args, '--out', killed, '--resume']).done;
+    expect(resumed.code).toBe(0);
+    expect(resumed.output).toMatch(/resuming after step \d+ of 800/);
+    const read = (dir: string) => JSON.parse(readFileSync(join(dir, 'metrics.json'), 'utf8'));
+    expect(read(killed).testNll).toBe(read(straight).testNll);
+    expect(read(killed).steps).toBe(800);
+    // metrics.json names the weights of the model beside it.
+    const model = JSON.parse(readFileSync(join(killed, 'model', 'model.json'), 'utf8'));
+    expect(read(killed).modelChecksum).toBe(model.weights.checksum);
+  }, 240_000);
 });

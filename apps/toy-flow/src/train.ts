@@ -6,7 +6,12 @@ import { type Distribution, StandardNormal, TransformedDistribution } from '@flo
 import { splineFlow } from '@flows/bijector-spline';
 import {
   acquireRunLock,
+  Adam,
+  type AdamState,
   type BackendName,
+  hasCheckpoint,
+  loadCheckpoint,
+  saveCheckpoint,
   describeBackend,
   fit,
   klFromTargetAsync,
@@ -55,6 +60,8 @@ export const TRAIN_OPTIONS: Record<string, OptionSpec> = {
   backend: { kind: 'string', choices: ['auto', 'tensorflow', 'webgpu', 'wasm', 'cpu'], default: 'auto', description: 'TensorFlow.js backend (or FLOWS_BACKEND)' },
   threads: THREADS_OPTION,
   'native-blas': NATIVE_BLAS_OPTION,
+  resume: { kind: 'boolean', description: 'continue a killed run from <out>/checkpoint (same options; a finished run gets its missing final files)' },
+  'checkpoint-every': { kind: 'positiveInteger', default: 1000, description: 'steps between checkpoints for toys (CSV data: every epoch)' },
   'no-standardize': { kind: 'boolean', description: 'CSV data: model the raw values (by default the flow sees each column standardised to mean 0 and standard deviation 1, through an affine layer whose log-det is counted)' },
   quiet: { kind: 'boolean', description: 'no progress bar' },
 };
@@ -76,6 +83,8 @@ Examples:
 
 interface Source {
   name: string;
+  /** Fresh samples every batch (the toys), rather than a fixed data set (CSV). */
+  fresh: boolean;
   size: number;
   /**
    * Per-column mean and standard deviation of the training points (CSV data): the model ends in a
@@ -122,6 +131,7 @@ function openLabelledToy(data: string, options: { trainSize: number; testSize: n
   const weights = toy.components.map((c) => c.weight);
   return {
     name: data,
+    fresh: true,
     size: 2,
     standardization: null,
     dataPoints: null,
@@ -177,6 +187,25 @@ function marginalOverLabels(model: Distribution, weights: number[]): Distributio
   } as unknown as Distribution;
 }
 
+/** The first `steps` batches of fresh-sample data, as data of their own (one segment of a run). */
+function firstBatches(data: TrainingData, steps: number, batchSize: number): TrainingData {
+  return {
+    size: steps * batchSize,
+    *batches(size: number, random: Random) {
+      const all = data.batches(size, random)[Symbol.iterator]();
+      try {
+        for (let k = 0; k < steps; k++) {
+          const next = all.next();
+          if (next.done) return;
+          yield next.value;
+        }
+      } finally {
+        all.return?.(undefined);
+      }
+    },
+  };
+}
+
 /** Mean and standard deviation of each column (in float64; a constant column gets scale 1). */
 export function columnStatistics(values: ArrayLike<number>, columns: number): { mean: number[]; scale: number[] } {
   const rows = values.length / columns;
@@ -192,6 +221,7 @@ async function openSource(data: string, options: { trainSize: number; testSize: 
     const toy = toyByName(data);
     return {
       name: data,
+      fresh: true,
       size: 2,
     standardization: null,
     dataPoints: null,
@@ -241,6 +271,7 @@ async function openSource(data: string, options: { trainSize: number; testSize: 
   }
   return {
     name: data,
+    fresh: false,
     size: table.columns,
     standardization: options.standardize ? columnStatistics(await train.data(), table.columns) : null,
     dataPoints: table.columns === 2 ? table.values.subarray(0, 2 * Math.min(table.rows, 5000)) : null,
@@ -363,27 +394,69 @@ export async function train(argv: string[]): Promise<void> {
       seed,
     };
     if (o.mask === 'checkerboard' && source.size === 2) throw new UsageError("--mask checkerboard needs image-shaped data (a square number of dimensions > 2); use 'alternating' or 'half' for 2-D points");
-    const model = buildModel(o.flow as string, { ...common, size: source.size, contextSize: source.labels || undefined }, extra, source.standardization);
-    const totalSteps = (o.epochs as number) * Math.ceil(source.train.size / batchSize);
-    const schedule = learningRateFor(totalSteps);
-    const bar = o.quiet ? null : new ProgressBar({ total: totalSteps, label: 'train' });
-    const result = await fit(model, source.train, {
-      epochs: o.epochs as number,
-      batchSize,
-      learningRate: schedule,
-      clipNorm: o['clip-norm'] as number | undefined,
-      random: new Random(seed + 17),
-      reportEvery: 100,
-      onProgress: (p) =>
-        bar?.update(p.step, { loss: p.loss.toFixed(4), 'samples/s': formatRate(p.samplesPerSecond), ETA: formatDuration(p.etaSeconds) }),
-    });
-    bar?.finish();
-    const trainSeconds = result.seconds;
-    const { mkdir } = await import('node:fs/promises');
     const { join } = await import('node:path');
+    const { rm } = await import('node:fs/promises');
     const out = o.out as string;
-    await mkdir(out, { recursive: true });
-    await saveModel(model, join(out, 'model'), { app: 'toy-flow', dataset: source.name, settings });
+    const checkpointDir = join(out, 'checkpoint');
+    const stepsPerEpoch = Math.ceil(source.train.size / batchSize);
+    const totalSteps = (o.epochs as number) * stepsPerEpoch;
+    const schedule = learningRateFor(totalSteps);
+    const runSettings = { ...settings, dataset: source.name };
+    let model: TransformedDistribution;
+    let random = new Random(seed + 17);
+    let trainSeconds = 0;
+    let lastLoss = NaN;
+    let restored: AdamState | null = null;
+    if (o.resume) {
+      if (!(await hasCheckpoint(checkpointDir))) throw new UsageError(`--resume: no checkpoint in ${checkpointDir}`);
+      const checkpoint = await loadCheckpoint(checkpointDir);
+      const saved = (checkpoint.extra.settings ?? {}) as Record<string, unknown>;
+      const differences = Object.keys({ ...saved, ...runSettings })
+        .filter((key) => key !== 'epochs' && JSON.stringify(saved[key] ?? null) !== JSON.stringify((runSettings as Record<string, unknown>)[key] ?? null))
+        .map((key) => `${key} ${JSON.stringify((runSettings as Record<string, unknown>)[key] ?? null)} (checkpoint: ${JSON.stringify(saved[key] ?? null)})`);
+      if (differences.length > 0) {
+        checkpoint.model.dispose();
+        throw new UsageError(`--resume: options differ from the checkpointed run: ${differences.join(', ')}; give them as they were`);
+      }
+      model = checkpoint.model as TransformedDistribution;
+      random = Random.fromState(checkpoint.randomState);
+      restored = checkpoint.optimizerState;
+      trainSeconds = Number(checkpoint.extra.seconds ?? 0);
+      lastLoss = Number(checkpoint.extra.loss ?? NaN);
+      console.error(`resuming after step ${restored.step} of ${totalSteps}`);
+    } else {
+      model = buildModel(o.flow as string, { ...common, size: source.size, contextSize: source.labels || undefined }, extra, source.standardization);
+    }
+    const optimizer = new Adam(model.trainableVariables, { learningRate: schedule, clipNorm: o['clip-norm'] as number | undefined });
+    if (restored) optimizer.setState(restored);
+    const firstStep = optimizer.step;
+    const bar = o.quiet || firstStep >= totalSteps ? null : new ProgressBar({ total: totalSteps - firstStep, label: 'train' });
+    // In segments with a checkpoint after each: every --checkpoint-every steps for fresh samples
+    // (toys), every epoch for a fixed data set (CSV). A run resumed from a checkpoint takes the
+    // same segments, so it ends exactly where the uninterrupted run does.
+    const every = o['checkpoint-every'] as number;
+    while (optimizer.step < totalSteps) {
+      const target = source.fresh ? Math.min(totalSteps, (Math.floor(optimizer.step / every) + 1) * every) : Math.min(totalSteps, (Math.floor(optimizer.step / stepsPerEpoch) + 1) * stepsPerEpoch);
+      const result = await fit(model, source.fresh ? firstBatches(source.train, target - optimizer.step, batchSize) : source.train, {
+        epochs: 1,
+        initialEpoch: Math.floor(optimizer.step / stepsPerEpoch),
+        batchSize,
+        optimizer,
+        random,
+        reportEvery: 100,
+        onProgress: (p) => bar?.update(p.step - firstStep, { loss: p.loss.toFixed(4), 'samples/s': formatRate(p.samplesPerSecond), ETA: formatDuration((p.elapsedSeconds / Math.max(1, p.step - firstStep)) * (totalSteps - p.step)) }),
+      });
+      trainSeconds += result.seconds;
+      lastLoss = result.loss;
+      await saveCheckpoint(checkpointDir, { model, optimizerState: await optimizer.readState(), randomState: random.getState(), epoch: Math.floor(optimizer.step / stepsPerEpoch), extra: { settings: runSettings, seconds: trainSeconds, loss: lastLoss } });
+    }
+    bar?.finish();
+    const result = { steps: optimizer.step, loss: lastLoss };
+    optimizer.dispose();
+    // One commit for the run's files: the old metrics go first, so that a run killed before its
+    // new metrics are written leaves a model without metrics, never beside another model's.
+    await rm(join(out, 'metrics.json'), { force: true });
+    const savedModel = await saveModel(model, join(out, 'model'), { app: 'toy-flow', dataset: source.name, settings });
 
     const testNll = await source.testNll(model);
     const entropy = source.entropy;
@@ -396,6 +469,7 @@ export async function train(argv: string[]): Promise<void> {
       kl: entropy === null ? null : testNll - entropy,
       klDirect: direct ? { estimate: direct.kl, standardError: direct.standardError } : null,
       trainLoss: result.loss,
+      modelChecksum: savedModel.weights.checksum,
       settings,
       backend: backend.name,
       steps: result.steps,
