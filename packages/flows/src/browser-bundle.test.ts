@@ -1,4 +1,3 @@
-import { execFileSync } from 'node:child_process';
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { createServer, type Server } from 'node:http';
@@ -6,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, normalize } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { findChromium } from './test-support/chromium.js';
 
 // What a user does: bundle a page that imports the packages' main entries with esbuild for the
 // browser, serve the wasm backend's three .wasm files as the README says, and open it in Chromium.
@@ -29,17 +29,6 @@ window.trainHere = async (options) => {
 };
 `;
 
-function findChromium(): string | null {
-  if (process.env.CHROME_PATH) return process.env.CHROME_PATH;
-  for (const name of ['chromium', 'chromium-browser', 'google-chrome']) {
-    try {
-      return execFileSync('which', [name], { encoding: 'utf8' }).trim();
-    } catch {
-      // not this one
-    }
-  }
-  return null;
-}
 
 const skip = process.env.FLOWS_SKIP_BROWSER === '1';
 

@@ -1,4 +1,3 @@
-import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
@@ -7,23 +6,13 @@ import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs';
 import { Random } from '@flows/bijectors';
 import { afterAll, describe, expect, it } from 'vitest';
+import { findChromium } from './test-support/chromium.js';
 import { realNVP } from './builders.js';
 import { saveModel } from './io.js';
 
 const packageRoot = join(dirname(fileURLToPath(import.meta.url)), '..');
 const bundle = join(packageRoot, 'dist/browser/flows.js');
 
-function findChromium(): string | null {
-  if (process.env.CHROME_PATH) return process.env.CHROME_PATH;
-  for (const name of ['chromium', 'chromium-browser', 'google-chrome']) {
-    try {
-      return execFileSync('which', [name], { encoding: 'utf8' }).trim();
-    } catch {
-      // not this one
-    }
-  }
-  return null;
-}
 
 const skip = process.env.FLOWS_SKIP_BROWSER === '1';
 
