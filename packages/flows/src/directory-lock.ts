@@ -146,24 +146,17 @@ export async function acquireDirectoryLock(directory: string, name: string, opti
   }
 }
 
-// Lock files are removed when the process exits normally or is interrupted (SIGINT, SIGTERM);
-// after kill -9 the next run finds the lock stale and says so.
+// Lock files are removed when the process exits normally. No signal handlers are installed (a
+// library must not change what SIGINT does in its user's program): after Ctrl-C or kill -9 the
+// next run or save finds the lock's process gone, says so, and takes the lock over.
 const exitHandlers = new Set<() => void>();
 let exitHooked = false;
 function hookExit(): void {
   if (exitHooked) return;
   exitHooked = true;
-  const releaseAll = () => {
+  process.on('exit', () => {
     for (const handler of exitHandlers) handler();
-  };
-  process.on('exit', releaseAll);
-  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-    process.once(signal, () => {
-      releaseAll();
-      // Then die of the signal as before (the default action, now that this handler is gone).
-      process.kill(process.pid, signal);
-    });
-  }
+  });
 }
 
 /**
