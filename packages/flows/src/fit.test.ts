@@ -152,7 +152,11 @@ describe('fit refuses to pass a failed run off as a result', () => {
     await expect(fit(model, data(), { epochs: 2, validationData: validation, patience: 1 })).rejects.toThrow(/fit: row 2 of the validation data holds NaN/);
     const rows = data().arraySync() as number[][];
     rows[17] = [1e30, 0];
-    await expect(fit(model, tf.tensor2d(rows), { epochs: 1 })).rejects.toThrow(/fit: row 17 of the training data holds 1\.00e\+30, beyond ±1e\+15/);
+    const before = tf.memory().numTensors;
+    const bad = tf.tensor2d(rows);
+    await expect(fit(model, bad, { epochs: 1, validationSplit: 0.1 })).rejects.toThrow(/fit: row 17 of the training data holds 1\.00e\+30, beyond ±1e\+15/);
+    bad.dispose();
+    expect(tf.memory().numTensors).toBe(before); // nothing left behind by the refused call
     model.dispose();
   });
 });

@@ -139,7 +139,9 @@ async function checkDataValues(x: tf.Tensor, what: string): Promise<void> {
   rowsBad.dispose();
   const row = flags.findIndex((flag) => flag !== 0);
   if (row < 0) return;
-  const values = await tf.tidy(() => tf.reshape(tf.slice(x, [row], [1]), [-1])).data();
+  const badRow = tf.tidy(() => tf.reshape(tf.slice(x, [row], [1]), [-1]));
+  const values = await badRow.data();
+  badRow.dispose();
   const value = Array.from(values).find((v) => !Number.isFinite(v) || Math.abs(v) > LARGEST_SENSIBLE_VALUE)!;
   throw new TrainingDataError(
     Number.isFinite(value)
@@ -195,6 +197,11 @@ export async function fit(model: Distribution | Trainable, data: TrainingData | 
   }
   const lossFn = (options.loss ?? negativeLogLikelihoodLoss) as (model: Distribution | Trainable, batch: Batch) => tf.Scalar;
 
+  // Tensors are checked once, up front, before anything is made from them (a generator's batches
+  // are checked as they come, by the loss).
+  if (data instanceof tf.Tensor) await checkDataValues(data, 'training');
+  if (options.validationData instanceof tf.Tensor) await checkDataValues(options.validationData, 'validation');
+
   const owned: tf.Tensor[] = [];
   let training: TrainingData;
   let validation: TrainingData | undefined;
@@ -212,11 +219,10 @@ export async function fit(model: Distribution | Trainable, data: TrainingData | 
     training = data;
   }
   if (options.validationData) validation = options.validationData instanceof tf.Tensor ? tensorData(options.validationData) : options.validationData;
-  if (training.size === 0) throw new TrainingDataError('fit: the training data have no rows');
-  if (validation && validation.size === 0) throw new TrainingDataError('fit: the validation data have no rows');
-  // Tensors are checked once, up front (a generator's batches are checked as they come, by the loss).
-  if (data instanceof tf.Tensor) await checkDataValues(data, 'training');
-  if (options.validationData instanceof tf.Tensor) await checkDataValues(options.validationData, 'validation');
+  if (training.size === 0 || (validation && validation.size === 0)) {
+    tf.dispose(owned);
+    throw new TrainingDataError(`fit: the ${training.size === 0 ? 'training' : 'validation'} data have no rows`);
+  }
   const divergence = options.divergence ?? 10;
   if (divergence !== false && !(divergence > 0)) throw new RangeError(`fit: divergence must be a positive factor or false, got ${divergence}`);
 
