@@ -3,7 +3,7 @@ import { Random } from '@flows/bijectors';
 import { formatDuration, formatRate, gridPoints, ProgressBar, type Range2D, UsageError } from '@flows/cli-kit';
 import { ENERGY_NAMES, energyByName, TOY_NAMES, toyByName } from '@flows/datasets';
 import type { TransformedDistribution } from '@flows/distributions';
-import { estimateLogNormalizer, fitReverseKL, type LearningRateSchedule, type LogDensity, reverseKLLoss, saveModel, writeFileAtomic } from '@flows/flows';
+import { Adam, type AdamState, estimateLogNormalizer, fitReverseKL, hasCheckpoint, type LearningRateSchedule, loadCheckpoint, type LogDensity, reverseKLLoss, saveCheckpoint, saveModel, writeFileAtomic } from '@flows/flows';
 import { writeToyPictures } from './pictures.js';
 
 /** Targets for `--target`: the energies, and the toys whose exact density is finite everywhere. */
@@ -56,35 +56,72 @@ export interface TargetRun {
   out: string;
   backend: string;
   settings: Record<string, unknown>;
+  /** Steps between checkpoints in `<out>/checkpoint`. */
+  checkpointEvery: number;
+  /** Continue from `<out>/checkpoint` (same settings). */
+  resume: boolean;
 }
 
 /** `toy-flow train --target`: reverse-KL fitting to an unnormalised 2-D density, then metrics and pictures. */
 export async function trainOnTarget(run: TargetRun): Promise<void> {
   const target = resolveTarget(run.targetName);
-  const bar = run.quiet ? null : new ProgressBar({ total: run.steps, label: 'reverse KL' });
-  const result = await fitReverseKL(run.model, target.logDensity, {
-    steps: run.steps,
-    batchSize: run.batchSize,
-    learningRate: run.learningRate,
-    clipNorm: run.clipNorm,
-    random: new Random(run.seed + 17),
-    reportEvery: 100,
-    onProgress: (p) => bar?.update(p.step, { loss: p.loss.toFixed(4), 'samples/s': formatRate(p.samplesPerSecond), ETA: formatDuration(p.etaSeconds) }),
-  });
-  bar?.finish();
-  const { mkdir } = await import('node:fs/promises');
+  const { rm } = await import('node:fs/promises');
   const { join } = await import('node:path');
-  await mkdir(run.out, { recursive: true });
-  await saveModel(run.model, join(run.out, 'model'), { app: 'toy-flow', target: target.name, settings: run.settings });
+  const checkpointDir = join(run.out, 'checkpoint');
+  let model = run.model;
+  let random = new Random(run.seed + 17);
+  let restored: AdamState | null = null;
+  let seconds = 0;
+  if (run.resume) {
+    if (!(await hasCheckpoint(checkpointDir))) throw new UsageError(`--resume: no checkpoint in ${checkpointDir}`);
+    const checkpoint = await loadCheckpoint(checkpointDir);
+    const saved = (checkpoint.extra.settings ?? {}) as Record<string, unknown>;
+    const differences = Object.keys({ ...saved, ...run.settings })
+      .filter((key) => !['steps'].includes(key) && JSON.stringify(saved[key] ?? null) !== JSON.stringify(run.settings[key] ?? null))
+      .map((key) => `${key} ${JSON.stringify(run.settings[key] ?? null)} (checkpoint: ${JSON.stringify(saved[key] ?? null)})`);
+    if (differences.length > 0) {
+      checkpoint.model.dispose();
+      throw new UsageError(`--resume: options differ from the checkpointed run: ${differences.join(', ')}; give them as they were`);
+    }
+    model = checkpoint.model as TransformedDistribution;
+    random = Random.fromState(checkpoint.randomState);
+    restored = checkpoint.optimizerState;
+    seconds = Number(checkpoint.extra.seconds ?? 0);
+    console.error(`resuming after step ${restored.step} of ${run.steps}`);
+  }
+  const optimizer = new Adam(model.trainableVariables, { learningRate: run.learningRate, clipNorm: run.clipNorm });
+  if (restored) optimizer.setState(restored);
+  const firstStep = optimizer.step;
+  const bar = run.quiet || firstStep >= run.steps ? null : new ProgressBar({ total: run.steps - firstStep, label: 'reverse KL' });
+  // In segments with a checkpoint after each (the same segments when resumed, so a resumed run ends like an uninterrupted one).
+  while (optimizer.step < run.steps) {
+    const end = Math.min(run.steps, (Math.floor(optimizer.step / run.checkpointEvery) + 1) * run.checkpointEvery);
+    const segment = await fitReverseKL(model, target.logDensity, {
+      steps: end - optimizer.step,
+      batchSize: run.batchSize,
+      optimizer,
+      random,
+      reportEvery: 100,
+      onProgress: (p) => bar?.update(p.step - firstStep, { loss: p.loss.toFixed(4), 'samples/s': formatRate(p.samplesPerSecond), ETA: formatDuration((p.elapsedSeconds / Math.max(1, p.step - firstStep)) * (run.steps - p.step)) }),
+    });
+    seconds += segment.seconds;
+    await saveCheckpoint(checkpointDir, { model, optimizerState: await optimizer.readState(), randomState: random.getState(), epoch: 0, extra: { settings: run.settings, seconds } });
+  }
+  bar?.finish();
+  const result = { steps: optimizer.step, seconds };
+  optimizer.dispose();
+  // One commit for the run's files: old metrics go before the new model is saved.
+  await rm(join(run.out, 'metrics.json'), { force: true });
+  const savedModel = await saveModel(model, join(run.out, 'model'), { app: 'toy-flow', target: target.name, settings: run.settings });
   const evaluation = new Random(run.seed + 2_000_003);
   let loss = 0;
   const chunk = 10_000;
   for (let done = 0; done < run.evaluationSamples; done += chunk) {
     const n = Math.min(chunk, run.evaluationSamples - done);
-    loss += tf.tidy(() => reverseKLLoss(run.model, target.logDensity, n, evaluation).dataSync()[0]) * n;
+    loss += tf.tidy(() => reverseKLLoss(model, target.logDensity, n, evaluation).dataSync()[0]) * n;
   }
   loss /= run.evaluationSamples;
-  const logZ = estimateLogNormalizer(run.model, target.logDensity, { samples: run.evaluationSamples, seed: run.seed + 3 });
+  const logZ = estimateLogNormalizer(model, target.logDensity, { samples: run.evaluationSamples, seed: run.seed + 3 });
   // loss = KL − log Z: for a normalised target log Z = 0; otherwise the importance-sampling log Z gives the KL estimate.
   const kl = target.normalized ? loss : loss + logZ;
   const metrics = {
@@ -94,6 +131,7 @@ export async function trainOnTarget(run: TargetRun): Promise<void> {
     logZEstimate: logZ,
     kl,
     klIsExact: target.normalized,
+    modelChecksum: savedModel.weights.checksum,
     settings: run.settings,
     backend: run.backend,
     steps: result.steps,
@@ -101,10 +139,10 @@ export async function trainOnTarget(run: TargetRun): Promise<void> {
     trainSeconds: result.seconds,
   };
   await writeFileAtomic(join(run.out, 'metrics.json'), `${JSON.stringify(metrics, null, 2)}\n`);
-  const samples = run.model.sample(5000, { random: run.seed + 99 });
+  const samples = model.sample(5000, { random: run.seed + 99 });
   const values = samples.dataSync() as Float32Array;
   samples.dispose();
-  const paths = await writeToyPictures(run.out, run.model, targetOnGrid(target), target.range, values);
+  const paths = await writeToyPictures(run.out, model, targetOnGrid(target), target.range, values);
   console.log(
     `target:    ${target.name} (reverse KL, the flow's own samples)\n` +
       `loss:      ${loss.toFixed(4)} nats (E_p[log p − log q̃] = KL − log Z)\n` +
@@ -113,4 +151,6 @@ export async function trainOnTarget(run: TargetRun): Promise<void> {
       `training:  ${result.steps} steps, ${formatRate(metrics.samplesPerSecond)} samples/s, ${formatDuration(result.seconds)} on ${run.backend}\n` +
       `model:     ${join(run.out, 'model')}\nmetrics:   ${join(run.out, 'metrics.json')}\npictures:  ${paths.density} (model | target), ${paths.samples}`,
   );
+  // A model resumed from the checkpoint is this function's own; the caller disposes the one it built.
+  if (model !== run.model) model.dispose();
 }

@@ -107,4 +107,22 @@ describe('toy-flow checkpoints', () => {
     const model = JSON.parse(readFileSync(join(killed, 'model', 'model.json'), 'utf8'));
     expect(read(killed).modelChecksum).toBe(model.weights.checksum);
   }, 240_000);
+
+  it('a --target (reverse KL) run killed with kill -9 resumes to the uninterrupted run\'s figures', async () => {
+    const args = ['train', '--target', 'banana', '--train-size', '150000', '--batch-size', '300', '--test-size', '3000', '--layers', '2', '--hidden', '8', '--lr', '0.01', '--checkpoint-every', '100', '--backend', 'cpu', '--quiet'];
+    const straight = join(temp(), 'straight');
+    expect((await run([...args, '--out', straight]).done).code).toBe(0);
+    const killed = join(temp(), 'killed');
+    const victim = run([...args, '--out', killed]);
+    const checkpoint = join(killed, 'checkpoint', 'checkpoint.json');
+    for (let i = 0; i < 600 && !existsSync(checkpoint); i++) await new Promise((resolve) => setTimeout(resolve, 50));
+    process.kill(victim.pid, 'SIGKILL');
+    expect((await victim.done).code).not.toBe(0);
+    const resumed = await run([...args, '--out', killed, '--resume']).done;
+    expect(resumed.code).toBe(0);
+    expect(resumed.output).toMatch(/resuming after step \d+ of 500/);
+    const read = (dir: string) => JSON.parse(readFileSync(join(dir, 'metrics.json'), 'utf8'));
+    expect(read(killed).kl).toBe(read(straight).kl);
+    expect(read(killed).steps).toBe(500);
+  }, 240_000);
 });

@@ -61,7 +61,7 @@ export const TRAIN_OPTIONS: Record<string, OptionSpec> = {
   threads: THREADS_OPTION,
   'native-blas': NATIVE_BLAS_OPTION,
   resume: { kind: 'boolean', description: 'continue a killed run from <out>/checkpoint (same options; a finished run gets its missing final files)' },
-  'checkpoint-every': { kind: 'positiveInteger', default: 1000, description: 'steps between checkpoints for toys (CSV data: every epoch)' },
+  'checkpoint-every': { kind: 'positiveInteger', default: 1000, description: 'steps between checkpoints for toys and --target runs (CSV data: every epoch)' },
   'no-standardize': { kind: 'boolean', description: 'CSV data: model the raw values (by default the flow sees each column standardised to mean 0 and standard deviation 1, through an affine layer whose log-det is counted)' },
   quiet: { kind: 'boolean', description: 'no progress bar' },
 };
@@ -370,6 +370,8 @@ export async function train(argv: string[]): Promise<void> {
         out: o.out as string,
         backend: backend.name,
         settings,
+        checkpointEvery: o['checkpoint-every'] as number,
+        resume: Boolean(o.resume),
       });
       model.dispose();
       return;
