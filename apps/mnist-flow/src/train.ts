@@ -1,5 +1,5 @@
 import { Random } from '@flows/bijectors';
-import { appWasmThreads, denseMultiplyAdds, NATIVE_BLAS_OPTION, nativeBlasSetting, describeOptions, formatDuration, formatRate, type OptionSpec, parseOptions, ProgressBar, UsageError } from '@flows/cli-kit';
+import { appWasmThreads, denseMultiplyAdds, settingDifferences, NATIVE_BLAS_OPTION, nativeBlasSetting, describeOptions, formatDuration, formatRate, type OptionSpec, parseOptions, ProgressBar, UsageError } from '@flows/cli-kit';
 import { loadMnist } from '@flows/datasets';
 import type { Distribution } from '@flows/distributions';
 import {
@@ -112,14 +112,6 @@ const SETTING_OPTIONS: Record<string, string> = {
   channels: '--channels',
 };
 
-/** `--layers 12 (checkpoint: 6)` for each setting that differs, `--epochs` aside (a resumed run may extend it). */
-function settingDifferences(saved: Record<string, unknown>, now: Record<string, unknown>): string[] {
-  const show = (value: unknown) => (Array.isArray(value) ? value.join(',') : value === null || value === undefined ? 'unset' : String(value));
-  return Object.keys({ ...saved, ...now })
-    .filter((key) => key !== 'epochs' && JSON.stringify(saved[key] ?? null) !== JSON.stringify(now[key] ?? null))
-    .map((key) => `${SETTING_OPTIONS[key] ?? key} ${show(now[key])} (checkpoint: ${show(saved[key])})`);
-}
-
 export async function train(argv: string[]): Promise<void> {
   const o = parseOptions(argv, TRAIN_OPTIONS);
   if (o.help) {
@@ -168,7 +160,7 @@ export async function train(argv: string[]): Promise<void> {
       startEpoch = checkpoint.epoch;
       rows = (checkpoint.extra.rows as EpochRow[]) ?? [];
       const saved = (checkpoint.extra.settings ?? {}) as typeof settings;
-      const differences = settingDifferences(saved, settings);
+      const differences = settingDifferences(saved, settings, { ignore: ['epochs'], names: SETTING_OPTIONS });
       if (differences.length > 0 && !o['allow-option-changes']) {
         model.dispose();
         throw new UsageError(`--resume: options differ from the checkpointed run: ${differences.join(', ')}; give them as they were, or add --allow-option-changes to continue the checkpoint's model with the new training options`);

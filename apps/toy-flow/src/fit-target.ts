@@ -3,8 +3,9 @@ import { Random } from '@flows/bijectors';
 import { formatDuration, formatRate, gridPoints, ProgressBar, type Range2D, UsageError } from '@flows/cli-kit';
 import { ENERGY_NAMES, energyByName, TOY_NAMES, toyByName } from '@flows/datasets';
 import type { TransformedDistribution } from '@flows/distributions';
-import { Adam, type AdamState, estimateLogNormalizer, fitReverseKL, hasCheckpoint, type LearningRateSchedule, loadCheckpoint, type LogDensity, reverseKLLoss, saveCheckpoint, saveModel, writeFileAtomic } from '@flows/flows';
+import { Adam, type AdamState, estimateLogNormalizer, fitReverseKL, type LearningRateSchedule, type LogDensity, reverseKLLoss, saveCheckpoint, saveModel, writeFileAtomic } from '@flows/flows';
 import { writeToyPictures } from './pictures.js';
+import { resumableCheckpoint } from './resume.js';
 
 /** Targets for `--target`: the energies, and the toys whose exact density is finite everywhere. */
 export const TARGET_NAMES = [...ENERGY_NAMES, ...TOY_NAMES.filter((name) => ['two-gaussians', 'eight-gaussians', 'rings'].includes(name))];
@@ -73,17 +74,8 @@ export async function trainOnTarget(run: TargetRun): Promise<void> {
   let restored: AdamState | null = null;
   let seconds = 0;
   if (run.resume) {
-    if (!(await hasCheckpoint(checkpointDir))) throw new UsageError(`--resume: no checkpoint in ${checkpointDir}`);
-    const checkpoint = await loadCheckpoint(checkpointDir);
-    const saved = (checkpoint.extra.settings ?? {}) as Record<string, unknown>;
-    const differences = Object.keys({ ...saved, ...run.settings })
-      .filter((key) => !['steps'].includes(key) && JSON.stringify(saved[key] ?? null) !== JSON.stringify(run.settings[key] ?? null))
-      .map((key) => `${key} ${JSON.stringify(run.settings[key] ?? null)} (checkpoint: ${JSON.stringify(saved[key] ?? null)})`);
-    if (differences.length > 0) {
-      checkpoint.model.dispose();
-      throw new UsageError(`--resume: options differ from the checkpointed run: ${differences.join(', ')}; give them as they were`);
-    }
-    model = checkpoint.model as TransformedDistribution;
+    const checkpoint = await resumableCheckpoint(checkpointDir, run.settings, ['steps']);
+    model = checkpoint.model;
     random = Random.fromState(checkpoint.randomState);
     restored = checkpoint.optimizerState;
     seconds = Number(checkpoint.extra.seconds ?? 0);

@@ -78,6 +78,16 @@ describe('runs lose nothing', () => {
   }, 60_000);
 });
 
+/** Starts a run, waits for its first checkpoint, and kills it with SIGKILL (kill -9). */
+async function killAfterFirstCheckpoint(args: string[], out: string): Promise<void> {
+  const victim = run(args);
+  const checkpoint = join(out, 'checkpoint', 'checkpoint.json');
+  for (let i = 0; i < 600 && !existsSync(checkpoint); i++) await new Promise((resolve) => setTimeout(resolve, 50));
+  expect(existsSync(checkpoint)).toBe(true);
+  process.kill(victim.pid, 'SIGKILL');
+  expect((await victim.done).code).not.toBe(0);
+}
+
 describe('toy-flow checkpoints', () => {
   it('a run killed with kill -9 mid-training resumes with --resume and ends exactly like the uninterrupted run; metrics name their model', async () => {
     const args = ['train', '--data', 'two-gaussians', '--train-size', '400000', '--test-size', '5000', '--layers', '3', '--hidden', '16', '--batch-size', '500', '--checkpoint-every', '100', '--backend', 'cpu', '--quiet'];
@@ -85,13 +95,7 @@ describe('toy-flow checkpoints', () => {
     expect((await run([...args, '--out', straight]).done).code).toBe(0);
 
     const killed = join(temp(), 'killed');
-    const victim = run([...args, '--out', killed]);
-    const checkpoint = join(killed, 'checkpoint', 'checkpoint.json');
-    for (let i = 0; i < 600 && !existsSync(checkpoint); i++) await new Promise((resolve) => setTimeout(resolve, 50));
-    expect(existsSync(checkpoint)).toBe(true);
-    process.kill(victim.pid, 'SIGKILL');
-    const dead = await victim.done;
-    expect(dead.code).not.toBe(0);
+    await killAfterFirstCheckpoint([...args, '--out', killed], killed);
     expect(existsSync(join(killed, 'model'))).toBe(false);
 
     const changed = await run([...args, '--out', killed, '--resume', '--layers', '4']).done;
@@ -113,11 +117,7 @@ describe('toy-flow checkpoints', () => {
     const straight = join(temp(), 'straight');
     expect((await run([...args, '--out', straight]).done).code).toBe(0);
     const killed = join(temp(), 'killed');
-    const victim = run([...args, '--out', killed]);
-    const checkpoint = join(killed, 'checkpoint', 'checkpoint.json');
-    for (let i = 0; i < 600 && !existsSync(checkpoint); i++) await new Promise((resolve) => setTimeout(resolve, 50));
-    process.kill(victim.pid, 'SIGKILL');
-    expect((await victim.done).code).not.toBe(0);
+    await killAfterFirstCheckpoint([...args, '--out', killed], killed);
     const resumed = await run([...args, '--out', killed, '--resume']).done;
     expect(resumed.code).toBe(0);
     expect(resumed.output).toMatch(/resuming after step \d+ of 500/);

@@ -9,8 +9,6 @@ import {
   Adam,
   type AdamState,
   type BackendName,
-  hasCheckpoint,
-  loadCheckpoint,
   saveCheckpoint,
   describeBackend,
   fit,
@@ -30,6 +28,7 @@ import {
   writeFileAtomic,
 } from '@flows/flows';
 import { TARGET_NAMES, trainOnTarget } from './fit-target.js';
+import { resumableCheckpoint } from './resume.js';
 import { histogramOnGrid, densityOnGrid, writeToyPictures } from './pictures.js';
 
 export const TRAIN_OPTIONS: Record<string, OptionSpec> = {
@@ -410,17 +409,8 @@ export async function train(argv: string[]): Promise<void> {
     let lastLoss = NaN;
     let restored: AdamState | null = null;
     if (o.resume) {
-      if (!(await hasCheckpoint(checkpointDir))) throw new UsageError(`--resume: no checkpoint in ${checkpointDir}`);
-      const checkpoint = await loadCheckpoint(checkpointDir);
-      const saved = (checkpoint.extra.settings ?? {}) as Record<string, unknown>;
-      const differences = Object.keys({ ...saved, ...runSettings })
-        .filter((key) => key !== 'epochs' && JSON.stringify(saved[key] ?? null) !== JSON.stringify((runSettings as Record<string, unknown>)[key] ?? null))
-        .map((key) => `${key} ${JSON.stringify((runSettings as Record<string, unknown>)[key] ?? null)} (checkpoint: ${JSON.stringify(saved[key] ?? null)})`);
-      if (differences.length > 0) {
-        checkpoint.model.dispose();
-        throw new UsageError(`--resume: options differ from the checkpointed run: ${differences.join(', ')}; give them as they were`);
-      }
-      model = checkpoint.model as TransformedDistribution;
+      const checkpoint = await resumableCheckpoint(checkpointDir, runSettings, ['epochs']);
+      model = checkpoint.model;
       random = Random.fromState(checkpoint.randomState);
       restored = checkpoint.optimizerState;
       trainSeconds = Number(checkpoint.extra.seconds ?? 0);

@@ -46,10 +46,9 @@ export abstract class MaskedCoupling extends Bijector {
   constructor(options: MaskedCouplingOptions, who: string) {
     super();
     validateMask(options.mask, who);
-    // A mask that keeps nothing leaves the default conditioners nothing to read; a context, or
-    // conditioners given explicitly (say, constants), are something else to read or need nothing.
-    const givenConditioners = ['scale', 'translation', 'shift', 'conditioner'].some((key) => (options as unknown as Record<string, unknown>)[key] !== undefined);
-    assertUsefulMask(options.mask, who, givenConditioners ? 1 : (options.contextSize ?? 0));
+    // Only the all-ones check here: whether a mask that keeps nothing is acceptable depends on the
+    // conditioner, and is checked where a default one is built.
+    assertUsefulMask(options.mask, who, 1);
     this.mask = Array.from(options.mask);
     this.eventShape = options.eventShape ? [...options.eventShape] : [this.mask.length];
     const size = this.eventShape.reduce((a, b) => a * b, 1);
@@ -78,6 +77,9 @@ export abstract class MaskedCoupling extends Bijector {
   protected conditioner(given: ConditionerSpec, name: string, options: MaskedCouplingOptions, outputSize = this.mask.length): Conditioner {
     const channels = this.eventShape[this.eventShape.length - 1];
     const perCoordinate = outputSize / this.mask.length;
+    // A default network reads the kept coordinates and the context: it needs one of them. A given
+    // conditioner (constants, say) may read nothing.
+    if (given === undefined) assertUsefulMask(this.mask, this.className, this.contextWidth);
     if (given === undefined && this.isImage) {
       return this.own(new ConvNet({ inputChannels: channels + this.contextWidth, outputChannels: channels * perCoordinate, hidden: options.hidden ?? [64, 64], activation: options.activation, seed: this.random.nextUint32() }));
     }

@@ -242,6 +242,7 @@ export async function fit(model: Distribution | Trainable, data: TrainingData | 
   let lastLoss = NaN;
   // The loss before the first update and the best report so far, for the divergence check.
   let initialLoss = NaN;
+  let initialLossTensor: tf.Tensor | null = null;
   let bestLoss = Infinity;
   let stoppedEarly = false;
   let cancelled = false;
@@ -251,7 +252,15 @@ export async function fit(model: Distribution | Trainable, data: TrainingData | 
 
   const report = async (): Promise<void> => {
     if (!runningLoss || runningSteps === 0) return;
-    const mean = (await runningLoss.data())[0] / runningSteps;
+    // The first report also reads the first step's loss: one read-back for both.
+    const both = initialLossTensor ? tf.stack([runningLoss, initialLossTensor]) : runningLoss;
+    const values = await both.data();
+    if (initialLossTensor) {
+      initialLoss = values[1];
+      tf.dispose([both, initialLossTensor]);
+      initialLossTensor = null;
+    }
+    const mean = values[0] / runningSteps;
     runningLoss.dispose();
     runningLoss = null;
     runningSteps = 0;
@@ -306,8 +315,8 @@ export async function fit(model: Distribution | Trainable, data: TrainingData | 
           return value;
         });
         disposeBatch(batch);
-        // The first step's loss is the model's before any update: the divergence check's reference (one read-back per fit).
-        if (Number.isNaN(initialLoss) && history.length === 0 && runningSteps === 0) initialLoss = (await stepLoss.data())[0];
+        // The first step's loss is the model's before any update: the divergence check's reference, read with the first report.
+        if (Number.isNaN(initialLoss) && !initialLossTensor && history.length === 0 && runningSteps === 0) initialLossTensor = tf.clone(stepLoss);
         const accumulated: tf.Tensor = runningLoss ? tf.add(runningLoss, stepLoss) : tf.clone(stepLoss);
         if (runningLoss) (runningLoss as tf.Tensor).dispose();
         stepLoss.dispose();
@@ -352,6 +361,7 @@ export async function fit(model: Distribution | Trainable, data: TrainingData | 
     if (best?.weights) restore(variables, best.weights);
   } finally {
     if (runningLoss) (runningLoss as tf.Tensor).dispose();
+    if (initialLossTensor) (initialLossTensor as tf.Tensor).dispose();
     tf.dispose(good.weights);
     if (best?.weights) tf.dispose(best.weights);
     tf.dispose(owned);
