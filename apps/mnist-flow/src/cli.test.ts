@@ -3,12 +3,20 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import type { Chain, MaskedAffineCoupling } from '@flows/bijectors';
-import { decodePng } from '@flows/cli-kit';
+import { decode } from 'fast-png';
 import type { TransformedDistribution } from '@flows/distributions';
 import { loadModel } from '@flows/flows';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { interpolationLatents } from './interpolate.js';
 import { main } from './main.js';
+
+/** The size of the image grid inside a figure's SVG (the embedded picture, without title and margins). */
+function gridSize(svgFile: string): { width: number; height: number } {
+  const image = /<image [^>]*width="(\d+)" height="(\d+)"/.exec(readFileSync(svgFile, 'utf8'));
+  if (!image) throw new Error(`${svgFile} has no image`);
+  return { width: Number(image[1]), height: Number(image[2]) };
+}
+
 
 let stdout = '';
 let stderr = '';
@@ -157,8 +165,13 @@ describe('mnist-flow', () => {
     const original = (await loadModel(join(straight, 'model'))) as TransformedDistribution;
     expect(((original.bijector as Chain).bijectors as MaskedAffineCoupling[]).map((b) => b.mask)).toEqual(masks);
     // Per-epoch sample grids: an 8 x 8 grid of 28 x 28 images.
-    const grid = await decodePng(readFileSync(join(resumed, 'samples-epoch-3.png')));
-    expect(grid.width).toBe(8 * 29 * 2 + 2);
+    expect(gridSize(join(resumed, 'samples-epoch-3.svg')).width).toBe(8 * 29 * 2 + 2);
+    expect(readFileSync(join(resumed, 'samples-epoch-3.svg'), 'utf8')).toContain('>samples after epoch 3<');
+    expect(decode(readFileSync(join(resumed, 'samples-epoch-3.png'))).width).toBeGreaterThan(2 * (8 * 29 * 2 + 2));
+    // Training curves per epoch: bits per dimension and the learning rate.
+    const curves = readFileSync(join(resumed, 'training.svg'), 'utf8');
+    for (const text of ['training', 'bits per dimension', 'learning rate', 'epoch', 'train', 'test']) expect(curves).toContain(`>${text}<`);
+    expect(decode(readFileSync(join(resumed, 'training.png'))).width).toBeGreaterThan(500);
     expect(stdout).toMatch(/test bpd:/);
   });
 
@@ -184,14 +197,16 @@ describe('mnist-flow', () => {
     expect(await main(['sample', '--model', join(out, 'checkpoint'), '--n', '4', '--out', join(out, 'c.png'), '--backend', 'cpu'])).toBe(0);
     expect(await main(['sample', '--model', join(out, 'model'), '--n', '4', '--out', join(out, 's.png'), '--backend', 'cpu'])).toBe(0);
     expect(await main(['interpolate', '--model', join(out, 'model'), '--steps', '3', '--out', join(out, 'i.png'), '--backend', 'cpu'])).toBe(0);
-    expect((await decodePng(readFileSync(join(out, 'i.png')))).width).toBe(3 * 29 * 2 + 2);
+    expect(gridSize(join(out, 'i.svg')).width).toBe(3 * 29 * 2 + 2);
+    expect(readFileSync(join(out, 'i.svg'), 'utf8')).toMatch(/>test digits \d, \d, \d, \d at the corners</);
+    expect(readFileSync(join(out, 's.svg'), 'utf8')).toContain('>4 samples, temperature 0.7, seed 0<');
   });
 
   it('a class-conditional flow: one row per digit, --digit, and eval with the labels', async () => {
     const out = temp();
     expect(await main(['train', '--out', out, '--epochs', '1', '--conditional', ...tiny])).toBe(0);
-    const grid = await decodePng(readFileSync(join(out, 'samples.png')));
-    expect(grid.height).toBe(10 * 29 * 2 + 2); // ten rows: digits 0-9
+    expect(gridSize(join(out, 'samples.svg')).height).toBe(10 * 29 * 2 + 2); // ten rows: digits 0-9
+    expect(readFileSync(join(out, 'samples.svg'), 'utf8')).toContain('>one row per digit 0-9, temperature 0.7, seed 2<');
     expect(JSON.parse(readFileSync(join(out, 'metrics.json'), 'utf8')).settings.conditional).toBe(true);
     stdout = '';
     expect(await main(['eval', '--model', join(out, 'model'), '--limit', '200', '--backend', 'cpu'])).toBe(0);
@@ -215,7 +230,7 @@ describe('mnist-flow', () => {
     stdout = '';
     expect(await main(['eval', '--model', join(out, 'model'), '--limit', '60', '--backend', 'wasm'])).toBe(0);
     expect(stdout).toMatch(/test bpd: +\d+\.\d+/);
-    expect((await decodePng(readFileSync(join(out, 'samples.png')))).width).toBe(8 * 29 * 2 + 2);
+    expect(gridSize(join(out, 'samples.svg')).width).toBe(8 * 29 * 2 + 2);
     expect(await main(['interpolate', '--model', join(out, 'model'), '--steps', '3', '--out', join(out, 'i.png'), '--backend', 'wasm'])).toBe(0);
   });
 

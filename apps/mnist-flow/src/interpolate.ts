@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { describeOptions, encodePng, imageGrid, type OptionSpec, parseOptions, UsageError } from '@flows/cli-kit';
+import { describeOptions, imageGridFigure, type OptionSpec, parseOptions, UsageError, writeFigure } from '@flows/cli-kit';
 import { imageBatches, loadMnist } from '@flows/datasets';
 import type { TransformedDistribution } from '@flows/distributions';
 import { type BackendName, selectBackend, writeFileAtomic } from '@flows/flows';
@@ -74,7 +74,8 @@ export async function interpolate(argv: string[]): Promise<void> {
   const decoded = model.bijector.forward(latents);
   const images = await toPixels(decoded, view);
   tf.dispose([z, latents, decoded]);
-  await writeFileAtomic(o.out as string, await encodePng(imageGrid(images, 28, 28, o.steps as number, 2)));
-  console.log(`interpolation: ${o.out} (digits ${indices.map((i) => test.labels[i]).join(', ')} at the corners)`);
+  const digits = indices.map((i) => test.labels[i]).join(', ');
+  const written = await writeFigure(o.out as string, imageGridFigure({ images, rows: 28, columns: 28, gridColumns: o.steps as number, title: 'latent interpolation', caption: `test digits ${digits} at the corners` }), writeFileAtomic);
+  console.log(`interpolation: ${written} and .svg (digits ${digits} at the corners)`);
   model.dispose();
 }

@@ -23,7 +23,7 @@ import {
 } from '@flows/flows';
 import { checkImageSize } from './trained-model.js';
 import { BACKEND_OPTION, DATA_DIR_OPTION, THREADS_OPTION } from './options.js';
-import { writeSampleGrid } from './pictures.js';
+import { writeEpochCurves, writeSampleGrid } from './pictures.js';
 import { bin, describeScaling, holdOut, layoutOf, testData, trainingData, viewFor } from './preprocessing.js';
 
 export const TRAIN_OPTIONS: Record<string, OptionSpec> = {
@@ -227,9 +227,10 @@ export async function train(argv: string[]): Promise<void> {
         rows.push(row);
         // Saved before the checkpoint: a run killed between the two redoes this epoch and saves it again.
         if (row.validationBpd !== undefined && (!previousBest || row.validationBpd < previousBest.validationBpd!)) await saveModel(model, bestDir, { app: 'mnist-flow', view, settings, epoch: info.epoch });
-        await writeSampleGrid(model, view, join(out, `samples-epoch-${info.epoch}.png`), { temperature: o.temperature as number, seed: 1 });
+        await writeSampleGrid(model, view, join(out, `samples-epoch-${info.epoch}.png`), { temperature: o.temperature as number, seed: 1, title: `samples after epoch ${info.epoch}` });
         await saveCheckpoint(checkpointDir, { model, optimizerState: await optimizer.readState(), randomState: random.getState(), epoch: info.epoch, extra: { rows, settings } });
         await writeMetrics(out, rows, settings, backend.name, describeScaling(view));
+        await writeEpochCurves(join(out, 'training.png'), rows);
         const validationText = row.validationBpd !== undefined ? `  validation bpd ${row.validationBpd.toFixed(4)}${bestRow(rows) === row ? ' (best)' : ''}` : '';
         const line = `epoch ${info.epoch}: train NLL ${row.trainNll.toFixed(1)}  test NLL ${testNll.toFixed(1)} nats  test bpd ${row.testBpd.toFixed(4)}${validationText}  (${formatDuration(seconds)})`;
         if (bar) bar.finish(line);
@@ -253,7 +254,7 @@ export async function train(argv: string[]): Promise<void> {
     await writeSampleGrid(model, view, grid, { temperature: o.temperature as number, seed: 2 });
     console.log(summaryTable(rows));
     const last = best ?? rows[rows.length - 1];
-    console.log(`\ntest bpd:  ${last.testBpd.toFixed(4)}${best ? ` (epoch ${best.epoch}, best validation bpd ${best.validationBpd!.toFixed(4)})` : ''} (${describeScaling(view)})\nsamples:   ${grid} (temperature ${o.temperature})\nmodel:     ${join(out, 'model')}\nmetrics:   ${join(out, 'metrics.json')}\nbackend:   ${backend.name}`);
+    console.log(`\ntest bpd:  ${last.testBpd.toFixed(4)}${best ? ` (epoch ${best.epoch}, best validation bpd ${best.validationBpd!.toFixed(4)})` : ''} (${describeScaling(view)})\nsamples:   ${grid} (temperature ${o.temperature})\nmodel:     ${join(out, 'model')}\nmetrics:   ${join(out, 'metrics.json')}, curves ${join(out, 'training.png')}\nbackend:   ${backend.name}`);
     optimizer.dispose();
     model.dispose();
   } finally {

@@ -1,7 +1,7 @@
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { decodePng } from '@flows/cli-kit';
+import { decode } from 'fast-png';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { main } from './main.js';
 
@@ -62,8 +62,15 @@ describe('toy-flow CLI', () => {
     expect(metrics).toMatchObject({ dataset: 'two-gaussians', backend: 'cpu', testSize: 5000 });
     expect(metrics.kl).toBeCloseTo(metrics.testNll - metrics.entropy, 10);
     expect(metrics.entropy).toBeCloseTo(-1.2674, 3);
-    const png = await decodePng(readFileSync(join(out, 'density.png')));
-    expect(png.width).toBeGreaterThan(2 * png.height - 20);
+    const png = decode(readFileSync(join(out, 'density.png')));
+    expect(png.width).toBeGreaterThan(1.5 * png.height);
+    const densitySvg = readFileSync(join(out, 'density.svg'), 'utf8');
+    for (const text of ['two-gaussians: model density and true density', 'model', 'true density', 'x₁', 'x₂', 'density']) expect(densitySvg).toContain(`>${text}<`);
+    expect(metrics.history.length).toBeGreaterThan(0);
+    expect(metrics.history[0]).toMatchObject({ step: expect.any(Number), loss: expect.any(Number), learningRate: expect.any(Number) });
+    const curves = readFileSync(join(out, 'training.svg'), 'utf8');
+    for (const text of ['training', 'negative log-likelihood', 'learning rate', 'step']) expect(curves).toContain(`>${text}<`);
+    expect(decode(readFileSync(join(out, 'training.png'))).width).toBeGreaterThan(500);
 
     const points = join(out, 'points.csv');
     writeFileSync(points, 'x,y\n0.25,0.25\n0.75,0.75\n5,5\n');
@@ -77,7 +84,8 @@ describe('toy-flow CLI', () => {
     expect(await main(['sample', '--model', join(out, 'model'), '--n', '5', '--seed', '3', '--temperature', '0.5', '--backend', 'cpu'])).toBe(0);
     stdout = '';
     expect(await main(['plot', '--model', join(out, 'model'), '--data', 'two-gaussians', '--out', join(out, 'again'), '--backend', 'cpu'])).toBe(0);
-    expect((await decodePng(readFileSync(join(out, 'again', 'samples.png')))).width).toBe(320);
+    expect(decode(readFileSync(join(out, 'again', 'samples.png'))).width).toBeGreaterThan(640);
+    expect(readFileSync(join(out, 'again', 'samples.svg'), 'utf8')).toContain('>model samples<');
     stdout = '';
     expect(await main(['sample', '--model', join(out, 'model'), '--n', '5', '--seed', '3', '--temperature', '0.5', '--backend', 'cpu'])).toBe(0);
     const lines = stdout.trim().split('\n');
@@ -128,9 +136,9 @@ describe('toy-flow CLI', () => {
     const meanX = samples.reduce((sum, [x]) => sum + x, 0) / samples.length;
     expect(Math.abs(meanX - 10)).toBeLessThan(0.3);
     // samples.png: the data in blue behind the red samples.
-    const picture = await decodePng(readFileSync(join(out, 'standardised', 'samples.png')));
+    const picture = decode(readFileSync(join(out, 'standardised', 'samples.png')));
     let blue = 0;
-    for (let i = 0; i < picture.data.length; i += 3) if (picture.data[i + 2] > picture.data[i] + 60 && picture.data[i + 2] > picture.data[i + 1] + 30) blue += 1;
+    for (let i = 0; i < picture.data.length; i += picture.channels) if (picture.data[i + 2] > picture.data[i] + 60 && picture.data[i + 2] > picture.data[i + 1] + 30) blue += 1;
     expect(blue).toBeGreaterThan(100);
     // plot against a toy the model never saw: a warning, then the pictures.
     expect(await main(['plot', '--model', join(out, 'standardised', 'model'), '--data', 'two-gaussians', '--out', join(out, 'plot'), '--backend', 'cpu'])).toBe(0);
@@ -203,9 +211,10 @@ describe('toy-flow CLI', () => {
     expect(metrics.kl).toBeGreaterThan(-0.05);
     expect(metrics.kl).toBeLessThan(1);
     expect(stdout).toMatch(/log Z: /);
-    const picture = await decodePng(readFileSync(join(out, 'density.png')));
-    expect(picture.height).toBe(320);
-    expect(picture.width).toBeGreaterThan(640);
+    const picture = decode(readFileSync(join(out, 'density.png')));
+    expect(picture.width).toBeGreaterThan(1.5 * picture.height);
+    expect(readFileSync(join(out, 'density.svg'), 'utf8')).toContain('>banana: model density and target density<');
+    expect(readFileSync(join(out, 'training.svg'), 'utf8')).toContain('>reverse KL − log Z<');
     expect(await main(['train', '--target', 'chequerboard', '--out', out, '--backend', 'cpu'])).toBe(2);
     expect(stderr).toMatch(/reverse KL is infinite/);
     expect(await main(['train', '--target', 'u1', '--data', 'two-gaussians', '--out', out, '--backend', 'cpu'])).toBe(2);

@@ -4,7 +4,7 @@ import { formatDuration, formatRate, gridPoints, ProgressBar, type Range2D, Usag
 import { ENERGY_NAMES, energyByName, TOY_NAMES, toyByName } from '@flows/datasets';
 import type { TransformedDistribution } from '@flows/distributions';
 import { Adam, type AdamState, estimateLogNormalizer, fitReverseKL, type LearningRateSchedule, type LogDensity, reverseKLLoss, saveCheckpoint, saveModel, writeFileAtomic } from '@flows/flows';
-import { writeToyPictures } from './pictures.js';
+import { type HistoryRow, writeToyPictures, writeTrainingCurves } from './pictures.js';
 import { resumableCheckpoint } from './resume.js';
 
 /** Targets for `--target`: the energies, and the toys whose exact density is finite everywhere. */
@@ -73,12 +73,14 @@ export async function trainOnTarget(run: TargetRun): Promise<void> {
   let random = new Random(run.seed + 17);
   let restored: AdamState | null = null;
   let seconds = 0;
+  let history: HistoryRow[] = [];
   if (run.resume) {
     const checkpoint = await resumableCheckpoint(checkpointDir, run.settings, ['steps']);
     model = checkpoint.model;
     random = Random.fromState(checkpoint.randomState);
     restored = checkpoint.optimizerState;
     seconds = Number(checkpoint.extra.seconds ?? 0);
+    history = Array.isArray(checkpoint.extra.history) ? (checkpoint.extra.history as HistoryRow[]) : [];
     console.error(`resuming after step ${restored.step} of ${run.steps}`);
   }
   const optimizer = new Adam(model.trainableVariables, { learningRate: run.learningRate, clipNorm: run.clipNorm });
@@ -94,10 +96,13 @@ export async function trainOnTarget(run: TargetRun): Promise<void> {
       optimizer,
       random,
       reportEvery: 100,
-      onProgress: (p) => bar?.update(p.step - firstStep, { loss: p.loss.toFixed(4), 'samples/s': formatRate(p.samplesPerSecond), ETA: formatDuration((p.elapsedSeconds / Math.max(1, p.step - firstStep)) * (run.steps - p.step)) }),
+      onProgress: (p) => {
+        history.push({ step: p.step, loss: p.loss, learningRate: p.learningRate });
+        bar?.update(p.step - firstStep, { loss: p.loss.toFixed(4), 'samples/s': formatRate(p.samplesPerSecond), ETA: formatDuration((p.elapsedSeconds / Math.max(1, p.step - firstStep)) * (run.steps - p.step)) });
+      },
     });
     seconds += segment.seconds;
-    await saveCheckpoint(checkpointDir, { model, optimizerState: await optimizer.readState(), randomState: random.getState(), epoch: 0, extra: { settings: run.settings, seconds } });
+    await saveCheckpoint(checkpointDir, { model, optimizerState: await optimizer.readState(), randomState: random.getState(), epoch: 0, extra: { settings: run.settings, seconds, history } });
   }
   bar?.finish();
   const result = { steps: optimizer.step, seconds };
@@ -129,19 +134,21 @@ export async function trainOnTarget(run: TargetRun): Promise<void> {
     steps: result.steps,
     samplesPerSecond: (result.steps * run.batchSize) / result.seconds,
     trainSeconds: result.seconds,
+    history,
   };
   await writeFileAtomic(join(run.out, 'metrics.json'), `${JSON.stringify(metrics, null, 2)}\n`);
   const samples = model.sample(5000, { random: run.seed + 99 });
   const values = samples.dataSync() as Float32Array;
   samples.dispose();
-  const paths = await writeToyPictures(run.out, model, targetOnGrid(target), target.range, values);
+  const paths = await writeToyPictures(run.out, model, targetOnGrid(target), target.range, values, null, { name: target.name, reference: 'target density' });
+  const curves = history.length > 0 ? `\ncurves:    ${await writeTrainingCurves(run.out, history, 'reverse KL − log Z')}` : '';
   console.log(
     `target:    ${target.name} (reverse KL, the flow's own samples)\n` +
       `loss:      ${loss.toFixed(4)} nats (E_p[log p − log q̃] = KL − log Z)\n` +
       `log Z:     ${logZ.toFixed(4)} (importance sampling${target.normalized ? '; the target is normalised, so 0 is exact' : ''})\n` +
       `KL(p‖q):   ${kl.toFixed(4)} nats${target.normalized ? '' : ' (loss + estimated log Z)'}\n` +
       `training:  ${result.steps} steps, ${formatRate(metrics.samplesPerSecond)} samples/s, ${formatDuration(result.seconds)} on ${run.backend}\n` +
-      `model:     ${join(run.out, 'model')}\nmetrics:   ${join(run.out, 'metrics.json')}\npictures:  ${paths.density} (model | target), ${paths.samples}`,
+      `model:     ${join(run.out, 'model')}\nmetrics:   ${join(run.out, 'metrics.json')}\npictures:  ${paths.density} (model | target), ${paths.samples}${curves}`,
   );
   // A model resumed from the checkpoint is this function's own; the caller disposes the one it built.
   if (model !== run.model) model.dispose();

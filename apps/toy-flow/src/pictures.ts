@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { densityBackground, densityPicture, drawPoints, encodePng, gridPoints, type Picture, type Range2D, sideBySide } from '@flows/cli-kit';
+import { curvesFigure, densityFigure, finiteMaximum, gridPoints, pointsFigure, type Range2D, writeFigure } from '@flows/cli-kit';
 import type { Distribution } from '@flows/distributions';
 import { writeFileAtomic } from '@flows/flows';
 
@@ -34,17 +34,14 @@ export function histogramOnGrid(points: ArrayLike<number>, range: Range2D, size 
   return out;
 }
 
-function maximum(values: Float32Array): number {
-  let m = 0;
-  for (const v of values) if (Number.isFinite(v) && v > m) m = v;
-  return m || 1;
-}
+/** What the reference density of the pictures is. */
+export type ReferenceKind = 'true density' | 'data histogram' | 'target density';
 
 /**
- * `density.png`: the model density (left) beside the reference (right: the true density, or a
- * histogram of the data), on one colour scale set by the reference.
- * `samples.png`: model samples (red) over the reference in grey, and over the data points (blue)
- * when they are given.
+ * `density.svg`/`.png`: the model density beside the reference (the true density, the target, or a
+ * histogram of the data) on one colour scale set by the reference, with axes and a colour bar.
+ * `samples.svg`/`.png`: the model's samples over the reference density in grey, and over the data
+ * points when they are given, with a legend.
  */
 export async function writeToyPictures(
   outDir: string,
@@ -53,18 +50,48 @@ export async function writeToyPictures(
   range: Range2D,
   modelSamples: Float32Array,
   dataPoints: Float32Array | null = null,
+  labels: { name: string; reference: ReferenceKind } = { name: 'toy', reference: 'true density' },
 ): Promise<{ density: string; samples: string }> {
   const { join } = await import('node:path');
-  const scale = maximum(reference);
+  const maximum = finiteMaximum(reference);
   const modelDensity = await densityOnGrid(model, range);
-  const referencePicture = densityPicture(reference, PANEL, scale);
-  const density = sideBySide([densityPicture(modelDensity, PANEL, scale), referencePicture]);
-  const background: Picture = densityBackground(reference, PANEL, scale);
-  // The data (blue) behind the model's samples (red), where the data are points rather than a density.
-  if (dataPoints) drawPoints(background, dataPoints, range, [30, 90, 220], 0.45, 1);
-  drawPoints(background, modelSamples, range, [200, 0, 30], 0.55, 1);
-  const paths = { density: join(outDir, 'density.png'), samples: join(outDir, 'samples.png') };
-  await writeFileAtomic(paths.density, await encodePng(density));
-  await writeFileAtomic(paths.samples, await encodePng(background));
-  return paths;
+  const density = densityFigure({
+    title: `${labels.name}: model density and ${labels.reference}`,
+    panels: [{ title: 'model', densities: modelDensity }, { title: labels.reference, densities: reference }],
+    range,
+    size: PANEL,
+    maximum,
+    colourTitle: 'density',
+  });
+  const series = [
+    // The data (blue) behind the model's samples (red), where the data are points rather than a density.
+    ...(dataPoints ? [{ name: 'data', points: dataPoints, colour: '#1f5fd6' }] : []),
+    { name: 'model samples', points: modelSamples, colour: '#c8001e' },
+  ];
+  const samples = pointsFigure({ title: `${labels.name}: model samples over ${dataPoints ? 'the data' : `the ${labels.reference}`}`, range, series, background: { densities: reference, size: PANEL, maximum } });
+  return {
+    density: await writeFigure(join(outDir, 'density'), density, writeFileAtomic),
+    samples: await writeFigure(join(outDir, 'samples'), samples, writeFileAtomic),
+  };
+}
+
+/** One row of the training history: the mean loss over the last report interval, and the learning rate. */
+export interface HistoryRow {
+  step: number;
+  loss: number;
+  learningRate?: number;
+}
+
+/** `training.svg`/`.png`: the loss and the learning rate over the steps, from the history in metrics.json. */
+export async function writeTrainingCurves(outDir: string, history: HistoryRow[], lossName: string): Promise<string> {
+  const { join } = await import('node:path');
+  const figure = curvesFigure({
+    title: 'training',
+    xTitle: 'step',
+    panels: [
+      { title: lossName, yTitle: 'nats', curves: [{ name: 'train', points: history.map((row) => ({ x: row.step, y: row.loss })) }] },
+      { title: 'learning rate', yTitle: 'learning rate', logScale: true, curves: [{ name: 'learning rate', points: history.map((row) => ({ x: row.step, y: row.learningRate ?? Number.NaN })) }] },
+    ],
+  });
+  return writeFigure(join(outDir, 'training'), figure, writeFileAtomic);
 }

@@ -55,8 +55,9 @@ export async function plot(argv: string[]): Promise<void> {
     data.dispose();
   }
   const samples = model.sample(5000, { random: (o.seed as number) + 99 });
-  const paths = await writeToyPictures(o.out as string, model, reference, toy.plotRange, (await samples.data()) as Float32Array);
+  const referenceKind = toy.hasExactDensity ? 'true density' : 'data histogram';
+  const paths = await writeToyPictures(o.out as string, model, reference, toy.plotRange, (await samples.data()) as Float32Array, null, { name: o.data as string, reference: referenceKind });
   samples.dispose();
-  console.log(`pictures: ${paths.density} (model | true), ${paths.samples}`);
+  console.log(`pictures: ${paths.density} (model | ${referenceKind}), ${paths.samples}`);
   model.dispose();
 }

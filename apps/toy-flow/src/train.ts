@@ -29,7 +29,7 @@ import {
 } from '@flows/flows';
 import { TARGET_NAMES, trainOnTarget } from './fit-target.js';
 import { resumableCheckpoint } from './resume.js';
-import { histogramOnGrid, densityOnGrid, writeToyPictures } from './pictures.js';
+import { histogramOnGrid, densityOnGrid, type HistoryRow, writeToyPictures, writeTrainingCurves } from './pictures.js';
 
 export const TRAIN_OPTIONS: Record<string, OptionSpec> = {
   data: { kind: 'string', description: `a toy (${TOY_NAMES.join(', ')}) or a CSV file of points` },
@@ -407,6 +407,7 @@ export async function train(argv: string[]): Promise<void> {
     let random = new Random(seed + 17);
     let trainSeconds = 0;
     let lastLoss = NaN;
+    let history: HistoryRow[] = [];
     let restored: AdamState | null = null;
     if (o.resume) {
       const checkpoint = await resumableCheckpoint(checkpointDir, runSettings, ['epochs']);
@@ -415,6 +416,7 @@ export async function train(argv: string[]): Promise<void> {
       restored = checkpoint.optimizerState;
       trainSeconds = Number(checkpoint.extra.seconds ?? 0);
       lastLoss = Number(checkpoint.extra.loss ?? NaN);
+      history = Array.isArray(checkpoint.extra.history) ? (checkpoint.extra.history as HistoryRow[]) : [];
       console.error(`resuming after step ${restored.step} of ${totalSteps}`);
     } else {
       model = buildModel(o.flow as string, { ...common, size: source.size, contextSize: source.labels || undefined }, extra, source.standardization);
@@ -436,11 +438,14 @@ export async function train(argv: string[]): Promise<void> {
         optimizer,
         random,
         reportEvery: 100,
-        onProgress: (p) => bar?.update(p.step - firstStep, { loss: p.loss.toFixed(4), 'samples/s': formatRate(p.samplesPerSecond), ETA: formatDuration((p.elapsedSeconds / Math.max(1, p.step - firstStep)) * (totalSteps - p.step)) }),
+        onProgress: (p) => {
+          history.push({ step: p.step, loss: p.loss, learningRate: p.learningRate });
+          bar?.update(p.step - firstStep, { loss: p.loss.toFixed(4), 'samples/s': formatRate(p.samplesPerSecond), ETA: formatDuration((p.elapsedSeconds / Math.max(1, p.step - firstStep)) * (totalSteps - p.step)) });
+        },
       });
       trainSeconds += result.seconds;
       lastLoss = result.loss;
-      await saveCheckpoint(checkpointDir, { model, optimizerState: await optimizer.readState(), randomState: random.getState(), epoch: Math.floor(optimizer.step / stepsPerEpoch), extra: { settings: runSettings, seconds: trainSeconds, loss: lastLoss } });
+      await saveCheckpoint(checkpointDir, { model, optimizerState: await optimizer.readState(), randomState: random.getState(), epoch: Math.floor(optimizer.step / stepsPerEpoch), extra: { settings: runSettings, seconds: trainSeconds, loss: lastLoss, history } });
     }
     bar?.finish();
     const result = { steps: optimizer.step, loss: lastLoss };
@@ -468,15 +473,17 @@ export async function train(argv: string[]): Promise<void> {
       samplesPerSecond: (result.steps * batchSize) / trainSeconds,
       trainSeconds,
       seconds: (performance.now() - started) / 1000,
+      history,
     };
     await writeFileAtomic(join(out, 'metrics.json'), `${JSON.stringify(metrics, null, 2)}\n`);
-    let pictures = '';
+    let pictures = history.length > 0 ? `\ncurves:    ${await writeTrainingCurves(out, history, 'negative log-likelihood')}` : '';
     if (source.range) {
       const values = await source.sampleModel(model, 5000, seed + 99);
       const reference = await source.reference();
       if (reference) {
-        const paths = await writeToyPictures(out, source.pictureModel(model), reference, source.range, values, source.dataPoints);
-        pictures = `\npictures:  ${paths.density} (model | true), ${paths.samples}`;
+        const referenceKind = source.target?.hasExactDensity ? 'true density' : 'data histogram';
+        const paths = await writeToyPictures(out, source.pictureModel(model), reference, source.range, values, source.dataPoints, { name: source.name, reference: referenceKind });
+        pictures += `\npictures:  ${paths.density} (model | ${referenceKind}), ${paths.samples}`;
       }
     }
     console.log(

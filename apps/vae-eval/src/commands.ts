@@ -1,8 +1,8 @@
-import { appWasmThreads, denseMultiplyAdds, THREADS_OPTION, NATIVE_BLAS_OPTION, nativeBlasSetting, decodePng, describeOptions, encodePng, type OptionSpec, parseOptions, type Picture, sideBySide, UsageError } from '@flows/cli-kit';
+import { appWasmThreads, denseMultiplyAdds, THREADS_OPTION, NATIVE_BLAS_OPTION, nativeBlasSetting, describeOptions, type FigureSpec, type OptionSpec, parseOptions, sideBySideFigure, UsageError, writeFigure } from '@flows/cli-kit';
 import { loadMnist } from '@flows/datasets';
 import { acquireRunLock, type BackendName, describeBackend, hasCheckpoint, loadCheckpoint, selectBackend, writeFileAtomic } from '@flows/flows';
 import { PRIOR_KINDS, type PriorKind, vaeFromJSON } from '@flows/vae-priors';
-import { evaluate, type ExperimentSettings, markdownTable, type RunResult, summarize, trainOne, writePictures } from './experiment.js';
+import { evaluate, type ExperimentSettings, markdownTable, type PosteriorProjection, posteriorFigure, type RunResult, summarize, trainOne, writePictures } from './experiment.js';
 
 const COMMON: Record<string, OptionSpec> = {
   out: { kind: 'string', required: true, description: 'output directory' },
@@ -177,7 +177,6 @@ async function runPriors(priors: readonly PriorKind[], o: Record<string, unknown
         // no previous results: start fresh, but still resume from checkpoints
       }
     }
-    const panels: Picture[] = [];
     for (const prior of priors) {
       for (let run = 0; run < (o.runs as number); run++) {
         if (done.has(`${prior}/${run}`)) {
@@ -187,17 +186,17 @@ async function runPriors(priors: readonly PriorKind[], o: Record<string, unknown
         const { vae, result } = await trainOne(prior, run, train, test, settings, join(out, prior, `run-${run + 1}`, 'checkpoint'), o.resume === true);
         results.push(result);
         console.error(`${prior} run ${run + 1}: test ELBO ${result.testElbo.toFixed(2)}  IWAE(k=${result.iwSamples}) ${result.testIwae.toFixed(2)} nats  (${result.seconds.toFixed(0)} s)`);
-        if (run === 0) await writePictures(join(out, prior), vae, test, settings.limit);
+        if (run === 0) await writePictures(join(out, prior), prior, vae, test, settings.limit);
         vae.dispose();
         await writeFileAtomic(join(out, 'results.json'), `${JSON.stringify({ settings, backend: backend.name, runs: results, summary: summarize(results) }, null, 2)}\n`);
       }
     }
     const table = markdownTable(results, settings);
     await writeFileAtomic(join(out, 'results.md'), `${table}\n`);
-    const figure = join(out, 'posterior-vs-prior.png');
     const { readFile } = await import('node:fs/promises');
-    for (const prior of priors) panels.push(await decodePng(await readFile(join(out, prior, 'posterior-vs-prior.png'))));
-    await writeFileAtomic(figure, await encodePng(sideBySide(panels)));
+    const panels: FigureSpec[] = [];
+    for (const prior of priors) panels.push(posteriorFigure(JSON.parse(await readFile(join(out, prior, 'posterior-vs-prior.json'), 'utf8')) as PosteriorProjection));
+    const figure = await writeFigure(join(out, 'posterior-vs-prior'), sideBySideFigure('aggregate posterior q(z) against the prior p(z), on the posterior samples\' first two principal components', panels), writeFileAtomic);
     console.log(`${table}\n\npanels (${priors.join(', ')}): ${figure}\nper prior: ${join(out, '<prior>', 'samples.png')}, reconstructions.png\nresults: ${join(out, 'results.json')}`);
   } finally {
     await runLock.release();

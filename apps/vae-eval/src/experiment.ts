@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { Random, type RandomState } from '@flows/bijectors';
-import { createPicture, drawPoints, encodePng, formatDuration, formatRate, imageGrid, type Picture, ProgressBar, setPixel } from '@flows/cli-kit';
+import { type FigureSpec, formatDuration, formatRate, imageGridFigure, pointsFigure, ProgressBar, type Range2D, writeFigure } from '@flows/cli-kit';
 import { imageBatches, type MnistSplit } from '@flows/datasets';
 import { Adam, fit, hasCheckpoint, loadCheckpoint, saveCheckpoint, type TrainingData, writeFileAtomic } from '@flows/flows';
 import { buildVAE, type PriorKind, type VAE, vaeFromJSON } from '@flows/vae-priors';
@@ -134,8 +134,17 @@ export async function trainOne(
   };
 }
 
-/** Prior samples (red) against aggregate-posterior samples (blue), both projected with one PCA fitted on the posterior samples. */
-export async function posteriorPanel(vae: VAE, test: MnistSplit, limit?: number, size = 300): Promise<Picture> {
+/** Prior and aggregate-posterior samples projected to two dimensions, ready to plot (posterior-vs-prior.json). */
+export interface PosteriorProjection {
+  prior: string;
+  /** [x, y] pairs on the first two principal components of the posterior samples. */
+  posterior: number[];
+  priorSamples: number[];
+  range: Range2D;
+}
+
+/** Prior samples against aggregate-posterior samples, both projected with one PCA fitted on the posterior samples. */
+export async function posteriorProjection(vae: VAE, prior: string, test: MnistSplit, limit?: number): Promise<PosteriorProjection> {
   const m = vae.latentSize;
   const chunks: Float32Array[] = [];
   const random = new Random(5);
@@ -160,23 +169,34 @@ export async function posteriorPanel(vae: VAE, test: MnistSplit, limit?: number,
   // A robust window: the 99th percentile of the posterior's projected coordinates, with margin.
   const magnitudes = Array.from(p2, Math.abs).sort((a, b) => a - b);
   const extent = 1.3 * (magnitudes[Math.floor(0.99 * (magnitudes.length - 1))] || 1);
-  const range: [[number, number], [number, number]] = [[-extent, extent], [-extent, extent]];
-  const picture = createPicture(size, size);
-  drawPoints(picture, q2, range, [220, 30, 30], 0.45, 1);
-  drawPoints(picture, p2, range, [20, 60, 200], 0.45, 1);
-  for (let i = 0; i < size; i++) {
-    for (const [x, y] of [[i, 0], [i, size - 1], [0, i], [size - 1, i]]) setPixel(picture, x, y, [150, 150, 150]);
-  }
-  return picture;
+  return { prior, posterior: Array.from(p2), priorSamples: Array.from(q2), range: [[-extent, extent], [-extent, extent]] };
 }
 
-export async function writePictures(dir: string, vae: VAE, test: MnistSplit, limit?: number): Promise<Picture> {
+/** The panel of one prior: prior samples (red) over aggregate-posterior samples (blue), with axes and a legend. */
+export function posteriorFigure(projection: PosteriorProjection): FigureSpec {
+  return pointsFigure({
+    title: `${projection.prior} prior`,
+    range: projection.range,
+    series: [
+      { name: 'aggregate posterior q(z)', points: projection.posterior, colour: '#1438c8' },
+      { name: 'prior p(z)', points: projection.priorSamples, colour: '#dc1e1e' },
+    ],
+    axisTitles: ['principal component 1', 'principal component 2'],
+    panelSize: 280,
+  });
+}
+
+/**
+ * Per prior: `samples`, `reconstructions` (original | reconstruction pairs) and `posterior-vs-prior`,
+ * each as SVG and PNG, and the projection behind the last one as `posterior-vs-prior.json`.
+ */
+export async function writePictures(dir: string, prior: string, vae: VAE, test: MnistSplit, limit?: number): Promise<PosteriorProjection> {
   const { join } = await import('node:path');
   const samples = vae.samplePixels(64, 3);
   const values = await samples.data();
   samples.dispose();
   const images = Array.from({ length: 64 }, (_, i) => values.slice(i * 784, (i + 1) * 784));
-  await writeFileAtomic(join(dir, 'samples.png'), await encodePng(imageGrid(images, 28, 28, 8, 2)));
+  await writeFigure(join(dir, 'samples'), imageGridFigure({ images, rows: 28, columns: 28, gridColumns: 8, title: `VAE with the ${prior} prior: samples`, caption: 'Bernoulli means of the decoder, 64 draws of z from the prior' }), writeFileAtomic);
   const first = testBatches(test, 32, limit).next().value!;
   const reconstructed = vae.reconstruct(first.x as tf.Tensor2D);
   const original = await first.x.data();
@@ -185,10 +205,11 @@ export async function writePictures(dir: string, vae: VAE, test: MnistSplit, lim
   first.dispose();
   const pairs: Float32Array[] = [];
   for (let i = 0; i < 32; i++) pairs.push(original.slice(i * 784, (i + 1) * 784) as Float32Array, recon.slice(i * 784, (i + 1) * 784) as Float32Array);
-  await writeFileAtomic(join(dir, 'reconstructions.png'), await encodePng(imageGrid(pairs, 28, 28, 8, 2)));
-  const panel = await posteriorPanel(vae, test, limit);
-  await writeFileAtomic(join(dir, 'posterior-vs-prior.png'), await encodePng(panel));
-  return panel;
+  await writeFigure(join(dir, 'reconstructions'), imageGridFigure({ images: pairs, rows: 28, columns: 28, gridColumns: 8, title: `VAE with the ${prior} prior: reconstructions`, caption: 'pairs of test image | reconstruction' }), writeFileAtomic);
+  const projection = await posteriorProjection(vae, prior, test, limit);
+  await writeFileAtomic(join(dir, 'posterior-vs-prior.json'), `${JSON.stringify(projection)}\n`);
+  await writeFigure(join(dir, 'posterior-vs-prior'), posteriorFigure(projection), writeFileAtomic);
+  return projection;
 }
 
 export function summarize(results: RunResult[]): { prior: PriorKind; runs: number; elboMean: number; elboStd: number; iwaeMean: number; iwaeStd: number }[] {

@@ -1,7 +1,5 @@
 import { describe, expect, it } from 'vitest';
 import { appWasmThreads, denseMultiplyAdds, describeOptions, parseOptions, UsageError, WASM_THREADS_WORK_THRESHOLD } from './args.js';
-import { formatCsv, parseNumericCsv } from './csv.js';
-import { decodePng, encodePng, createPicture, setPixel } from './png.js';
 
 const specs = {
   epochs: { kind: 'nonNegativeInteger' as const, default: 1, description: 'epochs' },
@@ -20,24 +18,6 @@ describe('parseOptions', () => {
     expect(() => parseOptions(['--out', 'x', '--nope'], specs)).toThrow(/Unknown option '--nope'/);
     expect(parseOptions(['--help'], specs).help).toBe(true);
     expect(describeOptions(specs)).toMatch(/--hidden <n,n,...>\s+widths \(default 64,64\)/);
-  });
-});
-
-describe('csv and png', () => {
-  it('CSV round trip with header; errors name the line', () => {
-    const table = parseNumericCsv(formatCsv([1, 2.5, -3, 4e-7], 2, ['x', 'y']));
-    expect(table).toMatchObject({ columns: 2, rows: 2, header: ['x', 'y'] });
-    expect(Array.from(table.values)).toEqual([1, 2.5, -3, Math.fround(4e-7)]);
-    expect(() => parseNumericCsv('1,2\n3\n', 'p.csv')).toThrow(/p\.csv: line 2 has 1 columns, expected 2/);
-    expect(() => parseNumericCsv('x,y\n', 'p.csv')).toThrow(/no data rows/);
-  });
-
-  it('PNG encodes and decodes the same pixels', async () => {
-    const picture = createPicture(3, 2);
-    setPixel(picture, 1, 1, [10, 20, 30]);
-    const decoded = await decodePng(await encodePng(picture));
-    expect(decoded.width).toBe(3);
-    expect(Array.from(decoded.data)).toEqual(Array.from(picture.data));
   });
 });
 

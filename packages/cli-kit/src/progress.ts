@@ -1,3 +1,5 @@
+import cliProgress from 'cli-progress';
+
 export interface ProgressOptions {
   total: number;
   label?: string;
@@ -19,40 +21,45 @@ export function formatRate(perSecond: number): string {
 }
 
 /**
- * A one-line progress bar on stderr: redrawn in place on a terminal; on a pipe or in CI, a
- * line at most every 10 % of the work, so logs stay short.
+ * A one-line progress bar on stderr, drawn by cli-progress: redrawn in place on a terminal; on a
+ * pipe or in CI, a line every 10 seconds and one at the end, so logs stay short. `fields` are shown
+ * after the percentage as `name value` pairs (loss, samples/s, ETA).
  */
 export class ProgressBar {
+  private readonly bar: cliProgress.SingleBar;
   private readonly stream: NodeJS.WriteStream;
-  private lastPrintedTenth = -1;
-  private lastLine = '';
+  private started = false;
 
   constructor(private readonly options: ProgressOptions) {
     this.stream = options.stream ?? process.stderr;
+    const label = options.label ? `${options.label} ` : '';
+    this.bar = new cliProgress.SingleBar({
+      stream: this.stream,
+      format: `${label}{bar} {percentage}%  {fields}`,
+      barsize: options.width ?? 24,
+      barCompleteChar: '█',
+      barIncompleteChar: '░',
+      hideCursor: false,
+      noTTYOutput: true,
+      notTTYSchedule: 10_000,
+      linewrap: false,
+      // Our own ETA is among the fields (it knows about resumed steps); cli-progress's is not shown.
+      etaBuffer: 1,
+    });
   }
 
   update(done: number, fields: Record<string, string> = {}): void {
-    const total = Math.max(1, this.options.total);
-    const fraction = Math.min(1, Math.max(0, done / total));
-    const width = this.options.width ?? 24;
-    const filled = Math.round(fraction * width);
-    const bar = `${'█'.repeat(filled)}${'░'.repeat(width - filled)}`;
-    const extras = Object.entries(fields).map(([k, v]) => `${k} ${v}`).join('  ');
-    const line = `${this.options.label ? `${this.options.label} ` : ''}${bar} ${(fraction * 100).toFixed(0).padStart(3)}%  ${extras}`;
-    this.lastLine = line;
-    if (this.stream.isTTY) {
-      this.stream.write(`\r${line.slice(0, (this.stream.columns ?? 120) - 1)}\x1b[K`);
-    } else {
-      const tenth = Math.floor(fraction * 10);
-      if (tenth > this.lastPrintedTenth) {
-        this.lastPrintedTenth = tenth;
-        this.stream.write(`${line}\n`);
-      }
-    }
+    const payload = { fields: Object.entries(fields).map(([k, v]) => `${k} ${v}`).join('  ') };
+    const value = Math.min(Math.max(0, done), Math.max(1, this.options.total));
+    if (!this.started) {
+      this.bar.start(Math.max(1, this.options.total), value, payload);
+      this.started = true;
+    } else this.bar.update(value, payload);
   }
 
   finish(message?: string): void {
-    if (this.stream.isTTY) this.stream.write(`\r${this.lastLine}\x1b[K\n`);
+    if (this.started) this.bar.stop();
+    this.started = false;
     if (message) this.stream.write(`${message}\n`);
   }
 }
