@@ -7,6 +7,9 @@ const common: Options = {
   sourcemap: true,
   target: 'es2022',
   external: [/^@tensorflow\//, /^@flows\//],
+  // tfjs-core's gradient and chained-op registrations are ES modules that Node cannot load as
+  // published: bundled into the package that imports them (see bijectors' tensorflow-registrations).
+  noExternal: [/^@tensorflow\/tfjs-core\/dist\/(register_all_gradients|public\/chained_ops\/register_all_chained_ops)$/],
 };
 
 /** A published package: the given entry points, with type declarations. */

@@ -49,7 +49,7 @@ describe('the code-block reader', () => {
   });
 
   it('joins a file’s script blocks into one program without repeating an import line', () => {
-    const text = "```ts\nimport * as tf from '@tensorflow/tfjs';\nconst a = 1;\n```\n```ts\nimport * as tf from '@tensorflow/tfjs';\nconsole.log(a);\n```";
+    const text = "```ts\nimport * as tf from '@tensorflow/tfjs-core';\nconst a = 1;\n```\n```ts\nimport * as tf from '@tensorflow/tfjs-core';\nconsole.log(a);\n```";
     const program = programOf(text)!;
     expect(program.code.match(/import \* as tf/g)).toHaveLength(1);
     expect(program.isTest).toBe(false);

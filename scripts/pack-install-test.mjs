@@ -43,7 +43,7 @@ try {
 
   writeFileSync(
     join(project, 'check.mjs'),
-    `import * as tf from '@tensorflow/tfjs';
+    `import * as tf from '@tensorflow/tfjs-core';
 import { Chain, MaskedAffineCoupling, alternatingMask, invertMask } from '@flows/bijectors';
 import { StandardNormal, TransformedDistribution } from '@flows/distributions';
 import { checkBijector } from '@flows/bijectors/testing';
@@ -77,7 +77,7 @@ console.log('spline plugin: conformance, registry round trip, log-densities', sp
     run('npx', ['--yes', 'node-gyp', 'rebuild', '--directory', 'native'], join(project, 'node_modules', '@flows', 'native-blas'));
     writeFileSync(
       join(project, 'native.mjs'),
-      `import * as tf from '@tensorflow/tfjs';
+      `import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-wasm';
 import { installNativeMatMul } from '@flows/native-blas';
 await tf.setBackend('wasm');

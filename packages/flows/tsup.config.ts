@@ -15,7 +15,7 @@ export default defineConfig([
     // One file: the wasm backend's lazy import is inlined rather than split into a chunk elsewhere.
     splitting: false,
     dts: true,
-    noExternal: [/^@flows\//, '@tensorflow/tfjs', '@tensorflow/tfjs-backend-wasm'],
+    noExternal: [/^@flows\//, /^@tensorflow\/tfjs-core/, '@tensorflow/tfjs-backend-cpu', '@tensorflow/tfjs-backend-webgl', '@tensorflow/tfjs-backend-wasm'],
     external: ['@tensorflow/tfjs-backend-webgpu', '@tensorflow/tfjs-node', '@tensorflow/tfjs-node-gpu', 'webgpu', '@flows/native-blas'],
     async onSuccess() {
       const { copyFile } = await import('node:fs/promises');

@@ -1,4 +1,5 @@
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
+import '@tensorflow/tfjs-backend-cpu';
 
 // Tests run on the pure-JS cpu backend: exact, always present, and the reference the others match.
 await tf.setBackend('cpu');

@@ -1,7 +1,7 @@
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import type { Chain, MaskedAffineCoupling } from '@flows/bijectors';
 import { decode } from 'fast-png';
 import type { TransformedDistribution } from '@flows/distributions';

@@ -1,4 +1,4 @@
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import { describeOptions, imageGridFigure, type OptionSpec, parseOptions, UsageError, writeFigure } from '@flows/cli-kit';
 import { imageBatches, loadMnist } from '@flows/datasets';
 import type { TransformedDistribution } from '@flows/distributions';

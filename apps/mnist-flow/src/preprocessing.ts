@@ -1,4 +1,4 @@
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import { binWidth, type ImageBatch, imageBatches, type ImageView, type RawImages } from '@flows/datasets';
 import type { Batch, TrainingData } from '@flows/flows';
 
@@ -45,7 +45,7 @@ export function holdOut(data: RawImages, count: number): { train: RawImages; val
 
 /** The digit classes as one-hot rows: the context of a class-conditional flow. */
 export function digitContext(labels: tf.Tensor1D | ArrayLike<number>): tf.Tensor2D {
-  return tf.tidy(() => tf.oneHot(labels instanceof tf.Tensor ? tf.cast(labels, 'int32') : tf.tensor1d(Array.from(labels), 'int32'), 10).asType('float32') as tf.Tensor2D);
+  return tf.tidy(() => tf.cast(tf.oneHot(labels instanceof tf.Tensor ? tf.cast(labels, 'int32') : tf.tensor1d(Array.from(labels), 'int32'), 10), 'float32') as tf.Tensor2D);
 }
 
 function toBatch(batch: ImageBatch, view: ImageView, conditional: boolean): Batch {

@@ -1,4 +1,4 @@
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import { Random } from '@flows/bijectors';
 import { formatDuration, formatRate, gridPoints, ProgressBar, type Range2D, UsageError } from '@flows/cli-kit';
 import { ENERGY_NAMES, energyByName, TOY_NAMES, toyByName } from '@flows/datasets';

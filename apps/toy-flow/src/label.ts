@@ -1,4 +1,4 @@
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import { UsageError } from '@flows/cli-kit';
 import type { Distribution } from '@flows/distributions';
 
@@ -11,5 +11,5 @@ export function labelContext(model: Distribution, label: number | undefined, row
   }
   if (label === undefined) throw new UsageError(`this model is conditional: pass --label 0…${classes - 1} (the component to condition on)`);
   if (label >= classes) throw new UsageError(`--label ${label}: the model knows components 0…${classes - 1}`);
-  return tf.tidy(() => tf.tile(tf.oneHot(tf.tensor1d([label], 'int32'), classes).asType('float32'), [rows, 1]));
+  return tf.tidy(() => tf.tile(tf.cast(tf.oneHot(tf.tensor1d([label], 'int32'), classes), 'float32'), [rows, 1]));
 }

@@ -1,4 +1,4 @@
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import { describeOptions, type OptionSpec, parseOptions, readNumericCsv, UsageError } from '@flows/cli-kit';
 import { type BackendName, loadModel, selectBackend } from '@flows/flows';
 import { labelContext } from './label.js';

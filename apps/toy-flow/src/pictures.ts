@@ -1,4 +1,4 @@
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import { curvesFigure, densityFigure, finiteMaximum, gridPoints, pointsFigure, type Range2D, writeFigure } from '@flows/cli-kit';
 import type { Distribution } from '@flows/distributions';
 import { writeFileAtomic } from '@flows/flows';

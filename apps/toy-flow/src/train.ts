@@ -1,4 +1,4 @@
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import { ActNorm, Chain, ElementwiseAffine, Random } from '@flows/bijectors';
 import { appWasmThreads, denseMultiplyAdds, THREADS_OPTION, NATIVE_BLAS_OPTION, nativeBlasSetting, describeOptions, formatDuration, formatRate, type OptionSpec, parseOptions, ProgressBar, type Range2D, readNumericCsv, UsageError } from '@flows/cli-kit';
 import { GaussianMixtureToy, TOY_NAMES, toyByName, type ToyDistribution } from '@flows/datasets';
@@ -115,7 +115,7 @@ async function unconditionalSamples(model: Distribution, n: number, seed: number
   return values;
 }
 
-const oneHot = (labels: Int32Array, count: number) => tf.tidy(() => tf.oneHot(tf.tensor1d(labels, 'int32'), count).asType('float32'));
+const oneHot = (labels: Int32Array, count: number) => tf.tidy(() => tf.cast(tf.oneHot(tf.tensor1d(labels, 'int32'), count), 'float32'));
 
 /**
  * A Gaussian-mixture toy with the component of each point as the context (one-hot), for a
@@ -180,7 +180,7 @@ function marginalOverLabels(model: Distribution, weights: number[]): Distributio
   return {
     uncheckedLogProb: (x: tf.Tensor) => {
       const n = x.shape[0];
-      const terms = weights.map((w, k) => tf.add(model.uncheckedLogProb(x, tf.tile(tf.oneHot(tf.tensor1d([k], 'int32'), count).asType('float32'), [n, 1])), Math.log(w)));
+      const terms = weights.map((w, k) => tf.add(model.uncheckedLogProb(x, tf.tile(tf.cast(tf.oneHot(tf.tensor1d([k], 'int32'), count), 'float32'), [n, 1])), Math.log(w)));
       return tf.logSumExp(tf.stack(terms, 1), 1);
     },
   } as unknown as Distribution;

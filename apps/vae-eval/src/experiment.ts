@@ -1,4 +1,4 @@
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import { Random, type RandomState } from '@flows/bijectors';
 import { type FigureSpec, formatDuration, formatRate, imageGridFigure, pointsFigure, ProgressBar, type Range2D, writeFigure } from '@flows/cli-kit';
 import { imageBatches, type MnistSplit } from '@flows/datasets';

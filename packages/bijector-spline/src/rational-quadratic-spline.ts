@@ -1,4 +1,4 @@
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import { ConfigError, type Transformer, assertKnownOptions, optionNames } from '@flows/bijectors';
 
 /**
@@ -13,7 +13,7 @@ const insideMask = tf.customGrad((...args: unknown[]) => {
 const binOneHot = tf.customGrad((...args: unknown[]) => {
   const [value, interior] = args as [tf.Tensor2D, tf.Tensor3D];
   const index = tf.sum(tf.cast(tf.greaterEqual(tf.expandDims(value, 2), interior), 'int32'), 2);
-  return { value: tf.oneHot(index, interior.shape[2] + 1).asType('float32'), gradFunc: () => [tf.zerosLike(value), tf.zerosLike(interior)] };
+  return { value: tf.cast(tf.oneHot(index, interior.shape[2] + 1), 'float32'), gradFunc: () => [tf.zerosLike(value), tf.zerosLike(interior)] };
 }) as unknown as (value: tf.Tensor2D, interior: tf.Tensor3D) => tf.Tensor3D;
 
 /** `mask ⊙ a + (1 − mask) ⊙ b`: both branches are finite, so the blend has a clean gradient. */

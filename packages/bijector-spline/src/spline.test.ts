@@ -1,4 +1,4 @@
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import { bijectorFromJSON } from '@flows/bijectors';
 import { checkBijector } from '@flows/bijectors/testing';
 import { describeBijectorConformance } from '@flows/bijectors/testing/vitest';

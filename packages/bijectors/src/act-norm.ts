@@ -1,4 +1,4 @@
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import { Bijector, newVariable, perRow } from './bijector.js';
 import { ConfigError } from './errors.js';
 import { assertPositiveInteger } from './validation.js';

@@ -1,4 +1,4 @@
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import { Bijector, sumEventAxes } from './bijector.js';
 import type { Activation } from './dense.js';
 import { BijectorInputError } from './errors.js';

@@ -1,4 +1,4 @@
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import { BijectorInputError, MissingInverseError } from './errors.js';
 import { validateContext, validateEvents } from './validation.js';
 

@@ -1,4 +1,4 @@
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import { newVariable } from './bijector.js';
 import { ACTIVATIONS, type Activation, applyActivation, dense, denseRelu, glorotUniform, layerVariables } from './dense.js';
 import { ConfigError } from './errors.js';

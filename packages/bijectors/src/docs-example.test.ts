@@ -1,5 +1,5 @@
 // The example of docs/writing-a-bijector.md, kept runnable (the code blocks, in order).
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import { Bijector, sumEventAxes, assertInside, registerBijector } from './index.js';
 
 /**

@@ -1,4 +1,4 @@
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
 import { ActNorm } from './act-norm.js';
 import { AdditiveCoupling } from './additive-coupling.js';

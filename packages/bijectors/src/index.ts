@@ -1,3 +1,5 @@
+// Gradients and chained tensor methods for @tensorflow/tfjs-core (see the module).
+import './tensorflow-registrations.js';
 export { Bijector, newVariable, perRow, sumEventAxes, zeroLogDet, type SerializedBijector } from './bijector.js';
 export { Chain } from './chain.js';
 export { Invert } from './invert.js';

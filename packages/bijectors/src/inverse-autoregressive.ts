@@ -1,4 +1,4 @@
-import type * as tf from '@tensorflow/tfjs';
+import type * as tf from '@tensorflow/tfjs-core';
 import { Autoregressive, type AutoregressiveOptions } from './autoregressive.js';
 import { autoregressiveOptionsFromConfig } from './autoregressive-config.js';
 import { assertKnownOptions, optionNames } from './options.js';

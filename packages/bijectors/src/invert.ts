@@ -1,4 +1,4 @@
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import { Bijector } from './bijector.js';
 import { MissingInverseError } from './errors.js';
 import { bijectorFromJSON } from './registry.js';

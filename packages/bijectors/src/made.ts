@@ -1,4 +1,4 @@
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import { newVariable } from './bijector.js';
 import type { Conditioner } from './conditioner.js';
 import { ACTIVATIONS, type Activation, applyActivation, dense, glorotUniform, layerVariables } from './dense.js';

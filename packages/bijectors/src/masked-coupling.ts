@@ -1,4 +1,4 @@
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import { Bijector } from './bijector.js';
 import { type Conditioner, FunctionConditioner, MLP } from './conditioner.js';
 import { ConvNet } from './conv-net.js';

@@ -1,4 +1,4 @@
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import { Bijector, zeroLogDet } from './bijector.js';
 import { BijectorInputError } from './errors.js';
 import { Random } from './random.js';

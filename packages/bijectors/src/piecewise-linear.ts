@@ -1,4 +1,4 @@
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import { Bijector, newVariable, sumEventAxes } from './bijector.js';
 import { assertInside, assertPositiveInteger } from './validation.js';
 import { assertKnownOptions, optionNames } from './options.js';

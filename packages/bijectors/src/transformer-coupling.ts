@@ -1,4 +1,4 @@
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import { sumEventAxes } from './bijector.js';
 import { BijectorInputError } from './errors.js';
 import type { Conditioner } from './conditioner.js';

@@ -1,4 +1,4 @@
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import { type FlatProgram, type ProgramUniform, runProgramOn } from './webgpu-programs.js';
 
 /**

@@ -1,4 +1,4 @@
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 
 /**
  * Small WGSL compute programs run through the `webgpu` backend's own program runner, so they queue

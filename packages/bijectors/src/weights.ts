@@ -1,4 +1,4 @@
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import { ConfigError } from './errors.js';
 
 /** Shape and dtype of one saved variable, in the order of `variables`. */

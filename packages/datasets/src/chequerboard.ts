@@ -1,4 +1,4 @@
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import { Random } from '@flows/bijectors';
 import { ToyDistribution } from './toy.js';
 
@@ -36,7 +36,7 @@ export class Chequerboard extends ToyDistribution {
 
   protected logProbImpl(x: tf.Tensor): tf.Tensor1D {
     const n = this.gridSize;
-    const [px, py] = tf.split(tf.mul(x, n), 2, 1).map((t) => t.reshape([-1]));
+    const [px, py] = tf.split(tf.mul(x, n), 2, 1).map((t) => tf.reshape(t, [-1]));
     const insideBox = tf.logicalAnd(tf.logicalAnd(tf.greaterEqual(px, 0), tf.lessEqual(px, n)), tf.logicalAnd(tf.greaterEqual(py, 0), tf.lessEqual(py, n)));
     // Cell parity from the floor, and, on grid lines, from the neighbouring cell too (inclusive boundary).
     const parityAt = (a: tf.Tensor, b: tf.Tensor) => tf.equal(tf.mod(tf.add(a, b), 2), 0);

@@ -1,4 +1,4 @@
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 
 /**
  * A 2-D target known through its log-density up to a constant, for fitting a flow by reverse KL

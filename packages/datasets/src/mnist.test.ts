@@ -1,4 +1,4 @@
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import { Random } from '@flows/bijectors';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { binWidth, imageBatches, loadMnist, type MnistSplit } from './index.js';

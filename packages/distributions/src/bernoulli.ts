@@ -1,4 +1,4 @@
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import { newVariable, Random, sumEventAxes, assertKnownOptions } from '@flows/bijectors';
 import { Distribution } from './distribution.js';
 

@@ -1,4 +1,4 @@
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import { type Activation, BijectorInputError, MLP, Random, sumEventAxes, assertKnownOptions, optionNames } from '@flows/bijectors';
 import { Distribution, LOG_2PI, standardNormalTensor } from './distribution.js';
 

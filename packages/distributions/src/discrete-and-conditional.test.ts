@@ -1,4 +1,4 @@
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import { MaskedAffineCoupling } from '@flows/bijectors';
 import { describe, expect, it } from 'vitest';
 import { ConditionalDiagonalNormal } from './conditional-distribution.js';
@@ -71,7 +71,7 @@ describe('ConditionalDiagonalNormal', () => {
       new ConditionalDiagonalNormal({ size: 2, contextSize: 3, seed: 2 }),
       new MaskedAffineCoupling({ mask: [1, 0], contextSize: 3, hidden: [8], seed: 3 }),
     );
-    const context = tf.oneHot(tf.tensor1d([0, 2, 1, 2], 'int32'), 3).asType('float32');
+    const context = tf.cast(tf.oneHot(tf.tensor1d([0, 2, 1, 2], 'int32'), 3), 'float32');
     const x = flow.sample(4, { random: 5, context });
     expect(x.shape).toEqual([4, 2]);
     expect(flow.logProb(x, context).shape).toEqual([4]);

@@ -1,4 +1,4 @@
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import { Random, validateContext, validateEvents, assertKnownOptions, optionNames } from '@flows/bijectors';
 
 /** How to draw samples. */

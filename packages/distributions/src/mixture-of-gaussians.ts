@@ -1,4 +1,4 @@
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import { newVariable, Random, assertKnownOptions, optionNames } from '@flows/bijectors';
 import { Distribution, LOG_2PI } from './distribution.js';
 

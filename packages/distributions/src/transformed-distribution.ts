@@ -1,4 +1,4 @@
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import { type Bijector, Random, validateContext } from '@flows/bijectors';
 import { Distribution, type SampleOptions } from './distribution.js';
 

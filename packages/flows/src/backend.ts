@@ -1,4 +1,4 @@
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import { assertKnownOptions, isNode, optionNames, useTransposeFlagsInDenseGradients } from '@flows/bijectors';
 import { installSharingIdentity } from './wasm-identity.js';
 import { installWasmThreadsShim, releaseWasmWorkers, withDoubledCoreCount } from './wasm-threads.js';
@@ -147,7 +147,13 @@ async function tryWebgl(auto: boolean): Promise<void> {
   // A software rasterizer (SwiftShader, llvmpipe) runs the shaders on the CPU, slower than wasm.
   if (renderer.software && auto) throw new Error(`only a software renderer (${renderer.name}); name the backend to use it anyway`);
   webglRendererDescription = `${renderer.name}${renderer.software ? ' (software)' : ''}`;
-  if (!tf.findBackendFactory('webgl')) throw new Error("the 'webgl' backend is not registered (import '@tensorflow/tfjs' or '@tensorflow/tfjs-backend-webgl')");
+  if (!tf.findBackendFactory('webgl')) {
+    try {
+      await importOptional('@tensorflow/tfjs-backend-webgl');
+    } catch {
+      throw new Error("the 'webgl' backend is not installed (npm install @tensorflow/tfjs-backend-webgl)");
+    }
+  }
   if (!(await tf.setBackend('webgl'))) throw new Error("the 'webgl' backend did not start");
 }
 
@@ -179,6 +185,8 @@ async function tryWasm(): Promise<void> {
 }
 
 async function tryCpu(): Promise<void> {
+  // A dependency of this package: registers itself on import (once; later imports are cached).
+  await import('@tensorflow/tfjs-backend-cpu');
   if (!(await tf.setBackend('cpu'))) throw new Error("the 'cpu' backend did not start");
   // The cpu backend prints advice to install tfjs-node on first use; the choice is reported instead.
   (tf.backend() as unknown as { firstUse?: boolean }).firstUse = false;

@@ -14,7 +14,7 @@ const require = createRequire(import.meta.url);
 const WASM_FILES = ['tfjs-backend-wasm.wasm', 'tfjs-backend-wasm-simd.wasm', 'tfjs-backend-wasm-threaded-simd.wasm'];
 
 const PAGE_SCRIPT = `
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import { describeBackend, fit, realNVP, selectBackend } from '@flows/flows';
 import { toyByName } from '@flows/datasets';
 

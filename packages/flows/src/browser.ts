@@ -4,7 +4,7 @@
  * `.wasm` files lie beside it.
  */
 import { type BackendChoice, type BackendOptions, selectBackend as selectBackendAnywhere } from './backend.js';
-export * as tf from '@tensorflow/tfjs';
+export * as tf from '@tensorflow/tfjs-core';
 export * from './index.js';
 export * as bijectors from '@flows/bijectors';
 export * as distributions from '@flows/distributions';

@@ -1,6 +1,6 @@
 import { Chain, MaskedAffineCoupling, Random } from '@flows/bijectors';
 import { describe, expect, it, vi } from 'vitest';
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import { selectBackend } from './backend.js';
 import { layerMask, maf, multiScaleFlow, nice, realNVP } from './builders.js';
 import { fit } from './fit.js';

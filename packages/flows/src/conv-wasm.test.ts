@@ -1,4 +1,4 @@
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import { ConvNet } from '@flows/bijectors';
 import { afterAll, describe, expect, it } from 'vitest';
 import { selectBackend } from './backend.js';

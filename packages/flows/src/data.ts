@@ -1,4 +1,4 @@
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import { Random } from '@flows/bijectors';
 
 /** One training batch. `logDet` is a preprocessing log-det added to the model's log-density. */

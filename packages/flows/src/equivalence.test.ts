@@ -1,4 +1,4 @@
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import { Random, usePlainAutodiffDense } from '@flows/bijectors';
 import { afterEach, describe, expect, it } from 'vitest';
 import { realNVP } from './builders.js';

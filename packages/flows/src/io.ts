@@ -1,4 +1,4 @@
-import type * as tf from '@tensorflow/tfjs';
+import type * as tf from '@tensorflow/tfjs-core';
 import { assignWeights, importNodeBuiltin, packWeights, type RandomState, type WeightSpec } from '@flows/bijectors';
 import { type Distribution, distributionFromJSON, type SerializedDistribution } from '@flows/distributions';
 import { acquireDirectoryLock, removeOrphanedTemporaries } from './directory-lock.js';

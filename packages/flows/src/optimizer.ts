@@ -1,4 +1,4 @@
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import { canReadSynchronously, canRunWebgpuPrograms, newVariable, assertKnownOptions, optionNames } from '@flows/bijectors';
 import { type AdamKernel, createAdamKernel } from './adam-kernel.js';
 import { updatedMoment, updatedParameter } from './webgpu-adam.js';

@@ -25,7 +25,7 @@ describe('saving and loading, nothing lost', () => {
   it('two processes saving into one directory 120 times each, with a reader: every save and every load succeeds', async () => {
     const dir = join(temp(), 'model');
     const writer = (seed: number) => `
-      import * as tf from '@tensorflow/tfjs';
+      import * as tf from '@tensorflow/tfjs-core';
       import { realNVP, saveModel } from './dist/index.js';
       await tf.setBackend('cpu');
       const model = realNVP({ size: 3, layers: 2, hidden: [8], seed: ${seed} });
@@ -35,7 +35,7 @@ describe('saving and loading, nothing lost', () => {
       }
       console.log('writer ${seed} done');`;
     const reader = `
-      import * as tf from '@tensorflow/tfjs';
+      import * as tf from '@tensorflow/tfjs-core';
       import { loadModel } from './dist/index.js';
       await tf.setBackend('cpu');
       let loads = 0, failures = [];

@@ -1,4 +1,4 @@
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import { Random } from '@flows/bijectors';
 import { checkBijector } from '@flows/bijectors/testing';
 import { ConditionalDiagonalNormal, TransformedDistribution } from '@flows/distributions';
@@ -101,12 +101,12 @@ describe('conditional flows', () => {
     const labels = Array.from({ length: 2000 }, () => (random.uniform() < 0.5 ? 0 : 1));
     const values = labels.map((c) => (c === 0 ? -2 : 2) + 0.5 * random.normal());
     const x = tf.tensor2d(values.flatMap((v) => [v, v * 0.5 + 0.1 * random.normal()]), [2000, 2]);
-    const context = tf.oneHot(tf.tensor1d(labels, 'int32'), 2).asType('float32');
+    const context = tf.cast(tf.oneHot(tf.tensor1d(labels, 'int32'), 2), 'float32');
     const flow = maf({ size: 2, layers: 2, hidden: [16], contextSize: 2, seed: 4 });
     const conditional = new TransformedDistribution(new ConditionalDiagonalNormal({ size: 2, contextSize: 2, seed: 5 }), flow.bijector);
     await fit(conditional, tensorData(x, context), { epochs: 30, batchSize: 200, learningRate: 1e-2, random: 1, reportEvery: 100 });
     const sampleMean = (label: number) =>
-      tf.tidy(() => tf.mean(conditional.sample(2000, { random: label, context: tf.tile(tf.oneHot(tf.tensor1d([label], 'int32'), 2).asType('float32'), [2000, 1]) }), 0).dataSync());
+      tf.tidy(() => tf.mean(conditional.sample(2000, { random: label, context: tf.tile(tf.cast(tf.oneHot(tf.tensor1d([label], 'int32'), 2), 'float32'), [2000, 1]) }), 0).dataSync());
     expect(sampleMean(0)[0]).toBeCloseTo(-2, 0);
     expect(sampleMean(1)[0]).toBeCloseTo(2, 0);
     tf.dispose([x, context]);

@@ -1,4 +1,4 @@
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import { Random, assertKnownOptions } from '@flows/bijectors';
 import type { Distribution, TransformedDistribution } from '@flows/distributions';
 import { type Batch, samplerData } from './data.js';

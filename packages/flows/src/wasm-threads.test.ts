@@ -1,5 +1,5 @@
 import os from 'node:os';
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
 import { describeBackend, selectBackend } from './backend.js';
 

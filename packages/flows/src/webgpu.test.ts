@@ -1,4 +1,4 @@
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import { canReadSynchronously, MaskedAffineCoupling, Random, useFusedWebgpuKernels } from '@flows/bijectors';
 import { describe, expect, it } from 'vitest';
 import { selectBackend } from './backend.js';

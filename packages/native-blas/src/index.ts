@@ -1,5 +1,5 @@
 import { createRequire } from 'node:module';
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 
 interface NativeBlas {
   sgemm(heap: Float32Array, a: number, b: number, c: number, m: number, n: number, k: number, transA: number, transB: number, bias: number, relu: number, batch: number, aStride: number, bStride: number): void;

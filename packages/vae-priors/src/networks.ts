@@ -1,4 +1,4 @@
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import { type Activation, MLP, Random } from '@flows/bijectors';
 import { LOG_2PI } from '@flows/distributions';
 

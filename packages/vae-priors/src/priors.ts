@@ -1,4 +1,4 @@
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import { newVariable, Random } from '@flows/bijectors';
 import { Distribution, MixtureOfGaussians, StandardNormal } from '@flows/distributions';
 import { realNVP } from '@flows/flows';

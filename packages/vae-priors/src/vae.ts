@@ -1,4 +1,4 @@
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import { Random } from '@flows/bijectors';
 import { type Distribution, StandardNormal } from '@flows/distributions';
 import { type BernoulliDecoder, diagonalNormalLogProb, type GaussianEncoder, noise } from './networks.js';

@@ -1,4 +1,4 @@
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import type { Bijector } from '../bijector.js';
 import { Random } from '../random.js';
 import { bijectorFromJSON } from '../registry.js';
