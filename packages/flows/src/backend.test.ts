@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, describe, expect, it } from 'vitest';
 import { describeBackend, selectBackend } from './backend.js';
+import { nativeSkipReason } from './test-support/optional-suites.js';
 
 describe('selectBackend', () => {
   afterAll(async () => {
@@ -13,6 +14,18 @@ describe('selectBackend', () => {
     expect(tf.getBackend()).toBe('wasm');
     expect(choice.skipped.map((s) => s.name)).toEqual(['tensorflow', 'webgpu']);
     expect(describeBackend(choice)).toMatch(/^backend: wasm \(auto; skipped tensorflow/);
+  });
+
+  it('the automatic choice prints nothing: the GPU probe runs in a quiet child process', async () => {
+    // Dawn, looking for a GPU, writes warnings to stderr ("Couldn't load Vulkan", reduced limits);
+    // the built package is run in a fresh process so its stderr can be read whole.
+    const { spawnSync } = await import('node:child_process');
+    const { fileURLToPath } = await import('node:url');
+    const built = fileURLToPath(new URL('../dist/index.js', import.meta.url));
+    const script = `const { selectBackend } = await import(${JSON.stringify(built)}); const c = await selectBackend(); console.log(c.name);`;
+    const run = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8', env: { ...process.env, FLOWS_BACKEND: '' } });
+    expect(run.stdout.trim()).toBe('wasm');
+    expect(run.stderr).toBe('');
   });
 
   it('honours the option over the environment variable, and the variable over auto', async () => {
@@ -33,7 +46,7 @@ describe('selectBackend', () => {
     const fallback = await selectBackend({ backend: 'cpu', env: { FLOWS_NATIVE_BLAS: '1' } });
     expect(fallback.nativeBlas).toEqual({ unavailable: 'the backend is cpu, not wasm' });
     expect(describeBackend(fallback)).toMatch(/stock matrix products \(native BLAS unavailable/);
-    if (process.env.FLOWS_SKIP_NATIVE === '1') return; // the addon could not be built here (scripts/test-all.mjs says why)
+    if (nativeSkipReason('native BLAS products through selectBackend') !== null) return;
     const a = tf.randomNormal([40, 30], 0, 1, 'float32', 1);
     const b = tf.randomNormal([30, 20], 0, 1, 'float32', 2);
     const reference = tf.matMul(a, b).dataSync();

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { assertKnownOptions, isNode, optionNames, useTransposeFlagsInDenseGradients } from '@flows/bijectors';
+import { assertKnownOptions, importNodeBuiltin, isNode, optionNames, useTransposeFlagsInDenseGradients } from '@flows/bijectors';
 import { installSharingIdentity } from './wasm-identity.js';
 import { installWasmThreadsShim, releaseWasmWorkers, withDoubledCoreCount } from './wasm-threads.js';
 
@@ -86,8 +86,49 @@ interface AdapterLike {
 /** The WebGPU adapter in words, for logs: `llvmpipe: Mesa 25.0.7 (software)`. */
 let webgpuAdapterDescription: string | undefined;
 
+/** What a quiet probe found: the adapter's name and whether it is a software rasterizer, or null for none. */
+type ProbeResult = { name: string; software: boolean } | null;
+
+/**
+ * Asks Dawn for an adapter in a child Node process whose stderr is dropped. Dawn prints warnings
+ * while it looks for a GPU ("Couldn't load Vulkan", limits it reduces) that a user who did not ask
+ * for WebGPU should not see; in-process they would go straight to this process's stderr.
+ */
+async function probeWebgpuQuietly(): Promise<ProbeResult> {
+  const { execFile } = await importNodeBuiltin<typeof import('node:child_process')>('child_process', 'the WebGPU probe');
+  const { createRequire } = await importNodeBuiltin<typeof import('node:module')>('module', 'the WebGPU probe');
+  const { pathToFileURL } = await importNodeBuiltin<typeof import('node:url')>('url', 'the WebGPU probe');
+  let dawnUrl: string;
+  try {
+    dawnUrl = pathToFileURL(createRequire(import.meta.url).resolve('webgpu')).href;
+  } catch {
+    throw new Error("no navigator.gpu and the optional 'webgpu' package is not installed");
+  }
+  const script = `const dawn = await import(${JSON.stringify(dawnUrl)});
+const adapter = await dawn.create([]).requestAdapter({ powerPreference: 'high-performance' });
+const info = adapter?.info ?? {};
+const software = Boolean(info.isFallbackAdapter ?? adapter?.isFallbackAdapter) || info.architecture === 'software';
+const name = info.description || [info.vendor, info.device].filter(Boolean).join(' ') || 'unnamed adapter';
+process.stdout.write(JSON.stringify(adapter ? { name, software } : null));
+process.exit(0);`;
+  const output = await new Promise<string>((resolve) => {
+    execFile(process.execPath, ['--input-type=module', '-e', script], { timeout: 30_000, encoding: 'utf8' }, (_error, stdout) => resolve(stdout));
+  });
+  try {
+    return JSON.parse(output) as ProbeResult;
+  } catch {
+    return null;
+  }
+}
+
 async function tryWebgpu(auto: boolean): Promise<void> {
   const g = globalThis as { navigator?: { gpu?: { requestAdapter(options?: object): Promise<unknown> } } };
+  if (!g.navigator?.gpu && auto && isNode()) {
+    // The automatic choice looks first in a quiet child process, and loads Dawn here only for a hardware GPU.
+    const found = await probeWebgpuQuietly();
+    if (!found) throw new Error('no WebGPU adapter found');
+    if (found.software) throw new Error(`only a software adapter (${found.name}); name the backend to use it anyway`);
+  }
   if (!g.navigator?.gpu) {
     // In Node, the `webgpu` package (Dawn) provides navigator.gpu.
     let dawn: Record<string, unknown>;

@@ -6,6 +6,7 @@ import { dirname, join, normalize } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { findChromium } from './test-support/chromium.js';
+import { browserSkipReason } from './test-support/optional-suites.js';
 
 // What a user does: bundle a page that imports the packages' main entries with esbuild for the
 // browser, serve the wasm backend's three .wasm files as the README says, and open it in Chromium.
@@ -30,7 +31,7 @@ window.trainHere = async (options) => {
 `;
 
 
-const skip = process.env.FLOWS_SKIP_BROWSER === '1';
+const skip = browserSkipReason('the browser bundle in Chromium') !== null;
 
 describe.skipIf(skip)('the main entries bundled for the browser', () => {
   let server: Server | undefined;

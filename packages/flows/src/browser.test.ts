@@ -7,6 +7,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { Random } from '@flows/bijectors';
 import { afterAll, describe, expect, it } from 'vitest';
 import { findChromium } from './test-support/chromium.js';
+import { browserSkipReason } from './test-support/optional-suites.js';
 import { realNVP } from './builders.js';
 import { saveModel } from './io.js';
 
@@ -14,7 +15,7 @@ const packageRoot = join(dirname(fileURLToPath(import.meta.url)), '..');
 const bundle = join(packageRoot, 'dist/browser/flows.js');
 
 
-const skip = process.env.FLOWS_SKIP_BROWSER === '1';
+const skip = browserSkipReason('saved models in Chromium') !== null;
 
 describe.skipIf(skip)('the same model files in a browser', () => {
   let server: Server | undefined;
