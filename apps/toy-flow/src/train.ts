@@ -225,7 +225,7 @@ async function openSource(data: string, options: { trainSize: number; testSize: 
     standardization: null,
     dataPoints: null,
       labels: 0,
-      entropy: toy.entropy,
+      entropy: toy.hasExactDensity ? toy.entropy() : null,
       sampleModel: unconditionalSamples,
       pictureModel: (model) => model,
       train: samplerData((n, random) => toy.sample(n, { random }), options.trainSize),

@@ -30,7 +30,7 @@ export class Chequerboard extends ToyDistribution {
     this.description = `${gridSize} x ${gridSize} chequerboard on [0,1]^2, ${this.squares.length} squares of equal mass, density ${this.densityOnSupport.toFixed(4)} on the support`;
   }
 
-  get entropy(): number {
+  override entropy(): number {
     return -Math.log(this.densityOnSupport);
   }
 

@@ -83,7 +83,7 @@ export class GaussianMixtureToy extends ToyDistribution {
     return p;
   }
 
-  get entropy(): number {
+  override entropy(): number {
     if (this.cachedEntropy === null) this.cachedEntropy = this.quadratureEntropy();
     return this.cachedEntropy;
   }

@@ -66,7 +66,7 @@ export class Rings extends ToyDistribution {
     return tf.tensor2d(out, [n, 2]);
   }
 
-  get entropy(): number {
+  override entropy(): number {
     if (this.cachedEntropy === null) {
       const rMax = Math.max(...this.radii) + 10 * this.std;
       const h = this.std / 200;

@@ -2,12 +2,11 @@ import * as tf from '@tensorflow/tfjs-core';
 import { Random } from '@flows/bijectors';
 import { NoExactDensityError, ToyDistribution } from './toy.js';
 
-/** A toy defined by its sampling recipe alone (`hasExactDensity: false`, `entropy: null`). */
+/** A toy defined by its sampling recipe alone (`hasExactDensity: false`; `entropy()` throws). */
 export class SampleOnlyToy extends ToyDistribution {
   readonly className = 'SampleOnlyToy';
   readonly eventShape = [2];
   readonly hasExactDensity = false;
-  readonly entropy = null;
 
   constructor(
     readonly name: string,

@@ -1,4 +1,4 @@
-import { Distribution } from '@flows/distributions';
+import { Distribution, NoClosedFormError } from '@flows/distributions';
 
 /** A 2-D (or D-dimensional) toy target for density estimation. */
 export abstract class ToyDistribution extends Distribution {
@@ -7,10 +7,13 @@ export abstract class ToyDistribution extends Distribution {
   /** Whether `logProb` is the exact log-density. Sample-only toys throw from `logProb`. */
   abstract readonly hasExactDensity: boolean;
   /**
-   * The differential entropy in nats (the lowest expected NLL any model can reach), or `null`
-   * for sample-only toys. Closed form where one exists, otherwise numerical quadrature.
+   * The differential entropy in nats: the lowest expected NLL any model can reach. Closed form where
+   * one exists, otherwise numerical quadrature; sample-only toys (`hasExactDensity` false) throw
+   * {@link NoClosedFormError}.
    */
-  abstract readonly entropy: number | null;
+  override entropy(): number {
+    throw new NoClosedFormError(this.name, 'entropy (the toy is sample-only)');
+  }
   /** The plotting window `[[xmin, xmax], [ymin, ymax]]` that covers the mass. */
   abstract readonly plotRange: [[number, number], [number, number]];
   /** One line saying what the toy is. */

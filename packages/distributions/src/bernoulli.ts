@@ -41,6 +41,22 @@ export class Bernoulli extends Distribution {
     return tf.tidy(() => tf.cast(tf.less(tf.tensor2d(uniforms, [n, size]), tf.sigmoid(this.logits)), 'float32'));
   }
 
+  /**
+   * Shannon entropy `H = Σ_i [softplus(ℓ_i) − σ(ℓ_i) ℓ_i]` nats (equal to `−p log p − (1 − p) log(1 − p)`
+   * with p = σ(ℓ), written in the logits so that it stays finite for large |ℓ|).
+   */
+  override entropy(): number {
+    this.assertNotDisposed('Bernoulli.entropy');
+    const logits = this.logits.dataSync();
+    let total = 0;
+    for (let i = 0; i < logits.length; i++) {
+      const l = logits[i];
+      const softplus = Math.max(l, 0) + Math.log1p(Math.exp(-Math.abs(l)));
+      total += softplus - l / (1 + Math.exp(-l));
+    }
+    return total;
+  }
+
   getConfig(): Record<string, unknown> {
     return { size: this.eventShape[0] };
   }

@@ -19,6 +19,14 @@ export interface SerializedDistribution {
 
 const SAMPLE_OPTION_NAMES = optionNames<SampleOptions>()(['random', 'temperature', 'context']);
 
+/** Thrown where a quantity (such as the entropy) has no closed form for a distribution. */
+export class NoClosedFormError extends Error {
+  constructor(className: string, quantity: string) {
+    super(`${className} has no closed-form ${quantity}; estimate it by Monte Carlo (for the entropy: −mean(logProb(sample(n))))`);
+    this.name = 'NoClosedFormError';
+  }
+}
+
 /**
  * A probability distribution over events of shape `eventShape`.
  *
@@ -46,6 +54,24 @@ export abstract class Distribution {
   /** Size of one event (the product of `eventShape`). */
   get eventSize(): number {
     return this.eventShape.reduce((a, b) => a * b, 1);
+  }
+
+  /**
+   * The shape of a batch of independent distributions of one family (as in TensorFlow Probability
+   * and distrax). Every distribution here is a single distribution over events of `eventShape`:
+   * `[]`. A batch of data is the rows of the input to `logProb`, not part of this shape.
+   */
+  get batchShape(): readonly number[] {
+    return [];
+  }
+
+  /**
+   * The differential entropy `H = −E[log p(X)]` in nats (for discrete events the Shannon entropy),
+   * where a closed form exists; otherwise throws {@link NoClosedFormError} (estimate it by Monte
+   * Carlo instead: `−mean(logProb(sample(n)))`).
+   */
+  entropy(): number {
+    throw new NoClosedFormError(this.className, 'entropy');
   }
 
   protected abstract logProbImpl(x: tf.Tensor, context?: tf.Tensor): tf.Tensor1D;

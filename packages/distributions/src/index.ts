@@ -1,4 +1,4 @@
-export { Distribution, standardNormalTensor, uniformTensor, LOG_2PI, type SampleOptions, type SerializedDistribution } from './distribution.js';
+export { Distribution, NoClosedFormError, standardNormalTensor, uniformTensor, LOG_2PI, type SampleOptions, type SerializedDistribution } from './distribution.js';
 export { StandardNormal, DiagonalNormal, type DiagonalNormalOptions } from './normal.js';
 export { Uniform } from './uniform.js';
 export { MixtureOfGaussians, type MixtureOfGaussiansOptions } from './mixture-of-gaussians.js';

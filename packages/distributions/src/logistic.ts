@@ -50,6 +50,15 @@ export class Logistic extends Distribution {
     return tf.add(this.loc, tf.mul(noise, tf.mul(tf.exp(this.logScale), temperature)));
   }
 
+  /** `H = Σ_i (log s_i + 2)` nats, from the current log-scale (read back from the device). */
+  override entropy(): number {
+    this.assertNotDisposed('Logistic.entropy');
+    const logScale = this.logScale.dataSync();
+    let total = 0;
+    for (let i = 0; i < logScale.length; i++) total += logScale[i] + 2;
+    return total;
+  }
+
   getConfig(): Record<string, unknown> {
     return { size: this.eventShape[0] };
   }

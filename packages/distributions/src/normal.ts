@@ -49,6 +49,11 @@ export class StandardNormal extends Distribution {
     return standardNormalTensor([n, ...this.eventShape], random, temperature);
   }
 
+  /** `H = (D/2)(1 + log 2π)` nats. */
+  override entropy(): number {
+    return 0.5 * this.eventSize * (1 + LOG_2PI);
+  }
+
   getConfig(): Record<string, unknown> {
     return { eventShape: [...this.eventShape] };
   }
@@ -116,6 +121,15 @@ export class DiagonalNormal extends Distribution {
   protected sampleImpl(n: number, random: Random, temperature: number): tf.Tensor {
     const noise = standardNormalTensor([n, ...this.eventShape], random, temperature);
     return tf.add(tf.mul(noise, tf.exp(this.logScale)), this.mean);
+  }
+
+  /** `H = Σ_i [½(1 + log 2π) + log σ_i]` nats, from the current log-scale (read back from the device). */
+  override entropy(): number {
+    this.assertNotDisposed('DiagonalNormal.entropy');
+    const logScale = this.logScale.dataSync();
+    let total = 0;
+    for (let i = 0; i < logScale.length; i++) total += 0.5 * (1 + LOG_2PI) + logScale[i];
+    return total;
   }
 
   getConfig(): Record<string, unknown> {

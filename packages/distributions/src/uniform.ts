@@ -45,6 +45,11 @@ export class Uniform extends Distribution {
     return tf.add(tf.mul(unit, width), tf.tensor1d(this.low));
   }
 
+  /** `H = Σ_i log(high_i − low_i)` nats. */
+  override entropy(): number {
+    return -this.logDensity;
+  }
+
   getConfig(): Record<string, unknown> {
     return { low: this.low, high: this.high };
   }
