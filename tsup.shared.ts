@@ -10,6 +10,10 @@ const common: Options = {
   // tfjs-core's gradient and chained-op registrations are ES modules that Node cannot load as
   // published: bundled into the package that imports them (see bijectors' tensorflow-registrations).
   noExternal: [/^@tensorflow\/tfjs-core\/dist\/(register_all_gradients|public\/chained_ops\/register_all_chained_ops)$/],
+  // Keep the licence comments of bundled code (TensorFlow.js's Apache-2.0 headers) at the end of each file.
+  esbuildOptions(options) {
+    options.legalComments = 'eof';
+  },
 };
 
 /** A published package: the given entry points, with type declarations. */

@@ -10,7 +10,7 @@ const HELP = `toy-flow: normalizing flows on 2-D toy densities (and your own CSV
 Usage: toy-flow <command> [options]
 
 Commands:
-  train     fit a flow; writes model/, metrics.json, density.png, samples.png
+  train     fit a flow; writes model/, metrics.json, and density, samples and training curves (.svg, .png)
   logprob   natural-log density of each point of a CSV file, one per line
   sample    samples from a saved model as CSV
   plot      pictures of a saved 2-D model against a toy density

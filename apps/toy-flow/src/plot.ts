@@ -6,13 +6,13 @@ import { densityOnGrid, histogramOnGrid, writeToyPictures } from './pictures.js'
 export const PLOT_OPTIONS: Record<string, OptionSpec> = {
   model: { kind: 'string', required: true, description: 'model directory (the model/ that train writes)' },
   data: { kind: 'string', required: true, description: `the toy to compare with (${TOY_NAMES.join(', ')})` },
-  out: { kind: 'string', default: '.', description: 'directory for density.png and samples.png' },
+  out: { kind: 'string', default: '.', description: 'directory for density.svg/.png and samples.svg/.png' },
   seed: { kind: 'nonNegativeInteger', default: 0, description: 'seed of the samples' },
   backend: { kind: 'string', choices: ['auto', 'tensorflow', 'webgpu', 'wasm', 'cpu'], default: 'auto', description: 'TensorFlow.js backend' },
 };
 
-export const PLOT_HELP = `toy-flow plot: draw a saved 2-D model against a toy: density.png (model | true density,
-one colour scale) and samples.png (model samples over the true density).
+export const PLOT_HELP = `toy-flow plot: draw a saved 2-D model against a toy: density.svg/.png (model | true density,
+one colour scale, axes and a colour bar) and samples.svg/.png (model samples over the true density).
 
 Usage: toy-flow plot --model <dir> --data <name> [--out <dir>]
 

@@ -35,7 +35,7 @@ export const TRAIN_OPTIONS: Record<string, OptionSpec> = {
   data: { kind: 'string', description: `a toy (${TOY_NAMES.join(', ')}) or a CSV file of points` },
   target: { kind: 'string', description: `instead of data: fit by reverse KL to a 2-D density known up to a constant (${TARGET_NAMES.join(', ')})` },
   conditional: { kind: 'boolean', description: 'condition the flow on the mixture component of each point (two-gaussians, eight-gaussians)' },
-  out: { kind: 'string', required: true, description: 'output directory (model/, metrics.json, density.png, samples.png)' },
+  out: { kind: 'string', required: true, description: 'output directory (model/, metrics.json, density, samples and training pictures as .svg and .png)' },
   flow: {
     kind: 'string',
     choices: ['realnvp', 'nice', 'maf', 'spline', 'spline-ar'],

@@ -192,7 +192,7 @@ async function tryWebgl(auto: boolean): Promise<void> {
     try {
       await importOptional('@tensorflow/tfjs-backend-webgl');
     } catch {
-      throw new Error("the 'webgl' backend is not installed (npm install @tensorflow/tfjs-backend-webgl)");
+      throw new Error(isNode() ? "the 'webgl' backend is not installed (npm install @tensorflow/tfjs-backend-webgl)" : "the 'webgl' backend is not registered: add import '@tensorflow/tfjs-backend-webgl' to your page");
     }
   }
   if (!(await tf.setBackend('webgl'))) throw new Error("the 'webgl' backend did not start");

@@ -16,6 +16,7 @@ const WASM_FILES = ['tfjs-backend-wasm.wasm', 'tfjs-backend-wasm-simd.wasm', 'tf
 
 const PAGE_SCRIPT = `
 import * as tf from '@tensorflow/tfjs-core';
+import '@tensorflow/tfjs-backend-webgl';
 import { describeBackend, fit, realNVP, selectBackend } from '@flows/flows';
 import { toyByName } from '@flows/datasets';
 

@@ -1,5 +1,7 @@
 import { existsSync } from 'node:fs';
 import * as tf from '@tensorflow/tfjs-core';
+// Gradients for the gradient checks (in a project they come with @flows/bijectors).
+import '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { installNativeKernels, installNativeMatMul } from './index.js';
