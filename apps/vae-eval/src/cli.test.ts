@@ -55,6 +55,7 @@ describe('vae-eval', () => {
     for (const text of ['gaussian prior', 'mog prior', 'flow prior', 'vamp prior', 'aggregate posterior q(z)', 'prior p(z)', 'principal component 1', 'principal component 2']) expect(panels).toContain(`>${text}<`);
     expect(gridSize(join(out, 'flow', 'samples.svg')).width).toBe(8 * 29 * 2 + 2);
     expect(readFileSync(join(out, 'flow', 'reconstructions.svg'), 'utf8')).toContain('>pairs of test image | reconstruction<');
+    expect(readFileSync(join(out, 'flow', 'run-2', 'training.svg'), 'utf8')).toContain('>VAE with the flow prior, run 2: training<');
 
     // evaluate: the same runs again from their checkpoints with another k; the ELBO (same noise) is unchanged.
     stderr = '';

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { Random, type RandomState } from '@flows/bijectors';
-import { type FigureSpec, formatDuration, formatRate, imageGridFigure, pointsFigure, ProgressBar, type Range2D, writeFigure } from '@flows/cli-kit';
+import { curvesFigure, type FigureSpec, formatDuration, formatRate, imageGridFigure, pointsFigure, ProgressBar, type Range2D, writeFigure } from '@flows/cli-kit';
 import { imageBatches, type MnistSplit } from '@flows/datasets';
 import { Adam, fit, hasCheckpoint, loadCheckpoint, saveCheckpoint, type TrainingData, writeFileAtomic } from '@flows/flows';
 import { buildVAE, type PriorKind, type VAE, vaeFromJSON } from '@flows/vae-priors';
@@ -95,6 +95,8 @@ export async function trainOne(
   let shuffleRandom: Random;
   let noiseRandom: Random;
   let startEpoch = 0;
+  // The mean training loss (negative ELBO) every 50 steps, kept in the checkpoint across resumes.
+  let history: { step: number; loss: number }[] = [];
   if (resume && (await hasCheckpoint(checkpointDir))) {
     const checkpoint = await loadCheckpoint(checkpointDir, vaeFromJSON);
     vae = checkpoint.model;
@@ -103,6 +105,7 @@ export async function trainOne(
     shuffleRandom = Random.fromState(checkpoint.randomState);
     noiseRandom = Random.fromState(checkpoint.extra.noiseRandom as RandomState);
     startEpoch = checkpoint.epoch;
+    history = Array.isArray(checkpoint.extra.history) ? (checkpoint.extra.history as typeof history) : [];
   } else {
     vae = buildVAE({ prior, latentSize: settings.latent, seed });
     optimizer = new Adam(vae.trainableVariables, { learningRate: settings.learningRate });
@@ -120,12 +123,24 @@ export async function trainOne(
     random: shuffleRandom,
     reportEvery: 50,
     loss: (model: VAE, batch) => model.loss(batch.x as tf.Tensor2D, noiseRandom),
-    onProgress: (p) => bar?.update(p.step, { loss: p.loss.toFixed(2), 'samples/s': formatRate(p.samplesPerSecond), ETA: formatDuration(p.etaSeconds) }),
+    onProgress: (p) => {
+      history.push({ step: p.step, loss: p.loss });
+      bar?.update(p.step, { loss: p.loss.toFixed(2), 'samples/s': formatRate(p.samplesPerSecond), ETA: formatDuration(p.etaSeconds) });
+    },
     onEpochEnd: async (info) => {
-      await saveCheckpoint(checkpointDir, { model: vae, optimizerState: await optimizer.readState(), randomState: shuffleRandom.getState(), epoch: info.epoch, extra: { noiseRandom: noiseRandom.getState() } });
+      await saveCheckpoint(checkpointDir, { model: vae, optimizerState: await optimizer.readState(), randomState: shuffleRandom.getState(), epoch: info.epoch, extra: { noiseRandom: noiseRandom.getState(), history } });
     },
   });
   bar?.finish();
+  if (history.length > 0) {
+    const { dirname, join } = await import('node:path');
+    const figure = curvesFigure({
+      title: `VAE with the ${prior} prior, run ${run + 1}: training`,
+      xTitle: 'step',
+      panels: [{ title: 'negative ELBO (mean over the last 50 steps)', yTitle: 'nats per image', curves: [{ name: 'train', points: history.map((h) => ({ x: h.step, y: h.loss })) }] }],
+    });
+    await writeFigure(join(dirname(checkpointDir), 'training'), figure, writeFileAtomic);
+  }
   optimizer.dispose();
   const { elbo, iwae } = await evaluate(vae, test, settings.iwSamples, settings.limit, settings.quiet ? undefined : `${prior} run ${run + 1}`);
   return {
