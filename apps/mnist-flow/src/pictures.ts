@@ -36,6 +36,7 @@ export async function writeSampleGrid(
 export interface EpochCurvesRow {
   epoch: number;
   trainNll: number;
+  testNll: number;
   testBpd: number;
   validationBpd?: number;
   learningRate: number;
@@ -43,10 +44,14 @@ export interface EpochCurvesRow {
 
 /**
  * `training.svg`/`.png`: bits per dimension (train, test, validation) and the learning rate per epoch.
- * The training NLL is in nats per image; it is shown in bits per dimension as NLL / (784 ln 2).
+ * The training NLL (nats per image, the same density as the test NLL) is put on the bits/dim scale
+ * with the run's own offset, read off the test columns: bpd = NLL / (784 ln 2) + (testBpd − testNll / (784 ln 2)),
+ * which holds the bin width (log 255 or log 256) and nothing else.
  */
 export async function writeEpochCurves(path: string, rows: EpochCurvesRow[]): Promise<string> {
-  const bitsPerDimension = (nats: number) => nats / (784 * Math.LN2);
+  const perImage = 784 * Math.LN2;
+  const offset = rows.length > 0 ? rows[0].testBpd - rows[0].testNll / perImage : 0;
+  const bitsPerDimension = (nats: number) => nats / perImage + offset;
   const figure = curvesFigure({
     title: 'training',
     xTitle: 'epoch',

@@ -10,8 +10,8 @@ export function viewFor(logitAlpha: number | undefined): ImageView {
 /** The bpd formula in use, in words, so the program can print which it uses. */
 export function describeScaling(view: ImageView): string {
   return view.kind === 'logit'
-    ? `x = (v + U)/256, y = logit(${view.alpha} + (1 - 2·${view.alpha}) x), log-det counted; bpd = (-log p(x)/784 + log 256)/log 2`
-    : 'x = v/255 + U/255; bpd = (-log p(x)/784 + log 255)/log 2';
+    ? `logit preprocessing (Real NVP's): x = (v + U)/256, y = logit(${view.alpha} + (1 - 2·${view.alpha}) x), log-det counted; bpd = (-log p(x)/784 + log 256)/log 2`
+    : "the exercise's dequantization: x = v/255 + U/255; bpd = (-log p(x)/784 + log 255)/log 2";
 }
 
 export function bin(view: ImageView): number {

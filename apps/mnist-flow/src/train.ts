@@ -34,11 +34,12 @@ export const TRAIN_OPTIONS: Record<string, OptionSpec> = {
   epochs: { kind: 'positiveInteger', default: 3, description: 'epochs over the 60 000 training images' },
   'batch-size': { kind: 'positiveInteger', default: 256, description: 'batch size' },
   lr: { kind: 'positiveNumber', default: 1e-3, description: 'Adam learning rate' },
-  'lr-schedule': { kind: 'string', choices: ['constant', 'cosine'], default: 'constant', description: 'constant, or cosine decay to lr/100 over all --epochs (for long runs)' },
+  'lr-schedule': { kind: 'string', choices: ['constant', 'cosine'], default: 'cosine', description: 'cosine decay to lr/100 over all --epochs, or constant' },
   'clip-norm': { kind: 'positiveNumber', default: 100, description: 'clip the gradient norm' },
   'weight-decay': { kind: 'number', default: 0, description: 'decoupled weight decay (AdamW); the fully connected flows overfit MNIST on long runs' },
   'fixed-scale': { kind: 'boolean', description: 'plain s = tanh(raw), without the learnable per-pixel factor on the scale' },
-  logit: { kind: 'positiveNumber', description: 'logit preprocessing with this alpha (e.g. 0.05); (v + U)/256 scaling, log-det counted' },
+  logit: { kind: 'positiveNumber', default: 1e-6, description: 'the logit preprocessing of the published figures with this alpha: x = (v + U)/256, y = logit(alpha + (1 - 2 alpha) x), log-det counted' },
+  'exercise-scaling': { kind: 'boolean', description: "the exercise's dequantization x = v/255 + U/255 instead of the logit (bpd with log 255)" },
   temperature: { kind: 'positiveNumber', default: 0.7, description: 'temperature of the sample grids' },
   limit: { kind: 'positiveInteger', description: 'use only the first N training and test images (quick runs)' },
   validation: {
@@ -132,7 +133,8 @@ export async function train(argv: string[]): Promise<void> {
     const work = o.architecture === 'multiscale' ? Infinity : 2 * (o.layers as number) * denseMultiplyAdds([784, ...(o.hidden as number[]), 784]) * (o['batch-size'] as number);
     const backend = await selectBackend({ backend: o.backend as BackendName | 'auto', wasmThreads: await appWasmThreads(o.threads, work), nativeBlas: nativeBlasSetting(o['native-blas']) });
     console.error(describeBackend(backend));
-    let view = viewFor(o.logit as number | undefined);
+    if (o['exercise-scaling'] && argv.includes('--logit')) throw new UsageError('--exercise-scaling and --logit are two preprocessings: choose one');
+    let view = viewFor(o['exercise-scaling'] ? undefined : (o.logit as number));
     if (view.kind === 'logit' && !(view.alpha < 0.5)) throw new UsageError(`--logit must be in (0, 0.5), got ${view.alpha}`);
     const [allTraining, testSplit] = await Promise.all([loadMnist('train', { dataDir: o['data-dir'] as string | undefined }), loadMnist('test', { dataDir: o['data-dir'] as string | undefined })]);
     for (const images of [allTraining, testSplit]) checkImageSize(images, images.source);
@@ -142,7 +144,7 @@ export async function train(argv: string[]): Promise<void> {
     // Held out from the end of the (limited) training images; the limit then applies to neither part again.
     const split = validationCount > 0 ? holdOut({ ...allTraining, count: trainingCount }, validationCount) : null;
     const trainSplit = split?.train ?? allTraining;
-    let settings = { scaleFactor: !o['fixed-scale'], mask: o.mask, layers: o.layers, hidden: o.hidden, epochs: o.epochs, batchSize: o['batch-size'], learningRate: o.lr, lrSchedule: o['lr-schedule'], clipNorm: o['clip-norm'], weightDecay: o['weight-decay'], logit: o.logit ?? null, seed: o.seed, limit: limit ?? null, validation: validationCount, conditional: Boolean(o.conditional), architecture: o.architecture, stepsPerLevel: o.architecture === 'multiscale' ? o['steps-per-level'] : null, channels: o.architecture === 'multiscale' ? o.channels : null };
+    let settings = { scaleFactor: !o['fixed-scale'], mask: o.mask, layers: o.layers, hidden: o.hidden, epochs: o.epochs, batchSize: o['batch-size'], learningRate: o.lr, lrSchedule: o['lr-schedule'], clipNorm: o['clip-norm'], weightDecay: o['weight-decay'], logit: view.kind === 'logit' ? view.alpha : null, seed: o.seed, limit: limit ?? null, validation: validationCount, conditional: Boolean(o.conditional), architecture: o.architecture, stepsPerLevel: o.architecture === 'multiscale' ? o['steps-per-level'] : null, channels: o.architecture === 'multiscale' ? o.channels : null };
     console.error(`data: ${allTraining.count} train / ${testSplit.count} test images from ${allTraining.source}${limit ? ` (first ${limit} used)` : ''}${split ? `; the last ${validationCount} training images held out for validation` : ''}`);
     console.error(`scaling: ${describeScaling(view)}`);
 

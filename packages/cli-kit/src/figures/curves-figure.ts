@@ -40,7 +40,7 @@ export function curvesFigure(options: CurvesFigureOptions): TopLevelSpec {
         data: { values },
         mark: { type: 'line', point: fewPoints, interpolate: 'linear' },
         encoding: {
-          x: { field: 'x', type: 'quantitative', title: options.xTitle, scale: { zero: false }, axis: { format: ',~f' } },
+          x: { field: 'x', type: 'quantitative', title: options.xTitle, scale: { zero: false }, axis: { format: ',~f', tickMinStep: 1 } },
           y: { field: 'y', type: 'quantitative', title: panel.yTitle, scale: panel.logScale ? { type: 'log' } : { zero: false } },
           color: { field: 'curve', type: 'nominal', legend: panel.curves.length > 1 ? { title: null, orient: 'top-right' } : null },
         },
