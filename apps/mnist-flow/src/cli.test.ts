@@ -193,6 +193,20 @@ describe('mnist-flow', () => {
     expect(stderr).toMatch(/--exercise-scaling and --logit are two preprocessings/);
   });
 
+  it('the OpenBLAS kernels are used by default on wasm when the addon is built; --no-native refuses them', async () => {
+    const glowless = ['--limit', '100', '--layers', '2', '--hidden', '16', '--batch-size', '50', '--epochs', '1', '--backend', 'wasm', '--threads', '1', '--quiet'];
+    const built = existsSync(new URL('../../../packages/native-blas/native/build/Release/flows_blas.node', import.meta.url));
+    stderr = '';
+    expect(await main(['train', '--out', temp(), ...glowless])).toBe(0);
+    if (built) expect(stderr).toMatch(/backend: wasm, OpenBLAS matrix products/);
+    else expect(stderr).toMatch(/stock matrix products \(native BLAS unavailable/);
+    stderr = '';
+    expect(await main(['train', '--out', temp(), '--no-native', ...glowless])).toBe(0);
+    expect(stderr).not.toMatch(/OpenBLAS/);
+    expect(await main(['train', '--out', temp(), '--no-native', '--native-blas', ...glowless])).toBe(2);
+    expect(stderr).toMatch(/--native-blas requires the OpenBLAS kernels and --no-native refuses them/);
+  });
+
   it('eval, sample and interpolate a saved model; logit preprocessing', async () => {
     const out = temp();
     expect(await main(['train', '--out', out, '--epochs', '1', '--logit', '0.05', ...tiny])).toBe(0);

@@ -1,5 +1,5 @@
 import { Random } from '@flows/bijectors';
-import { appWasmThreads, denseMultiplyAdds, settingDifferences, NATIVE_BLAS_OPTION, nativeBlasSetting, describeOptions, formatDuration, formatRate, type OptionSpec, parseOptions, ProgressBar, UsageError } from '@flows/cli-kit';
+import { appWasmThreads, denseMultiplyAdds, settingDifferences, describeOptions, formatDuration, formatRate, type OptionSpec, parseOptions, ProgressBar, UsageError } from '@flows/cli-kit';
 import { loadMnist } from '@flows/datasets';
 import type { Distribution } from '@flows/distributions';
 import {
@@ -63,7 +63,8 @@ export const TRAIN_OPTIONS: Record<string, OptionSpec> = {
   'data-dir': DATA_DIR_OPTION,
   backend: BACKEND_OPTION,
   threads: THREADS_OPTION,
-  'native-blas': NATIVE_BLAS_OPTION,
+  'native-blas': { kind: 'boolean', description: 'require the OpenBLAS kernels of @flows/native-blas (an error naming why when they cannot load); by default they are used whenever they load' },
+  'no-native': { kind: 'boolean', description: 'refuse the OpenBLAS kernels: the stock wasm kernels only' },
   quiet: { kind: 'boolean', description: 'no progress bar' },
 };
 
@@ -131,7 +132,10 @@ export async function train(argv: string[]): Promise<void> {
     const checkpointDir = join(out, 'checkpoint');
     // A step's matrix work decides whether wasm threads pay (bench/results.md); convolutions always do.
     const work = o.architecture === 'multiscale' ? Infinity : 2 * (o.layers as number) * denseMultiplyAdds([784, ...(o.hidden as number[]), 784]) * (o['batch-size'] as number);
-    const backend = await selectBackend({ backend: o.backend as BackendName | 'auto', wasmThreads: await appWasmThreads(o.threads, work), nativeBlas: nativeBlasSetting(o['native-blas']) });
+    if (o['native-blas'] && o['no-native']) throw new UsageError('--native-blas requires the OpenBLAS kernels and --no-native refuses them: choose one');
+    // The fast CPU path by default: OpenBLAS on wasm whenever the addon loads (pnpm install builds it where it can).
+    const nativeBlas = o['no-native'] ? false : o['native-blas'] ? true : o.backend === 'auto' || o.backend === 'wasm' ? 'auto' : false;
+    const backend = await selectBackend({ backend: o.backend as BackendName | 'auto', wasmThreads: await appWasmThreads(o.threads, work), nativeBlas });
     console.error(describeBackend(backend));
     if (o['exercise-scaling'] && argv.includes('--logit')) throw new UsageError('--exercise-scaling and --logit are two preprocessings: choose one');
     let view = viewFor(o['exercise-scaling'] ? undefined : (o.logit as number));
