@@ -1,7 +1,7 @@
 import { curvesFigure, imageGridFigure, writeFigure } from '@flows/cli-kit';
 import type { ImageView } from '@flows/datasets';
 import type { Distribution } from '@flows/distributions';
-import { writeFileAtomic } from '@flows/flows';
+import { bitsPerDimension, writeFileAtomic } from '@flows/flows';
 import { digitContext, toPixels } from './preprocessing.js';
 
 /**
@@ -36,7 +36,6 @@ export async function writeSampleGrid(
 export interface EpochCurvesRow {
   epoch: number;
   trainNll: number;
-  testNll: number;
   testBpd: number;
   validationBpd?: number;
   learningRate: number;
@@ -44,14 +43,10 @@ export interface EpochCurvesRow {
 
 /**
  * `training.svg`/`.png`: bits per dimension (train, test, validation) and the learning rate per epoch.
- * The training NLL (nats per image, the same density as the test NLL) is put on the bits/dim scale
- * with the run's own offset, read off the test columns: bpd = NLL / (784 ln 2) + (testBpd − testNll / (784 ln 2)),
- * which holds the bin width (log 255 or log 256) and nothing else.
+ * The training NLL (nats per image, the density the test NLL is also measured in) goes on the bits/dim
+ * scale with the run's bin width, as the test figure does.
  */
-export async function writeEpochCurves(path: string, rows: EpochCurvesRow[]): Promise<string> {
-  const perImage = 784 * Math.LN2;
-  const offset = rows.length > 0 ? rows[0].testBpd - rows[0].testNll / perImage : 0;
-  const bitsPerDimension = (nats: number) => nats / perImage + offset;
+export async function writeEpochCurves(path: string, rows: EpochCurvesRow[], binWidth: number): Promise<string> {
   const figure = curvesFigure({
     title: 'training',
     xTitle: 'epoch',
@@ -60,7 +55,7 @@ export async function writeEpochCurves(path: string, rows: EpochCurvesRow[]): Pr
         title: 'bits per dimension',
         yTitle: 'bits/dim',
         curves: [
-          { name: 'train', points: rows.map((row) => ({ x: row.epoch, y: bitsPerDimension(row.trainNll) })) },
+          { name: 'train', points: rows.map((row) => ({ x: row.epoch, y: bitsPerDimension(row.trainNll, 784, binWidth) })) },
           { name: 'test', points: rows.map((row) => ({ x: row.epoch, y: row.testBpd })) },
           { name: 'validation', points: rows.map((row) => ({ x: row.epoch, y: row.validationBpd ?? Number.NaN })) },
         ].filter((curve) => curve.points.some((point) => Number.isFinite(point.y))),

@@ -26,6 +26,9 @@ import { BACKEND_OPTION, DATA_DIR_OPTION, THREADS_OPTION } from './options.js';
 import { writeEpochCurves, writeSampleGrid } from './pictures.js';
 import { bin, describeScaling, holdOut, layoutOf, testData, trainingData, viewFor } from './preprocessing.js';
 
+/** The logit preprocessing's α of the default run: Real NVP's and MAF's published MNIST setting. */
+const DEFAULT_LOGIT_ALPHA = 0.000001;
+
 export const TRAIN_OPTIONS: Record<string, OptionSpec> = {
   out: { kind: 'string', required: true, description: 'run directory (checkpoint/, model/, metrics.json, samples-*.png)' },
   mask: { kind: 'string', choices: ['random', 'checkerboard'], default: 'checkerboard', description: 'random half per layer (drawn once, saved) or the Real NVP checkerboard, inverted each layer' },
@@ -38,7 +41,7 @@ export const TRAIN_OPTIONS: Record<string, OptionSpec> = {
   'clip-norm': { kind: 'positiveNumber', default: 100, description: 'clip the gradient norm' },
   'weight-decay': { kind: 'number', default: 0, description: 'decoupled weight decay (AdamW); the fully connected flows overfit MNIST on long runs' },
   'fixed-scale': { kind: 'boolean', description: 'plain s = tanh(raw), without the learnable per-pixel factor on the scale' },
-  logit: { kind: 'positiveNumber', default: 1e-6, description: 'the logit preprocessing of the published figures with this alpha: x = (v + U)/256, y = logit(alpha + (1 - 2 alpha) x), log-det counted' },
+  logit: { kind: 'positiveNumber', description: `the logit preprocessing of the published figures with this alpha (default ${DEFAULT_LOGIT_ALPHA}): x = (v + U)/256, y = logit(alpha + (1 - 2 alpha) x), log-det counted` },
   'exercise-scaling': { kind: 'boolean', description: "the exercise's dequantization x = v/255 + U/255 instead of the logit (bpd with log 255)" },
   temperature: { kind: 'positiveNumber', default: 0.7, description: 'temperature of the sample grids' },
   limit: { kind: 'positiveInteger', description: 'use only the first N training and test images (quick runs)' },
@@ -137,8 +140,8 @@ export async function train(argv: string[]): Promise<void> {
     const nativeBlas = o['no-native'] ? false : o['native-blas'] ? true : o.backend === 'auto' || o.backend === 'wasm' ? 'auto' : false;
     const backend = await selectBackend({ backend: o.backend as BackendName | 'auto', wasmThreads: await appWasmThreads(o.threads, work), nativeBlas });
     console.error(describeBackend(backend));
-    if (o['exercise-scaling'] && argv.includes('--logit')) throw new UsageError('--exercise-scaling and --logit are two preprocessings: choose one');
-    let view = viewFor(o['exercise-scaling'] ? undefined : (o.logit as number));
+    if (o['exercise-scaling'] && o.logit !== undefined) throw new UsageError('--exercise-scaling and --logit are two preprocessings: choose one');
+    let view = viewFor(o['exercise-scaling'] ? undefined : ((o.logit as number | undefined) ?? DEFAULT_LOGIT_ALPHA));
     if (view.kind === 'logit' && !(view.alpha < 0.5)) throw new UsageError(`--logit must be in (0, 0.5), got ${view.alpha}`);
     const [allTraining, testSplit] = await Promise.all([loadMnist('train', { dataDir: o['data-dir'] as string | undefined }), loadMnist('test', { dataDir: o['data-dir'] as string | undefined })]);
     for (const images of [allTraining, testSplit]) checkImageSize(images, images.source);
@@ -236,7 +239,7 @@ export async function train(argv: string[]): Promise<void> {
         await writeSampleGrid(model, view, join(out, `samples-epoch-${info.epoch}.png`), { temperature: o.temperature as number, seed: 1, title: `samples after epoch ${info.epoch}` });
         await saveCheckpoint(checkpointDir, { model, optimizerState: await optimizer.readState(), randomState: random.getState(), epoch: info.epoch, extra: { rows, settings } });
         await writeMetrics(out, rows, settings, backend.name, describeScaling(view));
-        await writeEpochCurves(join(out, 'training.png'), rows);
+        await writeEpochCurves(join(out, 'training.png'), rows, bin(view));
         const validationText = row.validationBpd !== undefined ? `  validation bpd ${row.validationBpd.toFixed(4)}${bestRow(rows) === row ? ' (best)' : ''}` : '';
         const line = `epoch ${info.epoch}: train NLL ${row.trainNll.toFixed(1)}  test NLL ${testNll.toFixed(1)} nats  test bpd ${row.testBpd.toFixed(4)}${validationText}  (${formatDuration(seconds)})`;
         if (bar) bar.finish(line);

@@ -5,7 +5,7 @@ import { ENERGY_NAMES, energyByName, TOY_NAMES, toyByName } from '@flows/dataset
 import type { TransformedDistribution } from '@flows/distributions';
 import { Adam, type AdamState, estimateLogNormalizer, fitReverseKL, type LearningRateSchedule, type LogDensity, reverseKLLoss, saveCheckpoint, saveModel, writeFileAtomic } from '@flows/flows';
 import { type HistoryRow, writeToyPictures, writeTrainingCurves } from './pictures.js';
-import { resumableCheckpoint } from './resume.js';
+import { resumableCheckpoint, savedHistory } from './resume.js';
 
 /** Targets for `--target`: the energies, and the toys whose exact density is finite everywhere. */
 export const TARGET_NAMES = [...ENERGY_NAMES, ...TOY_NAMES.filter((name) => ['two-gaussians', 'eight-gaussians', 'rings'].includes(name))];
@@ -80,7 +80,7 @@ export async function trainOnTarget(run: TargetRun): Promise<void> {
     random = Random.fromState(checkpoint.randomState);
     restored = checkpoint.optimizerState;
     seconds = Number(checkpoint.extra.seconds ?? 0);
-    history = Array.isArray(checkpoint.extra.history) ? (checkpoint.extra.history as HistoryRow[]) : [];
+    history = savedHistory(checkpoint.extra);
     console.error(`resuming after step ${restored.step} of ${run.steps}`);
   }
   const optimizer = new Adam(model.trainableVariables, { learningRate: run.learningRate, clipNorm: run.clipNorm });

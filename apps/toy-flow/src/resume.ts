@@ -1,6 +1,7 @@
 import { UsageError, settingDifferences } from '@flows/cli-kit';
 import type { TransformedDistribution } from '@flows/distributions';
 import { type Checkpoint, hasCheckpoint, loadCheckpoint } from '@flows/flows';
+import type { HistoryRow } from './pictures.js';
 
 /**
  * The checkpoint a `--resume` continues from, refused (naming each option) when the run's settings
@@ -15,4 +16,9 @@ export async function resumableCheckpoint(checkpointDir: string, settings: Recor
     throw new UsageError(`--resume: options differ from the checkpointed run: ${differences.join(', ')}; give them as they were`);
   }
   return checkpoint;
+}
+
+/** The training history kept in a checkpoint's `extra` (empty for a checkpoint written before it was kept). */
+export function savedHistory(extra: Record<string, unknown>): HistoryRow[] {
+  return Array.isArray(extra.history) ? (extra.history as HistoryRow[]) : [];
 }

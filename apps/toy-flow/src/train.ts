@@ -28,7 +28,7 @@ import {
   writeFileAtomic,
 } from '@flows/flows';
 import { TARGET_NAMES, trainOnTarget } from './fit-target.js';
-import { resumableCheckpoint } from './resume.js';
+import { resumableCheckpoint, savedHistory } from './resume.js';
 import { histogramOnGrid, densityOnGrid, type HistoryRow, writeToyPictures, writeTrainingCurves } from './pictures.js';
 
 export const TRAIN_OPTIONS: Record<string, OptionSpec> = {
@@ -416,7 +416,7 @@ export async function train(argv: string[]): Promise<void> {
       restored = checkpoint.optimizerState;
       trainSeconds = Number(checkpoint.extra.seconds ?? 0);
       lastLoss = Number(checkpoint.extra.loss ?? NaN);
-      history = Array.isArray(checkpoint.extra.history) ? (checkpoint.extra.history as HistoryRow[]) : [];
+      history = savedHistory(checkpoint.extra);
       console.error(`resuming after step ${restored.step} of ${totalSteps}`);
     } else {
       model = buildModel(o.flow as string, { ...common, size: source.size, contextSize: source.labels || undefined }, extra, source.standardization);

@@ -86,15 +86,30 @@ interface AdapterLike {
 /** The WebGPU adapter in words, for logs: `llvmpipe: Mesa 25.0.7 (software)`. */
 let webgpuAdapterDescription: string | undefined;
 
-/** What a quiet probe found: the adapter's name and whether it is a software rasterizer, or null for none. */
-type ProbeResult = { name: string; software: boolean } | null;
+/** An adapter's name and whether it is a software rasterizer (Mesa's lavapipe, SwiftShader). */
+interface AdapterSummary {
+  name: string;
+  software: boolean;
+}
+
+function summarizeAdapter(adapter: AdapterLike): AdapterSummary {
+  const info = adapter.info ?? {};
+  const software = Boolean(info.isFallbackAdapter ?? adapter.isFallbackAdapter) || info.architecture === 'software';
+  const name = info.description || [info.vendor, info.device].filter(Boolean).join(' ') || 'unnamed adapter';
+  return { name, software };
+}
+
+/** Why the automatic choice passes over a software adapter. */
+function softwareAdapterError(name: string): Error {
+  return new Error(`only a software adapter (${name}); name the backend to use it anyway`);
+}
 
 /**
  * Asks Dawn for an adapter in a child Node process whose stderr is dropped. Dawn prints warnings
  * while it looks for a GPU ("Couldn't load Vulkan", limits it reduces) that a user who did not ask
  * for WebGPU should not see; in-process they would go straight to this process's stderr.
  */
-async function probeWebgpuQuietly(): Promise<ProbeResult> {
+async function probeWebgpuQuietly(): Promise<AdapterSummary | null> {
   const { execFile } = await importNodeBuiltin<typeof import('node:child_process')>('child_process', 'the WebGPU probe');
   const { createRequire } = await importNodeBuiltin<typeof import('node:module')>('module', 'the WebGPU probe');
   const { pathToFileURL } = await importNodeBuiltin<typeof import('node:url')>('url', 'the WebGPU probe');
@@ -104,18 +119,18 @@ async function probeWebgpuQuietly(): Promise<ProbeResult> {
   } catch {
     throw new Error("no navigator.gpu and the optional 'webgpu' package is not installed");
   }
+  // The child reports the adapter's raw fields; summarizeAdapter reads them here, as for an adapter in-process.
   const script = `const dawn = await import(${JSON.stringify(dawnUrl)});
 const adapter = await dawn.create([]).requestAdapter({ powerPreference: 'high-performance' });
-const info = adapter?.info ?? {};
-const software = Boolean(info.isFallbackAdapter ?? adapter?.isFallbackAdapter) || info.architecture === 'software';
-const name = info.description || [info.vendor, info.device].filter(Boolean).join(' ') || 'unnamed adapter';
-process.stdout.write(JSON.stringify(adapter ? { name, software } : null));
+const { description, vendor, architecture, device, isFallbackAdapter } = adapter?.info ?? {};
+process.stdout.write(JSON.stringify(adapter ? { isFallbackAdapter: adapter.isFallbackAdapter, info: { description, vendor, architecture, device, isFallbackAdapter } } : null));
 process.exit(0);`;
   const output = await new Promise<string>((resolve) => {
     execFile(process.execPath, ['--input-type=module', '-e', script], { timeout: 30_000, encoding: 'utf8' }, (_error, stdout) => resolve(stdout));
   });
   try {
-    return JSON.parse(output) as ProbeResult;
+    const adapter = JSON.parse(output) as AdapterLike | null;
+    return adapter ? summarizeAdapter(adapter) : null;
   } catch {
     return null;
   }
@@ -127,7 +142,7 @@ async function tryWebgpu(auto: boolean): Promise<void> {
     // The automatic choice looks first in a quiet child process, and loads Dawn here only for a hardware GPU.
     const found = await probeWebgpuQuietly();
     if (!found) throw new Error('no WebGPU adapter found');
-    if (found.software) throw new Error(`only a software adapter (${found.name}); name the backend to use it anyway`);
+    if (found.software) throw softwareAdapterError(found.name);
   }
   if (!g.navigator?.gpu) {
     // In Node, the `webgpu` package (Dawn) provides navigator.gpu.
@@ -144,12 +159,10 @@ async function tryWebgpu(auto: boolean): Promise<void> {
   }
   const adapter = (await g.navigator!.gpu!.requestAdapter({ powerPreference: 'high-performance' })) as AdapterLike | null;
   if (!adapter) throw new Error('no WebGPU adapter found');
-  const info = adapter.info ?? {};
-  const software = Boolean(info.isFallbackAdapter ?? adapter.isFallbackAdapter) || info.architecture === 'software';
-  const name = info.description || [info.vendor, info.device].filter(Boolean).join(' ') || 'unnamed adapter';
+  const { name, software } = summarizeAdapter(adapter);
   // A software rasterizer (Mesa's lavapipe, SwiftShader) runs WGSL on the CPU far slower than wasm:
   // right for testing kernels, wrong as an automatic choice.
-  if (software && auto) throw new Error(`only a software adapter (${name}); name the backend to use it anyway`);
+  if (software && auto) throw softwareAdapterError(name);
   webgpuAdapterDescription = `${name}${software ? ' (software)' : ''}`;
   // A page's bundle registers the backend by importing it; in Node it is imported here.
   if (!tf.findBackendFactory('webgpu')) {
