@@ -9,7 +9,7 @@ import os from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs-core';
-import { Random } from '@flows/bijectors';
+import { Random } from '@flows/core';
 import { Adam, describeBackend, realNVP, selectBackend } from '@flows/flows';
 
 const here = dirname(new URL(import.meta.url).pathname);

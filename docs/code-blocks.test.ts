@@ -108,7 +108,7 @@ describe.each(markdownFiles())('%s', (file) => {
   it.runIf(scripts.length > 0)('its pnpm commands name scripts that exist', () => {
     const known = packageScripts();
     const failures = scripts
-      .filter((use) => !(known.get(use.packageName ?? '.') ?? {})[use.script])
+      .filter((use) => !known.get(use.packageName ?? '.')?.[use.script])
       .map((use) => `\`${use.text}\`: ${use.packageName ?? 'the root package'} has no script '${use.script}'`);
     expect(failures).toEqual([]);
   });

@@ -34,6 +34,7 @@ const native = await run('pnpm', ['--filter', '@flows/native-blas', 'build:nativ
 if (native.code !== 0) console.log('\nnote: @flows/native-blas was not built (see the node-gyp output above: needs gcc, Node headers, libopenblas-dev); its tests will fail\n');
 const tests = await run('pnpm', ['test']);
 // Cached task logs keep their colours; strip them before reading the counts.
+// biome-ignore lint/suspicious/noControlCharactersInRegex: strips the ANSI colour codes (ESC [ … m) of the test output
 const plain = tests.output.replace(/\x1b\[[0-9;]*m/g, '');
 for (const match of plain.matchAll(/Tests\s+(?:(\d+) failed \| )?(\d+) passed/g)) {
   failed += Number(match[1] ?? 0);

@@ -5,3 +5,7 @@ import '@tensorflow/tfjs-backend-cpu';
 await tf.setBackend('cpu');
 // The cpu backend advertises tfjs-node on first use; the advice is noise in test logs.
 (tf.backend() as unknown as { firstUse: boolean }).firstUse = false;
+
+// The package's entry point registers its classes when imported; tests import modules one by one.
+const { registerBuiltinDistributions } = await import('./src/register-builtins.js');
+registerBuiltinDistributions();

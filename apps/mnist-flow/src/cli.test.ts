@@ -2,7 +2,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
-import type { Chain, MaskedAffineCoupling } from '@flows/bijectors';
+import { type Chain, type MaskedAffineCoupling } from '@flows/bijectors';
 import { decode } from 'fast-png';
 import type { TransformedDistribution } from '@flows/distributions';
 import { loadModel } from '@flows/flows';

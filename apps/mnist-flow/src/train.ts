@@ -1,4 +1,4 @@
-import { Random } from '@flows/bijectors';
+import { Random } from '@flows/core';
 import { appWasmThreads, denseMultiplyAdds, settingDifferences, describeOptions, formatDuration, formatRate, type OptionSpec, parseOptions, ProgressBar, UsageError } from '@flows/cli-kit';
 import { loadMnist } from '@flows/datasets';
 import type { Distribution } from '@flows/distributions';

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { Random } from '@flows/bijectors';
+import { Random } from '@flows/core';
 import { formatDuration, formatRate, gridPoints, ProgressBar, type Range2D, UsageError } from '@flows/cli-kit';
 import { ENERGY_NAMES, energyByName, TOY_NAMES, toyByName } from '@flows/datasets';
 import type { TransformedDistribution } from '@flows/distributions';

@@ -1,4 +1,4 @@
-import { Random } from '@flows/bijectors';
+import { Random } from '@flows/core';
 import { describeOptions, formatCsv, type OptionSpec, parseOptions } from '@flows/cli-kit';
 import { type BackendName, loadModel, selectBackend } from '@flows/flows';
 import { labelContext } from './label.js';

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { ActNorm, Chain, ElementwiseAffine, Random } from '@flows/bijectors';
+import { Random } from '@flows/core';
+import { ActNorm, Chain, ElementwiseAffine } from '@flows/bijectors';
 import { appWasmThreads, denseMultiplyAdds, THREADS_OPTION, NATIVE_BLAS_OPTION, nativeBlasSetting, describeOptions, formatDuration, formatRate, type OptionSpec, parseOptions, ProgressBar, type Range2D, readNumericCsv, UsageError } from '@flows/cli-kit';
 import { GaussianMixtureToy, TOY_NAMES, toyByName, type ToyDistribution } from '@flows/datasets';
 import { type Distribution, StandardNormal, TransformedDistribution } from '@flows/distributions';

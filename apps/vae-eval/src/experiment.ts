@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { Random, type RandomState } from '@flows/bijectors';
+import { Random, type RandomState } from '@flows/core';
 import { curvesFigure, type FigureSpec, formatDuration, formatRate, imageGridFigure, pointsFigure, ProgressBar, type Range2D, writeFigure } from '@flows/cli-kit';
 import { imageBatches, type MnistSplit } from '@flows/datasets';
 import { Adam, fit, hasCheckpoint, loadCheckpoint, saveCheckpoint, type TrainingData, writeFileAtomic } from '@flows/flows';

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { ConfigError, type Transformer, assertKnownOptions, optionNames } from '@flows/bijectors';
+import { ConfigError, Module, assertKnownOptions, optionNames } from '@flows/core';
+import { type Transformer } from '@flows/bijectors';
 
 /**
  * Masks and bin indices as constants for autodiff: comparisons have no gradient in TensorFlow.js
@@ -57,13 +58,16 @@ export interface RationalQuadraticSplineOptions {
 /** The spline's own options, also taken by the spline layers. */
 export const SPLINE_OPTION_NAMES = optionNames<RationalQuadraticSplineOptions>()(['bins', 'bound', 'minBinSize', 'minDerivative']);
 
+/** What a {@link RationalQuadraticSpline} saves. */
+export type RationalQuadraticSplineConfig = { bins: number; bound: number; minBinSize: number; minDerivative: number };
+
 /** The spline's options out of a layer's options. */
 export function splineOptions(options: RationalQuadraticSplineOptions): RationalQuadraticSplineOptions {
   return { bins: options.bins, bound: options.bound, minBinSize: options.minBinSize, minDerivative: options.minDerivative };
 }
 
-export class RationalQuadraticSpline implements Transformer {
-  readonly className = 'RationalQuadraticSpline';
+export class RationalQuadraticSpline extends Module<RationalQuadraticSplineConfig> implements Transformer {
+  static override readonly className: string = 'RationalQuadraticSpline';
   readonly bins: number;
   readonly bound: number;
   readonly minBinSize: number;
@@ -71,6 +75,7 @@ export class RationalQuadraticSpline implements Transformer {
   readonly parameterCount: number;
 
   constructor(options: RationalQuadraticSplineOptions = {}) {
+    super();
     assertKnownOptions(options, SPLINE_OPTION_NAMES, 'RationalQuadraticSpline');
     this.bins = options.bins ?? 8;
     this.bound = options.bound ?? 3;
@@ -181,11 +186,11 @@ export class RationalQuadraticSpline implements Transformer {
     return [select(inside, x, v), tf.mul(inside, tf.neg(this.logDerivative(xi, p))) as tf.Tensor2D];
   }
 
-  getConfig(): Record<string, unknown> {
+  getConfig(): RationalQuadraticSplineConfig {
     return { bins: this.bins, bound: this.bound, minBinSize: this.minBinSize, minDerivative: this.minDerivative };
   }
 
-  static fromConfig(config: Record<string, unknown>): RationalQuadraticSpline {
-    return new RationalQuadraticSpline(config as RationalQuadraticSplineOptions);
+  static fromConfig(config: RationalQuadraticSplineConfig): RationalQuadraticSpline {
+    return new RationalQuadraticSpline(config);
   }
 }

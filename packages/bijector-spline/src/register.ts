@@ -9,7 +9,7 @@ import { SplineCoupling } from './spline-coupling.js';
  */
 export function registerSplineBijectors(): void {
   if (registeredBijectors().includes('SplineCoupling')) return;
-  registerTransformer('RationalQuadraticSpline', RationalQuadraticSpline.fromConfig);
-  registerBijector('SplineCoupling', SplineCoupling.fromConfig);
-  registerBijector('SplineAutoregressive', SplineAutoregressive.fromConfig);
+  registerTransformer(RationalQuadraticSpline);
+  registerBijector(SplineCoupling);
+  registerBijector(SplineAutoregressive);
 }

@@ -1,4 +1,5 @@
-import { assertKnownOptions, type AutoregressiveOptions, autoregressiveOptionsFromConfig, MaskedAutoregressive, optionNames } from '@flows/bijectors';
+import { assertKnownOptions, optionNames } from '@flows/core';
+import { type AutoregressiveOptions, autoregressiveOptionsFromConfig, MaskedAutoregressive, type AutoregressiveConfig } from '@flows/bijectors';
 import { RationalQuadraticSpline, type RationalQuadraticSplineOptions, SPLINE_OPTION_NAMES, splineOptions } from './rational-quadratic-spline.js';
 
 /** Options of {@link SplineAutoregressive}. */
@@ -14,14 +15,14 @@ export type SplineAutoregressiveOptions = Omit<AutoregressiveOptions, 'transform
 const SPLINE_AUTOREGRESSIVE_OPTION_NAMES = optionNames<SplineAutoregressiveOptions>()(['size', 'made', 'hidden', 'activation', 'order', 'contextSize', 'seed', ...SPLINE_OPTION_NAMES] as ['size', 'made', 'hidden', 'activation', 'order', 'contextSize', 'seed', 'bins', 'bound', 'minBinSize', 'minDerivative']);
 
 export class SplineAutoregressive extends MaskedAutoregressive {
-  override readonly className: string = 'SplineAutoregressive';
+  static override readonly className: string = 'SplineAutoregressive';
 
   constructor(options: SplineAutoregressiveOptions) {
     assertKnownOptions(options, SPLINE_AUTOREGRESSIVE_OPTION_NAMES, 'SplineAutoregressive');
     super({ ...options, transformer: new RationalQuadraticSpline(splineOptions(options)) });
   }
 
-  static override fromConfig(config: Record<string, unknown>): SplineAutoregressive {
+  static override fromConfig(config: AutoregressiveConfig): SplineAutoregressive {
     const { transformer, ...options } = autoregressiveOptionsFromConfig(config);
     return new SplineAutoregressive({ ...options, ...(transformer as RationalQuadraticSpline).getConfig() });
   }

@@ -1,4 +1,5 @@
-import { assertKnownOptions, type ConditionerSpec, type MaskedCouplingOptions, optionNames, TransformerCoupling } from '@flows/bijectors';
+import { assertKnownOptions, optionNames } from '@flows/core';
+import { type ConditionerSpec, type MaskedCouplingOptions, TransformerCoupling, type TransformerCouplingConfig } from '@flows/bijectors';
 import { RationalQuadraticSpline, type RationalQuadraticSplineOptions, SPLINE_OPTION_NAMES, splineOptions } from './rational-quadratic-spline.js';
 
 /** Options of {@link SplineCoupling}. */
@@ -20,14 +21,14 @@ export interface SplineCouplingOptions extends MaskedCouplingOptions, RationalQu
 const SPLINE_COUPLING_OPTION_NAMES = optionNames<SplineCouplingOptions>()(['mask', 'hidden', 'activation', 'contextSize', 'seed', 'eventShape', 'conditioner', ...SPLINE_OPTION_NAMES] as ['mask', 'hidden', 'activation', 'contextSize', 'seed', 'eventShape', 'conditioner', 'bins', 'bound', 'minBinSize', 'minDerivative']);
 
 export class SplineCoupling extends TransformerCoupling {
-  override readonly className: string = 'SplineCoupling';
+  static override readonly className: string = 'SplineCoupling';
 
   constructor(options: SplineCouplingOptions) {
     assertKnownOptions(options, SPLINE_COUPLING_OPTION_NAMES, 'SplineCoupling');
     super({ ...options, transformer: new RationalQuadraticSpline(splineOptions(options)) }, 'SplineCoupling');
   }
 
-  static override fromConfig(config: Record<string, unknown>): SplineCoupling {
+  static override fromConfig(config: TransformerCouplingConfig): SplineCoupling {
     const { transformer, ...options } = TransformerCoupling.optionsFromConfig(config);
     return new SplineCoupling({ ...options, ...(transformer as RationalQuadraticSpline).getConfig() });
   }

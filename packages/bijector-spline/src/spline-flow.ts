@@ -1,4 +1,5 @@
-import { assertKnownOptions, type Bijector, Chain, halfMask, invertMask, optionNames, Random, renamedOption } from '@flows/bijectors';
+import { assertKnownOptions, optionNames, Random, renamedOption } from '@flows/core';
+import { type Bijector, Chain, halfMask, invertMask } from '@flows/bijectors';
 import { SplineAutoregressive } from './spline-autoregressive.js';
 import { SplineCoupling } from './spline-coupling.js';
 

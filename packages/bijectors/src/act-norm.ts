@@ -1,11 +1,11 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { Bijector, newVariable, perRow } from './bijector.js';
-import { ConfigError } from './errors.js';
-import { assertPositiveInteger } from './validation.js';
-import { assertKnownOptions } from './options.js';
+import { assertKnownOptions, assertPositiveInteger, Bijector, ConfigError, newVariable, perRow } from '@flows/core';
 
 /** Every option ActNorm takes; others are rejected with a message that names them. */
 const ACT_NORM_OPTION_NAMES: readonly string[] = ['size', 'shape'];
+
+/** What an {@link ActNorm} saves: the event size (vectors) or shape (images). */
+export type ActNormConfig = { size: number } | { shape: number[] };
 
 /**
  * ActNorm (Kingma and Dhariwal, "Glow", 2018): a per-coordinate (vectors, `{ size }`) or
@@ -21,8 +21,8 @@ const ACT_NORM_OPTION_NAMES: readonly string[] = ['size', 'shape'];
  * loaded model is not re-initialised. A first call in the forward direction leaves it as the
  * identity until a density call initialises it.
  */
-export class ActNorm extends Bijector {
-  readonly className = 'ActNorm';
+export class ActNorm extends Bijector<ActNormConfig> {
+  static override readonly className: string = 'ActNorm';
   readonly eventShape: readonly number[];
   readonly bias: tf.Variable;
   readonly logScale: tf.Variable;
@@ -80,11 +80,11 @@ export class ActNorm extends Bijector {
     return [tf.mul(tf.sub(y, this.bias), tf.exp(tf.neg(this.logScale))), perRow(tf.mul(tf.sum(this.logScale), -this.positions), y.shape[0])];
   }
 
-  getConfig(): Record<string, unknown> {
-    return this.eventShape.length === 1 ? { size: this.eventShape[0] } : { shape: this.eventShape };
+  getConfig(): ActNormConfig {
+    return this.eventShape.length === 1 ? { size: this.eventShape[0] } : { shape: [...this.eventShape] };
   }
 
-  static fromConfig(config: Record<string, unknown>): ActNorm {
-    return new ActNorm(Array.isArray(config.shape) ? { shape: config.shape as number[] } : { size: config.size as number });
+  static fromConfig(config: ActNormConfig): ActNorm {
+    return new ActNorm('shape' in config ? { shape: config.shape } : { size: config.size });
   }
 }

@@ -1,9 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { zeroLogDet } from './bijector.js';
-import type { Conditioner } from './conditioner.js';
+import { assertKnownOptions, optionNames, type Serialized, zeroLogDet } from '@flows/core';
+import { type Conditioner, conditionerFromJSON, conditionerToJSON } from '@flows/networks';
 import { type ConditionerSpec, MaskedCoupling, type MaskedCouplingOptions } from './masked-coupling.js';
-import { conditionerFromJSON, conditionerToJSON } from './registry.js';
-import { assertKnownOptions, optionNames } from './options.js';
 
 export interface AdditiveCouplingOptions extends MaskedCouplingOptions {
   /** Shift network m. Default: an MLP with a zero-initialised last layer. */
@@ -13,6 +11,9 @@ export interface AdditiveCouplingOptions extends MaskedCouplingOptions {
 /** Every option AdditiveCoupling takes; others are rejected with a message that names them. */
 const ADDITIVE_COUPLING_OPTION_NAMES = optionNames<AdditiveCouplingOptions>()(['mask', 'hidden', 'activation', 'contextSize', 'seed', 'eventShape', 'shift']);
 
+/** What an {@link AdditiveCoupling} saves: the mask, the image shape (image couplings only), the context width and the shift network. */
+export type AdditiveCouplingConfig = { mask: number[]; eventShape?: number[]; contextSize: number; shift: Serialized };
+
 /**
  * NICE additive coupling (Dinh, Krueger and Bengio, "NICE: Non-linear Independent Components
  * Estimation", 2015), written with a binary mask b:
@@ -21,8 +22,8 @@ const ADDITIVE_COUPLING_OPTION_NAMES = optionNames<AdditiveCouplingOptions>()(['
  * - inverse: `x = y − (1−b)⊙m(b⊙y)`
  * - log-det: 0 in both directions (volume preserving); pair it with {@link ElementwiseScale}.
  */
-export class AdditiveCoupling extends MaskedCoupling {
-  readonly className = 'AdditiveCoupling';
+export class AdditiveCoupling extends MaskedCoupling<AdditiveCouplingConfig> {
+  static override readonly className: string = 'AdditiveCoupling';
   readonly shiftNetwork: Conditioner;
 
   constructor(options: AdditiveCouplingOptions) {
@@ -52,15 +53,15 @@ export class AdditiveCoupling extends MaskedCoupling {
     return [tf.sub(y, this.shift(y, context)), zeroLogDet(y)];
   }
 
-  getConfig(): Record<string, unknown> {
-    return { mask: this.mask, ...(this.isImage ? { eventShape: this.eventShape } : {}), contextSize: this.contextWidth, shift: conditionerToJSON(this.shiftNetwork) };
+  getConfig(): AdditiveCouplingConfig {
+    return { mask: this.mask, ...(this.isImage ? { eventShape: [...this.eventShape] } : {}), contextSize: this.contextWidth, shift: conditionerToJSON(this.shiftNetwork) };
   }
 
-  static fromConfig(config: Record<string, unknown>): AdditiveCoupling {
+  static fromConfig(config: AdditiveCouplingConfig): AdditiveCoupling {
     return new AdditiveCoupling({
-      mask: config.mask as number[],
-      eventShape: config.eventShape as number[] | undefined,
-      contextSize: config.contextSize as number,
+      mask: config.mask,
+      eventShape: config.eventShape,
+      contextSize: config.contextSize,
       shift: conditionerFromJSON(config.shift),
     });
   }

@@ -1,11 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { Bijector, sumEventAxes } from './bijector.js';
-import type { Activation } from './dense.js';
-import { BijectorInputError } from './errors.js';
-import { MADE } from './made.js';
-import type { Random } from './random.js';
+import { assertPositiveInteger, Bijector, BijectorInputError, type Random, type Serialized, sumEventAxes } from '@flows/core';
+import { type Activation, conditionerToJSON, MADE } from '@flows/networks';
+import { transformerToJSON } from './transformer-registry.js';
 import { AffineTransformer, type Transformer } from './transformer.js';
-import { assertPositiveInteger } from './validation.js';
 
 /** Options shared by {@link MaskedAutoregressive} and {@link InverseAutoregressive}. */
 export interface AutoregressiveOptions {
@@ -23,6 +20,9 @@ export interface AutoregressiveOptions {
   seed?: number | Random;
 }
 
+/** What an autoregressive bijector (MAF, IAF or a plugin's subclass) saves: the size, the transformer and the MADE. */
+export type AutoregressiveConfig = { size: number; transformer: Serialized; made: Serialized };
+
 /**
  * What MAF and IAF share: a MADE computes the transformer's parameters from the layer's own
  * input u, `v = g(u; θ(u))` (one parallel pass), and the opposite direction solves for u given v
@@ -33,7 +33,7 @@ export interface AutoregressiveOptions {
  * {@link InverseAutoregressive} from base to data (fast sampling); with the same MADE weights
  * and transformer, one is exactly the inverse of the other.
  */
-export abstract class Autoregressive extends Bijector {
+export abstract class Autoregressive extends Bijector<AutoregressiveConfig> {
   readonly eventShape: readonly number[];
   readonly made: MADE;
   readonly transformer: Transformer;
@@ -97,14 +97,8 @@ export abstract class Autoregressive extends Bijector {
     return [u, sumEventAxes(logDerivative as tf.Tensor2D)];
   }
 
-  getConfig(): Record<string, unknown> {
-    // Written out rather than through the registry: this module is a base class that others
-    // extend, and importing the registry here would close an import cycle through the builtins.
-    return {
-      size: this.eventShape[0],
-      transformer: { className: this.transformer.className, config: this.transformer.getConfig() },
-      made: { className: this.made.className, config: this.made.getConfig() },
-    };
+  getConfig(): AutoregressiveConfig {
+    return { size: this.eventShape[0], transformer: transformerToJSON(this.transformer), made: conditionerToJSON(this.made) };
   }
 
   override dispose(): void {

@@ -1,8 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { Bijector, newVariable, perRow } from './bijector.js';
-import { ConfigError } from './errors.js';
-import { assertPositiveInteger } from './validation.js';
-import { assertKnownOptions, optionNames } from './options.js';
+import { assertKnownOptions, assertPositiveInteger, Bijector, ConfigError, newVariable, optionNames, perRow } from '@flows/core';
 
 /** Options of {@link BatchNorm}. */
 export interface BatchNormOptions {
@@ -19,6 +16,9 @@ export interface BatchNormOptions {
 /** Every option BatchNorm takes; others are rejected with a message that names them. */
 const BATCH_NORM_OPTION_NAMES = optionNames<BatchNormOptions>()(['size', 'shape', 'momentum', 'epsilon']);
 
+/** What a {@link BatchNorm} saves. */
+export type BatchNormConfig = ({ size: number } | { shape: number[] }) & { momentum: number; epsilon: number };
+
 /**
  * Batch normalisation as a bijector (Dinh et al., "Density estimation using Real NVP", 2017;
  * Papamakarios et al., MAF, 2017), with learnable log-scale γ and shift β per coordinate or channel.
@@ -34,8 +34,8 @@ const BATCH_NORM_OPTION_NAMES = optionNames<BatchNormOptions>()(['size', 'shape'
  * a fixed bijection. The forward direction always uses the running averages (base samples are not
  * data). Set `training = false` to evaluate or sample.
  */
-export class BatchNorm extends Bijector {
-  readonly className = 'BatchNorm';
+export class BatchNorm extends Bijector<BatchNormConfig> {
+  static override readonly className: string = 'BatchNorm';
   readonly eventShape: readonly number[];
   readonly logScale: tf.Variable;
   readonly shift: tf.Variable;
@@ -107,11 +107,11 @@ export class BatchNorm extends Bijector {
     });
   }
 
-  getConfig(): Record<string, unknown> {
-    return { ...(this.eventShape.length === 1 ? { size: this.eventShape[0] } : { shape: this.eventShape }), momentum: this.momentum, epsilon: this.epsilon };
+  getConfig(): BatchNormConfig {
+    return { ...(this.eventShape.length === 1 ? { size: this.eventShape[0] } : { shape: [...this.eventShape] }), momentum: this.momentum, epsilon: this.epsilon };
   }
 
-  static fromConfig(config: Record<string, unknown>): BatchNorm {
-    return new BatchNorm(config as BatchNormOptions);
+  static fromConfig(config: BatchNormConfig): BatchNorm {
+    return new BatchNorm(config);
   }
 }

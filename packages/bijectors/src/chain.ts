@@ -1,7 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { Bijector } from './bijector.js';
-import { BijectorInputError } from './errors.js';
-import { bijectorFromJSON } from './registry.js';
+import { type Serialized, Bijector, bijectorFromJSON, BijectorInputError } from '@flows/core';
+
+/** What a {@link Chain} saves: its members, in order, each as `{ className, config }`. */
+export type ChainConfig = { bijectors: Serialized[] };
 
 /**
  * A composition of bijectors applied in list order.
@@ -12,8 +13,8 @@ import { bijectorFromJSON } from './registry.js';
  *
  * Nested chains are flattened. A context, when given, is passed to every member that takes one.
  */
-export class Chain extends Bijector {
-  readonly className = 'Chain';
+export class Chain extends Bijector<ChainConfig> {
+  static override readonly className: string = 'Chain';
   readonly bijectors: readonly Bijector[];
   readonly eventShape: readonly number[] | null;
   private readonly dataEventShape: readonly number[] | null;
@@ -101,11 +102,11 @@ export class Chain extends Bijector {
     return [current, total];
   }
 
-  getConfig(): Record<string, unknown> {
+  getConfig(): ChainConfig {
     return { bijectors: this.bijectors.map((b) => b.toJSON()) };
   }
 
-  static fromConfig(config: Record<string, unknown>): Chain {
+  static fromConfig(config: ChainConfig): Chain {
     const members = config.bijectors;
     if (!Array.isArray(members)) throw new BijectorInputError("Chain config needs a 'bijectors' array");
     return new Chain(members.map((m) => bijectorFromJSON(m)));

@@ -1,6 +1,7 @@
 // The example of docs/writing-a-bijector.md, kept runnable (the code blocks, in order).
 import * as tf from '@tensorflow/tfjs-core';
-import { Bijector, sumEventAxes, assertInside, registerBijector } from './index.js';
+import { assertInside } from '@flows/core';
+import { Bijector, sumEventAxes, registerBijector } from './index.js';
 
 /**
  * y = exp(x) − 1, elementwise: R → (−1, ∞).
@@ -8,7 +9,7 @@ import { Bijector, sumEventAxes, assertInside, registerBijector } from './index.
  * - inverse: x = log(1 + y) for y > −1; log-det −Σ_i log(1 + y_i)
  */
 export class Expm1 extends Bijector {
-  readonly className = 'Expm1'; // stable: saved models refer to it
+  static override readonly className: string = 'Expm1'; // stable: saved models refer to it
   readonly eventShape = null; // elementwise: any event shape
 
   protected forwardImpl(x: tf.Tensor): [tf.Tensor, tf.Tensor1D] {

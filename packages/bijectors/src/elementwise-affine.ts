@@ -1,7 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { Bijector, newVariable, perRow } from './bijector.js';
-import { assertPositiveInteger } from './validation.js';
-import { assertKnownOptions, optionNames } from './options.js';
+import { assertKnownOptions, assertPositiveInteger, Bijector, newVariable, optionNames, perRow } from '@flows/core';
 
 export interface ElementwiseAffineOptions {
   size: number;
@@ -12,16 +10,20 @@ export interface ElementwiseAffineOptions {
 /** Every option ElementwiseAffine takes; others are rejected with a message that names them. */
 const ELEMENTWISE_AFFINE_OPTION_NAMES = optionNames<ElementwiseAffineOptions>()(['size', 'shift', 'logScale']);
 
+/** What an {@link ElementwiseAffine} saves. */
+export type ElementwiseAffineConfig = { size: number };
+
 /**
  * A learnable elementwise affine map with shift μ and log-scale log σ:
  *
  * - forward: `y = x ⊙ exp(logScale) + shift`; log-det `Σ_i logScale_i`
  * - inverse: `x = (y − shift) ⊙ exp(−logScale)`; log-det `−Σ_i logScale_i`
  *
- * (The linear flows of the course notes with a diagonal Ω.)
+ * (A linear flow `y = Ω x + c` with a diagonal Ω = diag(exp(logScale)); `InvertibleLinear` is the
+ * full-matrix one.)
  */
-export class ElementwiseAffine extends Bijector {
-  readonly className = 'ElementwiseAffine';
+export class ElementwiseAffine extends Bijector<ElementwiseAffineConfig> {
+  static override readonly className: string = 'ElementwiseAffine';
   readonly eventShape: readonly number[];
   readonly shift: tf.Variable;
   readonly logScale: tf.Variable;
@@ -51,11 +53,11 @@ export class ElementwiseAffine extends Bijector {
     return [tf.mul(tf.sub(y, this.shift), tf.exp(tf.neg(this.logScale))), perRow(tf.neg(tf.sum(this.logScale)), y.shape[0])];
   }
 
-  getConfig(): Record<string, unknown> {
+  getConfig(): ElementwiseAffineConfig {
     return { size: this.eventShape[0] };
   }
 
-  static fromConfig(config: Record<string, unknown>): ElementwiseAffine {
-    return new ElementwiseAffine({ size: config.size as number });
+  static fromConfig(config: ElementwiseAffineConfig): ElementwiseAffine {
+    return new ElementwiseAffine({ size: config.size });
   }
 }

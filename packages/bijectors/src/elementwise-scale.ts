@@ -1,7 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { Bijector, newVariable, perRow } from './bijector.js';
-import { assertPositiveInteger } from './validation.js';
-import { assertKnownOptions, optionNames } from './options.js';
+import { assertKnownOptions, assertPositiveInteger, Bijector, newVariable, optionNames, perRow } from '@flows/core';
 
 export interface ElementwiseScaleOptions {
   /** Event size D. */
@@ -13,6 +11,9 @@ export interface ElementwiseScaleOptions {
 /** Every option ElementwiseScale takes; others are rejected with a message that names them. */
 const ELEMENTWISE_SCALE_OPTION_NAMES = optionNames<ElementwiseScaleOptions>()(['size', 'logScale']);
 
+/** What an {@link ElementwiseScale} saves. */
+export type ElementwiseScaleConfig = { size: number };
+
 /**
  * NICE's learnable diagonal rescaling (Dinh et al. 2015, section 3.3), parameterised by
  * log-scales so the scale stays positive:
@@ -20,8 +21,8 @@ const ELEMENTWISE_SCALE_OPTION_NAMES = optionNames<ElementwiseScaleOptions>()(['
  * - forward: `y_i = x_i · exp(logScale_i)`;  log-det `Σ_i logScale_i`
  * - inverse: `x_i = y_i · exp(−logScale_i)`; log-det `−Σ_i logScale_i`
  */
-export class ElementwiseScale extends Bijector {
-  readonly className = 'ElementwiseScale';
+export class ElementwiseScale extends Bijector<ElementwiseScaleConfig> {
+  static override readonly className: string = 'ElementwiseScale';
   readonly eventShape: readonly number[];
   readonly logScale: tf.Variable;
 
@@ -46,12 +47,12 @@ export class ElementwiseScale extends Bijector {
     return [tf.mul(y, tf.exp(tf.neg(this.logScale))), perRow(tf.neg(tf.sum(this.logScale)), y.shape[0])];
   }
 
-  getConfig(): Record<string, unknown> {
+  getConfig(): ElementwiseScaleConfig {
     return { size: this.eventShape[0] };
   }
 
-  static fromConfig(config: Record<string, unknown>): ElementwiseScale {
-    return new ElementwiseScale({ size: config.size as number });
+  static fromConfig(config: ElementwiseScaleConfig): ElementwiseScale {
+    return new ElementwiseScale({ size: config.size });
   }
 }
 

@@ -1,14 +1,13 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { Bijector, sumEventAxes } from './bijector.js';
-import { assertInside } from './validation.js';
+import { assertInside, Bijector, sumEventAxes } from '@flows/core';
 
 /**
  * The exponential, R → (0, ∞), elementwise: forward `y = exp(x)`, log-det `Σ_i x_i`; inverse
  * `x = log y` for y > 0 (other input is rejected), log-det `−Σ_i log y_i`. With a standard normal
  * base it gives the log-normal: `p_Y(y) = N(log y; 0, 1) / Π_i y_i`.
  */
-export class Exp extends Bijector {
-  readonly className = 'Exp';
+export class Exp extends Bijector<Record<string, never>> {
+  static override readonly className: string = 'Exp';
   readonly eventShape = null;
 
   protected forwardImpl(x: tf.Tensor): [tf.Tensor, tf.Tensor1D] {
@@ -25,7 +24,7 @@ export class Exp extends Bijector {
     return super.inverseAndLogDet(y, context);
   }
 
-  getConfig(): Record<string, unknown> {
+  getConfig(): Record<string, never> {
     return {};
   }
 

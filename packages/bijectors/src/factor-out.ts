@@ -1,12 +1,11 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { Bijector } from './bijector.js';
-import { BijectorInputError, ConfigError } from './errors.js';
-import { bijectorFromJSON } from './registry.js';
-import { assertPositiveInteger } from './validation.js';
-import { assertKnownOptions } from './options.js';
+import { type Serialized, assertKnownOptions, assertPositiveInteger, Bijector, bijectorFromJSON, BijectorInputError, ConfigError } from '@flows/core';
 
 /** Every option FactorOut takes; others are rejected with a message that names them. */
 const FACTOR_OUT_OPTION_NAMES: readonly string[] = ['shape', 'keepChannels', 'inner'];
+
+/** What a {@link FactorOut} saves: the event shape, the kept channels and the inner flow as `{ className, config }`. */
+export type FactorOutConfig = { shape: number[]; keepChannels: number; inner: Serialized };
 
 /**
  * The factor-out step of multi-scale flows (Real NVP, Glow): of an `[H, W, C]` image, the first
@@ -20,8 +19,8 @@ const FACTOR_OUT_OPTION_NAMES: readonly string[] = ['shape', 'keepChannels', 'in
  * modelled by the base directly). The inner flow's data side must be `[H, W, keepChannels]`; its
  * base side may have any shape of the same size (typically a nested squeeze and factor-out).
  */
-export class FactorOut extends Bijector {
-  readonly className = 'FactorOut';
+export class FactorOut extends Bijector<FactorOutConfig> {
+  static override readonly className: string = 'FactorOut';
   readonly eventShape: readonly number[];
   readonly inner: Bijector;
   readonly keepChannels: number;
@@ -89,12 +88,12 @@ export class FactorOut extends Bijector {
     return [tf.concat([tf.reshape(z, [n, this.keptSize]), tf.reshape(rest, [n, h * w * (c - this.keepChannels)])], 1), logDet];
   }
 
-  getConfig(): Record<string, unknown> {
-    return { shape: this.dataShape, keepChannels: this.keepChannels, inner: this.inner.toJSON() };
+  getConfig(): FactorOutConfig {
+    return { shape: [...this.dataShape], keepChannels: this.keepChannels, inner: this.inner.toJSON() };
   }
 
-  static fromConfig(config: Record<string, unknown>): FactorOut {
-    return new FactorOut({ shape: config.shape as number[], keepChannels: config.keepChannels as number, inner: bijectorFromJSON(config.inner) });
+  static fromConfig(config: FactorOutConfig): FactorOut {
+    return new FactorOut({ shape: config.shape, keepChannels: config.keepChannels, inner: bijectorFromJSON(config.inner) });
   }
 
   override dispose(): void {

@@ -1,7 +1,7 @@
 import type * as tf from '@tensorflow/tfjs-core';
-import { Autoregressive, type AutoregressiveOptions } from './autoregressive.js';
+import { assertKnownOptions, optionNames } from '@flows/core';
+import { Autoregressive, type AutoregressiveConfig, type AutoregressiveOptions } from './autoregressive.js';
 import { autoregressiveOptionsFromConfig } from './autoregressive-config.js';
-import { assertKnownOptions, optionNames } from './options.js';
 
 /** Every option InverseAutoregressive takes; others are rejected with a message that names them. */
 const INVERSE_AUTOREGRESSIVE_OPTION_NAMES = optionNames<AutoregressiveOptions>()(['size', 'transformer', 'made', 'hidden', 'activation', 'order', 'contextSize', 'seed']);
@@ -15,12 +15,13 @@ const INVERSE_AUTOREGRESSIVE_OPTION_NAMES = optionNames<AutoregressiveOptions>()
  * - forward (base → data, one pass): `x_i = g(z_i; θ_i(z_<i))`, log-det `Σ_i log g'(z_i)`
  * - inverse (data → base, D passes): `z_i = g⁻¹(x_i; θ_i(z_<i))`, log-det `−Σ_i log g'(z_i)`
  *
- * With the affine transformer this is the course notes' `x_i = z_i exp(α_i(z_<i)) + μ_i(z_<i)`;
- * with {@link GatedTransformer}, their numerically stable step. On the same weights it is the
+ * With the affine transformer this is `x_i = z_i exp(α_i(z_<i)) + μ_i(z_<i)` (Kingma et al.,
+ * "Improved Variational Inference with Inverse Autoregressive Flow", NeurIPS 2016); with
+ * {@link GatedTransformer}, the paper's numerically stable step `σ ⊙ z + (1 − σ) ⊙ m`. On the same weights it is the
  * exact inverse of {@link MaskedAutoregressive}.
  */
 export class InverseAutoregressive extends Autoregressive {
-  readonly className: string = 'InverseAutoregressive';
+  static override readonly className: string = 'InverseAutoregressive';
 
   constructor(options: AutoregressiveOptions) {
     if (new.target === InverseAutoregressive) assertKnownOptions(options, INVERSE_AUTOREGRESSIVE_OPTION_NAMES, 'InverseAutoregressive');
@@ -35,7 +36,7 @@ export class InverseAutoregressive extends Autoregressive {
     return this.sequentialPasses(y, context);
   }
 
-  static fromConfig(config: Record<string, unknown>): InverseAutoregressive {
+  static fromConfig(config: AutoregressiveConfig): InverseAutoregressive {
     return new InverseAutoregressive(autoregressiveOptionsFromConfig(config));
   }
 }

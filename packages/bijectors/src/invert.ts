@@ -1,15 +1,16 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { Bijector } from './bijector.js';
-import { MissingInverseError } from './errors.js';
-import { bijectorFromJSON } from './registry.js';
+import { type Serialized, Bijector, bijectorFromJSON, MissingInverseError } from '@flows/core';
+
+/** What an {@link Invert} saves: the bijector it inverts, as `{ className, config }`. */
+export type InvertConfig = { bijector: Serialized };
 
 /**
  * Swaps the directions of a bijector: `Invert(f).forward = f.inverse` and
  * `Invert(f).inverse = f.forward`, with the log-dets swapped accordingly. It shares (does not copy)
  * the wrapped bijector's variables.
  */
-export class Invert extends Bijector {
-  readonly className = 'Invert';
+export class Invert extends Bijector<InvertConfig> {
+  static override readonly className: string = 'Invert';
   readonly eventShape: readonly number[] | null;
 
   constructor(readonly bijector: Bijector) {
@@ -42,11 +43,11 @@ export class Invert extends Bijector {
     return this.bijector.uncheckedForwardAndLogDet(y, context);
   }
 
-  getConfig(): Record<string, unknown> {
+  getConfig(): InvertConfig {
     return { bijector: this.bijector.toJSON() };
   }
 
-  static fromConfig(config: Record<string, unknown>): Invert {
+  static fromConfig(config: InvertConfig): Invert {
     return new Invert(bijectorFromJSON(config.bijector));
   }
 

@@ -1,12 +1,12 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { Bijector } from './bijector.js';
-import { ConfigError } from './errors.js';
+import { assertKnownOptions, assertPositiveInteger, Bijector, ConfigError } from '@flows/core';
 import { InvertibleLinear } from './invertible-linear.js';
-import { assertPositiveInteger } from './validation.js';
-import { assertKnownOptions } from './options.js';
 
 /** Every option InvertibleConv1x1 takes; others are rejected with a message that names them. */
 const INVERTIBLE_CONV1X1_OPTION_NAMES: readonly string[] = ['shape', 'seed'];
+
+/** What an {@link InvertibleConv1x1} saves: the event shape `[H, W, C]` and the seed of its initial weights. */
+export type InvertibleConv1x1Config = { shape: number[]; seed: number };
 
 /**
  * Glow's invertible 1 × 1 convolution (Kingma and Dhariwal, "Glow", NeurIPS 2018): one learnable
@@ -20,8 +20,8 @@ const INVERTIBLE_CONV1X1_OPTION_NAMES: readonly string[] = ['shape', 'seed'];
  * direction uses W⁻¹ computed in float64 on the host (exact, not differentiable in W). The course
  * notes' example: 3 channels, 32 × 32, U diagonal (2, 0.5, 0.8) gives log|det| = 1024 · log 0.8.
  */
-export class InvertibleConv1x1 extends Bijector {
-  readonly className = 'InvertibleConv1x1';
+export class InvertibleConv1x1 extends Bijector<InvertibleConv1x1Config> {
+  static override readonly className: string = 'InvertibleConv1x1';
   readonly eventShape: readonly number[];
   /** The per-pixel linear map (its variables are this layer's). */
   readonly linear: InvertibleLinear;
@@ -57,12 +57,12 @@ export class InvertibleConv1x1 extends Bijector {
     return this.perPixel(y, (rows) => this.linear.uncheckedForwardAndLogDet(rows));
   }
 
-  getConfig(): Record<string, unknown> {
-    return { shape: this.eventShape, seed: this.linear.getConfig().seed };
+  getConfig(): InvertibleConv1x1Config {
+    return { shape: [...this.eventShape], seed: this.linear.getConfig().seed };
   }
 
-  static fromConfig(config: Record<string, unknown>): InvertibleConv1x1 {
-    return new InvertibleConv1x1({ shape: config.shape as number[], seed: config.seed as number });
+  static fromConfig(config: InvertibleConv1x1Config): InvertibleConv1x1 {
+    return new InvertibleConv1x1({ shape: config.shape, seed: config.seed });
   }
 
   override dispose(): void {

@@ -1,8 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { Bijector, newVariable, perRow } from './bijector.js';
-import { Random } from './random.js';
-import { assertPositiveInteger } from './validation.js';
-import { assertKnownOptions, optionNames } from './options.js';
+import { assertKnownOptions, assertPositiveInteger, Bijector, newVariable, optionNames, perRow, Random } from '@flows/core';
 
 export interface InvertibleLinearOptions {
   size: number;
@@ -14,6 +11,9 @@ export interface InvertibleLinearOptions {
 
 /** Every option InvertibleLinear takes; others are rejected with a message that names them. */
 const INVERTIBLE_LINEAR_OPTION_NAMES = optionNames<InvertibleLinearOptions>()(['size', 'seed', 'identityPermutation']);
+
+/** What an {@link InvertibleLinear} saves: the size, the seed of its initial weights and whether its permutation is the identity. */
+export type InvertibleLinearConfig = { size: number; seed: number; identityPermutation: boolean };
 
 /**
  * A learnable invertible linear map in LU form (Glow's parameterisation, Kingma and Dhariwal 2018),
@@ -27,8 +27,8 @@ const INVERTIBLE_LINEAR_OPTION_NAMES = optionNames<InvertibleLinearOptions>()(['
  * direction is exact but not differentiable in the parameters (training uses the forward direction
  * for sampling-based losses, or wrap it in `Invert` to train on densities).
  */
-export class InvertibleLinear extends Bijector {
-  readonly className = 'InvertibleLinear';
+export class InvertibleLinear extends Bijector<InvertibleLinearConfig> {
+  static override readonly className: string = 'InvertibleLinear';
   readonly eventShape: readonly number[];
   readonly permutation: number[];
   readonly lower: tf.Variable;
@@ -85,12 +85,12 @@ export class InvertibleLinear extends Bijector {
     return [tf.matMul(y as tf.Tensor2D, tf.tensor2d(Float32Array.from(inverse), [n, n]), false, true), perRow(tf.neg(tf.sum(this.logScale)), y.shape[0])];
   }
 
-  getConfig(): Record<string, unknown> {
+  getConfig(): InvertibleLinearConfig {
     return { size: this.eventShape[0], seed: this.seed, identityPermutation: this.permutation.every((p, i) => p === i) };
   }
 
-  static fromConfig(config: Record<string, unknown>): InvertibleLinear {
-    return new InvertibleLinear(config as unknown as InvertibleLinearOptions);
+  static fromConfig(config: InvertibleLinearConfig): InvertibleLinear {
+    return new InvertibleLinear(config);
   }
 
   override dispose(): void {

@@ -1,13 +1,17 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { Bijector, sumEventAxes } from './bijector.js';
+import { Bijector, sumEventAxes } from '@flows/core';
+
+/** What a {@link LeakyReLU} saves. */
+export type LeakyReLUConfig = { slope: number };
 
 /**
- * Leaky ReLU, invertible for a slope α > 0 (the course notes):
+ * Leaky ReLU, invertible for a slope α > 0 (a nonlinearity of its own in flows, for example in
+ * Oliva et al., "Transformation Autoregressive Networks", ICML 2018):
  * forward `y = x` (x ≥ 0) or `αx` (x < 0), log-det `Σ_i [x_i < 0] log α`;
  * inverse `x = y` (y ≥ 0) or `y/α`, log-det `−Σ_i [y_i < 0] log α`. Elementwise: any event shape.
  */
-export class LeakyReLU extends Bijector {
-  readonly className = 'LeakyReLU';
+export class LeakyReLU extends Bijector<LeakyReLUConfig> {
+  static override readonly className: string = 'LeakyReLU';
   readonly eventShape = null;
 
   constructor(readonly slope = 0.1) {
@@ -27,11 +31,11 @@ export class LeakyReLU extends Bijector {
     return [tf.leakyRelu(y, 1 / this.slope), tf.mul(sumEventAxes(negative), -Math.log(this.slope)) as tf.Tensor1D];
   }
 
-  getConfig(): Record<string, unknown> {
+  getConfig(): LeakyReLUConfig {
     return { slope: this.slope };
   }
 
-  static fromConfig(config: Record<string, unknown>): LeakyReLU {
-    return new LeakyReLU(config.slope as number);
+  static fromConfig(config: LeakyReLUConfig): LeakyReLU {
+    return new LeakyReLU(config.slope);
   }
 }

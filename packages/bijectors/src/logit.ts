@@ -1,14 +1,16 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { Bijector, sumEventAxes } from './bijector.js';
-import { assertInside } from './validation.js';
+import { assertInside, Bijector, sumEventAxes } from '@flows/core';
+
+/** What a {@link Logit} saves. */
+export type LogitConfig = { alpha: number };
 
 /**
  * The logit preprocessing of image flows (Real NVP): [0, 1] → R,
  * forward `y = logit(α + (1 − 2α) x)`, log-det `Σ_i [log(1 − 2α) − log s_i − log(1 − s_i)]` with
  * `s = α + (1 − 2α)x`; inverse `x = (σ(y) − α)/(1 − 2α)`. α in [0, 0.5) keeps s away from 0 and 1.
  */
-export class Logit extends Bijector {
-  readonly className = 'Logit';
+export class Logit extends Bijector<LogitConfig> {
+  static override readonly className: string = 'Logit';
   readonly eventShape = null;
 
   constructor(readonly alpha = 0.05) {
@@ -37,11 +39,11 @@ export class Logit extends Bijector {
     return super.forwardAndLogDet(x, context);
   }
 
-  getConfig(): Record<string, unknown> {
+  getConfig(): LogitConfig {
     return { alpha: this.alpha };
   }
 
-  static fromConfig(config: Record<string, unknown>): Logit {
-    return new Logit(config.alpha as number);
+  static fromConfig(config: LogitConfig): Logit {
+    return new Logit(config.alpha);
   }
 }

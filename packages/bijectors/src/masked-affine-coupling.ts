@@ -1,11 +1,9 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { newVariable, sumEventAxes } from './bijector.js';
-import type { Conditioner } from './conditioner.js';
+import { assertKnownOptions, newVariable, optionNames, type Serialized, sumEventAxes } from '@flows/core';
+import { type Conditioner, conditionerFromJSON, conditionerToJSON } from '@flows/networks';
 import { type ConditionerSpec, MaskedCoupling, type MaskedCouplingOptions } from './masked-coupling.js';
-import { conditionerFromJSON, conditionerToJSON } from './registry.js';
 import { fusedAffineCouplingInverse } from './webgpu-affine-coupling.js';
 import { fusedWebgpuKernelsActive } from './webgpu-programs.js';
-import { assertKnownOptions, optionNames } from './options.js';
 
 /** Options of {@link MaskedAffineCoupling}. */
 export interface MaskedAffineCouplingOptions extends MaskedCouplingOptions {
@@ -27,8 +25,22 @@ export interface MaskedAffineCouplingOptions extends MaskedCouplingOptions {
 const MASKED_AFFINE_COUPLING_OPTION_NAMES = optionNames<MaskedAffineCouplingOptions>()(['mask', 'hidden', 'activation', 'contextSize', 'seed', 'eventShape', 'scale', 'translation', 'scaleTanh', 'learnableScaleFactor']);
 
 /**
+ * What a {@link MaskedAffineCoupling} saves: the mask, the image shape (image couplings only), the
+ * tanh bound and learnable factor settings, the context width and the two networks.
+ */
+export type MaskedAffineCouplingConfig = {
+  mask: number[];
+  eventShape?: number[];
+  scaleTanh: boolean;
+  learnableScaleFactor?: boolean;
+  contextSize: number;
+  scale: Serialized;
+  translation: Serialized;
+};
+
+/**
  * The Real NVP masked affine coupling layer (Dinh, Sohl-Dickstein and Bengio, "Density
- * estimation using Real NVP", ICLR 2017), exactly as equations (12)-(14) of the exercise:
+ * estimation using Real NVP", ICLR 2017, equations 4-9), with the mask b applied to both directions:
  *
  * - forward (base → data): `y = b⊙x + (1−b)⊙(x⊙exp(s(b⊙x)) + t(b⊙x))`
  * - inverse (data → base): `x = b⊙y + (1−b)⊙((y − t(b⊙y))⊙exp(−s(b⊙y)))`
@@ -43,8 +55,8 @@ const MASKED_AFFINE_COUPLING_OPTION_NAMES = optionNames<MaskedAffineCouplingOpti
  * Implementation note: `(1−b)` multiplies s and t *before* the exponential, which equals the
  * equations but cannot form `0 · ∞` on masked coordinates.
  */
-export class MaskedAffineCoupling extends MaskedCoupling {
-  readonly className = 'MaskedAffineCoupling';
+export class MaskedAffineCoupling extends MaskedCoupling<MaskedAffineCouplingConfig> {
+  static override readonly className: string = 'MaskedAffineCoupling';
   readonly scaleNetwork: Conditioner;
   readonly translationNetwork: Conditioner;
   readonly scaleTanh: boolean;
@@ -107,10 +119,10 @@ export class MaskedAffineCoupling extends MaskedCoupling {
     this.unitScaleFactor?.dispose();
   }
 
-  getConfig(): Record<string, unknown> {
+  getConfig(): MaskedAffineCouplingConfig {
     return {
       mask: this.mask,
-      ...(this.isImage ? { eventShape: this.eventShape } : {}),
+      ...(this.isImage ? { eventShape: [...this.eventShape] } : {}),
       scaleTanh: this.scaleTanh,
       learnableScaleFactor: this.scaleFactor !== null,
       contextSize: this.contextWidth,
@@ -119,13 +131,14 @@ export class MaskedAffineCoupling extends MaskedCoupling {
     };
   }
 
-  static fromConfig(config: Record<string, unknown>): MaskedAffineCoupling {
+  static fromConfig(config: MaskedAffineCouplingConfig): MaskedAffineCoupling {
     return new MaskedAffineCoupling({
-      mask: config.mask as number[],
-      eventShape: config.eventShape as number[] | undefined,
-      scaleTanh: config.scaleTanh as boolean,
+      mask: config.mask,
+      eventShape: config.eventShape,
+      scaleTanh: config.scaleTanh,
+      // Files written before the option existed have no such key: a fixed unit factor.
       learnableScaleFactor: config.learnableScaleFactor === true,
-      contextSize: config.contextSize as number,
+      contextSize: config.contextSize,
       scale: conditionerFromJSON(config.scale),
       translation: conditionerFromJSON(config.translation),
     });

@@ -1,7 +1,7 @@
 import type * as tf from '@tensorflow/tfjs-core';
-import { Autoregressive, type AutoregressiveOptions } from './autoregressive.js';
+import { assertKnownOptions, optionNames } from '@flows/core';
+import { Autoregressive, type AutoregressiveConfig, type AutoregressiveOptions } from './autoregressive.js';
 import { autoregressiveOptionsFromConfig } from './autoregressive-config.js';
-import { assertKnownOptions, optionNames } from './options.js';
 
 /** Every option MaskedAutoregressive takes; others are rejected with a message that names them. */
 const MASKED_AUTOREGRESSIVE_OPTION_NAMES = optionNames<AutoregressiveOptions>()(['size', 'transformer', 'made', 'hidden', 'activation', 'order', 'contextSize', 'seed']);
@@ -15,10 +15,12 @@ const MASKED_AUTOREGRESSIVE_OPTION_NAMES = optionNames<AutoregressiveOptions>()(
  * - forward (base → data, D passes): `x_i = g⁻¹(z_i; θ_i(x_<i))`, log-det `−Σ_i log g'(x_i)`
  *
  * With the affine transformer `z_i = x_i exp(s_i) + m_i`, i.e. `x_i = z_i exp(α_i) + μ_i` with
- * `α = −s`, `μ = −m exp(−s)`: the course notes' MAF, parameterised in the density direction.
+ * `α = −s`, `μ = −m exp(−s)`: MAF as Papamakarios, Pavlakou and Murray state it ("Masked
+ * Autoregressive Flow for Density Estimation", NeurIPS 2017, equation 3), parameterised in the
+ * density direction.
  */
 export class MaskedAutoregressive extends Autoregressive {
-  readonly className: string = 'MaskedAutoregressive';
+  static override readonly className: string = 'MaskedAutoregressive';
 
   constructor(options: AutoregressiveOptions) {
     if (new.target === MaskedAutoregressive) assertKnownOptions(options, MASKED_AUTOREGRESSIVE_OPTION_NAMES, 'MaskedAutoregressive');
@@ -33,7 +35,7 @@ export class MaskedAutoregressive extends Autoregressive {
     return this.parallelPass(y, context);
   }
 
-  static fromConfig(config: Record<string, unknown>): MaskedAutoregressive {
+  static fromConfig(config: AutoregressiveConfig): MaskedAutoregressive {
     return new MaskedAutoregressive(autoregressiveOptionsFromConfig(config));
   }
 }

@@ -1,12 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { Bijector } from './bijector.js';
-import { type Conditioner, FunctionConditioner, MLP } from './conditioner.js';
-import { ConvNet } from './conv-net.js';
-import type { Activation } from './dense.js';
-import { BijectorInputError } from './errors.js';
+import { Bijector, BijectorInputError, Random, validateMask } from '@flows/core';
+import { type Activation, type Conditioner, ConvNet, FunctionConditioner, MLP } from '@flows/networks';
 import { assertUsefulMask, type Mask } from './masks.js';
-import { Random } from './random.js';
-import { validateMask } from './validation.js';
 
 /** What every masked coupling takes: the mask, the default conditioners' shape, a context width, a seed. */
 export interface MaskedCouplingOptions {
@@ -35,7 +30,7 @@ export type ConditionerSpec = Conditioner | ((maskedInput: tf.Tensor2D) => tf.Te
  * the mask and its complement as tensors, the conditioner input `[b⊙x, context]`, and conditioners
  * built or checked against the D + context → D shape. Subclasses define the transform.
  */
-export abstract class MaskedCoupling extends Bijector {
+export abstract class MaskedCoupling<Config extends object = Record<string, unknown>> extends Bijector<Config> {
   readonly eventShape: readonly number[];
   readonly mask: Mask;
   protected readonly contextWidth: number;
@@ -124,16 +119,16 @@ export abstract class MaskedCoupling extends Bijector {
   }
 
   /** The conditioners' inputs for one batch, each built on first use and then reused. */
-  protected conditionerInputs(x: tf.Tensor, context?: tf.Tensor): { flat(): tf.Tensor2D; image(): tf.Tensor2D } {
+  protected conditionerInputs(x: tf.Tensor, context?: tf.Tensor): { flat(): tf.Tensor2D; image(): tf.Tensor4D } {
     let flat: tf.Tensor2D | undefined;
-    let image: tf.Tensor2D | undefined;
+    let image: tf.Tensor4D | undefined;
     return {
       flat: () => (flat ??= this.conditionerInput(x, context)),
       image: () => {
         if (!image) {
           const masked = tf.mul(x, this.maskTensor);
           const [n, h, w] = x.shape;
-          image = (context ? tf.concat([masked, tf.tile(tf.reshape(context, [n, 1, 1, context.shape[1]!]), [1, h, w, 1])], 3) : masked) as tf.Tensor2D;
+          image = (context ? tf.concat([masked, tf.tile(tf.reshape(context, [n, 1, 1, context.shape[1]!]), [1, h, w, 1])], 3) : masked) as tf.Tensor4D;
         }
         return image;
       },

@@ -1,6 +1,6 @@
+import { Random } from '@flows/core';
 import { describe, expect, it } from 'vitest';
 import { alternatingMask, checkerboardMask, halfMask, inverseCheckerboardMask, invertMask, randomMask } from './masks.js';
-import { Random } from './random.js';
 
 describe('mask builders', () => {
   it('half and alternating', () => {

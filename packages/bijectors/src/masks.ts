@@ -1,6 +1,4 @@
-import { BijectorInputError } from './errors.js';
-import { Random } from './random.js';
-import { assertPositiveInteger, validateMask } from './validation.js';
+import { assertPositiveInteger, BijectorInputError, Random, validateMask } from '@flows/core';
 
 /**
  * Binary masks for coupling layers. Entry `b_i = 1` marks a coordinate that the layer leaves

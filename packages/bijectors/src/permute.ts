@@ -1,9 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { Bijector, zeroLogDet } from './bijector.js';
-import { BijectorInputError } from './errors.js';
-import { Random } from './random.js';
-import { assertPositiveInteger } from './validation.js';
-import { assertKnownOptions, optionNames } from './options.js';
+import { assertKnownOptions, assertPositiveInteger, Bijector, BijectorInputError, optionNames, Random, zeroLogDet } from '@flows/core';
 
 export interface PermuteOptions {
   /** The order: `y_i = x_{order_i}`. Give it, or give `size` and `seed` for a random one. */
@@ -15,6 +11,9 @@ export interface PermuteOptions {
 /** Every option Permute takes; others are rejected with a message that names them. */
 const PERMUTE_OPTION_NAMES = optionNames<PermuteOptions>()(['order', 'size', 'seed']);
 
+/** What a {@link Permute} saves: the order itself (a random one is drawn once). */
+export type PermuteConfig = { order: number[] };
+
 /**
  * Reorders the coordinates of a vector event.
  *
@@ -23,8 +22,8 @@ const PERMUTE_OPTION_NAMES = optionNames<PermuteOptions>()(['order', 'size', 'se
  *
  * A random order is drawn once from the seeded generator and stored in the config.
  */
-export class Permute extends Bijector {
-  readonly className: string = 'Permute';
+export class Permute extends Bijector<PermuteConfig> {
+  static override readonly className: string = 'Permute';
   readonly eventShape: readonly number[];
   readonly order: number[];
   readonly inverseOrder: number[];
@@ -64,12 +63,12 @@ export class Permute extends Bijector {
     return [tf.gather(y, this.inverseOrderTensor, 1), zeroLogDet(y)];
   }
 
-  getConfig(): Record<string, unknown> {
+  getConfig(): PermuteConfig {
     return { order: this.order };
   }
 
-  static fromConfig(config: Record<string, unknown>): Permute {
-    return new Permute({ order: config.order as number[] });
+  static fromConfig(config: PermuteConfig): Permute {
+    return new Permute({ order: config.order });
   }
 
   override dispose(): void {

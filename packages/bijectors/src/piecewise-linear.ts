@@ -1,7 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { Bijector, newVariable, sumEventAxes } from './bijector.js';
-import { assertInside, assertPositiveInteger } from './validation.js';
-import { assertKnownOptions, optionNames } from './options.js';
+import { assertInside, assertKnownOptions, assertPositiveInteger, Bijector, newVariable, optionNames, sumEventAxes } from '@flows/core';
 
 export interface PiecewiseLinearOptions {
   /** Event size D (each coordinate gets its own map). */
@@ -15,9 +13,12 @@ export interface PiecewiseLinearOptions {
 /** Every option PiecewiseLinear takes; others are rejected with a message that names them. */
 const PIECEWISE_LINEAR_OPTION_NAMES = optionNames<PiecewiseLinearOptions>()(['size', 'bins', 'logits']);
 
+/** What a {@link PiecewiseLinear} saves. */
+export type PiecewiseLinearConfig = { size: number; bins: number };
+
 /**
- * The piecewise-linear monotone map on [0, 1] of the course notes (Müller et al., "Neural Importance
- * Sampling", 2019), per coordinate, with K equal bins and bin masses φ = softmax(θ) (positive, sum 1):
+ * The piecewise-linear monotone map on [0, 1] (Müller, McWilliams, Rousselle, Gross and Novák,
+ * "Neural Importance Sampling", ACM Transactions on Graphics 2019), per coordinate, with K equal bins and bin masses φ = softmax(θ) (positive, sum 1):
  *
  * - forward: with b = ⌊K h⌋ + 1 the bin of h, `f(h) = Σ_{k<b} φ_k + (K h − b + 1) φ_b`;
  *   log-det `Σ_i log(K φ_{b_i})`
@@ -26,8 +27,8 @@ const PIECEWISE_LINEAR_OPTION_NAMES = optionNames<PiecewiseLinearOptions>()(['si
  *
  * It maps [0, 1] onto [0, 1]; input outside [0, 1] is rejected.
  */
-export class PiecewiseLinear extends Bijector {
-  readonly className = 'PiecewiseLinear';
+export class PiecewiseLinear extends Bijector<PiecewiseLinearConfig> {
+  static override readonly className: string = 'PiecewiseLinear';
   readonly eventShape: readonly number[];
   readonly bins: number;
   readonly logits: tf.Variable;
@@ -90,11 +91,11 @@ export class PiecewiseLinear extends Bijector {
     return super.inverseAndLogDet(y, context);
   }
 
-  getConfig(): Record<string, unknown> {
+  getConfig(): PiecewiseLinearConfig {
     return { size: this.eventShape[0], bins: this.bins };
   }
 
-  static fromConfig(config: Record<string, unknown>): PiecewiseLinear {
-    return new PiecewiseLinear({ size: config.size as number, bins: config.bins as number });
+  static fromConfig(config: PiecewiseLinearConfig): PiecewiseLinear {
+    return new PiecewiseLinear({ size: config.size, bins: config.bins });
   }
 }

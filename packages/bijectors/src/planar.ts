@@ -1,8 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { Bijector, newVariable } from './bijector.js';
-import { Random } from './random.js';
-import { assertPositiveInteger } from './validation.js';
-import { assertKnownOptions, optionNames } from './options.js';
+import { assertKnownOptions, assertPositiveInteger, Bijector, newVariable, optionNames, Random } from '@flows/core';
 
 export interface PlanarOptions {
   size: number;
@@ -22,6 +19,9 @@ export interface PlanarOptions {
 /** Every option Planar takes; others are rejected with a message that names them. */
 const PLANAR_OPTION_NAMES = optionNames<PlanarOptions>()(['size', 'u', 'w', 'b', 'invertibility', 'seed', 'inverseSteps']);
 
+/** What a {@link Planar} saves. */
+export type PlanarConfig = Required<Pick<PlanarOptions, 'size' | 'invertibility' | 'inverseSteps'>>;
+
 /**
  * A planar flow (Rezende and Mohamed, "Variational Inference with Normalizing Flows", 2015):
  *
@@ -30,8 +30,8 @@ const PLANAR_OPTION_NAMES = optionNames<PlanarOptions>()(['size', 'u', 'w', 'b',
  *   wᵀû ≥ −1; a is found by bisection (to float32 resolution), then `x = y − û tanh(a + b)`;
  *   log-det = −(forward log-det at x). Its gradient comes from the implicit function theorem.
  */
-export class Planar extends Bijector {
-  readonly className = 'Planar';
+export class Planar extends Bijector<PlanarConfig> {
+  static override readonly className: string = 'Planar';
   readonly eventShape: readonly number[];
   readonly u: tf.Variable;
   readonly w: tf.Variable;
@@ -121,11 +121,11 @@ export class Planar extends Bijector {
     return { value, gradFunc };
   }) as unknown as (wy: tf.Tensor, wu: tf.Tensor, b: tf.Tensor) => tf.Tensor;
 
-  getConfig(): Record<string, unknown> {
+  getConfig(): PlanarConfig {
     return { size: this.eventShape[0], invertibility: this.invertibility, inverseSteps: this.inverseSteps };
   }
 
-  static fromConfig(config: Record<string, unknown>): Planar {
-    return new Planar(config as unknown as PlanarOptions);
+  static fromConfig(config: PlanarConfig): Planar {
+    return new Planar(config);
   }
 }

@@ -1,7 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { Bijector, sumEventAxes } from './bijector.js';
-import { assertKnownOptions, optionNames } from './options.js';
-import { assertInside } from './validation.js';
+import { assertInside, assertKnownOptions, Bijector, optionNames, sumEventAxes } from '@flows/core';
 
 export interface PowerOptions {
   /** The exponent p > 0. */
@@ -10,14 +8,17 @@ export interface PowerOptions {
 
 const POWER_OPTION_NAMES = optionNames<PowerOptions>()(['power']);
 
+/** What a {@link Power} saves. */
+export type PowerConfig = { power: number };
+
 /**
  * A power of positive numbers, (0, ∞) → (0, ∞), elementwise: forward `y = x^p` for x > 0, log-det
  * `Σ_i [log p + (p − 1) log x_i]`; inverse `x = y^(1/p)` for y > 0, log-det
  * `Σ_i [−log p + (1/p − 1) log y_i]`. Input outside (0, ∞) is rejected in both directions. Chain it
  * after `Exp` or `Softplus` to map the real line.
  */
-export class Power extends Bijector {
-  readonly className = 'Power';
+export class Power extends Bijector<PowerConfig> {
+  static override readonly className: string = 'Power';
   readonly eventShape = null;
   readonly power: number;
 
@@ -50,11 +51,11 @@ export class Power extends Bijector {
     return super.inverseAndLogDet(y, context);
   }
 
-  getConfig(): Record<string, unknown> {
+  getConfig(): PowerConfig {
     return { power: this.power };
   }
 
-  static fromConfig(config: Record<string, unknown>): Power {
-    return new Power({ power: Number(config.power) });
+  static fromConfig(config: PowerConfig): Power {
+    return new Power({ power: config.power });
   }
 }

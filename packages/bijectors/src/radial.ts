@@ -1,8 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { Bijector, newVariable } from './bijector.js';
-import { Random } from './random.js';
-import { assertPositiveInteger } from './validation.js';
-import { assertKnownOptions, optionNames } from './options.js';
+import { assertKnownOptions, assertPositiveInteger, Bijector, newVariable, optionNames, Random } from '@flows/core';
 
 export interface RadialOptions {
   size: number;
@@ -16,6 +13,9 @@ export interface RadialOptions {
 /** Every option Radial takes; others are rejected with a message that names them. */
 const RADIAL_OPTION_NAMES = optionNames<RadialOptions>()(['size', 'center', 'alphaRaw', 'betaRaw', 'seed']);
 
+/** What a {@link Radial} saves. */
+export type RadialConfig = { size: number };
+
 /**
  * A radial flow (Rezende and Mohamed 2015), invertible through the reparameterisation
  * α = softplus(α̃) > 0, β = −α + softplus(β̃) ≥ −α:
@@ -25,8 +25,8 @@ const RADIAL_OPTION_NAMES = optionNames<RadialOptions>()(['size', 'center', 'alp
  * - inverse (analytic): ρ = |y − x₀| = r (1 + β/(α + r)) gives
  *   `r = [−(α + β − ρ) + √((α + β − ρ)² + 4αρ)]/2` and `x = x₀ + (y − x₀) r/ρ`; log-det = −(forward at x).
  */
-export class Radial extends Bijector {
-  readonly className = 'Radial';
+export class Radial extends Bijector<RadialConfig> {
+  static override readonly className: string = 'Radial';
   readonly eventShape: readonly number[];
   readonly center: tf.Variable;
   readonly alphaRaw: tf.Variable;
@@ -80,11 +80,11 @@ export class Radial extends Bijector {
     return [x, tf.neg(this.logDet(r, alpha, beta))];
   }
 
-  getConfig(): Record<string, unknown> {
+  getConfig(): RadialConfig {
     return { size: this.eventShape[0] };
   }
 
-  static fromConfig(config: Record<string, unknown>): Radial {
-    return new Radial({ size: config.size as number });
+  static fromConfig(config: RadialConfig): Radial {
+    return new Radial({ size: config.size });
   }
 }

@@ -1,25 +1,46 @@
-import { Permute } from './permute.js';
-import { assertPositiveInteger } from './validation.js';
-import { assertKnownOptions } from './options.js';
+import * as tf from '@tensorflow/tfjs-core';
+import { assertKnownOptions, assertPositiveInteger, Bijector, zeroLogDet } from '@flows/core';
 
 /** Every option Reverse takes; others are rejected with a message that names them. */
 const REVERSE_OPTION_NAMES: readonly string[] = ['size'];
 
-/** Reverses the coordinates: `y_i = x_{D−1−i}`; its own inverse; log-det 0. */
-export class Reverse extends Permute {
-  override readonly className = 'Reverse';
+/** What a {@link Reverse} saves. */
+export type ReverseConfig = { size: number };
+
+/**
+ * Reverses the coordinates of a vector event: `y_i = x_{D−1−i}` (the permutation of `Permute`
+ * with order D−1, …, 0). It is its own inverse; the log-det is 0 both ways.
+ */
+export class Reverse extends Bijector<ReverseConfig> {
+  static override readonly className: string = 'Reverse';
+  readonly eventShape: readonly number[];
 
   constructor(options: { size: number }) {
     assertKnownOptions(options, REVERSE_OPTION_NAMES, 'Reverse');
     assertPositiveInteger(options?.size, 'Reverse', 'size');
-    super({ order: Array.from({ length: options.size }, (_, i) => options.size - 1 - i) });
+    super();
+    this.eventShape = [options.size];
   }
 
-  override getConfig(): Record<string, unknown> {
-    return { size: this.order.length };
+  /** The order as `Permute` states it: `y_i = x_{order_i}`. */
+  get order(): number[] {
+    const size = this.eventShape[0];
+    return Array.from({ length: size }, (_, i) => size - 1 - i);
   }
 
-  static override fromConfig(config: Record<string, unknown>): Reverse {
-    return new Reverse({ size: config.size as number });
+  protected forwardImpl(x: tf.Tensor): [tf.Tensor, tf.Tensor1D] {
+    return [tf.reverse(x, 1), zeroLogDet(x)];
+  }
+
+  protected override inverseImpl(y: tf.Tensor): [tf.Tensor, tf.Tensor1D] {
+    return [tf.reverse(y, 1), zeroLogDet(y)];
+  }
+
+  getConfig(): ReverseConfig {
+    return { size: this.eventShape[0] };
+  }
+
+  static fromConfig(config: ReverseConfig): Reverse {
+    return new Reverse({ size: config.size });
   }
 }

@@ -1,14 +1,13 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { Bijector, sumEventAxes } from './bijector.js';
-import { assertInside } from './validation.js';
+import { assertInside, Bijector, sumEventAxes } from '@flows/core';
 
 /**
  * The logistic sigmoid, R → (0, 1): forward `y = σ(x)`, log-det `Σ_i log σ(x_i)(1 − σ(x_i)) =
  * −Σ_i [softplus(−x_i) + softplus(x_i)]`; inverse `x = logit(y) = log y − log(1 − y)` for y in (0, 1)
  * (other input is rejected), log-det `−Σ_i log y_i(1 − y_i)`.
  */
-export class Sigmoid extends Bijector {
-  readonly className = 'Sigmoid';
+export class Sigmoid extends Bijector<Record<string, never>> {
+  static override readonly className: string = 'Sigmoid';
   readonly eventShape = null;
 
   protected forwardImpl(x: tf.Tensor): [tf.Tensor, tf.Tensor1D] {
@@ -26,7 +25,7 @@ export class Sigmoid extends Bijector {
     return super.inverseAndLogDet(y, context);
   }
 
-  getConfig(): Record<string, unknown> {
+  getConfig(): Record<string, never> {
     return {};
   }
 

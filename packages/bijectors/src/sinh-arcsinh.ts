@@ -1,6 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { Bijector, sumEventAxes } from './bijector.js';
-import { assertKnownOptions, optionNames } from './options.js';
+import { assertKnownOptions, Bijector, optionNames, sumEventAxes } from '@flows/core';
 
 export interface SinhArcsinhOptions {
   /** ε, any finite number: shifts mass to one side (default 0). */
@@ -11,6 +10,9 @@ export interface SinhArcsinhOptions {
 
 const SINH_ARCSINH_OPTION_NAMES = optionNames<SinhArcsinhOptions>()(['skewness', 'tailweight']);
 
+/** What a {@link SinhArcsinh} saves. */
+export type SinhArcsinhConfig = { skewness: number; tailweight: number };
+
 /**
  * The sinh-arcsinh transformation (Jones and Pewsey, "Sinh-arcsinh distributions", Biometrika 96(4),
  * 2009; parameterised as TensorFlow Probability's `SinhArcsinh`), R → R elementwise:
@@ -20,8 +22,8 @@ const SINH_ARCSINH_OPTION_NAMES = optionNames<SinhArcsinhOptions>()(['skewness',
  * With a standard normal base, ε = 0 and δ = 1 is the identity; ε skews and δ sets the tails.
  * Finite for |x|, |y| below about 1.8e19 (where y² leaves float32).
  */
-export class SinhArcsinh extends Bijector {
-  readonly className = 'SinhArcsinh';
+export class SinhArcsinh extends Bijector<SinhArcsinhConfig> {
+  static override readonly className: string = 'SinhArcsinh';
   readonly eventShape = null;
   readonly skewness: number;
   readonly tailweight: number;
@@ -52,11 +54,11 @@ export class SinhArcsinh extends Bijector {
     return [x, tf.neg(this.forwardLogDet(x, y))];
   }
 
-  getConfig(): Record<string, unknown> {
+  getConfig(): SinhArcsinhConfig {
     return { skewness: this.skewness, tailweight: this.tailweight };
   }
 
-  static fromConfig(config: Record<string, unknown>): SinhArcsinh {
-    return new SinhArcsinh({ skewness: Number(config.skewness ?? 0), tailweight: Number(config.tailweight ?? 1) });
+  static fromConfig(config: SinhArcsinhConfig): SinhArcsinh {
+    return new SinhArcsinh({ skewness: config.skewness, tailweight: config.tailweight });
   }
 }

@@ -1,6 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { Bijector, sumEventAxes } from './bijector.js';
-import { assertInside } from './validation.js';
+import { assertInside, Bijector, sumEventAxes } from '@flows/core';
 
 /**
  * The softplus, R → (0, ∞), elementwise: forward `y = log(1 + exp(x))`, log-det
@@ -9,8 +8,8 @@ import { assertInside } from './validation.js';
  * Both directions are written with `softplus` and `expm1`, which stay accurate for large |x| and
  * small y where the naive formulas overflow or cancel.
  */
-export class Softplus extends Bijector {
-  readonly className = 'Softplus';
+export class Softplus extends Bijector<Record<string, never>> {
+  static override readonly className: string = 'Softplus';
   readonly eventShape = null;
 
   protected forwardImpl(x: tf.Tensor): [tf.Tensor, tf.Tensor1D] {
@@ -27,7 +26,7 @@ export class Softplus extends Bijector {
     return super.inverseAndLogDet(y, context);
   }
 
-  getConfig(): Record<string, unknown> {
+  getConfig(): Record<string, never> {
     return {};
   }
 

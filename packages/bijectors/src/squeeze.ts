@@ -1,11 +1,11 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { Bijector, zeroLogDet } from './bijector.js';
-import { ConfigError } from './errors.js';
-import { assertPositiveInteger } from './validation.js';
-import { assertKnownOptions } from './options.js';
+import { assertKnownOptions, assertPositiveInteger, Bijector, ConfigError, zeroLogDet } from '@flows/core';
 
 /** Every option Squeeze takes; others are rejected with a message that names them. */
 const SQUEEZE_OPTION_NAMES: readonly string[] = ['shape'];
+
+/** What a {@link Squeeze} saves: the data-side shape `[H, W, C]`. */
+export type SqueezeConfig = { shape: number[] };
 
 /**
  * Squeeze (Dinh et al., "Density estimation using Real NVP", 2017): each 2 × 2 × c block of an
@@ -19,8 +19,8 @@ const SQUEEZE_OPTION_NAMES: readonly string[] = ['shape'];
  *
  * `shape` is the data-side shape [H, W, C]; H and W must be even.
  */
-export class Squeeze extends Bijector {
-  readonly className = 'Squeeze';
+export class Squeeze extends Bijector<SqueezeConfig> {
+  static override readonly className: string = 'Squeeze';
   readonly eventShape: readonly number[];
   private readonly dataShape: readonly number[];
 
@@ -54,11 +54,11 @@ export class Squeeze extends Bijector {
     return [tf.reshape(tf.transpose(blocks, [0, 1, 3, 2, 4, 5]), [n, h / 2, w / 2, 4 * c]), zeroLogDet(y)];
   }
 
-  getConfig(): Record<string, unknown> {
-    return { shape: this.dataShape };
+  getConfig(): SqueezeConfig {
+    return { shape: [...this.dataShape] };
   }
 
-  static fromConfig(config: Record<string, unknown>): Squeeze {
-    return new Squeeze({ shape: config.shape as number[] });
+  static fromConfig(config: SqueezeConfig): Squeeze {
+    return new Squeeze({ shape: config.shape });
   }
 }

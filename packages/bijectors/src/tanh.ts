@@ -1,14 +1,13 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { Bijector, sumEventAxes } from './bijector.js';
-import { assertInside } from './validation.js';
+import { assertInside, Bijector, sumEventAxes } from '@flows/core';
 
 /**
  * tanh, R → (−1, 1): forward `y = tanh x`, log-det `Σ_i log(1 − tanh² x_i) = Σ_i 2[log 2 − x_i −
  * softplus(−2x_i)]` (stable for large |x|); inverse `x = atanh y` for y in (−1, 1), log-det
  * `−Σ_i log(1 − y_i²)`.
  */
-export class Tanh extends Bijector {
-  readonly className = 'Tanh';
+export class Tanh extends Bijector<Record<string, never>> {
+  static override readonly className: string = 'Tanh';
   readonly eventShape = null;
 
   protected forwardImpl(x: tf.Tensor): [tf.Tensor, tf.Tensor1D] {
@@ -26,7 +25,7 @@ export class Tanh extends Bijector {
     return super.inverseAndLogDet(y, context);
   }
 
-  getConfig(): Record<string, unknown> {
+  getConfig(): Record<string, never> {
     return {};
   }
 

@@ -1,11 +1,9 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { sumEventAxes } from './bijector.js';
-import { BijectorInputError } from './errors.js';
-import type { Conditioner } from './conditioner.js';
+import { assertKnownOptions, BijectorInputError, optionNames, type Serialized, sumEventAxes } from '@flows/core';
+import { type Conditioner, conditionerFromJSON, conditionerToJSON } from '@flows/networks';
 import { type ConditionerSpec, MaskedCoupling, type MaskedCouplingOptions } from './masked-coupling.js';
-import { conditionerFromJSON, conditionerToJSON, transformerFromJSON, transformerToJSON } from './registry.js';
+import { transformerFromJSON, transformerToJSON } from './transformer-registry.js';
 import type { Transformer } from './transformer.js';
-import { assertKnownOptions, optionNames } from './options.js';
 
 /** Options of {@link TransformerCoupling}. */
 export interface TransformerCouplingOptions extends MaskedCouplingOptions {
@@ -18,6 +16,9 @@ export interface TransformerCouplingOptions extends MaskedCouplingOptions {
 /** Every option TransformerCoupling takes; others are rejected with a message that names them. */
 const TRANSFORMER_COUPLING_OPTION_NAMES = optionNames<TransformerCouplingOptions>()(['mask', 'hidden', 'activation', 'contextSize', 'seed', 'eventShape', 'transformer', 'conditioner']);
 
+/** What a {@link TransformerCoupling} saves: the mask, the context width, the transformer and the conditioner. */
+export type TransformerCouplingConfig = { mask: number[]; contextSize: number; transformer: Serialized; conditioner: Serialized };
+
 /**
  * A masked coupling with any {@link Transformer} (splines, affine, gated…), the generalisation of
  * Real NVP's layer used by neural spline flows (Durkan et al. 2019):
@@ -28,8 +29,8 @@ const TRANSFORMER_COUPLING_OPTION_NAMES = optionNames<TransformerCouplingOptions
  * θ has `parameterCount` values per coordinate, laid out coordinate by coordinate in the
  * conditioner's output. Subclasses (in plugins, too) fix the transformer and keep this code.
  */
-export class TransformerCoupling extends MaskedCoupling {
-  readonly className: string = 'TransformerCoupling';
+export class TransformerCoupling extends MaskedCoupling<TransformerCouplingConfig> {
+  static override readonly className: string = 'TransformerCoupling';
   readonly transformer: Transformer;
   readonly network: Conditioner;
 
@@ -51,7 +52,7 @@ export class TransformerCoupling extends MaskedCoupling {
   }
 
   private parameters(input: tf.Tensor, context?: tf.Tensor): tf.Tensor3D {
-    const raw = this.network.apply(this.conditionerInput(input, context));
+    const raw = this.runConditioner(this.network, input, context);
     return tf.reshape(raw, [input.shape[0], this.mask.length, this.transformer.parameterCount]);
   }
 
@@ -68,7 +69,7 @@ export class TransformerCoupling extends MaskedCoupling {
     return this.combine(y, this.transformer.inverse(y as tf.Tensor2D, this.parameters(y, context)));
   }
 
-  getConfig(): Record<string, unknown> {
+  getConfig(): TransformerCouplingConfig {
     return {
       mask: this.mask,
       contextSize: this.contextWidth,
@@ -78,16 +79,16 @@ export class TransformerCoupling extends MaskedCoupling {
   }
 
   /** Options that rebuild a coupling from {@link TransformerCoupling.getConfig}. */
-  static optionsFromConfig(config: Record<string, unknown>): TransformerCouplingOptions {
+  static optionsFromConfig(config: TransformerCouplingConfig): TransformerCouplingOptions {
     return {
-      mask: config.mask as number[],
-      contextSize: config.contextSize as number,
+      mask: config.mask,
+      contextSize: config.contextSize,
       transformer: transformerFromJSON(config.transformer),
       conditioner: conditionerFromJSON(config.conditioner),
     };
   }
 
-  static fromConfig(config: Record<string, unknown>): TransformerCoupling {
+  static fromConfig(config: TransformerCouplingConfig): TransformerCoupling {
     return new TransformerCoupling(TransformerCoupling.optionsFromConfig(config));
   }
 }

@@ -1,6 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { ConfigError } from './errors.js';
-import { assertKnownOptions, optionNames } from './options.js';
+import { Module, assertKnownOptions, ConfigError, optionNames } from '@flows/core';
 
 /**
  * A monotone elementwise map `g(·; θ)` whose parameters θ come from a network: the piece that
@@ -17,7 +16,7 @@ export interface Transformer {
   readonly parameterCount: number;
   forward(u: tf.Tensor2D, parameters: tf.Tensor3D): [tf.Tensor2D, tf.Tensor2D];
   inverse(v: tf.Tensor2D, parameters: tf.Tensor3D): [tf.Tensor2D, tf.Tensor2D];
-  getConfig(): Record<string, unknown>;
+  getConfig(): object;
 }
 
 /** Options of {@link AffineTransformer}. */
@@ -29,6 +28,11 @@ export interface AffineTransformerOptions {
   logScaleBound?: number | null;
 }
 
+/** What an {@link AffineTransformer} saves. */
+export type AffineTransformerConfig = {
+  logScaleBound: number | null;
+};
+
 /** Every option AffineTransformer takes; others are rejected with a message that names them. */
 const AFFINE_TRANSFORMER_OPTION_NAMES = optionNames<AffineTransformerOptions>()(['logScaleBound']);
 
@@ -36,12 +40,13 @@ const AFFINE_TRANSFORMER_OPTION_NAMES = optionNames<AffineTransformerOptions>()(
  * `g(u) = u ⊙ exp(s) + m` with θ = (m, raw s): the affine transformer of MAF and IAF.
  * `log g' = s`; `g⁻¹(v) = (v − m) ⊙ exp(−s)`, `log (g⁻¹)' = −s`.
  */
-export class AffineTransformer implements Transformer {
-  readonly className = 'AffineTransformer';
+export class AffineTransformer extends Module<AffineTransformerConfig> implements Transformer {
+  static override readonly className: string = 'AffineTransformer';
   readonly parameterCount = 2;
   readonly logScaleBound: number | null;
 
   constructor(options: AffineTransformerOptions = {}) {
+    super();
     assertKnownOptions(options, AFFINE_TRANSFORMER_OPTION_NAMES, 'AffineTransformer');
     const bound = options.logScaleBound === undefined ? 5 : options.logScaleBound;
     if (bound !== null && !(bound > 0 && Number.isFinite(bound))) throw new ConfigError(`AffineTransformer: logScaleBound must be a positive number or null, got ${bound}`);
@@ -65,22 +70,23 @@ export class AffineTransformer implements Transformer {
     return [tf.mul(tf.sub(v, shift), tf.exp(tf.neg(logScale))) as tf.Tensor2D, tf.neg(logScale) as tf.Tensor2D];
   }
 
-  getConfig(): Record<string, unknown> {
+  getConfig(): AffineTransformerConfig {
     return { logScaleBound: this.logScaleBound };
   }
 
-  static fromConfig(config: Record<string, unknown>): AffineTransformer {
-    return new AffineTransformer({ logScaleBound: config.logScaleBound as number | null });
+  static fromConfig(config: AffineTransformerConfig): AffineTransformer {
+    return new AffineTransformer({ logScaleBound: config.logScaleBound });
   }
 }
 
 /**
- * The numerically stable gated step of IAF (Kingma et al. 2016), as the course notes give it:
+ * The numerically stable gated step of IAF (Kingma, Salimans, Jozefowicz, Chen, Sutskever and
+ * Welling, "Improved Variational Inference with Inverse Autoregressive Flow", NeurIPS 2016, section 4):
  * `g(u) = σ ⊙ u + (1 − σ) ⊙ m` with `σ = sigmoid(s + 2)` (the offset starts the gate near 1, so
  * a fresh layer is close to the identity). `log g' = log σ`; `g⁻¹(v) = (v − (1 − σ) m) / σ`.
  */
-export class GatedTransformer implements Transformer {
-  readonly className = 'GatedTransformer';
+export class GatedTransformer extends Module<Record<string, never>> implements Transformer {
+  static override readonly className: string = 'GatedTransformer';
   readonly parameterCount = 2;
 
   private gate(parameters: tf.Tensor3D): { m: tf.Tensor2D; sigma: tf.Tensor2D; logSigma: tf.Tensor2D } {
@@ -101,7 +107,7 @@ export class GatedTransformer implements Transformer {
     return [tf.div(tf.sub(v, tf.mul(tf.sub(1, sigma), m)), sigma) as tf.Tensor2D, tf.neg(logSigma) as tf.Tensor2D];
   }
 
-  getConfig(): Record<string, unknown> {
+  getConfig(): Record<string, never> {
     return {};
   }
 

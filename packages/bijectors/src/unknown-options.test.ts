@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import * as networks from '@flows/networks';
 import * as bijectors from './index.js';
 
 // Plain JavaScript callers get no type errors: each class must reject a key it does not know
@@ -7,15 +8,15 @@ const cases: [string, () => unknown][] = [
   ['ActNorm', () => new bijectors.ActNorm({ size: 2, sise: 1 } as never)],
   ['AdditiveCoupling', () => new bijectors.AdditiveCoupling({ mask: [1, 0], conditioner: 1 } as never)],
   ['BatchNorm', () => new bijectors.BatchNorm({ size: 2, momentom: 0.1 } as never)],
-  ['MLP', () => new bijectors.MLP({ inputSize: 2, outputSize: 2, hiden: [4] } as never)],
-  ['ConvNet', () => new bijectors.ConvNet({ inputChannels: 1, outputChannels: 2, kernel: 3 } as never)],
+  ['MLP', () => new networks.MLP({ inputSize: 2, outputSize: 2, hiden: [4] } as never)],
+  ['ConvNet', () => new networks.ConvNet({ inputChannels: 1, outputChannels: 2, kernel: 3 } as never)],
   ['ElementwiseAffine', () => new bijectors.ElementwiseAffine({ size: 2, scale: [1, 1] } as never)],
   ['ElementwiseScale', () => new bijectors.ElementwiseScale({ size: 2, scale: [1, 1] } as never)],
   ['FactorOut', () => new bijectors.FactorOut({ shape: [2, 2, 2], keepChannels: 1, inner: new bijectors.Reverse({ size: 4 }), keep: 1 } as never)],
   ['InverseAutoregressive', () => new bijectors.InverseAutoregressive({ size: 2, hiden: [4] } as never)],
   ['InvertibleConv1x1', () => new bijectors.InvertibleConv1x1({ shape: [2, 2, 2], sed: 1 } as never)],
   ['InvertibleLinear', () => new bijectors.InvertibleLinear({ size: 2, permutation: true } as never)],
-  ['MADE', () => new bijectors.MADE({ inputSize: 2, outputsPerInput: 2, context: 1 } as never)],
+  ['MADE', () => new networks.MADE({ inputSize: 2, outputsPerInput: 2, context: 1 } as never)],
   ['MaskedAffineCoupling', () => new bijectors.MaskedAffineCoupling({ mask: [1, 0], conditioner: 1 } as never)],
   ['MaskedAutoregressive', () => new bijectors.MaskedAutoregressive({ size: 2, ordering: 'natural' } as never)],
   ['Permute', () => new bijectors.Permute({ size: 2, permutation: [1, 0] } as never)],

@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { runtimeSettings } from '@flows/core';
 
 /**
  * Small WGSL compute programs run through the `webgpu` backend's own program runner, so they queue
@@ -18,16 +19,9 @@ interface WebGPUBackendLike {
 
 const WORKGROUP = 64;
 
-let fusedKernelsEnabled = true;
-
-/** Turns the fused WebGPU programs off (on by default), e.g. to compare with the stock kernels. */
-export function useFusedWebgpuKernels(enabled: boolean): void {
-  fusedKernelsEnabled = enabled;
-}
-
-/** Whether the fused programs run now: the active backend is `webgpu` and they are enabled. */
+/** Whether the fused programs run now: the active backend is `webgpu` and `runtimeSettings().fusedWebgpuKernels` is on. */
 export function fusedWebgpuKernelsActive(): boolean {
-  return fusedKernelsEnabled && canRunWebgpuPrograms();
+  return runtimeSettings().fusedWebgpuKernels && canRunWebgpuPrograms();
 }
 
 /** Whether the active backend can run these programs at all. */

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { Random } from '@flows/bijectors';
+import { Random } from '@flows/core';
 import { ToyDistribution } from './toy.js';
 
 /**
@@ -8,10 +8,10 @@ import { ToyDistribution } from './toy.js';
  * uniform inside. The density is `n² / m` on the support (m = number of even squares) and 0
  * elsewhere (log-density −∞; the boundary is inclusive). Entropy `−log(n²/m)`.
  *
- * n = 3 is the exercise's Chequerboard (five squares, density 9/5, entropy −0.5878 nats).
+ * n = 3 is the Chequerboard toy (five squares, density 9/5, entropy −0.5878 nats).
  */
 export class Chequerboard extends ToyDistribution {
-  readonly className = 'Chequerboard';
+  static override readonly className: string = 'Chequerboard';
   readonly eventShape = [2];
   readonly hasExactDensity = true;
   readonly plotRange: [[number, number], [number, number]] = [[0, 1], [0, 1]];

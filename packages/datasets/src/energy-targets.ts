@@ -2,7 +2,8 @@ import * as tf from '@tensorflow/tfjs-core';
 
 /**
  * A 2-D target known through its log-density up to a constant, for fitting a flow by reverse KL
- * (the course notes' "approximating another density"): easy to evaluate, hard to sample.
+ * (the setting of Rezende and Mohamed, "Variational Inference with Normalizing Flows", ICML 2015,
+ * section 6.1): easy to evaluate, hard to sample.
  */
 export interface EnergyTarget {
   readonly name: string;

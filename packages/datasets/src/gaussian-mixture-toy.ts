@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { Random } from '@flows/bijectors';
+import { Random } from '@flows/core';
 import { LOG_2PI } from '@flows/distributions';
 import { ToyDistribution } from './toy.js';
 
@@ -16,7 +16,7 @@ export interface Component2D {
  * and an entropy by quadrature on a fine grid (accurate to about 1e-6 nats).
  */
 export class GaussianMixtureToy extends ToyDistribution {
-  readonly className = 'GaussianMixtureToy';
+  static override readonly className: string = 'GaussianMixtureToy';
   readonly eventShape = [2];
   readonly hasExactDensity = true;
   readonly components: readonly Component2D[];
@@ -55,7 +55,10 @@ export class GaussianMixtureToy extends ToyDistribution {
     const out = new Float32Array(2 * n);
     const cumulative: number[] = [];
     let acc = 0;
-    for (const c of this.components) cumulative.push((acc += c.weight));
+    for (const c of this.components) {
+      acc += c.weight;
+      cumulative.push(acc);
+    }
     for (let i = 0; i < n; i++) {
       const u = random.uniform();
       let k = cumulative.findIndex((c) => u < c);
@@ -131,13 +134,13 @@ export class GaussianMixtureToy extends ToyDistribution {
 }
 
 /**
- * The exercise's TwoGaussians: weights 1/5 and 4/5, means (0.75, 0.75) and (0.25, 0.25),
+ * TwoGaussians, the project's first toy: weights 1/5 and 4/5, means (0.75, 0.75) and (0.25, 0.25),
  * standard deviation 0.1 in each coordinate, not truncated. Entropy ≈ −1.268 nats.
  */
 export function twoGaussians(): GaussianMixtureToy {
   return new GaussianMixtureToy(
     'two-gaussians',
-    "The exercise's mixture of two isotropic Gaussians (weights 1/5, 4/5; means (0.75,0.75), (0.25,0.25); std 0.1)",
+    "A mixture of two isotropic Gaussians (weights 1/5, 4/5; means (0.75,0.75), (0.25,0.25); std 0.1)",
     [
       { weight: 1 / 5, mean: [0.75, 0.75], std: 0.1 },
       { weight: 4 / 5, mean: [0.25, 0.25], std: 0.1 },

@@ -4,7 +4,7 @@
  * unsigned-byte type (0x08) that MNIST uses is supported. Gzipped files (magic 1f 8b) are
  * inflated first.
  */
-import { importNodeBuiltin } from '@flows/bijectors';
+import { importNodeBuiltin } from '@flows/core';
 
 export interface IdxArray {
   dims: number[];

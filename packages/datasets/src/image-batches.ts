@@ -1,9 +1,9 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { Random, assertKnownOptions, optionNames } from '@flows/bijectors';
+import { Random, assertKnownOptions, optionNames } from '@flows/core';
 
 /**
  * How raw 0-255 pixels become model input.
- * - `dequantized`: `x = v/255 + u/255`, u ~ U[0,1): the exercise's scaling, x in [0, 256/255),
+ * - `dequantized`: `x = v/255 + u/255`, u ~ U[0,1): uniform dequantization at the pixel scale, x in [0, 256/255),
  *   bin width 1/255; stored as float32 and always inside its bin (`floor(255x) = v`).
  * - `logit`: `x = (v + u)/256` in [0, 1), then `y = logit(α + (1 − 2α) x)`; each batch carries
  *   the preprocessing log-det `Σ_j log((1 − 2α) / (s_j (1 − s_j)))`, `s = α + (1 − 2α)x`, so that
@@ -133,7 +133,7 @@ const dequantizedBins = Array.from({ length: 256 }, (_, v) => {
 export function dequantizedPixel(v: number, u: number): number {
   const bin = dequantizedBins[v];
   const x = Math.fround((v + u) / 255);
-  return x > bin.highest ? bin.highest : x < bin.lowest ? bin.lowest : x;
+  return Math.min(bin.highest, Math.max(bin.lowest, x));
 }
 
 function buildBatch(data: RawImages, indices: Int32Array, view: ImageView, options: ImageBatchOptions, random: Random, pixels: number, shape: 'flat' | 'image'): ImageBatch {

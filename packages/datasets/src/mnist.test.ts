@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { Random } from '@flows/bijectors';
+import { Random } from '@flows/core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { binWidth, imageBatches, loadMnist, type MnistSplit } from './index.js';
 

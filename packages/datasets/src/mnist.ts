@@ -1,5 +1,5 @@
 import { DataFileError, readIdxFile } from './idx.js';
-import { assertKnownOptions, importNodeBuiltin } from '@flows/bijectors';
+import { assertKnownOptions, importNodeBuiltin } from '@flows/core';
 
 /** One split of MNIST as raw bytes: kept once in memory, converted to floats per batch. */
 export interface MnistSplit {

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { Random } from '@flows/bijectors';
+import { Random } from '@flows/core';
 import { LOG_2PI } from '@flows/distributions';
 import { ToyDistribution } from './toy.js';
 
@@ -12,7 +12,7 @@ import { ToyDistribution } from './toy.js';
  * `H = −∫ p_R(r) log(p_R(r) / (2πr)) dr`.
  */
 export class Rings extends ToyDistribution {
-  readonly className = 'Rings';
+  static override readonly className: string = 'Rings';
   readonly name = 'rings';
   readonly eventShape = [2];
   readonly hasExactDensity = true;

@@ -1,10 +1,10 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { Random } from '@flows/bijectors';
+import { Random } from '@flows/core';
 import { NoExactDensityError, ToyDistribution } from './toy.js';
 
 /** A toy defined by its sampling recipe alone (`hasExactDensity: false`; `entropy()` throws). */
 export class SampleOnlyToy extends ToyDistribution {
-  readonly className = 'SampleOnlyToy';
+  static override readonly className: string = 'SampleOnlyToy';
   readonly eventShape = [2];
   readonly hasExactDensity = false;
 

@@ -1,7 +1,7 @@
 import { Distribution, NoClosedFormError } from '@flows/distributions';
 
 /** A 2-D (or D-dimensional) toy target for density estimation. */
-export abstract class ToyDistribution extends Distribution {
+export abstract class ToyDistribution extends Distribution<{ name: string }> {
   /** Name used on the command line, e.g. `two-gaussians`. */
   abstract readonly name: string;
   /** Whether `logProb` is the exact log-density. Sample-only toys throw from `logProb`. */
@@ -19,7 +19,7 @@ export abstract class ToyDistribution extends Distribution {
   /** One line saying what the toy is. */
   abstract readonly description: string;
 
-  getConfig(): Record<string, unknown> {
+  getConfig(): { name: string } {
     return { name: this.name };
   }
 }

@@ -1,17 +1,20 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { newVariable, Random, sumEventAxes, assertKnownOptions } from '@flows/bijectors';
+import { newVariable, Random, sumEventAxes, assertKnownOptions } from '@flows/core';
 import { Distribution } from './distribution.js';
 
 /** Every option Bernoulli takes; others are rejected with a message that names them. */
 const BERNOULLI_OPTION_NAMES: readonly string[] = ['size', 'logits'];
+
+/** What a {@link Bernoulli} saves (its parameters are weights). */
+export type BernoulliConfig = { size: number };
 
 /**
  * Independent Bernoulli variables with learnable logits ℓ (p = σ(ℓ)), over binary events:
  * `log p(x) = Σ_i [x_i ℓ_i − softplus(ℓ_i)]`, stable for any logit. Sampling draws u < σ(ℓ) with the
  * seeded generator; the temperature is ignored (the variables are discrete).
  */
-export class Bernoulli extends Distribution {
-  readonly className = 'Bernoulli';
+export class Bernoulli extends Distribution<BernoulliConfig> {
+  static override readonly className: string = 'Bernoulli';
   readonly eventShape: readonly number[];
   readonly logits: tf.Variable;
 
@@ -57,11 +60,11 @@ export class Bernoulli extends Distribution {
     return total;
   }
 
-  getConfig(): Record<string, unknown> {
+  getConfig(): BernoulliConfig {
     return { size: this.eventShape[0] };
   }
 
-  static fromConfig(config: Record<string, unknown>): Bernoulli {
-    return new Bernoulli({ size: config.size as number });
+  static fromConfig(config: BernoulliConfig): Bernoulli {
+    return new Bernoulli({ size: config.size });
   }
 }

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { type Activation, BijectorInputError, MLP, Random, sumEventAxes, assertKnownOptions, optionNames } from '@flows/bijectors';
+import { BijectorInputError, Random, sumEventAxes, assertKnownOptions, optionNames } from '@flows/core';
+import { type Activation, MLP } from '@flows/networks';
 import { Distribution, LOG_2PI, standardNormalTensor } from './distribution.js';
 
 /**
@@ -7,7 +8,7 @@ import { Distribution, LOG_2PI, standardNormalTensor } from './distribution.js';
  * conditional flows. `logProb(x, context)` and `sample(n, { context })` require the context, one
  * row per event. Subclasses compute their parameters from it.
  */
-export abstract class ConditionalDistribution extends Distribution {
+export abstract class ConditionalDistribution<Config extends object = Record<string, unknown>> extends Distribution<Config> {
   override uncheckedLogProb(x: tf.Tensor, context?: tf.Tensor): tf.Tensor1D {
     return this.logProbImpl(x, this.requireContext(context));
   }
@@ -41,13 +42,16 @@ export interface ConditionalDiagonalNormalOptions {
 /** Every option ConditionalDiagonalNormal takes; others are rejected with a message that names them. */
 const CONDITIONAL_DIAGONAL_NORMAL_OPTION_NAMES = optionNames<ConditionalDiagonalNormalOptions>()(['size', 'contextSize', 'hidden', 'activation', 'seed']);
 
+/** What a {@link ConditionalDiagonalNormal} saves: its sizes and its network's shape and seed. */
+export type ConditionalDiagonalNormalConfig = { size: number; contextSize: number; hidden: number[]; activation: Activation; seed: number };
+
 /**
  * A diagonal normal whose mean and log-scale an MLP computes from the context:
  * `(μ, log σ) = net(c)`, `log p(x | c) = Σ_i [−½((x_i − μ_i)/σ_i)² − log σ_i − ½ log 2π]`.
  * The network's last layer starts at zero, so a fresh one is the standard normal for every context.
  */
-export class ConditionalDiagonalNormal extends ConditionalDistribution {
-  readonly className = 'ConditionalDiagonalNormal';
+export class ConditionalDiagonalNormal extends ConditionalDistribution<ConditionalDiagonalNormalConfig> {
+  static override readonly className: string = 'ConditionalDiagonalNormal';
   readonly eventShape: readonly number[];
   readonly network: MLP;
   private readonly contextWidth: number;
@@ -87,12 +91,12 @@ export class ConditionalDiagonalNormal extends ConditionalDistribution {
     return tf.add(mean, tf.mul(standardNormalTensor([n, this.eventShape[0]], random, temperature), tf.exp(logScale)));
   }
 
-  getConfig(): Record<string, unknown> {
-    return { size: this.eventShape[0], contextSize: this.contextSize, hidden: this.network.hidden, activation: this.network.activation, seed: (this.network.getConfig().seed as number) ?? 0 };
+  getConfig(): ConditionalDiagonalNormalConfig {
+    return { size: this.eventShape[0], contextSize: this.contextSize, hidden: this.network.hidden, activation: this.network.activation, seed: this.network.getConfig().seed };
   }
 
-  static fromConfig(config: Record<string, unknown>): ConditionalDiagonalNormal {
-    return new ConditionalDiagonalNormal(config as unknown as ConditionalDiagonalNormalOptions);
+  static fromConfig(config: ConditionalDiagonalNormalConfig): ConditionalDiagonalNormal {
+    return new ConditionalDiagonalNormal(config);
   }
 
   override dispose(): void {

@@ -3,7 +3,7 @@ import { MaskedAffineCoupling } from '@flows/bijectors';
 import { describe, expect, it } from 'vitest';
 import { ConditionalDiagonalNormal } from './conditional-distribution.js';
 import { DiscretizedLogistic, MixtureOfDiscretizedLogistics } from './discretized-logistic.js';
-import { distributionFromJSON } from './registry.js';
+import { distributionFromJSON } from './distribution-registry.js';
 import { TransformedDistribution } from './transformed-distribution.js';
 
 const sigmoid = (v: number) => 1 / (1 + Math.exp(-v));

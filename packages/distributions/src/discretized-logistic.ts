@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { newVariable, Random, sumEventAxes, assertKnownOptions, optionNames } from '@flows/bijectors';
+import { newVariable, Random, sumEventAxes, assertKnownOptions, optionNames } from '@flows/core';
 import { Distribution } from './distribution.js';
 import { locationScaleVariables } from './logistic.js';
 
@@ -36,9 +36,13 @@ export function discretizedLogisticLogProb(x: tf.Tensor, loc: tf.Tensor, logScal
 /** Every option DiscretizedLogistic takes; others are rejected with a message that names them. */
 const DISCRETIZED_LOGISTIC_OPTION_NAMES = optionNames<DiscretizedLogisticOptions>()(['size', 'loc', 'logScale', 'low', 'high']);
 
+/** What a {@link DiscretizedLogistic} saves (`low`/`high` only when the support is bounded). */
+export type DiscretizedLogisticConfig = { size: number; low?: number; high?: number };
+
 /**
- * Independent discretized logistic distributions over integers (Salimans et al., PixelCNN++, 2017;
- * the base of integer discrete flows in the course notes), with learnable location μ and
+ * Independent discretized logistic distributions over integers (Salimans, Karpathy, Chen and
+ * Kingma, "PixelCNN++", ICLR 2017; the base distribution of integer discrete flows, Hoogeboom et
+ * al., NeurIPS 2019), with learnable location μ and
  * log-scale log s:
  *
  * `P(x) = σ((x + ½ − μ)/s) − σ((x − ½ − μ)/s)` per coordinate, and with `low`/`high` the end
@@ -47,8 +51,8 @@ const DISCRETIZED_LOGISTIC_OPTION_NAMES = optionNames<DiscretizedLogisticOptions
  * `logProb` returns the log-probability (a probability mass, in nats) of integer-valued rows;
  * `sample` draws a logistic, rounds it, and clamps it to [low, high] when given.
  */
-export class DiscretizedLogistic extends Distribution {
-  readonly className = 'DiscretizedLogistic';
+export class DiscretizedLogistic extends Distribution<DiscretizedLogisticConfig> {
+  static override readonly className: string = 'DiscretizedLogistic';
   readonly eventShape: readonly number[];
   readonly loc: tf.Variable;
   readonly logScale: tf.Variable;
@@ -83,12 +87,12 @@ export class DiscretizedLogistic extends Distribution {
     return tf.clipByValue(tf.round(continuous), this.low ?? -Infinity, this.high ?? Infinity);
   }
 
-  getConfig(): Record<string, unknown> {
+  getConfig(): DiscretizedLogisticConfig {
     return { size: this.eventShape[0], low: this.low ?? undefined, high: this.high ?? undefined };
   }
 
-  static fromConfig(config: Record<string, unknown>): DiscretizedLogistic {
-    return new DiscretizedLogistic(config as unknown as DiscretizedLogisticOptions);
+  static fromConfig(config: DiscretizedLogisticConfig): DiscretizedLogistic {
+    return new DiscretizedLogistic(config);
   }
 }
 
@@ -106,13 +110,16 @@ export interface MixtureOfDiscretizedLogisticsOptions {
 /** Every option MixtureOfDiscretizedLogistics takes; others are rejected with a message that names them. */
 const MIXTURE_OF_DISCRETIZED_LOGISTICS_OPTION_NAMES = optionNames<MixtureOfDiscretizedLogisticsOptions>()(['size', 'components', 'low', 'high', 'seed']);
 
+/** What a {@link MixtureOfDiscretizedLogistics} saves. */
+export type MixtureOfDiscretizedLogisticsConfig = { size: number; components: number; low?: number; high?: number; seed: number };
+
 /**
  * Per-coordinate mixtures of K discretized logistics with learnable weights (PixelCNN++):
  * `log P(x) = Σ_i logsumexp_k [log π_ik + log P_ik(x_i)]`, `π_i = softmax(logits_i)`, each `P_ik`
  * a {@link DiscretizedLogistic} term with its own μ and s.
  */
-export class MixtureOfDiscretizedLogistics extends Distribution {
-  readonly className = 'MixtureOfDiscretizedLogistics';
+export class MixtureOfDiscretizedLogistics extends Distribution<MixtureOfDiscretizedLogisticsConfig> {
+  static override readonly className: string = 'MixtureOfDiscretizedLogistics';
   readonly eventShape: readonly number[];
   readonly components: number;
   readonly loc: tf.Variable;
@@ -174,11 +181,11 @@ export class MixtureOfDiscretizedLogistics extends Distribution {
     return tf.tensor2d(out, [n, size]);
   }
 
-  getConfig(): Record<string, unknown> {
+  getConfig(): MixtureOfDiscretizedLogisticsConfig {
     return { size: this.eventShape[0], components: this.components, low: this.low ?? undefined, high: this.high ?? undefined, seed: this.seed };
   }
 
-  static fromConfig(config: Record<string, unknown>): MixtureOfDiscretizedLogistics {
-    return new MixtureOfDiscretizedLogistics(config as unknown as MixtureOfDiscretizedLogisticsOptions);
+  static fromConfig(config: MixtureOfDiscretizedLogisticsConfig): MixtureOfDiscretizedLogistics {
+    return new MixtureOfDiscretizedLogistics(config);
   }
 }

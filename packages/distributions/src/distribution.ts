@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { Random, validateContext, validateEvents, assertKnownOptions, optionNames } from '@flows/bijectors';
+import { Module, type Serialized, Random, validateContext, validateEvents, assertKnownOptions, optionNames } from '@flows/core';
 
 /** How to draw samples. */
 export interface SampleOptions {
@@ -12,10 +12,7 @@ export interface SampleOptions {
 }
 
 /** A distribution as stored in a saved model. */
-export interface SerializedDistribution {
-  className: string;
-  config: Record<string, unknown>;
-}
+export type SerializedDistribution = Serialized;
 
 const SAMPLE_OPTION_NAMES = optionNames<SampleOptions>()(['random', 'temperature', 'context']);
 
@@ -34,21 +31,11 @@ export class NoClosedFormError extends Error {
  * and run under `tf.tidy`; `uncheckedLogProb` skips both, for use inside an outer tidy or a
  * gradient tape (training loops).
  */
-export abstract class Distribution {
-  abstract readonly className: string;
+export abstract class Distribution<Config extends object = Record<string, unknown>> extends Module<Config> {
   abstract readonly eventShape: readonly number[];
 
   get contextSize(): number {
     return 0;
-  }
-
-  get trainableVariables(): tf.Variable[] {
-    return [];
-  }
-
-  /** Everything saved with the model, in a stable order. */
-  get variables(): tf.Variable[] {
-    return this.trainableVariables;
   }
 
   /** Size of one event (the product of `eventShape`). */
@@ -78,15 +65,13 @@ export abstract class Distribution {
 
   protected abstract sampleImpl(n: number, random: Random, temperature: number, context?: tf.Tensor): tf.Tensor;
 
-  abstract getConfig(): Record<string, unknown>;
-
   uncheckedLogProb(x: tf.Tensor, context?: tf.Tensor): tf.Tensor1D {
     return this.logProbImpl(x, context);
   }
 
   /** Throws a clear error when the distribution's variables have been disposed. */
   protected assertNotDisposed(who: string): void {
-    if (this.variables.some((v) => v.isDisposed)) {
+    if (this.isDisposed) {
       throw new Error(`${who}: this ${this.className} has been disposed (its variables are freed); build or load the model again`);
     }
   }
@@ -119,14 +104,6 @@ export abstract class Distribution {
     validateContext(options.context, n, this.contextSize, `${this.className}.sample`);
     const random = options.random instanceof Random ? options.random : new Random(options.random ?? Math.floor(Math.random() * 2 ** 32));
     return { random, temperature };
-  }
-
-  toJSON(): SerializedDistribution {
-    return { className: this.className, config: this.getConfig() };
-  }
-
-  dispose(): void {
-    for (const v of this.variables) if (!v.isDisposed) v.dispose();
   }
 }
 

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { Bijector, ElementwiseScale, MaskedAffineCoupling, Random, sumEventAxes } from '@flows/bijectors';
+import { Bijector, Random, sumEventAxes } from '@flows/core';
+import { ElementwiseScale, MaskedAffineCoupling } from '@flows/bijectors';
 import { describe, expect, it } from 'vitest';
 import { DiagonalNormal, distributionFromJSON, StandardNormal, TransformedDistribution, Uniform } from './index.js';
 
@@ -15,7 +16,7 @@ const scalarAffine = (a: number, b: number) =>
 
 /** The course notes' 3-D example: f(z) = (z1, e^{z1} z2, cbrt(e^{-z1} z3 + z1²)). */
 class CourseNotesMap extends Bijector {
-  readonly className = 'CourseNotesMap';
+  static override readonly className: string = 'CourseNotesMap';
   readonly eventShape = [3];
   getConfig() {
     return {};

@@ -1,16 +1,24 @@
+import { registerBuiltinDistributions } from './register-builtins.js';
+
 export { Distribution, NoClosedFormError, standardNormalTensor, uniformTensor, LOG_2PI, type SampleOptions, type SerializedDistribution } from './distribution.js';
-export { StandardNormal, DiagonalNormal, type DiagonalNormalOptions } from './normal.js';
-export { Uniform } from './uniform.js';
-export { MixtureOfGaussians, type MixtureOfGaussiansOptions } from './mixture-of-gaussians.js';
-export { Logistic } from './logistic.js';
-export { Bernoulli } from './bernoulli.js';
+export { StandardNormal, type StandardNormalConfig, DiagonalNormal, type DiagonalNormalOptions, type DiagonalNormalConfig } from './normal.js';
+export { Uniform, type UniformConfig } from './uniform.js';
+export { MixtureOfGaussians, type MixtureOfGaussiansOptions, type MixtureOfGaussiansConfig } from './mixture-of-gaussians.js';
+export { Logistic, type LogisticConfig } from './logistic.js';
+export { Bernoulli, type BernoulliConfig } from './bernoulli.js';
 export {
   DiscretizedLogistic,
   type DiscretizedLogisticOptions,
+  type DiscretizedLogisticConfig,
   MixtureOfDiscretizedLogistics,
   type MixtureOfDiscretizedLogisticsOptions,
+  type MixtureOfDiscretizedLogisticsConfig,
   logSigmoidDifference,
 } from './discretized-logistic.js';
-export { ConditionalDistribution, ConditionalDiagonalNormal, type ConditionalDiagonalNormalOptions } from './conditional-distribution.js';
-export { TransformedDistribution } from './transformed-distribution.js';
-export { registerDistribution, distributionFromJSON, type DistributionFactory } from './registry.js';
+export { ConditionalDistribution, ConditionalDiagonalNormal, type ConditionalDiagonalNormalOptions, type ConditionalDiagonalNormalConfig } from './conditional-distribution.js';
+export { TransformedDistribution, type TransformedDistributionConfig } from './transformed-distribution.js';
+export { registerDistribution, registeredDistributions, distributionFromJSON, type DistributionFactory } from './distribution-registry.js';
+export { registerBuiltinDistributions, BUILTIN_DISTRIBUTIONS } from './register-builtins.js';
+
+// Saved models name their distributions; importing the package makes its own loadable.
+registerBuiltinDistributions();

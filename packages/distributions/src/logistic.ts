@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { newVariable, Random, sumEventAxes, assertKnownOptions } from '@flows/bijectors';
+import { newVariable, Random, sumEventAxes, assertKnownOptions } from '@flows/core';
 import { Distribution } from './distribution.js';
 
 /** Learnable per-coordinate location and log-scale (zeros by default), checked against the size. */
@@ -14,13 +14,16 @@ export function locationScaleVariables(who: string, size: number, options: { loc
 /** Every option Logistic takes; others are rejected with a message that names them. */
 const LOGISTIC_OPTION_NAMES: readonly string[] = ['size', 'loc', 'logScale'];
 
+/** What a {@link Logistic} saves (its parameters are weights). */
+export type LogisticConfig = { size: number };
+
 /**
  * Independent logistic distributions with learnable location μ and log-scale log s:
  * `log p(x) = Σ_i [−z_i − 2 softplus(−z_i) − log s_i]`, `z = (x − μ)/s`.
  * Sampling: `x = μ + s (log u − log(1 − u))`, u ~ U(0, 1); at temperature T the scale is T·s.
  */
-export class Logistic extends Distribution {
-  readonly className = 'Logistic';
+export class Logistic extends Distribution<LogisticConfig> {
+  static override readonly className: string = 'Logistic';
   readonly eventShape: readonly number[];
   readonly loc: tf.Variable;
   readonly logScale: tf.Variable;
@@ -59,11 +62,11 @@ export class Logistic extends Distribution {
     return total;
   }
 
-  getConfig(): Record<string, unknown> {
+  getConfig(): LogisticConfig {
     return { size: this.eventShape[0] };
   }
 
-  static fromConfig(config: Record<string, unknown>): Logistic {
-    return new Logistic({ size: config.size as number });
+  static fromConfig(config: LogisticConfig): Logistic {
+    return new Logistic({ size: config.size });
   }
 }

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { newVariable, Random, assertKnownOptions, optionNames } from '@flows/bijectors';
+import { newVariable, Random, assertKnownOptions, optionNames } from '@flows/core';
 import { Distribution, LOG_2PI } from './distribution.js';
 
 export interface MixtureOfGaussiansOptions {
@@ -21,14 +21,17 @@ export interface MixtureOfGaussiansOptions {
 /** Every option MixtureOfGaussians takes; others are rejected with a message that names them. */
 const MIXTURE_OF_GAUSSIANS_OPTION_NAMES = optionNames<MixtureOfGaussiansOptions>()(['size', 'components', 'means', 'logScales', 'logits', 'seed', 'trainable']);
 
+/** What a {@link MixtureOfGaussians} saves. */
+export type MixtureOfGaussiansConfig = { size: number; components: number; seed: number; trainable: boolean };
+
 /**
  * A mixture of K diagonal Gaussians with learnable means μ_k, log-scales log σ_k and weights
  * softmax(logits):
  * `log p(x) = logsumexp_k [log w_k + Σ_d (−½((x_d − μ_kd)/σ_kd)² − log σ_kd − ½ log 2π)]`.
  * Sampling picks a component with the seeded generator, then draws from it.
  */
-export class MixtureOfGaussians extends Distribution {
-  readonly className = 'MixtureOfGaussians';
+export class MixtureOfGaussians extends Distribution<MixtureOfGaussiansConfig> {
+  static override readonly className: string = 'MixtureOfGaussians';
   readonly eventShape: readonly number[];
   readonly components: number;
   readonly means: tf.Variable;
@@ -99,11 +102,11 @@ export class MixtureOfGaussians extends Distribution {
     });
   }
 
-  getConfig(): Record<string, unknown> {
+  getConfig(): MixtureOfGaussiansConfig {
     return { size: this.eventShape[0], components: this.components, seed: this.seed, trainable: this.trainable };
   }
 
-  static fromConfig(config: Record<string, unknown>): MixtureOfGaussians {
-    return new MixtureOfGaussians(config as unknown as MixtureOfGaussiansOptions);
+  static fromConfig(config: MixtureOfGaussiansConfig): MixtureOfGaussians {
+    return new MixtureOfGaussians(config);
   }
 }

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { newVariable, Random, sumEventAxes, assertKnownOptions, optionNames } from '@flows/bijectors';
+import { newVariable, Random, sumEventAxes, assertKnownOptions, optionNames } from '@flows/core';
 import { Distribution, LOG_2PI, standardNormalTensor } from './distribution.js';
 
 function checkShape(eventShape: unknown, who: string): number[] {
@@ -18,13 +18,16 @@ function eventShapeOption(options: { size?: number; eventShape?: number | number
   return shape;
 }
 
+/** What a {@link StandardNormal} saves. */
+export type StandardNormalConfig = { eventShape: number[] };
+
 /**
  * The standard normal N(0, I) over events of any shape:
  * `log p(x) = −½ Σ_i x_i² − (D/2) log 2π`.
  * Sampling at temperature T draws N(0, T² I).
  */
-export class StandardNormal extends Distribution {
-  readonly className = 'StandardNormal';
+export class StandardNormal extends Distribution<StandardNormalConfig> {
+  static override readonly className: string = 'StandardNormal';
   readonly eventShape: readonly number[];
 
   /**
@@ -54,12 +57,12 @@ export class StandardNormal extends Distribution {
     return 0.5 * this.eventSize * (1 + LOG_2PI);
   }
 
-  getConfig(): Record<string, unknown> {
+  getConfig(): StandardNormalConfig {
     return { eventShape: [...this.eventShape] };
   }
 
-  static fromConfig(config: Record<string, unknown>): StandardNormal {
-    return new StandardNormal(config.eventShape as number[]);
+  static fromConfig(config: StandardNormalConfig): StandardNormal {
+    return new StandardNormal(config.eventShape);
   }
 }
 
@@ -78,12 +81,15 @@ export interface DiagonalNormalOptions {
 /** Every option DiagonalNormal takes; others are rejected with a message that names them. */
 const DIAGONAL_NORMAL_OPTION_NAMES = optionNames<DiagonalNormalOptions>()(['eventShape', 'size', 'mean', 'logScale', 'trainable']);
 
+/** What a {@link DiagonalNormal} saves (its mean and log-scale are weights). */
+export type DiagonalNormalConfig = { eventShape: number[]; trainable: boolean };
+
 /**
  * A normal with diagonal covariance and learnable mean μ and log-scale log σ:
  * `log p(x) = Σ_i [−½ ((x_i − μ_i)/σ_i)² − log σ_i − ½ log 2π]`.
  */
-export class DiagonalNormal extends Distribution {
-  readonly className = 'DiagonalNormal';
+export class DiagonalNormal extends Distribution<DiagonalNormalConfig> {
+  static override readonly className: string = 'DiagonalNormal';
   readonly eventShape: readonly number[];
   readonly mean: tf.Variable;
   readonly logScale: tf.Variable;
@@ -132,11 +138,11 @@ export class DiagonalNormal extends Distribution {
     return total;
   }
 
-  getConfig(): Record<string, unknown> {
+  getConfig(): DiagonalNormalConfig {
     return { eventShape: [...this.eventShape], trainable: this.trainable };
   }
 
-  static fromConfig(config: Record<string, unknown>): DiagonalNormal {
-    return new DiagonalNormal({ eventShape: config.eventShape as number[], trainable: config.trainable as boolean });
+  static fromConfig(config: DiagonalNormalConfig): DiagonalNormal {
+    return new DiagonalNormal({ eventShape: config.eventShape, trainable: config.trainable });
   }
 }

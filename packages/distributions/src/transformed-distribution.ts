@@ -1,6 +1,13 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { type Bijector, Random, validateContext } from '@flows/bijectors';
+import { type Bijector, bijectorFromJSON, type Serialized, Random, validateContext } from '@flows/core';
 import { Distribution, type SampleOptions } from './distribution.js';
+import { distributionFromJSON } from './distribution-registry.js';
+
+/** What a {@link TransformedDistribution} saves: its base and its bijector, each as `{ className, config }`. */
+export type TransformedDistributionConfig = {
+  base: Serialized;
+  bijector: Serialized;
+};
 
 /**
  * The distribution of `x = f(z)` with `z ~ base` and `f` a bijector (forward = base → data):
@@ -13,8 +20,8 @@ import { Distribution, type SampleOptions } from './distribution.js';
  * shape is the bijector's data side, which differs from the base's for shape-changing bijectors
  * (`Squeeze`, multi-scale flows).
  */
-export class TransformedDistribution extends Distribution {
-  readonly className = 'TransformedDistribution';
+export class TransformedDistribution extends Distribution<TransformedDistributionConfig> {
+  static override readonly className: string = 'TransformedDistribution';
   readonly eventShape: readonly number[];
 
   constructor(
@@ -67,8 +74,13 @@ export class TransformedDistribution extends Distribution {
     return [x, tf.sub(this.base.uncheckedLogProb(z, baseContext), logDet)];
   }
 
-  getConfig(): Record<string, unknown> {
+  getConfig(): TransformedDistributionConfig {
     return { base: this.base.toJSON(), bijector: this.bijector.toJSON() };
+  }
+
+  /** Rebuilds the base and the bijector through the registry (their classes must be registered). */
+  static fromConfig(config: TransformedDistributionConfig): TransformedDistribution {
+    return new TransformedDistribution(distributionFromJSON(config.base), bijectorFromJSON(config.bijector));
   }
 
   override dispose(): void {

@@ -1,16 +1,19 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { Random, assertKnownOptions } from '@flows/bijectors';
+import { Random, assertKnownOptions } from '@flows/core';
 import { Distribution, uniformTensor } from './distribution.js';
 
 /** Every option Uniform takes; others are rejected with a message that names them. */
 const UNIFORM_OPTION_NAMES: readonly string[] = ['low', 'high'];
 
+/** What a {@link Uniform} saves: the box's corners. */
+export type UniformConfig = { low: number[]; high: number[] };
+
 /**
  * The uniform distribution on the box `[low_1, high_1] × … × [low_D, high_D]` (bounds inclusive):
  * `log p(x) = −Σ_i log(high_i − low_i)` inside, `−∞` outside.
  */
-export class Uniform extends Distribution {
-  readonly className = 'Uniform';
+export class Uniform extends Distribution<UniformConfig> {
+  static override readonly className: string = 'Uniform';
   readonly eventShape: readonly number[];
   readonly low: number[];
   readonly high: number[];
@@ -50,11 +53,11 @@ export class Uniform extends Distribution {
     return -this.logDensity;
   }
 
-  getConfig(): Record<string, unknown> {
+  getConfig(): UniformConfig {
     return { low: this.low, high: this.high };
   }
 
-  static fromConfig(config: Record<string, unknown>): Uniform {
-    return new Uniform(config as { low: number[]; high: number[] });
+  static fromConfig(config: UniformConfig): Uniform {
+    return new Uniform(config);
   }
 }

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { assertKnownOptions, importNodeBuiltin, isNode, optionNames, useTransposeFlagsInDenseGradients } from '@flows/bijectors';
+import { configureRuntime, assertKnownOptions, importNodeBuiltin, isNode, optionNames } from '@flows/core';
 import { installSharingIdentity } from './wasm-identity.js';
 import { installWasmThreadsShim, releaseWasmWorkers, withDoubledCoreCount } from './wasm-threads.js';
 
@@ -270,13 +270,13 @@ export async function selectBackend(options: BackendOptions = {}): Promise<Backe
   assertKnownOptions(options, BACKEND_OPTION_NAMES, 'selectBackend');
   const choice = await chooseBackend(options);
   // Only the stock wasm kernels make transposed products slow enough to transpose explicitly.
-  useTransposeFlagsInDenseGradients(choice.name !== 'wasm');
+  configureRuntime({ denseGradients: choice.name === 'wasm' ? 'explicit-transpose' : 'transpose-flags' });
   const env = options.env ?? (typeof process !== 'undefined' ? process.env : {});
   const native = options.nativeBlas ?? (env.FLOWS_NATIVE_BLAS === '1' ? 'auto' : false);
   if (!native) return choice;
   const reason = choice.name !== 'wasm' ? `the backend is ${choice.name}, not wasm` : await installNativeBlas(options.wasmThreads);
   if (typeof reason === 'number') {
-    useTransposeFlagsInDenseGradients(true);
+    configureRuntime({ denseGradients: 'transpose-flags' });
     return { ...choice, nativeBlas: { threads: reason } };
   }
   if (native === true) throw new Error(`native BLAS was requested but is not available: ${reason}`);

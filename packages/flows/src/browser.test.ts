@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, normalize } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs-core';
-import { Random } from '@flows/bijectors';
+import { Random } from '@flows/core';
 import { afterAll, describe, expect, it } from 'vitest';
 import { findChromium } from './test-support/chromium.js';
 import { browserSkipReason } from './test-support/optional-suites.js';

@@ -1,4 +1,5 @@
-import { Chain, MaskedAffineCoupling, Random } from '@flows/bijectors';
+import { Random } from '@flows/core';
+import { Chain, MaskedAffineCoupling } from '@flows/bijectors';
 import { describe, expect, it, vi } from 'vitest';
 import * as tf from '@tensorflow/tfjs-core';
 import { selectBackend } from './backend.js';

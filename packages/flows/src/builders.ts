@@ -1,4 +1,6 @@
-import { ActNorm, AdditiveCoupling, type Activation, alternatingMask, assertKnownOptions, optionNames, renamedOption, type Bijector, Chain, channelMask, checkerboardMask, ElementwiseScale, FactorOut, halfMask, InverseAutoregressive, invertMask, InvertibleConv1x1, MaskedAffineCoupling, MaskedAutoregressive, type Mask, Random, randomMask, Squeeze } from '@flows/bijectors';
+import { assertKnownOptions, optionNames, renamedOption, type Bijector, Random } from '@flows/core';
+import { type Activation } from '@flows/networks';
+import { ActNorm, AdditiveCoupling, alternatingMask, Chain, channelMask, checkerboardMask, ElementwiseScale, FactorOut, halfMask, InverseAutoregressive, invertMask, InvertibleConv1x1, MaskedAffineCoupling, MaskedAutoregressive, type Mask, randomMask, Squeeze } from '@flows/bijectors';
 import { StandardNormal, TransformedDistribution } from '@flows/distributions';
 
 export type MaskStrategy = 'half' | 'alternating' | 'random' | 'checkerboard';
@@ -97,8 +99,8 @@ function checkCommon(options: CouplingFlowOptions, who: string, names: readonly 
 }
 
 /**
- * A Real NVP flow: `layers` masked affine couplings (exercise equations (12)-(14)) on a
- * standard normal base. Returns a `TransformedDistribution`.
+ * A Real NVP flow (Dinh et al., ICLR 2017): `layers` masked affine couplings
+ * `y = b⊙x + (1−b)⊙(x⊙exp(s(b⊙x)) + t(b⊙x))` with alternating masks, on a standard normal base. Returns a `TransformedDistribution`.
  */
 export function realNVP(options: RealNVPOptions): TransformedDistribution {
   const size = checkCommon(options, 'realNVP', REAL_NVP_OPTION_NAMES);

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { Random } from '@flows/bijectors';
+import { Random } from '@flows/core';
 
 /** One training batch. `logDet` is a preprocessing log-det added to the model's log-density. */
 export interface Batch {
@@ -38,7 +38,7 @@ export function tensorData(x: tf.Tensor, context?: tf.Tensor): TrainingData {
 
 /**
  * Fresh samples every step from a sampler (for example a toy density): `size` examples make an
- * epoch. This is the exercise's setting of millions of samples seen once.
+ * epoch: a toy density gives millions of samples, each seen once.
  */
 export function samplerData(sample: (n: number, random: Random) => tf.Tensor, size: number): TrainingData {
   if (!Number.isInteger(size) || size <= 0) throw new RangeError(`samplerData: size must be a positive integer, got ${size}`);

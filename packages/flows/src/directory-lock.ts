@@ -3,7 +3,7 @@
  * preflight that proves an output directory can be written before any work starts, and the
  * clean-up of temporary files that killed processes left behind.
  */
-import { importNodeBuiltin } from '@flows/bijectors';
+import { importNodeBuiltin } from '@flows/core';
 
 type Fs = typeof import('node:fs/promises');
 type Path = typeof import('node:path');

@@ -1,12 +1,12 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { Random, usePlainAutodiffDense } from '@flows/bijectors';
+import { configureRuntime, Random } from '@flows/core';
 import { afterEach, describe, expect, it } from 'vitest';
 import { realNVP } from './builders.js';
 import { Adam } from './optimizer.js';
 
 /** Trains a small Real NVP for some steps and returns the loss curve. */
 function lossCurve(fast: boolean): number[] {
-  usePlainAutodiffDense(!fast);
+  configureRuntime({ denseGradients: fast ? 'explicit-transpose' : 'autodiff' });
   const model = realNVP({ size: 6, layers: 3, hidden: [16, 16], seed: 3 });
   const random = new Random(4);
   const data = tf.tensor2d(random.fillNormal(new Float32Array(64 * 6)), [64, 6]);
@@ -35,7 +35,7 @@ function lossCurve(fast: boolean): number[] {
 }
 
 describe('the fast path loses no accuracy', () => {
-  afterEach(() => usePlainAutodiffDense(false));
+  afterEach(() => configureRuntime({ denseGradients: 'explicit-transpose' }));
 
   it('own-gradient dense layers + the SIMD Adam give the loss curve of plain autodiff + tf.train.adam', () => {
     const fast = lossCurve(true);

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { Random } from '@flows/bijectors';
+import { Random } from '@flows/core';
 import { DiagonalNormal } from '@flows/distributions';
 import { describe, expect, it } from 'vitest';
 import { realNVP } from './builders.js';

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { Random, assertKnownOptions, optionNames } from '@flows/bijectors';
+import { Random, assertKnownOptions, optionNames } from '@flows/core';
 import type { Distribution } from '@flows/distributions';
 import { type Batch, splitRows, tensorData, type TrainingData } from './data.js';
 import { meanNegativeLogLikelihoodAsync } from './metrics.js';
@@ -27,7 +27,7 @@ export interface EpochEnd {
   seconds: number;
 }
 
-export interface FitOptions {
+export interface FitOptions<Model = Distribution | Trainable> {
   /** Passes over the data (default 1 unless `steps` is given). */
   epochs?: number;
   /** Stop after this many optimizer steps in total (counting an `optimizer`'s earlier steps). */
@@ -50,8 +50,8 @@ export interface FitOptions {
   /** Read the loss back and report every N steps (default 100). Reading every step stalls a GPU. */
   reportEvery?: number;
   onProgress?: (progress: FitProgress) => void;
-  /** Called after each epoch; may be async (checkpoints). Return `false` to stop. */
-  onEpochEnd?: (info: EpochEnd) => void | boolean | Promise<void | boolean>;
+  /** Called after each epoch; may be async (checkpoints). Return (or resolve to) `false` to stop; anything else continues. */
+  onEpochEnd?: (info: EpochEnd) => unknown;
   /** Cancels between steps. */
   signal?: AbortSignal;
   /**
@@ -61,7 +61,7 @@ export interface FitOptions {
    */
   divergence?: number | false;
   /** The loss of a batch (default: mean negative log-likelihood, adding `batch.logDet`); required for models that are not distributions. */
-  loss?: (model: any, batch: Batch) => tf.Scalar; // eslint-disable-line @typescript-eslint/no-explicit-any
+  loss?: (model: Model, batch: Batch) => tf.Scalar;
 }
 
 /** Every option fit takes; others are rejected with a message that names them. */
@@ -177,7 +177,7 @@ export interface Trainable {
   readonly trainableVariables: tf.Variable[];
 }
 
-export async function fit(model: Distribution | Trainable, data: TrainingData | tf.Tensor, options: FitOptions = {}): Promise<FitResult> {
+export async function fit<Model extends Distribution | Trainable>(model: Model, data: TrainingData | tf.Tensor, options: FitOptions<Model> = {}): Promise<FitResult> {
   assertKnownOptions(options, FIT_OPTION_NAMES, 'fit');
   const batchSize = options.batchSize ?? 256;
   if (!Number.isInteger(batchSize) || batchSize <= 0) throw new RangeError(`fit: batchSize must be a positive integer, got ${batchSize}`);

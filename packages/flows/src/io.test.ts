@@ -2,7 +2,7 @@ import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
-import { Random } from '@flows/bijectors';
+import { Random } from '@flows/core';
 import { describe, expect, it } from 'vitest';
 import { nice, realNVP } from './builders.js';
 import { fit } from './fit.js';

@@ -1,5 +1,5 @@
 import type * as tf from '@tensorflow/tfjs-core';
-import { assignWeights, importNodeBuiltin, packWeights, type RandomState, type WeightSpec } from '@flows/bijectors';
+import { assignWeights, importNodeBuiltin, packWeights, type RandomState, type WeightSpec } from '@flows/core';
 import { type Distribution, distributionFromJSON, type SerializedDistribution } from '@flows/distributions';
 import { acquireDirectoryLock, removeOrphanedTemporaries } from './directory-lock.js';
 import type { AdamState } from './optimizer.js';

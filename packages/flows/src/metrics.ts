@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { canReadSynchronously, Random, assertKnownOptions, optionNames } from '@flows/bijectors';
+import { canReadSynchronously, Random, assertKnownOptions, optionNames } from '@flows/core';
 import type { Distribution } from '@flows/distributions';
 import { type Batch, tensorData, type TrainingData } from './data.js';
 
@@ -55,7 +55,7 @@ function disposeBatch(batch: Batch): void {
 /**
  * Bits per dimension from a mean NLL (nats per example) of data quantized with bin width `bin`:
  * the discrete probability of a value is about `p(x) · bin^D`, so
- * `bpd = (NLL / D − log bin) / log 2`. For the exercise's x = v/255 + U/255 (bin 1/255) this is
+ * `bpd = (NLL / D − log bin) / log 2`. For 8-bit data dequantized as x = v/255 + U/255 (bin 1/255) this is
  * `(−log p(x)/784 + log 255)/log 2`; for the logit setting's (v + U)/256, `+ log 256`.
  */
 export function bitsPerDimension(meanNll: number, dimensions: number, bin: number): number {

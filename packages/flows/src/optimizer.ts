@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { canReadSynchronously, canRunWebgpuPrograms, newVariable, assertKnownOptions, optionNames } from '@flows/bijectors';
+import { canReadSynchronously, newVariable, assertKnownOptions, optionNames } from '@flows/core';
+import { canRunWebgpuPrograms } from '@flows/bijectors';
 import { type AdamKernel, createAdamKernel } from './adam-kernel.js';
 import { updatedMoment, updatedParameter } from './webgpu-adam.js';
 
@@ -270,7 +271,10 @@ export class Adam {
   private stateFrom(first: Float32Array, second: Float32Array): AdamState {
     const split = (values: Float32Array) => {
       let offset = 0;
-      return this.sizes.map((size) => values.slice(offset, (offset += size)));
+      return this.sizes.map((size) => {
+        offset += size;
+        return values.slice(offset - size, offset);
+      });
     };
     return { step: this.stepCount, firstMoments: split(first), secondMoments: split(second) };
   }

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { Random } from '@flows/bijectors';
+import { Random } from '@flows/core';
 import { checkBijector } from '@flows/bijectors/testing';
 import { ConditionalDiagonalNormal, TransformedDistribution } from '@flows/distributions';
 import { describe, expect, it } from 'vitest';

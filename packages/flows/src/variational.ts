@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { Random, assertKnownOptions } from '@flows/bijectors';
+import { Random, assertKnownOptions } from '@flows/core';
 import type { Distribution, TransformedDistribution } from '@flows/distributions';
 import { type Batch, samplerData } from './data.js';
 import { FIT_OPTION_NAMES, fit, type FitOptions, type FitResult } from './fit.js';
@@ -10,8 +10,8 @@ export type LogDensity = (x: tf.Tensor) => tf.Tensor1D;
 /**
  * The reverse KL up to the target's log-normaliser, estimated on n samples of the flow:
  * `E_{x~p}[log p(x) − log q̃(x)] = KL(p ‖ q) − log Z`, with `x = f(z)` and `log p(x)` from the
- * same forward pass (the course notes' "approximating other density models": it needs only the
- * forward map and its log-det). Differentiable in the flow's variables.
+ * same forward pass (as in Papamakarios et al., "Normalizing Flows for Probabilistic Modeling and
+ * Inference", JMLR 2021, section 2.3.2: it needs only the forward map and its log-det). Differentiable in the flow's variables.
  */
 export function reverseKLLoss(model: TransformedDistribution, target: LogDensity, n: number, random: Random, context?: tf.Tensor): tf.Scalar {
   const [x, logP] = model.uncheckedSampleAndLogProb(n, random, 1, context);

@@ -15,7 +15,7 @@
  * above the number of cores. Once the backend has started, {@link releaseWasmWorkers} unrefs the
  * workers so that they do not keep the process alive.
  */
-import { importNodeBuiltin } from '@flows/bijectors';
+import { importNodeBuiltin } from '@flows/core';
 
 const shimWorkers = new Set<{ unref(): void }>();
 

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { canReadSynchronously, MaskedAffineCoupling, Random, useFusedWebgpuKernels } from '@flows/bijectors';
+import { canReadSynchronously, configureRuntime, Random } from '@flows/core';
+import { MaskedAffineCoupling } from '@flows/bijectors';
 import { describe, expect, it } from 'vitest';
 import { selectBackend } from './backend.js';
 import { realNVP } from './builders.js';
@@ -119,7 +120,7 @@ describe.skipIf(webgpu === null)(`webgpu (${webgpu})`, () => {
       const weights = tf.randomNormal([5], 0, 1, 'float32', 9);
       const variables = coupling.trainableVariables;
       const measure = async (fused: boolean) => {
-        useFusedWebgpuKernels(fused);
+        configureRuntime({ fusedWebgpuKernels: fused });
         try {
           // A loss that uses both outputs, weighted so every gradient path matters.
           const [x, logDet] = coupling.inverseAndLogDet(y);
@@ -133,7 +134,7 @@ describe.skipIf(webgpu === null)(`webgpu (${webgpu})`, () => {
           tf.dispose([x, logDet, value, gradientY, ...Object.values(grads)]);
           return out;
         } finally {
-          useFusedWebgpuKernels(true);
+          configureRuntime({ fusedWebgpuKernels: true });
         }
       };
       const stock = await measure(false);

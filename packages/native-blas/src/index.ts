@@ -90,7 +90,7 @@ export function installNativeKernels(options: { threads?: number } = {}): Native
 
 function nativeUnary(op: number, { inputs, backend }: { inputs: Record<string, tf.TensorInfo | undefined>; backend: WasmBackendInternals }): tf.TensorInfo | null {
   const { x } = inputs;
-  if (!x || x.dtype !== 'float32') return null;
+  if (x?.dtype !== 'float32') return null;
   const out = backend.makeOutput([...x.shape], 'float32');
   const size = x.shape.reduce((p, d) => p * d, 1);
   if (size === 0) return out;

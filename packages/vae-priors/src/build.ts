@@ -2,7 +2,7 @@ import type { Distribution } from '@flows/distributions';
 import { BernoulliDecoder, GaussianEncoder } from './networks.js';
 import { flowPrior, mixtureOfGaussiansPrior, standardGaussianPrior, VampPrior } from './priors.js';
 import { VAE } from './vae.js';
-import { assertKnownOptions, optionNames } from '@flows/bijectors';
+import { assertKnownOptions, isRegistered, moduleFromJSON, optionNames, registerModuleFactory } from '@flows/core';
 
 export type PriorKind = 'gaussian' | 'mog' | 'flow' | 'vamp';
 export const PRIOR_KINDS: readonly PriorKind[] = ['gaussian', 'mog', 'flow', 'vamp'];
@@ -49,8 +49,15 @@ export function buildVAE(options: VAEOptions): VAE {
   return new VAE(encoder, decoder, prior, { ...options });
 }
 
+/** Makes `{ className: 'VAE', config }` loadable through the registry of `@flows/core` (kind `model`). Safe to call again. */
+export function registerVAE(): void {
+  if (!isRegistered('model', VAE.className)) registerModuleFactory('model', VAE.className, (config) => buildVAE(config as unknown as VAEOptions));
+}
+
 /** Rebuilds a VAE (fresh weights) from `vae.toJSON()`; use with `loadCheckpoint(dir, vaeFromJSON)`. */
-export function vaeFromJSON(serialized: { className: string; config: Record<string, unknown> }): VAE {
-  if (serialized?.className !== 'VAE') throw new Error(`vaeFromJSON: expected className 'VAE', got '${String(serialized?.className)}'`);
-  return buildVAE(serialized.config as unknown as VAEOptions);
+export function vaeFromJSON(serialized: unknown): VAE {
+  registerVAE();
+  const vae = moduleFromJSON<unknown>('model', serialized);
+  if (!(vae instanceof VAE)) throw new Error(`vaeFromJSON: expected a VAE, got '${String((serialized as { className?: unknown })?.className)}'`);
+  return vae;
 }

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { type Activation, MLP, Random } from '@flows/bijectors';
+import { Random } from '@flows/core';
+import { type Activation, MLP } from '@flows/networks';
 import { LOG_2PI } from '@flows/distributions';
 
 export interface NetworkOptions {

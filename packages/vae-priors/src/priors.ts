@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { newVariable, Random } from '@flows/bijectors';
+import { newVariable, Random } from '@flows/core';
 import { Distribution, MixtureOfGaussians, StandardNormal } from '@flows/distributions';
 import { realNVP } from '@flows/flows';
 import { diagonalNormalLogProb, type GaussianEncoder } from './networks.js';
@@ -25,7 +25,7 @@ export function flowPrior(latentSize: number, options: { layers?: number; hidden
  * pseudo-inputs; the encoder's belong to the VAE.
  */
 export class VampPrior extends Distribution {
-  readonly className = 'VampPrior';
+  static override readonly className: string = 'VampPrior';
   readonly eventShape: readonly number[];
   readonly pseudoInputs: tf.Variable;
 

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { Random } from '@flows/bijectors';
+import { Random } from '@flows/core';
 import { StandardNormal } from '@flows/distributions';
 import { fit } from '@flows/flows';
 import { describe, expect, it } from 'vitest';

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { Random } from '@flows/bijectors';
+import { Module, Random } from '@flows/core';
 import { type Distribution, StandardNormal } from '@flows/distributions';
 import { type BernoulliDecoder, diagonalNormalLogProb, type GaussianEncoder, noise } from './networks.js';
 
@@ -30,7 +30,9 @@ export interface ElboOptions {
  *
  * `ELBO(x) = E_q[log p(x|z)] − KL(q(z|x) ‖ p(z))`, with z = μ + σ ⊙ ε (reparameterised).
  */
-export class VAE {
+export class VAE extends Module {
+  static override readonly className: string = 'VAE';
+
   constructor(
     readonly encoder: GaussianEncoder,
     readonly decoder: BernoulliDecoder,
@@ -38,6 +40,7 @@ export class VAE {
     /** How `buildVAE` made it: what `toJSON` saves so that `vaeFromJSON` rebuilds it. */
     readonly options?: Record<string, unknown>,
   ) {
+    super();
     if (encoder.latentSize !== decoder.latentSize || prior.eventShape[0] !== encoder.latentSize) {
       throw new RangeError(`VAE: latent sizes differ: encoder ${encoder.latentSize}, decoder ${decoder.latentSize}, prior ${prior.eventShape[0]}`);
     }
@@ -47,20 +50,15 @@ export class VAE {
     return this.encoder.latentSize;
   }
 
-  get trainableVariables(): tf.Variable[] {
+  override get trainableVariables(): tf.Variable[] {
     const all = [...this.encoder.trainableVariables, ...this.decoder.trainableVariables, ...this.prior.trainableVariables];
     return [...new Set(all)];
   }
 
-  /** Everything saved with the model (all of it is trainable). */
-  get variables(): tf.Variable[] {
-    return this.trainableVariables;
-  }
-
-  /** `{ className: 'VAE', config }` for checkpoints; only VAEs made by `buildVAE` can be saved. */
-  toJSON(): { className: string; config: Record<string, unknown> } {
+  /** The options `buildVAE` was given (what checkpoints save); only VAEs made by `buildVAE` can be saved. */
+  getConfig(): Record<string, unknown> {
     if (!this.options) throw new Error('VAE.toJSON: only a VAE made by buildVAE can be serialized');
-    return { className: 'VAE', config: this.options };
+    return this.options;
   }
 
   /** The ELBO terms per row, without tidy (for training losses). */
@@ -155,7 +153,7 @@ export class VAE {
     });
   }
 
-  dispose(): void {
+  override dispose(): void {
     this.encoder.dispose();
     this.decoder.dispose();
     this.prior.dispose();

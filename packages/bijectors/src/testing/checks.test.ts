@@ -1,13 +1,12 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { Bijector, perRow, registerBijector } from '@flows/core';
 import { describe, expect, it } from 'vitest';
-import { Bijector, perRow } from '../bijector.js';
 import { ElementwiseScale } from '../elementwise-scale.js';
-import { registerBijector } from '../registry.js';
 import { checkBijector, logAbsDet, runConformanceCheck } from './checks.js';
 
 /** y = 2x with a deliberately wrong log-det, to prove the kit can fail. */
 class WrongLogDet extends Bijector {
-  readonly className = 'WrongLogDet';
+  static override readonly className: string = 'WrongLogDet';
   readonly eventShape = [2];
   getConfig() {
     return {};
@@ -58,15 +57,17 @@ describe('conformance kit', () => {
 
   it('catches a getConfig that misses an option, and a getConfig that leaks', () => {
     class Forgetful extends ElementwiseScale {
+      static override readonly className: string = 'ConformanceForgetful';
+      // Deliberately incomplete, as a buggy plugin's would be: the check must catch it.
       override getConfig() {
-        return {};
+        return {} as { size: number };
       }
       static override fromConfig(config: Record<string, unknown>) {
         return new Forgetful(config as { size: number });
       }
     }
-    registerBijector('ConformanceForgetful', (config) => Forgetful.fromConfig(config));
-    const forgetful = () => Object.assign(new Forgetful({ size: 3 }), { className: 'ConformanceForgetful' });
+    registerBijector(Forgetful);
+    const forgetful = () => new Forgetful({ size: 3 });
     expect(() => runConformanceCheck('serialization', forgetful)).toThrow(/getConfig\(\) \{\} .*getConfig must return every option the constructor needs/);
     class LeakyConfig extends ElementwiseScale {
       override getConfig() {

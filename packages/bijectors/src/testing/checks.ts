@@ -1,8 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import type { Bijector } from '../bijector.js';
-import { Random } from '../random.js';
-import { bijectorFromJSON } from '../registry.js';
-import { assignWeights } from '../weights.js';
+import { assignWeights, type Bijector, bijectorFromJSON, Random } from '@flows/core';
 
 /** Options of the conformance kit. Every tolerance is absolute on float32 values of order 1. */
 export interface ConformanceOptions {

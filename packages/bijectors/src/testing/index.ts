@@ -1,4 +1,5 @@
-import type { Bijector } from '../bijector.js';
+import { type Bijector } from '@flows/core';
+import { registerBuiltinBijectors } from '../register-builtins.js';
 import { CONFORMANCE_CHECKS, type ConformanceOptions, runConformanceCheck } from './checks.js';
 
 export {
@@ -10,6 +11,9 @@ export {
   type ConformanceOptions,
   type ConformanceCheckName,
 } from './checks.js';
+
+// The round-trip check rebuilds bijectors from their configuration: the built-in classes must be known.
+registerBuiltinBijectors();
 
 /** The two functions of a test framework the suite needs (vitest, jest, mocha and node:test all have them). */
 export interface TestApi {

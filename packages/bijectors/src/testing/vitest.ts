@@ -1,5 +1,5 @@
+import { type Bijector } from '@flows/core';
 import { describe, it } from 'vitest';
-import type { Bijector } from '../bijector.js';
 import type { ConformanceOptions } from './checks.js';
 import { describeBijectorConformance as describeWith } from './index.js';
 

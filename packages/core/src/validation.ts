@@ -1,21 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { BijectorInputError } from './errors.js';
-
-let finiteChecks = true;
-
-/**
- * Turns the NaN/infinity scan of public inputs on or off (on by default).
- *
- * The scan reads one boolean back from the device per call; training loops that call the
- * unchecked methods never pay for it, and a user who wants no read-back at all can turn it off.
- */
-export function setFiniteChecks(enabled: boolean): void {
-  finiteChecks = enabled;
-}
-
-export function finiteChecksEnabled(): boolean {
-  return finiteChecks;
-}
+import { runtimeSettings } from './runtime-settings.js';
 
 /**
  * Whether the active backend can read a tensor back synchronously (`dataSync`). TensorFlow.js's
@@ -61,10 +46,10 @@ export function validateEvents(x: tf.Tensor, eventShape: readonly number[] | nul
 /**
  * Throws when finite checks are on and `x` holds NaN or an infinity. Skipped where the backend
  * cannot read back synchronously (WebGPU in Node, see {@link canReadSynchronously}): there the
- * values pass through unchecked, as with `setFiniteChecks(false)`.
+ * values pass through unchecked, as with `configureRuntime({ finiteChecks: false })`.
  */
 export function assertFinite(x: tf.Tensor, who: string, what = 'input'): void {
-  if (!finiteChecks || !canReadSynchronously()) return;
+  if (!runtimeSettings().finiteChecks || !canReadSynchronously()) return;
   const bad = tf.tidy(() => tf.logicalNot(tf.isFinite(x)).any().dataSync()[0]);
   if (bad) {
     const [nan, inf] = tf.tidy(() => [tf.isNaN(x).any().dataSync()[0], tf.isInf(x).any().dataSync()[0]]);
@@ -109,7 +94,7 @@ export function assertPositiveInteger(value: unknown, who: string, name: string)
 
 /** Throws when finite checks are on and some entry of `y` lies outside the open interval (low, high). */
 export function assertInside(y: tf.Tensor, low: number, high: number, who: string): void {
-  if (!finiteChecksEnabled() || !canReadSynchronously()) return;
+  if (!runtimeSettings().finiteChecks || !canReadSynchronously()) return;
   const outside = tf.tidy(() => tf.any(tf.logicalOr(tf.lessEqual(y, low), tf.greaterEqual(y, high))).dataSync()[0]);
   if (outside) throw new BijectorInputError(`${who}: input must lie strictly inside (${low}, ${high})`);
 }

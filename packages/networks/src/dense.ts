@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { Random } from './random.js';
+import { Random, runtimeSettings } from '@flows/core';
 
 /**
  * `x W + b` with its own gradient.
@@ -10,18 +10,8 @@ import { Random } from './random.js';
  * `tf.add(tf.matMul(x, W), b)` to float32 rounding.
  */
 export function dense(x: tf.Tensor2D, weight: tf.Tensor2D, bias: tf.Tensor1D): tf.Tensor2D {
-  if (plainAutodiff) return tf.add(tf.matMul(x, weight), bias) as tf.Tensor2D;
+  if (runtimeSettings().denseGradients === 'autodiff') return tf.add(tf.matMul(x, weight), bias) as tf.Tensor2D;
   return denseLinear(x, weight, bias) as tf.Tensor2D;
-}
-
-let plainAutodiff = false;
-
-/**
- * Switches dense layers to plain `tf.matMul` with TensorFlow.js autodiff (for equivalence tests
- * and benchmarks of the stock path). Off by default.
- */
-export function usePlainAutodiffDense(enabled: boolean): void {
-  plainAutodiff = enabled;
 }
 
 /**
@@ -29,27 +19,16 @@ export function usePlainAutodiffDense(enabled: boolean): void {
  * {@link dense}; the ReLU derivative is read off the output).
  */
 export function denseRelu(x: tf.Tensor2D, weight: tf.Tensor2D, bias: tf.Tensor1D): tf.Tensor2D {
-  if (plainAutodiff) return tf.relu(tf.add(tf.matMul(x, weight), bias)) as tf.Tensor2D;
+  if (runtimeSettings().denseGradients === 'autodiff') return tf.relu(tf.add(tf.matMul(x, weight), bias)) as tf.Tensor2D;
   return denseReluWithGradient(x, weight, bias) as tf.Tensor2D;
 }
 
 type DenseFunction = (x: tf.Tensor2D, weight: tf.Tensor2D, bias: tf.Tensor1D) => tf.Tensor;
 
-let transposeFlags = false;
-
-/**
- * Lets the dense layers' gradients pass transpose flags to `tf.matMul` (`dz Wᵀ`, `xᵀ dz` as
- * single products) instead of transposing explicitly first. Faster where transposed products
- * cost no more than plain ones (GPU backends, native kernels, `@flows/native-blas`); the stock
- * `wasm` kernels need the explicit transposes, which stay the default. `selectBackend` of
- * `@flows/flows` sets it for the backend it picks.
- */
-export function useTransposeFlagsInDenseGradients(enabled: boolean): void {
-  transposeFlags = enabled;
-}
-
 /** The three gradients of `x W + b` given the gradient `dz` of its output. */
 function linearGradients(dz: tf.Tensor2D, x: tf.Tensor2D, weight: tf.Tensor2D): tf.Tensor[] {
+  // Transpose flags suit GPU and native BLAS kernels; the stock wasm ones want explicit transposes.
+  const transposeFlags = runtimeSettings().denseGradients === 'transpose-flags';
   const dx = transposeFlags ? tf.matMul(dz, weight, false, true) : tf.matMul(dz, tf.transpose(weight));
   const dWeight = transposeFlags ? tf.matMul(x, dz, true, false) : tf.matMul(tf.transpose(x), dz);
   // A row of ones times dz: wasm reduces over axis 0 by transposing first, slower than this product.

@@ -1,12 +1,13 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { BijectorInputError, MissingInverseError } from './errors.js';
+import { Module, type Serialized } from './module.js';
 import { validateContext, validateEvents } from './validation.js';
 
 /**
  * The bijector contract.
  *
  * **Direction.** `forward` maps base to data (it is used for sampling); `inverse` maps data to
- * base (it is used for density evaluation). Every class in this package follows it.
+ * base (it is used for density evaluation). Every bijector follows it.
  *
  * - `forwardAndLogDet(x)` returns `[y, logDet]` with `logDet[n] = log|det ∂y_n/∂x_n|`, one value per batch row.
  * - `inverseAndLogDet(y)` returns `[x, logDet]` with `logDet[n] = log|det ∂x_n/∂y_n|`.
@@ -20,10 +21,7 @@ import { validateContext, validateEvents } from './validation.js';
  *
  * Conditioning is an optional `context` tensor of shape `[batch, contextSize]`.
  */
-export abstract class Bijector {
-  /** Stable name used in saved configurations and the registry. */
-  abstract readonly className: string;
-
+export abstract class Bijector<Config extends object = Record<string, unknown>> extends Module<Config> {
   /**
    * Shape of one event (without the batch dimension), or `null` when the bijector accepts any
    * event shape (elementwise maps, permutation-free wrappers).
@@ -42,22 +40,6 @@ export abstract class Bijector {
   get contextSize(): number {
     return 0;
   }
-
-  /** Variables that training updates. */
-  get trainableVariables(): tf.Variable[] {
-    return [];
-  }
-
-  /**
-   * All persistent state saved with the model, in a stable order: the trainable variables and
-   * any non-trainable state (running statistics, initialisation flags).
-   */
-  get variables(): tf.Variable[] {
-    return this.trainableVariables;
-  }
-
-  /** JSON-serializable configuration from which the registry rebuilds the bijector (weights apart). */
-  abstract getConfig(): Record<string, unknown>;
 
   protected abstract forwardImpl(x: tf.Tensor, context?: tf.Tensor): [tf.Tensor, tf.Tensor1D];
 
@@ -105,29 +87,16 @@ export abstract class Bijector {
     return x;
   }
 
-  /** `{ className, config }`, the form the registry reads back. */
-  toJSON(): SerializedBijector {
-    return { className: this.className, config: this.getConfig() };
-  }
-
-  /** Frees the variables. The bijector is unusable afterwards. */
-  dispose(): void {
-    for (const v of this.variables) if (!v.isDisposed) v.dispose();
-  }
-
   protected validate(x: tf.Tensor, context: tf.Tensor | undefined, direction: string, eventShape = this.eventShape): void {
     const who = `${this.className}.${direction}`;
-    if (this.variables.some((v) => v.isDisposed)) throw new BijectorInputError(`${who}: this ${this.className} has been disposed (its variables are freed); build or load it again`);
+    if (this.isDisposed) throw new BijectorInputError(`${who}: this ${this.className} has been disposed (its variables are freed); build or load it again`);
     validateEvents(x, eventShape, who);
     validateContext(context, x.shape[0], this.contextSize, who);
   }
 }
 
 /** A bijector as stored in a saved model. */
-export interface SerializedBijector {
-  className: string;
-  config: Record<string, unknown>;
-}
+export type SerializedBijector = Serialized;
 
 /** Sums every axis except the batch axis, giving one value per batch row. */
 export function sumEventAxes(t: tf.Tensor): tf.Tensor1D {
@@ -144,12 +113,4 @@ export function zeroLogDet(x: tf.Tensor): tf.Tensor1D {
 /** A log-det that is the same scalar for every row, broadcast to the batch (keeps its gradient). */
 export function perRow(value: tf.Tensor, batchSize: number): tf.Tensor1D {
   return tf.broadcastTo(tf.reshape(value, [1]), [batchSize]) as tf.Tensor1D;
-}
-
-/**
- * A variable made from a freshly computed initial value, without leaking that value
- * (`tf.variable(t)` copies `t` and leaves it alive).
- */
-export function newVariable(initial: () => tf.Tensor, trainable = true, name?: string): tf.Variable {
-  return tf.tidy(() => tf.variable(initial(), trainable, name));
 }

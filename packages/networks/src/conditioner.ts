@@ -1,28 +1,39 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { newVariable } from './bijector.js';
+import { Module, assertKnownOptions, assertPositiveInteger, ConfigError, newVariable, optionNames, Random } from '@flows/core';
 import { ACTIVATIONS, type Activation, applyActivation, dense, denseRelu, glorotUniform, layerVariables } from './dense.js';
-import { ConfigError } from './errors.js';
-import { Random } from './random.js';
-import { assertPositiveInteger } from './validation.js';
-import { assertKnownOptions, optionNames } from './options.js';
 
 /**
- * A network that a coupling or autoregressive bijector uses to compute its parameters.
- * It receives the (masked) input, with the context concatenated when there is one.
+ * What every conditioner is: a network that a coupling or autoregressive bijector uses to compute
+ * its parameters. It receives the (masked) input, with the context joined to it when there is one.
  */
-export interface Conditioner {
+export interface ConditionerBase {
   readonly className: string;
-  /** Input width (vectors), or input channels when {@link Conditioner.acceptsImages}. */
+  /** Input width (vectors) or input channels (images). */
   readonly inputSize: number;
-  /** Output width (vectors), or output channels when {@link Conditioner.acceptsImages}. */
+  /** Output width (vectors) or output channels (images). */
   readonly outputSize: number;
-  /** True for networks that take `[N, H, W, C]` images (convolutions) rather than flat rows. */
-  readonly acceptsImages?: boolean;
-  apply(input: tf.Tensor2D): tf.Tensor2D;
   readonly trainableVariables: tf.Variable[];
-  getConfig(): Record<string, unknown>;
+  getConfig(): object;
   dispose(): void;
 }
+
+/** A conditioner over flat rows: `[N, inputSize] → [N, outputSize]` (MLP, MADE). */
+export interface VectorConditioner extends ConditionerBase {
+  readonly acceptsImages?: false;
+  apply(input: tf.Tensor2D): tf.Tensor2D;
+}
+
+/**
+ * A conditioner over images: `[N, H, W, inputSize] → [N, H, W, outputSize]` (ConvNet); the
+ * context, when there is one, arrives as extra constant channels.
+ */
+export interface ImageConditioner extends ConditionerBase {
+  readonly acceptsImages: true;
+  apply(input: tf.Tensor4D): tf.Tensor4D;
+}
+
+/** A vector or an image conditioner; `acceptsImages` tells which. */
+export type Conditioner = VectorConditioner | ImageConditioner;
 
 /** Options of the built-in {@link MLP} conditioner. */
 export interface MLPOptions {
@@ -39,6 +50,9 @@ export interface MLPOptions {
   name?: string;
 }
 
+/** What an {@link MLP} saves: its options, with the seed as the number that rebuilds its initial weights. */
+export type MLPConfig = Required<Omit<MLPOptions, 'seed' | 'name'>> & { seed: number };
+
 let mlpCounter = 0;
 
 /** Every option MLP takes; others are rejected with a message that names them. */
@@ -48,8 +62,8 @@ const M_L_P_OPTION_NAMES = optionNames<MLPOptions>()(['inputSize', 'outputSize',
  * A fully connected network `input → hidden… → output` whose dense layers use
  * {@link dense} (own gradient, fast on every backend). The last layer is linear.
  */
-export class MLP implements Conditioner {
-  readonly className = 'MLP';
+export class MLP extends Module<MLPConfig> implements VectorConditioner {
+  static override readonly className: string = 'MLP';
   readonly inputSize: number;
   readonly outputSize: number;
   readonly hidden: number[];
@@ -60,6 +74,7 @@ export class MLP implements Conditioner {
   private readonly seed: number;
 
   constructor(options: MLPOptions) {
+    super();
     assertKnownOptions(options, M_L_P_OPTION_NAMES, 'MLP');
     const who = 'MLP';
     assertPositiveInteger(options.inputSize, who, 'inputSize');
@@ -106,11 +121,11 @@ export class MLP implements Conditioner {
     return h;
   }
 
-  get trainableVariables(): tf.Variable[] {
+  override get trainableVariables(): tf.Variable[] {
     return layerVariables(this.weights, this.biases);
   }
 
-  getConfig(): Record<string, unknown> {
+  getConfig(): MLPConfig {
     return {
       inputSize: this.inputSize,
       outputSize: this.outputSize,
@@ -121,12 +136,8 @@ export class MLP implements Conditioner {
     };
   }
 
-  static fromConfig(config: Record<string, unknown>): MLP {
-    return new MLP(config as unknown as MLPOptions);
-  }
-
-  dispose(): void {
-    for (const v of this.trainableVariables) if (!v.isDisposed) v.dispose();
+  static fromConfig(config: MLPConfig): MLP {
+    return new MLP(config);
   }
 }
 
@@ -134,24 +145,23 @@ export class MLP implements Conditioner {
  * Wraps a plain function as a conditioner (no weights). Handy for tests and fixed maps; it cannot
  * be serialized.
  */
-export class FunctionConditioner implements Conditioner {
-  readonly className = 'FunctionConditioner';
-  readonly trainableVariables: tf.Variable[] = [];
+export class FunctionConditioner extends Module<never> implements VectorConditioner {
+  static override readonly className: string = 'FunctionConditioner';
   constructor(
     private readonly fn: (input: tf.Tensor2D) => tf.Tensor2D,
     readonly inputSize: number,
     readonly outputSize: number,
-  ) {}
+  ) {
+    super();
+  }
 
   apply(input: tf.Tensor2D): tf.Tensor2D {
     return this.fn(input);
   }
 
-  getConfig(): Record<string, unknown> {
+  getConfig(): never {
     throw new ConfigError('FunctionConditioner wraps a JavaScript function and cannot be serialized; use MLP or a registered conditioner');
   }
-
-  dispose(): void {}
 }
 
 let variableCounter = 0;

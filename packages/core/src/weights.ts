@@ -49,3 +49,11 @@ export function assignWeights(variables: readonly tf.Variable[], specs: readonly
     offset += v.size;
   }
 }
+
+/**
+ * A variable made from a freshly computed initial value, without leaking that value
+ * (`tf.variable(t)` copies `t` and leaves it alive).
+ */
+export function newVariable(initial: () => tf.Tensor, trainable = true, name?: string): tf.Variable {
+  return tf.tidy(() => tf.variable(initial(), trainable, name));
+}

@@ -1,11 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { newVariable } from './bijector.js';
-import type { Conditioner } from './conditioner.js';
+import { Module, assertKnownOptions, assertPositiveInteger, ConfigError, newVariable, optionNames, Random } from '@flows/core';
+import type { VectorConditioner } from './conditioner.js';
 import { ACTIVATIONS, type Activation, applyActivation, dense, glorotUniform, layerVariables } from './dense.js';
-import { ConfigError } from './errors.js';
-import { Random } from './random.js';
-import { assertPositiveInteger } from './validation.js';
-import { assertKnownOptions, optionNames } from './options.js';
 
 /** Options of {@link MADE}. */
 export interface MADEOptions {
@@ -28,6 +24,9 @@ export interface MADEOptions {
   seed?: number | Random;
 }
 
+/** What a {@link MADE} saves: its options, with the order and the seed made explicit. */
+export type MADEConfig = Required<Omit<MADEOptions, 'seed'>> & { seed: number };
+
 /** Every option MADE takes; others are rejected with a message that names them. */
 const M_A_D_E_OPTION_NAMES = optionNames<MADEOptions>()(['inputSize', 'outputsPerInput', 'hidden', 'activation', 'order', 'contextSize', 'zeroInitLast', 'seed']);
 
@@ -42,8 +41,8 @@ const M_A_D_E_OPTION_NAMES = optionNames<MADEOptions>()(['inputSize', 'outputsPe
  * inputs have degree 0 and reach every hidden unit. Outputs are laid out block by block:
  * `[N, D · outputsPerInput]` reshapes to `[N, D, outputsPerInput]`.
  */
-export class MADE implements Conditioner {
-  readonly className = 'MADE';
+export class MADE extends Module<MADEConfig> implements VectorConditioner {
+  static override readonly className: string = 'MADE';
   readonly inputSize: number;
   readonly outputSize: number;
   readonly autoregressiveSize: number;
@@ -59,6 +58,7 @@ export class MADE implements Conditioner {
   private readonly seed: number;
 
   constructor(options: MADEOptions) {
+    super();
     assertKnownOptions(options, M_A_D_E_OPTION_NAMES, 'MADE');
     const who = 'MADE';
     assertPositiveInteger(options.inputSize, who, 'inputSize');
@@ -117,11 +117,11 @@ export class MADE implements Conditioner {
     return h;
   }
 
-  get trainableVariables(): tf.Variable[] {
+  override get trainableVariables(): tf.Variable[] {
     return layerVariables(this.weights, this.biases);
   }
 
-  getConfig(): Record<string, unknown> {
+  getConfig(): MADEConfig {
     return {
       inputSize: this.autoregressiveSize,
       outputsPerInput: this.outputsPerInput,
@@ -134,12 +134,12 @@ export class MADE implements Conditioner {
     };
   }
 
-  static fromConfig(config: Record<string, unknown>): MADE {
-    return new MADE(config as unknown as MADEOptions);
+  static fromConfig(config: MADEConfig): MADE {
+    return new MADE(config);
   }
 
-  dispose(): void {
-    for (const v of this.trainableVariables) if (!v.isDisposed) v.dispose();
+  override dispose(): void {
+    super.dispose();
     for (const m of this.masks) if (!m.isDisposed) m.dispose();
   }
 }

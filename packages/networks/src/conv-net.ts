@@ -1,11 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { newVariable } from './bijector.js';
-import type { Conditioner } from './conditioner.js';
+import { Module, assertKnownOptions, assertPositiveInteger, ConfigError, newVariable, optionNames, Random } from '@flows/core';
+import type { ImageConditioner } from './conditioner.js';
 import { ACTIVATIONS, type Activation, applyActivation, layerVariables } from './dense.js';
-import { ConfigError } from './errors.js';
-import { Random } from './random.js';
-import { assertPositiveInteger } from './validation.js';
-import { assertKnownOptions, optionNames } from './options.js';
 
 type ConvFunction = (x: tf.Tensor4D, filter: tf.Tensor4D, bias: tf.Tensor1D) => tf.Tensor4D;
 
@@ -66,6 +62,9 @@ export interface ConvNetOptions {
   seed?: number | Random;
 }
 
+/** What a {@link ConvNet} saves: its options, with the seed as a number. */
+export type ConvNetConfig = Required<Omit<ConvNetOptions, 'seed'>> & { seed: number };
+
 /** Every option ConvNet takes; others are rejected with a message that names them. */
 const CONV_NET_OPTION_NAMES = optionNames<ConvNetOptions>()(['inputChannels', 'outputChannels', 'hidden', 'kernelSize', 'activation', 'zeroInitLast', 'seed']);
 
@@ -74,9 +73,9 @@ const CONV_NET_OPTION_NAMES = optionNames<ConvNetOptions>()(['inputChannels', 'o
  * convolutions `[N, H, W, inputChannels] → hidden… → [N, H, W, outputChannels]`, the last linear.
  * Couplings on `[H, W, C]` events build one by default; `inputSize`/`outputSize` are channel counts.
  */
-export class ConvNet implements Conditioner {
-  readonly className = 'ConvNet';
-  readonly acceptsImages = true;
+export class ConvNet extends Module<ConvNetConfig> implements ImageConditioner {
+  static override readonly className: string = 'ConvNet';
+  readonly acceptsImages = true as const;
   readonly inputSize: number;
   readonly outputSize: number;
   readonly hidden: number[];
@@ -88,6 +87,7 @@ export class ConvNet implements Conditioner {
   private readonly seed: number;
 
   constructor(options: ConvNetOptions) {
+    super();
     assertKnownOptions(options, CONV_NET_OPTION_NAMES, 'ConvNet');
     const who = 'ConvNet';
     assertPositiveInteger(options.inputChannels, who, 'inputChannels');
@@ -117,13 +117,13 @@ export class ConvNet implements Conditioner {
   }
 
   /**
-   * `[N, H, W, inputChannels] → [N, H, W, outputChannels]` (typed as the interface's 2-D rows).
+   * `[N, H, W, inputChannels] → [N, H, W, outputChannels]`.
    *
    * Each layer is a fused convolution with its own gradient made of forward convolutions (the
    * `wasm` backend has no filter-gradient kernel for `conv2d`, and a slow input-gradient one).
    */
-  apply(input: tf.Tensor2D): tf.Tensor2D {
-    let h = input as unknown as tf.Tensor4D;
+  apply(input: tf.Tensor4D): tf.Tensor4D {
+    let h = input;
     const last = this.filters.length - 1;
     for (let layer = 0; layer <= last; layer++) {
       const filter = this.filters[layer] as tf.Tensor4D;
@@ -131,14 +131,14 @@ export class ConvNet implements Conditioner {
       h = layer < last && this.activation === 'relu' ? convolutionRelu(h, filter, bias) : convolution(h, filter, bias);
       if (layer < last && this.activation !== 'relu') h = applyActivation(h, this.activation) as tf.Tensor4D;
     }
-    return h as unknown as tf.Tensor2D;
+    return h;
   }
 
-  get trainableVariables(): tf.Variable[] {
+  override get trainableVariables(): tf.Variable[] {
     return layerVariables(this.filters, this.biases);
   }
 
-  getConfig(): Record<string, unknown> {
+  getConfig(): ConvNetConfig {
     return {
       inputChannels: this.inputSize,
       outputChannels: this.outputSize,
@@ -150,11 +150,7 @@ export class ConvNet implements Conditioner {
     };
   }
 
-  static fromConfig(config: Record<string, unknown>): ConvNet {
-    return new ConvNet(config as unknown as ConvNetOptions);
-  }
-
-  dispose(): void {
-    for (const v of this.trainableVariables) if (!v.isDisposed) v.dispose();
+  static fromConfig(config: ConvNetConfig): ConvNet {
+    return new ConvNet(config);
   }
 }

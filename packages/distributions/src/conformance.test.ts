@@ -1,0 +1,72 @@
+// The distribution conformance kit over every built-in distribution, keyed by class name: the last
+// test fails for any registered class without an entry.
+import * as tf from '@tensorflow/tfjs-core';
+import type { Random } from '@flows/core';
+import { MaskedAffineCoupling } from '@flows/bijectors';
+import { describe, expect, it } from 'vitest';
+import {
+  Bernoulli,
+  ConditionalDiagonalNormal,
+  DiagonalNormal,
+  type Distribution,
+  DiscretizedLogistic,
+  Logistic,
+  MixtureOfDiscretizedLogistics,
+  MixtureOfGaussians,
+  registeredDistributions,
+  StandardNormal,
+  TransformedDistribution,
+  Uniform,
+} from './index.js';
+import type { DistributionConformanceOptions } from './testing/index.js';
+import { describeDistributionConformance } from './testing/vitest.js';
+
+type DistributionCase = [name: string, factory: () => Distribution, options: DistributionConformanceOptions];
+
+const normalContext = (width: number) => (random: Random, n: number) => tf.tensor2d(random.fillNormal(new Float32Array(n * width), 0, 1), [n, width]);
+
+/** Each built-in class with the configurations the kit checks. */
+const CASES: Record<string, DistributionCase[]> = {
+  StandardNormal: [
+    ['StandardNormal, 2-D', () => new StandardNormal([2]), { support: { kind: 'grid', low: -8, high: 8 } }],
+    ['StandardNormal, 16-D (entropy)', () => new StandardNormal([16]), {}],
+  ],
+  DiagonalNormal: [['DiagonalNormal', () => new DiagonalNormal({ size: 2, mean: [1, -0.5], logScale: [0.3, -0.4] }), { support: { kind: 'grid', low: -9, high: 9 } }]],
+  Uniform: [['Uniform', () => new Uniform({ low: [-1, 0], high: [2, 0.5] }), { support: { kind: 'grid', low: -1.5, high: 2.5 }, massTolerance: 0.03 }]],
+  MixtureOfGaussians: [['MixtureOfGaussians', () => new MixtureOfGaussians({ size: 2, components: 3, seed: 4 }), { support: { kind: 'grid', low: -10, high: 10 } }]],
+  Logistic: [['Logistic, 1-D', () => new Logistic({ size: 1, loc: [0.5], logScale: [-0.3] }), { support: { kind: 'grid', low: -30, high: 30, points: 3000 } }]],
+  Bernoulli: [['Bernoulli', () => new Bernoulli({ size: 3, logits: [0.5, -1, 2] }), { support: { kind: 'integers', low: 0, high: 1 } }]],
+  DiscretizedLogistic: [
+    ['DiscretizedLogistic on 0…7', () => new DiscretizedLogistic({ size: 2, loc: [3, 5.5], logScale: [0.2, -0.5], low: 0, high: 7 }), { support: { kind: 'integers', low: 0, high: 7 } }],
+  ],
+  MixtureOfDiscretizedLogistics: [
+    ['MixtureOfDiscretizedLogistics on 0…15', () => new MixtureOfDiscretizedLogistics({ size: 1, components: 3, low: 0, high: 15, seed: 2 }), { support: { kind: 'integers', low: 0, high: 15 } }],
+  ],
+  ConditionalDiagonalNormal: [
+    ['ConditionalDiagonalNormal', () => new ConditionalDiagonalNormal({ size: 2, contextSize: 3, hidden: [8], seed: 5 }), { support: { kind: 'grid', low: -10, high: 10 }, context: normalContext(3) }],
+  ],
+  TransformedDistribution: [
+    [
+      'TransformedDistribution (a Real NVP coupling over a standard normal)',
+      () => new TransformedDistribution(new StandardNormal([2]), new MaskedAffineCoupling({ mask: [1, 0], hidden: [8], seed: 3 })),
+      { support: { kind: 'grid', low: -12, high: 12, points: 300 } },
+    ],
+  ],
+};
+
+for (const cases of Object.values(CASES)) for (const [name, factory, options] of cases) describeDistributionConformance(name, factory, options);
+
+describe('distribution conformance coverage', () => {
+  it('has cases for every registered distribution class, each building the class it is filed under', () => {
+    const missing = registeredDistributions().filter((className) => !(className in CASES));
+    expect(missing, `registered distributions without a conformance case: ${missing.join(', ')}`).toEqual([]);
+    for (const [className, cases] of Object.entries(CASES)) {
+      expect(cases.length, className).toBeGreaterThan(0);
+      for (const [name, factory] of cases) {
+        const distribution = factory();
+        expect(distribution.className, `case '${name}'`).toBe(className);
+        distribution.dispose();
+      }
+    }
+  });
+});
