@@ -199,7 +199,6 @@ const cpu = os.cpus();
 const machine = `${cpu[0]?.model ?? 'unknown CPU'}, ${cpu.length} cores, ${Math.round(os.totalmem() / 2 ** 30)} GiB, node ${process.version}`;
 console.log(`machine: ${machine}`);
 console.log(describeBackend(choice));
-const lines = [];
 const dispatchNote = choice.name === 'webgpu' ? await countDispatches() : null;
 if (dispatchNote) console.log(dispatchNote);
 const ours = {};

@@ -1,6 +1,7 @@
 #!/usr/bin/env node
-// The README's test command ends here: build, every package's tests, the pack-and-install test,
-// then one closing line 'N passed, N failed' that sums the test runners' counts.
+// The README's test command ends here: build, the linters (Biome's formatter check and lint, the
+// import-cycle check, tsc per package), every package's tests, the pack-and-install test, then one
+// closing line 'N passed, N failed' that sums the test runners' counts (the linters count as one).
 import { spawn } from 'node:child_process';
 
 function run(command, args) {
@@ -26,6 +27,9 @@ if (build.code !== 0) {
   console.log('0 passed, 1 failed');
   process.exit(1);
 }
+const lint = await run('pnpm', ['lint']);
+if (lint.code === 0) passed += 1;
+else failed += 1;
 // Every suite runs here: plain `pnpm test` skips the Chromium and native-addon suites with a line
 // where those are missing; with FLOWS_REQUIRE_ALL=1 they run and fail instead.
 process.env.FLOWS_REQUIRE_ALL = '1';
@@ -46,4 +50,4 @@ if (pack.code === 0) passed += 1;
 else failed += 1;
 if (tests.code !== 0 && failed === 0) failed = 1;
 console.log(`\n${passed} passed, ${failed} failed`);
-process.exit(tests.code !== 0 || pack.code !== 0 ? 1 : 0);
+process.exit(tests.code !== 0 || pack.code !== 0 || lint.code !== 0 ? 1 : 0);

@@ -2,7 +2,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
-import { type Chain, type MaskedAffineCoupling } from '@flows/bijectors';
+import type { Chain, MaskedAffineCoupling } from '@flows/bijectors';
 import { decode } from 'fast-png';
 import type { TransformedDistribution } from '@flows/distributions';
 import { loadModel } from '@flows/flows';
@@ -23,8 +23,12 @@ let stderr = '';
 beforeEach(() => {
   stdout = '';
   stderr = '';
-  vi.spyOn(console, 'log').mockImplementation((...a) => void (stdout += `${a.join(' ')}\n`));
-  vi.spyOn(console, 'error').mockImplementation((...a) => void (stderr += `${a.join(' ')}\n`));
+  vi.spyOn(console, 'log').mockImplementation((...a) => {
+    stdout += `${a.join(' ')}\n`;
+  });
+  vi.spyOn(console, 'error').mockImplementation((...a) => {
+    stderr += `${a.join(' ')}\n`;
+  });
 });
 afterEach(() => vi.restoreAllMocks());
 

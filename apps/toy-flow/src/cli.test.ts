@@ -10,9 +10,16 @@ let stderr = '';
 beforeEach(() => {
   stdout = '';
   stderr = '';
-  vi.spyOn(console, 'log').mockImplementation((...a) => void (stdout += `${a.join(' ')}\n`));
-  vi.spyOn(console, 'error').mockImplementation((...a) => void (stderr += `${a.join(' ')}\n`));
-  vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => ((stdout += String(chunk)), true));
+  vi.spyOn(console, 'log').mockImplementation((...a) => {
+    stdout += `${a.join(' ')}\n`;
+  });
+  vi.spyOn(console, 'error').mockImplementation((...a) => {
+    stderr += `${a.join(' ')}\n`;
+  });
+  vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => {
+    stdout += String(chunk);
+    return true;
+  });
 });
 afterEach(() => vi.restoreAllMocks());
 
@@ -108,7 +115,10 @@ describe('toy-flow CLI', () => {
     const out = temp();
     const csv = join(out, 'banana.csv');
     let seed = 1;
-    const uniform = () => (seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648;
+    const uniform = () => {
+      seed = (seed * 1103515245 + 12345) % 2147483648;
+      return seed / 2147483648;
+    };
     const normal = () => Math.sqrt(-2 * Math.log(1 - uniform())) * Math.cos(2 * Math.PI * uniform());
     const rows = ['x,y'];
     for (let i = 0; i < 3000; i++) {

@@ -19,8 +19,12 @@ let stderr = '';
 beforeEach(() => {
   stdout = '';
   stderr = '';
-  vi.spyOn(console, 'log').mockImplementation((...a) => void (stdout += `${a.join(' ')}\n`));
-  vi.spyOn(console, 'error').mockImplementation((...a) => void (stderr += `${a.join(' ')}\n`));
+  vi.spyOn(console, 'log').mockImplementation((...a) => {
+    stdout += `${a.join(' ')}\n`;
+  });
+  vi.spyOn(console, 'error').mockImplementation((...a) => {
+    stderr += `${a.join(' ')}\n`;
+  });
 });
 afterEach(() => vi.restoreAllMocks());
 

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { ConfigError, Module, assertKnownOptions, optionNames } from '@flows/core';
-import { type Transformer } from '@flows/bijectors';
+import type { Transformer } from '@flows/bijectors';
 
 /**
  * Masks and bin indices as constants for autodiff: comparisons have no gradient in TensorFlow.js

@@ -1,7 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
 import { AdditiveCoupling } from './additive-coupling.js';
-import { describeBijectorConformance } from './testing/vitest.js';
 
 
 describe('AdditiveCoupling', () => {

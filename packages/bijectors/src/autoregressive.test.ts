@@ -5,9 +5,6 @@ import { describe, expect, it } from 'vitest';
 import { InverseAutoregressive } from './inverse-autoregressive.js';
 import { MaskedAutoregressive } from './masked-autoregressive.js';
 import { perturbVariables } from './testing/checks.js';
-import { describeBijectorConformance } from './testing/vitest.js';
-import { TransformerCoupling } from './transformer-coupling.js';
-import { AffineTransformer, GatedTransformer } from './transformer.js';
 
 
 describe('MADE', () => {

@@ -3,10 +3,8 @@ import { bijectorFromJSON } from '@flows/core';
 import { describe, expect, it } from 'vitest';
 import { Chain } from './chain.js';
 import { ElementwiseScale } from './elementwise-scale.js';
-import { Invert } from './invert.js';
 import { MaskedAffineCoupling } from './masked-affine-coupling.js';
 import { Permute } from './permute.js';
-import { describeBijectorConformance } from './testing/vitest.js';
 
 const twoLayers = () =>
   new Chain([

@@ -4,10 +4,6 @@ import { Exp } from './exp.js';
 import { Power } from './power.js';
 import { SinhArcsinh } from './sinh-arcsinh.js';
 import { Softplus } from './softplus.js';
-import { describeBijectorConformance } from './testing/vitest.js';
-
-const positiveInput = (low: number, high: number) => (random: { fillUniform(a: Float32Array, l: number, h: number): Float32Array }, shape: number[]) =>
-  tf.tensor(random.fillUniform(new Float32Array(shape.reduce((a, b) => a * b, 1)), low, high), shape);
 
 
 const values = (t: tf.Tensor) => {

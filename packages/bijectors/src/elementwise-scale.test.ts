@@ -1,7 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
 import { ElementwiseScale } from './elementwise-scale.js';
-import { describeBijectorConformance } from './testing/vitest.js';
 
 
 describe('ElementwiseScale', () => {

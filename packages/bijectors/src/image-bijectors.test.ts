@@ -1,17 +1,13 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { bijectorFromJSON } from '@flows/core';
-import { ConvNet, MLP } from '@flows/networks';
+import { ConvNet, } from '@flows/networks';
 import { describe, expect, it } from 'vitest';
 import { ActNorm } from './act-norm.js';
-import { AdditiveCoupling } from './additive-coupling.js';
 import { BatchNorm } from './batch-norm.js';
-import { Chain } from './chain.js';
-import { FactorOut } from './factor-out.js';
 import { InvertibleConv1x1 } from './invertible-conv-1x1.js';
 import { MaskedAffineCoupling } from './masked-affine-coupling.js';
-import { channelMask, imageCheckerboardMask } from './masks.js';
+import { channelMask, } from './masks.js';
 import { Squeeze } from './squeeze.js';
-import { describeBijectorConformance } from './testing/vitest.js';
 
 // Image-shaped events [N, H, W, C] go through the same kit as vectors.
 

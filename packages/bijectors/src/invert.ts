@@ -1,4 +1,4 @@
-import * as tf from '@tensorflow/tfjs-core';
+import type * as tf from '@tensorflow/tfjs-core';
 import { type Serialized, Bijector, bijectorFromJSON, MissingInverseError } from '@flows/core';
 
 /** What an {@link Invert} saves: the bijector it inverts, as `{ className, config }`. */

@@ -3,7 +3,6 @@ import { BijectorInputError } from '@flows/core';
 import { FunctionConditioner } from '@flows/networks';
 import { describe, expect, it } from 'vitest';
 import { MaskedAffineCoupling } from './masked-affine-coupling.js';
-import { describeBijectorConformance } from './testing/vitest.js';
 
 
 describe('MaskedAffineCoupling equations (12)-(14)', () => {

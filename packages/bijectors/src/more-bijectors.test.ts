@@ -2,19 +2,13 @@ import * as tf from '@tensorflow/tfjs-core';
 import { assignWeights, bijectorFromJSON, packWeights } from '@flows/core';
 import { describe, expect, it } from 'vitest';
 import { ActNorm } from './act-norm.js';
-import { ElementwiseAffine } from './elementwise-affine.js';
 import { InvertibleLinear, invertMatrix } from './invertible-linear.js';
 import { LeakyReLU } from './leaky-relu.js';
 import { Logit } from './logit.js';
 import { PiecewiseLinear } from './piecewise-linear.js';
 import { Planar } from './planar.js';
-import { Radial } from './radial.js';
 import { Sigmoid } from './sigmoid.js';
 import { Tanh } from './tanh.js';
-import { describeBijectorConformance } from './testing/vitest.js';
-
-const uniformInput = (low: number, high: number) => (random: { fillUniform(a: Float32Array, l: number, h: number): Float32Array }, shape: number[]) =>
-  tf.tensor(random.fillUniform(new Float32Array(shape.reduce((a, b) => a * b, 1)), low, high), shape);
 
 // The data-dependent initialisation happens first (as on the first training batch), then the checks.
 

@@ -2,7 +2,6 @@ import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
 import { Permute } from './permute.js';
 import { Reverse } from './reverse.js';
-import { describeBijectorConformance } from './testing/vitest.js';
 
 
 describe('Permute and Reverse', () => {

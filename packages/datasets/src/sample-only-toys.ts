@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { Random } from '@flows/core';
+import type { Random } from '@flows/core';
 import { NoExactDensityError, ToyDistribution } from './toy.js';
 
 /** A toy defined by its sampling recipe alone (`hasExactDensity: false`; `entropy()` throws). */

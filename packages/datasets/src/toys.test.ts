@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
-import { Chequerboard, GaussianMixtureToy, NoExactDensityError, Rings, TOY_NAMES, toyByName, type ToyDistribution } from './index.js';
+import { type Chequerboard, type GaussianMixtureToy, NoExactDensityError, type Rings, TOY_NAMES, toyByName, type ToyDistribution } from './index.js';
 
 function gridIntegral(toy: ToyDistribution, range: [[number, number], [number, number]], cells: number): number {
   const [[x0, x1], [y0, y1]] = range;

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { BijectorInputError, Random, sumEventAxes, assertKnownOptions, optionNames } from '@flows/core';
+import { BijectorInputError, type Random, sumEventAxes, assertKnownOptions, optionNames } from '@flows/core';
 import { type Activation, MLP } from '@flows/networks';
 import { Distribution, LOG_2PI, standardNormalTensor } from './distribution.js';
 

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { newVariable, Random, sumEventAxes, assertKnownOptions } from '@flows/core';
+import { newVariable, type Random, sumEventAxes, assertKnownOptions } from '@flows/core';
 import { Distribution } from './distribution.js';
 
 /** Learnable per-coordinate location and log-scale (zeros by default), checked against the size. */

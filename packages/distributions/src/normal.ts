@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { newVariable, Random, sumEventAxes, assertKnownOptions, optionNames } from '@flows/core';
+import { newVariable, type Random, sumEventAxes, assertKnownOptions, optionNames } from '@flows/core';
 import { Distribution, LOG_2PI, standardNormalTensor } from './distribution.js';
 
 function checkShape(eventShape: unknown, who: string): number[] {

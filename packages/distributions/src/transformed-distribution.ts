@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { type Bijector, bijectorFromJSON, type Serialized, Random, validateContext } from '@flows/core';
+import { type Bijector, bijectorFromJSON, type Serialized, type Random, validateContext } from '@flows/core';
 import { Distribution, type SampleOptions } from './distribution.js';
 import { distributionFromJSON } from './distribution-registry.js';
 

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { Random, assertKnownOptions } from '@flows/core';
+import { type Random, assertKnownOptions } from '@flows/core';
 import { Distribution, uniformTensor } from './distribution.js';
 
 /** Every option Uniform takes; others are rejected with a message that names them. */

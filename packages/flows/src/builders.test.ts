@@ -1,5 +1,5 @@
 import { Random } from '@flows/core';
-import { Chain, MaskedAffineCoupling } from '@flows/bijectors';
+import type { Chain, MaskedAffineCoupling } from '@flows/bijectors';
 import { describe, expect, it, vi } from 'vitest';
 import * as tf from '@tensorflow/tfjs-core';
 import { selectBackend } from './backend.js';

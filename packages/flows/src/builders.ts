@@ -1,5 +1,5 @@
 import { assertKnownOptions, optionNames, renamedOption, type Bijector, Random } from '@flows/core';
-import { type Activation } from '@flows/networks';
+import type { Activation } from '@flows/networks';
 import { ActNorm, AdditiveCoupling, alternatingMask, Chain, channelMask, checkerboardMask, ElementwiseScale, FactorOut, halfMask, InverseAutoregressive, invertMask, InvertibleConv1x1, MaskedAffineCoupling, MaskedAutoregressive, type Mask, randomMask, Squeeze } from '@flows/bijectors';
 import { StandardNormal, TransformedDistribution } from '@flows/distributions';
 

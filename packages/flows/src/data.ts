@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { Random } from '@flows/core';
+import type { Random } from '@flows/core';
 
 /** One training batch. `logDet` is a preprocessing log-det added to the model's log-density. */
 export interface Batch {

@@ -60,7 +60,7 @@ describe.skipIf(webgpu === null)(`webgpu (${webgpu})`, () => {
       const fusedByDefault = check.fused;
       check.dispose();
       const fused = run(adam({ learningRate: 0.01, placement: 'device', deviceKernels: 'fused' }));
-      const reference = run((vars) => {
+      const reference = run(() => {
         const stock = tf.train.adam(0.01, 0.9, 0.999, 1e-7);
         return { step: (grads) => stock.applyGradients(grads as Parameters<typeof stock.applyGradients>[0]), dispose: () => stock.dispose() };
       });

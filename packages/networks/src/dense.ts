@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { Random, runtimeSettings } from '@flows/core';
+import { type Random, runtimeSettings } from '@flows/core';
 
 /**
  * `x W + b` with its own gradient.

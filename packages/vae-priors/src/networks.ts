@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { Random } from '@flows/core';
+import type { Random } from '@flows/core';
 import { type Activation, MLP } from '@flows/networks';
 import { LOG_2PI } from '@flows/distributions';
 

@@ -1,4 +1,4 @@
-import { type Bijector } from '@flows/core';
+import type { Bijector } from '@flows/core';
 import { registerBuiltinBijectors } from '../register-builtins.js';
 import { CONFORMANCE_CHECKS, type ConformanceOptions, runConformanceCheck } from './checks.js';
 

@@ -1,4 +1,4 @@
-import { type Bijector } from '@flows/core';
+import type { Bijector } from '@flows/core';
 import { describe, it } from 'vitest';
 import type { ConformanceOptions } from './checks.js';
 import { describeBijectorConformance as describeWith } from './index.js';
