@@ -170,7 +170,12 @@ function runPeer() {
       return { name: `torch (${device})`, figures };
     }
     execFileSync('python3', ['-c', 'import numpy'], { stdio: 'ignore' });
-    const out = execFileSync('python3', [script, '--batch', batches.join(',')], { env, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 1_200_000 });
+    const out = execFileSync('python3', [script, '--batch', batches.join(',')], {
+      env,
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'pipe'],
+      timeout: 1_200_000,
+    });
     const line = out.split('\n').find((l) => l.startsWith('RESULT '));
     const result = JSON.parse(line.slice(7));
     const figures = {};
@@ -222,7 +227,9 @@ for (const batch of batches) {
     console.log(`ratio train   B=${batch}: ${(o.train / p.train).toFixed(3)} (flows ${backendLabel} / ${peer.name})`);
     if (p.logprob) console.log(`ratio logprob B=${batch}: ${(o.logprob / p.logprob).toFixed(3)} (flows ${backendLabel} / ${peer.name})`);
   }
-  rows.push(`| ${batch} | ${fmt(o.train)} | ${fmt(p?.train)} | ${p ? (o.train / p.train).toFixed(3) : '—'} | ${fmt(o.logprob)} | ${fmt(p?.logprob)} | ${p?.logprob ? (o.logprob / p.logprob).toFixed(3) : '—'} |`);
+  rows.push(
+    `| ${batch} | ${fmt(o.train)} | ${fmt(p?.train)} | ${p ? (o.train / p.train).toFixed(3) : '—'} | ${fmt(o.logprob)} | ${fmt(p?.logprob)} | ${p?.logprob ? (o.logprob / p.logprob).toFixed(3) : '—'} |`,
+  );
 }
 if (!args['no-write']) {
   const file = join(here, 'results.md');
@@ -237,7 +244,9 @@ if (!args['no-write']) {
     ...rows,
     '',
   ].join('\n');
-  const existing = existsSync(file) ? readFileSync(file, 'utf8') : '# Benchmark results\n\nWritten by `pnpm bench`; newest first. Model: Real NVP, 8 masked coupling layers on 784 dimensions, 784-256-256-784 ReLU MLPs for scale and translation, tanh on the scale, checkerboard masks, Adam.\n\n<!-- runs -->\n';
+  const existing = existsSync(file)
+    ? readFileSync(file, 'utf8')
+    : '# Benchmark results\n\nWritten by `pnpm bench`; newest first. Model: Real NVP, 8 masked coupling layers on 784 dimensions, 784-256-256-784 ReLU MLPs for scale and translation, tanh on the scale, checkerboard masks, Adam.\n\n<!-- runs -->\n';
   const marker = '<!-- runs -->\n';
   const updated = existing.includes(marker) ? existing.replace(marker, `${marker}\n${section}`) : `${existing}\n${marker}\n${section}`;
   writeFileSync(file, updated);

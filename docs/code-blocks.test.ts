@@ -49,7 +49,8 @@ describe('the code-block reader', () => {
   });
 
   it('joins a file’s script blocks into one program without repeating an import line', () => {
-    const text = "```ts\nimport * as tf from '@tensorflow/tfjs-core';\nconst a = 1;\n```\n```ts\nimport * as tf from '@tensorflow/tfjs-core';\nconsole.log(a);\n```";
+    const text =
+      "```ts\nimport * as tf from '@tensorflow/tfjs-core';\nconst a = 1;\n```\n```ts\nimport * as tf from '@tensorflow/tfjs-core';\nconsole.log(a);\n```";
     const program = programOf(text)!;
     expect(program.code.match(/import \* as tf/g)).toHaveLength(1);
     expect(program.isTest).toBe(false);
@@ -57,8 +58,12 @@ describe('the code-block reader', () => {
   });
 
   it('finds app invocations in shell lines and inline code, whatever launches them', () => {
-    expect(appCommandsIn('pnpm --filter @flows/toy-flow toy-flow train --data two-gaussians --out ../../runs/x')).toMatchObject([{ app: 'toy-flow', args: ['train', '--data', 'two-gaussians', '--out', '../../runs/x'] }]);
-    expect(appCommandsIn('pnpm build && node apps/vae-eval/dist/cli.js compare --out runs/vae')).toMatchObject([{ app: 'vae-eval', args: ['compare', '--out', 'runs/vae'] }]);
+    expect(appCommandsIn('pnpm --filter @flows/toy-flow toy-flow train --data two-gaussians --out ../../runs/x')).toMatchObject([
+      { app: 'toy-flow', args: ['train', '--data', 'two-gaussians', '--out', '../../runs/x'] },
+    ]);
+    expect(appCommandsIn('pnpm build && node apps/vae-eval/dist/cli.js compare --out runs/vae')).toMatchObject([
+      { app: 'vae-eval', args: ['compare', '--out', 'runs/vae'] },
+    ]);
     const text = 'Run `toy-flow train --toy chequerboard --flow spline`.\n```sh\nmnist-flow train --out a \\\n  --epochs 2   # two\n```';
     expect(appCommandsOf(text).map((c) => c.args)).toEqual([
       ['train', '--out', 'a', '--epochs', '2'],
@@ -81,17 +86,28 @@ describe.each(markdownFiles())('%s', (file) => {
     const directory = join(examples, slug(file));
     rmSync(directory, { recursive: true, force: true });
     mkdirSync(directory, { recursive: true });
-    const { code } = transformSync(program!.code, { loader: 'ts', format: 'esm', target: 'node20', sourcefile: file, tsconfigRaw: { compilerOptions: { verbatimModuleSyntax: true } } });
+    const { code } = transformSync(program!.code, {
+      loader: 'ts',
+      format: 'esm',
+      target: 'node20',
+      sourcefile: file,
+      tsconfigRaw: { compilerOptions: { verbatimModuleSyntax: true } },
+    });
     const script = join(directory, program!.isTest ? 'example.test.mjs' : 'example.mjs');
     writeFileSync(script, code);
     // Its own vitest configuration, so that the runner's (which includes only itself) is not found above it.
-    if (program!.isTest) writeFileSync(join(directory, 'vitest.config.mjs'), "export default { test: { include: ['example.test.mjs'], testTimeout: 300000 } };\n");
+    if (program!.isTest)
+      writeFileSync(join(directory, 'vitest.config.mjs'), "export default { test: { include: ['example.test.mjs'], testTimeout: 300000 } };\n");
     const vitest = join(docs, 'node_modules', 'vitest', 'vitest.mjs');
-    const [command, args] = program!.isTest ? [process.execPath, [vitest, 'run', '--root', directory, '--config', join(directory, 'vitest.config.mjs')]] : [process.execPath, [script]];
+    const [command, args] = program!.isTest
+      ? [process.execPath, [vitest, 'run', '--root', directory, '--config', join(directory, 'vitest.config.mjs')]]
+      : [process.execPath, [script]];
     const result = spawnSync(command, args, { cwd: directory, encoding: 'utf8', timeout: 480_000, env: { ...process.env, FORCE_COLOR: '0', NO_COLOR: '1' } });
     const output = `${result.stdout}\n${result.stderr}`;
     if (result.status !== 0) {
-      throw new Error(`${file}: its code blocks (${program!.blocks}, run as ${relative(root, script)}) failed with exit code ${result.status}${result.error ? ` (${result.error.message})` : ''}:\n${output.slice(-4000)}`);
+      throw new Error(
+        `${file}: its code blocks (${program!.blocks}, run as ${relative(root, script)}) failed with exit code ${result.status}${result.error ? ` (${result.error.message})` : ''}:\n${output.slice(-4000)}`,
+      );
     }
   });
 
@@ -99,7 +115,12 @@ describe.each(markdownFiles())('%s', (file) => {
     const failures: string[] = [];
     for (const command of commands) {
       const cli = join(root, 'apps', command.app, 'dist', 'cli.js');
-      const result = spawnSync(process.execPath, [cli, ...command.args, '--help'], { cwd: root, encoding: 'utf8', timeout: 60_000, env: { ...process.env, FORCE_COLOR: '0', NO_COLOR: '1' } });
+      const result = spawnSync(process.execPath, [cli, ...command.args, '--help'], {
+        cwd: root,
+        encoding: 'utf8',
+        timeout: 60_000,
+        env: { ...process.env, FORCE_COLOR: '0', NO_COLOR: '1' },
+      });
       if (result.status !== 0) failures.push(`\`${command.text}\`: ${(result.stderr || result.stdout).trim().split('\n')[0]}`);
     }
     expect(failures, `${file}: command lines the apps reject`).toEqual([]);

@@ -83,7 +83,12 @@ function shellLines(code: string): string[] {
   const joined = code.replace(/\\\n\s*/g, ' ');
   return joined
     .split('\n')
-    .map((line) => line.replace(/^\s*\$\s+/, '').replace(/\s#.*$/, '').trim())
+    .map((line) =>
+      line
+        .replace(/^\s*\$\s+/, '')
+        .replace(/\s#.*$/, '')
+        .trim(),
+    )
     .filter((line) => line && !line.startsWith('#'));
 }
 
@@ -126,7 +131,36 @@ export interface ScriptUse {
 }
 
 /** pnpm's own commands, which are not package scripts. */
-const PNPM_BUILTINS = new Set(['install', 'i', 'add', 'remove', 'update', 'exec', 'dlx', 'pack', 'publish', 'run', 'docs', 'why', 'list', 'ls', 'outdated', 'store', 'init', 'create', 'link', 'unlink', 'rebuild', 'prune', 'audit', 'config', 'env', 'setup', '-r', '--recursive']);
+const PNPM_BUILTINS = new Set([
+  'install',
+  'i',
+  'add',
+  'remove',
+  'update',
+  'exec',
+  'dlx',
+  'pack',
+  'publish',
+  'run',
+  'docs',
+  'why',
+  'list',
+  'ls',
+  'outdated',
+  'store',
+  'init',
+  'create',
+  'link',
+  'unlink',
+  'rebuild',
+  'prune',
+  'audit',
+  'config',
+  'env',
+  'setup',
+  '-r',
+  '--recursive',
+]);
 
 /** `pnpm <script>` and `pnpm --filter <package> <script>` in shell blocks and inline code. */
 export function scriptUsesOf(markdown: string): ScriptUse[] {

@@ -5,7 +5,13 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 
-const CBLAS_HEADERS = ['/usr/include/cblas.h', '/usr/include/x86_64-linux-gnu/cblas.h', '/usr/include/aarch64-linux-gnu/cblas.h', '/usr/include/openblas/cblas.h', '/opt/homebrew/opt/openblas/include/cblas.h'];
+const CBLAS_HEADERS = [
+  '/usr/include/cblas.h',
+  '/usr/include/x86_64-linux-gnu/cblas.h',
+  '/usr/include/aarch64-linux-gnu/cblas.h',
+  '/usr/include/openblas/cblas.h',
+  '/opt/homebrew/opt/openblas/include/cblas.h',
+];
 
 function note(text) {
   console.log(`native-blas: ${text}`);
@@ -13,7 +19,8 @@ function note(text) {
 }
 
 if (process.env.FLOWS_SKIP_NATIVE === '1') note('not built (FLOWS_SKIP_NATIVE=1); the stock wasm kernels are used');
-if (spawnSync('cc', ['--version'], { stdio: 'ignore' }).status !== 0) note('not built: no C compiler (apt-get install build-essential); the stock wasm kernels are used');
+if (spawnSync('cc', ['--version'], { stdio: 'ignore' }).status !== 0)
+  note('not built: no C compiler (apt-get install build-essential); the stock wasm kernels are used');
 if (!CBLAS_HEADERS.some((path) => existsSync(path))) note('not built: no OpenBLAS headers (apt-get install libopenblas-dev); the stock wasm kernels are used');
 const build = spawnSync('pnpm', ['--filter', '@flows/native-blas', 'build:native'], { stdio: ['ignore', 'ignore', 'pipe'], encoding: 'utf8' });
 if (build.status !== 0) {

@@ -27,7 +27,8 @@ function walk(dir) {
   }
 }
 
-const importPattern = /(?:import|export)\s[^'"]*?from\s+['"](\.{1,2}\/[^'"]+)['"]|import\(\s*['"](\.{1,2}\/[^'"]+)['"]\s*\)|import\s+['"](\.{1,2}\/[^'"]+)['"]/g;
+const importPattern =
+  /(?:import|export)\s[^'"]*?from\s+['"](\.{1,2}\/[^'"]+)['"]|import\(\s*['"](\.{1,2}\/[^'"]+)['"]\s*\)|import\s+['"](\.{1,2}\/[^'"]+)['"]/g;
 const graph = new Map();
 for (const file of sourceFiles) {
   const text = readFileSync(file, 'utf8');
@@ -36,7 +37,10 @@ for (const file of sourceFiles) {
     const specifier = match[1] ?? match[2] ?? match[3];
     targets.push(resolve(dirname(file), specifier.replace(/\.js$/, '.ts')));
   }
-  graph.set(file, targets.filter((target) => graph.has(target) || sourceFiles.includes(target)));
+  graph.set(
+    file,
+    targets.filter((target) => graph.has(target) || sourceFiles.includes(target)),
+  );
 }
 
 const state = new Map(); // 1: on the current path, 2: done

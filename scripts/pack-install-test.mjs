@@ -44,7 +44,18 @@ try {
   const lean = join(work, 'lean');
   run('mkdir', ['-p', lean]);
   writeFileSync(join(lean, 'package.json'), JSON.stringify({ name: 'flows-lean-user', private: true, type: 'module' }));
-  run('npm', ['install', '--no-audit', '--no-fund', '--loglevel=error', `@tensorflow/tfjs-core@${tfjsVersion}`, ...['core', 'networks', 'bijectors'].map((name) => files.find((f) => new RegExp(`flows-${name}-\\d`).test(f)))], lean);
+  run(
+    'npm',
+    [
+      'install',
+      '--no-audit',
+      '--no-fund',
+      '--loglevel=error',
+      `@tensorflow/tfjs-core@${tfjsVersion}`,
+      ...['core', 'networks', 'bijectors'].map((name) => files.find((f) => new RegExp(`flows-${name}-\\d`).test(f))),
+    ],
+    lean,
+  );
   writeFileSync(
     join(lean, 'lean.mjs'),
     `import * as tf from '@tensorflow/tfjs-core';

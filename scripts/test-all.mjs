@@ -35,7 +35,8 @@ else failed += 1;
 process.env.FLOWS_REQUIRE_ALL = '1';
 // The optional OpenBLAS addon (the README's test command installs gcc's OpenBLAS headers first).
 const native = await run('pnpm', ['--filter', '@flows/native-blas', 'build:native']);
-if (native.code !== 0) console.log('\nnote: @flows/native-blas was not built (see the node-gyp output above: needs gcc, Node headers, libopenblas-dev); its tests will fail\n');
+if (native.code !== 0)
+  console.log('\nnote: @flows/native-blas was not built (see the node-gyp output above: needs gcc, Node headers, libopenblas-dev); its tests will fail\n');
 const tests = await run('pnpm', ['test']);
 // Cached task logs keep their colours; strip them before reading the counts.
 // biome-ignore lint/suspicious/noControlCharactersInRegex: strips the ANSI colour codes (ESC [ … m) of the test output

@@ -17,7 +17,6 @@ function gridSize(svgFile: string): { width: number; height: number } {
   return { width: Number(image[1]), height: Number(image[2]) };
 }
 
-
 let stdout = '';
 let stderr = '';
 beforeEach(() => {
@@ -101,7 +100,27 @@ describe('mnist-flow', () => {
   it('--validation holds out training images, keeps the best epoch (model/ and best-model/), and --patience stops early', async () => {
     const out = temp();
     // Seeded and on the cpu backend, this tiny over-parameterized run is deterministic: its validation bpd stops improving.
-    const options = ['--limit', '100', '--validation', '50', '--patience', '2', '--epochs', '60', '--layers', '2', '--hidden', '64', '--batch-size', '50', '--lr', '0.01', '--backend', 'cpu', '--quiet'];
+    const options = [
+      '--limit',
+      '100',
+      '--validation',
+      '50',
+      '--patience',
+      '2',
+      '--epochs',
+      '60',
+      '--layers',
+      '2',
+      '--hidden',
+      '64',
+      '--batch-size',
+      '50',
+      '--lr',
+      '0.01',
+      '--backend',
+      'cpu',
+      '--quiet',
+    ];
     expect(await main(['train', '--out', out, ...options])).toBe(0);
     expect(stderr).toMatch(/the last 50 training images held out for validation/);
     const metrics = JSON.parse(readFileSync(join(out, 'metrics.json'), 'utf8'));
@@ -110,7 +129,9 @@ describe('mnist-flow', () => {
     const best = rows.reduce((a, b) => (b.validationBpd < a.validationBpd ? b : a));
     expect(rows.length).toBeLessThan(60);
     expect(rows.length - best.epoch).toBe(2);
-    expect(stderr).toMatch(new RegExp(`stopping early: no better validation bpd for 2 epochs \\(best ${best.validationBpd.toFixed(4)} at epoch ${best.epoch}\\)`));
+    expect(stderr).toMatch(
+      new RegExp(`stopping early: no better validation bpd for 2 epochs \\(best ${best.validationBpd.toFixed(4)} at epoch ${best.epoch}\\)`),
+    );
     // Both saved models are the best epoch's: they score its test bpd (same first 100 test images, same fixed noise).
     for (const dir of ['model', 'best-model']) {
       stdout = '';
@@ -131,7 +152,21 @@ describe('mnist-flow', () => {
     // The state a kill -9 during the final writes leaves: the last checkpoint, but no model/ and no samples.png.
     rmSync(join(out, 'model'), { recursive: true });
     rmSync(join(out, 'samples.png'));
-    expect(await main(['train', '--out', out, '--epochs', '2', '--mask', 'random', '--layers', '3', ...tiny.filter((_, i, a) => a[i] !== '--layers' && a[i - 1] !== '--layers'), '--resume'])).toBe(2);
+    expect(
+      await main([
+        'train',
+        '--out',
+        out,
+        '--epochs',
+        '2',
+        '--mask',
+        'random',
+        '--layers',
+        '3',
+        ...tiny.filter((_, i, a) => a[i] !== '--layers' && a[i - 1] !== '--layers'),
+        '--resume',
+      ]),
+    ).toBe(2);
     expect(stderr).toMatch(/--resume: options differ from the checkpointed run: --layers 3 \(checkpoint: 2\)/);
     expect(existsSync(join(out, 'model'))).toBe(false);
     expect(await main(['train', '--out', out, '--epochs', '2', '--mask', 'random', '--resume', ...tiny])).toBe(0);
@@ -142,7 +177,24 @@ describe('mnist-flow', () => {
     const bpd = Number(/test bpd:\s+([\d.]+)/.exec(stdout)![1]);
     expect(bpd).toBeCloseTo(metrics.epochs[1].testBpd, 3);
     // With the flag, a changed training option is accepted and the model's settings stay the checkpoint's.
-    expect(await main(['train', '--out', out, '--epochs', '3', '--mask', 'random', '--lr', '0.0005', '--layers', '3', ...tiny.filter((_, i, a) => a[i] !== '--layers' && a[i - 1] !== '--layers'), '--resume', '--allow-option-changes'])).toBe(0);
+    expect(
+      await main([
+        'train',
+        '--out',
+        out,
+        '--epochs',
+        '3',
+        '--mask',
+        'random',
+        '--lr',
+        '0.0005',
+        '--layers',
+        '3',
+        ...tiny.filter((_, i, a) => a[i] !== '--layers' && a[i - 1] !== '--layers'),
+        '--resume',
+        '--allow-option-changes',
+      ]),
+    ).toBe(0);
     const after = JSON.parse(readFileSync(join(out, 'metrics.json'), 'utf8'));
     expect(after.settings.layers).toBe(2);
     expect(after.settings.learningRate).toBe(0.0005);
@@ -198,7 +250,23 @@ describe('mnist-flow', () => {
   });
 
   it('the OpenBLAS kernels are used by default on wasm when the addon is built; --no-native refuses them', async () => {
-    const glowless = ['--limit', '100', '--layers', '2', '--hidden', '16', '--batch-size', '50', '--epochs', '1', '--backend', 'wasm', '--threads', '1', '--quiet'];
+    const glowless = [
+      '--limit',
+      '100',
+      '--layers',
+      '2',
+      '--hidden',
+      '16',
+      '--batch-size',
+      '50',
+      '--epochs',
+      '1',
+      '--backend',
+      'wasm',
+      '--threads',
+      '1',
+      '--quiet',
+    ];
     const built = existsSync(new URL('../../../packages/native-blas/native/build/Release/flows_blas.node', import.meta.url));
     stderr = '';
     expect(await main(['train', '--out', temp(), ...glowless])).toBe(0);
@@ -255,7 +323,25 @@ describe('mnist-flow', () => {
   it('a multi-scale Glow: trains on image-shaped batches, resumes, samples, evaluates and interpolates', async () => {
     const out = temp();
     // The wasm backend: convolutions as patch products are slow on the pure-JS cpu backend.
-    const glow = ['--architecture', 'multiscale', '--steps-per-level', '1', '--channels', '4', '--logit', '0.05', '--limit', '60', '--batch-size', '30', '--backend', 'wasm', '--threads', '1', '--quiet'];
+    const glow = [
+      '--architecture',
+      'multiscale',
+      '--steps-per-level',
+      '1',
+      '--channels',
+      '4',
+      '--logit',
+      '0.05',
+      '--limit',
+      '60',
+      '--batch-size',
+      '30',
+      '--backend',
+      'wasm',
+      '--threads',
+      '1',
+      '--quiet',
+    ];
     expect(await main(['train', '--out', out, '--epochs', '1', ...glow])).toBe(0);
     expect(await main(['train', '--out', out, '--epochs', '2', '--resume', ...glow])).toBe(0);
     const rows = JSON.parse(readFileSync(join(out, 'metrics.json'), 'utf8')).epochs as { testBpd: number }[];
@@ -271,7 +357,12 @@ describe('mnist-flow', () => {
   });
 
   it('interpolation reproduces the four codes at the corners', () => {
-    const z = tf.tensor2d([[1, 0], [0, 1], [2, 2], [-1, 3]]);
+    const z = tf.tensor2d([
+      [1, 0],
+      [0, 1],
+      [2, 2],
+      [-1, 3],
+    ]);
     const grid = interpolationLatents(z, 3).arraySync();
     const close = (a: number[], b: number[]) => a.forEach((v, i) => expect(v).toBeCloseTo(b[i], 5));
     close(grid[0], [1, 0]);

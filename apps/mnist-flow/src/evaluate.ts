@@ -6,7 +6,11 @@ import { bin, describeScaling, layoutOf, testData } from './preprocessing.js';
 import { checkImageSize, loadTrainedModel } from './trained-model.js';
 
 export const EVAL_OPTIONS: Record<string, OptionSpec> = {
-  model: { kind: 'string', required: true, description: 'model directory (<run>/model), checkpoint directory (<run>/checkpoint, for a run still going) or run directory' },
+  model: {
+    kind: 'string',
+    required: true,
+    description: 'model directory (<run>/model), checkpoint directory (<run>/checkpoint, for a run still going) or run directory',
+  },
   limit: { kind: 'positiveInteger', description: 'use only the first N test images' },
   'data-dir': DATA_DIR_OPTION,
   backend: BACKEND_OPTION,
@@ -28,12 +32,18 @@ export async function evaluate(argv: string[]): Promise<void> {
     return;
   }
   // MNIST models are large: wasm threads pay (bench/results.md).
-  await selectBackend({ backend: o.backend as BackendName | 'auto', wasmThreads: await appWasmThreads(o.threads, Infinity), nativeBlas: nativeBlasSetting(o['native-blas']) });
+  await selectBackend({
+    backend: o.backend as BackendName | 'auto',
+    wasmThreads: await appWasmThreads(o.threads, Infinity),
+    nativeBlas: nativeBlasSetting(o['native-blas']),
+  });
   const { model, view, source } = await loadTrainedModel(o.model as string);
   console.error(`model: ${source}`);
   const test = await loadMnist('test', { dataDir: o['data-dir'] as string | undefined });
   checkImageSize(test, test.source ?? 'the test images');
-  const nll = await meanNegativeLogLikelihoodAsync(model, testData(test, view, 12345, o.limit as number | undefined, model.contextSize > 0, layoutOf(model)), { batchSize: 500 });
+  const nll = await meanNegativeLogLikelihoodAsync(model, testData(test, view, 12345, o.limit as number | undefined, model.contextSize > 0, layoutOf(model)), {
+    batchSize: 500,
+  });
   console.log(`test NLL:  ${nll.toFixed(2)} nats\ntest bpd:  ${bitsPerDimension(nll, 784, bin(view)).toFixed(4)}\nscaling:   ${describeScaling(view)}`);
   model.dispose();
 }

@@ -8,7 +8,11 @@ import { layoutOf, toPixels } from './preprocessing.js';
 import { checkImageSize, loadTrainedModel } from './trained-model.js';
 
 export const INTERPOLATE_OPTIONS: Record<string, OptionSpec> = {
-  model: { kind: 'string', required: true, description: 'model directory (<run>/model), checkpoint directory (<run>/checkpoint, for a run still going) or run directory' },
+  model: {
+    kind: 'string',
+    required: true,
+    description: 'model directory (<run>/model), checkpoint directory (<run>/checkpoint, for a run still going) or run directory',
+  },
   out: { kind: 'string', default: 'interpolation.png', description: 'PNG file' },
   images: { kind: 'string', default: '0,1,2,3', description: 'indices of four test images' },
   steps: { kind: 'positiveInteger', default: 8, description: 'angles per axis in [0, pi/2]' },
@@ -75,7 +79,18 @@ export async function interpolate(argv: string[]): Promise<void> {
   const images = await toPixels(decoded, view);
   tf.dispose([z, latents, decoded]);
   const digits = indices.map((i) => test.labels[i]).join(', ');
-  const written = await writeFigure(o.out as string, imageGridFigure({ images, rows: 28, columns: 28, gridColumns: o.steps as number, title: 'latent interpolation', caption: `test digits ${digits} at the corners` }), writeFileAtomic);
+  const written = await writeFigure(
+    o.out as string,
+    imageGridFigure({
+      images,
+      rows: 28,
+      columns: 28,
+      gridColumns: o.steps as number,
+      title: 'latent interpolation',
+      caption: `test digits ${digits} at the corners`,
+    }),
+    writeFileAtomic,
+  );
   console.log(`interpolation: ${written} and .svg (digits ${digits} at the corners)`);
   model.dispose();
 }

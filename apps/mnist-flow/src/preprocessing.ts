@@ -39,13 +39,20 @@ export function holdOut(data: RawImages, count: number): { train: RawImages; val
   if (!Number.isInteger(count) || count < 0 || count >= data.count) throw new RangeError(`cannot hold out ${count} of ${data.count} images`);
   const kept = data.count - count;
   const pixels = data.rows * data.cols;
-  const part = (from: number, to: number): RawImages => ({ ...data, images: data.images.subarray(from * pixels, to * pixels), labels: data.labels.subarray(from, to), count: to - from });
+  const part = (from: number, to: number): RawImages => ({
+    ...data,
+    images: data.images.subarray(from * pixels, to * pixels),
+    labels: data.labels.subarray(from, to),
+    count: to - from,
+  });
   return { train: part(0, kept), validation: part(kept, data.count) };
 }
 
 /** The digit classes as one-hot rows: the context of a class-conditional flow. */
 export function digitContext(labels: tf.Tensor1D | ArrayLike<number>): tf.Tensor2D {
-  return tf.tidy(() => tf.cast(tf.oneHot(labels instanceof tf.Tensor ? tf.cast(labels, 'int32') : tf.tensor1d(Array.from(labels), 'int32'), 10), 'float32') as tf.Tensor2D);
+  return tf.tidy(
+    () => tf.cast(tf.oneHot(labels instanceof tf.Tensor ? tf.cast(labels, 'int32') : tf.tensor1d(Array.from(labels), 'int32'), 10), 'float32') as tf.Tensor2D,
+  );
 }
 
 function toBatch(batch: ImageBatch, view: ImageView, conditional: boolean): Batch {
@@ -58,11 +65,19 @@ function toBatch(batch: ImageBatch, view: ImageView, conditional: boolean): Batc
 }
 
 /** Test batches with noise fixed by `noiseSeed` and the image index: figures compare across epochs and runs. */
-export function testData(data: RawImages, view: ImageView, noiseSeed: number, limit?: number, conditional = false, shape: 'flat' | 'image' = 'flat'): TrainingData {
+export function testData(
+  data: RawImages,
+  view: ImageView,
+  noiseSeed: number,
+  limit?: number,
+  conditional = false,
+  shape: 'flat' | 'image' = 'flat',
+): TrainingData {
   return {
     size: Math.min(data.count, limit ?? data.count),
     *batches(batchSize) {
-      for (const batch of imageBatches(data, { batchSize, view, shuffle: false, noise: 'fixed', noiseSeed, limit, shape })) yield toBatch(batch, view, conditional);
+      for (const batch of imageBatches(data, { batchSize, view, shuffle: false, noise: 'fixed', noiseSeed, limit, shape }))
+        yield toBatch(batch, view, conditional);
     },
   };
 }

@@ -5,7 +5,11 @@ import { writeSampleGrid } from './pictures.js';
 import { loadTrainedModel } from './trained-model.js';
 
 export const SAMPLE_OPTIONS: Record<string, OptionSpec> = {
-  model: { kind: 'string', required: true, description: 'model directory (<run>/model), checkpoint directory (<run>/checkpoint, for a run still going) or run directory' },
+  model: {
+    kind: 'string',
+    required: true,
+    description: 'model directory (<run>/model), checkpoint directory (<run>/checkpoint, for a run still going) or run directory',
+  },
   out: { kind: 'string', default: 'samples.png', description: 'PNG file for the grid' },
   n: { kind: 'positiveInteger', default: 64, description: 'number of samples (a square grid)' },
   temperature: { kind: 'positiveNumber', default: 0.7, description: 'standard deviation of the base noise' },

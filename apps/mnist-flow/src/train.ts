@@ -1,5 +1,16 @@
 import { Random } from '@flows/core';
-import { appWasmThreads, denseMultiplyAdds, settingDifferences, describeOptions, formatDuration, formatRate, type OptionSpec, parseOptions, ProgressBar, UsageError } from '@flows/cli-kit';
+import {
+  appWasmThreads,
+  denseMultiplyAdds,
+  settingDifferences,
+  describeOptions,
+  formatDuration,
+  formatRate,
+  type OptionSpec,
+  parseOptions,
+  ProgressBar,
+  UsageError,
+} from '@flows/cli-kit';
 import { loadMnist } from '@flows/datasets';
 import type { Distribution } from '@flows/distributions';
 import {
@@ -31,7 +42,12 @@ const DEFAULT_LOGIT_ALPHA = 0.000001;
 
 export const TRAIN_OPTIONS: Record<string, OptionSpec> = {
   out: { kind: 'string', required: true, description: 'run directory (checkpoint/, model/, metrics.json, samples-*.png)' },
-  mask: { kind: 'string', choices: ['random', 'checkerboard'], default: 'checkerboard', description: 'random half per layer (drawn once, saved) or the Real NVP checkerboard, inverted each layer' },
+  mask: {
+    kind: 'string',
+    choices: ['random', 'checkerboard'],
+    default: 'checkerboard',
+    description: 'random half per layer (drawn once, saved) or the Real NVP checkerboard, inverted each layer',
+  },
   layers: { kind: 'positiveInteger', default: 6, description: 'coupling layers' },
   hidden: { kind: 'integerList', default: [256, 256], description: 'hidden widths of the scale and translation networks (tanh ends the scale network)' },
   epochs: { kind: 'positiveInteger', default: 3, description: 'epochs over the 60 000 training images' },
@@ -41,19 +57,27 @@ export const TRAIN_OPTIONS: Record<string, OptionSpec> = {
   'clip-norm': { kind: 'positiveNumber', default: 100, description: 'clip the gradient norm' },
   'weight-decay': { kind: 'number', default: 0, description: 'decoupled weight decay (AdamW); the fully connected flows overfit MNIST on long runs' },
   'fixed-scale': { kind: 'boolean', description: 'plain s = tanh(raw), without the learnable per-pixel factor on the scale' },
-  logit: { kind: 'positiveNumber', description: `the logit preprocessing of the published figures with this alpha (default ${DEFAULT_LOGIT_ALPHA}): x = (v + U)/256, y = logit(alpha + (1 - 2 alpha) x), log-det counted` },
+  logit: {
+    kind: 'positiveNumber',
+    description: `the logit preprocessing of the published figures with this alpha (default ${DEFAULT_LOGIT_ALPHA}): x = (v + U)/256, y = logit(alpha + (1 - 2 alpha) x), log-det counted`,
+  },
   'exercise-scaling': { kind: 'boolean', description: "the exercise's dequantization x = v/255 + U/255 instead of the logit (bpd with log 255)" },
   temperature: { kind: 'positiveNumber', default: 0.7, description: 'temperature of the sample grids' },
   limit: { kind: 'positiveInteger', description: 'use only the first N training and test images (quick runs)' },
   validation: {
     kind: 'nonNegativeInteger',
     default: 0,
-    description: "hold out the last N training images, score them after every epoch, and keep the best epoch's weights in <out>/best-model (and at the end in <out>/model): early stopping without looking at the test set",
+    description:
+      "hold out the last N training images, score them after every epoch, and keep the best epoch's weights in <out>/best-model (and at the end in <out>/model): early stopping without looking at the test set",
   },
   patience: { kind: 'positiveInteger', description: 'with --validation: stop after this many epochs without a better validation bpd' },
   seed: { kind: 'nonNegativeInteger', default: 0, description: 'seed for masks, weights, shuffles and noise' },
   resume: { kind: 'boolean', description: 'continue from <out>/checkpoint (same options as the first run; a finished run gets its missing final outputs)' },
-  'allow-option-changes': { kind: 'boolean', description: 'with --resume: continue although options differ from the checkpointed run (the checkpoint keeps its model and preprocessing; the other options apply from here on)' },
+  'allow-option-changes': {
+    kind: 'boolean',
+    description:
+      'with --resume: continue although options differ from the checkpointed run (the checkpoint keeps its model and preprocessing; the other options apply from here on)',
+  },
   architecture: {
     kind: 'string',
     choices: ['coupling', 'multiscale'],
@@ -62,11 +86,17 @@ export const TRAIN_OPTIONS: Record<string, OptionSpec> = {
   },
   'steps-per-level': { kind: 'positiveInteger', default: 4, description: 'multiscale: flow steps per level (2 levels: 28x28x1 → 14x14x4 → 7x7x8)' },
   channels: { kind: 'integerList', default: [32, 32], description: 'multiscale: channels of the convolutional conditioners' },
-  conditional: { kind: 'boolean', description: 'a class-conditional flow: the one-hot digit label is the context of every coupling; grids show one row per digit' },
+  conditional: {
+    kind: 'boolean',
+    description: 'a class-conditional flow: the one-hot digit label is the context of every coupling; grids show one row per digit',
+  },
   'data-dir': DATA_DIR_OPTION,
   backend: BACKEND_OPTION,
   threads: THREADS_OPTION,
-  'native-blas': { kind: 'boolean', description: 'require the OpenBLAS kernels of @flows/native-blas (an error naming why when they cannot load); by default they are used whenever they load' },
+  'native-blas': {
+    kind: 'boolean',
+    description: 'require the OpenBLAS kernels of @flows/native-blas (an error naming why when they cannot load); by default they are used whenever they load',
+  },
   'no-native': { kind: 'boolean', description: 'refuse the OpenBLAS kernels: the stock wasm kernels only' },
   quiet: { kind: 'boolean', description: 'no progress bar' },
 };
@@ -134,7 +164,10 @@ export async function train(argv: string[]): Promise<void> {
   try {
     const checkpointDir = join(out, 'checkpoint');
     // A step's matrix work decides whether wasm threads pay (bench/results.md); convolutions always do.
-    const work = o.architecture === 'multiscale' ? Infinity : 2 * (o.layers as number) * denseMultiplyAdds([784, ...(o.hidden as number[]), 784]) * (o['batch-size'] as number);
+    const work =
+      o.architecture === 'multiscale'
+        ? Infinity
+        : 2 * (o.layers as number) * denseMultiplyAdds([784, ...(o.hidden as number[]), 784]) * (o['batch-size'] as number);
     if (o['native-blas'] && o['no-native']) throw new UsageError('--native-blas requires the OpenBLAS kernels and --no-native refuses them: choose one');
     // The fast CPU path by default: OpenBLAS on wasm whenever the addon loads (pnpm install builds it where it can).
     const nativeBlas = o['no-native'] ? false : o['native-blas'] ? true : o.backend === 'auto' || o.backend === 'wasm' ? 'auto' : false;
@@ -143,7 +176,10 @@ export async function train(argv: string[]): Promise<void> {
     if (o['exercise-scaling'] && o.logit !== undefined) throw new UsageError('--exercise-scaling and --logit are two preprocessings: choose one');
     let view = viewFor(o['exercise-scaling'] ? undefined : ((o.logit as number | undefined) ?? DEFAULT_LOGIT_ALPHA));
     if (view.kind === 'logit' && !(view.alpha < 0.5)) throw new UsageError(`--logit must be in (0, 0.5), got ${view.alpha}`);
-    const [allTraining, testSplit] = await Promise.all([loadMnist('train', { dataDir: o['data-dir'] as string | undefined }), loadMnist('test', { dataDir: o['data-dir'] as string | undefined })]);
+    const [allTraining, testSplit] = await Promise.all([
+      loadMnist('train', { dataDir: o['data-dir'] as string | undefined }),
+      loadMnist('test', { dataDir: o['data-dir'] as string | undefined }),
+    ]);
     for (const images of [allTraining, testSplit]) checkImageSize(images, images.source);
     const limit = o.limit as number | undefined;
     const trainingCount = Math.min(allTraining.count, limit ?? allTraining.count);
@@ -151,8 +187,29 @@ export async function train(argv: string[]): Promise<void> {
     // Held out from the end of the (limited) training images; the limit then applies to neither part again.
     const split = validationCount > 0 ? holdOut({ ...allTraining, count: trainingCount }, validationCount) : null;
     const trainSplit = split?.train ?? allTraining;
-    let settings = { scaleFactor: !o['fixed-scale'], mask: o.mask, layers: o.layers, hidden: o.hidden, epochs: o.epochs, batchSize: o['batch-size'], learningRate: o.lr, lrSchedule: o['lr-schedule'], clipNorm: o['clip-norm'], weightDecay: o['weight-decay'], logit: view.kind === 'logit' ? view.alpha : null, seed: o.seed, limit: limit ?? null, validation: validationCount, conditional: Boolean(o.conditional), architecture: o.architecture, stepsPerLevel: o.architecture === 'multiscale' ? o['steps-per-level'] : null, channels: o.architecture === 'multiscale' ? o.channels : null };
-    console.error(`data: ${allTraining.count} train / ${testSplit.count} test images from ${allTraining.source}${limit ? ` (first ${limit} used)` : ''}${split ? `; the last ${validationCount} training images held out for validation` : ''}`);
+    let settings = {
+      scaleFactor: !o['fixed-scale'],
+      mask: o.mask,
+      layers: o.layers,
+      hidden: o.hidden,
+      epochs: o.epochs,
+      batchSize: o['batch-size'],
+      learningRate: o.lr,
+      lrSchedule: o['lr-schedule'],
+      clipNorm: o['clip-norm'],
+      weightDecay: o['weight-decay'],
+      logit: view.kind === 'logit' ? view.alpha : null,
+      seed: o.seed,
+      limit: limit ?? null,
+      validation: validationCount,
+      conditional: Boolean(o.conditional),
+      architecture: o.architecture,
+      stepsPerLevel: o.architecture === 'multiscale' ? o['steps-per-level'] : null,
+      channels: o.architecture === 'multiscale' ? o.channels : null,
+    };
+    console.error(
+      `data: ${allTraining.count} train / ${testSplit.count} test images from ${allTraining.source}${limit ? ` (first ${limit} used)` : ''}${split ? `; the last ${validationCount} training images held out for validation` : ''}`,
+    );
     console.error(`scaling: ${describeScaling(view)}`);
 
     let model: Distribution;
@@ -172,7 +229,9 @@ export async function train(argv: string[]): Promise<void> {
       const differences = settingDifferences(saved, settings, { ignore: ['epochs'], names: SETTING_OPTIONS });
       if (differences.length > 0 && !o['allow-option-changes']) {
         model.dispose();
-        throw new UsageError(`--resume: options differ from the checkpointed run: ${differences.join(', ')}; give them as they were, or add --allow-option-changes to continue the checkpoint's model with the new training options`);
+        throw new UsageError(
+          `--resume: options differ from the checkpointed run: ${differences.join(', ')}; give them as they were, or add --allow-option-changes to continue the checkpoint's model with the new training options`,
+        );
       }
       if (differences.length > 0) {
         // The checkpoint defines the model and its preprocessing; metrics.json and model/ say so.
@@ -184,11 +243,31 @@ export async function train(argv: string[]): Promise<void> {
     } else {
       model =
         o.architecture === 'multiscale'
-          ? multiScaleFlow({ shape: [28, 28, 1], levels: 2, stepsPerLevel: o['steps-per-level'] as number, hidden: o.channels as number[], contextSize: o.conditional ? 10 : 0, seed: o.seed as number })
-          : realNVP({ size: 784, layers: o.layers as number, hidden: o.hidden as number[], mask: o.mask as 'random', imageShape: [28, 28], scaleTanh: true, learnableScaleFactor: !o['fixed-scale'], seed: o.seed as number, contextSize: o.conditional ? 10 : 0 });
+          ? multiScaleFlow({
+              shape: [28, 28, 1],
+              levels: 2,
+              stepsPerLevel: o['steps-per-level'] as number,
+              hidden: o.channels as number[],
+              contextSize: o.conditional ? 10 : 0,
+              seed: o.seed as number,
+            })
+          : realNVP({
+              size: 784,
+              layers: o.layers as number,
+              hidden: o.hidden as number[],
+              mask: o.mask as 'random',
+              imageShape: [28, 28],
+              scaleTanh: true,
+              learnableScaleFactor: !o['fixed-scale'],
+              seed: o.seed as number,
+              contextSize: o.conditional ? 10 : 0,
+            });
     }
     const epochs = o.epochs as number;
-    if (startEpoch > epochs) throw new UsageError(`the checkpoint already has ${startEpoch} epochs, more than --epochs ${epochs}; pass --epochs greater than ${startEpoch} to continue`);
+    if (startEpoch > epochs)
+      throw new UsageError(
+        `the checkpoint already has ${startEpoch} epochs, more than --epochs ${epochs}; pass --epochs greater than ${startEpoch} to continue`,
+      );
     // A run killed after its last checkpoint but before model/ was written is finished here.
     const finished = startEpoch === epochs;
     if (finished) {
@@ -209,49 +288,67 @@ export async function train(argv: string[]): Promise<void> {
     const bar = o.quiet || finished ? null : new ProgressBar({ total: (epochs - startEpoch) * stepsPerEpoch, label: 'train' });
     const firstStep = optimizer.step;
     let epochStarted = performance.now();
-    if (!finished) await fit(model, train, {
-      epochs: epochs - startEpoch,
-      initialEpoch: startEpoch,
-      batchSize,
-      optimizer,
-      random,
-      validationData: validation,
-      reportEvery: 20,
-      onProgress: (p) =>
-        bar?.update(p.step - firstStep, { epoch: `${p.epoch + 1}/${epochs}`, loss: p.loss.toFixed(1), 'samples/s': formatRate(p.samplesPerSecond), ETA: formatDuration(p.etaSeconds) }),
-      onEpochEnd: async (info) => {
-        const seconds = (performance.now() - epochStarted) / 1000;
-        const testNll = await meanNegativeLogLikelihoodAsync(model, test, { batchSize: 500 });
-        const row: EpochRow = {
-          epoch: info.epoch,
-          trainNll: info.trainLoss,
-          testNll,
-          testBpd: bitsPerDimension(testNll, 784, bin(view)),
-          seconds,
-          samplesPerSecond: train.size / info.seconds,
-          learningRate: typeof learningRate === 'number' ? learningRate : learningRate(optimizer.step),
-          ...(info.validationLoss !== null ? { validationBpd: bitsPerDimension(info.validationLoss, 784, bin(view)) } : {}),
-        };
-        const previousBest = bestRow(rows);
-        rows.push(row);
-        // Saved before the checkpoint: a run killed between the two redoes this epoch and saves it again.
-        if (row.validationBpd !== undefined && (!previousBest || row.validationBpd < previousBest.validationBpd!)) await saveModel(model, bestDir, { app: 'mnist-flow', view, settings, epoch: info.epoch });
-        await writeSampleGrid(model, view, join(out, `samples-epoch-${info.epoch}.png`), { temperature: o.temperature as number, seed: 1, title: `samples after epoch ${info.epoch}` });
-        await saveCheckpoint(checkpointDir, { model, optimizerState: await optimizer.readState(), randomState: random.getState(), epoch: info.epoch, extra: { rows, settings } });
-        await writeMetrics(out, rows, settings, backend.name, describeScaling(view));
-        await writeEpochCurves(join(out, 'training.png'), rows, bin(view));
-        const validationText = row.validationBpd !== undefined ? `  validation bpd ${row.validationBpd.toFixed(4)}${bestRow(rows) === row ? ' (best)' : ''}` : '';
-        const line = `epoch ${info.epoch}: train NLL ${row.trainNll.toFixed(1)}  test NLL ${testNll.toFixed(1)} nats  test bpd ${row.testBpd.toFixed(4)}${validationText}  (${formatDuration(seconds)})`;
-        if (bar) bar.finish(line);
-        else console.error(line);
-        epochStarted = performance.now();
-        const best = bestRow(rows);
-        if (o.patience !== undefined && best && info.epoch - best.epoch >= (o.patience as number)) {
-          console.error(`stopping early: no better validation bpd for ${o.patience} epochs (best ${best.validationBpd!.toFixed(4)} at epoch ${best.epoch})`);
-          return false;
-        }
-      },
-    });
+    if (!finished)
+      await fit(model, train, {
+        epochs: epochs - startEpoch,
+        initialEpoch: startEpoch,
+        batchSize,
+        optimizer,
+        random,
+        validationData: validation,
+        reportEvery: 20,
+        onProgress: (p) =>
+          bar?.update(p.step - firstStep, {
+            epoch: `${p.epoch + 1}/${epochs}`,
+            loss: p.loss.toFixed(1),
+            'samples/s': formatRate(p.samplesPerSecond),
+            ETA: formatDuration(p.etaSeconds),
+          }),
+        onEpochEnd: async (info) => {
+          const seconds = (performance.now() - epochStarted) / 1000;
+          const testNll = await meanNegativeLogLikelihoodAsync(model, test, { batchSize: 500 });
+          const row: EpochRow = {
+            epoch: info.epoch,
+            trainNll: info.trainLoss,
+            testNll,
+            testBpd: bitsPerDimension(testNll, 784, bin(view)),
+            seconds,
+            samplesPerSecond: train.size / info.seconds,
+            learningRate: typeof learningRate === 'number' ? learningRate : learningRate(optimizer.step),
+            ...(info.validationLoss !== null ? { validationBpd: bitsPerDimension(info.validationLoss, 784, bin(view)) } : {}),
+          };
+          const previousBest = bestRow(rows);
+          rows.push(row);
+          // Saved before the checkpoint: a run killed between the two redoes this epoch and saves it again.
+          if (row.validationBpd !== undefined && (!previousBest || row.validationBpd < previousBest.validationBpd!))
+            await saveModel(model, bestDir, { app: 'mnist-flow', view, settings, epoch: info.epoch });
+          await writeSampleGrid(model, view, join(out, `samples-epoch-${info.epoch}.png`), {
+            temperature: o.temperature as number,
+            seed: 1,
+            title: `samples after epoch ${info.epoch}`,
+          });
+          await saveCheckpoint(checkpointDir, {
+            model,
+            optimizerState: await optimizer.readState(),
+            randomState: random.getState(),
+            epoch: info.epoch,
+            extra: { rows, settings },
+          });
+          await writeMetrics(out, rows, settings, backend.name, describeScaling(view));
+          await writeEpochCurves(join(out, 'training.png'), rows, bin(view));
+          const validationText =
+            row.validationBpd !== undefined ? `  validation bpd ${row.validationBpd.toFixed(4)}${bestRow(rows) === row ? ' (best)' : ''}` : '';
+          const line = `epoch ${info.epoch}: train NLL ${row.trainNll.toFixed(1)}  test NLL ${testNll.toFixed(1)} nats  test bpd ${row.testBpd.toFixed(4)}${validationText}  (${formatDuration(seconds)})`;
+          if (bar) bar.finish(line);
+          else console.error(line);
+          epochStarted = performance.now();
+          const best = bestRow(rows);
+          if (o.patience !== undefined && best && info.epoch - best.epoch >= (o.patience as number)) {
+            console.error(`stopping early: no better validation bpd for ${o.patience} epochs (best ${best.validationBpd!.toFixed(4)} at epoch ${best.epoch})`);
+            return false;
+          }
+        },
+      });
     const best = bestRow(rows);
     if (best && best !== rows[rows.length - 1]) {
       model.dispose();
@@ -263,7 +360,9 @@ export async function train(argv: string[]): Promise<void> {
     await writeSampleGrid(model, view, grid, { temperature: o.temperature as number, seed: 2 });
     console.log(summaryTable(rows));
     const last = best ?? rows[rows.length - 1];
-    console.log(`\ntest bpd:  ${last.testBpd.toFixed(4)}${best ? ` (epoch ${best.epoch}, best validation bpd ${best.validationBpd!.toFixed(4)})` : ''} (${describeScaling(view)})\nsamples:   ${grid} (temperature ${o.temperature})\nmodel:     ${join(out, 'model')}\nmetrics:   ${join(out, 'metrics.json')}, curves ${join(out, 'training.png')}\nbackend:   ${backend.name}`);
+    console.log(
+      `\ntest bpd:  ${last.testBpd.toFixed(4)}${best ? ` (epoch ${best.epoch}, best validation bpd ${best.validationBpd!.toFixed(4)})` : ''} (${describeScaling(view)})\nsamples:   ${grid} (temperature ${o.temperature})\nmodel:     ${join(out, 'model')}\nmetrics:   ${join(out, 'metrics.json')}, curves ${join(out, 'training.png')}\nbackend:   ${backend.name}`,
+    );
     optimizer.dispose();
     model.dispose();
   } finally {

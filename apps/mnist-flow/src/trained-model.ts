@@ -48,7 +48,9 @@ function checkMnistModel(model: Distribution, where: string, app: unknown): void
   if (model.eventSize === MNIST_PIXELS) return;
   model.dispose();
   const maker = typeof app === 'string' && app !== 'mnist-flow' ? ` (made by ${app})` : '';
-  throw new UsageError(`${where}: this is a model of ${model.eventSize}-dimensional data${maker}; mnist-flow works with models of 28×28 images (${MNIST_PIXELS} dimensions)`);
+  throw new UsageError(
+    `${where}: this is a model of ${model.eventSize}-dimensional data${maker}; mnist-flow works with models of 28×28 images (${MNIST_PIXELS} dimensions)`,
+  );
 }
 
 /** Data images must have the size the model was trained on. */

@@ -62,7 +62,24 @@ describe('toy-flow CLI', () => {
 
   it('train, logprob and sample end to end on a tiny run', async () => {
     const out = temp();
-    const code = await main(['train', '--data', 'two-gaussians', '--out', out, '--train-size', '20000', '--test-size', '5000', '--layers', '2', '--hidden', '16', '--backend', 'cpu', '--quiet']);
+    const code = await main([
+      'train',
+      '--data',
+      'two-gaussians',
+      '--out',
+      out,
+      '--train-size',
+      '20000',
+      '--test-size',
+      '5000',
+      '--layers',
+      '2',
+      '--hidden',
+      '16',
+      '--backend',
+      'cpu',
+      '--quiet',
+    ]);
     expect(stderr).toBe('backend: cpu (option)\n');
     expect(code).toBe(0);
     const metrics = JSON.parse(readFileSync(join(out, 'metrics.json'), 'utf8'));
@@ -72,7 +89,8 @@ describe('toy-flow CLI', () => {
     const png = decode(readFileSync(join(out, 'density.png')));
     expect(png.width).toBeGreaterThan(1.5 * png.height);
     const densitySvg = readFileSync(join(out, 'density.svg'), 'utf8');
-    for (const text of ['two-gaussians: model density and true density', 'model', 'true density', 'x₁', 'x₂', 'density']) expect(densitySvg).toContain(`>${text}<`);
+    for (const text of ['two-gaussians: model density and true density', 'model', 'true density', 'x₁', 'x₂', 'density'])
+      expect(densitySvg).toContain(`>${text}<`);
     expect(metrics.history.length).toBeGreaterThan(0);
     expect(metrics.history[0]).toMatchObject({ step: expect.any(Number), loss: expect.any(Number), learningRate: expect.any(Number) });
     const curves = readFileSync(join(out, 'training.svg'), 'utf8');
@@ -127,7 +145,27 @@ describe('toy-flow CLI', () => {
     }
     writeFileSync(csv, `${rows.join('\n')}\n`);
     const run = async (dir: string, extra: string[]) => {
-      expect(await main(['train', '--data', csv, '--out', dir, '--layers', '4', '--hidden', '16', '--epochs', '10', '--batch-size', '100', '--backend', 'cpu', '--quiet', ...extra])).toBe(0);
+      expect(
+        await main([
+          'train',
+          '--data',
+          csv,
+          '--out',
+          dir,
+          '--layers',
+          '4',
+          '--hidden',
+          '16',
+          '--epochs',
+          '10',
+          '--batch-size',
+          '100',
+          '--backend',
+          'cpu',
+          '--quiet',
+          ...extra,
+        ]),
+      ).toBe(0);
       return JSON.parse(readFileSync(join(dir, 'metrics.json'), 'utf8'));
     };
     const standardised = await run(join(out, 'standardised'), []);
@@ -142,16 +180,23 @@ describe('toy-flow CLI', () => {
     expect(layers[layers.length - 1].className).toBe('ElementwiseAffine');
     stdout = '';
     expect(await main(['sample', '--model', join(out, 'standardised', 'model'), '--n', '2000', '--backend', 'cpu'])).toBe(0);
-    const samples = stdout.trim().split('\n').slice(1).map((line) => line.split(',').map(Number));
+    const samples = stdout
+      .trim()
+      .split('\n')
+      .slice(1)
+      .map((line) => line.split(',').map(Number));
     const meanX = samples.reduce((sum, [x]) => sum + x, 0) / samples.length;
     expect(Math.abs(meanX - 10)).toBeLessThan(0.3);
     // samples.png: the data in blue behind the red samples.
     const picture = decode(readFileSync(join(out, 'standardised', 'samples.png')));
     let blue = 0;
-    for (let i = 0; i < picture.data.length; i += picture.channels) if (picture.data[i + 2] > picture.data[i] + 60 && picture.data[i + 2] > picture.data[i + 1] + 30) blue += 1;
+    for (let i = 0; i < picture.data.length; i += picture.channels)
+      if (picture.data[i + 2] > picture.data[i] + 60 && picture.data[i + 2] > picture.data[i + 1] + 30) blue += 1;
     expect(blue).toBeGreaterThan(100);
     // plot against a toy the model never saw: a warning, then the pictures.
-    expect(await main(['plot', '--model', join(out, 'standardised', 'model'), '--data', 'two-gaussians', '--out', join(out, 'plot'), '--backend', 'cpu'])).toBe(0);
+    expect(await main(['plot', '--model', join(out, 'standardised', 'model'), '--data', 'two-gaussians', '--out', join(out, 'plot'), '--backend', 'cpu'])).toBe(
+      0,
+    );
     expect(stderr).toMatch(/warning: the model was trained on '.*banana\.csv', not 'two-gaussians'/);
   });
 
@@ -161,7 +206,26 @@ describe('toy-flow CLI', () => {
     const rows = ['a,b,c'];
     for (let i = 0; i < 400; i++) rows.push(`${Math.sin(i)},${Math.cos(i)},${(i % 7) / 7}`);
     writeFileSync(csv, `${rows.join('\n')}\n`);
-    expect(await main(['train', '--data', csv, '--out', out, '--layers', '2', '--hidden', '8', '--epochs', '2', '--batch-size', '50', '--backend', 'cpu', '--quiet'])).toBe(0);
+    expect(
+      await main([
+        'train',
+        '--data',
+        csv,
+        '--out',
+        out,
+        '--layers',
+        '2',
+        '--hidden',
+        '8',
+        '--epochs',
+        '2',
+        '--batch-size',
+        '50',
+        '--backend',
+        'cpu',
+        '--quiet',
+      ]),
+    ).toBe(0);
     const metrics = JSON.parse(readFileSync(join(out, 'metrics.json'), 'utf8'));
     expect(metrics.entropy).toBeNull();
     expect(metrics.kl).toBeNull();
@@ -171,7 +235,28 @@ describe('toy-flow CLI', () => {
   it('trains a spline flow (the plugin), a MAF and a conditional flow, and reloads each', async () => {
     for (const flow of ['spline', 'spline-ar', 'maf']) {
       const out = temp();
-      const code = await main(['train', '--data', 'two-gaussians', '--out', out, '--flow', flow, '--train-size', '2000', '--test-size', '1000', '--layers', '2', '--hidden', '8', '--bins', '4', '--backend', 'cpu', '--quiet']);
+      const code = await main([
+        'train',
+        '--data',
+        'two-gaussians',
+        '--out',
+        out,
+        '--flow',
+        flow,
+        '--train-size',
+        '2000',
+        '--test-size',
+        '1000',
+        '--layers',
+        '2',
+        '--hidden',
+        '8',
+        '--bins',
+        '4',
+        '--backend',
+        'cpu',
+        '--quiet',
+      ]);
       expect(code).toBe(0);
       const metrics = JSON.parse(readFileSync(join(out, 'metrics.json'), 'utf8'));
       expect(Number.isFinite(metrics.testNll)).toBe(true);
@@ -180,7 +265,27 @@ describe('toy-flow CLI', () => {
       expect(stdout.trim().split('\n')).toHaveLength(6);
     }
     const out = temp();
-    expect(await main(['train', '--data', 'eight-gaussians', '--conditional', '--out', out, '--train-size', '4000', '--test-size', '2000', '--layers', '2', '--hidden', '8', '--backend', 'cpu', '--quiet'])).toBe(0);
+    expect(
+      await main([
+        'train',
+        '--data',
+        'eight-gaussians',
+        '--conditional',
+        '--out',
+        out,
+        '--train-size',
+        '4000',
+        '--test-size',
+        '2000',
+        '--layers',
+        '2',
+        '--hidden',
+        '8',
+        '--backend',
+        'cpu',
+        '--quiet',
+      ]),
+    ).toBe(0);
     expect(stdout).toMatch(/conditional: −log p\(x \| component\), 8 components/);
     expect(JSON.parse(readFileSync(join(out, 'metrics.json'), 'utf8')).entropy).toBeCloseTo(-1.7673, 3);
     expect(await main(['sample', '--model', join(out, 'model'), '--n', '5', '--backend', 'cpu'])).toBe(2);
@@ -193,7 +298,22 @@ describe('toy-flow CLI', () => {
 
   it('a diverging run (--lr 10) ends with exit code 1 and a message, not a model with a huge test NLL', async () => {
     const out = temp();
-    const code = await main(['train', '--data', 'two-gaussians', '--out', out, '--train-size', '100000', '--test-size', '2000', '--lr', '10', '--backend', 'cpu', '--quiet']);
+    const code = await main([
+      'train',
+      '--data',
+      'two-gaussians',
+      '--out',
+      out,
+      '--train-size',
+      '100000',
+      '--test-size',
+      '2000',
+      '--lr',
+      '10',
+      '--backend',
+      'cpu',
+      '--quiet',
+    ]);
     expect(code).toBe(1);
     expect(stderr).toMatch(/the run diverged|NaN or infinite/);
     expect(stderr).toMatch(/lower learning rate/);
@@ -203,7 +323,24 @@ describe('toy-flow CLI', () => {
   it('--target with the default --test-size (200 000 evaluation samples) finishes', async () => {
     // The log-normaliser estimate once spread 200 000 log-weights into Math.max and overflowed the stack.
     const out = temp();
-    const code = await main(['train', '--target', 'u1', '--out', out, '--train-size', '20000', '--batch-size', '500', '--layers', '2', '--hidden', '8', '--backend', 'cpu', '--quiet']);
+    const code = await main([
+      'train',
+      '--target',
+      'u1',
+      '--out',
+      out,
+      '--train-size',
+      '20000',
+      '--batch-size',
+      '500',
+      '--layers',
+      '2',
+      '--hidden',
+      '8',
+      '--backend',
+      'cpu',
+      '--quiet',
+    ]);
     expect(stderr).not.toMatch(/call stack/);
     expect(code).toBe(0);
     const metrics = JSON.parse(readFileSync(join(out, 'metrics.json'), 'utf8'));
@@ -213,7 +350,28 @@ describe('toy-flow CLI', () => {
 
   it('fits a flow to an unnormalised target by reverse KL (--target)', async () => {
     const out = temp();
-    const code = await main(['train', '--target', 'banana', '--out', out, '--train-size', '60000', '--batch-size', '300', '--test-size', '3000', '--layers', '2', '--hidden', '8', '--lr', '0.01', '--backend', 'cpu', '--quiet']);
+    const code = await main([
+      'train',
+      '--target',
+      'banana',
+      '--out',
+      out,
+      '--train-size',
+      '60000',
+      '--batch-size',
+      '300',
+      '--test-size',
+      '3000',
+      '--layers',
+      '2',
+      '--hidden',
+      '8',
+      '--lr',
+      '0.01',
+      '--backend',
+      'cpu',
+      '--quiet',
+    ]);
     expect(code).toBe(0);
     const metrics = JSON.parse(readFileSync(join(out, 'metrics.json'), 'utf8'));
     expect(metrics.mode).toBe('reverse-kl');

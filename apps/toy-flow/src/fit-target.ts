@@ -3,7 +3,18 @@ import { Random } from '@flows/core';
 import { formatDuration, formatRate, gridPoints, ProgressBar, type Range2D, UsageError } from '@flows/cli-kit';
 import { ENERGY_NAMES, energyByName, TOY_NAMES, toyByName } from '@flows/datasets';
 import type { TransformedDistribution } from '@flows/distributions';
-import { Adam, type AdamState, estimateLogNormalizer, fitReverseKL, type LearningRateSchedule, type LogDensity, reverseKLLoss, saveCheckpoint, saveModel, writeFileAtomic } from '@flows/flows';
+import {
+  Adam,
+  type AdamState,
+  estimateLogNormalizer,
+  fitReverseKL,
+  type LearningRateSchedule,
+  type LogDensity,
+  reverseKLLoss,
+  saveCheckpoint,
+  saveModel,
+  writeFileAtomic,
+} from '@flows/flows';
 import { type HistoryRow, writeToyPictures, writeTrainingCurves } from './pictures.js';
 import { resumableCheckpoint, savedHistory } from './resume.js';
 
@@ -27,7 +38,9 @@ function resolveTarget(name: string): Target {
     return { name, logDensity: (x) => toy.uncheckedLogProb(x), normalized: true, range: toy.plotRange };
   }
   if (TOY_NAMES.includes(name)) {
-    throw new UsageError(`--target ${name}: its density is zero (log −∞) on part of the plane or unknown, so the reverse KL is infinite; use one of ${TARGET_NAMES.join(', ')}`);
+    throw new UsageError(
+      `--target ${name}: its density is zero (log −∞) on part of the plane or unknown, so the reverse KL is infinite; use one of ${TARGET_NAMES.join(', ')}`,
+    );
   }
   throw new UsageError(`unknown --target '${name}'; expected one of ${TARGET_NAMES.join(', ')}`);
 }
@@ -98,11 +111,21 @@ export async function trainOnTarget(run: TargetRun): Promise<void> {
       reportEvery: 100,
       onProgress: (p) => {
         history.push({ step: p.step, loss: p.loss, learningRate: p.learningRate });
-        bar?.update(p.step - firstStep, { loss: p.loss.toFixed(4), 'samples/s': formatRate(p.samplesPerSecond), ETA: formatDuration((p.elapsedSeconds / Math.max(1, p.step - firstStep)) * (run.steps - p.step)) });
+        bar?.update(p.step - firstStep, {
+          loss: p.loss.toFixed(4),
+          'samples/s': formatRate(p.samplesPerSecond),
+          ETA: formatDuration((p.elapsedSeconds / Math.max(1, p.step - firstStep)) * (run.steps - p.step)),
+        });
       },
     });
     seconds += segment.seconds;
-    await saveCheckpoint(checkpointDir, { model, optimizerState: await optimizer.readState(), randomState: random.getState(), epoch: 0, extra: { settings: run.settings, seconds, history } });
+    await saveCheckpoint(checkpointDir, {
+      model,
+      optimizerState: await optimizer.readState(),
+      randomState: random.getState(),
+      epoch: 0,
+      extra: { settings: run.settings, seconds, history },
+    });
   }
   bar?.finish();
   const result = { steps: optimizer.step, seconds };

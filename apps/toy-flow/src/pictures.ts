@@ -57,7 +57,10 @@ export async function writeToyPictures(
   const modelDensity = await densityOnGrid(model, range);
   const density = densityFigure({
     title: `${labels.name}: model density and ${labels.reference}`,
-    panels: [{ title: 'model', densities: modelDensity }, { title: labels.reference, densities: reference }],
+    panels: [
+      { title: 'model', densities: modelDensity },
+      { title: labels.reference, densities: reference },
+    ],
     range,
     size: PANEL,
     maximum,
@@ -68,7 +71,12 @@ export async function writeToyPictures(
     ...(dataPoints ? [{ name: 'data', points: dataPoints, colour: '#1f5fd6' }] : []),
     { name: 'model samples', points: modelSamples, colour: '#c8001e' },
   ];
-  const samples = pointsFigure({ title: `${labels.name}: model samples over ${dataPoints ? 'the data' : `the ${labels.reference}`}`, range, series, background: { densities: reference, size: PANEL, maximum } });
+  const samples = pointsFigure({
+    title: `${labels.name}: model samples over ${dataPoints ? 'the data' : `the ${labels.reference}`}`,
+    range,
+    series,
+    background: { densities: reference, size: PANEL, maximum },
+  });
   return {
     density: await writeFigure(join(outDir, 'density'), density, writeFileAtomic),
     samples: await writeFigure(join(outDir, 'samples'), samples, writeFileAtomic),
@@ -90,7 +98,12 @@ export async function writeTrainingCurves(outDir: string, history: HistoryRow[],
     xTitle: 'step',
     panels: [
       { title: lossName, yTitle: 'nats', curves: [{ name: 'train', points: history.map((row) => ({ x: row.step, y: row.loss })) }] },
-      { title: 'learning rate', yTitle: 'learning rate', logScale: true, curves: [{ name: 'learning rate', points: history.map((row) => ({ x: row.step, y: row.learningRate ?? Number.NaN })) }] },
+      {
+        title: 'learning rate',
+        yTitle: 'learning rate',
+        logScale: true,
+        curves: [{ name: 'learning rate', points: history.map((row) => ({ x: row.step, y: row.learningRate ?? Number.NaN })) }],
+      },
     ],
   });
   return writeFigure(join(outDir, 'training'), figure, writeFileAtomic);

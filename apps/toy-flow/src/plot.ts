@@ -56,7 +56,10 @@ export async function plot(argv: string[]): Promise<void> {
   }
   const samples = model.sample(5000, { random: (o.seed as number) + 99 });
   const referenceKind = toy.hasExactDensity ? 'true density' : 'data histogram';
-  const paths = await writeToyPictures(o.out as string, model, reference, toy.plotRange, (await samples.data()) as Float32Array, null, { name: o.data as string, reference: referenceKind });
+  const paths = await writeToyPictures(o.out as string, model, reference, toy.plotRange, (await samples.data()) as Float32Array, null, {
+    name: o.data as string,
+    reference: referenceKind,
+  });
   samples.dispose();
   console.log(`pictures: ${paths.density} (model | ${referenceKind}), ${paths.samples}`);
   model.dispose();

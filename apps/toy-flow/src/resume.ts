@@ -7,7 +7,11 @@ import type { HistoryRow } from './pictures.js';
  * The checkpoint a `--resume` continues from, refused (naming each option) when the run's settings
  * differ from the checkpointed ones, apart from `ignore` (what a resumed run may extend).
  */
-export async function resumableCheckpoint(checkpointDir: string, settings: Record<string, unknown>, ignore: readonly string[]): Promise<Checkpoint<TransformedDistribution>> {
+export async function resumableCheckpoint(
+  checkpointDir: string,
+  settings: Record<string, unknown>,
+  ignore: readonly string[],
+): Promise<Checkpoint<TransformedDistribution>> {
   if (!(await hasCheckpoint(checkpointDir))) throw new UsageError(`--resume: no checkpoint in ${checkpointDir}`);
   const checkpoint = (await loadCheckpoint(checkpointDir)) as Checkpoint<TransformedDistribution>;
   const differences = settingDifferences((checkpoint.extra.settings ?? {}) as Record<string, unknown>, settings, { ignore });

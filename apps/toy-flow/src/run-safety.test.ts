@@ -16,7 +16,10 @@ function run(args: string[]): { done: Promise<{ code: number; output: string; se
   let output = '';
   child.stdout.on('data', (chunk) => (output += chunk));
   child.stderr.on('data', (chunk) => (output += chunk));
-  return { pid: child.pid!, done: new Promise((resolve) => child.on('close', (code) => resolve({ code: code ?? 1, output, seconds: (performance.now() - started) / 1000 }))) };
+  return {
+    pid: child.pid!,
+    done: new Promise((resolve) => child.on('close', (code) => resolve({ code: code ?? 1, output, seconds: (performance.now() - started) / 1000 }))),
+  };
 }
 
 describe('runs lose nothing', () => {
@@ -38,20 +41,32 @@ describe('runs lose nothing', () => {
   const asNobody =
     process.getuid?.() === 0 &&
     existsSync('/usr/bin/setpriv') &&
-    spawnSync('/usr/bin/setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, '-e', `require('fs').accessSync(${JSON.stringify(cli)}, 4)`], { cwd: '/' }).status === 0;
+    spawnSync(
+      '/usr/bin/setpriv',
+      ['--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, '-e', `require('fs').accessSync(${JSON.stringify(cli)}, 4)`],
+      { cwd: '/' },
+    ).status === 0;
   if (!asNobody) console.log('note: the EACCES test is skipped: it needs root, setpriv, and a checkout that user nobody can read');
-  it.runIf(asNobody)('an output in a directory the user cannot write fails at once with EACCES, not after training', async () => {
-    const parent = temp();
-    chmodSync(parent, 0o755); // root's, readable by all, writable by root alone
-    const started = performance.now();
-    const child = spawn('/usr/bin/setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, cli, 'train', ...SMALL, '--train-size', '3000000', '--out', join(parent, 'run')], { cwd: '/', stdio: ['ignore', 'pipe', 'pipe'] });
-    let output = '';
-    child.stderr.on('data', (chunk) => (output += chunk));
-    const code = await new Promise<number>((resolve) => child.on('close', (exit) => resolve(exit ?? 1)));
-    expect(code).toBe(1);
-    expect(output).toMatch(/cannot create .*\/run \(EACCES: not writable\)/);
-    expect((performance.now() - started) / 1000).toBeLessThan(20);
-  }, 60_000);
+  it.runIf(asNobody)(
+    'an output in a directory the user cannot write fails at once with EACCES, not after training',
+    async () => {
+      const parent = temp();
+      chmodSync(parent, 0o755); // root's, readable by all, writable by root alone
+      const started = performance.now();
+      const child = spawn(
+        '/usr/bin/setpriv',
+        ['--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, cli, 'train', ...SMALL, '--train-size', '3000000', '--out', join(parent, 'run')],
+        { cwd: '/', stdio: ['ignore', 'pipe', 'pipe'] },
+      );
+      let output = '';
+      child.stderr.on('data', (chunk) => (output += chunk));
+      const code = await new Promise<number>((resolve) => child.on('close', (exit) => resolve(exit ?? 1)));
+      expect(code).toBe(1);
+      expect(output).toMatch(/cannot create .*\/run \(EACCES: not writable\)/);
+      expect((performance.now() - started) / 1000).toBeLessThan(20);
+    },
+    60_000,
+  );
 
   it('a second run into the same --out is refused while the first runs; both would otherwise exit 0', async () => {
     const out = join(temp(), 'run');
@@ -71,7 +86,10 @@ describe('runs lose nothing', () => {
     const out = join(temp(), 'run');
     mkdirSync(join(out, 'model'), { recursive: true });
     const dead = 2 ** 22 + 12345; // above the default pid range: no such process
-    writeFileSync(join(out, 'run.lock'), JSON.stringify({ pid: dead, host: (await import('node:os')).hostname(), started: '2026-11-28T00:00:00Z', purpose: 'toy-flow train' }));
+    writeFileSync(
+      join(out, 'run.lock'),
+      JSON.stringify({ pid: dead, host: (await import('node:os')).hostname(), started: '2026-11-28T00:00:00Z', purpose: 'toy-flow train' }),
+    );
     writeFileSync(join(out, `metrics.json.tmp-${dead}-1`), '{');
     writeFileSync(join(out, 'model', `weights-abc.bin.tmp-${dead}-2`), 'x');
     const result = await run(['train', ...SMALL, '--out', out]).done;
@@ -95,7 +113,26 @@ async function killAfterFirstCheckpoint(args: string[], out: string): Promise<vo
 
 describe('toy-flow checkpoints', () => {
   it('a run killed with kill -9 mid-training resumes with --resume and ends exactly like the uninterrupted run; metrics name their model', async () => {
-    const args = ['train', '--data', 'two-gaussians', '--train-size', '400000', '--test-size', '5000', '--layers', '3', '--hidden', '16', '--batch-size', '500', '--checkpoint-every', '100', '--backend', 'cpu', '--quiet'];
+    const args = [
+      'train',
+      '--data',
+      'two-gaussians',
+      '--train-size',
+      '400000',
+      '--test-size',
+      '5000',
+      '--layers',
+      '3',
+      '--hidden',
+      '16',
+      '--batch-size',
+      '500',
+      '--checkpoint-every',
+      '100',
+      '--backend',
+      'cpu',
+      '--quiet',
+    ];
     const straight = join(temp(), 'straight');
     expect((await run([...args, '--out', straight]).done).code).toBe(0);
 
@@ -117,8 +154,29 @@ describe('toy-flow checkpoints', () => {
     expect(read(killed).modelChecksum).toBe(model.weights.checksum);
   }, 240_000);
 
-  it('a --target (reverse KL) run killed with kill -9 resumes to the uninterrupted run\'s figures', async () => {
-    const args = ['train', '--target', 'banana', '--train-size', '150000', '--batch-size', '300', '--test-size', '3000', '--layers', '2', '--hidden', '8', '--lr', '0.01', '--checkpoint-every', '100', '--backend', 'cpu', '--quiet'];
+  it("a --target (reverse KL) run killed with kill -9 resumes to the uninterrupted run's figures", async () => {
+    const args = [
+      'train',
+      '--target',
+      'banana',
+      '--train-size',
+      '150000',
+      '--batch-size',
+      '300',
+      '--test-size',
+      '3000',
+      '--layers',
+      '2',
+      '--hidden',
+      '8',
+      '--lr',
+      '0.01',
+      '--checkpoint-every',
+      '100',
+      '--backend',
+      'cpu',
+      '--quiet',
+    ];
     const straight = join(temp(), 'straight');
     expect((await run([...args, '--out', straight]).done).code).toBe(0);
     const killed = join(temp(), 'killed');

@@ -1,7 +1,22 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { Random } from '@flows/core';
 import { ActNorm, Chain, ElementwiseAffine } from '@flows/bijectors';
-import { appWasmThreads, denseMultiplyAdds, THREADS_OPTION, NATIVE_BLAS_OPTION, nativeBlasSetting, describeOptions, formatDuration, formatRate, type OptionSpec, parseOptions, ProgressBar, type Range2D, readNumericCsv, UsageError } from '@flows/cli-kit';
+import {
+  appWasmThreads,
+  denseMultiplyAdds,
+  THREADS_OPTION,
+  NATIVE_BLAS_OPTION,
+  nativeBlasSetting,
+  describeOptions,
+  formatDuration,
+  formatRate,
+  type OptionSpec,
+  parseOptions,
+  ProgressBar,
+  type Range2D,
+  readNumericCsv,
+  UsageError,
+} from '@flows/cli-kit';
 import { GaussianMixtureToy, TOY_NAMES, toyByName, type ToyDistribution } from '@flows/datasets';
 import { type Distribution, StandardNormal, TransformedDistribution } from '@flows/distributions';
 import { splineFlow } from '@flows/bijector-spline';
@@ -57,12 +72,21 @@ export const TRAIN_OPTIONS: Record<string, OptionSpec> = {
   'clip-norm': { kind: 'positiveNumber', description: 'clip the gradient norm' },
   'test-size': { kind: 'positiveInteger', default: 200_000, description: 'held-out samples for the test NLL (toys)' },
   seed: { kind: 'nonNegativeInteger', default: 0, description: 'seed for masks, weights, data and noise' },
-  backend: { kind: 'string', choices: ['auto', 'tensorflow', 'webgpu', 'wasm', 'cpu'], default: 'auto', description: 'TensorFlow.js backend (or FLOWS_BACKEND)' },
+  backend: {
+    kind: 'string',
+    choices: ['auto', 'tensorflow', 'webgpu', 'wasm', 'cpu'],
+    default: 'auto',
+    description: 'TensorFlow.js backend (or FLOWS_BACKEND)',
+  },
   threads: THREADS_OPTION,
   'native-blas': NATIVE_BLAS_OPTION,
   resume: { kind: 'boolean', description: 'continue a killed run from <out>/checkpoint (same options; a finished run gets its missing final files)' },
   'checkpoint-every': { kind: 'positiveInteger', default: 1000, description: 'steps between checkpoints for toys and --target runs (CSV data: every epoch)' },
-  'no-standardize': { kind: 'boolean', description: 'CSV data: model the raw values (by default the flow sees each column standardised to mean 0 and standard deviation 1, through an affine layer whose log-det is counted)' },
+  'no-standardize': {
+    kind: 'boolean',
+    description:
+      'CSV data: model the raw values (by default the flow sees each column standardised to mean 0 and standard deviation 1, through an affine layer whose log-det is counted)',
+  },
   quiet: { kind: 'boolean', description: 'no progress bar' },
 };
 
@@ -181,7 +205,9 @@ function marginalOverLabels(model: Distribution, weights: number[]): Distributio
   return {
     uncheckedLogProb: (x: tf.Tensor) => {
       const n = x.shape[0];
-      const terms = weights.map((w, k) => tf.add(model.uncheckedLogProb(x, tf.tile(tf.cast(tf.oneHot(tf.tensor1d([k], 'int32'), count), 'float32'), [n, 1])), Math.log(w)));
+      const terms = weights.map((w, k) =>
+        tf.add(model.uncheckedLogProb(x, tf.tile(tf.cast(tf.oneHot(tf.tensor1d([k], 'int32'), count), 'float32'), [n, 1])), Math.log(w)),
+      );
       return tf.logSumExp(tf.stack(terms, 1), 1);
     },
   } as unknown as Distribution;
@@ -223,8 +249,8 @@ async function openSource(data: string, options: { trainSize: number; testSize: 
       name: data,
       fresh: true,
       size: 2,
-    standardization: null,
-    dataPoints: null,
+      standardization: null,
+      dataPoints: null,
       labels: 0,
       entropy: toy.hasExactDensity ? toy.entropy() : null,
       sampleModel: unconditionalSamples,
@@ -267,7 +293,10 @@ async function openSource(data: string, options: { trainSize: number; testSize: 
     }
     const padX = 0.1 * (x1 - x0 || 1);
     const padY = 0.1 * (y1 - y0 || 1);
-    range = [[x0 - padX, x1 + padX], [y0 - padY, y1 + padY]];
+    range = [
+      [x0 - padX, x1 + padX],
+      [y0 - padY, y1 + padY],
+    ];
   }
   return {
     name: data,
@@ -322,7 +351,10 @@ function buildFlow(
       void mask;
       return new TransformedDistribution(
         new StandardNormal(common.size),
-        new Chain([splineFlow({ ...withoutMask, kind: flow === 'spline' ? 'coupling' : 'autoregressive', bins: extra.bins, bound: extra.bound }), new ActNorm({ size: common.size })]),
+        new Chain([
+          splineFlow({ ...withoutMask, kind: flow === 'spline' ? 'coupling' : 'autoregressive', bins: extra.bins, bound: extra.bound }),
+          new ActNorm({ size: common.size }),
+        ]),
       );
     default:
       return realNVP({ ...common, scaleTanh: extra.scaleTanh });
@@ -337,7 +369,8 @@ export async function train(argv: string[]): Promise<void> {
   }
   const seed = o.seed as number;
   const started = performance.now();
-  if ((o.data === undefined) === (o.target === undefined)) throw new UsageError('give either --data (density estimation) or --target (reverse KL), not both or neither');
+  if ((o.data === undefined) === (o.target === undefined))
+    throw new UsageError('give either --data (density estimation) or --target (reverse KL), not both or neither');
   if (o.conditional && o.target !== undefined) throw new UsageError('--conditional goes with --data (labelled toy samples), not --target');
   // The output directory is checked (created, probe-written) and locked before any work: an
   // unwritable --out fails now, not after training, and a second run into it is refused.
@@ -345,7 +378,11 @@ export async function train(argv: string[]): Promise<void> {
   try {
     // A step's matrix work decides whether wasm threads pay (bench/results.md): for the toys they do not.
     const work = 2 * (o.layers as number) * denseMultiplyAdds([2, ...(o.hidden as number[]), 2]) * (o['batch-size'] as number);
-    const backend = await selectBackend({ backend: o.backend as BackendName | 'auto', wasmThreads: await appWasmThreads(o.threads, work), nativeBlas: nativeBlasSetting(o['native-blas']) });
+    const backend = await selectBackend({
+      backend: o.backend as BackendName | 'auto',
+      wasmThreads: await appWasmThreads(o.threads, work),
+      nativeBlas: nativeBlasSetting(o['native-blas']),
+    });
     console.error(describeBackend(backend));
     const batchSize = o['batch-size'] as number;
     const lr = o.lr as number;
@@ -378,7 +415,12 @@ export async function train(argv: string[]): Promise<void> {
     }
     const source = o.conditional
       ? openLabelledToy(o.data as string, { trainSize: o['train-size'] as number, testSize: o['test-size'] as number, seed })
-      : await openSource(o.data as string, { trainSize: o['train-size'] as number, testSize: o['test-size'] as number, seed, standardize: !o['no-standardize'] });
+      : await openSource(o.data as string, {
+          trainSize: o['train-size'] as number,
+          testSize: o['test-size'] as number,
+          seed,
+          standardize: !o['no-standardize'],
+        });
     const settings = {
       flow: o.flow,
       layers: o.layers,
@@ -395,7 +437,8 @@ export async function train(argv: string[]): Promise<void> {
       standardized: source.standardization !== null,
       seed,
     };
-    if (o.mask === 'checkerboard' && source.size === 2) throw new UsageError("--mask checkerboard needs image-shaped data (a square number of dimensions > 2); use 'alternating' or 'half' for 2-D points");
+    if (o.mask === 'checkerboard' && source.size === 2)
+      throw new UsageError("--mask checkerboard needs image-shaped data (a square number of dimensions > 2); use 'alternating' or 'half' for 2-D points");
     const { join } = await import('node:path');
     const { rm } = await import('node:fs/promises');
     const out = o.out as string;
@@ -431,7 +474,9 @@ export async function train(argv: string[]): Promise<void> {
     // same segments, so it ends exactly where the uninterrupted run does.
     const every = o['checkpoint-every'] as number;
     while (optimizer.step < totalSteps) {
-      const target = source.fresh ? Math.min(totalSteps, (Math.floor(optimizer.step / every) + 1) * every) : Math.min(totalSteps, (Math.floor(optimizer.step / stepsPerEpoch) + 1) * stepsPerEpoch);
+      const target = source.fresh
+        ? Math.min(totalSteps, (Math.floor(optimizer.step / every) + 1) * every)
+        : Math.min(totalSteps, (Math.floor(optimizer.step / stepsPerEpoch) + 1) * stepsPerEpoch);
       const result = await fit(model, source.fresh ? firstBatches(source.train, target - optimizer.step, batchSize) : source.train, {
         epochs: 1,
         initialEpoch: Math.floor(optimizer.step / stepsPerEpoch),
@@ -441,12 +486,22 @@ export async function train(argv: string[]): Promise<void> {
         reportEvery: 100,
         onProgress: (p) => {
           history.push({ step: p.step, loss: p.loss, learningRate: p.learningRate });
-          bar?.update(p.step - firstStep, { loss: p.loss.toFixed(4), 'samples/s': formatRate(p.samplesPerSecond), ETA: formatDuration((p.elapsedSeconds / Math.max(1, p.step - firstStep)) * (totalSteps - p.step)) });
+          bar?.update(p.step - firstStep, {
+            loss: p.loss.toFixed(4),
+            'samples/s': formatRate(p.samplesPerSecond),
+            ETA: formatDuration((p.elapsedSeconds / Math.max(1, p.step - firstStep)) * (totalSteps - p.step)),
+          });
         },
       });
       trainSeconds += result.seconds;
       lastLoss = result.loss;
-      await saveCheckpoint(checkpointDir, { model, optimizerState: await optimizer.readState(), randomState: random.getState(), epoch: Math.floor(optimizer.step / stepsPerEpoch), extra: { settings: runSettings, seconds: trainSeconds, loss: lastLoss, history } });
+      await saveCheckpoint(checkpointDir, {
+        model,
+        optimizerState: await optimizer.readState(),
+        randomState: random.getState(),
+        epoch: Math.floor(optimizer.step / stepsPerEpoch),
+        extra: { settings: runSettings, seconds: trainSeconds, loss: lastLoss, history },
+      });
     }
     bar?.finish();
     const result = { steps: optimizer.step, loss: lastLoss };
@@ -458,7 +513,10 @@ export async function train(argv: string[]): Promise<void> {
 
     const testNll = await source.testNll(model);
     const entropy = source.entropy;
-    const direct = source.target?.hasExactDensity && !source.labels ? await klFromTargetAsync(model, source.target, { samples: o['test-size'] as number, seed: seed + 2_000_003 }) : null;
+    const direct =
+      source.target?.hasExactDensity && !source.labels
+        ? await klFromTargetAsync(model, source.target, { samples: o['test-size'] as number, seed: seed + 2_000_003 })
+        : null;
     const metrics = {
       dataset: source.name,
       testNll,
@@ -483,14 +541,19 @@ export async function train(argv: string[]): Promise<void> {
       const reference = await source.reference();
       if (reference) {
         const referenceKind = source.target?.hasExactDensity ? 'true density' : 'data histogram';
-        const paths = await writeToyPictures(out, source.pictureModel(model), reference, source.range, values, source.dataPoints, { name: source.name, reference: referenceKind });
+        const paths = await writeToyPictures(out, source.pictureModel(model), reference, source.range, values, source.dataPoints, {
+          name: source.name,
+          reference: referenceKind,
+        });
         pictures += `\npictures:  ${paths.density} (model | ${referenceKind}), ${paths.samples}`;
       }
     }
     console.log(
       `dataset:   ${source.name}\ntest NLL:  ${testNll.toFixed(4)} nats` +
         (source.labels ? `\n           (conditional: −log p(x | component), ${source.labels} components)` : '') +
-        (entropy !== null ? `\nentropy:   ${entropy.toFixed(4)} nats${source.labels ? ' (H(X | component))' : ''}\nKL:        ${(testNll - entropy).toFixed(4)} nats (test NLL - entropy)` : '') +
+        (entropy !== null
+          ? `\nentropy:   ${entropy.toFixed(4)} nats${source.labels ? ' (H(X | component))' : ''}\nKL:        ${(testNll - entropy).toFixed(4)} nats (test NLL - entropy)`
+          : '') +
         (direct ? `\nKL direct: ${direct.kl.toFixed(4)} ± ${direct.standardError.toFixed(4)} nats (E_p[log p - log q])` : '') +
         `\ntraining:  ${result.steps} steps, ${formatRate(metrics.samplesPerSecond)} samples/s, ${formatDuration(trainSeconds)} on ${backend.name}` +
         `\nmodel:     ${join(out, 'model')}\nmetrics:   ${join(out, 'metrics.json')}${pictures}`,

@@ -13,7 +13,6 @@ function gridSize(svgFile: string): { width: number; height: number } {
   return { width: Number(image[1]), height: Number(image[2]) };
 }
 
-
 let stdout = '';
 let stderr = '';
 beforeEach(() => {
@@ -56,7 +55,17 @@ describe('vae-eval', () => {
     const figure = decode(readFileSync(join(out, 'posterior-vs-prior.png')));
     expect(figure.width).toBeGreaterThan(2 * 4 * 280);
     const panels = readFileSync(join(out, 'posterior-vs-prior.svg'), 'utf8');
-    for (const text of ['gaussian prior', 'mog prior', 'flow prior', 'vamp prior', 'aggregate posterior q(z)', 'prior p(z)', 'principal component 1', 'principal component 2']) expect(panels).toContain(`>${text}<`);
+    for (const text of [
+      'gaussian prior',
+      'mog prior',
+      'flow prior',
+      'vamp prior',
+      'aggregate posterior q(z)',
+      'prior p(z)',
+      'principal component 1',
+      'principal component 2',
+    ])
+      expect(panels).toContain(`>${text}<`);
     expect(gridSize(join(out, 'flow', 'samples.svg')).width).toBe(8 * 29 * 2 + 2);
     expect(readFileSync(join(out, 'flow', 'reconstructions.svg'), 'utf8')).toContain('>pairs of test image | reconstruction<');
     expect(readFileSync(join(out, 'flow', 'run-2', 'training.svg'), 'utf8')).toContain('>VAE with the flow prior, run 2: training<');

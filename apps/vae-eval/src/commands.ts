@@ -1,8 +1,31 @@
-import { appWasmThreads, denseMultiplyAdds, THREADS_OPTION, NATIVE_BLAS_OPTION, nativeBlasSetting, describeOptions, type FigureSpec, type OptionSpec, parseOptions, sideBySideFigure, UsageError, writeFigure } from '@flows/cli-kit';
+import {
+  appWasmThreads,
+  denseMultiplyAdds,
+  THREADS_OPTION,
+  NATIVE_BLAS_OPTION,
+  nativeBlasSetting,
+  describeOptions,
+  type FigureSpec,
+  type OptionSpec,
+  parseOptions,
+  sideBySideFigure,
+  UsageError,
+  writeFigure,
+} from '@flows/cli-kit';
 import { loadMnist } from '@flows/datasets';
 import { acquireRunLock, type BackendName, describeBackend, hasCheckpoint, loadCheckpoint, selectBackend, writeFileAtomic } from '@flows/flows';
 import { PRIOR_KINDS, type PriorKind, vaeFromJSON } from '@flows/vae-priors';
-import { evaluate, type ExperimentSettings, markdownTable, type PosteriorProjection, posteriorFigure, type RunResult, summarize, trainOne, writePictures } from './experiment.js';
+import {
+  evaluate,
+  type ExperimentSettings,
+  markdownTable,
+  type PosteriorProjection,
+  posteriorFigure,
+  type RunResult,
+  summarize,
+  trainOne,
+  writePictures,
+} from './experiment.js';
 
 const COMMON: Record<string, OptionSpec> = {
   out: { kind: 'string', required: true, description: 'output directory' },
@@ -72,7 +95,8 @@ function parsePriors(value: string): PriorKind[] {
     .map((p) => p.trim())
     .filter(Boolean);
   const unknown = priors.filter((p) => !(PRIOR_KINDS as readonly string[]).includes(p));
-  if (unknown.length || priors.length === 0) throw new UsageError(`--priors: unknown prior '${unknown[0] ?? ''}'; expected a comma-separated list of ${PRIOR_KINDS.join(', ')}`);
+  if (unknown.length || priors.length === 0)
+    throw new UsageError(`--priors: unknown prior '${unknown[0] ?? ''}'; expected a comma-separated list of ${PRIOR_KINDS.join(', ')}`);
   return priors as PriorKind[];
 }
 
@@ -97,7 +121,11 @@ export async function evaluateCommand(argv: string[]): Promise<void> {
   const runLock = await acquireRunLock(out, 'vae-eval evaluate');
   try {
     // Importance-weighted evaluation decodes k codes per image: large work, threads pay.
-    const backend = await selectBackend({ backend: o.backend as BackendName | 'auto', wasmThreads: await appWasmThreads(o.threads, Infinity), nativeBlas: nativeBlasSetting(o['native-blas']) });
+    const backend = await selectBackend({
+      backend: o.backend as BackendName | 'auto',
+      wasmThreads: await appWasmThreads(o.threads, Infinity),
+      nativeBlas: nativeBlasSetting(o['native-blas']),
+    });
     console.error(describeBackend(backend));
     const dataDir = o['data-dir'] as string | undefined;
     const test = await loadMnist('test', { dataDir });
@@ -144,7 +172,11 @@ async function runPriors(priors: readonly PriorKind[], o: Record<string, unknown
     // The VAE's encoder and decoder (784-512-512 and back) per step: the work decides whether wasm threads pay.
     const latent = o.latent as number;
     const work = (denseMultiplyAdds([784, 512, 512, 2 * latent]) + denseMultiplyAdds([latent, 512, 512, 784])) * (o['batch-size'] as number);
-    const backend = await selectBackend({ backend: o.backend as BackendName | 'auto', wasmThreads: await appWasmThreads(o.threads, work), nativeBlas: nativeBlasSetting(o['native-blas']) });
+    const backend = await selectBackend({
+      backend: o.backend as BackendName | 'auto',
+      wasmThreads: await appWasmThreads(o.threads, work),
+      nativeBlas: nativeBlasSetting(o['native-blas']),
+    });
     console.error(describeBackend(backend));
     const dataDir = o['data-dir'] as string | undefined;
     const [train, test] = await Promise.all([loadMnist('train', { dataDir }), loadMnist('test', { dataDir })]);
@@ -185,19 +217,31 @@ async function runPriors(priors: readonly PriorKind[], o: Record<string, unknown
         }
         const { vae, result } = await trainOne(prior, run, train, test, settings, join(out, prior, `run-${run + 1}`, 'checkpoint'), o.resume === true);
         results.push(result);
-        console.error(`${prior} run ${run + 1}: test ELBO ${result.testElbo.toFixed(2)}  IWAE(k=${result.iwSamples}) ${result.testIwae.toFixed(2)} nats  (${result.seconds.toFixed(0)} s)`);
+        console.error(
+          `${prior} run ${run + 1}: test ELBO ${result.testElbo.toFixed(2)}  IWAE(k=${result.iwSamples}) ${result.testIwae.toFixed(2)} nats  (${result.seconds.toFixed(0)} s)`,
+        );
         if (run === 0) await writePictures(join(out, prior), prior, vae, test, settings.limit);
         vae.dispose();
-        await writeFileAtomic(join(out, 'results.json'), `${JSON.stringify({ settings, backend: backend.name, runs: results, summary: summarize(results) }, null, 2)}\n`);
+        await writeFileAtomic(
+          join(out, 'results.json'),
+          `${JSON.stringify({ settings, backend: backend.name, runs: results, summary: summarize(results) }, null, 2)}\n`,
+        );
       }
     }
     const table = markdownTable(results, settings);
     await writeFileAtomic(join(out, 'results.md'), `${table}\n`);
     const { readFile } = await import('node:fs/promises');
     const panels: FigureSpec[] = [];
-    for (const prior of priors) panels.push(posteriorFigure(JSON.parse(await readFile(join(out, prior, 'posterior-vs-prior.json'), 'utf8')) as PosteriorProjection));
-    const figure = await writeFigure(join(out, 'posterior-vs-prior'), sideBySideFigure('aggregate posterior q(z) against the prior p(z), on the posterior samples\' first two principal components', panels), writeFileAtomic);
-    console.log(`${table}\n\npanels (${priors.join(', ')}): ${figure}\nper prior: ${join(out, '<prior>', 'samples.png')}, reconstructions.png\nresults: ${join(out, 'results.json')}`);
+    for (const prior of priors)
+      panels.push(posteriorFigure(JSON.parse(await readFile(join(out, prior, 'posterior-vs-prior.json'), 'utf8')) as PosteriorProjection));
+    const figure = await writeFigure(
+      join(out, 'posterior-vs-prior'),
+      sideBySideFigure("aggregate posterior q(z) against the prior p(z), on the posterior samples' first two principal components", panels),
+      writeFileAtomic,
+    );
+    console.log(
+      `${table}\n\npanels (${priors.join(', ')}): ${figure}\nper prior: ${join(out, '<prior>', 'samples.png')}, reconstructions.png\nresults: ${join(out, 'results.json')}`,
+    );
   } finally {
     await runLock.release();
   }

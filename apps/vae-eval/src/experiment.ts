@@ -1,6 +1,16 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { Random, type RandomState } from '@flows/core';
-import { curvesFigure, type FigureSpec, formatDuration, formatRate, imageGridFigure, pointsFigure, ProgressBar, type Range2D, writeFigure } from '@flows/cli-kit';
+import {
+  curvesFigure,
+  type FigureSpec,
+  formatDuration,
+  formatRate,
+  imageGridFigure,
+  pointsFigure,
+  ProgressBar,
+  type Range2D,
+  writeFigure,
+} from '@flows/cli-kit';
 import { imageBatches, type MnistSplit } from '@flows/datasets';
 import { Adam, fit, hasCheckpoint, loadCheckpoint, saveCheckpoint, type TrainingData, writeFileAtomic } from '@flows/flows';
 import { buildVAE, type PriorKind, type VAE, vaeFromJSON } from '@flows/vae-priors';
@@ -128,7 +138,13 @@ export async function trainOne(
       bar?.update(p.step, { loss: p.loss.toFixed(2), 'samples/s': formatRate(p.samplesPerSecond), ETA: formatDuration(p.etaSeconds) });
     },
     onEpochEnd: async (info) => {
-      await saveCheckpoint(checkpointDir, { model: vae, optimizerState: await optimizer.readState(), randomState: shuffleRandom.getState(), epoch: info.epoch, extra: { noiseRandom: noiseRandom.getState(), history } });
+      await saveCheckpoint(checkpointDir, {
+        model: vae,
+        optimizerState: await optimizer.readState(),
+        randomState: shuffleRandom.getState(),
+        epoch: info.epoch,
+        extra: { noiseRandom: noiseRandom.getState(), history },
+      });
     },
   });
   bar?.finish();
@@ -137,7 +153,13 @@ export async function trainOne(
     const figure = curvesFigure({
       title: `VAE with the ${prior} prior, run ${run + 1}: training`,
       xTitle: 'step',
-      panels: [{ title: 'negative ELBO (mean over the last 50 steps)', yTitle: 'nats per image', curves: [{ name: 'train', points: history.map((h) => ({ x: h.step, y: h.loss })) }] }],
+      panels: [
+        {
+          title: 'negative ELBO (mean over the last 50 steps)',
+          yTitle: 'nats per image',
+          curves: [{ name: 'train', points: history.map((h) => ({ x: h.step, y: h.loss })) }],
+        },
+      ],
     });
     await writeFigure(join(dirname(checkpointDir), 'training'), figure, writeFileAtomic);
   }
@@ -145,7 +167,15 @@ export async function trainOne(
   const { elbo, iwae } = await evaluate(vae, test, settings.iwSamples, settings.limit, settings.quiet ? undefined : `${prior} run ${run + 1}`);
   return {
     vae,
-    result: { prior, run, testElbo: elbo, testIwae: iwae, iwSamples: settings.iwSamples, trainLoss: fitted.loss, seconds: (performance.now() - started) / 1000 },
+    result: {
+      prior,
+      run,
+      testElbo: elbo,
+      testIwae: iwae,
+      iwSamples: settings.iwSamples,
+      trainLoss: fitted.loss,
+      seconds: (performance.now() - started) / 1000,
+    },
   };
 }
 
@@ -184,7 +214,15 @@ export async function posteriorProjection(vae: VAE, prior: string, test: MnistSp
   // A robust window: the 99th percentile of the posterior's projected coordinates, with margin.
   const magnitudes = Array.from(p2, Math.abs).sort((a, b) => a - b);
   const extent = 1.3 * (magnitudes[Math.floor(0.99 * (magnitudes.length - 1))] || 1);
-  return { prior, posterior: Array.from(p2), priorSamples: Array.from(q2), range: [[-extent, extent], [-extent, extent]] };
+  return {
+    prior,
+    posterior: Array.from(p2),
+    priorSamples: Array.from(q2),
+    range: [
+      [-extent, extent],
+      [-extent, extent],
+    ],
+  };
 }
 
 /** The panel of one prior: prior samples (red) over aggregate-posterior samples (blue), with axes and a legend. */
@@ -211,7 +249,18 @@ export async function writePictures(dir: string, prior: string, vae: VAE, test: 
   const values = await samples.data();
   samples.dispose();
   const images = Array.from({ length: 64 }, (_, i) => values.slice(i * 784, (i + 1) * 784));
-  await writeFigure(join(dir, 'samples'), imageGridFigure({ images, rows: 28, columns: 28, gridColumns: 8, title: `VAE with the ${prior} prior: samples`, caption: 'Bernoulli means of the decoder, 64 draws of z from the prior' }), writeFileAtomic);
+  await writeFigure(
+    join(dir, 'samples'),
+    imageGridFigure({
+      images,
+      rows: 28,
+      columns: 28,
+      gridColumns: 8,
+      title: `VAE with the ${prior} prior: samples`,
+      caption: 'Bernoulli means of the decoder, 64 draws of z from the prior',
+    }),
+    writeFileAtomic,
+  );
   const first = testBatches(test, 32, limit).next().value!;
   const reconstructed = vae.reconstruct(first.x as tf.Tensor2D);
   const original = await first.x.data();
@@ -220,7 +269,18 @@ export async function writePictures(dir: string, prior: string, vae: VAE, test: 
   first.dispose();
   const pairs: Float32Array[] = [];
   for (let i = 0; i < 32; i++) pairs.push(original.slice(i * 784, (i + 1) * 784) as Float32Array, recon.slice(i * 784, (i + 1) * 784) as Float32Array);
-  await writeFigure(join(dir, 'reconstructions'), imageGridFigure({ images: pairs, rows: 28, columns: 28, gridColumns: 8, title: `VAE with the ${prior} prior: reconstructions`, caption: 'pairs of test image | reconstruction' }), writeFileAtomic);
+  await writeFigure(
+    join(dir, 'reconstructions'),
+    imageGridFigure({
+      images: pairs,
+      rows: 28,
+      columns: 28,
+      gridColumns: 8,
+      title: `VAE with the ${prior} prior: reconstructions`,
+      caption: 'pairs of test image | reconstruction',
+    }),
+    writeFileAtomic,
+  );
   const projection = await posteriorProjection(vae, prior, test, limit);
   await writeFileAtomic(join(dir, 'posterior-vs-prior.json'), `${JSON.stringify(projection)}\n`);
   await writeFigure(join(dir, 'posterior-vs-prior'), posteriorFigure(projection), writeFileAtomic);
@@ -243,7 +303,9 @@ export function summarize(results: RunResult[]): { prior: PriorKind; runs: numbe
 }
 
 export function markdownTable(results: RunResult[], settings: ExperimentSettings): string {
-  const rows = summarize(results).map((s) => `| ${s.prior} | ${s.runs} | ${s.elboMean.toFixed(2)} ± ${s.elboStd.toFixed(2)} | ${s.iwaeMean.toFixed(2)} ± ${s.iwaeStd.toFixed(2)} |`);
+  const rows = summarize(results).map(
+    (s) => `| ${s.prior} | ${s.runs} | ${s.elboMean.toFixed(2)} ± ${s.elboStd.toFixed(2)} | ${s.iwaeMean.toFixed(2)} ± ${s.iwaeStd.toFixed(2)} |`,
+  );
   return [
     `Latent ${settings.latent}, ${settings.epochs} epochs, batch ${settings.batchSize}, lr ${settings.learningRate}; IWAE with k = ${settings.iwSamples}; test images: ${settings.limit ?? 10000}. Mean ± standard deviation over runs.`,
     '',
@@ -252,4 +314,3 @@ export function markdownTable(results: RunResult[], settings: ExperimentSettings
     ...rows,
   ].join('\n');
 }
-

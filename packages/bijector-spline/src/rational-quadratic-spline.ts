@@ -86,7 +86,8 @@ export class RationalQuadraticSpline extends Module<RationalQuadraticSplineConfi
     if (!(this.minBinSize > 0 && this.minBinSize * this.bins < 1)) {
       throw new ConfigError(`RationalQuadraticSpline: minBinSize must be positive and below 1/bins, got ${this.minBinSize}`);
     }
-    if (!(this.minDerivative > 0 && this.minDerivative < 1)) throw new ConfigError(`RationalQuadraticSpline: minDerivative must lie in (0, 1), got ${this.minDerivative}`);
+    if (!(this.minDerivative > 0 && this.minDerivative < 1))
+      throw new ConfigError(`RationalQuadraticSpline: minDerivative must lie in (0, 1), got ${this.minDerivative}`);
     this.parameterCount = 3 * this.bins - 1;
   }
 
@@ -113,8 +114,7 @@ export class RationalQuadraticSpline extends Module<RationalQuadraticSplineConfi
     const ys = this.knots(heightsRaw);
     // softplus(raw + c) with c = log(e^(1 − min) − 1), so a zero raw value gives derivative exactly 1.
     const offset = Math.log(Math.expm1(1 - this.minDerivative));
-    const interior =
-      k > 1 ? tf.add(this.minDerivative, tf.softplus(tf.add(tf.slice(parameters, [0, 0, 2 * k], [n, d, k - 1]), offset))) : tf.zeros([n, d, 0]);
+    const interior = k > 1 ? tf.add(this.minDerivative, tf.softplus(tf.add(tf.slice(parameters, [0, 0, 2 * k], [n, d, k - 1]), offset))) : tf.zeros([n, d, 0]);
     const derivatives = tf.concat([tf.ones([n, d, 1]), interior, tf.ones([n, d, 1])], 2) as tf.Tensor3D;
     return { xs, ys, derivatives, n, d };
   }

@@ -12,7 +12,16 @@ export type SplineAutoregressiveOptions = Omit<AutoregressiveOptions, 'transform
  * - inverse (data → base, one pass): `z_i = g(x_i; θ_i(x_<i))`, log-det `Σ_i log g'(x_i)`
  * - forward (base → data, D passes): `x_i = g⁻¹(z_i; θ_i(x_<i))`, log-det `−Σ_i log g'(x_i)`
  */
-const SPLINE_AUTOREGRESSIVE_OPTION_NAMES = optionNames<SplineAutoregressiveOptions>()(['size', 'made', 'hidden', 'activation', 'order', 'contextSize', 'seed', ...SPLINE_OPTION_NAMES] as ['size', 'made', 'hidden', 'activation', 'order', 'contextSize', 'seed', 'bins', 'bound', 'minBinSize', 'minDerivative']);
+const SPLINE_AUTOREGRESSIVE_OPTION_NAMES = optionNames<SplineAutoregressiveOptions>()([
+  'size',
+  'made',
+  'hidden',
+  'activation',
+  'order',
+  'contextSize',
+  'seed',
+  ...SPLINE_OPTION_NAMES,
+] as ['size', 'made', 'hidden', 'activation', 'order', 'contextSize', 'seed', 'bins', 'bound', 'minBinSize', 'minDerivative']);
 
 export class SplineAutoregressive extends MaskedAutoregressive {
   static override readonly className: string = 'SplineAutoregressive';

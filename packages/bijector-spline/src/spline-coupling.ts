@@ -18,7 +18,16 @@ export interface SplineCouplingOptions extends MaskedCouplingOptions, RationalQu
  *
  * g and its derivative are given on {@link RationalQuadraticSpline}; outside [−B, B] it is the identity.
  */
-const SPLINE_COUPLING_OPTION_NAMES = optionNames<SplineCouplingOptions>()(['mask', 'hidden', 'activation', 'contextSize', 'seed', 'eventShape', 'conditioner', ...SPLINE_OPTION_NAMES] as ['mask', 'hidden', 'activation', 'contextSize', 'seed', 'eventShape', 'conditioner', 'bins', 'bound', 'minBinSize', 'minDerivative']);
+const SPLINE_COUPLING_OPTION_NAMES = optionNames<SplineCouplingOptions>()([
+  'mask',
+  'hidden',
+  'activation',
+  'contextSize',
+  'seed',
+  'eventShape',
+  'conditioner',
+  ...SPLINE_OPTION_NAMES,
+] as ['mask', 'hidden', 'activation', 'contextSize', 'seed', 'eventShape', 'conditioner', 'bins', 'bound', 'minBinSize', 'minDerivative']);
 
 export class SplineCoupling extends TransformerCoupling {
   static override readonly className: string = 'SplineCoupling';

@@ -31,7 +31,13 @@ export function splineFlow(options: SplineFlowOptions): Chain {
   const layers: Bijector[] = [];
   const kind = options.kind ?? 'coupling';
   for (let i = 0; i < (options.layers ?? 4); i++) {
-    const shared = { bins: options.bins, bound: options.bound, hidden: options.hidden ?? [64, 64], contextSize: options.contextSize, seed: random.nextUint32() };
+    const shared = {
+      bins: options.bins,
+      bound: options.bound,
+      hidden: options.hidden ?? [64, 64],
+      contextSize: options.contextSize,
+      seed: random.nextUint32(),
+    };
     if (kind === 'autoregressive') {
       layers.push(new SplineAutoregressive({ ...shared, size: size as number, order: i % 2 === 0 ? 'natural' : 'reversed' }));
     } else {

@@ -10,9 +10,17 @@ registerSplineBijectors();
 const wide = (random: { fillUniform(a: Float32Array, l: number, h: number): Float32Array }, shape: number[]) =>
   tf.tensor(random.fillUniform(new Float32Array(shape.reduce((a, b) => a * b, 1)), -4, 4), shape);
 
-describeBijectorConformance('SplineCoupling', () => new SplineCoupling({ mask: [1, 0, 0, 1], bins: 5, bound: 3, hidden: [8], seed: 1 }), { sampleInput: wide, perturbation: 0.5 });
-describeBijectorConformance('SplineCoupling with context', () => new SplineCoupling({ mask: [0, 1], bins: 4, hidden: [8], contextSize: 3, seed: 2 }), { perturbation: 0.5 });
-describeBijectorConformance('SplineAutoregressive', () => new SplineAutoregressive({ size: 3, bins: 6, bound: 2.5, hidden: [10], seed: 3 }), { sampleInput: wide, perturbation: 0.5 });
+describeBijectorConformance('SplineCoupling', () => new SplineCoupling({ mask: [1, 0, 0, 1], bins: 5, bound: 3, hidden: [8], seed: 1 }), {
+  sampleInput: wide,
+  perturbation: 0.5,
+});
+describeBijectorConformance('SplineCoupling with context', () => new SplineCoupling({ mask: [0, 1], bins: 4, hidden: [8], contextSize: 3, seed: 2 }), {
+  perturbation: 0.5,
+});
+describeBijectorConformance('SplineAutoregressive', () => new SplineAutoregressive({ size: 3, bins: 6, bound: 2.5, hidden: [10], seed: 3 }), {
+  sampleInput: wide,
+  perturbation: 0.5,
+});
 
 describe('RationalQuadraticSpline', () => {
   const spline = new RationalQuadraticSpline({ bins: 4, bound: 2 });
@@ -71,7 +79,12 @@ describe('the plugin through the public API', () => {
     expect(copy).toBeInstanceOf(SplineCoupling);
     expect(copy.toJSON()).toEqual(flow.toJSON());
     expect(() => checkBijector(() => new SplineAutoregressive({ size: 2, bins: 3, hidden: [6], seed: 8 }))).not.toThrow();
-    const [y, logDet] = flow.forwardAndLogDet(tf.tensor2d([[1e30, -1e30], [3.9, -3.99]]));
+    const [y, logDet] = flow.forwardAndLogDet(
+      tf.tensor2d([
+        [1e30, -1e30],
+        [3.9, -3.99],
+      ]),
+    );
     expect(tf.all(tf.isFinite(y)).dataSync()[0]).toBe(1);
     expect(tf.all(tf.isFinite(logDet)).dataSync()[0]).toBe(1);
   });

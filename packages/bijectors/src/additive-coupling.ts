@@ -54,7 +54,12 @@ export class AdditiveCoupling extends MaskedCoupling<AdditiveCouplingConfig> {
   }
 
   getConfig(): AdditiveCouplingConfig {
-    return { mask: this.mask, ...(this.isImage ? { eventShape: [...this.eventShape] } : {}), contextSize: this.contextWidth, shift: conditionerToJSON(this.shiftNetwork) };
+    return {
+      mask: this.mask,
+      ...(this.isImage ? { eventShape: [...this.eventShape] } : {}),
+      contextSize: this.contextWidth,
+      shift: conditionerToJSON(this.shiftNetwork),
+    };
   }
 
   static fromConfig(config: AdditiveCouplingConfig): AdditiveCoupling {

@@ -6,14 +6,15 @@ import { InverseAutoregressive } from './inverse-autoregressive.js';
 import { MaskedAutoregressive } from './masked-autoregressive.js';
 import { perturbVariables } from './testing/checks.js';
 
-
 describe('MADE', () => {
   it('output block i depends only on inputs before i in the order (Jacobian zero pattern)', () => {
     const order = [3, 1, 4, 2];
     const made = new MADE({ inputSize: 4, outputsPerInput: 2, hidden: [10, 10], order, zeroInitLast: false, seed: 7 });
     const x = tf.randomNormal([1, 4], 0, 1, 'float32', 1);
     for (let out = 0; out < 8; out++) {
-      const g = tf.grad((input: tf.Tensor) => tf.sum(tf.slice(made.apply(input as tf.Tensor2D), [0, out], [1, 1])))(x).dataSync();
+      const g = tf
+        .grad((input: tf.Tensor) => tf.sum(tf.slice(made.apply(input as tf.Tensor2D), [0, out], [1, 1])))(x)
+        .dataSync();
       const block = Math.floor(out / 2);
       for (let j = 0; j < 4; j++) {
         if (order[j] >= order[block]) expect(g[j]).toBe(0);

@@ -54,7 +54,12 @@ export abstract class Autoregressive extends Bijector<AutoregressiveConfig> {
         throw new BijectorInputError(`${who}: contextSize ${options.contextSize} differs from the MADE's ${this.made.contextSize}`);
       }
     } else {
-      const order = options.order === 'reversed' ? Array.from({ length: options.size }, (_, i) => options.size - i) : options.order === 'natural' ? undefined : options.order;
+      const order =
+        options.order === 'reversed'
+          ? Array.from({ length: options.size }, (_, i) => options.size - i)
+          : options.order === 'natural'
+            ? undefined
+            : options.order;
       this.made = new MADE({
         inputSize: options.size,
         outputsPerInput: this.transformer.parameterCount,

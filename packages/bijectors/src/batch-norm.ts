@@ -108,7 +108,11 @@ export class BatchNorm extends Bijector<BatchNormConfig> {
   }
 
   getConfig(): BatchNormConfig {
-    return { ...(this.eventShape.length === 1 ? { size: this.eventShape[0] } : { shape: [...this.eventShape] }), momentum: this.momentum, epsilon: this.epsilon };
+    return {
+      ...(this.eventShape.length === 1 ? { size: this.eventShape[0] } : { shape: [...this.eventShape] }),
+      momentum: this.momentum,
+      epsilon: this.epsilon,
+    };
   }
 
   static fromConfig(config: BatchNormConfig): BatchNorm {

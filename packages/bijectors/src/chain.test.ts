@@ -14,7 +14,6 @@ const twoLayers = () =>
     new ElementwiseScale({ size: 4 }),
   ]);
 
-
 describe('Chain', () => {
   it('applies in list order', () => {
     const scale = new ElementwiseScale({ size: 2, logScale: [Math.log(2), Math.log(2)] });

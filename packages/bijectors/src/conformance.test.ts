@@ -58,80 +58,86 @@ type ConformanceCase = [name: string, factory: () => Bijector, options?: Conform
 /** Each built-in class with the configurations the kit checks (a case may nest the class inside others). */
 const CASES: Record<string, ConformanceCase[]> = {
   ActNorm: [
-    ['ActNorm on images', () => new ActNorm({ shape: [3, 2, 3] }), {
-      prepare: (b) => tf.tidy(() => (b as ActNorm).initializeFrom(tf.add(tf.mul(tf.randomNormal([16, 3, 2, 3], 0, 1, 'float32', 3), tf.tensor1d([2, 0.5, 1])), 1))),
-    }],
-    ['ActNorm', () => new ActNorm({ size: 3 }), {
-      prepare: (b) => tf.tidy(() => (b as ActNorm).initializeFrom(tf.add(tf.mul(tf.randomNormal([32, 3], 0, 1, 'float32', 9), tf.tensor1d([2, 0.5, 1])), 1))),
-    }],
+    [
+      'ActNorm on images',
+      () => new ActNorm({ shape: [3, 2, 3] }),
+      {
+        prepare: (b) =>
+          tf.tidy(() => (b as ActNorm).initializeFrom(tf.add(tf.mul(tf.randomNormal([16, 3, 2, 3], 0, 1, 'float32', 3), tf.tensor1d([2, 0.5, 1])), 1))),
+      },
+    ],
+    [
+      'ActNorm',
+      () => new ActNorm({ size: 3 }),
+      {
+        prepare: (b) => tf.tidy(() => (b as ActNorm).initializeFrom(tf.add(tf.mul(tf.randomNormal([32, 3], 0, 1, 'float32', 9), tf.tensor1d([2, 0.5, 1])), 1))),
+      },
+    ],
   ],
   AdditiveCoupling: [
     ['AdditiveCoupling', () => new AdditiveCoupling({ mask: [1, 0, 1, 0], hidden: [8], seed: 4 })],
     ['AdditiveCoupling (context)', () => new AdditiveCoupling({ mask: [0, 1, 1], hidden: [8], contextSize: 3, seed: 4 })],
-    ['AdditiveCoupling on images with an MLP', () =>
-      new AdditiveCoupling({ mask: imageCheckerboardMask(2, 2, 2, 1), eventShape: [2, 2, 2], shift: new MLP({ inputSize: 8, outputSize: 8, hidden: [5], seed: 5 }) }),
+    [
+      'AdditiveCoupling on images with an MLP',
+      () =>
+        new AdditiveCoupling({
+          mask: imageCheckerboardMask(2, 2, 2, 1),
+          eventShape: [2, 2, 2],
+          shift: new MLP({ inputSize: 8, outputSize: 8, hidden: [5], seed: 5 }),
+        }),
     ],
   ],
   BatchNorm: [
-    ['BatchNorm (evaluation mode)', () => new BatchNorm({ shape: [2, 2, 3] }), {
-      prepare: (b) => {
-        const norm = b as BatchNorm;
-        tf.tidy(() => norm.inverse(tf.add(tf.mul(tf.randomNormal([32, 2, 2, 3], 0, 1, 'float32', 4), tf.tensor1d([3, 0.5, 1])), tf.tensor1d([1, 2, -1]))));
-        norm.training = false;
+    [
+      'BatchNorm (evaluation mode)',
+      () => new BatchNorm({ shape: [2, 2, 3] }),
+      {
+        prepare: (b) => {
+          const norm = b as BatchNorm;
+          tf.tidy(() => norm.inverse(tf.add(tf.mul(tf.randomNormal([32, 2, 2, 3], 0, 1, 'float32', 4), tf.tensor1d([3, 0.5, 1])), tf.tensor1d([1, 2, -1]))));
+          norm.training = false;
+        },
       },
-    }],
+    ],
     ['BatchNorm on vectors (evaluation mode)', () => new BatchNorm({ size: 3 }), { prepare: (b) => ((b as BatchNorm).training = false) }],
   ],
-  Chain: [
-    ['Chain', twoLayers],
-  ],
-  ElementwiseAffine: [
-    ['ElementwiseAffine', () => new ElementwiseAffine({ size: 3, shift: [1, -2, 0.5], logScale: [0.3, -0.2, 0] })],
-  ],
-  ElementwiseScale: [
-    ['ElementwiseScale', () => new ElementwiseScale({ size: 3, logScale: [0.2, -0.5, 1] })],
-  ],
-  Exp: [
-    ['Exp', () => new Exp(), { eventShape: [3] }],
-  ],
+  Chain: [['Chain', twoLayers]],
+  ElementwiseAffine: [['ElementwiseAffine', () => new ElementwiseAffine({ size: 3, shift: [1, -2, 0.5], logScale: [0.3, -0.2, 0] })]],
+  ElementwiseScale: [['ElementwiseScale', () => new ElementwiseScale({ size: 3, logScale: [0.2, -0.5, 1] })]],
+  Exp: [['Exp', () => new Exp(), { eventShape: [3] }]],
   FactorOut: [
-    ['multi-scale: Squeeze, coupling, FactorOut(Squeeze, coupling)', () => {
-      const inner = new Chain([
-        new MaskedAffineCoupling({ mask: channelMask(1, 1, 8), eventShape: [1, 1, 8], hidden: [4], seed: 7 }),
-        new Squeeze({ shape: [2, 2, 2] }),
-      ]);
-      return new Chain([
-        new FactorOut({ shape: [2, 2, 4], keepChannels: 2, inner }),
-        new MaskedAffineCoupling({ mask: channelMask(2, 2, 4, false), eventShape: [2, 2, 4], hidden: [4], seed: 6 }),
-        new Squeeze({ shape: [4, 4, 1] }),
-      ]);
-    }],
+    [
+      'multi-scale: Squeeze, coupling, FactorOut(Squeeze, coupling)',
+      () => {
+        const inner = new Chain([
+          new MaskedAffineCoupling({ mask: channelMask(1, 1, 8), eventShape: [1, 1, 8], hidden: [4], seed: 7 }),
+          new Squeeze({ shape: [2, 2, 2] }),
+        ]);
+        return new Chain([
+          new FactorOut({ shape: [2, 2, 4], keepChannels: 2, inner }),
+          new MaskedAffineCoupling({ mask: channelMask(2, 2, 4, false), eventShape: [2, 2, 4], hidden: [4], seed: 6 }),
+          new Squeeze({ shape: [4, 4, 1] }),
+        ]);
+      },
+    ],
   ],
   InverseAutoregressive: [
     ['InverseAutoregressive', () => new InverseAutoregressive({ size: 4, hidden: [8, 8], order: [2, 4, 1, 3], seed: 3 })],
     ['InverseAutoregressive, gated', () => new InverseAutoregressive({ size: 3, hidden: [8], transformer: new GatedTransformer(), contextSize: 1, seed: 4 })],
   ],
-  Invert: [
-    ['Invert(Chain)', () => new Invert(twoLayers())],
-  ],
-  InvertibleConv1x1: [
-    ['InvertibleConv1x1', () => new InvertibleConv1x1({ shape: [3, 3, 4], seed: 2 })],
-  ],
-  InvertibleLinear: [
-    ['InvertibleLinear', () => new InvertibleLinear({ size: 4, seed: 3 })],
-  ],
-  LeakyReLU: [
-    ['LeakyReLU', () => new LeakyReLU(0.2), { eventShape: [3] }],
-  ],
-  Logit: [
-    ['Logit', () => new Logit(0.05), { eventShape: [3], sampleInput: uniformInput(0.02, 0.98) }],
-  ],
+  Invert: [['Invert(Chain)', () => new Invert(twoLayers())]],
+  InvertibleConv1x1: [['InvertibleConv1x1', () => new InvertibleConv1x1({ shape: [3, 3, 4], seed: 2 })]],
+  InvertibleLinear: [['InvertibleLinear', () => new InvertibleLinear({ size: 4, seed: 3 })]],
+  LeakyReLU: [['LeakyReLU', () => new LeakyReLU(0.2), { eventShape: [3] }]],
+  Logit: [['Logit', () => new Logit(0.05), { eventShape: [3], sampleInput: uniformInput(0.02, 0.98) }]],
   MaskedAffineCoupling: [
-    ['MaskedAffineCoupling on images, checkerboard, ConvNet', () =>
-      new MaskedAffineCoupling({ mask: imageCheckerboardMask(4, 4, 2, 0), eventShape: [4, 4, 2], hidden: [4], seed: 3 }),
+    [
+      'MaskedAffineCoupling on images, checkerboard, ConvNet',
+      () => new MaskedAffineCoupling({ mask: imageCheckerboardMask(4, 4, 2, 0), eventShape: [4, 4, 2], hidden: [4], seed: 3 }),
     ],
-    ['MaskedAffineCoupling on images, channel mask, context', () =>
-      new MaskedAffineCoupling({ mask: channelMask(2, 2, 4), eventShape: [2, 2, 4], hidden: [3], contextSize: 2, seed: 4 }),
+    [
+      'MaskedAffineCoupling on images, channel mask, context',
+      () => new MaskedAffineCoupling({ mask: channelMask(2, 2, 4), eventShape: [2, 2, 4], hidden: [3], contextSize: 2, seed: 4 }),
     ],
     ['MaskedAffineCoupling (half mask, D=4)', () => new MaskedAffineCoupling({ mask: [1, 1, 0, 0], hidden: [8], seed: 1 })],
     ['MaskedAffineCoupling (D=5, no tanh)', () => new MaskedAffineCoupling({ mask: [0, 1, 0, 1, 1], hidden: [8, 8], scaleTanh: false, seed: 2 })],
@@ -146,38 +152,21 @@ const CASES: Record<string, ConformanceCase[]> = {
     ['Permute (random)', () => new Permute({ size: 5, seed: 3 })],
     ['Permute (given)', () => new Permute({ order: [2, 0, 1] })],
   ],
-  PiecewiseLinear: [
-    ['PiecewiseLinear', () => new PiecewiseLinear({ size: 3, bins: 5 }), { sampleInput: uniformInput(0.01, 0.99) }],
-  ],
-  Planar: [
-    ['Planar', () => new Planar({ size: 3, seed: 4 })],
-  ],
-  Power: [
-    ['Power', () => new Power({ power: 2.5 }), { eventShape: [3], sampleInput: uniformInput(0.2, 3) }],
-  ],
-  Radial: [
-    ['Radial', () => new Radial({ size: 3, seed: 5, betaRaw: 1 })],
-  ],
-  Reverse: [
-    ['Reverse', () => new Reverse({ size: 4 })],
-  ],
-  Sigmoid: [
-    ['Sigmoid', () => new Sigmoid(), { eventShape: [3] }],
-  ],
-  SinhArcsinh: [
-    ['SinhArcsinh', () => new SinhArcsinh({ skewness: 0.4, tailweight: 1.7 }), { eventShape: [3] }],
-  ],
-  Softplus: [
-    ['Softplus', () => new Softplus(), { eventShape: [3] }],
-  ],
-  Squeeze: [
-    ['Squeeze', () => new Squeeze({ shape: [4, 2, 3] })],
-  ],
-  Tanh: [
-    ['Tanh', () => new Tanh(), { eventShape: [3] }],
-  ],
+  PiecewiseLinear: [['PiecewiseLinear', () => new PiecewiseLinear({ size: 3, bins: 5 }), { sampleInput: uniformInput(0.01, 0.99) }]],
+  Planar: [['Planar', () => new Planar({ size: 3, seed: 4 })]],
+  Power: [['Power', () => new Power({ power: 2.5 }), { eventShape: [3], sampleInput: uniformInput(0.2, 3) }]],
+  Radial: [['Radial', () => new Radial({ size: 3, seed: 5, betaRaw: 1 })]],
+  Reverse: [['Reverse', () => new Reverse({ size: 4 })]],
+  Sigmoid: [['Sigmoid', () => new Sigmoid(), { eventShape: [3] }]],
+  SinhArcsinh: [['SinhArcsinh', () => new SinhArcsinh({ skewness: 0.4, tailweight: 1.7 }), { eventShape: [3] }]],
+  Softplus: [['Softplus', () => new Softplus(), { eventShape: [3] }]],
+  Squeeze: [['Squeeze', () => new Squeeze({ shape: [4, 2, 3] })]],
+  Tanh: [['Tanh', () => new Tanh(), { eventShape: [3] }]],
   TransformerCoupling: [
-    ['TransformerCoupling, affine', () => new TransformerCoupling({ mask: [1, 0, 1, 0, 0], hidden: [8], transformer: new AffineTransformer(), contextSize: 2, seed: 5 })],
+    [
+      'TransformerCoupling, affine',
+      () => new TransformerCoupling({ mask: [1, 0, 1, 0, 0], hidden: [8], transformer: new AffineTransformer(), contextSize: 2, seed: 5 }),
+    ],
   ],
 };
 

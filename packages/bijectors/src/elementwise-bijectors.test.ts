@@ -5,7 +5,6 @@ import { Power } from './power.js';
 import { SinhArcsinh } from './sinh-arcsinh.js';
 import { Softplus } from './softplus.js';
 
-
 const values = (t: tf.Tensor) => {
   const out = Array.from(t.dataSync());
   t.dispose();

@@ -55,4 +55,3 @@ export class ElementwiseScale extends Bijector<ElementwiseScaleConfig> {
     return new ElementwiseScale({ size: config.size });
   }
 }
-

@@ -37,7 +37,9 @@ export class FactorOut extends Bijector<FactorOutConfig> {
     const [h, w] = shape;
     const innerData = inner.outputEventShape;
     if (!innerData || innerData.join(',') !== [h, w, keepChannels].join(',')) {
-      throw new BijectorInputError(`FactorOut: the inner flow's data side must be [${h}, ${w}, ${keepChannels}], got ${innerData ? `[${innerData.join(', ')}]` : 'any shape'}`);
+      throw new BijectorInputError(
+        `FactorOut: the inner flow's data side must be [${h}, ${w}, ${keepChannels}], got ${innerData ? `[${innerData.join(', ')}]` : 'any shape'}`,
+      );
     }
     this.inner = inner;
     this.keepChannels = keepChannels;

@@ -1,12 +1,12 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { bijectorFromJSON } from '@flows/core';
-import { ConvNet, } from '@flows/networks';
+import { ConvNet } from '@flows/networks';
 import { describe, expect, it } from 'vitest';
 import { ActNorm } from './act-norm.js';
 import { BatchNorm } from './batch-norm.js';
 import { InvertibleConv1x1 } from './invertible-conv-1x1.js';
 import { MaskedAffineCoupling } from './masked-affine-coupling.js';
-import { channelMask, } from './masks.js';
+import { channelMask } from './masks.js';
 import { Squeeze } from './squeeze.js';
 
 // Image-shaped events [N, H, W, C] go through the same kit as vectors.
@@ -36,7 +36,11 @@ describe('image structure', () => {
   it('BatchNorm in training mode uses the batch statistics in its log-det and updates the running averages', () => {
     const norm = new BatchNorm({ size: 2, momentum: 0.5 });
     norm.logScale.assign(tf.tensor1d([0.3, -0.1]));
-    const y = tf.tensor2d([[1, 10], [3, 14], [5, 18]]);
+    const y = tf.tensor2d([
+      [1, 10],
+      [3, 14],
+      [5, 18],
+    ]);
     const [z, logDet] = norm.inverseAndLogDet(y);
     // Batch mean (3, 14), biased variance (8/3, 32/3).
     const eps = 1e-5;
@@ -67,7 +71,9 @@ describe('image structure', () => {
   });
 
   it('image couplings reject conditioners of the wrong kind or size with a clear error', () => {
-    expect(() => new MaskedAffineCoupling({ mask: [1, 0], scale: new ConvNet({ inputChannels: 1, outputChannels: 1 }) })).toThrow(/takes images but the events are vectors/);
+    expect(() => new MaskedAffineCoupling({ mask: [1, 0], scale: new ConvNet({ inputChannels: 1, outputChannels: 1 }) })).toThrow(
+      /takes images but the events are vectors/,
+    );
     expect(
       () => new MaskedAffineCoupling({ mask: channelMask(2, 2, 2), eventShape: [2, 2, 2], scale: new ConvNet({ inputChannels: 3, outputChannels: 2 }) }),
     ).toThrow(/must map 2 → 2 channels, got 3 → 2/);
@@ -93,7 +99,18 @@ describe('ConvNet', () => {
     const ownLoss = () => tf.sum(tf.mul(net.apply(x), weights)) as tf.Scalar;
     const plainLoss = () =>
       tf.sum(
-        tf.mul(tf.add(tf.conv2d(tf.relu(tf.add(tf.conv2d(x, net.filters[0] as tf.Tensor4D, 1, 'same'), net.biases[0])) as tf.Tensor4D, net.filters[1] as tf.Tensor4D, 1, 'same'), net.biases[1]), weights),
+        tf.mul(
+          tf.add(
+            tf.conv2d(
+              tf.relu(tf.add(tf.conv2d(x, net.filters[0] as tf.Tensor4D, 1, 'same'), net.biases[0])) as tf.Tensor4D,
+              net.filters[1] as tf.Tensor4D,
+              1,
+              'same',
+            ),
+            net.biases[1],
+          ),
+          weights,
+        ),
       ) as tf.Scalar;
     const own = tf.variableGrads(ownLoss, net.trainableVariables).grads;
     const plain = tf.variableGrads(plainLoss, net.trainableVariables).grads;

@@ -4,7 +4,16 @@ import { Autoregressive, type AutoregressiveConfig, type AutoregressiveOptions }
 import { autoregressiveOptionsFromConfig } from './autoregressive-config.js';
 
 /** Every option InverseAutoregressive takes; others are rejected with a message that names them. */
-const INVERSE_AUTOREGRESSIVE_OPTION_NAMES = optionNames<AutoregressiveOptions>()(['size', 'transformer', 'made', 'hidden', 'activation', 'order', 'contextSize', 'seed']);
+const INVERSE_AUTOREGRESSIVE_OPTION_NAMES = optionNames<AutoregressiveOptions>()([
+  'size',
+  'transformer',
+  'made',
+  'hidden',
+  'activation',
+  'order',
+  'contextSize',
+  'seed',
+]);
 
 /**
  * Inverse autoregressive flow, IAF (Kingma, Salimans, Jozefowicz, Chen, Sutskever and Welling,

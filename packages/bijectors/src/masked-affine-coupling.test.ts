@@ -4,15 +4,28 @@ import { FunctionConditioner } from '@flows/networks';
 import { describe, expect, it } from 'vitest';
 import { MaskedAffineCoupling } from './masked-affine-coupling.js';
 
-
 describe('MaskedAffineCoupling equations (12)-(14)', () => {
   it('matches hand-computed values for D = 3 with fixed conditioners', () => {
     // b = (1, 0, 1): coordinates 0 and 2 are kept; s(u) = (0.1 u0, 0.5 u0 - 0.2 u2, 0), t(u) = (0, u0 + u2, 7).
     const mask = [1, 0, 1];
     const scale = (u: tf.Tensor2D) =>
-      tf.stack([tf.mul(tf.squeeze(tf.slice(u, [0, 0], [-1, 1]), [1]), 0.1), tf.sub(tf.mul(tf.squeeze(tf.slice(u, [0, 0], [-1, 1]), [1]), 0.5), tf.mul(tf.squeeze(tf.slice(u, [0, 2], [-1, 1]), [1]), 0.2)), tf.zeros([u.shape[0]])], 1) as tf.Tensor2D;
+      tf.stack(
+        [
+          tf.mul(tf.squeeze(tf.slice(u, [0, 0], [-1, 1]), [1]), 0.1),
+          tf.sub(tf.mul(tf.squeeze(tf.slice(u, [0, 0], [-1, 1]), [1]), 0.5), tf.mul(tf.squeeze(tf.slice(u, [0, 2], [-1, 1]), [1]), 0.2)),
+          tf.zeros([u.shape[0]]),
+        ],
+        1,
+      ) as tf.Tensor2D;
     const translation = (u: tf.Tensor2D) =>
-      tf.stack([tf.zeros([u.shape[0]]), tf.add(tf.squeeze(tf.slice(u, [0, 0], [-1, 1]), [1]), tf.squeeze(tf.slice(u, [0, 2], [-1, 1]), [1])), tf.fill([u.shape[0]], 7)], 1) as tf.Tensor2D;
+      tf.stack(
+        [
+          tf.zeros([u.shape[0]]),
+          tf.add(tf.squeeze(tf.slice(u, [0, 0], [-1, 1]), [1]), tf.squeeze(tf.slice(u, [0, 2], [-1, 1]), [1])),
+          tf.fill([u.shape[0]], 7),
+        ],
+        1,
+      ) as tf.Tensor2D;
     const layer = new MaskedAffineCoupling({ mask, scale, translation, scaleTanh: false });
     const z = [0.4, -1.3, 2.0];
     // By hand: s = (0.04, 0.2 - 0.4, 0) masked to (0, -0.2, 0); t masked to (0, 2.4, 0).

@@ -22,7 +22,18 @@ export interface MaskedAffineCouplingOptions extends MaskedCouplingOptions {
 }
 
 /** Every option MaskedAffineCoupling takes; others are rejected with a message that names them. */
-const MASKED_AFFINE_COUPLING_OPTION_NAMES = optionNames<MaskedAffineCouplingOptions>()(['mask', 'hidden', 'activation', 'contextSize', 'seed', 'eventShape', 'scale', 'translation', 'scaleTanh', 'learnableScaleFactor']);
+const MASKED_AFFINE_COUPLING_OPTION_NAMES = optionNames<MaskedAffineCouplingOptions>()([
+  'mask',
+  'hidden',
+  'activation',
+  'contextSize',
+  'seed',
+  'eventShape',
+  'scale',
+  'translation',
+  'scaleTanh',
+  'learnableScaleFactor',
+]);
 
 /**
  * What a {@link MaskedAffineCoupling} saves: the mask, the image shape (image couplings only), the

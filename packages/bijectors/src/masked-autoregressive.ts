@@ -4,7 +4,16 @@ import { Autoregressive, type AutoregressiveConfig, type AutoregressiveOptions }
 import { autoregressiveOptionsFromConfig } from './autoregressive-config.js';
 
 /** Every option MaskedAutoregressive takes; others are rejected with a message that names them. */
-const MASKED_AUTOREGRESSIVE_OPTION_NAMES = optionNames<AutoregressiveOptions>()(['size', 'transformer', 'made', 'hidden', 'activation', 'order', 'contextSize', 'seed']);
+const MASKED_AUTOREGRESSIVE_OPTION_NAMES = optionNames<AutoregressiveOptions>()([
+  'size',
+  'transformer',
+  'made',
+  'hidden',
+  'activation',
+  'order',
+  'contextSize',
+  'seed',
+]);
 
 /**
  * Masked autoregressive flow, MAF (Papamakarios, Pavlakou and Murray, "Masked Autoregressive

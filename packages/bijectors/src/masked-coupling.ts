@@ -53,7 +53,12 @@ export abstract class MaskedCoupling<Config extends object = Record<string, unkn
     this.contextWidth = options.contextSize ?? 0;
     this.random = options.seed instanceof Random ? options.seed : new Random(options.seed ?? 0);
     this.maskTensor = tf.keep(tf.tensor(this.mask, this.eventShape as number[]));
-    this.inverseMaskTensor = tf.keep(tf.tensor(this.mask.map((b) => 1 - b), this.eventShape as number[]));
+    this.inverseMaskTensor = tf.keep(
+      tf.tensor(
+        this.mask.map((b) => 1 - b),
+        this.eventShape as number[],
+      ),
+    );
   }
 
   override get contextSize(): number {
@@ -76,15 +81,28 @@ export abstract class MaskedCoupling<Config extends object = Record<string, unkn
     // conditioner (constants, say) may read nothing.
     if (given === undefined) assertUsefulMask(this.mask, this.className, this.contextWidth);
     if (given === undefined && this.isImage) {
-      return this.own(new ConvNet({ inputChannels: channels + this.contextWidth, outputChannels: channels * perCoordinate, hidden: options.hidden ?? [64, 64], activation: options.activation, seed: this.random.nextUint32() }));
+      return this.own(
+        new ConvNet({
+          inputChannels: channels + this.contextWidth,
+          outputChannels: channels * perCoordinate,
+          hidden: options.hidden ?? [64, 64],
+          activation: options.activation,
+          seed: this.random.nextUint32(),
+        }),
+      );
     }
     const inputSize = this.mask.length + this.contextWidth;
     if (given === undefined) {
-      return this.own(new MLP({ inputSize, outputSize, hidden: options.hidden ?? [64, 64], activation: options.activation, seed: this.random.nextUint32(), name }));
+      return this.own(
+        new MLP({ inputSize, outputSize, hidden: options.hidden ?? [64, 64], activation: options.activation, seed: this.random.nextUint32(), name }),
+      );
     }
     const conditioner: Conditioner = typeof given === 'function' ? new FunctionConditioner(given, inputSize, outputSize) : given;
     if (conditioner.acceptsImages) {
-      if (!this.isImage) throw new BijectorInputError(`${this.className}: the ${name} conditioner takes images but the events are vectors of shape [${this.eventShape.join(', ')}]`);
+      if (!this.isImage)
+        throw new BijectorInputError(
+          `${this.className}: the ${name} conditioner takes images but the events are vectors of shape [${this.eventShape.join(', ')}]`,
+        );
       if (conditioner.inputSize !== channels + this.contextWidth || conditioner.outputSize !== channels * perCoordinate) {
         throw new BijectorInputError(
           `${this.className}: the ${name} conditioner must map ${channels + this.contextWidth} → ${channels * perCoordinate} channels, got ${conditioner.inputSize} → ${conditioner.outputSize}`,
@@ -93,7 +111,9 @@ export abstract class MaskedCoupling<Config extends object = Record<string, unkn
       return conditioner;
     }
     if (conditioner.inputSize !== inputSize || conditioner.outputSize !== outputSize) {
-      throw new BijectorInputError(`${this.className}: the ${name} conditioner must map ${inputSize} → ${outputSize}, got ${conditioner.inputSize} → ${conditioner.outputSize}`);
+      throw new BijectorInputError(
+        `${this.className}: the ${name} conditioner must map ${inputSize} → ${outputSize}, got ${conditioner.inputSize} → ${conditioner.outputSize}`,
+      );
     }
     return conditioner;
   }

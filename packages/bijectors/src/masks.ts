@@ -68,7 +68,9 @@ export function assertUsefulMask(mask: ArrayLike<number>, who: string, otherInpu
   for (let i = 0; i < mask.length; i++) ones += mask[i];
   if (ones === mask.length) throw new BijectorInputError(`${who}: mask is all ones, so the layer would transform nothing`);
   if (ones === 0 && otherInputs === 0) {
-    throw new BijectorInputError(`${who}: mask is all zeros, so the conditioner would read nothing (keep at least one coordinate, or give the layer a context)`);
+    throw new BijectorInputError(
+      `${who}: mask is all zeros, so the conditioner would read nothing (keep at least one coordinate, or give the layer a context)`,
+    );
   }
 }
 

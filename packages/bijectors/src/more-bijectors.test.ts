@@ -74,7 +74,12 @@ describe('worked examples and domains', () => {
 
   it('LeakyReLU counts x = 0 as non-negative: log-det Σ[x_i < 0] log α, in both directions', () => {
     const relu = new LeakyReLU(0.2);
-    const [y, forwardLogDet] = relu.forwardAndLogDet(tf.tensor2d([[0, 0, 0], [0, -1, 2]]));
+    const [y, forwardLogDet] = relu.forwardAndLogDet(
+      tf.tensor2d([
+        [0, 0, 0],
+        [0, -1, 2],
+      ]),
+    );
     expect(Array.from(y.dataSync())).toEqual([0, 0, 0, 0, -0.2, 2].map((v) => Math.fround(v)));
     expect(Math.abs(forwardLogDet.dataSync()[0])).toBe(0);
     expect(forwardLogDet.dataSync()[1]).toBeCloseTo(Math.log(0.2), 6);

@@ -3,7 +3,6 @@ import { describe, expect, it } from 'vitest';
 import { Permute } from './permute.js';
 import { Reverse } from './reverse.js';
 
-
 describe('Permute and Reverse', () => {
   it('reorders as y_i = x_order[i]', () => {
     const p = new Permute({ order: [2, 0, 1] });

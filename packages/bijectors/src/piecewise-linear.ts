@@ -39,7 +39,8 @@ export class PiecewiseLinear extends Bijector<PiecewiseLinearConfig> {
     assertPositiveInteger(options.size, 'PiecewiseLinear', 'size');
     const bins = options.bins ?? 8;
     assertPositiveInteger(bins, 'PiecewiseLinear', 'bins');
-    if (options.logits && options.logits.length !== options.size * bins) throw new RangeError(`PiecewiseLinear: logits must have ${options.size * bins} values`);
+    if (options.logits && options.logits.length !== options.size * bins)
+      throw new RangeError(`PiecewiseLinear: logits must have ${options.size * bins} values`);
     this.eventShape = [options.size];
     this.bins = bins;
     this.logits = newVariable(() => (options.logits ? tf.tensor2d(Array.from(options.logits), [options.size, bins]) : tf.zeros([options.size, bins])));

@@ -34,7 +34,8 @@ export class SinhArcsinh extends Bijector<SinhArcsinhConfig> {
     this.skewness = options.skewness ?? 0;
     this.tailweight = options.tailweight ?? 1;
     if (!Number.isFinite(this.skewness)) throw new RangeError(`SinhArcsinh: skewness must be finite, got ${this.skewness}`);
-    if (!(Number.isFinite(this.tailweight) && this.tailweight > 0)) throw new RangeError(`SinhArcsinh: tailweight must be a finite number > 0, got ${this.tailweight}`);
+    if (!(Number.isFinite(this.tailweight) && this.tailweight > 0))
+      throw new RangeError(`SinhArcsinh: tailweight must be a finite number > 0, got ${this.tailweight}`);
   }
 
   /** Σ_i [log δ + ½ log(1 + y_i²) − ½ log(1 + x_i²)]: the forward log-det. */

@@ -14,7 +14,16 @@ export interface TransformerCouplingOptions extends MaskedCouplingOptions {
 }
 
 /** Every option TransformerCoupling takes; others are rejected with a message that names them. */
-const TRANSFORMER_COUPLING_OPTION_NAMES = optionNames<TransformerCouplingOptions>()(['mask', 'hidden', 'activation', 'contextSize', 'seed', 'eventShape', 'transformer', 'conditioner']);
+const TRANSFORMER_COUPLING_OPTION_NAMES = optionNames<TransformerCouplingOptions>()([
+  'mask',
+  'hidden',
+  'activation',
+  'contextSize',
+  'seed',
+  'eventShape',
+  'transformer',
+  'conditioner',
+]);
 
 /** What a {@link TransformerCoupling} saves: the mask, the context width, the transformer and the conditioner. */
 export type TransformerCouplingConfig = { mask: number[]; contextSize: number; transformer: Serialized; conditioner: Serialized };

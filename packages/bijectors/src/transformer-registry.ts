@@ -1,4 +1,13 @@
-import { type ModuleClass, type ModuleFactory, type RegisterOptions, type Serialized, moduleFromJSON, registeredModules, registerModule, registerModuleFactory } from '@flows/core';
+import {
+  type ModuleClass,
+  type ModuleFactory,
+  type RegisterOptions,
+  type Serialized,
+  moduleFromJSON,
+  registeredModules,
+  registerModule,
+  registerModuleFactory,
+} from '@flows/core';
 import type { Transformer } from './transformer.js';
 
 /** Rebuilds a transformer from its `getConfig()` output. */

@@ -49,7 +49,8 @@ export class AffineTransformer extends Module<AffineTransformerConfig> implement
     super();
     assertKnownOptions(options, AFFINE_TRANSFORMER_OPTION_NAMES, 'AffineTransformer');
     const bound = options.logScaleBound === undefined ? 5 : options.logScaleBound;
-    if (bound !== null && !(bound > 0 && Number.isFinite(bound))) throw new ConfigError(`AffineTransformer: logScaleBound must be a positive number or null, got ${bound}`);
+    if (bound !== null && !(bound > 0 && Number.isFinite(bound)))
+      throw new ConfigError(`AffineTransformer: logScaleBound must be a positive number or null, got ${bound}`);
     this.logScaleBound = bound;
   }
 

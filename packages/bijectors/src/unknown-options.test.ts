@@ -36,7 +36,15 @@ describe('unknown options', () => {
 
   it('the same classes build with their valid options (the check rejects nothing valid)', () => {
     const built = [
-      new bijectors.MaskedAffineCoupling({ mask: [1, 0], hidden: [4], activation: 'relu', contextSize: 0, seed: 1, scaleTanh: true, learnableScaleFactor: true }),
+      new bijectors.MaskedAffineCoupling({
+        mask: [1, 0],
+        hidden: [4],
+        activation: 'relu',
+        contextSize: 0,
+        seed: 1,
+        scaleTanh: true,
+        learnableScaleFactor: true,
+      }),
       new bijectors.MaskedAutoregressive({ size: 2, hidden: [4], order: 'reversed', contextSize: 1, seed: 1 }),
       new bijectors.Planar({ size: 2, seed: 1, inverseSteps: 10 }),
     ];

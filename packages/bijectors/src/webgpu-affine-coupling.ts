@@ -57,29 +57,59 @@ function programs(tanh: boolean, shape: readonly number[], eventShape: readonly 
   });
   const gradientInputs = ['DX', 'DL', 'Y', 'R', 'T', 'M', 'C'];
   const built: CouplingPrograms = {
-    value: program('x', ['Y', 'R', 'T', 'M', 'C'], shape, `${SCALE}
-          result[index] = (Y[index] - T[index] * M[d]) * exp(-s);`),
-    logDet: program('logdet', ['R', 'M', 'C'], [shape[0]], `var total = 0.0;
+    value: program(
+      'x',
+      ['Y', 'R', 'T', 'M', 'C'],
+      shape,
+      `${SCALE}
+          result[index] = (Y[index] - T[index] * M[d]) * exp(-s);`,
+    ),
+    logDet: program(
+      'logdet',
+      ['R', 'M', 'C'],
+      [shape[0]],
+      `var total = 0.0;
           let base = index * uniforms.eventSize;
           for (var d = 0; d < uniforms.eventSize; d++) {
             total += C[d] * activation(R[base + d]) * M[d];
           }
-          result[index] = -total;`),
-    gradientY: program('dy', ['DX', 'R', 'M', 'C'], shape, `${SCALE}
-          result[index] = DX[index] * exp(-s);`),
-    gradientT: program('dt', ['DX', 'R', 'M', 'C'], shape, `${SCALE}
-          result[index] = -DX[index] * exp(-s) * M[d];`),
-    gradientR: program('dr', gradientInputs, shape, `${SCALE}
+          result[index] = -total;`,
+    ),
+    gradientY: program(
+      'dy',
+      ['DX', 'R', 'M', 'C'],
+      shape,
+      `${SCALE}
+          result[index] = DX[index] * exp(-s);`,
+    ),
+    gradientT: program(
+      'dt',
+      ['DX', 'R', 'M', 'C'],
+      shape,
+      `${SCALE}
+          result[index] = -DX[index] * exp(-s) * M[d];`,
+    ),
+    gradientR: program(
+      'dr',
+      gradientInputs,
+      shape,
+      `${SCALE}
           let x = (Y[index] - T[index] * M[d]) * exp(-s);
-          result[index] = -(DX[index] * x + DL[index / uniforms.eventSize]) * C[d] * M[d] * slope(R[index]);`),
-    gradientC: program('dc', gradientInputs, eventShape, `var total = 0.0;
+          result[index] = -(DX[index] * x + DL[index / uniforms.eventSize]) * C[d] * M[d] * slope(R[index]);`,
+    ),
+    gradientC: program(
+      'dc',
+      gradientInputs,
+      eventShape,
+      `var total = 0.0;
           for (var b = 0; b < uniforms.batch; b++) {
             let i = b * uniforms.eventSize + index;
             let s = C[index] * activation(R[i]) * M[index];
             let x = (Y[i] - T[i] * M[index]) * exp(-s);
             total += (DX[i] * x + DL[b]) * activation(R[i]);
           }
-          result[index] = -total * M[index];`),
+          result[index] = -total * M[index];`,
+    ),
   };
   programCache.set(cacheKey, built);
   return built;
@@ -136,8 +166,21 @@ function register(): void {
  * `[x, logDet]` of the masked affine coupling's inverse on the `webgpu` backend (see the module
  * comment); `scaleFactor` is c, a tensor of ones where the coupling has none.
  */
-export function fusedAffineCouplingInverse(y: tf.Tensor, rawScale: tf.Tensor, rawTranslation: tf.Tensor, scaleFactor: tf.Tensor, inverseMask: tf.Tensor, tanh: boolean): [tf.Tensor, tf.Tensor1D] {
+export function fusedAffineCouplingInverse(
+  y: tf.Tensor,
+  rawScale: tf.Tensor,
+  rawTranslation: tf.Tensor,
+  scaleFactor: tf.Tensor,
+  inverseMask: tf.Tensor,
+  tanh: boolean,
+): [tf.Tensor, tf.Tensor1D] {
   register();
-  const outputs = tf.engine().runKernel(KERNEL, { y, rawScale, rawTranslation, inverseMask, scaleFactor } as unknown as tf.NamedTensorMap, { tanh } as unknown as tf.NamedAttrMap) as unknown as tf.Tensor[];
+  const outputs = tf
+    .engine()
+    .runKernel(
+      KERNEL,
+      { y, rawScale, rawTranslation, inverseMask, scaleFactor } as unknown as tf.NamedTensorMap,
+      { tanh } as unknown as tf.NamedAttrMap,
+    ) as unknown as tf.Tensor[];
   return [outputs[0], outputs[1] as tf.Tensor1D];
 }

@@ -11,7 +11,13 @@ const specs = {
 
 describe('parseOptions', () => {
   it('parses, defaults, and rejects with messages naming the option', () => {
-    expect(parseOptions(['--out', 'x', '--hidden', '8,16', '--offset', '-2.5'], specs)).toMatchObject({ out: 'x', epochs: 1, hidden: [8, 16], mask: 'half', offset: -2.5 });
+    expect(parseOptions(['--out', 'x', '--hidden', '8,16', '--offset', '-2.5'], specs)).toMatchObject({
+      out: 'x',
+      epochs: 1,
+      hidden: [8, 16],
+      mask: 'half',
+      offset: -2.5,
+    });
     expect(() => parseOptions(['--out', 'x', '--epochs', '-1'], specs)).toThrow(/--epochs must be a non-negative integer, got '-1'/);
     expect(() => parseOptions(['--out', 'x', '--mask', 'odd'], specs)).toThrow(/--mask must be one of half, random; got 'odd'/);
     expect(() => parseOptions([], specs)).toThrow(UsageError);

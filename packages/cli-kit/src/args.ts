@@ -25,7 +25,8 @@ export type ParsedOptions = Record<string, string | number | boolean | number[] 
 /** Parses `argv` against `specs`; unknown options, bad numbers and missing values give a UsageError. */
 export function parseOptions(argv: string[], specs: Record<string, OptionSpec>): ParsedOptions {
   const config: Record<string, { type: 'string' | 'boolean'; short?: string }> = { help: { type: 'boolean', short: 'h' } };
-  for (const [name, spec] of Object.entries(specs)) config[name] = { type: spec.kind === 'boolean' ? 'boolean' : 'string', ...(spec.short ? { short: spec.short } : {}) };
+  for (const [name, spec] of Object.entries(specs))
+    config[name] = { type: spec.kind === 'boolean' ? 'boolean' : 'string', ...(spec.short ? { short: spec.short } : {}) };
   // `--epochs -1` would read as a missing value followed by an option; join negative numbers to their option.
   const args: string[] = [];
   for (let i = 0; i < argv.length; i++) {
@@ -93,9 +94,17 @@ function convert(name: string, raw: string | boolean, spec: OptionSpec): string 
 /** The options part of a --help text, one line each with defaults and choices. */
 export function describeOptions(specs: Record<string, OptionSpec>): string {
   const rows = Object.entries(specs).map(([name, spec]) => {
-    const value = spec.kind === 'boolean' ? '' : ` <${spec.kind === 'integerList' ? 'n,n,...' : spec.choices ? spec.choices.join('|') : spec.kind.replace(/^positive|^nonNegative/, '').toLowerCase() || 'value'}>`;
+    const value =
+      spec.kind === 'boolean'
+        ? ''
+        : ` <${spec.kind === 'integerList' ? 'n,n,...' : spec.choices ? spec.choices.join('|') : spec.kind.replace(/^positive|^nonNegative/, '').toLowerCase() || 'value'}>`;
     const left = `  --${name}${value}`;
-    const extra = [spec.required ? 'required' : '', spec.default !== undefined && spec.default !== false ? `default ${Array.isArray(spec.default) ? spec.default.join(',') : spec.default}` : ''].filter(Boolean).join('; ');
+    const extra = [
+      spec.required ? 'required' : '',
+      spec.default !== undefined && spec.default !== false ? `default ${Array.isArray(spec.default) ? spec.default.join(',') : spec.default}` : '',
+    ]
+      .filter(Boolean)
+      .join('; ');
     return `${left.padEnd(40)} ${spec.description}${extra ? ` (${extra})` : ''}`;
   });
   return [...rows, `${'  --help, -h'.padEnd(40)} show this help`].join('\n');
@@ -141,7 +150,8 @@ export const THREADS_OPTION: OptionSpec = {
 /** `--native-blas`: the apps' switch for OpenBLAS matrix products on wasm (`@flows/native-blas`, built with node-gyp). */
 export const NATIVE_BLAS_OPTION: OptionSpec = {
   kind: 'boolean',
-  description: 'wasm: matrix products by OpenBLAS and vectorized elementwise functions through @flows/native-blas (build it first; about 2.5x faster training here) (or FLOWS_NATIVE_BLAS=1 to use it when built)',
+  description:
+    'wasm: matrix products by OpenBLAS and vectorized elementwise functions through @flows/native-blas (build it first; about 2.5x faster training here) (or FLOWS_NATIVE_BLAS=1 to use it when built)',
 };
 
 /** The `nativeBlas` setting for `selectBackend` from the parsed `--native-blas` flag (undefined: the environment decides). */
@@ -153,7 +163,11 @@ export function nativeBlasSetting(flag: unknown): true | undefined {
  * The settings of a run being resumed that differ from its checkpoint's, one phrase each
  * (`--layers 3 (checkpoint: 2)`), keys in `ignore` aside; `names` maps a setting to its option.
  */
-export function settingDifferences(saved: Record<string, unknown>, now: Record<string, unknown>, options: { ignore?: readonly string[]; names?: Record<string, string> } = {}): string[] {
+export function settingDifferences(
+  saved: Record<string, unknown>,
+  now: Record<string, unknown>,
+  options: { ignore?: readonly string[]; names?: Record<string, string> } = {},
+): string[] {
   const show = (value: unknown) => (Array.isArray(value) ? value.join(',') : value === null || value === undefined ? 'unset' : String(value));
   return Object.keys({ ...saved, ...now })
     .filter((key) => !(options.ignore ?? []).includes(key) && JSON.stringify(saved[key] ?? null) !== JSON.stringify(now[key] ?? null))

@@ -73,7 +73,12 @@ export function formatCsv(values: ArrayLike<number>, columns: number, header?: s
   const lines: string[] = header ? [header.join(',')] : [];
   for (let i = 0; i < values.length; i += columns) {
     const row: string[] = [];
-    for (let c = 0; c < columns; c++) row.push(Number(values[i + c]).toPrecision(9).replace(/\.?0+(e|$)/, '$1'));
+    for (let c = 0; c < columns; c++)
+      row.push(
+        Number(values[i + c])
+          .toPrecision(9)
+          .replace(/\.?0+(e|$)/, '$1'),
+      );
     lines.push(row.join(','));
   }
   return `${lines.join('\n')}\n`;

@@ -27,6 +27,20 @@ export {
   type ImageGridFigureOptions,
 } from './figures/index.js';
 export { ProgressBar, formatDuration, formatRate, type ProgressOptions } from './progress.js';
-export { parseOptions, describeOptions, settingDifferences, appWasmThreads, denseMultiplyAdds, WASM_THREADS_WORK_THRESHOLD, THREADS_OPTION, NATIVE_BLAS_OPTION, nativeBlasSetting, UsageError, type OptionSpec, type OptionKind, type ParsedOptions } from './args.js';
+export {
+  parseOptions,
+  describeOptions,
+  settingDifferences,
+  appWasmThreads,
+  denseMultiplyAdds,
+  WASM_THREADS_WORK_THRESHOLD,
+  THREADS_OPTION,
+  NATIVE_BLAS_OPTION,
+  nativeBlasSetting,
+  UsageError,
+  type OptionSpec,
+  type OptionKind,
+  type ParsedOptions,
+} from './args.js';
 export { parseNumericCsv, readNumericCsv, formatCsv, CsvError, type NumericTable } from './csv.js';
 export { runCommands, type Command } from './commands.js';

@@ -49,7 +49,11 @@ export class ProgressBar {
   }
 
   update(done: number, fields: Record<string, string> = {}): void {
-    const payload = { fields: Object.entries(fields).map(([k, v]) => `${k} ${v}`).join('  ') };
+    const payload = {
+      fields: Object.entries(fields)
+        .map(([k, v]) => `${k} ${v}`)
+        .join('  '),
+    };
     const value = Math.min(Math.max(0, done), Math.max(1, this.options.total));
     if (!this.started) {
       this.bar.start(Math.max(1, this.options.total), value, payload);

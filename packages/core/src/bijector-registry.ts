@@ -1,6 +1,14 @@
 import { Bijector } from './bijector.js';
 import { ConfigError } from './errors.js';
-import { type ModuleClass, type ModuleFactory, type RegisterOptions, moduleFromJSON, registeredModules, registerModule, registerModuleFactory } from './registry.js';
+import {
+  type ModuleClass,
+  type ModuleFactory,
+  type RegisterOptions,
+  moduleFromJSON,
+  registeredModules,
+  registerModule,
+  registerModuleFactory,
+} from './registry.js';
 
 /** Rebuilds a bijector from its `getConfig()` output. */
 export type BijectorFactory = ModuleFactory<Bijector>;

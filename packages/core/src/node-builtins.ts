@@ -11,7 +11,9 @@
 /** Thrown when a Node-only function (files, processes) is called outside Node. */
 export class NodeOnlyError extends Error {
   constructor(who: string, what: string) {
-    super(`${who} ${what} and runs only in Node; in a browser, use the in-memory or URL variant (for models: serializeModel, deserializeModel, loadModelFromUrl)`);
+    super(
+      `${who} ${what} and runs only in Node; in a browser, use the in-memory or URL variant (for models: serializeModel, deserializeModel, loadModelFromUrl)`,
+    );
     this.name = 'NodeOnlyError';
   }
 }

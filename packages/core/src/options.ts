@@ -21,8 +21,9 @@ export class UnknownOptionError extends TypeError {
  * ```
  */
 export function optionNames<T extends object>() {
-  return <const K extends readonly (keyof T & string)[]>(names: K & ([Exclude<keyof T, K[number]>] extends [never] ? unknown : { missingOptionNames: Exclude<keyof T, K[number]> })): readonly string[] =>
-    names as readonly string[];
+  return <const K extends readonly (keyof T & string)[]>(
+    names: K & ([Exclude<keyof T, K[number]>] extends [never] ? unknown : { missingOptionNames: Exclude<keyof T, K[number]> }),
+  ): readonly string[] => names as readonly string[];
 }
 
 /** The edit distance of two short strings (for "did you mean"). */
@@ -54,7 +55,9 @@ export function assertKnownOptions(options: unknown, known: readonly string[], w
   if (unknown.length === 0) return;
   const hints = unknown.map((key) => {
     const closest = [...known].sort((a, b) => editDistance(key, a) - editDistance(key, b))[0];
-    return closest !== undefined && editDistance(key, closest) <= Math.max(2, Math.floor(key.length / 3)) ? `'${key}' (did you mean '${closest}'?)` : `'${key}'`;
+    return closest !== undefined && editDistance(key, closest) <= Math.max(2, Math.floor(key.length / 3))
+      ? `'${key}' (did you mean '${closest}'?)`
+      : `'${key}'`;
   });
   throw new UnknownOptionError(`${who}: unknown option${unknown.length > 1 ? 's' : ''} ${hints.join(', ')}; valid options: ${known.join(', ')}`);
 }

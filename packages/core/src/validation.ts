@@ -31,9 +31,7 @@ export function validateEvents(x: tf.Tensor, eventShape: readonly number[] | nul
     }
     for (let i = 0; i < eventShape.length; i++) {
       if (x.shape[i + 1] !== eventShape[i]) {
-        throw new BijectorInputError(
-          `${who}: ${what} must have event shape ${describeShape(eventShape)}, got shape ${describeShape(x.shape)}`,
-        );
+        throw new BijectorInputError(`${who}: ${what} must have event shape ${describeShape(eventShape)}, got shape ${describeShape(x.shape)}`);
       }
     }
   } else if (x.rank < 2) {
@@ -65,9 +63,7 @@ export function validateContext(context: tf.Tensor | undefined, batchSize: numbe
   }
   if (context === undefined) throw new BijectorInputError(`${who}: needs a context of width ${contextSize}, none given`);
   if (context.rank !== 2 || context.shape[1] !== contextSize || context.shape[0] !== batchSize) {
-    throw new BijectorInputError(
-      `${who}: context must have shape [${batchSize}, ${contextSize}], got ${describeShape(context.shape)}`,
-    );
+    throw new BijectorInputError(`${who}: context must have shape [${batchSize}, ${contextSize}], got ${describeShape(context.shape)}`);
   }
 }
 
@@ -98,4 +94,3 @@ export function assertInside(y: tf.Tensor, low: number, high: number, who: strin
   const outside = tf.tidy(() => tf.any(tf.logicalOr(tf.lessEqual(y, low), tf.greaterEqual(y, high))).dataSync()[0]);
   if (outside) throw new BijectorInputError(`${who}: input must lie strictly inside (${low}, ${high})`);
 }
-

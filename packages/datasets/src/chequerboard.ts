@@ -14,7 +14,10 @@ export class Chequerboard extends ToyDistribution {
   static override readonly className: string = 'Chequerboard';
   readonly eventShape = [2];
   readonly hasExactDensity = true;
-  readonly plotRange: [[number, number], [number, number]] = [[0, 1], [0, 1]];
+  readonly plotRange: [[number, number], [number, number]] = [
+    [0, 1],
+    [0, 1],
+  ];
   readonly name: string;
   readonly description: string;
   readonly squares: [number, number][];
@@ -76,8 +79,8 @@ export class Chequerboard extends ToyDistribution {
     let vx = 0;
     let vy = 0;
     for (const [i, j] of this.squares) {
-      vx += ((i + 0.5) * side - mx) ** 2 + side * side / 12;
-      vy += ((j + 0.5) * side - my) ** 2 + side * side / 12;
+      vx += ((i + 0.5) * side - mx) ** 2 + (side * side) / 12;
+      vy += ((j + 0.5) * side - my) ** 2 + (side * side) / 12;
     }
     return { mean: [mx, my], variance: [vx / m, vy / m] };
   }

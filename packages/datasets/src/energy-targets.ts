@@ -30,7 +30,13 @@ const logAddExp = (a: tf.Tensor, b: tf.Tensor) => tf.logSumExp(tf.stack([a, b], 
 // U2-U4 are flat along z1; a wide Gaussian envelope in z1 (σ = 2) makes them normalisable.
 const envelope = (z1: tf.Tensor) => gaussianLog(z1, 2);
 
-function energy(name: string, description: string, log: (z1: tf.Tensor, z2: tf.Tensor) => tf.Tensor, range: [[number, number], [number, number]], normalized = false): EnergyTarget {
+function energy(
+  name: string,
+  description: string,
+  log: (z1: tf.Tensor, z2: tf.Tensor) => tf.Tensor,
+  range: [[number, number], [number, number]],
+  normalized = false,
+): EnergyTarget {
   return {
     name,
     description,
@@ -52,27 +58,41 @@ export const ENERGY_TARGETS: Record<string, EnergyTarget> = {
       const radius = tf.sqrt(tf.add(tf.square(z1), tf.square(z2)));
       return tf.add(gaussianLog(tf.sub(radius, 2), 0.4), logAddExp(gaussianLog(tf.sub(z1, 2), 0.6), gaussianLog(tf.add(z1, 2), 0.6)));
     },
-    [[-4, 4], [-4, 4]],
+    [
+      [-4, 4],
+      [-4, 4],
+    ],
   ),
-  u2: energy('u2', 'Rezende-Mohamed U2: a sine wave (Gaussian envelope on z1)', (z1, z2) => tf.add(gaussianLog(tf.sub(z2, w1(z1)), 0.4), envelope(z1)), [[-4, 4], [-4, 4]]),
+  u2: energy('u2', 'Rezende-Mohamed U2: a sine wave (Gaussian envelope on z1)', (z1, z2) => tf.add(gaussianLog(tf.sub(z2, w1(z1)), 0.4), envelope(z1)), [
+    [-4, 4],
+    [-4, 4],
+  ]),
   u3: energy(
     'u3',
     'Rezende-Mohamed U3: a sine wave splitting in two (Gaussian envelope on z1)',
     (z1, z2) => tf.add(logAddExp(gaussianLog(tf.sub(z2, w1(z1)), 0.35), gaussianLog(tf.add(tf.sub(z2, w1(z1)), w2(z1)), 0.35)), envelope(z1)),
-    [[-4, 4], [-4, 4]],
+    [
+      [-4, 4],
+      [-4, 4],
+    ],
   ),
   u4: energy(
     'u4',
     'Rezende-Mohamed U4: a sine wave with a step (Gaussian envelope on z1)',
     (z1, z2) => tf.add(logAddExp(gaussianLog(tf.sub(z2, w1(z1)), 0.4), gaussianLog(tf.add(tf.sub(z2, w1(z1)), w3(z1)), 0.35)), envelope(z1)),
-    [[-4, 4], [-4, 4]],
+    [
+      [-4, 4],
+      [-4, 4],
+    ],
   ),
   banana: energy(
     'banana',
     'banana: z1 ~ N(0, 2²), z2 | z1 ~ N(z1²/4 − 2, 1), normalised',
-    (z1, z2) =>
-      tf.sub(tf.add(gaussianLog(z1, 2), gaussianLog(tf.sub(z2, tf.sub(tf.mul(tf.square(z1), 0.25), 2)), 1)), Math.log(2 * Math.PI * 2)),
-    [[-6, 6], [-4, 8]],
+    (z1, z2) => tf.sub(tf.add(gaussianLog(z1, 2), gaussianLog(tf.sub(z2, tf.sub(tf.mul(tf.square(z1), 0.25), 2)), 1)), Math.log(2 * Math.PI * 2)),
+    [
+      [-6, 6],
+      [-4, 8],
+    ],
     true,
   ),
 };

@@ -107,7 +107,13 @@ export class GaussianMixtureToy extends ToyDistribution {
       syy += c.weight * (c.std ** 2 + (c.mean[1] - my) ** 2);
       sxy += c.weight * (c.mean[0] - mx) * (c.mean[1] - my);
     }
-    return { mean: [mx, my], covariance: [[sxx, sxy], [sxy, syy]] };
+    return {
+      mean: [mx, my],
+      covariance: [
+        [sxx, sxy],
+        [sxy, syy],
+      ],
+    };
   }
 
   private quadratureEntropy(): number {
@@ -140,12 +146,15 @@ export class GaussianMixtureToy extends ToyDistribution {
 export function twoGaussians(): GaussianMixtureToy {
   return new GaussianMixtureToy(
     'two-gaussians',
-    "A mixture of two isotropic Gaussians (weights 1/5, 4/5; means (0.75,0.75), (0.25,0.25); std 0.1)",
+    'A mixture of two isotropic Gaussians (weights 1/5, 4/5; means (0.75,0.75), (0.25,0.25); std 0.1)',
     [
       { weight: 1 / 5, mean: [0.75, 0.75], std: 0.1 },
       { weight: 4 / 5, mean: [0.25, 0.25], std: 0.1 },
     ],
-    [[0, 1], [0, 1]],
+    [
+      [0, 1],
+      [0, 1],
+    ],
   );
 }
 
@@ -156,5 +165,8 @@ export function eightGaussians(): GaussianMixtureToy {
     mean: [2 * Math.cos((k * Math.PI) / 4), 2 * Math.sin((k * Math.PI) / 4)] as [number, number],
     std: 0.1,
   }));
-  return new GaussianMixtureToy('eight-gaussians', 'Eight equally weighted Gaussians (std 0.1) on a circle of radius 2', components, [[-3, 3], [-3, 3]]);
+  return new GaussianMixtureToy('eight-gaussians', 'Eight equally weighted Gaussians (std 0.1) on a circle of radius 2', components, [
+    [-3, 3],
+    [-3, 3],
+  ]);
 }

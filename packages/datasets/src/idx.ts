@@ -40,7 +40,10 @@ export function parseIdx(bytes: Uint8Array, file = '<buffer>'): IdxArray {
   const expected = dims.reduce((a, b) => a * b, 1);
   const actual = bytes.length - headerLength;
   if (actual !== expected) {
-    throw new DataFileError(file, `${actual < expected ? 'truncated' : 'has trailing bytes'}: dimensions [${dims.join(', ')}] need ${expected} data bytes, found ${actual}`);
+    throw new DataFileError(
+      file,
+      `${actual < expected ? 'truncated' : 'has trailing bytes'}: dimensions [${dims.join(', ')}] need ${expected} data bytes, found ${actual}`,
+    );
   }
   return { dims, data: bytes.subarray(headerLength) };
 }

@@ -69,7 +69,17 @@ function checkView(view: ImageView): void {
   if (!['dequantized', 'logit', 'binarized', 'scaled'].includes(view.kind)) throw new RangeError(`unknown image view '${(view as ImageView).kind}'`);
 }
 
-const IMAGE_BATCH_OPTION_NAMES = optionNames<ImageBatchOptions>()(['batchSize', 'view', 'shape', 'shuffle', 'noise', 'noiseSeed', 'random', 'limit', 'dropLast']);
+const IMAGE_BATCH_OPTION_NAMES = optionNames<ImageBatchOptions>()([
+  'batchSize',
+  'view',
+  'shape',
+  'shuffle',
+  'noise',
+  'noiseSeed',
+  'random',
+  'limit',
+  'dropLast',
+]);
 
 /**
  * Batches of images built on demand from the raw bytes. Each call of `epoch()` is one pass:
@@ -136,7 +146,15 @@ export function dequantizedPixel(v: number, u: number): number {
   return Math.min(bin.highest, Math.max(bin.lowest, x));
 }
 
-function buildBatch(data: RawImages, indices: Int32Array, view: ImageView, options: ImageBatchOptions, random: Random, pixels: number, shape: 'flat' | 'image'): ImageBatch {
+function buildBatch(
+  data: RawImages,
+  indices: Int32Array,
+  view: ImageView,
+  options: ImageBatchOptions,
+  random: Random,
+  pixels: number,
+  shape: 'flat' | 'image',
+): ImageBatch {
   const size = indices.length;
   const values = new Float32Array(size * pixels);
   const logDet = new Float32Array(size);

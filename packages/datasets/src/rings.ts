@@ -16,7 +16,10 @@ export class Rings extends ToyDistribution {
   readonly name = 'rings';
   readonly eventShape = [2];
   readonly hasExactDensity = true;
-  readonly plotRange: [[number, number], [number, number]] = [[-1.2, 1.2], [-1.2, 1.2]];
+  readonly plotRange: [[number, number], [number, number]] = [
+    [-1.2, 1.2],
+    [-1.2, 1.2],
+  ];
   readonly description = 'Four concentric rings (radii 0.25, 0.5, 0.75, 1; radial std 0.04; mass proportional to radius)';
   readonly radii = [0.25, 0.5, 0.75, 1];
   readonly std = 0.04;

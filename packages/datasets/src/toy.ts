@@ -31,4 +31,3 @@ export class NoExactDensityError extends Error {
     this.name = 'NoExactDensityError';
   }
 }
-

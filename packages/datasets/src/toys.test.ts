@@ -59,7 +59,12 @@ describe('TwoGaussians (the exercise)', () => {
   const toy = toyByName('two-gaussians') as GaussianMixtureToy;
 
   it('has the specified parameters and log-density', () => {
-    const logProb = toy.logProb(tf.tensor2d([[0.25, 0.25], [0.75, 0.75]]));
+    const logProb = toy.logProb(
+      tf.tensor2d([
+        [0.25, 0.25],
+        [0.75, 0.75],
+      ]),
+    );
     const [a, b] = logProb.dataSync();
     logProb.dispose();
     const peak = (w: number) => Math.log(w / (2 * Math.PI * 0.01));
@@ -69,7 +74,18 @@ describe('TwoGaussians (the exercise)', () => {
   });
 
   it('integrates to 1 on [-0.5, 1.5]^2 at 400 x 400 (within 1e-3)', () => {
-    expect(Math.abs(gridIntegral(toy, [[-0.5, 1.5], [-0.5, 1.5]], 400) - 1)).toBeLessThan(1e-3);
+    expect(
+      Math.abs(
+        gridIntegral(
+          toy,
+          [
+            [-0.5, 1.5],
+            [-0.5, 1.5],
+          ],
+          400,
+        ) - 1,
+      ),
+    ).toBeLessThan(1e-3);
   });
 
   it('entropy ≈ −1.268 nats, and a Monte Carlo estimate agrees', () => {
@@ -107,17 +123,52 @@ describe('Chequerboard (the exercise)', () => {
   const toy = toyByName('chequerboard') as Chequerboard;
 
   it('density 9/5 on the five even squares, −∞ elsewhere, boundary inclusive', () => {
-    const points = [[1 / 6, 1 / 6], [0.5, 0.5], [5 / 6, 1 / 6], [0.5, 1 / 6], [1 / 6, 0.5], [0, 0], [1, 1], [1 / 3, 0.5], [1 / 3, 1 / 3], [1.01, 0.5], [-0.001, 0.1]];
+    const points = [
+      [1 / 6, 1 / 6],
+      [0.5, 0.5],
+      [5 / 6, 1 / 6],
+      [0.5, 1 / 6],
+      [1 / 6, 0.5],
+      [0, 0],
+      [1, 1],
+      [1 / 3, 0.5],
+      [1 / 3, 1 / 3],
+      [1.01, 0.5],
+      [-0.001, 0.1],
+    ];
     const logProb = toy.logProb(tf.tensor2d(points));
     const values = Array.from(logProb.dataSync());
     logProb.dispose();
     const on = Math.log(9 / 5);
-    expect(values.map((v) => (v === -Infinity ? '-inf' : +v.toFixed(5)))).toEqual([+on.toFixed(5), +on.toFixed(5), +on.toFixed(5), '-inf', '-inf', +on.toFixed(5), +on.toFixed(5), +on.toFixed(5), +on.toFixed(5), '-inf', '-inf']);
+    expect(values.map((v) => (v === -Infinity ? '-inf' : +v.toFixed(5)))).toEqual([
+      +on.toFixed(5),
+      +on.toFixed(5),
+      +on.toFixed(5),
+      '-inf',
+      '-inf',
+      +on.toFixed(5),
+      +on.toFixed(5),
+      +on.toFixed(5),
+      +on.toFixed(5),
+      '-inf',
+      '-inf',
+    ]);
     expect(toy.entropy()).toBeCloseTo(-0.5878, 4);
   });
 
   it('integrates to 1, and samples lie on the support with the closed-form moments', () => {
-    expect(Math.abs(gridIntegral(toy, [[-0.5, 1.5], [-0.5, 1.5]], 600) - 1)).toBeLessThan(1e-3);
+    expect(
+      Math.abs(
+        gridIntegral(
+          toy,
+          [
+            [-0.5, 1.5],
+            [-0.5, 1.5],
+          ],
+          600,
+        ) - 1,
+      ),
+    ).toBeLessThan(1e-3);
     const mc = monteCarloEntropy(toy, 50_000, 3);
     expect(mc.mean).toBeCloseTo(toy.entropy(), 5);
     const { mean, variance } = toy.moments();
@@ -130,14 +181,36 @@ describe('Chequerboard (the exercise)', () => {
     const board = toyByName('chequerboard-4x4') as Chequerboard;
     expect(board.squares.length).toBe(8);
     expect(board.entropy()).toBeCloseTo(-Math.log(2), 10);
-    expect(Math.abs(gridIntegral(board, [[0, 1], [0, 1]], 400) - 1)).toBeLessThan(1e-3);
+    expect(
+      Math.abs(
+        gridIntegral(
+          board,
+          [
+            [0, 1],
+            [0, 1],
+          ],
+          400,
+        ) - 1,
+      ),
+    ).toBeLessThan(1e-3);
   });
 });
 
 describe('more exact toys', () => {
   it('eight Gaussians: integrates to 1, entropy by quadrature agrees with Monte Carlo and with the closed form log 8 + log(2πe σ²)', () => {
     const toy = toyByName('eight-gaussians') as GaussianMixtureToy;
-    expect(Math.abs(gridIntegral(toy, [[-3, 3], [-3, 3]], 600) - 1)).toBeLessThan(1e-3);
+    expect(
+      Math.abs(
+        gridIntegral(
+          toy,
+          [
+            [-3, 3],
+            [-3, 3],
+          ],
+          600,
+        ) - 1,
+      ),
+    ).toBeLessThan(1e-3);
     // The components barely overlap, so the entropy is that of one Gaussian plus log 8.
     expect(toy.entropy()).toBeCloseTo(Math.log(8) + Math.log(2 * Math.PI * Math.E * 0.01), 4);
     const mc = monteCarloEntropy(toy, 100_000, 5);
@@ -149,7 +222,18 @@ describe('more exact toys', () => {
 
   it('rings: integrates to 1, mean squared radius and entropy match', () => {
     const toy = toyByName('rings') as Rings;
-    expect(Math.abs(gridIntegral(toy, [[-1.3, 1.3], [-1.3, 1.3]], 700) - 1)).toBeLessThan(2e-3);
+    expect(
+      Math.abs(
+        gridIntegral(
+          toy,
+          [
+            [-1.3, 1.3],
+            [-1.3, 1.3],
+          ],
+          700,
+        ) - 1,
+      ),
+    ).toBeLessThan(2e-3);
     const mc = monteCarloEntropy(toy, 100_000, 7);
     expect(Math.abs(mc.mean - toy.entropy())).toBeLessThan(4 * mc.standardError + 1e-3);
     const x = toy.sample(100_000, { random: 8 });

@@ -61,10 +61,17 @@ export class ConditionalDiagonalNormal extends ConditionalDistribution<Condition
     super();
     const { size, contextSize } = options;
     if (!Number.isInteger(size) || size <= 0) throw new RangeError(`ConditionalDiagonalNormal: size must be a positive integer, got ${size}`);
-    if (!Number.isInteger(contextSize) || contextSize <= 0) throw new RangeError(`ConditionalDiagonalNormal: contextSize must be a positive integer, got ${contextSize}`);
+    if (!Number.isInteger(contextSize) || contextSize <= 0)
+      throw new RangeError(`ConditionalDiagonalNormal: contextSize must be a positive integer, got ${contextSize}`);
     this.eventShape = [size];
     this.contextWidth = contextSize;
-    this.network = new MLP({ inputSize: contextSize, outputSize: 2 * size, hidden: options.hidden ?? [32], activation: options.activation, seed: options.seed ?? 0 });
+    this.network = new MLP({
+      inputSize: contextSize,
+      outputSize: 2 * size,
+      hidden: options.hidden ?? [32],
+      activation: options.activation,
+      seed: options.seed ?? 0,
+    });
   }
 
   override get contextSize(): number {
@@ -92,7 +99,13 @@ export class ConditionalDiagonalNormal extends ConditionalDistribution<Condition
   }
 
   getConfig(): ConditionalDiagonalNormalConfig {
-    return { size: this.eventShape[0], contextSize: this.contextSize, hidden: this.network.hidden, activation: this.network.activation, seed: this.network.getConfig().seed };
+    return {
+      size: this.eventShape[0],
+      contextSize: this.contextSize,
+      hidden: this.network.hidden,
+      activation: this.network.activation,
+      seed: this.network.getConfig().seed,
+    };
   }
 
   static fromConfig(config: ConditionalDiagonalNormalConfig): ConditionalDiagonalNormal {

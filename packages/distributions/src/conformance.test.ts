@@ -31,19 +31,35 @@ const CASES: Record<string, DistributionCase[]> = {
     ['StandardNormal, 2-D', () => new StandardNormal([2]), { support: { kind: 'grid', low: -8, high: 8 } }],
     ['StandardNormal, 16-D (entropy)', () => new StandardNormal([16]), {}],
   ],
-  DiagonalNormal: [['DiagonalNormal', () => new DiagonalNormal({ size: 2, mean: [1, -0.5], logScale: [0.3, -0.4] }), { support: { kind: 'grid', low: -9, high: 9 } }]],
+  DiagonalNormal: [
+    ['DiagonalNormal', () => new DiagonalNormal({ size: 2, mean: [1, -0.5], logScale: [0.3, -0.4] }), { support: { kind: 'grid', low: -9, high: 9 } }],
+  ],
   Uniform: [['Uniform', () => new Uniform({ low: [-1, 0], high: [2, 0.5] }), { support: { kind: 'grid', low: -1.5, high: 2.5 }, massTolerance: 0.03 }]],
-  MixtureOfGaussians: [['MixtureOfGaussians', () => new MixtureOfGaussians({ size: 2, components: 3, seed: 4 }), { support: { kind: 'grid', low: -10, high: 10 } }]],
+  MixtureOfGaussians: [
+    ['MixtureOfGaussians', () => new MixtureOfGaussians({ size: 2, components: 3, seed: 4 }), { support: { kind: 'grid', low: -10, high: 10 } }],
+  ],
   Logistic: [['Logistic, 1-D', () => new Logistic({ size: 1, loc: [0.5], logScale: [-0.3] }), { support: { kind: 'grid', low: -30, high: 30, points: 3000 } }]],
   Bernoulli: [['Bernoulli', () => new Bernoulli({ size: 3, logits: [0.5, -1, 2] }), { support: { kind: 'integers', low: 0, high: 1 } }]],
   DiscretizedLogistic: [
-    ['DiscretizedLogistic on 0…7', () => new DiscretizedLogistic({ size: 2, loc: [3, 5.5], logScale: [0.2, -0.5], low: 0, high: 7 }), { support: { kind: 'integers', low: 0, high: 7 } }],
+    [
+      'DiscretizedLogistic on 0…7',
+      () => new DiscretizedLogistic({ size: 2, loc: [3, 5.5], logScale: [0.2, -0.5], low: 0, high: 7 }),
+      { support: { kind: 'integers', low: 0, high: 7 } },
+    ],
   ],
   MixtureOfDiscretizedLogistics: [
-    ['MixtureOfDiscretizedLogistics on 0…15', () => new MixtureOfDiscretizedLogistics({ size: 1, components: 3, low: 0, high: 15, seed: 2 }), { support: { kind: 'integers', low: 0, high: 15 } }],
+    [
+      'MixtureOfDiscretizedLogistics on 0…15',
+      () => new MixtureOfDiscretizedLogistics({ size: 1, components: 3, low: 0, high: 15, seed: 2 }),
+      { support: { kind: 'integers', low: 0, high: 15 } },
+    ],
   ],
   ConditionalDiagonalNormal: [
-    ['ConditionalDiagonalNormal', () => new ConditionalDiagonalNormal({ size: 2, contextSize: 3, hidden: [8], seed: 5 }), { support: { kind: 'grid', low: -10, high: 10 }, context: normalContext(3) }],
+    [
+      'ConditionalDiagonalNormal',
+      () => new ConditionalDiagonalNormal({ size: 2, contextSize: 3, hidden: [8], seed: 5 }),
+      { support: { kind: 'grid', low: -10, high: 10 }, context: normalContext(3) },
+    ],
   ],
   TransformedDistribution: [
     [

@@ -29,7 +29,18 @@ describe('DiscretizedLogistic', () => {
     const marginal = (column: number) =>
       tf.tidy(() => {
         const one = new DiscretizedLogistic({ size: 1, loc: [[-3, 250][column]], logScale: [[Math.log(5), Math.log(20)][column]], low: 0, high: 255 });
-        const s = tf.sum(tf.exp(one.logProb(tf.tensor2d(Array.from({ length: 256 }, (_, i) => i), [256, 1])))).dataSync()[0];
+        const s = tf
+          .sum(
+            tf.exp(
+              one.logProb(
+                tf.tensor2d(
+                  Array.from({ length: 256 }, (_, i) => i),
+                  [256, 1],
+                ),
+              ),
+            ),
+          )
+          .dataSync()[0];
         one.dispose();
         return s;
       });
@@ -44,7 +55,21 @@ describe('DiscretizedLogistic', () => {
   it('a mixture of discretized logistics sums to 1 on its range and survives JSON', () => {
     const mixture = new MixtureOfDiscretizedLogistics({ size: 1, components: 3, low: 0, high: 15, seed: 2 });
     tf.tidy(() => mixture.logits.assign(tf.tensor2d([[0.5], [-1], [2]])));
-    const total = tf.tidy(() => tf.sum(tf.exp(mixture.logProb(tf.tensor2d(Array.from({ length: 16 }, (_, i) => i), [16, 1])))).dataSync()[0]);
+    const total = tf.tidy(
+      () =>
+        tf
+          .sum(
+            tf.exp(
+              mixture.logProb(
+                tf.tensor2d(
+                  Array.from({ length: 16 }, (_, i) => i),
+                  [16, 1],
+                ),
+              ),
+            ),
+          )
+          .dataSync()[0],
+    );
     expect(total).toBeCloseTo(1, 5);
     const samples = mixture.sample(300, { random: 1 }).dataSync();
     expect(samples.every((v) => v >= 0 && v <= 15 && Number.isInteger(v))).toBe(true);
@@ -59,7 +84,10 @@ describe('ConditionalDiagonalNormal', () => {
     const fresh = d.logProb(tf.tensor2d([[0.5]]), tf.tensor2d([[1, 0]])).dataSync()[0];
     expect(fresh).toBeCloseTo(-0.5 * 0.25 - 0.5 * Math.log(2 * Math.PI), 5);
     tf.tidy(() => d.network.trainableVariables.forEach((v, i) => v.assign(tf.add(v, tf.randomNormal(v.shape, 0, 0.5, 'float32', i)))));
-    for (const context of [[1, 0], [0, 1]]) {
+    for (const context of [
+      [1, 0],
+      [0, 1],
+    ]) {
       const xs = Array.from({ length: 4001 }, (_, i) => -20 + i * 0.01);
       const p = tf.tidy(() => tf.exp(d.logProb(tf.tensor2d(xs, [xs.length, 1]), tf.tile(tf.tensor2d([context]), [xs.length, 1]))).dataSync());
       expect(Array.from(p).reduce((s, v) => s + v * 0.01, 0)).toBeCloseTo(1, 3);

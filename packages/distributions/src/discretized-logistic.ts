@@ -66,7 +66,8 @@ export class DiscretizedLogistic extends Distribution<DiscretizedLogisticConfig>
     if (!Number.isInteger(size) || size <= 0) throw new RangeError(`DiscretizedLogistic: size must be a positive integer, got ${size}`);
     this.low = options.low ?? null;
     this.high = options.high ?? null;
-    if (this.low !== null && this.high !== null && !(this.low < this.high)) throw new RangeError(`DiscretizedLogistic: low must be below high, got ${this.low} and ${this.high}`);
+    if (this.low !== null && this.high !== null && !(this.low < this.high))
+      throw new RangeError(`DiscretizedLogistic: low must be below high, got ${this.low} and ${this.high}`);
     this.eventShape = [size];
     [this.loc, this.logScale] = locationScaleVariables('DiscretizedLogistic', size, options);
   }
@@ -82,7 +83,10 @@ export class DiscretizedLogistic extends Distribution<DiscretizedLogisticConfig>
   protected sampleImpl(n: number, random: Random, temperature: number): tf.Tensor {
     const size = this.eventShape[0];
     const u = random.fillUniform(new Float32Array(n * size), 1e-7, 1 - 1e-7);
-    const noise = tf.tensor2d(u.map((v) => Math.log(v) - Math.log1p(-v)), [n, size]);
+    const noise = tf.tensor2d(
+      u.map((v) => Math.log(v) - Math.log1p(-v)),
+      [n, size],
+    );
     const continuous = tf.add(this.loc, tf.mul(noise, tf.mul(tf.exp(this.logScale), temperature)));
     return tf.clipByValue(tf.round(continuous), this.low ?? -Infinity, this.high ?? Infinity);
   }
@@ -134,7 +138,8 @@ export class MixtureOfDiscretizedLogistics extends Distribution<MixtureOfDiscret
     super();
     const { size, components } = options;
     if (!Number.isInteger(size) || size <= 0) throw new RangeError(`MixtureOfDiscretizedLogistics: size must be a positive integer, got ${size}`);
-    if (!Number.isInteger(components) || components <= 0) throw new RangeError(`MixtureOfDiscretizedLogistics: components must be a positive integer, got ${components}`);
+    if (!Number.isInteger(components) || components <= 0)
+      throw new RangeError(`MixtureOfDiscretizedLogistics: components must be a positive integer, got ${components}`);
     this.eventShape = [size];
     this.components = components;
     this.low = options.low ?? null;

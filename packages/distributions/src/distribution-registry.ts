@@ -1,4 +1,13 @@
-import { ConfigError, type ModuleClass, type ModuleFactory, type RegisterOptions, moduleFromJSON, registeredModules, registerModule, registerModuleFactory } from '@flows/core';
+import {
+  ConfigError,
+  type ModuleClass,
+  type ModuleFactory,
+  type RegisterOptions,
+  moduleFromJSON,
+  registeredModules,
+  registerModule,
+  registerModuleFactory,
+} from '@flows/core';
 import { Distribution } from './distribution.js';
 
 /** Rebuilds a distribution from its `getConfig()` output. */

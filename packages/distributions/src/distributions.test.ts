@@ -12,7 +12,12 @@ const values = (t: tf.Tensor) => {
 
 /** x = a z + b on one coordinate, as a coupling with an all-zero mask and constant conditioners. */
 const scalarAffine = (a: number, b: number) =>
-  new MaskedAffineCoupling({ mask: [0], scale: (u) => tf.fill(u.shape, Math.log(a)) as tf.Tensor2D, translation: (u) => tf.fill(u.shape, b) as tf.Tensor2D, scaleTanh: false });
+  new MaskedAffineCoupling({
+    mask: [0],
+    scale: (u) => tf.fill(u.shape, Math.log(a)) as tf.Tensor2D,
+    translation: (u) => tf.fill(u.shape, b) as tf.Tensor2D,
+    scaleTanh: false,
+  });
 
 /** The course notes' 3-D example: f(z) = (z1, e^{z1} z2, cbrt(e^{-z1} z3 + z1²)). */
 class CourseNotesMap extends Bijector {
@@ -58,7 +63,17 @@ describe('base distributions', () => {
 
   it('Uniform: inclusive bounds, -Infinity outside', () => {
     const u = new Uniform({ low: [0, 0], high: [2, 0.5] });
-    const lp = values(u.logProb(tf.tensor2d([[0, 0], [2, 0.5], [1, 0.25], [2.0001, 0.1], [-1, 0]])));
+    const lp = values(
+      u.logProb(
+        tf.tensor2d([
+          [0, 0],
+          [2, 0.5],
+          [1, 0.25],
+          [2.0001, 0.1],
+          [-1, 0],
+        ]),
+      ),
+    );
     expect(lp.slice(0, 3).every((v) => Math.abs(v - 0) < 1e-6)).toBe(true);
     expect(lp.slice(3)).toEqual([-Infinity, -Infinity]);
     expect(() => new Uniform({ low: [1], high: [1] })).toThrow(/low\[0\] < high\[0\]/);
@@ -101,7 +116,14 @@ describe('TransformedDistribution (course notes worked examples)', () => {
 
   it('the 3-D map with base U([0,2]^3): density 1/24 at (0, 1, 1/3) and 0 at (-1, 2, 1)', () => {
     const flow = new TransformedDistribution(new Uniform({ low: [0, 0, 0], high: [2, 2, 2] }), new CourseNotesMap());
-    const lp = values(flow.logProb(tf.tensor2d([[0, 1, 1 / 3], [-1, 2, 1]])));
+    const lp = values(
+      flow.logProb(
+        tf.tensor2d([
+          [0, 1, 1 / 3],
+          [-1, 2, 1],
+        ]),
+      ),
+    );
     expect(Math.exp(lp[0])).toBeCloseTo(1 / 24, 6);
     expect(lp[1]).toBe(-Infinity);
   });
@@ -128,7 +150,13 @@ describe('TransformedDistribution (course notes worked examples)', () => {
 describe('MixtureOfGaussians', () => {
   it('log-density by formula, integrates to 1, samples match the weights', async () => {
     const { MixtureOfGaussians } = await import('./index.js');
-    const mixture = new MixtureOfGaussians({ size: 2, components: 2, means: [0, 0, 3, 1], logScales: [0, 0, Math.log(0.5), Math.log(0.5)], logits: [0, Math.log(3)] });
+    const mixture = new MixtureOfGaussians({
+      size: 2,
+      components: 2,
+      means: [0, 0, 3, 1],
+      logScales: [0, 0, Math.log(0.5), Math.log(0.5)],
+      logits: [0, Math.log(3)],
+    });
     const [lp] = values(mixture.logProb(tf.tensor2d([[3, 1]])));
     const n = (x: number, m: number, s: number) => Math.exp(-0.5 * ((x - m) / s) ** 2) / (Math.sqrt(2 * Math.PI) * s);
     expect(lp).toBeCloseTo(Math.log(0.25 * n(3, 0, 1) * n(1, 0, 1) + 0.75 * n(3, 3, 0.5) * n(1, 1, 0.5)), 5);
@@ -164,7 +192,12 @@ describe('Logistic and Bernoulli', () => {
   it('Bernoulli: log-probability of binary vectors sums to 1 over all outcomes; sample frequencies match σ(ℓ)', async () => {
     const { Bernoulli } = await import('./index.js');
     const d = new Bernoulli({ size: 2, logits: [0.5, -1] });
-    const outcomes = tf.tensor2d([[0, 0], [0, 1], [1, 0], [1, 1]]);
+    const outcomes = tf.tensor2d([
+      [0, 0],
+      [0, 1],
+      [1, 0],
+      [1, 1],
+    ]);
     const total = values(tf.tidy(() => tf.sum(tf.exp(d.logProb(outcomes)))))[0];
     expect(total).toBeCloseTo(1, 6);
     const s = d.sample(50_000, { random: 3 });

@@ -37,7 +37,12 @@ describe('entropy in closed form', () => {
     expect(new StandardNormal(3).entropy()).toBeCloseTo(1.5 * (1 + Math.log(2 * Math.PI)), 10);
     expect(new Uniform({ low: [0, -1], high: [2, 0.5] }).entropy()).toBeCloseTo(Math.log(3), 10);
     const bernoulli = new Bernoulli({ size: 2, logits: [0.3, -40] });
-    const outcomes = tf.tensor2d([[0, 0], [0, 1], [1, 0], [1, 1]]);
+    const outcomes = tf.tensor2d([
+      [0, 0],
+      [0, 1],
+      [1, 0],
+      [1, 1],
+    ]);
     const logProbs = Array.from(bernoulli.logProb(outcomes).dataSync());
     const exact = -logProbs.reduce((sum, l) => sum + (Number.isFinite(l) ? Math.exp(l) * l : 0), 0);
     expect(bernoulli.entropy()).toBeCloseTo(exact, 5);

@@ -1,6 +1,14 @@
 import { registerBuiltinDistributions } from './register-builtins.js';
 
-export { Distribution, NoClosedFormError, standardNormalTensor, uniformTensor, LOG_2PI, type SampleOptions, type SerializedDistribution } from './distribution.js';
+export {
+  Distribution,
+  NoClosedFormError,
+  standardNormalTensor,
+  uniformTensor,
+  LOG_2PI,
+  type SampleOptions,
+  type SerializedDistribution,
+} from './distribution.js';
 export { StandardNormal, type StandardNormalConfig, DiagonalNormal, type DiagonalNormalOptions, type DiagonalNormalConfig } from './normal.js';
 export { Uniform, type UniformConfig } from './uniform.js';
 export { MixtureOfGaussians, type MixtureOfGaussiansOptions, type MixtureOfGaussiansConfig } from './mixture-of-gaussians.js';
@@ -15,7 +23,12 @@ export {
   type MixtureOfDiscretizedLogisticsConfig,
   logSigmoidDifference,
 } from './discretized-logistic.js';
-export { ConditionalDistribution, ConditionalDiagonalNormal, type ConditionalDiagonalNormalOptions, type ConditionalDiagonalNormalConfig } from './conditional-distribution.js';
+export {
+  ConditionalDistribution,
+  ConditionalDiagonalNormal,
+  type ConditionalDiagonalNormalOptions,
+  type ConditionalDiagonalNormalConfig,
+} from './conditional-distribution.js';
 export { TransformedDistribution, type TransformedDistributionConfig } from './transformed-distribution.js';
 export { registerDistribution, registeredDistributions, distributionFromJSON, type DistributionFactory } from './distribution-registry.js';
 export { registerBuiltinDistributions, BUILTIN_DISTRIBUTIONS } from './register-builtins.js';

@@ -3,7 +3,11 @@ import { newVariable, type Random, sumEventAxes, assertKnownOptions } from '@flo
 import { Distribution } from './distribution.js';
 
 /** Learnable per-coordinate location and log-scale (zeros by default), checked against the size. */
-export function locationScaleVariables(who: string, size: number, options: { loc?: ArrayLike<number>; logScale?: ArrayLike<number> }): [tf.Variable, tf.Variable] {
+export function locationScaleVariables(
+  who: string,
+  size: number,
+  options: { loc?: ArrayLike<number>; logScale?: ArrayLike<number> },
+): [tf.Variable, tf.Variable] {
   const read = (values: ArrayLike<number> | undefined, name: string) => {
     if (values && values.length !== size) throw new RangeError(`${who}: ${name} must have ${size} values`);
     return () => (values ? tf.tensor1d(Array.from(values)) : tf.zeros([size]));
@@ -49,7 +53,10 @@ export class Logistic extends Distribution<LogisticConfig> {
   protected sampleImpl(n: number, random: Random, temperature: number): tf.Tensor {
     const size = this.eventShape[0];
     const u = random.fillUniform(new Float32Array(n * size), 1e-7, 1 - 1e-7);
-    const noise = tf.tensor2d(u.map((v) => Math.log(v) - Math.log1p(-v)), [n, size]);
+    const noise = tf.tensor2d(
+      u.map((v) => Math.log(v) - Math.log1p(-v)),
+      [n, size],
+    );
     return tf.add(this.loc, tf.mul(noise, tf.mul(tf.exp(this.logScale), temperature)));
   }
 

@@ -21,12 +21,18 @@ describe('unknown options', () => {
 
   it('sample rejects an unknown key (tempreature for temperature)', () => {
     const normal = new distributions.StandardNormal(2);
-    expect(() => normal.sample(3, { tempreature: 0.5 } as never)).toThrow(/StandardNormal\.sample: unknown option 'tempreature' \(did you mean 'temperature'\?\)/);
+    expect(() => normal.sample(3, { tempreature: 0.5 } as never)).toThrow(
+      /StandardNormal\.sample: unknown option 'tempreature' \(did you mean 'temperature'\?\)/,
+    );
   });
 
   it('StandardNormal and DiagonalNormal take the event size as size, like the other distributions', () => {
     const x = tf.tensor2d([[0.5, -1]]);
-    const values = [new distributions.StandardNormal(2), new distributions.StandardNormal({ size: 2 }), new distributions.StandardNormal({ eventShape: [2] })].map((d) => d.logProb(x).dataSync()[0]);
+    const values = [
+      new distributions.StandardNormal(2),
+      new distributions.StandardNormal({ size: 2 }),
+      new distributions.StandardNormal({ eventShape: [2] }),
+    ].map((d) => d.logProb(x).dataSync()[0]);
     expect(values[1]).toBe(values[0]);
     expect(values[2]).toBe(values[0]);
     const diagonal = new distributions.DiagonalNormal({ size: 2 });

@@ -14,7 +14,10 @@ export interface AdamKernel {
   gradients: Float32Array;
   firstMoment: Float32Array;
   secondMoment: Float32Array;
-  update(count: number, coefficients: { beta1: number; beta2: number; stepSize: number; inverseCorrection2: number; epsilon: number; decay: number; scale: number }): void;
+  update(
+    count: number,
+    coefficients: { beta1: number; beta2: number; stepSize: number; inverseCorrection2: number; epsilon: number; decay: number; scale: number },
+  ): void;
 }
 
 function unsignedLeb(value: number): number[] {
@@ -102,7 +105,14 @@ function adamBody(): number[] {
 function moduleBytes(): Uint8Array<ArrayBuffer> {
   const parameterTypes = [0x7f, 0x7f, 0x7f, 0x7f, 0x7f, ...new Array(COEFFICIENTS).fill(0x7d)];
   const bytes = [
-    0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
+    0x00,
+    0x61,
+    0x73,
+    0x6d,
+    0x01,
+    0x00,
+    0x00,
+    0x00,
     ...section(1, [1, 0x60, ...unsignedLeb(parameterTypes.length), ...parameterTypes, 0]),
     ...section(3, [1, 0]),
     ...section(5, [1, 0x00, 1]),
@@ -134,7 +144,22 @@ export function createAdamKernel(capacity: number): AdamKernel | null {
     secondMoment: regions[3],
     update(count, c) {
       const n = Math.ceil(count / 4) * 4;
-      adam(0, padded * 4, 2 * padded * 4, 3 * padded * 4, n, c.beta1, 1 - c.beta1, c.beta2, 1 - c.beta2, c.stepSize, c.inverseCorrection2, c.epsilon, c.decay, c.scale);
+      adam(
+        0,
+        padded * 4,
+        2 * padded * 4,
+        3 * padded * 4,
+        n,
+        c.beta1,
+        1 - c.beta1,
+        c.beta2,
+        1 - c.beta2,
+        c.stepSize,
+        c.inverseCorrection2,
+        c.epsilon,
+        c.decay,
+        c.scale,
+      );
     },
   };
 }

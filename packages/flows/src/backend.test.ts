@@ -42,7 +42,9 @@ describe('selectBackend', () => {
   });
 
   it('native BLAS: required fails clearly off wasm, auto falls back with the reason, and on wasm it gives the same products', async () => {
-    await expect(selectBackend({ backend: 'cpu', nativeBlas: true })).rejects.toThrow(/native BLAS was requested but is not available: the backend is cpu, not wasm/);
+    await expect(selectBackend({ backend: 'cpu', nativeBlas: true })).rejects.toThrow(
+      /native BLAS was requested but is not available: the backend is cpu, not wasm/,
+    );
     const fallback = await selectBackend({ backend: 'cpu', env: { FLOWS_NATIVE_BLAS: '1' } });
     expect(fallback.nativeBlas).toEqual({ unavailable: 'the backend is cpu, not wasm' });
     expect(describeBackend(fallback)).toMatch(/stock matrix products \(native BLAS unavailable/);

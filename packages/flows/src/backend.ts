@@ -170,7 +170,9 @@ async function tryWebgpu(auto: boolean): Promise<void> {
       await importOptional('@tensorflow/tfjs-backend-webgpu');
     } catch {
       throw new Error(
-        isNode() ? "a GPU adapter exists but '@tensorflow/tfjs-backend-webgpu' is not installed" : "a GPU adapter exists: add import '@tensorflow/tfjs-backend-webgpu' to your page to use it",
+        isNode()
+          ? "a GPU adapter exists but '@tensorflow/tfjs-backend-webgpu' is not installed"
+          : "a GPU adapter exists: add import '@tensorflow/tfjs-backend-webgpu' to your page to use it",
       );
     }
   }
@@ -205,7 +207,11 @@ async function tryWebgl(auto: boolean): Promise<void> {
     try {
       await importOptional('@tensorflow/tfjs-backend-webgl');
     } catch {
-      throw new Error(isNode() ? "the 'webgl' backend is not installed (npm install @tensorflow/tfjs-backend-webgl)" : "the 'webgl' backend is not registered: add import '@tensorflow/tfjs-backend-webgl' to your page");
+      throw new Error(
+        isNode()
+          ? "the 'webgl' backend is not installed (npm install @tensorflow/tfjs-backend-webgl)"
+          : "the 'webgl' backend is not registered: add import '@tensorflow/tfjs-backend-webgl' to your page",
+      );
     }
   }
   if (!(await tf.setBackend('webgl'))) throw new Error("the 'webgl' backend did not start");
@@ -291,7 +297,11 @@ async function installNativeBlas(threads: number | undefined): Promise<number | 
   } catch {
     return "the optional '@flows/native-blas' package is not installed";
   }
-  const install = (module.installNativeKernels ?? module.installNativeMatMul) as (o: { threads?: number }) => { installed: boolean; reason?: string; threads?: number };
+  const install = (module.installNativeKernels ?? module.installNativeMatMul) as (o: { threads?: number }) => {
+    installed: boolean;
+    reason?: string;
+    threads?: number;
+  };
   const status = install({ threads });
   return status.installed ? (status.threads ?? 1) : (status.reason ?? 'unknown reason');
 }
@@ -306,7 +316,8 @@ function details(name: BackendName): Partial<BackendChoice> {
 async function chooseBackend(options: BackendOptions): Promise<BackendChoice> {
   const env = options.env ?? (typeof process !== 'undefined' ? process.env : {});
   const threads = options.wasmThreads ?? (env.FLOWS_WASM_THREADS ? Number(env.FLOWS_WASM_THREADS) : 1);
-  if (!Number.isInteger(threads) || threads < 1) throw new Error(`wasm threads must be a positive integer, got ${String(options.wasmThreads ?? env.FLOWS_WASM_THREADS)}`);
+  if (!Number.isInteger(threads) || threads < 1)
+    throw new Error(`wasm threads must be a positive integer, got ${String(options.wasmThreads ?? env.FLOWS_WASM_THREADS)}`);
   const nativeWanted = options.nativeBlas ?? (env.FLOWS_NATIVE_BLAS === '1' ? 'auto' : false);
   // OpenBLAS brings its own threads; wasm beside it stays single-threaded.
   wasmThreadsWanted = nativeWanted ? 1 : threads;

@@ -31,7 +31,6 @@ window.trainHere = async (options) => {
 };
 `;
 
-
 const skip = browserSkipReason('the browser bundle in Chromium') !== null;
 
 describe.skipIf(skip)('the main entries bundled for the browser', () => {
@@ -42,7 +41,8 @@ describe.skipIf(skip)('the main entries bundled for the browser', () => {
 
   beforeAll(async () => {
     const chromiumPath = findChromium();
-    if (!chromiumPath) throw new Error("no Chromium found: install Debian's 'chromium' (apt-get install chromium) or set CHROME_PATH; FLOWS_SKIP_BROWSER=1 skips this test");
+    if (!chromiumPath)
+      throw new Error("no Chromium found: install Debian's 'chromium' (apt-get install chromium) or set CHROME_PATH; FLOWS_SKIP_BROWSER=1 skips this test");
     root = mkdtempSync(join(tmpdir(), 'flows-bundle-'));
     const { build } = await import('esbuild');
     // No externals, no shims: Node-only code must not be reachable by the bundler.
@@ -86,7 +86,10 @@ describe.skipIf(skip)('the main entries bundled for the browser', () => {
     await new Promise<void>((resolve) => server!.listen(0, '127.0.0.1', resolve));
     port = (server.address() as { port: number }).port;
     const { chromium } = await import('playwright-core');
-    browser = await chromium.launch({ executablePath: chromiumPath, args: ['--no-sandbox', '--headless=new', '--use-angle=swiftshader', '--enable-unsafe-swiftshader'] });
+    browser = await chromium.launch({
+      executablePath: chromiumPath,
+      args: ['--no-sandbox', '--headless=new', '--use-angle=swiftshader', '--enable-unsafe-swiftshader'],
+    });
   }, 120_000);
 
   afterAll(async () => {
@@ -101,7 +104,13 @@ describe.skipIf(skip)('the main entries bundled for the browser', () => {
     try {
       await tab.goto(`http://127.0.0.1:${port}/${page}/`);
       await tab.waitForFunction(() => 'trainHere' in window, undefined, { timeout: 60_000 });
-      const result = (await tab.evaluate(`window.trainHere(${JSON.stringify(options)})`)) as { backend: string; description: string; first: number; last: number; logProb: number };
+      const result = (await tab.evaluate(`window.trainHere(${JSON.stringify(options)})`)) as {
+        backend: string;
+        description: string;
+        first: number;
+        last: number;
+        logProb: number;
+      };
       expect(errors).toEqual([]);
       return result;
     } finally {

@@ -14,7 +14,6 @@ import { saveModel } from './io.js';
 const packageRoot = join(dirname(fileURLToPath(import.meta.url)), '..');
 const bundle = join(packageRoot, 'dist/browser/flows.js');
 
-
 const skip = browserSkipReason('saved models in Chromium') !== null;
 
 describe.skipIf(skip)('the same model files in a browser', () => {
@@ -23,7 +22,8 @@ describe.skipIf(skip)('the same model files in a browser', () => {
 
   it('headless Chromium loads a saved model with the browser build on its wasm backend and gets the Node log-densities', async () => {
     const chromiumPath = findChromium();
-    if (!chromiumPath) throw new Error("no Chromium found: install Debian's 'chromium' (apt-get install chromium) or set CHROME_PATH; FLOWS_SKIP_BROWSER=1 skips this test");
+    if (!chromiumPath)
+      throw new Error("no Chromium found: install Debian's 'chromium' (apt-get install chromium) or set CHROME_PATH; FLOWS_SKIP_BROWSER=1 skips this test");
     if (!existsSync(bundle)) throw new Error(`${bundle} is missing: run the package build first`);
 
     const model = realNVP({ size: 3, layers: 4, hidden: [16, 16], mask: 'random', seed: 4 });
@@ -31,7 +31,11 @@ describe.skipIf(skip)('the same model files in a browser', () => {
     for (const v of model.trainableVariables) v.assign(tf.add(v, tf.tensor(random.fillNormal(new Float32Array(v.size), 0, 0.3), v.shape)));
     const dir = mkdtempSync(join(tmpdir(), 'flows-browser-'));
     await saveModel(model, join(dir, 'model'));
-    const points = [[0.1, -0.4, 1.2], [2, 0.5, -1], [-0.7, 0.3, 0.05]];
+    const points = [
+      [0.1, -0.4, 1.2],
+      [2, 0.5, -1],
+      [-0.7, 0.3, 0.05],
+    ];
     const nodeValues = Array.from(model.logProb(tf.tensor2d(points)).dataSync());
 
     server = createServer((request, response) => {
@@ -50,7 +54,15 @@ describe.skipIf(skip)('the same model files in a browser', () => {
       }
       try {
         const body = readFileSync(file);
-        response.writeHead(200, { 'content-type': file.endsWith('.js') ? 'text/javascript' : file.endsWith('.json') ? 'application/json' : file.endsWith('.wasm') ? 'application/wasm' : 'application/octet-stream' });
+        response.writeHead(200, {
+          'content-type': file.endsWith('.js')
+            ? 'text/javascript'
+            : file.endsWith('.json')
+              ? 'application/json'
+              : file.endsWith('.wasm')
+                ? 'application/wasm'
+                : 'application/octet-stream',
+        });
         response.end(body);
       } catch {
         response.writeHead(404).end();

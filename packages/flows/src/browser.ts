@@ -1,4 +1,3 @@
-
 export * as tf from '@tensorflow/tfjs-core';
 export * from './index.js';
 export * as bijectors from '@flows/bijectors';

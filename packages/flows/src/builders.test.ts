@@ -13,9 +13,21 @@ describe('builders', () => {
   it('realNVP: layers with flipped, alternating, random or checkerboard masks', () => {
     const masks = (mask: 'half' | 'alternating' | 'random' | 'checkerboard', size = 4) =>
       ((realNVP({ size, layers: 3, hidden: [4], mask, seed: 1 }).bijector as Chain).bijectors as MaskedAffineCoupling[]).map((b) => b.mask);
-    expect(masks('half')).toEqual([[1, 1, 0, 0], [0, 0, 1, 1], [1, 1, 0, 0]]);
-    expect(masks('alternating')).toEqual([[1, 0, 1, 0], [0, 1, 0, 1], [1, 0, 1, 0]]);
-    expect(masks('checkerboard')).toEqual([[1, 0, 0, 1], [0, 1, 1, 0], [1, 0, 0, 1]]);
+    expect(masks('half')).toEqual([
+      [1, 1, 0, 0],
+      [0, 0, 1, 1],
+      [1, 1, 0, 0],
+    ]);
+    expect(masks('alternating')).toEqual([
+      [1, 0, 1, 0],
+      [0, 1, 0, 1],
+      [1, 0, 1, 0],
+    ]);
+    expect(masks('checkerboard')).toEqual([
+      [1, 0, 0, 1],
+      [0, 1, 1, 0],
+      [1, 0, 0, 1],
+    ]);
     const random = masks('random', 10);
     expect(new Set(random.map((m) => m.join(''))).size).toBe(3);
     random.forEach((m) => expect(m.reduce((a, b) => a + b, 0)).toBe(5));
@@ -48,8 +60,12 @@ describe('builders', () => {
   it('fit, fitReverseKL, selectBackend, Adam and klFromTarget reject options they do not know', async () => {
     const model = realNVP({ size: 2, layers: 1, hidden: [4] });
     const data = tf.zeros([10, 2]);
-    await expect(fit(model, data, { epochs: 1, learningrate: 1e-3 } as never)).rejects.toThrow(/fit: unknown option 'learningrate' \(did you mean 'learningRate'\?\)/);
-    await expect(fitReverseKL(model, (x) => tf.zeros([x.shape[0]]), { steps: 1, patience: 2 } as never)).rejects.toThrow(/fitReverseKL: unknown option 'patience'/);
+    await expect(fit(model, data, { epochs: 1, learningrate: 1e-3 } as never)).rejects.toThrow(
+      /fit: unknown option 'learningrate' \(did you mean 'learningRate'\?\)/,
+    );
+    await expect(fitReverseKL(model, (x) => tf.zeros([x.shape[0]]), { steps: 1, patience: 2 } as never)).rejects.toThrow(
+      /fitReverseKL: unknown option 'patience'/,
+    );
     await expect(selectBackend({ backend: 'cpu', threads: 2 } as never)).rejects.toThrow(/selectBackend: unknown option 'threads'/);
     expect(() => new Adam(model.trainableVariables, { lr: 1e-3 } as never)).toThrow(/Adam: unknown option 'lr'/);
     expect(() => klFromTarget(model, model, { sample: 10 } as never)).toThrow(/klFromTarget: unknown option 'sample' \(did you mean 'samples'\?\)/);
@@ -79,6 +95,12 @@ describe('builders', () => {
 
   it('nice ends in a diagonal rescaling', () => {
     const flow = nice({ size: 4, layers: 4, hidden: [4] });
-    expect((flow.bijector as Chain).bijectors.map((b) => b.className)).toEqual(['AdditiveCoupling', 'AdditiveCoupling', 'AdditiveCoupling', 'AdditiveCoupling', 'ElementwiseScale']);
+    expect((flow.bijector as Chain).bijectors.map((b) => b.className)).toEqual([
+      'AdditiveCoupling',
+      'AdditiveCoupling',
+      'AdditiveCoupling',
+      'AdditiveCoupling',
+      'ElementwiseScale',
+    ]);
   });
 });

@@ -1,6 +1,24 @@
 import { assertKnownOptions, optionNames, renamedOption, type Bijector, Random } from '@flows/core';
 import type { Activation } from '@flows/networks';
-import { ActNorm, AdditiveCoupling, alternatingMask, Chain, channelMask, checkerboardMask, ElementwiseScale, FactorOut, halfMask, InverseAutoregressive, invertMask, InvertibleConv1x1, MaskedAffineCoupling, MaskedAutoregressive, type Mask, randomMask, Squeeze } from '@flows/bijectors';
+import {
+  ActNorm,
+  AdditiveCoupling,
+  alternatingMask,
+  Chain,
+  channelMask,
+  checkerboardMask,
+  ElementwiseScale,
+  FactorOut,
+  halfMask,
+  InverseAutoregressive,
+  invertMask,
+  InvertibleConv1x1,
+  MaskedAffineCoupling,
+  MaskedAutoregressive,
+  type Mask,
+  randomMask,
+  Squeeze,
+} from '@flows/bijectors';
 import { StandardNormal, TransformedDistribution } from '@flows/distributions';
 
 export type MaskStrategy = 'half' | 'alternating' | 'random' | 'checkerboard';
@@ -64,8 +82,30 @@ function squareShape(dims: number): [number, number] {
   return [side, side];
 }
 
-const COUPLING_FLOW_OPTION_NAMES = optionNames<CouplingFlowOptions>()(['size', 'dims', 'layers', 'hidden', 'activation', 'mask', 'imageShape', 'seed', 'contextSize']);
-const REAL_NVP_OPTION_NAMES = optionNames<RealNVPOptions>()([...COUPLING_FLOW_OPTION_NAMES, 'scaleTanh', 'learnableScaleFactor'] as ['size', 'dims', 'layers', 'hidden', 'activation', 'mask', 'imageShape', 'seed', 'contextSize', 'scaleTanh', 'learnableScaleFactor']);
+const COUPLING_FLOW_OPTION_NAMES = optionNames<CouplingFlowOptions>()([
+  'size',
+  'dims',
+  'layers',
+  'hidden',
+  'activation',
+  'mask',
+  'imageShape',
+  'seed',
+  'contextSize',
+]);
+const REAL_NVP_OPTION_NAMES = optionNames<RealNVPOptions>()([...COUPLING_FLOW_OPTION_NAMES, 'scaleTanh', 'learnableScaleFactor'] as [
+  'size',
+  'dims',
+  'layers',
+  'hidden',
+  'activation',
+  'mask',
+  'imageShape',
+  'seed',
+  'contextSize',
+  'scaleTanh',
+  'learnableScaleFactor',
+]);
 const MAF_OPTION_NAMES = optionNames<MAFOptions>()(['size', 'dims', 'layers', 'hidden', 'activation', 'seed', 'contextSize', 'inverse']);
 const MULTI_SCALE_OPTION_NAMES = optionNames<MultiScaleOptions>()(['shape', 'levels', 'stepsPerLevel', 'hidden', 'contextSize', 'seed']);
 

@@ -11,8 +11,14 @@ describe('convolutional conditioners on wasm', () => {
   it('train on wasm (no Conv2DBackpropFilter there) with the same gradients as on cpu', async () => {
     const gradients = () => {
       const net = new ConvNet({ inputChannels: 3, outputChannels: 2, hidden: [5], zeroInitLast: false, seed: 4 });
-      const x = tf.tensor4d(Float32Array.from({ length: 2 * 6 * 5 * 3 }, (_, i) => Math.sin(i)), [2, 6, 5, 3]);
-      const w = tf.tensor4d(Float32Array.from({ length: 2 * 6 * 5 * 2 }, (_, i) => Math.cos(i)), [2, 6, 5, 2]);
+      const x = tf.tensor4d(
+        Float32Array.from({ length: 2 * 6 * 5 * 3 }, (_, i) => Math.sin(i)),
+        [2, 6, 5, 3],
+      );
+      const w = tf.tensor4d(
+        Float32Array.from({ length: 2 * 6 * 5 * 2 }, (_, i) => Math.cos(i)),
+        [2, 6, 5, 2],
+      );
       const { value, grads } = tf.variableGrads(() => tf.sum(tf.mul(net.apply(x), w)) as tf.Scalar, net.trainableVariables);
       const out = [value.dataSync()[0], ...net.trainableVariables.map((v) => Array.from(grads[v.name].dataSync()))];
       tf.dispose([x, w, value, ...Object.values(grads)]);

@@ -139,7 +139,8 @@ export async function acquireDirectoryLock(directory: string, name: string, opti
     }
     if (Date.now() >= deadline) {
       const who = owner ? `process ${owner.pid} on ${owner.host} (${owner.purpose}, since ${owner.started})` : 'another process';
-      const hint = owner && owner.host !== me.host ? `; if that run is no longer going, delete ${file}` : '; wait for it to finish, or choose another directory';
+      const hint =
+        owner && owner.host !== me.host ? `; if that run is no longer going, delete ${file}` : '; wait for it to finish, or choose another directory';
       throw new DirectoryLockedError(directory, owner, `${directory} is in use by ${who}${hint}`);
     }
     await sleep(Math.min(200, 5 * (attempt + 1)));
@@ -190,7 +191,8 @@ export async function prepareOutputDirectory(directory: string): Promise<void> {
       await fs.mkdir(level);
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code;
-      if (code !== 'EEXIST') throw new OutputDirectoryError(directory, `cannot create ${level} (${code}${code === 'EACCES' || code === 'EROFS' ? ': not writable' : ''})`);
+      if (code !== 'EEXIST')
+        throw new OutputDirectoryError(directory, `cannot create ${level} (${code}${code === 'EACCES' || code === 'EROFS' ? ': not writable' : ''})`);
     }
   }
   const probe = path.join(absolute, `.write-probe-${process.pid}-${Date.now()}`);
@@ -214,7 +216,8 @@ export async function acquireRunLock(directory: string, purpose: string, report:
   await prepareOutputDirectory(directory);
   const lock = await acquireDirectoryLock(directory, 'run.lock', {
     purpose,
-    onStale: (owner) => report(`note: ${directory} was locked by process ${owner.pid} (${owner.purpose}, since ${owner.started}), which is no longer running; taking over`),
+    onStale: (owner) =>
+      report(`note: ${directory} was locked by process ${owner.pid} (${owner.purpose}, since ${owner.started}), which is no longer running; taking over`),
   });
   await removeOrphanedTemporaries(directory);
   return lock;

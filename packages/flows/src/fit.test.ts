@@ -28,7 +28,14 @@ describe('fit', () => {
     const progress: number[] = [];
     await fit(model, data, { epochs: 1, batchSize: 100, learningRate: 1e-2, reportEvery: 5, random: 3 }); // burn-in
     const before = tf.memory().numTensors;
-    const result = await fit(model, data, { epochs: 4, batchSize: 100, learningRate: 1e-2, reportEvery: 5, random: 4, onProgress: (p) => progress.push(p.loss) });
+    const result = await fit(model, data, {
+      epochs: 4,
+      batchSize: 100,
+      learningRate: 1e-2,
+      reportEvery: 5,
+      random: 4,
+      onProgress: (p) => progress.push(p.loss),
+    });
     result.optimizer.dispose();
     expect(tf.memory().numTensors).toBe(before);
     const final = meanNegativeLogLikelihood(model, data);
@@ -148,7 +155,11 @@ describe('fit refuses to pass a failed run off as a result', () => {
   it('no rows, NaN in validation rows, and a 1e30 row are clear errors that name the problem (and the row)', async () => {
     const model = realNVP({ size: 2, layers: 1, hidden: [4], seed: 1 });
     await expect(fit(model, tf.zeros([0, 2]), { epochs: 1 })).rejects.toThrow(/fit: the training data have no rows/);
-    const validation = tf.tensor2d([[0, 0], [1, 1], [Number.NaN, 0]]);
+    const validation = tf.tensor2d([
+      [0, 0],
+      [1, 1],
+      [Number.NaN, 0],
+    ]);
     await expect(fit(model, data(), { epochs: 2, validationData: validation, patience: 1 })).rejects.toThrow(/fit: row 2 of the validation data holds NaN/);
     const rows = data().arraySync() as number[][];
     rows[17] = [1e30, 0];

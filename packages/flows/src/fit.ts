@@ -65,7 +65,26 @@ export interface FitOptions<Model = Distribution | Trainable> {
 }
 
 /** Every option fit takes; others are rejected with a message that names them. */
-export const FIT_OPTION_NAMES = optionNames<FitOptions>()(['epochs', 'steps', 'batchSize', 'learningRate', 'clipNorm', 'weightDecay', 'optimizer', 'initialEpoch', 'validationSplit', 'validationData', 'patience', 'random', 'reportEvery', 'onProgress', 'onEpochEnd', 'signal', 'divergence', 'loss']);
+export const FIT_OPTION_NAMES = optionNames<FitOptions>()([
+  'epochs',
+  'steps',
+  'batchSize',
+  'learningRate',
+  'clipNorm',
+  'weightDecay',
+  'optimizer',
+  'initialEpoch',
+  'validationSplit',
+  'validationData',
+  'patience',
+  'random',
+  'reportEvery',
+  'onProgress',
+  'onEpochEnd',
+  'signal',
+  'divergence',
+  'loss',
+]);
 
 export interface FitResult {
   steps: number;
@@ -87,7 +106,9 @@ export class NonFiniteLossError extends Error {
     readonly step: number,
     readonly restoredStep: number,
   ) {
-    super(`the training loss became NaN or infinite by step ${step}; weights restored to those of step ${restoredStep}. Try a lower learning rate, clipNorm, or scaleTanh.`);
+    super(
+      `the training loss became NaN or infinite by step ${step}; weights restored to those of step ${restoredStep}. Try a lower learning rate, clipNorm, or scaleTanh.`,
+    );
     this.name = 'NonFiniteLossError';
   }
 }
@@ -177,7 +198,11 @@ export interface Trainable {
   readonly trainableVariables: tf.Variable[];
 }
 
-export async function fit<Model extends Distribution | Trainable>(model: Model, data: TrainingData | tf.Tensor, options: FitOptions<Model> = {}): Promise<FitResult> {
+export async function fit<Model extends Distribution | Trainable>(
+  model: Model,
+  data: TrainingData | tf.Tensor,
+  options: FitOptions<Model> = {},
+): Promise<FitResult> {
   assertKnownOptions(options, FIT_OPTION_NAMES, 'fit');
   const batchSize = options.batchSize ?? 256;
   if (!Number.isInteger(batchSize) || batchSize <= 0) throw new RangeError(`fit: batchSize must be a positive integer, got ${batchSize}`);
@@ -226,7 +251,8 @@ export async function fit<Model extends Distribution | Trainable>(model: Model, 
   const divergence = options.divergence ?? 10;
   if (divergence !== false && !(divergence > 0)) throw new RangeError(`fit: divergence must be a positive factor or false, got ${divergence}`);
 
-  const optimizer = options.optimizer ?? new Adam(variables, { learningRate: options.learningRate, clipNorm: options.clipNorm, weightDecay: options.weightDecay });
+  const optimizer =
+    options.optimizer ?? new Adam(variables, { learningRate: options.learningRate, clipNorm: options.clipNorm, weightDecay: options.weightDecay });
   const stepsPerEpoch = Math.ceil(training.size / batchSize);
   const epochs = options.epochs ?? (options.steps !== undefined ? Infinity : 1);
   const startStep = optimizer.step;
@@ -331,9 +357,13 @@ export async function fit<Model extends Distribution | Trainable>(model: Model, 
       for (const h of history.slice(historyBefore)) epochLosses.push(h.loss);
       let validationLoss: number | null = null;
       if (validation) {
-        validationLoss = options.loss ? await meanLoss(model, validation, lossFn, batchSize) : await meanNegativeLogLikelihoodAsync(model as Distribution, validation, { batchSize: Math.max(batchSize, 1024) });
+        validationLoss = options.loss
+          ? await meanLoss(model, validation, lossFn, batchSize)
+          : await meanNegativeLogLikelihoodAsync(model as Distribution, validation, { batchSize: Math.max(batchSize, 1024) });
         if (!Number.isFinite(validationLoss)) {
-          throw new TrainingDataError(`fit: the validation loss after epoch ${epoch} is ${validationLoss}: the validation data hold NaN, infinite or out-of-range values, or the model gives them no density`);
+          throw new TrainingDataError(
+            `fit: the validation loss after epoch ${epoch} is ${validationLoss}: the validation data hold NaN, infinite or out-of-range values, or the model gives them no density`,
+          );
         }
         validationHistory.push({ epoch, loss: validationLoss });
         if (!best || validationLoss < best.loss) {
@@ -381,7 +411,12 @@ export async function fit<Model extends Distribution | Trainable>(model: Model, 
 }
 
 /** The size-weighted mean of a custom loss over a data set, without gradients; one read-back at the end. */
-async function meanLoss(model: Distribution | Trainable, data: TrainingData, lossFn: (model: Distribution | Trainable, batch: Batch) => tf.Scalar, batchSize: number): Promise<number> {
+async function meanLoss(
+  model: Distribution | Trainable,
+  data: TrainingData,
+  lossFn: (model: Distribution | Trainable, batch: Batch) => tf.Scalar,
+  batchSize: number,
+): Promise<number> {
   let total: tf.Scalar = tf.scalar(0);
   let count = 0;
   for (const batch of data.batches(batchSize, new Random(0))) {

@@ -71,7 +71,13 @@ describe('checkpoints', () => {
     const checkpoint = await loadCheckpoint(dir);
     const optimizer = new Adam(checkpoint.model.trainableVariables, { learningRate: settings.learningRate });
     optimizer.setState(checkpoint.optimizerState);
-    const resumed = await fit(checkpoint.model, data, { ...settings, epochs: 2, random: Random.fromState(checkpoint.randomState), optimizer, initialEpoch: checkpoint.epoch });
+    const resumed = await fit(checkpoint.model, data, {
+      ...settings,
+      epochs: 2,
+      random: Random.fromState(checkpoint.randomState),
+      optimizer,
+      initialEpoch: checkpoint.epoch,
+    });
     const tail = full.history.slice(part.history.length);
     expect(resumed.history.map((h) => h.step)).toEqual(tail.map((h) => h.step));
     resumed.history.forEach((h, i) => expect(Math.abs(h.loss - tail[i].loss)).toBeLessThan(1e-6));

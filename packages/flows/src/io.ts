@@ -76,7 +76,10 @@ export async function serializeModel(model: Saveable, metadata?: Record<string, 
 
 function checkFormatVersion(version: unknown, where: string): void {
   if (typeof version !== 'number') {
-    throw new ModelFileError(where, `formatVersion must be a number, found ${version === undefined ? 'none' : `the ${typeof version} ${JSON.stringify(version)}`}; the file was edited or comes from elsewhere`);
+    throw new ModelFileError(
+      where,
+      `formatVersion must be a number, found ${version === undefined ? 'none' : `the ${typeof version} ${JSON.stringify(version)}`}; the file was edited or comes from elsewhere`,
+    );
   }
   if (version !== MODEL_FORMAT_VERSION) {
     throw new ModelFileError(
@@ -98,7 +101,10 @@ export function validateModelFile(json: unknown, where: string): ModelFile {
     throw new ModelFileError(where, "lacks 'model' or 'weights' entries");
   }
   if (typeof file.weights.checksum !== 'string' || !/^[0-9a-f]{8}-\d+$/.test(file.weights.checksum)) {
-    throw new ModelFileError(where, `has no valid weights checksum (found ${JSON.stringify(file.weights.checksum)}): the file was edited or was not written by saveModel, so its weights cannot be verified`);
+    throw new ModelFileError(
+      where,
+      `has no valid weights checksum (found ${JSON.stringify(file.weights.checksum)}): the file was edited or was not written by saveModel, so its weights cannot be verified`,
+    );
   }
   return file as ModelFile;
 }
@@ -112,7 +118,10 @@ export function deserializeModel<T extends Saveable & { dispose(): void } = Dist
 ): T {
   const file = validateModelFile(json, where);
   if (checksum(weights) !== file.weights.checksum) {
-    throw new ModelFileError(`${where} (${file.weights.file})`, `checksum mismatch: the weights file is truncated or corrupt (expected ${file.weights.checksum}, got ${checksum(weights)})`);
+    throw new ModelFileError(
+      `${where} (${file.weights.file})`,
+      `checksum mismatch: the weights file is truncated or corrupt (expected ${file.weights.checksum}, got ${checksum(weights)})`,
+    );
   }
   let model: T;
   try {
@@ -375,4 +384,3 @@ export async function loadCheckpoint<T extends Saveable & { dispose(): void } = 
     extra: raw.extra ?? {},
   };
 }
-

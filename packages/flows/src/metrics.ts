@@ -11,7 +11,10 @@ import { type Batch, tensorData, type TrainingData } from './data.js';
  * Node) it throws, and {@link meanNegativeLogLikelihoodAsync} is the way.
  */
 export function meanNegativeLogLikelihood(model: Distribution, data: TrainingData | tf.Tensor, options: { batchSize?: number } = {}): number {
-  if (!canReadSynchronously()) throw new Error(`meanNegativeLogLikelihood: the ${tf.getBackend()} backend cannot read tensors synchronously here; use await meanNegativeLogLikelihoodAsync(...)`);
+  if (!canReadSynchronously())
+    throw new Error(
+      `meanNegativeLogLikelihood: the ${tf.getBackend()} backend cannot read tensors synchronously here; use await meanNegativeLogLikelihoodAsync(...)`,
+    );
   const { total, count } = summedLogProb(model, data, options.batchSize ?? 1024);
   const value = total.dataSync()[0];
   total.dispose();
@@ -19,7 +22,11 @@ export function meanNegativeLogLikelihood(model: Distribution, data: TrainingDat
 }
 
 /** {@link meanNegativeLogLikelihood} with an asynchronous read-back: works on every backend. */
-export async function meanNegativeLogLikelihoodAsync(model: Distribution, data: TrainingData | tf.Tensor, options: { batchSize?: number } = {}): Promise<number> {
+export async function meanNegativeLogLikelihoodAsync(
+  model: Distribution,
+  data: TrainingData | tf.Tensor,
+  options: { batchSize?: number } = {},
+): Promise<number> {
   const { total, count } = summedLogProb(model, data, options.batchSize ?? 1024);
   const value = (await total.data())[0];
   total.dispose();
@@ -84,7 +91,8 @@ const KL_OPTION_NAMES = optionNames<KlOptions>()(['samples', 'batchSize', 'seed'
  */
 export function klFromTarget(model: Distribution, target: Distribution, options: KlOptions = {}): KlEstimate {
   assertKnownOptions(options, KL_OPTION_NAMES, 'klFromTarget');
-  if (!canReadSynchronously()) throw new Error(`klFromTarget: the ${tf.getBackend()} backend cannot read tensors synchronously here; use await klFromTargetAsync(...)`);
+  if (!canReadSynchronously())
+    throw new Error(`klFromTarget: the ${tf.getBackend()} backend cannot read tensors synchronously here; use await klFromTargetAsync(...)`);
   const estimate = new KlAccumulator(options);
   for (let size = estimate.nextBatch(); size > 0; size = estimate.nextBatch()) estimate.add(readAndDispose(klBatchSums(model, target, size, estimate.random)));
   return estimate.result();

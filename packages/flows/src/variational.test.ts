@@ -89,7 +89,9 @@ describe('multi-scale flow', () => {
     expect(flow.logProb(samples).shape).toEqual([5]);
     // ActNorm initialises on the first density batch, so the kit's prepare step feeds one.
     const initialise = (b: { inverse(y: tf.Tensor): tf.Tensor }) => tf.dispose(b.inverse(tf.randomNormal([16, 4, 4, 1], 0.5, 2, 'float32', 9)));
-    expect(() => checkBijector(() => multiScaleFlow({ shape: [4, 4, 1], levels: 2, stepsPerLevel: 1, hidden: [3], seed: 2 }).bijector, { prepare: initialise })).not.toThrow();
+    expect(() =>
+      checkBijector(() => multiScaleFlow({ shape: [4, 4, 1], levels: 2, stepsPerLevel: 1, hidden: [3], seed: 2 }).bijector, { prepare: initialise }),
+    ).not.toThrow();
     expect(() => multiScaleFlow({ shape: [6, 6, 1], levels: 2 })).toThrow(/divisible by 2\^levels = 4/);
     flow.dispose();
   });
@@ -100,13 +102,20 @@ describe('conditional flows', () => {
     const random = new Random(3);
     const labels = Array.from({ length: 2000 }, () => (random.uniform() < 0.5 ? 0 : 1));
     const values = labels.map((c) => (c === 0 ? -2 : 2) + 0.5 * random.normal());
-    const x = tf.tensor2d(values.flatMap((v) => [v, v * 0.5 + 0.1 * random.normal()]), [2000, 2]);
+    const x = tf.tensor2d(
+      values.flatMap((v) => [v, v * 0.5 + 0.1 * random.normal()]),
+      [2000, 2],
+    );
     const context = tf.cast(tf.oneHot(tf.tensor1d(labels, 'int32'), 2), 'float32');
     const flow = maf({ size: 2, layers: 2, hidden: [16], contextSize: 2, seed: 4 });
     const conditional = new TransformedDistribution(new ConditionalDiagonalNormal({ size: 2, contextSize: 2, seed: 5 }), flow.bijector);
     await fit(conditional, tensorData(x, context), { epochs: 30, batchSize: 200, learningRate: 1e-2, random: 1, reportEvery: 100 });
     const sampleMean = (label: number) =>
-      tf.tidy(() => tf.mean(conditional.sample(2000, { random: label, context: tf.tile(tf.cast(tf.oneHot(tf.tensor1d([label], 'int32'), 2), 'float32'), [2000, 1]) }), 0).dataSync());
+      tf.tidy(() =>
+        tf
+          .mean(conditional.sample(2000, { random: label, context: tf.tile(tf.cast(tf.oneHot(tf.tensor1d([label], 'int32'), 2), 'float32'), [2000, 1]) }), 0)
+          .dataSync(),
+      );
     expect(sampleMean(0)[0]).toBeCloseTo(-2, 0);
     expect(sampleMean(1)[0]).toBeCloseTo(2, 0);
     tf.dispose([x, context]);

@@ -55,7 +55,11 @@ export async function fitReverseKL(model: TransformedDistribution, target: LogDe
  * `log Z ≈ log mean_i exp(log q̃(x_i) − log p(x_i))`, x_i ~ p. Exact in expectation of Z; the
  * log is a lower bound in expectation (Jensen), tight when the flow matches the target.
  */
-export function estimateLogNormalizer(model: TransformedDistribution, target: LogDensity, options: { samples?: number; seed?: number; batchSize?: number } = {}): number {
+export function estimateLogNormalizer(
+  model: TransformedDistribution,
+  target: LogDensity,
+  options: { samples?: number; seed?: number; batchSize?: number } = {},
+): number {
   const total = options.samples ?? 100_000;
   const batchSize = options.batchSize ?? 10_000;
   const random = new Random(options.seed ?? 0);

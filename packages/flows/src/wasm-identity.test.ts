@@ -38,7 +38,10 @@ describe('Identity on wasm shares memory', () => {
       await selectBackend({ backend });
       const flow = realNVP({ size: 6, layers: 3, hidden: [8], seed: 2 });
       const optimizer = new Adam(flow.trainableVariables, { learningRate: 1e-2 });
-      const x = tf.tensor2d(Float32Array.from({ length: 40 * 6 }, (_, i) => Math.sin(i * 0.7)), [40, 6]);
+      const x = tf.tensor2d(
+        Float32Array.from({ length: 40 * 6 }, (_, i) => Math.sin(i * 0.7)),
+        [40, 6],
+      );
       const step = () => {
         const loss = tf.tidy(() => {
           const { value, grads } = tf.variableGrads(() => tf.neg(tf.mean(flow.uncheckedLogProb(x))) as tf.Scalar, flow.trainableVariables);

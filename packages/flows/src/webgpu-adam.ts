@@ -22,7 +22,14 @@ const CLIP_FACTOR = `var scale = 1.0;
           }`;
 
 /** `β m + (1 − β) g` (first moment) or `β v + (1 − β) g²` (second), g scaled by the clip factor. */
-export function updatedMoment(moment: tf.Tensor1D, gradient: tf.Tensor1D, sumOfSquares: tf.Tensor1D, which: 'first' | 'second', beta: number, clipNorm: number): tf.Tensor1D {
+export function updatedMoment(
+  moment: tf.Tensor1D,
+  gradient: tf.Tensor1D,
+  sumOfSquares: tf.Tensor1D,
+  which: 'first' | 'second',
+  beta: number,
+  clipNorm: number,
+): tf.Tensor1D {
   const g = which === 'first' ? 'g' : 'g * g';
   const program = {
     key: `flows_adam_${which}_moment`,
@@ -33,10 +40,14 @@ export function updatedMoment(moment: tf.Tensor1D, gradient: tf.Tensor1D, sumOfS
           let g = G[index] * scale;
           result[index] = uniforms.beta * M[index] + (1.0 - uniforms.beta) * ${g};`,
   };
-  return runFlatProgram(program, [moment, gradient, sumOfSquares], [
-    { type: 'float32', data: [beta] },
-    { type: 'float32', data: [clipNorm] },
-  ]) as tf.Tensor1D;
+  return runFlatProgram(
+    program,
+    [moment, gradient, sumOfSquares],
+    [
+      { type: 'float32', data: [beta] },
+      { type: 'float32', data: [clipNorm] },
+    ],
+  ) as tf.Tensor1D;
 }
 
 export interface ParameterStep {
@@ -58,11 +69,15 @@ export function updatedParameter(parameter: tf.Tensor, firstMoment: tf.Tensor1D,
     body: `let j = uniforms.offset + index;
           result[index] = P[index] * uniforms.decay - (uniforms.stepSize * M[j]) / (sqrt(V[j] * uniforms.inverseCorrection2) + uniforms.epsilon);`,
   };
-  return runFlatProgram(program, [parameter, firstMoment, secondMoment], [
-    { type: 'int32', data: [step.offset] },
-    { type: 'float32', data: [step.stepSize] },
-    { type: 'float32', data: [step.inverseCorrection2] },
-    { type: 'float32', data: [step.epsilon] },
-    { type: 'float32', data: [step.decay] },
-  ]);
+  return runFlatProgram(
+    program,
+    [parameter, firstMoment, secondMoment],
+    [
+      { type: 'int32', data: [step.offset] },
+      { type: 'float32', data: [step.stepSize] },
+      { type: 'float32', data: [step.inverseCorrection2] },
+      { type: 'float32', data: [step.epsilon] },
+      { type: 'float32', data: [step.decay] },
+    ],
+  );
 }

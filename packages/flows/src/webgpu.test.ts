@@ -40,7 +40,10 @@ describe.skipIf(webgpu === null)(`webgpu (${webgpu})`, () => {
       const init = shapes.map((shape, i) => tf.randomNormal(shape, 0, 1, 'float32', i + 1));
       const x = tf.randomNormal([8, 5], 0, 1, 'float32', 9);
       const loss = (vars: tf.Variable[]) => () =>
-        tf.add(tf.mean(tf.square(tf.sin(tf.add(tf.matMul(x, vars[0]), vars[1])))), tf.add(tf.mul(tf.mean(tf.square(vars[2])), 0.1), tf.sum(tf.square(tf.sub(vars[3], 2))))) as tf.Scalar;
+        tf.add(
+          tf.mean(tf.square(tf.sin(tf.add(tf.matMul(x, vars[0]), vars[1])))),
+          tf.add(tf.mul(tf.mean(tf.square(vars[2])), 0.1), tf.sum(tf.square(tf.sub(vars[3], 2)))),
+        ) as tf.Scalar;
       const run = (make: (vars: tf.Variable[]) => { step(grads: tf.NamedTensorMap, vars: tf.Variable[]): void; dispose(): void }) => {
         const vars = init.map((t) => tf.variable(t.clone()));
         const optimizer = make(vars);
@@ -68,7 +71,14 @@ describe.skipIf(webgpu === null)(`webgpu (${webgpu})`, () => {
       const fusedClipped = run(adam({ ...options, deviceKernels: 'fused' }));
       const tensorsClipped = run(adam({ ...options, deviceKernels: 'tensors' }));
       const read = (vars: tf.Tensor[]) => Promise.all(vars.map(async (v) => Array.from(await v.data())));
-      const out = { fusedByDefault, fused: await read(fused), reference: await read(reference), fusedClipped: await read(fusedClipped), tensorsClipped: await read(tensorsClipped), init: await read(init) };
+      const out = {
+        fusedByDefault,
+        fused: await read(fused),
+        reference: await read(reference),
+        fusedClipped: await read(fusedClipped),
+        tensorsClipped: await read(tensorsClipped),
+        init: await read(init),
+      };
       tf.dispose([...init, x, ...fused, ...reference, ...fusedClipped, ...tensorsClipped]);
       return out;
     });
@@ -108,11 +118,18 @@ describe.skipIf(webgpu === null)(`webgpu (${webgpu})`, () => {
   it.each([
     { tanh: true, factor: true, eventShape: [6] },
     { tanh: false, factor: false, eventShape: [4, 4, 2] },
-  ])('the fused coupling kernel gives the stock kernels\' x, log-det and gradients (%o)', async ({ tanh, factor, eventShape }) => {
+  ])("the fused coupling kernel gives the stock kernels' x, log-det and gradients (%o)", async ({ tanh, factor, eventShape }) => {
     const result = await on('webgpu', async () => {
       const size = eventShape.reduce((a, b) => a * b, 1);
-      const mask = Array.from({ length: size }, (_, i) => (i * 7) % 3 === 0 ? 1 : 0);
-      const coupling = new MaskedAffineCoupling({ mask, eventShape: eventShape.length > 1 ? eventShape : undefined, hidden: [8], scaleTanh: tanh, learnableScaleFactor: factor, seed: 11 } as ConstructorParameters<typeof MaskedAffineCoupling>[0]);
+      const mask = Array.from({ length: size }, (_, i) => ((i * 7) % 3 === 0 ? 1 : 0));
+      const coupling = new MaskedAffineCoupling({
+        mask,
+        eventShape: eventShape.length > 1 ? eventShape : undefined,
+        hidden: [8],
+        scaleTanh: tanh,
+        learnableScaleFactor: factor,
+        seed: 11,
+      } as ConstructorParameters<typeof MaskedAffineCoupling>[0]);
       // Random weights throughout (the networks' last layers start at zero, which would hide most paths).
       coupling.trainableVariables.forEach((v, i) => v.assign(tf.randomNormal(v.shape, 0, 0.4, 'float32', 20 + i)));
       if (coupling.scaleFactor) coupling.scaleFactor.assign(tf.randomUniform(eventShape, 0.5, 2, 'float32', 4));
@@ -130,7 +147,12 @@ describe.skipIf(webgpu === null)(`webgpu (${webgpu})`, () => {
           }, variables);
           const gradientY = tf.grad((yy: tf.Tensor) => tf.sum(tf.square(coupling.uncheckedInverseAndLogDet(yy)[0])))(y);
           const read = async (t: tf.Tensor) => Array.from(await t.data());
-          const out = { x: await read(x), logDet: await read(logDet), grads: await Promise.all(variables.map((v) => read(grads[v.name]))), gradientY: await read(gradientY) };
+          const out = {
+            x: await read(x),
+            logDet: await read(logDet),
+            grads: await Promise.all(variables.map((v) => read(grads[v.name]))),
+            gradientY: await read(gradientY),
+          };
           tf.dispose([x, logDet, value, gradientY, ...Object.values(grads)]);
           return out;
         } finally {
@@ -165,7 +187,8 @@ describe.skipIf(webgpu === null)(`webgpu (${webgpu})`, () => {
       const x = tf.tensor2d(data, [64, 6]);
       const nll = await meanNegativeLogLikelihoodAsync(model, x, { batchSize: 16 });
       const syncRead = canReadSynchronously();
-      if (!syncRead) expect(() => meanNegativeLogLikelihood(model, x)).toThrow(/cannot read tensors synchronously here; use await meanNegativeLogLikelihoodAsync/);
+      if (!syncRead)
+        expect(() => meanNegativeLogLikelihood(model, x)).toThrow(/cannot read tensors synchronously here; use await meanNegativeLogLikelihoodAsync/);
       const logProbTensor = model.logProb(x);
       const logProb = Array.from(await logProbTensor.data());
       logProbTensor.dispose();

@@ -2,7 +2,22 @@ import { createRequire } from 'node:module';
 import * as tf from '@tensorflow/tfjs-core';
 
 interface NativeBlas {
-  sgemm(heap: Float32Array, a: number, b: number, c: number, m: number, n: number, k: number, transA: number, transB: number, bias: number, relu: number, batch: number, aStride: number, bStride: number): void;
+  sgemm(
+    heap: Float32Array,
+    a: number,
+    b: number,
+    c: number,
+    m: number,
+    n: number,
+    k: number,
+    transA: number,
+    transB: number,
+    bias: number,
+    relu: number,
+    batch: number,
+    aStride: number,
+    bStride: number,
+  ): void;
   unary(heap: Float32Array, op: number, input: number, output: number, size: number): void;
   setThreads(threads?: number): number;
 }
@@ -49,11 +64,15 @@ function loadAddon(): NativeBlas {
  */
 export function installNativeMatMul(options: { threads?: number } = {}): NativeMatMulStatus {
   if (tf.getBackend() !== 'wasm') return { installed: false, reason: `the active backend is '${tf.getBackend()}', not wasm` };
-  if (installed && native) return { installed: true, threads: options.threads === undefined ? native.setThreads() : native.setThreads(options.threads), kernels: [...MATMUL_KERNELS] };
+  if (installed && native)
+    return { installed: true, threads: options.threads === undefined ? native.setThreads() : native.setThreads(options.threads), kernels: [...MATMUL_KERNELS] };
   try {
     native = loadAddon();
   } catch (error) {
-    return { installed: false, reason: `the native addon is not built (${(error as Error).message.split('\n')[0]}); run: pnpm --filter @flows/native-blas build:native` };
+    return {
+      installed: false,
+      reason: `the native addon is not built (${(error as Error).message.split('\n')[0]}); run: pnpm --filter @flows/native-blas build:native`,
+    };
   }
   const threads = options.threads === undefined ? native.setThreads() : native.setThreads(options.threads);
   for (const kernelName of ['BatchMatMul', '_FusedMatMul']) {
@@ -88,7 +107,10 @@ export function installNativeKernels(options: { threads?: number } = {}): Native
   return { ...status, kernels: [...MATMUL_KERNELS, ...Object.keys(UNARY_KERNELS).filter((name) => tf.getKernel(name, 'wasm'))] };
 }
 
-function nativeUnary(op: number, { inputs, backend }: { inputs: Record<string, tf.TensorInfo | undefined>; backend: WasmBackendInternals }): tf.TensorInfo | null {
+function nativeUnary(
+  op: number,
+  { inputs, backend }: { inputs: Record<string, tf.TensorInfo | undefined>; backend: WasmBackendInternals },
+): tf.TensorInfo | null {
   const { x } = inputs;
   if (x?.dtype !== 'float32') return null;
   const out = backend.makeOutput([...x.shape], 'float32');
@@ -99,7 +121,15 @@ function nativeUnary(op: number, { inputs, backend }: { inputs: Record<string, t
   return out;
 }
 
-function nativeMatMul({ inputs, backend, attrs }: { inputs: Record<string, tf.TensorInfo | undefined>; backend: WasmBackendInternals; attrs: Record<string, unknown> }): tf.TensorInfo | null {
+function nativeMatMul({
+  inputs,
+  backend,
+  attrs,
+}: {
+  inputs: Record<string, tf.TensorInfo | undefined>;
+  backend: WasmBackendInternals;
+  attrs: Record<string, unknown>;
+}): tf.TensorInfo | null {
   const { a, b, bias, preluActivationWeights } = inputs;
   if (!a || !b || a.dtype !== 'float32' || b.dtype !== 'float32' || preluActivationWeights) return null;
   const activation = (attrs.activation as string | undefined) ?? 'linear';
@@ -123,6 +153,21 @@ function nativeMatMul({ inputs, backend, attrs }: { inputs: Record<string, tf.Te
   // Offsets are read after makeOutput: its allocation may grow (and move) the heap.
   const offset = (t: tf.TensorInfo) => backend.dataIdMap.get(t.dataId).memoryOffset / 4;
   const heap = new Float32Array(backend.wasm.HEAPU8.buffer);
-  native!.sgemm(heap, offset(a), offset(b), offset(out), m, n, k, transA ? 1 : 0, transB ? 1 : 0, bias ? offset(bias) : -1, activation === 'relu' ? 1 : 0, batch, batchA === 1 ? 0 : m * k, batchB === 1 ? 0 : k * n);
+  native!.sgemm(
+    heap,
+    offset(a),
+    offset(b),
+    offset(out),
+    m,
+    n,
+    k,
+    transA ? 1 : 0,
+    transB ? 1 : 0,
+    bias ? offset(bias) : -1,
+    activation === 'relu' ? 1 : 0,
+    batch,
+    batchA === 1 ? 0 : m * k,
+    batchB === 1 ? 0 : k * n,
+  );
   return out;
 }

@@ -9,13 +9,21 @@ import { installNativeKernels, installNativeMatMul } from './index.js';
 // The addon is optional. Plain `pnpm test` skips these suites with one line where it is not built;
 // the README's test command (scripts/test-all.mjs, FLOWS_REQUIRE_ALL=1) builds it and fails here if it cannot.
 const built = existsSync(new URL('../native/build/Release/flows_blas.node', import.meta.url));
-const skipReason = process.env.FLOWS_SKIP_NATIVE === '1' ? 'FLOWS_SKIP_NATIVE=1' : !built && process.env.FLOWS_REQUIRE_ALL !== '1' ? 'the addon is not built (pnpm --filter @flows/native-blas build:native; needs gcc, Node headers, libopenblas-dev)' : null;
+const skipReason =
+  process.env.FLOWS_SKIP_NATIVE === '1'
+    ? 'FLOWS_SKIP_NATIVE=1'
+    : !built && process.env.FLOWS_REQUIRE_ALL !== '1'
+      ? 'the addon is not built (pnpm --filter @flows/native-blas build:native; needs gcc, Node headers, libopenblas-dev)'
+      : null;
 if (skipReason) console.warn(`skipped: OpenBLAS kernels: ${skipReason}`);
 const skip = skipReason !== null;
 
 describe.skipIf(skip)('OpenBLAS matrix products on the wasm heap', () => {
   beforeAll(async () => {
-    if (!built) throw new Error('the native addon is not built: run pnpm --filter @flows/native-blas build:native (needs gcc, Node headers, libopenblas-dev), or set FLOWS_SKIP_NATIVE=1');
+    if (!built)
+      throw new Error(
+        'the native addon is not built: run pnpm --filter @flows/native-blas build:native (needs gcc, Node headers, libopenblas-dev), or set FLOWS_SKIP_NATIVE=1',
+      );
     await tf.setBackend('wasm');
   });
 
@@ -74,7 +82,38 @@ describe.skipIf(skip)('vectorized elementwise kernels on the wasm heap', () => {
 
   // Inputs across the whole float32 range: special values, the edges of exp's range, tiny values
   // where log1p and tanh lose precision if computed naively, and a dense sweep in between.
-  const special = [0, -0, 1e-30, -1e-30, 1e-8, -1e-8, 1e-4, 0.5, 0.6249, 0.6251, -0.6251, 1, -1, 9, -9, 20, -20, 44, 88.7, 88.8, -87.3, -103.9, -104.1, 1e30, -1e30, Infinity, -Infinity, NaN, -0.999999, -1];
+  const special = [
+    0,
+    -0,
+    1e-30,
+    -1e-30,
+    1e-8,
+    -1e-8,
+    1e-4,
+    0.5,
+    0.6249,
+    0.6251,
+    -0.6251,
+    1,
+    -1,
+    9,
+    -9,
+    20,
+    -20,
+    44,
+    88.7,
+    88.8,
+    -87.3,
+    -103.9,
+    -104.1,
+    1e30,
+    -1e30,
+    Infinity,
+    -Infinity,
+    NaN,
+    -0.999999,
+    -1,
+  ];
   const sweep = Array.from({ length: 20001 }, (_, i) => -100 + i * 0.01);
   const inputs = Float32Array.from([...special, ...sweep]);
   const references: Record<string, (x: number) => number> = {
@@ -83,7 +122,8 @@ describe.skipIf(skip)('vectorized elementwise kernels on the wasm heap', () => {
     Softplus: (x) => (x > 0 ? x + Math.log1p(Math.exp(-x)) : Math.log1p(Math.exp(x))),
     Tanh: Math.tanh,
   };
-  const apply = (name: string, x: tf.Tensor) => (name === 'Exp' ? tf.exp(x) : name === 'Log1p' ? tf.log1p(x) : name === 'Softplus' ? tf.softplus(x) : tf.tanh(x));
+  const apply = (name: string, x: tf.Tensor) =>
+    name === 'Exp' ? tf.exp(x) : name === 'Log1p' ? tf.log1p(x) : name === 'Softplus' ? tf.softplus(x) : tf.tanh(x);
 
   it('match float64 references to a few ulp, keep ±∞, NaN and subnormal results, and leak nothing', () => {
     const status = installNativeKernels({ threads: 1 });

@@ -1,4 +1,13 @@
-import { type ModuleClass, type ModuleFactory, type RegisterOptions, type Serialized, moduleFromJSON, registeredModules, registerModule, registerModuleFactory } from '@flows/core';
+import {
+  type ModuleClass,
+  type ModuleFactory,
+  type RegisterOptions,
+  type Serialized,
+  moduleFromJSON,
+  registeredModules,
+  registerModule,
+  registerModuleFactory,
+} from '@flows/core';
 import type { Conditioner } from './conditioner.js';
 
 /** Rebuilds a conditioner from its `getConfig()` output. */

@@ -20,8 +20,16 @@ function convolutionGradients(dz: tf.Tensor4D, x: tf.Tensor4D, filter: tf.Tensor
   const k = filter.shape[0];
   const p = (k - 1) / 2;
   const dx = tf.conv2d(dz, tf.transpose(tf.reverse(filter, [0, 1]), [0, 1, 3, 2]) as tf.Tensor4D, 1, 'same');
-  const padded = tf.pad(x, [[0, 0], [p, p], [p, p], [0, 0]]);
-  const dFilter = tf.transpose(tf.conv2d(tf.transpose(padded, [3, 1, 2, 0]) as tf.Tensor4D, tf.transpose(dz, [1, 2, 0, 3]) as tf.Tensor4D, 1, 'valid'), [1, 2, 0, 3]);
+  const padded = tf.pad(x, [
+    [0, 0],
+    [p, p],
+    [p, p],
+    [0, 0],
+  ]);
+  const dFilter = tf.transpose(
+    tf.conv2d(tf.transpose(padded, [3, 1, 2, 0]) as tf.Tensor4D, tf.transpose(dz, [1, 2, 0, 3]) as tf.Tensor4D, 1, 'valid'),
+    [1, 2, 0, 3],
+  );
   const [n, h, w, cout] = dz.shape;
   // A row of ones times dz: wasm reduces over leading axes by transposing first, slower than this product.
   const dBias = tf.reshape(tf.matMul(tf.ones([1, n * h * w]), tf.reshape(dz, [n * h * w, cout])), [cout]);
@@ -33,7 +41,10 @@ const convolution = tf.customGrad((...args: unknown[]) => {
   const [x, filter, bias, save] = args as [tf.Tensor4D, tf.Tensor4D, tf.Tensor1D, tf.GradSaveFunc];
   save([x, filter]);
   const value = tf.fused.conv2d({ x, filter, bias, strides: 1, pad: 'same' });
-  return { value, gradFunc: (dy: tf.Tensor | tf.Tensor[], saved: tf.Tensor[]) => convolutionGradients(dy as tf.Tensor4D, saved[0] as tf.Tensor4D, saved[1] as tf.Tensor4D) };
+  return {
+    value,
+    gradFunc: (dy: tf.Tensor | tf.Tensor[], saved: tf.Tensor[]) => convolutionGradients(dy as tf.Tensor4D, saved[0] as tf.Tensor4D, saved[1] as tf.Tensor4D),
+  };
 }) as unknown as ConvFunction;
 
 /** `relu(conv2d(x, W, 1, 'same') + b)` in one fused kernel, with its own gradient (the ReLU derivative read off the output). */
@@ -97,7 +108,8 @@ export class ConvNet extends Module<ConvNetConfig> implements ImageConditioner {
     this.hidden = [...(options.hidden ?? [64, 64])];
     this.hidden.forEach((h, i) => assertPositiveInteger(h, who, `hidden[${i}]`));
     this.kernelSize = options.kernelSize ?? 3;
-    if (!Number.isInteger(this.kernelSize) || this.kernelSize < 1 || this.kernelSize % 2 === 0) throw new ConfigError(`${who}: kernelSize must be odd, got ${this.kernelSize}`);
+    if (!Number.isInteger(this.kernelSize) || this.kernelSize < 1 || this.kernelSize % 2 === 0)
+      throw new ConfigError(`${who}: kernelSize must be odd, got ${this.kernelSize}`);
     this.activation = options.activation ?? 'relu';
     if (!ACTIVATIONS.includes(this.activation)) throw new ConfigError(`${who}: unknown activation '${this.activation}'`);
     this.zeroInitLast = options.zeroInitLast ?? true;
@@ -110,7 +122,8 @@ export class ConvNet extends Module<ConvNetConfig> implements ImageConditioner {
       const [cin, cout] = [sizes[layer], sizes[layer + 1]];
       // Glorot-uniform over the receptive field: fan-in k²·C_in, fan-out k²·C_out.
       const limit = Math.sqrt(6 / (k * k * (cin + cout)));
-      const values = isLast && this.zeroInitLast ? new Float32Array(k * k * cin * cout) : random.fillUniform(new Float32Array(k * k * cin * cout), -limit, limit);
+      const values =
+        isLast && this.zeroInitLast ? new Float32Array(k * k * cin * cout) : random.fillUniform(new Float32Array(k * k * cin * cout), -limit, limit);
       this.filters.push(newVariable(() => tf.tensor4d(values, [k, k, cin, cout])));
       this.biases.push(newVariable(() => tf.zeros([cout])));
     }

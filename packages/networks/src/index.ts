@@ -1,6 +1,15 @@
 import { registerBuiltinConditioners } from './register-builtins.js';
 
-export { type Conditioner, type ConditionerBase, type VectorConditioner, type ImageConditioner, MLP, type MLPOptions, type MLPConfig, FunctionConditioner } from './conditioner.js';
+export {
+  type Conditioner,
+  type ConditionerBase,
+  type VectorConditioner,
+  type ImageConditioner,
+  MLP,
+  type MLPOptions,
+  type MLPConfig,
+  FunctionConditioner,
+} from './conditioner.js';
 export { MADE, type MADEOptions, type MADEConfig } from './made.js';
 export { ConvNet, type ConvNetOptions, type ConvNetConfig } from './conv-net.js';
 export { dense, denseRelu, applyActivation, glorotUniform, ACTIVATIONS, type Activation } from './dense.js';

@@ -28,7 +28,16 @@ export interface MADEOptions {
 export type MADEConfig = Required<Omit<MADEOptions, 'seed'>> & { seed: number };
 
 /** Every option MADE takes; others are rejected with a message that names them. */
-const M_A_D_E_OPTION_NAMES = optionNames<MADEOptions>()(['inputSize', 'outputsPerInput', 'hidden', 'activation', 'order', 'contextSize', 'zeroInitLast', 'seed']);
+const M_A_D_E_OPTION_NAMES = optionNames<MADEOptions>()([
+  'inputSize',
+  'outputsPerInput',
+  'hidden',
+  'activation',
+  'order',
+  'contextSize',
+  'zeroInitLast',
+  'seed',
+]);
 
 /**
  * MADE (Germain, Gregor, Murray and Larochelle, "MADE: Masked Autoencoder for Distribution
@@ -67,7 +76,8 @@ export class MADE extends Module<MADEConfig> implements VectorConditioner {
     this.outputsPerInput = options.outputsPerInput ?? 2;
     assertPositiveInteger(this.outputsPerInput, who, 'outputsPerInput');
     this.contextSize = options.contextSize ?? 0;
-    if (!Number.isInteger(this.contextSize) || this.contextSize < 0) throw new ConfigError(`${who}: contextSize must be a non-negative integer, got ${this.contextSize}`);
+    if (!Number.isInteger(this.contextSize) || this.contextSize < 0)
+      throw new ConfigError(`${who}: contextSize must be a non-negative integer, got ${this.contextSize}`);
     this.hidden = [...(options.hidden ?? [64, 64])];
     this.hidden.forEach((h, i) => assertPositiveInteger(h, who, `hidden[${i}]`));
     this.activation = options.activation ?? 'relu';

@@ -21,7 +21,15 @@ export class GaussianEncoder {
     readonly latentSize: number,
     options: NetworkOptions = {},
   ) {
-    this.network = new MLP({ inputSize, outputSize: 2 * latentSize, hidden: options.hidden ?? [512, 512], activation: options.activation ?? 'relu', zeroInitLast: false, seed: options.seed ?? 0, name: 'encoder' });
+    this.network = new MLP({
+      inputSize,
+      outputSize: 2 * latentSize,
+      hidden: options.hidden ?? [512, 512],
+      activation: options.activation ?? 'relu',
+      zeroInitLast: false,
+      seed: options.seed ?? 0,
+      name: 'encoder',
+    });
   }
 
   /** Mean and log standard deviation of q(z|x), each [N, M]. */
@@ -62,7 +70,15 @@ export class BernoulliDecoder {
     readonly outputSize: number,
     options: NetworkOptions = {},
   ) {
-    this.network = new MLP({ inputSize: latentSize, outputSize, hidden: options.hidden ?? [512, 512], activation: options.activation ?? 'relu', zeroInitLast: false, seed: options.seed ?? 1, name: 'decoder' });
+    this.network = new MLP({
+      inputSize: latentSize,
+      outputSize,
+      hidden: options.hidden ?? [512, 512],
+      activation: options.activation ?? 'relu',
+      zeroInitLast: false,
+      seed: options.seed ?? 1,
+      name: 'decoder',
+    });
   }
 
   logits(z: tf.Tensor2D): tf.Tensor2D {

@@ -52,7 +52,10 @@ export class VampPrior extends Distribution {
   }
 
   protected sampleImpl(n: number, random: Random, temperature: number): tf.Tensor {
-    const picks = tf.tensor1d(Array.from({ length: n }, () => random.int(this.components)), 'int32');
+    const picks = tf.tensor1d(
+      Array.from({ length: n }, () => random.int(this.components)),
+      'int32',
+    );
     const { mean, logScale } = this.encoder.encode(this.pseudoInputs as tf.Tensor2D);
     const size = this.eventShape[0];
     const eps = tf.tensor2d(random.fillNormal(new Float32Array(n * size), 0, temperature), [n, size]);

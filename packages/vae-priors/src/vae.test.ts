@@ -9,7 +9,10 @@ const softplus = (v: number) => Math.log1p(Math.exp(v));
 
 function randomBinary(n: number, d: number, seed: number): tf.Tensor2D {
   const random = new Random(seed);
-  return tf.tensor2d(Float32Array.from({ length: n * d }, () => (random.uniform() < 0.3 ? 1 : 0)), [n, d]);
+  return tf.tensor2d(
+    Float32Array.from({ length: n * d }, () => (random.uniform() < 0.3 ? 1 : 0)),
+    [n, d],
+  );
 }
 
 function perturb(variables: tf.Variable[], seed: number, std = 0.3) {
@@ -26,7 +29,12 @@ describe('VAE', () => {
     const encoder = new GaussianEncoder(2, 1, { hidden: [] });
     const decoder = new BernoulliDecoder(1, 2, { hidden: [] });
     // Encoder: mean = 0.5 x0 − x1 + 0.1, log σ = 0.2 x0 + 0.3 x1 − 0.5.
-    encoder.network.weights[0].assign(tf.tensor2d([[0.5, 0.2], [-1, 0.3]]));
+    encoder.network.weights[0].assign(
+      tf.tensor2d([
+        [0.5, 0.2],
+        [-1, 0.3],
+      ]),
+    );
     encoder.network.biases[0].assign(tf.tensor1d([0.1, -0.5]));
     // Decoder: logits = (2 z + 0.5, −z − 1).
     decoder.network.weights[0].assign(tf.tensor2d([[2, -1]]));
@@ -138,7 +146,13 @@ describe('VAE', () => {
     const before = tf.tidy(() => -tf.mean(vae.elbo(x, { samples: 20, random: 1 }).elbo).dataSync()[0]);
     await fit(vae, x, { epochs: 1, batchSize: 64, loss: (m: VAE, batch) => m.loss(batch.x as tf.Tensor2D, random), random: 2 });
     const tensors = tf.memory().numTensors;
-    const result = await fit(vae, x, { epochs: 20, batchSize: 64, learningRate: 3e-3, loss: (m: VAE, batch) => m.loss(batch.x as tf.Tensor2D, random), random: 3 });
+    const result = await fit(vae, x, {
+      epochs: 20,
+      batchSize: 64,
+      learningRate: 3e-3,
+      loss: (m: VAE, batch) => m.loss(batch.x as tf.Tensor2D, random),
+      random: 3,
+    });
     result.optimizer.dispose();
     expect(tf.memory().numTensors).toBe(tensors);
     const after = tf.tidy(() => -tf.mean(vae.elbo(x, { samples: 20, random: 1 }).elbo).dataSync()[0]);

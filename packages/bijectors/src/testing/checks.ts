@@ -294,18 +294,30 @@ const checks: Record<ConformanceCheckName, (f: Fixture) => void> = {
     try {
       copy = bijectorFromJSON(json);
     } catch (error) {
-      fail(f, 'serialization', `rebuilding from getConfig() ${describeConfig(config)} failed (${(error as Error).message}); getConfig must return every option the constructor needs`);
+      fail(
+        f,
+        'serialization',
+        `rebuilding from getConfig() ${describeConfig(config)} failed (${(error as Error).message}); getConfig must return every option the constructor needs`,
+      );
     }
     try {
       if (copy.className !== f.bijector.className) fail(f, 'serialization', `reloaded as ${copy.className}`);
       // Compare the structure before any numbers: a config that misses an option usually shows up here first.
       const shapes = (b: Bijector) => b.variables.map((v) => `[${v.shape.join(', ')}]`).join(' ');
       if (shapes(copy) !== shapes(f.bijector)) {
-        fail(f, 'serialization', `getConfig() ${describeConfig(config)} rebuilds a bijector with variables ${shapes(copy) || '(none)'}, not ${shapes(f.bijector) || '(none)'}; getConfig must return every option the constructor needs`);
+        fail(
+          f,
+          'serialization',
+          `getConfig() ${describeConfig(config)} rebuilds a bijector with variables ${shapes(copy) || '(none)'}, not ${shapes(f.bijector) || '(none)'}; getConfig must return every option the constructor needs`,
+        );
       }
       const sameShape = (a: readonly number[] | null, b: readonly number[] | null) => JSON.stringify(a) === JSON.stringify(b);
       if (!sameShape(copy.eventShape, f.bijector.eventShape) || copy.contextSize !== f.bijector.contextSize) {
-        fail(f, 'serialization', `getConfig() ${describeConfig(config)} rebuilds event shape ${JSON.stringify(copy.eventShape)} and context ${copy.contextSize}, not ${JSON.stringify(f.bijector.eventShape)} and ${f.bijector.contextSize}`);
+        fail(
+          f,
+          'serialization',
+          `getConfig() ${describeConfig(config)} rebuilds event shape ${JSON.stringify(copy.eventShape)} and context ${copy.contextSize}, not ${JSON.stringify(f.bijector.eventShape)} and ${f.bijector.contextSize}`,
+        );
       }
       const copyConfig = JSON.stringify(copy.getConfig());
       if (copyConfig !== JSON.stringify(json.config)) {

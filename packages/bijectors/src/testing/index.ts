@@ -29,7 +29,9 @@ export interface TestApi {
 export function describeBijectorConformance(name: string, factory: () => Bijector, options: ConformanceOptions = {}, api?: TestApi): void {
   const { describe, it } = api ?? (globalThis as unknown as Partial<TestApi>);
   if (typeof describe !== 'function' || typeof it !== 'function') {
-    throw new Error('describeBijectorConformance: no describe/it given and none global; import it from @flows/bijectors/testing/vitest or pass { describe, it }');
+    throw new Error(
+      'describeBijectorConformance: no describe/it given and none global; import it from @flows/bijectors/testing/vitest or pass { describe, it }',
+    );
   }
   describe(`${name} conformance`, () => {
     for (const check of CONFORMANCE_CHECKS) {

@@ -31,7 +31,9 @@ export function curvesFigure(options: CurvesFigureOptions): TopLevelSpec {
     config: { view: { stroke: '#888' } },
     resolve: { scale: { color: 'independent' } },
     hconcat: panels.map((panel) => {
-      const values = panel.curves.flatMap((curve) => curve.points.filter((p) => Number.isFinite(p.x) && Number.isFinite(p.y) && (!panel.logScale || p.y > 0)).map((p) => ({ ...p, curve: curve.name })));
+      const values = panel.curves.flatMap((curve) =>
+        curve.points.filter((p) => Number.isFinite(p.x) && Number.isFinite(p.y) && (!panel.logScale || p.y > 0)).map((p) => ({ ...p, curve: curve.name })),
+      );
       const fewPoints = values.length <= 60;
       return {
         title: panel.title,

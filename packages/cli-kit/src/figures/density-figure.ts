@@ -59,7 +59,9 @@ export function densityFigure(options: DensityFigureOptions): TopLevelSpec {
           // Invisible marks that carry the colour scale, so that Vega draws the colour bar.
           data: { values: [{ level: 0 }, { level: maximum }] },
           mark: { type: 'point', opacity: 0 },
-          encoding: { color: { field: 'level', type: 'quantitative', scale: { scheme: 'viridis', domain: [0, maximum] }, title: options.colourTitle ?? 'density' } },
+          encoding: {
+            color: { field: 'level', type: 'quantitative', scale: { scheme: 'viridis', domain: [0, maximum] }, title: options.colourTitle ?? 'density' },
+          },
         },
       ],
     })),

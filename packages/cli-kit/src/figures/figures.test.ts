@@ -1,8 +1,22 @@
 import { decode } from 'fast-png';
 import { describe, expect, it } from 'vitest';
-import { colourMap, curvesFigure, densityFigure, finiteMaximum, gridPoints, imageGridFigure, imageMosaic, pointsFigure, rasterDataUrl, renderFigure } from './index.js';
+import {
+  colourMap,
+  curvesFigure,
+  densityFigure,
+  finiteMaximum,
+  gridPoints,
+  imageGridFigure,
+  imageMosaic,
+  pointsFigure,
+  rasterDataUrl,
+  renderFigure,
+} from './index.js';
 
-const range: [[number, number], [number, number]] = [[-4, 4], [-3, 3]];
+const range: [[number, number], [number, number]] = [
+  [-4, 4],
+  [-3, 3],
+];
 
 function gaussianOnGrid(size: number, spread: number): Float32Array {
   const points = gridPoints(range, size);
@@ -37,7 +51,16 @@ describe('grid and colour helpers', () => {
   });
 
   it('lays images out in a mosaic with one-pixel borders', () => {
-    const mosaic = imageMosaic([[1, 1, 1, 1], [0, 0, 0, 0], [0.5, 0.5, 0.5, 0.5]], 2, 2, 2);
+    const mosaic = imageMosaic(
+      [
+        [1, 1, 1, 1],
+        [0, 0, 0, 0],
+        [0.5, 0.5, 0.5, 0.5],
+      ],
+      2,
+      2,
+      2,
+    );
     expect([mosaic.width, mosaic.height]).toEqual([7, 7]);
     expect(mosaic.pixels[0]).toBe(128); // border
     expect(mosaic.pixels[1 * 7 + 1]).toBe(255); // first image
@@ -57,7 +80,16 @@ describe('grid and colour helpers', () => {
 describe('figures', () => {
   it('draws density panels with titles, axis titles, a colour bar, and the densities in viridis', async () => {
     const size = 40;
-    const spec = densityFigure({ title: 'two Gaussians', panels: [{ title: 'model', densities: gaussianOnGrid(size, 1) }, { title: 'true density', densities: gaussianOnGrid(size, 1) }], range, size, colourTitle: 'p(x)' });
+    const spec = densityFigure({
+      title: 'two Gaussians',
+      panels: [
+        { title: 'model', densities: gaussianOnGrid(size, 1) },
+        { title: 'true density', densities: gaussianOnGrid(size, 1) },
+      ],
+      range,
+      size,
+      colourTitle: 'p(x)',
+    });
     const { svg, png } = await renderFigure(spec);
     for (const text of ['two Gaussians', 'model', 'true density', 'x₁', 'x₂', 'p(x)']) expect(svg).toContain(`>${text}<`);
     expect(svg).toContain('linearGradient'); // the colour bar
@@ -66,14 +98,23 @@ describe('figures', () => {
     expect(picture.width).toBeGreaterThan(2 * 2 * 260);
     // Somewhere the picture shows the bright yellow top of viridis (the density peaks at 1).
     let yellow = 0;
-    for (let i = 0; i < picture.data.length; i += picture.channels) if (picture.data[i] > 200 && picture.data[i + 1] > 200 && picture.data[i + 2] < 100) yellow += 1;
+    for (let i = 0; i < picture.data.length; i += picture.channels)
+      if (picture.data[i] > 200 && picture.data[i + 1] > 200 && picture.data[i + 2] < 100) yellow += 1;
     expect(yellow).toBeGreaterThan(50);
   });
 
   it('draws point series with a legend in their colours, clipped to the range', async () => {
     const data = Float32Array.from({ length: 400 }, (_, i) => (i % 2 ? 1.5 : -2));
     const samples = Float32Array.from({ length: 400 }, (_, i) => (i % 2 ? -1.5 : 2));
-    const spec = pointsFigure({ title: 'samples over data', range, series: [{ name: 'data', points: data, colour: '#1f5fd6' }, { name: 'model samples', points: samples, colour: '#c8001e' }], background: { densities: gaussianOnGrid(20, 1), size: 20, maximum: 1 } });
+    const spec = pointsFigure({
+      title: 'samples over data',
+      range,
+      series: [
+        { name: 'data', points: data, colour: '#1f5fd6' },
+        { name: 'model samples', points: samples, colour: '#c8001e' },
+      ],
+      background: { densities: gaussianOnGrid(20, 1), size: 20, maximum: 1 },
+    });
     const { svg, png } = await renderFigure(spec);
     for (const text of ['samples over data', 'data', 'model samples', 'x₁', 'x₂']) expect(svg).toContain(`>${text}<`);
     const picture = decode(png);
@@ -91,13 +132,26 @@ describe('figures', () => {
 
   it('thins long series to the point limit and leaves out points outside the range', async () => {
     const points = new Float32Array(2 * 10_000);
-    const spec = pointsFigure({ title: 't', range, series: [{ name: 's', points, colour: 'red' }], maximumPoints: 1000 }) as { layer: { data: { values: unknown[] } }[] };
+    const spec = pointsFigure({ title: 't', range, series: [{ name: 's', points, colour: 'red' }], maximumPoints: 1000 }) as {
+      layer: { data: { values: unknown[] } }[];
+    };
     expect(spec.layer[0].data.values.length).toBe(1000);
-    const outside = pointsFigure({ title: 't', range, series: [{ name: 's', points: [0, 0, 50, 0, 0, -50, Number.NaN, 0, 1e30, 1e30], colour: 'red' }], background: { densities: [1], size: 1, maximum: 1 } });
+    const outside = pointsFigure({
+      title: 't',
+      range,
+      series: [{ name: 's', points: [0, 0, 50, 0, 0, -50, Number.NaN, 0, 1e30, 1e30], colour: 'red' }],
+      background: { densities: [1], size: 1, maximum: 1 },
+    });
     expect((outside as { layer: { data: { values: unknown[] } }[] }).layer[1].data.values).toEqual([{ x: 0, y: 0, series: 's' }]);
     // Rendering points far outside used to abort the process inside resvg; now they never reach it.
     const far = Float32Array.from({ length: 200 }, (_, i) => (i % 4 === 0 ? 40 : 0.5));
-    expect((await renderFigure(pointsFigure({ title: 't', range, series: [{ name: 's', points: far, colour: 'red' }], background: { densities: [1], size: 1, maximum: 1 } }))).png.length).toBeGreaterThan(1000);
+    expect(
+      (
+        await renderFigure(
+          pointsFigure({ title: 't', range, series: [{ name: 's', points: far, colour: 'red' }], background: { densities: [1], size: 1, maximum: 1 } }),
+        )
+      ).png.length,
+    ).toBeGreaterThan(1000);
   });
 
   it('draws training curves, leaving out empty panels and non-finite values', async () => {
@@ -106,7 +160,20 @@ describe('figures', () => {
       title: 'training',
       xTitle: 'step',
       panels: [
-        { title: 'loss', yTitle: 'nats', curves: [{ name: 'train', points: steps.map((x) => ({ x, y: 3 / Math.sqrt(x) })) }, { name: 'validation', points: [{ x: 1500, y: 0.1 }, { x: 3000, y: Number.NaN }] }] },
+        {
+          title: 'loss',
+          yTitle: 'nats',
+          curves: [
+            { name: 'train', points: steps.map((x) => ({ x, y: 3 / Math.sqrt(x) })) },
+            {
+              name: 'validation',
+              points: [
+                { x: 1500, y: 0.1 },
+                { x: 3000, y: Number.NaN },
+              ],
+            },
+          ],
+        },
         { title: 'learning rate', yTitle: 'learning rate', logScale: true, curves: [{ name: 'lr', points: steps.map((x) => ({ x, y: 1e-3 * 0.99 ** x })) }] },
         { title: 'KL', yTitle: 'nats', curves: [{ name: 'kl', points: [{ x: 1, y: Number.NaN }] }] },
       ],
@@ -120,7 +187,9 @@ describe('figures', () => {
   it('draws an image grid with its caption, each image pixel as a scale × scale block', async () => {
     const white = new Float32Array(28 * 28).fill(1);
     const black = new Float32Array(28 * 28);
-    const { svg, png } = await renderFigure(imageGridFigure({ images: [white, black], rows: 28, columns: 28, gridColumns: 2, title: 'samples', caption: 'temperature 0.8, seed 3', scale: 2 }));
+    const { svg, png } = await renderFigure(
+      imageGridFigure({ images: [white, black], rows: 28, columns: 28, gridColumns: 2, title: 'samples', caption: 'temperature 0.8, seed 3', scale: 2 }),
+    );
     expect(svg).toContain('>samples<');
     expect(svg).toContain('>temperature 0.8, seed 3<');
     const picture = decode(png);

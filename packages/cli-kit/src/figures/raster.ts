@@ -36,7 +36,12 @@ export function rasterDataUrl(width: number, height: number, colourOf: (index: n
  * Grey images (values in [0, 1], `rows × columns` each, row-major) laid out `gridColumns` to a row
  * with a one-pixel grey border, as one grey raster: `{ width, height, pixels }`.
  */
-export function imageMosaic(images: ArrayLike<number>[], rows: number, columns: number, gridColumns: number): { width: number; height: number; pixels: Uint8Array } {
+export function imageMosaic(
+  images: ArrayLike<number>[],
+  rows: number,
+  columns: number,
+  gridColumns: number,
+): { width: number; height: number; pixels: Uint8Array } {
   const gridRows = Math.ceil(images.length / gridColumns);
   const width = gridColumns * (columns + 1) + 1;
   const height = gridRows * (rows + 1) + 1;

@@ -31,7 +31,14 @@ export interface DistributionConformanceOptions {
 
 export type DistributionCheckName = 'shapes' | 'normalization' | 'samplesMatchDensity' | 'batchIndependence' | 'memory' | 'serialization';
 
-export const DISTRIBUTION_CHECKS: readonly DistributionCheckName[] = ['shapes', 'normalization', 'samplesMatchDensity', 'batchIndependence', 'memory', 'serialization'];
+export const DISTRIBUTION_CHECKS: readonly DistributionCheckName[] = [
+  'shapes',
+  'normalization',
+  'samplesMatchDensity',
+  'batchIndependence',
+  'memory',
+  'serialization',
+];
 
 interface Fixture {
   distribution: Distribution;
@@ -75,7 +82,8 @@ function supportPoints(support: Support, eventSize: number, name: string): { poi
     cell = 1;
   }
   const total = axis.length ** eventSize;
-  if (eventSize > 3 || total > 2_000_000) fail(name, `support of ${eventSize} coordinates with ${axis.length} values each is too large to enumerate; use { kind: 'none' }`);
+  if (eventSize > 3 || total > 2_000_000)
+    fail(name, `support of ${eventSize} coordinates with ${axis.length} values each is too large to enumerate; use { kind: 'none' }`);
   const values = new Float32Array(total * eventSize);
   for (let index = 0; index < total; index++) {
     let rest = index;
@@ -107,7 +115,8 @@ const checks: Record<DistributionCheckName, (fixture: Fixture, name: string) => 
     const samples = distribution.sample(n, { random, context });
     const logProb = distribution.logProb(samples, context);
     try {
-      if (samples.shape.join(',') !== [n, ...distribution.eventShape].join(',')) fail(name, `sample(${n}) has shape [${samples.shape}], expected [${[n, ...distribution.eventShape]}]`);
+      if (samples.shape.join(',') !== [n, ...distribution.eventShape].join(','))
+        fail(name, `sample(${n}) has shape [${samples.shape}], expected [${[n, ...distribution.eventShape]}]`);
       if (logProb.shape.join(',') !== `${n}`) fail(name, `logProb of ${n} rows has shape [${logProb.shape}], expected [${n}]`);
       const values = logProb.dataSync();
       if (!values.every(Number.isFinite)) fail(name, `logProb of its own samples is not finite: [${Array.from(values)}]`);
@@ -122,7 +131,11 @@ const checks: Record<DistributionCheckName, (fixture: Fixture, name: string) => 
     points.dispose();
     const total = mass.reduce((a, b) => a + b, 0);
     const tolerance = fixture.options.massTolerance ?? 1e-3;
-    if (!(Math.abs(total - 1) <= tolerance)) fail(name, `the ${fixture.options.support!.kind === 'grid' ? 'density integrates' : 'masses sum'} to ${total.toFixed(6)} over the support, not 1 (tolerance ${tolerance})`);
+    if (!(Math.abs(total - 1) <= tolerance))
+      fail(
+        name,
+        `the ${fixture.options.support!.kind === 'grid' ? 'density integrates' : 'masses sum'} to ${total.toFixed(6)} over the support, not 1 (tolerance ${tolerance})`,
+      );
   },
 
   samplesMatchDensity(fixture, name) {
@@ -143,13 +156,16 @@ const checks: Record<DistributionCheckName, (fixture: Fixture, name: string) => 
       } catch {
         return;
       }
-      const logProb = tf.tidy(() => distribution.logProb(tf.reshape(tf.tensor(sampleValues, [n, size]), [n, ...distribution.eventShape]), repeatedContext(fixture, n)));
+      const logProb = tf.tidy(() =>
+        distribution.logProb(tf.reshape(tf.tensor(sampleValues, [n, size]), [n, ...distribution.eventShape]), repeatedContext(fixture, n)),
+      );
       const values = Array.from(logProb.dataSync());
       logProb.dispose();
       const mean = -values.reduce((a, b) => a + b, 0) / n;
       const variance = values.reduce((a, b) => a + (-b - mean) ** 2, 0) / (n - 1);
       const allowed = 5 * Math.sqrt(variance / n) + 1e-4;
-      if (!(Math.abs(mean - entropy) <= allowed)) fail(name, `−mean log p of ${n} samples is ${mean.toFixed(4)}, the entropy ${entropy.toFixed(4)} (allowed ${allowed.toExponential(2)})`);
+      if (!(Math.abs(mean - entropy) <= allowed))
+        fail(name, `−mean log p of ${n} samples is ${mean.toFixed(4)}, the entropy ${entropy.toFixed(4)} (allowed ${allowed.toExponential(2)})`);
       return;
     }
     // With a support: the mean and variance of each coordinate under the density, against the samples.
@@ -169,7 +185,10 @@ const checks: Record<DistributionCheckName, (fixture: Fixture, name: string) => 
       const cellWidth = options.support!.kind === 'grid' ? (options.support!.high - options.support!.low) / (options.support!.points ?? 200) : 0;
       const allowed = 5 * Math.sqrt(variance / n) + cellWidth;
       if (!(Math.abs(sampleMean[d] - mean) <= allowed)) {
-        fail(name, `coordinate ${d}: the samples' mean is ${sampleMean[d].toFixed(4)}, the density's ${mean.toFixed(4)} (allowed ${allowed.toExponential(2)}): sample and logProb disagree`);
+        fail(
+          name,
+          `coordinate ${d}: the samples' mean is ${sampleMean[d].toFixed(4)}, the density's ${mean.toFixed(4)} (allowed ${allowed.toExponential(2)}): sample and logProb disagree`,
+        );
       }
     }
   },
@@ -184,7 +203,8 @@ const checks: Record<DistributionCheckName, (fixture: Fixture, name: string) => 
     try {
       for (let i = 0; i < n; i++) {
         const row = tf.tidy(() => distribution.logProb(tf.slice(samples, i, 1), context ? tf.slice(context, i, 1) : undefined).dataSync()[0]);
-        if (!(Math.abs(row - whole[i]) <= 1e-4 * (1 + Math.abs(row)))) fail(name, `row ${i}: logProb alone is ${row}, in a batch ${whole[i]}: rows influence each other`);
+        if (!(Math.abs(row - whole[i]) <= 1e-4 * (1 + Math.abs(row))))
+          fail(name, `row ${i}: logProb alone is ${row}, in a batch ${whole[i]}: rows influence each other`);
       }
     } finally {
       tf.dispose([samples, together, context]);
@@ -214,8 +234,10 @@ const checks: Record<DistributionCheckName, (fixture: Fixture, name: string) => 
     const context = fixture.options.context?.(random, 4);
     try {
       if (rebuilt.className !== distribution.className) fail(name, `rebuilt as ${rebuilt.className}`);
-      if (JSON.stringify(rebuilt.toJSON()) !== JSON.stringify(saved)) fail(name, `the rebuilt distribution's config differs: ${JSON.stringify(rebuilt.toJSON()).slice(0, 200)} vs ${JSON.stringify(saved).slice(0, 200)}`);
-      if (rebuilt.variables.length !== distribution.variables.length) fail(name, `rebuilt with ${rebuilt.variables.length} variables, saved ${distribution.variables.length}`);
+      if (JSON.stringify(rebuilt.toJSON()) !== JSON.stringify(saved))
+        fail(name, `the rebuilt distribution's config differs: ${JSON.stringify(rebuilt.toJSON()).slice(0, 200)} vs ${JSON.stringify(saved).slice(0, 200)}`);
+      if (rebuilt.variables.length !== distribution.variables.length)
+        fail(name, `rebuilt with ${rebuilt.variables.length} variables, saved ${distribution.variables.length}`);
       const specs = distribution.variables.map((variable) => ({ shape: [...variable.shape], dtype: 'float32' as const }));
       const data = Float32Array.from(distribution.variables.flatMap((variable) => Array.from(variable.dataSync())));
       assignWeights(rebuilt.variables, specs, data);
@@ -246,4 +268,3 @@ export function runDistributionCheck(check: DistributionCheckName, factory: () =
 export function checkDistribution(factory: () => Distribution, options: DistributionConformanceOptions = {}): void {
   for (const check of DISTRIBUTION_CHECKS) runDistributionCheck(check, factory, options);
 }
-

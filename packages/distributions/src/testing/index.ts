@@ -29,7 +29,9 @@ export interface TestApi {
 export function describeDistributionConformance(name: string, factory: () => Distribution, options: DistributionConformanceOptions = {}, api?: TestApi): void {
   const { describe, it } = api ?? (globalThis as unknown as Partial<TestApi>);
   if (typeof describe !== 'function' || typeof it !== 'function') {
-    throw new Error('describeDistributionConformance: no describe/it given and none global; import it from @flows/distributions/testing/vitest or pass { describe, it }');
+    throw new Error(
+      'describeDistributionConformance: no describe/it given and none global; import it from @flows/distributions/testing/vitest or pass { describe, it }',
+    );
   }
   describe(`${name} conformance`, () => {
     for (const check of DISTRIBUTION_CHECKS) it(check, () => runDistributionCheck(check, factory, options));

@@ -18,7 +18,7 @@ function announce(suite: string, reason: string | null): string | null {
 /** Why the browser suites cannot run here, or null when they can (or must). */
 export function browserSkipReason(suite: string): string | null {
   if (process.env.FLOWS_SKIP_BROWSER === '1') return announce(suite, 'FLOWS_SKIP_BROWSER=1');
-  if (findChromium() === null && !required()) return announce(suite, "no Chromium found (apt-get install chromium, or set CHROME_PATH)");
+  if (findChromium() === null && !required()) return announce(suite, 'no Chromium found (apt-get install chromium, or set CHROME_PATH)');
   return null;
 }
 
@@ -35,6 +35,10 @@ function nativeAddonBuilt(): boolean {
 /** Why the native-kernel checks cannot run here, or null when they can (or must). */
 export function nativeSkipReason(suite: string): string | null {
   if (process.env.FLOWS_SKIP_NATIVE === '1') return announce(suite, 'FLOWS_SKIP_NATIVE=1');
-  if (!nativeAddonBuilt() && !required()) return announce(suite, 'the @flows/native-blas addon is not built (pnpm --filter @flows/native-blas build:native; needs gcc, Node headers, libopenblas-dev)');
+  if (!nativeAddonBuilt() && !required())
+    return announce(
+      suite,
+      'the @flows/native-blas addon is not built (pnpm --filter @flows/native-blas build:native; needs gcc, Node headers, libopenblas-dev)',
+    );
   return null;
 }
