@@ -39,8 +39,8 @@ try {
   run('mkdir', ['-p', project]);
   writeFileSync(join(project, 'package.json'), JSON.stringify({ name: 'flows-user', private: true, type: 'module' }));
   const tfjsVersion = JSON.parse(readFileSync(join(root, 'packages/bijectors/package.json'), 'utf8')).peerDependencies['@tensorflow/tfjs-core'];
-  // What a user who wants only the bijectors installs: @flows/bijectors (with the @flows/core and
-  // @flows/networks it depends on) and @tensorflow/tfjs-core.
+  // What a user who wants only the bijectors installs: @flows/bijectors (with the @flows/core,
+  // @flows/networks and @flows/kernels it depends on) and @tensorflow/tfjs-core.
   const lean = join(work, 'lean');
   run('mkdir', ['-p', lean]);
   writeFileSync(join(lean, 'package.json'), JSON.stringify({ name: 'flows-lean-user', private: true, type: 'module' }));
@@ -52,7 +52,7 @@ try {
       '--no-fund',
       '--loglevel=error',
       `@tensorflow/tfjs-core@${tfjsVersion}`,
-      ...['core', 'networks', 'bijectors'].map((name) => files.find((f) => new RegExp(`flows-${name}-\\d`).test(f))),
+      ...['core', 'networks', 'kernels', 'bijectors'].map((name) => files.find((f) => new RegExp(`flows-${name}-\\d`).test(f))),
     ],
     lean,
   );

@@ -1,11 +1,11 @@
-import { appWasmThreads, NATIVE_BLAS_OPTION, nativeBlasSetting, describeOptions, type OptionSpec, parseOptions } from '@flows/cli-kit';
+import { appWasmThreads, NATIVE_BLAS_OPTION, nativeBlasSetting, describeOptions, parseOptions, defineOptions } from '@flows/cli-kit';
 import { loadMnist } from '@flows/datasets';
-import { type BackendName, bitsPerDimension, meanNegativeLogLikelihoodAsync, selectBackend } from '@flows/flows';
+import { bitsPerDimension, meanNegativeLogLikelihoodAsync, selectBackend } from '@flows/flows';
 import { BACKEND_OPTION, DATA_DIR_OPTION, THREADS_OPTION } from './options.js';
 import { bin, describeScaling, layoutOf, testData } from './preprocessing.js';
 import { checkImageSize, loadTrainedModel } from './trained-model.js';
 
-export const EVAL_OPTIONS: Record<string, OptionSpec> = {
+export const EVAL_OPTIONS = defineOptions({
   model: {
     kind: 'string',
     required: true,
@@ -16,7 +16,7 @@ export const EVAL_OPTIONS: Record<string, OptionSpec> = {
   backend: BACKEND_OPTION,
   threads: THREADS_OPTION,
   'native-blas': NATIVE_BLAS_OPTION,
-};
+});
 
 export const EVAL_HELP = `mnist-flow eval: test-set NLL and bits per dimension of a saved model (all 10 000 test images,
 the same fixed dequantization noise as during training).
@@ -33,15 +33,15 @@ export async function evaluate(argv: string[]): Promise<void> {
   }
   // MNIST models are large: wasm threads pay (bench/results.md).
   await selectBackend({
-    backend: o.backend as BackendName | 'auto',
+    backend: o.backend,
     wasmThreads: await appWasmThreads(o.threads, Infinity),
     nativeBlas: nativeBlasSetting(o['native-blas']),
   });
-  const { model, view, source } = await loadTrainedModel(o.model as string);
+  const { model, view, source } = await loadTrainedModel(o.model);
   console.error(`model: ${source}`);
-  const test = await loadMnist('test', { dataDir: o['data-dir'] as string | undefined });
+  const test = await loadMnist('test', { dataDir: o['data-dir'] });
   checkImageSize(test, test.source ?? 'the test images');
-  const nll = await meanNegativeLogLikelihoodAsync(model, testData(test, view, 12345, o.limit as number | undefined, model.contextSize > 0, layoutOf(model)), {
+  const nll = await meanNegativeLogLikelihoodAsync(model, testData(test, view, 12345, o.limit, model.contextSize > 0, layoutOf(model)), {
     batchSize: 500,
   });
   console.log(`test NLL:  ${nll.toFixed(2)} nats\ntest bpd:  ${bitsPerDimension(nll, 784, bin(view)).toFixed(4)}\nscaling:   ${describeScaling(view)}`);

@@ -1,13 +1,13 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { describeOptions, imageGridFigure, type OptionSpec, parseOptions, UsageError, writeFigure } from '@flows/cli-kit';
+import { describeOptions, imageGridFigure, parseOptions, UsageError, writeFigure, defineOptions } from '@flows/cli-kit';
 import { imageBatches, loadMnist } from '@flows/datasets';
 import type { TransformedDistribution } from '@flows/distributions';
-import { type BackendName, selectBackend, writeFileAtomic } from '@flows/flows';
+import { selectBackend, writeFileAtomic } from '@flows/flows';
 import { BACKEND_OPTION, DATA_DIR_OPTION } from './options.js';
 import { layoutOf, toPixels } from './preprocessing.js';
 import { checkImageSize, loadTrainedModel } from './trained-model.js';
 
-export const INTERPOLATE_OPTIONS: Record<string, OptionSpec> = {
+export const INTERPOLATE_OPTIONS = defineOptions({
   model: {
     kind: 'string',
     required: true,
@@ -18,7 +18,7 @@ export const INTERPOLATE_OPTIONS: Record<string, OptionSpec> = {
   steps: { kind: 'positiveInteger', default: 8, description: 'angles per axis in [0, pi/2]' },
   'data-dir': DATA_DIR_OPTION,
   backend: BACKEND_OPTION,
-};
+});
 
 export const INTERPOLATE_HELP = `mnist-flow interpolate: the Real NVP latent interpolation between four test digits,
 z = cos(phi) (z1 cos(phi') + z2 sin(phi')) + sin(phi) (z3 cos(phi') + z4 sin(phi')), decoded with the
@@ -56,15 +56,15 @@ export async function interpolate(argv: string[]): Promise<void> {
   if (indices.length !== 4 || indices.some((i) => !Number.isInteger(i) || i < 0 || i >= 10_000)) {
     throw new Error(`--images needs four test-image indices in 0..9999, got '${o.images}'`);
   }
-  await selectBackend({ backend: o.backend as BackendName | 'auto' });
-  const loaded = await loadTrainedModel(o.model as string);
+  await selectBackend({ backend: o.backend });
+  const loaded = await loadTrainedModel(o.model);
   const model = loaded.model as TransformedDistribution;
   if (model.contextSize > 0) {
     model.dispose();
     throw new UsageError('interpolate: this model is class-conditional (its latent space depends on the digit); use an unconditional model');
   }
   const view = loaded.view;
-  const test = await loadMnist('test', { dataDir: o['data-dir'] as string | undefined });
+  const test = await loadMnist('test', { dataDir: o['data-dir'] });
   checkImageSize(test, test.source ?? 'the test images');
   const picked = { ...test, images: new Uint8Array(4 * 784), labels: new Uint8Array(4), count: 4 };
   indices.forEach((index, k) => {
@@ -74,18 +74,18 @@ export async function interpolate(argv: string[]): Promise<void> {
   const batch = imageBatches(picked, { batchSize: 4, view, shuffle: false, noise: 'fixed', noiseSeed: 12345, shape: layoutOf(model) }).next().value!;
   const z = model.bijector.inverse(batch.x) as tf.Tensor2D;
   batch.dispose();
-  const latents = interpolationLatents(z, o.steps as number);
+  const latents = interpolationLatents(z, o.steps);
   const decoded = model.bijector.forward(latents);
   const images = await toPixels(decoded, view);
   tf.dispose([z, latents, decoded]);
   const digits = indices.map((i) => test.labels[i]).join(', ');
   const written = await writeFigure(
-    o.out as string,
+    o.out,
     imageGridFigure({
       images,
       rows: 28,
       columns: 28,
-      gridColumns: o.steps as number,
+      gridColumns: o.steps,
       title: 'latent interpolation',
       caption: `test digits ${digits} at the corners`,
     }),

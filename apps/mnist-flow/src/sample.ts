@@ -1,10 +1,10 @@
-import { describeOptions, type OptionSpec, parseOptions, UsageError } from '@flows/cli-kit';
-import { type BackendName, selectBackend } from '@flows/flows';
+import { describeOptions, parseOptions, UsageError, defineOptions } from '@flows/cli-kit';
+import { selectBackend } from '@flows/flows';
 import { BACKEND_OPTION } from './options.js';
 import { writeSampleGrid } from './pictures.js';
 import { loadTrainedModel } from './trained-model.js';
 
-export const SAMPLE_OPTIONS: Record<string, OptionSpec> = {
+export const SAMPLE_OPTIONS = defineOptions({
   model: {
     kind: 'string',
     required: true,
@@ -16,7 +16,7 @@ export const SAMPLE_OPTIONS: Record<string, OptionSpec> = {
   seed: { kind: 'nonNegativeInteger', default: 0, description: 'seed of the base noise' },
   digit: { kind: 'nonNegativeInteger', description: 'class-conditional models: only this digit 0-9 (default: one row per digit)' },
   backend: BACKEND_OPTION,
-};
+});
 
 export const SAMPLE_HELP = `mnist-flow sample: a grid of samples from a saved model as PNG.
 
@@ -30,12 +30,12 @@ export async function sample(argv: string[]): Promise<void> {
     console.log(SAMPLE_HELP);
     return;
   }
-  await selectBackend({ backend: o.backend as BackendName | 'auto' });
-  const { model, view } = await loadTrainedModel(o.model as string);
-  const digit = o.digit as number | undefined;
+  await selectBackend({ backend: o.backend });
+  const { model, view } = await loadTrainedModel(o.model);
+  const digit = o.digit;
   if (digit !== undefined && model.contextSize === 0) throw new UsageError('--digit: this model is not class-conditional (train it with --conditional)');
   if (digit !== undefined && digit > 9) throw new UsageError(`--digit must be 0-9, got ${digit}`);
-  await writeSampleGrid(model, view, o.out as string, { n: o.n as number, temperature: o.temperature as number, seed: o.seed as number, digit });
+  await writeSampleGrid(model, view, o.out, { n: o.n, temperature: o.temperature, seed: o.seed, digit });
   console.log(`samples: ${o.out}`);
   model.dispose();
 }

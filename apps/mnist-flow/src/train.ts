@@ -2,34 +2,30 @@ import { Random } from '@flows/core';
 import {
   appWasmThreads,
   denseMultiplyAdds,
-  settingDifferences,
   describeOptions,
   formatDuration,
   formatRate,
-  type OptionSpec,
   parseOptions,
   ProgressBar,
   UsageError,
+  defineOptions,
 } from '@flows/cli-kit';
 import { loadMnist } from '@flows/datasets';
 import type { Distribution } from '@flows/distributions';
 import {
   acquireRunLock,
   Adam,
-  type BackendName,
   bitsPerDimension,
   describeBackend,
   fit,
-  hasCheckpoint,
-  loadCheckpoint,
-  loadModel,
   meanNegativeLogLikelihoodAsync,
   multiScaleFlow,
   realNVP,
-  saveCheckpoint,
   saveModel,
   schedules,
   selectBackend,
+  TrainingRun,
+  TrainingRunError,
   writeFileAtomic,
 } from '@flows/flows';
 import { checkImageSize } from './trained-model.js';
@@ -40,7 +36,7 @@ import { bin, describeScaling, holdOut, layoutOf, testData, trainingData, viewFo
 /** The logit preprocessing's α of the default run: Real NVP's and MAF's published MNIST setting. */
 const DEFAULT_LOGIT_ALPHA = 0.000001;
 
-export const TRAIN_OPTIONS: Record<string, OptionSpec> = {
+export const TRAIN_OPTIONS = defineOptions({
   out: { kind: 'string', required: true, description: 'run directory (checkpoint/, model/, metrics.json, samples-*.png)' },
   mask: {
     kind: 'string',
@@ -99,7 +95,7 @@ export const TRAIN_OPTIONS: Record<string, OptionSpec> = {
   },
   'no-native': { kind: 'boolean', description: 'refuse the OpenBLAS kernels: the stock wasm kernels only' },
   quiet: { kind: 'boolean', description: 'no progress bar' },
-};
+});
 
 export const TRAIN_HELP = `mnist-flow train: Real NVP with fully connected couplings on dequantized MNIST (exercise 2.5),
 or (--architecture multiscale) a multi-scale Glow with convolutional couplings.
@@ -153,35 +149,28 @@ export async function train(argv: string[]): Promise<void> {
     console.log(TRAIN_HELP);
     return;
   }
-  if ((o['weight-decay'] as number) < 0) throw new UsageError(`--weight-decay must be at least 0, got ${o['weight-decay']}`);
-  const validationCount = o.validation as number;
+  if (o['weight-decay'] < 0) throw new UsageError(`--weight-decay must be at least 0, got ${o['weight-decay']}`);
+  const validationCount = o.validation;
   if (o.patience !== undefined && validationCount === 0) throw new UsageError('--patience needs --validation N (held-out training images to watch)');
   const { join } = await import('node:path');
-  const out = o.out as string;
+  const out = o.out;
   // The output directory is checked (created, probe-written) and locked before any work: an
   // unwritable --out fails now, not after training, and a second run into it is refused.
   const runLock = await acquireRunLock(out, 'mnist-flow train');
   try {
-    const checkpointDir = join(out, 'checkpoint');
     // A step's matrix work decides whether wasm threads pay (bench/results.md); convolutions always do.
-    const work =
-      o.architecture === 'multiscale'
-        ? Infinity
-        : 2 * (o.layers as number) * denseMultiplyAdds([784, ...(o.hidden as number[]), 784]) * (o['batch-size'] as number);
+    const work = o.architecture === 'multiscale' ? Infinity : 2 * o.layers * denseMultiplyAdds([784, ...o.hidden, 784]) * o['batch-size'];
     if (o['native-blas'] && o['no-native']) throw new UsageError('--native-blas requires the OpenBLAS kernels and --no-native refuses them: choose one');
     // The fast CPU path by default: OpenBLAS on wasm whenever the addon loads (pnpm install builds it where it can).
     const nativeBlas = o['no-native'] ? false : o['native-blas'] ? true : o.backend === 'auto' || o.backend === 'wasm' ? 'auto' : false;
-    const backend = await selectBackend({ backend: o.backend as BackendName | 'auto', wasmThreads: await appWasmThreads(o.threads, work), nativeBlas });
+    const backend = await selectBackend({ backend: o.backend, wasmThreads: await appWasmThreads(o.threads, work), nativeBlas });
     console.error(describeBackend(backend));
     if (o['exercise-scaling'] && o.logit !== undefined) throw new UsageError('--exercise-scaling and --logit are two preprocessings: choose one');
-    let view = viewFor(o['exercise-scaling'] ? undefined : ((o.logit as number | undefined) ?? DEFAULT_LOGIT_ALPHA));
+    let view = viewFor(o['exercise-scaling'] ? undefined : (o.logit ?? DEFAULT_LOGIT_ALPHA));
     if (view.kind === 'logit' && !(view.alpha < 0.5)) throw new UsageError(`--logit must be in (0, 0.5), got ${view.alpha}`);
-    const [allTraining, testSplit] = await Promise.all([
-      loadMnist('train', { dataDir: o['data-dir'] as string | undefined }),
-      loadMnist('test', { dataDir: o['data-dir'] as string | undefined }),
-    ]);
+    const [allTraining, testSplit] = await Promise.all([loadMnist('train', { dataDir: o['data-dir'] }), loadMnist('test', { dataDir: o['data-dir'] })]);
     for (const images of [allTraining, testSplit]) checkImageSize(images, images.source);
-    const limit = o.limit as number | undefined;
+    const limit = o.limit;
     const trainingCount = Math.min(allTraining.count, limit ?? allTraining.count);
     if (validationCount >= trainingCount) throw new UsageError(`--validation ${validationCount} leaves no training images (${trainingCount} available)`);
     // Held out from the end of the (limited) training images; the limit then applies to neither part again.
@@ -214,30 +203,35 @@ export async function train(argv: string[]): Promise<void> {
 
     let model: Distribution;
     let optimizerState = null;
-    let random = new Random((o.seed as number) + 1);
-    let startEpoch = 0;
-    let rows: EpochRow[] = [];
-    if (o.resume) {
-      if (!(await hasCheckpoint(checkpointDir))) throw new UsageError(`--resume: no checkpoint in ${checkpointDir}`);
-      const checkpoint = await loadCheckpoint(checkpointDir);
+    let random = new Random(o.seed + 1);
+    const training = await TrainingRun.open<Distribution, typeof settings, EpochRow>({
+      directory: out,
+      settings,
+      resume: Boolean(o.resume),
+      mayChange: ['epochs'],
+      settingNames: SETTING_OPTIONS,
+      // With --allow-option-changes the checkpoint defines the model and its preprocessing; metrics.json and model/ say so.
+      onSettingChanges: o['allow-option-changes'] ? 'keep-checkpoint' : 'refuse',
+      checkpointWins: MODEL_SETTINGS,
+    }).catch((error: unknown) => {
+      if (!(error instanceof TrainingRunError)) throw error;
+      const advice =
+        error.differences.length > 0
+          ? "; give them as they were, or add --allow-option-changes to continue the checkpoint's model with the new training options"
+          : '';
+      throw new UsageError(`--resume: ${error.message}${advice}`);
+    });
+    settings = training.settings;
+    const rows = training.rows;
+    const startEpoch = training.startEpoch;
+    if (training.resumed) {
+      const checkpoint = training.resumed;
       model = checkpoint.model;
       optimizerState = checkpoint.optimizerState;
       random = Random.fromState(checkpoint.randomState);
-      startEpoch = checkpoint.epoch;
-      rows = (checkpoint.extra.rows as EpochRow[]) ?? [];
-      const saved = (checkpoint.extra.settings ?? {}) as typeof settings;
-      const differences = settingDifferences(saved, settings, { ignore: ['epochs'], names: SETTING_OPTIONS });
-      if (differences.length > 0 && !o['allow-option-changes']) {
-        model.dispose();
-        throw new UsageError(
-          `--resume: options differ from the checkpointed run: ${differences.join(', ')}; give them as they were, or add --allow-option-changes to continue the checkpoint's model with the new training options`,
-        );
-      }
-      if (differences.length > 0) {
-        // The checkpoint defines the model and its preprocessing; metrics.json and model/ say so.
-        settings = { ...settings, ...Object.fromEntries(MODEL_SETTINGS.map((key) => [key, saved[key]])) };
-        view = viewFor((settings.logit as number | null) ?? undefined);
-        console.error(`note: continuing with changed options (${differences.join(', ')}); the model and preprocessing stay the checkpoint's`);
+      if (training.settingChanges.length > 0) {
+        view = viewFor(settings.logit ?? undefined);
+        console.error(`note: continuing with changed options (${training.settingChanges.join(', ')}); the model and preprocessing stay the checkpoint's`);
       }
       console.error(`resuming after epoch ${startEpoch} (step ${optimizerState.step})`);
     } else {
@@ -246,24 +240,24 @@ export async function train(argv: string[]): Promise<void> {
           ? multiScaleFlow({
               shape: [28, 28, 1],
               levels: 2,
-              stepsPerLevel: o['steps-per-level'] as number,
-              hidden: o.channels as number[],
+              stepsPerLevel: o['steps-per-level'],
+              hidden: o.channels,
               contextSize: o.conditional ? 10 : 0,
-              seed: o.seed as number,
+              seed: o.seed,
             })
           : realNVP({
               size: 784,
-              layers: o.layers as number,
-              hidden: o.hidden as number[],
-              mask: o.mask as 'random',
+              layers: o.layers,
+              hidden: o.hidden,
+              mask: o.mask,
               imageShape: [28, 28],
               scaleTanh: true,
               learnableScaleFactor: !o['fixed-scale'],
-              seed: o.seed as number,
+              seed: o.seed,
               contextSize: o.conditional ? 10 : 0,
             });
     }
-    const epochs = o.epochs as number;
+    const epochs = o.epochs;
     if (startEpoch > epochs)
       throw new UsageError(
         `the checkpoint already has ${startEpoch} epochs, more than --epochs ${epochs}; pass --epochs greater than ${startEpoch} to continue`,
@@ -274,16 +268,15 @@ export async function train(argv: string[]): Promise<void> {
       if (!o.resume) throw new UsageError(`the checkpoint already has ${startEpoch} epochs; pass --epochs greater than that to continue`);
       console.error(`the checkpoint has all ${epochs} epochs: writing the final model and pictures`);
     }
-    const batchSize = o['batch-size'] as number;
+    const batchSize = o['batch-size'];
     const conditional = model.contextSize > 0;
     const train = trainingData(trainSplit, view, split ? undefined : limit, conditional, layoutOf(model));
     const validation = split ? testData(split.validation, view, 54321, undefined, conditional, layoutOf(model)) : undefined;
-    const bestDir = join(out, 'best-model');
     const test = testData(testSplit, view, 12345, limit, conditional, layoutOf(model));
     const stepsPerEpoch = Math.ceil(train.size / batchSize);
     // The schedule is a function of the optimizer's step, which the checkpoint restores, so a resumed run follows the same curve.
-    const learningRate = o['lr-schedule'] === 'cosine' ? schedules.cosine(o.lr as number, epochs * stepsPerEpoch) : (o.lr as number);
-    const optimizer = new Adam(model.trainableVariables, { learningRate, clipNorm: o['clip-norm'] as number, weightDecay: o['weight-decay'] as number });
+    const learningRate = o['lr-schedule'] === 'cosine' ? schedules.cosine(o.lr, epochs * stepsPerEpoch) : o.lr;
+    const optimizer = new Adam(model.trainableVariables, { learningRate, clipNorm: o['clip-norm'], weightDecay: o['weight-decay'] });
     if (optimizerState) optimizer.setState(optimizerState);
     const bar = o.quiet || finished ? null : new ProgressBar({ total: (epochs - startEpoch) * stepsPerEpoch, label: 'train' });
     const firstStep = optimizer.step;
@@ -317,48 +310,39 @@ export async function train(argv: string[]): Promise<void> {
             learningRate: typeof learningRate === 'number' ? learningRate : learningRate(optimizer.step),
             ...(info.validationLoss !== null ? { validationBpd: bitsPerDimension(info.validationLoss, 784, bin(view)) } : {}),
           };
-          const previousBest = bestRow(rows);
-          rows.push(row);
-          // Saved before the checkpoint: a run killed between the two redoes this epoch and saves it again.
-          if (row.validationBpd !== undefined && (!previousBest || row.validationBpd < previousBest.validationBpd!))
-            await saveModel(model, bestDir, { app: 'mnist-flow', view, settings, epoch: info.epoch });
+          // The best model by validation bpd is saved before the checkpoint: a run killed between the two redoes this epoch.
+          await training.record(row, { model, score: validationScore, metadata: { app: 'mnist-flow', view, settings, epoch: info.epoch } });
           await writeSampleGrid(model, view, join(out, `samples-epoch-${info.epoch}.png`), {
-            temperature: o.temperature as number,
+            temperature: o.temperature,
             seed: 1,
             title: `samples after epoch ${info.epoch}`,
           });
-          await saveCheckpoint(checkpointDir, {
-            model,
-            optimizerState: await optimizer.readState(),
-            randomState: random.getState(),
-            epoch: info.epoch,
-            extra: { rows, settings },
-          });
+          await training.checkpoint({ model, optimizer, random, epoch: info.epoch });
           await writeMetrics(out, rows, settings, backend.name, describeScaling(view));
           await writeEpochCurves(join(out, 'training.png'), rows, bin(view));
           const validationText =
-            row.validationBpd !== undefined ? `  validation bpd ${row.validationBpd.toFixed(4)}${bestRow(rows) === row ? ' (best)' : ''}` : '';
+            row.validationBpd !== undefined ? `  validation bpd ${row.validationBpd.toFixed(4)}${training.best(validationScore) === row ? ' (best)' : ''}` : '';
           const line = `epoch ${info.epoch}: train NLL ${row.trainNll.toFixed(1)}  test NLL ${testNll.toFixed(1)} nats  test bpd ${row.testBpd.toFixed(4)}${validationText}  (${formatDuration(seconds)})`;
           if (bar) bar.finish(line);
           else console.error(line);
           epochStarted = performance.now();
-          const best = bestRow(rows);
-          if (o.patience !== undefined && best && info.epoch - best.epoch >= (o.patience as number)) {
+          if (training.patienceExhausted(validationScore, o.patience)) {
+            const best = training.best(validationScore)!;
             console.error(`stopping early: no better validation bpd for ${o.patience} epochs (best ${best.validationBpd!.toFixed(4)} at epoch ${best.epoch})`);
             return false;
           }
         },
       });
-    const best = bestRow(rows);
+    const best = training.best(validationScore);
     if (best && best !== rows[rows.length - 1]) {
       model.dispose();
-      model = await loadModel(bestDir);
+      model = await training.loadBestModel();
       console.error(`the model of epoch ${best.epoch} (best validation bpd) is kept`);
     }
     await saveModel(model, join(out, 'model'), { app: 'mnist-flow', view, settings, ...(best ? { epoch: best.epoch } : {}) });
     const grid = join(out, 'samples.png');
-    await writeSampleGrid(model, view, grid, { temperature: o.temperature as number, seed: 2 });
-    console.log(summaryTable(rows));
+    await writeSampleGrid(model, view, grid, { temperature: o.temperature, seed: 2 });
+    console.log(summaryTable(rows, best));
     const last = best ?? rows[rows.length - 1];
     console.log(
       `\ntest bpd:  ${last.testBpd.toFixed(4)}${best ? ` (epoch ${best.epoch}, best validation bpd ${best.validationBpd!.toFixed(4)})` : ''} (${describeScaling(view)})\nsamples:   ${grid} (temperature ${o.temperature})\nmodel:     ${join(out, 'model')}\nmetrics:   ${join(out, 'metrics.json')}, curves ${join(out, 'training.png')}\nbackend:   ${backend.name}`,
@@ -370,11 +354,9 @@ export async function train(argv: string[]): Promise<void> {
   }
 }
 
-/** The epoch with the lowest validation bpd, if validation is on. */
-function bestRow(rows: EpochRow[]): EpochRow | undefined {
-  let best: EpochRow | undefined;
-  for (const row of rows) if (row.validationBpd !== undefined && (!best || row.validationBpd < best.validationBpd!)) best = row;
-  return best;
+/** What picks the best epoch: the validation bpd (rows without one, when validation is off, do not count). */
+function validationScore(row: EpochRow): number | undefined {
+  return row.validationBpd;
 }
 
 async function writeMetrics(out: string, rows: EpochRow[], settings: Record<string, unknown>, backend: string, scaling: string): Promise<void> {
@@ -382,9 +364,9 @@ async function writeMetrics(out: string, rows: EpochRow[], settings: Record<stri
   await writeFileAtomic(join(out, 'metrics.json'), `${JSON.stringify({ app: 'mnist-flow', scaling, backend, settings, epochs: rows }, null, 2)}\n`);
 }
 
-export function summaryTable(rows: EpochRow[]): string {
+/** The epochs as a Markdown table, the best one (by validation bpd) marked. */
+export function summaryTable(rows: EpochRow[], best: EpochRow | undefined): string {
   const withValidation = rows.some((r) => r.validationBpd !== undefined);
-  const best = bestRow(rows);
   const header = `| epoch | train NLL (nats) | test NLL (nats) | test bpd |${withValidation ? ' validation bpd |' : ''} seconds | samples/s |\n|---|---|---|---|${withValidation ? '---|' : ''}---|---|`;
   const line = (r: EpochRow) =>
     `| ${r.epoch} | ${r.trainNll.toFixed(1)} | ${r.testNll.toFixed(1)} | ${r.testBpd.toFixed(4)} |${withValidation ? ` ${r.validationBpd?.toFixed(4) ?? ''}${r === best ? ' (best)' : ''} |` : ''} ${r.seconds.toFixed(0)} | ${formatRate(r.samplesPerSecond)} |`;

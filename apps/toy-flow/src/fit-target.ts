@@ -11,12 +11,11 @@ import {
   type LearningRateSchedule,
   type LogDensity,
   reverseKLLoss,
-  saveCheckpoint,
   saveModel,
   writeFileAtomic,
 } from '@flows/flows';
-import { type HistoryRow, writeToyPictures, writeTrainingCurves } from './pictures.js';
-import { resumableCheckpoint, savedHistory } from './resume.js';
+import { writeToyPictures, writeTrainingCurves } from './pictures.js';
+import { openToyRun } from './resume.js';
 
 /** Targets for `--target`: the energies, and the toys whose exact density is finite everywhere. */
 export const TARGET_NAMES = [...ENERGY_NAMES, ...TOY_NAMES.filter((name) => ['two-gaussians', 'eight-gaussians', 'rings'].includes(name))];
@@ -81,21 +80,14 @@ export async function trainOnTarget(run: TargetRun): Promise<void> {
   const target = resolveTarget(run.targetName);
   const { rm } = await import('node:fs/promises');
   const { join } = await import('node:path');
-  const checkpointDir = join(run.out, 'checkpoint');
-  let model = run.model;
-  let random = new Random(run.seed + 17);
-  let restored: AdamState | null = null;
-  let seconds = 0;
-  let history: HistoryRow[] = [];
-  if (run.resume) {
-    const checkpoint = await resumableCheckpoint(checkpointDir, run.settings, ['steps']);
-    model = checkpoint.model;
-    random = Random.fromState(checkpoint.randomState);
-    restored = checkpoint.optimizerState;
-    seconds = Number(checkpoint.extra.seconds ?? 0);
-    history = savedHistory(checkpoint.extra);
-    console.error(`resuming after step ${restored.step} of ${run.steps}`);
-  }
+  const training = await openToyRun(run.out, run.settings, run.resume, ['steps']);
+  const checkpoint = training.resumed;
+  const model = checkpoint?.model ?? run.model;
+  const random = checkpoint ? Random.fromState(checkpoint.randomState) : new Random(run.seed + 17);
+  const restored: AdamState | null = checkpoint?.optimizerState ?? null;
+  let seconds = training.saved<number>('seconds') ?? 0;
+  const history = training.rows;
+  if (restored) console.error(`resuming after step ${restored.step} of ${run.steps}`);
   const optimizer = new Adam(model.trainableVariables, { learningRate: run.learningRate, clipNorm: run.clipNorm });
   if (restored) optimizer.setState(restored);
   const firstStep = optimizer.step;
@@ -119,13 +111,7 @@ export async function trainOnTarget(run: TargetRun): Promise<void> {
       },
     });
     seconds += segment.seconds;
-    await saveCheckpoint(checkpointDir, {
-      model,
-      optimizerState: await optimizer.readState(),
-      randomState: random.getState(),
-      epoch: 0,
-      extra: { settings: run.settings, seconds, history },
-    });
+    await training.checkpoint({ model, optimizer, random, epoch: 0, extra: { seconds } });
   }
   bar?.finish();
   const result = { steps: optimizer.step, seconds };

@@ -1,14 +1,14 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { describeOptions, type OptionSpec, parseOptions, readNumericCsv, UsageError } from '@flows/cli-kit';
-import { type BackendName, loadModel, selectBackend } from '@flows/flows';
+import { describeOptions, parseOptions, readNumericCsv, UsageError, defineOptions } from '@flows/cli-kit';
+import { loadModel, selectBackend } from '@flows/flows';
 import { labelContext } from './label.js';
 
-export const LOGPROB_OPTIONS: Record<string, OptionSpec> = {
+export const LOGPROB_OPTIONS = defineOptions({
   model: { kind: 'string', required: true, description: 'model directory (the model/ that train writes)' },
   input: { kind: 'string', required: true, description: 'CSV file of points, one per row (a header line is allowed)' },
   label: { kind: 'nonNegativeInteger', description: 'the component to condition on (models trained with --conditional)' },
   backend: { kind: 'string', choices: ['auto', 'tensorflow', 'webgpu', 'wasm', 'cpu'], default: 'auto', description: 'TensorFlow.js backend' },
-};
+});
 
 export const LOGPROB_HELP = `toy-flow logprob: print the model's natural-log density of each input point, one per line.
 
@@ -22,9 +22,9 @@ export async function logprob(argv: string[]): Promise<void> {
     console.log(LOGPROB_HELP);
     return;
   }
-  await selectBackend({ backend: o.backend as BackendName | 'auto' });
-  const table = await readNumericCsv(o.input as string);
-  const model = await loadModel(o.model as string);
+  await selectBackend({ backend: o.backend });
+  const table = await readNumericCsv(o.input);
+  const model = await loadModel(o.model);
   if (table.columns !== model.eventSize) {
     throw new UsageError(`${o.input}: has ${table.columns} columns but the model is ${model.eventSize}-dimensional`);
   }
@@ -33,7 +33,7 @@ export async function logprob(argv: string[]): Promise<void> {
   for (let start = 0; start < table.rows; start += batch) {
     const rows = Math.min(batch, table.rows - start);
     const x = tf.tensor2d(table.values.subarray(start * table.columns, (start + rows) * table.columns), [rows, table.columns]);
-    const context = labelContext(model, o.label as number | undefined, rows);
+    const context = labelContext(model, o.label, rows);
     const logProb = model.logProb(x, context);
     for (const v of await logProb.data()) lines.push(String(v));
     tf.dispose([x, logProb, ...(context ? [context] : [])]);

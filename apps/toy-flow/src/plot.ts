@@ -1,15 +1,15 @@
-import { describeOptions, type OptionSpec, parseOptions, UsageError } from '@flows/cli-kit';
+import { describeOptions, parseOptions, UsageError, defineOptions } from '@flows/cli-kit';
 import { TOY_NAMES, toyByName } from '@flows/datasets';
-import { type BackendName, loadModel, selectBackend } from '@flows/flows';
+import { loadModel, selectBackend } from '@flows/flows';
 import { densityOnGrid, histogramOnGrid, writeToyPictures } from './pictures.js';
 
-export const PLOT_OPTIONS: Record<string, OptionSpec> = {
+export const PLOT_OPTIONS = defineOptions({
   model: { kind: 'string', required: true, description: 'model directory (the model/ that train writes)' },
   data: { kind: 'string', required: true, description: `the toy to compare with (${TOY_NAMES.join(', ')})` },
   out: { kind: 'string', default: '.', description: 'directory for density.svg/.png and samples.svg/.png' },
   seed: { kind: 'nonNegativeInteger', default: 0, description: 'seed of the samples' },
   backend: { kind: 'string', choices: ['auto', 'tensorflow', 'webgpu', 'wasm', 'cpu'], default: 'auto', description: 'TensorFlow.js backend' },
-};
+});
 
 export const PLOT_HELP = `toy-flow plot: draw a saved 2-D model against a toy: density.svg/.png (model | true density,
 one colour scale, axes and a colour bar) and samples.svg/.png (model samples over the true density).
@@ -37,11 +37,11 @@ export async function plot(argv: string[]): Promise<void> {
     console.log(PLOT_HELP);
     return;
   }
-  if (!TOY_NAMES.includes(o.data as string)) throw new UsageError(`unknown dataset '${o.data}'; expected one of ${TOY_NAMES.join(', ')}`);
-  await selectBackend({ backend: o.backend as BackendName | 'auto' });
-  const toy = toyByName(o.data as string);
-  const model = await loadModel(o.model as string);
-  const trainedOn = await trainedDataset(o.model as string);
+  if (!TOY_NAMES.includes(o.data)) throw new UsageError(`unknown dataset '${o.data}'; expected one of ${TOY_NAMES.join(', ')}`);
+  await selectBackend({ backend: o.backend });
+  const toy = toyByName(o.data);
+  const model = await loadModel(o.model);
+  const trainedOn = await trainedDataset(o.model);
   if (trainedOn !== null && trainedOn !== o.data) {
     console.error(`warning: the model was trained on '${trainedOn}', not '${o.data}': the pictures compare it with a density it never saw`);
   }
@@ -50,14 +50,14 @@ export async function plot(argv: string[]): Promise<void> {
   if (toy.hasExactDensity) {
     reference = await densityOnGrid(toy, toy.plotRange);
   } else {
-    const data = toy.sample(500_000, { random: (o.seed as number) + 7 });
+    const data = toy.sample(500_000, { random: o.seed + 7 });
     reference = histogramOnGrid(await data.data(), toy.plotRange);
     data.dispose();
   }
-  const samples = model.sample(5000, { random: (o.seed as number) + 99 });
+  const samples = model.sample(5000, { random: o.seed + 99 });
   const referenceKind = toy.hasExactDensity ? 'true density' : 'data histogram';
-  const paths = await writeToyPictures(o.out as string, model, reference, toy.plotRange, (await samples.data()) as Float32Array, null, {
-    name: o.data as string,
+  const paths = await writeToyPictures(o.out, model, reference, toy.plotRange, (await samples.data()) as Float32Array, null, {
+    name: o.data,
     reference: referenceKind,
   });
   samples.dispose();

@@ -1,16 +1,16 @@
 import { Random } from '@flows/core';
-import { describeOptions, formatCsv, type OptionSpec, parseOptions } from '@flows/cli-kit';
-import { type BackendName, loadModel, selectBackend } from '@flows/flows';
+import { describeOptions, formatCsv, parseOptions, defineOptions } from '@flows/cli-kit';
+import { loadModel, selectBackend } from '@flows/flows';
 import { labelContext } from './label.js';
 
-export const SAMPLE_OPTIONS: Record<string, OptionSpec> = {
+export const SAMPLE_OPTIONS = defineOptions({
   model: { kind: 'string', required: true, description: 'model directory (the model/ that train writes)' },
   n: { kind: 'positiveInteger', default: 1000, description: 'number of samples' },
   temperature: { kind: 'positiveNumber', default: 1, description: 'standard deviation of the base noise' },
   seed: { kind: 'nonNegativeInteger', default: 0, description: 'seed of the base noise' },
   label: { kind: 'nonNegativeInteger', description: 'the component to condition on (models trained with --conditional)' },
   backend: { kind: 'string', choices: ['auto', 'tensorflow', 'webgpu', 'wasm', 'cpu'], default: 'auto', description: 'TensorFlow.js backend' },
-};
+});
 
 export const SAMPLE_HELP = `toy-flow sample: draw samples from a saved model as CSV on stdout.
 
@@ -27,17 +27,17 @@ export async function sample(argv: string[]): Promise<void> {
     console.log(SAMPLE_HELP);
     return;
   }
-  await selectBackend({ backend: o.backend as BackendName | 'auto' });
-  const model = await loadModel(o.model as string);
+  await selectBackend({ backend: o.backend });
+  const model = await loadModel(o.model);
   const columns = model.eventSize;
   const header = columns === 2 ? ['x', 'y'] : Array.from({ length: columns }, (_, i) => `x${i}`);
   // In chunks, written as they come: any --n fits in memory (one seeded stream, the same samples as one draw).
-  const random = new Random(o.seed as number);
-  const total = o.n as number;
+  const random = new Random(o.seed);
+  const total = o.n;
   for (let start = 0; start < total; start += SAMPLE_CHUNK) {
     const rows = Math.min(SAMPLE_CHUNK, total - start);
-    const context = labelContext(model, o.label as number | undefined, rows);
-    const x = model.sample(rows, { random, temperature: o.temperature as number, context });
+    const context = labelContext(model, o.label, rows);
+    const x = model.sample(rows, { random, temperature: o.temperature, context });
     context?.dispose();
     const text = formatCsv(await x.data(), columns, start === 0 ? header : undefined);
     x.dispose();

@@ -10,12 +10,12 @@ import {
   describeOptions,
   formatDuration,
   formatRate,
-  type OptionSpec,
   parseOptions,
   ProgressBar,
   type Range2D,
   readNumericCsv,
   UsageError,
+  defineOptions,
 } from '@flows/cli-kit';
 import { GaussianMixtureToy, TOY_NAMES, toyByName, type ToyDistribution } from '@flows/datasets';
 import { type Distribution, StandardNormal, TransformedDistribution } from '@flows/distributions';
@@ -24,13 +24,12 @@ import {
   acquireRunLock,
   Adam,
   type AdamState,
-  type BackendName,
-  saveCheckpoint,
   describeBackend,
   fit,
   klFromTargetAsync,
   maf,
   MASK_STRATEGIES,
+  type MaskStrategy,
   meanNegativeLogLikelihoodAsync,
   nice,
   realNVP,
@@ -44,10 +43,10 @@ import {
   writeFileAtomic,
 } from '@flows/flows';
 import { TARGET_NAMES, trainOnTarget } from './fit-target.js';
-import { resumableCheckpoint, savedHistory } from './resume.js';
-import { histogramOnGrid, densityOnGrid, type HistoryRow, writeToyPictures, writeTrainingCurves } from './pictures.js';
+import { openToyRun } from './resume.js';
+import { histogramOnGrid, densityOnGrid, writeToyPictures, writeTrainingCurves } from './pictures.js';
 
-export const TRAIN_OPTIONS: Record<string, OptionSpec> = {
+export const TRAIN_OPTIONS = defineOptions({
   data: { kind: 'string', description: `a toy (${TOY_NAMES.join(', ')}) or a CSV file of points` },
   target: { kind: 'string', description: `instead of data: fit by reverse KL to a 2-D density known up to a constant (${TARGET_NAMES.join(', ')})` },
   conditional: { kind: 'boolean', description: 'condition the flow on the mixture component of each point (two-gaussians, eight-gaussians)' },
@@ -88,7 +87,7 @@ export const TRAIN_OPTIONS: Record<string, OptionSpec> = {
       'CSV data: model the raw values (by default the flow sees each column standardised to mean 0 and standard deviation 1, through an affine layer whose log-det is counted)',
   },
   quiet: { kind: 'boolean', description: 'no progress bar' },
-};
+});
 
 export const TRAIN_HELP = `toy-flow train: fit a flow to a 2-D toy density (or your CSV points), then write the model,
 metrics.json, and pictures of the model density and samples.
@@ -320,7 +319,7 @@ async function openSource(data: string, options: { trainSize: number; testSize: 
 /** The flow named by `--flow`, on a standard normal base. */
 export function buildModel(
   flow: string,
-  common: { size: number; layers: number; hidden: number[]; mask: 'alternating'; seed: number; contextSize?: number },
+  common: { size: number; layers: number; hidden: number[]; mask: MaskStrategy; seed: number; contextSize?: number },
   extra: { scaleTanh: boolean; bins: number; bound: number },
   standardization: { mean: number[]; scale: number[] } | null = null,
 ): TransformedDistribution {
@@ -334,7 +333,7 @@ export function buildModel(
 
 function buildFlow(
   flow: string,
-  common: { size: number; layers: number; hidden: number[]; mask: 'alternating'; seed: number; contextSize?: number },
+  common: { size: number; layers: number; hidden: number[]; mask: MaskStrategy; seed: number; contextSize?: number },
   extra: { scaleTanh: boolean; bins: number; bound: number },
 ): TransformedDistribution {
   // Masks belong to the coupling flows; MAF orders its coordinates and the spline flows halve them.
@@ -367,57 +366,60 @@ export async function train(argv: string[]): Promise<void> {
     console.log(TRAIN_HELP);
     return;
   }
-  const seed = o.seed as number;
+  const seed = o.seed;
   const started = performance.now();
   if ((o.data === undefined) === (o.target === undefined))
     throw new UsageError('give either --data (density estimation) or --target (reverse KL), not both or neither');
   if (o.conditional && o.target !== undefined) throw new UsageError('--conditional goes with --data (labelled toy samples), not --target');
   // The output directory is checked (created, probe-written) and locked before any work: an
   // unwritable --out fails now, not after training, and a second run into it is refused.
-  const runLock = await acquireRunLock(o.out as string, 'toy-flow train');
+  const runLock = await acquireRunLock(o.out, 'toy-flow train');
   try {
     // A step's matrix work decides whether wasm threads pay (bench/results.md): for the toys they do not.
-    const work = 2 * (o.layers as number) * denseMultiplyAdds([2, ...(o.hidden as number[]), 2]) * (o['batch-size'] as number);
+    const work = 2 * o.layers * denseMultiplyAdds([2, ...o.hidden, 2]) * o['batch-size'];
     const backend = await selectBackend({
-      backend: o.backend as BackendName | 'auto',
+      backend: o.backend,
       wasmThreads: await appWasmThreads(o.threads, work),
       nativeBlas: nativeBlasSetting(o['native-blas']),
     });
     console.error(describeBackend(backend));
-    const batchSize = o['batch-size'] as number;
-    const lr = o.lr as number;
+    const batchSize = o['batch-size'];
+    const lr = o.lr;
     const learningRateFor = (totalSteps: number) =>
       o.schedule === 'cosine' ? schedules.cosine(lr, totalSteps, { warmupSteps: Math.min(200, Math.floor(totalSteps / 20)), floor: 0.02 }) : lr;
-    const extra = { scaleTanh: !o['no-tanh'], bins: o.bins as number, bound: o.bound as number };
-    const common = { size: 2, layers: o.layers as number, hidden: o.hidden as number[], mask: o.mask as 'alternating', seed };
+    const extra = { scaleTanh: !o['no-tanh'], bins: o.bins, bound: o.bound };
+    const common = { size: 2, layers: o.layers, hidden: o.hidden, mask: o.mask, seed };
     if (o.target !== undefined) {
-      const steps = (o.epochs as number) * Math.ceil((o['train-size'] as number) / batchSize);
+      const steps = o.epochs * Math.ceil(o['train-size'] / batchSize);
       const settings = { target: o.target, flow: o.flow, layers: o.layers, hidden: o.hidden, steps, batchSize, learningRate: lr, schedule: o.schedule, seed };
-      const model = buildModel(o.flow as string, common, extra);
+      const model = buildModel(o.flow, common, extra);
       await trainOnTarget({
-        targetName: o.target as string,
+        targetName: o.target,
         model,
         steps,
         batchSize,
         learningRate: learningRateFor(steps),
-        clipNorm: o['clip-norm'] as number | undefined,
+        clipNorm: o['clip-norm'],
         seed,
-        evaluationSamples: o['test-size'] as number,
+        evaluationSamples: o['test-size'],
         quiet: Boolean(o.quiet),
-        out: o.out as string,
+        out: o.out,
         backend: backend.name,
         settings,
-        checkpointEvery: o['checkpoint-every'] as number,
+        checkpointEvery: o['checkpoint-every'],
         resume: Boolean(o.resume),
       });
       model.dispose();
       return;
     }
+    // Checked above (--data xor --target); stated again for the compiler.
+    const data = o.data;
+    if (data === undefined) throw new UsageError('give --data (density estimation) or --target (reverse KL)');
     const source = o.conditional
-      ? openLabelledToy(o.data as string, { trainSize: o['train-size'] as number, testSize: o['test-size'] as number, seed })
-      : await openSource(o.data as string, {
-          trainSize: o['train-size'] as number,
-          testSize: o['test-size'] as number,
+      ? openLabelledToy(data, { trainSize: o['train-size'], testSize: o['test-size'], seed })
+      : await openSource(data, {
+          trainSize: o['train-size'],
+          testSize: o['test-size'],
           seed,
           standardize: !o['no-standardize'],
         });
@@ -441,38 +443,29 @@ export async function train(argv: string[]): Promise<void> {
       throw new UsageError("--mask checkerboard needs image-shaped data (a square number of dimensions > 2); use 'alternating' or 'half' for 2-D points");
     const { join } = await import('node:path');
     const { rm } = await import('node:fs/promises');
-    const out = o.out as string;
-    const checkpointDir = join(out, 'checkpoint');
+    const out = o.out;
     const stepsPerEpoch = Math.ceil(source.train.size / batchSize);
-    const totalSteps = (o.epochs as number) * stepsPerEpoch;
+    const totalSteps = o.epochs * stepsPerEpoch;
     const schedule = learningRateFor(totalSteps);
     const runSettings = { ...settings, dataset: source.name };
-    let model: TransformedDistribution;
-    let random = new Random(seed + 17);
-    let trainSeconds = 0;
-    let lastLoss = NaN;
-    let history: HistoryRow[] = [];
-    let restored: AdamState | null = null;
-    if (o.resume) {
-      const checkpoint = await resumableCheckpoint(checkpointDir, runSettings, ['epochs']);
-      model = checkpoint.model;
-      random = Random.fromState(checkpoint.randomState);
-      restored = checkpoint.optimizerState;
-      trainSeconds = Number(checkpoint.extra.seconds ?? 0);
-      lastLoss = Number(checkpoint.extra.loss ?? NaN);
-      history = savedHistory(checkpoint.extra);
-      console.error(`resuming after step ${restored.step} of ${totalSteps}`);
-    } else {
-      model = buildModel(o.flow as string, { ...common, size: source.size, contextSize: source.labels || undefined }, extra, source.standardization);
-    }
-    const optimizer = new Adam(model.trainableVariables, { learningRate: schedule, clipNorm: o['clip-norm'] as number | undefined });
+    const training = await openToyRun(out, runSettings, Boolean(o.resume), ['epochs']);
+    const checkpoint = training.resumed;
+    const model =
+      checkpoint?.model ?? buildModel(o.flow, { ...common, size: source.size, contextSize: source.labels || undefined }, extra, source.standardization);
+    const random = checkpoint ? Random.fromState(checkpoint.randomState) : new Random(seed + 17);
+    const restored: AdamState | null = checkpoint?.optimizerState ?? null;
+    let trainSeconds = training.saved<number>('seconds') ?? 0;
+    let lastLoss = training.saved<number>('loss') ?? Number.NaN;
+    const history = training.rows;
+    if (restored) console.error(`resuming after step ${restored.step} of ${totalSteps}`);
+    const optimizer = new Adam(model.trainableVariables, { learningRate: schedule, clipNorm: o['clip-norm'] });
     if (restored) optimizer.setState(restored);
     const firstStep = optimizer.step;
     const bar = o.quiet || firstStep >= totalSteps ? null : new ProgressBar({ total: totalSteps - firstStep, label: 'train' });
     // In segments with a checkpoint after each: every --checkpoint-every steps for fresh samples
     // (toys), every epoch for a fixed data set (CSV). A run resumed from a checkpoint takes the
     // same segments, so it ends exactly where the uninterrupted run does.
-    const every = o['checkpoint-every'] as number;
+    const every = o['checkpoint-every'];
     while (optimizer.step < totalSteps) {
       const target = source.fresh
         ? Math.min(totalSteps, (Math.floor(optimizer.step / every) + 1) * every)
@@ -495,12 +488,12 @@ export async function train(argv: string[]): Promise<void> {
       });
       trainSeconds += result.seconds;
       lastLoss = result.loss;
-      await saveCheckpoint(checkpointDir, {
+      await training.checkpoint({
         model,
-        optimizerState: await optimizer.readState(),
-        randomState: random.getState(),
+        optimizer,
+        random,
         epoch: Math.floor(optimizer.step / stepsPerEpoch),
-        extra: { settings: runSettings, seconds: trainSeconds, loss: lastLoss, history },
+        extra: { seconds: trainSeconds, loss: lastLoss },
       });
     }
     bar?.finish();
@@ -515,7 +508,7 @@ export async function train(argv: string[]): Promise<void> {
     const entropy = source.entropy;
     const direct =
       source.target?.hasExactDensity && !source.labels
-        ? await klFromTargetAsync(model, source.target, { samples: o['test-size'] as number, seed: seed + 2_000_003 })
+        ? await klFromTargetAsync(model, source.target, { samples: o['test-size'], seed: seed + 2_000_003 })
         : null;
     const metrics = {
       dataset: source.name,

@@ -6,14 +6,15 @@ import {
   nativeBlasSetting,
   describeOptions,
   type FigureSpec,
-  type OptionSpec,
   parseOptions,
   sideBySideFigure,
   UsageError,
   writeFigure,
+  defineOptions,
+  type ParsedOptions,
 } from '@flows/cli-kit';
 import { loadMnist } from '@flows/datasets';
-import { acquireRunLock, type BackendName, describeBackend, hasCheckpoint, loadCheckpoint, selectBackend, writeFileAtomic } from '@flows/flows';
+import { acquireRunLock, describeBackend, hasCheckpoint, loadCheckpoint, selectBackend, writeFileAtomic } from '@flows/flows';
 import { PRIOR_KINDS, type PriorKind, vaeFromJSON } from '@flows/vae-priors';
 import {
   evaluate,
@@ -27,7 +28,7 @@ import {
   writePictures,
 } from './experiment.js';
 
-const COMMON: Record<string, OptionSpec> = {
+const COMMON = defineOptions({
   out: { kind: 'string', required: true, description: 'output directory' },
   latent: { kind: 'positiveInteger', default: 10, description: 'latent size M (course: 32 or 10)' },
   epochs: { kind: 'positiveInteger', default: 1, description: 'epochs over the 60 000 binarized training images (short default)' },
@@ -43,16 +44,16 @@ const COMMON: Record<string, OptionSpec> = {
   'native-blas': NATIVE_BLAS_OPTION,
   resume: { kind: 'boolean', description: 'continue: skip runs already in <out>/results.json, resume a run from its checkpoint' },
   quiet: { kind: 'boolean', description: 'no progress bars' },
-};
+});
 
-export const TRAIN_OPTIONS: Record<string, OptionSpec> = {
+export const TRAIN_OPTIONS = defineOptions({
   prior: { kind: 'string', choices: PRIOR_KINDS, default: 'gaussian', description: 'prior of the VAE' },
   ...COMMON,
-};
-export const COMPARE_OPTIONS: Record<string, OptionSpec> = {
+});
+export const COMPARE_OPTIONS = defineOptions({
   priors: { kind: 'string', default: PRIOR_KINDS.join(','), description: 'comma-separated priors to compare' },
   ...COMMON,
-};
+});
 
 export const TRAIN_HELP = `vae-eval train: train VAEs (course architecture, 784-512-512) on binarized MNIST with one prior,
 R runs, and report the test ELBO and IWAE log-likelihood (mean ± std over runs) with pictures.
@@ -69,7 +70,7 @@ Usage: vae-eval compare --out <dir> [options]
 
 ${describeOptions(COMPARE_OPTIONS)}`;
 
-export const EVALUATE_OPTIONS: Record<string, OptionSpec> = {
+export const EVALUATE_OPTIONS = defineOptions({
   out: { kind: 'string', required: true, description: 'the output directory of an earlier train or compare (its results.json and checkpoints)' },
   'iw-samples': { kind: 'positiveInteger', default: 1000, description: 'importance samples k for the IWAE log-likelihood' },
   priors: { kind: 'string', description: 'comma-separated priors to evaluate (default: every prior in results.json)' },
@@ -78,7 +79,7 @@ export const EVALUATE_OPTIONS: Record<string, OptionSpec> = {
   threads: COMMON.threads,
   'native-blas': NATIVE_BLAS_OPTION,
   quiet: COMMON.quiet,
-};
+});
 
 export const EVALUATE_HELP = `vae-eval evaluate: evaluate the trained runs of an earlier train or compare again, from their last
 checkpoints, with another number of importance samples (the reported tables use k = 1000), on
@@ -105,8 +106,8 @@ export async function evaluateCommand(argv: string[]): Promise<void> {
   if (o.help) return void console.log(EVALUATE_HELP);
   const { join } = await import('node:path');
   const { readFile } = await import('node:fs/promises');
-  const out = o.out as string;
-  const k = o['iw-samples'] as number;
+  const out = o.out;
+  const k = o['iw-samples'];
   let previous: { settings: ExperimentSettings; runs: RunResult[] };
   try {
     previous = JSON.parse(await readFile(join(out, 'results.json'), 'utf8'));
@@ -122,12 +123,12 @@ export async function evaluateCommand(argv: string[]): Promise<void> {
   try {
     // Importance-weighted evaluation decodes k codes per image: large work, threads pay.
     const backend = await selectBackend({
-      backend: o.backend as BackendName | 'auto',
+      backend: o.backend,
       wasmThreads: await appWasmThreads(o.threads, Infinity),
       nativeBlas: nativeBlasSetting(o['native-blas']),
     });
     console.error(describeBackend(backend));
-    const dataDir = o['data-dir'] as string | undefined;
+    const dataDir = o['data-dir'];
     const test = await loadMnist('test', { dataDir });
     const settings = { ...previous.settings, iwSamples: k };
     const jsonPath = join(out, `evaluation-k${k}.json`);
@@ -163,34 +164,34 @@ export async function evaluateCommand(argv: string[]): Promise<void> {
   }
 }
 
-async function runPriors(priors: readonly PriorKind[], o: Record<string, unknown>): Promise<void> {
+async function runPriors(priors: readonly PriorKind[], o: ParsedOptions<typeof COMMON>): Promise<void> {
   const { join } = await import('node:path');
   // The output directory is checked (created, probe-written) and locked before any work: an
   // unwritable --out fails now, not after training, and a second run into it is refused.
-  const runLock = await acquireRunLock(o.out as string, 'vae-eval');
+  const runLock = await acquireRunLock(o.out, 'vae-eval');
   try {
     // The VAE's encoder and decoder (784-512-512 and back) per step: the work decides whether wasm threads pay.
-    const latent = o.latent as number;
-    const work = (denseMultiplyAdds([784, 512, 512, 2 * latent]) + denseMultiplyAdds([latent, 512, 512, 784])) * (o['batch-size'] as number);
+    const latent = o.latent;
+    const work = (denseMultiplyAdds([784, 512, 512, 2 * latent]) + denseMultiplyAdds([latent, 512, 512, 784])) * o['batch-size'];
     const backend = await selectBackend({
-      backend: o.backend as BackendName | 'auto',
+      backend: o.backend,
       wasmThreads: await appWasmThreads(o.threads, work),
       nativeBlas: nativeBlasSetting(o['native-blas']),
     });
     console.error(describeBackend(backend));
-    const dataDir = o['data-dir'] as string | undefined;
+    const dataDir = o['data-dir'];
     const [train, test] = await Promise.all([loadMnist('train', { dataDir }), loadMnist('test', { dataDir })]);
     const settings: ExperimentSettings = {
-      latent: o.latent as number,
-      epochs: o.epochs as number,
-      batchSize: o['batch-size'] as number,
-      learningRate: o.lr as number,
-      iwSamples: o['iw-samples'] as number,
-      limit: o.limit as number | undefined,
-      seed: o.seed as number,
+      latent: o.latent,
+      epochs: o.epochs,
+      batchSize: o['batch-size'],
+      learningRate: o.lr,
+      iwSamples: o['iw-samples'],
+      limit: o.limit,
+      seed: o.seed,
       quiet: o.quiet === true,
     };
-    const out = o.out as string;
+    const out = o.out;
     const results: RunResult[] = [];
     const done = new Set<string>();
     if (o.resume) {
@@ -210,12 +211,12 @@ async function runPriors(priors: readonly PriorKind[], o: Record<string, unknown
       }
     }
     for (const prior of priors) {
-      for (let run = 0; run < (o.runs as number); run++) {
+      for (let run = 0; run < o.runs; run++) {
         if (done.has(`${prior}/${run}`)) {
           console.error(`${prior} run ${run + 1}: already done`);
           continue;
         }
-        const { vae, result } = await trainOne(prior, run, train, test, settings, join(out, prior, `run-${run + 1}`, 'checkpoint'), o.resume === true);
+        const { vae, result } = await trainOne(prior, run, train, test, settings, join(out, prior, `run-${run + 1}`), o.resume === true);
         results.push(result);
         console.error(
           `${prior} run ${run + 1}: test ELBO ${result.testElbo.toFixed(2)}  IWAE(k=${result.iwSamples}) ${result.testIwae.toFixed(2)} nats  (${result.seconds.toFixed(0)} s)`,
@@ -250,7 +251,7 @@ async function runPriors(priors: readonly PriorKind[], o: Record<string, unknown
 export async function trainCommand(argv: string[]): Promise<void> {
   const o = parseOptions(argv, TRAIN_OPTIONS);
   if (o.help) return void console.log(TRAIN_HELP);
-  await runPriors([o.prior as PriorKind], o);
+  await runPriors([o.prior], o);
 }
 
 export async function compareCommand(argv: string[]): Promise<void> {

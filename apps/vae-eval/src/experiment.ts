@@ -12,7 +12,7 @@ import {
   writeFigure,
 } from '@flows/cli-kit';
 import { imageBatches, type MnistSplit } from '@flows/datasets';
-import { Adam, fit, hasCheckpoint, loadCheckpoint, saveCheckpoint, type TrainingData, writeFileAtomic } from '@flows/flows';
+import { Adam, fit, type TrainingData, TrainingRun, writeFileAtomic } from '@flows/flows';
 import { buildVAE, type PriorKind, type VAE, vaeFromJSON } from '@flows/vae-priors';
 import { fitPca, project } from './pca.js';
 
@@ -87,8 +87,9 @@ export async function evaluate(vae: VAE, test: MnistSplit, iwSamples: number, li
 }
 
 /**
- * Trains one VAE with one prior, checkpointing after every epoch to `checkpointDir` (model,
- * optimizer, the shuffling and the noise generators); with `resume`, continues from there.
+ * Trains one VAE with one prior in `runDirectory`, checkpointing after every epoch (model,
+ * optimizer, the shuffling and the noise generators, the loss history); with `resume`, continues
+ * from the checkpoint there when there is one.
  */
 export async function trainOne(
   prior: PriorKind,
@@ -96,32 +97,27 @@ export async function trainOne(
   train: MnistSplit,
   test: MnistSplit,
   settings: ExperimentSettings,
-  checkpointDir: string,
+  runDirectory: string,
   resume = false,
 ): Promise<{ vae: VAE; result: RunResult }> {
   const seed = settings.seed + 1000 * run;
-  let vae: VAE;
-  let optimizer: Adam;
-  let shuffleRandom: Random;
-  let noiseRandom: Random;
-  let startEpoch = 0;
   // The mean training loss (negative ELBO) every 50 steps, kept in the checkpoint across resumes.
-  let history: { step: number; loss: number }[] = [];
-  if (resume && (await hasCheckpoint(checkpointDir))) {
-    const checkpoint = await loadCheckpoint(checkpointDir, vaeFromJSON);
-    vae = checkpoint.model;
-    optimizer = new Adam(vae.trainableVariables, { learningRate: settings.learningRate });
-    optimizer.setState(checkpoint.optimizerState);
-    shuffleRandom = Random.fromState(checkpoint.randomState);
-    noiseRandom = Random.fromState(checkpoint.extra.noiseRandom as RandomState);
-    startEpoch = checkpoint.epoch;
-    history = Array.isArray(checkpoint.extra.history) ? (checkpoint.extra.history as typeof history) : [];
-  } else {
-    vae = buildVAE({ prior, latentSize: settings.latent, seed });
-    optimizer = new Adam(vae.trainableVariables, { learningRate: settings.learningRate });
-    shuffleRandom = new Random(seed + 2);
-    noiseRandom = new Random(seed + 1);
-  }
+  const training = await TrainingRun.open<VAE, Record<string, unknown>, { step: number; loss: number }>({
+    directory: runDirectory,
+    settings: { prior, latent: settings.latent, batchSize: settings.batchSize, learningRate: settings.learningRate, limit: settings.limit ?? null, seed },
+    resume: resume ? 'if-present' : false,
+    rowsKey: 'history',
+    rebuild: vaeFromJSON,
+  });
+  const checkpoint = training.resumed;
+  const vae = checkpoint?.model ?? buildVAE({ prior, latentSize: settings.latent, seed });
+  const optimizer = new Adam(vae.trainableVariables, { learningRate: settings.learningRate });
+  if (checkpoint) optimizer.setState(checkpoint.optimizerState);
+  const shuffleRandom = checkpoint ? Random.fromState(checkpoint.randomState) : new Random(seed + 2);
+  const savedNoise = training.saved<RandomState>('noiseRandom');
+  const noiseRandom = savedNoise ? Random.fromState(savedNoise) : new Random(seed + 1);
+  const startEpoch = training.startEpoch;
+  const history = training.rows;
   const data = binarizedTraining(train, settings.limit);
   const bar = settings.quiet ? null : new ProgressBar({ total: settings.epochs * Math.ceil(data.size / settings.batchSize), label: `${prior} run ${run + 1}` });
   const started = performance.now();
@@ -138,18 +134,12 @@ export async function trainOne(
       bar?.update(p.step, { loss: p.loss.toFixed(2), 'samples/s': formatRate(p.samplesPerSecond), ETA: formatDuration(p.etaSeconds) });
     },
     onEpochEnd: async (info) => {
-      await saveCheckpoint(checkpointDir, {
-        model: vae,
-        optimizerState: await optimizer.readState(),
-        randomState: shuffleRandom.getState(),
-        epoch: info.epoch,
-        extra: { noiseRandom: noiseRandom.getState(), history },
-      });
+      await training.checkpoint({ model: vae, optimizer, random: shuffleRandom, epoch: info.epoch, extra: { noiseRandom: noiseRandom.getState() } });
     },
   });
   bar?.finish();
   if (history.length > 0) {
-    const { dirname, join } = await import('node:path');
+    const { join } = await import('node:path');
     const figure = curvesFigure({
       title: `VAE with the ${prior} prior, run ${run + 1}: training`,
       xTitle: 'step',
@@ -161,7 +151,7 @@ export async function trainOne(
         },
       ],
     });
-    await writeFigure(join(dirname(checkpointDir), 'training'), figure, writeFileAtomic);
+    await writeFigure(join(runDirectory, 'training'), figure, writeFileAtomic);
   }
   optimizer.dispose();
   const { elbo, iwae } = await evaluate(vae, test, settings.iwSamples, settings.limit, settings.quiet ? undefined : `${prior} run ${run + 1}`);

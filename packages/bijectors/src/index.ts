@@ -46,7 +46,6 @@ export { Autoregressive, type AutoregressiveOptions, type AutoregressiveConfig }
 export { autoregressiveOptionsFromConfig } from './autoregressive-config.js';
 export { MaskedAutoregressive } from './masked-autoregressive.js';
 export { InverseAutoregressive } from './inverse-autoregressive.js';
-export { fusedWebgpuKernelsActive, canRunWebgpuPrograms, runFlatProgram, type FlatProgram, type ProgramUniform } from './webgpu-programs.js';
 export {
   type Mask,
   halfMask,

@@ -1,9 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { assertKnownOptions, newVariable, optionNames, type Serialized, sumEventAxes } from '@flows/core';
+import { affineCouplingInverse } from '@flows/kernels';
 import { type Conditioner, conditionerFromJSON, conditionerToJSON } from '@flows/networks';
 import { type ConditionerSpec, MaskedCoupling, type MaskedCouplingOptions } from './masked-coupling.js';
-import { fusedAffineCouplingInverse } from './webgpu-affine-coupling.js';
-import { fusedWebgpuKernelsActive } from './webgpu-programs.js';
 
 /** Options of {@link MaskedAffineCoupling}. */
 export interface MaskedAffineCouplingOptions extends MaskedCouplingOptions {
@@ -74,7 +73,6 @@ export class MaskedAffineCoupling extends MaskedCoupling<MaskedAffineCouplingCon
   /** The learnable factor c of `s = c ⊙ tanh(raw)`, when enabled. */
   readonly scaleFactor: tf.Variable | null;
   /** c = 1 for the fused WebGPU kernel when there is no learnable factor; made on first use. */
-  private unitScaleFactor: tf.Tensor | null = null;
 
   constructor(options: MaskedAffineCouplingOptions) {
     assertKnownOptions(options, MASKED_AFFINE_COUPLING_OPTION_NAMES, 'MaskedAffineCoupling');
@@ -112,22 +110,12 @@ export class MaskedAffineCoupling extends MaskedCoupling<MaskedAffineCouplingCon
   }
 
   protected override inverseImpl(y: tf.Tensor, context?: tf.Tensor): [tf.Tensor, tf.Tensor1D] {
-    if (fusedWebgpuKernelsActive()) {
-      // The density direction (training) as one WebGPU kernel with a four-dispatch gradient.
-      const inputs = this.conditionerInputs(y, context);
-      const rawScale = this.runConditioner(this.scaleNetwork, y, context, inputs);
-      const rawTranslation = this.runConditioner(this.translationNetwork, y, context, inputs);
-      this.unitScaleFactor ??= this.scaleFactor ? null : tf.keep(tf.onesLike(this.inverseMaskTensor));
-      return fusedAffineCouplingInverse(y, rawScale, rawTranslation, this.scaleFactor ?? this.unitScaleFactor!, this.inverseMaskTensor, this.scaleTanh);
-    }
-    const { s, t } = this.parameters(y, context);
-    const x = tf.mul(tf.sub(y, t), tf.exp(tf.neg(s)));
-    return [x, tf.neg(sumEventAxes(s))];
-  }
-
-  override dispose(): void {
-    super.dispose();
-    this.unitScaleFactor?.dispose();
+    // The density direction (training) as one operation of @flows/kernels: a fused kernel where the
+    // backend registers one (webgpu), the stock composition elsewhere.
+    const inputs = this.conditionerInputs(y, context);
+    const rawScale = this.runConditioner(this.scaleNetwork, y, context, inputs);
+    const rawTranslation = this.runConditioner(this.translationNetwork, y, context, inputs);
+    return affineCouplingInverse(y, rawScale, rawTranslation, this.scaleFactor, this.inverseMaskTensor, this.scaleTanh);
   }
 
   getConfig(): MaskedAffineCouplingConfig {

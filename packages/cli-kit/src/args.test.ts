@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { appWasmThreads, denseMultiplyAdds, describeOptions, parseOptions, UsageError, WASM_THREADS_WORK_THRESHOLD } from './args.js';
+import { appWasmThreads, defineOptions, denseMultiplyAdds, describeOptions, parseOptions, UsageError, WASM_THREADS_WORK_THRESHOLD } from './args.js';
 
 const specs = {
   epochs: { kind: 'nonNegativeInteger' as const, default: 1, description: 'epochs' },
@@ -48,5 +48,29 @@ describe('the wasm thread default', () => {
       if (saved === undefined) delete process.env.FLOWS_WASM_THREADS;
       else process.env.FLOWS_WASM_THREADS = saved;
     }
+  });
+});
+
+describe('typed options', () => {
+  const specs = defineOptions({
+    data: { kind: 'string', description: 'toy', choices: ['two-gaussians', 'chequerboard'], default: 'two-gaussians' },
+    layers: { kind: 'positiveInteger', description: 'layers', default: 8 },
+    lr: { kind: 'positiveNumber', description: 'rate' },
+    hidden: { kind: 'integerList', description: 'widths', default: [64, 64] },
+    resume: { kind: 'boolean', description: 'resume' },
+  });
+
+  it('parses to values typed by their kinds, without casts', () => {
+    const parsed = parseOptions(['--data', 'chequerboard', '--lr', '0.01', '--resume'], specs);
+    // These assignments are the type test: each compiles only with the declared value type.
+    const data: 'two-gaussians' | 'chequerboard' = parsed.data;
+    const layers: number = parsed.layers;
+    const lr: number | undefined = parsed.lr;
+    const hidden: number[] = parsed.hidden;
+    const resume: boolean | undefined = parsed.resume;
+    expect({ data, layers, lr, hidden, resume }).toEqual({ data: 'chequerboard', layers: 8, lr: 0.01, hidden: [64, 64], resume: true });
+    // A default list is copied, so a caller that changes it does not change the next parse's default.
+    hidden.push(1);
+    expect(parseOptions([], specs).hidden).toEqual([64, 64]);
   });
 });

@@ -13,17 +13,44 @@ export type OptionKind = 'string' | 'integer' | 'positiveInteger' | 'nonNegative
 export interface OptionSpec {
   kind: OptionKind;
   description: string;
-  default?: string | number | boolean | number[];
+  default?: string | number | boolean | readonly number[];
   /** Allowed values for strings. */
   choices?: readonly string[];
   short?: string;
   required?: boolean;
 }
 
-export type ParsedOptions = Record<string, string | number | boolean | number[] | undefined>;
+/** The value an option of this spec parses to: strings (or one of their choices), numbers, flags or lists. */
+export type OptionValue<Spec extends OptionSpec> = Spec['kind'] extends 'boolean'
+  ? boolean
+  : Spec['kind'] extends 'string'
+    ? Spec['choices'] extends readonly (infer Choice extends string)[]
+      ? Choice
+      : string
+    : Spec['kind'] extends 'integerList'
+      ? number[]
+      : number;
+
+/**
+ * What {@link parseOptions} returns for a record of specs: each option typed by its kind, possibly
+ * `undefined` unless it has a default or is required (a flag not given is `undefined`), plus `help`.
+ */
+export type ParsedOptions<Specs extends Record<string, OptionSpec> = Record<string, OptionSpec>> = { help: boolean } & {
+  -readonly [Name in keyof Specs]: Specs[Name] extends { default: string | number | boolean | readonly number[] } | { required: true }
+    ? OptionValue<Specs[Name]>
+    : OptionValue<Specs[Name]> | undefined;
+};
+
+/**
+ * Declares an app's options once, keeping each option's literal kind and choices so that
+ * {@link parseOptions} returns typed values (no casts) and {@link describeOptions} writes the help.
+ */
+export function defineOptions<const Specs extends Record<string, OptionSpec>>(specs: Specs): Specs {
+  return specs;
+}
 
 /** Parses `argv` against `specs`; unknown options, bad numbers and missing values give a UsageError. */
-export function parseOptions(argv: string[], specs: Record<string, OptionSpec>): ParsedOptions {
+export function parseOptions<const Specs extends Record<string, OptionSpec>>(argv: string[], specs: Specs): ParsedOptions<Specs> {
   const config: Record<string, { type: 'string' | 'boolean'; short?: string }> = { help: { type: 'boolean', short: 'h' } };
   for (const [name, spec] of Object.entries(specs))
     config[name] = { type: spec.kind === 'boolean' ? 'boolean' : 'string', ...(spec.short ? { short: spec.short } : {}) };
@@ -44,17 +71,17 @@ export function parseOptions(argv: string[], specs: Record<string, OptionSpec>):
   } catch (error) {
     throw new UsageError((error as Error).message.replace(/\. To specify a positional argument.*$/, ''));
   }
-  const out: ParsedOptions = { help: values.help === true };
+  const out: Record<string, string | number | boolean | readonly number[] | undefined> = { help: values.help === true };
   for (const [name, spec] of Object.entries(specs)) {
     const raw = values[name];
     if (raw === undefined) {
       if (spec.required && !out.help) throw new UsageError(`missing required option --${name}`);
-      out[name] = spec.default;
+      out[name] = Array.isArray(spec.default) ? [...spec.default] : spec.default;
       continue;
     }
     out[name] = convert(name, raw, spec);
   }
-  return out;
+  return out as ParsedOptions<Specs>;
 }
 
 function convert(name: string, raw: string | boolean, spec: OptionSpec): string | number | boolean | number[] {
@@ -141,18 +168,18 @@ export async function appWasmThreads(option: unknown, multiplyAddsPerStep: numbe
 }
 
 /** The `--threads` option of the apps, with the rule in its help. */
-export const THREADS_OPTION: OptionSpec = {
+export const THREADS_OPTION = {
   kind: 'positiveInteger',
   description:
     'threads of the wasm backend in Node, at most the cores (default: every core when a training step is large, such as MNIST models, and 1 for small ones such as the toys, where threads lose, badly on a busy machine; or FLOWS_WASM_THREADS)',
-};
+} as const satisfies OptionSpec;
 
 /** `--native-blas`: the apps' switch for OpenBLAS matrix products on wasm (`@flows/native-blas`, built with node-gyp). */
-export const NATIVE_BLAS_OPTION: OptionSpec = {
+export const NATIVE_BLAS_OPTION = {
   kind: 'boolean',
   description:
     'wasm: matrix products by OpenBLAS and vectorized elementwise functions through @flows/native-blas (build it first; about 2.5x faster training here) (or FLOWS_NATIVE_BLAS=1 to use it when built)',
-};
+} as const satisfies OptionSpec;
 
 /** The `nativeBlas` setting for `selectBackend` from the parsed `--native-blas` flag (undefined: the environment decides). */
 export function nativeBlasSetting(flag: unknown): true | undefined {

@@ -41,6 +41,8 @@ export {
   type OptionSpec,
   type OptionKind,
   type ParsedOptions,
+  type OptionValue,
+  defineOptions,
 } from './args.js';
 export { parseNumericCsv, readNumericCsv, formatCsv, CsvError, type NumericTable } from './csv.js';
 export { runCommands, type Command } from './commands.js';

@@ -12,6 +12,9 @@ export {
   isRegistered,
   moduleFromJSON,
   readSerialized,
+  kindRegistry,
+  type KindRegistry,
+  type RegisterFunction,
 } from './registry.js';
 export { Bijector, perRow, sumEventAxes, zeroLogDet, type SerializedBijector } from './bijector.js';
 export { registerBijector, registeredBijectors, bijectorFromJSON, type BijectorFactory } from './bijector-registry.js';

@@ -97,3 +97,39 @@ export function readSerialized(serialized: unknown, kind: string): Serialized {
   if (typeof config !== 'object' || config === null) throw new ConfigError(`serialized ${kind} '${className}' needs a 'config' object`);
   return { className, config };
 }
+
+/** Registers a class under its static `className`, or a factory under a name (one kind's `register…`). */
+export interface RegisterFunction<T> {
+  (moduleClass: ModuleClass<T>, options?: RegisterOptions): void;
+  (className: string, factory: ModuleFactory<T>, options?: RegisterOptions): void;
+}
+
+/** The typed functions of one kind of module: what `registerBijector`, `registerDistribution` and the like are made of. */
+export interface KindRegistry<T> {
+  register: RegisterFunction<T>;
+  /** Names of every registered class of the kind, sorted. */
+  registered(): string[];
+  /** Rebuilds a module of the kind (fresh variables) from `{ className, config }`. */
+  fromJSON(serialized: unknown): T;
+}
+
+/**
+ * The register, list and rebuild functions of one kind, typed by what the kind's modules are.
+ * `is` checks what a factory returned (a factory that makes something else is a {@link ConfigError}).
+ */
+export function kindRegistry<T>(kind: ModuleKind, is?: (value: unknown) => value is T, what: string = kind): KindRegistry<T> {
+  const register = ((classOrName: ModuleClass<T> | string, factoryOrOptions?: ModuleFactory<T> | RegisterOptions, options: RegisterOptions = {}) => {
+    if (typeof classOrName === 'string') registerModuleFactory(kind, classOrName, factoryOrOptions as ModuleFactory<T>, options);
+    else registerModule(kind, classOrName, (factoryOrOptions as RegisterOptions | undefined) ?? {});
+  }) as RegisterFunction<T>;
+  return {
+    register,
+    registered: () => registeredModules(kind),
+    fromJSON(serialized: unknown): T {
+      const made = moduleFromJSON<unknown>(kind, serialized);
+      if (is && !is(made))
+        throw new ConfigError(`the factory registered for ${what} '${(serialized as { className: string }).className}' did not return a ${what}`);
+      return made as T;
+    },
+  };
+}

@@ -5,7 +5,7 @@ import { assertFinite } from './validation.js';
 
 describe('runtime settings', () => {
   it('start at the defaults and return the previous values on a change, for restoring', () => {
-    expect(runtimeSettings()).toEqual({ finiteChecks: true, denseGradients: 'explicit-transpose', fusedWebgpuKernels: true });
+    expect(runtimeSettings()).toEqual({ finiteChecks: true, denseGradients: 'explicit-transpose', fusedKernels: true });
     const before = configureRuntime({ denseGradients: 'autodiff' });
     expect(runtimeSettings().denseGradients).toBe('autodiff');
     configureRuntime(before);

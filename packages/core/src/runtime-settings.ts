@@ -19,15 +19,19 @@ export interface RuntimeSettings {
    * - `'autodiff'`: plain `tf.matMul` with TensorFlow.js autodiff, the reference composition.
    */
   denseGradients: 'explicit-transpose' | 'transpose-flags' | 'autodiff';
-  /** Use the fused WebGPU programs where the active backend is `webgpu` (on by default). */
-  fusedWebgpuKernels: boolean;
+  /**
+   * Run the fused kernels of `@flows/kernels` where the active backend registers them (the
+   * `webgpu` backend's WGSL programs; on by default); off, every backend runs the reference
+   * compositions of stock operations.
+   */
+  fusedKernels: boolean;
 }
 
 // Replaced (never mutated) on every change, so readers in hot loops get it without a copy.
 let settings: Readonly<RuntimeSettings> = Object.freeze({
   finiteChecks: true,
   denseGradients: 'explicit-transpose',
-  fusedWebgpuKernels: true,
+  fusedKernels: true,
 });
 
 const denseGradientChoices: readonly RuntimeSettings['denseGradients'][] = ['explicit-transpose', 'transpose-flags', 'autodiff'];
@@ -46,7 +50,7 @@ export function configureRuntime(changes: Partial<RuntimeSettings>): RuntimeSett
   const next = { ...settings };
   for (const [key, value] of Object.entries(changes)) {
     if (value === undefined) continue;
-    if (key === 'finiteChecks' || key === 'fusedWebgpuKernels') {
+    if (key === 'finiteChecks' || key === 'fusedKernels') {
       if (typeof value !== 'boolean') throw new TypeError(`configureRuntime: ${key} must be true or false, got ${String(value)}`);
       next[key] = value;
     } else if (key === 'denseGradients') {
@@ -55,7 +59,7 @@ export function configureRuntime(changes: Partial<RuntimeSettings>): RuntimeSett
       }
       next.denseGradients = value as RuntimeSettings['denseGradients'];
     } else {
-      throw new TypeError(`configureRuntime: unknown setting '${key}'; valid settings: finiteChecks, denseGradients, fusedWebgpuKernels`);
+      throw new TypeError(`configureRuntime: unknown setting '${key}'; valid settings: finiteChecks, denseGradients, fusedKernels`);
     }
   }
   settings = Object.freeze(next);

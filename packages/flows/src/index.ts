@@ -1,4 +1,12 @@
-export { selectBackend, describeBackend, BACKEND_ORDER, BACKEND_ENV_VARIABLE, type BackendName, type BackendChoice, type BackendOptions } from './backend.js';
+export {
+  selectBackend,
+  describeBackend,
+  BACKEND_ORDER,
+  BACKEND_ENV_VARIABLE,
+  type BackendName,
+  type BackendChoice,
+  type BackendOptions,
+} from './backend/select-backend.js';
 export {
   realNVP,
   nice,
@@ -11,8 +19,9 @@ export {
   type RealNVPOptions,
   type CouplingFlowOptions,
   type MAFOptions,
-} from './builders.js';
-export { Adam, schedules, type AdamOptions, type AdamState, type LearningRateSchedule } from './optimizer.js';
+} from './builders/flow-builders.js';
+export { Adam, type AdamOptions, type AdamState } from './optimizers/adam.js';
+export { schedules, type LearningRateSchedule } from './optimizers/schedules.js';
 export {
   fit,
   negativeLogLikelihoodLoss,
@@ -24,8 +33,9 @@ export {
   type FitResult,
   type FitProgress,
   type EpochEnd,
-} from './fit.js';
-export { tensorData, samplerData, splitRows, type Batch, type TrainingData } from './data.js';
+} from './training/fit.js';
+export { tensorData, samplerData, splitRows, type Batch, type TrainingData } from './training/data.js';
+export { TrainingRun, TrainingRunError, settingDifferences, type TrainingRunOptions } from './training/training-run.js';
 export {
   meanNegativeLogLikelihood,
   meanNegativeLogLikelihoodAsync,
@@ -34,7 +44,7 @@ export {
   klFromTargetAsync,
   type KlEstimate,
   type KlOptions,
-} from './metrics.js';
+} from './training/metrics.js';
 export {
   saveModel,
   loadModel,
@@ -53,7 +63,7 @@ export {
   type Checkpoint,
   type Saveable,
   type Rebuild,
-} from './io.js';
+} from './io/model-files.js';
 export {
   acquireDirectoryLock,
   acquireRunLock,
@@ -65,5 +75,13 @@ export {
   type DirectoryLock,
   type LockOwner,
   type LockOptions,
-} from './directory-lock.js';
-export { reverseKLLoss, fitReverseKL, estimateLogNormalizer, distill, type LogDensity, type ReverseKLOptions, type DistillOptions } from './variational.js';
+} from './io/directory-lock.js';
+export {
+  reverseKLLoss,
+  fitReverseKL,
+  estimateLogNormalizer,
+  distill,
+  type LogDensity,
+  type ReverseKLOptions,
+  type DistillOptions,
+} from './training/variational.js';

@@ -1,0 +1,86 @@
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { realNVP } from '../builders/flow-builders.js';
+import { loadModel, saveModel } from './model-files.js';
+
+const packageRoot = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+const temp = () => mkdtempSync(join(tmpdir(), 'flows-save-'));
+
+/** Runs a Node script (ESM, from the package's directory so that its imports resolve) and collects its output. */
+function runScript(code: string): Promise<{ code: number; output: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, ['--input-type=module', '-e', code], { cwd: packageRoot, stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    child.stdout.on('data', (chunk) => (output += chunk));
+    child.stderr.on('data', (chunk) => (output += chunk));
+    child.on('close', (exit) => resolve({ code: exit ?? 1, output }));
+  });
+}
+
+describe('saving and loading, nothing lost', () => {
+  it('two processes saving into one directory 120 times each, with a reader: every save and every load succeeds', async () => {
+    const dir = join(temp(), 'model');
+    const writer = (seed: number) => `
+      import * as tf from '@tensorflow/tfjs-core';
+      import { realNVP, saveModel } from './dist/index.js';
+      await tf.setBackend('cpu');
+      const model = realNVP({ size: 3, layers: 2, hidden: [8], seed: ${seed} });
+      for (let i = 0; i < 120; i++) {
+        model.trainableVariables[0].assign(tf.fill(model.trainableVariables[0].shape, i * 0.001 + ${seed}));
+        await saveModel(model, ${JSON.stringify(dir)}, { writer: ${seed}, round: i });
+      }
+      console.log('writer ${seed} done');`;
+    const reader = `
+      import * as tf from '@tensorflow/tfjs-core';
+      import { loadModel } from './dist/index.js';
+      await tf.setBackend('cpu');
+      let loads = 0, failures = [];
+      const until = Date.now() + 60000;
+      while (Date.now() < until) {
+        try { (await loadModel(${JSON.stringify(dir)})).dispose(); loads++; }
+        catch (e) { if (!/model directory not found|model\\.json not found/.test(e.message)) failures.push(e.message); }
+        if (loads > 0 && (await import('node:fs')).existsSync(${JSON.stringify(dir)} + '/.done')) break;
+      }
+      console.log(JSON.stringify({ loads, failures: failures.slice(0, 3), failureCount: failures.length }));`;
+    const readerRun = runScript(reader);
+    const [a, b] = await Promise.all([runScript(writer(1)), runScript(writer(2))]);
+    writeFileSync(join(dir, '.done'), '');
+    const read = await readerRun;
+    expect(a.output).toMatch(/writer 1 done/);
+    expect(b.output).toMatch(/writer 2 done/);
+    expect(a.code + b.code).toBe(0);
+    const result = JSON.parse(read.output.trim().split('\n').pop()!);
+    expect(result.failures).toEqual([]);
+    expect(result.loads).toBeGreaterThan(0);
+    const final = await loadModel(dir);
+    final.dispose();
+    // Nothing left over: the lock is gone and at most two generations of weights remain.
+    const files = readdirSync(dir);
+    expect(files.filter((f) => f.endsWith('.lock'))).toEqual([]);
+    expect(files.filter((f) => f.endsWith('.bin')).length).toBeLessThanOrEqual(2);
+  }, 180_000);
+
+  it('refuses a model.json without its checksum, a non-finite weight, and names a format version given as a string', async () => {
+    const dir = temp();
+    const model = realNVP({ size: 2, layers: 1, hidden: [4] });
+    const json = await saveModel(model, dir);
+    const { checksum: _removed, ...weightsWithoutChecksum } = json.weights;
+    writeFileSync(join(dir, 'model.json'), JSON.stringify({ ...json, weights: weightsWithoutChecksum }));
+    await expect(loadModel(dir)).rejects.toThrow(/has no valid weights checksum/);
+    writeFileSync(join(dir, 'model.json'), JSON.stringify({ ...json, formatVersion: '1' }));
+    await expect(loadModel(dir)).rejects.toThrow(/formatVersion must be a number, found the string "1"/);
+    // A NaN weight with a checksum that matches it (as if saved from a broken run by another tool).
+    const { checksum } = await import('./model-files.js');
+    const weights = new Float32Array(readFileSync(join(dir, json.weights.file)).buffer.slice(0));
+    weights[3] = Number.NaN;
+    const bytes = new Uint8Array(weights.buffer);
+    writeFileSync(join(dir, json.weights.file), bytes);
+    writeFileSync(join(dir, 'model.json'), JSON.stringify({ ...json, weights: { ...json.weights, checksum: checksum(bytes) } }));
+    await expect(loadModel(dir)).rejects.toThrow(/weight 3 of \d+ is NaN/);
+    model.dispose();
+  });
+});

@@ -1,0 +1,36 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { adamMoment, adamParameter } from '@flows/kernels';
+import type { AdamStepSettings } from './adam-update.js';
+import { DeviceTensorUpdate } from './device-tensor-update.js';
+
+/**
+ * The device update as the two Adam operations of `@flows/kernels`: one call per moment over the
+ * flat buffers (the clip factor computed from the gradient's sum of squares), then one per
+ * variable. Where the backend registers the fused kernels (the `webgpu` backend's WGSL programs)
+ * that is one dispatch each, instead of the dozen kernels plus two per variable of
+ * {@link DeviceTensorUpdate}, against which it is tested.
+ */
+export class DeviceKernelUpdate extends DeviceTensorUpdate {
+  override apply(variables: readonly tf.Variable[], gradients: tf.NamedTensorMap, settings: AdamStepSettings): void {
+    const { beta1, beta2, clipNorm, learningRate } = settings;
+    tf.tidy(() => {
+      const g = this.flatGradient(variables, gradients);
+      const squares = (clipNorm !== undefined ? tf.reshape(tf.sum(tf.square(g)), [1]) : tf.zeros([1])) as tf.Tensor1D;
+      const m = adamMoment(this.firstMoment as tf.Tensor1D, g, squares, 'first', beta1, clipNorm ?? 0);
+      const v = adamMoment(this.secondMoment as tf.Tensor1D, g, squares, 'second', beta2, clipNorm ?? 0);
+      this.firstMoment.assign(m);
+      this.secondMoment.assign(v);
+      const common = {
+        stepSize: learningRate / settings.correction1,
+        inverseCorrection2: 1 / settings.correction2,
+        epsilon: settings.epsilon,
+        decay: 1 - learningRate * settings.weightDecay,
+      };
+      let offset = 0;
+      variables.forEach((variable, i) => {
+        variable.assign(adamParameter(variable, m, v, { offset, ...common }));
+        offset += this.sizes[i];
+      });
+    });
+  }
+}

@@ -1,0 +1,11 @@
+export { affineCouplingInverse, referenceAffineCouplingInverse } from './affine-coupling-inverse.js';
+export { AFFINE_COUPLING_INVERSE, ADAM_MOMENT, ADAM_PARAMETER, type AdamParameterStep } from './kernel-names.js';
+export {
+  adamMoment,
+  adamParameter,
+  referenceAdamMoment,
+  referenceAdamParameter,
+  hasFusedAdamKernels,
+} from './adam-step.js';
+export { registerKernelsFor } from './register-kernels.js';
+export { canRunWebgpuPrograms, runFlatProgram, runProgramOn, type FlatProgram, type ProgramUniform } from './webgpu/flat-programs.js';

@@ -1,0 +1,35 @@
+import * as tf from '@tensorflow/tfjs-core';
+
+let installed = false;
+
+interface WasmBackendRefs {
+  incRef(dataId: object): void;
+}
+
+/**
+ * Makes the `wasm` backend's `Identity` share the input's memory (one more reference to it) instead
+ * of copying it, as the `cpu` backend's does and as the wasm backend's own `Reshape` already does.
+ * TensorFlow.js runs `Identity` for every tensor that autodiff saves for the backward pass and for
+ * every `tf.clone`, so the copies cost about 7 % of a Real NVP training step on the benchmark model.
+ * Sharing is safe because no wasm kernel writes into its inputs and variables change by taking new
+ * data (`assign`), never in place. String tensors keep the original kernel. Returns whether it is
+ * in place (false until the wasm backend's kernels are registered).
+ */
+export function registerWasmSharingIdentity(): boolean {
+  if (installed) return true;
+  const original = tf.getKernel('Identity', 'wasm');
+  // The wasm backend registers its kernels when imported: until then there is nothing to replace.
+  if (!original) return false;
+  tf.unregisterKernel('Identity', 'wasm');
+  tf.registerKernel({
+    ...original,
+    kernelFunc: (args) => {
+      const x = args.inputs.x as tf.TensorInfo;
+      if (x.dtype === 'string') return original.kernelFunc(args);
+      (args.backend as unknown as WasmBackendRefs).incRef(x.dataId);
+      return { dataId: x.dataId, shape: [...x.shape], dtype: x.dtype };
+    },
+  });
+  installed = true;
+  return true;
+}
