@@ -1,4 +1,4 @@
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -35,6 +35,37 @@ function packageScripts(): Map<string, Record<string, string>> {
   read('bench');
   read('docs');
   return scripts;
+}
+
+/**
+ * Runs a process without blocking the event loop (unlike spawnSync), so that vitest's worker keeps
+ * answering its runner while long examples run: a blocked worker misses its RPC deadline.
+ */
+function runProcess(
+  command: string,
+  args: string[],
+  options: { cwd: string; timeout: number },
+): Promise<{ status: number | null; stdout: string; stderr: string; error?: Error }> {
+  return new Promise((resolve) => {
+    const child = spawn(command, args, { cwd: options.cwd, env: { ...process.env, FORCE_COLOR: '0', NO_COLOR: '1' } });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk) => {
+      stdout += chunk;
+    });
+    child.stderr.on('data', (chunk) => {
+      stderr += chunk;
+    });
+    const timer = setTimeout(() => child.kill('SIGKILL'), options.timeout);
+    child.on('error', (error) => {
+      clearTimeout(timer);
+      resolve({ status: null, stdout, stderr, error });
+    });
+    child.on('close', (status) => {
+      clearTimeout(timer);
+      resolve({ status, stdout, stderr });
+    });
+  });
 }
 
 const slug = (file: string) => file.replace(/[^\w]+/g, '-').replace(/-md$/, '');
@@ -82,7 +113,7 @@ describe.each(markdownFiles())('%s', (file) => {
   const commands = appCommandsOf(markdown);
   const scripts = scriptUsesOf(markdown);
 
-  it.runIf(program !== null)(`its TypeScript blocks run as one program`, () => {
+  it.runIf(program !== null)(`its TypeScript blocks run as one program`, async () => {
     const directory = join(examples, slug(file));
     rmSync(directory, { recursive: true, force: true });
     mkdirSync(directory, { recursive: true });
@@ -102,7 +133,7 @@ describe.each(markdownFiles())('%s', (file) => {
     const [command, args] = program!.isTest
       ? [process.execPath, [vitest, 'run', '--root', directory, '--config', join(directory, 'vitest.config.mjs')]]
       : [process.execPath, [script]];
-    const result = spawnSync(command, args, { cwd: directory, encoding: 'utf8', timeout: 480_000, env: { ...process.env, FORCE_COLOR: '0', NO_COLOR: '1' } });
+    const result = await runProcess(command as string, args as string[], { cwd: directory, timeout: 480_000 });
     const output = `${result.stdout}\n${result.stderr}`;
     if (result.status !== 0) {
       throw new Error(
@@ -111,16 +142,11 @@ describe.each(markdownFiles())('%s', (file) => {
     }
   });
 
-  it.runIf(commands.length > 0)('its app command lines use options the apps know', () => {
+  it.runIf(commands.length > 0)('its app command lines use options the apps know', async () => {
     const failures: string[] = [];
     for (const command of commands) {
       const cli = join(root, 'apps', command.app, 'dist', 'cli.js');
-      const result = spawnSync(process.execPath, [cli, ...command.args, '--help'], {
-        cwd: root,
-        encoding: 'utf8',
-        timeout: 60_000,
-        env: { ...process.env, FORCE_COLOR: '0', NO_COLOR: '1' },
-      });
+      const result = await runProcess(process.execPath, [cli, ...command.args, '--help'], { cwd: root, timeout: 60_000 });
       if (result.status !== 0) failures.push(`\`${command.text}\`: ${(result.stderr || result.stdout).trim().split('\n')[0]}`);
     }
     expect(failures, `${file}: command lines the apps reject`).toEqual([]);
