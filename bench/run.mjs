@@ -26,6 +26,7 @@ const { values: args } = parseArgs({
     'peer-dir': { type: 'string', default: resolve(here, '../../shared/reference/peers') },
     'no-write': { type: 'boolean', default: false },
     'native-blas': { type: 'boolean', default: false },
+    'no-native': { type: 'boolean', default: false },
     help: { type: 'boolean', short: 'h', default: false },
   },
 });
@@ -37,7 +38,8 @@ if (args.help) {
   --steps N                                   steps per timed round (3 rounds after a warm-up round; median; default 8)
   --peer numpy|torch|none                     peer to run beside (default numpy, when python3 has numpy)
   --peer-dir DIR                              where numpy_realnvp.py and torch_realnvp.py are (default ../shared/reference/peers)
-  --native-blas                               wasm: route matrix products to OpenBLAS (@flows/native-blas; build it first)
+  --native-blas                               wasm: require the OpenBLAS kernels of @flows/native-blas (used by default whenever they load)
+  --no-native                                 wasm: refuse them (the stock wasm kernels, with --threads wasm threads)
   --no-write                                  do not update bench/results.md`);
   process.exit(0);
 }
@@ -190,16 +192,20 @@ function runPeer() {
 }
 
 const fmt = (v) => (v === undefined ? '—' : Math.round(v).toLocaleString('en-US'));
-// With --native-blas, OpenBLAS brings its own threads (--threads of them), and the wasm backend runs
+// As in the apps: the OpenBLAS kernels whenever they load (--native-blas requires them, --no-native
+// refuses them). OpenBLAS brings its own threads (--threads of them), and the wasm backend runs
 // single-threaded beside it; selectBackend also installs the native elementwise kernels and switches
-// the dense gradients to transposed products, as the apps' --native-blas does.
-const choice = await selectBackend({ backend: args.backend, wasmThreads: Number(args.threads), nativeBlas: args['native-blas'] === true });
+// the dense gradients to transposed products.
+if (args['native-blas'] && args['no-native']) throw new Error('--native-blas requires the OpenBLAS kernels and --no-native refuses them: choose one');
+const nativeBlas = args['no-native'] ? false : args['native-blas'] ? true : args.backend === 'auto' || args.backend === 'wasm' ? 'auto' : false;
+const choice = await selectBackend({ backend: args.backend, wasmThreads: Number(args.threads), nativeBlas });
+const nativeRuns = Boolean(choice.nativeBlas && 'threads' in choice.nativeBlas);
 let nativeNote = '';
-if (args['native-blas']) {
+if (nativeRuns) {
   nativeNote = ` Matrix products and Exp/Log1p/Softplus/Tanh: native (@flows/native-blas), OpenBLAS with ${choice.nativeBlas.threads} threads (wasm itself single-threaded).`;
   console.log(`native kernels: OpenBLAS (${choice.nativeBlas.threads} threads) and vectorized elementwise functions through @flows/native-blas`);
 }
-const backendLabel = args['native-blas'] ? `${choice.name}+openblas` : choice.name;
+const backendLabel = nativeRuns ? `${choice.name}+openblas` : choice.name;
 const cpu = os.cpus();
 const machine = `${cpu[0]?.model ?? 'unknown CPU'}, ${cpu.length} cores, ${Math.round(os.totalmem() / 2 ** 30)} GiB, node ${process.version}`;
 console.log(`machine: ${machine}`);

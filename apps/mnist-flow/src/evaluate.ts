@@ -1,4 +1,4 @@
-import { appWasmThreads, NATIVE_BLAS_OPTION, nativeBlasSetting, describeOptions, parseOptions, defineOptions } from '@flows/cli-kit';
+import { appWasmThreads, NATIVE_BLAS_OPTION, NO_NATIVE_OPTION, nativeBlasSetting, describeOptions, parseOptions, defineOptions } from '@flows/cli-kit';
 import { loadMnist } from '@flows/datasets';
 import { bitsPerDimension, meanNegativeLogLikelihoodAsync, selectBackend } from '@flows/flows';
 import { BACKEND_OPTION, DATA_DIR_OPTION, THREADS_OPTION } from './options.js';
@@ -16,6 +16,7 @@ export const EVAL_OPTIONS = defineOptions({
   backend: BACKEND_OPTION,
   threads: THREADS_OPTION,
   'native-blas': NATIVE_BLAS_OPTION,
+  'no-native': NO_NATIVE_OPTION,
 });
 
 export const EVAL_HELP = `mnist-flow eval: test-set NLL and bits per dimension of a saved model (all 10 000 test images,
@@ -35,7 +36,7 @@ export async function evaluate(argv: string[]): Promise<void> {
   await selectBackend({
     backend: o.backend,
     wasmThreads: await appWasmThreads(o.threads, Infinity),
-    nativeBlas: nativeBlasSetting(o['native-blas']),
+    nativeBlas: nativeBlasSetting(o['native-blas'], o['no-native'], o.backend),
   });
   const { model, view, source } = await loadTrainedModel(o.model);
   console.error(`model: ${source}`);

@@ -9,6 +9,9 @@ import {
   ProgressBar,
   UsageError,
   defineOptions,
+  NATIVE_BLAS_OPTION,
+  NO_NATIVE_OPTION,
+  nativeBlasSetting,
 } from '@flows/cli-kit';
 import { loadMnist } from '@flows/datasets';
 import type { Distribution } from '@flows/distributions';
@@ -89,11 +92,8 @@ export const TRAIN_OPTIONS = defineOptions({
   'data-dir': DATA_DIR_OPTION,
   backend: BACKEND_OPTION,
   threads: THREADS_OPTION,
-  'native-blas': {
-    kind: 'boolean',
-    description: 'require the OpenBLAS kernels of @flows/native-blas (an error naming why when they cannot load); by default they are used whenever they load',
-  },
-  'no-native': { kind: 'boolean', description: 'refuse the OpenBLAS kernels: the stock wasm kernels only' },
+  'native-blas': NATIVE_BLAS_OPTION,
+  'no-native': NO_NATIVE_OPTION,
   quiet: { kind: 'boolean', description: 'no progress bar' },
 });
 
@@ -160,9 +160,8 @@ export async function train(argv: string[]): Promise<void> {
   try {
     // A step's matrix work decides whether wasm threads pay (bench/results.md); convolutions always do.
     const work = o.architecture === 'multiscale' ? Infinity : 2 * o.layers * denseMultiplyAdds([784, ...o.hidden, 784]) * o['batch-size'];
-    if (o['native-blas'] && o['no-native']) throw new UsageError('--native-blas requires the OpenBLAS kernels and --no-native refuses them: choose one');
     // The fast CPU path by default: OpenBLAS on wasm whenever the addon loads (pnpm install builds it where it can).
-    const nativeBlas = o['no-native'] ? false : o['native-blas'] ? true : o.backend === 'auto' || o.backend === 'wasm' ? 'auto' : false;
+    const nativeBlas = nativeBlasSetting(o['native-blas'], o['no-native'], o.backend);
     const backend = await selectBackend({ backend: o.backend, wasmThreads: await appWasmThreads(o.threads, work), nativeBlas });
     console.error(describeBackend(backend));
     if (o['exercise-scaling'] && o.logit !== undefined) throw new UsageError('--exercise-scaling and --logit are two preprocessings: choose one');

@@ -6,6 +6,7 @@ import {
   denseMultiplyAdds,
   THREADS_OPTION,
   NATIVE_BLAS_OPTION,
+  NO_NATIVE_OPTION,
   nativeBlasSetting,
   describeOptions,
   formatDuration,
@@ -79,6 +80,7 @@ export const TRAIN_OPTIONS = defineOptions({
   },
   threads: THREADS_OPTION,
   'native-blas': NATIVE_BLAS_OPTION,
+  'no-native': NO_NATIVE_OPTION,
   resume: { kind: 'boolean', description: 'continue a killed run from <out>/checkpoint (same options; a finished run gets its missing final files)' },
   'checkpoint-every': { kind: 'positiveInteger', default: 1000, description: 'steps between checkpoints for toys and --target runs (CSV data: every epoch)' },
   'no-standardize': {
@@ -380,7 +382,7 @@ export async function train(argv: string[]): Promise<void> {
     const backend = await selectBackend({
       backend: o.backend,
       wasmThreads: await appWasmThreads(o.threads, work),
-      nativeBlas: nativeBlasSetting(o['native-blas']),
+      nativeBlas: nativeBlasSetting(o['native-blas'], o['no-native'], o.backend),
     });
     console.error(describeBackend(backend));
     const batchSize = o['batch-size'];

@@ -3,6 +3,7 @@ import {
   denseMultiplyAdds,
   THREADS_OPTION,
   NATIVE_BLAS_OPTION,
+  NO_NATIVE_OPTION,
   nativeBlasSetting,
   describeOptions,
   type FigureSpec,
@@ -42,6 +43,7 @@ const COMMON = defineOptions({
   backend: { kind: 'string', choices: ['auto', 'tensorflow', 'webgpu', 'wasm', 'cpu'], default: 'auto', description: 'TensorFlow.js backend' },
   threads: THREADS_OPTION,
   'native-blas': NATIVE_BLAS_OPTION,
+  'no-native': NO_NATIVE_OPTION,
   resume: { kind: 'boolean', description: 'continue: skip runs already in <out>/results.json, resume a run from its checkpoint' },
   quiet: { kind: 'boolean', description: 'no progress bars' },
 });
@@ -78,6 +80,7 @@ export const EVALUATE_OPTIONS = defineOptions({
   backend: COMMON.backend,
   threads: COMMON.threads,
   'native-blas': NATIVE_BLAS_OPTION,
+  'no-native': NO_NATIVE_OPTION,
   quiet: COMMON.quiet,
 });
 
@@ -125,7 +128,7 @@ export async function evaluateCommand(argv: string[]): Promise<void> {
     const backend = await selectBackend({
       backend: o.backend,
       wasmThreads: await appWasmThreads(o.threads, Infinity),
-      nativeBlas: nativeBlasSetting(o['native-blas']),
+      nativeBlas: nativeBlasSetting(o['native-blas'], o['no-native'], o.backend),
     });
     console.error(describeBackend(backend));
     const dataDir = o['data-dir'];
@@ -176,7 +179,7 @@ async function runPriors(priors: readonly PriorKind[], o: ParsedOptions<typeof C
     const backend = await selectBackend({
       backend: o.backend,
       wasmThreads: await appWasmThreads(o.threads, work),
-      nativeBlas: nativeBlasSetting(o['native-blas']),
+      nativeBlas: nativeBlasSetting(o['native-blas'], o['no-native'], o.backend),
     });
     console.error(describeBackend(backend));
     const dataDir = o['data-dir'];

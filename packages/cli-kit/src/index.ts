@@ -36,6 +36,7 @@ export {
   WASM_THREADS_WORK_THRESHOLD,
   THREADS_OPTION,
   NATIVE_BLAS_OPTION,
+  NO_NATIVE_OPTION,
   nativeBlasSetting,
   UsageError,
   type OptionSpec,

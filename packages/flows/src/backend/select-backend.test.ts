@@ -9,11 +9,27 @@ describe('selectBackend', () => {
   });
 
   it('auto picks wasm here (no tfjs-node, no GPU) and says why the others were skipped', async () => {
-    const choice = await selectBackend({ env: {} });
+    const choice = await selectBackend({ env: { FLOWS_NATIVE_BLAS: '0' } });
     expect(choice.name).toBe('wasm');
     expect(tf.getBackend()).toBe('wasm');
     expect(choice.skipped.map((s) => s.name)).toEqual(['tensorflow', 'webgpu']);
+    expect(choice.nativeBlas).toBeUndefined();
     expect(describeBackend(choice)).toMatch(/^backend: wasm \(auto; skipped tensorflow/);
+  });
+
+  it('uses the OpenBLAS kernels by default in Node where they load, and says which kernels run', async () => {
+    const choice = await selectBackend({ env: {} });
+    expect(choice.name).toBe('wasm');
+    // Either they run, or the line says why not: never silently the stock kernels.
+    expect(choice.nativeBlas).toBeDefined();
+    expect(describeBackend(choice)).toMatch(
+      /^backend: wasm, (OpenBLAS matrix products \(\d+ threads\)|stock matrix products \(native BLAS unavailable: .+\)) \(auto;/,
+    );
+    if (nativeSkipReason('the native default of selectBackend') === null) expect(choice.nativeBlas).toHaveProperty('threads');
+    // The default concerns wasm alone: the cpu backend's line says nothing of it.
+    const cpu = await selectBackend({ backend: 'cpu', env: {} });
+    expect(cpu.nativeBlas).toBeUndefined();
+    expect(describeBackend(cpu)).toBe('backend: cpu (option)');
   });
 
   it('the automatic choice prints nothing: the GPU probe runs in a quiet child process', async () => {

@@ -26,10 +26,12 @@ export interface BackendOptions {
   wasmThreads?: number;
   /**
    * Route the `wasm` backend's matrix products to OpenBLAS through the optional
-   * `@flows/native-blas` addon (built with node-gyp): `true` requires it (throws with the reason),
-   * `'auto'` uses it when present and falls back to the stock kernels otherwise, `false` (the
-   * default, or `FLOWS_NATIVE_BLAS=1` for `'auto'`) leaves wasm alone. With it, wasm itself runs
-   * single-threaded: OpenBLAS uses the cores (`wasmThreads` sets its thread count).
+   * `@flows/native-blas` addon (built with node-gyp, by `pnpm install` where a compiler and
+   * OpenBLAS are present): `true` requires it (throws with the reason), `'auto'` uses it when it
+   * loads and falls back to the stock kernels otherwise, `false` leaves wasm alone. Default: `'auto'`
+   * in Node (fast by default), unless wasm threads are asked for (`wasmThreads` above 1) or
+   * `FLOWS_NATIVE_BLAS=0`; `false` in a browser. With it, wasm itself runs single-threaded: OpenBLAS
+   * uses the cores (`wasmThreads` sets its thread count).
    */
   nativeBlas?: boolean | 'auto';
   /**
@@ -279,8 +281,10 @@ export async function selectBackend(options: BackendOptions = {}): Promise<Backe
   // Only the stock wasm kernels make transposed products slow enough to transpose explicitly.
   configureRuntime({ denseGradients: choice.name === 'wasm' ? 'explicit-transpose' : 'transpose-flags' });
   const env = options.env ?? (typeof process !== 'undefined' ? process.env : {});
-  const native = options.nativeBlas ?? (env.FLOWS_NATIVE_BLAS === '1' ? 'auto' : false);
+  const native = nativeSetting(options, env);
   if (!native) return choice;
+  // The default concerns wasm alone: another backend chosen by default says nothing about it.
+  if (options.nativeBlas === undefined && env.FLOWS_NATIVE_BLAS === undefined && choice.name !== 'wasm') return choice;
   const reason = choice.name !== 'wasm' ? `the backend is ${choice.name}, not wasm` : await installNativeBlas(options.wasmThreads);
   if (typeof reason === 'number') {
     configureRuntime({ denseGradients: 'transpose-flags' });
@@ -288,6 +292,19 @@ export async function selectBackend(options: BackendOptions = {}): Promise<Backe
   }
   if (native === true) throw new Error(`native BLAS was requested but is not available: ${reason}`);
   return { ...choice, nativeBlas: { unavailable: reason } };
+}
+
+/**
+ * Whether to use the OpenBLAS kernels: the option, else `FLOWS_NATIVE_BLAS` (`0` refuses, `1` is
+ * `'auto'`), else `'auto'` in Node unless wasm threads are asked for (the two are alternatives:
+ * OpenBLAS brings its own threads), and `false` in a browser.
+ */
+function nativeSetting(options: BackendOptions, env: Record<string, string | undefined>): boolean | 'auto' {
+  if (options.nativeBlas !== undefined) return options.nativeBlas;
+  if (env.FLOWS_NATIVE_BLAS === '0') return false;
+  if (env.FLOWS_NATIVE_BLAS === '1') return 'auto';
+  const threads = options.wasmThreads ?? (env.FLOWS_WASM_THREADS ? Number(env.FLOWS_WASM_THREADS) : 1);
+  return isNode() && !(threads > 1) ? 'auto' : false;
 }
 
 /** Installs the optional OpenBLAS kernels; their thread count, or why not. */
@@ -319,7 +336,7 @@ async function chooseBackend(options: BackendOptions): Promise<BackendChoice> {
   const threads = options.wasmThreads ?? (env.FLOWS_WASM_THREADS ? Number(env.FLOWS_WASM_THREADS) : 1);
   if (!Number.isInteger(threads) || threads < 1)
     throw new Error(`wasm threads must be a positive integer, got ${String(options.wasmThreads ?? env.FLOWS_WASM_THREADS)}`);
-  const nativeWanted = options.nativeBlas ?? (env.FLOWS_NATIVE_BLAS === '1' ? 'auto' : false);
+  const nativeWanted = nativeSetting(options, env);
   // OpenBLAS brings its own threads; wasm beside it stays single-threaded.
   wasmThreadsWanted = nativeWanted ? 1 : threads;
   if (options.wasmPaths !== undefined) wasmPathPrefix = options.wasmPaths.endsWith('/') ? options.wasmPaths : `${options.wasmPaths}/`;
