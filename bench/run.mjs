@@ -10,6 +10,7 @@ import { dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs-core';
 import { Random } from '@flows/core';
+import { nativeBlasSetting } from '@flows/cli-kit';
 import { Adam, describeBackend, realNVP, selectBackend } from '@flows/flows';
 
 const here = dirname(new URL(import.meta.url).pathname);
@@ -196,9 +197,11 @@ const fmt = (v) => (v === undefined ? '—' : Math.round(v).toLocaleString('en-U
 // refuses them). OpenBLAS brings its own threads (--threads of them), and the wasm backend runs
 // single-threaded beside it; selectBackend also installs the native elementwise kernels and switches
 // the dense gradients to transposed products.
-if (args['native-blas'] && args['no-native']) throw new Error('--native-blas requires the OpenBLAS kernels and --no-native refuses them: choose one');
-const nativeBlas = args['no-native'] ? false : args['native-blas'] ? true : args.backend === 'auto' || args.backend === 'wasm' ? 'auto' : false;
-const choice = await selectBackend({ backend: args.backend, wasmThreads: Number(args.threads), nativeBlas });
+const choice = await selectBackend({
+  backend: args.backend,
+  wasmThreads: Number(args.threads),
+  nativeBlas: nativeBlasSetting(args['native-blas'], args['no-native'], args.backend),
+});
 const nativeRuns = Boolean(choice.nativeBlas && 'threads' in choice.nativeBlas);
 let nativeNote = '';
 if (nativeRuns) {

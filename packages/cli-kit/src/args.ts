@@ -198,18 +198,3 @@ export function nativeBlasSetting(required: boolean | undefined, refused: boolea
   if (required) return true;
   return backend === 'auto' || backend === 'wasm' ? 'auto' : false;
 }
-
-/**
- * The settings of a run being resumed that differ from its checkpoint's, one phrase each
- * (`--layers 3 (checkpoint: 2)`), keys in `ignore` aside; `names` maps a setting to its option.
- */
-export function settingDifferences(
-  saved: Record<string, unknown>,
-  now: Record<string, unknown>,
-  options: { ignore?: readonly string[]; names?: Record<string, string> } = {},
-): string[] {
-  const show = (value: unknown) => (Array.isArray(value) ? value.join(',') : value === null || value === undefined ? 'unset' : String(value));
-  return Object.keys({ ...saved, ...now })
-    .filter((key) => !(options.ignore ?? []).includes(key) && JSON.stringify(saved[key] ?? null) !== JSON.stringify(now[key] ?? null))
-    .map((key) => `${options.names?.[key] ?? key} ${show(now[key])} (checkpoint: ${show(saved[key])})`);
-}

@@ -30,7 +30,6 @@ export { ProgressBar, formatDuration, formatRate, type ProgressOptions } from '.
 export {
   parseOptions,
   describeOptions,
-  settingDifferences,
   appWasmThreads,
   denseMultiplyAdds,
   WASM_THREADS_WORK_THRESHOLD,
