@@ -1,4 +1,5 @@
 import { defineConfig } from 'tsup';
 import { libraryConfig } from '../../tsup.shared.js';
 
-export default defineConfig(libraryConfig());
+// `@flows/cli-kit/csv` is the CSV reader alone (no terminal or Node code at its top level), for pages that read dropped CSV files.
+export default defineConfig(libraryConfig(['src/index.ts', 'src/csv.ts']));

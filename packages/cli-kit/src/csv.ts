@@ -55,19 +55,6 @@ export function parseNumericCsv(text: string, file = '<input>'): NumericTable {
   return { columns, rows, values: Float32Array.from(values), header };
 }
 
-/** Reads a numeric CSV file (Node). */
-export async function readNumericCsv(path: string): Promise<NumericTable> {
-  const { readFile } = await import('node:fs/promises');
-  let text: string;
-  try {
-    text = await readFile(path, 'utf8');
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    throw new CsvError(path, code === 'ENOENT' ? 'file not found' : `cannot be read (${code})`);
-  }
-  return parseNumericCsv(text, path);
-}
-
 /** Formats rows as CSV with enough digits to round-trip float32. */
 export function formatCsv(values: ArrayLike<number>, columns: number, header?: string[]): string {
   const lines: string[] = header ? [header.join(',')] : [];

@@ -44,5 +44,6 @@ export {
   type OptionValue,
   defineOptions,
 } from './args.js';
-export { parseNumericCsv, readNumericCsv, formatCsv, CsvError, type NumericTable } from './csv.js';
+export { parseNumericCsv, formatCsv, CsvError, type NumericTable } from './csv.js';
+export { readNumericCsv } from './csv-file.js';
 export { runCommands, type Command } from './commands.js';

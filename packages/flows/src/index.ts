@@ -50,6 +50,8 @@ export {
   loadModel,
   loadModelFromUrl,
   serializeModel,
+  modelFiles,
+  modelFromFiles,
   deserializeModel,
   validateModelFile,
   saveCheckpoint,

@@ -20,8 +20,9 @@ export interface BackendOptions {
   /** Environment to read {@link BACKEND_ENV_VARIABLE} from (default `process.env`). */
   env?: Record<string, string | undefined>;
   /**
-   * Threads for the `wasm` backend in Node (opt-in; never more than the cores; default 1, or
-   * `FLOWS_WASM_THREADS`). Uses the threaded SIMD build through a worker shim.
+   * Threads for the `wasm` backend (opt-in; default 1, or `FLOWS_WASM_THREADS`). In Node: never more
+   * than the cores, through a worker shim. In a browser: used when the page is cross-origin
+   * isolated (COOP and COEP headers), which the threaded SIMD build needs; otherwise one thread.
    */
   wasmThreads?: number;
   /**
@@ -183,11 +184,20 @@ async function tryWebgpu(auto: boolean): Promise<void> {
 
 let webglRendererDescription: string | undefined;
 
-/** The WebGL renderer of a throwaway canvas, and whether it is a CPU rasterizer. */
+/**
+ * The WebGL renderer of a throwaway canvas, and whether it is a CPU rasterizer. In a Web Worker
+ * (no `document`) the canvas is an `OffscreenCanvas`, which is also what the webgl backend draws on there.
+ */
 function webglRenderer(): { name: string; software: boolean } | null {
-  const doc = (globalThis as { document?: { createElement(tag: 'canvas'): { getContext(kind: string): unknown } } }).document;
-  if (!doc) return null;
-  const gl = (doc.createElement('canvas').getContext('webgl2') ?? doc.createElement('canvas').getContext('webgl')) as {
+  type Canvas = { getContext(kind: string): unknown };
+  const scope = globalThis as {
+    document?: { createElement(tag: 'canvas'): Canvas };
+    OffscreenCanvas?: new (width: number, height: number) => Canvas;
+  };
+  const canvas = (): Canvas | null =>
+    scope.document ? scope.document.createElement('canvas') : scope.OffscreenCanvas ? new scope.OffscreenCanvas(1, 1) : null;
+  if (!canvas()) return null;
+  const gl = (canvas()?.getContext('webgl2') ?? canvas()?.getContext('webgl')) as {
     getExtension(name: string): { UNMASKED_RENDERER_WEBGL: number } | null;
     getParameter(parameter: number): unknown;
     RENDERER: number;
@@ -229,6 +239,8 @@ async function tryWasm(): Promise<void> {
   // The thread count and the files' location are fixed when the backend first starts.
   const firstStart = tf.findBackend('wasm') == null;
   if (firstStart && !inNode && wasmPathPrefix) wasm.setWasmPaths(wasmPathPrefix);
+  // In a browser the threaded build runs when the page is cross-origin isolated; its thread count is ours to set.
+  if (firstStart && !inNode && wasmThreadsWanted > 1) wasm.setThreadsCount(wasmThreadsWanted);
   if (firstStart && wasmThreadsWanted > 1 && inNode) {
     const threads = await installWasmThreadsShim(wasmThreadsWanted);
     tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', true);

@@ -6,7 +6,7 @@ import { Random } from '@flows/core';
 import { describe, expect, it } from 'vitest';
 import { nice, realNVP } from '../builders/flow-builders.js';
 import { fit } from '../training/fit.js';
-import { hasCheckpoint, loadCheckpoint, loadModel, ModelFileError, saveCheckpoint, saveModel } from './model-files.js';
+import { hasCheckpoint, loadCheckpoint, loadModel, ModelFileError, modelFiles, modelFromFiles, saveCheckpoint, saveModel } from './model-files.js';
 import { Adam } from '../optimizers/adam.js';
 
 const temp = () => mkdtempSync(join(tmpdir(), 'flows-io-'));
@@ -49,6 +49,42 @@ describe('save and load', () => {
     writeFileSync(weightsPath, bytes.subarray(0, bytes.length - 4));
     await expect(loadModel(dir)).rejects.toThrow(ModelFileError);
     await expect(loadModel(dir)).rejects.toThrow(/truncated or corrupt/);
+  });
+});
+
+describe('model files by name (a browser download or a drop)', () => {
+  it('are byte for byte what saveModel writes, and read back to the same log-densities', async () => {
+    const model = realNVP({ size: 2, layers: 3, hidden: [8], seed: 6 });
+    await perturb(model, 7);
+    const dir = temp();
+    const saved = await saveModel(model, dir, { app: 'test' });
+    const { json, files } = await modelFiles(model, { app: 'test' });
+    expect(json).toEqual(saved);
+    expect(Object.keys(files).sort()).toEqual(
+      readdirSync(dir)
+        .filter((f) => f === 'model.json' || f.endsWith('.bin'))
+        .sort(),
+    );
+    expect(files['model.json']).toBe(readFileSync(join(dir, 'model.json'), 'utf8'));
+    expect(Buffer.from(files[json.weights.file] as Uint8Array).equals(readFileSync(join(dir, json.weights.file)))).toBe(true);
+    const asBytes = { 'model.json': new TextEncoder().encode(files['model.json'] as string), [json.weights.file]: files[json.weights.file] };
+    const x = tf.randomNormal([8, 2], 0, 1, 'float32', 8);
+    for (const given of [files, asBytes]) {
+      const loaded = modelFromFiles(given);
+      expect(Array.from(loaded.logProb(x).dataSync())).toEqual(Array.from(model.logProb(x).dataSync()));
+      loaded.dispose();
+    }
+  });
+
+  it('name what is missing or wrong', async () => {
+    const model = realNVP({ size: 2, layers: 1, hidden: [4] });
+    const { json, files } = await modelFiles(model);
+    const weights = files[json.weights.file] as Uint8Array;
+    expect(() => modelFromFiles({ [json.weights.file]: weights })).toThrow(/model\.json: not among the files given \(weights-/);
+    expect(() => modelFromFiles({ 'model.json': files['model.json'] })).toThrow(/weights file not among the files given/);
+    expect(() => modelFromFiles({ 'model.json': '{"format": ', [json.weights.file]: weights })).toThrow(/not valid JSON/);
+    expect(() => modelFromFiles({ 'model.json': '{"format": "other"}' })).toThrow(/not a flows model file/);
+    expect(() => modelFromFiles({ ...files, [json.weights.file]: weights.subarray(4) })).toThrow(/truncated or corrupt/);
   });
 });
 

@@ -74,6 +74,44 @@ export async function serializeModel(model: Saveable, metadata?: Record<string, 
   };
 }
 
+/**
+ * The files {@link saveModel} writes, by name: `model.json` (its exact text) and the weights file
+ * named in it. A browser offers these for download; {@link modelFromFiles} reads them back.
+ */
+export async function modelFiles(
+  model: Saveable,
+  metadata?: Record<string, unknown>,
+): Promise<{ json: ModelFile; files: Record<string, string | Uint8Array> }> {
+  const { json, weights } = await serializeModel(model, metadata);
+  return { json, files: { 'model.json': JSON.stringify(json, null, 1), [json.weights.file]: weights } };
+}
+
+/**
+ * Rebuilds a model from the files {@link saveModel} writes, given by name (for example files that
+ * a user dropped on a page): `model.json` as text or bytes, and the weights file it names. A
+ * missing file, JSON that does not parse, or weights that fail their checksum throw a
+ * {@link ModelFileError} naming the problem.
+ */
+export function modelFromFiles<T extends Saveable & { dispose(): void } = Distribution>(files: Record<string, string | Uint8Array>, rebuild?: Rebuild<T>): T {
+  const jsonEntry = files['model.json'];
+  if (jsonEntry === undefined) {
+    const names = Object.keys(files);
+    throw new ModelFileError('model.json', `not among the files given (${names.length ? names.join(', ') : 'none'}): give model.json and its weights file`);
+  }
+  const text = typeof jsonEntry === 'string' ? jsonEntry : new TextDecoder().decode(jsonEntry);
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch (error) {
+    throw new ModelFileError('model.json', `is not valid JSON (${(error as Error).message}); the file is corrupt`);
+  }
+  const json = validateModelFile(parsed, 'model.json');
+  const weights = files[json.weights.file];
+  if (weights === undefined) throw new ModelFileError(json.weights.file, 'weights file not among the files given: give it beside model.json');
+  if (typeof weights === 'string') throw new ModelFileError(json.weights.file, 'weights must be bytes, not text');
+  return rebuild ? deserializeModel<T>(json, weights, 'model.json', rebuild) : deserializeModel<T>(json, weights, 'model.json');
+}
+
 function checkFormatVersion(version: unknown, where: string): void {
   if (typeof version !== 'number') {
     throw new ModelFileError(
@@ -228,10 +266,10 @@ async function withSaveLock<T>(dir: string, write: () => Promise<T>): Promise<T>
  */
 export async function saveModel(model: Saveable, dir: string, metadata?: Record<string, unknown>): Promise<ModelFile> {
   const { path } = await node();
-  const { json, weights } = await serializeModel(model, metadata);
+  const { json, files } = await modelFiles(model, metadata);
   return withSaveLock(dir, async () => {
-    await writeFileAtomic(path.join(dir, json.weights.file), weights);
-    await writeFileAtomic(path.join(dir, 'model.json'), JSON.stringify(json, null, 1));
+    await writeFileAtomic(path.join(dir, json.weights.file), files[json.weights.file]);
+    await writeFileAtomic(path.join(dir, 'model.json'), files['model.json']);
     await removeStaleBinaries(dir, [json.weights.file]);
     await removeOrphanedTemporaries(dir);
     return json;

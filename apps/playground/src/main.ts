@@ -1,0 +1,414 @@
+import { parseNumericCsv } from '@flows/cli-kit/csv';
+import { sharedDensityDomain } from './colour-scale.js';
+import type { WorkerStatus } from './messages.js';
+import { colourBar, drawPad, type Figure, heatmap, curves as lossCurves, modelDensities, layerStage, samplesOverData } from './plots.js';
+import type { DataSpec, LayerViews } from './session.js';
+import { DEFAULT_SETTINGS, PLAYGROUND_DATA, type PlaygroundBackend, type PlaygroundSettings, settingsFromQuery, settingsToQuery } from './settings.js';
+import { WorkerClient } from './worker-client.js';
+
+const element = <T extends HTMLElement = HTMLElement>(id: string) => {
+  const found = document.getElementById(id);
+  if (!found) throw new Error(`the page lacks #${id}`);
+  return found as T;
+};
+
+// ---- messages ----
+const messageBox = element('message');
+function showMessage(text: string, kind: 'error' | 'note' = 'error'): void {
+  messageBox.textContent = text;
+  messageBox.className = kind === 'note' ? 'note' : '';
+  messageBox.hidden = false;
+}
+function clearMessage(): void {
+  messageBox.hidden = true;
+  messageBox.textContent = '';
+}
+
+// ---- settings: query parameters, then the form ----
+let settings: PlaygroundSettings;
+try {
+  settings = settingsFromQuery(location.search);
+} catch (error) {
+  settings = { ...DEFAULT_SETTINGS };
+  showMessage(`The address has a setting that cannot be used (${(error as Error).message}); the defaults are used instead.`);
+}
+
+const dataSelect = element<HTMLSelectElement>('data');
+for (const name of PLAYGROUND_DATA) dataSelect.add(new Option(name === 'drawn' ? 'draw your own / CSV' : name, name));
+const field = (id: string) => element<HTMLInputElement | HTMLSelectElement>(id);
+const FIELDS: [string, keyof PlaygroundSettings, string][] = [
+  ['data', 'data', 'data'],
+  ['flow', 'flow', 'flow'],
+  ['layers', 'layers', 'layers'],
+  ['hidden', 'hidden', 'hidden'],
+  ['mask', 'mask', 'mask'],
+  ['bins', 'bins', 'bins'],
+  ['lr', 'learningRate', 'lr'],
+  ['batch', 'batchSize', 'batch'],
+  ['steps', 'steps', 'steps'],
+  ['seed', 'seed', 'seed'],
+  ['backend', 'backend', 'backend'],
+];
+
+function showSettings(values: PlaygroundSettings): void {
+  for (const [id, key] of FIELDS) {
+    const value = values[key];
+    field(id).value = Array.isArray(value) ? value.join(',') : String(value);
+  }
+  element('draw-panel').hidden = values.data !== 'drawn';
+}
+
+/** The form's settings, checked by the same rules as the address bar (a bad field is named). */
+function settingsFromForm(): PlaygroundSettings {
+  const params = new URLSearchParams();
+  for (const [id, , parameter] of FIELDS) params.set(parameter, field(id).value.trim());
+  return settingsFromQuery(params);
+}
+
+// ---- the user's own points: drawn or from a CSV ----
+let ownPoints: Float32Array = new Float32Array(0);
+let ownPointsName = 'drawn points';
+const padHolder = element('draw-pad');
+let pad: Figure | null = null;
+
+function renderPad(): void {
+  pad = drawPad(ownPoints);
+  padHolder.replaceChildren(pad);
+  element('draw-count').textContent = `${ownPoints.length / 2} points`;
+}
+
+/** Pixel position in a figure → data coordinates, through the figure's own scales. */
+function toData(figure: Figure, event: MouseEvent): [number, number] | null {
+  const svg = figure instanceof SVGSVGElement ? figure : figure.querySelector('svg');
+  const x = figure.scale('x');
+  const y = figure.scale('y');
+  if (!svg || !x || !y) return null;
+  const box = svg.getBoundingClientRect();
+  const data: [number, number] = [x.invert(event.clientX - box.left), y.invert(event.clientY - box.top)];
+  return data.every(Number.isFinite) ? data : null;
+}
+
+function paint(event: MouseEvent): void {
+  if (!pad) return;
+  const at = toData(pad, event);
+  if (!at) return;
+  // A brush: a few points scattered around the cursor (Box–Muller normals, σ = 0.12).
+  const added = new Float32Array(2 * 6);
+  for (let i = 0; i < added.length; i += 2) {
+    const radius = 0.12 * Math.sqrt(-2 * Math.log(1 - Math.random()));
+    const angle = 2 * Math.PI * Math.random();
+    added[i] = at[0] + radius * Math.cos(angle);
+    added[i + 1] = at[1] + radius * Math.sin(angle);
+  }
+  const joined = new Float32Array(ownPoints.length + added.length);
+  joined.set(ownPoints);
+  joined.set(added, ownPoints.length);
+  ownPoints = joined;
+  ownPointsName = 'drawn points';
+  renderPad();
+}
+
+let painting = false;
+padHolder.addEventListener('mousedown', (event) => {
+  painting = true;
+  paint(event);
+});
+padHolder.addEventListener('mousemove', (event) => {
+  if (painting) paint(event);
+});
+window.addEventListener('mouseup', () => {
+  painting = false;
+});
+element('draw-clear').addEventListener('click', () => {
+  ownPoints = new Float32Array(0);
+  renderPad();
+});
+
+function dataSpec(values: PlaygroundSettings): DataSpec {
+  if (values.data !== 'drawn') return { kind: 'toy', name: values.data };
+  if (ownPoints.length < 40) throw new Error(`draw at least 20 points (drag on the pad) or drop a CSV first: ${ownPoints.length / 2} so far`);
+  return { kind: 'points', name: ownPointsName, points: ownPoints.slice() };
+}
+
+async function readCsv(file: File): Promise<void> {
+  try {
+    const table = parseNumericCsv(await file.text(), file.name);
+    if (table.columns !== 2) throw new Error(`${file.name}: has ${table.columns} columns; the playground trains on 2-D points (two columns)`);
+    if (table.rows < 20) throw new Error(`${file.name}: has ${table.rows} rows; give at least 20 points`);
+    ownPoints = table.values;
+    ownPointsName = file.name;
+    settings = { ...settingsFromForm(), data: 'drawn' };
+    showSettings(settings);
+    renderPad();
+    await configure();
+    showMessage(`${file.name}: ${table.rows} points loaded; press Start to train on them.`, 'note');
+  } catch (error) {
+    showMessage(`The CSV cannot be used, so the current run is unchanged. ${(error as Error).message}`);
+  }
+}
+
+// ---- the training worker ----
+let latest: WorkerStatus | null = null;
+const client = new WorkerClient(
+  new Worker(new URL('./training-worker.ts', import.meta.url), { type: 'module' }),
+  (status) => showStatus(status),
+  (message) => showMessage(message),
+);
+
+const formatNumber = (value: number | null, digits = 4) => (value === null || !Number.isFinite(value) ? '–' : value.toFixed(digits));
+
+function showStatus(status: WorkerStatus): void {
+  const changed = latest?.step !== status.step || latest?.origin !== status.origin;
+  latest = status;
+  element('status-step').textContent = `${status.step} / ${status.totalSteps}${status.done ? ' (done)' : status.running ? ' (training)' : ''}`;
+  element('status-loss').textContent = `${formatNumber(status.loss)} nats`;
+  element('status-kl').textContent = status.hasExactDensity
+    ? `${formatNumber(status.kl)} ± ${formatNumber(status.klStandardError)} nats`
+    : 'no exact density for this data';
+  element('status-rate').textContent = status.samplesPerSecond > 0 ? Math.round(status.samplesPerSecond).toLocaleString('en') : '–';
+  element('status-backend').textContent = status.backendDescription;
+  element('status-origin').textContent = status.origin;
+  if (status.error) showMessage(status.error);
+  if (changed) viewsStale = true;
+}
+
+async function configure(): Promise<WorkerStatus> {
+  const status = await client.request({ type: 'configure', settings, data: dataSpec(settings) });
+  showStatus(status);
+  history.replaceState(null, '', `?${settingsToQuery(settings)}`);
+  element<HTMLAnchorElement>('share-link').href = `?${settingsToQuery(settings)}`;
+  chosenPoint = null;
+  viewsStale = true;
+  return status;
+}
+
+/** Applies the form: a changed setting starts a new run (Reset); an unchanged form keeps the run. */
+async function applyForm(force: boolean): Promise<void> {
+  const next = settingsFromForm();
+  if (next.backend !== settings.backend) await switchBackend(next.backend);
+  const { backend: _a, autostart: _b, ...nextRun } = next;
+  const { backend: _c, autostart: _d, ...currentRun } = settings;
+  settings = { ...next, autostart: settings.autostart };
+  if (force || JSON.stringify(nextRun) !== JSON.stringify(currentRun)) await configure();
+}
+
+async function switchBackend(backend: PlaygroundBackend): Promise<void> {
+  try {
+    showStatus(await client.request({ type: 'backend', backend }));
+    settings = { ...settings, backend };
+    clearMessage();
+  } catch (error) {
+    field('backend').value = settings.backend;
+    showMessage(`${(error as Error).message}. The run goes on on ${latest?.backend ?? 'the previous backend'}.`);
+  }
+}
+
+async function act(action: () => Promise<unknown>): Promise<void> {
+  try {
+    await action();
+  } catch (error) {
+    showMessage((error as Error).message);
+  }
+}
+
+async function start(): Promise<WorkerStatus> {
+  await applyForm(false);
+  clearMessage();
+  const status = await client.request({ type: 'start' });
+  showStatus(status);
+  return status;
+}
+
+element('start').addEventListener('click', () => act(start));
+element('pause').addEventListener('click', () => act(async () => showStatus(await client.request({ type: 'pause' }))));
+element('step').addEventListener('click', () =>
+  act(async () => {
+    await applyForm(false);
+    showStatus(await client.request({ type: 'step', steps: 10 }));
+  }),
+);
+element('reset').addEventListener('click', () => act(() => applyForm(true)));
+field('backend').addEventListener('change', () => act(() => switchBackend(field('backend').value as PlaygroundBackend)));
+field('data').addEventListener('change', () => {
+  element('draw-panel').hidden = field('data').value !== 'drawn';
+  if (field('data').value === 'drawn') renderPad();
+});
+
+// ---- export and import ----
+function toBase64(bytes: Uint8Array): string {
+  let text = '';
+  for (let i = 0; i < bytes.length; i += 0x8000) text += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+  return btoa(text);
+}
+function fromBase64(text: string): Uint8Array {
+  return Uint8Array.from(atob(text), (c) => c.charCodeAt(0));
+}
+
+async function exportModel(): Promise<Record<string, string>> {
+  const files = await client.request({ type: 'export' });
+  return Object.fromEntries(Object.entries(files).map(([name, content]) => [name, typeof content === 'string' ? content : toBase64(content)]));
+}
+
+element('export').addEventListener('click', () =>
+  act(async () => {
+    const files = await client.request({ type: 'export' });
+    for (const [name, content] of Object.entries(files)) {
+      const blob = new Blob([content as BlobPart], { type: name.endsWith('.json') ? 'application/json' : 'application/octet-stream' });
+      const link = document.createElement('a');
+      link.href = URL.createObjectURL(blob);
+      link.download = name;
+      link.click();
+      setTimeout(() => URL.revokeObjectURL(link.href), 10_000);
+    }
+    showMessage(`Exported ${Object.keys(files).join(' and ')}: keep them together in one folder (toy-flow sample --model FOLDER).`, 'note');
+  }),
+);
+
+async function importFiles(files: Record<string, string | Uint8Array>, origin: string): Promise<WorkerStatus> {
+  try {
+    const status = await client.request({ type: 'import', files, origin });
+    showStatus(status);
+    showMessage(`Imported ${origin}. Start continues training it on ${settings.data}.`, 'note');
+    return status;
+  } catch (error) {
+    showMessage(`The model cannot be imported, so the current run is unchanged. ${(error as Error).message}`);
+    throw error;
+  }
+}
+
+async function importPicked(list: FileList | File[]): Promise<void> {
+  const files: Record<string, string | Uint8Array> = {};
+  for (const file of list) files[file.name] = file.name.endsWith('.json') ? await file.text() : new Uint8Array(await file.arrayBuffer());
+  await importFiles(files, Object.keys(files).join(' + ')).catch(() => undefined);
+}
+
+const importInput = element<HTMLInputElement>('import-files');
+importInput.addEventListener('change', () => {
+  if (importInput.files?.length) void importPicked(importInput.files).finally(() => (importInput.value = ''));
+});
+const csvInput = element<HTMLInputElement>('csv-file');
+csvInput.addEventListener('change', () => {
+  const file = csvInput.files?.[0];
+  if (file) void readCsv(file).finally(() => (csvInput.value = ''));
+});
+document.addEventListener('dragover', (event) => {
+  event.preventDefault();
+  document.body.classList.add('dragging');
+});
+document.addEventListener('dragleave', () => document.body.classList.remove('dragging'));
+document.addEventListener('drop', (event) => {
+  event.preventDefault();
+  document.body.classList.remove('dragging');
+  const files = [...(event.dataTransfer?.files ?? [])];
+  const csv = files.find((f) => /\.csv$/i.test(f.name));
+  if (csv) void readCsv(csv);
+  else if (files.length) void importPicked(files);
+});
+
+// ---- pictures ----
+let viewsStale = true;
+let viewsPending = false;
+let chosenPoint: [number, number] | null = null;
+let layerViews: LayerViews | null = null;
+let layersFetchedAt = 0;
+let layersStale = true;
+const slider = element<HTMLInputElement>('layer-slider');
+
+function renderLayers(): void {
+  if (!layerViews) return;
+  const last = layerViews.layerNames.length;
+  slider.max = String(last);
+  const stage = Math.min(Number(slider.value), last);
+  element('layer-label').textContent = stage === 0 ? 'base' : `after layer ${stage} of ${last}`;
+  element('layers-view').replaceChildren(layerStage(layerViews, stage));
+}
+slider.addEventListener('input', renderLayers);
+
+async function refreshViews(): Promise<void> {
+  if (viewsPending || !latest) return;
+  const now = performance.now();
+  const layersDue = layersStale || (viewsStale && now - layersFetchedAt > 1500);
+  if (!viewsStale && !layersDue) return;
+  viewsPending = true;
+  try {
+    if (viewsStale) {
+      viewsStale = false;
+      const views = await client.request({ type: 'views', resolution: 72 });
+      const model = modelDensities(views.modelLogDensity);
+      const domain = sharedDensityDomain(model, views.referenceDensity);
+      const modelFigure = heatmap({ values: model, resolution: views.resolution, range: views.range, domain, title: 'Model density q(x)' });
+      modelFigure.addEventListener('click', (event) => {
+        const at = toData(modelFigure, event as MouseEvent);
+        if (!at) return;
+        chosenPoint = at;
+        element('point-readout').textContent = `Chosen point (${at[0].toFixed(3)}, ${at[1].toFixed(3)}); its path back to the base is drawn below.`;
+        layersStale = true;
+      });
+      element('density-model').replaceChildren(modelFigure);
+      const referenceTitle = views.referenceKind === 'true density' ? 'True density p(x)' : 'Data histogram';
+      element('density-reference').replaceChildren(
+        heatmap({ values: views.referenceDensity, resolution: views.resolution, range: views.range, domain, title: referenceTitle }),
+      );
+      element('colour-bar').replaceChildren(colourBar(domain));
+      element('samples').replaceChildren(samplesOverData({ model: views.modelSamples, data: views.dataSamples, range: views.range }));
+      element('curves').replaceChildren(lossCurves({ loss: views.lossCurve, kl: views.klCurve }));
+      if (!chosenPoint) chosenPoint = [views.dataSamples[0], views.dataSamples[1]];
+    }
+    if (layersStale || performance.now() - layersFetchedAt > 1500) {
+      layersStale = false;
+      layersFetchedAt = performance.now();
+      const atEnd = layerViews !== null && Number(slider.value) >= layerViews.layerNames.length;
+      layerViews = await client.request({ type: 'layers', point: chosenPoint ?? [0, 0] });
+      if (atEnd || slider.dataset.touched !== '1') slider.value = String(layerViews.layerNames.length);
+      renderLayers();
+    }
+  } catch (error) {
+    showMessage(`The pictures could not be drawn: ${(error as Error).message}`);
+  } finally {
+    viewsPending = false;
+  }
+}
+slider.addEventListener('change', () => {
+  slider.dataset.touched = '1';
+});
+setInterval(() => void refreshViews(), 400);
+
+// ---- automation hooks (tests, scripts) ----
+const ready = (async () => {
+  showSettings(settings);
+  if (settings.data === 'drawn') renderPad();
+  await configure();
+  if (settings.autostart) await start();
+})();
+ready.catch((error: Error) => showMessage(`The playground could not start: ${error.message}`));
+
+const playground = {
+  /** Resolves once the first run is configured (and started, with autostart). */
+  ready,
+  start,
+  pause: () => client.request({ type: 'pause' }),
+  step: (steps = 10) => client.request({ type: 'step', steps }),
+  reset: () => applyForm(true),
+  /** The latest status: step, loss, KL, samples/s, backend, done. */
+  status: () => latest,
+  settings: () => ({ ...settings }),
+  setBackend: async (backend: PlaygroundBackend) => {
+    await switchBackend(backend);
+    return latest;
+  },
+  /** The saved-model files: `{ 'model.json': text, [weightsFile]: base64 }`. */
+  exportModel,
+  /** Imports saved-model files given as `{ 'model.json': text, [weightsFile]: base64 }`. */
+  importModel: (files: Record<string, string>) =>
+    importFiles(
+      Object.fromEntries(Object.entries(files).map(([name, content]) => [name, name.endsWith('.json') ? content : fromBase64(content)])),
+      Object.keys(files).join(' + '),
+    ),
+  /** Natural-log model densities at points `[[x, y], …]`. */
+  logProb: async (points: [number, number][]) => Array.from(await client.request({ type: 'logProb', points: Float32Array.from(points.flat()) })),
+  /** Trains the benchmark model of `pnpm bench` (784-D Real NVP) on a backend; samples per second. */
+  benchmark: (options: { backend: PlaygroundBackend; batch: number; steps: number; rounds: number }) => client.request({ type: 'benchmark', ...options }),
+  /** Whether the visible message is an error, and its text. */
+  message: () => (messageBox.hidden ? null : { text: messageBox.textContent ?? '', error: messageBox.className !== 'note' }),
+};
+(window as unknown as { playground: typeof playground }).playground = playground;

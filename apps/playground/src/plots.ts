@@ -1,0 +1,154 @@
+import * as Plot from '@observablehq/plot';
+import { densitiesFromLog } from './colour-scale.js';
+import type { Range2D } from './grid.js';
+import type { LayerViews } from './session.js';
+
+/** Plot's figures carry their scales; `invert` turns a pixel back into data coordinates. */
+type Figure = (SVGSVGElement | HTMLElement) & { scale(name: 'x' | 'y'): { invert(pixel: number): number } | undefined };
+
+const SIZE = 300;
+
+function pairs(values: ArrayLike<number>): { x: number; y: number }[] {
+  const points: { x: number; y: number }[] = [];
+  for (let i = 0; i + 1 < values.length; i += 2) points.push({ x: values[i], y: values[i + 1] });
+  return points;
+}
+
+/** A density on the grid as a heatmap with axes; `domain` is the colour domain shared with its partner picture. */
+export function heatmap(options: { values: Float32Array; resolution: number; range: Range2D; domain: [number, number]; title: string }): Figure {
+  const [[x0, x1], [y0, y1]] = options.range;
+  return Plot.plot({
+    width: SIZE,
+    height: SIZE,
+    marginLeft: 40,
+    title: options.title,
+    x: { domain: [x0, x1], label: 'x₁' },
+    y: { domain: [y0, y1], label: 'x₂' },
+    color: { type: 'linear', scheme: 'viridis', domain: options.domain, clamp: true },
+    // Pixel 0 is the top-left cell: (x1, y1) of the raster is the window's top-left corner.
+    marks: [
+      Plot.raster(options.values, { width: options.resolution, height: options.resolution, x1: x0, y1: y1, x2: x1, y2: y0, imageRendering: 'pixelated' }),
+      Plot.frame(),
+    ],
+  }) as Figure;
+}
+
+/** The colour bar both heatmaps use. */
+export function colourBar(domain: [number, number]): Element {
+  return Plot.legend({ color: { type: 'linear', scheme: 'viridis', domain, label: 'density p(x)' }, width: 280 }) as Element;
+}
+
+export function modelDensities(logDensities: Float32Array): Float32Array {
+  return densitiesFromLog(logDensities);
+}
+
+/** Model samples over data points. */
+export function samplesOverData(options: { model: Float32Array; data: Float32Array; range: Range2D }): Figure {
+  const [[x0, x1], [y0, y1]] = options.range;
+  return Plot.plot({
+    width: SIZE,
+    height: SIZE,
+    marginLeft: 40,
+    title: 'Samples: model (orange) over data (blue)',
+    x: { domain: [x0, x1], label: 'x₁' },
+    y: { domain: [y0, y1], label: 'x₂' },
+    marks: [
+      Plot.dot(pairs(options.data), { x: 'x', y: 'y', r: 1.2, fill: '#4c78a8', fillOpacity: 0.5, clip: true }),
+      Plot.dot(pairs(options.model), { x: 'x', y: 'y', r: 1.2, fill: '#f58518', fillOpacity: 0.6, clip: true }),
+      Plot.frame(),
+    ],
+  }) as Figure;
+}
+
+/** Loss and (for toys with an exact density) KL against the step. */
+export function curves(options: { loss: { step: number; loss: number }[]; kl: { step: number; kl: number }[] }): Figure {
+  const rows = [
+    ...options.loss.map((d) => ({ step: d.step, value: d.loss, series: 'training loss (NLL, nats)' })),
+    ...options.kl.map((d) => ({ step: d.step, value: d.kl, series: 'KL(data ‖ model), nats' })),
+  ];
+  return Plot.plot({
+    width: 2 * SIZE,
+    height: 220,
+    marginLeft: 50,
+    title: 'Training curves',
+    x: { label: 'step', grid: true },
+    y: { label: 'nats', grid: true },
+    color: { legend: true, domain: ['training loss (NLL, nats)', 'KL(data ‖ model), nats'], range: ['#4c78a8', '#e45756'] },
+    marks: [
+      Plot.ruleY([0]),
+      Plot.line(rows, { x: 'step', y: 'value', stroke: 'series' }),
+      Plot.dot(
+        rows.filter((r) => r.series.startsWith('KL')),
+        { x: 'step', y: 'value', fill: 'series', r: 2 },
+      ),
+    ],
+  }) as Figure;
+}
+
+/** A window that holds most of the points (2nd to 98th percentile, padded): a few far-flung samples do not shrink the picture. */
+export function robustWindow(values: ArrayLike<number>): Range2D {
+  const xs: number[] = [];
+  const ys: number[] = [];
+  for (let i = 0; i + 1 < values.length; i += 2) {
+    if (Number.isFinite(values[i]) && Number.isFinite(values[i + 1])) {
+      xs.push(values[i]);
+      ys.push(values[i + 1]);
+    }
+  }
+  const window = (list: number[]): [number, number] => {
+    if (list.length === 0) return [-3, 3];
+    list.sort((a, b) => a - b);
+    const low = list[Math.floor(0.02 * (list.length - 1))];
+    const high = list[Math.ceil(0.98 * (list.length - 1))];
+    const pad = Math.max(0.25, 0.15 * (high - low));
+    return [low - pad, high + pad];
+  };
+  return [window(xs), window(ys)];
+}
+
+/** Stage `stage` of the layer-by-layer view: the base grid and samples after that many layers, and the chosen point's path. */
+export function layerStage(views: LayerViews, stage: number): Figure {
+  const lines: { x: number; y: number; line: number }[] = [];
+  const grid = views.gridStages[stage];
+  const perLine = views.pointsPerLine;
+  for (let i = 0; i < grid.length / 2; i++) lines.push({ x: grid[2 * i], y: grid[2 * i + 1], line: Math.floor(i / perLine) });
+  const samples = pairs(views.sampleStages[stage]);
+  const [[x0, x1], [y0, y1]] = robustWindow(views.sampleStages[stage]);
+  const path = views.pointPath.map(([x, y], k) => ({ x, y, k }));
+  const last = views.layerNames.length;
+  const title =
+    stage === 0
+      ? `Base: N(0, I), before any layer (stage 0 of ${last})`
+      : `After layer ${stage} of ${last} (${views.layerNames[stage - 1]})${stage === last ? ': the model' : ''}`;
+  return Plot.plot({
+    width: 2 * SIZE,
+    height: 2 * SIZE - 80,
+    marginLeft: 40,
+    title,
+    x: { domain: [x0, x1], label: stage === 0 ? 'z₁' : 'x₁' },
+    y: { domain: [y0, y1], label: stage === 0 ? 'z₂' : 'x₂' },
+    marks: [
+      Plot.line(lines, { x: 'x', y: 'y', z: 'line', stroke: '#9aa5b1', strokeWidth: 0.8, clip: true }),
+      Plot.dot(samples, { x: 'x', y: 'y', r: 1.4, fill: '#f58518', fillOpacity: 0.55, clip: true }),
+      Plot.line(path, { x: 'x', y: 'y', stroke: '#e45756', strokeDasharray: '3,3', clip: true }),
+      Plot.dot(path, { x: 'x', y: 'y', r: 2.5, fill: '#e45756', clip: true }),
+      Plot.dot([path[stage]], { x: 'x', y: 'y', r: 6, stroke: '#e45756', strokeWidth: 2.5, fill: 'white', clip: true }),
+      Plot.frame(),
+    ],
+  }) as Figure;
+}
+
+/** The drawing pad: the user's points over a fixed window, with axes; pixels map back through the figure's scales. */
+export function drawPad(points: Float32Array): Figure {
+  return Plot.plot({
+    width: SIZE,
+    height: SIZE,
+    marginLeft: 40,
+    title: 'Draw your own: drag to paint points',
+    x: { domain: [-4, 4], label: 'x₁' },
+    y: { domain: [-4, 4], label: 'x₂' },
+    marks: [Plot.dot(pairs(points), { x: 'x', y: 'y', r: 1.2, fill: '#4c78a8', fillOpacity: 0.6, clip: true }), Plot.frame()],
+  }) as Figure;
+}
+
+export type { Figure };

@@ -1,0 +1,232 @@
+/// <reference lib="webworker" />
+// The training worker: the model lives and trains here, so the page's thread only draws.
+import * as tf from '@tensorflow/tfjs-core';
+import { setThreadsCount, setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
+import wasmPlain from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm?url';
+import wasmSimd from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm?url';
+import wasmThreadedSimd from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-threaded-simd.wasm?url';
+import '@tensorflow/tfjs-backend-cpu';
+import { Random } from '@flows/core';
+import { registerSplineBijectors } from '@flows/bijector-spline';
+import { Adam, type BackendChoice, describeBackend, realNVP, selectBackend } from '@flows/flows';
+import type { Answers, BenchmarkResult, Request, RequestOf, WorkerMessage, WorkerStatus } from './messages.js';
+import { PlaygroundSession } from './session.js';
+import type { PlaygroundBackend } from './settings.js';
+
+declare const self: DedicatedWorkerGlobalScope;
+
+registerSplineBijectors();
+// Vite gives each .wasm file a hashed URL; the wasm backend is told where each one is.
+setWasmPaths({ 'tfjs-backend-wasm.wasm': wasmPlain, 'tfjs-backend-wasm-simd.wasm': wasmSimd, 'tfjs-backend-wasm-threaded-simd.wasm': wasmThreadedSimd });
+/**
+ * Threads of the wasm backend: every core when the page is cross-origin isolated (SharedArrayBuffer;
+ * `pnpm playground` sends the headers), else one. Set before anything can start the backend.
+ */
+const WASM_THREADS = self.crossOriginIsolated ? Math.max(1, navigator.hardwareConcurrency || 1) : 1;
+setThreadsCount(WASM_THREADS);
+
+let session: PlaygroundSession | null = null;
+let running = false;
+let backend: BackendChoice | null = null;
+let lastError: string | null = null;
+/** Steps per chunk between looks at the message queue, adapted to about 150 ms of work. */
+let chunk = 4;
+const CHUNK_SECONDS = 0.15;
+/** KL is evaluated every this many steps, and when the run ends. */
+const KL_EVERY = 250;
+let lastKlStep = -1;
+/** The training loop while it runs: a change of model or backend waits for its chunk to end. */
+let loop: Promise<void> | null = null;
+
+async function stopTraining(): Promise<void> {
+  running = false;
+  await loop;
+}
+
+function startTraining(): void {
+  if (running || !session || session.done) return;
+  running = true;
+  loop = trainingLoop().finally(() => {
+    loop = null;
+  });
+}
+
+/** Loads the GPU backends' code only when they may be used (each is a large module). */
+async function startBackend(name: PlaygroundBackend): Promise<BackendChoice> {
+  if (name === 'webgpu' || name === 'auto') {
+    try {
+      await import('@tensorflow/tfjs-backend-webgpu');
+    } catch {
+      // selectBackend says why WebGPU is missing.
+    }
+  }
+  if (name === 'webgl' || name === 'auto') await import('@tensorflow/tfjs-backend-webgl');
+  return selectBackend({ backend: name, wasmThreads: WASM_THREADS });
+}
+
+function status(): WorkerStatus {
+  const base = session?.status() ?? {
+    step: 0,
+    totalSteps: 0,
+    loss: Number.NaN,
+    kl: null,
+    klStandardError: null,
+    samplesPerSecond: 0,
+    done: false,
+    dataset: '',
+    hasExactDensity: false,
+    origin: '',
+  };
+  return { ...base, running, backend: backend?.name ?? 'none', backendDescription: backend ? describeBackend(backend) : 'not started', error: lastError };
+}
+
+function post(message: WorkerMessage): void {
+  self.postMessage(message);
+}
+
+const nextTask = () => new Promise<void>((resolve) => setTimeout(resolve, 0));
+
+async function maybeEvaluateKl(force: boolean): Promise<void> {
+  if (!session) return;
+  const step = session.step;
+  if (step === lastKlStep) return;
+  if (force || step - Math.max(0, lastKlStep) >= KL_EVERY) {
+    await session.evaluateKl();
+    lastKlStep = step;
+  }
+}
+
+/** Trains chunk after chunk while running, giving the message queue a turn between chunks. */
+async function trainingLoop(): Promise<void> {
+  while (running && session && !session.done) {
+    const started = performance.now();
+    try {
+      const ran = await session.train(chunk);
+      const seconds = (performance.now() - started) / 1000;
+      chunk = Math.max(1, Math.min(500, Math.round((ran || chunk) * (CHUNK_SECONDS / Math.max(seconds, 1e-3)))));
+      await maybeEvaluateKl(session.done);
+    } catch (error) {
+      running = false;
+      lastError = `training stopped at step ${session.step}: ${(error as Error).message}`;
+    }
+    if (session?.done) running = false;
+    post({ type: 'status', status: status() });
+    await nextTask();
+  }
+}
+
+async function benchmark(request: RequestOf<'benchmark'>): Promise<BenchmarkResult> {
+  // The model of `pnpm bench`: Real NVP, 8 checkerboard couplings on 784 dimensions, 256-256 ReLU networks, tanh scale.
+  const choice = await startBackend(request.backend);
+  backend = choice;
+  const model = realNVP({ size: 784, layers: 8, hidden: [256, 256], activation: 'relu', mask: 'checkerboard', imageShape: [28, 28], scaleTanh: true, seed: 0 });
+  const optimizer = new Adam(model.trainableVariables, { learningRate: 1e-3 });
+  const random = new Random(1);
+  const batch = request.batch;
+  const data = tf.tidy(() => {
+    const values = new Float32Array(batch * 784);
+    for (let k = 0; k < values.length; k++) values[k] = (Math.floor(256 * random.uniform()) + random.uniform()) / 256;
+    return tf.tensor2d(values, [batch, 784]);
+  });
+  const step = async () => {
+    const { value, grads } = tf.variableGrads(() => tf.neg(tf.mean(model.logProb(data))) as tf.Scalar, model.trainableVariables);
+    optimizer.applyGradients(grads);
+    await value.data();
+    tf.dispose([value, ...Object.values(grads)]);
+  };
+  const rounds: number[] = [];
+  for (let round = 0; round <= request.rounds; round++) {
+    const started = performance.now();
+    for (let k = 0; k < request.steps; k++) await step();
+    const seconds = (performance.now() - started) / 1000;
+    // Round 0 warms up (shader compilation, first allocations) and is not counted.
+    if (round > 0) rounds.push((request.steps * batch) / seconds);
+  }
+  tf.dispose(data);
+  optimizer.dispose();
+  model.dispose();
+  const sorted = [...rounds].sort((a, b) => a - b);
+  return { backend: choice.name, backendDescription: describeBackend(choice), batch, samplesPerSecond: sorted[Math.floor(sorted.length / 2)], rounds };
+}
+
+async function handle(request: Request): Promise<Answers[Request['type']]> {
+  switch (request.type) {
+    case 'configure': {
+      if (!backend) backend = await startBackend(request.settings.backend);
+      // Built before the old session goes, so settings that fail leave the current run as it was.
+      const next = new PlaygroundSession(request.settings, request.data);
+      await stopTraining();
+      session?.dispose();
+      session = next;
+      lastError = null;
+      lastKlStep = -1;
+      chunk = 4;
+      await maybeEvaluateKl(true);
+      return status();
+    }
+    case 'start':
+      if (!session) throw new Error('no run configured yet');
+      if (!running && !session.done) lastError = null;
+      startTraining();
+      return status();
+    case 'pause':
+      await stopTraining();
+      return status();
+    case 'step':
+      if (!session) throw new Error('no run configured yet');
+      if (running) return status();
+      await session.train(request.steps);
+      await maybeEvaluateKl(true);
+      return status();
+    case 'backend': {
+      const wasRunning = running;
+      await stopTraining();
+      const previous = backend;
+      try {
+        backend = await startBackend(request.backend);
+      } catch (error) {
+        // Back to the backend that worked: the run and its weights are kept.
+        if (previous) backend = await selectBackend({ backend: previous.name });
+        lastError = (error as Error).message;
+        if (wasRunning) startTraining();
+        throw error;
+      }
+      lastError = null;
+      chunk = 4;
+      if (wasRunning) startTraining();
+      return status();
+    }
+    case 'views':
+      if (!session) throw new Error('no run configured yet');
+      return session.views(request.resolution);
+    case 'layers':
+      if (!session) throw new Error('no run configured yet');
+      return session.layerViews(request.point);
+    case 'export':
+      if (!session) throw new Error('no run configured yet');
+      return session.exportFiles();
+    case 'import':
+      if (!session) throw new Error('no run configured yet');
+      await stopTraining();
+      session.importFiles(request.files, request.origin);
+      lastKlStep = -1;
+      await maybeEvaluateKl(true);
+      return status();
+    case 'logProb':
+      if (!session) throw new Error('no run configured yet');
+      return session.logProb(request.points);
+    case 'benchmark':
+      await stopTraining();
+      return benchmark(request);
+  }
+}
+
+self.onmessage = async (event: MessageEvent<{ id: number; request: Request }>) => {
+  const { id, request } = event.data;
+  try {
+    const value = await handle(request);
+    post({ type: 'reply', id, ok: true, value });
+  } catch (error) {
+    post({ type: 'reply', id, ok: false, error: (error as Error).message ?? String(error) });
+  }
+};
