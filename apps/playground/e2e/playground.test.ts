@@ -1,3 +1,4 @@
+import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -8,7 +9,7 @@ import { decode } from 'fast-png';
 import type { Browser, Page } from 'playwright-core';
 import type { PreviewServer } from 'vite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { browserSkipReason, ensureArtifacts, launchChromium, openPlayground, servePlayground, status, untilDone } from './browser.js';
+import { appRoot, browserSkipReason, ensureArtifacts, launchChromium, openPlayground, servePlayground, status, untilDone } from './browser.js';
 
 const skip = browserSkipReason();
 if (skip) console.warn(`skipped: the playground in Chromium: ${skip}`);
@@ -121,6 +122,17 @@ describe.skipIf(skip !== null)('the playground in headless Chromium', () => {
     const inNode = await logProbInNode(dir, POINTS);
     const inPage = await trained.evaluate((points) => (window as unknown as Hooks).playground.logProb(points), POINTS);
     inNode.forEach((value, k) => expect(Math.abs(value - inPage[k])).toBeLessThan(1e-5));
+    // And the command-line app reads the folder as its own: toy-flow logprob --model.
+    const input = join(dir, 'points.csv');
+    writeFileSync(input, `x,y\n${POINTS.map((p) => p.join(',')).join('\n')}\n`);
+    const cli = join(appRoot, '..', 'toy-flow', 'dist', 'cli.js');
+    const output = await new Promise<string>((resolve, reject) =>
+      execFile(process.execPath, [cli, 'logprob', '--model', dir, '--input', input, '--backend', 'wasm'], { encoding: 'utf8' }, (error, stdout, stderr) =>
+        error ? reject(new Error(`${error.message}\n${stderr}`)) : resolve(stdout),
+      ),
+    );
+    const fromCli = output.trim().split('\n').map(Number);
+    fromCli.forEach((value, k) => expect(Math.abs(value - inPage[k])).toBeLessThan(1e-5));
   });
 
   it('imports a model saved in Node through the file picker and shows the same log-densities', async () => {

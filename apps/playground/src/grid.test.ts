@@ -53,3 +53,16 @@ describe('colour scales', () => {
     expect(sharedDensityDomain([0.2, Number.NaN], null)).toEqual([0, 0.2]);
   });
 });
+
+describe('heat map pixels', () => {
+  it('look values up in a colour table, clamped to the domain, NaN transparent', async () => {
+    const { colourTable, heatmapPixels, parseColour } = await import('./colour-scale.js');
+    expect(parseColour('#ff8000')).toEqual([255, 128, 0]);
+    expect(parseColour('rgb(1, 2, 3)')).toEqual([1, 2, 3]);
+    expect(() => parseColour('teal')).toThrow(/unreadable colour/);
+    const grey = (v: number) => `rgb(${Math.round(v * 255)}, ${Math.round(v * 255)}, ${Math.round(v * 255)})`;
+    const table = colourTable([0, 1], grey, 256);
+    const pixels = heatmapPixels([0, 0.5, 1, 2, -1, Number.NaN], [0, 1], table);
+    expect(Array.from(pixels)).toEqual([0, 0, 0, 255, 128, 128, 128, 255, 255, 255, 255, 255, 255, 255, 255, 255, 0, 0, 0, 255, 0, 0, 0, 0]);
+  });
+});

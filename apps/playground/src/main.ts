@@ -1,7 +1,7 @@
 import { parseNumericCsv } from '@flows/cli-kit/csv';
 import { sharedDensityDomain } from './colour-scale.js';
 import type { WorkerStatus } from './messages.js';
-import { colourBar, drawPad, type Figure, heatmap, curves as lossCurves, modelDensities, layerStage, samplesOverData } from './plots.js';
+import { colourBar, drawPad, type Figure, type Heatmap, heatmap, curves as lossCurves, modelDensities, layerStage, samplesOverData } from './plots.js';
 import type { DataSpec, LayerViews } from './session.js';
 import { DEFAULT_SETTINGS, PLAYGROUND_DATA, type PlaygroundBackend, type PlaygroundSettings, settingsFromQuery, settingsToQuery } from './settings.js';
 import { WorkerClient } from './worker-client.js';
@@ -159,6 +159,7 @@ const formatNumber = (value: number | null, digits = 4) => (value === null || !N
 
 function showStatus(status: WorkerStatus): void {
   const changed = latest?.step !== status.step || latest?.origin !== status.origin;
+  const newError = status.error !== null && status.error !== latest?.error;
   latest = status;
   element('status-step').textContent = `${status.step} / ${status.totalSteps}${status.done ? ' (done)' : status.running ? ' (training)' : ''}`;
   element('status-loss').textContent = `${formatNumber(status.loss)} nats`;
@@ -168,7 +169,7 @@ function showStatus(status: WorkerStatus): void {
   element('status-rate').textContent = status.samplesPerSecond > 0 ? Math.round(status.samplesPerSecond).toLocaleString('en') : '–';
   element('status-backend').textContent = status.backendDescription;
   element('status-origin').textContent = status.origin;
-  if (status.error) showMessage(status.error);
+  if (newError && status.error) showMessage(status.error);
   if (changed) viewsStale = true;
 }
 
@@ -309,6 +310,9 @@ document.addEventListener('drop', (event) => {
 let viewsStale = true;
 let viewsPending = false;
 let chosenPoint: [number, number] | null = null;
+/** The two heat maps, drawn once per window and data set; their pixels change at every refresh. */
+let heatmaps: { key: string; model: Heatmap; reference: Heatmap } | null = null;
+let colourBarKey = '';
 let layerViews: LayerViews | null = null;
 let layersFetchedAt = 0;
 let layersStale = true;
@@ -327,7 +331,7 @@ slider.addEventListener('input', renderLayers);
 async function refreshViews(): Promise<void> {
   if (viewsPending || !latest) return;
   const now = performance.now();
-  const layersDue = layersStale || (viewsStale && now - layersFetchedAt > 1500);
+  const layersDue = layersStale || (viewsStale && now - layersFetchedAt > 2500);
   if (!viewsStale && !layersDue) return;
   viewsPending = true;
   try {
@@ -336,25 +340,33 @@ async function refreshViews(): Promise<void> {
       const views = await client.request({ type: 'views', resolution: 72 });
       const model = modelDensities(views.modelLogDensity);
       const domain = sharedDensityDomain(model, views.referenceDensity);
-      const modelFigure = heatmap({ values: model, resolution: views.resolution, range: views.range, domain, title: 'Model density q(x)' });
-      modelFigure.addEventListener('click', (event) => {
-        const at = toData(modelFigure, event as MouseEvent);
-        if (!at) return;
-        chosenPoint = at;
-        element('point-readout').textContent = `Chosen point (${at[0].toFixed(3)}, ${at[1].toFixed(3)}); its path back to the base is drawn below.`;
-        layersStale = true;
-      });
-      element('density-model').replaceChildren(modelFigure);
       const referenceTitle = views.referenceKind === 'true density' ? 'True density p(x)' : 'Data histogram';
-      element('density-reference').replaceChildren(
-        heatmap({ values: views.referenceDensity, resolution: views.resolution, range: views.range, domain, title: referenceTitle }),
-      );
-      element('colour-bar').replaceChildren(colourBar(domain));
+      const key = `${views.range.flat().join(',')} ${referenceTitle}`;
+      if (heatmaps?.key !== key) {
+        const modelMap = heatmap(views.range, 'Model density q(x)');
+        modelMap.figure.addEventListener('click', (event) => {
+          const at = toData(modelMap.figure, event as MouseEvent);
+          if (!at) return;
+          chosenPoint = at;
+          element('point-readout').textContent = `Chosen point (${at[0].toFixed(3)}, ${at[1].toFixed(3)}); its path back to the base is drawn below.`;
+          layersStale = true;
+        });
+        heatmaps = { key, model: modelMap, reference: heatmap(views.range, referenceTitle) };
+        element('density-model').replaceChildren(modelMap.figure);
+        element('density-reference').replaceChildren(heatmaps.reference.figure);
+      }
+      heatmaps.model.update(model, views.resolution, domain);
+      heatmaps.reference.update(views.referenceDensity, views.resolution, domain);
+      const bar = domain.map((v) => v.toPrecision(3)).join(',');
+      if (bar !== colourBarKey) {
+        colourBarKey = bar;
+        element('colour-bar').replaceChildren(colourBar(domain));
+      }
       element('samples').replaceChildren(samplesOverData({ model: views.modelSamples, data: views.dataSamples, range: views.range }));
       element('curves').replaceChildren(lossCurves({ loss: views.lossCurve, kl: views.klCurve }));
       if (!chosenPoint) chosenPoint = [views.dataSamples[0], views.dataSamples[1]];
     }
-    if (layersStale || performance.now() - layersFetchedAt > 1500) {
+    if (layersStale || performance.now() - layersFetchedAt > 2500) {
       layersStale = false;
       layersFetchedAt = performance.now();
       const atEnd = layerViews !== null && Number(slider.value) >= layerViews.layerNames.length;
@@ -371,7 +383,8 @@ async function refreshViews(): Promise<void> {
 slider.addEventListener('change', () => {
   slider.dataset.touched = '1';
 });
-setInterval(() => void refreshViews(), 400);
+// Once a second: often enough to watch a run, rarely enough that drawing never competes with training for long.
+setInterval(() => void refreshViews(), 1000);
 
 // ---- automation hooks (tests, scripts) ----
 const ready = (async () => {
@@ -386,8 +399,14 @@ const playground = {
   /** Resolves once the first run is configured (and started, with autostart). */
   ready,
   start,
-  pause: () => client.request({ type: 'pause' }),
-  step: (steps = 10) => client.request({ type: 'step', steps }),
+  pause: async () => {
+    showStatus(await client.request({ type: 'pause' }));
+    return latest;
+  },
+  step: async (steps = 10) => {
+    showStatus(await client.request({ type: 'step', steps }));
+    return latest;
+  },
   reset: () => applyForm(true),
   /** The latest status: step, loss, KL, samples/s, backend, done. */
   status: () => latest,

@@ -1,5 +1,5 @@
 import * as Plot from '@observablehq/plot';
-import { densitiesFromLog } from './colour-scale.js';
+import { colourTable, densitiesFromLog, heatmapPixels } from './colour-scale.js';
 import type { Range2D } from './grid.js';
 import type { LayerViews } from './session.js';
 
@@ -14,23 +14,68 @@ function pairs(values: ArrayLike<number>): { x: number; y: number }[] {
   return points;
 }
 
-/** A density on the grid as a heatmap with axes; `domain` is the colour domain shared with its partner picture. */
-export function heatmap(options: { values: Float32Array; resolution: number; range: Range2D; domain: [number, number]; title: string }): Figure {
-  const [[x0, x1], [y0, y1]] = options.range;
-  return Plot.plot({
+const MARGINS = { marginTop: 30, marginRight: 20, marginBottom: 40, marginLeft: 45 };
+
+/** The colour scale the heat maps and the colour bar share, as a lookup table (one per domain). */
+let cachedTable: { domain: string; table: Uint8ClampedArray } | null = null;
+function viridisTable(domain: [number, number]): Uint8ClampedArray {
+  const key = domain.join(',');
+  if (cachedTable?.domain !== key) {
+    const scale = Plot.scale({ color: { type: 'linear', scheme: 'viridis', domain } });
+    cachedTable = { domain: key, table: colourTable(domain, (value) => String(scale.apply(value))) };
+  }
+  return cachedTable.table;
+}
+
+/** A heat map figure whose pixels can be replaced without drawing the figure again. */
+export interface Heatmap {
+  figure: Figure;
+  /** Paints densities on the grid (raster order of gridPoints) with the shared colour domain. */
+  update(values: Float32Array, resolution: number, domain: [number, number]): void;
+}
+
+/**
+ * A heat map with axes and a title over `range`. The axes are drawn once by Plot; each update paints
+ * the cells into a canvas of one pixel per cell through a colour table and swaps the picture in.
+ * Drawing a new Plot figure per refresh took 100-500 ms here while a run trained beside it, long
+ * enough to stall the page.
+ */
+export function heatmap(range: Range2D, title: string): Heatmap {
+  const [[x0, x1], [y0, y1]] = range;
+  const innerWidth = SIZE - MARGINS.marginLeft - MARGINS.marginRight;
+  const innerHeight = SIZE - MARGINS.marginTop - MARGINS.marginBottom;
+  const figure = Plot.plot({
     width: SIZE,
     height: SIZE,
-    marginLeft: 40,
-    title: options.title,
+    ...MARGINS,
+    title,
     x: { domain: [x0, x1], label: 'x₁' },
     y: { domain: [y0, y1], label: 'x₂' },
-    color: { type: 'linear', scheme: 'viridis', domain: options.domain, clamp: true },
-    // Pixel 0 is the top-left cell: (x1, y1) of the raster is the window's top-left corner.
     marks: [
-      Plot.raster(options.values, { width: options.resolution, height: options.resolution, x1: x0, y1: y1, x2: x1, y2: y0, imageRendering: 'pixelated' }),
+      Plot.image([{ x: (x0 + x1) / 2, y: (y0 + y1) / 2 }], {
+        x: 'x',
+        y: 'y',
+        src: () => 'data:,',
+        width: innerWidth,
+        height: innerHeight,
+        preserveAspectRatio: 'none',
+        imageRendering: 'pixelated',
+      }),
       Plot.frame(),
     ],
   }) as Figure;
+  const image = figure.querySelector('image');
+  const canvas = document.createElement('canvas');
+  return {
+    figure,
+    update(values, resolution, domain) {
+      canvas.width = resolution;
+      canvas.height = resolution;
+      // Row 0 of the grid is the top row (gridPoints), as it is in the canvas.
+      canvas.getContext('2d')?.putImageData(new ImageData(heatmapPixels(values, domain, viridisTable(domain)), resolution, resolution), 0, 0);
+      image?.setAttribute('href', canvas.toDataURL());
+    },
+  };
 }
 
 /** The colour bar both heatmaps use. */

@@ -215,7 +215,7 @@ export class PlaygroundSession {
     return values;
   }
 
-  async views(resolution = 72, sampleCount = 1500): Promise<SessionViews> {
+  async views(resolution = 72, sampleCount = 1000): Promise<SessionViews> {
     const modelLogDensity = await this.logProb(gridPoints(this.range, resolution));
     const modelSamples = await this.draw((n, random) => this.model.sample(n, { random }) as tf.Tensor2D, sampleCount, 99);
     const dataSamples = this.points
@@ -235,7 +235,7 @@ export class PlaygroundSession {
   }
 
   /** Base grid lines and samples through each layer, and the path of `point` (data space) back to the base. */
-  async layerViews(point: [number, number], sampleCount = 800): Promise<LayerViews> {
+  async layerViews(point: [number, number], sampleCount = 500): Promise<LayerViews> {
     const layers = flowLayers(this.model.bijector);
     const linesPerDirection = 13;
     const pointsPerLine = 61;

@@ -1,14 +1,14 @@
 /// <reference lib="webworker" />
 // The training worker: the model lives and trains here, so the page's thread only draws.
 import * as tf from '@tensorflow/tfjs-core';
-import { setThreadsCount, setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
+import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import wasmPlain from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm?url';
 import wasmSimd from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm?url';
 import wasmThreadedSimd from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-threaded-simd.wasm?url';
 import '@tensorflow/tfjs-backend-cpu';
-import { Random } from '@flows/core';
 import { registerSplineBijectors } from '@flows/bijector-spline';
-import { Adam, type BackendChoice, describeBackend, realNVP, selectBackend } from '@flows/flows';
+import { type BackendChoice, describeBackend, selectBackend } from '@flows/flows';
+import { timeTraining } from './benchmark.js';
 import type { Answers, BenchmarkResult, Request, RequestOf, WorkerMessage, WorkerStatus } from './messages.js';
 import { PlaygroundSession } from './session.js';
 import type { PlaygroundBackend } from './settings.js';
@@ -19,11 +19,13 @@ registerSplineBijectors();
 // Vite gives each .wasm file a hashed URL; the wasm backend is told where each one is.
 setWasmPaths({ 'tfjs-backend-wasm.wasm': wasmPlain, 'tfjs-backend-wasm-simd.wasm': wasmSimd, 'tfjs-backend-wasm-threaded-simd.wasm': wasmThreadedSimd });
 /**
- * Threads of the wasm backend: every core when the page is cross-origin isolated (SharedArrayBuffer;
- * `pnpm playground` sends the headers), else one. Set before anything can start the backend.
+ * The wasm backend's SIMD build, single-threaded. Its threaded build loads in a cross-origin
+ * isolated page, but inside this (bundled, module) worker XNNPACK's pool of pthread workers never
+ * starts: it runs on one thread, and the shared memory makes it slower than the SIMD build (220
+ * against 300 samples/s on the benchmark model here; bench/results.md). Set before anything can
+ * start the backend.
  */
-const WASM_THREADS = self.crossOriginIsolated ? Math.max(1, navigator.hardwareConcurrency || 1) : 1;
-setThreadsCount(WASM_THREADS);
+tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', false);
 
 let session: PlaygroundSession | null = null;
 let running = false;
@@ -61,7 +63,7 @@ async function startBackend(name: PlaygroundBackend): Promise<BackendChoice> {
     }
   }
   if (name === 'webgl' || name === 'auto') await import('@tensorflow/tfjs-backend-webgl');
-  return selectBackend({ backend: name, wasmThreads: WASM_THREADS });
+  return selectBackend({ backend: name });
 }
 
 function status(): WorkerStatus {
@@ -116,49 +118,31 @@ async function trainingLoop(): Promise<void> {
 }
 
 async function benchmark(request: RequestOf<'benchmark'>): Promise<BenchmarkResult> {
-  // The model of `pnpm bench`: Real NVP, 8 checkerboard couplings on 784 dimensions, 256-256 ReLU networks, tanh scale.
   const choice = await startBackend(request.backend);
   backend = choice;
-  const model = realNVP({ size: 784, layers: 8, hidden: [256, 256], activation: 'relu', mask: 'checkerboard', imageShape: [28, 28], scaleTanh: true, seed: 0 });
-  const optimizer = new Adam(model.trainableVariables, { learningRate: 1e-3 });
-  const random = new Random(1);
-  const batch = request.batch;
-  const data = tf.tidy(() => {
-    const values = new Float32Array(batch * 784);
-    for (let k = 0; k < values.length; k++) values[k] = (Math.floor(256 * random.uniform()) + random.uniform()) / 256;
-    return tf.tensor2d(values, [batch, 784]);
-  });
-  const step = async () => {
-    const { value, grads } = tf.variableGrads(() => tf.neg(tf.mean(model.logProb(data))) as tf.Scalar, model.trainableVariables);
-    optimizer.applyGradients(grads);
-    await value.data();
-    tf.dispose([value, ...Object.values(grads)]);
-  };
-  const rounds: number[] = [];
-  for (let round = 0; round <= request.rounds; round++) {
-    const started = performance.now();
-    for (let k = 0; k < request.steps; k++) await step();
-    const seconds = (performance.now() - started) / 1000;
-    // Round 0 warms up (shader compilation, first allocations) and is not counted.
-    if (round > 0) rounds.push((request.steps * batch) / seconds);
-  }
-  tf.dispose(data);
-  optimizer.dispose();
-  model.dispose();
-  const sorted = [...rounds].sort((a, b) => a - b);
-  return { backend: choice.name, backendDescription: describeBackend(choice), batch, samplesPerSecond: sorted[Math.floor(sorted.length / 2)], rounds };
+  const result = await timeTraining(request.batch, request.steps, request.rounds);
+  return { ...result, backend: choice.name, backendDescription: describeBackend(choice) };
 }
 
 async function handle(request: Request): Promise<Answers[Request['type']]> {
   switch (request.type) {
     case 'configure': {
-      if (!backend) backend = await startBackend(request.settings.backend);
+      let backendProblem: string | null = null;
+      if (!backend) {
+        try {
+          backend = await startBackend(request.settings.backend);
+        } catch (error) {
+          // The page still works: on the automatic choice, with the reason shown.
+          backendProblem = `${(error as Error).message}; using the automatic choice instead`;
+          backend = await startBackend('auto');
+        }
+      }
       // Built before the old session goes, so settings that fail leave the current run as it was.
       const next = new PlaygroundSession(request.settings, request.data);
       await stopTraining();
       session?.dispose();
       session = next;
-      lastError = null;
+      lastError = backendProblem;
       lastKlStep = -1;
       chunk = 4;
       await maybeEvaluateKl(true);
