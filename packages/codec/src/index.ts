@@ -1,0 +1,12 @@
+export { RansStack, RansError, MAX_PRECISION, type SymbolInterval, type SymbolLookup } from './rans.js';
+export {
+  QuantizedDistribution,
+  quantizeProbabilities,
+  quantizedBernoulli,
+  quantizedDiscretizedLogistic,
+  quantizedLogisticMixture,
+  quantizedGaussianBuckets,
+  standardNormalBucketEdges,
+  standardNormalBucketCentres,
+  standardNormalCdf,
+} from './quantized-distribution.js';
