@@ -10,3 +10,14 @@ export {
   standardNormalBucketCentres,
   standardNormalCdf,
 } from './quantized-distribution.js';
+export {
+  writeContainer,
+  readContainer,
+  assertSameModel,
+  assertDecoded,
+  modelIdentity,
+  sha256,
+  CodecFileError,
+  CONTAINER_VERSION,
+  type ContainerDescription,
+} from './container.js';

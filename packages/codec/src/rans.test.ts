@@ -79,7 +79,7 @@ describe('rANS', () => {
       return Buffer.from(stack.toBytes()).toString('hex');
     };
     expect(encode()).toBe(encode());
-    // A fixed case, so any change of the format or of the quantisation shows here (the browser test decodes the same words).
+    // A fixed case, so any change of the format or of the quantisation shows here.
     const stack = new RansStack();
     const coin = quantizedBernoulli(0.25, 16);
     for (const bit of [1, 0, 0, 1, 1, 1, 0, 0, 0, 0, 1]) stack.push(coin.interval(bit), 16);
