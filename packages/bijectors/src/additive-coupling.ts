@@ -41,7 +41,8 @@ export class AdditiveCoupling extends MaskedCoupling<AdditiveCouplingConfig> {
     return this.shiftNetwork.trainableVariables;
   }
 
-  private shift(input: tf.Tensor, context?: tf.Tensor): tf.Tensor {
+  /** The shift `(1−b)⊙m(b⊙x)`, overridden by couplings that shape it (integer couplings round it). */
+  protected shift(input: tf.Tensor, context?: tf.Tensor): tf.Tensor {
     return tf.mul(this.runConditioner(this.shiftNetwork, input, context), this.inverseMaskTensor);
   }
 

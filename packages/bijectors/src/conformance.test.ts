@@ -8,6 +8,7 @@ import {
   ActNorm,
   AdditiveCoupling,
   AffineTransformer,
+  IntegerAdditiveCoupling,
   BatchNorm,
   Chain,
   channelMask,
@@ -84,6 +85,17 @@ const CASES: Record<string, ConformanceCase[]> = {
           mask: imageCheckerboardMask(2, 2, 2, 1),
           eventShape: [2, 2, 2],
           shift: new MLP({ inputSize: 8, outputSize: 8, hidden: [5], seed: 5 }),
+        }),
+    ],
+  ],
+  IntegerAdditiveCoupling: [
+    [
+      'IntegerAdditiveCoupling (a shift network that is not zero, scale 4)',
+      () =>
+        new IntegerAdditiveCoupling({
+          mask: [1, 0, 1, 0],
+          scale: 4,
+          shift: new MLP({ inputSize: 4, outputSize: 4, hidden: [8], zeroInitLast: false, seed: 6 }),
         }),
     ],
   ],

@@ -19,6 +19,7 @@ export { Invert, type InvertConfig } from './invert.js';
 export { MaskedCoupling, type MaskedCouplingOptions, type ConditionerSpec } from './masked-coupling.js';
 export { MaskedAffineCoupling, type MaskedAffineCouplingOptions, type MaskedAffineCouplingConfig } from './masked-affine-coupling.js';
 export { AdditiveCoupling, type AdditiveCouplingOptions, type AdditiveCouplingConfig } from './additive-coupling.js';
+export { IntegerAdditiveCoupling, type IntegerAdditiveCouplingOptions, type IntegerAdditiveCouplingConfig } from './integer-additive-coupling.js';
 export { ElementwiseScale, type ElementwiseScaleOptions, type ElementwiseScaleConfig } from './elementwise-scale.js';
 export { Permute, type PermuteOptions, type PermuteConfig } from './permute.js';
 export { ActNorm, type ActNormConfig } from './act-norm.js';

@@ -1,6 +1,7 @@
 import { isRegistered, registerBijector } from '@flows/core';
 import { ActNorm } from './act-norm.js';
 import { AdditiveCoupling } from './additive-coupling.js';
+import { IntegerAdditiveCoupling } from './integer-additive-coupling.js';
 import { Chain } from './chain.js';
 import { ElementwiseAffine } from './elementwise-affine.js';
 import { ElementwiseScale } from './elementwise-scale.js';
@@ -37,6 +38,7 @@ export const BUILTIN_BIJECTORS = [
   Invert,
   MaskedAffineCoupling,
   AdditiveCoupling,
+  IntegerAdditiveCoupling,
   ElementwiseScale,
   Permute,
   Reverse,
