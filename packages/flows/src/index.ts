@@ -12,6 +12,8 @@ export {
   nice,
   maf,
   multiScaleFlow,
+  integerDiscreteFlow,
+  type IntegerFlowOptions,
   type MultiScaleOptions,
   layerMask,
   MASK_STRATEGIES,
