@@ -21,3 +21,4 @@ export {
   CONTAINER_VERSION,
   type ContainerDescription,
 } from './container.js';
+export { pushInteger, popInteger, integerWindow, type IntegerCodingOptions } from './integer-coding.js';
