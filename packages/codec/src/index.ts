@@ -21,4 +21,4 @@ export {
   CONTAINER_VERSION,
   type ContainerDescription,
 } from './container.js';
-export { pushInteger, popInteger, integerWindow, type IntegerCodingOptions } from './integer-coding.js';
+export { pushInteger, popInteger, integerWindow, type IntegerCodingOptions, type IntegerWindow } from './integer-coding.js';

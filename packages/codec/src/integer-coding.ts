@@ -1,6 +1,12 @@
 import { quantizedBernoulli, quantizedDiscretizedLogistic, type QuantizedDistribution } from './quantized-distribution.js';
 import { MAX_PRECISION, type RansStack } from './rans.js';
 
+/** A coded window: its lowest integer and the quantised distribution over it. Build once per (μ, log s) and reuse. */
+export interface IntegerWindow {
+  low: number;
+  distribution: QuantizedDistribution;
+}
+
 /** How integers under a discretized logistic are coded: the window's half-width in bins and the precision. */
 export interface IntegerCodingOptions {
   /**
@@ -18,7 +24,7 @@ const FAIR_BIT = quantizedBernoulli(0.5, 1);
  * c = round(μ); its end bins take the tails, so "at or below c − W" and "at or above c + W" are
  * symbols too (an integer beyond them is coded by {@link pushInteger} as an end bin plus its excess).
  */
-export function integerWindow(mean: number, logScale: number, options: IntegerCodingOptions = {}): { low: number; distribution: QuantizedDistribution } {
+export function integerWindow(mean: number, logScale: number, options: IntegerCodingOptions = {}): IntegerWindow {
   const halfWidth = options.halfWidth ?? Math.min(4096, Math.max(16, Math.ceil(15 * Math.exp(logScale))));
   if (!(Number.isInteger(halfWidth) && halfWidth >= 1)) throw new RangeError(`halfWidth must be a whole number ≥ 1, got ${halfWidth}`);
   const centre = Math.round(mean);
@@ -46,14 +52,14 @@ function popEliasGamma(stack: RansStack): number {
 }
 
 /**
- * Pushes an integer under the discretized logistic (μ, log s): its bin of the window when inside,
- * else the end bin and then (beneath it on the stack) the excess beyond it in Elias gamma code.
- * Costs −log₂ P(bin) bits, plus about 2 log₂(excess) for integers beyond the window. Pop with
- * {@link popInteger} and the same μ, log s and options.
+ * Pushes an integer under the window of a discretized logistic ({@link integerWindow}): its bin
+ * when inside, else the end bin and then (beneath it on the stack) the excess beyond it in Elias
+ * gamma code. Costs −log₂ P(bin) bits, plus about 2 log₂(excess) for integers beyond the window.
+ * Pop with {@link popInteger} and the same window.
  */
-export function pushInteger(stack: RansStack, value: number, mean: number, logScale: number, options: IntegerCodingOptions = {}): void {
+export function pushInteger(stack: RansStack, value: number, window: IntegerWindow): void {
   if (!Number.isSafeInteger(value)) throw new RangeError(`only integers can be coded exactly, got ${value}`);
-  const { low, distribution } = integerWindow(mean, logScale, options);
+  const { low, distribution } = window;
   const high = low + distribution.size - 1;
   if (value <= low) {
     pushEliasGamma(stack, low - value + 1);
@@ -66,9 +72,9 @@ export function pushInteger(stack: RansStack, value: number, mean: number, logSc
   }
 }
 
-/** Pops an integer pushed by {@link pushInteger} with the same location, log-scale and options. */
-export function popInteger(stack: RansStack, mean: number, logScale: number, options: IntegerCodingOptions = {}): number {
-  const { low, distribution } = integerWindow(mean, logScale, options);
+/** Pops an integer pushed by {@link pushInteger} with the same window. */
+export function popInteger(stack: RansStack, window: IntegerWindow): number {
+  const { low, distribution } = window;
   const symbol = stack.pop(distribution);
   if (symbol === 0) return low - (popEliasGamma(stack) - 1);
   if (symbol === distribution.size - 1) return low + symbol + (popEliasGamma(stack) - 1);
