@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // `pnpm playground`: serves the built page (dist/) with Vite's static server and the headers of
-// cross-origin isolation, so the wasm backend can use threads. `--port N` (default 5180) and
+// cross-origin isolation (SharedArrayBuffer, for the wasm backend's threaded build). `--port N` (default 5180) and
 // `--host` (listen beyond localhost) are the options.
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -29,5 +29,5 @@ const server = await preview({
   preview: { port: Number(values.port), strictPort: true, host: values.host, open: false },
 });
 const address = server.resolvedUrls?.local[0] ?? `http://localhost:${values.port}/`;
-console.log(`flows playground: ${address}  (cross-origin isolated: wasm threads on; Ctrl-C stops)`);
+console.log(`flows playground: ${address}  (cross-origin isolated; Ctrl-C stops)`);
 console.log(`scripted run: ${address}?data=two-gaussians&flow=realnvp&layers=8&steps=3000&seed=0&backend=wasm&autostart=1`);
