@@ -1,35 +1,21 @@
-import { execFileSync } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Browser, Page } from 'playwright-core';
 import { type PreviewServer, preview } from 'vite';
+import { findChromium } from '../../../packages/flows/src/test-support/chromium.js';
+import { browserSkipReason as sharedBrowserSkipReason } from '../../../packages/flows/src/test-support/optional-suites.js';
 
 export const appRoot = join(dirname(fileURLToPath(import.meta.url)), '..');
 /** Screenshots the tests save, for a person to look at after CI (ignored by git). */
 export const artifacts = join(appRoot, 'test-artifacts');
 
-/** `CHROME_PATH`, else Debian's chromium on the PATH, else null. */
-export function findChromium(): string | null {
-  if (process.env.CHROME_PATH) return process.env.CHROME_PATH;
-  for (const name of ['chromium', 'chromium-browser', 'google-chrome']) {
-    try {
-      return execFileSync('which', [name], { encoding: 'utf8' }).trim();
-    } catch {
-      // not this one
-    }
-  }
-  return null;
-}
-
 /**
- * Why the browser tests cannot run here, or null. Where Chromium is missing they skip with that
- * line, except under the README's test command (FLOWS_REQUIRE_ALL=1), where they must run.
+ * Why the browser tests cannot run here, or null: the one rule of every browser suite (skip with a
+ * line where Chromium is missing, except under the README's test command, FLOWS_REQUIRE_ALL=1).
  */
 export function browserSkipReason(): string | null {
-  if (process.env.FLOWS_SKIP_BROWSER === '1') return 'FLOWS_SKIP_BROWSER=1';
-  if (findChromium() === null && process.env.FLOWS_REQUIRE_ALL !== '1') return 'no Chromium found (apt-get install chromium, or set CHROME_PATH)';
-  return null;
+  return sharedBrowserSkipReason('the playground in Chromium');
 }
 
 /** Chromium's switches: SwiftShader for WebGL, and with `webgpu` its WebGPU adapter (off by default in headless Chromium on Linux). */

@@ -12,7 +12,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { appRoot, browserSkipReason, ensureArtifacts, launchChromium, openPlayground, servePlayground, status, untilDone } from './browser.js';
 
 const skip = browserSkipReason();
-if (skip) console.warn(`skipped: the playground in Chromium: ${skip}`);
 
 /** The scripted run of the tests: TwoGaussians on wasm, small enough for CI, long enough to fit (KL ≈ 0.02). */
 const RUN = 'data=two-gaussians&flow=realnvp&layers=6&hidden=32,32&batch=500&steps=800&lr=0.005&seed=0&backend=wasm';

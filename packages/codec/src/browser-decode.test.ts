@@ -1,29 +1,18 @@
-import { execFileSync } from 'node:child_process';
 import { createServer, type Server } from 'node:http';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { findChromium } from '../../flows/src/test-support/chromium.js';
+import { browserSkipReason } from '../../flows/src/test-support/optional-suites.js';
 import { type ContainerDescription, sha256, writeContainer } from './container.js';
 import { quantizedDiscretizedLogistic } from './quantized-distribution.js';
 import { RansStack } from './rans.js';
 
 const packageRoot = join(dirname(fileURLToPath(import.meta.url)), '..');
 
-function findChromium(): string | null {
-  if (process.env.CHROME_PATH) return process.env.CHROME_PATH;
-  for (const name of ['chromium', 'chromium-browser', 'google-chrome']) {
-    try {
-      return execFileSync('which', [name], { encoding: 'utf8' }).trim();
-    } catch {
-      // not this one
-    }
-  }
-  return null;
-}
-
-// Where Chromium is missing the suite skips with one line, except under the README's test command (FLOWS_REQUIRE_ALL=1).
-const skip = process.env.FLOWS_SKIP_BROWSER === '1' || (findChromium() === null && process.env.FLOWS_REQUIRE_ALL !== '1');
-if (skip) console.warn('skipped: decoding in Chromium: no Chromium found (apt-get install chromium, or set CHROME_PATH)');
+// One Chromium finder and skip rule for every browser suite (they skip with a line where Chromium is
+// missing, except under the README's test command, FLOWS_REQUIRE_ALL=1).
+const skip = browserSkipReason('decoding in Chromium') !== null;
 
 /** The page: fetches the file, checks it, decodes every pixel with the same quantised model, and checks the data digest. */
 const PAGE_SCRIPT = `

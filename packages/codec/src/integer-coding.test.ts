@@ -1,17 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { seededUniform as generator } from './test-random.js';
 import { integerWindow, popInteger, pushInteger } from './integer-coding.js';
 import { RansStack } from './rans.js';
-
-function generator(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 describe('integers under a discretized logistic', () => {
   it('round-trip exactly, far outliers included, and cost within 1 % of −log₂ P for values drawn from the model', () => {

@@ -1,18 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { seededUniform as generator } from './test-random.js';
 import { quantizeProbabilities, quantizedBernoulli, quantizedDiscretizedLogistic, type QuantizedDistribution } from './quantized-distribution.js';
 import { RansError, RansStack } from './rans.js';
-
-/** A small seeded generator (mulberry32) for the property tests. */
-function generator(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** A random distribution over n symbols (some nearly impossible) and symbols drawn from it. */
 function randomCase(random: () => number, n: number, count: number, precision: number): { distribution: QuantizedDistribution; symbols: number[] } {
