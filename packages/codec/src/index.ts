@@ -21,4 +21,24 @@ export {
   CONTAINER_VERSION,
   type ContainerDescription,
 } from './container.js';
-export { pushInteger, popInteger, integerWindow, type IntegerCodingOptions, type IntegerWindow } from './integer-coding.js';
+export { pushInteger, popInteger, integerWindow, integerMixtureWindow, type IntegerCodingOptions, type IntegerWindow } from './integer-coding.js';
+export { UniformDistribution } from './uniform-distribution.js';
+export {
+  LatentLattice,
+  gaussianBucketWindow,
+  pushBucket,
+  popBucket,
+  bucketBits,
+  type BucketWindow,
+  type BucketWindowOptions,
+} from './latent-lattice.js';
+export {
+  encodeBitsBack,
+  decodeBitsBack,
+  choleskyOfProduct,
+  type BitsBackModel,
+  type BitsBackPrior,
+  type BitsBackPosterior,
+  type BitsBackOptions,
+  type BitsBackAccount,
+} from './bits-back.js';

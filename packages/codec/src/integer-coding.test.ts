@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { seededUniform as generator } from './test-random.js';
-import { integerWindow, popInteger, pushInteger } from './integer-coding.js';
+import { integerMixtureWindow, integerWindow, popInteger, pushInteger } from './integer-coding.js';
 import { RansStack } from './rans.js';
 
 describe('integers under a discretized logistic', () => {
@@ -27,6 +27,33 @@ describe('integers under a discretized logistic', () => {
     const outlierBits = 40 * 2 * 20; // at most about 2·log₂(10⁶) bits for each of the 40 outliers
     expect(stack.lengthInBits).toBeLessThan(ideal * 1.01 + outlierBits + 96);
     for (let k = cases.length - 1; k >= 0; k--) expect(popInteger(stack, windows[k])).toBe(cases[k].value);
+    expect(stack.isEmpty).toBe(true);
+  });
+
+  it('round-trip under a mixture (dark and bright pixels), at the cost of the mixture’s own probabilities to within 1 %', () => {
+    const random = generator(12);
+    const window = integerMixtureWindow([0.7, 0.25, 0.05], [0, 250, 120], [Math.log(0.6), Math.log(3), Math.log(30)]);
+    const values = Array.from({ length: 20_000 }, (_, k) => {
+      const pick = random();
+      const u = Math.min(1 - 1e-12, Math.max(1e-12, random()));
+      const logistic = Math.log(u / (1 - u));
+      if (k % 1000 === 0) return -5000 + k; // now and then far outside the window
+      return (pick < 0.7 ? Math.round(0.6 * logistic) : pick < 0.95 ? Math.round(250 + 3 * logistic) : Math.round(120 + 30 * logistic)) || 0; // never −0
+    });
+    // −log₂ of the mixture's own bin masses (before quantisation), for the values inside the window.
+    const sigmoid = (t: number) => 1 / (1 + Math.exp(-t));
+    const bin = (v: number, m: number, s: number) => sigmoid((v + 0.5 - m) / s) - sigmoid((v - 0.5 - m) / s);
+    let ideal = 0;
+    const stack = new RansStack();
+    for (const value of values) {
+      pushInteger(stack, value, window);
+      if (value > window.low && value < window.low + window.distribution.size - 1)
+        ideal -= Math.log2(0.7 * bin(value, 0, 0.6) + 0.25 * bin(value, 250, 3) + 0.05 * bin(value, 120, 30));
+    }
+    const outliers = values.filter((v) => v <= window.low || v >= window.low + window.distribution.size - 1).length;
+    expect(outliers).toBeGreaterThanOrEqual(20);
+    expect(stack.lengthInBits).toBeLessThan(ideal * 1.01 + outliers * 60 + 96);
+    for (let k = values.length - 1; k >= 0; k--) expect(popInteger(stack, window)).toBe(values[k]);
     expect(stack.isEmpty).toBe(true);
   });
 

@@ -1,4 +1,4 @@
-import { quantizedBernoulli, quantizedDiscretizedLogistic, type QuantizedDistribution } from './quantized-distribution.js';
+import { quantizedBernoulli, quantizedDiscretizedLogistic, quantizedLogisticMixture, type QuantizedDistribution } from './quantized-distribution.js';
 import { MAX_PRECISION, type RansStack } from './rans.js';
 
 /** A coded window: its lowest integer and the quantised distribution over it. Build once per (μ, log s) and reuse. */
@@ -30,6 +30,56 @@ export function integerWindow(mean: number, logScale: number, options: IntegerCo
   const centre = Math.round(mean);
   const low = centre - halfWidth;
   return { low, distribution: quantizedDiscretizedLogistic(mean, logScale, { low, high: centre + halfWidth, precision: options.precision ?? MAX_PRECISION }) };
+}
+
+/** The logistic CDF in float64. */
+function sigmoid(t: number): number {
+  return t >= 0 ? 1 / (1 + Math.exp(-t)) : Math.exp(t) / (1 + Math.exp(t));
+}
+
+/**
+ * A mixture of discretized logistics (weights π_k, locations μ_k, log-scales log s_k; the base of an
+ * integer discrete flow with a mixture prior) over a window that spans every component's ±15 s_k
+ * (at most 4096 bins around the heaviest component), its end bins taking the tails. End bins worth
+ * less than one unit of 2^−precision are trimmed off into the tails, so that the window does not
+ * spend units on bins that are never seen; integers beyond it are coded as with {@link integerWindow}.
+ */
+export function integerMixtureWindow(
+  weights: ArrayLike<number>,
+  means: ArrayLike<number>,
+  logScales: ArrayLike<number>,
+  options: IntegerCodingOptions = {},
+): IntegerWindow {
+  const precision = options.precision ?? MAX_PRECISION;
+  let low = Number.POSITIVE_INFINITY;
+  let high = Number.NEGATIVE_INFINITY;
+  let heaviest = 0;
+  let total = 0;
+  for (let k = 0; k < weights.length; k++) {
+    const reach = options.halfWidth ?? Math.max(16, Math.ceil(15 * Math.exp(logScales[k])));
+    low = Math.min(low, Math.round(means[k]) - reach);
+    high = Math.max(high, Math.round(means[k]) + reach);
+    if (weights[k] > weights[heaviest]) heaviest = k;
+    total += weights[k];
+  }
+  if (!(Number.isFinite(low) && Number.isFinite(high) && total > 0)) throw new RangeError('a mixture window needs finite locations and some positive weight');
+  if (high - low + 1 > 4096) {
+    low = Math.max(low, Math.round(means[heaviest]) - 2048);
+    high = Math.min(high, low + 4095);
+  }
+  // P(k) at each integer of the window (the mixture's bin masses), to trim improbable end bins.
+  const mass = (value: number) => {
+    let p = 0;
+    for (let k = 0; k < weights.length; k++) {
+      const inverseScale = Math.exp(-logScales[k]);
+      p += (weights[k] / total) * (sigmoid((value + 0.5 - means[k]) * inverseScale) - sigmoid((value - 0.5 - means[k]) * inverseScale));
+    }
+    return p;
+  };
+  const unit = 2 ** -precision;
+  while (high - low > 2 && mass(low + 1) < unit) low++;
+  while (high - low > 2 && mass(high - 1) < unit) high--;
+  return { low, distribution: quantizedLogisticMixture(weights, means, logScales, { low, high, precision }) };
 }
 
 /** Pushes n ≥ 1 in Elias gamma code as fair bits, so that pops read it in code order. */

@@ -1,3 +1,4 @@
+import * as tf from '@tensorflow/tfjs-core';
 import { assertKnownOptions, optionNames, renamedOption, type Bijector, Random } from '@flows/core';
 import type { Activation } from '@flows/networks';
 import {
@@ -20,7 +21,7 @@ import {
   randomMask,
   Squeeze,
 } from '@flows/bijectors';
-import { DiscretizedLogistic, StandardNormal, TransformedDistribution } from '@flows/distributions';
+import { DiscretizedLogistic, MixtureOfDiscretizedLogistics, StandardNormal, TransformedDistribution } from '@flows/distributions';
 
 export type MaskStrategy = 'half' | 'alternating' | 'random' | 'checkerboard';
 export const MASK_STRATEGIES: readonly MaskStrategy[] = ['half', 'alternating', 'random', 'checkerboard'];
@@ -244,6 +245,14 @@ export interface IntegerFlowOptions {
   /** The base's initial location and log-scale, the same for every coordinate (default 0 and log 32). */
   baseLocation?: number;
   baseLogScale?: number;
+  /**
+   * Components of the base per coordinate (default 1: one discretized logistic). With K > 1 the base
+   * is a mixture of K discretized logistics per coordinate (the prior of Hoogeboom et al. 2019), its
+   * locations spread evenly over `baseRange` and its scales a quarter of their spacing.
+   */
+  baseComponents?: number;
+  /** The range the mixture's initial locations spread over (default [0, 255]: 8-bit values). */
+  baseRange?: [number, number];
   seed?: number;
 }
 
@@ -257,6 +266,8 @@ const INTEGER_FLOW_OPTION_NAMES = optionNames<IntegerFlowOptions>()([
   'scale',
   'baseLocation',
   'baseLogScale',
+  'baseComponents',
+  'baseRange',
   'seed',
 ]);
 
@@ -285,10 +296,26 @@ export function integerDiscreteFlow(options: IntegerFlowOptions): TransformedDis
         seed: random.nextUint32(),
       }),
   );
-  const base = new DiscretizedLogistic({
-    size,
-    loc: new Array(size).fill(options.baseLocation ?? 0),
-    logScale: new Array(size).fill(options.baseLogScale ?? Math.log(32)),
+  const components = options.baseComponents ?? 1;
+  if (!Number.isInteger(components) || components < 1)
+    throw new RangeError(`integerDiscreteFlow: baseComponents must be a positive integer, got ${components}`);
+  if (components === 1) {
+    const base = new DiscretizedLogistic({
+      size,
+      loc: new Array(size).fill(options.baseLocation ?? 0),
+      logScale: new Array(size).fill(options.baseLogScale ?? Math.log(32)),
+    });
+    return new TransformedDistribution(base, new Chain(layers));
+  }
+  const [from, to] = options.baseRange ?? [0, 255];
+  if (!(Number.isFinite(from) && Number.isFinite(to) && to > from))
+    throw new RangeError(`integerDiscreteFlow: baseRange must be [low, high] with high > low, got [${from}, ${to}]`);
+  const base = new MixtureOfDiscretizedLogistics({ size, components, seed: random.nextUint32() });
+  // Evenly spread locations (component k at from + (k + ½)·spacing in every coordinate), scales a quarter of the spacing.
+  const spacing = (to - from) / components;
+  tf.tidy(() => {
+    base.loc.assign(tf.tile(tf.reshape(tf.add(tf.mul(tf.range(0, components), spacing), from + spacing / 2), [components, 1]), [1, size]));
+    base.logScale.assign(tf.fill([components, size], Math.log(Math.max(0.5, spacing / 4))));
   });
   return new TransformedDistribution(base, new Chain(layers));
 }

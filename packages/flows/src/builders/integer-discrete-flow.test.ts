@@ -50,7 +50,37 @@ describe('integerDiscreteFlow', () => {
     flow.dispose();
   });
 
+  it('with a mixture base, models two-mode integers (dark and bright pixels) far better than with one logistic', async () => {
+    // Each coordinate: 0 with probability 0.7, else uniform on 240…255 (entropy about 0.88 + 0.3·ln 16 = 1.44 nats).
+    const pixels = (n: number, seed: number) => {
+      const random = new Random(seed);
+      return tf.tensor2d(
+        Float32Array.from({ length: 4 * n }, () => (random.uniform() < 0.7 ? 0 : 240 + Math.floor(random.uniform() * 16))),
+        [n, 4],
+      );
+    };
+    const train = pixels(4000, 8);
+    const test = pixels(1000, 9);
+    const nll = async (components: number) => {
+      const flow = integerDiscreteFlow({ size: 4, layers: 2, hidden: [8], seed: 10, baseComponents: components, baseLocation: 70, baseLogScale: Math.log(60) });
+      await fit(flow, tensorData(train), { epochs: 15, batchSize: 200, learningRate: 1e-2, random: 11, reportEvery: 50 });
+      const logProb = flow.logProb(test);
+      const value = -(await tf.mean(logProb).data())[0] / 4;
+      logProb.dispose();
+      flow.dispose();
+      return value;
+    };
+    const single = await nll(1);
+    const mixture = await nll(4);
+    // Nats per coordinate after 300 steps (measured 3.3 against 5.8; the entropy is about 1.44).
+    expect(mixture).toBeLessThan(3.8);
+    expect(mixture).toBeLessThan(single - 1.5);
+    tf.dispose([train, test]);
+  });
+
   it('checks its options', () => {
+    expect(() => integerDiscreteFlow({ size: 4, baseComponents: 0 })).toThrow(/baseComponents must be a positive integer/);
+    expect(() => integerDiscreteFlow({ size: 4, baseComponents: 2, baseRange: [5, 5] })).toThrow(/baseRange/);
     expect(() => integerDiscreteFlow({ size: 1 })).toThrow(/size must be an integer ≥ 2/);
     expect(() => integerDiscreteFlow({ size: 4, layers: 0 })).toThrow(/layers must be a positive integer/);
     expect(() => integerDiscreteFlow({ size: 4, scael: 2 } as never)).toThrow(/scael/);

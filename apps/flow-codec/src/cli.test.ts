@@ -1,0 +1,173 @@
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import * as tf from '@tensorflow/tfjs-core';
+import { loadMnist } from '@flows/datasets';
+import { Adam, saveCheckpoint } from '@flows/flows';
+import { Random } from '@flows/core';
+import { buildVAE } from '@flows/vae-priors';
+import sharp from 'sharp';
+import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { encodePng, formatIdxImages } from './images.js';
+import { main } from './main.js';
+
+let stdout = '';
+let stderr = '';
+beforeEach(() => {
+  stdout = '';
+  stderr = '';
+  vi.spyOn(console, 'log').mockImplementation((...a) => {
+    stdout += `${a.join(' ')}\n`;
+  });
+  vi.spyOn(console, 'error').mockImplementation((...a) => {
+    stderr += `${a.join(' ')}\n`;
+  });
+});
+afterEach(() => vi.restoreAllMocks());
+
+const root = mkdtempSync(join(tmpdir(), 'flow-codec-cli-'));
+const idf = join(root, 'idf');
+const otherIdf = join(root, 'idf-other');
+const vaeRun = join(root, 'vae', 'flow', 'run-1');
+let testImages: Uint8Array;
+const BACKEND = ['--backend', 'cpu', '--quiet'];
+
+async function run(...argv: string[]): Promise<number> {
+  return main([...argv, ...BACKEND]);
+}
+
+beforeAll(async () => {
+  testImages = Uint8Array.from((await loadMnist('test')).images);
+  // Two tiny integer flows (different seeds), and a tiny VAE saved as vae-eval saves its runs.
+  for (const [out, seed] of [
+    [idf, '0'],
+    [otherIdf, '1'],
+  ])
+    expect(await run('train', '--out', out, '--limit', '300', '--epochs', '1', '--layers', '2', '--hidden', '16', '--seed', seed)).toBe(0);
+  await tf.setBackend('cpu');
+  const vae = buildVAE({ prior: 'flow', latentSize: 2, hidden: [16], flowLayers: 2, flowHidden: [8], seed: 1 });
+  const optimizer = new Adam(vae.trainableVariables);
+  await saveCheckpoint(join(vaeRun, 'checkpoint'), {
+    model: vae,
+    optimizerState: await optimizer.readState(),
+    randomState: new Random(0).getState(),
+    epoch: 1,
+  });
+  vae.dispose();
+  optimizer.dispose();
+}, 600_000);
+
+describe('flow-codec', () => {
+  it('has --help for every command and names bad usage', async () => {
+    for (const command of ['train', 'compress', 'decompress', 'compare']) {
+      stdout = '';
+      expect(await main([command, '--help'])).toBe(0);
+      expect(stdout).toMatch(new RegExp(`flow-codec ${command}`));
+    }
+    expect(await main([])).toBe(2);
+    expect(await run('compress', '--model', idf, '--input', 'mnist-test')).toBe(2);
+    expect(stderr).toMatch(/missing required.*--out/);
+    expect(await run('compare', '--out', join(root, 'nothing'))).toBe(2);
+    expect(stderr).toMatch(/give --vae, --idf or both/);
+    expect(await run('compress', '--model', join(root, 'no-model'), '--input', 'mnist-test', '--out', join(root, 'x.fcod'))).toBe(2);
+    expect(stderr).toMatch(/no model.json or checkpoint.json/);
+  });
+
+  it('codes 8-bit images with an integer flow and gives them back byte for byte', async () => {
+    const file = join(root, 'idf.fcod');
+    expect(await run('compress', '--model', idf, '--input', 'mnist-test', '--limit', '40', '--out', file)).toBe(0);
+    expect(stdout).toMatch(/idf.fcod: \d+ bytes, [\d.]+ bits\/dim \(8-bit images\)/);
+    const out = join(root, 'idf-out');
+    expect(await run('decompress', file, '--model', idf, '--out', out)).toBe(0);
+    const decoded = readFileSync(join(out, 'mnist-test-images-idx3-ubyte'));
+    expect(new Uint8Array(decoded)).toEqual(
+      formatIdxImages({ pixels: testImages.slice(0, 40 * 784), count: 40, height: 28, width: 28, source: { kind: 'idx' } }),
+    );
+    // The same file, decoded again into the same folder, is refused rather than overwritten.
+    expect(await run('decompress', file, '--model', idf, '--out', out)).toBe(2);
+    expect(stderr).toMatch(/exists; decompress writes a new folder/);
+  });
+
+  it('names a wrong model, a corrupt, truncated or newer file, and writes nothing then', async () => {
+    const file = join(root, 'idf-for-errors.fcod');
+    expect(await run('compress', '--model', idf, '--input', 'mnist-test', '--limit', '10', '--out', file)).toBe(0);
+    const bytes = readFileSync(file);
+    const cases: [string, Uint8Array, string, RegExp][] = [
+      ['wrong-model', bytes, otherIdf, /written with another model/],
+      ['truncated', bytes.subarray(0, bytes.length - 100), idf, /is truncated/],
+      ['corrupt', Uint8Array.from(bytes, (b, k) => (k === bytes.length - 200 ? b ^ 0x10 : b)), idf, /is corrupt: its digest does not match/],
+      ['newer', Uint8Array.from(bytes, (b, k) => (k === 8 ? 9 : b)), idf, /has format version 9, newer than/],
+      ['not-ours', new TextEncoder().encode('GIF89a, not a codec file'), idf, /is not a flows codec file/],
+    ];
+    for (const [name, content, model, message] of cases) {
+      const path = join(root, `${name}.fcod`);
+      writeFileSync(path, content);
+      const out = join(root, `${name}-out`);
+      expect(await run('decompress', path, '--model', model, '--out', out)).toBe(1);
+      expect(stderr).toMatch(message);
+      expect(existsSync(out)).toBe(false);
+      expect(readdirSync(root).some((entry) => entry.startsWith(`${name}-out.partial`))).toBe(false);
+    }
+  });
+
+  it('codes a folder of PNGs and writes them back under their names', async () => {
+    const folder = join(root, 'pngs');
+    await mkdir(folder);
+    for (let k = 0; k < 5; k++) await writeFile(join(folder, `digit-${k}.png`), await encodePng(testImages.subarray(k * 784, (k + 1) * 784), 28, 28));
+    const file = join(root, 'pngs.fcod');
+    expect(await run('compress', '--model', idf, '--input', folder, '--out', file)).toBe(0);
+    const out = join(root, 'pngs-out');
+    expect(await run('decompress', file, '--model', idf, '--out', out)).toBe(0);
+    expect(readdirSync(out).sort()).toEqual(['digit-0.png', 'digit-1.png', 'digit-2.png', 'digit-3.png', 'digit-4.png']);
+    for (let k = 0; k < 5; k++) {
+      const pixels = new Uint8Array(
+        await sharp(join(out, `digit-${k}.png`))
+          .extractChannel(0)
+          .raw()
+          .toBuffer(),
+      );
+      expect(pixels).toEqual(testImages.slice(k * 784, (k + 1) * 784));
+    }
+  });
+
+  it('codes binarized images with a VAE by bits-back coding, and decodes them exactly', async () => {
+    const file = join(root, 'vae.fcod');
+    expect(await run('compress', '--model', join(root, 'vae', 'flow', 'run-1'), '--input', 'mnist-test', '--limit', '12', '--out', file)).toBe(0);
+    expect(stdout).toMatch(/bits\/dim \(binarized images\)/);
+    const out = join(root, 'vae-out');
+    expect(await run('decompress', file, '--model', vaeRun, '--out', out)).toBe(0);
+    const decoded = new Uint8Array(readFileSync(join(out, 'mnist-test-images-idx3-ubyte'))).subarray(16);
+    expect(decoded).toEqual(testImages.slice(0, 12 * 784).map((v) => (v >= 128 ? 255 : 0)));
+    // A VAE file given to the integer flow is refused by the model's identity.
+    expect(await run('decompress', file, '--model', idf, '--out', join(root, 'vae-wrong'))).toBe(1);
+    expect(stderr).toMatch(/written with another model/);
+  });
+
+  it('compares the models with gzip, bzip2, xz, brotli, PNG and WebP on the same images', async () => {
+    const out = join(root, 'compare');
+    expect(await run('compare', '--vae', vaeRun, '--idf', idf, '--limit', '20', '--out', out)).toBe(0);
+    const table = readFileSync(join(out, 'compare.md'), 'utf8');
+    for (const codec of [
+      'BB-ANS with this VAE',
+      'negative ELBO',
+      'rANS with this IDF',
+      'negative log-likelihood',
+      'gzip',
+      'bzip2',
+      'xz',
+      'brotli',
+      'PNG, one file per image',
+      'PNG, one sprite',
+      'WebP, one file per image',
+      'WebP, one sprite',
+    ])
+      expect(table).toContain(codec);
+    const json = JSON.parse(readFileSync(join(out, 'compare.json'), 'utf8'));
+    expect(json.binarized.length).toBe(10);
+    expect(json.eightBit.length).toBe(10);
+    // The IDF's code is within 1 % (plus the file's header) of its own negative log-likelihood.
+    const [code, ideal] = json.eightBit;
+    expect(code.bytes).toBeLessThan(ideal.bytes * 1.01 + 600);
+  });
+});

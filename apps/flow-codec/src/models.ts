@@ -1,0 +1,81 @@
+import { access, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { modelIdentity } from '@flows/codec';
+import { DiscretizedLogistic, MixtureOfDiscretizedLogistics, type TransformedDistribution } from '@flows/distributions';
+import { IntegerAdditiveCoupling } from '@flows/bijectors';
+import { loadCheckpoint, loadModel, type Saveable, serializeModel } from '@flows/flows';
+import { type VAE, vaeFromJSON } from '@flows/vae-priors';
+import { UsageError } from '@flows/cli-kit';
+
+/** A model the codec can code with: a VAE (bits-back coding of binarized images) or an integer discrete flow (8-bit images). */
+export type CodecModel =
+  | { kind: 'vae'; vae: VAE; identity: string; summary: string; dispose(): void }
+  | { kind: 'idf'; flow: TransformedDistribution; identity: string; summary: string; dispose(): void };
+
+async function exists(path: string): Promise<boolean> {
+  try {
+    await access(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** The model's identity for codec files: SHA-256 over its JSON description and its weights. */
+export async function identityOf(model: Saveable): Promise<string> {
+  const { json, weights } = await serializeModel(model);
+  return modelIdentity(json.model, weights);
+}
+
+/**
+ * Loads what `--model DIR` names: a saved model (`model.json`, as `flow-codec train` writes it under
+ * `<out>/model`), a checkpoint (`checkpoint.json`), or a run folder holding either (`vae-eval`'s
+ * `<out>/<prior>/run-N`, whose checkpoint is the trained VAE).
+ */
+export async function loadCodecModel(directory: string): Promise<CodecModel> {
+  const candidates = [directory, join(directory, 'model'), join(directory, 'checkpoint')];
+  for (const dir of candidates) {
+    if (await exists(join(dir, 'model.json'))) {
+      const json = JSON.parse(await readFile(join(dir, 'model.json'), 'utf8')) as { model?: { className?: string } };
+      if (json.model?.className === 'VAE')
+        throw new UsageError(`--model ${dir}: a saved VAE is read from its checkpoint; give vae-eval's run folder (…/<prior>/run-N)`);
+      return fromDistribution((await loadModel(dir)) as TransformedDistribution, dir);
+    }
+    if (await exists(join(dir, 'checkpoint.json'))) {
+      const json = JSON.parse(await readFile(join(dir, 'checkpoint.json'), 'utf8')) as { model?: { model?: { className?: string } } };
+      if (json.model?.model?.className === 'VAE') {
+        const { model: vae } = await loadCheckpoint(dir, vaeFromJSON);
+        const options = vae.getConfig();
+        return {
+          kind: 'vae',
+          vae,
+          identity: await identityOf(vae),
+          summary: `VAE (${String(options.prior)} prior, ${vae.latentSize} latents) from ${dir}`,
+          dispose: () => vae.dispose(),
+        };
+      }
+      return fromDistribution((await loadCheckpoint(dir)).model as TransformedDistribution, dir);
+    }
+  }
+  throw new UsageError(`--model ${directory}: no model.json or checkpoint.json there (nor in its model/ or checkpoint/ folder)`);
+}
+
+async function fromDistribution(flow: TransformedDistribution, dir: string): Promise<CodecModel> {
+  const layers = flow.bijector && 'bijectors' in flow.bijector ? (flow.bijector as unknown as { bijectors: unknown[] }).bijectors : [flow.bijector];
+  if (
+    !layers.every((layer) => layer instanceof IntegerAdditiveCoupling) ||
+    !(flow.base instanceof DiscretizedLogistic || flow.base instanceof MixtureOfDiscretizedLogistics)
+  ) {
+    flow.dispose();
+    throw new UsageError(
+      `--model ${dir}: this model is a continuous density; lossless coding needs an integer discrete flow (flow-codec train) or a VAE (vae-eval train)`,
+    );
+  }
+  return {
+    kind: 'idf',
+    flow,
+    identity: await identityOf(flow),
+    summary: `integer discrete flow (${layers.length} couplings, ${flow.base instanceof MixtureOfDiscretizedLogistics ? `a mixture of ${flow.base.components} discretized logistics` : 'a discretized logistic'} per pixel) from ${dir}`,
+    dispose: () => flow.dispose(),
+  };
+}
