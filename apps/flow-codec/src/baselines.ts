@@ -1,6 +1,6 @@
 import { brotliCompressSync, brotliDecompressSync, constants, gunzipSync, gzipSync } from 'node:zlib';
-import { xz } from '@napi-rs/lzma';
 import BZip2 from 'bzip2-wasm';
+import lzma from 'lzma-native';
 import sharp from 'sharp';
 import { encodePng } from './images.js';
 
@@ -39,8 +39,8 @@ function sameBytes(a: Uint8Array, b: Uint8Array, codec: string): void {
 
 /**
  * The general-purpose stream codecs on one byte stream (the whole set as one stream): gzip -9 and
- * brotli quality 11 (Node's zlib), bzip2 -9 (bzip2 1.0.8 as WebAssembly, `bzip2-wasm`), xz
- * (`@napi-rs/lzma`, lzma-rs's default preset). Each result is decoded again and checked.
+ * brotli quality 11 (Node's zlib), bzip2 -9 (bzip2 1.0.8 as WebAssembly, `bzip2-wasm`), xz -9e
+ * (liblzma through `lzma-native`). Each result is decoded again and checked.
  */
 export async function streamBaselines(stream: Uint8Array, what: string): Promise<BaselineResult[]> {
   const results: BaselineResult[] = [];
@@ -62,12 +62,18 @@ export async function streamBaselines(stream: Uint8Array, what: string): Promise
     decodeSeconds: bzDecode,
   });
 
-  const [xzBytes, xzEncode] = await timedAsync(() => xz.compress(stream));
-  const [xzBack, xzDecode] = await timedAsync(() => xz.decompress(xzBytes));
+  const xzCompress = (input: Uint8Array) =>
+    new Promise<Buffer>((resolve, reject) =>
+      lzma.compress(input, { preset: 9 | lzma.PRESET_EXTREME }, (result, error) => (error ? reject(error) : resolve(result))),
+    );
+  const xzDecompress = (input: Uint8Array) =>
+    new Promise<Buffer>((resolve, reject) => lzma.decompress(input, (result, error) => (error ? reject(error) : resolve(result))));
+  const [xzBytes, xzEncode] = await timedAsync(() => xzCompress(stream));
+  const [xzBack, xzDecode] = await timedAsync(() => xzDecompress(xzBytes));
   sameBytes(stream, xzBack, 'xz');
   results.push({
     codec: 'xz',
-    settings: `@napi-rs/lzma (lzma-rs) default preset, ${what}`,
+    settings: `liblzma (lzma-native) preset 9 extreme (xz -9e), ${what}`,
     bytes: xzBytes.length,
     encodeSeconds: xzEncode,
     decodeSeconds: xzDecode,
