@@ -1,0 +1,118 @@
+import { createServer, type Server } from 'node:http';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import * as tf from '@tensorflow/tfjs-core';
+import '@tensorflow/tfjs-core/dist/register_all_gradients';
+import { modelIdentity, sha256, writeContainer } from '@flows/codec';
+import { loadMnist } from '@flows/datasets';
+import type { TransformedDistribution } from '@flows/distributions';
+import { fit, integerDiscreteFlow, modelFiles, serializeModel, tensorData } from '@flows/flows';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { findChromium } from '../../../packages/flows/src/test-support/chromium.js';
+import { browserSkipReason } from '../../../packages/flows/src/test-support/optional-suites.js';
+import { encodeIdf } from './idf-coding.js';
+
+const appRoot = join(dirname(fileURLToPath(import.meta.url)), '..');
+const skip = browserSkipReason('decoding flow-codec files in Chromium') !== null;
+
+/**
+ * The page: loads the model files as a user's page would (`modelFromFiles`), checks the file and
+ * the model's identity, decodes the images with the same code as `flow-codec decompress`, on the
+ * cpu backend, and checks the data digest.
+ */
+const PAGE_SCRIPT = `
+import * as tf from '@tensorflow/tfjs-core';
+import '@tensorflow/tfjs-backend-cpu';
+import { assertDecoded, assertSameModel, modelIdentity, readContainer } from '@flows/codec';
+import { modelFromFiles, serializeModel } from '@flows/flows';
+import { decodeIdf } from './src/idf-coding.ts';
+window.decodeHere = async (weightsName) => {
+  await tf.setBackend('cpu');
+  const bytes = async (path) => new Uint8Array(await (await fetch(path)).arrayBuffer());
+  const flow = modelFromFiles({ 'model.json': await (await fetch('/model/model.json')).text(), [weightsName]: await bytes('/model/' + weightsName) });
+  const { json, weights } = await serializeModel(flow);
+  const { description, message } = await readContainer(await bytes('/digits.fcod'), 'digits.fcod');
+  assertSameModel(description, await modelIdentity(json.model, weights), 'digits.fcod');
+  const pixels = decodeIdf(flow, message, description.count, description.shape[0] * description.shape[1]);
+  await assertDecoded(description, pixels, 'digits.fcod');
+  return Array.from(pixels);
+};
+`;
+
+describe.skipIf(skip)('a flow-codec file written in Node decodes in Chromium', () => {
+  let server: Server;
+  let port = 0;
+  let images: Uint8Array;
+  let weightsName = '';
+
+  beforeAll(async () => {
+    await tf.setBackend('cpu');
+    const mnist = await loadMnist('test');
+    images = Uint8Array.from(mnist.images.subarray(0, 12 * 784));
+    // A small integer flow, trained a little so that its couplings shift (at initialisation they are the identity).
+    const flow = integerDiscreteFlow({ size: 784, layers: 2, hidden: [16], mask: 'checkerboard', imageShape: [28, 28], baseComponents: 3, seed: 2 });
+    const training = tf.tensor2d(Float32Array.from(mnist.images.subarray(12 * 784, 512 * 784)), [500, 784]);
+    await fit(flow as TransformedDistribution, tensorData(training), { epochs: 2, batchSize: 50, learningRate: 1e-2, random: 3 });
+    const shifted = tf.tidy(
+      () =>
+        tf
+          .any(tf.notEqual(flow.bijector.inverse(tf.tensor2d(Float32Array.from(images), [12, 784])), tf.tensor2d(Float32Array.from(images), [12, 784])))
+          .dataSync()[0],
+    );
+    expect(shifted).toBe(1);
+    const { message } = encodeIdf(flow, images, 12);
+    const { json, weights } = await serializeModel(flow);
+    const file = await writeContainer(
+      { codec: 'rans-idf', modelHash: await modelIdentity(json.model, weights), count: 12, shape: [28, 28], dataHash: await sha256(images) },
+      message,
+    );
+    const { files } = await modelFiles(flow);
+    weightsName = Object.keys(files).find((name) => name !== 'model.json') as string;
+    tf.dispose(training);
+    flow.dispose();
+    const { build } = await import('esbuild');
+    const bundle = await build({
+      stdin: { contents: PAGE_SCRIPT, resolveDir: appRoot, sourcefile: 'page.js' },
+      bundle: true,
+      format: 'esm',
+      platform: 'browser',
+      target: 'es2022',
+      write: false,
+      logLevel: 'silent',
+    });
+    const script = bundle.outputFiles[0].text;
+    server = createServer((request, response) => {
+      const ok = (type: string, body: string | Uint8Array) => response.writeHead(200, { 'content-type': type }).end(body);
+      if (request.url === '/') ok('text/html', '<!doctype html><title>flow-codec</title><script type="module" src="/page.js"></script>');
+      else if (request.url === '/page.js') ok('text/javascript', script);
+      else if (request.url === '/digits.fcod') ok('application/octet-stream', file);
+      else if (request.url?.startsWith('/model/') && files[request.url.slice(7)] !== undefined) ok('application/octet-stream', files[request.url.slice(7)]);
+      else response.writeHead(404).end();
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    port = (server.address() as { port: number }).port;
+  }, 300_000);
+
+  afterAll(() => {
+    server?.close();
+  });
+
+  it('an integer flow’s file: the model rebuilt from its files in the page, the images byte for byte', async () => {
+    const executablePath = findChromium();
+    if (!executablePath) throw new Error("no Chromium found: install Debian's 'chromium' or set CHROME_PATH; FLOWS_SKIP_BROWSER=1 skips this test");
+    const { chromium } = await import('playwright-core');
+    const browser = await chromium.launch({ executablePath, args: ['--no-sandbox', '--headless=new'] });
+    try {
+      const page = await browser.newPage();
+      const errors: string[] = [];
+      page.on('pageerror', (error) => errors.push(error.message));
+      await page.goto(`http://127.0.0.1:${port}/`);
+      await page.waitForFunction(() => 'decodeHere' in window);
+      const decoded = (await page.evaluate(`window.decodeHere(${JSON.stringify(weightsName)})`)) as number[];
+      expect(errors).toEqual([]);
+      expect(decoded).toEqual(Array.from(images));
+    } finally {
+      await browser.close();
+    }
+  });
+});
