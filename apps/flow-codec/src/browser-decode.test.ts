@@ -8,7 +8,7 @@ import { loadMnist } from '@flows/datasets';
 import type { TransformedDistribution } from '@flows/distributions';
 import { fit, integerDiscreteFlow, modelFiles, serializeModel, tensorData } from '@flows/flows';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { findChromium } from '../../../packages/flows/src/test-support/chromium.js';
+import { bundleForBrowser, evaluateInChromium } from '../../../packages/flows/src/test-support/chromium.js';
 import { browserSkipReason } from '../../../packages/flows/src/test-support/optional-suites.js';
 import { encodeIdf } from './idf-coding.js';
 
@@ -70,17 +70,7 @@ describe.skipIf(skip)('a flow-codec file written in Node decodes in Chromium', (
     weightsName = Object.keys(files).find((name) => name !== 'model.json') as string;
     tf.dispose(training);
     flow.dispose();
-    const { build } = await import('esbuild');
-    const bundle = await build({
-      stdin: { contents: PAGE_SCRIPT, resolveDir: appRoot, sourcefile: 'page.js' },
-      bundle: true,
-      format: 'esm',
-      platform: 'browser',
-      target: 'es2022',
-      write: false,
-      logLevel: 'silent',
-    });
-    const script = bundle.outputFiles[0].text;
+    const script = await bundleForBrowser(PAGE_SCRIPT, appRoot);
     server = createServer((request, response) => {
       const ok = (type: string, body: string | Uint8Array) => response.writeHead(200, { 'content-type': type }).end(body);
       if (request.url === '/') ok('text/html', '<!doctype html><title>flow-codec</title><script type="module" src="/page.js"></script>');
@@ -98,21 +88,12 @@ describe.skipIf(skip)('a flow-codec file written in Node decodes in Chromium', (
   });
 
   it('an integer flow’s file: the model rebuilt from its files in the page, the images byte for byte', async () => {
-    const executablePath = findChromium();
-    if (!executablePath) throw new Error("no Chromium found: install Debian's 'chromium' or set CHROME_PATH; FLOWS_SKIP_BROWSER=1 skips this test");
-    const { chromium } = await import('playwright-core');
-    const browser = await chromium.launch({ executablePath, args: ['--no-sandbox', '--headless=new'] });
-    try {
-      const page = await browser.newPage();
-      const errors: string[] = [];
-      page.on('pageerror', (error) => errors.push(error.message));
-      await page.goto(`http://127.0.0.1:${port}/`);
-      await page.waitForFunction(() => 'decodeHere' in window);
-      const decoded = (await page.evaluate(`window.decodeHere(${JSON.stringify(weightsName)})`)) as number[];
-      expect(errors).toEqual([]);
-      expect(decoded).toEqual(Array.from(images));
-    } finally {
-      await browser.close();
-    }
+    const { value, errors } = await evaluateInChromium<number[]>(
+      `http://127.0.0.1:${port}/`,
+      'decodeHere',
+      `window.decodeHere(${JSON.stringify(weightsName)})`,
+    );
+    expect(errors).toEqual([]);
+    expect(value).toEqual(Array.from(images));
   });
 });

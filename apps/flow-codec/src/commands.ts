@@ -505,6 +505,24 @@ Usage: flow-codec compare --out DIR [--vae DIR] [--idf DIR] [options]
 
 ${describeOptions(COMPARE_OPTIONS)}`;
 
+/** One section of `compare`: a model kind, what it codes, and how its rows are labelled. */
+interface ComparisonPlan {
+  option: string | undefined;
+  name: string;
+  kind: CodecModel['kind'];
+  key: 'binarized' | 'eightBit';
+  title: string;
+  code: (summary: string) => { codec: string; settings: string };
+  ideal: { codec: string; settings: string };
+  /** The model's ideal length in bits: its negative ELBO, or the NLL that coding reported. */
+  idealBits: (model: CodecModel, fromCoding: number | undefined) => number;
+  /** The images as decoding must give them back (0…255), and as PNG and WebP code them. */
+  decoded: Uint8Array;
+  /** The stream the general-purpose codecs get, and how it is described. */
+  stream: [Uint8Array, string];
+  note: (percentOver: string) => string;
+}
+
 interface CompareRow extends BaselineResult {
   bitsPerDim: number;
 }
@@ -547,97 +565,58 @@ export async function compareCommand(argv: string[]): Promise<void> {
   const json: Record<string, unknown> = { input: o.input, count: set.count, shape: [set.height, set.width], backend: backendName };
 
   const binary = binarize(set);
-  if (o.vae) {
-    const model = await loadCodecModel(o.vae);
+  const binaryAsPixels = binary.map((bit) => bit * 255);
+  const plans: ComparisonPlan[] = [
+    {
+      option: o.vae,
+      name: '--vae',
+      kind: 'vae',
+      key: 'binarized',
+      title: `Binarized images (v/255 > 0.5), ${set.count} images of ${set.height}×${set.width}`,
+      code: (summary) => ({
+        codec: '**BB-ANS with this VAE**',
+        settings: `${summary}; lattice 2^${o['latent-bits']} buckets per latent, 16-bit probabilities, file header included`,
+      }),
+      ideal: { codec: 'the VAE’s negative ELBO (ideal)', settings: 'one z ~ q(z|x) per image; not a code' },
+      idealBits: (model) => negativeElboBits(model as CodecModel & { kind: 'vae' }, binary, set.count),
+      decoded: binaryAsPixels,
+      stream: [packBits(binary), '1 bit per pixel, packed'],
+      note: (percent) => `BB-ANS is ${percent} % over the negative ELBO it codes at.`,
+    },
+    {
+      option: o.idf,
+      name: '--idf',
+      kind: 'idf',
+      key: 'eightBit',
+      title: `8-bit images, ${set.count} images of ${set.height}×${set.width}`,
+      code: (summary) => ({ codec: '**rANS with this IDF**', settings: `${summary}; 16-bit probabilities, file header included` }),
+      ideal: { codec: 'the IDF’s negative log-likelihood (ideal)', settings: 'not a code' },
+      idealBits: (_, fromCoding) => fromCoding ?? Number.NaN,
+      decoded: set.pixels,
+      stream: [set.pixels, 'raw 8-bit pixels'],
+      note: (percent) => `The IDF code is ${percent} % over its negative log-likelihood.`,
+    },
+  ];
+  for (const plan of plans) {
+    if (!plan.option) continue;
+    const model = await loadCodecModel(plan.option);
     try {
-      if (model.kind !== 'vae') throw new UsageError(`--vae ${o.vae} is not a VAE`);
-      console.error(`binarized images: ${model.summary}`);
-      const { file, seconds } = await compressSet(model, set, o['latent-bits'], o.quiet);
+      if (model.kind !== plan.kind) throw new UsageError(`${plan.name} ${plan.option} is not ${plan.kind === 'vae' ? 'a VAE' : 'an integer discrete flow'}`);
+      console.error(`${plan.key === 'binarized' ? 'binarized' : '8-bit'} images: ${model.summary}`);
+      const { file, seconds, idealBits } = await compressSet(model, set, o['latent-bits'], o.quiet);
       const decodeStarted = performance.now();
-      const { set: back } = await decodeFile(model, file, 'the bits-back file', o.quiet);
+      const { set: back } = await decodeFile(model, file, `the ${plan.key} file`, o.quiet);
       const decodeSeconds = (performance.now() - decodeStarted) / 1000;
-      if (!back.pixels.every((value, k) => value === binary[k] * 255)) throw new Error('bits-back decoding did not give the images back');
-      const ideal = negativeElboBits(model, binary, set.count);
+      if (!back.pixels.every((value, k) => value === plan.decoded[k])) throw new Error(`decoding the ${plan.key} file did not give the images back`);
+      const ideal = plan.idealBits(model, idealBits);
       const ours: CompareRow[] = [
-        {
-          codec: '**BB-ANS with this VAE**',
-          settings: `${model.summary}; lattice 2^${o['latent-bits']} buckets per latent, 16-bit probabilities, file header included`,
-          bytes: file.length,
-          encodeSeconds: seconds,
-          decodeSeconds,
-          bitsPerDim: (8 * file.length) / dims,
-        },
-        {
-          codec: 'the VAE’s negative ELBO (ideal)',
-          settings: 'one z ~ q(z|x) per image; not a code',
-          bytes: Math.ceil(ideal / 8),
-          encodeSeconds: 0,
-          decodeSeconds: 0,
-          bitsPerDim: ideal / dims,
-        },
+        { ...plan.code(model.summary), bytes: file.length, encodeSeconds: seconds, decodeSeconds, bitsPerDim: (8 * file.length) / dims },
+        { ...plan.ideal, bytes: Math.ceil(ideal / 8), encodeSeconds: 0, decodeSeconds: 0, bitsPerDim: ideal / dims },
       ];
-      const baselines = rowsFor(
-        [
-          ...(await streamBaselines(packBits(binary), '1 bit per pixel, packed')),
-          ...(await imageBaselines(
-            binary.map((b) => b * 255),
-            set.count,
-            set.height,
-            set.width,
-          )),
-        ],
-        dims,
-      );
+      const baselines = rowsFor([...(await streamBaselines(...plan.stream)), ...(await imageBaselines(plan.decoded, set.count, set.height, set.width))], dims);
       const rows = [...ours, ...baselines];
-      json.binarized = rows;
-      sections.push(
-        markdown(`Binarized images (v/255 > 0.5), ${set.count} images of ${set.height}×${set.width}`, rows, [
-          `BB-ANS is ${((ours[0].bitsPerDim / ours[1].bitsPerDim - 1) * 100).toFixed(2)} % over the negative ELBO it codes at.`,
-        ]),
-      );
-    } finally {
-      model.dispose();
-    }
-  }
-  if (o.idf) {
-    const model = await loadCodecModel(o.idf);
-    try {
-      if (model.kind !== 'idf') throw new UsageError(`--idf ${o.idf} is not an integer discrete flow`);
-      console.error(`8-bit images: ${model.summary}`);
-      const { file, seconds, idealBits = Number.NaN } = await compressSet(model, set, o['latent-bits'], o.quiet);
-      const decodeStarted = performance.now();
-      const { set: back } = await decodeFile(model, file, 'the IDF file', o.quiet);
-      const decodeSeconds = (performance.now() - decodeStarted) / 1000;
-      if (!back.pixels.every((value, k) => value === set.pixels[k])) throw new Error('IDF decoding did not give the images back');
-      const ours: CompareRow[] = [
-        {
-          codec: '**rANS with this IDF**',
-          settings: `${model.summary}; 16-bit probabilities, file header included`,
-          bytes: file.length,
-          encodeSeconds: seconds,
-          decodeSeconds,
-          bitsPerDim: (8 * file.length) / dims,
-        },
-        {
-          codec: 'the IDF’s negative log-likelihood (ideal)',
-          settings: 'not a code',
-          bytes: Math.ceil(idealBits / 8),
-          encodeSeconds: 0,
-          decodeSeconds: 0,
-          bitsPerDim: idealBits / dims,
-        },
-      ];
-      const baselines = rowsFor(
-        [...(await streamBaselines(set.pixels, 'raw 8-bit pixels')), ...(await imageBaselines(set.pixels, set.count, set.height, set.width))],
-        dims,
-      );
-      const rows = [...ours, ...baselines];
-      json.eightBit = rows;
-      sections.push(
-        markdown(`8-bit images, ${set.count} images of ${set.height}×${set.width}`, rows, [
-          `The IDF code is ${((ours[0].bitsPerDim / ours[1].bitsPerDim - 1) * 100).toFixed(2)} % over its negative log-likelihood.`,
-        ]),
-      );
+      json[plan.key] = rows;
+      sections.push(markdown(plan.title, rows, [plan.note(((ours[0].bitsPerDim / ours[1].bitsPerDim - 1) * 100).toFixed(2))]));
     } finally {
       model.dispose();
     }

@@ -2,7 +2,7 @@ import { createServer, type Server } from 'node:http';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { findChromium } from '../../flows/src/test-support/chromium.js';
+import { bundleForBrowser, evaluateInChromium } from '../../flows/src/test-support/chromium.js';
 import { browserSkipReason } from '../../flows/src/test-support/optional-suites.js';
 import { type ContainerDescription, sha256, writeContainer } from './container.js';
 import { quantizedDiscretizedLogistic } from './quantized-distribution.js';
@@ -55,19 +55,8 @@ describe.skipIf(skip)('a file coded in Node decodes in Chromium', () => {
       logScale,
     };
     file = await writeContainer(description, stack.toBytes());
-    const { build } = await import('esbuild');
-    const bundle = await build({
-      stdin: { contents: PAGE_SCRIPT, resolveDir: packageRoot, sourcefile: 'page.js' },
-      bundle: true,
-      format: 'esm',
-      platform: 'browser',
-      target: 'es2022',
-      write: false,
-      logLevel: 'silent',
-      // The page imports the package by name, as a user's bundle would; here it is this package's own source.
-      alias: { '@flows/codec': join(packageRoot, 'src', 'index.ts') },
-    });
-    script = bundle.outputFiles[0].text;
+    // The page imports the package by name, as a user's bundle would; here it is this package's own source.
+    script = await bundleForBrowser(PAGE_SCRIPT, packageRoot, { '@flows/codec': join(packageRoot, 'src', 'index.ts') });
     server = createServer((request, response) => {
       if (request.url === '/')
         response.writeHead(200, { 'content-type': 'text/html' }).end('<!doctype html><title>codec</title><script type="module" src="/page.js"></script>');
@@ -84,22 +73,9 @@ describe.skipIf(skip)('a file coded in Node decodes in Chromium', () => {
   });
 
   it('byte for byte, with the file and data digests checked in the page', async () => {
-    const executablePath = findChromium();
-    if (!executablePath) throw new Error("no Chromium found: install Debian's 'chromium' or set CHROME_PATH; FLOWS_SKIP_BROWSER=1 skips this test");
-    const { chromium } = await import('playwright-core');
-    const browser = await chromium.launch({ executablePath, args: ['--no-sandbox', '--headless=new'] });
-    try {
-      const page = await browser.newPage();
-      const errors: string[] = [];
-      page.on('pageerror', (error) => errors.push(error.message));
-      await page.goto(`http://127.0.0.1:${port}/`);
-      await page.waitForFunction(() => 'decodeHere' in window);
-      const result = (await page.evaluate('window.decodeHere()')) as { pixels: number[]; empty: boolean };
-      expect(errors).toEqual([]);
-      expect(result.pixels).toEqual(Array.from(pixels));
-      expect(result.empty).toBe(true);
-    } finally {
-      await browser.close();
-    }
+    const { value, errors } = await evaluateInChromium<{ pixels: number[]; empty: boolean }>(`http://127.0.0.1:${port}/`, 'decodeHere', 'window.decodeHere()');
+    expect(errors).toEqual([]);
+    expect(value.pixels).toEqual(Array.from(pixels));
+    expect(value.empty).toBe(true);
   });
 });

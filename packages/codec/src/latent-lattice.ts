@@ -156,8 +156,7 @@ export function gaussianBucketWindow(
     aboveAt[e - first] = t > 0 ? tail : 1 - tail;
   }
   const masses = new Float64Array(last - first + 1);
-  for (let k = 0; k <= last - first; k++)
-    masses[k] = Math.max(0, positive[k] ? aboveAt[k] - aboveAt[k + 1] : belowAt[k + 1] - belowAt[k]);
+  for (let k = 0; k <= last - first; k++) masses[k] = Math.max(0, positive[k] ? aboveAt[k] - aboveAt[k + 1] : belowAt[k + 1] - belowAt[k]);
   // Buckets worth less than one unit leave the window for the tails (coded there under the same Gaussian).
   const unit = total * 2 ** -(options.precision ?? MAX_PRECISION);
   let largest = 0;
