@@ -110,6 +110,9 @@ interface CodedDescription extends ContainerDescription {
   initialWords?: number;
 }
 
+/** The pseudo-random words a bits-back message starts on (recorded in the file). */
+const INITIAL_WORDS = 32;
+
 /** Codes a set with a model; returns the file's bytes and the model's ideal length in bits (NLL or negative ELBO as coded). */
 async function compressSet(
   model: CodecModel,
@@ -121,7 +124,7 @@ async function compressSet(
   const started = performance.now();
   let message: Uint8Array;
   let data: Uint8Array;
-  let extra: Partial<CodedDescription>;
+  let extra: Pick<CodedDescription, 'codec' | 'binarized' | 'latentBits' | 'latentScale' | 'initialWords'>;
   let idealBits: number | undefined;
   if (model.kind === 'vae') {
     if (size !== model.vae.encoder.inputSize)
@@ -130,13 +133,13 @@ async function compressSet(
     const items = Array.from({ length: set.count }, (_, k) => data.subarray(k * size, (k + 1) * size));
     const onProgress = progress(quiet, set.count, 'bits-back encode');
     const latentScale = latentScaleFor(model.vae);
-    const coded = encodeBitsBack(vaeBitsBackModel(model.vae, { latentScale }), items, { latentBits, latentScale, onProgress });
+    const coded = encodeBitsBack(vaeBitsBackModel(model.vae, { latentScale }), items, { latentBits, latentScale, initialWords: INITIAL_WORDS, onProgress });
     message = coded.message;
     const perImage = (bits: number) => (bits / set.count).toFixed(2);
     console.error(
       `bits per image: −log₂ p(x|z) ${perImage(coded.account.observation)}, latents under the prior ${perImage(coded.account.prior - coded.account.auxiliary)}, got back from q(z|x) ${perImage(coded.account.posterior)} (lattice scale ${latentScale})`,
     );
-    extra = { codec: 'bb-ans-vae', binarized: true, latentBits, latentScale, initialWords: 32 };
+    extra = { codec: 'bb-ans-vae', binarized: true, latentBits, latentScale, initialWords: INITIAL_WORDS };
   } else {
     data = set.pixels;
     const onProgress = progress(quiet, set.count, 'IDF encode');
@@ -144,14 +147,12 @@ async function compressSet(
     extra = { codec: 'rans-idf', binarized: false };
   }
   const description: CodedDescription = {
-    codec: extra.codec as string,
+    ...extra,
     modelHash: model.identity,
     count: set.count,
     shape: [set.height, set.width],
     dataHash: await sha256(data),
     source: set.source,
-    binarized: extra.binarized as boolean,
-    ...(extra.latentBits ? { latentBits: extra.latentBits, latentScale: extra.latentScale, initialWords: extra.initialWords } : {}),
   };
   const file = await writeContainer(description, message);
   return { file, description, seconds: (performance.now() - started) / 1000, idealBits };

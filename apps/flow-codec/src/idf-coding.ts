@@ -51,7 +51,9 @@ export function encodeIdf(
     const start = Math.max(0, end - BLOCK);
     const [latents, logProb] = tf.tidy(() => {
       const x = tf.tensor2d(Float32Array.from(pixels.subarray(start * size, end * size)), [end - start, size]);
-      return [flow.bijector.inverse(x).dataSync(), flow.logProb(x).dataSync()];
+      // An integer flow has no log-determinant: log P(x) is the base's log P(z), from the z already computed.
+      const z = flow.bijector.inverse(x);
+      return [z.dataSync(), flow.base.logProb(z).dataSync()];
     });
     for (let k = latents.length - 1; k >= 0; k--) pushInteger(stack, latents[k], windows[k % size]);
     for (const value of logProb) idealBits -= value / Math.LN2;

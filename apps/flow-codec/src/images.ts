@@ -1,7 +1,7 @@
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { basename, extname, join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
-import { loadMnist } from '@flows/datasets';
+import { encodeIdx, loadMnist } from '@flows/datasets';
 import sharp from 'sharp';
 
 /** Where a set of images came from, so that `decompress` can write them back in the same form. */
@@ -28,7 +28,8 @@ const IDX_IMAGES_MAGIC = 0x00000803;
 
 /**
  * Parses an IDX image file (LeCun's MNIST format: magic 0x00000803, count, rows, columns, then
- * unsigned bytes), gzipped or not.
+ * unsigned bytes), gzipped or not. Unlike `@flows/datasets`' general `parseIdx`, it insists on three
+ * dimensions and names the images' count and size when the length does not fit.
  */
 export function parseIdxImages(bytes: Uint8Array, where: string): ImageSet {
   const data = bytes[0] === 0x1f && bytes[1] === 0x8b ? new Uint8Array(gunzipSync(bytes)) : bytes;
@@ -48,16 +49,9 @@ export function parseIdxImages(bytes: Uint8Array, where: string): ImageSet {
   return { pixels: data.slice(16), count, height, width, source: { kind: 'idx' } };
 }
 
-/** The IDX image file of a set (uncompressed). */
+/** The IDX image file of a set (uncompressed; `@flows/datasets`' encoder). */
 export function formatIdxImages(set: ImageSet): Uint8Array {
-  const bytes = new Uint8Array(16 + set.pixels.length);
-  const view = new DataView(bytes.buffer);
-  view.setUint32(0, IDX_IMAGES_MAGIC);
-  view.setUint32(4, set.count);
-  view.setUint32(8, set.height);
-  view.setUint32(12, set.width);
-  bytes.set(set.pixels, 16);
-  return bytes;
+  return encodeIdx([set.count, set.height, set.width], set.pixels);
 }
 
 /** One greyscale PNG's pixels; a colour or translucent image is refused, since making it grey would lose data. */

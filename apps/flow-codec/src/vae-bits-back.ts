@@ -52,66 +52,36 @@ const DEFAULT_NOISE_PER_SCALE = 0.005;
 export function vaeBitsBackModel(vae: VAE, options: FlowPriorCoding = {}): BitsBackModel {
   const latentSize = vae.latentSize;
   const observationSize = vae.encoder.inputSize;
+  return {
+    latentSize,
+    observationSize,
+    prior: codedPrior(vae, options),
+    posterior(observation: Uint8Array): BitsBackPosterior {
+      return scoped(() => {
+        const { mean, logScale } = vae.encoder.encode(tf.tensor2d(Float32Array.from(observation), [1, observationSize]));
+        return { mean: Float64Array.from(mean.dataSync()), scale: Float64Array.from(tf.exp(logScale).dataSync()) };
+      });
+    },
+    likelihood(latent: Float64Array): Float64Array {
+      return scoped(() => Float64Array.from(tf.sigmoid(vae.decoder.logits(tf.tensor2d(Float32Array.from(latent), [1, latentSize]))).dataSync()));
+    },
+  };
+}
+
+/** The VAE's prior as bits-back coding codes it: exact, a mixture of diagonal Gaussians, or a flow through its base. */
+function codedPrior(vae: VAE, options: FlowPriorCoding): BitsBackPrior {
   const prior = vae.prior;
-  const encode = (observation: Uint8Array) =>
-    scoped(() => {
-      const { mean, logScale } = vae.encoder.encode(tf.tensor2d(Float32Array.from(observation), [1, observationSize]));
-      return [Float64Array.from(mean.dataSync()), Float64Array.from(tf.exp(logScale).dataSync())];
-    });
-  const decode = (z: tf.Tensor2D) => Float64Array.from(tf.sigmoid(vae.decoder.logits(z)).dataSync());
-
-  if (prior instanceof TransformedDistribution) {
-    if (!(prior.base instanceof StandardNormal))
-      throw new Error(`bits-back coding through a flow prior needs a standard normal base, not ${prior.base.constructor.name}`);
-    const bijector = prior.bijector;
-    const flowPrior: BitsBackPrior = {
-      kind: 'flow',
-      noiseStd: options.noiseStd ?? DEFAULT_NOISE_PER_SCALE * (options.latentScale ?? 1),
-      baseBits: options.baseBits,
-      forward: (base) => scoped(() => Float64Array.from(bijector.forward(tf.tensor2d(Float32Array.from(base), [1, latentSize])).dataSync())),
-      inverse(latent: Float64Array) {
-        // f⁻¹ at y and at y ± h e_i in one call: the columns of J = ∂f⁻¹/∂y by central differences.
-        const h = options.jacobianStep ?? 1e-3;
-        const rows = new Float32Array((2 * latentSize + 1) * latentSize);
-        for (let r = 0; r < 2 * latentSize + 1; r++) rows.set(Float32Array.from(latent), r * latentSize);
-        for (let i = 0; i < latentSize; i++) {
-          rows[(1 + 2 * i) * latentSize + i] += h;
-          rows[(2 + 2 * i) * latentSize + i] -= h;
-        }
-        const base = scoped(() => bijector.inverse(tf.tensor2d(rows, [2 * latentSize + 1, latentSize])).dataSync());
-        const jacobian = new Float64Array(latentSize * latentSize); // J[j][i] = ∂u_j/∂y_i
-        for (let i = 0; i < latentSize; i++)
-          for (let j = 0; j < latentSize; j++)
-            jacobian[j * latentSize + i] = (base[(1 + 2 * i) * latentSize + j] - base[(2 + 2 * i) * latentSize + j]) / (2 * h);
-        return { base: Float64Array.from(base.subarray(0, latentSize)), jacobian };
-      },
-    };
-    return {
-      latentSize,
-      observationSize,
-      prior: flowPrior,
-      posterior(observation: Uint8Array): BitsBackPosterior {
-        const [mean, scale] = encode(observation);
-        return { mean, scale };
-      },
-      likelihood(latent: Float64Array): Float64Array {
-        return scoped(() => decode(tf.tensor2d(Float32Array.from(latent), [1, latentSize])));
-      },
-    };
-  }
-
-  let codedPrior: BitsBackPrior;
-  if (prior instanceof StandardNormal) {
-    codedPrior = { kind: 'standard-normal' };
-  } else if (prior instanceof MixtureOfGaussians) {
-    codedPrior = scoped(() => ({
+  const latentSize = vae.latentSize;
+  if (prior instanceof StandardNormal) return { kind: 'standard-normal' };
+  if (prior instanceof MixtureOfGaussians)
+    return scoped(() => ({
       kind: 'mixture' as const,
       weights: Float64Array.from(tf.softmax(prior.logits).dataSync()),
       means: Float64Array.from(prior.means.dataSync()),
       stds: Float64Array.from(tf.exp(prior.logScales).dataSync()),
     }));
-  } else if (prior instanceof VampPrior) {
-    codedPrior = scoped(() => {
+  if (prior instanceof VampPrior)
+    return scoped(() => {
       const { mean, logScale } = vae.encoder.encode(prior.pseudoInputs as tf.Tensor2D);
       return {
         kind: 'mixture' as const,
@@ -120,19 +90,29 @@ export function vaeBitsBackModel(vae: VAE, options: FlowPriorCoding = {}): BitsB
         stds: Float64Array.from(tf.exp(logScale).dataSync()),
       };
     });
-  } else {
-    throw new Error(`bits-back coding does not know the prior ${prior.constructor.name}`);
-  }
+  if (!(prior instanceof TransformedDistribution)) throw new Error(`bits-back coding does not know the prior ${prior.constructor.name}`);
+  if (!(prior.base instanceof StandardNormal))
+    throw new Error(`bits-back coding through a flow prior needs a standard normal base, not ${prior.base.constructor.name}`);
+  const bijector = prior.bijector;
   return {
-    latentSize,
-    observationSize,
-    prior: codedPrior,
-    posterior(observation: Uint8Array): BitsBackPosterior {
-      const [mean, scale] = encode(observation);
-      return { mean, scale };
-    },
-    likelihood(latent: Float64Array): Float64Array {
-      return scoped(() => decode(tf.tensor2d(Float32Array.from(latent), [1, latentSize])));
+    kind: 'flow',
+    noiseStd: options.noiseStd ?? DEFAULT_NOISE_PER_SCALE * (options.latentScale ?? 1),
+    baseBits: options.baseBits,
+    forward: (base) => scoped(() => Float64Array.from(bijector.forward(tf.tensor2d(Float32Array.from(base), [1, latentSize])).dataSync())),
+    inverse(latent: Float64Array) {
+      // f⁻¹ at y and at y ± h e_i in one call: the columns of J = ∂f⁻¹/∂y by central differences.
+      const h = options.jacobianStep ?? 1e-3;
+      const rows = new Float32Array((2 * latentSize + 1) * latentSize);
+      for (let r = 0; r < 2 * latentSize + 1; r++) rows.set(Float32Array.from(latent), r * latentSize);
+      for (let i = 0; i < latentSize; i++) {
+        rows[(1 + 2 * i) * latentSize + i] += h;
+        rows[(2 + 2 * i) * latentSize + i] -= h;
+      }
+      const base = scoped(() => bijector.inverse(tf.tensor2d(rows, [2 * latentSize + 1, latentSize])).dataSync());
+      const jacobian = new Float64Array(latentSize * latentSize); // J[j][i] = ∂u_j/∂y_i
+      for (let i = 0; i < latentSize; i++)
+        for (let j = 0; j < latentSize; j++) jacobian[j * latentSize + i] = (base[(1 + 2 * i) * latentSize + j] - base[(2 + 2 * i) * latentSize + j]) / (2 * h);
+      return { base: Float64Array.from(base.subarray(0, latentSize)), jacobian };
     },
   };
 }

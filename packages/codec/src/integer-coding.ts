@@ -1,4 +1,4 @@
-import { quantizedBernoulli, quantizedDiscretizedLogistic, quantizedLogisticMixture, type QuantizedDistribution } from './quantized-distribution.js';
+import { quantizedBernoulli, quantizedDiscretizedLogistic, quantizedLogisticMixture, type QuantizedDistribution, sigmoid } from './quantized-distribution.js';
 import { MAX_PRECISION, type RansStack } from './rans.js';
 
 /** A coded window: its lowest integer and the quantised distribution over it. Build once per (μ, log s) and reuse. */
@@ -30,11 +30,6 @@ export function integerWindow(mean: number, logScale: number, options: IntegerCo
   const centre = Math.round(mean);
   const low = centre - halfWidth;
   return { low, distribution: quantizedDiscretizedLogistic(mean, logScale, { low, high: centre + halfWidth, precision: options.precision ?? MAX_PRECISION }) };
-}
-
-/** The logistic CDF in float64. */
-function sigmoid(t: number): number {
-  return t >= 0 ? 1 / (1 + Math.exp(-t)) : Math.exp(t) / (1 + Math.exp(t));
 }
 
 /**

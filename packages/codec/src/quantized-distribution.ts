@@ -111,7 +111,7 @@ export function quantizedBernoulli(p: number, precision = MAX_PRECISION): Quanti
 }
 
 /** The logistic CDF σ(t) = 1 / (1 + e^(−t)), in float64. */
-function sigmoid(t: number): number {
+export function sigmoid(t: number): number {
   return t >= 0 ? 1 / (1 + Math.exp(-t)) : Math.exp(t) / (1 + Math.exp(t));
 }
 
