@@ -27,3 +27,28 @@ describe('Permute and Reverse', () => {
     expect(r.toJSON()).toEqual({ className: 'Reverse', config: { size: 3 } });
   });
 });
+
+describe('Permute gradients', () => {
+  it('are the inverse permutation of the upstream gradient, as autodiff of a gather gives them, both ways', () => {
+    const permute = new Permute({ size: 6, seed: 4 });
+    const x = tf.tensor2d([
+      [0.5, -1, 2, 3, 0.25, -4],
+      [1, 2, 3, 4, 5, 6],
+    ]);
+    const weights = tf.tensor2d([[1, 2, 3, 4, 5, 6]]);
+    const order = tf.tensor1d(permute.order, 'int32');
+    const inverseOrder = tf.tensor1d(permute.inverseOrder, 'int32');
+    // A loss that weighs each output coordinate differently, so that a wrong order shows.
+    const loss = (f: (t: tf.Tensor) => tf.Tensor) => (t: tf.Tensor) => tf.sum(tf.mul(tf.square(f(t)), weights));
+    for (const [direction, reference] of [
+      [(t: tf.Tensor) => permute.forward(t), (t: tf.Tensor) => tf.gather(t, order, 1)],
+      [(t: tf.Tensor) => permute.inverse(t), (t: tf.Tensor) => tf.gather(t, inverseOrder, 1)],
+    ] as const) {
+      const got = tf.grad(loss(direction))(x).arraySync();
+      const expected = tf.grad(loss(reference))(x).arraySync();
+      expect(got).toEqual(expected);
+    }
+    tf.dispose([x, weights, order, inverseOrder]);
+    permute.dispose();
+  });
+});

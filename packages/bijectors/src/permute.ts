@@ -1,6 +1,19 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { assertKnownOptions, assertPositiveInteger, Bijector, BijectorInputError, optionNames, Random, zeroLogDet } from '@flows/core';
 
+/**
+ * `x[:, order]` with the gradient `dy[:, inverseOrder]`. Autodiff of `tf.gather` scatters the
+ * gradient back with `unsortedSegmentSum`, which the CPU backend runs in O(N·D²): 4 s per step for
+ * 50 rows of 784 coordinates. A permutation's gradient is the inverse permutation, one gather.
+ */
+function permuteColumns(x: tf.Tensor, order: tf.Tensor1D, inverseOrder: tf.Tensor1D): tf.Tensor {
+  const permute = tf.customGrad(((input: tf.Tensor) => ({
+    value: tf.gather(input, order, 1),
+    gradFunc: (dy: tf.Tensor) => tf.gather(dy, inverseOrder, 1),
+  })) as unknown as Parameters<typeof tf.customGrad>[0]);
+  return permute(x);
+}
+
 export interface PermuteOptions {
   /** The order: `y_i = x_{order_i}`. Give it, or give `size` and `seed` for a random one. */
   order?: number[];
@@ -56,11 +69,11 @@ export class Permute extends Bijector<PermuteConfig> {
   }
 
   protected forwardImpl(x: tf.Tensor): [tf.Tensor, tf.Tensor1D] {
-    return [tf.gather(x, this.orderTensor, 1), zeroLogDet(x)];
+    return [permuteColumns(x, this.orderTensor, this.inverseOrderTensor), zeroLogDet(x)];
   }
 
   protected override inverseImpl(y: tf.Tensor): [tf.Tensor, tf.Tensor1D] {
-    return [tf.gather(y, this.inverseOrderTensor, 1), zeroLogDet(y)];
+    return [permuteColumns(y, this.inverseOrderTensor, this.orderTensor), zeroLogDet(y)];
   }
 
   getConfig(): PermuteConfig {
