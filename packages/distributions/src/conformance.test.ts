@@ -7,9 +7,11 @@ import { describe, expect, it } from 'vitest';
 import {
   Bernoulli,
   ConditionalDiagonalNormal,
+  ConditionalMixtureOfDiscretizedLogistics,
   DiagonalNormal,
   type Distribution,
   DiscretizedLogistic,
+  FactorOutDistribution,
   Logistic,
   MixtureOfDiscretizedLogistics,
   MixtureOfGaussians,
@@ -20,6 +22,14 @@ import {
 } from './index.js';
 import type { DistributionConformanceOptions } from './testing/index.js';
 import { describeDistributionConformance } from './testing/vitest.js';
+
+/** A conditional mixture whose network's last layer is random (a fresh one ignores its context). */
+function conditionalMixture(size: number, contextSize: number, seed: number): ConditionalMixtureOfDiscretizedLogistics {
+  const mixture = new ConditionalMixtureOfDiscretizedLogistics({ size, contextSize, components: 3, hidden: [8], seed });
+  const last = mixture.network.weights[mixture.network.weights.length - 1];
+  tf.tidy(() => last.assign(tf.randomUniform(last.shape, -0.3, 0.3, 'float32', seed)));
+  return mixture;
+}
 
 type DistributionCase = [name: string, factory: () => Distribution, options: DistributionConformanceOptions];
 
@@ -59,6 +69,24 @@ const CASES: Record<string, DistributionCase[]> = {
       'ConditionalDiagonalNormal',
       () => new ConditionalDiagonalNormal({ size: 2, contextSize: 3, hidden: [8], seed: 5 }),
       { support: { kind: 'grid', low: -10, high: 10 }, context: normalContext(3) },
+    ],
+  ],
+  ConditionalMixtureOfDiscretizedLogistics: [
+    [
+      'ConditionalMixtureOfDiscretizedLogistics',
+      () => conditionalMixture(1, 2, 6),
+      { support: { kind: 'integers', low: -40, high: 40 }, context: normalContext(2) },
+    ],
+  ],
+  FactorOutDistribution: [
+    [
+      'FactorOutDistribution (a discretized logistic, then a conditional mixture given it)',
+      () =>
+        new FactorOutDistribution({
+          kept: new DiscretizedLogistic({ size: 1, loc: [0.5], logScale: [0.3] }),
+          factored: conditionalMixture(1, 1, 7),
+        }),
+      { support: { kind: 'integers', low: -40, high: 40 } },
     ],
   ],
   TransformedDistribution: [

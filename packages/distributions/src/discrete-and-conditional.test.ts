@@ -1,9 +1,11 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { MaskedAffineCoupling } from '@flows/bijectors';
 import { describe, expect, it } from 'vitest';
+import { ConditionalMixtureOfDiscretizedLogistics } from './conditional-discretized-logistic-mixture.js';
 import { ConditionalDiagonalNormal } from './conditional-distribution.js';
 import { DiscretizedLogistic, MixtureOfDiscretizedLogistics } from './discretized-logistic.js';
 import { distributionFromJSON } from './distribution-registry.js';
+import { FactorOutDistribution } from './factor-out-distribution.js';
 import { TransformedDistribution } from './transformed-distribution.js';
 
 const sigmoid = (v: number) => 1 / (1 + Math.exp(-v));
@@ -104,5 +106,90 @@ describe('ConditionalDiagonalNormal', () => {
     expect(x.shape).toEqual([4, 2]);
     expect(flow.logProb(x, context).shape).toEqual([4]);
     expect(distributionFromJSON(JSON.parse(JSON.stringify(flow.toJSON()))).contextSize).toBe(3);
+  });
+});
+
+describe('ConditionalMixtureOfDiscretizedLogistics', () => {
+  it('starts as its unconditional mixture for every context, then follows the formula with μ = μ₀ + Δμ(c / S)', () => {
+    const d = new ConditionalMixtureOfDiscretizedLogistics({ size: 2, contextSize: 3, components: 2, hidden: [4], scale: 256, seed: 3 });
+    const unconditional = new MixtureOfDiscretizedLogistics({ size: 2, components: 2 });
+    tf.tidy(() => {
+      for (const [a, b] of [
+        [unconditional.loc, d.loc],
+        [unconditional.logScale, d.logScale],
+        [unconditional.logits, d.logits],
+      ])
+        a.assign(b);
+    });
+    const x = tf.tensor2d([
+      [0, 3],
+      [-2, 1],
+    ]);
+    const contexts = [tf.tensor2d([[10, 200, -40]]), tf.tensor2d([[0, 0, 0]])];
+    for (const [row, context] of contexts.entries())
+      expect(d.logProb(tf.slice(x, [row, 0], [1, 2]), context).dataSync()[0]).toBeCloseTo(
+        unconditional.logProb(tf.slice(x, [row, 0], [1, 2])).dataSync()[0],
+        5,
+      );
+    // A last layer that moves only component 0's location of coordinate 1 (output 1 of [3, K, D]) by 0.01 per unit of the largest hidden unit.
+    const context = tf.tensor2d([[100, 50, 25]]);
+    const hiddenValues = tf.tidy(() => tf.relu(tf.add(tf.matMul(tf.div(context, 256), d.network.weights[0]), d.network.biases[0])).dataSync());
+    const unit = hiddenValues.indexOf(Math.max(...hiddenValues));
+    const hidden = hiddenValues[unit];
+    expect(hidden).toBeGreaterThan(0);
+    const last = d.network.weights[1];
+    tf.tidy(() =>
+      last.assign(
+        tf.tensor2d(
+          Array.from({ length: 4 * 12 }, (_, i) => (i === unit * 12 + 1 ? 0.01 : 0)),
+          [4, 12],
+        ),
+      ),
+    );
+    const { loc, logScale, logits } = tf.tidy(() => {
+      const p = d.parameters(context);
+      return { loc: p.loc.arraySync()[0], logScale: p.logScale.arraySync()[0], logits: p.logits.arraySync()[0] };
+    });
+    const base = d.loc.arraySync() as number[][];
+    expect(loc[0][1]).toBeCloseTo(base[0][1] + 0.01 * hidden, 5);
+    expect(loc[1][1]).toBeCloseTo(base[1][1], 6);
+    const at = (v: number, k: number, i: number) =>
+      sigmoid((v + 0.5 - loc[k][i]) / Math.exp(logScale[k][i])) - sigmoid((v - 0.5 - loc[k][i]) / Math.exp(logScale[k][i]));
+    const mix = (v: number, i: number) => {
+      const w = [Math.exp(logits[0][i]), Math.exp(logits[1][i])];
+      return (w[0] * at(v, 0, i) + w[1] * at(v, 1, i)) / (w[0] + w[1]);
+    };
+    expect(d.logProb(tf.tensor2d([[1, 2]]), context).dataSync()[0]).toBeCloseTo(Math.log(mix(1, 0)) + Math.log(mix(2, 1)), 4);
+    expect(distributionFromJSON(JSON.parse(JSON.stringify(d.toJSON()))).className).toBe('ConditionalMixtureOfDiscretizedLogistics');
+    d.dispose();
+    unconditional.dispose();
+  });
+});
+
+describe('FactorOutDistribution', () => {
+  it('is log p(z₁) + log p(z₂ | z₁), refuses parts that do not fit, and saves both parts', () => {
+    const kept = new DiscretizedLogistic({ size: 2, loc: [1, -1], logScale: [0.5, 0.2] });
+    const factored = new ConditionalMixtureOfDiscretizedLogistics({ size: 1, contextSize: 2, components: 2, hidden: [4], seed: 1 });
+    tf.tidy(() => factored.network.weights[1].assign(tf.randomNormal(factored.network.weights[1].shape, 0, 0.5, 'float32', 2)));
+    const d = new FactorOutDistribution({ kept, factored });
+    expect(d.eventShape).toEqual([3]);
+    const z = tf.tensor2d([
+      [1, 0, 4],
+      [3, -2, -1],
+    ]);
+    const expected = tf.tidy(() =>
+      tf.add(kept.logProb(tf.slice(z, [0, 0], [2, 2])), factored.logProb(tf.slice(z, [0, 2], [2, 1]), tf.slice(z, [0, 0], [2, 2]))).dataSync(),
+    );
+    const got = d.logProb(z).dataSync();
+    expect(got[0]).toBeCloseTo(expected[0], 6);
+    expect(got[1]).toBeCloseTo(expected[1], 6);
+    expect(() => new FactorOutDistribution({ kept: new DiscretizedLogistic({ size: 3 }), factored })).toThrow(
+      /context width \(2\) must be the kept part's size \(3\)/,
+    );
+    const copy = distributionFromJSON(JSON.parse(JSON.stringify(d.toJSON())));
+    expect(copy.eventShape).toEqual([3]);
+    expect(copy.variables.length).toBe(d.variables.length);
+    d.dispose();
+    copy.dispose();
   });
 });

@@ -29,6 +29,13 @@ export {
   type ConditionalDiagonalNormalOptions,
   type ConditionalDiagonalNormalConfig,
 } from './conditional-distribution.js';
+export {
+  ConditionalMixtureOfDiscretizedLogistics,
+  type ConditionalMixtureOfDiscretizedLogisticsOptions,
+  type ConditionalMixtureOfDiscretizedLogisticsConfig,
+  type ConditionalMixtureParameters,
+} from './conditional-discretized-logistic-mixture.js';
+export { FactorOutDistribution, type FactorOutDistributionOptions, type FactorOutDistributionConfig } from './factor-out-distribution.js';
 export { TransformedDistribution, type TransformedDistributionConfig } from './transformed-distribution.js';
 export { registerDistribution, registeredDistributions, distributionFromJSON, type DistributionFactory } from './distribution-registry.js';
 export { registerBuiltinDistributions, BUILTIN_DISTRIBUTIONS } from './register-builtins.js';

@@ -1,11 +1,13 @@
 import { isRegistered } from '@flows/core';
 import { Bernoulli } from './bernoulli.js';
+import { ConditionalMixtureOfDiscretizedLogistics } from './conditional-discretized-logistic-mixture.js';
 import { ConditionalDiagonalNormal } from './conditional-distribution.js';
 import { DiscretizedLogistic, MixtureOfDiscretizedLogistics } from './discretized-logistic.js';
 import { registerDistribution } from './distribution-registry.js';
 import { Logistic } from './logistic.js';
 import { MixtureOfGaussians } from './mixture-of-gaussians.js';
 import { DiagonalNormal, StandardNormal } from './normal.js';
+import { FactorOutDistribution } from './factor-out-distribution.js';
 import { TransformedDistribution } from './transformed-distribution.js';
 import { Uniform } from './uniform.js';
 
@@ -20,6 +22,8 @@ export const BUILTIN_DISTRIBUTIONS = [
   DiscretizedLogistic,
   MixtureOfDiscretizedLogistics,
   ConditionalDiagonalNormal,
+  ConditionalMixtureOfDiscretizedLogistics,
+  FactorOutDistribution,
   TransformedDistribution,
 ] as const;
 

@@ -5,6 +5,11 @@ import * as distributions from './index.js';
 const cases: [string, () => unknown][] = [
   ['Bernoulli', () => new distributions.Bernoulli({ size: 2, logit: [0, 0] } as never)],
   ['ConditionalDiagonalNormal', () => new distributions.ConditionalDiagonalNormal({ size: 2, contextSize: 1, context: 1 } as never)],
+  [
+    'ConditionalMixtureOfDiscretizedLogistics',
+    () => new distributions.ConditionalMixtureOfDiscretizedLogistics({ size: 2, contextSize: 1, components: 2, k: 2 } as never),
+  ],
+  ['FactorOutDistribution', () => new distributions.FactorOutDistribution({ kept: new distributions.StandardNormal(1), factored: null, extra: 1 } as never)],
   ['DiscretizedLogistic', () => new distributions.DiscretizedLogistic({ size: 2, scale: [1, 1] } as never)],
   ['MixtureOfDiscretizedLogistics', () => new distributions.MixtureOfDiscretizedLogistics({ size: 2, components: 2, k: 2 } as never)],
   ['Logistic', () => new distributions.Logistic({ size: 2, location: [0, 0] } as never)],

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { Random } from '@flows/core';
+import { ConditionalMixtureOfDiscretizedLogistics, distributionFromJSON, FactorOutDistribution, TransformedDistribution } from '@flows/distributions';
 import { describe, expect, it } from 'vitest';
 import { integerDiscreteFlow } from './flow-builders.js';
 import { fit } from '../training/fit.js';
@@ -78,7 +79,61 @@ describe('integerDiscreteFlow', () => {
     tf.dispose([train, test]);
   });
 
+  it('with levels, factors out the odd positions under a prior conditioned on the even ones, which go on to the next level', async () => {
+    const flow = integerDiscreteFlow({ size: 4, levels: 2, layers: 2, hidden: [8], priorHidden: [8], baseComponents: 2, seed: 12 });
+    expect(flow.base).toBeInstanceOf(FactorOutDistribution);
+    const base = flow.base as FactorOutDistribution;
+    expect(base.kept).toBeInstanceOf(TransformedDistribution);
+    expect(base.kept.eventShape).toEqual([2]);
+    expect(base.factored).toBeInstanceOf(ConditionalMixtureOfDiscretizedLogistics);
+    const x = tf.tensor2d([
+      [10, 11, 200, 3],
+      [0, 255, 7, 7],
+    ]);
+    // Fresh couplings shift by 0, so the density direction only splits: z = [x₀, x₂, x₁, x₃].
+    const z = flow.bijector.inverse(x);
+    expect(Array.from(await z.data())).toEqual([10, 200, 11, 3, 0, 7, 255, 7]);
+    // Random weights everywhere: log P(x) = log P_next(z_even) + log P(z_odd | z_even), the couplings exact on integers.
+    tf.tidy(() => flow.trainableVariables.forEach((v, i) => v.assign(tf.add(v, tf.randomNormal(v.shape, 0, 0.3, 'float32', i)))));
+    const [expected, got, back] = tf.tidy(() => {
+      const latent = flow.bijector.inverse(x);
+      const [kept, factored] = base.split(latent);
+      return [
+        tf.add(base.kept.logProb(kept), base.factored.logProb(factored, kept)).dataSync(),
+        flow.logProb(x).dataSync(),
+        flow.bijector.forward(latent).dataSync(),
+      ];
+    });
+    expect(got[0]).toBeCloseTo(expected[0], 4);
+    expect(got[1]).toBeCloseTo(expected[1], 4);
+    expect(Array.from(back)).toEqual(Array.from(x.dataSync()));
+    expect((flow.sample(20, { random: 1 }).dataSync() as Float32Array).every(Number.isInteger)).toBe(true);
+    // Saved as config plus weights, it is the same model.
+    const copy = distributionFromJSON(JSON.parse(JSON.stringify(flow.toJSON())));
+    tf.tidy(() => copy.variables.forEach((v, i) => v.assign(flow.variables[i])));
+    const again = copy.logProb(x).dataSync();
+    expect(again[0]).toBeCloseTo(got[0], 5);
+    tf.dispose([x, z]);
+    flow.dispose();
+    copy.dispose();
+  });
+
+  it('with levels, learns correlated integers to near their entropy', async () => {
+    const flow = integerDiscreteFlow({ size: 4, levels: 2, layers: 2, hidden: [32], priorHidden: [32], baseComponents: 3, baseRange: [0, 200], seed: 13 });
+    const train = correlatedIntegers(4000, 14);
+    const test = correlatedIntegers(1000, 15);
+    await fit(flow, tensorData(train), { epochs: 30, batchSize: 200, learningRate: 3e-3, random: 16, reportEvery: 50 });
+    const logProb = flow.logProb(test);
+    const nll = -(await tf.mean(logProb).data())[0];
+    // About 2·ln 200 + 2·ln 3 = 12.8 nats is the entropy; a factorised base alone pays about 4·ln 200 = 21.2 (measured 13.75 after 600 steps).
+    expect(nll).toBeLessThan(14.5);
+    tf.dispose([train, test, logProb]);
+    flow.dispose();
+  });
+
   it('checks its options', () => {
+    expect(() => integerDiscreteFlow({ size: 4, levels: 3 })).toThrow(/3 levels halve 4 coordinates below 2/);
+    expect(() => integerDiscreteFlow({ size: 4, levels: 0 })).toThrow(/levels must be a positive integer/);
     expect(() => integerDiscreteFlow({ size: 4, baseComponents: 0 })).toThrow(/baseComponents must be a positive integer/);
     expect(() => integerDiscreteFlow({ size: 4, baseComponents: 2, baseRange: [5, 5] })).toThrow(/baseRange/);
     expect(() => integerDiscreteFlow({ size: 1 })).toThrow(/size must be an integer ≥ 2/);
