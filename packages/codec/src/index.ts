@@ -21,7 +21,17 @@ export {
   CONTAINER_VERSION,
   type ContainerDescription,
 } from './container.js';
-export { pushInteger, popInteger, integerWindow, integerMixtureWindow, type IntegerCodingOptions, type IntegerWindow } from './integer-coding.js';
+export {
+  pushInteger,
+  popInteger,
+  integerWindow,
+  integerMixtureWindow,
+  integerMixtureCdfWindow,
+  MixtureCdfLookup,
+  type IntegerCodingOptions,
+  type IntegerWindow,
+  type WindowDistribution,
+} from './integer-coding.js';
 export { UniformDistribution } from './uniform-distribution.js';
 export {
   LatentLattice,

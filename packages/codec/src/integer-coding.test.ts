@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { seededUniform as generator } from './test-random.js';
-import { integerMixtureWindow, integerWindow, popInteger, pushInteger } from './integer-coding.js';
+import { integerMixtureCdfWindow, integerMixtureWindow, integerWindow, MixtureCdfLookup, popInteger, pushInteger } from './integer-coding.js';
 import { RansStack } from './rans.js';
 
 describe('integers under a discretized logistic', () => {
@@ -30,9 +30,12 @@ describe('integers under a discretized logistic', () => {
     expect(stack.isEmpty).toBe(true);
   });
 
-  it('round-trip under a mixture (dark and bright pixels), at the cost of the mixture’s own probabilities to within 1 %', () => {
+  it.each([
+    ['tabulated', integerMixtureWindow],
+    ['computed on demand', integerMixtureCdfWindow],
+  ])('round-trip under a mixture (dark and bright pixels), %s, at the cost of the mixture’s own probabilities to within 1 %%', (_, build) => {
     const random = generator(12);
-    const window = integerMixtureWindow([0.7, 0.25, 0.05], [0, 250, 120], [Math.log(0.6), Math.log(3), Math.log(30)]);
+    const window = build([0.7, 0.25, 0.05], [0, 250, 120], [Math.log(0.6), Math.log(3), Math.log(30)]);
     const values = Array.from({ length: 20_000 }, (_, k) => {
       const pick = random();
       const u = Math.min(1 - 1e-12, Math.max(1e-12, random()));
@@ -55,6 +58,27 @@ describe('integers under a discretized logistic', () => {
     expect(stack.lengthInBits).toBeLessThan(ideal * 1.01 + outliers * 60 + 96);
     for (let k = values.length - 1; k >= 0; k--) expect(popInteger(stack, window)).toBe(values[k]);
     expect(stack.isEmpty).toBe(true);
+  });
+
+  it('computed on demand, the intervals tile 0…2^P − 1 with every symbol at least one unit, and each slot finds its symbol', () => {
+    const lookup = new MixtureCdfLookup([3, 1], [2.3, 40], [Math.log(0.4), Math.log(9)], -10, 90, 12);
+    let next = 0;
+    for (let symbol = 0; symbol < lookup.size; symbol++) {
+      const { start, frequency } = lookup.interval(symbol);
+      expect(start).toBe(next);
+      expect(frequency).toBeGreaterThanOrEqual(1);
+      next = start + frequency;
+    }
+    expect(next).toBe(2 ** 12);
+    for (let slot = 0; slot < 2 ** 12; slot++) {
+      const { start, frequency } = lookup.interval(lookup.symbolOf(slot));
+      expect(slot >= start && slot < start + frequency).toBe(true);
+    }
+    // The mode gets its mass less the n units set aside: P(2) ≈ 0.75·(σ(0.5/0.4) − σ(−0.5/0.4)) + a little of the broad component.
+    const sigmoid = (t: number) => 1 / (1 + Math.exp(-t));
+    const mode = 0.75 * (sigmoid(0.2 / 0.4) - sigmoid(-0.8 / 0.4)) + 0.25 * (sigmoid((2.5 - 40) / 9) - sigmoid((1.5 - 40) / 9));
+    expect(lookup.interval(12).frequency / 2 ** 12).toBeCloseTo(mode * (1 - lookup.size / 2 ** 12), 3);
+    expect(() => new MixtureCdfLookup([1], [0], [0], 5, 5)).toThrow(/2 to 2\^\(precision − 1\) symbols/);
   });
 
   it('refuses what cannot be coded exactly', () => {

@@ -1,10 +1,15 @@
 import { quantizedBernoulli, quantizedDiscretizedLogistic, quantizedLogisticMixture, type QuantizedDistribution, sigmoid } from './quantized-distribution.js';
-import { MAX_PRECISION, type RansStack } from './rans.js';
+import { MAX_PRECISION, type RansStack, type SymbolInterval, type SymbolLookup } from './rans.js';
+
+/** A quantised distribution over a window's symbols 0…size−1: a table ({@link QuantizedDistribution}) or one computed on demand. */
+export interface WindowDistribution extends SymbolLookup {
+  readonly size: number;
+}
 
 /** A coded window: its lowest integer and the quantised distribution over it. Build once per (μ, log s) and reuse. */
 export interface IntegerWindow {
   low: number;
-  distribution: QuantizedDistribution;
+  distribution: WindowDistribution;
 }
 
 /** How integers under a discretized logistic are coded: the window's half-width in bins and the precision. */
@@ -75,6 +80,112 @@ export function integerMixtureWindow(
   while (high - low > 2 && mass(low + 1) < unit) low++;
   while (high - low > 2 && mass(high - 1) < unit) high--;
   return { low, distribution: quantizedLogisticMixture(weights, means, logScales, { low, high, precision }) };
+}
+
+/**
+ * A mixture of discretized logistics over low…high (end bins taking the tails) whose quantised CDF
+ * is computed where it is needed instead of tabulated:
+ *
+ * `C(0) = 0`, `C(n) = 2^P`, `C(k) = ⌊G(low + k − ½)·(2^P − n)⌋ + k` for 0 < k < n,
+ *
+ * with n = high − low + 1 symbols and G the mixture's CDF. Every symbol gets at least one unit (the
+ * `+ k`), at the price of n units of 2^P set aside: about n / 2^P / ln 2 bits per symbol. A push
+ * evaluates C twice and a pop about log₂ n times (a binary search), against n·K logistic CDFs and
+ * a sort for a table: the choice for windows that are used once, such as a conditional prior's,
+ * one per image and coordinate.
+ */
+export class MixtureCdfLookup implements WindowDistribution {
+  readonly size: number;
+  private readonly weights: Float64Array;
+  private readonly means: Float64Array;
+  private readonly inverseScales: Float64Array;
+
+  constructor(
+    weights: ArrayLike<number>,
+    means: ArrayLike<number>,
+    logScales: ArrayLike<number>,
+    readonly low: number,
+    high: number,
+    readonly precision: number = MAX_PRECISION,
+  ) {
+    this.size = high - low + 1;
+    if (!(Number.isInteger(low) && Number.isInteger(high) && this.size >= 2 && this.size <= 2 ** precision / 2))
+      throw new RangeError(`a window low…high needs integers with 2 to 2^(precision − 1) symbols, got ${low}…${high}`);
+    let total = 0;
+    for (let k = 0; k < weights.length; k++) total += weights[k];
+    if (!(total > 0 && Number.isFinite(total))) throw new RangeError('a mixture needs some positive, finite weight');
+    this.weights = Float64Array.from(weights, (w) => w / total);
+    this.means = Float64Array.from(means);
+    this.inverseScales = Float64Array.from(logScales, (logScale) => Math.exp(-logScale));
+    for (let k = 0; k < weights.length; k++)
+      if (!(Number.isFinite(this.means[k]) && Number.isFinite(this.inverseScales[k]) && this.inverseScales[k] > 0))
+        throw new RangeError(`component ${k} has mean ${means[k]} and log-scale ${logScales[k]}`);
+  }
+
+  /** C(k): the start of symbol k's interval. */
+  private edge(k: number): number {
+    if (k <= 0) return 0;
+    if (k >= this.size) return 2 ** this.precision;
+    const t = this.low + k - 0.5;
+    let cdf = 0;
+    for (let j = 0; j < this.weights.length; j++) cdf += this.weights[j] * sigmoid((t - this.means[j]) * this.inverseScales[j]);
+    return Math.floor(Math.min(1, cdf) * (2 ** this.precision - this.size)) + k;
+  }
+
+  interval(symbol: number): SymbolInterval {
+    if (!(Number.isInteger(symbol) && symbol >= 0 && symbol < this.size)) throw new RangeError(`symbol ${symbol} is outside 0…${this.size - 1}`);
+    const start = this.edge(symbol);
+    return { start, frequency: this.edge(symbol + 1) - start };
+  }
+
+  symbolOf(slot: number): number {
+    let low = 0;
+    let high = this.size - 1;
+    while (low < high) {
+      const middle = (low + high + 1) >>> 1;
+      if (this.edge(middle) <= slot) low = middle;
+      else high = middle - 1;
+    }
+    return low;
+  }
+}
+
+/**
+ * {@link MixtureCdfLookup} over a window found without scanning: component k reaches
+ * `s_k · ln(4 π_k 2^P / s_k)` from its location (where its bins fall below a quarter unit of 2^−P,
+ * a logistic's tail mass being about e^(−d/s)), at least 2; components worth under 2^−(P+3) are left
+ * to the end bins. At most 4096 bins, around the heaviest component. Integers beyond the window are
+ * coded as with {@link integerWindow}.
+ */
+export function integerMixtureCdfWindow(
+  weights: ArrayLike<number>,
+  means: ArrayLike<number>,
+  logScales: ArrayLike<number>,
+  options: { precision?: number } = {},
+): IntegerWindow {
+  const precision = options.precision ?? MAX_PRECISION;
+  let total = 0;
+  let heaviest = 0;
+  for (let k = 0; k < weights.length; k++) {
+    total += weights[k];
+    if (weights[k] > weights[heaviest]) heaviest = k;
+  }
+  let low = Number.POSITIVE_INFINITY;
+  let high = Number.NEGATIVE_INFINITY;
+  for (let k = 0; k < weights.length; k++) {
+    const share = (weights[k] / total) * 2 ** precision;
+    if (share < 1 / 8 && k !== heaviest) continue;
+    const scale = Math.exp(logScales[k]);
+    const reach = Math.max(2, Math.ceil(scale * Math.log(Math.max(1, (4 * share) / scale))));
+    low = Math.min(low, Math.round(means[k]) - reach);
+    high = Math.max(high, Math.round(means[k]) + reach);
+  }
+  if (!(Number.isFinite(low) && Number.isFinite(high))) throw new RangeError('a mixture window needs finite locations and some positive weight');
+  if (high - low + 1 > 4096) {
+    low = Math.max(low, Math.round(means[heaviest]) - 2048);
+    high = Math.min(high, low + 4095);
+  }
+  return { low, distribution: new MixtureCdfLookup(weights, means, logScales, low, high, precision) };
 }
 
 /** Pushes n ≥ 1 in Elias gamma code as fair bits, so that pops read it in code order. */
