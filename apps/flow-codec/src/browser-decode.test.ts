@@ -6,7 +6,7 @@ import '@tensorflow/tfjs-core/dist/register_all_gradients';
 import { modelIdentity, sha256, writeContainer } from '@flows/codec';
 import { loadMnist } from '@flows/datasets';
 import type { TransformedDistribution } from '@flows/distributions';
-import { fit, integerDiscreteFlow, modelFiles, serializeModel, tensorData } from '@flows/flows';
+import { fit, integerDiscreteFlow, modelFiles, selectBackend, serializeModel, tensorData } from '@flows/flows';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bundleForBrowser, evaluateInChromium } from '../../../packages/flows/src/test-support/chromium.js';
 import { browserSkipReason } from '../../../packages/flows/src/test-support/optional-suites.js';
@@ -44,13 +44,25 @@ describe.skipIf(skip)('a flow-codec file written in Node decodes in Chromium', (
   let port = 0;
   let images: Uint8Array;
   let weightsName = '';
+  let encodedOn = '';
 
   beforeAll(async () => {
     await tf.setBackend('cpu');
     const mnist = await loadMnist('test');
     images = Uint8Array.from(mnist.images.subarray(0, 12 * 784));
-    // A small integer flow, trained a little so that its couplings shift (at initialisation they are the identity).
-    const flow = integerDiscreteFlow({ size: 784, layers: 2, hidden: [16], mask: 'checkerboard', imageShape: [28, 28], baseComponents: 3, seed: 2 });
+    // A small two-level integer flow (its odd positions factored out under a conditional mixture), trained a little so
+    // that its couplings shift (at initialisation they are the identity) and its prior depends on the kept half.
+    const flow = integerDiscreteFlow({
+      size: 784,
+      levels: 2,
+      layers: 2,
+      hidden: [16],
+      priorHidden: [16],
+      mask: 'checkerboard',
+      imageShape: [28, 28],
+      baseComponents: 3,
+      seed: 2,
+    });
     const training = tf.tensor2d(Float32Array.from(mnist.images.subarray(12 * 784, 512 * 784)), [500, 784]);
     await fit(flow as TransformedDistribution, tensorData(training), { epochs: 2, batchSize: 50, learningRate: 1e-2, random: 3 });
     const shifted = tf.tidy(
@@ -60,7 +72,12 @@ describe.skipIf(skip)('a flow-codec file written in Node decodes in Chromium', (
           .dataSync()[0],
     );
     expect(shifted).toBe(1);
+    // Encoded on Node's own backend (wasm, with the native matrix products when they load), decoded on the page's cpu
+    // backend: the couplings' rounded shifts and the prior's float64 network must agree across the two.
+    const backend = await selectBackend({ backend: 'wasm' });
     const { message } = encodeIdf(flow, images, 12);
+    encodedOn = `${backend.name}${backend.nativeBlas && 'threads' in backend.nativeBlas ? ' with OpenBLAS' : ''}`;
+    await tf.setBackend('cpu');
     const { json, weights } = await serializeModel(flow);
     const file = await writeContainer(
       { codec: 'rans-idf', modelHash: await modelIdentity(json.model, weights), count: 12, shape: [28, 28], dataHash: await sha256(images) },
@@ -87,7 +104,8 @@ describe.skipIf(skip)('a flow-codec file written in Node decodes in Chromium', (
     server?.close();
   });
 
-  it('an integer flow’s file: the model rebuilt from its files in the page, the images byte for byte', async () => {
+  it('a two-level integer flow’s file, encoded on wasm: the model rebuilt from its files in the page (cpu), the images byte for byte', async () => {
+    expect(encodedOn).toMatch(/wasm/);
     const { value, errors } = await evaluateInChromium<number[]>(
       `http://127.0.0.1:${port}/`,
       'decodeHere',

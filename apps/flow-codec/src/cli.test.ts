@@ -39,12 +39,32 @@ async function run(...argv: string[]): Promise<number> {
 
 beforeAll(async () => {
   testImages = Uint8Array.from((await loadMnist('test')).images);
-  // Two tiny integer flows (different seeds), and a tiny VAE saved as vae-eval saves its runs.
-  for (const [out, seed] of [
-    [idf, '0'],
-    [otherIdf, '1'],
+  // Two tiny integer flows (different seeds; the second in two levels), and a tiny VAE saved as vae-eval saves its runs.
+  for (const [out, seed, levels] of [
+    [idf, '0', '1'],
+    [otherIdf, '1', '2'],
   ])
-    expect(await run('train', '--out', out, '--limit', '300', '--epochs', '1', '--layers', '2', '--hidden', '16', '--seed', seed)).toBe(0);
+    expect(
+      await run(
+        'train',
+        '--out',
+        out,
+        '--limit',
+        '300',
+        '--epochs',
+        '1',
+        '--layers',
+        '2',
+        '--hidden',
+        '16',
+        '--prior-hidden',
+        '16',
+        '--levels',
+        levels,
+        '--seed',
+        seed,
+      ),
+    ).toBe(0);
   await tf.setBackend('cpu');
   const vae = buildVAE({ prior: 'flow', latentSize: 2, hidden: [16], flowLayers: 2, flowHidden: [8], seed: 1 });
   const optimizer = new Adam(vae.trainableVariables);
@@ -84,6 +104,12 @@ describe('flow-codec', () => {
     expect(new Uint8Array(decoded)).toEqual(
       formatIdxImages({ pixels: testImages.slice(0, 40 * 784), count: 40, height: 28, width: 28, source: { kind: 'idx' } }),
     );
+    // A two-level flow (odd pixels factored out under a mixture conditioned on the even ones) codes them too.
+    const twoLevels = join(root, 'idf-levels.fcod');
+    expect(await run('compress', '--model', otherIdf, '--input', 'mnist-test', '--limit', '40', '--out', twoLevels)).toBe(0);
+    expect(stderr).toMatch(/in 2 levels, factored out under conditional mixtures/);
+    expect(await run('decompress', twoLevels, '--model', otherIdf, '--out', join(root, 'idf-levels-out'))).toBe(0);
+    expect(new Uint8Array(readFileSync(join(root, 'idf-levels-out', 'mnist-test-images-idx3-ubyte')))).toEqual(new Uint8Array(decoded));
     // The same file, decoded again into the same folder, is refused rather than overwritten.
     expect(await run('decompress', file, '--model', idf, '--out', out)).toBe(2);
     expect(stderr).toMatch(/exists; decompress writes a new folder/);

@@ -18,7 +18,13 @@ import {
 } from '@flows/cli-kit';
 import { Random } from '@flows/core';
 import { loadMnist } from '@flows/datasets';
-import type { MixtureOfDiscretizedLogistics, TransformedDistribution } from '@flows/distributions';
+import {
+  ConditionalMixtureOfDiscretizedLogistics,
+  type Distribution,
+  FactorOutDistribution,
+  MixtureOfDiscretizedLogistics,
+  TransformedDistribution,
+} from '@flows/distributions';
 import {
   acquireRunLock,
   Adam,
@@ -289,8 +295,14 @@ export const TRAIN_OPTIONS = defineOptions({
   out: { kind: 'string', required: true, description: 'output folder: checkpoint/ after every epoch, model/ at the end, metrics.json' },
   epochs: { kind: 'positiveInteger', default: 2, description: 'epochs over the 60 000 training images' },
   'batch-size': { kind: 'positiveInteger', default: 64, description: 'batch size' },
-  layers: { kind: 'positiveInteger', default: 8, description: 'integer additive couplings (checkerboard masks, flipped each layer)' },
+  layers: { kind: 'positiveInteger', default: 8, description: 'integer additive couplings per level (checkerboard masks, flipped each layer)' },
+  levels: {
+    kind: 'positiveInteger',
+    default: 1,
+    description: 'levels: after each but the last, half the pixels are factored out under a mixture conditioned on the other half',
+  },
   hidden: { kind: 'integerList', default: [256, 256], description: 'hidden widths of each coupling’s shift network' },
+  'prior-hidden': { kind: 'integerList', default: [256], description: 'hidden widths of each factor-out prior’s network (with --levels > 1)' },
   components: {
     kind: 'positiveInteger',
     default: 5,
@@ -330,6 +342,8 @@ export async function trainCommand(argv: string[]): Promise<void> {
     const testCount = Math.min(testSplit.count, o.limit ?? Number.POSITIVE_INFINITY);
     const settings = {
       layers: o.layers,
+      // Only multi-level runs record their levels, so that runs from before levels existed still resume.
+      ...(o.levels > 1 ? { levels: o.levels, priorHidden: o['prior-hidden'] } : {}),
       hidden: o.hidden,
       components: o.components,
       batchSize: o['batch-size'],
@@ -345,6 +359,8 @@ export async function trainCommand(argv: string[]): Promise<void> {
       mayChange: ['epochs'],
       settingNames: {
         layers: '--layers',
+        levels: '--levels',
+        priorHidden: '--prior-hidden',
         hidden: '--hidden',
         components: '--components',
         batchSize: '--batch-size',
@@ -369,7 +385,9 @@ export async function trainCommand(argv: string[]): Promise<void> {
       flow = integerDiscreteFlow({
         size: 784,
         layers: o.layers,
+        levels: o.levels,
         hidden: o.hidden,
+        priorHidden: o['prior-hidden'],
         mask: 'checkerboard',
         imageShape: [28, 28],
         // One logistic starts near MNIST's pixel statistics (mean about 33, spread about 80); a mixture spreads over 0…255.
@@ -379,7 +397,7 @@ export async function trainCommand(argv: string[]): Promise<void> {
         seed: o.seed,
       });
     }
-    if (!training.resumed && o.components > 1) initialiseMixtureBase(flow, trainSplit.images.subarray(0, Math.min(trainCount, 5000) * 784));
+    if (!training.resumed && o.components > 1) initialiseMixtures(flow, Float32Array.from(trainSplit.images.subarray(0, Math.min(trainCount, 5000) * 784)));
     if (training.startEpoch >= o.epochs)
       throw new UsageError(`the checkpoint already has ${training.startEpoch} epochs; pass --epochs greater than that to continue`);
     const pixels = (split: { images: Uint8Array }, count: number) => tf.tensor2d(Float32Array.from(split.images.subarray(0, count * 784)), [count, 784]);
@@ -434,24 +452,44 @@ export async function trainCommand(argv: string[]): Promise<void> {
 }
 
 /**
- * Data-dependent initialisation of a mixture base (as ActNorm initialises from a first batch): the
+ * Data-dependent initialisation of the mixtures (as ActNorm initialises from a first batch): the
  * base's parameters are in pixel units, which Adam moves by about the learning rate per step, so a
  * base that starts far from the data takes thousands of steps to get there. Components k < K − 1 of
  * coordinate i start at the (k + ½)/(K − 1) quantiles of that coordinate's latents z = f⁻¹(x) on
  * training images, with a scale of a quarter of the distance to their neighbours (at least 0.3), and
  * the last spans the whole range: a pixel that is 0 in 80 % of the images starts with most of its
- * components on 0, and a rare grey value still costs a few bits, not hundreds.
+ * components on 0, and a rare grey value still costs a few bits, not hundreds. A multi-scale flow's
+ * factor-out priors start the same way from the latents they model (their networks start at zero,
+ * so each starts as this unconditional mixture), and its levels are followed down to the last base.
  */
-function initialiseMixtureBase(flow: TransformedDistribution, images: Uint8Array): void {
-  const base = flow.base as MixtureOfDiscretizedLogistics;
-  const [k, size] = [base.components, base.eventShape[0]];
-  const count = images.length / size;
-  const latents = tf.tidy(() => flow.bijector.inverse(tf.tensor2d(Float32Array.from(images), [count, size])).dataSync());
+function initialiseMixtures(distribution: Distribution, latents: Float32Array): void {
+  const count = latents.length / distribution.eventSize;
+  if (distribution instanceof TransformedDistribution) {
+    const z = tf.tidy(() => distribution.bijector.inverse(tf.tensor2d(latents, [count, distribution.eventSize])).dataSync() as Float32Array);
+    initialiseMixtures(distribution.base, z);
+  } else if (distribution instanceof FactorOutDistribution) {
+    const [kept, factored] = tf.tidy(() =>
+      distribution.split(tf.tensor2d(latents, [count, distribution.eventSize])).map((part) => part.dataSync() as Float32Array),
+    );
+    if (distribution.factored instanceof ConditionalMixtureOfDiscretizedLogistics) initialiseFromQuantiles(distribution.factored, factored);
+    initialiseMixtures(distribution.kept, kept);
+  } else if (distribution instanceof MixtureOfDiscretizedLogistics) {
+    initialiseFromQuantiles(distribution, latents);
+  }
+}
+
+/** Sets a mixture's `[K, D]` locations and log-scales from the quantiles of its coordinates' values (rows of D). */
+function initialiseFromQuantiles(
+  mixture: { components: number; eventShape: readonly number[]; loc: tf.Variable; logScale: tf.Variable },
+  values: Float32Array,
+): void {
+  const [k, size] = [mixture.components, mixture.eventShape[0]];
+  const count = values.length / size;
   const loc = new Float32Array(k * size);
   const logScale = new Float32Array(k * size);
   const column = new Float32Array(count);
   for (let i = 0; i < size; i++) {
-    for (let n = 0; n < count; n++) column[n] = latents[n * size + i];
+    for (let n = 0; n < count; n++) column[n] = values[n * size + i];
     column.sort();
     const quantile = (q: number) => column[Math.min(count - 1, Math.floor(q * count))];
     // K − 1 components at quantiles; the last one broad, over the whole range of the latents, so that
@@ -468,8 +506,8 @@ function initialiseMixtureBase(flow: TransformedDistribution, images: Uint8Array
     logScale[narrow * size + i] = Math.log((high - low) / 8);
   }
   tf.tidy(() => {
-    base.loc.assign(tf.tensor2d(loc, [k, size]));
-    base.logScale.assign(tf.tensor2d(logScale, [k, size]));
+    mixture.loc.assign(tf.tensor2d(loc, [k, size]));
+    mixture.logScale.assign(tf.tensor2d(logScale, [k, size]));
   });
 }
 

@@ -1,8 +1,15 @@
 import { access, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { modelIdentity } from '@flows/codec';
-import { DiscretizedLogistic, MixtureOfDiscretizedLogistics, type TransformedDistribution } from '@flows/distributions';
-import { IntegerAdditiveCoupling } from '@flows/bijectors';
+import {
+  ConditionalMixtureOfDiscretizedLogistics,
+  DiscretizedLogistic,
+  type Distribution,
+  FactorOutDistribution,
+  MixtureOfDiscretizedLogistics,
+  TransformedDistribution,
+} from '@flows/distributions';
+import { IntegerAdditiveCoupling, Permute } from '@flows/bijectors';
 import { loadCheckpoint, loadModel, type Saveable, serializeModel } from '@flows/flows';
 import { type VAE, vaeFromJSON } from '@flows/vae-priors';
 import { UsageError } from '@flows/cli-kit';
@@ -60,22 +67,52 @@ export async function loadCodecModel(directory: string): Promise<CodecModel> {
   throw new UsageError(`--model ${directory}: no model.json or checkpoint.json there (nor in its model/ or checkpoint/ folder)`);
 }
 
+/** The integer couplings of an integer flow (levels nested through factor-out), or null if it is not one the codec can code with. */
+function integerCouplings(distribution: Distribution): IntegerAdditiveCoupling[] | null {
+  if (distribution instanceof DiscretizedLogistic || distribution instanceof MixtureOfDiscretizedLogistics) return [];
+  if (distribution instanceof FactorOutDistribution) {
+    if (!(distribution.factored instanceof ConditionalMixtureOfDiscretizedLogistics)) return null;
+    return integerCouplings(distribution.kept);
+  }
+  if (!(distribution instanceof TransformedDistribution)) return null;
+  const layers = 'bijectors' in distribution.bijector ? (distribution.bijector as unknown as { bijectors: unknown[] }).bijectors : [distribution.bijector];
+  const couplings = layers.filter((layer) => layer instanceof IntegerAdditiveCoupling);
+  // Permutations (the factor-out split) are exact on integers too; anything else is a continuous density.
+  if (!layers.every((layer) => layer instanceof IntegerAdditiveCoupling || layer instanceof Permute)) return null;
+  const inner = integerCouplings(distribution.base);
+  return inner && [...couplings, ...inner];
+}
+
+/** The levels of an integer flow: one, plus one per factor-out. */
+function levelCount(distribution: Distribution): number {
+  if (distribution instanceof TransformedDistribution) return levelCount(distribution.base);
+  if (distribution instanceof FactorOutDistribution) return 1 + levelCount(distribution.kept);
+  return 1;
+}
+
+/** The factorised base at the bottom of an integer flow's levels. */
+function innermostBase(distribution: Distribution): Distribution {
+  if (distribution instanceof TransformedDistribution) return innermostBase(distribution.base);
+  if (distribution instanceof FactorOutDistribution) return innermostBase(distribution.kept);
+  return distribution;
+}
+
 async function fromDistribution(flow: TransformedDistribution, dir: string): Promise<CodecModel> {
-  const layers = flow.bijector && 'bijectors' in flow.bijector ? (flow.bijector as unknown as { bijectors: unknown[] }).bijectors : [flow.bijector];
-  if (
-    !layers.every((layer) => layer instanceof IntegerAdditiveCoupling) ||
-    !(flow.base instanceof DiscretizedLogistic || flow.base instanceof MixtureOfDiscretizedLogistics)
-  ) {
+  const couplings = integerCouplings(flow);
+  if (!couplings) {
     flow.dispose();
     throw new UsageError(
       `--model ${dir}: this model is a continuous density; lossless coding needs an integer discrete flow (flow-codec train) or a VAE (vae-eval train)`,
     );
   }
+  const base = innermostBase(flow);
+  const levels = levelCount(flow);
+  const baseText = base instanceof MixtureOfDiscretizedLogistics ? `a mixture of ${base.components} discretized logistics` : 'a discretized logistic';
   return {
     kind: 'idf',
     flow,
     identity: await identityOf(flow),
-    summary: `integer discrete flow (${layers.length} couplings, ${flow.base instanceof MixtureOfDiscretizedLogistics ? `a mixture of ${flow.base.components} discretized logistics` : 'a discretized logistic'} per pixel) from ${dir}`,
+    summary: `integer discrete flow (${couplings.length} couplings${levels > 1 ? ` in ${levels} levels, factored out under conditional mixtures` : ''}, ${baseText} per coordinate of its base) from ${dir}`,
     dispose: () => flow.dispose(),
   };
 }
