@@ -110,7 +110,12 @@ export function zeroLogDet(x: tf.Tensor): tf.Tensor1D {
   return tf.zeros([x.shape[0]]) as tf.Tensor1D;
 }
 
-/** A log-det that is the same scalar for every row, broadcast to the batch (keeps its gradient). */
+/**
+ * A log-det that is the same scalar for every row, broadcast to the batch (keeps its gradient).
+ * A product with a row of ones, not `tf.broadcastTo`: that one runs the Tile kernel, whose gradient
+ * in TensorFlow.js 4.22 adds one slice per repetition, 2 × 12 544 kernels for a 1 × 1 convolution's
+ * per-pixel log-det at batch 64 on 14 × 14 images; a product's gradient is one sum.
+ */
 export function perRow(value: tf.Tensor, batchSize: number): tf.Tensor1D {
-  return tf.broadcastTo(tf.reshape(value, [1]), [batchSize]) as tf.Tensor1D;
+  return tf.mul(tf.ones([batchSize]), tf.reshape(value, [1])) as tf.Tensor1D;
 }
