@@ -295,10 +295,10 @@ export const TRAIN_OPTIONS = defineOptions({
   out: { kind: 'string', required: true, description: 'output folder: checkpoint/ after every epoch, model/ at the end, metrics.json' },
   epochs: { kind: 'positiveInteger', default: 2, description: 'epochs over the 60 000 training images' },
   'batch-size': { kind: 'positiveInteger', default: 64, description: 'batch size' },
-  layers: { kind: 'positiveInteger', default: 8, description: 'integer additive couplings per level (checkerboard masks, flipped each layer)' },
+  layers: { kind: 'positiveInteger', default: 4, description: 'integer additive couplings per level (checkerboard masks, flipped each layer)' },
   levels: {
     kind: 'positiveInteger',
-    default: 1,
+    default: 3,
     description: 'levels: after each but the last, half the pixels are factored out under a mixture conditioned on the other half',
   },
   hidden: { kind: 'integerList', default: [256, 256], description: 'hidden widths of each coupling’s shift network' },
@@ -308,7 +308,11 @@ export const TRAIN_OPTIONS = defineOptions({
     default: 5,
     description: 'discretized logistics per pixel in the base (1: one logistic; more: a mixture, for dark and bright pixels)',
   },
-  lr: { kind: 'positiveNumber', default: 1e-3, description: 'Adam learning rate (cosine decay over the run)' },
+  lr: {
+    kind: 'positiveNumber',
+    default: 1e-4,
+    description: 'Adam learning rate (cosine decay over the run); the couplings move z by 256 × a weight step, so 10⁻³ is too fast',
+  },
   limit: { kind: 'positiveInteger', description: 'use only the first N training and test images' },
   seed: { kind: 'nonNegativeInteger', default: 0, description: 'seed of the weights and the shuffling' },
   resume: { kind: 'boolean', description: 'continue from <out>/checkpoint (same options; --epochs may grow)' },
@@ -316,7 +320,9 @@ export const TRAIN_OPTIONS = defineOptions({
 });
 
 export const TRAIN_HELP = `flow-codec train: train an integer discrete flow (Hoogeboom et al. 2019) on MNIST's 8-bit pixels,
-for lossless coding with flow-codec compress. Checkpoints after every epoch (resume with --resume);
+for lossless coding with flow-codec compress. By default 3 levels of 4 integer couplings: after each
+level but the last, half the pixels leave under a mixture conditioned on the other half, which goes
+on (--levels 1: one level, a factorised base). Checkpoints after every epoch (resume with --resume);
 prints the test negative log-likelihood in bits per dimension, the length a code reaches.
 
 Usage: flow-codec train --out DIR [options]
