@@ -1,5 +1,6 @@
 export { affineCouplingInverse, referenceAffineCouplingInverse } from './affine-coupling-inverse.js';
-export { AFFINE_COUPLING_INVERSE, ADAM_MOMENT, ADAM_PARAMETER, type AdamParameterStep } from './kernel-names.js';
+export { AFFINE_COUPLING_INVERSE, ADAM_MOMENT, ADAM_PARAMETER, CONV2D_FILTER_GRADIENT, type AdamParameterStep } from './kernel-names.js';
+export { convolutionFilterGradient, referenceConvolutionFilterGradient } from './convolution-filter-gradient.js';
 export {
   adamMoment,
   adamParameter,

@@ -2,6 +2,8 @@
 export const AFFINE_COUPLING_INVERSE = 'FlowsAffineCouplingInverse';
 export const ADAM_MOMENT = 'FlowsAdamMoment';
 export const ADAM_PARAMETER = 'FlowsAdamParameter';
+/** Inputs `{ x, dz }`, attribute `{ kernelSize }`: see `convolutionFilterGradient`. */
+export const CONV2D_FILTER_GRADIENT = 'FlowsConv2DFilterGradient';
 
 /** The numbers of one parameter update of Adam (see `adamParameter`). */
 export interface AdamParameterStep {

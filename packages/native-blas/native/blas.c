@@ -39,6 +39,17 @@ static float *heap_arguments(napi_env env, napi_callback_info info, const char *
   return (float *)data;
 }
 
+// The convolutions' products are tall and narrow (12 544 × 288 by 288 × 32 for a 3 × 3, 32-channel
+// layer at batch 64 on 14 × 14): OpenBLAS's threads cost more than they save there (a multi-scale
+// flow's step took 491 ms with two threads, 291 ms with one), so they run on one.
+static int single_threaded_begin(void) {
+  int threads = openblas_get_num_threads();
+  if (threads != 1) openblas_set_num_threads(1);
+  return threads;
+}
+static void single_threaded_end(int threads) {
+  if (threads != 1) openblas_set_num_threads(threads);
+}
 // sgemm(heap, aOffset, bOffset, cOffset, m, n, k, transA, transB, biasOffset (-1: none), relu, batch, aStride, bStride)
 static napi_value sgemm(napi_env env, napi_callback_info info) {
   napi_value argv[14];
@@ -54,6 +65,8 @@ static napi_value sgemm(napi_env env, napi_callback_info info) {
   int64_t aStride = get_int(env, argv[12]), bStride = get_int(env, argv[13]);
   int64_t last = c + (int64_t)batch * m * n;
   if (a < 0 || b < 0 || c < 0 || last > (int64_t)length) { napi_throw_range_error(env, NULL, "flows_blas.sgemm: operands outside the heap"); return NULL; }
+  // Small products (a 1 × 1 convolution's 12 544 × 4 by 4 × 4) lose more to OpenBLAS's threads than they gain.
+  int threads = (int64_t)batch * m * n * k < ((int64_t)1 << 22) ? single_threaded_begin() : 1;
   for (int i = 0; i < batch; i++) {
     float *out = heap + c + (int64_t)i * m * n;
     float beta = 0.0f;
@@ -65,6 +78,7 @@ static napi_value sgemm(napi_env env, napi_callback_info info) {
                 heap + a + i * aStride, transA ? m : k, heap + b + i * bStride, transB ? k : n, beta, out, n);
     if (relu) for (int64_t j = 0; j < (int64_t)m * n; j++) if (out[j] < 0) out[j] = 0;
   }
+  single_threaded_end(threads);
   return NULL;
 }
 
@@ -188,6 +202,151 @@ static napi_value unary(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
+
+// Convolutions for the wasm backend (NHWC input, HWIO filter), whose own Conv2D runs far below the
+// machine's matrix-product speed and has no filter gradient: im2col, then one sgemm. The patches of
+// a block of output pixels are gathered into rows of KH·KW·Cin values (zeros where the window
+// leaves the image), and multiplied by the filter read as a [KH·KW·Cin, Cout] matrix, in blocks of
+// rows whose patches fit in 1 MB, so that the product reads them from cache (one 14.5 MB buffer made
+// a 3 × 3, 32-channel convolution at batch 64 four times slower). A 1×1 convolution with stride 1
+// needs no patches.
+#include <stdlib.h>
+// conv2d(heap, x, filter, bias (-1: none), out, n, h, w, cin, kh, kw, cout, padTop, padLeft, outH, outW,
+//        strideH, strideW, dilationH, dilationW, relu)
+static napi_value conv2d(napi_env env, napi_callback_info info) {
+  napi_value argv[21];
+  size_t length;
+  float *heap = heap_arguments(env, info, "flows_blas.conv2d", 21, argv, &length);
+  if (!heap) return NULL;
+  int64_t x = get_int(env, argv[1]), filter = get_int(env, argv[2]), bias = get_int(env, argv[3]), out = get_int(env, argv[4]);
+  int n = (int)get_int(env, argv[5]), h = (int)get_int(env, argv[6]), w = (int)get_int(env, argv[7]), cin = (int)get_int(env, argv[8]);
+  int kh = (int)get_int(env, argv[9]), kw = (int)get_int(env, argv[10]), cout = (int)get_int(env, argv[11]);
+  int padTop = (int)get_int(env, argv[12]), padLeft = (int)get_int(env, argv[13]);
+  int outH = (int)get_int(env, argv[14]), outW = (int)get_int(env, argv[15]);
+  int strideH = (int)get_int(env, argv[16]), strideW = (int)get_int(env, argv[17]);
+  int dilationH = (int)get_int(env, argv[18]), dilationW = (int)get_int(env, argv[19]);
+  int relu = (int)get_int(env, argv[20]);
+  int64_t rows = (int64_t)n * outH * outW;
+  int64_t depth = (int64_t)kh * kw * cin;
+  if (x < 0 || filter < 0 || out < 0 || x + (int64_t)n * h * w * cin > (int64_t)length || filter + depth * cout > (int64_t)length ||
+      out + rows * cout > (int64_t)length || (bias >= 0 && bias + cout > (int64_t)length)) {
+    napi_throw_range_error(env, NULL, "flows_blas.conv2d: operands outside the heap");
+    return NULL;
+  }
+  float *result = heap + out;
+  const float *input = heap + x;
+  int direct = kh == 1 && kw == 1 && strideH == 1 && strideW == 1 && padTop == 0 && padLeft == 0 && outH == h && outW == w;
+  int64_t block = direct ? rows : (256 << 10) / (depth > 0 ? depth : 1);
+  if (block < 1) block = 1;
+  if (block > rows) block = rows;
+  float *patches = direct ? NULL : (float *)malloc((size_t)(block * depth) * sizeof(float));
+  if (!direct && !patches) { napi_throw_error(env, NULL, "flows_blas.conv2d: out of memory for the patch buffer"); return NULL; }
+  int threads = single_threaded_begin();
+  for (int64_t start = 0; start < rows; start += block) {
+    int64_t count = rows - start < block ? rows - start : block;
+    const float *a = input + start * cin;
+    if (!direct) {
+      for (int64_t r = 0; r < count; r++) {
+        int64_t pixel = start + r;
+        int b = (int)(pixel / ((int64_t)outH * outW));
+        int rest = (int)(pixel % ((int64_t)outH * outW));
+        int oh = rest / outW, ow = rest % outW;
+        float *row = patches + r * depth;
+        int firstW = ow * strideW - padLeft;
+        // Without dilation a kernel row's KW pixels lie side by side in NHWC memory: one copy when all are inside.
+        int wholeRows = dilationW == 1 && firstW >= 0 && firstW + kw <= w;
+        for (int i = 0; i < kh; i++) {
+          int ih = oh * strideH - padTop + i * dilationH;
+          float *target = row + (int64_t)i * kw * cin;
+          if (ih < 0 || ih >= h) {
+            memset(target, 0, (size_t)kw * cin * sizeof(float));
+          } else if (wholeRows) {
+            memcpy(target, input + (((int64_t)b * h + ih) * w + firstW) * cin, (size_t)kw * cin * sizeof(float));
+          } else {
+            for (int j = 0; j < kw; j++) {
+              int iw = firstW + j * dilationW;
+              if (iw < 0 || iw >= w) memset(target + (int64_t)j * cin, 0, (size_t)cin * sizeof(float));
+              else memcpy(target + (int64_t)j * cin, input + (((int64_t)b * h + ih) * w + iw) * cin, (size_t)cin * sizeof(float));
+            }
+          }
+        }
+      }
+      a = patches;
+    }
+    float *c = result + start * cout;
+    float beta = 0.0f;
+    if (bias >= 0) {
+      for (int64_t r = 0; r < count; r++) memcpy(c + r * cout, heap + bias, (size_t)cout * sizeof(float));
+      beta = 1.0f;
+    }
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)count, cout, (int)depth, 1.0f, a, (int)depth, heap + filter, cout, beta, c, cout);
+    if (relu) for (int64_t j = 0; j < count * cout; j++) if (c[j] < 0) c[j] = 0;
+  }
+  single_threaded_end(threads);
+  free(patches);
+  return NULL;
+}
+
+// Gathers the KH·KW·Cin patch of output pixel `pixel` of a stride-1 convolution with the given padding.
+static void gather_patch(const float *input, float *row, int64_t pixel, int h, int w, int cin, int kh, int kw, int padTop, int padLeft, int outH, int outW) {
+  int b = (int)(pixel / ((int64_t)outH * outW));
+  int rest = (int)(pixel % ((int64_t)outH * outW));
+  int oh = rest / outW, ow = rest % outW;
+  int firstW = ow - padLeft;
+  int wholeRows = firstW >= 0 && firstW + kw <= w;
+  for (int i = 0; i < kh; i++) {
+    int ih = oh - padTop + i;
+    float *target = row + (int64_t)i * kw * cin;
+    if (ih < 0 || ih >= h) {
+      memset(target, 0, (size_t)kw * cin * sizeof(float));
+    } else if (wholeRows) {
+      memcpy(target, input + (((int64_t)b * h + ih) * w + firstW) * cin, (size_t)kw * cin * sizeof(float));
+    } else {
+      for (int j = 0; j < kw; j++) {
+        int iw = firstW + j;
+        if (iw < 0 || iw >= w) memset(target + (int64_t)j * cin, 0, (size_t)cin * sizeof(float));
+        else memcpy(target + (int64_t)j * cin, input + (((int64_t)b * h + ih) * w + iw) * cin, (size_t)cin * sizeof(float));
+      }
+    }
+  }
+}
+
+// The filter gradient of a stride-1 'same' convolution with an odd KH × KW filter:
+// dW[a, b, i, o] = Σ_{n,h,w} x_pad[n, h + a, w + b, i] dz[n, h, w, o], that is patchesᵀ · dz with the
+// patches of the forward pass, accumulated over blocks of output pixels (one product per block).
+// conv2dFilterGradient(heap, x, dz, out, n, h, w, cin, kh, kw, cout)
+static napi_value conv2d_filter_gradient(napi_env env, napi_callback_info info) {
+  napi_value argv[11];
+  size_t length;
+  float *heap = heap_arguments(env, info, "flows_blas.conv2dFilterGradient", 11, argv, &length);
+  if (!heap) return NULL;
+  int64_t x = get_int(env, argv[1]), dz = get_int(env, argv[2]), out = get_int(env, argv[3]);
+  int n = (int)get_int(env, argv[4]), h = (int)get_int(env, argv[5]), w = (int)get_int(env, argv[6]), cin = (int)get_int(env, argv[7]);
+  int kh = (int)get_int(env, argv[8]), kw = (int)get_int(env, argv[9]), cout = (int)get_int(env, argv[10]);
+  int64_t rows = (int64_t)n * h * w;
+  int64_t depth = (int64_t)kh * kw * cin;
+  if (kh % 2 == 0 || kw % 2 == 0 || x < 0 || dz < 0 || out < 0 || x + rows * cin > (int64_t)length || dz + rows * cout > (int64_t)length ||
+      out + depth * cout > (int64_t)length) {
+    napi_throw_range_error(env, NULL, "flows_blas.conv2dFilterGradient: operands outside the heap, or an even filter");
+    return NULL;
+  }
+  int64_t block = (256 << 10) / depth;
+  if (block < 1) block = 1;
+  if (block > rows) block = rows;
+  float *patches = (float *)malloc((size_t)(block * depth) * sizeof(float));
+  if (!patches) { napi_throw_error(env, NULL, "flows_blas.conv2dFilterGradient: out of memory for the patch buffer"); return NULL; }
+  int threads = single_threaded_begin();
+  for (int64_t start = 0; start < rows; start += block) {
+    int64_t count = rows - start < block ? rows - start : block;
+    for (int64_t r = 0; r < count; r++) gather_patch(heap + x, patches + r * depth, start + r, h, w, cin, kh, kw, (kh - 1) / 2, (kw - 1) / 2, h, w);
+    cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (int)depth, cout, (int)count, 1.0f, patches, (int)depth, heap + dz + start * cout, cout,
+                start == 0 ? 0.0f : 1.0f, heap + out, cout);
+  }
+  single_threaded_end(threads);
+  free(patches);
+  return NULL;
+}
+
 static napi_value set_threads(napi_env env, napi_callback_info info) {
   size_t argc = 1;
   napi_value argv[1];
@@ -204,6 +363,10 @@ static napi_value init(napi_env env, napi_value exports) {
   napi_set_named_property(env, exports, "sgemm", fn);
   napi_create_function(env, "unary", NAPI_AUTO_LENGTH, unary, NULL, &fn);
   napi_set_named_property(env, exports, "unary", fn);
+  napi_create_function(env, "conv2d", NAPI_AUTO_LENGTH, conv2d, NULL, &fn);
+  napi_set_named_property(env, exports, "conv2d", fn);
+  napi_create_function(env, "conv2dFilterGradient", NAPI_AUTO_LENGTH, conv2d_filter_gradient, NULL, &fn);
+  napi_set_named_property(env, exports, "conv2dFilterGradient", fn);
   napi_create_function(env, "setThreads", NAPI_AUTO_LENGTH, set_threads, NULL, &fn);
   napi_set_named_property(env, exports, "setThreads", fn);
   return exports;

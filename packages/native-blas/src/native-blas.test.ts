@@ -4,6 +4,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { CONV2D_FILTER_GRADIENT, convolutionFilterGradient, referenceConvolutionFilterGradient } from '@flows/kernels';
 import { installNativeKernels, installNativeMatMul } from './index.js';
 
 // The addon is optional. Plain `pnpm test` skips these suites with one line where it is not built;
@@ -160,5 +161,82 @@ describe.skipIf(skip)('vectorized elementwise kernels on the wasm heap', () => {
     const expected = [-3, -0.5, 0.1, 2].map((v) => Math.exp(v) + 1 / (1 + Math.exp(-v)) + 1 - Math.tanh(v) ** 2);
     Array.from(g.dataSync()).forEach((v, i) => expect(v).toBeCloseTo(expected[i], 5));
     tf.dispose([x, g]);
+  });
+});
+
+describe.skipIf(skip)('OpenBLAS convolutions on the wasm heap', () => {
+  beforeAll(async () => {
+    if (!built) throw new Error('the native addon is not built: run pnpm --filter @flows/native-blas build:native');
+  });
+
+  it('give the cpu backend’s Conv2D and FusedConv2D for every padding, stride, dilation and kernel size, and leak nothing', async () => {
+    // [x shape, filter shape, stride, pad, dilation, fused bias + ReLU]
+    const cases: [number[], number[], number, 'same' | 'valid' | number, number, boolean][] = [
+      [[4, 14, 14, 4], [3, 3, 4, 32], 1, 'same', 1, true], // a ConvNet layer
+      [[4, 14, 14, 32], [3, 3, 32, 8], 1, 'same', 1, false], // its last layer
+      [[32, 16, 16, 4], [14, 14, 4, 8], 1, 'valid', 1, false], // a filter gradient: the batch as the filter's input channels
+      [[3, 9, 11, 5], [3, 3, 5, 6], 2, 'same', 1, true],
+      [[3, 9, 11, 5], [5, 3, 5, 6], 2, 'valid', 1, false],
+      [[2, 10, 10, 3], [3, 3, 3, 4], 1, 'same', 2, true],
+      [[2, 10, 10, 3], [3, 3, 3, 4], 1, 1, 1, false],
+      [[5, 7, 7, 16], [1, 1, 16, 24], 1, 'valid', 1, true], // 1 × 1: no patches
+    ];
+    const operands = cases.map(
+      ([x, f], i) =>
+        [
+          tf.randomNormal(x as [number, number, number, number], 0, 1, 'float32', 200 + i) as tf.Tensor4D,
+          tf.randomNormal(f as [number, number, number, number], 0, 0.5, 'float32', 300 + i) as tf.Tensor4D,
+          tf.randomNormal([f[3]], 0, 1, 'float32', 400 + i) as tf.Tensor1D,
+        ] as const,
+    );
+    const run = () =>
+      cases.map(([, , stride, pad, dilation, fused], i) => {
+        const [x, filter, bias] = operands[i];
+        const y = fused
+          ? tf.fused.conv2d({ x, filter, bias, strides: stride, pad, dilations: dilation, activation: 'relu' })
+          : tf.conv2d(x, filter, stride, pad, 'NHWC', dilation);
+        const values = y.dataSync().slice() as Float32Array;
+        y.dispose();
+        return values;
+      });
+    await tf.setBackend('cpu');
+    const expected = run();
+    await tf.setBackend('wasm');
+    const status = installNativeKernels({ threads: 2 });
+    expect(status.kernels).toEqual(expect.arrayContaining(['Conv2D', 'FusedConv2D']));
+    run(); // burn-in
+    const before = tf.memory().numTensors;
+    const actual = run();
+    expect(tf.memory().numTensors).toBe(before);
+    actual.forEach((values, i) => {
+      expect(values.length, `case ${i}`).toBe(expected[i].length);
+      let worst = 0;
+      for (let q = 0; q < values.length; q++) worst = Math.max(worst, Math.abs(values[q] - expected[i][q]) / (1 + Math.abs(expected[i][q])));
+      expect(worst, `case ${i}`).toBeLessThan(1e-4);
+    });
+    tf.dispose(operands.flat());
+  });
+
+  it('compute @flows/kernels’ convolution filter gradient as its reference composition does, for odd filters of 1, 3 and 5', async () => {
+    await tf.setBackend('wasm');
+    expect(installNativeKernels({ threads: 2 }).kernels).toContain(CONV2D_FILTER_GRADIENT);
+    for (const [shape, cout, k] of [
+      [[8, 14, 14, 4], 32, 3],
+      [[3, 9, 7, 5], 6, 5],
+      [[4, 6, 6, 16], 8, 1],
+    ] as const) {
+      const x = tf.randomNormal([...shape], 0, 1, 'float32', 11) as tf.Tensor4D;
+      const dz = tf.randomNormal([shape[0], shape[1], shape[2], cout], 0, 1, 'float32', 12) as tf.Tensor4D;
+      const reference = referenceConvolutionFilterGradient(x, dz, k);
+      const before = tf.memory().numTensors;
+      const native = convolutionFilterGradient(x, dz, k);
+      expect(tf.memory().numTensors).toBe(before + 1);
+      expect(native.shape).toEqual([k, k, shape[3], cout]);
+      const [a, b] = [native.dataSync(), reference.dataSync()];
+      let worst = 0;
+      for (let q = 0; q < a.length; q++) worst = Math.max(worst, Math.abs(a[q] - b[q]) / (1 + Math.abs(b[q])));
+      expect(worst, `filter ${k}, input [${shape}]`).toBeLessThan(1e-4);
+      tf.dispose([x, dz, reference, native]);
+    }
   });
 });

@@ -1,35 +1,27 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { Module, assertKnownOptions, assertPositiveInteger, ConfigError, newVariable, optionNames, Random } from '@flows/core';
+import { convolutionFilterGradient } from '@flows/kernels';
 import type { ImageConditioner } from './conditioner.js';
 import { ACTIVATIONS, type Activation, applyActivation, layerVariables } from './dense.js';
 
 type ConvFunction = (x: tf.Tensor4D, filter: tf.Tensor4D, bias: tf.Tensor1D) => tf.Tensor4D;
 
 /**
- * Gradients of `conv(x, W, 1, 'same') + b` (odd k) from the gradient dz of its output, each as one
- * forward convolution, the kernel every backend makes fast: the stock backward kernels of the
- * `wasm` backend are naive (Conv2DBackpropInput about 7 times, the filter gradient about 20 times
- * slower than a convolution) or missing (Conv2DBackpropFilter).
+ * Gradients of `conv(x, W, 1, 'same') + b` (odd k) from the gradient dz of its output, without the
+ * backends' backward convolution kernels: the stock ones of the `wasm` backend are naive
+ * (Conv2DBackpropInput about 7 times slower than a convolution) or missing (Conv2DBackpropFilter).
  *
  * - input: `dx = conv(dz, W')`, W' the filter rotated by 180° with input and output channels swapped
- * - filter: `dW[a, b, i, o] = Σ_{n,h,w} x_pad[n, h+a, w+b, i] dz[n, h, w, o]`, a 'valid' convolution
- *   of x_pad with channels and batch swapped (input channels become the batch) by dz as the filter
+ *   (one forward convolution, the kernel every backend makes fast)
+ * - filter: `dW[a, b, i, o] = Σ_{n,h,w} x_pad[n, h+a, w+b, i] dz[n, h, w, o]`, the operation
+ *   `convolutionFilterGradient` of `@flows/kernels` (a native kernel where one is registered, else
+ *   one forward convolution)
  * - bias: the sum of dz over batch and pixels.
  */
 function convolutionGradients(dz: tf.Tensor4D, x: tf.Tensor4D, filter: tf.Tensor4D): tf.Tensor[] {
   const k = filter.shape[0];
-  const p = (k - 1) / 2;
   const dx = tf.conv2d(dz, tf.transpose(tf.reverse(filter, [0, 1]), [0, 1, 3, 2]) as tf.Tensor4D, 1, 'same');
-  const padded = tf.pad(x, [
-    [0, 0],
-    [p, p],
-    [p, p],
-    [0, 0],
-  ]);
-  const dFilter = tf.transpose(
-    tf.conv2d(tf.transpose(padded, [3, 1, 2, 0]) as tf.Tensor4D, tf.transpose(dz, [1, 2, 0, 3]) as tf.Tensor4D, 1, 'valid'),
-    [1, 2, 0, 3],
-  );
+  const dFilter = convolutionFilterGradient(x, dz, k);
   const [n, h, w, cout] = dz.shape;
   // A row of ones times dz: wasm reduces over leading axes by transposing first, slower than this product.
   const dBias = tf.reshape(tf.matMul(tf.ones([1, n * h * w]), tf.reshape(dz, [n * h * w, cout])), [cout]);
