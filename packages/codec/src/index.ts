@@ -30,6 +30,7 @@ export {
   MixtureCdfLookup,
   type IntegerCodingOptions,
   type IntegerWindow,
+  type TabulatedIntegerWindow,
   type WindowDistribution,
 } from './integer-coding.js';
 export { UniformDistribution } from './uniform-distribution.js';

@@ -12,6 +12,11 @@ export interface IntegerWindow {
   distribution: WindowDistribution;
 }
 
+/** A window whose distribution is a table ({@link integerWindow}, {@link integerMixtureWindow}): its symbols' bits can be read off. */
+export interface TabulatedIntegerWindow extends IntegerWindow {
+  distribution: QuantizedDistribution;
+}
+
 /** How integers under a discretized logistic are coded: the window's half-width in bins and the precision. */
 export interface IntegerCodingOptions {
   /**
@@ -29,7 +34,7 @@ const FAIR_BIT = quantizedBernoulli(0.5, 1);
  * c = round(μ); its end bins take the tails, so "at or below c − W" and "at or above c + W" are
  * symbols too (an integer beyond them is coded by {@link pushInteger} as an end bin plus its excess).
  */
-export function integerWindow(mean: number, logScale: number, options: IntegerCodingOptions = {}): IntegerWindow {
+export function integerWindow(mean: number, logScale: number, options: IntegerCodingOptions = {}): TabulatedIntegerWindow {
   const halfWidth = options.halfWidth ?? Math.min(4096, Math.max(16, Math.ceil(15 * Math.exp(logScale))));
   if (!(Number.isInteger(halfWidth) && halfWidth >= 1)) throw new RangeError(`halfWidth must be a whole number ≥ 1, got ${halfWidth}`);
   const centre = Math.round(mean);
@@ -49,7 +54,7 @@ export function integerMixtureWindow(
   means: ArrayLike<number>,
   logScales: ArrayLike<number>,
   options: IntegerCodingOptions = {},
-): IntegerWindow {
+): TabulatedIntegerWindow {
   const precision = options.precision ?? MAX_PRECISION;
   let low = Number.POSITIVE_INFINITY;
   let high = Number.NEGATIVE_INFINITY;
