@@ -4,7 +4,7 @@
       "target_name": "flows_blas",
       "sources": ["blas.c"],
       "cflags": ["-O3", "-march=native", "-fno-math-errno", "-fno-trapping-math"],
-      "libraries": ["-lopenblas"]
+      "libraries": ["-lopenblas", "-lpthread"]
     }
   ]
 }

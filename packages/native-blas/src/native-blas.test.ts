@@ -173,6 +173,7 @@ describe.skipIf(skip)('OpenBLAS convolutions on the wasm heap', () => {
     // [x shape, filter shape, stride, pad, dilation, fused bias + ReLU]
     const cases: [number[], number[], number, 'same' | 'valid' | number, number, boolean][] = [
       [[4, 14, 14, 4], [3, 3, 4, 32], 1, 'same', 1, true], // a ConvNet layer
+      [[24, 14, 14, 8], [3, 3, 8, 16], 1, 'same', 1, true], // 4 704 pixels: shared between two threads
       [[4, 14, 14, 32], [3, 3, 32, 8], 1, 'same', 1, false], // its last layer
       [[32, 16, 16, 4], [14, 14, 4, 8], 1, 'valid', 1, false], // a filter gradient: the batch as the filter's input channels
       [[3, 9, 11, 5], [3, 3, 5, 6], 2, 'same', 1, true],
@@ -222,6 +223,7 @@ describe.skipIf(skip)('OpenBLAS convolutions on the wasm heap', () => {
     expect(installNativeKernels({ threads: 2 }).kernels).toContain(CONV2D_FILTER_GRADIENT);
     for (const [shape, cout, k] of [
       [[8, 14, 14, 4], 32, 3],
+      [[24, 14, 14, 8], 16, 3], // 4 704 pixels: two threads' sums added
       [[3, 9, 7, 5], 6, 5],
       [[4, 6, 6, 16], 8, 1],
     ] as const) {
