@@ -109,7 +109,11 @@ class Coder {
     return windows;
   }
 
-  private priorOf(prior: ConditionalMixtureOfDiscretizedLogistics): ConditionalPrior {
+  /** The factor-out's prior prepared for coding (a conditional mixture of discretized logistics, the only kind coded). */
+  private priorOf(distribution: FactorOutDistribution): ConditionalPrior {
+    const prior = distribution.factored;
+    if (!(prior instanceof ConditionalMixtureOfDiscretizedLogistics))
+      throw new RangeError(`a factor-out prior must be a conditional mixture of discretized logistics, not ${prior.className}`);
     const known = this.priors.get(prior);
     if (known) return known;
     const prepared = conditionalPrior(prior);
@@ -129,10 +133,8 @@ class Coder {
       return this.push(distribution.base, latents, rows);
     }
     if (distribution instanceof FactorOutDistribution) {
-      if (!(distribution.factored instanceof ConditionalMixtureOfDiscretizedLogistics))
-        throw new RangeError(`a factor-out prior must be a conditional mixture of discretized logistics, not ${distribution.factored.className}`);
       const [kept, factored] = splitRows(values, rows, distribution.keptSize);
-      const windows = conditionalWindows(this.priorOf(distribution.factored), kept, rows);
+      const windows = conditionalWindows(this.priorOf(distribution), kept, rows);
       for (let k = factored.length - 1; k >= 0; k--) pushInteger(this.stack, factored[k], windows[k]);
       const logProb = total(
         tf.tidy(() =>
@@ -154,10 +156,8 @@ class Coder {
       return tf.tidy(() => distribution.bijector.forward(tf.tensor2d(latents, [rows, latents.length / rows])).dataSync() as Float32Array);
     }
     if (distribution instanceof FactorOutDistribution) {
-      if (!(distribution.factored instanceof ConditionalMixtureOfDiscretizedLogistics))
-        throw new RangeError(`a factor-out prior must be a conditional mixture of discretized logistics, not ${distribution.factored.className}`);
       const kept = this.pop(distribution.kept, rows);
-      const windows = conditionalWindows(this.priorOf(distribution.factored), kept, rows);
+      const windows = conditionalWindows(this.priorOf(distribution), kept, rows);
       const factored = new Float32Array(windows.length);
       for (let k = 0; k < factored.length; k++) factored[k] = popInteger(this.stack, windows[k]);
       return joinRows(kept, factored, rows);

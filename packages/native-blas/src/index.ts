@@ -77,6 +77,13 @@ interface WasmBackendInternals {
   wasm: { HEAPU8: Uint8Array };
 }
 
+/** What TensorFlow.js passes a wasm kernel function. */
+interface WasmKernelArguments {
+  inputs: Record<string, tf.TensorInfo | undefined>;
+  backend: WasmBackendInternals;
+  attrs: Record<string, unknown>;
+}
+
 let native: NativeBlas | null = null;
 let installed = false;
 let elementwiseInstalled = false;
@@ -168,15 +175,7 @@ export function installNativeKernels(options: { threads?: number } = {}): Native
 }
 
 /** The filter gradient `[k, k, C_in, C_out]` of a stride-1 'same' convolution: the patches of x times dz, by OpenBLAS. */
-function nativeFilterGradient({
-  inputs,
-  backend,
-  attrs,
-}: {
-  inputs: Record<string, tf.TensorInfo | undefined>;
-  backend: WasmBackendInternals;
-  attrs: Record<string, unknown>;
-}): tf.TensorInfo {
+function nativeFilterGradient({ inputs, backend, attrs }: WasmKernelArguments): tf.TensorInfo {
   const { x, dz } = inputs as { x: tf.TensorInfo; dz: tf.TensorInfo };
   const kernelSize = attrs.kernelSize as number;
   const [n, h, w, cin] = x.shape;
@@ -195,15 +194,7 @@ function nativeFilterGradient({
 }
 
 /** `Conv2D` / `FusedConv2D` by im2col and sgemm, or null for what it does not handle (then the stock kernel runs). */
-function nativeConv2D({
-  inputs,
-  backend,
-  attrs,
-}: {
-  inputs: Record<string, tf.TensorInfo | undefined>;
-  backend: WasmBackendInternals;
-  attrs: Record<string, unknown>;
-}): tf.TensorInfo | null {
+function nativeConv2D({ inputs, backend, attrs }: WasmKernelArguments): tf.TensorInfo | null {
   const { x, filter, bias, preluActivationWeights } = inputs;
   if (!x || !filter || x.dtype !== 'float32' || filter.dtype !== 'float32' || preluActivationWeights) return null;
   if (x.shape.length !== 4 || filter.shape.length !== 4) return null;
@@ -250,10 +241,7 @@ function nativeConv2D({
   return out;
 }
 
-function nativeUnary(
-  op: number,
-  { inputs, backend }: { inputs: Record<string, tf.TensorInfo | undefined>; backend: WasmBackendInternals },
-): tf.TensorInfo | null {
+function nativeUnary(op: number, { inputs, backend }: WasmKernelArguments): tf.TensorInfo | null {
   const { x } = inputs;
   if (x?.dtype !== 'float32') return null;
   const out = backend.makeOutput([...x.shape], 'float32');
@@ -264,15 +252,7 @@ function nativeUnary(
   return out;
 }
 
-function nativeMatMul({
-  inputs,
-  backend,
-  attrs,
-}: {
-  inputs: Record<string, tf.TensorInfo | undefined>;
-  backend: WasmBackendInternals;
-  attrs: Record<string, unknown>;
-}): tf.TensorInfo | null {
+function nativeMatMul({ inputs, backend, attrs }: WasmKernelArguments): tf.TensorInfo | null {
   const { a, b, bias, preluActivationWeights } = inputs;
   if (!a || !b || a.dtype !== 'float32' || b.dtype !== 'float32' || preluActivationWeights) return null;
   const activation = (attrs.activation as string | undefined) ?? 'linear';
