@@ -270,7 +270,7 @@ describe('mnist-flow', () => {
     const built = existsSync(new URL('../../../packages/native-blas/native/build/Release/flows_blas.node', import.meta.url));
     stderr = '';
     expect(await main(['train', '--out', temp(), ...glowless])).toBe(0);
-    if (built) expect(stderr).toMatch(/backend: wasm, OpenBLAS matrix products/);
+    if (built) expect(stderr).toMatch(/backend: wasm, native kernels: (own AVX-512|OpenBLAS) matrix products/);
     else expect(stderr).toMatch(/stock matrix products \(native BLAS unavailable/);
     stderr = '';
     expect(await main(['train', '--out', temp(), '--no-native', ...glowless])).toBe(0);

@@ -2,7 +2,7 @@
   "targets": [
     {
       "target_name": "flows_blas",
-      "sources": ["blas.c"],
+      "sources": ["blas.c", "gemm-avx512.c", "thread-pool.c"],
       "cflags": ["-O3", "-march=native", "-fno-math-errno", "-fno-trapping-math"],
       "libraries": ["-lopenblas", "-lpthread"]
     }

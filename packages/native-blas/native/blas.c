@@ -5,6 +5,8 @@
 #include <cblas.h>
 #include <stdint.h>
 #include <stdio.h>
+#include "gemm.h"
+#include "thread-pool.h"
 
 extern void openblas_set_num_threads(int);
 extern int openblas_get_num_threads(void);
@@ -50,6 +52,9 @@ static int single_threaded_begin(void) {
 static void single_threaded_end(int threads) {
   if (threads != 1) openblas_set_num_threads(threads);
 }
+// Whether matrix products use the addon's own AVX-512 kernel where it runs (1) or always OpenBLAS (0).
+static int own_products = 1;
+
 // sgemm(heap, aOffset, bOffset, cOffset, m, n, k, transA, transB, biasOffset (-1: none), relu, batch, aStride, bStride)
 static napi_value sgemm(napi_env env, napi_callback_info info) {
   napi_value argv[14];
@@ -65,6 +70,14 @@ static napi_value sgemm(napi_env env, napi_callback_info info) {
   int64_t aStride = get_int(env, argv[12]), bStride = get_int(env, argv[13]);
   int64_t last = c + (int64_t)batch * m * n;
   if (a < 0 || b < 0 || c < 0 || last > (int64_t)length) { napi_throw_range_error(env, NULL, "flows_blas.sgemm: operands outside the heap"); return NULL; }
+  // The own AVX-512 product where it runs (gemm-avx512.c: this machine's OpenBLAS is held to AVX2).
+  if (own_products && gemm_avx512_available()) {
+    int configured = openblas_get_num_threads(), handled = 1;
+    for (int i = 0; i < batch && handled; i++)
+      handled = gemm_avx512(transA, transB, m, n, k, heap + a + i * aStride, transA ? m : k, heap + b + i * bStride, transB ? k : n,
+                            heap + c + (int64_t)i * m * n, n, bias >= 0 ? heap + bias : NULL, relu, configured) == 0;
+    if (handled) return NULL;
+  }
   // Small products (a 1 × 1 convolution's 12 544 × 4 by 4 × 4) lose more to OpenBLAS's threads than they gain.
   int threads = (int64_t)batch * m * n * k < ((int64_t)1 << 22) ? single_threaded_begin() : 1;
   for (int i = 0; i < batch; i++) {
@@ -211,7 +224,6 @@ static napi_value unary(napi_env env, napi_callback_info info) {
 // a 3 × 3, 32-channel convolution at batch 64 four times slower). A 1×1 convolution with stride 1
 // needs no patches.
 #include <stdlib.h>
-#include <pthread.h>
 
 // One convolution's shapes and operands (element pointers into the wasm heap).
 typedef struct {
@@ -299,26 +311,30 @@ static void *filter_gradient_share(void *argument) {
 // (12 544 × 288 by 288 × 32 for a 3 × 3, 32-channel layer at batch 64 on 14 × 14 images): OpenBLAS's
 // own threads split them badly (a multi-scale flow's step took 491 ms with two, 291 ms with one),
 // while halves of the pixels are independent. 0 on success.
-#define MAX_SHARES 64
+#define MAX_SHARES POOL_MAX_THREADS
+typedef struct {
+  void *(*work)(void *);
+  Share *shares;
+} ShareRun;
+
+static void share_task(void *context, int index, int count) {
+  const ShareRun *run = (const ShareRun *)context;
+  (void)count;
+  if (run->shares[index].first < run->shares[index].last) run->work(&run->shares[index]);
+}
+
 static int run_shares(const Convolution *c, void *(*work)(void *), Share *shares, int threads) {
   int64_t perShare = (c->rows + threads - 1) / threads;
-  pthread_t handles[MAX_SHARES];
-  int started[MAX_SHARES] = {0};
   for (int t = 0; t < threads; t++) {
     shares[t].c = c;
     shares[t].first = t * perShare;
     shares[t].last = (t + 1) * perShare < c->rows ? (t + 1) * perShare : c->rows;
     shares[t].failed = 0;
-    if (t > 0 && shares[t].first < shares[t].last) started[t] = pthread_create(&handles[t], NULL, work, &shares[t]) == 0;
   }
-  work(&shares[0]);
-  int failed = shares[0].failed;
-  for (int t = 1; t < threads; t++) {
-    if (shares[t].first >= shares[t].last) continue;
-    if (started[t]) pthread_join(handles[t], NULL);
-    else work(&shares[t]);  // no thread to be had: this one does the share itself
-    failed |= shares[t].failed;
-  }
+  ShareRun run = {work, shares};
+  pool_run(threads, share_task, &run);
+  int failed = 0;
+  for (int t = 0; t < threads; t++) failed |= shares[t].failed;
   return failed;
 }
 
@@ -418,6 +434,120 @@ static napi_value conv2d_filter_gradient(napi_env env, napi_callback_info info) 
   return NULL;
 }
 
+// Elementwise work over large flat buffers, split into contiguous ranges, one per configured thread
+// (setThreads), for the optimizer's passes over every parameter: at 7.5 M parameters they are
+// memory-bound, and one core does not saturate the memory bus.
+typedef void (*RangeBody)(void *context, int64_t first, int64_t last);
+
+typedef struct {
+  RangeBody body;
+  void *context;
+  int64_t size, perShare;
+} Ranges;
+
+static void range_share(void *context, int index, int count) {
+  const Ranges *r = (const Ranges *)context;
+  (void)count;
+  int64_t first = index * r->perShare, last = first + r->perShare;
+  if (first > r->size) first = r->size;
+  if (last > r->size) last = r->size;
+  if (first < last) r->body(r->context, first, last);
+}
+
+// Below 2^16 values a thread costs more than it saves.
+static void parallel_for(int64_t size, RangeBody body, void *context) {
+  int threads = openblas_get_num_threads();
+  int64_t most = size >> 16;
+  if (threads > most) threads = most < 1 ? 1 : (int)most;
+  if (threads <= 1) { body(context, 0, size); return; }
+  // Shares aligned to 16 values (a 64-byte line) so that no two threads write one cache line.
+  Ranges ranges = {body, context, size, ((size + threads - 1) / threads + 15) & ~(int64_t)15};
+  pool_run(threads, range_share, &ranges);
+}
+
+// Adam (Kingma and Ba 2015), the two operations of @flows/kernels' `adamMoment` and `adamParameter`:
+//   first moment   m' = β m + (1 − β) (s g)
+//   second moment  v' = β v + (1 − β) (s g)²        (s: the clip factor, 1 without clipping)
+//   parameter      p' = p · decay − stepSize · m'_j / (√(v'_j · c₂⁻¹) + ε), j = offset + i
+typedef struct {
+  const float *moment, *gradient;
+  float *out;
+  float beta, scale;
+  int second;
+} AdamMoment;
+
+static void adam_moment_range(void *context, int64_t first, int64_t last) {
+  const AdamMoment *a = (const AdamMoment *)context;
+  const float beta = a->beta, rest = 1.0f - a->beta, scale = a->scale;
+  const float *restrict m = a->moment, *restrict g = a->gradient;
+  float *restrict out = a->out;
+  if (a->second) {
+    for (int64_t i = first; i < last; i++) {
+      float s = g[i] * scale;
+      out[i] = beta * m[i] + rest * (s * s);
+    }
+  } else {
+    for (int64_t i = first; i < last; i++) out[i] = beta * m[i] + rest * (g[i] * scale);
+  }
+}
+
+typedef struct {
+  const float *parameter, *first, *second;
+  float *out;
+  float stepSize, inverseCorrection2, epsilon, decay;
+} AdamParameter;
+
+static void adam_parameter_range(void *context, int64_t first, int64_t last) {
+  const AdamParameter *a = (const AdamParameter *)context;
+  const float stepSize = a->stepSize, c2 = a->inverseCorrection2, epsilon = a->epsilon, decay = a->decay;
+  const float *restrict p = a->parameter, *restrict m = a->first, *restrict v = a->second;
+  float *restrict out = a->out;
+  for (int64_t i = first; i < last; i++) out[i] = p[i] * decay - (stepSize * m[i]) / (sqrtf(v[i] * c2) + epsilon);
+}
+
+static float get_float(napi_env env, napi_value v) {
+  double out = 0;
+  napi_get_value_double(env, v, &out);
+  return (float)out;
+}
+
+// adamMoment(heap, moment, gradient, out, size, second (0/1), beta, scale)
+static napi_value adam_moment(napi_env env, napi_callback_info info) {
+  napi_value argv[8];
+  size_t length;
+  float *heap = heap_arguments(env, info, "flows_blas.adamMoment", 8, argv, &length);
+  if (!heap) return NULL;
+  int64_t moment = get_int(env, argv[1]), gradient = get_int(env, argv[2]), out = get_int(env, argv[3]), size = get_int(env, argv[4]);
+  if (moment < 0 || gradient < 0 || out < 0 || size < 0 || moment + size > (int64_t)length || gradient + size > (int64_t)length ||
+      out + size > (int64_t)length) {
+    napi_throw_range_error(env, NULL, "flows_blas.adamMoment: operands outside the heap");
+    return NULL;
+  }
+  AdamMoment a = {heap + moment, heap + gradient, heap + out, get_float(env, argv[6]), get_float(env, argv[7]), (int)get_int(env, argv[5])};
+  parallel_for(size, adam_moment_range, &a);
+  return NULL;
+}
+
+// adamParameter(heap, parameter, firstMoment, secondMoment, out, size, offset, stepSize, inverseCorrection2, epsilon, decay);
+// the moments are the flat buffers of every parameter, read from `offset`.
+static napi_value adam_parameter(napi_env env, napi_callback_info info) {
+  napi_value argv[11];
+  size_t length;
+  float *heap = heap_arguments(env, info, "flows_blas.adamParameter", 11, argv, &length);
+  if (!heap) return NULL;
+  int64_t parameter = get_int(env, argv[1]), first = get_int(env, argv[2]), second = get_int(env, argv[3]), out = get_int(env, argv[4]);
+  int64_t size = get_int(env, argv[5]), offset = get_int(env, argv[6]);
+  if (parameter < 0 || first < 0 || second < 0 || out < 0 || size < 0 || offset < 0 || parameter + size > (int64_t)length ||
+      first + offset + size > (int64_t)length || second + offset + size > (int64_t)length || out + size > (int64_t)length) {
+    napi_throw_range_error(env, NULL, "flows_blas.adamParameter: operands outside the heap");
+    return NULL;
+  }
+  AdamParameter a = {heap + parameter, heap + first + offset, heap + second + offset, heap + out,
+                     get_float(env, argv[7]), get_float(env, argv[8]), get_float(env, argv[9]), get_float(env, argv[10])};
+  parallel_for(size, adam_parameter_range, &a);
+  return NULL;
+}
+
 static napi_value set_threads(napi_env env, napi_callback_info info) {
   size_t argc = 1;
   napi_value argv[1];
@@ -428,8 +558,21 @@ static napi_value set_threads(napi_env env, napi_callback_info info) {
   return result;
 }
 
+// products(useOwn?): sets whether products use the own AVX-512 kernel; returns 1 when they do (set and available), else 0.
+static napi_value products(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  if (argc > 0) own_products = get_int(env, argv[0]) != 0;
+  napi_value result;
+  napi_create_int32(env, own_products && gemm_avx512_available(), &result);
+  return result;
+}
+
 static napi_value init(napi_env env, napi_value exports) {
   napi_value fn;
+  napi_create_function(env, "products", NAPI_AUTO_LENGTH, products, NULL, &fn);
+  napi_set_named_property(env, exports, "products", fn);
   napi_create_function(env, "sgemm", NAPI_AUTO_LENGTH, sgemm, NULL, &fn);
   napi_set_named_property(env, exports, "sgemm", fn);
   napi_create_function(env, "unary", NAPI_AUTO_LENGTH, unary, NULL, &fn);
@@ -438,6 +581,10 @@ static napi_value init(napi_env env, napi_value exports) {
   napi_set_named_property(env, exports, "conv2d", fn);
   napi_create_function(env, "conv2dFilterGradient", NAPI_AUTO_LENGTH, conv2d_filter_gradient, NULL, &fn);
   napi_set_named_property(env, exports, "conv2dFilterGradient", fn);
+  napi_create_function(env, "adamMoment", NAPI_AUTO_LENGTH, adam_moment, NULL, &fn);
+  napi_set_named_property(env, exports, "adamMoment", fn);
+  napi_create_function(env, "adamParameter", NAPI_AUTO_LENGTH, adam_parameter, NULL, &fn);
+  napi_set_named_property(env, exports, "adamParameter", fn);
   napi_create_function(env, "setThreads", NAPI_AUTO_LENGTH, set_threads, NULL, &fn);
   napi_set_named_property(env, exports, "setThreads", fn);
   return exports;

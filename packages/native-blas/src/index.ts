@@ -57,7 +57,33 @@ interface NativeBlas {
     kw: number,
     cout: number,
   ): void;
+  adamMoment(heap: Float32Array, moment: number, gradient: number, out: number, size: number, second: number, beta: number, scale: number): void;
+  adamParameter(
+    heap: Float32Array,
+    parameter: number,
+    firstMoment: number,
+    secondMoment: number,
+    out: number,
+    size: number,
+    offset: number,
+    stepSize: number,
+    inverseCorrection2: number,
+    epsilon: number,
+    decay: number,
+  ): void;
   setThreads(threads?: number): number;
+  products(useOwn?: number): number;
+}
+
+/** Options of {@link installNativeMatMul} and {@link installNativeKernels}. */
+export interface NativeKernelOptions {
+  /** Threads of OpenBLAS and of the addon's own kernels (default: OpenBLAS's own default, the cores). */
+  threads?: number;
+  /**
+   * Which code computes matrix products: `auto` (default) the addon's own AVX-512 kernel where the
+   * CPU has AVX-512, else OpenBLAS; `openblas` always OpenBLAS.
+   */
+  products?: 'auto' | 'openblas';
 }
 
 /** What {@link installNativeMatMul} did. */
@@ -69,6 +95,8 @@ export interface NativeMatMulStatus {
   threads?: number;
   /** The wasm kernels now computed natively. */
   kernels?: string[];
+  /** What computes the matrix products: the addon's own AVX-512 kernel, or OpenBLAS. */
+  products?: 'avx512' | 'openblas';
 }
 
 interface WasmBackendInternals {
@@ -98,6 +126,15 @@ const CONVOLUTION_KERNELS = ['Conv2D', 'FusedConv2D'];
  * The wasm backend has no kernel of its own for it.
  */
 const FILTER_GRADIENT_KERNEL = 'FlowsConv2DFilterGradient';
+/**
+ * The two operations of Adam's update in `@flows/kernels` (its ADAM_MOMENT and ADAM_PARAMETER):
+ * `adamMoment` (inputs `{ moment, gradient, sumOfSquares }`, attributes `{ which, beta, clipNorm }`)
+ * and `adamParameter` (inputs `{ parameter, firstMoment, secondMoment }`, attributes
+ * `{ offset, stepSize, inverseCorrection2, epsilon, decay }`), computed by threaded loops over the heap.
+ */
+const ADAM_MOMENT_KERNEL = 'FlowsAdamMoment';
+const ADAM_PARAMETER_KERNEL = 'FlowsAdamParameter';
+const PROJECT_KERNELS = [FILTER_GRADIENT_KERNEL, ADAM_MOMENT_KERNEL, ADAM_PARAMETER_KERNEL];
 
 function loadAddon(): NativeBlas {
   const require = createRequire(import.meta.url);
@@ -106,7 +143,10 @@ function loadAddon(): NativeBlas {
 
 /**
  * Routes the `wasm` backend's matrix products (`BatchMatMul`, `_FusedMatMul` with no or ReLU
- * activation) to OpenBLAS through a small N-API addon, working in place on the wasm heap.
+ * activation) to native code through a small N-API addon, working in place on the wasm heap: the
+ * addon's own AVX-512 kernel where the CPU has AVX-512 (packed panels and a 12 × 32 register-blocked
+ * micro-kernel after BLIS, bias and ReLU applied as the result is written, rows split between
+ * `threads` threads), else OpenBLAS's `cblas_sgemm` (`products: 'openblas'` asks for it anyway).
  *
  * Optional and opt-in: build the addon first (`pnpm --filter @flows/native-blas build:native`,
  * needs a C compiler, Node's headers and `libopenblas-dev`). Without it this returns
@@ -114,27 +154,30 @@ function loadAddon(): NativeBlas {
  * `tf.setBackend('wasm')`; products it does not handle (broadcast batches, other activations) fall
  * back to the original kernels.
  */
-export function installNativeMatMul(options: { threads?: number } = {}): NativeMatMulStatus {
+export function installNativeMatMul(options: NativeKernelOptions = {}): NativeMatMulStatus {
   if (tf.getBackend() !== 'wasm') return { installed: false, reason: `the active backend is '${tf.getBackend()}', not wasm` };
-  if (installed && native)
-    return { installed: true, threads: options.threads === undefined ? native.setThreads() : native.setThreads(options.threads), kernels: [...MATMUL_KERNELS] };
-  try {
-    native = loadAddon();
-  } catch (error) {
-    return {
-      installed: false,
-      reason: `the native addon is not built (${(error as Error).message.split('\n')[0]}); run: pnpm --filter @flows/native-blas build:native`,
-    };
+  if (!native) {
+    try {
+      native = loadAddon();
+    } catch (error) {
+      return {
+        installed: false,
+        reason: `the native addon is not built (${(error as Error).message.split('\n')[0]}); run: pnpm --filter @flows/native-blas build:native`,
+      };
+    }
   }
   const threads = options.threads === undefined ? native.setThreads() : native.setThreads(options.threads);
-  for (const kernelName of ['BatchMatMul', '_FusedMatMul']) {
-    const original = tf.getKernel(kernelName, 'wasm');
-    if (!original) return { installed: false, reason: `the wasm backend has no ${kernelName} kernel to replace` };
-    tf.unregisterKernel(kernelName, 'wasm');
-    tf.registerKernel({ ...original, kernelFunc: (args) => nativeMatMul(args as never) ?? (original.kernelFunc(args) as tf.TensorInfo) });
+  const products = native.products(options.products === 'openblas' ? 0 : 1) ? 'avx512' : 'openblas';
+  if (!installed) {
+    for (const kernelName of MATMUL_KERNELS) {
+      const original = tf.getKernel(kernelName, 'wasm');
+      if (!original) return { installed: false, reason: `the wasm backend has no ${kernelName} kernel to replace` };
+      tf.unregisterKernel(kernelName, 'wasm');
+      tf.registerKernel({ ...original, kernelFunc: (args) => nativeMatMul(args as never) ?? (original.kernelFunc(args) as tf.TensorInfo) });
+    }
+    installed = true;
   }
-  installed = true;
-  return { installed: true, threads, kernels: [...MATMUL_KERNELS] };
+  return { installed: true, threads, kernels: [...MATMUL_KERNELS], products };
 }
 
 /**
@@ -148,9 +191,13 @@ export function installNativeMatMul(options: { threads?: number } = {}): NativeM
  *   computed as im2col and one OpenBLAS product: the convolutional couplings' forward pass and the
  *   gradients `@flows/networks`' ConvNet builds from forward convolutions.
  *
+ * - the kernels of `@flows/kernels`' operations `convolutionFilterGradient`, `adamMoment` and
+ *   `adamParameter` for the wasm backend (the last two as loops split between the threads: the
+ *   optimizer's passes over every parameter are memory-bound).
+ *
  * Gradients are unchanged: TensorFlow.js defines them through other kernels.
  */
-export function installNativeKernels(options: { threads?: number } = {}): NativeMatMulStatus {
+export function installNativeKernels(options: NativeKernelOptions = {}): NativeMatMulStatus {
   const status = installNativeMatMul(options);
   if (!status.installed) return status;
   if (!elementwiseInstalled) {
@@ -168,9 +215,13 @@ export function installNativeKernels(options: { threads?: number } = {}): Native
     }
     if (!tf.getKernel(FILTER_GRADIENT_KERNEL, 'wasm'))
       tf.registerKernel({ kernelName: FILTER_GRADIENT_KERNEL, backendName: 'wasm', kernelFunc: (args) => nativeFilterGradient(args as never) });
+    if (!tf.getKernel(ADAM_MOMENT_KERNEL, 'wasm'))
+      tf.registerKernel({ kernelName: ADAM_MOMENT_KERNEL, backendName: 'wasm', kernelFunc: (args) => nativeAdamMoment(args as never) });
+    if (!tf.getKernel(ADAM_PARAMETER_KERNEL, 'wasm'))
+      tf.registerKernel({ kernelName: ADAM_PARAMETER_KERNEL, backendName: 'wasm', kernelFunc: (args) => nativeAdamParameter(args as never) });
     elementwiseInstalled = true;
   }
-  const replaced = [...Object.keys(UNARY_KERNELS), ...CONVOLUTION_KERNELS, FILTER_GRADIENT_KERNEL].filter((name) => tf.getKernel(name, 'wasm'));
+  const replaced = [...Object.keys(UNARY_KERNELS), ...CONVOLUTION_KERNELS, ...PROJECT_KERNELS].filter((name) => tf.getKernel(name, 'wasm'));
   return { ...status, kernels: [...MATMUL_KERNELS, ...replaced] };
 }
 
@@ -190,6 +241,55 @@ function nativeFilterGradient({ inputs, backend, attrs }: WasmKernelArguments): 
   if (n * h * w === 0) return out;
   const offset = (t: tf.TensorInfo) => backend.dataIdMap.get(t.dataId).memoryOffset / 4;
   native!.conv2dFilterGradient(new Float32Array(backend.wasm.HEAPU8.buffer), offset(x), offset(dz), offset(out), n, h, w, cin, kernelSize, kernelSize, cout);
+  return out;
+}
+
+const heapOffset = (backend: WasmBackendInternals, t: tf.TensorInfo) => backend.dataIdMap.get(t.dataId).memoryOffset / 4;
+const elementCount = (t: tf.TensorInfo) => t.shape.reduce((p, d) => p * d, 1);
+
+/** `adamMoment`: `β m + (1 − β) (s g)` or `β v + (1 − β) (s g)²`, s the clip factor `min(1, clipNorm / √S)` (1 when clipNorm is 0). */
+function nativeAdamMoment({ inputs, backend, attrs }: WasmKernelArguments): tf.TensorInfo {
+  const { moment, gradient, sumOfSquares } = inputs as { moment: tf.TensorInfo; gradient: tf.TensorInfo; sumOfSquares: tf.TensorInfo };
+  const { which, beta, clipNorm } = attrs as { which: 'first' | 'second'; beta: number; clipNorm: number };
+  const size = elementCount(moment);
+  if (elementCount(gradient) !== size || [moment, gradient, sumOfSquares].some((t) => t.dtype !== 'float32'))
+    throw new RangeError(`${ADAM_MOMENT_KERNEL}: expected float32 moment and gradient of one size, got [${moment.shape}] and [${gradient.shape}]`);
+  const out = backend.makeOutput([...moment.shape], 'float32');
+  const heap = new Float32Array(backend.wasm.HEAPU8.buffer);
+  // The clip factor in float32, as the reference composition computes it.
+  const scale =
+    clipNorm > 0 ? Math.fround(Math.min(1, Math.fround(clipNorm / Math.max(Math.fround(Math.sqrt(heap[heapOffset(backend, sumOfSquares)])), 1e-12)))) : 1;
+  native!.adamMoment(heap, heapOffset(backend, moment), heapOffset(backend, gradient), heapOffset(backend, out), size, which === 'second' ? 1 : 0, beta, scale);
+  return out;
+}
+
+/** `adamParameter`: `p · decay − stepSize · m_j / (√(v_j · c₂⁻¹) + ε)`, j from the parameter's offset in the flat moments. */
+function nativeAdamParameter({ inputs, backend, attrs }: WasmKernelArguments): tf.TensorInfo {
+  const { parameter, firstMoment, secondMoment } = inputs as { parameter: tf.TensorInfo; firstMoment: tf.TensorInfo; secondMoment: tf.TensorInfo };
+  const step = attrs as { offset: number; stepSize: number; inverseCorrection2: number; epsilon: number; decay: number };
+  const size = elementCount(parameter);
+  const total = elementCount(firstMoment);
+  if (
+    elementCount(secondMoment) !== total ||
+    step.offset < 0 ||
+    step.offset + size > total ||
+    [parameter, firstMoment, secondMoment].some((t) => t.dtype !== 'float32')
+  )
+    throw new RangeError(`${ADAM_PARAMETER_KERNEL}: a float32 parameter of ${size} values at offset ${step.offset} does not fit moments of ${total}`);
+  const out = backend.makeOutput([...parameter.shape], 'float32');
+  native!.adamParameter(
+    new Float32Array(backend.wasm.HEAPU8.buffer),
+    heapOffset(backend, parameter),
+    heapOffset(backend, firstMoment),
+    heapOffset(backend, secondMoment),
+    heapOffset(backend, out),
+    size,
+    step.offset,
+    step.stepSize,
+    step.inverseCorrection2,
+    step.epsilon,
+    step.decay,
+  );
   return out;
 }
 

@@ -4,7 +4,17 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { CONV2D_FILTER_GRADIENT, convolutionFilterGradient, referenceConvolutionFilterGradient } from '@flows/kernels';
+import {
+  ADAM_MOMENT,
+  ADAM_PARAMETER,
+  adamMoment,
+  adamParameter,
+  CONV2D_FILTER_GRADIENT,
+  convolutionFilterGradient,
+  referenceAdamMoment,
+  referenceAdamParameter,
+  referenceConvolutionFilterGradient,
+} from '@flows/kernels';
 import { installNativeKernels, installNativeMatMul } from './index.js';
 
 // The addon is optional. Plain `pnpm test` skips these suites with one line where it is not built;
@@ -19,60 +29,74 @@ const skipReason =
 if (skipReason) console.warn(`skipped: OpenBLAS kernels: ${skipReason}`);
 const skip = skipReason !== null;
 
-describe.skipIf(skip)('OpenBLAS matrix products on the wasm heap', () => {
+describe.skipIf(skip)('native matrix products on the wasm heap (the own AVX-512 kernel and OpenBLAS)', () => {
+  const cases: { a: number[]; b: number[]; ta: boolean; tb: boolean }[] = [
+    { a: [37, 53], b: [53, 19], ta: false, tb: false },
+    { a: [53, 37], b: [53, 19], ta: true, tb: false },
+    { a: [37, 53], b: [19, 53], ta: false, tb: true },
+    { a: [53, 37], b: [19, 53], ta: true, tb: true },
+    { a: [3, 8, 5], b: [3, 5, 4], ta: false, tb: false },
+    { a: [3, 8, 5], b: [5, 4], ta: false, tb: false },
+    // Several depth blocks (700 = 3 × 234), column blocks (530 = 512 + 18) and threads' shares of rows.
+    { a: [300, 700], b: [700, 530], ta: false, tb: false },
+    { a: [700, 300], b: [530, 700], ta: true, tb: true },
+  ];
+  let operands: tf.Tensor[][];
+  let biases: Map<number, tf.Tensor1D>;
+  let native = false;
+  let expected: Float32Array[][];
+  const run = (): Float32Array[][] =>
+    cases.map((c, i) => {
+      const [a, b] = operands[i];
+      const plain = tf.matMul(a, b, c.ta, c.tb);
+      const values = [plain.dataSync().slice() as Float32Array];
+      plain.dispose();
+      if (a.rank === 2 && b.rank === 2) {
+        const bias = biases.get(c.tb ? c.b[0] : c.b[1]) as tf.Tensor1D;
+        const fused = native
+          ? tf.fused.matMul({ a: a as tf.Tensor2D, b: b as tf.Tensor2D, transposeA: c.ta, transposeB: c.tb, bias, activation: 'relu' })
+          : // The reference is unfused: TF.js 4.22's own wasm _FusedMatMul is wrong with transposeA and a bias.
+            tf.tidy(() => tf.relu(tf.add(tf.matMul(a, b, c.ta, c.tb), bias)));
+        values.push(fused.dataSync().slice() as Float32Array);
+        fused.dispose();
+      }
+      return values;
+    });
+
   beforeAll(async () => {
     if (!built)
       throw new Error(
         'the native addon is not built: run pnpm --filter @flows/native-blas build:native (needs gcc, Node headers, libopenblas-dev), or set FLOWS_SKIP_NATIVE=1',
       );
     await tf.setBackend('wasm');
+    operands = cases.map((c, i) => [tf.randomNormal(c.a, 0, 1, 'float32', i), tf.randomNormal(c.b, 0, 1, 'float32', 100 + i)]);
+    biases = new Map([19, 530].map((n) => [n, tf.randomNormal([n], 0, 1, 'float32', 7) as tf.Tensor1D]));
+    expected = run(); // the stock kernels, before the native ones are installed
   });
 
-  it('gives the stock kernels’ products for every transpose, bias, ReLU and batch, and leaks nothing', () => {
-    const cases: { a: number[]; b: number[]; ta: boolean; tb: boolean }[] = [
-      { a: [37, 53], b: [53, 19], ta: false, tb: false },
-      { a: [53, 37], b: [53, 19], ta: true, tb: false },
-      { a: [37, 53], b: [19, 53], ta: false, tb: true },
-      { a: [53, 37], b: [19, 53], ta: true, tb: true },
-      { a: [3, 8, 5], b: [3, 5, 4], ta: false, tb: false },
-      { a: [3, 8, 5], b: [5, 4], ta: false, tb: false },
-    ];
-    const operands = cases.map((c, i) => [tf.randomNormal(c.a, 0, 1, 'float32', i), tf.randomNormal(c.b, 0, 1, 'float32', 100 + i)]);
-    const bias = tf.randomNormal([19], 0, 1, 'float32', 7) as tf.Tensor1D;
-    const run = (): Float32Array[][] =>
-      cases.map((c, i) => {
-        const [a, b] = operands[i];
-        const plain = tf.matMul(a, b, c.ta, c.tb);
-        const values = [plain.dataSync().slice() as Float32Array];
-        plain.dispose();
-        if (a.rank === 2 && b.rank === 2) {
-          const fused = native
-            ? tf.fused.matMul({ a: a as tf.Tensor2D, b: b as tf.Tensor2D, transposeA: c.ta, transposeB: c.tb, bias, activation: 'relu' })
-            : // The reference is unfused: TF.js 4.22's own wasm _FusedMatMul is wrong with transposeA and a bias.
-              tf.tidy(() => tf.relu(tf.add(tf.matMul(a, b, c.ta, c.tb), bias)));
-          values.push(fused.dataSync().slice() as Float32Array);
-          fused.dispose();
-        }
-        return values;
-      });
-    let native = false;
-    const expected = run(); // the stock kernels, before the native ones are installed
-    const status = installNativeMatMul({ threads: 2 });
-    expect(status).toMatchObject({ installed: true });
-    native = true;
-    run(); // burn-in
-    const before = tf.memory().numTensors;
-    const actual = run();
-    expect(tf.memory().numTensors).toBe(before);
-    actual.forEach((values, i) =>
-      values.forEach((v, j) => {
-        const e = expected[i][j];
-        let worst = 0;
-        for (let q = 0; q < v.length; q++) worst = Math.max(worst, Math.abs(v[q] - e[q]));
-        expect(worst, `case ${i}, output ${j}`).toBeLessThan(1e-4);
-      }),
-    );
-  });
+  it.each(['auto', 'openblas'] as const)(
+    'give the stock kernels’ products for every transpose, bias, ReLU and batch, and leak nothing (products: %s)',
+    (products) => {
+      const status = installNativeMatMul({ threads: 2, products });
+      expect(status).toMatchObject({ installed: true });
+      if (products === 'openblas') expect(status.products).toBe('openblas');
+      native = true;
+      run(); // burn-in
+      const before = tf.memory().numTensors;
+      const actual = run();
+      expect(tf.memory().numTensors).toBe(before);
+      actual.forEach((values, i) =>
+        values.forEach((v, j) => {
+          const e = expected[i][j];
+          let worst = 0;
+          // Sums of 700 products of normal values reach about 26, with float32 rounding of a few 1e-5 in both: relative to 1 + |value|.
+          for (let q = 0; q < v.length; q++) worst = Math.max(worst, Math.abs(v[q] - e[q]) / (1 + Math.abs(e[q])));
+          expect(worst, `case ${i}, output ${j}`).toBeLessThan(1e-4);
+        }),
+      );
+      installNativeMatMul({ products: 'auto' });
+    },
+  );
 });
 
 describe.skipIf(skip)('vectorized elementwise kernels on the wasm heap', () => {
@@ -239,6 +263,51 @@ describe.skipIf(skip)('OpenBLAS convolutions on the wasm heap', () => {
       for (let q = 0; q < a.length; q++) worst = Math.max(worst, Math.abs(a[q] - b[q]) / (1 + Math.abs(b[q])));
       expect(worst, `filter ${k}, input [${shape}]`).toBeLessThan(1e-4);
       tf.dispose([x, dz, reference, native]);
+    }
+  });
+});
+
+describe.skipIf(skip)('threaded Adam kernels on the wasm heap', () => {
+  const worstError = (a: tf.Tensor, b: tf.Tensor) => {
+    const [x, y] = [a.dataSync(), b.dataSync()];
+    // Relative to the largest value: a moment near zero is a difference of two larger terms.
+    let worst = 0;
+    let largest = 0;
+    for (let q = 0; q < x.length; q++) {
+      worst = Math.max(worst, Math.abs(x[q] - y[q]));
+      largest = Math.max(largest, Math.abs(y[q]));
+    }
+    return worst / largest;
+  };
+
+  it('compute @flows/kernels’ adamMoment and adamParameter as their reference compositions do, with and without clipping, in one and several threads', async () => {
+    await tf.setBackend('wasm');
+    expect(installNativeKernels({ threads: 2 }).kernels).toEqual(expect.arrayContaining([ADAM_MOMENT, ADAM_PARAMETER]));
+    // 300 000 values: split between the two threads (from 2^17 on); 1 000: one thread.
+    for (const size of [300_000, 1_000]) {
+      const moment = tf.randomUniform([size], 0, 0.1, 'float32', 1) as tf.Tensor1D;
+      const gradient = tf.randomNormal([size], 0, 1, 'float32', 2) as tf.Tensor1D;
+      const squares = tf.sum(tf.square(gradient)).reshape([1]) as tf.Tensor1D;
+      for (const which of ['first', 'second'] as const)
+        for (const clipNorm of [0, 3]) {
+          const before = tf.memory().numTensors;
+          const native = adamMoment(moment, gradient, squares, which, 0.9, clipNorm);
+          expect(tf.memory().numTensors).toBe(before + 1);
+          const reference = referenceAdamMoment(moment, gradient, squares, which, 0.9, clipNorm);
+          expect(worstError(native, reference), `${which}, clip ${clipNorm}, ${size}`).toBeLessThan(1e-6);
+          tf.dispose([native, reference]);
+        }
+      const second = tf.randomUniform([size], 0, 0.01, 'float32', 3) as tf.Tensor1D;
+      const parameter = tf.randomNormal([size / 4 / 10, 10], 0, 1, 'float32', 4);
+      const step = { offset: size / 2, stepSize: 1e-3, inverseCorrection2: 1.5, epsilon: 1e-7, decay: 0.999 };
+      const native = adamParameter(parameter, moment, second, step);
+      const reference = referenceAdamParameter(parameter, moment, second, step);
+      expect(native.shape).toEqual(parameter.shape);
+      expect(worstError(native, reference)).toBeLessThan(1e-6);
+      // The update moved the parameter: a kernel that returned its input would fail here.
+      expect(worstError(native, parameter)).toBeGreaterThan(1e-4);
+      expect(() => adamParameter(parameter, moment, second, { ...step, offset: size - 1 })).toThrow(/does not fit/);
+      tf.dispose([moment, gradient, squares, second, parameter, native, reference]);
     }
   });
 });

@@ -23,7 +23,7 @@ describe('selectBackend', () => {
     // Either they run, or the line says why not: never silently the stock kernels.
     expect(choice.nativeBlas).toBeDefined();
     expect(describeBackend(choice)).toMatch(
-      /^backend: wasm, (OpenBLAS matrix products \(\d+ threads\)|stock matrix products \(native BLAS unavailable: .+\)) \(auto;/,
+      /^backend: wasm, (native kernels: (own AVX-512|OpenBLAS) matrix products \(\d+ threads\)|stock matrix products \(native BLAS unavailable: .+\)) \(auto;/,
     );
     if (nativeSkipReason('the native default of selectBackend') === null) expect(choice.nativeBlas).toHaveProperty('threads');
     // The default concerns wasm alone: the cpu backend's line says nothing of it.
@@ -69,8 +69,8 @@ describe('selectBackend', () => {
     const b = tf.randomNormal([30, 20], 0, 1, 'float32', 2);
     const reference = tf.matMul(a, b).dataSync();
     const choice = await selectBackend({ backend: 'wasm', nativeBlas: true, wasmThreads: 2 });
-    expect(choice.nativeBlas).toEqual({ threads: 2 });
-    expect(describeBackend(choice)).toMatch(/wasm, OpenBLAS matrix products \(2 threads\)/);
+    expect(choice.nativeBlas).toMatchObject({ threads: 2, products: expect.stringMatching(/^(avx512|openblas)$/) });
+    expect(describeBackend(choice)).toMatch(/wasm, native kernels: (own AVX-512|OpenBLAS) matrix products \(2 threads\)/);
     const [a2, b2] = [tf.tensor(a.dataSync(), a.shape), tf.tensor(b.dataSync(), b.shape)];
     const product = tf.matMul(a2, b2).dataSync();
     product.forEach((v, i) => expect(v).toBeCloseTo(reference[i], 4));

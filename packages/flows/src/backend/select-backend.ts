@@ -57,8 +57,11 @@ export interface BackendChoice {
   adapter?: string;
   /** Threads of the wasm backend, when it was chosen. */
   threads?: number;
-  /** OpenBLAS matrix products on wasm: its thread count, or why they are not in use when asked for. */
-  nativeBlas?: { threads: number } | { unavailable: string };
+  /**
+   * Native kernels on wasm (`@flows/native-blas`): their thread count and what computes the matrix
+   * products (the addon's own AVX-512 kernel or OpenBLAS), or why they are not in use when asked for.
+   */
+  nativeBlas?: { threads: number; products?: 'avx512' | 'openblas' } | { unavailable: string };
 }
 
 // Optional packages are imported by computed name so bundlers do not try to resolve them.
@@ -298,9 +301,9 @@ export async function selectBackend(options: BackendOptions = {}): Promise<Backe
   // The default concerns wasm alone: another backend chosen by default says nothing about it.
   if (options.nativeBlas === undefined && env.FLOWS_NATIVE_BLAS === undefined && choice.name !== 'wasm') return choice;
   const reason = choice.name !== 'wasm' ? `the backend is ${choice.name}, not wasm` : await installNativeBlas(options.wasmThreads);
-  if (typeof reason === 'number') {
+  if (typeof reason !== 'string') {
     configureRuntime({ denseGradients: 'transpose-flags' });
-    return { ...choice, nativeBlas: { threads: reason } };
+    return { ...choice, nativeBlas: reason };
   }
   if (native === true) throw new Error(`native BLAS was requested but is not available: ${reason}`);
   return { ...choice, nativeBlas: { unavailable: reason } };
@@ -319,8 +322,8 @@ function nativeSetting(options: BackendOptions, env: Record<string, string | und
   return isNode() && !(threads > 1) ? 'auto' : false;
 }
 
-/** Installs the optional OpenBLAS kernels; their thread count, or why not. */
-async function installNativeBlas(threads: number | undefined): Promise<number | string> {
+/** Installs the optional native kernels; their thread count and products, or why not. */
+async function installNativeBlas(threads: number | undefined): Promise<{ threads: number; products?: 'avx512' | 'openblas' } | string> {
   let module: Record<string, unknown>;
   try {
     module = await importOptional('@flows/native-blas');
@@ -331,9 +334,11 @@ async function installNativeBlas(threads: number | undefined): Promise<number | 
     installed: boolean;
     reason?: string;
     threads?: number;
+    products?: 'avx512' | 'openblas';
   };
   const status = install({ threads });
-  return status.installed ? (status.threads ?? 1) : (status.reason ?? 'unknown reason');
+  if (!status.installed) return status.reason ?? 'unknown reason';
+  return status.products ? { threads: status.threads ?? 1, products: status.products } : { threads: status.threads ?? 1 };
 }
 
 function details(name: BackendName): Partial<BackendChoice> {
@@ -395,7 +400,7 @@ export function describeBackend(choice: BackendChoice): string {
   const native = !choice.nativeBlas
     ? ''
     : 'threads' in choice.nativeBlas
-      ? `, OpenBLAS matrix products (${choice.nativeBlas.threads} threads)`
+      ? `, native kernels: ${choice.nativeBlas.products === 'avx512' ? 'own AVX-512 matrix products' : 'OpenBLAS matrix products'} (${choice.nativeBlas.threads} threads)`
       : `, stock matrix products (native BLAS unavailable: ${choice.nativeBlas.unavailable})`;
   const adapter = choice.adapter ? ` on ${choice.adapter}` : '';
   return `backend: ${choice.name}${adapter}${threads}${native} (${choice.source}${skipped})`;

@@ -20,14 +20,17 @@ export interface AdamOptions {
   /** Clip the gradients' global L2 norm to this value before the update. */
   clipNorm?: number;
   /**
-   * Where the update runs: `host` (a JavaScript loop over the values, for backends whose tensors
-   * live in main memory: `cpu`, `wasm`) or `device` (tensor kernels, for GPU backends).
-   * Default: `host` on `cpu` and `wasm`, else `device`.
+   * Where the update runs: `host` (a WebAssembly SIMD or JavaScript loop over the values, for
+   * backends whose tensors live in main memory: `cpu`, `wasm`) or `device` (kernels of the backend).
+   * Default: `device` where the backend registers the fused Adam kernels of `@flows/kernels`
+   * (`webgpu`; `wasm` with the native kernels of `@flows/native-blas`), `host` on `cpu` and `wasm`
+   * otherwise, `device` on the other backends.
    */
   placement?: 'host' | 'device';
   /**
-   * With `device` placement on `webgpu`: `fused` (the default there) runs the update as WGSL
-   * programs, two dispatches plus one per variable; `tensors` composes stock kernels.
+   * With `device` placement where the backend registers them: `fused` (the default there) runs the
+   * update as the fused kernels, two calls plus one per variable (WGSL programs on `webgpu`,
+   * threaded native loops on `wasm`); `tensors` composes stock kernels.
    */
   deviceKernels?: 'fused' | 'tensors';
 }
@@ -81,8 +84,11 @@ export class Adam {
     if (this.clipNorm !== undefined && !(this.clipNorm > 0)) throw new RangeError(`Adam: clipNorm must be positive, got ${this.clipNorm}`);
     this.sizes = variables.map((v) => v.size);
     const total = this.sizes.reduce((a, b) => a + b, 0);
-    const placement = options.placement ?? (['cpu', 'wasm'].includes(tf.getBackend()) ? 'host' : 'device');
-    const fusedAvailable = placement === 'device' && hasFusedAdamKernels();
+    // Fused kernels, where the backend registers them (WGSL programs on webgpu; threaded native
+    // loops on wasm with @flows/native-blas), beat both the host loop and the stock tensor kernels.
+    const fusedKernels = hasFusedAdamKernels();
+    const placement = options.placement ?? (fusedKernels || !['cpu', 'wasm'].includes(tf.getBackend()) ? 'device' : 'host');
+    const fusedAvailable = placement === 'device' && fusedKernels;
     if (options.deviceKernels === 'fused' && !fusedAvailable) {
       throw new Error(
         `Adam: fused device kernels need a backend that registers them (webgpu) and device placement (backend ${tf.getBackend()}, placement ${placement})`,
