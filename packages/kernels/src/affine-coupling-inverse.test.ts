@@ -1,8 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { configureRuntime } from '@flows/core';
 import { afterEach, describe, expect, it } from 'vitest';
-import { affineCouplingInverse, referenceAffineCouplingInverse } from './affine-coupling-inverse.js';
-import { AFFINE_COUPLING_INVERSE } from './kernel-names.js';
+import { affineCouplingInverse, referenceAffineCouplingInverse, referenceAffineCouplingInverseGradient } from './affine-coupling-inverse.js';
+import { AFFINE_COUPLING_INVERSE, AFFINE_COUPLING_INVERSE_GRADIENT } from './kernel-names.js';
 
 const y = () => tf.tensor2d([0.5, -1.2, 2.0, 0.3, 0.8, -0.4], [2, 3]);
 const r = () => tf.tensor2d([0.2, 0.7, -1.5, 1.1, -0.3, 0.4], [2, 3]);
@@ -40,7 +40,7 @@ describe('affineCouplingInverse', () => {
     Array.from(logDet.dataSync()).forEach((value, i) => expect(value).toBeCloseTo(expected.logDet[i], 5));
   });
 
-  it('runs a kernel a backend registers under its name, with that kernel’s gradient, and the reference when fused kernels are off', () => {
+  it('runs a kernel a backend registers under its name, its gradient kernel (or the reference gradient without one), and the reference when fused kernels are off', () => {
     let calls = 0;
     // A plain JavaScript kernel for the cpu backend, standing in for a backend's fused one.
     tf.registerKernel({
@@ -66,28 +66,20 @@ describe('affineCouplingInverse', () => {
         return [cpu.makeTensorInfo([batch, size], 'float32', x), cpu.makeTensorInfo([batch], 'float32', logDet)];
       },
     });
-    tf.registerGradient({
-      kernelName: AFFINE_COUPLING_INVERSE,
-      inputsToSave: ['y', 'rawScale', 'rawTranslation', 'inverseMask', 'scaleFactor'],
-      gradFunc: (dy, saved, attrs) => {
-        // The analytic gradients the fused webgpu kernel implements, written with stock operations:
-        // ∂/∂y = g_x e^{−s}, ∂/∂t = −g_x e^{−s} m̄, ∂/∂r = −(g_x x + g_l) c m̄ a′(r), ∂/∂c = −m̄ Σ_batch (g_x x + g_l) a(r).
-        const [Y, R, T, M, C] = saved;
-        const [dx, dl] = dy as tf.Tensor[];
-        const tanh = Boolean(attrs?.tanh);
-        const activated = tanh ? tf.tanh(R) : R;
-        const slope = tanh ? tf.sub(1, tf.square(activated)) : tf.onesLike(R);
-        const s = tf.mul(tf.mul(activated, C), M);
-        const decay = tf.exp(tf.neg(s));
-        const x = tf.mul(tf.sub(Y, tf.mul(T, M)), decay);
-        const common = tf.add(tf.mul(dx, x), tf.reshape(dl, [-1, 1]));
-        return {
-          y: () => tf.mul(dx, decay),
-          rawTranslation: () => tf.neg(tf.mul(tf.mul(dx, decay), M)),
-          rawScale: () => tf.neg(tf.mul(tf.mul(tf.mul(common, C), M), slope)),
-          scaleFactor: () => tf.neg(tf.mul(M, tf.sum(tf.mul(common, activated), 0))),
-          inverseMask: () => tf.zerosLike(M),
-        };
+    let gradientCalls = 0;
+    // A gradient kernel for the cpu backend written with the reference's stock operations, standing in for a backend's own.
+    tf.registerKernel({
+      kernelName: AFFINE_COUPLING_INVERSE_GRADIENT,
+      backendName: 'cpu',
+      kernelFunc: ({ inputs, attrs }) => {
+        gradientCalls++;
+        const { dx, dl, y: Y, rawScale, rawTranslation, inverseMask, scaleFactor } = inputs as unknown as Record<string, tf.Tensor>;
+        const outputs = referenceAffineCouplingInverseGradient(dx, dl, Y, rawScale, rawTranslation, inverseMask, scaleFactor, Boolean(attrs?.tanh));
+        return outputs.map((tensor) => {
+          // Keep the data alive for the engine, which takes the returned infos over.
+          tf.keep(tensor);
+          return { dataId: tensor.dataId, shape: tensor.shape, dtype: tensor.dtype };
+        });
       },
     });
     try {
@@ -97,15 +89,21 @@ describe('affineCouplingInverse', () => {
       };
       const viaKernel = tf.grads(loss(affineCouplingInverse))([y(), r(), t(), factor()]);
       expect(calls).toBeGreaterThan(0);
+      expect(gradientCalls).toBe(1);
       const reference = tf.grads(loss(referenceAffineCouplingInverse))([y(), r(), t(), factor()]);
       viaKernel.forEach((g, k) => Array.from(g.dataSync()).forEach((value, i) => expect(value).toBeCloseTo(reference[k].dataSync()[i], 4)));
+      // Without the backend's gradient kernel the op's gradient is the reference gradient composition.
+      tf.unregisterKernel(AFFINE_COUPLING_INVERSE_GRADIENT, 'cpu');
+      const viaReferenceGradient = tf.grads(loss(affineCouplingInverse))([y(), r(), t(), factor()]);
+      expect(gradientCalls).toBe(1);
+      viaReferenceGradient.forEach((g, k) => Array.from(g.dataSync()).forEach((value, i) => expect(value).toBeCloseTo(reference[k].dataSync()[i], 4)));
       const before = calls;
       configureRuntime({ fusedKernels: false });
       affineCouplingInverse(y(), r(), t(), factor(), mask(), true);
       expect(calls).toBe(before);
     } finally {
       tf.unregisterKernel(AFFINE_COUPLING_INVERSE, 'cpu');
-      tf.unregisterGradient(AFFINE_COUPLING_INVERSE);
+      if (tf.getKernel(AFFINE_COUPLING_INVERSE_GRADIENT, 'cpu')) tf.unregisterKernel(AFFINE_COUPLING_INVERSE_GRADIENT, 'cpu');
     }
   });
 });

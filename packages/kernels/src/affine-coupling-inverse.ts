@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { runtimeSettings } from '@flows/core';
-import { AFFINE_COUPLING_INVERSE } from './kernel-names.js';
+import { AFFINE_COUPLING_INVERSE, AFFINE_COUPLING_INVERSE_GRADIENT } from './kernel-names.js';
 import { registerKernelsFor } from './register-kernels.js';
 
 /**
@@ -12,11 +12,17 @@ import { registerKernelsFor } from './register-kernels.js';
  * - `x = (y − t ⊙ m̄) ⊙ exp(−s)`, with t the translation network's output;
  * - `log|det ∂x/∂y| = −Σ_i s_i` per row.
  *
+ * Gradients, with g_x and g_l the incoming gradients of x and of the log-det:
+ * `∂/∂y = g_x e^{−s}`, `∂/∂t = −g_x e^{−s} m̄`, `∂/∂r = −(g_x x + g_l) c m̄ a′(r)`,
+ * `∂/∂c = −m̄ Σ_batch (g_x x + g_l) a(r)`.
+ *
  * Where the active backend has a kernel registered under {@link AFFINE_COUPLING_INVERSE} (the
- * `webgpu` backend: one WGSL program per output and a four-dispatch gradient) and
- * `runtimeSettings().fusedKernels` is on, that kernel runs; everywhere else the stock-op
- * composition below, which is the reference every registered kernel is tested against. Callers
- * never ask which backend runs.
+ * `webgpu` backend: one WGSL program per output; `wasm` with `@flows/native-blas`: one threaded
+ * native loop) and `runtimeSettings().fusedKernels` is on, that kernel runs, and its gradient runs
+ * the backend's {@link AFFINE_COUPLING_INVERSE_GRADIENT} kernel (or, where the backend has none,
+ * {@link referenceAffineCouplingInverseGradient}); everywhere else the stock-op composition below,
+ * which is the reference every registered kernel is tested against. Callers never ask which
+ * backend runs.
  */
 export function affineCouplingInverse(
   y: tf.Tensor,
@@ -29,6 +35,7 @@ export function affineCouplingInverse(
   const backend = tf.getBackend();
   registerKernelsFor(backend);
   if (runtimeSettings().fusedKernels && tf.getKernel(AFFINE_COUPLING_INVERSE, backend)) {
+    registerAffineCouplingGradient();
     const outputs = tf
       .engine()
       .runKernel(
@@ -56,4 +63,70 @@ export function referenceAffineCouplingInverse(
   const x = tf.mul(tf.sub(y, t), tf.exp(tf.neg(s)));
   const axes = Array.from({ length: s.rank - 1 }, (_, i) => i + 1);
   return [x, tf.neg(tf.sum(s, axes)) as tf.Tensor1D];
+}
+
+/** The gradients of {@link affineCouplingInverse} as stock operations, from its inputs: in the order y, rawTranslation, rawScale, scaleFactor. */
+export function referenceAffineCouplingInverseGradient(
+  dx: tf.Tensor,
+  dl: tf.Tensor,
+  y: tf.Tensor,
+  rawScale: tf.Tensor,
+  rawTranslation: tf.Tensor,
+  inverseMask: tf.Tensor,
+  scaleFactor: tf.Tensor,
+  tanh: boolean,
+): [tf.Tensor, tf.Tensor, tf.Tensor, tf.Tensor] {
+  return tf.tidy(() => {
+    const activated = tanh ? tf.tanh(rawScale) : rawScale;
+    const slope = tanh ? tf.sub(1, tf.square(activated)) : tf.onesLike(rawScale);
+    const s = tf.mul(tf.mul(activated, scaleFactor), inverseMask);
+    const decay = tf.exp(tf.neg(s));
+    const x = tf.mul(tf.sub(y, tf.mul(rawTranslation, inverseMask)), decay);
+    // g_x x + g_l, the log-det's gradient broadcast over each row's event.
+    const common = tf.add(tf.mul(dx, x), tf.reshape(dl, [-1, ...inverseMask.shape.map(() => 1)]));
+    const batchAxes = [0];
+    return [
+      tf.mul(dx, decay),
+      tf.neg(tf.mul(tf.mul(dx, decay), inverseMask)),
+      tf.neg(tf.mul(tf.mul(tf.mul(common, scaleFactor), inverseMask), slope)),
+      tf.neg(tf.mul(inverseMask, tf.sum(tf.mul(common, activated), batchAxes))),
+    ];
+  });
+}
+
+let gradientRegistered = false;
+
+/**
+ * Registers the gradient of {@link AFFINE_COUPLING_INVERSE} (once; gradients in TensorFlow.js
+ * belong to a kernel name, not to a backend): the backend's {@link AFFINE_COUPLING_INVERSE_GRADIENT}
+ * kernel where it has one, else {@link referenceAffineCouplingInverseGradient}.
+ */
+function registerAffineCouplingGradient(): void {
+  if (gradientRegistered) return;
+  gradientRegistered = true;
+  tf.registerGradient({
+    kernelName: AFFINE_COUPLING_INVERSE,
+    inputsToSave: ['y', 'rawScale', 'rawTranslation', 'inverseMask', 'scaleFactor'],
+    gradFunc: (upstream, saved, attrs) => {
+      const [dx, dl] = upstream as tf.Tensor[];
+      const [y, rawScale, rawTranslation, inverseMask, scaleFactor] = saved;
+      const tanh = Boolean(attrs?.tanh);
+      const gradients = tf.getKernel(AFFINE_COUPLING_INVERSE_GRADIENT, tf.getBackend())
+        ? (tf
+            .engine()
+            .runKernel(
+              AFFINE_COUPLING_INVERSE_GRADIENT,
+              { dx, dl, y, rawScale, rawTranslation, inverseMask, scaleFactor } as unknown as tf.NamedTensorMap,
+              { tanh } as unknown as tf.NamedAttrMap,
+            ) as unknown as tf.Tensor[])
+        : referenceAffineCouplingInverseGradient(dx, dl, y, rawScale, rawTranslation, inverseMask, scaleFactor, tanh);
+      return {
+        y: () => gradients[0],
+        rawTranslation: () => gradients[1],
+        rawScale: () => gradients[2],
+        scaleFactor: () => gradients[3],
+        inverseMask: () => tf.zerosLike(inverseMask),
+      };
+    },
+  });
 }

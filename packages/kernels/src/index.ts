@@ -1,5 +1,12 @@
-export { affineCouplingInverse, referenceAffineCouplingInverse } from './affine-coupling-inverse.js';
-export { AFFINE_COUPLING_INVERSE, ADAM_MOMENT, ADAM_PARAMETER, CONV2D_FILTER_GRADIENT, type AdamParameterStep } from './kernel-names.js';
+export { affineCouplingInverse, referenceAffineCouplingInverse, referenceAffineCouplingInverseGradient } from './affine-coupling-inverse.js';
+export {
+  AFFINE_COUPLING_INVERSE,
+  AFFINE_COUPLING_INVERSE_GRADIENT,
+  ADAM_MOMENT,
+  ADAM_PARAMETER,
+  CONV2D_FILTER_GRADIENT,
+  type AdamParameterStep,
+} from './kernel-names.js';
 export { convolutionFilterGradient, referenceConvolutionFilterGradient } from './convolution-filter-gradient.js';
 export {
   adamMoment,

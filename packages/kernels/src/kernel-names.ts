@@ -1,5 +1,11 @@
 /** The names the project's fused kernels are registered under, per backend (see the operations). */
 export const AFFINE_COUPLING_INVERSE = 'FlowsAffineCouplingInverse';
+/**
+ * The gradient of {@link AFFINE_COUPLING_INVERSE}: inputs `{ dx, dl, y, rawScale, rawTranslation,
+ * inverseMask, scaleFactor }` (dx and dl the incoming gradients of x and of the log-det), attribute
+ * `{ tanh }`; outputs the gradients of y, rawTranslation, rawScale and scaleFactor, in that order.
+ */
+export const AFFINE_COUPLING_INVERSE_GRADIENT = 'FlowsAffineCouplingInverseGradient';
 export const ADAM_MOMENT = 'FlowsAdamMoment';
 export const ADAM_PARAMETER = 'FlowsAdamParameter';
 /** Inputs `{ x, dz }`, attribute `{ kernelSize }`: see `convolutionFilterGradient`. */

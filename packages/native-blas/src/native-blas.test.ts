@@ -9,10 +9,14 @@ import {
   ADAM_PARAMETER,
   adamMoment,
   adamParameter,
+  AFFINE_COUPLING_INVERSE,
+  AFFINE_COUPLING_INVERSE_GRADIENT,
+  affineCouplingInverse,
   CONV2D_FILTER_GRADIENT,
   convolutionFilterGradient,
   referenceAdamMoment,
   referenceAdamParameter,
+  referenceAffineCouplingInverse,
   referenceConvolutionFilterGradient,
 } from '@flows/kernels';
 import { installNativeKernels, installNativeMatMul } from './index.js';
@@ -309,5 +313,49 @@ describe.skipIf(skip)('threaded Adam kernels on the wasm heap', () => {
       expect(() => adamParameter(parameter, moment, second, { ...step, offset: size - 1 })).toThrow(/does not fit/);
       tf.dispose([moment, gradient, squares, second, parameter, native, reference]);
     }
+  });
+});
+
+describe.skipIf(skip)('the masked affine coupling as a native kernel on the wasm heap', () => {
+  it.each<[boolean, number[], string]>([
+    [true, [256, 784], 'flat events, two threads'],
+    [false, [3, 5], 'one thread'],
+    [true, [40, 14, 14, 2], 'image-shaped events'],
+  ])('computes affineCouplingInverse and its gradient as the reference composition and its autodiff do (tanh %s, %j: %s)', async (tanh, shape) => {
+    await tf.setBackend('wasm');
+    expect(installNativeKernels({ threads: 2 }).kernels).toEqual(expect.arrayContaining([AFFINE_COUPLING_INVERSE, AFFINE_COUPLING_INVERSE_GRADIENT]));
+    const event = shape.slice(1);
+    const y = tf.randomNormal([...shape], 0, 1, 'float32', 1);
+    const r = tf.randomNormal([...shape], 0, 2, 'float32', 2);
+    const t = tf.randomNormal([...shape], 0, 1, 'float32', 3);
+    const mask = tf.tidy(() => tf.cast(tf.greater(tf.randomUniform(event, 0, 1, 'float32', 4), 0.5), 'float32'));
+    const factor = tf.randomUniform(event, 0.5, 1.5, 'float32', 5);
+    // Weights for the loss, so that the gradients of x and of the log-det are not uniform.
+    const weights = tf.randomNormal([...shape], 0, 1, 'float32', 6);
+    const loss = (op: typeof affineCouplingInverse) => (a: tf.Tensor, b: tf.Tensor, c: tf.Tensor, e: tf.Tensor) => {
+      const [x, logDet] = op(a, b, c, e, mask, tanh);
+      return tf.add(tf.sum(tf.mul(tf.square(x), weights)), tf.sum(tf.mul(logDet, tf.range(0, shape[0]))));
+    };
+    const before = tf.memory().numTensors;
+    const [x, logDet] = affineCouplingInverse(y, r, t, factor, mask, tanh);
+    expect(tf.memory().numTensors).toBe(before + 2);
+    const [xReference, logDetReference] = referenceAffineCouplingInverse(y, r, t, factor, mask, tanh);
+    // Relative to the largest value (at least 1): ∂/∂c sums 256 rows whose terms partly cancel.
+    const relative = (a: tf.Tensor, b: tf.Tensor) => {
+      const [u, v] = [a.dataSync(), b.dataSync()];
+      let worst = 0;
+      let largest = 1;
+      for (let q = 0; q < u.length; q++) {
+        worst = Math.max(worst, Math.abs(u[q] - v[q]));
+        largest = Math.max(largest, Math.abs(v[q]));
+      }
+      return worst / largest;
+    };
+    expect(relative(x, xReference)).toBeLessThan(1e-5);
+    expect(relative(logDet, logDetReference)).toBeLessThan(1e-5);
+    const gradients = tf.grads(loss(affineCouplingInverse))([y, r, t, factor]);
+    const reference = tf.grads(loss(referenceAffineCouplingInverse))([y, r, t, factor]);
+    gradients.forEach((g, k) => expect(relative(g, reference[k]), `gradient ${k}`).toBeLessThan(1e-5));
+    tf.dispose([y, r, t, mask, factor, weights, x, logDet, xReference, logDetReference, ...gradients, ...reference]);
   });
 });

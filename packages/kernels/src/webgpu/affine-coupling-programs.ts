@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { AFFINE_COUPLING_INVERSE } from '../kernel-names.js';
+import { AFFINE_COUPLING_INVERSE, AFFINE_COUPLING_INVERSE_GRADIENT } from '../kernel-names.js';
 import { type FlatProgram, type ProgramUniform, runProgramOn } from './flat-programs.js';
 
 /**
@@ -125,7 +125,7 @@ function uniformsFor(shape: readonly number[]): ProgramUniform[] {
   ];
 }
 
-/** Registers the fused kernel and its gradient for the `webgpu` backend (once). */
+/** Registers the fused kernel and its gradient kernel for the `webgpu` backend (once). */
 export function registerWebgpuAffineCoupling(): void {
   if (tf.getKernel(KERNEL, 'webgpu')) return;
   tf.registerKernel({
@@ -141,23 +141,21 @@ export function registerWebgpuAffineCoupling(): void {
       ];
     },
   });
-  tf.registerGradient({
-    kernelName: KERNEL,
-    inputsToSave: ['y', 'rawScale', 'rawTranslation', 'inverseMask', 'scaleFactor'],
-    gradFunc: (dy, saved, attrs) => {
-      const [dx, dl] = dy as tf.Tensor[];
-      const [y, r, t, m, c] = saved;
-      const p = programs(Boolean(attrs?.tanh), y.shape, m.shape);
+  // The gradient as a kernel of this backend, which the op's gradient (registered once for every backend) runs.
+  tf.registerKernel({
+    kernelName: AFFINE_COUPLING_INVERSE_GRADIENT,
+    backendName: 'webgpu',
+    kernelFunc: ({ inputs, backend, attrs }) => {
+      const { dx, dl, y, rawScale, rawTranslation, inverseMask, scaleFactor } = inputs as Record<string, tf.TensorInfo>;
+      const p = programs(Boolean(attrs?.tanh), y.shape, inverseMask.shape);
       const uniforms = uniformsFor(y.shape);
-      const run = (program: FlatProgram, inputs: tf.Tensor[]) => tf.engine().makeTensorFromTensorInfo(runProgramOn(tf.backend(), program, inputs, uniforms));
-      const all = [dx, dl, y, r, t, m, c];
-      return {
-        y: () => run(p.gradientY, [dx, r, m, c]),
-        rawTranslation: () => run(p.gradientT, [dx, r, m, c]),
-        rawScale: () => run(p.gradientR, all),
-        scaleFactor: () => run(p.gradientC, all),
-        inverseMask: () => tf.zerosLike(m),
-      };
+      const all = [dx, dl, y, rawScale, rawTranslation, inverseMask, scaleFactor];
+      return [
+        runProgramOn(backend, p.gradientY, [dx, rawScale, inverseMask, scaleFactor], uniforms),
+        runProgramOn(backend, p.gradientT, [dx, rawScale, inverseMask, scaleFactor], uniforms),
+        runProgramOn(backend, p.gradientR, all, uniforms),
+        runProgramOn(backend, p.gradientC, all, uniforms),
+      ];
     },
   });
 }
