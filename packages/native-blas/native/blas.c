@@ -8,6 +8,20 @@
 #include "gemm.h"
 #include "thread-pool.h"
 
+// Whether matrix products use the addon's own AVX-512 kernel where it runs (1) or always OpenBLAS (0).
+static int own_products = 1;
+
+// Whether the own kernel suits a product: its 32-column panels waste most of their lanes on narrow
+// products (n = 8: 28 GFLOP/s against OpenBLAS's 70 on one thread; the multi-scale flow's 1 × 1
+// convolutions are 4- and 8-column products), and its transposed-A packing loses on short wide
+// panels (288 × 910 by 910 × 32: 79 against 91); the dense layers' products (n ≥ 256) run at
+// 300-360 GFLOP/s on two threads against OpenBLAS's 150-180 under this machine's Haswell setting.
+// (The convolutions keep OpenBLAS: their im2col blocks are already packed, and the own kernel's
+// second packing left a multi-scale training no faster, 314-355 against 321-388 samples/s.)
+static int own_product_suits(int transA, int n, int k) {
+  return own_products && gemm_avx512_available() && n >= 32 && k >= 16 && !(transA && n < 64);
+}
+
 extern void openblas_set_num_threads(int);
 extern int openblas_get_num_threads(void);
 
@@ -52,9 +66,6 @@ static int single_threaded_begin(void) {
 static void single_threaded_end(int threads) {
   if (threads != 1) openblas_set_num_threads(threads);
 }
-// Whether matrix products use the addon's own AVX-512 kernel where it runs (1) or always OpenBLAS (0).
-static int own_products = 1;
-
 // sgemm(heap, aOffset, bOffset, cOffset, m, n, k, transA, transB, biasOffset (-1: none), relu, batch, aStride, bStride)
 static napi_value sgemm(napi_env env, napi_callback_info info) {
   napi_value argv[14];
@@ -71,7 +82,7 @@ static napi_value sgemm(napi_env env, napi_callback_info info) {
   int64_t last = c + (int64_t)batch * m * n;
   if (a < 0 || b < 0 || c < 0 || last > (int64_t)length) { napi_throw_range_error(env, NULL, "flows_blas.sgemm: operands outside the heap"); return NULL; }
   // The own AVX-512 product where it runs (gemm-avx512.c: this machine's OpenBLAS is held to AVX2).
-  if (own_products && gemm_avx512_available()) {
+  if (own_product_suits(transA, n, k)) {
     int configured = openblas_get_num_threads(), handled = 1;
     for (int i = 0; i < batch && handled; i++)
       handled = gemm_avx512(transA, transB, m, n, k, heap + a + i * aStride, transA ? m : k, heap + b + i * bStride, transB ? k : n,

@@ -104,7 +104,8 @@ export interface NativeKernelOptions {
   threads?: number;
   /**
    * Which code computes matrix products: `auto` (default) the addon's own AVX-512 kernel where the
-   * CPU has AVX-512, else OpenBLAS; `openblas` always OpenBLAS.
+   * CPU has AVX-512, else OpenBLAS; `openblas` always OpenBLAS. Default: the environment's
+   * `FLOWS_NATIVE_PRODUCTS` (`openblas` or `auto`), else `auto`.
    */
   products?: 'auto' | 'openblas';
 }
@@ -197,7 +198,8 @@ export function installNativeMatMul(options: NativeKernelOptions = {}): NativeMa
     }
   }
   const threads = options.threads === undefined ? native.setThreads() : native.setThreads(options.threads);
-  const products = native.products(options.products === 'openblas' ? 0 : 1) ? 'avx512' : 'openblas';
+  const wanted = options.products ?? (process.env.FLOWS_NATIVE_PRODUCTS === 'openblas' ? 'openblas' : 'auto');
+  const products = native.products(wanted === 'openblas' ? 0 : 1) ? 'avx512' : 'openblas';
   if (!installed) {
     for (const kernelName of MATMUL_KERNELS) {
       const original = tf.getKernel(kernelName, 'wasm');
