@@ -206,12 +206,12 @@ const nativeRuns = Boolean(choice.nativeBlas && 'threads' in choice.nativeBlas);
 let nativeNote = '';
 if (nativeRuns) {
   const products = choice.nativeBlas.products === 'avx512' ? "the addon's own AVX-512 kernel" : 'OpenBLAS';
-  nativeNote = ` Native kernels (@flows/native-blas, ${choice.nativeBlas.threads} threads; wasm itself single-threaded): matrix products by ${products}, Exp/Log1p/Softplus/Tanh, and the Adam update.`;
+  nativeNote = ` Native kernels (@flows/native-blas, ${choice.nativeBlas.threads} threads; wasm itself single-threaded): matrix products by ${products}, Exp/Log1p/Softplus/Tanh, the masked affine coupling with its gradient, and the Adam update.`;
   console.log(
     `native kernels: matrix products by ${products}, vectorized elementwise functions and the Adam update (${choice.nativeBlas.threads} threads) through @flows/native-blas`,
   );
 }
-const backendLabel = nativeRuns ? `${choice.name}+openblas` : choice.name;
+const backendLabel = nativeRuns ? `${choice.name}+native` : choice.name;
 const cpu = os.cpus();
 const machine = `${cpu[0]?.model ?? 'unknown CPU'}, ${cpu.length} cores, ${Math.round(os.totalmem() / 2 ** 30)} GiB, node ${process.version}`;
 console.log(`machine: ${machine}`);
