@@ -193,10 +193,9 @@ function runPeer() {
 }
 
 const fmt = (v) => (v === undefined ? '—' : Math.round(v).toLocaleString('en-US'));
-// As in the apps: the OpenBLAS kernels whenever they load (--native-blas requires them, --no-native
-// refuses them). OpenBLAS brings its own threads (--threads of them), and the wasm backend runs
-// single-threaded beside it; selectBackend also installs the native elementwise kernels and switches
-// the dense gradients to transposed products.
+// As in the apps: the native kernels whenever they load (--native-blas requires them, --no-native
+// refuses them). They bring their own threads (--threads of them), and the wasm backend runs
+// single-threaded beside them; selectBackend also switches the dense gradients to transposed products.
 const choice = await selectBackend({
   backend: args.backend,
   wasmThreads: Number(args.threads),

@@ -249,7 +249,7 @@ describe('mnist-flow', () => {
     expect(stderr).toMatch(/--exercise-scaling and --logit are two preprocessings/);
   });
 
-  it('the OpenBLAS kernels are used by default on wasm when the addon is built; --no-native refuses them', async () => {
+  it('the native kernels are used by default on wasm when the addon is built; --no-native refuses them', async () => {
     const glowless = [
       '--limit',
       '100',
@@ -276,7 +276,7 @@ describe('mnist-flow', () => {
     expect(await main(['train', '--out', temp(), '--no-native', ...glowless])).toBe(0);
     expect(stderr).not.toMatch(/OpenBLAS/);
     expect(await main(['train', '--out', temp(), '--no-native', '--native-blas', ...glowless])).toBe(2);
-    expect(stderr).toMatch(/--native-blas requires the OpenBLAS kernels and --no-native refuses them/);
+    expect(stderr).toMatch(/--native-blas requires the native kernels and --no-native refuses them/);
   });
 
   it('eval, sample and interpolate a saved model; logit preprocessing', async () => {

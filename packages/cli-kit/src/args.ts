@@ -174,17 +174,17 @@ export const THREADS_OPTION = {
     'threads of the wasm backend in Node, at most the cores (default: every core when a training step is large, such as MNIST models, and 1 for small ones such as the toys, where threads lose, badly on a busy machine; or FLOWS_WASM_THREADS)',
 } as const satisfies OptionSpec;
 
-/** `--native-blas`: require the OpenBLAS kernels of `@flows/native-blas` on wasm (the apps use them by default whenever they load). */
+/** `--native-blas`: require the native kernels of `@flows/native-blas` on wasm (the apps use them by default whenever they load). */
 export const NATIVE_BLAS_OPTION = {
   kind: 'boolean',
   description:
-    'require the OpenBLAS kernels of @flows/native-blas on wasm (an error naming why when they cannot load); by default they are used whenever they load (pnpm install builds them where a compiler and OpenBLAS are present; about 2-2.5x faster training here)',
+    'require the native kernels of @flows/native-blas on wasm (matrix products, convolutions, the coupling and the Adam update; an error naming why when they cannot load); by default they are used whenever they load (pnpm install builds them where a compiler and OpenBLAS are present; about 6x faster training here)',
 } as const satisfies OptionSpec;
 
-/** `--no-native`: refuse the OpenBLAS kernels. */
+/** `--no-native`: refuse the native kernels. */
 export const NO_NATIVE_OPTION = {
   kind: 'boolean',
-  description: 'refuse the OpenBLAS kernels: the stock wasm kernels only (or FLOWS_NATIVE_BLAS=0)',
+  description: 'refuse the native kernels: the stock wasm kernels only (or FLOWS_NATIVE_BLAS=0)',
 } as const satisfies OptionSpec;
 
 /**
@@ -193,7 +193,7 @@ export const NO_NATIVE_OPTION = {
  * `false` for a backend named otherwise, so its line does not explain why wasm kernels are absent.
  */
 export function nativeBlasSetting(required: boolean | undefined, refused: boolean | undefined, backend: string | undefined = 'auto'): boolean | 'auto' {
-  if (required && refused) throw new UsageError('--native-blas requires the OpenBLAS kernels and --no-native refuses them: choose one');
+  if (required && refused) throw new UsageError('--native-blas requires the native kernels and --no-native refuses them: choose one');
   if (refused) return false;
   if (required) return true;
   return backend === 'auto' || backend === 'wasm' ? 'auto' : false;

@@ -30,7 +30,7 @@ const skipReason =
     : !built && process.env.FLOWS_REQUIRE_ALL !== '1'
       ? 'the addon is not built (pnpm --filter @flows/native-blas build:native; needs gcc, Node headers, libopenblas-dev)'
       : null;
-if (skipReason) console.warn(`skipped: OpenBLAS kernels: ${skipReason}`);
+if (skipReason) console.warn(`skipped: native kernels: ${skipReason}`);
 const skip = skipReason !== null;
 
 describe.skipIf(skip)('native matrix products on the wasm heap (the own AVX-512 kernel and OpenBLAS)', () => {

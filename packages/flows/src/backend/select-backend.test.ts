@@ -17,7 +17,7 @@ describe('selectBackend', () => {
     expect(describeBackend(choice)).toMatch(/^backend: wasm \(auto; skipped tensorflow/);
   });
 
-  it('uses the OpenBLAS kernels by default in Node where they load, and says which kernels run', async () => {
+  it('uses the native kernels by default in Node where they load, and says which kernels run', async () => {
     const choice = await selectBackend({ env: {} });
     expect(choice.name).toBe('wasm');
     // Either they run, or the line says why not: never silently the stock kernels.

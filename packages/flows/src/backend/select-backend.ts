@@ -310,7 +310,7 @@ export async function selectBackend(options: BackendOptions = {}): Promise<Backe
 }
 
 /**
- * Whether to use the OpenBLAS kernels: the option, else `FLOWS_NATIVE_BLAS` (`0` refuses, `1` is
+ * Whether to use the native kernels of @flows/native-blas: the option, else `FLOWS_NATIVE_BLAS` (`0` refuses, `1` is
  * `'auto'`), else `'auto'` in Node unless wasm threads are asked for (the two are alternatives:
  * OpenBLAS brings its own threads), and `false` in a browser.
  */
