@@ -16,4 +16,5 @@ export {
   hasFusedAdamKernels,
 } from './adam-step.js';
 export { registerKernelsFor } from './register-kernels.js';
+export { tensorsInMainMemory, tensorsReferenceTheirValues } from './backend-traits.js';
 export { canRunWebgpuPrograms, runFlatProgram, runProgramOn, type FlatProgram, type ProgramUniform } from './webgpu/flat-programs.js';

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { assertKnownOptions, optionNames } from '@flows/core';
-import { hasFusedAdamKernels } from '@flows/kernels';
+import { hasFusedAdamKernels, tensorsInMainMemory } from '@flows/kernels';
 import { createAdamKernel } from './adam-simd-kernel.js';
 import type { AdamUpdate } from './adam-update.js';
 import { DeviceKernelUpdate } from './device-kernel-update.js';
@@ -87,11 +87,11 @@ export class Adam {
     // Fused kernels, where the backend registers them (WGSL programs on webgpu; threaded native
     // loops on wasm with @flows/native-blas), beat both the host loop and the stock tensor kernels.
     const fusedKernels = hasFusedAdamKernels();
-    const placement = options.placement ?? (fusedKernels || !['cpu', 'wasm'].includes(tf.getBackend()) ? 'device' : 'host');
+    const placement = options.placement ?? (fusedKernels || !tensorsInMainMemory() ? 'device' : 'host');
     const fusedAvailable = placement === 'device' && fusedKernels;
     if (options.deviceKernels === 'fused' && !fusedAvailable) {
       throw new Error(
-        `Adam: fused device kernels need a backend that registers them (webgpu) and device placement (backend ${tf.getBackend()}, placement ${placement})`,
+        `Adam: fused device kernels need a backend that registers them (webgpu, or wasm with @flows/native-blas) and device placement (backend ${tf.getBackend()}, placement ${placement})`,
       );
     }
     this.fused = fusedAvailable && options.deviceKernels !== 'tensors';

@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { tensorsReferenceTheirValues } from '@flows/kernels';
 import type { AdamKernel } from './adam-simd-kernel.js';
 import type { AdamStepSettings } from './adam-update.js';
 import { clipScale, hostGradients } from './host-gradients.js';
@@ -40,7 +41,7 @@ export class HostSimdUpdate extends HostMomentsUpdate {
     at = 0;
     // wasm copies new tensor data into its heap at once; the cpu backend keeps a reference, so
     // it gets its own copy of the kernel's buffer, which the next step overwrites.
-    const copies = tf.getBackend() !== 'wasm';
+    const copies = tensorsReferenceTheirValues();
     for (const variable of variables) {
       const view = kernel.parameters.subarray(at, at + variable.size);
       const values = copies ? view.slice() : view;
