@@ -55,6 +55,20 @@ static float *heap_arguments(napi_env env, napi_callback_info info, const char *
   return (float *)data;
 }
 
+// Whether every operand [offsets[i], offsets[i] + extents[i]) lies inside the heap of `length`
+// floats; otherwise throws a RangeError naming the function and returns 0.
+static int operands_fit(napi_env env, const char *name, size_t length, int count, const int64_t *offsets, const int64_t *extents) {
+  for (int i = 0; i < count; i++) {
+    if (offsets[i] < 0 || extents[i] < 0 || offsets[i] + extents[i] > (int64_t)length) {
+      char message[128];
+      snprintf(message, sizeof message, "%s: operands outside the heap", name);
+      napi_throw_range_error(env, NULL, message);
+      return 0;
+    }
+  }
+  return 1;
+}
+
 // The convolutions' products are tall and narrow (12 544 × 288 by 288 × 32 for a 3 × 3, 32-channel
 // layer at batch 64 on 14 × 14): OpenBLAS's threads cost more than they save there (a multi-scale
 // flow's step took 491 ms with two threads, 291 ms with one), so they run on one.
@@ -529,11 +543,8 @@ static napi_value adam_moment(napi_env env, napi_callback_info info) {
   float *heap = heap_arguments(env, info, "flows_blas.adamMoment", 8, argv, &length);
   if (!heap) return NULL;
   int64_t moment = get_int(env, argv[1]), gradient = get_int(env, argv[2]), out = get_int(env, argv[3]), size = get_int(env, argv[4]);
-  if (moment < 0 || gradient < 0 || out < 0 || size < 0 || moment + size > (int64_t)length || gradient + size > (int64_t)length ||
-      out + size > (int64_t)length) {
-    napi_throw_range_error(env, NULL, "flows_blas.adamMoment: operands outside the heap");
-    return NULL;
-  }
+  const int64_t offsets[3] = {moment, gradient, out}, extents[3] = {size, size, size};
+  if (!operands_fit(env, "flows_blas.adamMoment", length, 3, offsets, extents)) return NULL;
   AdamMoment a = {heap + moment, heap + gradient, heap + out, get_float(env, argv[6]), get_float(env, argv[7]), (int)get_int(env, argv[5])};
   parallel_for(size, adam_moment_range, &a);
   return NULL;
@@ -548,11 +559,9 @@ static napi_value adam_parameter(napi_env env, napi_callback_info info) {
   if (!heap) return NULL;
   int64_t parameter = get_int(env, argv[1]), first = get_int(env, argv[2]), second = get_int(env, argv[3]), out = get_int(env, argv[4]);
   int64_t size = get_int(env, argv[5]), offset = get_int(env, argv[6]);
-  if (parameter < 0 || first < 0 || second < 0 || out < 0 || size < 0 || offset < 0 || parameter + size > (int64_t)length ||
-      first + offset + size > (int64_t)length || second + offset + size > (int64_t)length || out + size > (int64_t)length) {
-    napi_throw_range_error(env, NULL, "flows_blas.adamParameter: operands outside the heap");
-    return NULL;
-  }
+  if (offset < 0) size = -1;  // an offset before the moments: reported as outside the heap
+  const int64_t offsets[4] = {parameter, first + offset, second + offset, out}, extents[4] = {size, size, size, size};
+  if (!operands_fit(env, "flows_blas.adamParameter", length, 4, offsets, extents)) return NULL;
   AdamParameter a = {heap + parameter, heap + first + offset, heap + second + offset, heap + out,
                      get_float(env, argv[7]), get_float(env, argv[8]), get_float(env, argv[9]), get_float(env, argv[10])};
   parallel_for(size, adam_parameter_range, &a);
@@ -651,12 +660,9 @@ static napi_value coupling_inverse(napi_env env, napi_callback_info info) {
   int64_t offsets[7];
   for (int i = 0; i < 7; i++) offsets[i] = get_int(env, argv[1 + i]);
   int64_t batch = get_int(env, argv[8]), size = get_int(env, argv[9]);
-  int64_t extents[7] = {batch * size, batch * size, batch * size, size, size, batch * size, batch};
-  for (int i = 0; i < 7; i++)
-    if (offsets[i] < 0 || batch < 0 || size < 0 || offsets[i] + extents[i] > (int64_t)length) {
-      napi_throw_range_error(env, NULL, "flows_blas.couplingInverse: operands outside the heap");
-      return NULL;
-    }
+  if (batch < 0 || size < 0) batch = size = -1;
+  const int64_t extents[7] = {batch * size, batch * size, batch * size, size, size, batch * size, batch};
+  if (!operands_fit(env, "flows_blas.couplingInverse", length, 7, offsets, extents)) return NULL;
   Coupling k;
   memset(&k, 0, sizeof k);
   k.y = heap + offsets[0]; k.r = heap + offsets[1]; k.t = heap + offsets[2]; k.m = heap + offsets[3]; k.c = heap + offsets[4];
@@ -678,12 +684,9 @@ static napi_value coupling_inverse_gradient(napi_env env, napi_callback_info inf
   for (int i = 0; i < 11; i++) offsets[i] = get_int(env, argv[1 + i]);
   int64_t batch = get_int(env, argv[12]), size = get_int(env, argv[13]);
   int64_t full = batch * size;
-  int64_t extents[11] = {full, batch, full, full, full, size, size, full, full, full, size};
-  for (int i = 0; i < 11; i++)
-    if (offsets[i] < 0 || batch < 0 || size < 0 || offsets[i] + extents[i] > (int64_t)length) {
-      napi_throw_range_error(env, NULL, "flows_blas.couplingInverseGradient: operands outside the heap");
-      return NULL;
-    }
+  if (batch < 0 || size < 0) batch = size = full = -1;
+  const int64_t extents[11] = {full, batch, full, full, full, size, size, full, full, full, size};
+  if (!operands_fit(env, "flows_blas.couplingInverseGradient", length, 11, offsets, extents)) return NULL;
   Coupling k;
   memset(&k, 0, sizeof k);
   k.dx = heap + offsets[0]; k.dl = heap + offsets[1]; k.y = heap + offsets[2]; k.r = heap + offsets[3]; k.t = heap + offsets[4];
