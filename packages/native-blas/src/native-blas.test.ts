@@ -41,6 +41,14 @@ describe.skipIf(skip)('native matrix products on the wasm heap (the own AVX-512 
     { a: [53, 37], b: [19, 53], ta: true, tb: true },
     { a: [3, 8, 5], b: [3, 5, 4], ta: false, tb: false },
     { a: [3, 8, 5], b: [5, 4], ta: false, tb: false },
+    // The own AVX-512 kernel's edges (it takes products of at least 32 columns): one row, rows and
+    // columns that fill no whole 12 × 32 block, every transpose.
+    { a: [1, 40], b: [40, 33], ta: false, tb: false },
+    { a: [37, 53], b: [53, 45], ta: false, tb: false },
+    { a: [53, 37], b: [53, 45], ta: true, tb: false },
+    { a: [37, 53], b: [45, 53], ta: false, tb: true },
+    { a: [53, 37], b: [45, 53], ta: true, tb: true },
+    { a: [2, 13, 17], b: [2, 17, 64], ta: false, tb: false },
     // Several depth blocks (700 = 3 × 234), column blocks (530 = 512 + 18) and threads' shares of rows.
     { a: [300, 700], b: [700, 530], ta: false, tb: false },
     { a: [700, 300], b: [530, 700], ta: true, tb: true },
@@ -74,7 +82,7 @@ describe.skipIf(skip)('native matrix products on the wasm heap (the own AVX-512 
       );
     await tf.setBackend('wasm');
     operands = cases.map((c, i) => [tf.randomNormal(c.a, 0, 1, 'float32', i), tf.randomNormal(c.b, 0, 1, 'float32', 100 + i)]);
-    biases = new Map([19, 530].map((n) => [n, tf.randomNormal([n], 0, 1, 'float32', 7) as tf.Tensor1D]));
+    biases = new Map([19, 33, 45, 530].map((n) => [n, tf.randomNormal([n], 0, 1, 'float32', 7) as tf.Tensor1D]));
     expected = run(); // the stock kernels, before the native ones are installed
   });
 
