@@ -111,7 +111,7 @@ export class MaskedAffineCoupling extends MaskedCoupling<MaskedAffineCouplingCon
 
   protected override inverseImpl(y: tf.Tensor, context?: tf.Tensor): [tf.Tensor, tf.Tensor1D] {
     // The density direction (training) as one operation of @flows/kernels: a fused kernel where the
-    // backend registers one (webgpu), the stock composition elsewhere.
+    // backend registers one (webgpu; wasm with @flows/native-blas), the stock composition elsewhere.
     const inputs = this.conditionerInputs(y, context);
     const rawScale = this.runConditioner(this.scaleNetwork, y, context, inputs);
     const rawTranslation = this.runConditioner(this.translationNetwork, y, context, inputs);

@@ -6,7 +6,7 @@ import { DeviceTensorUpdate } from './device-tensor-update.js';
 /**
  * The device update as the two Adam operations of `@flows/kernels`: one call per moment over the
  * flat buffers (the clip factor computed from the gradient's sum of squares), then one per
- * variable. Where the backend registers the fused kernels (the `webgpu` backend's WGSL programs)
+ * variable. Where the backend registers the fused kernels (the `webgpu` backend's WGSL programs, the native loops of `@flows/native-blas` on `wasm`)
  * that is one dispatch each, instead of the dozen kernels plus two per variable of
  * {@link DeviceTensorUpdate}, against which it is tested.
  */
