@@ -84,12 +84,11 @@ export function referenceAffineCouplingInverseGradient(
     const x = tf.mul(tf.sub(y, tf.mul(rawTranslation, inverseMask)), decay);
     // g_x x + g_l, the log-det's gradient broadcast over each row's event.
     const common = tf.add(tf.mul(dx, x), tf.reshape(dl, [-1, ...inverseMask.shape.map(() => 1)]));
-    const batchAxes = [0];
     return [
       tf.mul(dx, decay),
       tf.neg(tf.mul(tf.mul(dx, decay), inverseMask)),
       tf.neg(tf.mul(tf.mul(tf.mul(common, scaleFactor), inverseMask), slope)),
-      tf.neg(tf.mul(inverseMask, tf.sum(tf.mul(common, activated), batchAxes))),
+      tf.neg(tf.mul(inverseMask, tf.sum(tf.mul(common, activated), 0))),
     ];
   });
 }

@@ -2,8 +2,8 @@ import * as tf from '@tensorflow/tfjs-core';
 
 /** Backends whose tensors live in main memory, read and written by JavaScript without a transfer. */
 const MAIN_MEMORY_BACKENDS = new Set(['cpu', 'wasm']);
-/** Of those, the backends that keep a reference to the values a tensor is made from instead of copying them. */
-const REFERENCING_BACKENDS = new Set(['cpu']);
+/** Backends known to copy the values a tensor is made from at once (wasm, into its heap); any other may keep a reference. */
+const COPYING_BACKENDS = new Set(['wasm']);
 
 /**
  * Whether the active backend keeps its tensors in main memory (`cpu`, `wasm`), where a loop over
@@ -20,5 +20,5 @@ export function tensorsInMainMemory(): boolean {
  * pass a copy.
  */
 export function tensorsReferenceTheirValues(): boolean {
-  return REFERENCING_BACKENDS.has(tf.getBackend()) || !MAIN_MEMORY_BACKENDS.has(tf.getBackend());
+  return !COPYING_BACKENDS.has(tf.getBackend());
 }

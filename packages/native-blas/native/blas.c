@@ -594,10 +594,17 @@ typedef struct {
 
 static inline float activation_f(float r, int tanh) { return tanh ? tanh_f(r) : r; }
 
+// The rows [first, last) of share `index` (empty past the batch).
+static void coupling_rows(const Coupling *k, int index, int64_t *first, int64_t *last) {
+  *first = index * k->rowsPerShare < k->batch ? index * k->rowsPerShare : k->batch;
+  *last = *first + k->rowsPerShare < k->batch ? *first + k->rowsPerShare : k->batch;
+}
+
 static void coupling_forward_share(void *context, int index, int count) {
   const Coupling *k = (const Coupling *)context;
   (void)count;
-  int64_t first = index * k->rowsPerShare, last = first + k->rowsPerShare < k->batch ? first + k->rowsPerShare : k->batch;
+  int64_t first, last;
+  coupling_rows(k, index, &first, &last);
   const int64_t n = k->size;
   for (int64_t b = first; b < last; b++) {
     const float *restrict y = k->y + b * n, *restrict r = k->r + b * n, *restrict t = k->t + b * n, *restrict m = k->m, *restrict c = k->c;
@@ -617,7 +624,8 @@ static void coupling_forward_share(void *context, int index, int count) {
 static void coupling_gradient_share(void *context, int index, int count) {
   const Coupling *k = (const Coupling *)context;
   (void)count;
-  int64_t first = index * k->rowsPerShare, last = first + k->rowsPerShare < k->batch ? first + k->rowsPerShare : k->batch;
+  int64_t first, last;
+  coupling_rows(k, index, &first, &last);
   const int64_t n = k->size;
   float *restrict dc = k->partials + index * n;
   for (int64_t d = 0; d < n; d++) dc[d] = 0.0f;
@@ -642,13 +650,15 @@ static void coupling_gradient_share(void *context, int index, int count) {
   }
 }
 
-// Threads for `rows` rows of `size` values: one per 2^14 values at most.
-static int row_threads(int64_t rows, int64_t size) {
+// Threads for the coupling's rows (one per 2^14 values at most), and each share's rows.
+static int share_coupling_rows(Coupling *k) {
   int threads = openblas_get_num_threads();
-  int64_t most = rows * size >> 14;
+  int64_t most = k->batch * k->size >> 14;
   if (threads > most) threads = most < 1 ? 1 : (int)most;
-  if (threads > rows) threads = rows < 1 ? 1 : (int)rows;
-  return threads > POOL_MAX_THREADS ? POOL_MAX_THREADS : threads;
+  if (threads > k->batch) threads = k->batch < 1 ? 1 : (int)k->batch;
+  if (threads > POOL_MAX_THREADS) threads = POOL_MAX_THREADS;
+  k->rowsPerShare = (k->batch + threads - 1) / threads;
+  return threads;
 }
 
 // couplingInverse(heap, y, r, t, m, c, x, logDet, batch, size, tanh)
@@ -668,8 +678,7 @@ static napi_value coupling_inverse(napi_env env, napi_callback_info info) {
   k.y = heap + offsets[0]; k.r = heap + offsets[1]; k.t = heap + offsets[2]; k.m = heap + offsets[3]; k.c = heap + offsets[4];
   k.x = heap + offsets[5]; k.logDet = heap + offsets[6];
   k.batch = batch; k.size = size; k.tanh = (int)get_int(env, argv[10]);
-  int threads = row_threads(batch, size);
-  k.rowsPerShare = (batch + threads - 1) / threads;
+  int threads = share_coupling_rows(&k);
   pool_run(threads, coupling_forward_share, &k);
   return NULL;
 }
@@ -693,8 +702,7 @@ static napi_value coupling_inverse_gradient(napi_env env, napi_callback_info inf
   k.m = heap + offsets[5]; k.c = heap + offsets[6]; k.dy = heap + offsets[7]; k.dt = heap + offsets[8]; k.dr = heap + offsets[9];
   k.dc = heap + offsets[10];
   k.batch = batch; k.size = size; k.tanh = (int)get_int(env, argv[14]);
-  int threads = row_threads(batch, size);
-  k.rowsPerShare = (batch + threads - 1) / threads;
+  int threads = share_coupling_rows(&k);
   k.partials = (float *)malloc((size_t)(threads * size > 0 ? threads * size : 1) * sizeof(float));
   if (!k.partials) { napi_throw_error(env, NULL, "flows_blas.couplingInverseGradient: out of memory"); return NULL; }
   pool_run(threads, coupling_gradient_share, &k);

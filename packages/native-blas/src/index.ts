@@ -136,6 +136,10 @@ interface WasmKernelArguments {
   attrs: Record<string, unknown>;
 }
 
+/** A tensor's place in the wasm heap, in floats. Read after makeOutput: its allocation may grow (and move) the heap. */
+const heapOffset = (backend: WasmBackendInternals, t: tf.TensorInfo) => backend.dataIdMap.get(t.dataId).memoryOffset / 4;
+const elementCount = (t: tf.TensorInfo) => t.shape.reduce((p, d) => p * d, 1);
+
 let native: NativeBlas | null = null;
 let installed = false;
 let elementwiseInstalled = false;
@@ -276,13 +280,10 @@ function nativeFilterGradient({ inputs, backend, attrs }: WasmKernelArguments): 
     throw new RangeError(`${FILTER_GRADIENT_KERNEL}: dz [${dz.shape}] does not match x [${x.shape}]`);
   const out = backend.makeOutput([kernelSize, kernelSize, cin, cout], 'float32');
   if (n * h * w === 0) return out;
-  const offset = (t: tf.TensorInfo) => backend.dataIdMap.get(t.dataId).memoryOffset / 4;
+  const offset = (t: tf.TensorInfo) => heapOffset(backend, t);
   native!.conv2dFilterGradient(new Float32Array(backend.wasm.HEAPU8.buffer), offset(x), offset(dz), offset(out), n, h, w, cin, kernelSize, kernelSize, cout);
   return out;
 }
-
-const heapOffset = (backend: WasmBackendInternals, t: tf.TensorInfo) => backend.dataIdMap.get(t.dataId).memoryOffset / 4;
-const elementCount = (t: tf.TensorInfo) => t.shape.reduce((p, d) => p * d, 1);
 
 /** The coupling's operands: y-shaped [batch, …event] tensors and event-shaped mask and factor, else a RangeError. */
 function couplingShapes(name: string, full: tf.TensorInfo[], event: tf.TensorInfo[]): { batch: number; size: number } {
@@ -309,16 +310,16 @@ function nativeCouplingInverse({ inputs, backend, attrs }: WasmKernelArguments):
   const x = backend.makeOutput([...y.shape], 'float32');
   const logDet = backend.makeOutput([batch], 'float32');
   if (batch * size === 0) return [x, logDet];
-  const at = (t: tf.TensorInfo) => heapOffset(backend, t);
+  const offset = (t: tf.TensorInfo) => heapOffset(backend, t);
   native!.couplingInverse(
     new Float32Array(backend.wasm.HEAPU8.buffer),
-    at(y),
-    at(rawScale),
-    at(rawTranslation),
-    at(inverseMask),
-    at(scaleFactor),
-    at(x),
-    at(logDet),
+    offset(y),
+    offset(rawScale),
+    offset(rawTranslation),
+    offset(inverseMask),
+    offset(scaleFactor),
+    offset(x),
+    offset(logDet),
     batch,
     size,
     attrs.tanh ? 1 : 0,
@@ -337,20 +338,20 @@ function nativeCouplingInverseGradient({ inputs, backend, attrs }: WasmKernelArg
     new Float32Array(backend.wasm.HEAPU8.buffer, heapOffset(backend, outputs[3]) * 4, size).fill(0);
     return outputs;
   }
-  const at = (t: tf.TensorInfo) => heapOffset(backend, t);
+  const offset = (t: tf.TensorInfo) => heapOffset(backend, t);
   native!.couplingInverseGradient(
     new Float32Array(backend.wasm.HEAPU8.buffer),
-    at(dx),
-    at(dl),
-    at(y),
-    at(rawScale),
-    at(rawTranslation),
-    at(inverseMask),
-    at(scaleFactor),
-    at(outputs[0]),
-    at(outputs[1]),
-    at(outputs[2]),
-    at(outputs[3]),
+    offset(dx),
+    offset(dl),
+    offset(y),
+    offset(rawScale),
+    offset(rawTranslation),
+    offset(inverseMask),
+    offset(scaleFactor),
+    offset(outputs[0]),
+    offset(outputs[1]),
+    offset(outputs[2]),
+    offset(outputs[3]),
     batch,
     size,
     attrs.tanh ? 1 : 0,
@@ -425,7 +426,7 @@ function nativeConv2D({ inputs, backend, attrs }: WasmKernelArguments): tf.Tenso
   const out = backend.makeOutput([...info.outShape], 'float32');
   if (info.outShape.some((d) => d === 0)) return out;
   // Offsets are read after makeOutput: its allocation may grow (and move) the heap.
-  const offset = (t: tf.TensorInfo) => backend.dataIdMap.get(t.dataId).memoryOffset / 4;
+  const offset = (t: tf.TensorInfo) => heapOffset(backend, t);
   native!.conv2d(
     new Float32Array(backend.wasm.HEAPU8.buffer),
     offset(x),
@@ -456,9 +457,9 @@ function nativeUnary(op: number, { inputs, backend }: WasmKernelArguments): tf.T
   const { x } = inputs;
   if (x?.dtype !== 'float32') return null;
   const out = backend.makeOutput([...x.shape], 'float32');
-  const size = x.shape.reduce((p, d) => p * d, 1);
+  const size = elementCount(x);
   if (size === 0) return out;
-  const offset = (t: tf.TensorInfo) => backend.dataIdMap.get(t.dataId).memoryOffset / 4;
+  const offset = (t: tf.TensorInfo) => heapOffset(backend, t);
   native!.unary(new Float32Array(backend.wasm.HEAPU8.buffer), op, offset(x), offset(out), size);
   return out;
 }
@@ -485,7 +486,7 @@ function nativeMatMul({ inputs, backend, attrs }: WasmKernelArguments): tf.Tenso
   const outerShape = (batchA >= batchB ? a : b).shape.slice(0, -2);
   const out = backend.makeOutput([...outerShape, m, n], 'float32');
   // Offsets are read after makeOutput: its allocation may grow (and move) the heap.
-  const offset = (t: tf.TensorInfo) => backend.dataIdMap.get(t.dataId).memoryOffset / 4;
+  const offset = (t: tf.TensorInfo) => heapOffset(backend, t);
   const heap = new Float32Array(backend.wasm.HEAPU8.buffer);
   native!.sgemm(
     heap,
