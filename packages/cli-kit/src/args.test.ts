@@ -27,6 +27,54 @@ describe('parseOptions', () => {
   });
 });
 
+describe('values and names the parser refuses', () => {
+  const app = defineOptions({
+    epochs: { kind: 'positiveInteger', default: 3, description: 'epochs' },
+    seed: { kind: 'nonNegativeInteger', default: 0, description: 'seed' },
+    lr: { kind: 'positiveNumber', default: 1e-3, description: 'rate' },
+    offset: { kind: 'number', description: 'offset' },
+    hidden: { kind: 'integerList', default: [64], description: 'widths' },
+    out: { kind: 'string', description: 'run directory' },
+    mask: { kind: 'string', choices: ['half', 'random'], default: 'half', description: 'mask' },
+    quiet: { kind: 'boolean', description: 'quiet' },
+  });
+
+  it("an empty value is a forgotten value naming the flag and what it needs, not 0: --epochs '' and --seed=", () => {
+    expect(() => parseOptions(['--epochs', ''], app)).toThrow('--epochs needs a value: a positive integer');
+    expect(() => parseOptions(['--seed='], app)).toThrow('--seed needs a value: a non-negative integer');
+    expect(() => parseOptions(['--seed', ' '], app)).toThrow('--seed needs a value: a non-negative integer');
+    expect(() => parseOptions(['--offset', ''], app)).toThrow('--offset needs a value: a number');
+    expect(() => parseOptions(['--out', ''], app)).toThrow('--out needs a value: run directory');
+    expect(() => parseOptions(['--mask', ''], app)).toThrow('--mask needs a value: one of half, random');
+    // A flag at the end, or followed by another flag, has no value either.
+    expect(() => parseOptions(['--epochs'], app)).toThrow('--epochs needs a value: a positive integer');
+    expect(() => parseOptions(['--epochs', '--quiet'], app)).toThrow(/--epochs needs a value: a positive integer \(the next word starts with a dash/);
+  });
+
+  it('positive integers refuse 0, and numbers are decimal only (0x10, 0b101, 0o7 are not numbers)', () => {
+    expect(() => parseOptions(['--epochs', '0'], app)).toThrow("--epochs must be a positive integer, got '0'");
+    expect(parseOptions(['--seed', '0'], app).seed).toBe(0);
+    expect(() => parseOptions(['--epochs', '0x10'], app)).toThrow("--epochs must be a positive integer, got '0x10'");
+    expect(() => parseOptions(['--seed', '0b101'], app)).toThrow(/--seed must be a non-negative integer/);
+    expect(() => parseOptions(['--lr', '0o7'], app)).toThrow(/--lr must be a positive number/);
+    expect(() => parseOptions(['--hidden', '0x40,64'], app)).toThrow(/--hidden must be a comma-separated list/);
+    expect(parseOptions(['--epochs', '1e2', '--lr', '.5', '--offset', '-2.5e-1', '--hidden', '8, 16'], app)).toMatchObject({
+      epochs: 100,
+      lr: 0.5,
+      offset: -0.25,
+      hidden: [8, 16],
+    });
+  });
+
+  it('an unknown flag is named with the nearest known one', () => {
+    expect(() => parseOptions(['--epoch', '3'], app)).toThrow("Unknown option '--epoch'; did you mean --epochs?");
+    expect(() => parseOptions(['--maks=half'], app)).toThrow("Unknown option '--maks'; did you mean --mask?");
+    expect(() => parseOptions(['--hepl'], app)).toThrow(/did you mean --help\?/);
+    // No near name: no guess.
+    expect(() => parseOptions(['--banana'], app)).toThrow(/^Unknown option '--banana'$/);
+  });
+});
+
 describe('the wasm thread default', () => {
   it('is one thread for small steps (the toys) and every core for large ones (MNIST), unless asked', async () => {
     const { cpus } = await import('node:os');

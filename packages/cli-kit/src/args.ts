@@ -1,4 +1,5 @@
 import { parseArgs } from 'node:util';
+import { closestName } from '@flows/core';
 
 /** A command-line mistake: printed with a pointer to --help, exit code 2. */
 export class UsageError extends Error {
@@ -49,7 +50,10 @@ export function defineOptions<const Specs extends Record<string, OptionSpec>>(sp
   return specs;
 }
 
-/** Parses `argv` against `specs`; unknown options, bad numbers and missing values give a UsageError. */
+/**
+ * Parses `argv` against `specs`. Unknown options (named with the nearest known one), bad or
+ * non-decimal numbers, and missing or empty values (`--epochs ''` is not 0) give a UsageError.
+ */
 export function parseOptions<const Specs extends Record<string, OptionSpec>>(argv: string[], specs: Specs): ParsedOptions<Specs> {
   const config: Record<string, { type: 'string' | 'boolean'; short?: string }> = { help: { type: 'boolean', short: 'h' } };
   for (const [name, spec] of Object.entries(specs))
@@ -69,7 +73,7 @@ export function parseOptions<const Specs extends Record<string, OptionSpec>>(arg
   try {
     ({ values } = parseArgs({ args, options: config, strict: true, allowPositionals: false }) as { values: Record<string, string | boolean | undefined> });
   } catch (error) {
-    throw new UsageError((error as Error).message.replace(/\. To specify a positional argument.*$/, ''));
+    throw parseError(error as Error & { code?: string }, specs);
   }
   const out: Record<string, string | number | boolean | readonly number[] | undefined> = { help: values.help === true };
   for (const [name, spec] of Object.entries(specs)) {
@@ -84,17 +88,72 @@ export function parseOptions<const Specs extends Record<string, OptionSpec>>(arg
   return out as ParsedOptions<Specs>;
 }
 
+/**
+ * A usage error for what node's parseArgs refused, in the apps' words: an unknown flag with the
+ * nearest known one (the "did you mean" of the library's option checks), a flag without its value
+ * with what the value should be.
+ */
+function parseError(error: Error & { code?: string }, specs: Record<string, OptionSpec>): UsageError {
+  const message = error.message.replace(/\. To specify a positional argument.*$/s, '');
+  if (error.code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') {
+    const given = /Unknown option '--([^'=]+)/.exec(message)?.[1];
+    const near = given === undefined ? undefined : closestName(given, [...Object.keys(specs), 'help']);
+    return new UsageError(near === undefined ? message : `${message}; did you mean --${near}?`);
+  }
+  const missing = /^Option '(?:-\w, )?--([^' ]+)(?: <value>)?' argument (missing|is ambiguous)/.exec(message);
+  if (error.code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE' && missing && specs[missing[1]]) {
+    const [, name, why] = missing;
+    const hint = why === 'missing' ? '' : ` (the next word starts with a dash; write --${name}=VALUE for a value that does)`;
+    return new UsageError(`--${name} needs a value: ${expectedValue(specs[name])}${hint}`);
+  }
+  return new UsageError(message);
+}
+
+/** What an option's value must be, in words, for messages: "a positive integer", "one of half, random". */
+function expectedValue(spec: OptionSpec): string {
+  switch (spec.kind) {
+    case 'string':
+      return spec.choices ? `one of ${spec.choices.join(', ')}` : spec.description;
+    case 'integer':
+      return 'an integer';
+    case 'positiveInteger':
+      return 'a positive integer';
+    case 'nonNegativeInteger':
+      return 'a non-negative integer';
+    case 'number':
+      return 'a number';
+    case 'positiveNumber':
+      return 'a positive number';
+    case 'integerList':
+      return 'a comma-separated list of positive integers (e.g. 64,64)';
+    default:
+      return 'a value';
+  }
+}
+
+/**
+ * A decimal number as people write one (`3`, `-2.5`, `.5`, `1e-3`). `Number` alone also reads
+ * `''` and `' '` as 0 and `0x10`, `0b101`, `0o7` as integers: `--epochs ''` would train 0 epochs.
+ */
+const DECIMAL = /^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i;
+
+function decimal(text: string): number {
+  return DECIMAL.test(text.trim()) ? Number(text) : Number.NaN;
+}
+
 function convert(name: string, raw: string | boolean, spec: OptionSpec): string | number | boolean | number[] {
   if (spec.kind === 'boolean') return raw === true;
   const text = String(raw);
-  const number = Number(text);
+  // An empty value (`--epochs ''`, `--seed=`) is a forgotten value, not 0 or an empty name.
+  if (text.trim() === '') throw new UsageError(`--${name} needs a value: ${expectedValue(spec)}`);
+  const number = decimal(text);
   const bad = (what: string) => new UsageError(`--${name} must be ${what}, got '${text}'`);
   switch (spec.kind) {
     case 'string':
       if (spec.choices && !spec.choices.includes(text)) throw new UsageError(`--${name} must be one of ${spec.choices.join(', ')}; got '${text}'`);
       return text;
     case 'integer':
-      if (!Number.isInteger(number) || text.trim() === '') throw bad('an integer');
+      if (!Number.isInteger(number)) throw bad('an integer');
       return number;
     case 'positiveInteger':
       if (!Number.isInteger(number) || number <= 0) throw bad('a positive integer');
@@ -103,13 +162,13 @@ function convert(name: string, raw: string | boolean, spec: OptionSpec): string 
       if (!Number.isInteger(number) || number < 0) throw bad('a non-negative integer');
       return number;
     case 'number':
-      if (!Number.isFinite(number) || text.trim() === '') throw bad('a number');
+      if (!Number.isFinite(number)) throw bad('a number');
       return number;
     case 'positiveNumber':
       if (!Number.isFinite(number) || number <= 0) throw bad('a positive number');
       return number;
     case 'integerList': {
-      const list = text.split(',').map((s) => Number(s.trim()));
+      const list = text.split(',').map((s) => decimal(s));
       if (list.length === 0 || list.some((v) => !Number.isInteger(v) || v <= 0)) throw bad('a comma-separated list of positive integers (e.g. 64,64)');
       return list;
     }

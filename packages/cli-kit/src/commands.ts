@@ -1,20 +1,42 @@
+import { closestName } from '@flows/core';
 import { UsageError } from './args.js';
 
 export type Command = (argv: string[]) => Promise<void>;
 
+/** Options of {@link runCommands}. */
+export interface RunCommandsOptions {
+  /**
+   * Other spellings of commands, alias → command (`{ evaluate: 'eval' }`): accepted like the
+   * command itself and offered by "did you mean"; the help text should show them.
+   */
+  aliases?: Record<string, string>;
+}
+
 /**
  * Runs `<program> <command> [options]`: prints `help` for no command or --help, dispatches, and
- * turns errors into exit codes (2 for usage mistakes, with a pointer to --help; 1 otherwise).
+ * turns errors into exit codes (2 for usage mistakes, with a pointer to --help; 1 otherwise). An
+ * unknown command is named with the nearest known one and the list of commands.
  */
-export async function runCommands(program: string, help: string, commands: Record<string, Command>, argv: string[]): Promise<number> {
-  const [command, ...rest] = argv;
-  if (!command || command === '--help' || command === '-h' || command === 'help') {
+export async function runCommands(
+  program: string,
+  help: string,
+  commands: Record<string, Command>,
+  argv: string[],
+  options: RunCommandsOptions = {},
+): Promise<number> {
+  const [given, ...rest] = argv;
+  if (!given || given === '--help' || given === '-h' || given === 'help') {
     console.log(help);
-    return command ? 0 : 2;
+    return given ? 0 : 2;
   }
-  const run = commands[command];
+  const aliases = options.aliases ?? {};
+  const command = Object.hasOwn(aliases, given) ? aliases[given] : given;
+  const run = Object.hasOwn(commands, command) ? commands[command] : undefined;
   if (!run) {
-    console.error(`${program}: unknown command '${command}'\n\n${help}`);
+    const near = closestName(given, [...Object.keys(commands), ...Object.keys(aliases)]);
+    console.error(
+      `${program}: unknown command '${given}'${near === undefined ? '' : `; did you mean '${near}'?`} commands: ${Object.keys(commands).join(', ')}\n\n${help}`,
+    );
     return 2;
   }
   try {
@@ -22,10 +44,10 @@ export async function runCommands(program: string, help: string, commands: Recor
     return 0;
   } catch (error) {
     if (error instanceof UsageError) {
-      console.error(`${program} ${command}: ${error.message}\nRun '${program} ${command} --help' for the options.`);
+      console.error(`${program} ${given}: ${error.message}\nRun '${program} ${given} --help' for the options.`);
       return 2;
     }
-    console.error(`${program} ${command}: error: ${(error as Error).message}`);
+    console.error(`${program} ${given}: error: ${(error as Error).message}`);
     if (process.env.FLOWS_DEBUG) console.error(error);
     return 1;
   }

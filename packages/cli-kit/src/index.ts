@@ -46,4 +46,4 @@ export {
 } from './args.js';
 export { parseNumericCsv, formatCsv, CsvError, type NumericTable } from './csv.js';
 export { readNumericCsv } from './csv-file.js';
-export { runCommands, type Command } from './commands.js';
+export { runCommands, type Command, type RunCommandsOptions } from './commands.js';

@@ -22,6 +22,6 @@ export { type RuntimeSettings, runtimeSettings, configureRuntime } from './runti
 export { Random, toRandom, type RandomState } from './random.js';
 export { packWeights, assignWeights, newVariable, type WeightSpec } from './weights.js';
 export { MissingInverseError, BijectorInputError, ConfigError } from './errors.js';
-export { assertKnownOptions, optionNames, renamedOption, UnknownOptionError } from './options.js';
+export { assertKnownOptions, closestName, optionNames, renamedOption, UnknownOptionError } from './options.js';
 export { importNodeBuiltin, isNode, NodeOnlyError } from './node-builtins.js';
 export { canReadSynchronously, validateEvents, validateContext, validateMask, assertFinite, assertInside, assertPositiveInteger } from './validation.js';

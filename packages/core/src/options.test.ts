@@ -1,5 +1,5 @@
 import { describe, expect, it, vi } from 'vitest';
-import { assertKnownOptions, optionNames, renamedOption, UnknownOptionError } from './options.js';
+import { assertKnownOptions, closestName, optionNames, renamedOption, UnknownOptionError } from './options.js';
 
 describe('option checks', () => {
   it('names an unknown key, the closest valid one and every valid one', () => {
@@ -12,6 +12,14 @@ describe('option checks', () => {
     expect(() => assertKnownOptions([1, 2], names, 'X')).toThrow(UnknownOptionError);
     expect(() => assertKnownOptions({ mask: [1, 0], seed: 3 }, names, 'X')).not.toThrow();
     expect(() => assertKnownOptions(undefined, names, 'X')).not.toThrow();
+  });
+
+  it('closestName: the likely intended name of a typo, none for a word that is no near miss', () => {
+    expect(closestName('trian', ['train', 'eval', 'sample', 'interpolate'])).toBe('train');
+    expect(closestName('epoch', ['epochs', 'seed', 'lr'])).toBe('epochs');
+    expect(closestName('Seed', ['epochs', 'seed'])).toBe('seed');
+    expect(closestName('banana', ['train', 'eval'])).toBeUndefined();
+    expect(closestName('x', [])).toBeUndefined();
   });
 
   it('reads a renamed option under either name, warning once for the old one', () => {

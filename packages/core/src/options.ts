@@ -42,6 +42,17 @@ function editDistance(a: string, b: string): number {
 }
 
 /**
+ * The known name closest to a mistyped `name` (case-insensitive edit distance), or undefined when
+ * none is close enough to be the likely intent: within 2 edits, or a third of the name's length for
+ * long names. Shared with the command-line apps, so that a misspelled flag or command gets the same
+ * "did you mean" as a misspelled library option.
+ */
+export function closestName(name: string, known: readonly string[]): string | undefined {
+  const closest = [...known].sort((a, b) => editDistance(name, a) - editDistance(name, b))[0];
+  return closest !== undefined && editDistance(name, closest) <= Math.max(2, Math.floor(name.length / 3)) ? closest : undefined;
+}
+
+/**
  * Throws an {@link UnknownOptionError} when `options` has a key outside `known`, naming the key,
  * the closest known name when one is close, and every valid name. `undefined` and `null` pass
  * (no options given); a value that is not a plain object is rejected.
@@ -54,10 +65,8 @@ export function assertKnownOptions(options: unknown, known: readonly string[], w
   const unknown = Object.keys(options).filter((key) => !known.includes(key));
   if (unknown.length === 0) return;
   const hints = unknown.map((key) => {
-    const closest = [...known].sort((a, b) => editDistance(key, a) - editDistance(key, b))[0];
-    return closest !== undefined && editDistance(key, closest) <= Math.max(2, Math.floor(key.length / 3))
-      ? `'${key}' (did you mean '${closest}'?)`
-      : `'${key}'`;
+    const closest = closestName(key, known);
+    return closest !== undefined ? `'${key}' (did you mean '${closest}'?)` : `'${key}'`;
   });
   throw new UnknownOptionError(`${who}: unknown option${unknown.length > 1 ? 's' : ''} ${hints.join(', ')}; valid options: ${known.join(', ')}`);
 }
