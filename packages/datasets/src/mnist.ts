@@ -82,7 +82,9 @@ export async function loadMnist(split: 'train' | 'test', options: MnistOptions =
   if (images.dims.length !== 3) throw new DataFileError(imageFile, `expected 3 dimensions (count, rows, cols), found ${images.dims.length}`);
   if (labels.dims.length !== 1) throw new DataFileError(labelFile, `expected 1 dimension (count), found ${labels.dims.length}`);
   const [count, rows, cols] = images.dims;
-  if (count === 0) throw new DataFileError(imageFile, 'contains no images (an IDX file with a count of 0)');
+  // Said here, not later as a NaN mean or an empty batch: an IDX file of 0 images is well-formed.
+  if (count === 0) throw new DataFileError(imageFile, 'holds 0 images (its header says a count of 0): it contains no images to use');
+  if (rows === 0 || cols === 0) throw new DataFileError(imageFile, `holds images of ${rows}×${cols} pixels: it contains no pixels to use`);
   if (labels.dims[0] !== count) {
     throw new DataFileError(labelFile, `has ${labels.dims[0]} labels but ${imageFile} has ${count} images`);
   }
