@@ -135,4 +135,14 @@ describe('bits-back coding (BB-ANS)', () => {
     const badPrior: BitsBackModel = { ...model, prior: { kind: 'mixture', weights: [1], means: [0, 0], stds: [1, 1, 1] } };
     expect(() => encodeBitsBack(badPrior, [new Uint8Array(PIXELS)])).toThrow(/needs 3 means/);
   });
+
+  it('checks the count and the initial words (numbers a file may carry) before decoding or allocating anything', () => {
+    const model = toyModel({ kind: 'standard-normal' });
+    const { message } = encodeBitsBack(model, toyData(model, 3, 1), { latentBits: 10 });
+    for (const count of [1.5, -1, Number.NaN, 784_000_000_000_000_000])
+      expect(() => decodeBitsBack(model, message, count, { latentBits: 10 })).toThrow(/count of items to decode must be a whole number ≥ 0/);
+    for (const initialWords of [1, 2.5, Number.NaN, 2 ** 40])
+      expect(() => decodeBitsBack(model, message, 3, { latentBits: 10, initialWords })).toThrow(/initialWords must be a whole number from 2 to 2\^20/);
+    expect(() => encodeBitsBack(model, toyData(model, 1, 1), { initialWords: 2 ** 40 })).toThrow(/initialWords/);
+  });
 });

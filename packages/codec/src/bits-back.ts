@@ -80,7 +80,7 @@ export interface BitsBackOptions {
    * standard normal prior (whose cost is then exact); wider for latents spread wider, as under a flow prior.
    */
   latentScale?: number;
-  /** Pseudo-random 32-bit words the message starts with: the first item's posterior pops read from them (default 32). */
+  /** Pseudo-random 32-bit words the message starts with: the first item's posterior pops read from them (default 32; 2 to 2^20). */
   initialWords?: number;
   /** The seed of those words (default 0); decoding needs the same. */
   initialSeed?: number;
@@ -131,6 +131,17 @@ class BernoulliLookup implements SymbolLookup {
   bits(symbol: number): number {
     return BERNOULLI_PRECISION - Math.log2(this.interval(symbol).frequency);
   }
+}
+
+/** The most initial words a message may start on (4 MiB of them): the decoder makes as many. */
+const MAX_INITIAL_WORDS = 2 ** 20;
+
+/** `initialWords` of the options (default 32), checked: a whole number from 2 to 2^20. */
+function checkInitialWords(value: number | undefined): number {
+  const words = value ?? 32;
+  if (!(Number.isInteger(words) && words >= 2 && words <= MAX_INITIAL_WORDS))
+    throw new RangeError(`initialWords must be a whole number from 2 to 2^20, got ${words}`);
+  return words;
 }
 
 /** A small fixed generator (mulberry32) for the initial words: encoder and decoder make the same ones. */
@@ -442,8 +453,7 @@ export function encodeBitsBack(
   const window = options.window ?? {};
   const m = model.latentSize;
   const priorCoder = new PriorCoder(model.prior, lattice, m, window);
-  const words = options.initialWords ?? 32;
-  if (!(Number.isInteger(words) && words >= 2)) throw new RangeError(`initialWords must be a whole number ≥ 2, got ${words}`);
+  const words = checkInitialWords(options.initialWords);
   const stack = new RansStack(initialWords(words, options.initialSeed));
   const account: BitsBackAccount = { observation: 0, prior: 0, posterior: 0, auxiliary: 0 };
   const bernoulli = new BernoulliLookup();
@@ -473,11 +483,13 @@ export function encodeBitsBack(
  * or does not come back to its initial words (a corrupt message, or another model).
  */
 export function decodeBitsBack(model: BitsBackModel, message: Uint8Array, count: number, options: BitsBackOptions = {}): Uint8Array[] {
+  // Checked before anything is decoded or allocated: both may come from a file.
+  if (!(Number.isSafeInteger(count) && count >= 0)) throw new RangeError(`the count of items to decode must be a whole number ≥ 0, got ${count}`);
+  const words = checkInitialWords(options.initialWords);
   const lattice = new LatentLattice(options.latentBits ?? 12, options.latentScale ?? 1);
   const window = options.window ?? {};
   const m = model.latentSize;
   const priorCoder = new PriorCoder(model.prior, lattice, m, window);
-  const words = options.initialWords ?? 32;
   const stack = RansStack.fromBytes(message);
   const bernoulli = new BernoulliLookup();
   const buckets = new Int32Array(m);

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { seededUniform as generator } from './test-random.js';
 import { integerMixtureCdfWindow, integerMixtureWindow, integerWindow, MixtureCdfLookup, popInteger, pushInteger } from './integer-coding.js';
-import { RansStack } from './rans.js';
+import { RansError, RansStack } from './rans.js';
 
 describe('integers under a discretized logistic', () => {
   it('round-trip exactly, far outliers included, and cost within 1 % of −log₂ P for values drawn from the model', () => {
@@ -84,5 +84,21 @@ describe('integers under a discretized logistic', () => {
   it('refuses what cannot be coded exactly', () => {
     expect(() => pushInteger(new RansStack(), 1.5, integerWindow(0, 0))).toThrow(/only integers/);
     expect(() => integerWindow(0, 0, { halfWidth: 0 })).toThrow(/halfWidth/);
+  });
+
+  it('names an overflow code that never ends (a corrupt message) as a RansError, like the other corruption a pop can see', () => {
+    const window = integerWindow(0, 0);
+    const stack = new RansStack();
+    for (let k = 0; k < 60; k++) stack.push({ start: 0, frequency: 1 }, 1); // 60 zero bits: an Elias gamma code longer than 52
+    stack.push(window.distribution.interval(0), window.distribution.precision); // the lower end bin: an excess follows
+    const error = (() => {
+      try {
+        popInteger(stack, window);
+      } catch (caught) {
+        return caught;
+      }
+    })();
+    expect(error).toBeInstanceOf(RansError);
+    expect((error as Error).message).toMatch(/longer than 52 bits/);
   });
 });

@@ -1,5 +1,12 @@
-import { quantizedBernoulli, quantizedDiscretizedLogistic, quantizedLogisticMixture, type QuantizedDistribution, sigmoid } from './quantized-distribution.js';
-import { MAX_PRECISION, type RansStack, type SymbolInterval, type SymbolLookup } from './rans.js';
+import {
+  checkMixtureWeights,
+  quantizedBernoulli,
+  quantizedDiscretizedLogistic,
+  quantizedLogisticMixture,
+  type QuantizedDistribution,
+  sigmoid,
+} from './quantized-distribution.js';
+import { MAX_PRECISION, RansError, type RansStack, type SymbolInterval, type SymbolLookup } from './rans.js';
 
 /** A quantised distribution over a window's symbols 0…size−1: a table ({@link QuantizedDistribution}) or one computed on demand. */
 export interface WindowDistribution extends SymbolLookup {
@@ -56,6 +63,7 @@ export function integerMixtureWindow(
   options: IntegerCodingOptions = {},
 ): TabulatedIntegerWindow {
   const precision = options.precision ?? MAX_PRECISION;
+  checkMixtureWeights(weights);
   let low = Number.POSITIVE_INFINITY;
   let high = Number.NEGATIVE_INFINITY;
   let heaviest = 0;
@@ -116,9 +124,7 @@ export class MixtureCdfLookup implements WindowDistribution {
     this.size = high - low + 1;
     if (!(Number.isInteger(low) && Number.isInteger(high) && this.size >= 2 && this.size <= 2 ** precision / 2))
       throw new RangeError(`a window low…high needs integers with 2 to 2^(precision − 1) symbols, got ${low}…${high}`);
-    let total = 0;
-    for (let k = 0; k < weights.length; k++) total += weights[k];
-    if (!(total > 0 && Number.isFinite(total))) throw new RangeError('a mixture needs some positive, finite weight');
+    const total = checkMixtureWeights(weights);
     this.weights = Float64Array.from(weights, (w) => w / total);
     this.means = Float64Array.from(means);
     this.inverseScales = Float64Array.from(logScales, (logScale) => Math.exp(-logScale));
@@ -169,6 +175,7 @@ export function integerMixtureCdfWindow(
   options: { precision?: number } = {},
 ): IntegerWindow {
   const precision = options.precision ?? MAX_PRECISION;
+  checkMixtureWeights(weights);
   let total = 0;
   let heaviest = 0;
   for (let k = 0; k < weights.length; k++) {
@@ -205,7 +212,7 @@ function popEliasGamma(stack: RansStack): number {
   let bits = 0;
   while (stack.pop(FAIR_BIT) === 0) {
     bits++;
-    if (bits > 52) throw new RangeError('an overflow code longer than 52 bits: the message is corrupt');
+    if (bits > 52) throw new RansError('an overflow code longer than 52 bits: the message is corrupt, or was decoded with other frequencies');
   }
   let n = 1;
   for (let k = 0; k < bits; k++) n = 2 * n + stack.pop(FAIR_BIT);

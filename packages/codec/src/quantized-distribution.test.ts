@@ -9,6 +9,7 @@ import {
   standardNormalBucketEdges,
   standardNormalCdf,
 } from './quantized-distribution.js';
+import { integerMixtureCdfWindow, integerMixtureWindow, MixtureCdfLookup } from './integer-coding.js';
 
 const sigmoid = (t: number) => 1 / (1 + Math.exp(-t));
 
@@ -64,5 +65,22 @@ describe('quantised distributions', () => {
     const narrow = quantizedGaussianBuckets(centres[5], 0.01, edges, 16);
     expect(narrow.probability(5)).toBeGreaterThan(0.99);
     expect(() => quantizedGaussianBuckets(0, 0, edges)).toThrow(/σ > 0/);
+  });
+
+  it('refuses a negative or non-finite mixture weight, naming it, instead of coding under a mixture that is not a distribution', () => {
+    // Two equal components: with weights 1 and −0.5 the sum still looks like a distribution.
+    const [means, logScales] = [
+      [100, 100],
+      [Math.log(5), Math.log(5)],
+    ];
+    expect(() => quantizedLogisticMixture([1, -0.5], means, logScales)).toThrow(/mixture weight 1 is -0.5; every weight must be a finite number ≥ 0/);
+    expect(() => quantizedLogisticMixture([Number.NaN, 1], means, logScales)).toThrow(/mixture weight 0 is NaN/);
+    expect(() => quantizedLogisticMixture([0, 0], means, logScales)).toThrow(/sum to 0/);
+    expect(() => quantizedLogisticMixture([Number.MAX_VALUE, Number.MAX_VALUE], means, logScales)).toThrow(/finite, positive sum/);
+    expect(() => integerMixtureWindow([1, -0.5], means, logScales)).toThrow(/mixture weight 1 is -0.5/);
+    expect(() => integerMixtureCdfWindow([1, -0.5], means, logScales)).toThrow(/mixture weight 1 is -0.5/);
+    expect(() => new MixtureCdfLookup([1, -0.5], means, logScales, 90, 110)).toThrow(/mixture weight 1 is -0.5/);
+    // A zero weight is a component that is never used: allowed.
+    expect(quantizedLogisticMixture([1, 0], means, logScales).size).toBe(256);
   });
 });

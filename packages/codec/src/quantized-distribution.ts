@@ -130,8 +130,26 @@ export function quantizedDiscretizedLogistic(
 }
 
 /**
+ * Checks a mixture's weights and returns their sum: each a finite number ≥ 0, some of them > 0, and
+ * a finite sum. A negative weight would make the mixture's probabilities (or its CDF) go down
+ * somewhere, which no quantisation can repair: it is refused, naming the component.
+ */
+export function checkMixtureWeights(weights: ArrayLike<number>): number {
+  if (weights.length === 0) throw new RangeError('a mixture needs at least one component');
+  let sum = 0;
+  for (let j = 0; j < weights.length; j++) {
+    const w = weights[j];
+    if (!(Number.isFinite(w) && w >= 0)) throw new RangeError(`mixture weight ${j} is ${w}; every weight must be a finite number ≥ 0`);
+    sum += w;
+  }
+  if (!(sum > 0 && Number.isFinite(sum))) throw new RangeError(`the mixture weights sum to ${sum}; they need a finite, positive sum`);
+  return sum;
+}
+
+/**
  * A mixture of discretized logistics over low…high: P(k) = Σ_j π_j P_j(k), with the mixture weights
- * π (any non-negative weights, normalised) and each component as in {@link quantizedDiscretizedLogistic}.
+ * π (any non-negative weights, normalised; a negative or non-finite weight is refused) and each
+ * component as in {@link quantizedDiscretizedLogistic}.
  */
 export function quantizedLogisticMixture(
   weights: ArrayLike<number>,
@@ -146,9 +164,8 @@ export function quantizedLogisticMixture(
     throw new RangeError(`the support low…high must be integers with high > low, got ${low}…${high}`);
   if (weights.length !== means.length || means.length !== logScales.length)
     throw new RangeError(`mixture weights, means and log-scales differ in length (${weights.length}, ${means.length}, ${logScales.length})`);
+  const weightSum = checkMixtureWeights(weights);
   const probabilities = new Float64Array(high - low + 1);
-  let weightSum = 0;
-  for (let j = 0; j < weights.length; j++) weightSum += weights[j];
   for (let j = 0; j < weights.length; j++) {
     const inverseScale = Math.exp(-logScales[j]);
     if (!Number.isFinite(inverseScale) || !Number.isFinite(means[j])) throw new RangeError(`component ${j} has mean ${means[j]} and log-scale ${logScales[j]}`);

@@ -91,4 +91,66 @@ describe('rANS', () => {
     expect(() => new RansStack().push({ start: 250, frequency: 10 }, 8)).toThrow(/not a non-empty part/);
     expect(() => new RansStack().push({ start: 0, frequency: 1 }, 17)).toThrow(/precision/);
   });
+
+  it('refuses a word that is not a 32-bit word, naming it, instead of coercing it into another message', () => {
+    for (const [bad, shown] of [
+      [Number.NaN, 'NaN'],
+      [2 ** 32, '4294967296'],
+      [-1, '-1'],
+      [1.5, '1.5'],
+      [Number.POSITIVE_INFINITY, 'Infinity'],
+    ] as const) {
+      expect(() => new RansStack([7, bad, 1, 0])).toThrow(RansError);
+      expect(() => new RansStack([7, bad, 1, 0])).toThrow(new RegExp(`word 1 of the message is ${shown}`));
+    }
+    expect(() => new RansStack([1, 2 ** 32 - 1])).not.toThrow();
+  });
+
+  it('names what rANS can see of a corrupt message (words left, a state not back), and otherwise gives other symbols, never the same ones', () => {
+    const random = generator(5);
+    const distributions = Array.from({ length: 6 }, (_, k) => randomCase(random, 3 + 40 * k, 0, 12).distribution);
+    const plan = Array.from({ length: 300 }, () => Math.floor(random() * distributions.length));
+    const symbols = plan.map((d) => Math.floor(random() * distributions[d].size));
+    const stack = new RansStack();
+    plan.forEach((d, k) => stack.push(distributions[d].interval(symbols[k]), 12));
+    const words = stack.toWords();
+    const decode = (message: ArrayLike<number>) => {
+      const reader = new RansStack(message);
+      const decoded = plan.map(() => 0);
+      for (let k = plan.length - 1; k >= 0; k--) decoded[k] = reader.pop(distributions[plan[k]]);
+      reader.assertEmpty();
+      return decoded;
+    };
+    expect(decode(words)).toEqual(symbols);
+    // A word too many (two messages joined, or one decoded with fewer symbols than were coded) is named at the end.
+    expect(() => decode([12345, ...words])).toThrow(/1 words left after the last symbol/);
+    // Every single-bit change: named (RansError), or, where rANS cannot see it (its state can come back
+    // onto the true one a few symbols later: another valid message), other symbols, for a digest of the data to catch.
+    let caught = 0;
+    let changes = 0;
+    for (let w = 0; w < words.length; w++)
+      for (let bit = 0; bit < 32; bit++) {
+        const corrupt = Uint32Array.from(words);
+        corrupt[w] ^= 2 ** bit;
+        changes++;
+        try {
+          expect(decode(corrupt)).not.toEqual(symbols);
+        } catch (error) {
+          expect(error).toBeInstanceOf(RansError);
+          caught++;
+        }
+      }
+    expect(caught / changes).toBeGreaterThan(0.95);
+    expect(() => new RansStack().assertEmpty()).not.toThrow();
+  });
+
+  it('names a lookup whose interval lies outside 2^precision (a window whose total is not 2^precision)', () => {
+    const stack = new RansStack();
+    const coin = quantizedBernoulli(0.5, 8);
+    for (let k = 0; k < 10; k++) stack.push(coin.interval(k % 2), 8);
+    // One symbol of 512 units out of 2^8: it holds every slot, but no push accepts it.
+    const oversized = { precision: 8, symbolOf: () => 0, interval: () => ({ start: 0, frequency: 512 }) };
+    expect(() => stack.pop(oversized)).toThrow(RansError);
+    expect(() => stack.pop(oversized)).toThrow(/does not hold slot \d+ within \[0, 2\^8\)/);
+  });
 });
