@@ -19,6 +19,9 @@ export {
   sha256,
   CodecFileError,
   CONTAINER_VERSION,
+  MAX_CONTAINER_ELEMENTS,
+  descriptionProblem,
+  shownValue,
   type ContainerDescription,
 } from './container.js';
 export {
