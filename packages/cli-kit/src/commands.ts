@@ -1,5 +1,6 @@
 import { closestName } from '@flows/core';
 import { UsageError } from './args.js';
+import { endQuietlyWhenStdoutCloses } from './stdout-pipe.js';
 
 export type Command = (argv: string[]) => Promise<void>;
 
@@ -24,6 +25,8 @@ export async function runCommands(
   argv: string[],
   options: RunCommandsOptions = {},
 ): Promise<number> {
+  // A reader that closes stdout early (`| head`) ends the program quietly with code 0.
+  endQuietlyWhenStdoutCloses();
   const [given, ...rest] = argv;
   if (!given || given === '--help' || given === '-h' || given === 'help') {
     console.log(help);
