@@ -101,6 +101,32 @@ describe('runs lose nothing', () => {
   }, 60_000);
 });
 
+/** Runs the CLI with its stdout read by a reader that stops after the first chunk (as `| head -1` does). */
+function runIntoClosedPipe(args: string[]): Promise<{ code: number | null; signal: string | null; stderr: string; chunks: number }> {
+  const child = spawn(process.execPath, [cli, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let stderr = '';
+  let chunks = 0;
+  child.stderr.on('data', (chunk) => (stderr += chunk));
+  child.stdout.once('data', () => {
+    chunks += 1;
+    child.stdout.destroy();
+  });
+  return new Promise((resolve) => child.on('close', (code, signal) => resolve({ code, signal, stderr, chunks })));
+}
+
+describe('output into a closed pipe', () => {
+  it('sample and logprob piped into a reader that stops early (| head) end with exit 0 and nothing on stderr', async () => {
+    const out = join(temp(), 'run');
+    expect((await run(['train', ...SMALL, '--out', out]).done).code).toBe(0);
+    const sampled = await runIntoClosedPipe(['sample', '--model', join(out, 'model'), '--n', '300000', '--backend', 'cpu']);
+    expect(sampled).toEqual({ code: 0, signal: null, stderr: '', chunks: 1 });
+    const points = join(out, 'points.csv');
+    writeFileSync(points, `x,y\n${Array.from({ length: 100_000 }, (_, i) => `${(i % 100) / 50 - 1},${(i % 37) / 18 - 1}`).join('\n')}\n`);
+    const densities = await runIntoClosedPipe(['logprob', '--model', join(out, 'model'), '--input', points, '--backend', 'cpu']);
+    expect(densities).toEqual({ code: 0, signal: null, stderr: '', chunks: 1 });
+  }, 120_000);
+});
+
 /** Starts a run, waits for its first checkpoint, and kills it with SIGKILL (kill -9). */
 async function killAfterFirstCheckpoint(args: string[], out: string): Promise<void> {
   const victim = run(args);
