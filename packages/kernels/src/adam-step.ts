@@ -1,7 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { runtimeSettings } from '@flows/core';
-import { ADAM_MOMENT, ADAM_PARAMETER, type AdamParameterStep } from './kernel-names.js';
+import { ADAM_MOMENT, ADAM_PARAMETER, type AdamParameterStep } from './kernel-contract.js';
 import { registerKernelsFor } from './register-kernels.js';
+import { runFlowsKernel } from './run-flows-kernel.js';
 
 /** Whether the active backend runs the Adam operations as fused kernels (the `webgpu` backend does). */
 export function hasFusedAdamKernels(): boolean {
@@ -25,13 +26,7 @@ export function adamMoment(
   clipNorm: number,
 ): tf.Tensor1D {
   if (hasFusedAdamKernels()) {
-    return tf
-      .engine()
-      .runKernel(
-        ADAM_MOMENT,
-        { moment, gradient, sumOfSquares } as unknown as tf.NamedTensorMap,
-        { which, beta, clipNorm } as unknown as tf.NamedAttrMap,
-      ) as tf.Tensor1D;
+    return runFlowsKernel(ADAM_MOMENT, { moment, gradient, sumOfSquares }, { which, beta, clipNorm }) as tf.Tensor1D;
   }
   return referenceAdamMoment(moment, gradient, sumOfSquares, which, beta, clipNorm);
 }
@@ -59,13 +54,7 @@ export function referenceAdamMoment(
  */
 export function adamParameter(parameter: tf.Tensor, firstMoment: tf.Tensor1D, secondMoment: tf.Tensor1D, step: AdamParameterStep): tf.Tensor {
   if (hasFusedAdamKernels()) {
-    return tf
-      .engine()
-      .runKernel(
-        ADAM_PARAMETER,
-        { parameter, firstMoment, secondMoment } as unknown as tf.NamedTensorMap,
-        { ...step } as unknown as tf.NamedAttrMap,
-      ) as tf.Tensor;
+    return runFlowsKernel(ADAM_PARAMETER, { parameter, firstMoment, secondMoment }, { ...step });
   }
   return referenceAdamParameter(parameter, firstMoment, secondMoment, step);
 }

@@ -2,7 +2,14 @@ import * as tf from '@tensorflow/tfjs-core';
 import { configureRuntime } from '@flows/core';
 import { afterEach, describe, expect, it } from 'vitest';
 import { affineCouplingInverse, referenceAffineCouplingInverse, referenceAffineCouplingInverseGradient } from './affine-coupling-inverse.js';
-import { AFFINE_COUPLING_INVERSE, AFFINE_COUPLING_INVERSE_GRADIENT } from './kernel-names.js';
+import { flowsKernelConfig } from './flows-kernel-config.js';
+import { AFFINE_COUPLING_INVERSE, AFFINE_COUPLING_INVERSE_GRADIENT, type AffineCouplingInverseGradientInputs } from './kernel-contract.js';
+
+/** What the stand-in kernels use of the cpu backend. */
+interface CpuBackendLike {
+  readSync(id: object): Float32Array;
+  makeTensorInfo(shape: number[], dtype: 'float32', values: Float32Array): tf.TensorInfo;
+}
 
 const y = () => tf.tensor2d([0.5, -1.2, 2.0, 0.3, 0.8, -0.4], [2, 3]);
 const r = () => tf.tensor2d([0.2, 0.7, -1.5, 1.1, -0.3, 0.4], [2, 3]);
@@ -43,16 +50,10 @@ describe('affineCouplingInverse', () => {
   it('runs a kernel a backend registers under its name, its gradient kernel (or the reference gradient without one), and the reference when fused kernels are off', () => {
     let calls = 0;
     // A plain JavaScript kernel for the cpu backend, standing in for a backend's fused one.
-    tf.registerKernel({
-      kernelName: AFFINE_COUPLING_INVERSE,
-      backendName: 'cpu',
-      kernelFunc: ({ inputs, backend, attrs }) => {
+    tf.registerKernel(
+      flowsKernelConfig<typeof AFFINE_COUPLING_INVERSE, CpuBackendLike>(AFFINE_COUPLING_INVERSE, 'cpu', ({ inputs, backend: cpu, attrs }) => {
         calls++;
-        const cpu = backend as unknown as {
-          readSync(id: object): Float32Array;
-          makeTensorInfo(shape: number[], dtype: 'float32', values: Float32Array): tf.TensorInfo;
-        };
-        const { y: Y, rawScale, rawTranslation, inverseMask, scaleFactor } = inputs as Record<string, tf.TensorInfo>;
+        const { y: Y, rawScale, rawTranslation, inverseMask, scaleFactor } = inputs;
         const [yv, rv, tv, mv, cv] = [Y, rawScale, rawTranslation, inverseMask, scaleFactor].map((info) => cpu.readSync(info.dataId));
         const [batch, size] = Y.shape;
         const x = new Float32Array(batch * size);
@@ -64,24 +65,24 @@ describe('affineCouplingInverse', () => {
           logDet[Math.floor(i / size)] -= s;
         }
         return [cpu.makeTensorInfo([batch, size], 'float32', x), cpu.makeTensorInfo([batch], 'float32', logDet)];
-      },
-    });
+      }),
+    );
     let gradientCalls = 0;
     // A gradient kernel for the cpu backend written with the reference's stock operations, standing in for a backend's own.
-    tf.registerKernel({
-      kernelName: AFFINE_COUPLING_INVERSE_GRADIENT,
-      backendName: 'cpu',
-      kernelFunc: ({ inputs, attrs }) => {
+    tf.registerKernel(
+      flowsKernelConfig(AFFINE_COUPLING_INVERSE_GRADIENT, 'cpu', ({ inputs, attrs }) => {
         gradientCalls++;
-        const { dx, dl, y: Y, rawScale, rawTranslation, inverseMask, scaleFactor } = inputs as unknown as Record<string, tf.Tensor>;
-        const outputs = referenceAffineCouplingInverseGradient(dx, dl, Y, rawScale, rawTranslation, inverseMask, scaleFactor, Boolean(attrs?.tanh));
-        return outputs.map((tensor) => {
+        // The cpu engine hands a kernel the very tensors runKernel was given, which the reference's stock operations take.
+        const { dx, dl, y: Y, rawScale, rawTranslation, inverseMask, scaleFactor } = inputs as AffineCouplingInverseGradientInputs<tf.Tensor>;
+        const outputs = referenceAffineCouplingInverseGradient(dx, dl, Y, rawScale, rawTranslation, inverseMask, scaleFactor, attrs.tanh);
+        const [dy, dt, dr, dc] = outputs.map((tensor) => {
           // Keep the data alive for the engine, which takes the returned infos over.
           tf.keep(tensor);
           return { dataId: tensor.dataId, shape: tensor.shape, dtype: tensor.dtype };
         });
-      },
-    });
+        return [dy, dt, dr, dc];
+      }),
+    );
     try {
       const loss = (op: typeof affineCouplingInverse) => (a: tf.Tensor, b: tf.Tensor, c: tf.Tensor, e: tf.Tensor) => {
         const [x, l] = op(a, b, c, e, mask(), true);

@@ -1,7 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { runtimeSettings } from '@flows/core';
-import { AFFINE_COUPLING_INVERSE, AFFINE_COUPLING_INVERSE_GRADIENT } from './kernel-names.js';
+import { AFFINE_COUPLING_INVERSE, AFFINE_COUPLING_INVERSE_GRADIENT } from './kernel-contract.js';
 import { registerKernelsFor } from './register-kernels.js';
+import { runFlowsKernel } from './run-flows-kernel.js';
 
 /**
  * The density direction (data → base) of the Real NVP masked affine coupling (Dinh, Sohl-Dickstein
@@ -36,14 +37,12 @@ export function affineCouplingInverse(
   registerKernelsFor(backend);
   if (runtimeSettings().fusedKernels && tf.getKernel(AFFINE_COUPLING_INVERSE, backend)) {
     registerAffineCouplingGradient();
-    const outputs = tf
-      .engine()
-      .runKernel(
-        AFFINE_COUPLING_INVERSE,
-        { y, rawScale, rawTranslation, inverseMask, scaleFactor: scaleFactor ?? tf.onesLike(inverseMask) } as unknown as tf.NamedTensorMap,
-        { tanh } as unknown as tf.NamedAttrMap,
-      ) as unknown as tf.Tensor[];
-    return [outputs[0], outputs[1] as tf.Tensor1D];
+    const [x, logDet] = runFlowsKernel(
+      AFFINE_COUPLING_INVERSE,
+      { y, rawScale, rawTranslation, inverseMask, scaleFactor: scaleFactor ?? tf.onesLike(inverseMask) },
+      { tanh },
+    );
+    return [x, logDet as tf.Tensor1D];
   }
   return referenceAffineCouplingInverse(y, rawScale, rawTranslation, scaleFactor, inverseMask, tanh);
 }
@@ -111,13 +110,7 @@ function registerAffineCouplingGradient(): void {
       const [y, rawScale, rawTranslation, inverseMask, scaleFactor] = saved;
       const tanh = Boolean(attrs?.tanh);
       const gradients = tf.getKernel(AFFINE_COUPLING_INVERSE_GRADIENT, tf.getBackend())
-        ? (tf
-            .engine()
-            .runKernel(
-              AFFINE_COUPLING_INVERSE_GRADIENT,
-              { dx, dl, y, rawScale, rawTranslation, inverseMask, scaleFactor } as unknown as tf.NamedTensorMap,
-              { tanh } as unknown as tf.NamedAttrMap,
-            ) as unknown as tf.Tensor[])
+        ? runFlowsKernel(AFFINE_COUPLING_INVERSE_GRADIENT, { dx, dl, y, rawScale, rawTranslation, inverseMask, scaleFactor }, { tanh })
         : referenceAffineCouplingInverseGradient(dx, dl, y, rawScale, rawTranslation, inverseMask, scaleFactor, tanh);
       return {
         y: () => gradients[0],

@@ -1,7 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { runtimeSettings } from '@flows/core';
-import { CONV2D_FILTER_GRADIENT } from './kernel-names.js';
+import { CONV2D_FILTER_GRADIENT } from './kernel-contract.js';
 import { registerKernelsFor } from './register-kernels.js';
+import { runFlowsKernel } from './run-flows-kernel.js';
 
 /**
  * The filter gradient of a stride-1 `'same'` convolution `z = conv(x, W)` with an odd k × k filter,
@@ -20,9 +21,7 @@ export function convolutionFilterGradient(x: tf.Tensor4D, dz: tf.Tensor4D, kerne
   const backend = tf.getBackend();
   registerKernelsFor(backend);
   if (runtimeSettings().fusedKernels && tf.getKernel(CONV2D_FILTER_GRADIENT, backend) && x.dtype === 'float32' && dz.dtype === 'float32') {
-    return tf
-      .engine()
-      .runKernel(CONV2D_FILTER_GRADIENT, { x, dz } as unknown as tf.NamedTensorMap, { kernelSize } as unknown as tf.NamedAttrMap) as tf.Tensor4D;
+    return runFlowsKernel(CONV2D_FILTER_GRADIENT, { x, dz }, { kernelSize }) as tf.Tensor4D;
   }
   return referenceConvolutionFilterGradient(x, dz, kernelSize);
 }

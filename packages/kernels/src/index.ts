@@ -5,8 +5,26 @@ export {
   ADAM_MOMENT,
   ADAM_PARAMETER,
   CONV2D_FILTER_GRADIENT,
+  FLOWS_KERNEL_NAMES,
+  type AdamMomentAttrs,
+  type AdamMomentInputs,
+  type AdamParameterInputs,
   type AdamParameterStep,
-} from './kernel-names.js';
+  type AffineCouplingInverseAttrs,
+  type AffineCouplingInverseGradientInputs,
+  type AffineCouplingInverseGradientOutputs,
+  type AffineCouplingInverseInputs,
+  type AffineCouplingInverseOutputs,
+  type Conv2DFilterGradientAttrs,
+  type Conv2DFilterGradientInputs,
+  type FlowsKernelAttrs,
+  type FlowsKernelInputs,
+  type FlowsKernelName,
+  type FlowsKernelOutputs,
+  type FlowsKernels,
+} from './kernel-contract.js';
+export { runFlowsKernel } from './run-flows-kernel.js';
+export { flowsKernelConfig, type FlowsKernelArguments, type FlowsKernelFunction } from './flows-kernel-config.js';
 export { convolutionFilterGradient, referenceConvolutionFilterGradient } from './convolution-filter-gradient.js';
 export {
   adamMoment,

@@ -26,7 +26,7 @@ export function registerWasmSharingIdentity(): boolean {
     kernelFunc: (args) => {
       const x = args.inputs.x as tf.TensorInfo;
       if (x.dtype === 'string') return original.kernelFunc(args);
-      (args.backend as unknown as WasmBackendRefs).incRef(x.dataId);
+      (args.backend as WasmBackendRefs).incRef(x.dataId);
       return { dataId: x.dataId, shape: [...x.shape], dtype: x.dtype };
     },
   });

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { ADAM_MOMENT, ADAM_PARAMETER, type AdamParameterStep } from '../kernel-names.js';
+import { flowsKernelConfig } from '../flows-kernel-config.js';
+import { ADAM_MOMENT, ADAM_PARAMETER } from '../kernel-contract.js';
 import { type FlatProgram, runProgramOn } from './flat-programs.js';
 
 /**
@@ -49,12 +50,10 @@ function parameterProgram(shape: readonly number[]): FlatProgram {
 /** Registers the two Adam programs as kernels of the `webgpu` backend (once); no gradients: the optimizer runs outside the tape. */
 export function registerWebgpuAdam(): void {
   if (tf.getKernel(ADAM_MOMENT, 'webgpu')) return;
-  tf.registerKernel({
-    kernelName: ADAM_MOMENT,
-    backendName: 'webgpu',
-    kernelFunc: ({ inputs, backend, attrs }) => {
-      const { moment, gradient, sumOfSquares } = inputs as Record<string, tf.TensorInfo>;
-      const { which, beta, clipNorm } = attrs as unknown as { which: 'first' | 'second'; beta: number; clipNorm: number };
+  tf.registerKernel(
+    flowsKernelConfig(ADAM_MOMENT, 'webgpu', ({ inputs, backend, attrs }) => {
+      const { moment, gradient, sumOfSquares } = inputs;
+      const { which, beta, clipNorm } = attrs;
       return runProgramOn(
         backend,
         momentProgram(
@@ -67,14 +66,11 @@ export function registerWebgpuAdam(): void {
           { type: 'float32', data: [clipNorm] },
         ],
       );
-    },
-  });
-  tf.registerKernel({
-    kernelName: ADAM_PARAMETER,
-    backendName: 'webgpu',
-    kernelFunc: ({ inputs, backend, attrs }) => {
-      const { parameter, firstMoment, secondMoment } = inputs as Record<string, tf.TensorInfo>;
-      const step = attrs as unknown as AdamParameterStep;
+    }),
+  );
+  tf.registerKernel(
+    flowsKernelConfig(ADAM_PARAMETER, 'webgpu', ({ inputs, backend, attrs: step }) => {
+      const { parameter, firstMoment, secondMoment } = inputs;
       return runProgramOn(
         backend,
         parameterProgram(parameter.shape),
@@ -87,6 +83,6 @@ export function registerWebgpuAdam(): void {
           { type: 'float32', data: [step.decay] },
         ],
       );
-    },
-  });
+    }),
+  );
 }

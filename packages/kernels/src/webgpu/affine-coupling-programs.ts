@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { AFFINE_COUPLING_INVERSE, AFFINE_COUPLING_INVERSE_GRADIENT } from '../kernel-names.js';
+import { flowsKernelConfig } from '../flows-kernel-config.js';
+import { AFFINE_COUPLING_INVERSE, AFFINE_COUPLING_INVERSE_GRADIENT } from '../kernel-contract.js';
 import { type FlatProgram, type ProgramUniform, runProgramOn } from './flat-programs.js';
 
 /**
@@ -128,26 +129,22 @@ function uniformsFor(shape: readonly number[]): ProgramUniform[] {
 /** Registers the fused kernel and its gradient kernel for the `webgpu` backend (once). */
 export function registerWebgpuAffineCoupling(): void {
   if (tf.getKernel(KERNEL, 'webgpu')) return;
-  tf.registerKernel({
-    kernelName: KERNEL,
-    backendName: 'webgpu',
-    kernelFunc: ({ inputs, backend, attrs }) => {
-      const { y, rawScale, rawTranslation, inverseMask, scaleFactor } = inputs as Record<string, tf.TensorInfo>;
-      const p = programs(Boolean(attrs?.tanh), y.shape, inverseMask.shape);
+  tf.registerKernel(
+    flowsKernelConfig(KERNEL, 'webgpu', ({ inputs, backend, attrs }) => {
+      const { y, rawScale, rawTranslation, inverseMask, scaleFactor } = inputs;
+      const p = programs(attrs.tanh, y.shape, inverseMask.shape);
       const uniforms = uniformsFor(y.shape);
       return [
         runProgramOn(backend, p.value, [y, rawScale, rawTranslation, inverseMask, scaleFactor], uniforms),
         runProgramOn(backend, p.logDet, [rawScale, inverseMask, scaleFactor], uniforms),
       ];
-    },
-  });
+    }),
+  );
   // The gradient as a kernel of this backend, which the op's gradient (registered once for every backend) runs.
-  tf.registerKernel({
-    kernelName: AFFINE_COUPLING_INVERSE_GRADIENT,
-    backendName: 'webgpu',
-    kernelFunc: ({ inputs, backend, attrs }) => {
-      const { dx, dl, y, rawScale, rawTranslation, inverseMask, scaleFactor } = inputs as Record<string, tf.TensorInfo>;
-      const p = programs(Boolean(attrs?.tanh), y.shape, inverseMask.shape);
+  tf.registerKernel(
+    flowsKernelConfig(AFFINE_COUPLING_INVERSE_GRADIENT, 'webgpu', ({ inputs, backend, attrs }) => {
+      const { dx, dl, y, rawScale, rawTranslation, inverseMask, scaleFactor } = inputs;
+      const p = programs(attrs.tanh, y.shape, inverseMask.shape);
       const uniforms = uniformsFor(y.shape);
       const all = [dx, dl, y, rawScale, rawTranslation, inverseMask, scaleFactor];
       return [
@@ -156,6 +153,6 @@ export function registerWebgpuAffineCoupling(): void {
         runProgramOn(backend, p.gradientR, all, uniforms),
         runProgramOn(backend, p.gradientC, all, uniforms),
       ];
-    },
-  });
+    }),
+  );
 }

@@ -20,7 +20,8 @@ const WORKGROUP = 64;
 
 /** Whether the active backend can run these programs at all. */
 export function canRunWebgpuPrograms(): boolean {
-  return tf.getBackend() === 'webgpu' && typeof (tf.backend() as unknown as Partial<WebGPUBackendLike>).runWebGPUProgram === 'function';
+  const backend: object = tf.backend();
+  return tf.getBackend() === 'webgpu' && 'runWebGPUProgram' in backend && typeof backend.runWebGPUProgram === 'function';
 }
 
 export interface FlatProgram {

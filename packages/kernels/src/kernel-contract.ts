@@ -1,0 +1,118 @@
+/**
+ * The contract of the project's fused kernels, stated once: each kernel's name, the inputs and
+ * attributes it takes and the outputs it gives, with their shapes. The operations of this package
+ * run them through `runFlowsKernel`, backends register them with `flowsKernelConfig` (the `webgpu`
+ * programs here, the native loops of `@flows/native-blas` on `wasm`), and both sides take their
+ * types from here, so a renamed input or a changed attribute fails to compile on every side at once
+ * instead of reaching a kernel as `undefined`.
+ *
+ * Dependency-free (no TensorFlow.js import), so that a backend package can read it without the
+ * operations: `T` is the tensor type, `tf.Tensor` where an operation runs a kernel and
+ * `tf.TensorInfo` inside a backend's kernel function. Inputs and attributes are type aliases rather
+ * than interfaces because TensorFlow.js's `NamedTensorMap` and `NamedAttrMap` are index signatures,
+ * which only aliases satisfy without a cast.
+ */
+
+/**
+ * The density direction of the Real NVP masked affine coupling (`affineCouplingInverse`):
+ * `s = c ⊙ a(r) ⊙ m̄`, `x = (y − t ⊙ m̄) ⊙ exp(−s)`, `log|det ∂x/∂y| = −Σ s` per row, a = tanh or the identity.
+ */
+export const AFFINE_COUPLING_INVERSE = 'FlowsAffineCouplingInverse';
+/**
+ * Inputs of {@link AFFINE_COUPLING_INVERSE}, all float32: `y`, `rawScale` (r, the scale network's
+ * output) and `rawTranslation` (t) of shape `[batch, …event]`; `inverseMask` (m̄, 1 where the
+ * coordinate is transformed) and `scaleFactor` (c, ones where the layer has none) of shape `[…event]`.
+ */
+export type AffineCouplingInverseInputs<T> = { y: T; rawScale: T; rawTranslation: T; inverseMask: T; scaleFactor: T };
+/** Attributes of {@link AFFINE_COUPLING_INVERSE} and its gradient: whether a = tanh (else the identity). */
+export type AffineCouplingInverseAttrs = { tanh: boolean };
+/** Outputs of {@link AFFINE_COUPLING_INVERSE}: x `[batch, …event]` and the log-det `[batch]`. */
+export type AffineCouplingInverseOutputs<T> = [x: T, logDet: T];
+
+/**
+ * The gradient of {@link AFFINE_COUPLING_INVERSE}, with g_x and g_l the incoming gradients of x and
+ * of the log-det: `∂/∂y = g_x e^{−s}`, `∂/∂t = −g_x e^{−s} m̄`, `∂/∂r = −(g_x x + g_l) c m̄ a′(r)`,
+ * `∂/∂c = −m̄ Σ_batch (g_x x + g_l) a(r)`. Attributes: {@link AffineCouplingInverseAttrs}.
+ */
+export const AFFINE_COUPLING_INVERSE_GRADIENT = 'FlowsAffineCouplingInverseGradient';
+/**
+ * Inputs of {@link AFFINE_COUPLING_INVERSE_GRADIENT}: those of the forward kernel, and `dx`
+ * (`[batch, …event]`, the gradient of x) and `dl` (`[batch]`, the gradient of the log-det).
+ */
+export type AffineCouplingInverseGradientInputs<T> = AffineCouplingInverseInputs<T> & { dx: T; dl: T };
+/** Outputs of {@link AFFINE_COUPLING_INVERSE_GRADIENT}: the gradients of y, rawTranslation, rawScale (`[batch, …event]`) and scaleFactor (`[…event]`), in that order. */
+export type AffineCouplingInverseGradientOutputs<T> = [dy: T, dRawTranslation: T, dRawScale: T, dScaleFactor: T];
+
+/**
+ * One Adam moment (`adamMoment`): `β m + (1 − β) g` or `β v + (1 − β) g²`, g scaled by the clip factor
+ * `min(1, clipNorm / √S)` (no clipping when clipNorm is 0). Output: the new moment, shaped as `moment`.
+ */
+export const ADAM_MOMENT = 'FlowsAdamMoment';
+/** Inputs of {@link ADAM_MOMENT}, float32: `moment` and `gradient` (flat, one length), `sumOfSquares` (`[1]`, the gradient's Σ g², S). */
+export type AdamMomentInputs<T> = { moment: T; gradient: T; sumOfSquares: T };
+/** Attributes of {@link ADAM_MOMENT}: which moment, its β, and the global clip norm (0: none). */
+export type AdamMomentAttrs = { which: 'first' | 'second'; beta: number; clipNorm: number };
+
+/**
+ * One variable's Adam update (`adamParameter`): `p · decay − stepSize · m_j / (√(v_j · c₂⁻¹) + ε)`,
+ * j = offset + i. Output: the new values, shaped as `parameter`.
+ */
+export const ADAM_PARAMETER = 'FlowsAdamParameter';
+/** Inputs of {@link ADAM_PARAMETER}, float32: the variable's `parameter` (any shape) and the flat `firstMoment` and `secondMoment` of every variable. */
+export type AdamParameterInputs<T> = { parameter: T; firstMoment: T; secondMoment: T };
+/** The numbers of one parameter update of Adam (see `adamParameter`): the attributes of {@link ADAM_PARAMETER}. */
+export type AdamParameterStep = {
+  /** Where the variable's values start in the flat moments. */
+  offset: number;
+  /** `learningRate / (1 − β₁ᵗ)`. */
+  stepSize: number;
+  /** `1 / (1 − β₂ᵗ)`. */
+  inverseCorrection2: number;
+  epsilon: number;
+  /** `1 − learningRate · weightDecay` (decoupled weight decay; 1 without). */
+  decay: number;
+};
+
+/**
+ * The filter gradient of a stride-1 `'same'` convolution with an odd k × k filter
+ * (`convolutionFilterGradient`): `dW[a, b, i, o] = Σ_{n,h,w} x_pad[n, h+a, w+b, i] dz[n, h, w, o]`.
+ * Output: `[k, k, C_in, C_out]`.
+ */
+export const CONV2D_FILTER_GRADIENT = 'FlowsConv2DFilterGradient';
+/** Inputs of {@link CONV2D_FILTER_GRADIENT}, float32: `x` `[N, H, W, C_in]` (the convolution's input) and `dz` `[N, H, W, C_out]` (the gradient of its output). */
+export type Conv2DFilterGradientInputs<T> = { x: T; dz: T };
+/** Attributes of {@link CONV2D_FILTER_GRADIENT}: the filter's odd size k. */
+export type Conv2DFilterGradientAttrs = { kernelSize: number };
+
+/** Every fused kernel by name: its inputs, attributes and outputs, for tensors of type `T`. */
+export interface FlowsKernels<T> {
+  [AFFINE_COUPLING_INVERSE]: { inputs: AffineCouplingInverseInputs<T>; attrs: AffineCouplingInverseAttrs; outputs: AffineCouplingInverseOutputs<T> };
+  [AFFINE_COUPLING_INVERSE_GRADIENT]: {
+    inputs: AffineCouplingInverseGradientInputs<T>;
+    attrs: AffineCouplingInverseAttrs;
+    outputs: AffineCouplingInverseGradientOutputs<T>;
+  };
+  [ADAM_MOMENT]: { inputs: AdamMomentInputs<T>; attrs: AdamMomentAttrs; outputs: T };
+  [ADAM_PARAMETER]: { inputs: AdamParameterInputs<T>; attrs: AdamParameterStep; outputs: T };
+  [CONV2D_FILTER_GRADIENT]: { inputs: Conv2DFilterGradientInputs<T>; attrs: Conv2DFilterGradientAttrs; outputs: T };
+}
+
+/** The name of a fused kernel. */
+export type FlowsKernelName = keyof FlowsKernels<unknown>;
+/** The inputs of the fused kernel N, as tensors of type T. */
+export type FlowsKernelInputs<N extends FlowsKernelName, T> = FlowsKernels<T>[N]['inputs'];
+/** The attributes of the fused kernel N. */
+export type FlowsKernelAttrs<N extends FlowsKernelName> = FlowsKernels<unknown>[N]['attrs'];
+/** What the fused kernel N returns: one tensor of type T, or a tuple of them. */
+export type FlowsKernelOutputs<N extends FlowsKernelName, T> = FlowsKernels<T>[N]['outputs'];
+
+/** Every fused kernel once: a record, so that a kernel added to {@link FlowsKernels} and not here fails to compile. */
+const EVERY_KERNEL: Record<FlowsKernelName, true> = {
+  [CONV2D_FILTER_GRADIENT]: true,
+  [ADAM_MOMENT]: true,
+  [ADAM_PARAMETER]: true,
+  [AFFINE_COUPLING_INVERSE]: true,
+  [AFFINE_COUPLING_INVERSE_GRADIENT]: true,
+};
+/** Every fused kernel's name: what a backend that claims the whole set must register. */
+export const FLOWS_KERNEL_NAMES = Object.keys(EVERY_KERNEL) as readonly FlowsKernelName[];
