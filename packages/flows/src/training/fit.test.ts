@@ -3,8 +3,8 @@ import { Random } from '@flows/core';
 import { DiagonalNormal } from '@flows/distributions';
 import { describe, expect, it } from 'vitest';
 import { realNVP } from '../builders/flow-builders.js';
-import { samplerData } from './data.js';
-import { DivergenceError, fit, NonFiniteLossError } from './fit.js';
+import { samplerData, tensorData } from './data.js';
+import { DivergenceError, fit, NonFiniteLossError, type SettingNames } from './fit.js';
 import { bitsPerDimension, klFromTarget, meanNegativeLogLikelihood } from './metrics.js';
 
 /** A correlated Gaussian in 2-D, whose entropy is known: target for small fits. */
@@ -169,5 +169,51 @@ describe('fit refuses to pass a failed run off as a result', () => {
     bad.dispose();
     expect(tf.memory().numTensors).toBe(before); // nothing left behind by the refused call
     model.dispose();
+  });
+
+  it('data of the wrong width or image size is named with both sizes before any step, not as a broadcasting error', async () => {
+    const model = realNVP({ size: 784, layers: 1, hidden: [4], seed: 1 });
+    const before = tf.memory().numTensors;
+    // 14×14 images flattened, against a model of 28×28 images.
+    const small = tf.zeros([8, 196]);
+    await expect(fit(model, small, { epochs: 1 })).rejects.toThrow("fit: the training data has 196 columns (14×14 images?); the model's event size is 784");
+    // The same data through a generator: checked batch by batch, the batch disposed.
+    await expect(fit(model, tensorData(small), { epochs: 1, batchSize: 4 })).rejects.toThrow(/the training data has 196 columns \(14×14 images\?\)/);
+    const validation = tf.zeros([4, 3]);
+    const right = tf.zeros([8, 784]);
+    await expect(fit(model, right, { epochs: 1, validationData: validation })).rejects.toThrow(
+      "fit: the validation data has 3 columns; the model's event size is 784",
+    );
+    // Image-shaped rows against a flat model: named as shapes.
+    const images = tf.zeros([2, 14, 14, 1]);
+    await expect(fit(model, images, { epochs: 1 })).rejects.toThrow(
+      "fit: the training data's rows have shape [14, 14, 1], 196 values (14×14 images?); the model's event shape is [784], 784 values",
+    );
+    const flat = tf.zeros([2, 28, 28]);
+    await expect(fit(model, flat, { epochs: 1 })).rejects.toThrow(
+      /rows have shape \[28, 28\]; the model's event shape is \[784\]: reshape the data to \[rows, 784\]/,
+    );
+    tf.dispose([small, validation, right, images, flat]);
+    expect(tf.memory().numTensors).toBe(before);
+    model.dispose();
+  });
+
+  it("an app's setting names replace the library's in the advice of fit's errors; settings it does not name are not suggested", async () => {
+    const x = data();
+    const diverging = async (settingNames?: SettingNames) => {
+      const model = realNVP({ size: 2, layers: 2, hidden: [8], seed: 5 });
+      const error = await fit(model, x, { epochs: 20, batchSize: 60, learningRate: 1e4, reportEvery: 2, random: 1, settingNames }).catch((e: unknown) => e);
+      model.dispose();
+      return (error as Error).message;
+    };
+    expect(await diverging()).toMatch(/Try a lower learning rate \(this run's peak: 1\.00e\+4\), or clipNorm\.$/);
+    const named = await diverging({ learningRate: '--lr', clipNorm: '--clip-norm' });
+    expect(named).toMatch(/Try a lower learning rate \(--lr; this run's peak: 1\.00e\+4\), or a gradient-norm clip \(--clip-norm\)\.$/);
+    expect(await diverging({ learningRate: '--lr' })).toMatch(/Try a lower learning rate \(--lr; this run's peak: 1\.00e\+4\)\.$/);
+    const nan = new NonFiniteLossError(7, 6, { learningRate: '--lr', clipNorm: '--clip-norm', scaleTanh: 'leave out --no-tanh' });
+    expect(nan.message).toMatch(/Try a lower learning rate \(--lr\), a gradient-norm clip \(--clip-norm\), or tanh-bounded scales \(leave out --no-tanh\)\.$/);
+    expect(new NonFiniteLossError(7, 6, { learningRate: '--lr' }).message).not.toMatch(/clipNorm|scaleTanh/);
+    expect(new NonFiniteLossError(7, 6).message).toMatch(/Try a lower learning rate, clipNorm, or scaleTanh\.$/);
+    x.dispose();
   });
 });

@@ -63,6 +63,21 @@ export interface FitOptions<Model = Distribution | Trainable> {
   divergence?: number | false;
   /** The loss of a batch (default: mean negative log-likelihood, adding `batch.logDet`); required for models that are not distributions. */
   loss?: (model: Model, batch: Batch) => tf.Scalar;
+  /**
+   * How the advice in fit's errors ({@link NonFiniteLossError}, {@link DivergenceError}) names the
+   * settings that could help, for an app whose users set them as flags
+   * (`{ learningRate: '--lr', clipNorm: '--clip-norm' }`): given, only the settings it names are
+   * offered, under those names, so an app never suggests a library option its users cannot set;
+   * not given, the library's own names (`learningRate`, `clipNorm`, `scaleTanh`).
+   */
+  settingNames?: SettingNames;
+}
+
+/** The settings fit's errors may suggest, each named as the caller's users know it (see {@link FitOptions.settingNames}). */
+export interface SettingNames {
+  learningRate?: string;
+  clipNorm?: string;
+  scaleTanh?: string;
 }
 
 /** Every option fit takes; others are rejected with a message that names them. */
@@ -85,6 +100,7 @@ export const FIT_OPTION_NAMES = optionNames<FitOptions>()([
   'signal',
   'divergence',
   'loss',
+  'settingNames',
 ]);
 
 export interface FitResult {
@@ -101,14 +117,34 @@ export interface FitResult {
   optimizer: Adam;
 }
 
+/** "a, b, or c". */
+function alternatives(items: string[]): string {
+  return items.length <= 2 ? items.join(', or ') : `${items.slice(0, -1).join(', ')}, or ${items[items.length - 1]}`;
+}
+
+/** The remedies an error offers, in the caller's names when it gave them (`peak`: the run's peak learning rate). */
+function remedies(names: SettingNames | undefined, settings: readonly (keyof SettingNames)[], peak?: number): string {
+  const peakText = peak === undefined ? '' : `this run's peak: ${peak.toPrecision(3)}`;
+  if (!names) {
+    const rest = settings.filter((setting) => setting !== 'learningRate');
+    return `Try ${alternatives([`a lower learning rate${peakText ? ` (${peakText})` : ''}`, ...rest])}.`;
+  }
+  const learningRate = [names.learningRate, peakText].filter(Boolean).join('; ');
+  const items = [`a lower learning rate${learningRate ? ` (${learningRate})` : ''}`];
+  if (settings.includes('clipNorm') && names.clipNorm) items.push(`a gradient-norm clip (${names.clipNorm})`);
+  if (settings.includes('scaleTanh') && names.scaleTanh) items.push(`tanh-bounded scales (${names.scaleTanh})`);
+  return `Try ${alternatives(items)}.`;
+}
+
 /** Thrown when the loss turns NaN or infinite; the weights of the last good report are restored. */
 export class NonFiniteLossError extends Error {
   constructor(
     readonly step: number,
     readonly restoredStep: number,
+    settingNames?: SettingNames,
   ) {
     super(
-      `the training loss became NaN or infinite by step ${step}; weights restored to those of step ${restoredStep}. Try a lower learning rate, clipNorm, or scaleTanh.`,
+      `the training loss became NaN or infinite by step ${step}; weights restored to those of step ${restoredStep}. ${remedies(settingNames, ['learningRate', 'clipNorm', 'scaleTanh'])}`,
     );
     this.name = 'NonFiniteLossError';
   }
@@ -126,10 +162,11 @@ export class DivergenceError extends Error {
     readonly loss: number,
     readonly bestLoss: number,
     learningRate: number,
+    settingNames?: SettingNames,
   ) {
     super(
       `the training loss rose to ${loss.toPrecision(3)} by step ${step}, far above its best of ${bestLoss.toPrecision(4)}: the run diverged; weights restored to those of step ${restoredStep}. ` +
-        `Try a lower learning rate (this run's peak: ${learningRate.toPrecision(3)}), or clipNorm.`,
+        remedies(settingNames, ['learningRate', 'clipNorm'], learningRate),
     );
     this.name = 'DivergenceError';
   }
@@ -169,6 +206,38 @@ async function checkDataValues(x: tf.Tensor, what: string): Promise<void> {
     Number.isFinite(value)
       ? `fit: row ${row} of the ${what} data holds ${value.toPrecision(3)}, beyond ±${LARGEST_SENSIBLE_VALUE.toExponential(0)}: such values overflow float32 arithmetic in the layers; check the data's units or standardise them`
       : `fit: row ${row} of the ${what} data holds ${value}; remove or repair such rows before training`,
+  );
+}
+
+/** The shape of one event of a model that declares it (a distribution), else null. */
+function modelEventShape(model: object): readonly number[] | null {
+  const shape = (model as { eventShape?: unknown }).eventShape;
+  return Array.isArray(shape) && shape.every((d) => Number.isInteger(d)) ? shape : null;
+}
+
+/**
+ * Checks that rows of shape `dataShape` (batch first) are events of the model's shape, naming both
+ * sizes: TensorFlow.js would otherwise stop inside a layer with "Operands could not be broadcast
+ * together", which names neither the data nor the model.
+ */
+function checkRowShape(dataShape: readonly number[], eventShape: readonly number[], what: string): void {
+  const row = dataShape.slice(1);
+  if (row.length === eventShape.length && row.every((d, i) => d === eventShape[i])) return;
+  const size = (shape: readonly number[]) => shape.reduce((a, b) => a * b, 1);
+  const [dataSize, modelSize] = [size(row), size(eventShape)];
+  const side = Math.round(Math.sqrt(dataSize));
+  const images = side >= 2 && side * side === dataSize && Number.isInteger(Math.sqrt(modelSize)) ? ` (${side}×${side} images?)` : '';
+  const shape = (s: readonly number[]) => `[${s.join(', ')}]`;
+  if (dataSize !== modelSize && row.length === 1 && eventShape.length === 1) {
+    throw new TrainingDataError(`fit: the ${what} data has ${dataSize} columns${images}; the model's event size is ${modelSize}`);
+  }
+  if (dataSize !== modelSize) {
+    throw new TrainingDataError(
+      `fit: the ${what} data's rows have shape ${shape(row)}, ${dataSize} values${images}; the model's event shape is ${shape(eventShape)}, ${modelSize} values`,
+    );
+  }
+  throw new TrainingDataError(
+    `fit: the ${what} data's rows have shape ${shape(row)}; the model's event shape is ${shape(eventShape)}: reshape the data to [rows, ${eventShape.join(', ')}]`,
   );
 }
 
@@ -224,7 +293,12 @@ export async function fit<Model extends Distribution | Trainable>(
   const lossFn = (options.loss ?? negativeLogLikelihoodLoss) as (model: Distribution | Trainable, batch: Batch) => tf.Scalar;
 
   // Tensors are checked once, up front, before anything is made from them (a generator's batches
-  // are checked as they come, by the loss).
+  // are checked as they come: their shape before each step, their values by the loss). Rows are
+  // the model's events under the default loss; a custom loss decides itself what its data are
+  // (reverse KL trains on sample counts).
+  const eventShape = options.loss ? null : modelEventShape(model);
+  if (eventShape && data instanceof tf.Tensor) checkRowShape(data.shape, eventShape, 'training');
+  if (eventShape && options.validationData instanceof tf.Tensor) checkRowShape(options.validationData.shape, eventShape, 'validation');
   if (data instanceof tf.Tensor) await checkDataValues(data, 'training');
   if (options.validationData instanceof tf.Tensor) await checkDataValues(options.validationData, 'validation');
 
@@ -293,14 +367,14 @@ export async function fit<Model extends Distribution | Trainable>(
     runningSteps = 0;
     if (!Number.isFinite(mean)) {
       restore(variables, good.weights);
-      throw new NonFiniteLossError(optimizer.step, good.step);
+      throw new NonFiniteLossError(optimizer.step, good.step, options.settingNames);
     }
     const reference = Math.min(bestLoss, Number.isFinite(initialLoss) ? initialLoss : Infinity);
     if (divergence !== false && Number.isFinite(reference)) {
       const progress = Number.isFinite(initialLoss) ? Math.abs(initialLoss - reference) : 0;
       if (mean > reference + divergence * Math.max(1, Math.abs(reference), progress)) {
         restore(variables, good.weights);
-        throw new DivergenceError(optimizer.step, good.step, mean, reference, optimizer.peakLearningRate);
+        throw new DivergenceError(optimizer.step, good.step, mean, reference, optimizer.peakLearningRate, options.settingNames);
       }
     }
     bestLoss = Math.min(bestLoss, mean);
@@ -334,6 +408,14 @@ export async function fit<Model extends Distribution | Trainable>(
           disposeBatch(batch);
           cancelled = true;
           break outer;
+        }
+        if (eventShape) {
+          try {
+            checkRowShape(batch.x.shape, eventShape, 'training');
+          } catch (error) {
+            disposeBatch(batch);
+            throw error;
+          }
         }
         const size = batch.x.shape[0];
         const stepLoss = tf.tidy(() => {
