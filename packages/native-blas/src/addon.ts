@@ -1,0 +1,109 @@
+import { createRequire } from 'node:module';
+
+/**
+ * The N-API addon's functions (`native/*.c`). Every operand is an element offset into the wasm
+ * heap, passed as a Float32Array over the heap's whole buffer: the addon works in place, nothing is
+ * copied. It checks that every operand lies inside the heap and throws a RangeError otherwise.
+ */
+export interface NativeAddon {
+  sgemm(
+    heap: Float32Array,
+    a: number,
+    b: number,
+    c: number,
+    m: number,
+    n: number,
+    k: number,
+    transA: number,
+    transB: number,
+    bias: number,
+    relu: number,
+    batch: number,
+    aStride: number,
+    bStride: number,
+  ): void;
+  unary(heap: Float32Array, op: number, input: number, output: number, size: number): void;
+  conv2d(
+    heap: Float32Array,
+    x: number,
+    filter: number,
+    bias: number,
+    out: number,
+    ...shape: [
+      n: number,
+      h: number,
+      w: number,
+      cin: number,
+      kh: number,
+      kw: number,
+      cout: number,
+      padTop: number,
+      padLeft: number,
+      outH: number,
+      outW: number,
+      strideH: number,
+      strideW: number,
+      dilationH: number,
+      dilationW: number,
+      relu: number,
+    ]
+  ): void;
+  conv2dFilterGradient(
+    heap: Float32Array,
+    x: number,
+    dz: number,
+    out: number,
+    n: number,
+    h: number,
+    w: number,
+    cin: number,
+    kh: number,
+    kw: number,
+    cout: number,
+  ): void;
+  adamMoment(heap: Float32Array, moment: number, gradient: number, out: number, size: number, second: number, beta: number, scale: number): void;
+  adamParameter(
+    heap: Float32Array,
+    parameter: number,
+    firstMoment: number,
+    secondMoment: number,
+    out: number,
+    size: number,
+    offset: number,
+    stepSize: number,
+    inverseCorrection2: number,
+    epsilon: number,
+    decay: number,
+  ): void;
+  couplingInverse(
+    heap: Float32Array,
+    ...operands: [y: number, r: number, t: number, m: number, c: number, x: number, logDet: number, batch: number, size: number, tanh: number]
+  ): void;
+  couplingInverseGradient(
+    heap: Float32Array,
+    ...operands: [
+      dx: number,
+      dl: number,
+      y: number,
+      r: number,
+      t: number,
+      m: number,
+      c: number,
+      dy: number,
+      dt: number,
+      dr: number,
+      dc: number,
+      batch: number,
+      size: number,
+      tanh: number,
+    ]
+  ): void;
+  setThreads(threads?: number): number;
+  products(useOwn?: number): number;
+}
+
+/** Loads the built addon; throws where it is not built. */
+export function loadAddon(): NativeAddon {
+  const require = createRequire(import.meta.url);
+  return require('../native/build/Release/flows_blas.node') as NativeAddon;
+}
