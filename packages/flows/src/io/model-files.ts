@@ -1,33 +1,22 @@
 import type * as tf from '@tensorflow/tfjs-core';
-import { assignWeights, importNodeBuiltin, packWeights, type RandomState, type WeightSpec } from '@flows/core';
+import { assignWeights, importNodeBuiltin, packWeights, type RandomState } from '@flows/core';
 import { type Distribution, distributionFromJSON, type SerializedDistribution } from '@flows/distributions';
-import { acquireDirectoryLock, removeOrphanedTemporaries } from './directory-lock.js';
+import { acquireDirectoryLock, MODEL_FOLDER_FILES, removeOrphanedTemporaries, temporaryName } from './directory-lock.js';
+import {
+  CHECKPOINT_FORMAT,
+  type CheckpointFile,
+  MODEL_FORMAT,
+  MODEL_FORMAT_VERSION,
+  type ModelFile,
+  ModelFileError,
+  namedBinaries,
+  sealDescription,
+  validateCheckpointFile,
+  validateModelFile,
+} from './model-description.js';
 import type { AdamState } from '../optimizers/adam.js';
 
-/** The current version of the files this module writes. */
-export const MODEL_FORMAT_VERSION = 1;
-const MODEL_FORMAT = 'flows-model';
-const CHECKPOINT_FORMAT = 'flows-checkpoint';
-
-/** `model.json`: the structure as JSON, and where the weights are. */
-export interface ModelFile {
-  format: typeof MODEL_FORMAT;
-  formatVersion: number;
-  model: SerializedDistribution;
-  weights: { file: string; specs: WeightSpec[]; checksum: string };
-  metadata?: Record<string, unknown>;
-}
-
-/** Thrown for a missing, unreadable, corrupt or incompatible model or checkpoint file. */
-export class ModelFileError extends Error {
-  constructor(
-    readonly path: string,
-    problem: string,
-  ) {
-    super(`${path}: ${problem}`);
-    this.name = 'ModelFileError';
-  }
-}
+export { MODEL_FORMAT_VERSION, type ModelFile, ModelFileError, validateModelFile } from './model-description.js';
 
 /** FNV-1a over the bytes: detects truncated or altered weight files. */
 export function checksum(bytes: Uint8Array): string {
@@ -63,13 +52,13 @@ export async function serializeModel(model: Saveable, metadata?: Record<string, 
   const weights = floatBytes(data);
   const sum = checksum(weights);
   return {
-    json: {
+    json: sealDescription({
       format: MODEL_FORMAT,
       formatVersion: MODEL_FORMAT_VERSION,
       model: model.toJSON(),
       weights: { file: `weights-${sum.split('-')[0]}.bin`, specs, checksum: sum },
       ...(metadata ? { metadata } : {}),
-    },
+    } as const),
     weights,
   };
 }
@@ -89,7 +78,8 @@ export async function modelFiles(
 /**
  * Rebuilds a model from the files {@link saveModel} writes, given by name (for example files that
  * a user dropped on a page): `model.json` as text or bytes, and the weights file it names. A
- * missing file, JSON that does not parse, or weights that fail their checksum throw a
+ * missing file, JSON that does not parse, a description that fails its checksum (an edited
+ * setting) or names that are not this library's, or weights that fail their checksum throw a
  * {@link ModelFileError} naming the problem.
  */
 export function modelFromFiles<T extends Saveable & { dispose(): void } = Distribution>(files: Record<string, string | Uint8Array>, rebuild?: Rebuild<T>): T {
@@ -110,41 +100,6 @@ export function modelFromFiles<T extends Saveable & { dispose(): void } = Distri
   if (weights === undefined) throw new ModelFileError(json.weights.file, 'weights file not among the files given: give it beside model.json');
   if (typeof weights === 'string') throw new ModelFileError(json.weights.file, 'weights must be bytes, not text');
   return rebuild ? deserializeModel<T>(json, weights, 'model.json', rebuild) : deserializeModel<T>(json, weights, 'model.json');
-}
-
-function checkFormatVersion(version: unknown, where: string): void {
-  if (typeof version !== 'number') {
-    throw new ModelFileError(
-      where,
-      `formatVersion must be a number, found ${version === undefined ? 'none' : `the ${typeof version} ${JSON.stringify(version)}`}; the file was edited or comes from elsewhere`,
-    );
-  }
-  if (version !== MODEL_FORMAT_VERSION) {
-    throw new ModelFileError(
-      where,
-      version > MODEL_FORMAT_VERSION
-        ? `has format version ${version}, newer than this version of @flows/flows reads (${MODEL_FORMAT_VERSION}): update @flows/flows`
-        : `has format version ${version}; this version of @flows/flows reads version ${MODEL_FORMAT_VERSION}`,
-    );
-  }
-}
-
-/** Checks a parsed `model.json` and says precisely what is wrong. */
-export function validateModelFile(json: unknown, where: string): ModelFile {
-  if (typeof json !== 'object' || json === null) throw new ModelFileError(where, 'is not a JSON object');
-  const file = json as Partial<ModelFile>;
-  if (file.format !== MODEL_FORMAT) throw new ModelFileError(where, `is not a flows model file (format '${String(file.format)}', expected '${MODEL_FORMAT}')`);
-  checkFormatVersion(file.formatVersion, where);
-  if (!file.model || !file.weights || typeof file.weights.file !== 'string' || !Array.isArray(file.weights.specs)) {
-    throw new ModelFileError(where, "lacks 'model' or 'weights' entries");
-  }
-  if (typeof file.weights.checksum !== 'string' || !/^[0-9a-f]{8}-\d+$/.test(file.weights.checksum)) {
-    throw new ModelFileError(
-      where,
-      `has no valid weights checksum (found ${JSON.stringify(file.weights.checksum)}): the file was edited or was not written by saveModel, so its weights cannot be verified`,
-    );
-  }
-  return file as ModelFile;
 }
 
 /** Rebuilds a model from its JSON description and weight bytes (a distribution unless `rebuild` says otherwise). */
@@ -184,7 +139,14 @@ export async function loadModelFromUrl(baseUrl: string): Promise<Distribution> {
   const base = baseUrl.endsWith('/') ? baseUrl : `${baseUrl}/`;
   const response = await fetch(`${base}model.json`);
   if (!response.ok) throw new ModelFileError(`${base}model.json`, `HTTP ${response.status}`);
-  const json = validateModelFile(await response.json(), `${base}model.json`);
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(await response.text());
+  } catch (error) {
+    throw new ModelFileError(`${base}model.json`, `is not valid JSON (${(error as Error).message}); the file is corrupt`);
+  }
+  // The weights file's name is checked here (weights-<8 hex>.bin), so the URL stays beside model.json.
+  const json = validateModelFile(parsed, `${base}model.json`);
   const weightsResponse = await fetch(`${base}${json.weights.file}`);
   if (!weightsResponse.ok) throw new ModelFileError(`${base}${json.weights.file}`, `HTTP ${weightsResponse.status}`);
   return deserializeModel<Distribution>(json, new Uint8Array(await weightsResponse.arrayBuffer()), `${base}model.json`);
@@ -200,17 +162,63 @@ async function node() {
   return { fs, path };
 }
 
-/** Writes a file atomically: a temporary file in the same directory, then a rename. */
+/** Why a write failed, and what to do, for the common causes. */
+function explainWriteError(error: unknown): string {
+  const code = (error as NodeJS.ErrnoException).code;
+  switch (code) {
+    case 'ENOSPC':
+      return 'no space left on the device (ENOSPC); free space there or save to another folder';
+    case 'EDQUOT':
+      return 'the disk quota is used up (EDQUOT); free space there or save to another folder';
+    case 'EFBIG':
+      return 'the file is larger than this file system or a size limit (ulimit -f) allows (EFBIG); raise the limit or save to another folder';
+    case 'EACCES':
+    case 'EPERM':
+      return `no permission to write there (${code}); choose a folder you can write, or change its permissions`;
+    case 'EROFS':
+      return 'the file system is read-only (EROFS); save to another folder';
+    case 'EISDIR':
+      return 'it is a directory (EISDIR); remove it or choose another name';
+    case 'ENOTDIR':
+      return 'a part of its path is a file, not a folder (ENOTDIR); choose another path';
+    case 'EIO':
+      return 'the disk or network file system failed (EIO); check it, then save again';
+    default:
+      return (error as Error).message ?? String(error);
+  }
+}
+
+/**
+ * Thrown when a file cannot be written: names the file the caller asked for (not the temporary
+ * file that was being written), the cause and the fix; `code` is the system's (e.g. 'ENOSPC').
+ */
+export class FileWriteError extends Error {
+  readonly code: string | undefined;
+  constructor(
+    readonly path: string,
+    cause: unknown,
+  ) {
+    super(`cannot write ${path}: ${explainWriteError(cause)}`, { cause });
+    this.name = 'FileWriteError';
+    this.code = (cause as NodeJS.ErrnoException).code;
+  }
+}
+
+/**
+ * Writes a file atomically: a temporary file in the same directory (`<name>.tmp-<pid>-<digits>`),
+ * then a rename. A failure removes the temporary file and throws a {@link FileWriteError} naming
+ * `filePath`; the file that was there before is unchanged.
+ */
 export async function writeFileAtomic(filePath: string, data: Uint8Array | string): Promise<void> {
   const { fs, path } = await node();
-  await fs.mkdir(path.dirname(filePath), { recursive: true });
-  const temporary = `${filePath}.tmp-${process.pid}-${Date.now()}`;
+  const temporary = temporaryName(filePath);
   try {
+    await fs.mkdir(path.dirname(filePath), { recursive: true });
     await fs.writeFile(temporary, data);
     await fs.rename(temporary, filePath);
   } catch (error) {
-    await fs.rm(temporary, { force: true });
-    throw error;
+    await fs.rm(temporary, { force: true }).catch(() => {});
+    throw new FileWriteError(filePath, error);
   }
 }
 
@@ -233,12 +241,27 @@ async function readJson(filePath: string, what: string): Promise<unknown> {
   }
 }
 
-/** Deletes `*.bin` files in `dir` that `keep` does not name (left over from earlier saves). */
-async function removeStaleBinaries(dir: string, keep: string[]): Promise<void> {
+/** The binary files that the description `name` in `dir` names now (none when it is missing or not this library's). */
+async function binariesNamedBy(dir: string, name: 'model.json' | 'checkpoint.json'): Promise<string[]> {
   const { fs, path } = await node();
-  for (const name of await fs.readdir(dir)) {
-    if (name.endsWith('.bin') && !keep.includes(name)) await fs.rm(path.join(dir, name), { force: true });
+  try {
+    return namedBinaries(JSON.parse(await fs.readFile(path.join(dir, name), 'utf8')));
+  } catch {
+    return [];
   }
+}
+
+/**
+ * The folder rule of a save: after `name` (`model.json` or `checkpoint.json`) is replaced, the
+ * binary files that its previous version named (`previous`) are removed, except those that the
+ * new one or the other description in the folder still names; then the temporary files of this
+ * library's files that dead processes left in the folder. Nothing else is touched.
+ */
+async function removeReplaced(dir: string, name: 'model.json' | 'checkpoint.json', previous: string[], kept: string[]): Promise<void> {
+  const { fs, path } = await node();
+  const keep = new Set([...kept, ...(await binariesNamedBy(dir, name === 'model.json' ? 'checkpoint.json' : 'model.json'))]);
+  for (const file of previous) if (!keep.has(file)) await fs.rm(path.join(dir, file), { force: true });
+  await removeOrphanedTemporaries(dir, { names: MODEL_FOLDER_FILES, depth: 0 });
 }
 
 /**
@@ -257,21 +280,29 @@ async function withSaveLock<T>(dir: string, write: () => Promise<T>): Promise<T>
 }
 
 /**
- * Saves a model to `dir`: `model.json` (format version, class names, options, masks, seeds) and
- * a weights file named by its checksum. The weights are written first and `model.json` is
- * renamed into place last, so an interrupted save leaves the previous model loadable. Saves into
- * one directory take turns (a lock file), so no save deletes the weights that another save's
- * committed `model.json` names; {@link loadModel} reads again when a save replaced the model
- * between its reads of `model.json` and of the weights.
+ * Saves a model to `dir`: `model.json` (format version, class names, options, masks, seeds, weight
+ * specs, and a SHA-256 checksum over all of that) and a weights file named by its checksum. The
+ * weights are written first and `model.json` is renamed into place last, so an interrupted save
+ * leaves the previous model loadable. Saves into one directory take turns (a lock file), so no
+ * save deletes the weights that another save's committed `model.json` names; {@link loadModel}
+ * reads again when a save replaced the model between its reads of `model.json` and of the weights.
+ *
+ * The folder rule: `dir` may hold other files. A save removes only the weights file that the
+ * previous `model.json` named (read before it is replaced; a name of this library's pattern,
+ * `weights-<8 hex digits>.bin`, in `dir` itself), unless the new `model.json` or a
+ * `checkpoint.json` there names it; and the temporary files of this library's files
+ * (`model.json.tmp-<pid>-<n>`, `weights-<hex>.bin.tmp-<pid>-<n>`, ...) whose process is gone.
+ * Nothing else in the folder (a `firmware.bin`, a `notes.txt.tmp-1-2`, subfolders) is touched.
+ * A failed write throws a {@link FileWriteError} naming the file and the fix.
  */
 export async function saveModel(model: Saveable, dir: string, metadata?: Record<string, unknown>): Promise<ModelFile> {
   const { path } = await node();
   const { json, files } = await modelFiles(model, metadata);
   return withSaveLock(dir, async () => {
+    const previous = await binariesNamedBy(dir, 'model.json');
     await writeFileAtomic(path.join(dir, json.weights.file), files[json.weights.file]);
     await writeFileAtomic(path.join(dir, 'model.json'), files['model.json']);
-    await removeStaleBinaries(dir, [json.weights.file]);
-    await removeOrphanedTemporaries(dir);
+    await removeReplaced(dir, 'model.json', previous, [json.weights.file]);
     return json;
   });
 }
@@ -324,19 +355,14 @@ export interface Checkpoint<T = Distribution> {
   extra: Record<string, unknown>;
 }
 
-interface CheckpointFile {
-  format: typeof CHECKPOINT_FORMAT;
-  formatVersion: number;
-  model: ModelFile;
-  optimizer: { file: string; checksum: string; step: number; sizes: number[] };
-  random: RandomState;
-  epoch: number;
-  extra: Record<string, unknown>;
-}
-
 /**
  * Writes a checkpoint to `dir` atomically: binary files named by checksum first, then one
- * `checkpoint.json` renamed into place, so a run killed mid-write resumes from the previous one.
+ * `checkpoint.json` (with a SHA-256 checksum over all of its description) renamed into place, so
+ * a run killed mid-write resumes from the previous one. The folder rule is {@link saveModel}'s:
+ * a save removes only the weights and optimizer files (`weights-<8 hex>.bin`,
+ * `optimizer-<8 hex>.bin`) that the previous `checkpoint.json` named and that neither the new one
+ * nor a `model.json` there names, and this library's temporary files of dead processes; nothing
+ * else in the folder.
  */
 export async function saveCheckpoint(
   dir: string,
@@ -355,7 +381,7 @@ export async function saveCheckpoint(
   const optimizerBytes = floatBytes(packed);
   const optimizerSum = checksum(optimizerBytes);
   const optimizerFile = `optimizer-${optimizerSum.split('-')[0]}.bin`;
-  const file: CheckpointFile = {
+  const file: CheckpointFile = sealDescription({
     format: CHECKPOINT_FORMAT,
     formatVersion: MODEL_FORMAT_VERSION,
     model: modelJson,
@@ -363,13 +389,13 @@ export async function saveCheckpoint(
     random: state.randomState,
     epoch: state.epoch,
     extra: state.extra ?? {},
-  };
+  } as const);
   await withSaveLock(dir, async () => {
+    const previous = await binariesNamedBy(dir, 'checkpoint.json');
     await writeFileAtomic(path.join(dir, modelJson.weights.file), weights);
     await writeFileAtomic(path.join(dir, optimizerFile), optimizerBytes);
     await writeFileAtomic(path.join(dir, 'checkpoint.json'), JSON.stringify(file));
-    await removeStaleBinaries(dir, [modelJson.weights.file, optimizerFile]);
-    await removeOrphanedTemporaries(dir);
+    await removeReplaced(dir, 'checkpoint.json', previous, [modelJson.weights.file, optimizerFile]);
   });
 }
 
@@ -391,13 +417,17 @@ export async function loadCheckpoint<T extends Saveable & { dispose(): void } = 
 ): Promise<Checkpoint<T>> {
   const { path } = await node();
   const jsonPath = path.join(dir, 'checkpoint.json');
-  const raw = (await readJson(jsonPath, 'checkpoint.json')) as Partial<CheckpointFile>;
-  if (raw.format !== CHECKPOINT_FORMAT) throw new ModelFileError(jsonPath, `is not a flows checkpoint (format '${String(raw.format)}')`);
-  checkFormatVersion(raw.formatVersion, jsonPath);
-  if (!raw.model || !raw.optimizer || !raw.random || typeof raw.epoch !== 'number') throw new ModelFileError(jsonPath, 'is incomplete');
+  // Names and sizes are checked before any file they name is read.
+  const raw = validateCheckpointFile(await readJson(jsonPath, 'checkpoint.json'), jsonPath);
   const weights = await readFileOrExplain(path.join(dir, raw.model.weights.file), 'checkpoint weights');
   const model = deserializeModel<T>(raw.model, new Uint8Array(weights.buffer, weights.byteOffset, weights.byteLength), jsonPath, rebuild);
-  const optimizerBytes = await readFileOrExplain(path.join(dir, raw.optimizer.file), 'optimizer state');
+  let optimizerBytes: Buffer;
+  try {
+    optimizerBytes = await readFileOrExplain(path.join(dir, raw.optimizer.file), 'optimizer state');
+  } catch (error) {
+    model.dispose();
+    throw error;
+  }
   const bytes = new Uint8Array(optimizerBytes.buffer, optimizerBytes.byteOffset, optimizerBytes.byteLength);
   if (checksum(bytes) !== raw.optimizer.checksum) {
     model.dispose();

@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -11,9 +11,10 @@ const packageRoot = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const temp = () => mkdtempSync(join(tmpdir(), 'flows-save-'));
 
 /** Runs a Node script (ESM, from the package's directory so that its imports resolve) and collects its output. */
-function runScript(code: string): Promise<{ code: number; output: string }> {
+function runScript(code: string, wrapper: string[] = []): Promise<{ code: number; output: string }> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['--input-type=module', '-e', code], { cwd: packageRoot, stdio: ['ignore', 'pipe', 'pipe'] });
+    const command = [...wrapper, process.execPath, '--input-type=module', '-e', code];
+    const child = spawn(command[0], command.slice(1), { cwd: packageRoot, stdio: ['ignore', 'pipe', 'pipe'] });
     let output = '';
     child.stdout.on('data', (chunk) => (output += chunk));
     child.stderr.on('data', (chunk) => (output += chunk));
@@ -73,14 +74,72 @@ describe('saving and loading, nothing lost', () => {
     await expect(loadModel(dir)).rejects.toThrow(/has no valid weights checksum/);
     writeFileSync(join(dir, 'model.json'), JSON.stringify({ ...json, formatVersion: '1' }));
     await expect(loadModel(dir)).rejects.toThrow(/formatVersion must be a number, found the string "1"/);
-    // A NaN weight with a checksum that matches it (as if saved from a broken run by another tool).
+    // A NaN weight with checksums that match it (as if saved from a broken run by another tool).
     const { checksum } = await import('./model-files.js');
-    const weights = new Float32Array(readFileSync(join(dir, json.weights.file)).buffer.slice(0));
+    const saved = readFileSync(join(dir, json.weights.file)); // a view into Node's shared pool: copy its own bytes only
+    const weights = new Float32Array(saved.buffer.slice(saved.byteOffset, saved.byteOffset + saved.byteLength));
     weights[3] = Number.NaN;
     const bytes = new Uint8Array(weights.buffer);
     writeFileSync(join(dir, json.weights.file), bytes);
-    writeFileSync(join(dir, 'model.json'), JSON.stringify({ ...json, weights: { ...json.weights, checksum: checksum(bytes) } }));
+    const { sealDescription } = await import('./model-description.js');
+    writeFileSync(join(dir, 'model.json'), JSON.stringify(sealDescription({ ...json, weights: { ...json.weights, checksum: checksum(bytes) } })));
     await expect(loadModel(dir)).rejects.toThrow(/weight 3 of \d+ is NaN/);
     model.dispose();
   });
+});
+
+// A save that runs out of room: a file system of 64 KiB (a tmpfs mounted in a mount namespace of
+// its own, where that is allowed), and a file size limit (ulimit -f, which needs nothing).
+const canMountTmpfs = process.platform === 'linux' && spawnSync('unshare', ['-rm', 'sh', '-c', 'mount -t tmpfs -o size=64k tmpfs "$0"', temp()]).status === 0;
+if (!canMountTmpfs) console.log('note: the ENOSPC test is skipped: it needs unshare and a mount namespace that may mount a tmpfs');
+const canLimitFileSize = process.platform === 'linux' && spawnSync('bash', ['-c', 'ulimit -f 16']).status === 0;
+
+describe('a save that cannot be written names the file and the fix', () => {
+  const saver = (dir: string) => `
+    import * as tf from '@tensorflow/tfjs-core';
+    import { realNVP, saveModel } from './dist/index.js';
+    await tf.setBackend('cpu');
+    const model = realNVP({ size: 8, layers: 4, hidden: [256], seed: 1 });
+    try {
+      await saveModel(model, ${JSON.stringify(dir)});
+      console.log('saved');
+    } catch (error) {
+      console.log('message: ' + error.message + ' code: ' + error.code);
+    }
+    console.log('left: ' + (await import('node:fs')).readdirSync(${JSON.stringify(dir)}).join(','));`;
+
+  it.runIf(canMountTmpfs)(
+    'ENOSPC: a full disk',
+    async () => {
+      const dir = join(temp(), 'model');
+      const script = saver(dir);
+      const result = await runScript(`${script}`, ['unshare', '-rm', 'sh', '-c', `mkdir -p "$0" && mount -t tmpfs -o size=64k tmpfs "$0" && exec "$@"`, dir]);
+      expect(result.output).not.toMatch(/saved/);
+      expect(result.output).toMatch(
+        new RegExp(
+          `message: cannot write ${dir}/weights-[0-9a-f]{8}\\.bin: no space left on the device \\(ENOSPC\\); free space there or save to another folder code: ENOSPC`,
+        ),
+      );
+      expect(result.output).not.toMatch(/message: .*\.tmp-/);
+      // Nothing half-written is left, and the lock is gone.
+      expect(result.output).toMatch(/left: $/m);
+    },
+    60_000,
+  );
+
+  it.runIf(canLimitFileSize)(
+    'EFBIG: a file size limit',
+    async () => {
+      const dir = join(temp(), 'model');
+      const result = await runScript(saver(dir), ['bash', '-c', `trap '' XFSZ; ulimit -f 16; exec "$@"`, 'limited']);
+      expect(result.output).not.toMatch(/saved/);
+      expect(result.output).toMatch(
+        new RegExp(
+          `message: cannot write ${dir}/weights-[0-9a-f]{8}\\.bin: the file is larger than this file system or a size limit \\(ulimit -f\\) allows \\(EFBIG\\).* code: EFBIG`,
+        ),
+      );
+      expect(result.output).toMatch(/left: $/m);
+    },
+    60_000,
+  );
 });
