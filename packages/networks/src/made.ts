@@ -17,6 +17,18 @@ export interface MADEOptions {
    * depends only on inputs j with `order[j] < order[i]`. Default: the natural order 1…D.
    */
   order?: number[];
+  /**
+   * Explicit degrees of the D inputs instead of `order`: positive integers, ties allowed (inputs of
+   * one degree are sampled in the same pass; the output block of input i depends on the inputs of
+   * lower degree). For networks trained elsewhere, whose masks group inputs (zuko's `passes`).
+   */
+  inputDegrees?: number[];
+  /**
+   * Explicit degrees of the hidden units, one array per hidden layer with that layer's width
+   * (non-negative integers; 0 sees only the context), instead of the cyclic 1…D−1 assignment:
+   * the degrees another library drew, so that its trained weights keep their masks.
+   */
+  hiddenDegrees?: number[][];
   /** Width of a context that every hidden unit sees (conditional MADE). Default 0. */
   contextSize?: number;
   /** Zero the last layer, so the outputs start at 0 (default true). */
@@ -24,8 +36,16 @@ export interface MADEOptions {
   seed?: number | Random;
 }
 
-/** What a {@link MADE} saves: its options, with the order and the seed made explicit. */
-export type MADEConfig = Required<Omit<MADEOptions, 'seed'>> & { seed: number };
+/**
+ * What a {@link MADE} saves: its options, with the order and the seed made explicit; explicit
+ * degrees only when they were given (then `order` is absent).
+ */
+export type MADEConfig = Omit<Required<Omit<MADEOptions, 'seed' | 'inputDegrees' | 'hiddenDegrees'>>, 'order'> & {
+  order?: number[];
+  inputDegrees?: number[];
+  hiddenDegrees?: number[][];
+  seed: number;
+};
 
 /** Every option MADE takes; others are rejected with a message that names them. */
 const M_A_D_E_OPTION_NAMES = optionNames<MADEOptions>()([
@@ -34,6 +54,8 @@ const M_A_D_E_OPTION_NAMES = optionNames<MADEOptions>()([
   'hidden',
   'activation',
   'order',
+  'inputDegrees',
+  'hiddenDegrees',
   'contextSize',
   'zeroInitLast',
   'seed',
@@ -48,7 +70,8 @@ const M_A_D_E_OPTION_NAMES = optionNames<MADEOptions>()([
  * every degree is present when the layer has at least D − 1 units); a hidden weight connects
  * when the degree does not decrease, an output weight of block i when `order[i] > m_k`. Context
  * inputs have degree 0 and reach every hidden unit. Outputs are laid out block by block:
- * `[N, D · outputsPerInput]` reshapes to `[N, D, outputsPerInput]`.
+ * `[N, D · outputsPerInput]` reshapes to `[N, D, outputsPerInput]`. `inputDegrees` and
+ * `hiddenDegrees` replace the order and the cyclic assignment with given degrees (same rules).
  */
 export class MADE extends Module<MADEConfig> implements VectorConditioner {
   static override readonly className: string = 'MADE';
@@ -59,7 +82,11 @@ export class MADE extends Module<MADEConfig> implements VectorConditioner {
   readonly contextSize: number;
   readonly hidden: number[];
   readonly activation: Activation;
+  /** The degree of each input: the order (a permutation of 1…D), or the explicit `inputDegrees`. */
   readonly order: number[];
+  /** The explicit hidden degrees, when given. */
+  readonly hiddenDegrees: number[][] | null;
+  private readonly explicitInputDegrees: boolean;
   readonly zeroInitLast: boolean;
   readonly weights: tf.Variable[] = [];
   readonly biases: tf.Variable[] = [];
@@ -82,10 +109,28 @@ export class MADE extends Module<MADEConfig> implements VectorConditioner {
     this.hidden.forEach((h, i) => assertPositiveInteger(h, who, `hidden[${i}]`));
     this.activation = options.activation ?? 'relu';
     if (!ACTIVATIONS.includes(this.activation)) throw new ConfigError(`${who}: unknown activation '${this.activation}'`);
-    this.order = options.order ? [...options.order] : Array.from({ length: d }, (_, i) => i + 1);
-    const sorted = [...this.order].sort((a, b) => a - b);
-    if (this.order.length !== d || sorted.some((v, i) => v !== i + 1)) {
-      throw new ConfigError(`${who}: order must be a permutation of 1…${d}, got [${this.order.join(', ')}]`);
+    if (options.inputDegrees !== undefined && options.order !== undefined) throw new ConfigError(`${who}: give order or inputDegrees, not both`);
+    this.explicitInputDegrees = options.inputDegrees !== undefined;
+    if (options.inputDegrees !== undefined) {
+      const degrees = options.inputDegrees;
+      if (!Array.isArray(degrees) || degrees.length !== d || degrees.some((v) => !Number.isInteger(v) || v < 1)) {
+        throw new ConfigError(`${who}: inputDegrees must be ${d} positive integers, got ${JSON.stringify(degrees)}`);
+      }
+      this.order = [...degrees];
+    } else {
+      this.order = options.order ? [...options.order] : Array.from({ length: d }, (_, i) => i + 1);
+      const sorted = [...this.order].sort((a, b) => a - b);
+      if (this.order.length !== d || sorted.some((v, i) => v !== i + 1)) {
+        throw new ConfigError(`${who}: order must be a permutation of 1…${d}, got [${this.order.join(', ')}]`);
+      }
+    }
+    this.hiddenDegrees = options.hiddenDegrees === undefined ? null : options.hiddenDegrees.map((layer) => [...layer]);
+    if (this.hiddenDegrees !== null) {
+      const given = this.hiddenDegrees;
+      const fits = given.length === this.hidden.length && given.every((layer, i) => Array.isArray(layer) && layer.length === this.hidden[i]);
+      if (!fits || given.some((layer) => layer.some((v) => !Number.isInteger(v) || v < 0))) {
+        throw new ConfigError(`${who}: hiddenDegrees must give one non-negative integer per hidden unit of each layer [${this.hidden.join(', ')}]`);
+      }
     }
     this.zeroInitLast = options.zeroInitLast ?? true;
     this.seed = options.seed instanceof Random ? options.seed.nextUint32() : (options.seed ?? 0);
@@ -102,7 +147,7 @@ export class MADE extends Module<MADEConfig> implements VectorConditioner {
       const fanOut = sizes[layer + 1];
       const degrees = isLast
         ? Array.from({ length: fanOut }, (_, j) => this.order[Math.floor(j / this.outputsPerInput)])
-        : Array.from({ length: fanOut }, (_, k) => (d === 1 ? 1 : (k % (d - 1)) + 1));
+        : (this.hiddenDegrees?.[layer] ?? Array.from({ length: fanOut }, (_, k) => (d === 1 ? 1 : (k % (d - 1)) + 1)));
       const mask = new Float32Array(fanIn * fanOut);
       for (let i = 0; i < fanIn; i++) {
         for (let j = 0; j < fanOut; j++) mask[i * fanOut + j] = (isLast ? degrees[j] > previous[i] : degrees[j] >= previous[i]) ? 1 : 0;
@@ -137,7 +182,8 @@ export class MADE extends Module<MADEConfig> implements VectorConditioner {
       outputsPerInput: this.outputsPerInput,
       hidden: this.hidden,
       activation: this.activation,
-      order: this.order,
+      ...(this.explicitInputDegrees ? { inputDegrees: this.order } : { order: this.order }),
+      ...(this.hiddenDegrees ? { hiddenDegrees: this.hiddenDegrees } : {}),
       contextSize: this.contextSize,
       zeroInitLast: this.zeroInitLast,
       seed: this.seed,
