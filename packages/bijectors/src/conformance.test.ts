@@ -179,6 +179,19 @@ const CASES: Record<string, ConformanceCase[]> = {
       'TransformerCoupling, affine',
       () => new TransformerCoupling({ mask: [1, 0, 1, 0, 0], hidden: [8], transformer: new AffineTransformer(), contextSize: 2, seed: 5 }),
     ],
+    [
+      'TransformerCoupling, affine with the sigmoid scale',
+      () => new TransformerCoupling({ mask: [1, 0, 1], hidden: [8], transformer: new AffineTransformer({ scale: 'sigmoid' }), seed: 6 }),
+    ],
+    [
+      'TransformerCoupling, affine with the softplus scale and no floor',
+      () => new TransformerCoupling({ mask: [0, 1, 1], hidden: [8], transformer: new AffineTransformer({ scale: 'softplus', scaleEpsilon: 0 }), seed: 7 }),
+    ],
+    [
+      'TransformerCoupling, affine with the rational clamp',
+      () =>
+        new TransformerCoupling({ mask: [1, 0], hidden: [8], transformer: new AffineTransformer({ logScaleClamp: 'rational', logScaleBound: 2 }), seed: 8 }),
+    ],
   ],
 };
 

@@ -23,42 +23,83 @@ export interface Transformer {
 export interface AffineTransformerOptions {
   /**
    * Soft bound B on the log-scale: `s = B tanh(raw / B)` keeps exp(s) in (e^−B, e^B) so a badly
-   * initialised or diverging network cannot overflow; `null` for no bound (default 5).
+   * initialised or diverging network cannot overflow; `null` for no bound (default 5 with
+   * `scale: 'exp'`, none otherwise).
    */
   logScaleBound?: number | null;
+  /**
+   * How the bound applies: `tanh` (default, `B tanh(raw / B)`) or `rational`, `raw / (1 + |raw| / B)`,
+   * zuko's soft clamp (its `slope` is e^−B), for models trained with it.
+   */
+  logScaleClamp?: 'tanh' | 'rational';
+  /**
+   * The scale σ from the raw parameter: `exp` (default, σ = exp(s) with the bound above),
+   * `softplus` (σ = softplus(raw) + ε, nflows' masked affine autoregressive layer) or `sigmoid`
+   * (σ = sigmoid(raw + 2) + ε, nflows' affine coupling and normflows' `sigmoid_inv`); the
+   * log-derivative is log σ. For models trained with those libraries; the bound must be null.
+   */
+  scale?: 'exp' | 'softplus' | 'sigmoid';
+  /** ε of the `softplus` and `sigmoid` scales, σ's floor (default 1e-3, nflows' value). */
+  scaleEpsilon?: number;
 }
 
-/** What an {@link AffineTransformer} saves. */
+/** What an {@link AffineTransformer} saves (the scale settings only when they are not the defaults). */
 export type AffineTransformerConfig = {
   logScaleBound: number | null;
+  logScaleClamp?: 'tanh' | 'rational';
+  scale?: 'exp' | 'softplus' | 'sigmoid';
+  scaleEpsilon?: number;
 };
 
 /** Every option AffineTransformer takes; others are rejected with a message that names them. */
-const AFFINE_TRANSFORMER_OPTION_NAMES = optionNames<AffineTransformerOptions>()(['logScaleBound']);
+const AFFINE_TRANSFORMER_OPTION_NAMES = optionNames<AffineTransformerOptions>()(['logScaleBound', 'logScaleClamp', 'scale', 'scaleEpsilon']);
+
+const SCALES = ['exp', 'softplus', 'sigmoid'] as const;
 
 /**
- * `g(u) = u ⊙ exp(s) + m` with θ = (m, raw s): the affine transformer of MAF and IAF.
- * `log g' = s`; `g⁻¹(v) = (v − m) ⊙ exp(−s)`, `log (g⁻¹)' = −s`.
+ * `g(u) = u ⊙ σ + m` with θ = (m, raw s): the affine transformer of MAF and IAF. With the
+ * default exponential scale σ = exp(s): `log g' = s`; `g⁻¹(v) = (v − m) ⊙ exp(−s)`,
+ * `log (g⁻¹)' = −s`. The `softplus` and `sigmoid` scales take σ from the raw value as nflows and
+ * normflows do (`log g' = log σ`), so that models trained there import exactly.
  */
 export class AffineTransformer extends Module<AffineTransformerConfig> implements Transformer {
   static override readonly className: string = 'AffineTransformer';
   readonly parameterCount = 2;
   readonly logScaleBound: number | null;
+  readonly logScaleClamp: 'tanh' | 'rational';
+  readonly scale: 'exp' | 'softplus' | 'sigmoid';
+  readonly scaleEpsilon: number;
 
   constructor(options: AffineTransformerOptions = {}) {
     super();
     assertKnownOptions(options, AFFINE_TRANSFORMER_OPTION_NAMES, 'AffineTransformer');
-    const bound = options.logScaleBound === undefined ? 5 : options.logScaleBound;
+    this.scale = options.scale ?? 'exp';
+    if (!SCALES.includes(this.scale)) throw new ConfigError(`AffineTransformer: scale must be one of ${SCALES.join(', ')}, got '${String(this.scale)}'`);
+    const bound = options.logScaleBound === undefined ? (this.scale === 'exp' ? 5 : null) : options.logScaleBound;
     if (bound !== null && !(bound > 0 && Number.isFinite(bound)))
       throw new ConfigError(`AffineTransformer: logScaleBound must be a positive number or null, got ${bound}`);
+    if (bound !== null && this.scale !== 'exp')
+      throw new ConfigError(`AffineTransformer: logScaleBound applies to scale 'exp' only; give null with scale '${this.scale}'`);
     this.logScaleBound = bound;
+    this.logScaleClamp = options.logScaleClamp ?? 'tanh';
+    if (this.logScaleClamp !== 'tanh' && this.logScaleClamp !== 'rational')
+      throw new ConfigError(`AffineTransformer: logScaleClamp must be 'tanh' or 'rational', got '${String(this.logScaleClamp)}'`);
+    this.scaleEpsilon = options.scaleEpsilon ?? 1e-3;
+    if (!(this.scaleEpsilon >= 0 && Number.isFinite(this.scaleEpsilon)))
+      throw new ConfigError(`AffineTransformer: scaleEpsilon must be a non-negative number, got ${this.scaleEpsilon}`);
   }
 
   private split(parameters: tf.Tensor3D): { shift: tf.Tensor2D; logScale: tf.Tensor2D } {
     const [n, d] = parameters.shape;
     const [shift, raw] = tf.split(parameters, 2, 2).map((t) => tf.reshape(t, [n, d]) as tf.Tensor2D);
-    const logScale = this.logScaleBound === null ? raw : (tf.mul(tf.tanh(tf.div(raw, this.logScaleBound)), this.logScaleBound) as tf.Tensor2D);
-    return { shift, logScale };
+    if (this.scale !== 'exp') {
+      const sigma = this.scale === 'softplus' ? tf.softplus(raw) : tf.sigmoid(tf.add(raw, 2));
+      return { shift, logScale: tf.log(tf.add(sigma, this.scaleEpsilon)) as tf.Tensor2D };
+    }
+    const bound = this.logScaleBound;
+    if (bound === null) return { shift, logScale: raw };
+    const logScale = this.logScaleClamp === 'rational' ? tf.div(raw, tf.add(1, tf.div(tf.abs(raw), bound))) : tf.mul(tf.tanh(tf.div(raw, bound)), bound);
+    return { shift, logScale: logScale as tf.Tensor2D };
   }
 
   forward(u: tf.Tensor2D, parameters: tf.Tensor3D): [tf.Tensor2D, tf.Tensor2D] {
@@ -72,11 +113,15 @@ export class AffineTransformer extends Module<AffineTransformerConfig> implement
   }
 
   getConfig(): AffineTransformerConfig {
-    return { logScaleBound: this.logScaleBound };
+    return {
+      logScaleBound: this.logScaleBound,
+      ...(this.logScaleClamp !== 'tanh' ? { logScaleClamp: this.logScaleClamp } : {}),
+      ...(this.scale !== 'exp' ? { scale: this.scale, scaleEpsilon: this.scaleEpsilon } : {}),
+    };
   }
 
   static fromConfig(config: AffineTransformerConfig): AffineTransformer {
-    return new AffineTransformer({ logScaleBound: config.logScaleBound });
+    return new AffineTransformer(config);
   }
 }
 
