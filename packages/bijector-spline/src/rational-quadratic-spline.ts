@@ -30,15 +30,27 @@ export interface RationalQuadraticSplineOptions {
   bound?: number;
   /** Smallest bin width and height as a fraction of 2B (default 1e-3). */
   minBinSize?: number;
-  /** Smallest knot derivative (default 1e-3). */
+  /** Smallest knot derivative (default 1e-3); with the `zuko` parameterization, zuko's `slope`. */
   minDerivative?: number;
+  /** Smallest bin height as a fraction of 2B (default `minBinSize`; nflows sets widths and heights apart). */
+  minBinHeight?: number;
+  /**
+   * How raw parameters become widths, heights and derivatives, for splines trained elsewhere:
+   * - `flows` (default): softmax with the floors; derivatives `min + softplus(raw + c)`, c such
+   *   that a zero raw value gives derivative 1;
+   * - `nflows`: the same floors; derivatives `min + softplus(raw)` (nflows and normflows, linear tails);
+   * - `zuko`: no floors; widths and heights `softmax(r / (1 + |2r / log s|))`, derivatives
+   *   `exp(r / (1 + |r / log s|))` with s = `minDerivative` (zuko's `slope`); `minBinSize` must be 0.
+   */
+  parameterization?: 'flows' | 'nflows' | 'zuko';
 }
 
 /**
  * The monotone rational-quadratic spline of Durkan, Bekasov, Murray and Papamakarios, "Neural
  * Spline Flows" (NeurIPS 2019), after Gregory and Delbourgo (1982), as a transformer with
  * `3K − 1` parameters per coordinate: K bin widths and K heights (softmax, then a floor) and
- * K − 1 interior knot derivatives (softplus, then a floor; a zero raw value gives derivative 1).
+ * K − 1 interior knot derivatives (softplus, then a floor; a zero raw value gives derivative 1);
+ * `parameterization` reads them as nflows or zuko do instead, for splines trained there.
  * The derivatives at ±B are 1, so the identity tails join smoothly.
  *
  * In bin k, with knots (x_k, y_k), width w_k, height h_k, slope s_k = h_k / w_k, knot derivatives
@@ -56,15 +68,38 @@ export interface RationalQuadraticSplineOptions {
  * before the spline arithmetic, so no NaN or infinity arises for any finite input.
  */
 /** The spline's own options, also taken by the spline layers. */
-export const SPLINE_OPTION_NAMES = optionNames<RationalQuadraticSplineOptions>()(['bins', 'bound', 'minBinSize', 'minDerivative']);
+export const SPLINE_OPTION_NAMES = optionNames<RationalQuadraticSplineOptions>()([
+  'bins',
+  'bound',
+  'minBinSize',
+  'minDerivative',
+  'minBinHeight',
+  'parameterization',
+]);
 
-/** What a {@link RationalQuadraticSpline} saves. */
-export type RationalQuadraticSplineConfig = { bins: number; bound: number; minBinSize: number; minDerivative: number };
+/** What a {@link RationalQuadraticSpline} saves (the height floor and parameterization only when they are not the defaults). */
+export type RationalQuadraticSplineConfig = {
+  bins: number;
+  bound: number;
+  minBinSize: number;
+  minDerivative: number;
+  minBinHeight?: number;
+  parameterization?: 'nflows' | 'zuko';
+};
 
 /** The spline's options out of a layer's options. */
 export function splineOptions(options: RationalQuadraticSplineOptions): RationalQuadraticSplineOptions {
-  return { bins: options.bins, bound: options.bound, minBinSize: options.minBinSize, minDerivative: options.minDerivative };
+  return {
+    bins: options.bins,
+    bound: options.bound,
+    minBinSize: options.minBinSize,
+    minDerivative: options.minDerivative,
+    ...(options.minBinHeight !== undefined ? { minBinHeight: options.minBinHeight } : {}),
+    ...(options.parameterization !== undefined ? { parameterization: options.parameterization } : {}),
+  };
 }
+
+const PARAMETERIZATIONS = ['flows', 'nflows', 'zuko'] as const;
 
 export class RationalQuadraticSpline extends Module<RationalQuadraticSplineConfig> implements Transformer {
   static override readonly className: string = 'RationalQuadraticSpline';
@@ -72,29 +107,50 @@ export class RationalQuadraticSpline extends Module<RationalQuadraticSplineConfi
   readonly bound: number;
   readonly minBinSize: number;
   readonly minDerivative: number;
+  readonly minBinHeight: number;
+  readonly parameterization: 'flows' | 'nflows' | 'zuko';
   readonly parameterCount: number;
 
   constructor(options: RationalQuadraticSplineOptions = {}) {
     super();
     assertKnownOptions(options, SPLINE_OPTION_NAMES, 'RationalQuadraticSpline');
+    this.parameterization = options.parameterization ?? 'flows';
+    if (!PARAMETERIZATIONS.includes(this.parameterization)) {
+      throw new ConfigError(`RationalQuadraticSpline: parameterization must be one of ${PARAMETERIZATIONS.join(', ')}, got '${String(this.parameterization)}'`);
+    }
+    const zuko = this.parameterization === 'zuko';
     this.bins = options.bins ?? 8;
     this.bound = options.bound ?? 3;
-    this.minBinSize = options.minBinSize ?? 1e-3;
+    this.minBinSize = options.minBinSize ?? (zuko ? 0 : 1e-3);
+    this.minBinHeight = options.minBinHeight ?? this.minBinSize;
     this.minDerivative = options.minDerivative ?? 1e-3;
     if (!Number.isInteger(this.bins) || this.bins < 1) throw new ConfigError(`RationalQuadraticSpline: bins must be a positive integer, got ${this.bins}`);
     if (!(this.bound > 0 && Number.isFinite(this.bound))) throw new ConfigError(`RationalQuadraticSpline: bound must be a positive number, got ${this.bound}`);
-    if (!(this.minBinSize > 0 && this.minBinSize * this.bins < 1)) {
-      throw new ConfigError(`RationalQuadraticSpline: minBinSize must be positive and below 1/bins, got ${this.minBinSize}`);
+    if (zuko && (this.minBinSize !== 0 || this.minBinHeight !== 0)) {
+      throw new ConfigError('RationalQuadraticSpline: the zuko parameterization has no bin floors; minBinSize and minBinHeight must be 0');
+    }
+    for (const [name, value] of [
+      ['minBinSize', this.minBinSize],
+      ['minBinHeight', this.minBinHeight],
+    ] as const) {
+      if (!zuko && !(value > 0 && value * this.bins < 1))
+        throw new ConfigError(`RationalQuadraticSpline: ${name} must be positive and below 1/bins, got ${value}`);
     }
     if (!(this.minDerivative > 0 && this.minDerivative < 1))
       throw new ConfigError(`RationalQuadraticSpline: minDerivative must lie in (0, 1), got ${this.minDerivative}`);
     this.parameterCount = 3 * this.bins - 1;
   }
 
-  /** Knot positions (K + 1 values from −B to B) from raw sizes. */
-  private knots(raw: tf.Tensor3D): { positions: tf.Tensor3D; sizes: tf.Tensor3D } {
+  /** zuko's soft clamp `r / (1 + |factor · r / log s|)`, s = minDerivative (zuko's slope). */
+  private softClamp(raw: tf.Tensor, factor: number): tf.Tensor {
+    return tf.div(raw, tf.add(1, tf.abs(tf.mul(raw, factor / Math.log(this.minDerivative)))));
+  }
+
+  /** Knot positions (K + 1 values from −B to B) from raw sizes, with the smallest size `floor` (a fraction of 2B). */
+  private knots(raw: tf.Tensor3D, floor: number): { positions: tf.Tensor3D; sizes: tf.Tensor3D } {
     const k = this.bins;
-    const fractions = tf.add(this.minBinSize, tf.mul(1 - this.minBinSize * k, tf.softmax(raw, -1)));
+    const softmax = tf.softmax(this.parameterization === 'zuko' ? (this.softClamp(raw, 2) as tf.Tensor3D) : raw, -1);
+    const fractions = floor === 0 ? softmax : tf.add(floor, tf.mul(1 - floor * k, softmax));
     const cumulative = tf.cumsum(fractions, 2);
     const [n, d] = raw.shape;
     // The first knot is −B and the last exactly B (not a rounded sum), so the tails join exactly.
@@ -110,13 +166,20 @@ export class RationalQuadraticSpline extends Module<RationalQuadraticSplineConfi
     const [n, d] = parameters.shape;
     const widthsRaw = tf.slice(parameters, [0, 0, 0], [n, d, k]);
     const heightsRaw = tf.slice(parameters, [0, 0, k], [n, d, k]);
-    const xs = this.knots(widthsRaw);
-    const ys = this.knots(heightsRaw);
-    // softplus(raw + c) with c = log(e^(1 − min) − 1), so a zero raw value gives derivative exactly 1.
-    const offset = Math.log(Math.expm1(1 - this.minDerivative));
-    const interior = k > 1 ? tf.add(this.minDerivative, tf.softplus(tf.add(tf.slice(parameters, [0, 0, 2 * k], [n, d, k - 1]), offset))) : tf.zeros([n, d, 0]);
+    const xs = this.knots(widthsRaw, this.minBinSize);
+    const ys = this.knots(heightsRaw, this.minBinHeight);
+    const interior = k > 1 ? this.interiorDerivatives(tf.slice(parameters, [0, 0, 2 * k], [n, d, k - 1])) : tf.zeros([n, d, 0]);
     const derivatives = tf.concat([tf.ones([n, d, 1]), interior, tf.ones([n, d, 1])], 2) as tf.Tensor3D;
     return { xs, ys, derivatives, n, d };
+  }
+
+  /** The K − 1 interior knot derivatives from their raw values, as the parameterization says. */
+  private interiorDerivatives(raw: tf.Tensor): tf.Tensor {
+    if (this.parameterization === 'zuko') return tf.exp(this.softClamp(raw, 1));
+    if (this.parameterization === 'nflows') return tf.add(this.minDerivative, tf.softplus(raw));
+    // softplus(raw + c) with c = log(e^(1 − min) − 1), so a zero raw value gives derivative exactly 1.
+    const offset = Math.log(Math.expm1(1 - this.minDerivative));
+    return tf.add(this.minDerivative, tf.softplus(tf.add(raw, offset)));
   }
 
   /** Picks, per element, the value of the bin one-hot selects (a product and sum, so it has a gradient). */
@@ -187,7 +250,14 @@ export class RationalQuadraticSpline extends Module<RationalQuadraticSplineConfi
   }
 
   getConfig(): RationalQuadraticSplineConfig {
-    return { bins: this.bins, bound: this.bound, minBinSize: this.minBinSize, minDerivative: this.minDerivative };
+    return {
+      bins: this.bins,
+      bound: this.bound,
+      minBinSize: this.minBinSize,
+      minDerivative: this.minDerivative,
+      ...(this.minBinHeight !== this.minBinSize ? { minBinHeight: this.minBinHeight } : {}),
+      ...(this.parameterization !== 'flows' ? { parameterization: this.parameterization } : {}),
+    };
   }
 
   static fromConfig(config: RationalQuadraticSplineConfig): RationalQuadraticSpline {

@@ -21,7 +21,21 @@ const SPLINE_AUTOREGRESSIVE_OPTION_NAMES = optionNames<SplineAutoregressiveOptio
   'contextSize',
   'seed',
   ...SPLINE_OPTION_NAMES,
-] as ['size', 'made', 'hidden', 'activation', 'order', 'contextSize', 'seed', 'bins', 'bound', 'minBinSize', 'minDerivative']);
+] as [
+  'size',
+  'made',
+  'hidden',
+  'activation',
+  'order',
+  'contextSize',
+  'seed',
+  'bins',
+  'bound',
+  'minBinSize',
+  'minDerivative',
+  'minBinHeight',
+  'parameterization',
+]);
 
 export class SplineAutoregressive extends MaskedAutoregressive {
   static override readonly className: string = 'SplineAutoregressive';

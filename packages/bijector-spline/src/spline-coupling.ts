@@ -27,7 +27,21 @@ const SPLINE_COUPLING_OPTION_NAMES = optionNames<SplineCouplingOptions>()([
   'eventShape',
   'conditioner',
   ...SPLINE_OPTION_NAMES,
-] as ['mask', 'hidden', 'activation', 'contextSize', 'seed', 'eventShape', 'conditioner', 'bins', 'bound', 'minBinSize', 'minDerivative']);
+] as [
+  'mask',
+  'hidden',
+  'activation',
+  'contextSize',
+  'seed',
+  'eventShape',
+  'conditioner',
+  'bins',
+  'bound',
+  'minBinSize',
+  'minDerivative',
+  'minBinHeight',
+  'parameterization',
+]);
 
 export class SplineCoupling extends TransformerCoupling {
   static override readonly className: string = 'SplineCoupling';

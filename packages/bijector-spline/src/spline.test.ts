@@ -72,6 +72,55 @@ describe('RationalQuadraticSpline', () => {
   });
 });
 
+describe('parameterizations of splines trained elsewhere', () => {
+  // K = 4 bins on [−2, 2]: raw widths, heights and interior derivatives, and the values zuko 1.6's
+  // MonotonicRQSTransform(bound=2, slope=1e-3) and nflows 0.14's unconstrained_rational_quadratic_spline
+  // (min_bin_width 1e-3, min_bin_height 2e-3, min_derivative 1e-3) give for them, in float64.
+  const raw = [0.3, -1.2, 2.0, 0.1, -0.5, 0.8, -2.5, 1.4, 0.7, -3.0, 1.9];
+  const xs = [-2.5, -1.7, -0.3, 0.0, 0.9, 1.95, 3.1];
+  const cases = {
+    zuko: {
+      spline: new RationalQuadraticSpline({ bins: 4, bound: 2, parameterization: 'zuko', minDerivative: 1e-3 }),
+      values: [-2.5, -1.8522907567, -0.1332729601, -0.1323206374, -0.1226419349, 1.942966098, 3.1],
+      logDerivatives: [0.0, -1.1623750175, -5.8862132337, -5.5914978549, -3.437067823, 0.248166465, 0.0],
+    },
+    nflows: {
+      spline: new RationalQuadraticSpline({ bins: 4, bound: 2, parameterization: 'nflows', minBinSize: 1e-3, minBinHeight: 2e-3, minDerivative: 1e-3 }),
+      values: [-2.5, -1.8117492801, -0.3700187472, -0.3698691398, -0.3686861259, 1.912972832, 3.1],
+      logDerivatives: [0.0, -0.653917957, -7.7521648947, -7.4468543424, -5.8045006576, 0.9431349216, 0.0],
+    },
+  };
+
+  for (const [name, { spline, values, logDerivatives }] of Object.entries(cases)) {
+    it(`${name}: the library's own values, and the inverse undoes them`, () => {
+      const theta = tf.tile(tf.tensor3d([[raw]]), [xs.length, 1, 1]) as tf.Tensor3D;
+      const [v, logDerivative] = spline.forward(tf.tensor2d(xs, [xs.length, 1]), theta);
+      v.dataSync().forEach((value, i) => expect(value).toBeCloseTo(values[i], 5));
+      logDerivative.dataSync().forEach((value, i) => expect(value).toBeCloseTo(logDerivatives[i], 3));
+      const [back] = spline.inverse(v as tf.Tensor2D, theta);
+      back.dataSync().forEach((value, i) => expect(value).toBeCloseTo(xs[i], 3));
+      expect(new RationalQuadraticSpline(spline.getConfig()).getConfig()).toEqual(spline.getConfig());
+    });
+  }
+
+  it('saves the default parameterization as before, and refuses floors with zuko', () => {
+    expect(new RationalQuadraticSpline().getConfig()).toEqual({ bins: 8, bound: 3, minBinSize: 1e-3, minDerivative: 1e-3 });
+    expect(() => new RationalQuadraticSpline({ parameterization: 'zuko', minBinSize: 1e-3 })).toThrow(/no bin floors/);
+    expect(() => new RationalQuadraticSpline({ parameterization: 'pyro' as never })).toThrow(/parameterization must be one of flows, nflows, zuko/);
+  });
+});
+
+describeBijectorConformance(
+  'SplineCoupling, zuko parameterization',
+  () => new SplineCoupling({ mask: [1, 0, 0], bins: 5, bound: 3, hidden: [8], seed: 11, parameterization: 'zuko' }),
+  { sampleInput: wide, perturbation: 0.5 },
+);
+describeBijectorConformance(
+  'SplineAutoregressive, nflows parameterization',
+  () => new SplineAutoregressive({ size: 3, bins: 4, bound: 2.5, hidden: [10], seed: 12, parameterization: 'nflows', minBinHeight: 2e-3 }),
+  { sampleInput: wide, perturbation: 0.5 },
+);
+
 describe('the plugin through the public API', () => {
   it('registers, survives JSON and passes the framework-free checks; huge inputs give no NaN', () => {
     const flow = new SplineCoupling({ mask: [1, 0], bins: 8, bound: 4, hidden: [16], seed: 7 });
