@@ -86,6 +86,90 @@ describe('mnist-flow', () => {
     expect(stderr).toMatch(/contains no images/);
   });
 
+  it("another app's model is refused by name with the command that fits it: a flow-codec integer flow, its checkpoint, a toy-flow or library model of 784 values, an unknown preprocessing", async () => {
+    const { integerDiscreteFlow, realNVP, saveCheckpoint, saveModel, Adam } = await import('@flows/flows');
+    const { Random } = await import('@flows/core');
+    const run = temp();
+    const codec = join(run, 'model');
+    // flow-codec train's model: an integer discrete flow of 28×28 8-bit images, saved as flow-codec saves it.
+    const flow = integerDiscreteFlow({ size: 784, layers: 1, levels: 1, hidden: [4], mask: 'checkerboard', imageShape: [28, 28], seed: 1 });
+    await saveModel(flow, codec, { app: 'flow-codec', settings: { layers: 1, hidden: [4], components: 1 } });
+    const optimizer = new Adam(flow.trainableVariables);
+    await saveCheckpoint(join(run, 'checkpoint'), {
+      model: flow,
+      optimizerState: await optimizer.readState(),
+      randomState: new Random(1).getState(),
+      epoch: 1,
+      extra: { settings: { layers: 1, hidden: [4], components: 1 } },
+    });
+    optimizer.dispose();
+    flow.dispose();
+    const refusals: [string[], string][] = [
+      [['eval', '--model', codec], codec],
+      [['evaluate', '--model', run], codec],
+      [['sample', '--model', codec, '--out', join(run, 'grid.png')], codec],
+      [['interpolate', '--model', codec, '--out', join(run, 'i.png')], codec],
+      [['eval', '--model', join(run, 'checkpoint')], join(run, 'checkpoint')],
+    ];
+    for (const [argv, where] of refusals) {
+      stderr = '';
+      stdout = '';
+      expect(await main([...argv, '--backend', 'cpu'])).toBe(2);
+      expect(stderr).toContain(
+        `${where}: this is a flow-codec integer discrete flow (integer couplings on 8-bit pixels), not an mnist-flow model; use flow-codec compress --model ${where}`,
+      );
+      expect(stdout).not.toMatch(/test bpd/);
+    }
+    expect(existsSync(join(run, 'grid.png'))).toBe(false);
+    // Continuous models of 784 values that mnist-flow did not train: their preprocessing is not known.
+    const toy = realNVP({ size: 784, layers: 1, hidden: [4], seed: 2 });
+    const toyModel = join(temp(), 'model');
+    await saveModel(toy, toyModel, { app: 'toy-flow', dataset: 'pixels.csv' });
+    const libraryModel = join(temp(), 'model');
+    await saveModel(toy, libraryModel);
+    const edited = join(temp(), 'model');
+    await saveModel(toy, edited, { app: 'mnist-flow', view: { kind: 'binarized' } });
+    toy.dispose();
+    expect(await main(['eval', '--model', toyModel, '--backend', 'cpu'])).toBe(2);
+    expect(stderr).toContain(`${toyModel}: mnist-flow did not train this model (a model made by toy-flow): it knows the preprocessing`);
+    expect(stderr).toContain(`use toy-flow sample --model ${toyModel}`);
+    expect(await main(['sample', '--model', libraryModel, '--out', join(run, 'g.png'), '--backend', 'cpu'])).toBe(2);
+    expect(stderr).toMatch(/mnist-flow did not train this model \(a model that records no app \(saved by the library, not by a flows app\)\)/);
+    expect(await main(['eval', '--model', edited, '--backend', 'cpu'])).toBe(2);
+    expect(stderr).toMatch(/the model records no preprocessing mnist-flow knows \(\{"kind":"binarized"\}/);
+  });
+
+  it("bad flags and commands: an empty or zero --epochs, a misspelled flag or command gets the near name; 'evaluate' is 'eval'", async () => {
+    const out = temp();
+    expect(await main(['train', '--out', out, '--epochs', '', ...tiny])).toBe(2);
+    expect(stderr).toMatch(/mnist-flow train: --epochs needs a value: a positive integer/);
+    expect(await main(['train', '--out', out, '--seed=', ...tiny])).toBe(2);
+    expect(stderr).toMatch(/--seed needs a value: a non-negative integer/);
+    expect(await main(['train', '--out', out, '--epochs', '0', ...tiny])).toBe(2);
+    expect(stderr).toMatch(/--epochs must be a positive integer, got '0'/);
+    expect(existsSync(join(out, 'model'))).toBe(false);
+    expect(await main(['trian', '--out', out])).toBe(2);
+    expect(stderr).toMatch(/mnist-flow: unknown command 'trian'; did you mean 'train'\? commands: train, eval, sample, interpolate/);
+    expect(await main(['train', '--out', out, '--epoch', '3', ...tiny])).toBe(2);
+    expect(stderr).toMatch(/Unknown option '--epoch'; did you mean --epochs\?/);
+    stdout = '';
+    expect(await main(['evaluate', '--help'])).toBe(0);
+    expect(stdout).toMatch(/mnist-flow eval: test-set NLL/);
+    expect(stdout).toMatch(/or mnist-flow evaluate/);
+    stdout = '';
+    expect(await main(['--help'])).toBe(0);
+    expect(stdout).toMatch(/also spelled evaluate/);
+  });
+
+  it("a diverging run's advice names mnist-flow's flags (--lr, --clip-norm), not the library's options", async () => {
+    const out = temp();
+    expect(await main(['train', '--out', out, '--epochs', '4', '--lr', '10000', '--lr-schedule', 'constant', ...tiny])).toBe(1);
+    expect(stderr).toMatch(/the run diverged|NaN or infinite/);
+    expect(stderr).toMatch(/Try a lower learning rate \(--lr[;)]/);
+    expect(stderr).toMatch(/a gradient-norm clip \(--clip-norm\)/);
+    expect(stderr).not.toMatch(/clipNorm|scaleTanh|learningRate/);
+  });
+
   it('--lr-schedule cosine decays the learning rate over all epochs (recorded in metrics.json)', async () => {
     const out = temp();
     expect(await main(['train', '--out', out, '--epochs', '2', '--lr', '0.002', '--lr-schedule', 'cosine', '--weight-decay', '0.0001', ...tiny])).toBe(0);

@@ -22,7 +22,7 @@ export const EVAL_OPTIONS = defineOptions({
 export const EVAL_HELP = `mnist-flow eval: test-set NLL and bits per dimension of a saved model (all 10 000 test images,
 the same fixed dequantization noise as during training).
 
-Usage: mnist-flow eval --model <dir>
+Usage: mnist-flow eval --model <dir>   (or mnist-flow evaluate)
 
 ${describeOptions(EVAL_OPTIONS)}`;
 

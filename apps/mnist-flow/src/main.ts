@@ -10,12 +10,13 @@ Usage: mnist-flow <command> [options]
 
 Commands:
   train         train with random or checkerboard masks; per-epoch test bpd, sample grids, checkpoints (--resume)
-  eval          test NLL and bits per dimension of a saved model
+  eval          test NLL and bits per dimension of a saved model (also spelled evaluate, as in vae-eval)
   sample        a PNG grid of samples at a temperature
   interpolate   latent interpolation between four test digits, as a PNG grid
 
 Run 'mnist-flow <command> --help' for the options of each command.`;
 
 export function main(argv: string[]): Promise<number> {
-  return runCommands('mnist-flow', HELP, { train, eval: evaluate, sample, interpolate }, argv);
+  // vae-eval says evaluate: both apps take both spellings.
+  return runCommands('mnist-flow', HELP, { train, eval: evaluate, sample, interpolate }, argv, { aliases: { evaluate: 'eval' } });
 }

@@ -289,6 +289,8 @@ export async function train(argv: string[]): Promise<void> {
         random,
         validationData: validation,
         reportEvery: 20,
+        // A diverging run's advice names this app's flags (scaleTanh is always on here).
+        settingNames: { learningRate: '--lr', clipNorm: '--clip-norm' },
         onProgress: (p) =>
           bar?.update(p.step - firstStep, {
             epoch: `${p.epoch + 1}/${epochs}`,

@@ -1,10 +1,9 @@
-import { access } from 'node:fs/promises';
+import { access, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ImageView } from '@flows/datasets';
 import type { Distribution } from '@flows/distributions';
 import { loadCheckpoint, loadModel } from '@flows/flows';
-import { UsageError } from '@flows/cli-kit';
-import { viewFor } from './preprocessing.js';
+import { commandFor, describeOrigin, type ModelOrigin, modelOrigin, UsageError } from '@flows/cli-kit';
 
 const exists = (path: string) =>
   access(path).then(
@@ -12,44 +11,102 @@ const exists = (path: string) =>
     () => false,
   );
 
+/** The parsed description, or null when it cannot be read (then loadModel or loadCheckpoint names the problem). */
+async function readDescription(file: string): Promise<unknown> {
+  try {
+    return JSON.parse(await readFile(file, 'utf8'));
+  } catch {
+    return null;
+  }
+}
+
 /**
  * A trained model and the preprocessing it was trained with, from any of: a model directory
  * (`<run>/model`, written at the end of training), a checkpoint directory (`<run>/checkpoint`,
  * written after every epoch, so a long run can be sampled and evaluated while it is still going),
- * or a run directory (its `model/` when training finished, else its `checkpoint/`).
+ * or a run directory (its `model/` when training finished, else its `checkpoint/`). Only models of
+ * mnist-flow train are taken: another app's model is named as such, with the command that fits it.
  */
 export async function loadTrainedModel(dir: string): Promise<{ model: Distribution; view: ImageView; source: string }> {
   for (const candidate of [dir, join(dir, 'model'), join(dir, 'checkpoint')]) {
     if (await exists(join(candidate, 'model.json'))) {
-      const { readFile } = await import('node:fs/promises');
-      const json = JSON.parse(await readFile(join(candidate, 'model.json'), 'utf8'));
+      const description = await readDescription(join(candidate, 'model.json'));
+      const origin = description === null ? null : checkMaker(modelOrigin(description), candidate);
       const model = await loadModel(candidate);
-      checkMnistModel(model, candidate, json.metadata?.app);
-      return { model, view: (json.metadata?.view as ImageView) ?? { kind: 'dequantized' }, source: candidate };
+      checkMnistModel(model, candidate, origin);
+      const view = recordedView(origin?.metadata.view, candidate, model);
+      return { model, view, source: candidate };
     }
     if (await exists(join(candidate, 'checkpoint.json'))) {
+      const description = await readDescription(join(candidate, 'checkpoint.json'));
+      const origin = description === null ? null : checkMaker(modelOrigin(description), candidate);
       const checkpoint = await loadCheckpoint(candidate);
-      checkMnistModel(checkpoint.model, candidate, undefined);
-      const settings = (checkpoint.extra.settings ?? {}) as { logit?: number | null };
-      return { model: checkpoint.model, view: viewFor(settings.logit ?? undefined), source: `${candidate} (epoch ${checkpoint.epoch})` };
+      checkMnistModel(checkpoint.model, candidate, origin);
+      const settings = (checkpoint.extra.settings ?? {}) as { logit?: unknown };
+      const logit = settings.logit ?? undefined;
+      const view = recordedView(logit === undefined ? { kind: 'dequantized' } : { kind: 'logit', alpha: logit }, candidate, checkpoint.model);
+      return { model: checkpoint.model, view, source: `${candidate} (epoch ${checkpoint.epoch})` };
     }
   }
   // Nothing recognisable: let loadModel name the problem with the path as given.
   const model = await loadModel(dir);
-  checkMnistModel(model, dir, undefined);
+  checkMnistModel(model, dir, null);
   return { model, view: { kind: 'dequantized' }, source: dir };
 }
 
 /** The pixels of the images mnist-flow models: 28 × 28 × 1. */
 export const MNIST_PIXELS = 784;
 
-/** A model of something other than 28 × 28 images (a toy-flow model, say) is named as such, not sampled into a black grid. */
-function checkMnistModel(model: Distribution, where: string, app: unknown): void {
-  if (model.eventSize === MNIST_PIXELS) return;
+/** " Use <command>." for the app that made a model, or nothing when no app of this repository did. */
+function useInstead(origin: ModelOrigin | null, where: string): string {
+  const command = origin && commandFor(origin, where);
+  return command ? `; use ${command}` : '';
+}
+
+/**
+ * Refuses, before its weights are loaded, a model that mnist-flow did not train: an integer
+ * discrete flow (flow-codec's: it models integer pixels, so mnist-flow's bits/dim and samples of it
+ * mean nothing), a VAE, or another app's density (trained with that app's preprocessing).
+ * A model of another size is left to {@link checkMnistModel}, which names its size.
+ */
+function checkMaker(origin: ModelOrigin, where: string): ModelOrigin {
+  if (origin.kind !== 'density') {
+    throw new UsageError(`${where}: this is ${describeOrigin(origin)}, not an mnist-flow model${useInstead(origin, where)}`);
+  }
+  return origin;
+}
+
+/** A model of something other than 28 × 28 images (a toy-flow model, say), or another app's, is named as such, not sampled into a black grid. */
+function checkMnistModel(model: Distribution, where: string, origin: ModelOrigin | null): void {
+  const app = origin?.app;
+  if (model.eventSize !== MNIST_PIXELS) {
+    model.dispose();
+    const maker = typeof app === 'string' && app !== 'mnist-flow' ? ` (made by ${app})` : '';
+    throw new UsageError(
+      `${where}: this is a model of ${model.eventSize}-dimensional data${maker}; mnist-flow works with models of 28×28 images (${MNIST_PIXELS} dimensions)${useInstead(origin, where)}`,
+    );
+  }
+  if (origin && app !== 'mnist-flow') {
+    model.dispose();
+    throw new UsageError(
+      `${where}: mnist-flow did not train this model (${describeOrigin(origin)}): it knows the preprocessing (dequantization or logit) only of the models it trained${useInstead(origin, where)}`,
+    );
+  }
+}
+
+/**
+ * The preprocessing a model was trained with, as mnist-flow recorded it: the exercise's
+ * dequantization, or the logit with its α in (0, 0.5). Anything else is refused: the figures and
+ * pictures depend on it, and the file may have been edited.
+ */
+function recordedView(view: unknown, where: string, model: Distribution): ImageView {
+  const record = (view ?? {}) as { kind?: unknown; alpha?: unknown };
+  if (record.kind === 'dequantized') return { kind: 'dequantized' };
+  if (record.kind === 'logit' && typeof record.alpha === 'number' && record.alpha > 0 && record.alpha < 0.5) return { kind: 'logit', alpha: record.alpha };
   model.dispose();
-  const maker = typeof app === 'string' && app !== 'mnist-flow' ? ` (made by ${app})` : '';
+  const shown = JSON.stringify(view ?? null).slice(0, 80);
   throw new UsageError(
-    `${where}: this is a model of ${model.eventSize}-dimensional data${maker}; mnist-flow works with models of 28×28 images (${MNIST_PIXELS} dimensions)`,
+    `${where}: the model records no preprocessing mnist-flow knows (${shown}; expected the dequantization or a logit with alpha in (0, 0.5)); train it with mnist-flow train`,
   );
 }
 

@@ -47,3 +47,4 @@ export {
 export { parseNumericCsv, formatCsv, CsvError, type NumericTable } from './csv.js';
 export { readNumericCsv } from './csv-file.js';
 export { runCommands, type Command, type RunCommandsOptions } from './commands.js';
+export { modelOrigin, describeOrigin, commandFor, type ModelOrigin, type ModelKind } from './model-origin.js';
