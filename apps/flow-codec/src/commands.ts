@@ -1,7 +1,7 @@
-import { mkdir, readFile, rename, rm, stat } from 'node:fs/promises';
-import { dirname, join, resolve } from 'node:path';
+import { lstat, mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
-import { assertDecoded, assertSameModel, decodeBitsBack, encodeBitsBack, readContainer, sha256, writeContainer, type ContainerDescription } from '@flows/codec';
+import { assertDecoded, assertSameModel, CodecFileError, decodeBitsBack, encodeBitsBack, RansError, readContainer, sha256, writeContainer } from '@flows/codec';
 import {
   defineOptions,
   describeOptions,
@@ -41,8 +41,10 @@ import {
 } from '@flows/flows';
 import { type BaselineResult, imageBaselines, packBits, streamBaselines } from './baselines.js';
 import { decodeIdf, encodeIdf } from './idf-coding.js';
-import { binarize, type ImageSet, type ImageSource, readImages, writeImages } from './images.js';
+import { checkCodable, type CodedDescription, validateCodedDescription } from './coded-description.js';
+import { binarize, type ImageSet, readImages, writeImages } from './images.js';
 import { type CodecModel, loadCodecModel } from './models.js';
+import { describeWriteError, partialFolder, preflightOutputDirectory, preflightOutputFile, preflightOutputFolder } from './output-paths.js';
 import { latentScaleFor, vaeBitsBackModel } from './vae-bits-back.js';
 
 const BACKEND_OPTIONS = defineOptions({
@@ -91,7 +93,12 @@ export const COMPRESS_OPTIONS = defineOptions({
       "a trained model: flow-codec train's --out (an integer discrete flow, 8-bit images) or vae-eval's run folder <out>/<prior>/run-N (a VAE, binarized images)",
   },
   input: { kind: 'string', required: true, description: 'the images: an IDX file (gzipped or not), a folder of greyscale PNGs, mnist-test or mnist-train' },
-  out: { kind: 'string', required: true, description: 'the compressed file to write (written to a temporary name, then renamed)' },
+  out: {
+    kind: 'string',
+    required: true,
+    description: 'the compressed file to write (written to a temporary name, then renamed); an existing file only with --force',
+  },
+  force: { kind: 'boolean', description: 'replace an existing --out (never the --input itself, nor a file inside an --input folder)' },
   limit: { kind: 'positiveInteger', description: 'code only the first N images' },
   'latent-bits': LATENT_BITS_OPTION,
   ...BACKEND_OPTIONS,
@@ -103,18 +110,14 @@ With an integer discrete flow, 8-bit images are coded exactly (rANS over the flo
 With a VAE, images are binarized as the VAE was trained (v/255 > 0.5) and coded with bits-back
 coding (BB-ANS); decompress then gives the binarized images (0 and 255).
 
-Usage: flow-codec compress --model DIR --input IMAGES --out FILE [options]
+--out is checked before anything is coded: an existing file is replaced only with --force, and
+never when it is the --input (or lies inside an --input folder of PNGs). PNG names must be plain
+file names that every system can write back (no separators, control characters, reserved device
+names such as CON, nor two names that differ only in case).
+
+Usage: flow-codec compress --model DIR --input IMAGES --out FILE [--force] [options]
 
 ${describeOptions(COMPRESS_OPTIONS)}`;
-
-/** What a coded file holds besides the message. */
-interface CodedDescription extends ContainerDescription {
-  source: ImageSource;
-  binarized: boolean;
-  latentBits?: number;
-  latentScale?: number;
-  initialWords?: number;
-}
 
 /** The pseudo-random words a bits-back message starts on (recorded in the file). */
 const INITIAL_WORDS = 32;
@@ -164,17 +167,35 @@ async function compressSet(
   return { file, description, seconds: (performance.now() - started) / 1000, idealBits };
 }
 
+/** The inputs that name the embedded MNIST, not a file. */
+const EMBEDDED_INPUTS = ['mnist-test', 'mnist-train'];
+
+/** Reads `--input` and checks that a file of it can be written and read back, before any model is loaded. */
+async function readCodableImages(input: string, limit: number | undefined): Promise<ImageSet> {
+  const set = await readImages(input, { limit });
+  checkCodable(set, `--input ${input}`);
+  return set;
+}
+
 export async function compressCommand(argv: string[]): Promise<void> {
   const o = parseOptions(argv, COMPRESS_OPTIONS);
   if (o.help) return void console.log(COMPRESS_HELP);
+  // Before anything slow: coding 10 000 images takes minutes, and a bad --out must not wait for it.
+  const outputCheck = { force: o.force, input: o.input, embeddedInputs: EMBEDDED_INPUTS };
+  await preflightOutputFile(o.out, outputCheck);
+  const set = await readCodableImages(o.input, o.limit);
   await startBackend(o, 0);
-  const set = await readImages(o.input, { limit: o.limit });
   const model = await loadCodecModel(o.model);
   try {
     console.error(`model: ${model.summary}\nimages: ${set.count} of ${set.height}×${set.width} from ${o.input}`);
     const { file, seconds } = await compressSet(model, set, o['latent-bits'], o.quiet);
-    await mkdir(dirname(resolve(o.out)), { recursive: true });
-    await writeFileAtomic(o.out, file);
+    // Again, for what changed while coding (a file that appeared there); the write is atomic.
+    await preflightOutputFile(o.out, outputCheck);
+    try {
+      await writeFileAtomic(o.out, file);
+    } catch (error) {
+      throw describeWriteError(error, '--out', o.out);
+    }
     const dims = set.count * set.height * set.width;
     console.log(
       `${o.out}: ${file.length} bytes, ${((8 * file.length) / dims).toFixed(4)} bits/dim (${model.kind === 'vae' ? 'binarized' : '8-bit'} images), in ${formatDuration(seconds)}`,
@@ -219,70 +240,112 @@ function positional(argv: string[], what: string): [string, string[]] {
   return [first, rest];
 }
 
-async function decodeFile(model: CodecModel, fileBytes: Uint8Array, where: string, quiet?: boolean): Promise<{ set: ImageSet; description: CodedDescription }> {
-  const { description: raw, message } = await readContainer(fileBytes, where);
-  const description = raw as CodedDescription;
+/**
+ * Reads a coded file and checks its whole description ({@link validateCodedDescription}): what can
+ * be known without the model, so a crafted or corrupt file is refused before a model is loaded.
+ */
+async function readCodedFile(fileBytes: Uint8Array, where: string): Promise<{ description: CodedDescription; message: Uint8Array }> {
+  const { description, message } = await readContainer(fileBytes, where);
+  return { description: validateCodedDescription(description, where), message };
+}
+
+async function decodeFile(model: CodecModel, coded: { description: CodedDescription; message: Uint8Array }, where: string, quiet?: boolean): Promise<ImageSet> {
+  const { description, message } = coded;
   assertSameModel(description, model.identity, where);
   const [height, width] = description.shape;
   const size = height * width;
+  if (description.codec === 'bb-ans-vae' && model.kind !== 'vae') throw new UsageError(`${where} was written by bits-back coding with a VAE`);
+  if (description.codec === 'rans-idf' && model.kind !== 'idf') throw new UsageError(`${where} was written with an integer discrete flow`);
+  const modelSize = model.kind === 'vae' ? model.vae.encoder.inputSize : model.flow.eventSize;
+  if (size !== modelSize)
+    throw new CodecFileError(
+      `${where}: the description's shape ${height}×${width} is not the ${modelSize} pixels its model codes: the file is corrupt or was crafted`,
+    );
   let pixels: Uint8Array;
-  if (description.codec === 'bb-ans-vae') {
-    if (model.kind !== 'vae') throw new UsageError(`${where} was written by bits-back coding with a VAE`);
-    const onProgress = progress(quiet, description.count, 'bits-back decode');
-    const items = decodeBitsBack(vaeBitsBackModel(model.vae, { latentScale: description.latentScale }), message, description.count, {
-      latentBits: description.latentBits,
-      latentScale: description.latentScale,
-      initialWords: description.initialWords,
-      onProgress,
-    });
-    const bits = new Uint8Array(description.count * size);
-    items.forEach((item, k) => bits.set(item, k * size));
-    await assertDecoded(description, bits, where);
-    pixels = bits.map((bit) => bit * 255);
-  } else if (description.codec === 'rans-idf') {
-    if (model.kind !== 'idf') throw new UsageError(`${where} was written with an integer discrete flow`);
-    pixels = decodeIdf(model.flow, message, description.count, size, progress(quiet, description.count, 'IDF decode'));
-    await assertDecoded(description, pixels, where);
-  } else {
-    throw new UsageError(`${where} was written by the codec '${description.codec}', which this version does not know`);
+  try {
+    if (model.kind === 'vae') {
+      const onProgress = progress(quiet, description.count, 'bits-back decode');
+      const items = decodeBitsBack(vaeBitsBackModel(model.vae, { latentScale: description.latentScale }), message, description.count, {
+        latentBits: description.latentBits,
+        latentScale: description.latentScale,
+        initialWords: description.initialWords,
+        onProgress,
+      });
+      const bits = new Uint8Array(description.count * size);
+      items.forEach((item, k) => bits.set(item, k * size));
+      await assertDecoded(description, bits, where);
+      pixels = bits.map((bit) => bit * 255);
+    } else {
+      pixels = decodeIdf(model.flow, message, description.count, size, progress(quiet, description.count, 'IDF decode'));
+      await assertDecoded(description, pixels, where);
+    }
+  } catch (error) {
+    // The message is as untrusted as the description: what decoding finds wrong is the file's fault.
+    if (error instanceof RansError || error instanceof RangeError)
+      throw new CodecFileError(
+        `${where} does not decode (${error.message}): the file is corrupt or was crafted, or was written with other settings; nothing is written`,
+      );
+    throw error;
   }
-  return { set: { pixels, count: description.count, height, width, source: description.source }, description };
+  return { pixels, count: description.count, height, width, source: description.source };
+}
+
+/**
+ * Writes decoded images into a new folder `out`: filled under `<out>.partial-<pid>` next to it
+ * (removed on failure; one left by a killed run is removed by the next decompress), each image
+ * written exclusively (`wx`: nothing is replaced, not even by a name that differs only in case),
+ * then renamed to `out` only when all are there. Returns what was written.
+ */
+async function writeDecodedFolder(out: string, set: ImageSet): Promise<string> {
+  const temporary = partialFolder(out);
+  let current: string | undefined;
+  try {
+    await rm(temporary, { recursive: true, force: true });
+    await mkdir(temporary);
+    const written = await writeImages(temporary, set, (path, data, name) => {
+      current = name;
+      return writeFile(path, data, { flag: 'wx' });
+    });
+    current = undefined;
+    // Something may have made `out` while this ran: a rename would replace an empty folder.
+    if (
+      await lstat(out).then(
+        () => true,
+        () => false,
+      )
+    )
+      throw Object.assign(new Error('exists'), { code: 'EEXIST' });
+    await rename(temporary, out);
+    return written;
+  } catch (error) {
+    await rm(temporary, { recursive: true, force: true });
+    if ((error as NodeJS.ErrnoException).code) throw describeWriteError(error, '--out', out, current);
+    throw error;
+  }
 }
 
 export async function decompressCommand(argv: string[]): Promise<void> {
   const [input, rest] = positional(argv, 'compressed file (flow-codec decompress FILE --model DIR --out DIR)');
   const o = parseOptions(rest, DECOMPRESS_OPTIONS);
   if (o.help) return void console.log(DECOMPRESS_HELP);
-  const exists = await stat(o.out).then(
-    () => true,
-    () => false,
-  );
-  if (exists) throw new UsageError(`--out ${o.out} exists; decompress writes a new folder (remove it or choose another)`);
+  await preflightOutputFolder(o.out);
   let bytes: Uint8Array;
   try {
     bytes = new Uint8Array(await readFile(input));
   } catch (error) {
     throw new UsageError(`${input} cannot be read (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`);
   }
+  // The whole description is checked before a model is loaded or anything is decoded.
+  const coded = await readCodedFile(bytes, input);
   await startBackend(o, 0);
   const model = await loadCodecModel(o.model);
   try {
     const started = performance.now();
-    const { set, description } = await decodeFile(model, bytes, input, o.quiet);
-    // Written under a temporary name next to the target, renamed only once everything is there.
-    const temporary = `${resolve(o.out)}.partial-${process.pid}`;
-    await rm(temporary, { recursive: true, force: true });
-    await mkdir(temporary, { recursive: true });
-    try {
-      const written = await writeImages(temporary, set, writeFileAtomic);
-      await rename(temporary, o.out);
-      console.log(
-        `${o.out}: ${written} (${set.count} ${description.binarized ? 'binarized ' : ''}images of ${set.height}×${set.width}, checksum matches), in ${formatDuration((performance.now() - started) / 1000)}`,
-      );
-    } catch (error) {
-      await rm(temporary, { recursive: true, force: true });
-      throw error;
-    }
+    const set = await decodeFile(model, coded, input, o.quiet);
+    const written = await writeDecodedFolder(o.out, set);
+    console.log(
+      `${o.out}: ${written} (${set.count} ${coded.description.binarized ? 'binarized ' : ''}images of ${set.height}×${set.width}, checksum matches), in ${formatDuration((performance.now() - started) / 1000)}`,
+    );
   } finally {
     model.dispose();
   }
@@ -602,9 +665,9 @@ export async function compareCommand(argv: string[]): Promise<void> {
   const o = parseOptions(argv, COMPARE_OPTIONS);
   if (o.help) return void console.log(COMPARE_HELP);
   if (!o.vae && !o.idf) throw new UsageError('give --vae, --idf or both: the models to compare with the general-purpose codecs');
-  await mkdir(o.out, { recursive: true });
+  await preflightOutputDirectory('--out', o.out);
+  const set = await readCodableImages(o.input, o.limit);
   const backendName = await startBackend(o, 0);
-  const set = await readImages(o.input, { limit: o.limit });
   const dims = set.count * set.height * set.width;
   const sections: string[] = [];
   const json: Record<string, unknown> = { input: o.input, count: set.count, shape: [set.height, set.width], backend: backendName };
@@ -650,7 +713,8 @@ export async function compareCommand(argv: string[]): Promise<void> {
       console.error(`${plan.key === 'binarized' ? 'binarized' : '8-bit'} images: ${model.summary}`);
       const { file, seconds, idealBits } = await compressSet(model, set, o['latent-bits'], o.quiet);
       const decodeStarted = performance.now();
-      const { set: back } = await decodeFile(model, file, `the ${plan.key} file`, o.quiet);
+      const where = `the ${plan.key} file`;
+      const back = await decodeFile(model, await readCodedFile(file, where), where, o.quiet);
       const decodeSeconds = (performance.now() - decodeStarted) / 1000;
       if (!back.pixels.every((value, k) => value === plan.decoded[k])) throw new Error(`decoding the ${plan.key} file did not give the images back`);
       const ideal = plan.idealBits(model, idealBits);
@@ -667,7 +731,15 @@ export async function compareCommand(argv: string[]): Promise<void> {
     }
   }
   const text = `${sections.join('\n\n')}\n`;
-  await writeFileAtomic(join(o.out, 'compare.md'), text);
-  await writeFileAtomic(join(o.out, 'compare.json'), `${JSON.stringify(json, null, 2)}\n`);
+  for (const [name, content] of [
+    ['compare.md', text],
+    ['compare.json', `${JSON.stringify(json, null, 2)}\n`],
+  ]) {
+    try {
+      await writeFileAtomic(join(o.out, name), content);
+    } catch (error) {
+      throw describeWriteError(error, '--out', o.out, name);
+    }
+  }
   console.log(`${text}\nwritten: ${join(o.out, 'compare.md')}, compare.json`);
 }

@@ -5,7 +5,8 @@ import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
-import { binarize, encodePng, formatIdxImages, ImageInputError, parseIdxImages, readImages } from './images.js';
+import { UnsafeImageNameError } from './image-names.js';
+import { binarize, encodePng, formatIdxImages, ImageInputError, parseIdxImages, readImages, writeImages } from './images.js';
 
 const tiny = { pixels: Uint8Array.from({ length: 2 * 3 * 4 }, (_, k) => (k * 37) % 256), count: 2, height: 3, width: 4, source: { kind: 'idx' as const } };
 
@@ -61,5 +62,23 @@ describe('images', () => {
 
   it('binarizes as the VAEs were trained: v/255 > 0.5', () => {
     expect(Array.from(binarize({ ...tiny, pixels: Uint8Array.from([0, 127, 128, 255]), count: 1, height: 2, width: 2 }))).toEqual([0, 0, 1, 1]);
+  });
+
+  it('writes each image only directly inside its folder, checking every name again where it writes (the second line of defence)', async () => {
+    const parent = mkdtempSync(join(tmpdir(), 'flow-codec-write-'));
+    const folder = join(parent, 'out');
+    mkdirSync(folder);
+    const written: string[] = [];
+    const write = async (path: string) => void written.push(path);
+    const set = (names: string[]) => ({ ...tiny, source: { kind: 'png' as const, names } });
+    await expect(writeImages(folder, set(['a.png', '../escaped.png']), write)).rejects.toThrow(
+      /refusing to write the image "..\/escaped.png": it holds a path separator/,
+    );
+    await expect(writeImages(folder, set(['a.png', join(parent, 'absolute.png')]), write)).rejects.toThrow(UnsafeImageNameError);
+    await expect(writeImages(folder, set(['a.png', 'A.PNG']), write)).rejects.toThrow(/one file on a case-insensitive system/);
+    await expect(writeImages(folder, set(['a.png']), write)).rejects.toThrow(/1 image names for 2 images/);
+    expect(written).toEqual([]);
+    expect(await writeImages(folder, set(['a.png', 'b.png']), write)).toBe('2 PNG files');
+    expect(written).toEqual([join(folder, 'a.png'), join(folder, 'b.png')]);
   });
 });

@@ -3,6 +3,7 @@ import { basename, extname, join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { encodeIdx, loadMnist } from '@flows/datasets';
 import sharp from 'sharp';
+import { firstCollision, safeImagePath, UnsafeImageNameError } from './image-names.js';
 
 /** Where a set of images came from, so that `decompress` can write them back in the same form. */
 export type ImageSource = { kind: 'idx' } | { kind: 'mnist'; split: 'test' | 'train' } | { kind: 'png'; names: string[] };
@@ -135,16 +136,25 @@ export function encodePng(pixels: Uint8Array, height: number, width: number): Pr
     .toBuffer();
 }
 
-/** Writes a set back in the form it came in: one IDX file, or one PNG per image under its own name. */
-export async function writeImages(directory: string, set: ImageSet, write: (path: string, data: Uint8Array) => Promise<void>): Promise<string> {
+/**
+ * Writes a set back in the form it came in: one IDX file, or one PNG per image under its own name.
+ * Every path is checked to lie directly inside `directory` ({@link safeImagePath}) and no two names
+ * may be one file on a case-insensitive system, whatever was checked before: the names come from a
+ * file someone else may have made. `write` should refuse an existing file (a `wx` write).
+ */
+export async function writeImages(directory: string, set: ImageSet, write: (path: string, data: Uint8Array, name: string) => Promise<void>): Promise<string> {
   const size = set.height * set.width;
   if (set.source.kind === 'png') {
     const { names } = set.source;
-    for (let k = 0; k < set.count; k++)
-      await write(join(directory, names[k]), await encodePng(set.pixels.subarray(k * size, (k + 1) * size), set.height, set.width));
+    if (names.length !== set.count) throw new UnsafeImageNameError(`${names.length} image names for ${set.count} images`);
+    const collision = firstCollision(names);
+    if (collision)
+      throw new UnsafeImageNameError(`refusing to write images ${collision[0]} and ${collision[1]}: their names are one file on a case-insensitive system`);
+    const paths = names.map((name) => safeImagePath(directory, name));
+    for (let k = 0; k < set.count; k++) await write(paths[k], await encodePng(set.pixels.subarray(k * size, (k + 1) * size), set.height, set.width), names[k]);
     return `${set.count} PNG files`;
   }
   const name = set.source.kind === 'mnist' ? `mnist-${set.source.split}-images-idx3-ubyte` : 'images-idx3-ubyte';
-  await write(join(directory, name), formatIdxImages(set));
+  await write(join(directory, name), formatIdxImages(set), name);
   return name;
 }

@@ -1,0 +1,68 @@
+import type { ContainerDescription } from '@flows/codec';
+import { describe, expect, it } from 'vitest';
+import { checkCodable, validateCodedDescription } from './coded-description.js';
+import type { ImageSet } from './images.js';
+
+const HASH = 'a'.repeat(64);
+const idf: ContainerDescription = {
+  codec: 'rans-idf',
+  binarized: false,
+  modelHash: HASH,
+  count: 2,
+  shape: [4, 4],
+  dataHash: HASH,
+  source: { kind: 'png', names: ['a.png', 'b.png'] },
+};
+const vae: ContainerDescription = { ...idf, codec: 'bb-ans-vae', binarized: true, latentBits: 12, latentScale: 1.5, initialWords: 32 };
+
+describe('the description of a flow-codec file', () => {
+  it('passes what compress writes, and ignores fields this version does not use', () => {
+    expect(validateCodedDescription(idf, 'x.fcod')).toEqual(idf);
+    expect(validateCodedDescription(vae, 'x.fcod').latentScale).toBe(1.5);
+    expect(validateCodedDescription({ ...idf, source: { kind: 'mnist', split: 'train' }, note: 'later' }, 'x.fcod').source).toEqual({
+      kind: 'mnist',
+      split: 'train',
+    });
+  });
+
+  it('names the first bad field, its value and "the file is corrupt or was crafted"', () => {
+    const cases: [Record<string, unknown>, RegExp][] = [
+      [{ codec: 'gzip' }, /codec is "gzip", which this version does not know/],
+      [{ modelHash: 'ABC' }, /modelHash is "ABC", not a SHA-256 digest/],
+      [{ shape: [4, 4, 4] }, /shape is \[4,4,4\], not the height and width of an image/],
+      [{ shape: [70_000, 1] }, /shape\[0\] is 70000, more than 65536 pixels/],
+      [{ binarized: true }, /binarized is true, not false as the codec rans-idf writes/],
+      [{ source: { kind: 'png', names: ['a.png', '../b.png'] } }, /source\.names\[1\] holds a path separator/],
+      [{ source: { kind: 'png', names: ['a.png', 'A.png'] } }, /names images 0 and 1 "a.png" and "A.png", which are one file/],
+      [{ source: { kind: 'png', names: ['a.png'] } }, /source\.names is "1 names", not one for each of its 2 images/],
+      [{ source: { kind: 'tar' } }, /source\.kind is "tar", none of idx, mnist and png/],
+      [{ source: [] }, /source is \[\], not an object/],
+    ];
+    for (const [change, message] of cases) {
+      expect(() => validateCodedDescription({ ...idf, ...change }, 'x.fcod')).toThrow(message);
+      expect(() => validateCodedDescription({ ...idf, ...change }, 'x.fcod')).toThrow(/^x\.fcod: the description.*the file is corrupt or was crafted/);
+    }
+    for (const [change, message] of [
+      [{ latentBits: 0 }, /latentBits is 0, not a whole number from 1 to 16/],
+      [{ latentBits: undefined }, /latentBits is missing/],
+      [{ latentScale: -1 }, /latentScale is -1, not a number above 0/],
+      [{ initialWords: 2 ** 30 }, /initialWords is 1073741824, not a whole number from 2 to 2\^20/],
+    ] as const)
+      expect(() => validateCodedDescription({ ...vae, ...change }, 'x.fcod')).toThrow(message);
+  });
+
+  it('compress refuses sets that no file could carry back, before coding', () => {
+    const set = (count: number, height: number, width: number, source: ImageSet['source'] = { kind: 'idx' }): ImageSet => ({
+      pixels: new Uint8Array(0),
+      count,
+      height,
+      width,
+      source,
+    });
+    expect(() => checkCodable(set(0, 4, 4), '--input x')).toThrow(/--input x holds no images/);
+    expect(() => checkCodable(set(1, 70_000, 1), '--input x')).toThrow(/more than 65536 pixels on a side/);
+    expect(() => checkCodable(set(500_000, 28, 28), '--input x')).toThrow(/more than 2\^28 pixels, the most one file holds; code fewer at a time with --limit/);
+    expect(() => checkCodable(set(2, 4, 4, { kind: 'png', names: ['a.png', 'nul.png'] }), '--input x')).toThrow(/"nul.png" starts with "nul"/);
+    expect(() => checkCodable(set(2, 4, 4, { kind: 'png', names: ['a.png', 'b.png'] }), '--input x')).not.toThrow();
+  });
+});
