@@ -224,7 +224,9 @@ export const DECOMPRESS_HELP = `flow-codec decompress: decode a file of flow-cod
 The images go into a new folder in the form they came in: one IDX file (from an IDX file or
 mnist-test), or one PNG per image under its original name. Nothing is written unless the decoded
 images match the checksum recorded when compressing; a wrong model, a corrupt or truncated file
-or a file from a newer version is named.
+or a file from a newer version is named. A file from someone else is untrusted (its checksum can be
+recomputed after any edit): its image names, counts and sizes are checked before anything is
+decoded, and nothing is written outside --out.
 
 Usage: flow-codec decompress FILE --model DIR --out DIR [options]
 
