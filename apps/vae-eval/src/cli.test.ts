@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { decode } from 'fast-png';
@@ -114,5 +114,94 @@ describe('vae-eval resume', () => {
     const b = read(resumed);
     expect(Math.abs(a.testElbo - b.testElbo)).toBeLessThan(1e-3);
     expect(Math.abs(a.testIwae - b.testIwae)).toBeLessThan(1e-3);
+  });
+});
+
+describe('vae-eval refuses what it would mislabel or misread', () => {
+  const common = ['--prior', 'gaussian', '--limit', '200', '--latent', '2', '--iw-samples', '5', '--batch-size', '50', '--backend', 'cpu', '--quiet'];
+
+  it('--resume with fewer --epochs than the checkpoint has is refused, naming both (not a 2-epoch model labelled 1 epochs)', async () => {
+    const out = mkdtempSync(join(tmpdir(), 'vae-epochs-'));
+    expect(await main(['train', '--out', out, '--epochs', '2', ...common])).toBe(0);
+    const before = readFileSync(join(out, 'results.json'), 'utf8');
+    stdout = '';
+    expect(await main(['train', '--out', out, '--epochs', '1', '--resume', ...common])).toBe(2);
+    expect(stderr).toContain(`--epochs 1: the checkpoint in ${join(out, 'gaussian', 'run-1', 'checkpoint')} already has 2 epochs`);
+    expect(stderr).toMatch(/pass --epochs 2 or more to continue it/);
+    expect(stdout).not.toMatch(/1 epochs/);
+    expect(readFileSync(join(out, 'results.json'), 'utf8')).toBe(before);
+    // As many epochs as the checkpoint has is a finished run: it is taken as it is.
+    expect(await main(['train', '--out', out, '--epochs', '2', '--resume', ...common])).toBe(0);
+    expect(stderr).toMatch(/gaussian run 1: already done/);
+  });
+
+  it("another app's model where a VAE's checkpoint should be is named with the command that fits it", async () => {
+    const { Adam, integerDiscreteFlow, realNVP, saveCheckpoint } = await import('@flows/flows');
+    const { Random } = await import('@flows/core');
+    const save = async (dir: string, model: { trainableVariables: import('@tensorflow/tfjs-core').Variable[]; dispose(): void }, settings: object) => {
+      const optimizer = new Adam(model.trainableVariables);
+      await saveCheckpoint(dir, {
+        model: model as never,
+        optimizerState: await optimizer.readState(),
+        randomState: new Random(1).getState(),
+        epoch: 1,
+        extra: { settings },
+      });
+      optimizer.dispose();
+      model.dispose();
+    };
+    // An evaluate folder whose results.json names a run whose checkpoint is flow-codec's integer flow.
+    const out = mkdtempSync(join(tmpdir(), 'vae-foreign-'));
+    const codec = join(out, 'gaussian', 'run-1', 'checkpoint');
+    mkdirSync(join(out, 'gaussian', 'run-1'), { recursive: true });
+    await save(codec, integerDiscreteFlow({ size: 784, layers: 1, levels: 1, hidden: [4], mask: 'checkerboard', imageShape: [28, 28], seed: 1 }), {
+      layers: 1,
+      components: 1,
+    });
+    const run = { prior: 'gaussian', run: 0, testElbo: -100, testIwae: -99, iwSamples: 5, trainLoss: 100, seconds: 1 };
+    writeFileSync(
+      join(out, 'results.json'),
+      JSON.stringify({ settings: { latent: 2, epochs: 1, batchSize: 50, learningRate: 1e-3, iwSamples: 5, limit: 200, seed: 0 }, runs: [run] }),
+    );
+    for (const command of ['evaluate', 'eval']) {
+      stderr = '';
+      expect(await main([command, '--out', out, '--iw-samples', '5', '--backend', 'cpu', '--quiet'])).toBe(2);
+      expect(stderr).toContain(
+        `${codec}: this is a flow-codec integer discrete flow (integer couplings on 8-bit pixels), not a vae-eval VAE; use flow-codec compress --model ${codec}`,
+      );
+    }
+    // train --resume into a folder holding an mnist-flow checkpoint.
+    const other = mkdtempSync(join(tmpdir(), 'vae-foreign-'));
+    const flow = join(other, 'gaussian', 'run-1', 'checkpoint');
+    mkdirSync(join(other, 'gaussian', 'run-1'), { recursive: true });
+    await save(flow, realNVP({ size: 784, layers: 1, hidden: [4], seed: 1 }), { logit: null, mask: 'random', layers: 1 });
+    expect(await main(['train', '--out', other, '--epochs', '2', '--resume', ...common])).toBe(2);
+    expect(stderr).toContain(`${flow}: this is a model made by mnist-flow, not a vae-eval VAE; use mnist-flow eval --model ${flow}`);
+  });
+
+  it("images of another size are named with both sizes (not TensorFlow.js's broadcasting error); eval is evaluate; a diverging run names --lr", async () => {
+    const { encodeIdx } = await import('@flows/datasets');
+    const small = mkdtempSync(join(tmpdir(), 'vae-14-'));
+    for (const [split, count] of [
+      ['train', 60],
+      ['t10k', 20],
+    ] as const) {
+      writeFileSync(join(small, `${split}-images-idx3-ubyte`), encodeIdx([count, 14, 14], new Uint8Array(count * 196)));
+      writeFileSync(join(small, `${split}-labels-idx1-ubyte`), encodeIdx([count], new Uint8Array(count)));
+    }
+    const out = mkdtempSync(join(tmpdir(), 'vae-14-out-'));
+    expect(await main(['train', '--out', out, '--data-dir', small, ...common])).toBe(2);
+    expect(stderr).toMatch(/vae-eval train: .*: the data has 196 columns \(14×14 images\); the VAE's input size is 784 \(28×28 images\)/);
+    expect(stderr).not.toMatch(/broadcast/);
+    stdout = '';
+    expect(await main(['eval', '--help'])).toBe(0);
+    expect(stdout).toMatch(/vae-eval evaluate: evaluate the trained runs/);
+    expect(stdout).toMatch(/or vae-eval eval/);
+    expect(await main(['compair', '--out', out])).toBe(2);
+    expect(stderr).toMatch(/vae-eval: unknown command 'compair'; did you mean 'compare'\?/);
+    stderr = '';
+    expect(await main(['train', '--out', mkdtempSync(join(tmpdir(), 'vae-lr-')), '--epochs', '3', '--lr', '1e6', ...common])).toBe(1);
+    expect(stderr).toMatch(/Try a lower learning rate \(--lr[;)]/);
+    expect(stderr).not.toMatch(/clipNorm|scaleTanh|learningRate/);
   });
 });

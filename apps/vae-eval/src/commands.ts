@@ -28,6 +28,7 @@ import {
   trainOne,
   writePictures,
 } from './experiment.js';
+import { checkResumedEpochs, checkVaeCheckpoint } from './vae-checkpoint.js';
 
 const COMMON = defineOptions({
   out: { kind: 'string', required: true, description: 'output directory' },
@@ -89,7 +90,7 @@ checkpoints, with another number of importance samples (the reported tables use 
 the same test images; writes evaluation-k<k>.md and evaluation-k<k>.json beside results.json.
 Runs already in that file are skipped, so a stopped evaluation continues where it was.
 
-Usage: vae-eval evaluate --out <dir> [options]
+Usage: vae-eval evaluate --out <dir> [options]   (or vae-eval eval)
 
 ${describeOptions(EVALUATE_OPTIONS)}`;
 
@@ -141,6 +142,11 @@ export async function evaluateCommand(argv: string[]): Promise<void> {
       results.push(...earlier.runs.filter((r) => runs.some((q) => q.prior === r.prior && q.run === r.run)));
     } catch {
       // nothing evaluated yet
+    }
+    // Every run's checkpoint is checked to be a VAE before any is evaluated.
+    for (const run of runs) {
+      const dir = join(out, run.prior, `run-${run.run + 1}`, 'checkpoint');
+      if (await hasCheckpoint(dir)) await checkVaeCheckpoint(dir);
     }
     for (const run of runs) {
       const name = `${run.prior} run ${run.run + 1}`;
@@ -211,6 +217,15 @@ async function runPriors(priors: readonly PriorKind[], o: ParsedOptions<typeof C
         }
       } catch {
         // no previous results: start fresh, but still resume from checkpoints
+      }
+    }
+    // Before any training: every checkpoint this resume would continue holds a VAE with no more epochs than --epochs.
+    if (o.resume) {
+      for (const prior of priors) {
+        for (let run = 0; run < o.runs; run++) {
+          const dir = join(out, prior, `run-${run + 1}`, 'checkpoint');
+          if (!done.has(`${prior}/${run}`) && (await hasCheckpoint(dir))) checkResumedEpochs(dir, (await checkVaeCheckpoint(dir)).epoch, o.epochs);
+        }
       }
     }
     for (const prior of priors) {

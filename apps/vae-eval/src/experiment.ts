@@ -12,9 +12,10 @@ import {
   writeFigure,
 } from '@flows/cli-kit';
 import { imageBatches, type MnistSplit } from '@flows/datasets';
-import { Adam, fit, type TrainingData, TrainingRun, writeFileAtomic } from '@flows/flows';
+import { Adam, fit, hasCheckpoint, type TrainingData, TrainingRun, writeFileAtomic } from '@flows/flows';
 import { buildVAE, type PriorKind, type VAE, vaeFromJSON } from '@flows/vae-priors';
 import { fitPca, project } from './pca.js';
+import { checkImageSize, checkResumedEpochs, checkVaeCheckpoint } from './vae-checkpoint.js';
 
 export interface ExperimentSettings {
   latent: number;
@@ -55,6 +56,7 @@ function testBatches(data: MnistSplit, batchSize: number, limit?: number) {
  * label, a progress bar (k = 1000 over 10 000 images is minutes of work).
  */
 export async function evaluate(vae: VAE, test: MnistSplit, iwSamples: number, limit?: number, label?: string): Promise<{ elbo: number; iwae: number }> {
+  checkImageSize(test, vae.encoder.inputSize);
   // Separate noise for the two estimates, so that the ELBO does not depend on k.
   const elboRandom = new Random(777);
   const iwaeRandom = new Random(778);
@@ -101,6 +103,12 @@ export async function trainOne(
   resume = false,
 ): Promise<{ vae: VAE; result: RunResult }> {
   const seed = settings.seed + 1000 * run;
+  if (resume) {
+    const { join } = await import('node:path');
+    const checkpointDirectory = join(runDirectory, 'checkpoint');
+    if (await hasCheckpoint(checkpointDirectory))
+      checkResumedEpochs(checkpointDirectory, (await checkVaeCheckpoint(checkpointDirectory)).epoch, settings.epochs);
+  }
   // The mean training loss (negative ELBO) every 50 steps, kept in the checkpoint across resumes.
   const training = await TrainingRun.open<VAE, Record<string, unknown>, { step: number; loss: number }>({
     directory: runDirectory,
@@ -111,6 +119,14 @@ export async function trainOne(
   });
   const checkpoint = training.resumed;
   const vae = checkpoint?.model ?? buildVAE({ prior, latentSize: settings.latent, seed });
+  for (const images of [train, test]) {
+    try {
+      checkImageSize(images, vae.encoder.inputSize);
+    } catch (error) {
+      vae.dispose();
+      throw error;
+    }
+  }
   const optimizer = new Adam(vae.trainableVariables, { learningRate: settings.learningRate });
   if (checkpoint) optimizer.setState(checkpoint.optimizerState);
   const shuffleRandom = checkpoint ? Random.fromState(checkpoint.randomState) : new Random(seed + 2);
@@ -128,6 +144,8 @@ export async function trainOne(
     optimizer,
     random: shuffleRandom,
     reportEvery: 50,
+    // A diverging run's advice names this app's flag; vae-eval has no gradient clip to offer.
+    settingNames: { learningRate: '--lr' },
     loss: (model: VAE, batch) => model.loss(batch.x as tf.Tensor2D, noiseRandom),
     onProgress: (p) => {
       history.push({ step: p.step, loss: p.loss });

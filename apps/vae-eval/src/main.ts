@@ -10,10 +10,11 @@ Commands:
   train     one prior, R runs: test ELBO and IWAE log-likelihood, samples, reconstructions, PCA picture
   compare   every prior, R runs each: a table (Markdown and JSON) and one picture with a panel per prior
   evaluate  the runs of an earlier train or compare again, from their checkpoints, with k importance
-            samples (k = 1000 for reported tables)
+            samples (k = 1000 for reported tables); also spelled eval, as in mnist-flow
 
 Run 'vae-eval <command> --help' for the options of each command.`;
 
 export function main(argv: string[]): Promise<number> {
-  return runCommands('vae-eval', HELP, { train: trainCommand, compare: compareCommand, evaluate: evaluateCommand }, argv);
+  // mnist-flow says eval: both apps take both spellings.
+  return runCommands('vae-eval', HELP, { train: trainCommand, compare: compareCommand, evaluate: evaluateCommand }, argv, { aliases: { eval: 'evaluate' } });
 }
