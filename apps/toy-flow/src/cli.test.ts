@@ -200,6 +200,146 @@ describe('toy-flow CLI', () => {
     expect(stderr).toMatch(/warning: the model was trained on '.*banana\.csv', not 'two-gaussians'/);
   });
 
+  it('refuses CSV points that would train a useless model with exit 0: an extreme row, values beyond float32, degenerate data', async () => {
+    const out = temp();
+    let seed = 1;
+    const uniform = () => {
+      seed = (seed * 1103515245 + 12345) % 2147483648;
+      return seed / 2147483648;
+    };
+    const normal = () => Math.sqrt(-2 * Math.log(1 - uniform())) * Math.cos(2 * Math.PI * uniform());
+    const banana = ['x,y'];
+    for (let i = 0; i < 3000; i++) {
+      const [a, b] = [normal(), normal()];
+      banana.push(`${10 + a},${10 + 0.5 * b + 0.5 * a * a - 0.5}`);
+    }
+    const file = (name: string, rows: string[]) => {
+      const path = join(out, name);
+      writeFileSync(path, `${rows.join('\n')}\n`);
+      return path;
+    };
+    const train = (data: string, ...extra: string[]) =>
+      main(['train', '--data', data, '--out', join(out, 'run'), '--layers', '2', '--hidden', '8', '--steps', '20', '--backend', 'cpu', '--quiet', ...extra]);
+    // One row of 1e30 in a 3 000-point banana (line 3002: the header is line 1) made the standardisation useless (test NLL 67.8 against 3.1).
+    const extreme = file('extreme.csv', [...banana, '1e30,0']);
+    for (const extra of [[], ['--no-standardize']]) {
+      stderr = '';
+      expect(await train(extreme, ...extra)).toBe(1);
+      expect(stderr).toMatch(
+        /extreme\.csv: 1 row lies far outside the rest of the data, .*: line 3002, column 1 \(x\): 1e\+30 \(the column's median is 9\.99\d*\)\. That row alone outweighs all the others/,
+      );
+      expect(stderr).toMatch(/Remove or repair these rows; if the values are real, pass --keep-outliers/);
+      expect(stderr).not.toMatch(/learning rate/);
+    }
+    expect(existsSync(join(out, 'run', 'metrics.json'))).toBe(false);
+    // --keep-outliers trains on them, as asked; without standardisation 1e30 is still named.
+    expect(await train(extreme, '--keep-outliers')).toBe(0);
+    stderr = '';
+    expect(await train(extreme, '--keep-outliers', '--no-standardize')).toBe(1);
+    expect(stderr).toMatch(/line 3002, column 1 \(x\): 1e\+30 is beyond ±1e\+15, .*drop --no-standardize/);
+    stderr = '';
+    expect(await train(file('huge.csv', [...banana.slice(0, 100), '1e39,0']), '--keep-outliers')).toBe(1);
+    expect(stderr).toMatch(/huge\.csv: line 101, column 1: '1e39' is beyond float32's range \(±3\.4e38\)/);
+    stderr = '';
+    expect(await train(file('hex.csv', [...banana.slice(0, 100), '0x10,3']))).toBe(1);
+    expect(stderr).toMatch(/hex\.csv: line 101, column 1: '0x10' is not a decimal number .*write it as 16/);
+    // Degenerate data: a constant column, all rows equal, points on a line, too few distinct rows.
+    const degenerate: [string, string[], RegExp][] = [
+      ['constant.csv', banana.map((row, i) => (i === 0 ? 'x,y' : `${row.split(',')[0]},4`)), /column 2 \(y\) is constant \(every row holds 4\)/],
+      ['equal.csv', Array.from({ length: 50 }, () => '1.5,2.5'), /column 1 is constant \(every row holds 1\.5\)/],
+      ['line.csv', Array.from({ length: 50 }, (_, i) => `${i},${3 - 2 * i}`), /column 2 is a linear function of column 1 \(the points lie on a line\)/],
+      ['two-points.csv', Array.from({ length: 50 }, (_, i) => (i % 2 ? '0,1' : '2,5')), /column 2 is a linear function of column 1/],
+    ];
+    for (const [name, rows, message] of degenerate) {
+      stderr = '';
+      expect(await train(file(name, rows))).toBe(1);
+      expect(stderr).toMatch(message);
+      expect(stderr).toMatch(/a density on such points is unbounded/);
+    }
+  });
+
+  it('reads a first CSV row of nan or inf as data and refuses it, instead of dropping it as a header (logprob stays in line)', async () => {
+    const out = temp();
+    expect(
+      await main([
+        'train',
+        '--data',
+        'two-gaussians',
+        '--out',
+        out,
+        '--train-size',
+        '2000',
+        '--test-size',
+        '1000',
+        '--layers',
+        '2',
+        '--hidden',
+        '8',
+        '--backend',
+        'cpu',
+        '--quiet',
+      ]),
+    ).toBe(0);
+    for (const first of ['nan,nan', 'inf,inf', '-Infinity,1']) {
+      const points = join(out, 'points.csv');
+      writeFileSync(points, `${first}\n0.25,0.25\n0.75,0.75\n`);
+      stdout = '';
+      stderr = '';
+      expect(await main(['logprob', '--model', join(out, 'model'), '--input', points, '--backend', 'cpu'])).toBe(1);
+      expect(stderr).toMatch(new RegExp(`points\\.csv: line 1, column 1: '${first.split(',')[0]}' is not a finite number`));
+      expect(stdout).toBe('');
+    }
+  });
+
+  it('a CSV run trains 3000 optimizer steps by default, whatever the rows; a short run says so; --steps counts steps', async () => {
+    const out = temp();
+    const csv = join(out, 'points.csv');
+    const rows = ['a,b'];
+    for (let i = 0; i < 300; i++) rows.push(`${Math.sin(i) + 0.1 * Math.cos(7 * i)},${Math.cos(i)}`);
+    writeFileSync(csv, `${rows.join('\n')}\n`);
+    const train = async (dir: string, ...extra: string[]) => {
+      stderr = '';
+      const code = await main([
+        'train',
+        '--data',
+        csv,
+        '--out',
+        join(out, dir),
+        '--layers',
+        '2',
+        '--hidden',
+        '8',
+        '--batch-size',
+        '100',
+        '--backend',
+        'cpu',
+        ...extra,
+      ]);
+      return { code, metrics: code === 0 ? JSON.parse(readFileSync(join(out, dir, 'metrics.json'), 'utf8')) : null };
+    };
+    // 270 training rows at batch 100 are 3 steps an epoch: one epoch (the old default) was 3 steps.
+    const short = await train('short', '--epochs', '1');
+    expect(short.code).toBe(0);
+    expect(short.metrics.steps).toBe(3);
+    const warning =
+      'this run takes only 3 optimizer steps (270 training rows at --batch-size 100 make 3 steps an epoch): too few for the model to converge (fewer than 100; the default is 3000). Pass --steps 3000 or --epochs 1000, or leave out --epochs for the default';
+    expect(stderr).toContain(`warning: ${warning}`);
+    expect(short.metrics.warnings).toEqual([warning]);
+    const stepped = await train('stepped', '--steps', '7', '--quiet');
+    expect(stepped.metrics.steps).toBe(7);
+    expect(stepped.metrics.settings).toMatchObject({ steps: 7, epochs: null });
+    expect(stepped.metrics.warnings).toEqual([expect.stringContaining('only 7 optimizer steps (--steps 7)')]);
+    expect(stderr).not.toMatch(/warning/);
+    const both = await train('both', '--steps', '7', '--epochs', '2');
+    expect(both.code).toBe(2);
+    expect(stderr).toMatch(/give --epochs \(passes over the data\) or --steps \(optimizer steps\), not both/);
+    const byDefault = await train('default', '--quiet');
+    expect(byDefault.code).toBe(0);
+    expect(byDefault.metrics.steps).toBe(3000);
+    expect(byDefault.metrics.warnings).toEqual([]);
+    expect(byDefault.metrics.testNll).toBeLessThan(short.metrics.testNll - 0.5);
+  });
+
   it('trains on a CSV of the user’s own points, in any dimension', async () => {
     const out = temp();
     const csv = join(out, 'points.csv');

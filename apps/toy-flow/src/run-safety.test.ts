@@ -180,6 +180,24 @@ describe('toy-flow checkpoints', () => {
     expect(read(killed).modelChecksum).toBe(model.weights.checksum);
   }, 240_000);
 
+  it('a CSV run of the default 3000 steps (many epochs to a checkpoint) killed with kill -9 resumes to the uninterrupted run', async () => {
+    const dir = temp();
+    const csv = join(dir, 'points.csv');
+    writeFileSync(csv, `x,y\n${Array.from({ length: 500 }, (_, i) => `${Math.sin(i) + 0.3 * Math.cos(3 * i)},${Math.cos(i)}`).join('\n')}\n`);
+    // 450 training rows at batch 50: 9 steps an epoch; --checkpoint-every 500 makes 55 epochs (495 steps) a segment.
+    const args = ['train', '--data', csv, '--layers', '2', '--hidden', '8', '--batch-size', '50', '--checkpoint-every', '500', '--backend', 'cpu', '--quiet'];
+    const straight = join(dir, 'straight');
+    expect((await run([...args, '--out', straight]).done).code).toBe(0);
+    const killed = join(dir, 'killed');
+    await killAfterFirstCheckpoint([...args, '--out', killed], killed);
+    const resumed = await run([...args, '--out', killed, '--resume']).done;
+    expect(resumed.code).toBe(0);
+    expect(resumed.output).toMatch(/resuming after step (495|990|1485|1980|2475|2970) of 3000/);
+    const read = (out: string) => JSON.parse(readFileSync(join(out, 'metrics.json'), 'utf8'));
+    expect(read(killed).steps).toBe(3000);
+    expect(read(killed).testNll).toBe(read(straight).testNll);
+  }, 240_000);
+
   it("a --target (reverse KL) run killed with kill -9 resumes to the uninterrupted run's figures", async () => {
     const args = [
       'train',

@@ -44,6 +44,8 @@ import {
   writeFileAtomic,
 } from '@flows/flows';
 import { TARGET_NAMES, trainOnTarget } from './fit-target.js';
+import { checkTrainingPoints } from './point-checks.js';
+import { budgetWarning, DEFAULT_STEPS, type TrainingBudget, trainingBudget } from './training-budget.js';
 import { openToyRun } from './resume.js';
 import { histogramOnGrid, densityOnGrid, writeToyPictures, writeTrainingCurves } from './pictures.js';
 
@@ -64,7 +66,11 @@ export const TRAIN_OPTIONS = defineOptions({
   hidden: { kind: 'integerList', default: [64, 64], description: 'hidden widths of the scale and translation networks' },
   mask: { kind: 'string', choices: MASK_STRATEGIES, default: 'alternating', description: 'mask strategy (flipped every layer; random: drawn once per layer)' },
   'no-tanh': { kind: 'boolean', description: 'do not bound the scale network with tanh' },
-  epochs: { kind: 'nonNegativeInteger', default: 1, description: 'passes over the training set' },
+  epochs: {
+    kind: 'nonNegativeInteger',
+    description: `passes over the training set (default: toys one epoch of --train-size samples; CSV data ${DEFAULT_STEPS} optimizer steps, or one epoch if that is more)`,
+  },
+  steps: { kind: 'positiveInteger', description: 'optimizer steps to train, instead of --epochs' },
   'train-size': { kind: 'positiveInteger', default: 3_000_000, description: 'fresh samples per epoch for toys' },
   'batch-size': { kind: 'positiveInteger', default: 1000, description: 'batch size' },
   lr: { kind: 'positiveNumber', default: 2e-3, description: 'peak learning rate (Adam)' },
@@ -82,13 +88,22 @@ export const TRAIN_OPTIONS = defineOptions({
   'native-blas': NATIVE_BLAS_OPTION,
   'no-native': NO_NATIVE_OPTION,
   resume: { kind: 'boolean', description: 'continue a killed run from <out>/checkpoint (same options; a finished run gets its missing final files)' },
-  'checkpoint-every': { kind: 'positiveInteger', default: 1000, description: 'steps between checkpoints for toys and --target runs (CSV data: every epoch)' },
+  'checkpoint-every': {
+    kind: 'positiveInteger',
+    default: 1000,
+    description: 'steps between checkpoints (CSV data: rounded down to whole epochs, at least one)',
+  },
   'no-standardize': {
     kind: 'boolean',
     description:
       'CSV data: model the raw values (by default the flow sees each column standardised to mean 0 and standard deviation 1, through an affine layer whose log-det is counted)',
   },
-  quiet: { kind: 'boolean', description: 'no progress bar' },
+  'keep-outliers': {
+    kind: 'boolean',
+    description:
+      'CSV data: train on rows far outside the rest (by default they are refused by name: one such row sets the standardisation and the model learns little else)',
+  },
+  quiet: { kind: 'boolean', description: 'no progress bar, and no warning about a short run (it is still recorded in metrics.json)' },
 });
 
 export const TRAIN_HELP = `toy-flow train: fit a flow to a 2-D toy density (or your CSV points), then write the model,
@@ -243,7 +258,10 @@ export function columnStatistics(values: ArrayLike<number>, columns: number): { 
   return { mean, scale: squares.map((s) => (s > 0 ? Math.sqrt(s) : 1)) };
 }
 
-async function openSource(data: string, options: { trainSize: number; testSize: number; seed: number; standardize: boolean }): Promise<Source> {
+async function openSource(
+  data: string,
+  options: { trainSize: number; testSize: number; seed: number; standardize: boolean; keepOutliers: boolean },
+): Promise<Source> {
   if (TOY_NAMES.includes(data)) {
     const toy = toyByName(data);
     return {
@@ -279,6 +297,7 @@ async function openSource(data: string, options: { trainSize: number; testSize: 
   const table = await readNumericCsv(data);
   if (table.columns < 2) throw new UsageError(`${data}: needs at least 2 columns (one point per row), found ${table.columns}`);
   if (table.rows < 20) throw new UsageError(`${data}: needs at least 20 rows to train and hold out a test part, found ${table.rows}`);
+  checkTrainingPoints(table, data, { keepOutliers: options.keepOutliers, standardize: options.standardize });
   const all = tf.tensor2d(table.values, [table.rows, table.columns]);
   const [train, test] = splitRows(all, 0.1, new Random(options.seed));
   all.dispose();
@@ -391,8 +410,16 @@ export async function train(argv: string[]): Promise<void> {
       o.schedule === 'cosine' ? schedules.cosine(lr, totalSteps, { warmupSteps: Math.min(200, Math.floor(totalSteps / 20)), floor: 0.02 }) : lr;
     const extra = { scaleTanh: !o['no-tanh'], bins: o.bins, bound: o.bound };
     const common = { size: 2, layers: o.layers, hidden: o.hidden, mask: o.mask, seed };
+    // A run too short to converge is said to be so before it starts (and recorded in metrics.json).
+    const shortRunWarning = (budget: TrainingBudget, epochDescription: string) => {
+      const warning = budgetWarning(budget, epochDescription, batchSize);
+      if (warning && !o.quiet) console.error(`warning: ${warning}`);
+      return warning;
+    };
     if (o.target !== undefined) {
-      const steps = o.epochs * Math.ceil(o['train-size'] / batchSize);
+      const budget = trainingBudget({ epochs: o.epochs, steps: o.steps, size: o['train-size'], batchSize, fresh: true });
+      shortRunWarning(budget, `--train-size ${o['train-size']}`);
+      const steps = budget.steps;
       const settings = { target: o.target, flow: o.flow, layers: o.layers, hidden: o.hidden, steps, batchSize, learningRate: lr, schedule: o.schedule, seed };
       const model = buildModel(o.flow, common, extra);
       await trainOnTarget({
@@ -424,14 +451,19 @@ export async function train(argv: string[]): Promise<void> {
           testSize: o['test-size'],
           seed,
           standardize: !o['no-standardize'],
+          keepOutliers: Boolean(o['keep-outliers']),
         });
+    const budget = trainingBudget({ epochs: o.epochs, steps: o.steps, size: source.train.size, batchSize, fresh: source.fresh });
+    const { stepsPerEpoch, steps: totalSteps } = budget;
+    const warning = shortRunWarning(budget, source.fresh ? `--train-size ${source.train.size}` : `${source.train.size} training rows`);
     const settings = {
       flow: o.flow,
       layers: o.layers,
       hidden: o.hidden,
       mask: o.mask,
       scaleTanh: !o['no-tanh'],
-      epochs: o.epochs,
+      epochs: o.epochs ?? null,
+      steps: totalSteps,
       trainSize: source.target ? o['train-size'] : source.train.size,
       batchSize: o['batch-size'],
       learningRate: o.lr,
@@ -446,11 +478,9 @@ export async function train(argv: string[]): Promise<void> {
     const { join } = await import('node:path');
     const { rm } = await import('node:fs/promises');
     const out = o.out;
-    const stepsPerEpoch = Math.ceil(source.train.size / batchSize);
-    const totalSteps = o.epochs * stepsPerEpoch;
     const schedule = learningRateFor(totalSteps);
     const runSettings = { ...settings, dataset: source.name };
-    const training = await openToyRun(out, runSettings, Boolean(o.resume), ['epochs']);
+    const training = await openToyRun(out, runSettings, Boolean(o.resume), ['epochs', 'steps']);
     const checkpoint = training.resumed;
     const model =
       checkpoint?.model ?? buildModel(o.flow, { ...common, size: source.size, contextSize: source.labels || undefined }, extra, source.standardization);
@@ -465,15 +495,15 @@ export async function train(argv: string[]): Promise<void> {
     const firstStep = optimizer.step;
     const bar = o.quiet || firstStep >= totalSteps ? null : new ProgressBar({ total: totalSteps - firstStep, label: 'train' });
     // In segments with a checkpoint after each: every --checkpoint-every steps for fresh samples
-    // (toys), every epoch for a fixed data set (CSV). A run resumed from a checkpoint takes the
-    // same segments, so it ends exactly where the uninterrupted run does.
-    const every = o['checkpoint-every'];
+    // (toys); for a fixed data set (CSV) as many whole epochs as fit in --checkpoint-every steps,
+    // at least one (a small file's default run is hundreds of epochs). A run resumed from a
+    // checkpoint takes the same segments, so it ends exactly where the uninterrupted run does.
+    const every = source.fresh ? o['checkpoint-every'] : stepsPerEpoch * Math.max(1, Math.floor(o['checkpoint-every'] / stepsPerEpoch));
     while (optimizer.step < totalSteps) {
-      const target = source.fresh
-        ? Math.min(totalSteps, (Math.floor(optimizer.step / every) + 1) * every)
-        : Math.min(totalSteps, (Math.floor(optimizer.step / stepsPerEpoch) + 1) * stepsPerEpoch);
+      const target = Math.min(totalSteps, (Math.floor(optimizer.step / every) + 1) * every);
       const result = await fit(model, source.fresh ? firstBatches(source.train, target - optimizer.step, batchSize) : source.train, {
-        epochs: 1,
+        epochs: source.fresh ? 1 : Math.ceil((target - optimizer.step) / stepsPerEpoch),
+        steps: target,
         initialEpoch: Math.floor(optimizer.step / stepsPerEpoch),
         batchSize,
         optimizer,
@@ -524,6 +554,7 @@ export async function train(argv: string[]): Promise<void> {
       settings,
       backend: backend.name,
       steps: result.steps,
+      warnings: warning ? [warning] : [],
       samplesPerSecond: (result.steps * batchSize) / trainSeconds,
       trainSeconds,
       seconds: (performance.now() - started) / 1000,
