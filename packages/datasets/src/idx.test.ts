@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import { DataFileError, encodeIdx, loadMnist, MAX_IDX_DATA_BYTES, parseIdx, parseIdxBytes, readIdxFile } from './index.js';
+import { DataFileError, encodeIdx, inflateIdx, loadMnist, MAX_IDX_DATA_BYTES, parseIdx, parseIdxBytes, readIdxFile } from './index.js';
 
 const tiny = () => {
   const images = new Uint8Array(3 * 2 * 2).map((_, i) => i * 20);
@@ -63,6 +63,10 @@ describe('IDX reader', () => {
       expect((error as Error).message).not.toMatch(/unexpected end of file/);
     }
     expect(Array.from((await parseIdxBytes(gzipSync(images), 'x.gz')).dims)).toEqual([3, 2, 2]);
+    // inflateIdx gives the bytes for readers with checks of their own: inflated, or as they were.
+    expect(Array.from(await inflateIdx(gzipSync(images), 'x.gz'))).toEqual(Array.from(images));
+    expect(await inflateIdx(images, 'x.idx')).toBe(images);
+    await expect(inflateIdx(zipped.subarray(0, 100), 'cut.gz')).rejects.toThrow(/cut\.gz: is truncated/);
   });
 
   it('a crafted header is refused before anything is allocated: huge dimensions, too many of them, more data than declared', async () => {

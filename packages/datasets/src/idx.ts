@@ -135,12 +135,21 @@ async function gunzipIdx(bytes: Uint8Array, file: string): Promise<Uint8Array> {
 }
 
 /**
+ * IDX bytes as read from a file, inflated when gzipped (magic 1f 8b, Node only; the header checked
+ * first, and no more inflated than it declares), else as they are: for readers with their own
+ * checks of the inflated bytes.
+ */
+export async function inflateIdx(bytes: Uint8Array, file = '<buffer>'): Promise<Uint8Array> {
+  const gzipped = bytes.length >= 2 && bytes[0] === 0x1f && bytes[1] === 0x8b;
+  return gzipped ? gunzipIdx(bytes, file) : bytes;
+}
+
+/**
  * Parses IDX bytes as read from a file: gzipped (magic 1f 8b, Node only) or raw. The header is
  * checked before anything is inflated or allocated.
  */
 export async function parseIdxBytes(bytes: Uint8Array, file = '<buffer>'): Promise<IdxArray> {
-  const gzipped = bytes.length >= 2 && bytes[0] === 0x1f && bytes[1] === 0x8b;
-  return parseIdx(gzipped ? await gunzipIdx(bytes, file) : bytes, file);
+  return parseIdx(await inflateIdx(bytes, file), file);
 }
 
 /** Reads an IDX file from disk (Node only), gzip or raw. */

@@ -4,7 +4,7 @@ export { Chequerboard } from './chequerboard.js';
 export { Rings } from './rings.js';
 export { SampleOnlyToy, twoMoons, pinwheel, swissRoll, twoSpirals } from './sample-only-toys.js';
 export { toyByName, TOY_NAMES } from './toys.js';
-export { parseIdx, parseIdxBytes, encodeIdx, readIdxFile, DataFileError, MAX_IDX_DATA_BYTES, type IdxArray } from './idx.js';
+export { parseIdx, parseIdxBytes, inflateIdx, encodeIdx, readIdxFile, DataFileError, MAX_IDX_DATA_BYTES, type IdxArray } from './idx.js';
 export { loadMnist, defaultMnistDirectory, MissingMnistDataError, type MnistSplit, type MnistOptions } from './mnist.js';
 export { imageBatches, binWidth, type ImageView, type ImageBatch, type ImageBatchOptions, type RawImages } from './image-batches.js';
 export { ENERGY_TARGETS, ENERGY_NAMES, energyByName, type EnergyTarget } from './energy-targets.js';
