@@ -114,15 +114,15 @@ function parseOwner(text: string): LockOwner | null {
   try {
     const json = JSON.parse(text) as Record<string, unknown>;
     if (typeof json !== 'object' || json === null || !Number.isInteger(json.pid) || (json.pid as number) <= 0 || typeof json.host !== 'string') return null;
-    const text_ = (value: unknown) => (typeof value === 'string' ? value : undefined);
+    const stringOf = (value: unknown) => (typeof value === 'string' ? value : undefined);
     return {
       pid: json.pid as number,
       host: json.host,
-      started: text_(json.started) ?? 'an unknown time',
-      purpose: text_(json.purpose) ?? 'unknown purpose',
-      ...(text_(json.startTime) ? { startTime: text_(json.startTime) } : {}),
-      ...(text_(json.bootId) ? { bootId: text_(json.bootId) } : {}),
-      ...(text_(json.id) ? { id: text_(json.id) } : {}),
+      started: stringOf(json.started) ?? 'an unknown time',
+      purpose: stringOf(json.purpose) ?? 'unknown purpose',
+      ...(stringOf(json.startTime) ? { startTime: stringOf(json.startTime) } : {}),
+      ...(stringOf(json.bootId) ? { bootId: stringOf(json.bootId) } : {}),
+      ...(stringOf(json.id) ? { id: stringOf(json.id) } : {}),
     };
   } catch {
     return null;
