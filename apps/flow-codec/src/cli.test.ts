@@ -79,6 +79,15 @@ beforeAll(async () => {
 }, 600_000);
 
 describe('flow-codec', () => {
+  it("a diverging run's advice names flow-codec's flag (--lr), not the library's options", async () => {
+    const out = mkdtempSync(join(tmpdir(), 'flow-codec-lr-'));
+    const tinyRun = ['--limit', '64', '--batch-size', '32', '--epochs', '3', '--layers', '1', '--levels', '1', '--hidden', '4', '--components', '1'];
+    expect(await run('train', '--out', out, ...tinyRun, '--lr', '1000')).toBe(1);
+    expect(stderr).toMatch(/the run diverged|NaN or infinite/);
+    expect(stderr).toMatch(/Try a lower learning rate \(--lr[;)]/);
+    expect(stderr).not.toMatch(/clipNorm|scaleTanh|learningRate/);
+  });
+
   it('has --help for every command and names bad usage', async () => {
     for (const command of ['train', 'compress', 'decompress', 'compare']) {
       stdout = '';

@@ -489,6 +489,8 @@ export async function trainCommand(argv: string[]): Promise<void> {
       optimizer,
       random,
       reportEvery: 20,
+      // A diverging run's advice names this app's flag (it has no gradient clip, and integer couplings no tanh).
+      settingNames: { learningRate: '--lr' },
       onProgress: (p) =>
         bar?.update(p.step - firstStep, {
           epoch: `${p.epoch + 1}/${o.epochs}`,

@@ -26,6 +26,24 @@ describe('images', () => {
     expect(() => parseIdxImages(new Uint8Array(5), 'empty.idx')).toThrow(ImageInputError);
   });
 
+  it('an IDX file given as --input: a cut-off .gz is named as truncated, a gzip bomb is refused without inflating it', async () => {
+    const folder = mkdtempSync(join(tmpdir(), 'flow-codec-idx-'));
+    const zipped = gzipSync(formatIdxImages({ ...tiny, pixels: Uint8Array.from({ length: 2 * 3 * 4 }, (_, k) => (k * 91) % 256) }));
+    await writeFile(join(folder, 'cut.gz'), zipped.subarray(0, zipped.length - 6));
+    const cut = await readImages(join(folder, 'cut.gz')).catch((error: unknown) => error);
+    expect(cut).toBeInstanceOf(ImageInputError);
+    expect((cut as Error).message).toMatch(/--input .*cut\.gz: is truncated/);
+    expect((cut as Error).message).not.toMatch(/unexpected end of file/);
+    // A header of 1 image of 2×2 followed by 20 MB of zeros: inflated only to what the header declares.
+    const header = formatIdxImages({ ...tiny, count: 1, height: 2, width: 2, pixels: new Uint8Array(4) });
+    await writeFile(join(folder, 'bomb.gz'), gzipSync(new Uint8Array([...header, ...new Uint8Array(20_000_000)])));
+    await expect(readImages(join(folder, 'bomb.gz'))).rejects.toThrow(
+      /bomb\.gz: has trailing bytes: dimensions \[1, 2, 2\] need 4 data bytes, and the gzip data hold more$/,
+    );
+    await writeFile(join(folder, 'whole.gz'), zipped);
+    expect((await readImages(join(folder, 'whole.gz'))).count).toBe(2);
+  });
+
   it('reads a folder of greyscale PNGs in name order, and refuses colour, mixed sizes and a missing path', async () => {
     const folder = mkdtempSync(join(tmpdir(), 'flow-codec-png-'));
     await writeFile(join(folder, 'b.png'), await encodePng(tiny.pixels.subarray(12), 3, 4));

@@ -1,7 +1,7 @@
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { basename, extname, join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
-import { encodeIdx, loadMnist } from '@flows/datasets';
+import { DataFileError, encodeIdx, inflateIdx, loadMnist } from '@flows/datasets';
 import sharp from 'sharp';
 import { firstCollision, safeImagePath, UnsafeImageNameError } from './image-names.js';
 
@@ -114,7 +114,17 @@ export async function readImages(input: string, options: { limit?: number } = {}
       images.forEach((image, k) => pixels.set(image.pixels, k * height * width));
       return { pixels, count: images.length, height, width, source: { kind: 'png', names: limited.map((name) => basename(name)) } };
     }
-    set = parseIdxImages(new Uint8Array(await readFile(input)), `--input ${input}`);
+    // Inflated by @flows/datasets' reader: the header checked first and no more inflated than it
+    // declares (a gzip bomb allocates nothing), a cut-off file called truncated by name.
+    const where = `--input ${input}`;
+    let bytes: Uint8Array;
+    try {
+      bytes = await inflateIdx(new Uint8Array(await readFile(input)), where);
+    } catch (error) {
+      if (error instanceof DataFileError) throw new ImageInputError(error.message);
+      throw error;
+    }
+    set = parseIdxImages(bytes, where);
   }
   if (options.limit && options.limit < set.count) {
     const size = set.height * set.width;
