@@ -42,7 +42,18 @@ describe('toy-flow CLI', () => {
     expect(await main(['train', '--data', 'three-gaussians', '--out', out, '--backend', 'cpu'])).toBe(2);
     expect(stderr).toMatch(/unknown dataset 'three-gaussians'; expected one of two-gaussians/);
     expect(await main(['train', '--data', 'two-gaussians', '--out', out, '--epochs', '-1'])).toBe(2);
-    expect(stderr).toMatch(/--epochs must be a non-negative integer, got '-1'/);
+    expect(stderr).toMatch(/--epochs must be a positive integer, got '-1'/);
+    // 0 epochs wrote an untrained model, and '' was read as 0.
+    expect(await main(['train', '--data', 'two-gaussians', '--out', out, '--epochs', '0'])).toBe(2);
+    expect(stderr).toMatch(/--epochs must be a positive integer, got '0'/);
+    expect(await main(['train', '--data', 'two-gaussians', '--out', out, '--epochs', ''])).toBe(2);
+    expect(stderr).toMatch(/--epochs needs a value: a positive integer/);
+    expect(await main(['train', '--data', 'two-gaussians', '--out', out, '--seed', ''])).toBe(2);
+    expect(stderr).toMatch(/--seed needs a value: a non-negative integer/);
+    expect(await main(['trian', '--data', 'two-gaussians'])).toBe(2);
+    expect(stderr).toMatch(/toy-flow: unknown command 'trian'; did you mean 'train'\?/);
+    expect(await main(['train', '--data', 'two-gaussians', '--out', out, '--epoch', '3'])).toBe(2);
+    expect(stderr).toMatch(/Unknown option '--epoch'; did you mean --epochs\?/);
     expect(await main(['train', '--data', 'two-gaussians'])).toBe(2);
     expect(stderr).toMatch(/missing required option --out/);
     expect(await main(['train', '--data', 'two-gaussians', '--out', out, '--hidden', '64,x'])).toBe(2);
@@ -457,6 +468,9 @@ describe('toy-flow CLI', () => {
     expect(code).toBe(1);
     expect(stderr).toMatch(/the run diverged|NaN or infinite/);
     expect(stderr).toMatch(/lower learning rate/);
+    // In toy-flow's flags, not the library's option names.
+    expect(stderr).toMatch(/Try a lower learning rate \(--lr[;)].*a gradient-norm clip \(--clip-norm\)/);
+    expect(stderr).not.toMatch(/clipNorm|scaleTanh|learningRate/);
     expect(existsSync(join(out, 'metrics.json'))).toBe(false);
   });
 

@@ -101,6 +101,8 @@ export async function trainOnTarget(run: TargetRun): Promise<void> {
       optimizer,
       random,
       reportEvery: 100,
+      // A diverging run's advice names toy-flow's flags, not the library's options.
+      settingNames: { learningRate: '--lr', clipNorm: '--clip-norm' },
       onProgress: (p) => {
         history.push({ step: p.step, loss: p.loss, learningRate: p.learningRate });
         bar?.update(p.step - firstStep, {

@@ -67,7 +67,8 @@ export const TRAIN_OPTIONS = defineOptions({
   mask: { kind: 'string', choices: MASK_STRATEGIES, default: 'alternating', description: 'mask strategy (flipped every layer; random: drawn once per layer)' },
   'no-tanh': { kind: 'boolean', description: 'do not bound the scale network with tanh' },
   epochs: {
-    kind: 'nonNegativeInteger',
+    // Not 0: --epochs 0 wrote an untrained model.
+    kind: 'positiveInteger',
     description: `passes over the training set (default: toys one epoch of --train-size samples; CSV data ${DEFAULT_STEPS} optimizer steps, or one epoch if that is more)`,
   },
   steps: { kind: 'positiveInteger', description: 'optimizer steps to train, instead of --epochs' },
@@ -509,6 +510,8 @@ export async function train(argv: string[]): Promise<void> {
         optimizer,
         random,
         reportEvery: 100,
+        // A diverging run's advice names this app's flags; tanh-bounded scales only when --no-tanh turned them off.
+        settingNames: { learningRate: '--lr', clipNorm: '--clip-norm', ...(o['no-tanh'] ? { scaleTanh: 'leave out --no-tanh' } : {}) },
         onProgress: (p) => {
           history.push({ step: p.step, loss: p.loss, learningRate: p.learningRate });
           bar?.update(p.step - firstStep, {
