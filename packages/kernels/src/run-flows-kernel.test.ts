@@ -16,7 +16,11 @@ describe('runFlowsKernel and flowsKernelConfig', () => {
       flowsKernelConfig<typeof ADAM_MOMENT, CpuBackendLike>(ADAM_MOMENT, 'cpu', ({ inputs, attrs, backend }) => {
         seen.push(`${Object.keys(inputs).sort().join(',')} ${attrs.which} ${attrs.beta} ${attrs.clipNorm}`);
         const [m, g] = [backend.readSync(inputs.moment.dataId), backend.readSync(inputs.gradient.dataId)];
-        return backend.makeTensorInfo([...inputs.moment.shape], 'float32', m.map((value, i) => attrs.beta * value + (1 - attrs.beta) * g[i]));
+        return backend.makeTensorInfo(
+          [...inputs.moment.shape],
+          'float32',
+          m.map((value, i) => attrs.beta * value + (1 - attrs.beta) * g[i]),
+        );
       }),
     );
     try {

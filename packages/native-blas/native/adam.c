@@ -1,6 +1,6 @@
 // The optimizer's passes over every parameter, as loops split between the threads.
 #include "addon.h"
-#include <math.h>
+#include "isa.h"
 #include "thread-pool.h"
 
 // Elementwise work over large flat buffers, split into contiguous ranges, one per configured thread
@@ -34,45 +34,8 @@ static void parallel_for(int64_t size, RangeBody body, void *context) {
   pool_run(threads, range_share, &ranges);
 }
 
-// Adam (Kingma and Ba 2015), the two operations of @flows/kernels' `adamMoment` and `adamParameter`:
-//   first moment   m' = β m + (1 − β) (s g)
-//   second moment  v' = β v + (1 − β) (s g)²        (s: the clip factor, 1 without clipping)
-//   parameter      p' = p · decay − stepSize · m'_j / (√(v'_j · c₂⁻¹) + ε), j = offset + i
-typedef struct {
-  const float *moment, *gradient;
-  float *out;
-  float beta, scale;
-  int second;
-} AdamMoment;
-
-static void adam_moment_range(void *context, int64_t first, int64_t last) {
-  const AdamMoment *a = (const AdamMoment *)context;
-  const float beta = a->beta, rest = 1.0f - a->beta, scale = a->scale;
-  const float *restrict m = a->moment, *restrict g = a->gradient;
-  float *restrict out = a->out;
-  if (a->second) {
-    for (int64_t i = first; i < last; i++) {
-      float s = g[i] * scale;
-      out[i] = beta * m[i] + rest * (s * s);
-    }
-  } else {
-    for (int64_t i = first; i < last; i++) out[i] = beta * m[i] + rest * (g[i] * scale);
-  }
-}
-
-typedef struct {
-  const float *parameter, *first, *second;
-  float *out;
-  float stepSize, inverseCorrection2, epsilon, decay;
-} AdamParameter;
-
-static void adam_parameter_range(void *context, int64_t first, int64_t last) {
-  const AdamParameter *a = (const AdamParameter *)context;
-  const float stepSize = a->stepSize, c2 = a->inverseCorrection2, epsilon = a->epsilon, decay = a->decay;
-  const float *restrict p = a->parameter, *restrict m = a->first, *restrict v = a->second;
-  float *restrict out = a->out;
-  for (int64_t i = first; i < last; i++) out[i] = p[i] * decay - (stepSize * m[i]) / (sqrtf(v[i] * c2) + epsilon);
-}
+// Adam (Kingma and Ba 2015), the two operations of @flows/kernels' `adamMoment` and `adamParameter`;
+// the loops, and their formulas, are in adam-loops.c, once per instruction set (isa.h).
 
 // adamMoment(heap, moment, gradient, out, size, second (0/1), beta, scale)
 napi_value flows_adam_moment(napi_env env, napi_callback_info info) {
@@ -84,7 +47,7 @@ napi_value flows_adam_moment(napi_env env, napi_callback_info info) {
   const int64_t offsets[3] = {moment, gradient, out}, extents[3] = {size, size, size};
   if (!flows_operands_fit(env, "flows_blas.adamMoment", length, 3, offsets, extents)) return NULL;
   AdamMoment a = {heap + moment, heap + gradient, heap + out, flows_get_float(env, argv[6]), flows_get_float(env, argv[7]), (int)flows_get_int(env, argv[5])};
-  parallel_for(size, adam_moment_range, &a);
+  parallel_for(size, flows_isa()->adam_moment_range, &a);
   return NULL;
 }
 
@@ -102,6 +65,6 @@ napi_value flows_adam_parameter(napi_env env, napi_callback_info info) {
   if (!flows_operands_fit(env, "flows_blas.adamParameter", length, 4, offsets, extents)) return NULL;
   AdamParameter a = {heap + parameter, heap + first + offset, heap + second + offset, heap + out,
                      flows_get_float(env, argv[7]), flows_get_float(env, argv[8]), flows_get_float(env, argv[9]), flows_get_float(env, argv[10])};
-  parallel_for(size, adam_parameter_range, &a);
+  parallel_for(size, flows_isa()->adam_parameter_range, &a);
   return NULL;
 }

@@ -1,6 +1,6 @@
 // The N-API module of the addon: its initialisation, which exports every family's functions
-// (products.c, elementwise.c, convolution.c, coupling.c, adam.c), setThreads, and the argument
-// helpers the families share (addon.h).
+// (products.c, elementwise.c, convolution.c, coupling.c, adam.c), setThreads, the choice of
+// instruction set (isa.c), and the argument helpers the families share (addon.h).
 #include "addon.h"
 #include <stdio.h>
 
@@ -84,6 +84,10 @@ static napi_value init(napi_env env, napi_value exports) {
   napi_set_named_property(env, exports, "couplingInverseGradient", fn);
   napi_create_function(env, "setThreads", NAPI_AUTO_LENGTH, set_threads, NULL, &fn);
   napi_set_named_property(env, exports, "setThreads", fn);
+  napi_create_function(env, "isa", NAPI_AUTO_LENGTH, flows_set_isa, NULL, &fn);
+  napi_set_named_property(env, exports, "isa", fn);
+  napi_create_function(env, "isaPaths", NAPI_AUTO_LENGTH, flows_isa_paths, NULL, &fn);
+  napi_set_named_property(env, exports, "isaPaths", fn);
   return exports;
 }
 

@@ -37,5 +37,7 @@ napi_value flows_coupling_inverse(napi_env env, napi_callback_info info);       
 napi_value flows_coupling_inverse_gradient(napi_env env, napi_callback_info info);// coupling.c
 napi_value flows_adam_moment(napi_env env, napi_callback_info info);              // adam.c
 napi_value flows_adam_parameter(napi_env env, napi_callback_info info);           // adam.c
+napi_value flows_set_isa(napi_env env, napi_callback_info info);                  // isa.c
+napi_value flows_isa_paths(napi_env env, napi_callback_info info);                // isa.c
 
 #endif

@@ -4,21 +4,13 @@
 //   s = c ⊙ a(r) ⊙ m̄,  x = (y − t ⊙ m̄) ⊙ e^{−s},  log-det = −Σ s   (a = tanh or the identity)
 // and its gradient, with g_x, g_l the incoming gradients of x and of the log-det:
 //   ∂/∂y = g_x e^{−s},  ∂/∂t = −g_x e^{−s} m̄,  ∂/∂r = −(g_x x + g_l) c m̄ a′(r),  ∂/∂c = −m̄ Σ_batch (g_x x + g_l) a(r).
-// Rows are split between the threads; each thread sums its rows' share of ∂/∂c.
+// Rows are split between the threads; each thread sums its rows' share of ∂/∂c. The loops over a
+// row are in coupling-loops.c, once per instruction set (isa.h).
 #include "addon.h"
 #include <stdlib.h>
 #include <string.h>
-#include "elementwise-math.h"
+#include "isa.h"
 #include "thread-pool.h"
-
-typedef struct {
-  const float *y, *r, *t, *m, *c, *dx, *dl;
-  float *x, *logDet, *dy, *dt, *dr, *dc, *partials;
-  int64_t batch, size, rowsPerShare;
-  int tanh;
-} Coupling;
-
-static inline float activation_f(float r, int tanh) { return tanh ? tanh_f(r) : r; }
 
 // The rows [first, last) of share `index` (empty past the batch).
 static void coupling_rows(const Coupling *k, int index, int64_t *first, int64_t *last) {
@@ -31,20 +23,7 @@ static void coupling_forward_share(void *context, int index, int count) {
   (void)count;
   int64_t first, last;
   coupling_rows(k, index, &first, &last);
-  const int64_t n = k->size;
-  for (int64_t b = first; b < last; b++) {
-    const float *restrict y = k->y + b * n, *restrict r = k->r + b * n, *restrict t = k->t + b * n, *restrict m = k->m, *restrict c = k->c;
-    float *restrict x = k->x + b * n;
-    float total = 0.0f;
-    const int tanh = k->tanh;
-#pragma omp simd reduction(+ : total)
-    for (int64_t d = 0; d < n; d++) {
-      float s = c[d] * activation_f(r[d], tanh) * m[d];
-      x[d] = (y[d] - t[d] * m[d]) * exp_f(-s);
-      total += s;
-    }
-    k->logDet[b] = -total;
-  }
+  flows_isa()->coupling_forward_rows(k, first, last);
 }
 
 static void coupling_gradient_share(void *context, int index, int count) {
@@ -52,28 +31,9 @@ static void coupling_gradient_share(void *context, int index, int count) {
   (void)count;
   int64_t first, last;
   coupling_rows(k, index, &first, &last);
-  const int64_t n = k->size;
-  float *restrict dc = k->partials + index * n;
-  for (int64_t d = 0; d < n; d++) dc[d] = 0.0f;
-  for (int64_t b = first; b < last; b++) {
-    const int64_t o = b * n;
-    const float *restrict y = k->y + o, *restrict r = k->r + o, *restrict t = k->t + o, *restrict gx = k->dx + o, *restrict m = k->m, *restrict c = k->c;
-    float *restrict dy = k->dy + o, *restrict dt = k->dt + o, *restrict dr = k->dr + o;
-    const float gl = k->dl[b];
-    const int tanh = k->tanh;
-#pragma omp simd
-    for (int64_t d = 0; d < n; d++) {
-      float a = activation_f(r[d], tanh);
-      float slope = tanh ? 1.0f - a * a : 1.0f;
-      float decay = exp_f(-(c[d] * a * m[d]));
-      float x = (y[d] - t[d] * m[d]) * decay;
-      float common = gx[d] * x + gl;
-      dy[d] = gx[d] * decay;
-      dt[d] = -gx[d] * decay * m[d];
-      dr[d] = -common * c[d] * m[d] * slope;
-      dc[d] += common * a;
-    }
-  }
+  float *dc = k->partials + index * k->size;
+  for (int64_t d = 0; d < k->size; d++) dc[d] = 0.0f;
+  flows_isa()->coupling_gradient_rows(k, first, last, dc);
 }
 
 // Threads for the coupling's rows (one per 2^14 values at most), and each share's rows.

@@ -1,9 +1,7 @@
 // Elementwise functions for the wasm backend, whose own are scalar libm calls (40-100 M values/s
-// here): vectorized loops over the polynomials of elementwise-math.h.
+// here): vectorized loops over the polynomials of elementwise-math.h, in the path isa.h chose.
 #include "addon.h"
-#include "elementwise-math.h"
-
-enum { OP_EXP = 0, OP_LOG1P = 1, OP_SOFTPLUS = 2, OP_TANH = 3 };
+#include "isa.h"
 
 // unary(heap, op, inOffset, outOffset, size)
 napi_value flows_unary(napi_env env, napi_callback_info info) {
@@ -14,14 +12,7 @@ napi_value flows_unary(napi_env env, napi_callback_info info) {
   int op = (int)flows_get_int(env, argv[1]);
   int64_t in = flows_get_int(env, argv[2]), out = flows_get_int(env, argv[3]), size = flows_get_int(env, argv[4]);
   if (in < 0 || out < 0 || size < 0 || in + size > (int64_t)length || out + size > (int64_t)length) { napi_throw_range_error(env, NULL, "flows_blas.unary: operands outside the heap"); return NULL; }
-  const float *x = heap + in;
-  float *y = heap + out;
-  switch (op) {
-    case OP_EXP: for (int64_t i = 0; i < size; i++) y[i] = exp_f(x[i]); break;
-    case OP_LOG1P: for (int64_t i = 0; i < size; i++) y[i] = log1p_f(x[i]); break;
-    case OP_SOFTPLUS: for (int64_t i = 0; i < size; i++) y[i] = softplus_f(x[i]); break;
-    case OP_TANH: for (int64_t i = 0; i < size; i++) y[i] = tanh_f(x[i]); break;
-    default: napi_throw_range_error(env, NULL, "flows_blas.unary: unknown function"); return NULL;
-  }
+  if (op < 0 || op >= OP_COUNT) { napi_throw_range_error(env, NULL, "flows_blas.unary: unknown function"); return NULL; }
+  flows_isa()->unary(op, heap + in, heap + out, size);
   return NULL;
 }

@@ -9,6 +9,9 @@
 // environment (OPENBLAS_CORETYPE), which halves its speed on this AVX-512 CPU; the products of the
 // dense couplings (784 × 256, 256 × 256 at batch 256-1024) are the bulk of a training step.
 // Bias and ReLU are applied as C is written, so a fused dense layer makes one pass over C.
+//
+// Compiled only into the avx512 path (binding.gyp, isa.h), whose table is chosen only where the
+// CPU runs AVX-512: nothing here checks the CPU.
 #include "gemm.h"
 #include "thread-pool.h"
 #include <stdint.h>
@@ -23,15 +26,6 @@
 #define KC 256
 #define MC 144
 #define NC 512
-
-int gemm_avx512_available(void) {
-  static int known = -1;
-  if (known < 0) {
-    __builtin_cpu_init();
-    known = __builtin_cpu_supports("avx512f") ? 1 : 0;
-  }
-  return known;
-}
 
 // Per-thread packing buffers, grown as needed and kept: a fresh allocation per call returned its
 // pages to the system and faulted them in again each time.
@@ -203,7 +197,6 @@ static void product_share(void *context, int index, int count) {
 
 int gemm_avx512(int transA, int transB, int m, int n, int k, const float *a, int lda, const float *b, int ldb, float *c, int ldc, const float *bias, int relu,
                 int threads) {
-  if (!gemm_avx512_available()) return -1;
   if (m <= 0 || n <= 0) return 0;
   if (k <= 0) {
     // An empty sum: the bias (or zeros), then ReLU.
@@ -225,16 +218,6 @@ int gemm_avx512(int transA, int transB, int m, int n, int k, const float *a, int
   g.rowsPerShare = ((panels + threads - 1) / threads) * MR;
   pool_run(threads, product_share, &g);
   return g.failed ? -1 : 0;
-}
-
-#else
-
-int gemm_avx512_available(void) { return 0; }
-
-int gemm_avx512(int transA, int transB, int m, int n, int k, const float *a, int lda, const float *b, int ldb, float *c, int ldc, const float *bias, int relu,
-                int threads) {
-  (void)transA; (void)transB; (void)m; (void)n; (void)k; (void)a; (void)lda; (void)b; (void)ldb; (void)c; (void)ldc; (void)bias; (void)relu; (void)threads;
-  return -1;
 }
 
 #endif

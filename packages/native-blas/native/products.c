@@ -4,9 +4,9 @@
 // AVX-512 kernel (gemm-avx512.c) where it suits, else OpenBLAS's cblas_sgemm.
 #include "addon.h"
 #include <cblas.h>
-#include "gemm.h"
+#include "isa.h"
 
-// Whether matrix products use the addon's own AVX-512 kernel where it runs (1) or always OpenBLAS (0).
+// Whether matrix products use the addon's own AVX-512 kernel where the path in use has it (1) or always OpenBLAS (0).
 static int own_products = 1;
 
 // Whether the own kernel suits a product: its 32-column panels waste most of their lanes on narrow
@@ -17,7 +17,7 @@ static int own_products = 1;
 // (The convolutions keep OpenBLAS: their im2col blocks are already packed, and the own kernel's
 // second packing left a multi-scale training no faster, 314-355 against 321-388 samples/s.)
 static int own_product_suits(int transA, int n, int k) {
-  return own_products && gemm_avx512_available() && n >= 32 && k >= 16 && !(transA && n < 64);
+  return own_products && flows_isa()->gemm && n >= 32 && k >= 16 && !(transA && n < 64);
 }
 
 // The convolutions' products are tall and narrow (12 544 × 288 by 288 × 32 for a 3 × 3, 32-channel
@@ -50,8 +50,8 @@ napi_value flows_sgemm(napi_env env, napi_callback_info info) {
   if (own_product_suits(transA, n, k)) {
     int configured = openblas_get_num_threads(), handled = 1;
     for (int i = 0; i < batch && handled; i++)
-      handled = gemm_avx512(transA, transB, m, n, k, heap + a + i * aStride, transA ? m : k, heap + b + i * bStride, transB ? k : n,
-                            heap + c + (int64_t)i * m * n, n, bias >= 0 ? heap + bias : NULL, relu, configured) == 0;
+      handled = flows_isa()->gemm(transA, transB, m, n, k, heap + a + i * aStride, transA ? m : k, heap + b + i * bStride, transB ? k : n,
+                                   heap + c + (int64_t)i * m * n, n, bias >= 0 ? heap + bias : NULL, relu, configured) == 0;
     if (handled) return NULL;
   }
   // Small products (a 1 × 1 convolution's 12 544 × 4 by 4 × 4) lose more to OpenBLAS's threads than they gain.
@@ -65,20 +65,20 @@ napi_value flows_sgemm(napi_env env, napi_callback_info info) {
     }
     cblas_sgemm(CblasRowMajor, transA ? CblasTrans : CblasNoTrans, transB ? CblasTrans : CblasNoTrans, m, n, k, 1.0f,
                 heap + a + i * aStride, transA ? m : k, heap + b + i * bStride, transB ? k : n, beta, out, n);
-    if (relu) for (int64_t j = 0; j < (int64_t)m * n; j++) if (out[j] < 0) out[j] = 0;
+    if (relu) for (int64_t j = 0; j < (int64_t)m * n; j++) out[j] = out[j] < 0 ? 0.0f : out[j];  // vectorizes (see convolution.c)
   }
   flows_single_threaded_end(threads);
   return NULL;
 }
 
 
-// products(useOwn?): sets whether products use the own AVX-512 kernel; returns 1 when they do (set and available), else 0.
+// products(useOwn?): sets whether products use the own AVX-512 kernel; returns 1 when they do (set, and the path in use has it), else 0.
 napi_value flows_products(napi_env env, napi_callback_info info) {
   size_t argc = 1;
   napi_value argv[1];
   CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
   if (argc > 0) own_products = flows_get_int(env, argv[0]) != 0;
   napi_value result;
-  napi_create_int32(env, own_products && gemm_avx512_available(), &result);
+  napi_create_int32(env, own_products && flows_isa()->gemm != NULL, &result);
   return result;
 }

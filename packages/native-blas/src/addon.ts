@@ -100,7 +100,21 @@ export interface NativeAddon {
   ): void;
   setThreads(threads?: number): number;
   products(useOwn?: number): number;
+  /**
+   * With a path's name (`auto`: the best the CPU runs), makes that path's loops run from now on;
+   * returns the path in use. Throws a RangeError for a path the build lacks or the CPU cannot run.
+   */
+  isa(path?: string): NativeIsa;
+  /** The paths built into the addon, and those of them this CPU runs (baseline first). */
+  isaPaths(): { built: NativeIsa[]; runnable: NativeIsa[] };
 }
+
+/**
+ * The instruction-set paths of the addon's hot loops (`native/isa.h`): on x86-64 `baseline` (SSE2),
+ * `avx2` (AVX2 and FMA) and `avx512` (AVX-512 F/BW/VL/DQ, and the own matrix product); on aarch64
+ * `neon`; elsewhere `baseline`.
+ */
+export type NativeIsa = 'baseline' | 'avx2' | 'avx512' | 'neon';
 
 /** Loads the built addon; throws where it is not built. */
 export function loadAddon(): NativeAddon {

@@ -1,1 +1,2 @@
-export { installNativeKernels, installNativeMatMul, type NativeKernelOptions, type NativeMatMulStatus } from './install.js';
+export type { NativeIsa } from './addon.js';
+export { installNativeKernels, installNativeMatMul, nativeIsaPaths, type NativeKernelOptions, type NativeMatMulStatus } from './install.js';

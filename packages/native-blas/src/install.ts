@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { loadAddon, type NativeAddon } from './addon.js';
+import { loadAddon, type NativeAddon, type NativeIsa } from './addon.js';
 import { OTHER_KERNELS, PRODUCT_KERNELS, registerNativeKernel } from './kernels/index.js';
 
 /** Options of {@link installNativeMatMul} and {@link installNativeKernels}. */
@@ -12,6 +12,14 @@ export interface NativeKernelOptions {
    * `FLOWS_NATIVE_PRODUCTS` (`openblas` or `auto`), else `auto`.
    */
   products?: 'auto' | 'openblas';
+  /**
+   * Which instruction set the addon's hot loops (elementwise functions, the coupling, Adam) and its
+   * own product use: `auto` (default) the best this CPU runs, or a path by name to force it (tests
+   * run each this way). A path the build lacks or the CPU cannot run is refused with an Error naming
+   * the paths there are. Default: the environment's `FLOWS_NATIVE_ISA`, else `auto`. The own AVX-512
+   * product runs on the `avx512` path only; the others compute every product with OpenBLAS.
+   */
+  isa?: 'auto' | NativeIsa;
 }
 
 /** What {@link installNativeMatMul} did. */
@@ -25,6 +33,8 @@ export interface NativeMatMulStatus {
   kernels?: string[];
   /** What computes the matrix products: the addon's own AVX-512 kernel, or OpenBLAS. */
   products?: 'avx512' | 'openblas';
+  /** The instruction-set path of the addon's loops (see {@link NativeKernelOptions.isa}). */
+  isa?: NativeIsa;
 }
 
 let addon: NativeAddon | null = null;
@@ -56,6 +66,7 @@ export function installNativeMatMul(options: NativeKernelOptions = {}): NativeMa
       };
     }
   }
+  const isa = choosePath(addon, options.isa ?? process.env.FLOWS_NATIVE_ISA ?? 'auto');
   const threads = options.threads === undefined ? addon.setThreads() : addon.setThreads(options.threads);
   const wanted = options.products ?? (process.env.FLOWS_NATIVE_PRODUCTS === 'openblas' ? 'openblas' : 'auto');
   const products = addon.products(wanted === 'openblas' ? 0 : 1) ? 'avx512' : 'openblas';
@@ -65,7 +76,37 @@ export function installNativeMatMul(options: NativeKernelOptions = {}): NativeMa
     }
     productsInstalled = true;
   }
-  return { installed: true, threads, kernels: PRODUCT_KERNELS.map((kernel) => kernel.kernelName), products };
+  return { installed: true, threads, kernels: PRODUCT_KERNELS.map((kernel) => kernel.kernelName), products, isa };
+}
+
+/** Makes the addon run the path `wanted` (`auto`: the best the CPU runs), or throws an Error naming what there is and how to choose. */
+export function choosePath(native: NativeAddon, wanted: string): NativeIsa {
+  if (wanted === '' || wanted === 'auto') return native.isa('auto');
+  const { built, runnable } = native.isaPaths();
+  if (!(built as string[]).includes(wanted))
+    throw new Error(
+      `@flows/native-blas: no '${wanted}' instruction-set path in this build (FLOWS_NATIVE_ISA or the isa option); it has ${built.join(', ')}, or auto`,
+    );
+  if (!(runnable as string[]).includes(wanted))
+    throw new Error(
+      `@flows/native-blas: this CPU cannot run the '${wanted}' path that FLOWS_NATIVE_ISA or the isa option asks for; it runs ${runnable.join(', ')} (or leave it unset: auto picks the best)`,
+    );
+  return native.isa(wanted);
+}
+
+/**
+ * The instruction-set paths of the native addon: those built into it and those this CPU runs
+ * (baseline first), or null where the addon is not built.
+ */
+export function nativeIsaPaths(): { built: NativeIsa[]; runnable: NativeIsa[] } | null {
+  if (!addon) {
+    try {
+      addon = loadAddon();
+    } catch {
+      return null;
+    }
+  }
+  return addon.isaPaths();
 }
 
 /**

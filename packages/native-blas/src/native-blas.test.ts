@@ -19,7 +19,7 @@ import {
   referenceAffineCouplingInverse,
   referenceConvolutionFilterGradient,
 } from '@flows/kernels';
-import { installNativeKernels, installNativeMatMul } from './index.js';
+import { installNativeKernels, installNativeMatMul, type NativeIsa, nativeIsaPaths } from './index.js';
 
 // The addon is optional. Plain `pnpm test` skips these suites with one line where it is not built;
 // the README's test command (scripts/test-all.mjs, FLOWS_REQUIRE_ALL=1) builds it and fails here if it cannot.
@@ -32,6 +32,19 @@ const skipReason =
       : null;
 if (skipReason) console.warn(`skipped: native kernels: ${skipReason}`);
 const skip = skipReason !== null;
+
+// Every suite below runs once per instruction-set path of the addon's loops (native/isa.h), forced
+// with the `isa` option: each path must give the references' results. A path this CPU cannot run
+// (or this architecture does not build) is skipped with one line saying so.
+const KNOWN_PATHS: NativeIsa[] = ['baseline', 'avx2', 'avx512', 'neon'];
+const available = skip ? null : nativeIsaPaths();
+// Without the addon (and FLOWS_REQUIRE_ALL=1) one path stands in, so that the suites run and fail.
+const paths = available ? KNOWN_PATHS.filter((path) => available.runnable.includes(path)) : (['baseline'] as NativeIsa[]);
+if (available)
+  for (const path of KNOWN_PATHS.filter((p) => !paths.includes(p)))
+    console.warn(
+      `skipped: native path ${path}: ${available.built.includes(path) ? 'this CPU cannot run it' : `not built on this architecture (this build has ${available.built.join(', ')})`}`,
+    );
 
 describe.skipIf(skip)('native matrix products on the wasm heap (the own AVX-512 kernel and OpenBLAS)', () => {
   const cases: { a: number[]; b: number[]; ta: boolean; tb: boolean }[] = [
@@ -86,12 +99,14 @@ describe.skipIf(skip)('native matrix products on the wasm heap (the own AVX-512 
     expected = run(); // the stock kernels, before the native ones are installed
   });
 
-  it.each(['auto', 'openblas'] as const)(
-    'give the stock kernels’ products for every transpose, bias, ReLU and batch, and leak nothing (products: %s)',
-    (products) => {
-      const status = installNativeMatMul({ threads: 2, products });
-      expect(status).toMatchObject({ installed: true });
+  it.each(paths.flatMap((isa) => (['auto', 'openblas'] as const).map((products) => [products, isa] as const)))(
+    'give the stock kernels’ products for every transpose, bias, ReLU and batch, and leak nothing (products: %s, path %s)',
+    (products, isa) => {
+      const status = installNativeMatMul({ threads: 2, products, isa });
+      expect(status).toMatchObject({ installed: true, isa });
       if (products === 'openblas') expect(status.products).toBe('openblas');
+      // The own AVX-512 product belongs to the avx512 path: the others compute every product with OpenBLAS.
+      expect(status.products).toBe(products === 'auto' && isa === 'avx512' ? 'avx512' : 'openblas');
       native = true;
       run(); // burn-in
       const before = tf.memory().numTensors;
@@ -106,7 +121,7 @@ describe.skipIf(skip)('native matrix products on the wasm heap (the own AVX-512 
           expect(worst, `case ${i}, output ${j}`).toBeLessThan(1e-4);
         }),
       );
-      installNativeMatMul({ products: 'auto' });
+      installNativeMatMul({ products: 'auto', isa: 'auto' });
     },
   );
 });
@@ -162,9 +177,10 @@ describe.skipIf(skip)('vectorized elementwise kernels on the wasm heap', () => {
   const apply = (name: string, x: tf.Tensor) =>
     name === 'Exp' ? tf.exp(x) : name === 'Log1p' ? tf.log1p(x) : name === 'Softplus' ? tf.softplus(x) : tf.tanh(x);
 
-  it('match float64 references to a few ulp, keep ±∞, NaN and subnormal results, and leak nothing', () => {
-    const status = installNativeKernels({ threads: 1 });
+  it.each(paths)('match float64 references to a few ulp, keep ±∞, NaN and subnormal results, and leak nothing (path %s)', (isa) => {
+    const status = installNativeKernels({ threads: 1, isa });
     expect(status.installed).toBe(true);
+    expect(status.isa).toBe(isa);
     expect(status.kernels).toEqual(expect.arrayContaining(['Exp', 'Log1p', 'Softplus', 'Tanh']));
     const x = tf.tensor1d(inputs);
     for (const name of Object.keys(references)) {
@@ -191,7 +207,8 @@ describe.skipIf(skip)('vectorized elementwise kernels on the wasm heap', () => {
     x.dispose();
   });
 
-  it('leave gradients as TensorFlow.js defines them', () => {
+  it.each(paths)('leave gradients as TensorFlow.js defines them (path %s)', (isa) => {
+    expect(installNativeKernels({ threads: 1, isa }).isa).toBe(isa);
     const x = tf.tensor1d([-3, -0.5, 0.1, 2]);
     const g = tf.grad((v: tf.Tensor) => tf.sum(tf.add(tf.add(tf.exp(v), tf.softplus(v)), tf.tanh(v))))(x);
     const expected = [-3, -0.5, 0.1, 2].map((v) => Math.exp(v) + 1 / (1 + Math.exp(-v)) + 1 - Math.tanh(v) ** 2);
@@ -205,78 +222,87 @@ describe.skipIf(skip)('OpenBLAS convolutions on the wasm heap', () => {
     if (!built) throw new Error('the native addon is not built: run pnpm --filter @flows/native-blas build:native');
   });
 
-  it('give the cpu backend’s Conv2D and FusedConv2D for every padding, stride, dilation and kernel size, and leak nothing', async () => {
-    // [x shape, filter shape, stride, pad, dilation, fused bias + ReLU]
-    const cases: [number[], number[], number, 'same' | 'valid' | number, number, boolean][] = [
-      [[4, 14, 14, 4], [3, 3, 4, 32], 1, 'same', 1, true], // a ConvNet layer
-      [[24, 14, 14, 8], [3, 3, 8, 16], 1, 'same', 1, true], // 4 704 pixels: shared between two threads
-      [[4, 14, 14, 32], [3, 3, 32, 8], 1, 'same', 1, false], // its last layer
-      [[32, 16, 16, 4], [14, 14, 4, 8], 1, 'valid', 1, false], // a filter gradient: the batch as the filter's input channels
-      [[3, 9, 11, 5], [3, 3, 5, 6], 2, 'same', 1, true],
-      [[3, 9, 11, 5], [5, 3, 5, 6], 2, 'valid', 1, false],
-      [[2, 10, 10, 3], [3, 3, 3, 4], 1, 'same', 2, true],
-      [[2, 10, 10, 3], [3, 3, 3, 4], 1, 1, 1, false],
-      [[5, 7, 7, 16], [1, 1, 16, 24], 1, 'valid', 1, true], // 1 × 1: no patches
-    ];
-    const operands = cases.map(
-      ([x, f], i) =>
-        [
-          tf.randomNormal(x as [number, number, number, number], 0, 1, 'float32', 200 + i) as tf.Tensor4D,
-          tf.randomNormal(f as [number, number, number, number], 0, 0.5, 'float32', 300 + i) as tf.Tensor4D,
-          tf.randomNormal([f[3]], 0, 1, 'float32', 400 + i) as tf.Tensor1D,
-        ] as const,
-    );
-    const run = () =>
-      cases.map(([, , stride, pad, dilation, fused], i) => {
-        const [x, filter, bias] = operands[i];
-        const y = fused
-          ? tf.fused.conv2d({ x, filter, bias, strides: stride, pad, dilations: dilation, activation: 'relu' })
-          : tf.conv2d(x, filter, stride, pad, 'NHWC', dilation);
-        const values = y.dataSync().slice() as Float32Array;
-        y.dispose();
-        return values;
-      });
-    await tf.setBackend('cpu');
-    const expected = run();
-    await tf.setBackend('wasm');
-    const status = installNativeKernels({ threads: 2 });
-    expect(status.kernels).toEqual(expect.arrayContaining(['Conv2D', 'FusedConv2D']));
-    run(); // burn-in
-    const before = tf.memory().numTensors;
-    const actual = run();
-    expect(tf.memory().numTensors).toBe(before);
-    actual.forEach((values, i) => {
-      expect(values.length, `case ${i}`).toBe(expected[i].length);
-      let worst = 0;
-      for (let q = 0; q < values.length; q++) worst = Math.max(worst, Math.abs(values[q] - expected[i][q]) / (1 + Math.abs(expected[i][q])));
-      expect(worst, `case ${i}`).toBeLessThan(1e-4);
-    });
-    tf.dispose(operands.flat());
-  });
-
-  it('compute @flows/kernels’ convolution filter gradient as its reference composition does, for odd filters of 1, 3 and 5', async () => {
-    await tf.setBackend('wasm');
-    expect(installNativeKernels({ threads: 2 }).kernels).toContain(CONV2D_FILTER_GRADIENT);
-    for (const [shape, cout, k] of [
-      [[8, 14, 14, 4], 32, 3],
-      [[24, 14, 14, 8], 16, 3], // 4 704 pixels: two threads' sums added
-      [[3, 9, 7, 5], 6, 5],
-      [[4, 6, 6, 16], 8, 1],
-    ] as const) {
-      const x = tf.randomNormal([...shape], 0, 1, 'float32', 11) as tf.Tensor4D;
-      const dz = tf.randomNormal([shape[0], shape[1], shape[2], cout], 0, 1, 'float32', 12) as tf.Tensor4D;
-      const reference = referenceConvolutionFilterGradient(x, dz, k);
+  it.each(paths)(
+    'give the cpu backend’s Conv2D and FusedConv2D for every padding, stride, dilation and kernel size, and leak nothing (path %s)',
+    async (isa) => {
+      // [x shape, filter shape, stride, pad, dilation, fused bias + ReLU]
+      const cases: [number[], number[], number, 'same' | 'valid' | number, number, boolean][] = [
+        [[4, 14, 14, 4], [3, 3, 4, 32], 1, 'same', 1, true], // a ConvNet layer
+        [[24, 14, 14, 8], [3, 3, 8, 16], 1, 'same', 1, true], // 4 704 pixels: shared between two threads
+        [[4, 14, 14, 32], [3, 3, 32, 8], 1, 'same', 1, false], // its last layer
+        [[32, 16, 16, 4], [14, 14, 4, 8], 1, 'valid', 1, false], // a filter gradient: the batch as the filter's input channels
+        [[3, 9, 11, 5], [3, 3, 5, 6], 2, 'same', 1, true],
+        [[3, 9, 11, 5], [5, 3, 5, 6], 2, 'valid', 1, false],
+        [[2, 10, 10, 3], [3, 3, 3, 4], 1, 'same', 2, true],
+        [[2, 10, 10, 3], [3, 3, 3, 4], 1, 1, 1, false],
+        [[5, 7, 7, 16], [1, 1, 16, 24], 1, 'valid', 1, true], // 1 × 1: no patches
+      ];
+      const operands = cases.map(
+        ([x, f], i) =>
+          [
+            tf.randomNormal(x as [number, number, number, number], 0, 1, 'float32', 200 + i) as tf.Tensor4D,
+            tf.randomNormal(f as [number, number, number, number], 0, 0.5, 'float32', 300 + i) as tf.Tensor4D,
+            tf.randomNormal([f[3]], 0, 1, 'float32', 400 + i) as tf.Tensor1D,
+          ] as const,
+      );
+      const run = () =>
+        cases.map(([, , stride, pad, dilation, fused], i) => {
+          const [x, filter, bias] = operands[i];
+          const y = fused
+            ? tf.fused.conv2d({ x, filter, bias, strides: stride, pad, dilations: dilation, activation: 'relu' })
+            : tf.conv2d(x, filter, stride, pad, 'NHWC', dilation);
+          const values = y.dataSync().slice() as Float32Array;
+          y.dispose();
+          return values;
+        });
+      await tf.setBackend('cpu');
+      const expected = run();
+      await tf.setBackend('wasm');
+      const status = installNativeKernels({ threads: 2, isa });
+      expect(status.isa).toBe(isa);
+      expect(status.kernels).toEqual(expect.arrayContaining(['Conv2D', 'FusedConv2D']));
+      run(); // burn-in
       const before = tf.memory().numTensors;
-      const native = convolutionFilterGradient(x, dz, k);
-      expect(tf.memory().numTensors).toBe(before + 1);
-      expect(native.shape).toEqual([k, k, shape[3], cout]);
-      const [a, b] = [native.dataSync(), reference.dataSync()];
-      let worst = 0;
-      for (let q = 0; q < a.length; q++) worst = Math.max(worst, Math.abs(a[q] - b[q]) / (1 + Math.abs(b[q])));
-      expect(worst, `filter ${k}, input [${shape}]`).toBeLessThan(1e-4);
-      tf.dispose([x, dz, reference, native]);
-    }
-  });
+      const actual = run();
+      expect(tf.memory().numTensors).toBe(before);
+      actual.forEach((values, i) => {
+        expect(values.length, `case ${i}`).toBe(expected[i].length);
+        let worst = 0;
+        for (let q = 0; q < values.length; q++) worst = Math.max(worst, Math.abs(values[q] - expected[i][q]) / (1 + Math.abs(expected[i][q])));
+        expect(worst, `case ${i}`).toBeLessThan(1e-4);
+      });
+      tf.dispose(operands.flat());
+    },
+  );
+
+  it.each(paths)(
+    'compute @flows/kernels’ convolution filter gradient as its reference composition does, for odd filters of 1, 3 and 5 (path %s)',
+    async (isa) => {
+      await tf.setBackend('wasm');
+      const status = installNativeKernels({ threads: 2, isa });
+      expect(status.isa).toBe(isa);
+      expect(status.kernels).toContain(CONV2D_FILTER_GRADIENT);
+      for (const [shape, cout, k] of [
+        [[8, 14, 14, 4], 32, 3],
+        [[24, 14, 14, 8], 16, 3], // 4 704 pixels: two threads' sums added
+        [[3, 9, 7, 5], 6, 5],
+        [[4, 6, 6, 16], 8, 1],
+      ] as const) {
+        const x = tf.randomNormal([...shape], 0, 1, 'float32', 11) as tf.Tensor4D;
+        const dz = tf.randomNormal([shape[0], shape[1], shape[2], cout], 0, 1, 'float32', 12) as tf.Tensor4D;
+        const reference = referenceConvolutionFilterGradient(x, dz, k);
+        const before = tf.memory().numTensors;
+        const native = convolutionFilterGradient(x, dz, k);
+        expect(tf.memory().numTensors).toBe(before + 1);
+        expect(native.shape).toEqual([k, k, shape[3], cout]);
+        const [a, b] = [native.dataSync(), reference.dataSync()];
+        let worst = 0;
+        for (let q = 0; q < a.length; q++) worst = Math.max(worst, Math.abs(a[q] - b[q]) / (1 + Math.abs(b[q])));
+        expect(worst, `filter ${k}, input [${shape}]`).toBeLessThan(1e-4);
+        tf.dispose([x, dz, reference, native]);
+      }
+    },
+  );
 });
 
 /**
@@ -295,68 +321,80 @@ function largestRelativeError(a: tf.Tensor, b: tf.Tensor, floor = 0): number {
 }
 
 describe.skipIf(skip)('threaded Adam kernels on the wasm heap', () => {
-  it('compute @flows/kernels’ adamMoment and adamParameter as their reference compositions do, with and without clipping, in one and several threads', async () => {
-    await tf.setBackend('wasm');
-    expect(installNativeKernels({ threads: 2 }).kernels).toEqual(expect.arrayContaining([ADAM_MOMENT, ADAM_PARAMETER]));
-    // 300 000 values: split between the two threads (from 2^17 on); 1 000: one thread.
-    for (const size of [300_000, 1_000]) {
-      const moment = tf.randomUniform([size], 0, 0.1, 'float32', 1) as tf.Tensor1D;
-      const gradient = tf.randomNormal([size], 0, 1, 'float32', 2) as tf.Tensor1D;
-      const squares = tf.sum(tf.square(gradient)).reshape([1]) as tf.Tensor1D;
-      for (const which of ['first', 'second'] as const)
-        for (const clipNorm of [0, 3]) {
-          const before = tf.memory().numTensors;
-          const native = adamMoment(moment, gradient, squares, which, 0.9, clipNorm);
-          expect(tf.memory().numTensors).toBe(before + 1);
-          const reference = referenceAdamMoment(moment, gradient, squares, which, 0.9, clipNorm);
-          expect(largestRelativeError(native, reference), `${which}, clip ${clipNorm}, ${size}`).toBeLessThan(1e-6);
-          tf.dispose([native, reference]);
-        }
-      const second = tf.randomUniform([size], 0, 0.01, 'float32', 3) as tf.Tensor1D;
-      const parameter = tf.randomNormal([size / 4 / 10, 10], 0, 1, 'float32', 4);
-      const step = { offset: size / 2, stepSize: 1e-3, inverseCorrection2: 1.5, epsilon: 1e-7, decay: 0.999 };
-      const native = adamParameter(parameter, moment, second, step);
-      const reference = referenceAdamParameter(parameter, moment, second, step);
-      expect(native.shape).toEqual(parameter.shape);
-      expect(largestRelativeError(native, reference)).toBeLessThan(1e-6);
-      // The update moved the parameter: a kernel that returned its input would fail here.
-      expect(largestRelativeError(native, parameter)).toBeGreaterThan(1e-4);
-      expect(() => adamParameter(parameter, moment, second, { ...step, offset: size - 1 })).toThrow(/does not fit/);
-      tf.dispose([moment, gradient, squares, second, parameter, native, reference]);
-    }
-  });
+  it.each(paths)(
+    'compute @flows/kernels’ adamMoment and adamParameter as their reference compositions do, with and without clipping, in one and several threads (path %s)',
+    async (isa) => {
+      await tf.setBackend('wasm');
+      const status = installNativeKernels({ threads: 2, isa });
+      expect(status.isa).toBe(isa);
+      expect(status.kernels).toEqual(expect.arrayContaining([ADAM_MOMENT, ADAM_PARAMETER]));
+      // 300 000 values: split between the two threads (from 2^17 on); 1 000: one thread.
+      for (const size of [300_000, 1_000]) {
+        const moment = tf.randomUniform([size], 0, 0.1, 'float32', 1) as tf.Tensor1D;
+        const gradient = tf.randomNormal([size], 0, 1, 'float32', 2) as tf.Tensor1D;
+        const squares = tf.sum(tf.square(gradient)).reshape([1]) as tf.Tensor1D;
+        for (const which of ['first', 'second'] as const)
+          for (const clipNorm of [0, 3]) {
+            const before = tf.memory().numTensors;
+            const native = adamMoment(moment, gradient, squares, which, 0.9, clipNorm);
+            expect(tf.memory().numTensors).toBe(before + 1);
+            const reference = referenceAdamMoment(moment, gradient, squares, which, 0.9, clipNorm);
+            expect(largestRelativeError(native, reference), `${which}, clip ${clipNorm}, ${size}`).toBeLessThan(1e-6);
+            tf.dispose([native, reference]);
+          }
+        const second = tf.randomUniform([size], 0, 0.01, 'float32', 3) as tf.Tensor1D;
+        const parameter = tf.randomNormal([size / 4 / 10, 10], 0, 1, 'float32', 4);
+        const step = { offset: size / 2, stepSize: 1e-3, inverseCorrection2: 1.5, epsilon: 1e-7, decay: 0.999 };
+        const native = adamParameter(parameter, moment, second, step);
+        const reference = referenceAdamParameter(parameter, moment, second, step);
+        expect(native.shape).toEqual(parameter.shape);
+        expect(largestRelativeError(native, reference)).toBeLessThan(1e-6);
+        // The update moved the parameter: a kernel that returned its input would fail here.
+        expect(largestRelativeError(native, parameter)).toBeGreaterThan(1e-4);
+        expect(() => adamParameter(parameter, moment, second, { ...step, offset: size - 1 })).toThrow(/does not fit/);
+        tf.dispose([moment, gradient, squares, second, parameter, native, reference]);
+      }
+    },
+  );
 });
 
 describe.skipIf(skip)('the masked affine coupling as a native kernel on the wasm heap', () => {
-  it.each<[boolean, number[], string]>([
-    [true, [256, 784], 'flat events, two threads'],
-    [false, [3, 5], 'one thread'],
-    [true, [40, 14, 14, 2], 'image-shaped events'],
-  ])('computes affineCouplingInverse and its gradient as the reference composition and its autodiff do (tanh %s, %j: %s)', async (tanh, shape) => {
-    await tf.setBackend('wasm');
-    expect(installNativeKernels({ threads: 2 }).kernels).toEqual(expect.arrayContaining([AFFINE_COUPLING_INVERSE, AFFINE_COUPLING_INVERSE_GRADIENT]));
-    const event = shape.slice(1);
-    const y = tf.randomNormal([...shape], 0, 1, 'float32', 1);
-    const r = tf.randomNormal([...shape], 0, 2, 'float32', 2);
-    const t = tf.randomNormal([...shape], 0, 1, 'float32', 3);
-    const mask = tf.tidy(() => tf.cast(tf.greater(tf.randomUniform(event, 0, 1, 'float32', 4), 0.5), 'float32'));
-    const factor = tf.randomUniform(event, 0.5, 1.5, 'float32', 5);
-    // Weights for the loss, so that the gradients of x and of the log-det are not uniform.
-    const weights = tf.randomNormal([...shape], 0, 1, 'float32', 6);
-    const loss = (op: typeof affineCouplingInverse) => (a: tf.Tensor, b: tf.Tensor, c: tf.Tensor, e: tf.Tensor) => {
-      const [x, logDet] = op(a, b, c, e, mask, tanh);
-      return tf.add(tf.sum(tf.mul(tf.square(x), weights)), tf.sum(tf.mul(logDet, tf.range(0, shape[0]))));
-    };
-    const before = tf.memory().numTensors;
-    const [x, logDet] = affineCouplingInverse(y, r, t, factor, mask, tanh);
-    expect(tf.memory().numTensors).toBe(before + 2);
-    const [xReference, logDetReference] = referenceAffineCouplingInverse(y, r, t, factor, mask, tanh);
+  it.each<[boolean, number[], string, NativeIsa]>(
+    paths.flatMap((isa) => [
+      [true, [256, 784], 'flat events, two threads', isa],
+      [false, [3, 5], 'one thread', isa],
+      [true, [40, 14, 14, 2], 'image-shaped events', isa],
+    ]),
+  )(
+    'computes affineCouplingInverse and its gradient as the reference composition and its autodiff do (tanh %s, %j: %s, path %s)',
+    async (tanh, shape, _, isa) => {
+      await tf.setBackend('wasm');
+      const status = installNativeKernels({ threads: 2, isa });
+      expect(status.isa).toBe(isa);
+      expect(status.kernels).toEqual(expect.arrayContaining([AFFINE_COUPLING_INVERSE, AFFINE_COUPLING_INVERSE_GRADIENT]));
+      const event = shape.slice(1);
+      const y = tf.randomNormal([...shape], 0, 1, 'float32', 1);
+      const r = tf.randomNormal([...shape], 0, 2, 'float32', 2);
+      const t = tf.randomNormal([...shape], 0, 1, 'float32', 3);
+      const mask = tf.tidy(() => tf.cast(tf.greater(tf.randomUniform(event, 0, 1, 'float32', 4), 0.5), 'float32'));
+      const factor = tf.randomUniform(event, 0.5, 1.5, 'float32', 5);
+      // Weights for the loss, so that the gradients of x and of the log-det are not uniform.
+      const weights = tf.randomNormal([...shape], 0, 1, 'float32', 6);
+      const loss = (op: typeof affineCouplingInverse) => (a: tf.Tensor, b: tf.Tensor, c: tf.Tensor, e: tf.Tensor) => {
+        const [x, logDet] = op(a, b, c, e, mask, tanh);
+        return tf.add(tf.sum(tf.mul(tf.square(x), weights)), tf.sum(tf.mul(logDet, tf.range(0, shape[0]))));
+      };
+      const before = tf.memory().numTensors;
+      const [x, logDet] = affineCouplingInverse(y, r, t, factor, mask, tanh);
+      expect(tf.memory().numTensors).toBe(before + 2);
+      const [xReference, logDetReference] = referenceAffineCouplingInverse(y, r, t, factor, mask, tanh);
 
-    expect(largestRelativeError(x, xReference, 1)).toBeLessThan(1e-5);
-    expect(largestRelativeError(logDet, logDetReference, 1)).toBeLessThan(1e-5);
-    const gradients = tf.grads(loss(affineCouplingInverse))([y, r, t, factor]);
-    const reference = tf.grads(loss(referenceAffineCouplingInverse))([y, r, t, factor]);
-    gradients.forEach((g, k) => expect(largestRelativeError(g, reference[k], 1), `gradient ${k}`).toBeLessThan(1e-5));
-    tf.dispose([y, r, t, mask, factor, weights, x, logDet, xReference, logDetReference, ...gradients, ...reference]);
-  });
+      expect(largestRelativeError(x, xReference, 1)).toBeLessThan(1e-5);
+      expect(largestRelativeError(logDet, logDetReference, 1)).toBeLessThan(1e-5);
+      const gradients = tf.grads(loss(affineCouplingInverse))([y, r, t, factor]);
+      const reference = tf.grads(loss(referenceAffineCouplingInverse))([y, r, t, factor]);
+      gradients.forEach((g, k) => expect(largestRelativeError(g, reference[k], 1), `gradient ${k}`).toBeLessThan(1e-5));
+      tf.dispose([y, r, t, mask, factor, weights, x, logDet, xReference, logDetReference, ...gradients, ...reference]);
+    },
+  );
 });

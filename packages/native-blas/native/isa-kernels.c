@@ -1,0 +1,20 @@
+// One path's table of loops (isa.h), compiled with the path's flags beside its loops.
+#include "gemm.h"
+#include "isa.h"
+
+#define FLOWS_STRING_(x) #x
+#define FLOWS_STRING(x) FLOWS_STRING_(x)
+
+const IsaKernels FLOWS_ISA_FUNCTION(flows_isa_kernels) = {
+    FLOWS_STRING(FLOWS_ISA_NAME),
+    FLOWS_ISA_FUNCTION(flows_unary_loop),
+    FLOWS_ISA_FUNCTION(flows_coupling_forward_rows),
+    FLOWS_ISA_FUNCTION(flows_coupling_gradient_rows),
+    FLOWS_ISA_FUNCTION(flows_adam_moment_range),
+    FLOWS_ISA_FUNCTION(flows_adam_parameter_range),
+#if defined(__AVX512F__)
+    gemm_avx512,
+#else
+    0,
+#endif
+};
