@@ -156,7 +156,7 @@ export async function train(argv: string[]): Promise<void> {
   const out = o.out;
   // The output directory is checked (created, probe-written) and locked before any work: an
   // unwritable --out fails now, not after training, and a second run into it is refused.
-  const runLock = await acquireRunLock(out, 'mnist-flow train');
+  const runLock = await acquireRunLock(out, 'mnist-flow train', undefined, { outputs: [/^samples(-epoch-\d+)?\.png$/, 'training.png'] });
   try {
     // A step's matrix work decides whether wasm threads pay (bench/results.md); convolutions always do.
     const work = o.architecture === 'multiscale' ? Infinity : 2 * o.layers * denseMultiplyAdds([784, ...o.hidden, 784]) * o['batch-size'];

@@ -92,11 +92,15 @@ describe('runs lose nothing', () => {
     );
     writeFileSync(join(out, `metrics.json.tmp-${dead}-1`), '{');
     writeFileSync(join(out, 'model', `weights-abc.bin.tmp-${dead}-2`), 'x');
+    // The app's own pictures too (it names them to the run lock), but never a file of the user's.
+    writeFileSync(join(out, `training.png.tmp-${dead}-3`), 'x');
+    writeFileSync(join(out, `density.svg.tmp-${dead}-4`), 'x');
+    writeFileSync(join(out, `notes.txt.tmp-${dead}-5`), 'mine');
     const result = await run(['train', ...SMALL, '--out', out]).done;
     expect(result.code).toBe(0);
     expect(result.output).toMatch(new RegExp(`was locked by process ${dead} .*no longer running; taking over`));
     const leftovers = [...readdirSync(out), ...readdirSync(join(out, 'model'))].filter((name) => name.includes('.tmp-'));
-    expect(leftovers).toEqual([]);
+    expect(leftovers).toEqual([`notes.txt.tmp-${dead}-5`]);
     expect(existsSync(join(out, 'run.lock'))).toBe(false);
   }, 60_000);
 });

@@ -395,7 +395,7 @@ export async function train(argv: string[]): Promise<void> {
   if (o.conditional && o.target !== undefined) throw new UsageError('--conditional goes with --data (labelled toy samples), not --target');
   // The output directory is checked (created, probe-written) and locked before any work: an
   // unwritable --out fails now, not after training, and a second run into it is refused.
-  const runLock = await acquireRunLock(o.out, 'toy-flow train');
+  const runLock = await acquireRunLock(o.out, 'toy-flow train', undefined, { outputs: [/^(density|samples|training)\.(svg|png)$/] });
   try {
     // A step's matrix work decides whether wasm threads pay (bench/results.md): for the toys they do not.
     const work = 2 * o.layers * denseMultiplyAdds([2, ...o.hidden, 2]) * o['batch-size'];

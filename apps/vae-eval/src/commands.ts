@@ -49,6 +49,14 @@ const COMMON = defineOptions({
   quiet: { kind: 'boolean', description: 'no progress bars' },
 });
 
+/** What vae-eval writes into --out and its per-prior folders: temporaries of these left by a killed run are removed at the next. */
+const VAE_EVAL_OUTPUTS = [
+  /^results\.(json|md)$/,
+  /^evaluation-k\d+\.(json|md)$/,
+  /^posterior-vs-prior\.(json|svg|png)$/,
+  /^(training|samples|reconstructions)\.(svg|png)$/,
+];
+
 export const TRAIN_OPTIONS = defineOptions({
   prior: { kind: 'string', choices: PRIOR_KINDS, default: 'gaussian', description: 'prior of the VAE' },
   ...COMMON,
@@ -123,7 +131,7 @@ export async function evaluateCommand(argv: string[]): Promise<void> {
   if (runs.length === 0) throw new UsageError(`--priors: results.json in ${out} has no runs of ${[...(wanted ?? [])].join(', ')}`);
   // The output directory is checked (created, probe-written) and locked before any work: an
   // unwritable --out fails now, not after training, and a second run into it is refused.
-  const runLock = await acquireRunLock(out, 'vae-eval evaluate');
+  const runLock = await acquireRunLock(out, 'vae-eval evaluate', undefined, { outputs: VAE_EVAL_OUTPUTS });
   try {
     // Importance-weighted evaluation decodes k codes per image: large work, threads pay.
     const backend = await selectBackend({
@@ -177,7 +185,7 @@ async function runPriors(priors: readonly PriorKind[], o: ParsedOptions<typeof C
   const { join } = await import('node:path');
   // The output directory is checked (created, probe-written) and locked before any work: an
   // unwritable --out fails now, not after training, and a second run into it is refused.
-  const runLock = await acquireRunLock(o.out, 'vae-eval');
+  const runLock = await acquireRunLock(o.out, 'vae-eval', undefined, { outputs: VAE_EVAL_OUTPUTS });
   try {
     // The VAE's encoder and decoder (784-512-512 and back) per step: the work decides whether wasm threads pay.
     const latent = o.latent;
