@@ -22,9 +22,11 @@ export function registerNativeKernel(kernel: NativeKernel, addon: NativeAddon): 
   tf.registerKernel({
     ...original,
     kernelFunc: (args) =>
-      // The one cast of the stock kernels: TensorFlow.js hands every kernel untyped maps and types
-      // its backend as {}; the kernel's name says which of TensorFlow.js's Inputs/Attrs types they
-      // are (each kernel file names them), and this kernel is registered for the wasm backend only.
+      // TensorFlow.js hands every kernel untyped maps and types its backend as {}. Each kernel file
+      // states which of TensorFlow.js's Inputs/Attrs types its kernel's name receives; the list holds
+      // the kernels as ReplacingKernel<unknown, unknown>, which TypeScript accepts because it checks
+      // methods' parameters bivariantly: no cast, and no check either, so a kernel's file and name
+      // must agree. The one cast is the backend's: this kernel is registered for wasm only.
       kernel.run({ inputs: args.inputs, attrs: args.attrs ?? {}, backend: args.backend as WasmBackendInternals }, addon) ?? original.kernelFunc(args),
   });
   return true;
