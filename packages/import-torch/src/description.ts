@@ -114,8 +114,24 @@ function describe(v: unknown): string {
 export class TorchWeights {
   constructor(readonly file: SafetensorsFile) {}
 
-  /** A tensor's values as float64, checked to have `shape`. */
-  tensor(name: string, shape: readonly number[], where: string): Float64Array {
+  /** A tensor's values (as float32: the models run in float32), checked to have `shape` and finite values. */
+  tensor(name: string, shape: readonly number[], where: string): Float32Array {
+    this.checkShape(name, shape, where);
+    const values = this.file.float32(name);
+    for (let i = 0; i < values.length; i++) {
+      if (!Number.isFinite(values[i]))
+        throw new ArchitectureError(where, `'${name}' holds a non-finite value (${values[i]}) at ${i}: the model diverged or the file is damaged`);
+    }
+    return values;
+  }
+
+  /** A mask's values as 0 and 1 (booleans, or numbers where 0 is off), checked to have `shape`. */
+  mask(name: string, shape: readonly number[], where: string): Uint8Array {
+    this.checkShape(name, shape, where);
+    return this.file.flags(name);
+  }
+
+  private checkShape(name: string, shape: readonly number[], where: string): void {
     const entry = this.file.entries.get(name);
     if (!entry) throw new ArchitectureError(where, `names '${name}', which the weights file does not hold`);
     // Leading 1-dimensions (normflows keeps parameters as [1, D]) do not change the values.
@@ -126,11 +142,5 @@ export class TorchWeights {
     };
     if (strip(entry.shape) !== strip(shape))
       throw new ArchitectureError(where, `'${name}' has shape [${entry.shape.join(', ')}], expected [${shape.join(', ')}]`);
-    const values = this.file.float64(name);
-    for (let i = 0; i < values.length; i++) {
-      if (!Number.isFinite(values[i]))
-        throw new ArchitectureError(where, `'${name}' holds a non-finite value (${values[i]}) at ${i}: the model diverged or the file is damaged`);
-    }
-    return values;
   }
 }

@@ -8,8 +8,8 @@ import { TorchNetwork, type TorchNetworkOptions } from './torch-network.js';
 export interface TorchLinear {
   inputs: number;
   outputs: number;
-  weight: Float64Array;
-  bias: Float64Array;
+  weight: Float32Array;
+  bias: Float32Array;
   mask: Uint8Array | null;
   degrees: number[] | null;
   where: string;
@@ -47,9 +47,8 @@ export function readLinear(node: Described, weights: TorchWeights, masked = fals
   const bias = weights.tensor(node.tensorKey('bias', weights), [outputs], `${node.where}.bias`);
   let mask: Uint8Array | null = null;
   if (node.has('mask')) {
-    const values = weights.tensor(node.tensorKey('mask', weights), [outputs, inputs], `${node.where}.mask`);
-    mask = Uint8Array.from(values, (v) => (v === 0 ? 0 : 1));
-    for (let i = 0; i < weight.length; i++) if (!mask[i]) weight[i] = 0;
+    mask = weights.mask(node.tensorKey('mask', weights), [outputs, inputs], `${node.where}.mask`);
+    for (let i = 0; i < weight.length; i++) if (mask[i] === 0) weight[i] = 0;
   } else if (masked) throw new ArchitectureError(node.where, 'a masked layer needs its mask');
   const degrees = node.has('degrees') ? Array.from(weights.tensor(node.tensorKey('degrees', weights), [outputs], `${node.where}.degrees`)) : null;
   return { inputs, outputs, weight, bias, mask, degrees, where: node.where };
@@ -178,15 +177,15 @@ function readResidualNet(node: Described, weights: TorchWeights, library: string
 function splitColumns(layer: TorchLinear, main: number): [TorchLinear, TorchLinear | null] {
   const rest = layer.inputs - main;
   if (rest === 0) return [layer, null];
-  const a = new Float64Array(layer.outputs * main);
-  const b = new Float64Array(layer.outputs * rest);
+  const a = new Float32Array(layer.outputs * main);
+  const b = new Float32Array(layer.outputs * rest);
   for (let o = 0; o < layer.outputs; o++) {
     for (let i = 0; i < main; i++) a[o * main + i] = layer.weight[o * layer.inputs + i];
     for (let i = 0; i < rest; i++) b[o * rest + i] = layer.weight[o * layer.inputs + main + i];
   }
   return [
     { ...layer, inputs: main, weight: a },
-    { ...layer, inputs: rest, weight: b, bias: new Float64Array(layer.outputs), mask: null, degrees: null },
+    { ...layer, inputs: rest, weight: b, bias: new Float32Array(layer.outputs), mask: null, degrees: null },
   ];
 }
 
@@ -317,14 +316,19 @@ export function stackToMADE(stack: StackNetwork, inputDegrees: number[], context
 
 /** Each hidden unit's degree: the largest degree among the units it reads (0: the context only). */
 function deriveHiddenDegrees(layers: TorchLinear[], inputDegrees: number[], owner: string): number[][] {
-  let previous = inputDegrees;
+  let previous = Int32Array.from(inputDegrees);
   const hidden: number[][] = [];
   for (const layer of layers.slice(0, -1)) {
-    if (!layer.mask) throw new UnsupportedArchitectureError(owner, `layer ${layer.where} has no mask in a masked network`);
-    const degrees = new Array<number>(layer.outputs).fill(0);
-    for (let o = 0; o < layer.outputs; o++)
-      for (let i = 0; i < layer.inputs; i++) if (layer.mask[o * layer.inputs + i]) degrees[o] = Math.max(degrees[o], previous[i]);
-    hidden.push(degrees);
+    const mask = layer.mask;
+    if (!mask) throw new UnsupportedArchitectureError(owner, `layer ${layer.where} has no mask in a masked network`);
+    const degrees = new Int32Array(layer.outputs);
+    for (let o = 0; o < layer.outputs; o++) {
+      let degree = 0;
+      const row = o * layer.inputs;
+      for (let i = 0; i < layer.inputs; i++) if (mask[row + i] !== 0 && previous[i] > degree) degree = previous[i];
+      degrees[o] = degree;
+    }
+    hidden.push(Array.from(degrees));
     previous = degrees;
   }
   return hidden;
@@ -332,18 +336,25 @@ function deriveHiddenDegrees(layers: TorchLinear[], inputDegrees: number[], owne
 
 /** Refuses masks that the MADE rule with these degrees does not reproduce exactly (a custom adjacency). */
 function checkMasks(layers: TorchLinear[], inputDegrees: number[], hidden: number[][], outputDegrees: number[], outputs: OutputMap, owner: string): void {
-  let previous = inputDegrees;
+  // The output layer's rows are compared where the project reads them (the map may reorder within a block).
+  const rowDegree = new Int32Array(layers[layers.length - 1].outputs).fill(-1);
+  outputs.source.forEach((source, c) => {
+    if (source >= 0) rowDegree[source] = outputDegrees[c];
+  });
+  let previous = Int32Array.from(inputDegrees);
   layers.forEach((layer, l) => {
     const isLast = l === layers.length - 1;
-    const degrees = isLast ? outputDegrees : hidden[l];
-    if (!layer.mask) throw new UnsupportedArchitectureError(owner, `layer ${layer.where} has no mask in a masked network`);
+    const degrees = isLast ? rowDegree : Int32Array.from(hidden[l]);
+    const mask = layer.mask;
+    if (!mask) throw new UnsupportedArchitectureError(owner, `layer ${layer.where} has no mask in a masked network`);
+    // Hidden units connect to inputs of degree at most theirs; outputs to those strictly below.
+    const strict = isLast ? 1 : 0;
     for (let o = 0; o < layer.outputs; o++) {
-      // The output layer's rows are compared where the project reads them (the map may reorder within a block).
-      const degree = isLast ? outputDegreeOfRow(o, outputs, degrees) : degrees[o];
-      if (degree === null) continue;
+      const degree = degrees[o];
+      if (degree < 0) continue;
+      const row = o * layer.inputs;
       for (let i = 0; i < layer.inputs; i++) {
-        const expected = isLast ? degree > previous[i] : degree >= previous[i];
-        if (expected !== (layer.mask[o * layer.inputs + i] === 1)) {
+        if ((degree - strict >= previous[i] ? 1 : 0) !== mask[row + i]) {
           throw new UnsupportedArchitectureError(
             owner,
             `its masks are not those of degrees (${layer.where}, unit ${o}, input ${i}): a custom adjacency or connectivity the flows project's MADE does not express`,
@@ -351,13 +362,8 @@ function checkMasks(layers: TorchLinear[], inputDegrees: number[], hidden: numbe
         }
       }
     }
-    previous = degrees;
+    if (!isLast) previous = degrees;
   });
-}
-
-function outputDegreeOfRow(row: number, outputs: OutputMap, degrees: number[]): number | null {
-  for (let c = 0; c < outputs.source.length; c++) if (outputs.source[c] === row) return degrees[c];
-  return null;
 }
 
 /** A {@link TorchNetwork} with a described network's weights, inputs and outputs moved by the maps. */

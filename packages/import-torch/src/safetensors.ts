@@ -71,6 +71,20 @@ export class SafetensorsFile {
     return out;
   }
 
+  /** A tensor's values as 0 (zero or false) and 1 (anything else): masks stored as booleans or numbers. */
+  flags(name: string): Uint8Array {
+    const entry = this.entry(name);
+    const out = new Uint8Array(entry.size);
+    if (entry.dtype === 'BOOL' || entry.dtype === 'U8') {
+      const bytes = this.bytes.subarray(entry.begin, entry.end);
+      for (let i = 0; i < out.length; i++) out[i] = bytes[i] === 0 ? 0 : 1;
+      return out;
+    }
+    const values = this.float32(name);
+    for (let i = 0; i < out.length; i++) out[i] = values[i] === 0 ? 0 : 1;
+    return out;
+  }
+
   /** A tensor's values as float64 numbers (exact for every type read here; I64 must be a safe integer). */
   float64(name: string): Float64Array {
     const entry = this.entry(name);
