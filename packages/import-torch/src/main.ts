@@ -1,6 +1,8 @@
 import { defineOptions, describeOptions, parseOptions, runCommands, UsageError } from '@flows/cli-kit';
+import * as tf from '@tensorflow/tfjs-core';
+import '@tensorflow/tfjs-backend-cpu';
 import { type Module, importNodeBuiltin } from '@flows/core';
-import { prepareOutputDirectory, saveModel, selectBackend } from '@flows/flows';
+import { saveModel } from '@flows/flows';
 import { descriptionPathOf, importTorchFiles } from './files.js';
 
 const IMPORT_OPTIONS = defineOptions({
@@ -47,6 +49,21 @@ async function checkOutput(out: string, overwrite: boolean): Promise<void> {
   }
 }
 
+/** Creates `directory` if needed and proves it writable, naming the path and the cause when it is not. */
+async function writableDirectory(directory: string): Promise<void> {
+  const fs = await importNodeBuiltin<typeof import('node:fs/promises')>('fs/promises', 'writing model files');
+  const path = await importNodeBuiltin<typeof import('node:path')>('path', 'writing model files');
+  const probe = path.join(directory, `.write-probe-${process.pid}`);
+  try {
+    await fs.mkdir(directory, { recursive: true });
+    await fs.writeFile(probe, '');
+    await fs.rm(probe);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
+    throw new UsageError(`--out ${directory} cannot be written (${code}): give a directory you can write to`);
+  }
+}
+
 /** Every class name in a serialized model. */
 function classNames(serialized: unknown, names = new Set<string>()): Set<string> {
   if (Array.isArray(serialized)) for (const item of serialized) classNames(item, names);
@@ -73,12 +90,14 @@ async function importCommand(argv: string[]): Promise<void> {
   const architecture = options.architecture ?? descriptionPathOf(weights);
   await checkOutput(options.out, options.overwrite ?? false);
   // Importing is a copy of weights: the exact pure-JavaScript backend does it at once.
-  await selectBackend({ backend: 'cpu', nativeBlas: false });
+  await tf.setBackend('cpu');
+  // The cpu backend's advice to install tfjs-node is noise here.
+  (tf.backend() as unknown as { firstUse: boolean }).firstUse = false;
   const started = Date.now();
   const { model, origin } = await importTorchFiles(weights, architecture);
   try {
     // Only now, with a model to write, is --out created (a refused import leaves nothing behind).
-    await prepareOutputDirectory(options.out);
+    await writableDirectory(options.out);
     const used = [...classNames(model.toJSON())];
     const own = used.filter((name) => OWN_CLASSES.includes(name));
     await saveModel(model, options.out, { importedFrom: { ...origin, weights, architecture } });
