@@ -8,6 +8,9 @@ file describes the architecture: each transform's class and settings (bins, boun
 sizes, masks, orders, activations) and which state_dict entries hold its weights. `flows-import`
 (or `importTorchFlow` in TypeScript) turns the pair into a model of the flows project.
 
+The other way, `load_flow("model/flow")` builds the normflows flow that `exportTorchFlow` of
+@flows/import-torch wrote from a Real NVP or NICE of the flows project, and loads its weights.
+
 Depends on torch and the flow's library only (the `safetensors` package is used when installed;
 otherwise the file is written here: an 8-byte header length, a JSON header, raw little-endian
 arrays). A class the importer cannot reproduce exactly raises UnsupportedFlowError naming the
@@ -27,7 +30,7 @@ FORMAT = "flows-torch-architecture"
 FORMAT_VERSION = 1
 EXPORTER_VERSION = "1"
 
-__all__ = ["export_flow", "describe_flow", "UnsupportedFlowError", "write_safetensors"]
+__all__ = ["export_flow", "describe_flow", "load_flow", "read_safetensors", "UnsupportedFlowError", "write_safetensors"]
 
 
 class UnsupportedFlowError(ValueError):
@@ -693,3 +696,87 @@ def export_flow(flow, prefix, features=None, context=None):
         json.dump(description, f, indent=1)
     os.replace(temporary, prefix + ".json")
     return description
+
+
+# ---- the other direction: a flow of the flows project as a normflows flow -------------------------
+
+_NUMPY_DTYPES = {"F32": "<f4", "F64": "<f8", "F16": "<f2", "I64": "<i8", "I32": "<i4", "BOOL": "?", "U8": "u1"}
+
+
+def read_safetensors(path):
+    """The tensors of a safetensors file (with the `safetensors` package when installed)."""
+    try:
+        from safetensors.torch import load_file  # noqa: PLC0415
+
+        return load_file(path)
+    except ImportError:
+        pass
+    import numpy as np  # noqa: PLC0415
+
+    with open(path, "rb") as f:
+        data = f.read()
+    (length,) = struct.unpack("<Q", data[:8])
+    if length > len(data) - 8:
+        raise ValueError(f"{path}: header length {length} exceeds the file")
+    header = json.loads(data[8 : 8 + length])
+    start = 8 + length
+    tensors = {}
+    for name, entry in header.items():
+        if name == "__metadata__":
+            continue
+        begin, end = entry["data_offsets"]
+        if entry["dtype"] not in _NUMPY_DTYPES:
+            raise ValueError(f"{path}: tensor {name}: dtype {entry['dtype']} is not read here")
+        array = np.frombuffer(data[start + begin : start + end], dtype=_NUMPY_DTYPES[entry["dtype"]]).reshape(entry["shape"])
+        tensors[name] = torch.from_numpy(array.copy())
+    return tensors
+
+
+def _normflows_mlp(network, tanh_allowed):
+    import normflows as nf  # noqa: PLC0415
+
+    steps = network["steps"]
+    linears = [step["linear"] for step in steps if "linear" in step]
+    activations = [step["activation"] for step in steps if "activation" in step]
+    final = None
+    if len(activations) == len(linears):
+        final = activations.pop()
+    if final not in (None, "tanh") or (final == "tanh" and not tanh_allowed):
+        raise UnsupportedFlowError("normflows.nets.MLP", f"a final {final} activation")
+    if len(set(activations)) > 1 or (activations and activations[0] not in ("relu", "leakyRelu")):
+        raise UnsupportedFlowError("normflows.nets.MLP", f"activations {activations} (leaky ReLUs only)")
+    leaky = 0.01 if activations and activations[0] == "leakyRelu" else 0.0
+    sizes = [linears[0]["inputs"]] + [layer["outputs"] for layer in linears]
+    return nf.nets.MLP(sizes, leaky=leaky, output_fn="tanh" if final == "tanh" else None)
+
+
+def load_flow(prefix):
+    """The normflows NormalizingFlow that `exportTorchFlow` (@flows/import-torch) wrote to `<prefix>.safetensors` and `<prefix>.json`."""
+    import normflows as nf  # noqa: PLC0415
+
+    with open(prefix + ".json") as f:
+        description = json.load(f)
+    if description.get("format") != FORMAT or description.get("library") != "normflows" or description.get("direction") != "base-to-data":
+        raise ValueError(f"{prefix}.json: not a normflows flow written by exportTorchFlow")
+    features = description["features"]
+    flows = []
+    for node in description["transforms"]:
+        kind = node["type"]
+        if kind == "normflows.MaskedAffineFlow":
+            b = torch.tensor(node["mask"], dtype=torch.float32)
+            s = _normflows_mlp(node["scale"], True) if node.get("scale") else None
+            t = _normflows_mlp(node["translation"], False) if node.get("translation") else None
+            flows.append(nf.flows.MaskedAffineFlow(b, t, s))
+        elif kind == "normflows.ActNorm":
+            flows.append(nf.flows.ActNorm((features,)))
+        elif kind == "normflows.Permute":
+            flows.append(nf.flows.Permute(features, mode="shuffle"))
+        else:
+            raise UnsupportedFlowError(kind, "not a flow exportTorchFlow writes")
+    base = description["base"]
+    q0 = nf.distributions.DiagGaussian(features, trainable=bool(base.get("trainable")))
+    flow = nf.NormalizingFlow(q0, flows)
+    state = read_safetensors(prefix + ".safetensors")
+    flow.load_state_dict({k: v.to(flow.state_dict()[k].dtype) for k, v in state.items()}, strict=True)
+    flow.eval()
+    return flow

@@ -1,5 +1,6 @@
 export { importTorchFlow, type ImportedFlow, type TorchFlowOrigin } from './import-flow.js';
 export { importTorchFiles, descriptionPathOf } from './files.js';
+export { exportTorchFlow, type ExportedFlow } from './export-flow.js';
 export { UnsupportedArchitectureError, ArchitectureError } from './errors.js';
 export { ARCHITECTURE_FORMAT, ARCHITECTURE_FORMAT_VERSION } from './description.js';
 export {
