@@ -31,6 +31,7 @@ const { values: o } = parseArgs({
     hidden: { type: 'string', default: '128,128,128' },
     activation: { type: 'string', default: 'swish' },
     'time-features': { type: 'string', default: '2' },
+    'position-features': { type: 'string', default: '0' },
     'likelihood-steps': { type: 'string', default: '8' },
     rtol: { type: 'string', default: '1e-5' },
     atol: { type: 'string', default: '1e-5' },
@@ -60,7 +61,14 @@ const backend = await selectBackend({ backend: o.backend });
 log(`backend ${backend.name}${backend.nativeBlas && 'threads' in backend.nativeBlas ? ' with native kernels' : ''}`);
 
 const target = toyByName(o.data);
-const field = new MLPVectorField({ size: 2, hidden, activation: o.activation, timeFeatures: number('time-features'), seed });
+const field = new MLPVectorField({
+  size: 2,
+  hidden,
+  activation: o.activation,
+  timeFeatures: number('time-features'),
+  positionFeatures: number('position-features'),
+  seed,
+});
 // --standardize: the base is a fixed normal with the data's mean and standard deviation per
 // coordinate instead of N(0, I), which is the same as standardizing the data (an affine map), so the
 // field works at the data's scale.
@@ -191,7 +199,18 @@ const metrics = {
   path: o.path,
   sigmaMin: number('sigma-min'),
   coupling: o.coupling,
-  settings: { steps, batchSize, lr: number('lr'), hidden, activation: o.activation, timeFeatures: number('time-features'), seed, solver, standardize: o.standardize },
+  settings: {
+    steps,
+    batchSize,
+    lr: number('lr'),
+    hidden,
+    activation: o.activation,
+    timeFeatures: number('time-features'),
+    positionFeatures: number('position-features'),
+    seed,
+    solver,
+    standardize: o.standardize,
+  },
   backend: backend.name,
   kl,
   klStandardError,

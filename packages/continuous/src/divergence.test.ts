@@ -8,7 +8,7 @@ import { VectorField } from './vector-field.js';
 /** A field with random weights everywhere (a fresh one has a zero last layer: divergence 0). */
 function randomField(
   size: number,
-  options: { contextSize?: number; activation?: 'swish' | 'tanh' | 'elu' | 'softplus'; timeFeatures?: number } = {},
+  options: { contextSize?: number; activation?: 'swish' | 'tanh' | 'elu' | 'softplus'; timeFeatures?: number; positionFeatures?: number } = {},
 ): MLPVectorField {
   const field = new MLPVectorField({ size, hidden: [16, 16], seed: 3, ...options });
   const random = new Random(11);
@@ -93,6 +93,22 @@ describe('exact divergence', () => {
       field.dispose();
     });
   }
+
+  it('includes the position features in the forward-mode products (agrees with reverse mode and finite differences)', () => {
+    const field = randomField(3, { positionFeatures: 3, timeFeatures: 1 });
+    const x = tf.tensor2d(points);
+    const forward = exactDivergence(field, x, 0.8).divergence.dataSync();
+    const reverse = exactDivergence(new WithoutJvp(field), x, 0.8).divergence.dataSync();
+    const expected = finiteDifferenceDivergence(field, points, 0.8);
+    expected.forEach((e, n) => {
+      expect(Math.abs(forward[n] - reverse[n])).toBeLessThan(1e-4 * (1 + Math.abs(e)));
+      expect(Math.abs(forward[n] - e)).toBeLessThan(5e-3 * (1 + Math.abs(e)));
+    });
+    // The features matter: without their tangents the forward-mode divergence would be another number.
+    expect(Math.max(...expected.map(Math.abs))).toBeGreaterThan(0.1);
+    x.dispose();
+    field.dispose();
+  });
 
   it('takes one time per row as well as one for the batch', () => {
     const field = randomField(3, { timeFeatures: 1 });

@@ -18,7 +18,7 @@ export { dormandPrince } from './dormand-prince.js';
 export { solveOde } from './solve.js';
 export { VectorField, timeColumn } from './vector-field.js';
 export { registerVectorField, registeredVectorFields, vectorFieldFromJSON, type VectorFieldFactory } from './vector-field-registry.js';
-export { timeFeatures, timeFeatureWidth } from './time-features.js';
+export { timeFeatures, timeFeatureWidth, positionFeatures, positionFeatureTangents, positionFrequencies } from './fourier-features.js';
 export { MLPVectorField, type MLPVectorFieldOptions, type MLPVectorFieldConfig } from './mlp-vector-field.js';
 export {
   type TraceEstimator,

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { assertKnownOptions, assertPositiveInteger, ConfigError, optionNames, Random } from '@flows/core';
 import { ACTIVATIONS, type Activation, applyActivation, dense, MLP } from '@flows/networks';
-import { timeFeatures, timeFeatureWidth } from './time-features.js';
+import { positionFeatures, positionFeatureTangents, timeFeatures, timeFeatureWidth } from './fourier-features.js';
 import { timeColumn, VectorField } from './vector-field.js';
 
 /** Options of {@link MLPVectorField}. */
@@ -18,6 +18,11 @@ export interface MLPVectorFieldOptions {
   activation?: Activation;
   /** Fourier pairs of the time input (default 0: `t` alone); see {@link timeFeatures}. */
   timeFeatures?: number;
+  /**
+   * Octaves of Fourier features of the position added to the input (default 0: `x` alone); see
+   * {@link positionFeatures}. For sharp densities in few dimensions (the Chequerboard).
+   */
+  positionFeatures?: number;
   /** Width of the context rows (default 0: unconditional). */
   contextSize?: number;
   /** Zero the last layer, so that the field starts at 0 and the flow at the identity (default true). */
@@ -32,15 +37,26 @@ export type MLPVectorFieldConfig = {
   hidden: number[];
   activation: Activation;
   timeFeatures: number;
+  positionFeatures: number;
   contextSize: number;
   zeroInitLast: boolean;
   seed: number;
 };
 
-const OPTION_NAMES = optionNames<MLPVectorFieldOptions>()(['size', 'hidden', 'activation', 'timeFeatures', 'contextSize', 'zeroInitLast', 'seed']);
+const OPTION_NAMES = optionNames<MLPVectorFieldOptions>()([
+  'size',
+  'hidden',
+  'activation',
+  'timeFeatures',
+  'positionFeatures',
+  'contextSize',
+  'zeroInitLast',
+  'seed',
+]);
 
-/** Most Fourier pairs a file may ask for. */
+/** Most Fourier pairs (and position octaves) a file may ask for. */
 const MAX_TIME_FEATURES = 64;
+const MAX_POSITION_OCTAVES = 16;
 
 /**
  * The derivative of an activation, from its input `a` and its output `y = σ(a)` (whichever is cheaper).
@@ -72,8 +88,9 @@ function activationDerivative(activation: Activation, a: tf.Tensor, y: tf.Tensor
 
 /**
  * The vector field of a continuous flow over vectors: an {@link MLP} of `@flows/networks` (its dense
- * layers, with their own fast gradients) on the input `[x, φ(t), c]`, where `φ(t)` is `t` with
- * optional Fourier features ({@link timeFeatures}) and `c` the context, returning `v ∈ ℝ^D`.
+ * layers, with their own fast gradients) on the input `[x, ψ(x), φ(t), c]`, where `ψ(x)` are optional
+ * Fourier features of the position ({@link positionFeatures}), `φ(t)` is `t` with optional Fourier
+ * features ({@link timeFeatures}) and `c` the context, returning `v ∈ ℝ^D`.
  *
  * It supplies forward-mode Jacobian-vector products ({@link MLPVectorField.jvp}): for a tangent `u`
  * the network's first layer sees `u W₀[:D]`, each hidden layer multiplies by `σ'(a_l)` and the next
@@ -88,6 +105,7 @@ export class MLPVectorField extends VectorField<MLPVectorFieldConfig> {
   readonly network: MLP;
   readonly activation: Activation;
   readonly timeFeaturePairs: number;
+  readonly positionOctaves: number;
   private readonly context: number;
   private readonly seed: number;
 
@@ -102,15 +120,20 @@ export class MLPVectorField extends VectorField<MLPVectorFieldConfig> {
     if (!Number.isInteger(pairs) || pairs < 0 || pairs > MAX_TIME_FEATURES) {
       throw new ConfigError(`${who}: timeFeatures must be an integer from 0 to ${MAX_TIME_FEATURES}, got ${JSON.stringify(pairs)}`);
     }
+    const octaves = options.positionFeatures ?? 0;
+    if (!Number.isInteger(octaves) || octaves < 0 || octaves > MAX_POSITION_OCTAVES) {
+      throw new ConfigError(`${who}: positionFeatures must be an integer from 0 to ${MAX_POSITION_OCTAVES}, got ${JSON.stringify(octaves)}`);
+    }
     const activation = options.activation ?? 'swish';
     if (!ACTIVATIONS.includes(activation)) throw new ConfigError(`${who}: unknown activation '${activation}'; expected one of ${ACTIVATIONS.join(', ')}`);
     this.eventShape = [options.size];
     this.activation = activation;
     this.timeFeaturePairs = pairs;
+    this.positionOctaves = octaves;
     this.context = contextSize;
     this.seed = options.seed instanceof Random ? options.seed.nextUint32() : (options.seed ?? 0);
     this.network = new MLP({
-      inputSize: options.size + timeFeatureWidth(pairs) + contextSize,
+      inputSize: options.size * (1 + 2 * octaves) + timeFeatureWidth(pairs) + contextSize,
       outputSize: options.size,
       hidden: options.hidden ?? [64, 64],
       activation,
@@ -128,28 +151,39 @@ export class MLPVectorField extends VectorField<MLPVectorFieldConfig> {
     return this.network.trainableVariables;
   }
 
-  private input(x: tf.Tensor, t: number | tf.Tensor1D, context?: tf.Tensor): tf.Tensor2D {
+  /** The network's input `[x, sin/cos(ωx), φ(t), c]`, and the position features' angles (for the tangents). */
+  private input(x: tf.Tensor, t: number | tf.Tensor1D, context?: tf.Tensor): { input: tf.Tensor2D; angles: tf.Tensor2D | null } {
     const rows = x.shape[0];
-    const parts = [x as tf.Tensor2D, timeFeatures(timeColumn(t, rows), this.timeFeaturePairs)];
+    const parts = [x as tf.Tensor2D];
+    let angles: tf.Tensor2D | null = null;
+    if (this.positionOctaves > 0) {
+      const position = positionFeatures(x as tf.Tensor2D, this.positionOctaves);
+      parts.push(position.features);
+      angles = position.angles;
+    }
+    parts.push(timeFeatures(timeColumn(t, rows), this.timeFeaturePairs));
     if (this.context > 0) {
       if (!context) throw new RangeError(`MLPVectorField: needs a context of width ${this.context}, none given`);
       parts.push(context as tf.Tensor2D);
     }
-    return tf.concat(parts, 1);
+    return { input: tf.concat(parts, 1), angles };
   }
 
   apply(x: tf.Tensor, t: number | tf.Tensor1D, context?: tf.Tensor): tf.Tensor {
-    return this.network.apply(this.input(x, t, context));
+    return this.network.apply(this.input(x, t, context).input);
   }
 
   override jvp(x: tf.Tensor, t: number | tf.Tensor1D, tangents: tf.Tensor, context?: tf.Tensor): { value: tf.Tensor; products: tf.Tensor } {
     const [rows, size] = x.shape as [number, number];
     const count = tangents.shape[0];
     const { weights, biases } = this.network;
-    let h: tf.Tensor2D = this.input(x, t, context);
-    // Only the x columns of the input move with the tangent: the first layer's rows for x.
-    const xRows = tf.slice(weights[0], [0, 0], [size, -1]) as tf.Tensor2D;
-    let tangent = linear(tf.reshape(tangents, [count * rows, size]), xRows);
+    const { input, angles } = this.input(x, t, context);
+    let h = input;
+    // Only the position columns of the input move with the tangent: x itself and its Fourier features.
+    let moving = tf.reshape(tangents, [count * rows, size]) as tf.Tensor2D;
+    if (angles) moving = tf.concat([moving, positionFeatureTangents(angles, moving, count, this.positionOctaves)], 1);
+    const positionRows = tf.slice(weights[0], [0, 0], [moving.shape[1], -1]) as tf.Tensor2D;
+    let tangent = linear(moving, positionRows);
     const last = weights.length - 1;
     for (let layer = 0; ; layer++) {
       const a = dense(h, weights[layer] as tf.Tensor2D, biases[layer] as tf.Tensor1D);
@@ -168,6 +202,7 @@ export class MLPVectorField extends VectorField<MLPVectorFieldConfig> {
       hidden: [...this.network.hidden],
       activation: this.activation,
       timeFeatures: this.timeFeaturePairs,
+      positionFeatures: this.positionOctaves,
       contextSize: this.context,
       zeroInitLast: this.network.zeroInitLast,
       seed: this.seed,
