@@ -1,5 +1,5 @@
 // The continuous-flow conformance kit over the built-in MLP field (vectors, with a context, with
-// Fourier time features, with Hutchinson's trace) and over a plugin field written against the
+// Fourier time and position features, with Hutchinson's trace) and over a plugin field written against the
 // public API only, without forward-mode products.
 import * as tf from '@tensorflow/tfjs-core';
 import { isRegistered, type Random } from '@flows/core';
@@ -20,6 +20,11 @@ describeContinuousFlowConformance(
       base: new DiagonalNormal({ size: 3 }),
       trace: { estimator: 'hutchinson', probe: 'gaussian', probes: 2, seed: 4 },
     }),
+);
+
+describeContinuousFlowConformance(
+  'MLPVectorField with position features',
+  () => new MLPVectorField({ size: 2, hidden: [16], positionFeatures: 2, timeFeatures: 1, seed: 5 }),
 );
 
 describeContinuousFlowConformance('MLPVectorField with a context', () => new MLPVectorField({ size: 2, hidden: [16], contextSize: 2, seed: 3 }), {
