@@ -1,5 +1,8 @@
 import { runCommands } from '@flows/cli-kit';
-import { compareCommand, compressCommand, decompressCommand, trainCommand } from './commands.js';
+import { compareCommand } from './compare.js';
+import { compressCommand } from './compress.js';
+import { decompressCommand } from './decompress.js';
+import { trainCommand } from './train.js';
 
 const HELP = `flow-codec: lossless image compression with trained models. Integer discrete flows code 8-bit
 images exactly with rANS; VAEs code binarized images with bits-back coding (BB-ANS). Every file

@@ -6,7 +6,7 @@ import { join, relative } from 'node:path';
 import { readContainer } from '@flows/codec';
 import sharp from 'sharp';
 import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
-import { decompressCommand } from './commands.js';
+import { decompressCommand } from './decompress.js';
 import { main } from './main.js';
 import { type TinyFixtures, tinyFixtures } from './tiny-fixtures.js';
 

@@ -1,0 +1,131 @@
+import { encodeBitsBack, sha256, writeContainer } from '@flows/codec';
+import { defineOptions, describeOptions, formatDuration, parseOptions, UsageError } from '@flows/cli-kit';
+import { writeFileAtomic } from '@flows/flows';
+import { encodeIdf } from './idf-coding.js';
+import { checkCodable, type CodedDescription } from './coded-description.js';
+import { binarize, type ImageSet, readImages } from './images.js';
+import { type CodecModel, loadCodecModel } from './models.js';
+import { describeWriteError, preflightOutputFile } from './output-paths.js';
+import { latentScaleFor, vaeBitsBackModel } from './vae-bits-back.js';
+
+import { BACKEND_OPTIONS, LATENT_BITS_OPTION, startBackend, progress } from './shared-options.js';
+
+export const COMPRESS_OPTIONS = defineOptions({
+  model: {
+    kind: 'string',
+    required: true,
+    description:
+      "a trained model: flow-codec train's --out (an integer discrete flow, 8-bit images) or vae-eval's run folder <out>/<prior>/run-N (a VAE, binarized images)",
+  },
+  input: { kind: 'string', required: true, description: 'the images: an IDX file (gzipped or not), a folder of greyscale PNGs, mnist-test or mnist-train' },
+  out: {
+    kind: 'string',
+    required: true,
+    description: 'the compressed file to write (written to a temporary name, then renamed); an existing file only with --force',
+  },
+  force: { kind: 'boolean', description: 'replace an existing --out (never the --input itself, nor a file inside an --input folder)' },
+  limit: { kind: 'positiveInteger', description: 'code only the first N images' },
+  'latent-bits': LATENT_BITS_OPTION,
+  ...BACKEND_OPTIONS,
+});
+
+export const COMPRESS_HELP = `flow-codec compress: code images losslessly with a trained model into one file.
+
+With an integer discrete flow, 8-bit images are coded exactly (rANS over the flow's integer latents).
+With a VAE, images are binarized as the VAE was trained (v/255 > 0.5) and coded with bits-back
+coding (BB-ANS); decompress then gives the binarized images (0 and 255).
+
+--out is checked before anything is coded: an existing file is replaced only with --force, and
+never when it is the --input (or lies inside an --input folder of PNGs). PNG names must be plain
+file names that every system can write back (no separators, control characters, reserved device
+names such as CON, nor two names that differ only in case).
+
+Usage: flow-codec compress --model DIR --input IMAGES --out FILE [--force] [options]
+
+${describeOptions(COMPRESS_OPTIONS)}`;
+
+/** The pseudo-random words a bits-back message starts on (recorded in the file). */
+const INITIAL_WORDS = 32;
+
+/** Codes a set with a model; returns the file's bytes and the model's ideal length in bits (NLL or negative ELBO as coded). */
+export async function compressSet(
+  model: CodecModel,
+  set: ImageSet,
+  latentBits: number,
+  quiet?: boolean,
+): Promise<{ file: Uint8Array; description: CodedDescription; seconds: number; idealBits?: number }> {
+  const size = set.height * set.width;
+  const started = performance.now();
+  let message: Uint8Array;
+  let data: Uint8Array;
+  let extra: Pick<CodedDescription, 'codec' | 'binarized' | 'latentBits' | 'latentScale' | 'initialWords'>;
+  let idealBits: number | undefined;
+  if (model.kind === 'vae') {
+    if (size !== model.vae.encoder.inputSize)
+      throw new UsageError(`--input: images of ${set.height}×${set.width} = ${size} pixels; the VAE codes ${model.vae.encoder.inputSize}`);
+    data = binarize(set);
+    const items = Array.from({ length: set.count }, (_, k) => data.subarray(k * size, (k + 1) * size));
+    const onProgress = progress(quiet, set.count, 'bits-back encode');
+    const latentScale = latentScaleFor(model.vae);
+    const coded = encodeBitsBack(vaeBitsBackModel(model.vae, { latentScale }), items, { latentBits, latentScale, initialWords: INITIAL_WORDS, onProgress });
+    message = coded.message;
+    const perImage = (bits: number) => (bits / set.count).toFixed(2);
+    console.error(
+      `bits per image: −log₂ p(x|z) ${perImage(coded.account.observation)}, latents under the prior ${perImage(coded.account.prior - coded.account.auxiliary)}, got back from q(z|x) ${perImage(coded.account.posterior)} (lattice scale ${latentScale})`,
+    );
+    extra = { codec: 'bb-ans-vae', binarized: true, latentBits, latentScale, initialWords: INITIAL_WORDS };
+  } else {
+    data = set.pixels;
+    const onProgress = progress(quiet, set.count, 'IDF encode');
+    ({ message, idealBits } = encodeIdf(model.flow, data, set.count, onProgress));
+    extra = { codec: 'rans-idf', binarized: false };
+  }
+  const description: CodedDescription = {
+    ...extra,
+    modelHash: model.identity,
+    count: set.count,
+    shape: [set.height, set.width],
+    dataHash: await sha256(data),
+    source: set.source,
+  };
+  const file = await writeContainer(description, message);
+  return { file, description, seconds: (performance.now() - started) / 1000, idealBits };
+}
+
+/** The inputs that name the embedded MNIST, not a file. */
+const EMBEDDED_INPUTS = ['mnist-test', 'mnist-train'];
+
+/** Reads `--input` and checks that a file of it can be written and read back, before any model is loaded. */
+export async function readCodableImages(input: string, limit: number | undefined): Promise<ImageSet> {
+  const set = await readImages(input, { limit });
+  checkCodable(set, `--input ${input}`);
+  return set;
+}
+
+export async function compressCommand(argv: string[]): Promise<void> {
+  const o = parseOptions(argv, COMPRESS_OPTIONS);
+  if (o.help) return void console.log(COMPRESS_HELP);
+  // Before anything slow: coding 10 000 images takes minutes, and a bad --out must not wait for it.
+  const outputCheck = { force: o.force, input: o.input, embeddedInputs: EMBEDDED_INPUTS };
+  await preflightOutputFile(o.out, outputCheck);
+  const set = await readCodableImages(o.input, o.limit);
+  await startBackend(o, 0);
+  const model = await loadCodecModel(o.model);
+  try {
+    console.error(`model: ${model.summary}\nimages: ${set.count} of ${set.height}×${set.width} from ${o.input}`);
+    const { file, seconds } = await compressSet(model, set, o['latent-bits'], o.quiet);
+    // Again, for what changed while coding (a file that appeared there); the write is atomic.
+    await preflightOutputFile(o.out, outputCheck);
+    try {
+      await writeFileAtomic(o.out, file);
+    } catch (error) {
+      throw describeWriteError(error, '--out', o.out);
+    }
+    const dims = set.count * set.height * set.width;
+    console.log(
+      `${o.out}: ${file.length} bytes, ${((8 * file.length) / dims).toFixed(4)} bits/dim (${model.kind === 'vae' ? 'binarized' : '8-bit'} images), in ${formatDuration(seconds)}`,
+    );
+  } finally {
+    model.dispose();
+  }
+}
