@@ -8,8 +8,8 @@ import { Random } from '@flows/core';
 import { afterAll, describe, expect, it } from 'vitest';
 import { findChromium } from './test-support/chromium.js';
 import { browserSkipReason } from './test-support/optional-suites.js';
-import { realNVP } from './builders/flow-builders.js';
-import { saveModel } from './io/model-files.js';
+import { realNVP } from '@flows/builders';
+import { saveModel } from '@flows/model-files';
 
 const packageRoot = join(dirname(fileURLToPath(import.meta.url)), '..');
 const bundle = join(packageRoot, 'dist/browser/flows.js');

@@ -1,3 +1,13 @@
+// The umbrella: every public name of the five packages below, for users who want everything
+// from one import. Each package can be installed alone; see the README for which holds what.
+
+// The built-in bijectors register themselves when @flows/bijectors is imported, and loading a model
+// rebuilds its classes from that registry. Before the split, anything taken from @flows/flows
+// brought them (the builders lived in the same module); the umbrella keeps that, so that a page
+// that takes only `modelFromFiles` from it still rebuilds a Real NVP (the package's `sideEffects`
+// names this file, so that bundlers keep the import).
+import '@flows/bijectors';
+
 export {
   selectBackend,
   describeBackend,
@@ -6,7 +16,7 @@ export {
   type BackendName,
   type BackendChoice,
   type BackendOptions,
-} from './backend/select-backend.js';
+} from '@flows/backends';
 export {
   realNVP,
   nice,
@@ -21,9 +31,8 @@ export {
   type RealNVPOptions,
   type CouplingFlowOptions,
   type MAFOptions,
-} from './builders/flow-builders.js';
-export { Adam, type AdamOptions, type AdamState } from './optimizers/adam.js';
-export { schedules, type LearningRateSchedule } from './optimizers/schedules.js';
+} from '@flows/builders';
+export { Adam, type AdamOptions, type AdamState, schedules, type LearningRateSchedule } from '@flows/optimizers';
 export {
   fit,
   negativeLogLikelihoodLoss,
@@ -36,10 +45,15 @@ export {
   type FitResult,
   type FitProgress,
   type EpochEnd,
-} from './training/fit.js';
-export { tensorData, samplerData, splitRows, type Batch, type TrainingData } from './training/data.js';
-export { TrainingRun, TrainingRunError, settingDifferences, type TrainingRunOptions } from './training/training-run.js';
-export {
+  tensorData,
+  samplerData,
+  splitRows,
+  type Batch,
+  type TrainingData,
+  TrainingRun,
+  TrainingRunError,
+  settingDifferences,
+  type TrainingRunOptions,
   meanNegativeLogLikelihood,
   meanNegativeLogLikelihoodAsync,
   bitsPerDimension,
@@ -47,7 +61,14 @@ export {
   klFromTargetAsync,
   type KlEstimate,
   type KlOptions,
-} from './training/metrics.js';
+  reverseKLLoss,
+  fitReverseKL,
+  estimateLogNormalizer,
+  distill,
+  type LogDensity,
+  type ReverseKLOptions,
+  type DistillOptions,
+} from '@flows/training';
 export {
   saveModel,
   loadModel,
@@ -69,8 +90,6 @@ export {
   type Checkpoint,
   type Saveable,
   type Rebuild,
-} from './io/model-files.js';
-export {
   acquireDirectoryLock,
   acquireRunLock,
   prepareOutputDirectory,
@@ -84,13 +103,4 @@ export {
   type LockOwner,
   type LockOptions,
   type FileNamePattern,
-} from './io/directory-lock.js';
-export {
-  reverseKLLoss,
-  fitReverseKL,
-  estimateLogNormalizer,
-  distill,
-  type LogDensity,
-  type ReverseKLOptions,
-  type DistillOptions,
-} from './training/variational.js';
+} from '@flows/model-files';

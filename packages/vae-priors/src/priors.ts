@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { newVariable, Random } from '@flows/core';
 import { Distribution, MixtureOfGaussians, StandardNormal } from '@flows/distributions';
-import { realNVP } from '@flows/flows';
+import { realNVP } from '@flows/builders';
 import { diagonalNormalLogProb, type GaussianEncoder } from './networks.js';
 
 /** The standard Gaussian prior N(0, I): the VAE uses the analytic KL with it. */

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { Random } from '@flows/core';
 import { StandardNormal } from '@flows/distributions';
-import { fit } from '@flows/flows';
+import { fit } from '@flows/training';
 import { describe, expect, it } from 'vitest';
 import { BernoulliDecoder, buildVAE, GaussianEncoder, PRIOR_KINDS, VAE } from './index.js';
 
@@ -104,11 +104,12 @@ describe('VAE', () => {
     }
   });
 
-  it('checkpoints with @flows/flows and reloads to the same ELBO', async () => {
+  it('checkpoints with @flows/model-files and reloads to the same ELBO', async () => {
     const { mkdtempSync } = await import('node:fs');
     const { tmpdir } = await import('node:os');
     const { join } = await import('node:path');
-    const { saveCheckpoint, loadCheckpoint, Adam } = await import('@flows/flows');
+    const { saveCheckpoint, loadCheckpoint } = await import('@flows/model-files');
+    const { Adam } = await import('@flows/optimizers');
     const { vaeFromJSON } = await import('./index.js');
     for (const prior of PRIOR_KINDS) {
       const vae = buildVAE({ prior, latentSize: 2, inputSize: 6, hidden: [8], components: 3, flowLayers: 2, flowHidden: [8], seed: 15 });

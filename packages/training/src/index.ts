@@ -1,0 +1,33 @@
+export {
+  fit,
+  negativeLogLikelihoodLoss,
+  NonFiniteLossError,
+  DivergenceError,
+  TrainingDataError,
+  type SettingNames,
+  type Trainable,
+  type FitOptions,
+  type FitResult,
+  type FitProgress,
+  type EpochEnd,
+} from './fit.js';
+export { tensorData, samplerData, splitRows, type Batch, type TrainingData } from './data.js';
+export { TrainingRun, TrainingRunError, settingDifferences, type TrainingRunOptions } from './training-run.js';
+export {
+  meanNegativeLogLikelihood,
+  meanNegativeLogLikelihoodAsync,
+  bitsPerDimension,
+  klFromTarget,
+  klFromTargetAsync,
+  type KlEstimate,
+  type KlOptions,
+} from './metrics.js';
+export {
+  reverseKLLoss,
+  fitReverseKL,
+  estimateLogNormalizer,
+  distill,
+  type LogDensity,
+  type ReverseKLOptions,
+  type DistillOptions,
+} from './variational.js';
