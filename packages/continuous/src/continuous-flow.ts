@@ -53,7 +53,7 @@ export interface ContinuousFlowOptions {
   field: VectorField;
   /** The distribution at `t = 0` (default: the standard normal over the field's event shape). */
   base?: Distribution;
-  /** The solver for sampling and densities (default: Dormand-Prince 5(4), rtol = atol = 1e-5). */
+  /** The solver for sampling and densities (default: Dormand-Prince 5(4), rtol = atol = 1e-6, see {@link DEFAULT_SOLVER}). */
   solver?: SolverOptions;
   /** The trace estimator of the log-density (default: exact up to 16 dimensions, else Hutchinson with one Rademacher probe). */
   trace?: TraceOptions;

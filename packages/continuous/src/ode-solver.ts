@@ -34,9 +34,9 @@ export interface RungeKutta4Options {
  */
 export interface DormandPrinceOptions {
   method: 'dopri5';
-  /** Relative tolerance (default 1e-5). */
+  /** Relative tolerance (default 1e-6). */
   rtol?: number;
-  /** Absolute tolerance (default 1e-5). */
+  /** Absolute tolerance (default 1e-6). */
   atol?: number;
   /** Largest number of steps, accepted or rejected, before {@link OdeMaxStepsError} (default 1000). */
   maxSteps?: number;
@@ -87,8 +87,13 @@ export class OdeMaxStepsError extends Error {
 /** Everything a solver's options may hold, with their defaults filled in. */
 export type ResolvedSolverOptions = Required<RungeKutta4Options> | (Required<Omit<DormandPrinceOptions, 'initialStep'>> & { initialStep?: number });
 
-/** The default of the continuous flows: adaptive Dormand-Prince with rtol = atol = 1e-5. */
-export const DEFAULT_SOLVER: SolverOptions = { method: 'dopri5', rtol: 1e-5, atol: 1e-5 };
+/**
+ * The default of the continuous flows: adaptive Dormand-Prince with rtol = atol = 1e-6. Measured on
+ * a flow-matching model of the Chequerboard (a sharp field), each point solved alone against a
+ * rtol 1e-8 reference: at 1e-5 the log-density was off by up to 4.6e-3 nats (mean 5.9e-4), at 3e-6 by
+ * up to 1.4e-3, at 1e-6 by up to 3.4e-4 (mean 3e-5), for 1.6 times the function evaluations of 1e-5.
+ */
+export const DEFAULT_SOLVER: SolverOptions = { method: 'dopri5', rtol: 1e-6, atol: 1e-6 };
 
 const RK4_KEYS = ['method', 'steps'];
 const DOPRI5_KEYS = ['method', 'rtol', 'atol', 'maxSteps', 'initialStep', 'controller'];
@@ -116,7 +121,7 @@ function stepCount(value: unknown, name: string, who: string): number {
  */
 export function resolveSolverOptions(options: unknown, who = 'solver'): ResolvedSolverOptions {
   if (typeof options !== 'object' || options === null || Array.isArray(options)) {
-    throw new ConfigError(`${who}: solver options must be an object such as { method: 'dopri5', rtol: 1e-5, atol: 1e-5 }, got ${JSON.stringify(options)}`);
+    throw new ConfigError(`${who}: solver options must be an object such as { method: 'dopri5', rtol: 1e-6, atol: 1e-6 }, got ${JSON.stringify(options)}`);
   }
   const given = options as Record<string, unknown>;
   const method = given.method;
@@ -133,8 +138,8 @@ export function resolveSolverOptions(options: unknown, who = 'solver'): Resolved
     throw new ConfigError(`${who}: controller must be 'pi' or 'standard', got ${JSON.stringify(controller)}`);
   const resolved: Required<Omit<DormandPrinceOptions, 'initialStep'>> & { initialStep?: number } = {
     method,
-    rtol: positive(given.rtol ?? 1e-5, 'rtol', who),
-    atol: positive(given.atol ?? 1e-5, 'atol', who),
+    rtol: positive(given.rtol ?? 1e-6, 'rtol', who),
+    atol: positive(given.atol ?? 1e-6, 'atol', who),
     maxSteps: stepCount(given.maxSteps ?? 1000, 'maxSteps', who),
     controller,
   };
