@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
-import { modelFiles } from '@flows/flows';
+import { modelFiles } from '@flows/model-files';
 import { importTorchFiles, writeSafetensors } from '../dist/index.js';
 
 const { values } = parseArgs({ options: { weights: { type: 'string' }, architecture: { type: 'string' }, runs: { type: 'string', default: '5' } } });

@@ -6,7 +6,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs-core';
 import { registerSplineBijectors } from '@flows/bijector-spline';
-import { loadModel } from '@flows/flows';
+import { loadModel } from '@flows/model-files';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { largestRelativeError, readFixture, FIXTURES } from './test-support.js';
 

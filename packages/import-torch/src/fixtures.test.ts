@@ -4,7 +4,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { loadModel, saveModel } from '@flows/flows';
+import { loadModel, saveModel } from '@flows/model-files';
 import { describe, expect, it } from 'vitest';
 import { importTorchFlow } from './import-flow.js';
 import { baseToData, fixtureNames, largestRelativeError, readFixture } from './test-support.js';

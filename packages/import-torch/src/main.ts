@@ -2,7 +2,7 @@ import { defineOptions, describeOptions, parseOptions, runCommands, UsageError }
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import { type Module, importNodeBuiltin } from '@flows/core';
-import { saveModel } from '@flows/flows';
+import { saveModel } from '@flows/model-files';
 import { descriptionPathOf, importTorchFiles } from './files.js';
 
 const IMPORT_OPTIONS = defineOptions({
