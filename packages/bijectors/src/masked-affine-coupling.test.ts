@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { BijectorInputError } from '@flows/core';
+import { DENSE_COUPLING_INVERSE, DENSE_COUPLING_INVERSE_GRADIENT } from '@flows/kernels';
 import { FunctionConditioner } from '@flows/networks';
 import { describe, expect, it } from 'vitest';
 import { MaskedAffineCoupling } from './masked-affine-coupling.js';
@@ -99,5 +100,33 @@ describe('MaskedAffineCoupling equations (12)-(14)', () => {
     }
     x.dispose();
     layer.dispose();
+  });
+});
+
+describe('MaskedAffineCoupling with MLP conditioners', () => {
+  it('computes its density direction as denseCouplingInverse of @flows/kernels (the whole layer in one fused kernel where the backend has one), other conditioners as before', () => {
+    // Stand-ins that only record the call, for the cpu backend: reaching them proves the route.
+    const calls: string[] = [];
+    for (const name of [DENSE_COUPLING_INVERSE, DENSE_COUPLING_INVERSE_GRADIENT])
+      tf.registerKernel({
+        kernelName: name,
+        backendName: 'cpu',
+        kernelFunc: ({ attrs }) => {
+          calls.push(`${name} ${JSON.stringify(attrs)}`);
+          throw new Error('stand-in reached');
+        },
+      });
+    try {
+      const mlp = new MaskedAffineCoupling({ mask: [1, 0, 1, 0], hidden: [8, 8], seed: 1 });
+      expect(() => mlp.inverseAndLogDet(tf.ones([2, 4]))).toThrow('stand-in reached');
+      expect(calls).toEqual([`${DENSE_COUPLING_INVERSE} {"tanh":true,"scaleLayers":3,"translationLayers":3}`]);
+      const functions = new MaskedAffineCoupling({ mask: [1, 0, 1, 0], scale: (u) => u, translation: (u) => u });
+      tf.dispose(functions.inverseAndLogDet(tf.ones([2, 4])));
+      expect(calls).toHaveLength(1);
+      mlp.dispose();
+      functions.dispose();
+    } finally {
+      for (const name of [DENSE_COUPLING_INVERSE, DENSE_COUPLING_INVERSE_GRADIENT]) tf.unregisterKernel(name, 'cpu');
+    }
   });
 });

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { assertKnownOptions, newVariable, optionNames, type Serialized, sumEventAxes } from '@flows/core';
-import { affineCouplingInverse } from '@flows/kernels';
-import { type Conditioner, conditionerFromJSON, conditionerToJSON } from '@flows/networks';
+import { affineCouplingInverse, denseCouplingInverse } from '@flows/kernels';
+import { type Conditioner, conditionerFromJSON, conditionerToJSON, MLP } from '@flows/networks';
 import { type ConditionerSpec, MaskedCoupling, type MaskedCouplingOptions } from './masked-coupling.js';
 
 /** Options of {@link MaskedAffineCoupling}. */
@@ -112,6 +112,20 @@ export class MaskedAffineCoupling extends MaskedCoupling<MaskedAffineCouplingCon
   protected override inverseImpl(y: tf.Tensor, context?: tf.Tensor): [tf.Tensor, tf.Tensor1D] {
     // The density direction (training) as one operation of @flows/kernels: a fused kernel where the
     // backend registers one (webgpu; wasm with @flows/native-blas), the stock composition elsewhere.
+    // With MLP conditioners the networks belong to the operation too (on wasm with the native
+    // kernels the whole layer is one call each way).
+    if (this.scaleNetwork instanceof MLP && this.translationNetwork instanceof MLP) {
+      return denseCouplingInverse(
+        y,
+        this.scaleNetwork,
+        this.translationNetwork,
+        this.scaleFactor,
+        this.maskTensor,
+        this.inverseMaskTensor,
+        this.scaleTanh,
+        context,
+      );
+    }
     const inputs = this.conditionerInputs(y, context);
     const rawScale = this.runConditioner(this.scaleNetwork, y, context, inputs);
     const rawTranslation = this.runConditioner(this.translationNetwork, y, context, inputs);

@@ -1,15 +1,23 @@
 export { affineCouplingInverse, referenceAffineCouplingInverse, referenceAffineCouplingInverseGradient } from './affine-coupling-inverse.js';
+export { denseCouplingInverse, referenceDenseCouplingInverse, type DenseLayers, type DenseNetwork } from './dense-coupling-inverse.js';
 export {
   AFFINE_COUPLING_INVERSE,
   AFFINE_COUPLING_INVERSE_GRADIENT,
   ADAM_MOMENT,
   ADAM_PARAMETER,
+  ADAM_UPDATE,
   CONV2D_FILTER_GRADIENT,
+  DENSE_COUPLING_INVERSE,
+  DENSE_COUPLING_INVERSE_GRADIENT,
+  DENSE_COUPLING_MAX_LAYERS,
   FLOWS_KERNEL_NAMES,
   type AdamMomentAttrs,
   type AdamMomentInputs,
   type AdamParameterInputs,
   type AdamParameterStep,
+  type AdamUpdateAttrs,
+  type AdamUpdateInputs,
+  type AdamUpdateOutputs,
   type AffineCouplingInverseAttrs,
   type AffineCouplingInverseGradientInputs,
   type AffineCouplingInverseGradientOutputs,
@@ -17,6 +25,12 @@ export {
   type AffineCouplingInverseOutputs,
   type Conv2DFilterGradientAttrs,
   type Conv2DFilterGradientInputs,
+  type DenseCouplingInverseAttrs,
+  type DenseCouplingInverseGradientInputs,
+  type DenseCouplingInverseGradientOutputs,
+  type DenseCouplingInverseInputs,
+  type DenseCouplingInverseOutputs,
+  type DenseCouplingLayerInputs,
   type FlowsKernelAttrs,
   type FlowsKernelInputs,
   type FlowsKernelName,
@@ -33,6 +47,7 @@ export {
   referenceAdamParameter,
   hasFusedAdamKernels,
 } from './adam-step.js';
+export { adamUpdate, referenceAdamUpdate, hasFusedAdamUpdate, type AdamUpdateResult, type AdamUpdateStep } from './adam-update.js';
 export { registerKernelsFor } from './register-kernels.js';
 export { tensorsInMainMemory, tensorsReferenceTheirValues } from './backend-traits.js';
 export { canRunWebgpuPrograms, runFlatProgram, runProgramOn, type FlatProgram, type ProgramUniform } from './webgpu/flat-programs.js';

@@ -74,6 +74,24 @@ export type AdamParameterStep = {
 };
 
 /**
+ * The whole Adam update in one kernel (`adamUpdate`): for every variable i, with its gradient g_i and
+ * its slice j of the flat moments, `m'_j = β₁ m_j + (1 − β₁) s g`, `v'_j = β₂ v_j + (1 − β₂) (s g)²`
+ * and `p'_i = p_i · decay − stepSize · m'_j / (√(v'_j · c₂⁻¹) + ε)`, s the clip factor
+ * `min(1, clipNorm / √Σ g²)` over all the gradients (1 when clipNorm is 0): {@link ADAM_MOMENT} twice
+ * and {@link ADAM_PARAMETER} per variable, with each value read and written once.
+ */
+export const ADAM_UPDATE = 'FlowsAdamUpdate';
+/**
+ * Inputs of {@link ADAM_UPDATE}, float32: the flat `firstMoment` and `secondMoment` (`[total]`), and
+ * `parameter{i}` with its `gradient{i}` (one shape, any) for i < count, in the moments' order.
+ */
+export type AdamUpdateInputs<T> = { firstMoment: T; secondMoment: T } & { [name: `${'parameter' | 'gradient'}${number}`]: T };
+/** Attributes of {@link ADAM_UPDATE}: the number of variables, the βs, the clip norm (0: none), and the step's numbers as {@link AdamParameterStep} has them (without the offset). */
+export type AdamUpdateAttrs = { count: number; beta1: number; beta2: number; clipNorm: number } & Omit<AdamParameterStep, 'offset'>;
+/** Outputs of {@link ADAM_UPDATE}: the new first and second moments, then each variable's new values, shaped as its input. */
+export type AdamUpdateOutputs<T> = [firstMoment: T, secondMoment: T, ...parameters: T[]];
+
+/**
  * The filter gradient of a stride-1 `'same'` convolution with an odd k × k filter
  * (`convolutionFilterGradient`): `dW[a, b, i, o] = Σ_{n,h,w} x_pad[n, h+a, w+b, i] dz[n, h, w, o]`.
  * Output: `[k, k, C_in, C_out]`.
@@ -83,6 +101,74 @@ export const CONV2D_FILTER_GRADIENT = 'FlowsConv2DFilterGradient';
 export type Conv2DFilterGradientInputs<T> = { x: T; dz: T };
 /** Attributes of {@link CONV2D_FILTER_GRADIENT}: the filter's odd size k. */
 export type Conv2DFilterGradientAttrs = { kernelSize: number };
+
+/**
+ * The density direction of the Real NVP masked affine coupling together with its two conditioner
+ * MLPs (`denseCouplingInverse`), fused: with K the kept coordinates (m̄ = 0), T the transformed ones
+ * (m̄ = 1) and C the context's width,
+ * `u = [y_K, context]`, `o_s = MLP_s(u)_T`, `o_t = MLP_t(u)_T` (hidden layers `relu(h W + b)`, the
+ * last linear), `x_K = y_K`, `x_T = (y_T − o_t) ⊙ exp(−s)` with `s = c_T ⊙ a(o_s)`, and
+ * `log|det ∂x/∂y| = −Σ s` per row: the same values as the masked input `[y ⊙ m, context]` through
+ * both networks and {@link AFFINE_COUPLING_INVERSE}, whose terms off K and off T are zero.
+ */
+export const DENSE_COUPLING_INVERSE = 'FlowsDenseCouplingInverse';
+/** The most layers a network of {@link DENSE_COUPLING_INVERSE} may have. */
+export const DENSE_COUPLING_MAX_LAYERS = 16;
+/**
+ * The two networks' layers as inputs: `scaleWeight0`, `scaleBias0`, … `scaleWeight{L−1}`,
+ * `scaleBias{L−1}` and `translationWeight0`, …; weight i `[in_i, out_i]`, bias i `[out_i]`, with
+ * `in_0 = D + C` and `out_{L−1} = D` (D the event's size).
+ */
+export type DenseCouplingLayerInputs<T> = { [name: `${'scale' | 'translation'}${'Weight' | 'Bias'}${number}`]: T };
+/**
+ * Inputs of {@link DENSE_COUPLING_INVERSE}, float32: `y` `[batch, …event]`; `inverseMask` (m̄, 0 or 1
+ * each) and `scaleFactor` (c, ones where the layer has none) of the event's shape; `context`
+ * `[batch, C]` (C = 0 without one); and the layers ({@link DenseCouplingLayerInputs}).
+ */
+export type DenseCouplingInverseInputs<T> = { y: T; inverseMask: T; scaleFactor: T; context: T } & DenseCouplingLayerInputs<T>;
+/** Attributes of {@link DENSE_COUPLING_INVERSE} and its gradient: a = tanh (else the identity), and each network's number of layers. */
+export type DenseCouplingInverseAttrs = { tanh: boolean; scaleLayers: number; translationLayers: number };
+/**
+ * Outputs of {@link DENSE_COUPLING_INVERSE}: x `[batch, …event]`, the log-det `[batch]`, and what its
+ * gradient reads back: the networks' input `u` `[batch, |K| + C]`, the scale network's output at T
+ * `[batch, |T|]`, the hidden layers' activations `[batch, width]` (the scale network's first), then
+ * each network's first layer's weights at the rows of u (`[|K| + C, out_0]`; at the columns of T as
+ * well when it is the only layer) and, with more than one layer, its last layer's at the columns of
+ * T (`[in_{L−1}, |T|]`): the copies the products read.
+ */
+export type DenseCouplingInverseOutputs<T> = [x: T, logDet: T, conditionerInput: T, scaleRaw: T, ...hidden: T[]];
+
+/**
+ * The gradient of {@link DENSE_COUPLING_INVERSE}: with g_x and g_l the incoming gradients of x and of
+ * the log-det, the gradients of y, of c, of the context and of every weight and bias, as autodiff of
+ * the unfused composition gives them (zero where the masked input or output makes a term vanish).
+ * Attributes: {@link DenseCouplingInverseAttrs}.
+ */
+export const DENSE_COUPLING_INVERSE_GRADIENT = 'FlowsDenseCouplingInverseGradient';
+/**
+ * Inputs of {@link DENSE_COUPLING_INVERSE_GRADIENT}: `dx` (`[batch, …event]`) and `dl` (`[batch]`),
+ * the forward kernel's `y`, `inverseMask`, `scaleFactor`, `context` and its outputs `x`,
+ * `conditionerInput`, `scaleRaw`, `scaleHidden{i}` and `translationHidden{i}` (i < L − 1),
+ * `scaleGathered{j}` and `translationGathered{j}` (the first layer's copy, then the last's), and the
+ * networks' weights `scaleWeight{i}`, `translationWeight{i}`.
+ */
+export type DenseCouplingInverseGradientInputs<T> = {
+  dx: T;
+  dl: T;
+  y: T;
+  inverseMask: T;
+  scaleFactor: T;
+  context: T;
+  x: T;
+  conditionerInput: T;
+  scaleRaw: T;
+} & { [name: `${'scale' | 'translation'}${'Weight' | 'Hidden' | 'Gathered'}${number}`]: T };
+/**
+ * Outputs of {@link DENSE_COUPLING_INVERSE_GRADIENT}: the gradients of y, of the scale factor and of
+ * the context, then of each layer's weight and bias, the scale network's first
+ * (`dScaleWeight0, dScaleBias0, …, dTranslationWeight0, …`), each shaped as its input.
+ */
+export type DenseCouplingInverseGradientOutputs<T> = [dy: T, dScaleFactor: T, dContext: T, ...layers: T[]];
 
 /** Every fused kernel by name: its inputs, attributes and outputs, for tensors of type `T`. */
 export interface FlowsKernels<T> {
@@ -94,7 +180,14 @@ export interface FlowsKernels<T> {
   };
   [ADAM_MOMENT]: { inputs: AdamMomentInputs<T>; attrs: AdamMomentAttrs; outputs: T };
   [ADAM_PARAMETER]: { inputs: AdamParameterInputs<T>; attrs: AdamParameterStep; outputs: T };
+  [ADAM_UPDATE]: { inputs: AdamUpdateInputs<T>; attrs: AdamUpdateAttrs; outputs: AdamUpdateOutputs<T> };
   [CONV2D_FILTER_GRADIENT]: { inputs: Conv2DFilterGradientInputs<T>; attrs: Conv2DFilterGradientAttrs; outputs: T };
+  [DENSE_COUPLING_INVERSE]: { inputs: DenseCouplingInverseInputs<T>; attrs: DenseCouplingInverseAttrs; outputs: DenseCouplingInverseOutputs<T> };
+  [DENSE_COUPLING_INVERSE_GRADIENT]: {
+    inputs: DenseCouplingInverseGradientInputs<T>;
+    attrs: DenseCouplingInverseAttrs;
+    outputs: DenseCouplingInverseGradientOutputs<T>;
+  };
 }
 
 /** The name of a fused kernel. */
@@ -111,8 +204,11 @@ const EVERY_KERNEL: Record<FlowsKernelName, true> = {
   [CONV2D_FILTER_GRADIENT]: true,
   [ADAM_MOMENT]: true,
   [ADAM_PARAMETER]: true,
+  [ADAM_UPDATE]: true,
   [AFFINE_COUPLING_INVERSE]: true,
   [AFFINE_COUPLING_INVERSE_GRADIENT]: true,
+  [DENSE_COUPLING_INVERSE]: true,
+  [DENSE_COUPLING_INVERSE_GRADIENT]: true,
 };
 /** Every fused kernel's name: what a backend that claims the whole set must register. */
 export const FLOWS_KERNEL_NAMES = Object.keys(EVERY_KERNEL) as readonly FlowsKernelName[];

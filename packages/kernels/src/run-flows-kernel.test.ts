@@ -38,7 +38,16 @@ describe('runFlowsKernel and flowsKernelConfig', () => {
 
   it('names every fused kernel once', () => {
     expect([...FLOWS_KERNEL_NAMES].sort()).toEqual(
-      ['FlowsAdamMoment', 'FlowsAdamParameter', 'FlowsAffineCouplingInverse', 'FlowsAffineCouplingInverseGradient', 'FlowsConv2DFilterGradient'].sort(),
+      [
+        'FlowsAdamMoment',
+        'FlowsAdamParameter',
+        'FlowsAdamUpdate',
+        'FlowsAffineCouplingInverse',
+        'FlowsAffineCouplingInverseGradient',
+        'FlowsConv2DFilterGradient',
+        'FlowsDenseCouplingInverse',
+        'FlowsDenseCouplingInverseGradient',
+      ].sort(),
     );
   });
 });

@@ -1,5 +1,5 @@
 // The N-API module of the addon: its initialisation, which exports every family's functions
-// (products.c, elementwise.c, convolution.c, coupling.c, adam.c), setThreads, the choice of
+// (products.c, elementwise.c, convolution.c, coupling.c, dense-coupling.c, adam.c), setThreads, the choice of
 // instruction set (isa.c), and the argument helpers the families share (addon.h).
 #include "addon.h"
 #include <stdio.h>
@@ -78,10 +78,16 @@ static napi_value init(napi_env env, napi_value exports) {
   napi_set_named_property(env, exports, "adamMoment", fn);
   napi_create_function(env, "adamParameter", NAPI_AUTO_LENGTH, flows_adam_parameter, NULL, &fn);
   napi_set_named_property(env, exports, "adamParameter", fn);
+  napi_create_function(env, "adamUpdate", NAPI_AUTO_LENGTH, flows_adam_update, NULL, &fn);
+  napi_set_named_property(env, exports, "adamUpdate", fn);
   napi_create_function(env, "couplingInverse", NAPI_AUTO_LENGTH, flows_coupling_inverse, NULL, &fn);
   napi_set_named_property(env, exports, "couplingInverse", fn);
   napi_create_function(env, "couplingInverseGradient", NAPI_AUTO_LENGTH, flows_coupling_inverse_gradient, NULL, &fn);
   napi_set_named_property(env, exports, "couplingInverseGradient", fn);
+  napi_create_function(env, "denseCouplingInverse", NAPI_AUTO_LENGTH, flows_dense_coupling_inverse, NULL, &fn);
+  napi_set_named_property(env, exports, "denseCouplingInverse", fn);
+  napi_create_function(env, "denseCouplingInverseGradient", NAPI_AUTO_LENGTH, flows_dense_coupling_inverse_gradient, NULL, &fn);
+  napi_set_named_property(env, exports, "denseCouplingInverseGradient", fn);
   napi_create_function(env, "setThreads", NAPI_AUTO_LENGTH, set_threads, NULL, &fn);
   napi_set_named_property(env, exports, "setThreads", fn);
   napi_create_function(env, "isa", NAPI_AUTO_LENGTH, flows_set_isa, NULL, &fn);

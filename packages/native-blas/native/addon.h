@@ -26,6 +26,11 @@ extern int openblas_get_num_threads(void);
 /** Sets OpenBLAS to one thread (for the convolutions' tall, narrow products; products.c) and returns the count to restore. */
 int flows_single_threaded_begin(void);
 void flows_single_threaded_end(int threads);
+/** One product C = op(A) op(B) (+ bias[n]) (then ReLU), row-major with row strides lda, ldb, ldc: the
+ *  own AVX-512 kernel where it suits (its rows split between `threads` threads of the pool; 1 inside
+ *  a pool task), else OpenBLAS on its configured threads (set it to one inside a pool task). */
+int flows_product(int transA, int transB, int m, int n, int k, const float *a, int lda, const float *b, int ldb, float *c, int ldc, const float *bias, int relu,
+                  int threads);
 
 // The functions JavaScript calls (`src/addon.ts` types them), by family.
 napi_value flows_sgemm(napi_env env, napi_callback_info info);                    // products.c
@@ -35,8 +40,11 @@ napi_value flows_conv2d(napi_env env, napi_callback_info info);                 
 napi_value flows_conv2d_filter_gradient(napi_env env, napi_callback_info info);   // convolution.c
 napi_value flows_coupling_inverse(napi_env env, napi_callback_info info);         // coupling.c
 napi_value flows_coupling_inverse_gradient(napi_env env, napi_callback_info info);// coupling.c
+napi_value flows_dense_coupling_inverse(napi_env env, napi_callback_info info);          // dense-coupling.c
+napi_value flows_dense_coupling_inverse_gradient(napi_env env, napi_callback_info info); // dense-coupling.c
 napi_value flows_adam_moment(napi_env env, napi_callback_info info);              // adam.c
 napi_value flows_adam_parameter(napi_env env, napi_callback_info info);           // adam.c
+napi_value flows_adam_update(napi_env env, napi_callback_info info);              // adam.c
 napi_value flows_set_isa(napi_env env, napi_callback_info info);                  // isa.c
 napi_value flows_isa_paths(napi_env env, napi_callback_info info);                // isa.c
 

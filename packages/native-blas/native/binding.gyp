@@ -1,6 +1,6 @@
 {
   "variables": {
-    "isa_sources": ["elementwise-loops.c", "coupling-loops.c", "adam-loops.c", "isa-kernels.c"]
+    "isa_sources": ["elementwise-loops.c", "coupling-loops.c", "dense-coupling-loops.c", "adam-loops.c", "isa-kernels.c"]
   },
   "target_defaults": {
     "cflags": ["-O3", "-fno-math-errno", "-fno-trapping-math", "-fopenmp-simd", "-fvisibility=hidden"],
@@ -9,7 +9,7 @@
   "targets": [
     {
       "target_name": "flows_blas",
-      "sources": ["addon.c", "isa.c", "products.c", "elementwise.c", "convolution.c", "coupling.c", "adam.c", "thread-pool.c"],
+      "sources": ["addon.c", "isa.c", "products.c", "elementwise.c", "convolution.c", "coupling.c", "dense-coupling.c", "adam.c", "thread-pool.c"],
       "dependencies": ["flows_isa_baseline"],
       "conditions": [["target_arch == 'x64'", { "dependencies": ["flows_isa_avx2", "flows_isa_avx512"] }]],
       "libraries": ["-lopenblas", "-lpthread"]

@@ -12,6 +12,15 @@ const IsaKernels FLOWS_ISA_FUNCTION(flows_isa_kernels) = {
     FLOWS_ISA_FUNCTION(flows_coupling_gradient_rows),
     FLOWS_ISA_FUNCTION(flows_adam_moment_range),
     FLOWS_ISA_FUNCTION(flows_adam_parameter_range),
+    FLOWS_ISA_FUNCTION(flows_adam_update_range),
+    FLOWS_ISA_FUNCTION(flows_sum_of_squares),
+    FLOWS_ISA_FUNCTION(flows_dense_coupling_forward_row),
+    FLOWS_ISA_FUNCTION(flows_dense_coupling_gradient_row),
+    FLOWS_ISA_FUNCTION(flows_relu_gradient),
+    FLOWS_ISA_FUNCTION(flows_add_columns),
+    FLOWS_ISA_FUNCTION(flows_gather),
+    FLOWS_ISA_FUNCTION(flows_scatter),
+    FLOWS_ISA_FUNCTION(flows_scatter_add2),
 #if defined(__AVX512F__)
     gemm_avx512,
 #else

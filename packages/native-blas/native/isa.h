@@ -24,11 +24,13 @@ typedef struct {
   int tanh;
 } Coupling;
 
-// One Adam moment: out = β m + (1 − β) (scale g), or its square for the second moment.
+// One Adam moment: out = β m + (1 − β) (scale g), or its square for the second moment. `rest` is
+// 1 − β computed in double and rounded once, as the reference composition's scalar is (1 − β in
+// float32 is 1.3e-5 off at β = 0.999).
 typedef struct {
   const float *moment, *gradient;
   float *out;
-  float beta, scale;
+  float beta, rest, scale;
   int second;
 } AdamMoment;
 
@@ -38,6 +40,14 @@ typedef struct {
   float *out;
   float stepSize, inverseCorrection2, epsilon, decay;
 } AdamParameter;
+
+// The whole Adam update of one variable's values in one pass (adamUpdate): the moments' and the
+// parameter's new values from the old ones and the gradient, with the formulas of the two above.
+typedef struct {
+  const float *parameter, *gradient, *first, *second;
+  float *parameterOut, *firstOut, *secondOut;
+  float beta1, rest1, beta2, rest2, scale, stepSize, inverseCorrection2, epsilon, decay;  // rest: 1 − β rounded once (AdamMoment)
+} AdamFused;
 
 // The elementwise functions' codes, as src/kernels/elementwise.ts sends them.
 enum { OP_EXP = 0, OP_LOG1P = 1, OP_SOFTPLUS = 2, OP_TANH = 3, OP_COUNT = 4 };
@@ -54,6 +64,22 @@ typedef struct {
   /** Adam's loops over [first, last); context an AdamMoment or an AdamParameter. */
   void (*adam_moment_range)(void *context, int64_t first, int64_t last);
   void (*adam_parameter_range)(void *context, int64_t first, int64_t last);
+  /** The fused update over [first, last) of one variable (context an AdamFused), and Σ x² over [first, last). */
+  void (*adam_update_range)(const AdamFused *a, int64_t first, int64_t last);
+  float (*sum_of_squares)(const float *x, int64_t first, int64_t last);
+  /** The fused dense coupling's loops (dense-coupling-loops.c): one row forward (x written at the
+   *  `index` coordinates of the row, Σ s returned) and backward (dy written at them; scratch holds
+   *  2 × n rounded up to 16), ReLU's gradient d = h > 0 ? d : 0, column sums, and gathers and
+   *  scatters by an index list (scatter_add2: target[index[j]] += a[j] + b[j], distinct indices). */
+  float (*dense_coupling_forward_row)(const float *os, const float *ot, const float *y, const int *index, const float *c, float *scratch, float *x, int64_t n,
+                                      int tanh);
+  void (*dense_coupling_gradient_row)(const float *os, const float *x, const float *gx, const int *index, const float *c, float gl, float *scratch, int64_t n,
+                                      int tanh, float *dy, float *dos, float *dot, float *dc);
+  void (*relu_gradient)(float *d, const float *h, int64_t n);
+  void (*add_columns)(const float *rows, int64_t count, int64_t width, float *sums);
+  void (*gather)(const float *source, const int *index, int64_t n, float *target);
+  void (*scatter)(const float *source, const int *index, int64_t n, float *target);
+  void (*scatter_add2)(const float *a, const float *b, const int *index, int64_t n, float *target);
   /** The own matrix product (gemm.h), or NULL where the path has none (then OpenBLAS computes every product). */
   int (*gemm)(int transA, int transB, int m, int n, int k, const float *a, int lda, const float *b, int ldb, float *c, int ldc, const float *bias, int relu,
               int threads);
@@ -74,6 +100,17 @@ const IsaKernels *flows_isa(void);
   void flows_coupling_gradient_rows##suffix(const Coupling *k, int64_t first, int64_t last, float *dc);         \
   void flows_adam_moment_range##suffix(void *context, int64_t first, int64_t last);                             \
   void flows_adam_parameter_range##suffix(void *context, int64_t first, int64_t last);                          \
+  void flows_adam_update_range##suffix(const AdamFused *a, int64_t first, int64_t last);                        \
+  float flows_sum_of_squares##suffix(const float *x, int64_t first, int64_t last);                              \
+  float flows_dense_coupling_forward_row##suffix(const float *os, const float *ot, const float *y, const int *index, const float *c, float *scratch, \
+                                                 float *x, int64_t n, int tanh);                               \
+  void flows_dense_coupling_gradient_row##suffix(const float *os, const float *x, const float *gx, const int *index, const float *c, float gl,  \
+                                                 float *scratch, int64_t n, int tanh, float *dy, float *dos, float *dot, float *dc); \
+  void flows_relu_gradient##suffix(float *d, const float *h, int64_t n);                                        \
+  void flows_gather##suffix(const float *source, const int *index, int64_t n, float *target);                 \
+  void flows_scatter##suffix(const float *source, const int *index, int64_t n, float *target);                \
+  void flows_scatter_add2##suffix(const float *a, const float *b, const int *index, int64_t n, float *target); \
+  void flows_add_columns##suffix(const float *rows, int64_t count, int64_t width, float *sums);                 \
   extern const IsaKernels flows_isa_kernels##suffix;
 
 FLOWS_DECLARE_ISA(_baseline)

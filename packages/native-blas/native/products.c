@@ -31,6 +31,31 @@ int flows_single_threaded_begin(void) {
 void flows_single_threaded_end(int threads) {
   if (threads != 1) openblas_set_num_threads(threads);
 }
+// C = op(A) op(B) (+ bias) (then ReLU) for one product, by the own AVX-512 kernel where it suits
+// (on `threads` threads of the pool), else OpenBLAS (on its configured threads; a caller that runs
+// this inside a pool task sets OpenBLAS to one thread first). Returns 0.
+int flows_product(int transA, int transB, int m, int n, int k, const float *a, int lda, const float *b, int ldb, float *c, int ldc, const float *bias, int relu,
+                  int threads) {
+  if (m <= 0 || n <= 0) return 0;
+  if (own_product_suits(transA, n, k) && flows_isa()->gemm(transA, transB, m, n, k, a, lda, b, ldb, c, ldc, bias, relu, threads) == 0) return 0;
+  float beta = 0.0f;
+  if (bias) {
+    for (int row = 0; row < m; row++) for (int col = 0; col < n; col++) c[(int64_t)row * ldc + col] = bias[col];
+    beta = 1.0f;
+  }
+  if (k > 0) {
+    cblas_sgemm(CblasRowMajor, transA ? CblasTrans : CblasNoTrans, transB ? CblasTrans : CblasNoTrans, m, n, k, 1.0f, a, lda, b, ldb, beta, c, ldc);
+  } else if (!bias) {
+    for (int row = 0; row < m; row++) for (int col = 0; col < n; col++) c[(int64_t)row * ldc + col] = 0.0f;
+  }
+  if (relu)
+    for (int row = 0; row < m; row++) {
+      float *out = c + (int64_t)row * ldc;
+      for (int col = 0; col < n; col++) out[col] = out[col] < 0 ? 0.0f : out[col];  // a select: vectorizes (see convolution.c)
+    }
+  return 0;
+}
+
 // sgemm(heap, aOffset, bOffset, cOffset, m, n, k, transA, transB, biasOffset (-1: none), relu, batch, aStride, bStride)
 napi_value flows_sgemm(napi_env env, napi_callback_info info) {
   napi_value argv[14];
@@ -70,7 +95,6 @@ napi_value flows_sgemm(napi_env env, napi_callback_info info) {
   flows_single_threaded_end(threads);
   return NULL;
 }
-
 
 // products(useOwn?): sets whether products use the own AVX-512 kernel; returns 1 when they do (set, and the path in use has it), else 0.
 napi_value flows_products(napi_env env, napi_callback_info info) {

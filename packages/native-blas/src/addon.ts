@@ -75,6 +75,12 @@ export interface NativeAddon {
     epsilon: number,
     decay: number,
   ): void;
+  /**
+   * Both Adam moments and every variable's new values in one pass (`native/adam.c`): `plan` is
+   * `[count, total, β₁, β₂, clipNorm, stepSize, c₂⁻¹, ε, decay, m, v, m', v']` and per variable
+   * `[size, parameter, gradient, parameter']` (offsets into the heap).
+   */
+  adamUpdate(heap: Float32Array, plan: Float64Array): void;
   couplingInverse(
     heap: Float32Array,
     ...operands: [y: number, r: number, t: number, m: number, c: number, x: number, logDet: number, batch: number, size: number, tanh: number]
@@ -98,6 +104,13 @@ export interface NativeAddon {
       tanh: number,
     ]
   ): void;
+  /**
+   * The fused dense coupling and its gradient (`native/dense-coupling.c`): `plan` holds the shapes,
+   * the layer counts and widths, then every operand's offset, as `src/kernels/dense-coupling-*.ts`
+   * write it; the addon checks each against the heap and the mask's values against the count.
+   */
+  denseCouplingInverse(heap: Float32Array, plan: Float64Array): void;
+  denseCouplingInverseGradient(heap: Float32Array, plan: Float64Array): void;
   setThreads(threads?: number): number;
   products(useOwn?: number): number;
   /**

@@ -1,10 +1,13 @@
 import { adamMoment } from './adam-moment.js';
 import { adamParameter } from './adam-parameter.js';
+import { adamUpdate } from './adam-update.js';
 import { affineCouplingInverse } from './affine-coupling-inverse.js';
 import { affineCouplingInverseGradient } from './affine-coupling-inverse-gradient.js';
 import { batchMatMul } from './batch-mat-mul.js';
 import { conv2d } from './conv2d.js';
 import { conv2dFilterGradient } from './conv2d-filter-gradient.js';
+import { denseCouplingInverse } from './dense-coupling-inverse.js';
+import { denseCouplingInverseGradient } from './dense-coupling-inverse-gradient.js';
 import { exp, log1p, softplus, tanh } from './elementwise.js';
 import { fusedConv2d } from './fused-conv2d.js';
 import { fusedMatMul } from './fused-mat-mul.js';
@@ -29,8 +32,11 @@ export const OTHER_KERNELS: readonly NativeKernel[] = [
   conv2dFilterGradient,
   adamMoment,
   adamParameter,
+  adamUpdate,
   affineCouplingInverse,
   affineCouplingInverseGradient,
+  denseCouplingInverse,
+  denseCouplingInverseGradient,
 ];
 
 export { registerNativeKernel } from './register.js';
