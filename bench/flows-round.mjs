@@ -185,5 +185,5 @@ const result = {
 };
 for (const batch of batches) result.dense[batch] = await measureDense(batch);
 if (choice.name === 'webgpu') result.dispatches = await countDispatches();
-if (args.conv) result.multiScale = await measureMultiScale(Number(args.conv));
+if (Number(args.conv) > 0) result.multiScale = await measureMultiScale(Number(args.conv));
 console.log(`RESULT ${JSON.stringify(result)}`);
