@@ -63,10 +63,11 @@ describe('adamUpdate', () => {
           given.secondMoment as tf.Tensor1D,
           numbers,
         );
-        return [result.firstMoment, result.secondMoment, ...result.parameters].map((t) => {
+        const info = (t: tf.Tensor): tf.TensorInfo => {
           tf.keep(t);
           return { dataId: t.dataId, shape: t.shape, dtype: t.dtype };
-        });
+        };
+        return [info(result.firstMoment), info(result.secondMoment), ...result.parameters.map(info)];
       }),
     );
     expect(hasFusedAdamUpdate()).toBe(true);

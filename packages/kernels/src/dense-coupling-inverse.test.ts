@@ -163,7 +163,7 @@ afterEach(() => {
 
 function worstDifference(a: tf.Tensor, b: tf.Tensor): number {
   expect(a.shape).toEqual(b.shape);
-  const [x, y] = [a.dataSync(), b.dataSync()];
+  const [x, y] = [a.dataSync() as Float32Array, b.dataSync() as Float32Array];
   return x.reduce((worst, v, i) => Math.max(worst, Math.abs(v - y[i]) / (1 + Math.abs(y[i]))), 0);
 }
 
@@ -198,7 +198,7 @@ describe('denseCouplingInverse', () => {
     [[3, 2, 2], 2, [[5, 3], []], false, 'image-shaped events, a context, networks of 3 and 1 layers'],
   ] as const)(
     'is the networks and affineCouplingInverse where the backend has no fused kernel: the reference’s values and autodiff (%j, context %d, %j, factor %s: %s)',
-    (event, contextSize, hidden, withFactor) => {
+    (event, contextSize, hidden, withFactor, _description) => {
       const c = setup([...event], contextSize, [[...hidden[0]], [...hidden[1]]], withFactor);
       const [x, logDet] = denseCouplingInverse(c.y, c.scale, c.translation, c.factor, c.mask, c.inverseMask, true, c.context);
       const [xr, lr] = referenceDenseCouplingInverse(c.y, c.scale, c.translation, c.factor, c.mask, c.inverseMask, true, c.context);
