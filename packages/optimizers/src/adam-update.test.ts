@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { ADAM_UPDATE, type AdamUpdateInputs, flowsKernelConfig, referenceAdamUpdate } from '@flows/kernels';
 import { describe, expect, it } from 'vitest';
 import { createAdamKernel } from './adam-simd-kernel.js';
 import type { AdamUpdate } from './adam-update.js';
@@ -50,6 +51,42 @@ describe('Adam update strategies', () => {
       values.forEach((row, i) =>
         row.forEach((value, j) => expect(Math.abs(value - reference[i][j]), `${name}: array ${i}, entry ${j}`).toBeLessThan(1e-5 * (1 + Math.abs(value)))),
       );
+    }
+  });
+
+  it('the kernels package’s operations run the whole-step kernel where the backend registers one: one call per step, the loop’s update', () => {
+    let calls = 0;
+    // A stand-in for a backend's kernel (the native loop on wasm), from the reference's stock operations.
+    tf.registerKernel(
+      flowsKernelConfig(ADAM_UPDATE, 'cpu', ({ inputs, attrs }) => {
+        calls++;
+        // The cpu engine hands a kernel the very tensors runKernel was given.
+        const given = inputs as AdamUpdateInputs<tf.Tensor>;
+        const { count, ...step } = attrs;
+        const indices = Array.from({ length: count }, (_, i) => i);
+        const result = referenceAdamUpdate(
+          indices.map((i) => given[`parameter${i}`]),
+          indices.map((i) => given[`gradient${i}`]),
+          given.firstMoment as tf.Tensor1D,
+          given.secondMoment as tf.Tensor1D,
+          step,
+        );
+        const info = (t: tf.Tensor): tf.TensorInfo => {
+          tf.keep(t);
+          return { dataId: t.dataId, shape: t.shape, dtype: t.dtype };
+        };
+        return [info(result.firstMoment), info(result.secondMoment), ...result.parameters.map(info)];
+      }),
+    );
+    try {
+      const reference = run((_, total) => new HostLoopUpdate(total));
+      const whole = run((sizes, total) => new DeviceKernelUpdate(sizes, total));
+      expect(calls).toBe(10);
+      whole.forEach((row, i) =>
+        row.forEach((value, j) => expect(Math.abs(value - reference[i][j]), `array ${i}, entry ${j}`).toBeLessThan(1e-5 * (1 + Math.abs(value)))),
+      );
+    } finally {
+      tf.unregisterKernel(ADAM_UPDATE, 'cpu');
     }
   });
 });
