@@ -11,11 +11,23 @@ import '@flows/bijectors';
 export {
   selectBackend,
   describeBackend,
+  BACKENDS,
   BACKEND_ORDER,
+  BACKEND_CHOICES,
+  backendChoices,
+  resolveBackendSettings,
+  registerKernelsFor,
   BACKEND_ENV_VARIABLE,
+  WASM_THREADS_WORK_THRESHOLD,
   type BackendName,
   type BackendChoice,
   type BackendOptions,
+  type BackendSettings,
+  type BackendStarter,
+  type StarterSettings,
+  type StartedBackend,
+  type NativeKernelsFound,
+  type BackendRuntime,
 } from '@flows/backends';
 export {
   realNVP,

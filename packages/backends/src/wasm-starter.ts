@@ -1,0 +1,46 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { isNode } from '@flows/core';
+import type { BackendStarter } from './backend-starter.js';
+import { installNativeKernels } from './native-kernels.js';
+import { installWasmThreadsShim, releaseWasmWorkers, withDoubledCoreCount } from './wasm-threads.js';
+
+/**
+ * TensorFlow.js's WebAssembly backend: the single-threaded SIMD build, or its threaded build (in
+ * Node through the worker shim of wasm-threads.ts; in a page when it is cross-origin isolated),
+ * and then, in Node, the native kernels of `@flows/native-blas` when they are wanted. Finds the
+ * thread count that started and what the native kernels did.
+ */
+export const wasmStarter: BackendStarter<'wasm'> = {
+  name: 'wasm',
+  runsIn: ['node', 'browser'],
+  async start({ wasmThreads, wasmPaths }) {
+    const wasm = await import('@tensorflow/tfjs-backend-wasm');
+    const inNode = isNode();
+    // The thread count and the files' location are fixed when the backend first starts.
+    const firstStart = tf.findBackend('wasm') == null;
+    if (firstStart && !inNode && wasmPaths) wasm.setWasmPaths(wasmPaths);
+    // In a browser the threaded build runs when the page is cross-origin isolated; its thread count is ours to set.
+    if (firstStart && !inNode && wasmThreads > 1) wasm.setThreadsCount(wasmThreads);
+    if (firstStart && wasmThreads > 1 && inNode) {
+      const threads = await installWasmThreadsShim(wasmThreads);
+      tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', true);
+      wasm.setThreadsCount(threads);
+      if (!(await withDoubledCoreCount(() => tf.setBackend('wasm')))) throw new Error("the threaded 'wasm' backend did not start");
+      releaseWasmWorkers();
+    } else if (!(await tf.setBackend('wasm'))) {
+      throw new Error(
+        inNode
+          ? "the 'wasm' backend did not start"
+          : `the 'wasm' backend did not start: its .wasm files were not found at ${wasmPaths ?? "the page's directory"} (copy the three .wasm files of @tensorflow/tfjs-backend-wasm/dist there, or pass wasmPaths)`,
+      );
+    }
+    return { threads: wasm.getThreadsCount() };
+  },
+  // Kernels that do not load are a finding, not a failure to start: wasm runs with its own, and
+  // selectBackend decides whether a requirement of them was broken.
+  afterStart: async ({ nativeKernels, nativeThreads }) => (nativeKernels ? { nativeBlas: await installNativeKernels(nativeThreads) } : {}),
+  // Threads in Node need the worker shim of wasm-threads.ts (it wraps Blob, URL.createObjectURL and
+  // worker_threads' postMessage, and reports twice the cores while the backend starts): installed only
+  // when threads are asked for, and said here. The native kernels are described for every backend by describeBackend.
+  describe: ({ threads }) => (threads && threads > 1 ? `, ${threads} threads${isNode() ? ' (worker shim installed for Node)' : ''}` : ''),
+};
