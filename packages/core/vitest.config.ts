@@ -9,5 +9,5 @@ export default defineConfig({
   resolve: {
     alias: [{ find: /^@tensorflow\/tfjs-core\/dist\/(register_all_gradients|public\/chained_ops\/register_all_chained_ops)$/, replacement: empty }],
   },
-  test: { include: ['src/**/*.test.ts'], testTimeout: 120000, pool: 'forks', setupFiles: ['./vitest.setup.ts'] },
+  test: { include: ['src/**/*.test.ts'], testTimeout: 120000, pool: 'forks', setupFiles: ['@flows/test-support/vitest-setup', './vitest.setup.ts'] },
 });

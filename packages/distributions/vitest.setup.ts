@@ -1,11 +1,4 @@
-import * as tf from '@tensorflow/tfjs-core';
-import '@tensorflow/tfjs-backend-cpu';
-
-// Tests run on the pure-JS cpu backend: exact, always present, and the reference the others match.
-await tf.setBackend('cpu');
-// The cpu backend advertises tfjs-node on first use; the advice is noise in test logs.
-(tf.backend() as unknown as { firstUse: boolean }).firstUse = false;
-
-// The package's entry point registers its classes when imported; tests import modules one by one.
+// After the shared setup (@flows/test-support/vitest-setup): the package's entry point registers its
+// classes when imported; tests import modules one by one.
 const { registerBuiltinDistributions } = await import('./src/register-builtins.js');
 registerBuiltinDistributions();

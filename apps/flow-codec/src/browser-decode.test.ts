@@ -8,8 +8,7 @@ import { loadMnist } from '@flows/datasets';
 import type { TransformedDistribution } from '@flows/distributions';
 import { fit, integerDiscreteFlow, modelFiles, selectBackend, serializeModel, tensorData } from '@flows/flows';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { bundleForBrowser, evaluateInChromium } from '../../../packages/flows/src/test-support/chromium.js';
-import { browserSkipReason } from '../../../packages/flows/src/test-support/optional-suites.js';
+import { browserSkipReason, bundleForBrowser, evaluateInChromium } from '@flows/test-support';
 import { encodeIdf } from './idf-coding.js';
 
 const appRoot = join(dirname(fileURLToPath(import.meta.url)), '..');

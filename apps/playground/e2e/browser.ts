@@ -3,8 +3,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Browser, Page } from 'playwright-core';
 import { type PreviewServer, preview } from 'vite';
-import { findChromium } from '../../../packages/flows/src/test-support/chromium.js';
-import { browserSkipReason as sharedBrowserSkipReason } from '../../../packages/flows/src/test-support/optional-suites.js';
+import { findChromium, browserSkipReason as sharedBrowserSkipReason } from '@flows/test-support';
 
 export const appRoot = join(dirname(fileURLToPath(import.meta.url)), '..');
 /** Screenshots the tests save, for a person to look at after CI (ignored by git). */

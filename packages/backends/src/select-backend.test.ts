@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, describe, expect, it } from 'vitest';
 import { describeBackend, selectBackend } from './select-backend.js';
-import { nativeSkipReason } from '../../flows/src/test-support/optional-suites.js';
+import { nativeSkipReason } from '@flows/test-support';
 
 describe('selectBackend', () => {
   afterAll(async () => {

@@ -5,8 +5,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, normalize } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { findChromium } from './test-support/chromium.js';
-import { browserSkipReason } from './test-support/optional-suites.js';
+import { browserSkipReason, findChromium } from '@flows/test-support';
 
 // What a user does: bundle a page that imports the packages' main entries with esbuild for the
 // browser, serve the wasm backend's three .wasm files as the README says, and open it in Chromium.

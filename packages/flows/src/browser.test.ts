@@ -6,8 +6,7 @@ import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs-core';
 import { Random } from '@flows/core';
 import { afterAll, describe, expect, it } from 'vitest';
-import { findChromium } from './test-support/chromium.js';
-import { browserSkipReason } from './test-support/optional-suites.js';
+import { browserSkipReason, findChromium } from '@flows/test-support';
 import { realNVP } from '@flows/builders';
 import { saveModel } from '@flows/model-files';
 

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, describe, expect, it } from 'vitest';
 import { selectBackend } from '@flows/backends';
-import { nativeSkipReason } from '../test-support/optional-suites.js';
+import { nativeSkipReason } from '@flows/test-support';
 import { Adam, type AdamOptions, schedules } from '@flows/optimizers';
 
 /** 25 steps of Adam with the options against tf.train.adam on the same problem: the largest difference of the variables. */

@@ -1,3 +1,7 @@
+/**
+ * The one vitest setup of the workspace's packages (`setupFiles: ['@flows/test-support/vitest-setup']`
+ * in each vitest.config.ts; a package that must register its own classes lists its own file after it).
+ */
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 

@@ -22,10 +22,13 @@ export function browserSkipReason(suite: string): string | null {
   return null;
 }
 
-/** Where the optional OpenBLAS addon is built, when it is. */
+/**
+ * Whether the optional OpenBLAS addon is built: the one of the package whose tests run (vitest's
+ * working folder), which is the copy its suites load; this package does not depend on it.
+ */
 function nativeAddonBuilt(): boolean {
   try {
-    const root = dirname(createRequire(import.meta.url).resolve('@flows/native-blas/package.json'));
+    const root = dirname(createRequire(join(process.cwd(), 'package.json')).resolve('@flows/native-blas/package.json'));
     return existsSync(join(root, 'native', 'build', 'Release', 'flows_blas.node'));
   } catch {
     return false;
