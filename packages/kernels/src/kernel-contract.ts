@@ -88,7 +88,12 @@ export const ADAM_UPDATE = 'FlowsAdamUpdate';
 export type AdamUpdateInputs<T> = { firstMoment: T; secondMoment: T } & { [name: `${'parameter' | 'gradient'}${number}`]: T };
 /** Attributes of {@link ADAM_UPDATE}: the number of variables, the βs, the clip norm (0: none), and the step's numbers as {@link AdamParameterStep} has them (without the offset). */
 export type AdamUpdateAttrs = { count: number; beta1: number; beta2: number; clipNorm: number } & Omit<AdamParameterStep, 'offset'>;
-/** Outputs of {@link ADAM_UPDATE}: the new first and second moments, then each variable's new values, shaped as its input. */
+/**
+ * Outputs of {@link ADAM_UPDATE}: the new first and second moments, then each variable's new values,
+ * shaped as its input. A backend may write them over their inputs where no other tensor references
+ * that memory (the native kernel on wasm does, when every moment and parameter has one reference):
+ * the outputs then share the inputs' data, which callers replace with them anyway.
+ */
 export type AdamUpdateOutputs<T> = [firstMoment: T, secondMoment: T, ...parameters: T[]];
 
 /**

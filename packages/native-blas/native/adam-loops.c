@@ -45,6 +45,23 @@ void FLOWS_ISA_FUNCTION(flows_adam_update_range)(const AdamFused *a, int64_t fir
   }
 }
 
+// The same update written over the moments and the parameter themselves (their outputs are their
+// inputs): each value is read and written once, with no second buffer to fill.
+void FLOWS_ISA_FUNCTION(flows_adam_update_in_place_range)(const AdamFused *a, int64_t first, int64_t last) {
+  const float beta1 = a->beta1, rest1 = a->rest1, beta2 = a->beta2, rest2 = a->rest2, scale = a->scale;
+  const float stepSize = a->stepSize, c2 = a->inverseCorrection2, epsilon = a->epsilon, decay = a->decay;
+  const float *restrict g = a->gradient;
+  float *restrict p = a->parameterOut, *restrict m = a->firstOut, *restrict v = a->secondOut;
+  for (int64_t i = first; i < last; i++) {
+    float s = g[i] * scale;
+    float m1 = beta1 * m[i] + rest1 * s;
+    float v1 = beta2 * v[i] + rest2 * (s * s);
+    m[i] = m1;
+    v[i] = v1;
+    p[i] = p[i] * decay - (stepSize * m1) / (sqrtf(v1 * c2) + epsilon);
+  }
+}
+
 float FLOWS_ISA_FUNCTION(flows_sum_of_squares)(const float *x, int64_t first, int64_t last) {
   float total = 0.0f;
 #pragma omp simd reduction(+ : total)

@@ -75,8 +75,9 @@ napi_value flows_adam_parameter(napi_env env, napi_callback_info info) {
 }
 
 // The whole update in one pass (@flows/kernels' adamUpdate): every variable's gradient read where
-// it lies (no flat copy), the moments and parameters written once. The flat index range is split
-// between the threads in 16-value-aligned shares; each share walks the variables it overlaps.
+// it lies (no flat copy), the moments and parameters written once, in place where the caller passes
+// each output as its input. The flat index range is split between the threads in 16-value-aligned
+// shares; each share walks the variables it overlaps.
 typedef struct {
   int count, threads;
   int64_t total, perShare;
@@ -86,6 +87,7 @@ typedef struct {
   const float *first, *second;
   float *firstOut, *secondOut;
   float beta1, rest1, beta2, rest2, scale, stepSize, inverseCorrection2, epsilon, decay;
+  int inPlace;
   float partial[POOL_MAX_THREADS];
 } AdamWhole;
 
@@ -118,7 +120,10 @@ static void update_share(void *context, int index, int count) {
     int64_t o = w->start[v];
     AdamFused f = {w->parameter[v], w->gradient[v], w->first + o, w->second + o, w->parameterOut[v], w->firstOut + o, w->secondOut + o,
                    w->beta1, w->rest1, w->beta2, w->rest2, w->scale, w->stepSize, w->inverseCorrection2, w->epsilon, w->decay};
-    flows_isa()->adam_update_range(&f, a - o, b - o);
+    if (w->inPlace)
+      flows_isa()->adam_update_in_place_range(&f, a - o, b - o);
+    else
+      flows_isa()->adam_update_range(&f, a - o, b - o);
   }
 }
 
@@ -197,6 +202,10 @@ napi_value flows_adam_update(napi_env env, napi_callback_info info) {
     w.second = heap + offsets[1];
     w.firstOut = heap + offsets[2];
     w.secondOut = heap + offsets[3];
+    // In place (every output its input, as the caller asks where nothing else references that
+    // memory) or into fresh outputs; a mix is not asked for.
+    w.inPlace = w.firstOut == w.first && w.secondOut == w.second;
+    for (int v = 0; v < variables; v++) w.inPlace = w.inPlace && parameterOut[v] == parameter[v];
     w.beta1 = (float)plan[2];
     w.rest1 = (float)(1.0 - plan[2]);
     w.beta2 = (float)plan[3];

@@ -13,6 +13,7 @@ const IsaKernels FLOWS_ISA_FUNCTION(flows_isa_kernels) = {
     FLOWS_ISA_FUNCTION(flows_adam_moment_range),
     FLOWS_ISA_FUNCTION(flows_adam_parameter_range),
     FLOWS_ISA_FUNCTION(flows_adam_update_range),
+    FLOWS_ISA_FUNCTION(flows_adam_update_in_place_range),
     FLOWS_ISA_FUNCTION(flows_sum_of_squares),
     FLOWS_ISA_FUNCTION(flows_dense_coupling_forward_row),
     FLOWS_ISA_FUNCTION(flows_dense_coupling_gradient_row),

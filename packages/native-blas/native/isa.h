@@ -66,6 +66,8 @@ typedef struct {
   void (*adam_parameter_range)(void *context, int64_t first, int64_t last);
   /** The fused update over [first, last) of one variable (context an AdamFused), and Σ x² over [first, last). */
   void (*adam_update_range)(const AdamFused *a, int64_t first, int64_t last);
+  /** The same where every output is its input (the moments and the parameter updated where they lie). */
+  void (*adam_update_in_place_range)(const AdamFused *a, int64_t first, int64_t last);
   float (*sum_of_squares)(const float *x, int64_t first, int64_t last);
   /** The fused dense coupling's loops (dense-coupling-loops.c): one row forward (x written at the
    *  `index` coordinates of the row, Σ s returned) and backward (dy written at them; scratch holds
@@ -101,6 +103,7 @@ const IsaKernels *flows_isa(void);
   void flows_adam_moment_range##suffix(void *context, int64_t first, int64_t last);                             \
   void flows_adam_parameter_range##suffix(void *context, int64_t first, int64_t last);                          \
   void flows_adam_update_range##suffix(const AdamFused *a, int64_t first, int64_t last);                        \
+  void flows_adam_update_in_place_range##suffix(const AdamFused *a, int64_t first, int64_t last);               \
   float flows_sum_of_squares##suffix(const float *x, int64_t first, int64_t last);                              \
   float flows_dense_coupling_forward_row##suffix(const float *os, const float *ot, const float *y, const int *index, const float *c, float *scratch, \
                                                  float *x, int64_t n, int tanh);                               \

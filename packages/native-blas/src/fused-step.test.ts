@@ -194,49 +194,63 @@ describe.skipIf(skip)('the fused dense coupling on the wasm heap', () => {
 });
 
 describe.skipIf(skip)('the whole Adam update on the wasm heap', () => {
-  it.each(paths)('gives the reference composition’s moments and parameters, with and without clipping, in one and several threads (path %s)', (isa) => {
-    const status = installNativeKernels({ threads: 2, isa });
-    expect(status.isa).toBe(isa);
-    expect(status.kernels).toContain(ADAM_UPDATE);
-    // 300 000 values in 4 variables: split between the two threads across variables' edges; 1 000: one thread.
-    for (const sizes of [
-      [[100, 1000], [1000], [190, 1000], [9000]],
-      [[10, 50], [500]],
-    ] as number[][][]) {
-      const total = sizes.reduce((n, shape) => n + shape.reduce((a, b) => a * b, 1), 0);
-      const parameters = sizes.map((shape, i) => tf.randomNormal(shape, 0, 1, 'float32', 10 + i));
-      const gradients = sizes.map((shape, i) => tf.randomNormal(shape, 0, 1, 'float32', 20 + i));
-      const m = tf.randomNormal([total], 0, 0.1, 'float32', 1) as tf.Tensor1D;
-      const v = tf.randomUniform([total], 0, 0.01, 'float32', 2) as tf.Tensor1D;
-      for (const clipNorm of [0, 3]) {
-        const step = { beta1: 0.9, beta2: 0.999, clipNorm, stepSize: 1e-3, inverseCorrection2: 1.5, epsilon: 1e-7, decay: 0.999 };
-        const before = tf.memory().numTensors;
-        const native = adamUpdate(parameters, gradients, m, v, step);
-        expect(tf.memory().numTensors).toBe(before + 2 + parameters.length);
-        const reference = referenceAdamUpdate(parameters, gradients, m, v, step);
-        expect(relativeError(native.firstMoment, reference.firstMoment, 0), `m, clip ${clipNorm}, ${total}`).toBeLessThan(1e-6);
-        expect(relativeError(native.secondMoment, reference.secondMoment, 0), `v, clip ${clipNorm}, ${total}`).toBeLessThan(1e-6);
-        native.parameters.forEach((p, i) => {
-          expect(p.shape).toEqual(sizes[i]);
-          expect(relativeError(p, reference.parameters[i], 0), `parameter ${i}, clip ${clipNorm}`).toBeLessThan(1e-6);
-          // The update moved the parameter: a kernel that returned its input would fail here.
-          expect(relativeError(p, parameters[i], 0)).toBeGreaterThan(1e-4);
-        });
-        tf.dispose([native, reference].flatMap((r) => [r.firstMoment, r.secondMoment, ...r.parameters]));
-      }
-      expect(() =>
-        adamUpdate(parameters.slice(1), gradients.slice(1), m, v, {
-          beta1: 0.9,
-          beta2: 0.999,
-          clipNorm: 0,
-          stepSize: 1e-3,
-          inverseCorrection2: 1,
-          epsilon: 1e-7,
-          decay: 1,
-        }),
-      ).toThrow(/hold \d+ values but the moments \d+/);
-      tf.dispose([...parameters, ...gradients, m, v]);
-    }
+  it.each(paths)(
+    'gives the reference composition’s moments and parameters, with and without clipping, in one and several threads, in place where nothing else references the memory and into fresh tensors where something does (path %s)',
+    (isa) => {
+      const status = installNativeKernels({ threads: 2, isa });
+      expect(status.isa).toBe(isa);
+      expect(status.kernels).toContain(ADAM_UPDATE);
+      // 300 000 values in 4 variables: split between the two threads across variables' edges; 1 000: one thread.
+      for (const sizes of [
+        [[100, 1000], [1000], [190, 1000], [9000]],
+        [[10, 50], [500]],
+      ] as number[][][])
+        for (const clipNorm of [0, 3])
+          for (const held of [true, false]) {
+            const total = sizes.reduce((n, shape) => n + shape.reduce((a, b) => a * b, 1), 0);
+            const parameters = sizes.map((shape, i) => tf.randomNormal(shape, 0, 1, 'float32', 10 + i));
+            const gradients = sizes.map((shape, i) => tf.randomNormal(shape, 0, 1, 'float32', 20 + i));
+            const m = tf.randomNormal([total], 0, 0.1, 'float32', 1) as tf.Tensor1D;
+            const v = tf.randomUniform([total], 0, 0.01, 'float32', 2) as tf.Tensor1D;
+            const step = { beta1: 0.9, beta2: 0.999, clipNorm, stepSize: 1e-3, inverseCorrection2: 1.5, epsilon: 1e-7, decay: 0.999 };
+            const reference = referenceAdamUpdate(parameters, gradients, m, v, step);
+            // A clone shares its input's memory (the wasm backend's sharing Identity): the update must then leave it alone.
+            const clones = held ? [m, v, ...parameters].map((t) => tf.clone(t)) : [];
+            const before = tf.memory().numTensors;
+            const native = adamUpdate(parameters, gradients, m, v, step);
+            expect(tf.memory().numTensors).toBe(before + 2 + parameters.length);
+            const label = `${total} values, clip ${clipNorm}, ${held ? 'clones held' : 'in place'}`;
+            expect(relativeError(native.firstMoment, reference.firstMoment, 0), `m, ${label}`).toBeLessThan(1e-6);
+            expect(relativeError(native.secondMoment, reference.secondMoment, 0), `v, ${label}`).toBeLessThan(1e-6);
+            native.parameters.forEach((p, i) => {
+              expect(p.shape).toEqual(sizes[i]);
+              expect(relativeError(p, reference.parameters[i], 0), `parameter ${i}, ${label}`).toBeLessThan(1e-6);
+            });
+            const outputs = [native.firstMoment, native.secondMoment, ...native.parameters];
+            const inputs = [m, v, ...parameters];
+            if (held) {
+              // Fresh outputs; the inputs, and so their clones, keep their values.
+              outputs.forEach((out, i) => expect(out.dataId, `output ${i}`).not.toBe(inputs[i].dataId));
+              clones.forEach((clone, i) => expect(relativeError(clone, inputs[i], 0)).toBe(0));
+              // The update moved the parameters: a kernel that returned its inputs would fail here.
+              native.parameters.forEach((p, i) => expect(relativeError(p, clones[2 + i], 0)).toBeGreaterThan(1e-4));
+            } else {
+              outputs.forEach((out, i) => expect(out.dataId, `output ${i}`).toBe(inputs[i].dataId));
+            }
+            tf.dispose([...outputs, ...clones, ...[reference.firstMoment, reference.secondMoment, ...reference.parameters]]);
+            tf.dispose([...parameters, ...gradients, m, v]);
+          }
+    },
+  );
+
+  it('refuses moments whose length is not the variables’ sizes', () => {
+    installNativeKernels({ threads: 2 });
+    const parameters = [tf.zeros([3, 2]), tf.zeros([4])];
+    const m = tf.zeros([9]) as tf.Tensor1D;
+    expect(() =>
+      adamUpdate(parameters, parameters, m, m, { beta1: 0.9, beta2: 0.999, clipNorm: 0, stepSize: 1e-3, inverseCorrection2: 1, epsilon: 1e-7, decay: 1 }),
+    ).toThrow(/hold 10 values but the moments 9/);
+    tf.dispose([...parameters, m]);
   });
 });
 

@@ -11,9 +11,11 @@ interface WasmBackendRefs {
  * of copying it, as the `cpu` backend's does and as the wasm backend's own `Reshape` already does.
  * TensorFlow.js runs `Identity` for every tensor that autodiff saves for the backward pass and for
  * every `tf.clone`, so the copies cost about 7 % of a Real NVP training step on the benchmark model.
- * Sharing is safe because no wasm kernel writes into its inputs and variables change by taking new
- * data (`assign`), never in place. String tensors keep the original kernel. Returns whether it is
- * in place (false until the wasm backend's kernels are registered).
+ * Sharing is safe because no wasm kernel writes into memory that another tensor references: the
+ * stock kernels never write into their inputs, and the one that may (the native Adam update of
+ * `@flows/native-blas`) does so only where the backend counts a single reference to the data, so
+ * that a clone made here keeps the value it was made with. String tensors keep the original kernel.
+ * Returns whether it is in place (false until the wasm backend's kernels are registered).
  */
 export function registerWasmSharingIdentity(): boolean {
   if (installed) return true;

@@ -5,8 +5,8 @@ import type { FusedKernel } from './native-kernel.js';
 /**
  * `@flows/kernels`' `adamUpdate`: both moments and every variable's new values in one pass split
  * between the threads (`native/adam.c`), each gradient read where it lies: no flat copy of the
- * gradients, and each moment and parameter read and written once (the clip norm, when set, costs
- * one more read of the gradients for their sum of squares).
+ * gradients, and each moment and parameter read and written once, in place where nothing else
+ * references it (the clip norm, when set, costs one more read of the gradients for their sum of squares).
  */
 export const adamUpdate: FusedKernel<typeof ADAM_UPDATE> = {
   kind: 'fused',
@@ -31,9 +31,22 @@ export const adamUpdate: FusedKernel<typeof ADAM_UPDATE> = {
     });
     const sizes = variables.reduce((sum, { parameter }) => sum + elementCount(parameter), 0);
     if (sizes !== total) fail(`the variables hold ${sizes} values but the moments ${total}`);
-    const m = backend.makeOutput([...firstMoment.shape], 'float32');
-    const v = backend.makeOutput([...secondMoment.shape], 'float32');
-    const updated = variables.map(({ parameter }) => backend.makeOutput([...parameter.shape], 'float32'));
+    // In place where nothing but the input's own tensor references each moment's and parameter's
+    // memory (an optimizer's moments, a variable after its step's tape is gone): the outputs are the
+    // inputs' memory, one reference more, as the sharing Identity returns it. Anywhere else (a clone
+    // of a variable kept by its caller, one tensor passed twice) fresh outputs.
+    const written = [firstMoment, secondMoment, ...variables.map(({ parameter }) => parameter)];
+    const ids = new Set(written.map((t) => t.dataId));
+    const inPlace =
+      ids.size === written.length && written.every((t) => backend.refCount(t.dataId) === 1) && variables.every(({ gradient }) => !ids.has(gradient.dataId));
+    const output = (t: typeof firstMoment) => {
+      if (!inPlace) return backend.makeOutput([...t.shape], 'float32');
+      backend.incRef(t.dataId);
+      return { dataId: t.dataId, shape: [...t.shape], dtype: t.dtype };
+    };
+    const m = output(firstMoment);
+    const v = output(secondMoment);
+    const updated = variables.map(({ parameter }) => output(parameter));
     const offset = (t: typeof m) => heapOffset(backend, t);
     const plan = [
       attrs.count,

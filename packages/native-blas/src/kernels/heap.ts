@@ -5,6 +5,9 @@ export interface WasmBackendInternals {
   dataIdMap: { get(dataId: object): { memoryOffset: number } };
   makeOutput(shape: number[], dtype: string): tf.TensorInfo;
   wasm: { HEAPU8: Uint8Array };
+  /** How many tensors reference the data (TensorFlow.js's own count). */
+  refCount(dataId: object): number;
+  incRef(dataId: object): void;
 }
 
 /**
