@@ -7,6 +7,7 @@ import { describe, expect, it } from 'vitest';
 import {
   ActNorm,
   AdditiveCoupling,
+  AdditiveTransformer,
   AffineTransformer,
   IntegerAdditiveCoupling,
   BatchNorm,
@@ -40,6 +41,7 @@ import {
   TransformerCoupling,
 } from './index.js';
 import type { ConformanceOptions } from './testing/index.js';
+import { registeredTransformers } from './transformer-registry.js';
 import { describeBijectorConformance } from './testing/vitest.js';
 
 /** Inputs drawn uniformly from (low, high), for bijectors defined on part of the line. */
@@ -136,6 +138,7 @@ const CASES: Record<string, ConformanceCase[]> = {
   InverseAutoregressive: [
     ['InverseAutoregressive', () => new InverseAutoregressive({ size: 4, hidden: [8, 8], order: [2, 4, 1, 3], seed: 3 })],
     ['InverseAutoregressive, gated', () => new InverseAutoregressive({ size: 3, hidden: [8], transformer: new GatedTransformer(), contextSize: 1, seed: 4 })],
+    ['InverseAutoregressive, additive', () => new InverseAutoregressive({ size: 3, hidden: [8], transformer: new AdditiveTransformer(), seed: 9 })],
   ],
   Invert: [['Invert(Chain)', () => new Invert(twoLayers())]],
   InvertibleConv1x1: [['InvertibleConv1x1', () => new InvertibleConv1x1({ shape: [3, 3, 4], seed: 2 })]],
@@ -159,6 +162,10 @@ const CASES: Record<string, ConformanceCase[]> = {
   MaskedAutoregressive: [
     ['MaskedAutoregressive', () => new MaskedAutoregressive({ size: 4, hidden: [8, 8], seed: 1 })],
     ['MaskedAutoregressive, reversed order, context', () => new MaskedAutoregressive({ size: 3, hidden: [6], order: 'reversed', contextSize: 2, seed: 2 })],
+    [
+      'MaskedAutoregressive, additive',
+      () => new MaskedAutoregressive({ size: 3, hidden: [6], transformer: new AdditiveTransformer(), contextSize: 1, seed: 10 }),
+    ],
   ],
   Permute: [
     ['Permute (random)', () => new Permute({ size: 5, seed: 3 })],
@@ -221,5 +228,18 @@ describe('conformance coverage', () => {
         expect([...names], `case '${name}' is filed under ${className} but does not build one`).toContain(className);
       }
     }
+  });
+
+  it('runs every registered transformer inside some case', () => {
+    const used = new Set<string>();
+    for (const cases of Object.values(CASES)) {
+      for (const [, factory] of cases) {
+        const bijector = factory();
+        classNamesIn(bijector.toJSON(), used);
+        bijector.dispose();
+      }
+    }
+    const missing = registeredTransformers().filter((className) => !used.has(className));
+    expect(missing, `registered transformers that no conformance case uses: ${missing.join(', ')}`).toEqual([]);
   });
 });

@@ -42,6 +42,7 @@ export { PiecewiseLinear, type PiecewiseLinearOptions, type PiecewiseLinearConfi
 export { Radial, type RadialOptions, type RadialConfig } from './radial.js';
 export { Reverse, type ReverseConfig } from './reverse.js';
 export { type Transformer, AffineTransformer, type AffineTransformerOptions, GatedTransformer, type AffineTransformerConfig } from './transformer.js';
+export { AdditiveTransformer } from './additive-transformer.js';
 export { TransformerCoupling, type TransformerCouplingOptions, type TransformerCouplingConfig } from './transformer-coupling.js';
 export { Autoregressive, type AutoregressiveOptions, type AutoregressiveConfig } from './autoregressive.js';
 export { autoregressiveOptionsFromConfig } from './autoregressive-config.js';

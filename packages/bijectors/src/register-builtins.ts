@@ -28,6 +28,7 @@ import { InvertibleConv1x1 } from './invertible-conv-1x1.js';
 import { BatchNorm } from './batch-norm.js';
 import { FactorOut } from './factor-out.js';
 import { AffineTransformer, GatedTransformer } from './transformer.js';
+import { AdditiveTransformer } from './additive-transformer.js';
 import { Reverse } from './reverse.js';
 
 import { registerTransformer } from './transformer-registry.js';
@@ -66,7 +67,7 @@ export const BUILTIN_BIJECTORS = [
 ] as const;
 
 /** Every transformer class of this package. */
-export const BUILTIN_TRANSFORMERS = [AffineTransformer, GatedTransformer] as const;
+export const BUILTIN_TRANSFORMERS = [AffineTransformer, GatedTransformer, AdditiveTransformer] as const;
 
 /**
  * Registers this package's bijectors and transformers with the registry of `@flows/core`, so that
