@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { appWasmThreads, defineOptions, denseMultiplyAdds, describeOptions, parseOptions, UsageError, WASM_THREADS_WORK_THRESHOLD } from './args.js';
+import { WASM_THREADS_WORK_THRESHOLD } from '@flows/backends';
+import { defineOptions, denseMultiplyAdds, describeOptions, parseOptions, UsageError } from './args.js';
+import { appWasmThreads } from './legacy-backend-settings.js';
 
 const specs = {
   epochs: { kind: 'nonNegativeInteger' as const, default: 1, description: 'epochs' },

@@ -196,64 +196,9 @@ export function describeOptions(specs: Record<string, OptionSpec>): string {
   return [...rows, `${'  --help, -h'.padEnd(40)} show this help`].join('\n');
 }
 
-/**
- * Multiply-adds per training step (forward pass) above which the wasm backend's threads pay.
- * Measured on a 2-core machine (bench/results.md): the toy Real NVP (8 layers of 64 hidden, batch
- * 1000: about 7e7) trained 0.95 times as fast with 2 threads on an idle machine and 0.26 times with
- * another process running; MNIST's Real NVP (6 layers of 256, batch 256: about 1.4e9) 1.15 times
- * idle and 0.88 busy, at batch 1024 1.42 and 0.97. Below the threshold threads lose, badly under
- * load; above it they win idle and lose little when busy.
- */
-export const WASM_THREADS_WORK_THRESHOLD = 3e8;
-
 /** Multiply-adds of one pass through dense layers of these widths, per sample: Σ wᵢ·wᵢ₊₁. */
 export function denseMultiplyAdds(widths: readonly number[]): number {
   let total = 0;
   for (let i = 0; i + 1 < widths.length; i++) total += widths[i] * widths[i + 1];
   return total;
-}
-
-/**
- * The wasm thread count the apps use: `--threads` if given, else `FLOWS_WASM_THREADS` (read by
- * selectBackend), else every core when a step's work (`multiplyAddsPerStep`) is at least
- * {@link WASM_THREADS_WORK_THRESHOLD}, and one thread below it.
- */
-export async function appWasmThreads(option: unknown, multiplyAddsPerStep: number): Promise<number | undefined> {
-  if (typeof option === 'number') return option;
-  if (process.env.FLOWS_WASM_THREADS) return undefined;
-  if (multiplyAddsPerStep < WASM_THREADS_WORK_THRESHOLD) return 1;
-  const os = await import('node:os');
-  return os.cpus().length;
-}
-
-/** The `--threads` option of the apps, with the rule in its help. */
-export const THREADS_OPTION = {
-  kind: 'positiveInteger',
-  description:
-    'threads of the wasm backend in Node, at most the cores (default: every core when a training step is large, such as MNIST models, and 1 for small ones such as the toys, where threads lose, badly on a busy machine; or FLOWS_WASM_THREADS)',
-} as const satisfies OptionSpec;
-
-/** `--native-blas`: require the native kernels of `@flows/native-blas` on wasm (the apps use them by default whenever they load). */
-export const NATIVE_BLAS_OPTION = {
-  kind: 'boolean',
-  description:
-    'require the native kernels of @flows/native-blas on wasm (matrix products, convolutions, the coupling and the Adam update; an error naming why when they cannot load); by default they are used whenever they load (pnpm install builds them where a compiler and OpenBLAS are present; about 6x faster training here)',
-} as const satisfies OptionSpec;
-
-/** `--no-native`: refuse the native kernels. */
-export const NO_NATIVE_OPTION = {
-  kind: 'boolean',
-  description: 'refuse the native kernels: the stock wasm kernels only (or FLOWS_NATIVE_BLAS=0)',
-} as const satisfies OptionSpec;
-
-/**
- * The `nativeBlas` setting for `selectBackend` from `--native-blas` (require) and `--no-native`
- * (refuse): by default `'auto'` (the kernels whenever they load) where the backend may be wasm, and
- * `false` for a backend named otherwise, so its line does not explain why wasm kernels are absent.
- */
-export function nativeBlasSetting(required: boolean | undefined, refused: boolean | undefined, backend: string | undefined = 'auto'): boolean | 'auto' {
-  if (required && refused) throw new UsageError('--native-blas requires the native kernels and --no-native refuses them: choose one');
-  if (refused) return false;
-  if (required) return true;
-  return backend === 'auto' || backend === 'wasm' ? 'auto' : false;
 }

@@ -30,13 +30,7 @@ export { ProgressBar, formatDuration, formatRate, type ProgressOptions } from '.
 export {
   parseOptions,
   describeOptions,
-  appWasmThreads,
   denseMultiplyAdds,
-  WASM_THREADS_WORK_THRESHOLD,
-  THREADS_OPTION,
-  NATIVE_BLAS_OPTION,
-  NO_NATIVE_OPTION,
-  nativeBlasSetting,
   UsageError,
   type OptionSpec,
   type OptionKind,
@@ -44,6 +38,17 @@ export {
   type OptionValue,
   defineOptions,
 } from './args.js';
+export {
+  BACKEND_OPTIONS,
+  startBackend,
+  THREADS_OPTION,
+  NATIVE_BLAS_OPTION,
+  NO_NATIVE_OPTION,
+  type BackendFlags,
+} from './backend-options.js';
+export { WASM_THREADS_WORK_THRESHOLD } from '@flows/backends';
+// Until toy-flow adopts startBackend (see legacy-backend-settings.ts).
+export { appWasmThreads, nativeBlasSetting } from './legacy-backend-settings.js';
 export { parseNumericCsv, formatCsv, CsvError, type NumericTable } from './csv.js';
 export { readNumericCsv } from './csv-file.js';
 export { runCommands, type Command, type RunCommandsOptions } from './commands.js';
