@@ -2,21 +2,10 @@ import * as tf from '@tensorflow/tfjs-core';
 import { Random, assertKnownOptions, optionNames } from '@flows/core';
 import type { Distribution } from '@flows/distributions';
 import { type Batch, splitRows, tensorData, type TrainingData } from './data.js';
+import type { SettingNames } from './loss-errors.js';
+import { type FitProgress, LossMonitor } from './loss-monitor.js';
 import { meanNegativeLogLikelihoodAsync } from './metrics.js';
 import { Adam, type LearningRateSchedule } from '@flows/optimizers';
-
-export interface FitProgress {
-  step: number;
-  /** Total steps planned (may be approximate when epochs end early). */
-  totalSteps: number;
-  epoch: number;
-  /** Mean training loss over the steps since the last report. */
-  loss: number;
-  learningRate: number;
-  samplesPerSecond: number;
-  elapsedSeconds: number;
-  etaSeconds: number;
-}
 
 export interface EpochEnd {
   epoch: number;
@@ -72,13 +61,6 @@ export interface FitOptions<Model = Distribution | Trainable> {
   settingNames?: SettingNames;
 }
 
-/** The settings fit's errors may suggest, each named as the caller's users know it (see {@link FitOptions.settingNames}). */
-export interface SettingNames {
-  learningRate?: string;
-  clipNorm?: string;
-  scaleTanh?: string;
-}
-
 /** Every option fit takes; others are rejected with a message that names them. */
 export const FIT_OPTION_NAMES = optionNames<FitOptions>()([
   'epochs',
@@ -114,61 +96,6 @@ export interface FitResult {
   cancelled: boolean;
   seconds: number;
   optimizer: Adam;
-}
-
-/** "a, b, or c". */
-function alternatives(items: string[]): string {
-  return items.length <= 2 ? items.join(', or ') : `${items.slice(0, -1).join(', ')}, or ${items[items.length - 1]}`;
-}
-
-/** The remedies an error offers, in the caller's names when it gave them (`peak`: the run's peak learning rate). */
-function remedies(names: SettingNames | undefined, settings: readonly (keyof SettingNames)[], peak?: number): string {
-  const peakText = peak === undefined ? '' : `this run's peak: ${peak.toPrecision(3)}`;
-  if (!names) {
-    const rest = settings.filter((setting) => setting !== 'learningRate');
-    return `Try ${alternatives([`a lower learning rate${peakText ? ` (${peakText})` : ''}`, ...rest])}.`;
-  }
-  const learningRate = [names.learningRate, peakText].filter(Boolean).join('; ');
-  const items = [`a lower learning rate${learningRate ? ` (${learningRate})` : ''}`];
-  if (settings.includes('clipNorm') && names.clipNorm) items.push(`a gradient-norm clip (${names.clipNorm})`);
-  if (settings.includes('scaleTanh') && names.scaleTanh) items.push(`tanh-bounded scales (${names.scaleTanh})`);
-  return `Try ${alternatives(items)}.`;
-}
-
-/** Thrown when the loss turns NaN or infinite; the weights of the last good report are restored. */
-export class NonFiniteLossError extends Error {
-  constructor(
-    readonly step: number,
-    readonly restoredStep: number,
-    settingNames?: SettingNames,
-  ) {
-    super(
-      `the training loss became NaN or infinite by step ${step}; weights restored to those of step ${restoredStep}. ${remedies(settingNames, ['learningRate', 'clipNorm', 'scaleTanh'])}`,
-    );
-    this.name = 'NonFiniteLossError';
-  }
-}
-
-/**
- * Thrown when the training loss runs away: far above both its starting value and its best (by
- * more than `divergence` times the larger of 1, the best loss's size and the progress made). The
- * weights of the last report before it are restored.
- */
-export class DivergenceError extends Error {
-  constructor(
-    readonly step: number,
-    readonly restoredStep: number,
-    readonly loss: number,
-    readonly bestLoss: number,
-    learningRate: number,
-    settingNames?: SettingNames,
-  ) {
-    super(
-      `the training loss rose to ${loss.toPrecision(3)} by step ${step}, far above its best of ${bestLoss.toPrecision(4)}: the run diverged; weights restored to those of step ${restoredStep}. ` +
-        remedies(settingNames, ['learningRate', 'clipNorm'], learningRate),
-    );
-    this.name = 'DivergenceError';
-  }
 }
 
 /** Thrown for training or validation data that cannot be trained on: no rows, NaN or infinite values, values beyond float32 arithmetic. */
@@ -255,18 +182,26 @@ function restore(variables: readonly tf.Variable[], values: tf.Tensor[]): void {
   variables.forEach((v, i) => v.assign(values[i]));
 }
 
-const yieldToEventLoop = () => new Promise<void>((resolve) => setTimeout(resolve, 0));
-
-/**
- * Trains `model` by minimising `loss` (default: mean NLL) with Adam. Leak-free: every step's
- * tensors are disposed, and the loss is read back only every `reportEvery` steps. On a NaN or
- * infinite loss it restores the weights of the last good report and throws {@link NonFiniteLossError}.
- */
 /** Anything with trainable variables: a distribution, or a model such as a VAE with its own loss. */
 export interface Trainable {
   readonly trainableVariables: tf.Variable[];
 }
 
+type LossFunction = (model: Distribution | Trainable, batch: Batch) => tf.Scalar;
+
+/** The training and validation data as batch sources, and the tensors made for them (fit disposes them). */
+interface PreparedData {
+  training: TrainingData;
+  validation: TrainingData | undefined;
+  owned: tf.Tensor[];
+}
+
+/**
+ * Trains `model` by minimising `loss` (default: mean NLL) with Adam. Leak-free: every step's
+ * tensors are disposed, and the loss is read back only every `reportEvery` steps (a
+ * {@link LossMonitor} watches it). On a NaN or infinite loss it restores the weights of the last
+ * good report and throws {@link NonFiniteLossError}; on a runaway loss, {@link DivergenceError}.
+ */
 export async function fit<Model extends Distribution | Trainable>(
   model: Model,
   data: TrainingData | tf.Tensor,
@@ -289,13 +224,106 @@ export async function fit<Model extends Distribution | Trainable>(
   if (!options.loss && typeof (model as Distribution).uncheckedLogProb !== 'function') {
     throw new Error('fit: the model is not a distribution, so pass a loss function');
   }
-  const lossFn = (options.loss ?? negativeLogLikelihoodLoss) as (model: Distribution | Trainable, batch: Batch) => tf.Scalar;
-
-  // Tensors are checked once, up front, before anything is made from them (a generator's batches
-  // are checked as they come: their shape before each step, their values by the loss). Rows are
-  // the model's events under the default loss; a custom loss decides itself what its data are
-  // (reverse KL trains on sample counts).
+  const lossFn = (options.loss ?? negativeLogLikelihoodLoss) as LossFunction;
+  // Rows are the model's events under the default loss; a custom loss decides itself what its
+  // data are (reverse KL trains on sample counts).
   const eventShape = options.loss ? null : modelEventShape(model);
+  const { training, validation, owned } = await prepareData(data, options, eventShape, random);
+  const divergence = options.divergence ?? 10;
+  if (divergence !== false && !(divergence > 0)) throw new RangeError(`fit: divergence must be a positive factor or false, got ${divergence}`);
+
+  const optimizer =
+    options.optimizer ?? new Adam(variables, { learningRate: options.learningRate, clipNorm: options.clipNorm, weightDecay: options.weightDecay });
+  const stepsPerEpoch = Math.ceil(training.size / batchSize);
+  const epochs = options.epochs ?? (options.steps !== undefined ? Infinity : 1);
+  const totalSteps = Math.min(options.steps ?? Infinity, optimizer.step + (Number.isFinite(epochs) ? epochs * stepsPerEpoch : Infinity));
+  const validationHistory: FitResult['validation'] = [];
+  // The best weights are copied only when they may be restored (with patience).
+  let best: { loss: number; weights: tf.Tensor[] | null } | null = null;
+  let sinceBest = 0;
+  let stoppedEarly = false;
+  let cancelled = false;
+  const monitor = new LossMonitor({ variables, optimizer, totalSteps, divergence, settingNames: options.settingNames, onProgress: options.onProgress });
+  const start = performance.now();
+  let epoch = options.initialEpoch ?? 0;
+
+  try {
+    outer: for (let e = 0; e < epochs && optimizer.step < totalSteps; e++) {
+      const epochStart = performance.now();
+      const historyBefore = monitor.history.length;
+      for (const batch of training.batches(batchSize, random)) {
+        if (options.signal?.aborted) {
+          disposeBatch(batch);
+          cancelled = true;
+          break outer;
+        }
+        const stepLoss = trainingStep(model, batch, lossFn, variables, optimizer, eventShape);
+        monitor.record(stepLoss, batch.x.shape[0]);
+        disposeBatch(batch);
+        stepLoss.dispose();
+        if (optimizer.step % reportEvery === 0) await monitor.report(epoch);
+        if (optimizer.step >= totalSteps) break;
+      }
+      await monitor.report(epoch);
+      epoch += 1;
+      const epochLosses = monitor.history.slice(historyBefore).map((h) => h.loss);
+      let validationLoss: number | null = null;
+      if (validation) {
+        validationLoss = await validationLossOf(model, validation, options.loss ? lossFn : null, batchSize, epoch);
+        validationHistory.push({ epoch, loss: validationLoss });
+        if (!best || validationLoss < best.loss) {
+          if (best?.weights) tf.dispose(best.weights);
+          best = { loss: validationLoss, weights: options.patience !== undefined ? snapshot(variables) : null };
+          sinceBest = 0;
+        } else {
+          sinceBest += 1;
+        }
+      }
+      const proceed = await options.onEpochEnd?.({
+        epoch,
+        step: optimizer.step,
+        trainLoss: epochLosses.length ? epochLosses.reduce((a, b) => a + b, 0) / epochLosses.length : monitor.lastLoss,
+        validationLoss,
+        seconds: (performance.now() - epochStart) / 1000,
+      });
+      if (proceed === false) break;
+      if (options.patience !== undefined && sinceBest >= options.patience) {
+        stoppedEarly = true;
+        break;
+      }
+    }
+    await monitor.report(epoch);
+    if (best?.weights) restore(variables, best.weights);
+  } finally {
+    monitor.dispose();
+    if (best?.weights) tf.dispose(best.weights);
+    tf.dispose(owned);
+  }
+  return {
+    steps: optimizer.step,
+    epochs: epoch,
+    loss: monitor.lastLoss,
+    history: monitor.history,
+    validation: validationHistory,
+    bestValidationLoss: best ? (best as { loss: number }).loss : null,
+    stoppedEarly,
+    cancelled,
+    seconds: (performance.now() - start) / 1000,
+    optimizer,
+  };
+}
+
+/**
+ * Checks tensor data once, up front, before anything is made from them (a generator's batches are
+ * checked as they come: their shape before each step, their values by the loss), and turns the
+ * data and the validation options into batch sources.
+ */
+async function prepareData(
+  data: TrainingData | tf.Tensor,
+  options: Pick<FitOptions, 'validationSplit' | 'validationData'>,
+  eventShape: readonly number[] | null,
+  random: Random,
+): Promise<PreparedData> {
   if (eventShape && data instanceof tf.Tensor) checkRowShape(data.shape, eventShape, 'training');
   if (eventShape && options.validationData instanceof tf.Tensor) checkRowShape(options.validationData.shape, eventShape, 'validation');
   if (data instanceof tf.Tensor) await checkDataValues(data, 'training');
@@ -322,183 +350,54 @@ export async function fit<Model extends Distribution | Trainable>(
     tf.dispose(owned);
     throw new TrainingDataError(`fit: the ${training.size === 0 ? 'training' : 'validation'} data have no rows`);
   }
-  const divergence = options.divergence ?? 10;
-  if (divergence !== false && !(divergence > 0)) throw new RangeError(`fit: divergence must be a positive factor or false, got ${divergence}`);
+  return { training, validation, owned };
+}
 
-  const optimizer =
-    options.optimizer ?? new Adam(variables, { learningRate: options.learningRate, clipNorm: options.clipNorm, weightDecay: options.weightDecay });
-  const stepsPerEpoch = Math.ceil(training.size / batchSize);
-  const epochs = options.epochs ?? (options.steps !== undefined ? Infinity : 1);
-  const startStep = optimizer.step;
-  const totalSteps = Math.min(options.steps ?? Infinity, startStep + (Number.isFinite(epochs) ? epochs * stepsPerEpoch : Infinity));
-  const history: FitResult['history'] = [];
-  const validationHistory: FitResult['validation'] = [];
-  // The best weights are copied only when they may be restored (with patience).
-  let best: { loss: number; weights: tf.Tensor[] | null } | null = null;
-  let sinceBest = 0;
-  let good = { step: optimizer.step, weights: snapshot(variables) };
-  let runningLoss: tf.Tensor | null = null;
-  let runningSteps = 0;
-  let lastLoss = NaN;
-  // The loss before the first update and the best report so far, for the divergence check.
-  let initialLoss = NaN;
-  let initialLossTensor: tf.Tensor | null = null;
-  let bestLoss = Infinity;
-  let stoppedEarly = false;
-  let cancelled = false;
-  const start = performance.now();
-  let samplesSinceStart = 0;
-  let epoch = options.initialEpoch ?? 0;
-
-  const report = async (): Promise<void> => {
-    if (!runningLoss || runningSteps === 0) return;
-    // The first report also reads the first step's loss: one read-back for both.
-    const both = initialLossTensor ? tf.stack([runningLoss, initialLossTensor]) : runningLoss;
-    const values = await both.data();
-    if (initialLossTensor) {
-      initialLoss = values[1];
-      tf.dispose([both, initialLossTensor]);
-      initialLossTensor = null;
+/** One optimizer step on a batch (its rows checked against the model's events first); returns the batch's loss before the update. */
+function trainingStep(
+  model: Distribution | Trainable,
+  batch: Batch,
+  lossFn: LossFunction,
+  variables: tf.Variable[],
+  optimizer: Adam,
+  eventShape: readonly number[] | null,
+): tf.Tensor {
+  if (eventShape) {
+    try {
+      checkRowShape(batch.x.shape, eventShape, 'training');
+    } catch (error) {
+      disposeBatch(batch);
+      throw error;
     }
-    const mean = values[0] / runningSteps;
-    runningLoss.dispose();
-    runningLoss = null;
-    runningSteps = 0;
-    if (!Number.isFinite(mean)) {
-      restore(variables, good.weights);
-      throw new NonFiniteLossError(optimizer.step, good.step, options.settingNames);
-    }
-    const reference = Math.min(bestLoss, Number.isFinite(initialLoss) ? initialLoss : Infinity);
-    if (divergence !== false && Number.isFinite(reference)) {
-      const progress = Number.isFinite(initialLoss) ? Math.abs(initialLoss - reference) : 0;
-      if (mean > reference + divergence * Math.max(1, Math.abs(reference), progress)) {
-        restore(variables, good.weights);
-        throw new DivergenceError(optimizer.step, good.step, mean, reference, optimizer.peakLearningRate, options.settingNames);
-      }
-    }
-    bestLoss = Math.min(bestLoss, mean);
-    lastLoss = mean;
-    history.push({ step: optimizer.step, loss: mean });
-    tf.dispose(good.weights);
-    good = { step: optimizer.step, weights: snapshot(variables) };
-    const elapsed = (performance.now() - start) / 1000;
-    const done = optimizer.step - startStep;
-    const remaining = Number.isFinite(totalSteps) ? totalSteps - optimizer.step : NaN;
-    options.onProgress?.({
-      step: optimizer.step,
-      totalSteps,
-      epoch,
-      loss: mean,
-      learningRate: optimizer.learningRate,
-      samplesPerSecond: samplesSinceStart / Math.max(elapsed, 1e-9),
-      elapsedSeconds: elapsed,
-      etaSeconds: done > 0 ? (elapsed / done) * remaining : NaN,
-    });
-    await yieldToEventLoop();
-  };
-
-  try {
-    outer: for (let e = 0; e < epochs && optimizer.step < totalSteps; e++) {
-      const epochStart = performance.now();
-      const epochLosses: number[] = [];
-      const historyBefore = history.length;
-      for (const batch of training.batches(batchSize, random)) {
-        if (options.signal?.aborted) {
-          disposeBatch(batch);
-          cancelled = true;
-          break outer;
-        }
-        if (eventShape) {
-          try {
-            checkRowShape(batch.x.shape, eventShape, 'training');
-          } catch (error) {
-            disposeBatch(batch);
-            throw error;
-          }
-        }
-        const size = batch.x.shape[0];
-        const stepLoss = tf.tidy(() => {
-          const { value, grads } = tf.variableGrads(() => lossFn(model, batch), variables);
-          optimizer.applyGradients(grads);
-          return value;
-        });
-        disposeBatch(batch);
-        // The first step's loss is the model's before any update: the divergence check's reference, read with the first report.
-        if (Number.isNaN(initialLoss) && !initialLossTensor && history.length === 0 && runningSteps === 0) initialLossTensor = tf.clone(stepLoss);
-        const accumulated: tf.Tensor = runningLoss ? tf.add(runningLoss, stepLoss) : tf.clone(stepLoss);
-        if (runningLoss) (runningLoss as tf.Tensor).dispose();
-        stepLoss.dispose();
-        runningLoss = accumulated;
-        runningSteps += 1;
-        samplesSinceStart += size;
-        if (optimizer.step % reportEvery === 0) await report();
-        if (optimizer.step >= totalSteps) break;
-      }
-      await report();
-      epoch += 1;
-      for (const h of history.slice(historyBefore)) epochLosses.push(h.loss);
-      let validationLoss: number | null = null;
-      if (validation) {
-        validationLoss = options.loss
-          ? await meanLoss(model, validation, lossFn, batchSize)
-          : await meanNegativeLogLikelihoodAsync(model as Distribution, validation, { batchSize: Math.max(batchSize, 1024) });
-        if (!Number.isFinite(validationLoss)) {
-          throw new TrainingDataError(
-            `fit: the validation loss after epoch ${epoch} is ${validationLoss}: the validation data hold NaN, infinite or out-of-range values, or the model gives them no density`,
-          );
-        }
-        validationHistory.push({ epoch, loss: validationLoss });
-        if (!best || validationLoss < best.loss) {
-          if (best?.weights) tf.dispose(best.weights);
-          best = { loss: validationLoss, weights: options.patience !== undefined ? snapshot(variables) : null };
-          sinceBest = 0;
-        } else {
-          sinceBest += 1;
-        }
-      }
-      const proceed = await options.onEpochEnd?.({
-        epoch,
-        step: optimizer.step,
-        trainLoss: epochLosses.length ? epochLosses.reduce((a, b) => a + b, 0) / epochLosses.length : lastLoss,
-        validationLoss,
-        seconds: (performance.now() - epochStart) / 1000,
-      });
-      if (proceed === false) break;
-      if (options.patience !== undefined && sinceBest >= options.patience) {
-        stoppedEarly = true;
-        break;
-      }
-    }
-    await report();
-    if (best?.weights) restore(variables, best.weights);
-  } finally {
-    if (runningLoss) (runningLoss as tf.Tensor).dispose();
-    if (initialLossTensor) (initialLossTensor as tf.Tensor).dispose();
-    tf.dispose(good.weights);
-    if (best?.weights) tf.dispose(best.weights);
-    tf.dispose(owned);
   }
-  return {
-    steps: optimizer.step,
-    epochs: epoch,
-    loss: lastLoss,
-    history,
-    validation: validationHistory,
-    bestValidationLoss: best ? (best as { loss: number }).loss : null,
-    stoppedEarly,
-    cancelled,
-    seconds: (performance.now() - start) / 1000,
-    optimizer,
-  };
+  return tf.tidy(() => {
+    const { value, grads } = tf.variableGrads(() => lossFn(model, batch), variables);
+    optimizer.applyGradients(grads);
+    return value;
+  });
+}
+
+/** The validation loss after `epoch` (the custom loss's mean, else the NLL), refusing a NaN or infinite one. */
+async function validationLossOf(
+  model: Distribution | Trainable,
+  validation: TrainingData,
+  customLoss: LossFunction | null,
+  batchSize: number,
+  epoch: number,
+): Promise<number> {
+  const loss = customLoss
+    ? await meanLoss(model, validation, customLoss, batchSize)
+    : await meanNegativeLogLikelihoodAsync(model as Distribution, validation, { batchSize: Math.max(batchSize, 1024) });
+  if (!Number.isFinite(loss)) {
+    throw new TrainingDataError(
+      `fit: the validation loss after epoch ${epoch} is ${loss}: the validation data hold NaN, infinite or out-of-range values, or the model gives them no density`,
+    );
+  }
+  return loss;
 }
 
 /** The size-weighted mean of a custom loss over a data set, without gradients; one read-back at the end. */
-async function meanLoss(
-  model: Distribution | Trainable,
-  data: TrainingData,
-  lossFn: (model: Distribution | Trainable, batch: Batch) => tf.Scalar,
-  batchSize: number,
-): Promise<number> {
+async function meanLoss(model: Distribution | Trainable, data: TrainingData, lossFn: LossFunction, batchSize: number): Promise<number> {
   let total: tf.Scalar = tf.scalar(0);
   let count = 0;
   for (const batch of data.batches(batchSize, new Random(0))) {

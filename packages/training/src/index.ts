@@ -1,16 +1,6 @@
-export {
-  fit,
-  negativeLogLikelihoodLoss,
-  NonFiniteLossError,
-  DivergenceError,
-  TrainingDataError,
-  type SettingNames,
-  type Trainable,
-  type FitOptions,
-  type FitResult,
-  type FitProgress,
-  type EpochEnd,
-} from './fit.js';
+export { fit, negativeLogLikelihoodLoss, TrainingDataError, type Trainable, type FitOptions, type FitResult, type EpochEnd } from './fit.js';
+export { NonFiniteLossError, DivergenceError, type SettingNames } from './loss-errors.js';
+export type { FitProgress } from './loss-monitor.js';
 export { tensorData, samplerData, splitRows, type Batch, type TrainingData } from './data.js';
 export { TrainingRun, TrainingRunError, settingDifferences, type TrainingRunOptions } from './training-run.js';
 export {
