@@ -60,6 +60,21 @@ describe('mnist-flow', () => {
     expect(stderr).toMatch(/--weight-decay must be at least 0, got -1/);
   });
 
+  it("every command takes the apps' one backend declaration: the backend table's choices (webgl too) and the line saying which runs", async () => {
+    for (const command of ['train', 'eval', 'sample', 'interpolate']) {
+      stdout = '';
+      expect(await main([command, '--help'])).toBe(0);
+      expect(stdout).toMatch(/--backend <auto\|tensorflow\|webgpu\|webgl\|wasm\|cpu>/);
+      expect(stdout).toMatch(/--threads <integer>[\s\S]*--native-blas[\s\S]*--no-native/);
+    }
+    // webgl is a choice; in Node it is refused with the reason, before any model is read.
+    expect(await main(['sample', '--model', '/nonexistent/model', '--backend', 'webgl'])).toBe(1);
+    expect(stderr).toMatch(/backend 'webgl' \(from option\) is not available: WebGL needs a browser/);
+    stderr = '';
+    expect(await main(['sample', '--model', '/nonexistent/model', '--backend', 'cpu'])).toBe(1);
+    expect(stderr).toMatch(/^backend: cpu \(option\)\n/);
+  });
+
   it('a model from another app, 14×14 images and an IDX file of 0 images are named, not turned into a black grid or TensorFlow.js internals', async () => {
     const { realNVP, saveModel } = await import('@flows/flows');
     const { encodeIdx } = await import('@flows/datasets');

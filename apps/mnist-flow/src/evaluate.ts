@@ -1,7 +1,7 @@
-import { appWasmThreads, NATIVE_BLAS_OPTION, NO_NATIVE_OPTION, nativeBlasSetting, describeOptions, parseOptions, defineOptions } from '@flows/cli-kit';
+import { BACKEND_OPTIONS, describeOptions, parseOptions, defineOptions, startBackend } from '@flows/cli-kit';
 import { loadMnist } from '@flows/datasets';
-import { bitsPerDimension, meanNegativeLogLikelihoodAsync, selectBackend } from '@flows/flows';
-import { BACKEND_OPTION, DATA_DIR_OPTION, THREADS_OPTION } from './options.js';
+import { bitsPerDimension, meanNegativeLogLikelihoodAsync } from '@flows/flows';
+import { DATA_DIR_OPTION } from './options.js';
 import { bin, describeScaling, layoutOf, testData } from './preprocessing.js';
 import { checkImageSize, loadTrainedModel } from './trained-model.js';
 
@@ -13,10 +13,7 @@ export const EVAL_OPTIONS = defineOptions({
   },
   limit: { kind: 'positiveInteger', description: 'use only the first N test images' },
   'data-dir': DATA_DIR_OPTION,
-  backend: BACKEND_OPTION,
-  threads: THREADS_OPTION,
-  'native-blas': NATIVE_BLAS_OPTION,
-  'no-native': NO_NATIVE_OPTION,
+  ...BACKEND_OPTIONS,
 });
 
 export const EVAL_HELP = `mnist-flow eval: test-set NLL and bits per dimension of a saved model (all 10 000 test images,
@@ -32,12 +29,8 @@ export async function evaluate(argv: string[]): Promise<void> {
     console.log(EVAL_HELP);
     return;
   }
-  // MNIST models are large: wasm threads pay (bench/results.md).
-  await selectBackend({
-    backend: o.backend,
-    wasmThreads: await appWasmThreads(o.threads, Infinity),
-    nativeBlas: nativeBlasSetting(o['native-blas'], o['no-native'], o.backend),
-  });
+  // MNIST models are large: threads pay (bench/results.md).
+  await startBackend(o, Number.POSITIVE_INFINITY);
   const { model, view, source } = await loadTrainedModel(o.model);
   console.error(`model: ${source}`);
   const test = await loadMnist('test', { dataDir: o['data-dir'] });

@@ -1,9 +1,9 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { describeOptions, imageGridFigure, parseOptions, UsageError, writeFigure, defineOptions } from '@flows/cli-kit';
+import { BACKEND_OPTIONS, describeOptions, imageGridFigure, parseOptions, startBackend, UsageError, writeFigure, defineOptions } from '@flows/cli-kit';
 import { imageBatches, loadMnist } from '@flows/datasets';
 import type { TransformedDistribution } from '@flows/distributions';
-import { selectBackend, writeFileAtomic } from '@flows/flows';
-import { BACKEND_OPTION, DATA_DIR_OPTION } from './options.js';
+import { writeFileAtomic } from '@flows/flows';
+import { DATA_DIR_OPTION } from './options.js';
 import { layoutOf, toPixels } from './preprocessing.js';
 import { checkImageSize, loadTrainedModel } from './trained-model.js';
 
@@ -17,7 +17,7 @@ export const INTERPOLATE_OPTIONS = defineOptions({
   images: { kind: 'string', default: '0,1,2,3', description: 'indices of four test images' },
   steps: { kind: 'positiveInteger', default: 8, description: 'angles per axis in [0, pi/2]' },
   'data-dir': DATA_DIR_OPTION,
-  backend: BACKEND_OPTION,
+  ...BACKEND_OPTIONS,
 });
 
 export const INTERPOLATE_HELP = `mnist-flow interpolate: the Real NVP latent interpolation between four test digits,
@@ -56,7 +56,8 @@ export async function interpolate(argv: string[]): Promise<void> {
   if (indices.length !== 4 || indices.some((i) => !Number.isInteger(i) || i < 0 || i >= 10_000)) {
     throw new Error(`--images needs four test-image indices in 0..9999, got '${o.images}'`);
   }
-  await selectBackend({ backend: o.backend });
+  // MNIST models are large: threads pay (bench/results.md).
+  await startBackend(o, Number.POSITIVE_INFINITY);
   const loaded = await loadTrainedModel(o.model);
   const model = loaded.model as TransformedDistribution;
   if (model.contextSize > 0) {

@@ -1,6 +1,4 @@
-import { describeOptions, parseOptions, UsageError, defineOptions } from '@flows/cli-kit';
-import { selectBackend } from '@flows/flows';
-import { BACKEND_OPTION } from './options.js';
+import { BACKEND_OPTIONS, describeOptions, parseOptions, startBackend, UsageError, defineOptions } from '@flows/cli-kit';
 import { writeSampleGrid } from './pictures.js';
 import { loadTrainedModel } from './trained-model.js';
 
@@ -15,7 +13,7 @@ export const SAMPLE_OPTIONS = defineOptions({
   temperature: { kind: 'positiveNumber', default: 0.7, description: 'standard deviation of the base noise' },
   seed: { kind: 'nonNegativeInteger', default: 0, description: 'seed of the base noise' },
   digit: { kind: 'nonNegativeInteger', description: 'class-conditional models: only this digit 0-9 (default: one row per digit)' },
-  backend: BACKEND_OPTION,
+  ...BACKEND_OPTIONS,
 });
 
 export const SAMPLE_HELP = `mnist-flow sample: a grid of samples from a saved model as PNG.
@@ -30,7 +28,8 @@ export async function sample(argv: string[]): Promise<void> {
     console.log(SAMPLE_HELP);
     return;
   }
-  await selectBackend({ backend: o.backend });
+  // MNIST models are large: threads pay (bench/results.md).
+  await startBackend(o, Number.POSITIVE_INFINITY);
   const { model, view } = await loadTrainedModel(o.model);
   const digit = o.digit;
   if (digit !== undefined && model.contextSize === 0) throw new UsageError('--digit: this model is not class-conditional (train it with --conditional)');

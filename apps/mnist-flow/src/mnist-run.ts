@@ -1,0 +1,106 @@
+import { UsageError } from '@flows/cli-kit';
+import { Random } from '@flows/core';
+import type { ImageView } from '@flows/datasets';
+import type { Distribution } from '@flows/distributions';
+import { type AdamState, TrainingRun, TrainingRunError } from '@flows/flows';
+import type { EpochRow } from './epoch-report.js';
+import { buildModel, MODEL_SETTINGS } from './mnist-model.js';
+import { viewFor } from './preprocessing.js';
+import type { TrainOptions } from './train-options.js';
+
+/** The option behind each setting, for messages. */
+const SETTING_OPTIONS: Record<string, string> = {
+  scaleFactor: '--fixed-scale',
+  mask: '--mask',
+  layers: '--layers',
+  hidden: '--hidden',
+  batchSize: '--batch-size',
+  learningRate: '--lr',
+  lrSchedule: '--lr-schedule',
+  clipNorm: '--clip-norm',
+  weightDecay: '--weight-decay',
+  logit: '--logit',
+  seed: '--seed',
+  limit: '--limit',
+  validation: '--validation',
+  conditional: '--conditional',
+  architecture: '--architecture',
+  stepsPerLevel: '--steps-per-level',
+  channels: '--channels',
+};
+
+/**
+ * The settings of a run, recorded in every checkpoint and compared on --resume: those that define
+ * the model and its preprocessing (`MODEL_SETTINGS`) and those that steer the training.
+ */
+export function runSettings(o: TrainOptions, view: ImageView) {
+  return {
+    scaleFactor: !o['fixed-scale'],
+    mask: o.mask,
+    layers: o.layers,
+    hidden: o.hidden,
+    epochs: o.epochs,
+    batchSize: o['batch-size'],
+    learningRate: o.lr,
+    lrSchedule: o['lr-schedule'],
+    clipNorm: o['clip-norm'],
+    weightDecay: o['weight-decay'],
+    logit: view.kind === 'logit' ? view.alpha : null,
+    seed: o.seed,
+    limit: o.limit ?? null,
+    validation: o.validation,
+    conditional: Boolean(o.conditional),
+    architecture: o.architecture,
+    stepsPerLevel: o.architecture === 'multiscale' ? o['steps-per-level'] : null,
+    channels: o.architecture === 'multiscale' ? o.channels : null,
+  };
+}
+
+export type RunSettings = ReturnType<typeof runSettings>;
+
+/**
+ * Opens the run in `out`: a new one, or with --resume its checkpoint, whose settings must match
+ * (with --allow-option-changes the checkpoint's model and preprocessing are kept); a refusal is a
+ * UsageError in the app's flag names.
+ */
+export async function openRun(o: TrainOptions, out: string, settings: RunSettings): Promise<TrainingRun<Distribution, RunSettings, EpochRow>> {
+  return TrainingRun.open<Distribution, RunSettings, EpochRow>({
+    directory: out,
+    settings,
+    resume: Boolean(o.resume),
+    mayChange: ['epochs'],
+    settingNames: SETTING_OPTIONS,
+    // With --allow-option-changes the checkpoint defines the model and its preprocessing; metrics.json and model/ say so.
+    onSettingChanges: o['allow-option-changes'] ? 'keep-checkpoint' : 'refuse',
+    checkpointWins: MODEL_SETTINGS,
+  }).catch((error: unknown) => {
+    if (!(error instanceof TrainingRunError)) throw error;
+    const advice =
+      error.differences.length > 0
+        ? "; give them as they were, or add --allow-option-changes to continue the checkpoint's model with the new training options"
+        : '';
+    throw new UsageError(`--resume: ${error.message}${advice}`);
+  });
+}
+
+/** Where training starts: a new model, or the checkpoint's model, optimizer state and generator. */
+export interface StartingPoint {
+  model: Distribution;
+  optimizerState: AdamState | null;
+  random: Random;
+  /** The preprocessing: the options', or the checkpoint's after --allow-option-changes. */
+  view: ImageView;
+}
+
+/** The run's starting point: a resumed run's checkpoint (said on stderr), else a new model from the settings and --seed. */
+export function startingPoint(training: TrainingRun<Distribution, RunSettings, EpochRow>, seed: number, view: ImageView): StartingPoint {
+  const checkpoint = training.resumed;
+  if (!checkpoint) return { model: buildModel(training.settings, seed), optimizerState: null, random: new Random(seed + 1), view };
+  let resumedView = view;
+  if (training.settingChanges.length > 0) {
+    resumedView = viewFor(training.settings.logit ?? undefined);
+    console.error(`note: continuing with changed options (${training.settingChanges.join(', ')}); the model and preprocessing stay the checkpoint's`);
+  }
+  console.error(`resuming after epoch ${training.startEpoch} (step ${checkpoint.optimizerState.step})`);
+  return { model: checkpoint.model, optimizerState: checkpoint.optimizerState, random: Random.fromState(checkpoint.randomState), view: resumedView };
+}
