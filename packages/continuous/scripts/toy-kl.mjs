@@ -6,6 +6,7 @@
 // against a fine reference solve, and Hutchinson's estimate against the exact trace.
 //
 //   node scripts/toy-kl.mjs --data chequerboard --steps 20000 --out runs/cnf-chequerboard
+//   node scripts/toy-kl.mjs --data chequerboard --model runs/cnf-chequerboard/model   (measure a saved flow again)
 //
 // Needs the workspace built (pnpm --filter @flows/continuous build, and its dependencies).
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -15,7 +16,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { Random } from '@flows/core';
 import { DiagonalNormal } from '@flows/distributions';
 import { toyByName } from '@flows/datasets';
-import { Adam, saveModel, schedules, selectBackend } from '@flows/flows';
+import { Adam, loadModel, saveModel, schedules, selectBackend } from '@flows/flows';
 import { ContinuousFlow, flowMatchingLoss, maximumLikelihoodLoss, MLPVectorField } from '@flows/continuous';
 
 const { values: o } = parseArgs({
@@ -42,6 +43,7 @@ const { values: o } = parseArgs({
     standardize: { type: 'boolean', default: false },
     backend: { type: 'string', default: 'auto' },
     out: { type: 'string' },
+    model: { type: 'string' },
   },
 });
 
@@ -61,53 +63,62 @@ const backend = await selectBackend({ backend: o.backend });
 log(`backend ${backend.name}${backend.nativeBlas && 'threads' in backend.nativeBlas ? ' with native kernels' : ''}`);
 
 const target = toyByName(o.data);
-const field = new MLPVectorField({
-  size: 2,
-  hidden,
-  activation: o.activation,
-  timeFeatures: number('time-features'),
-  positionFeatures: number('position-features'),
-  seed,
-});
-// --standardize: the base is a fixed normal with the data's mean and standard deviation per
-// coordinate instead of N(0, I), which is the same as standardizing the data (an affine map), so the
-// field works at the data's scale.
-let base;
-if (o.standardize) {
-  const [mean, variance] = tf.tidy(() => {
-    const moments = tf.moments(target.sample(100_000, { random: seed + 6 }), 0);
-    return [Array.from(moments.mean.dataSync()), Array.from(moments.variance.dataSync())];
-  });
-  base = new DiagonalNormal({ size: 2, mean, logScale: variance.map((v) => 0.5 * Math.log(v)), trainable: false });
-}
-const flow = new ContinuousFlow({ field, base, solver });
-const optimizer = new Adam(flow.trainableVariables, { learningRate: schedules.cosine(number('lr'), steps, { warmupSteps: Math.min(500, steps / 10) }) });
-const random = new Random(seed + 1);
-
-// ---- training ----
-const started = performance.now();
-let recent = 0;
+let flow;
+let trainSeconds = 0;
 const history = [];
-for (let step = 1; step <= steps; step++) {
-  const loss = tf.tidy(() => {
-    const data = target.sample(batchSize, { random });
-    const objective =
-      o.objective === 'likelihood'
-        ? () => maximumLikelihoodLoss(flow, data, { solver: { method: 'rk4', steps: number('likelihood-steps') } })
-        : () => flowMatchingLoss(flow, data, { random, path: o.path, sigmaMin: number('sigma-min'), coupling: o.coupling });
-    const { value, grads } = tf.variableGrads(objective, flow.trainableVariables);
-    optimizer.applyGradients(grads);
-    return value.dataSync()[0];
+if (o.model) {
+  // A saved flow, measured again with this run's solver settings.
+  const loaded = await loadModel(resolve(o.model));
+  flow = new ContinuousFlow({ field: loaded.field, base: loaded.base, solver, trace: loaded.trace });
+  log(`loaded ${o.model}`);
+} else {
+  const field = new MLPVectorField({
+    size: 2,
+    hidden,
+    activation: o.activation,
+    timeFeatures: number('time-features'),
+    positionFeatures: number('position-features'),
+    seed,
   });
-  recent += loss;
-  if (step % 500 === 0 || step === steps) {
-    const count = step % 500 === 0 ? 500 : step % 500;
-    history.push({ step, loss: recent / count });
-    log(`step ${step}/${steps} loss ${(recent / count).toFixed(4)} ${((performance.now() - started) / 1000).toFixed(0)} s`);
-    recent = 0;
+  // --standardize: the base is a fixed normal with the data's mean and standard deviation per
+  // coordinate instead of N(0, I), which is the same as standardizing the data (an affine map), so the
+  // field works at the data's scale.
+  let base;
+  if (o.standardize) {
+    const [mean, variance] = tf.tidy(() => {
+      const moments = tf.moments(target.sample(100_000, { random: seed + 6 }), 0);
+      return [Array.from(moments.mean.dataSync()), Array.from(moments.variance.dataSync())];
+    });
+    base = new DiagonalNormal({ size: 2, mean, logScale: variance.map((v) => 0.5 * Math.log(v)), trainable: false });
   }
+  flow = new ContinuousFlow({ field, base, solver });
+  const optimizer = new Adam(flow.trainableVariables, { learningRate: schedules.cosine(number('lr'), steps, { warmupSteps: Math.min(500, steps / 10) }) });
+  const random = new Random(seed + 1);
+
+  // ---- training ----
+  const started = performance.now();
+  let recent = 0;
+  for (let step = 1; step <= steps; step++) {
+    const loss = tf.tidy(() => {
+      const data = target.sample(batchSize, { random });
+      const objective =
+        o.objective === 'likelihood'
+          ? () => maximumLikelihoodLoss(flow, data, { solver: { method: 'rk4', steps: number('likelihood-steps') } })
+          : () => flowMatchingLoss(flow, data, { random, path: o.path, sigmaMin: number('sigma-min'), coupling: o.coupling });
+      const { value, grads } = tf.variableGrads(objective, flow.trainableVariables);
+      optimizer.applyGradients(grads);
+      return value.dataSync()[0];
+    });
+    recent += loss;
+    if (step % 500 === 0 || step === steps) {
+      const count = step % 500 === 0 ? 500 : step % 500;
+      history.push({ step, loss: recent / count });
+      log(`step ${step}/${steps} loss ${(recent / count).toFixed(4)} ${((performance.now() - started) / 1000).toFixed(0)} s`);
+      recent = 0;
+    }
+  }
+  trainSeconds = (performance.now() - started) / 1000;
 }
-const trainSeconds = (performance.now() - started) / 1000;
 
 // ---- KL on held-out points, with the log-density's cost ----
 const testSize = number('test-size');
@@ -177,16 +188,20 @@ for (let k = 0; k < draws; k++) {
 const exact = adaptive.dataSync();
 let biasSum = 0;
 let spreadSum = 0;
+let varianceSum = 0;
 for (let i = 0; i < checkSize; i++) {
   const mean = hutchinsonSum[i] / draws;
+  const variance = Math.max(0, hutchinsonSquares[i] / draws - mean * mean) * (draws / (draws - 1));
   biasSum += mean - exact[i];
-  spreadSum += Math.sqrt(Math.max(0, hutchinsonSquares[i] / draws - mean * mean));
+  spreadSum += Math.sqrt(variance);
+  varianceSum += variance;
 }
+// The mean over points of each point's mean over draws: its standard error is √(Σ var_i / draws) / n.
 const hutchinson = {
   draws,
   meanBias: biasSum / checkSize,
+  biasStandardError: Math.sqrt(varianceSum / draws) / checkSize,
   meanStandardDeviation: spreadSum / checkSize,
-  biasStandardError: spreadSum / checkSize / Math.sqrt(draws * checkSize),
 };
 log(
   `Hutchinson (1 Rademacher probe): mean bias ${hutchinson.meanBias.toExponential(2)} (± ${hutchinson.biasStandardError.toExponential(1)}), per-estimate SD ${hutchinson.meanStandardDeviation.toFixed(4)} nats`,
@@ -218,7 +233,8 @@ const metrics = {
   entropy,
   testSize,
   trainSeconds,
-  trainSamplesPerSecond: (steps * batchSize) / trainSeconds,
+  trainSamplesPerSecond: trainSeconds > 0 ? (steps * batchSize) / trainSeconds : null,
+  model: o.model ?? null,
   density: { nfePerSample: densityNfe / batches, seconds: densitySeconds, samplesPerSecond: testSize / densitySeconds },
   sampling: { nfePerSample: samplingNfe, seconds: samplingSeconds, samplesPerSecond: testSize / samplingSeconds },
   solverGap: { ...solverGap, referenceNfe },

@@ -6,7 +6,7 @@ import { drawProbes, exactDivergence, probeQuadraticForms } from '../divergence.
 import { flowMatchingLoss } from '../flow-matching.js';
 import { maximumLikelihoodLoss } from '../maximum-likelihood.js';
 import type { SolverOptions } from '../ode-solver.js';
-import { VectorField } from '../vector-field.js';
+import type { VectorField } from '../vector-field.js';
 
 /** Options of the continuous-flow conformance kit. */
 export interface ContinuousConformanceOptions {
@@ -68,7 +68,8 @@ interface Fixture {
 
 /** A flow, or a plugin's field wrapped in one over a standard-normal base. */
 function asFlow(made: ContinuousFlow | VectorField): ContinuousFlow {
-  return made instanceof VectorField || !(made instanceof ContinuousFlow) ? new ContinuousFlow({ field: made as VectorField }) : made;
+  const isFlow = 'field' in made && typeof (made as ContinuousFlow).logProbWith === 'function';
+  return isFlow ? (made as ContinuousFlow) : new ContinuousFlow({ field: made as VectorField });
 }
 
 function makeFixture(factory: () => ContinuousFlow | VectorField, options: ContinuousConformanceOptions): Fixture {
