@@ -7,7 +7,7 @@ import { DeviceKernelUpdate } from './device-kernel-update.js';
 import { DeviceTensorUpdate } from './device-tensor-update.js';
 import { HostLoopUpdate } from './host-loop-update.js';
 import { HostSimdUpdate } from './host-simd-update.js';
-import { type LearningRateSchedule, peakLearningRate, withPeak } from './schedules.js';
+import { type LearningRateSchedule, withPeak } from './schedules.js';
 
 export interface AdamOptions {
   learningRate?: number | LearningRateSchedule;
@@ -120,7 +120,7 @@ export class Adam {
 
   /** The schedule's peak rate (the rate the user chose), or the current rate when it is unknown. */
   get peakLearningRate(): number {
-    return peakLearningRate(this.schedule) ?? this.learningRate;
+    return this.schedule.peak ?? this.learningRate;
   }
 
   /** Applies one update from gradients keyed by variable name; disposes nothing it was given. */

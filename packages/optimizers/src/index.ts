@@ -1,2 +1,2 @@
 export { Adam, type AdamOptions, type AdamState } from './adam.js';
-export { schedules, type LearningRateSchedule } from './schedules.js';
+export { schedules, type LearningRateSchedule, type PeakedSchedule } from './schedules.js';

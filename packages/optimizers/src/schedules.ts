@@ -1,21 +1,29 @@
-/** A learning rate as a function of the (1-based) step. */
-export type LearningRateSchedule = (step: number) => number;
-
-/** A schedule that remembers its peak rate, so that messages can name the rate the user chose. */
-export function withPeak(peak: number, schedule: LearningRateSchedule): LearningRateSchedule {
-  return Object.assign(schedule, { peak });
+/**
+ * A learning rate as a function of the (1-based) step. Any `(step) => rate` function is one; a
+ * schedule may also say the highest rate it reaches (`peak`), as those of {@link schedules} do, so
+ * that a diverging run's message can name the rate the user chose rather than the current one.
+ */
+export interface LearningRateSchedule {
+  (step: number): number;
+  /** The highest rate the schedule gives, when known. */
+  readonly peak?: number;
 }
 
-/** The highest rate of a schedule made by {@link schedules} (or of a constant), else undefined. */
-export function peakLearningRate(rate: number | LearningRateSchedule | undefined): number | undefined {
-  return typeof rate === 'number' ? rate : (rate as { peak?: number } | undefined)?.peak;
+/** A schedule that knows its peak rate: what {@link schedules} make. */
+export interface PeakedSchedule extends LearningRateSchedule {
+  readonly peak: number;
+}
+
+/** The schedule `rate` (a new function: `rate` itself is left as it is) with its peak attached. */
+export function withPeak(peak: number, rate: (step: number) => number): PeakedSchedule {
+  return Object.assign((step: number) => rate(step), { peak });
 }
 
 /** Learning-rate schedules. */
 export const schedules = {
-  constant: (lr: number): LearningRateSchedule => withPeak(lr, () => lr),
+  constant: (lr: number): PeakedSchedule => withPeak(lr, () => lr),
   /** Cosine decay from `lr` to `lr · floor` over `totalSteps`, after `warmupSteps` of linear warm-up. */
-  cosine: (lr: number, totalSteps: number, options: { warmupSteps?: number; floor?: number } = {}): LearningRateSchedule =>
+  cosine: (lr: number, totalSteps: number, options: { warmupSteps?: number; floor?: number } = {}): PeakedSchedule =>
     withPeak(lr, (step) => {
       const warmup = options.warmupSteps ?? 0;
       if (step <= warmup) return (lr * step) / Math.max(1, warmup);
@@ -24,5 +32,5 @@ export const schedules = {
       return lr * (floor + (1 - floor) * 0.5 * (1 + Math.cos(Math.PI * progress)));
     }),
   /** Multiply by `factor` every `every` steps. */
-  step: (lr: number, every: number, factor = 0.5): LearningRateSchedule => withPeak(lr, (step) => lr * factor ** Math.floor((step - 1) / every)),
+  step: (lr: number, every: number, factor = 0.5): PeakedSchedule => withPeak(lr, (step) => lr * factor ** Math.floor((step - 1) / every)),
 };
