@@ -6,7 +6,7 @@
 // registry is counted in both; the wasm backend's kernels call each other directly, so that does
 // not happen there.
 //
-//   node bench/profile-step.mjs [--batch 256] [--steps 6] [--top 25] [--clock wall|cpu] [--adam optimizer|update]
+//   node bench/profile-step.mjs [--batch 256] [--steps 6] [--top 25] [--clock wall|cpu] [--adam optimizer|update] [--fused on|off]
 //
 // On a shared machine wall time measures the other jobs too: `OPENBLAS_NUM_THREADS=1 ... --clock cpu`
 // times the work itself (the process's CPU time, everything on one thread), comparable across loads.
@@ -26,6 +26,9 @@ const { values: args } = parseArgs({
     clock: { type: 'string', default: 'wall' },
     // 'update': Adam as @flows/kernels' adamUpdate (one call), to measure it before the optimizer uses it.
     adam: { type: 'string', default: 'optimizer' },
+    // 'off': without the fused step's kernels (the dense coupling and the whole Adam update): the
+    // networks' own layers, the coupling kernel and Adam's per-moment and per-variable kernels, as before them.
+    fused: { type: 'string', default: 'on' },
   },
 });
 const batch = Number(args.batch);
@@ -40,6 +43,9 @@ const steps = Number(args.steps);
 
 const choice = await selectBackend({ backend: args.backend });
 console.log(describeBackend(choice));
+if (args.fused === 'off')
+  for (const name of ['FlowsDenseCouplingInverse', 'FlowsDenseCouplingInverseGradient', 'FlowsAdamUpdate'])
+    if (tf.getKernel(name, tf.getBackend())) tf.unregisterKernel(name, tf.getBackend());
 
 const timings = new Map();
 let timing = false;

@@ -33,37 +33,43 @@ void FLOWS_ISA_FUNCTION(flows_scatter_add2)(const float *restrict a, const float
   for (int64_t j = 0; j < n; j++) target[index[j]] += a[j] + b[j];
 }
 
+// The activation and the exponential in two loops rather than one: one loop with both ran 1.5 times
+// slower (1.69 against 1.13 ns a value with 512-bit vectors, 2.62 against 1.95 with 256-bit ones).
 float FLOWS_ISA_FUNCTION(flows_dense_coupling_forward_row)(const float *restrict os, const float *restrict ot, const float *restrict y, const int *restrict index,
                                                           const float *restrict c, float *restrict scratch, float *restrict x, int64_t n, int tanh) {
-  gather_by(y, index, n, scratch);
+  float *restrict yT = scratch, *restrict s = scratch + ((n + 15) & ~(int64_t)15);
+  gather_by(y, index, n, yT);
+#pragma omp simd
+  for (int64_t j = 0; j < n; j++) s[j] = c[j] * activation_of(os[j], tanh);
   float total = 0.0f;
 #pragma omp simd reduction(+ : total)
   for (int64_t j = 0; j < n; j++) {
-    float s = c[j] * activation_of(os[j], tanh);
-    scratch[j] = (scratch[j] - ot[j]) * exp_f(-s);
-    total += s;
+    yT[j] = (yT[j] - ot[j]) * exp_f(-s[j]);
+    total += s[j];
   }
-  scatter_by(scratch, index, n, x);
+  scatter_by(yT, index, n, x);
   return total;
 }
 
 void FLOWS_ISA_FUNCTION(flows_dense_coupling_gradient_row)(const float *restrict os, const float *restrict x, const float *restrict gx, const int *restrict index,
                                                           const float *restrict c, float gl, float *restrict scratch, int64_t n, int tanh, float *restrict dy,
                                                           float *restrict dos, float *restrict dot, float *restrict dc) {
-  float *restrict gxT = scratch, *restrict xT = scratch + ((n + 15) & ~(int64_t)15);
+  const int64_t padded = (n + 15) & ~(int64_t)15;
+  float *restrict gxT = scratch, *restrict xT = scratch + padded, *restrict a = scratch + 2 * padded;
   gather_by(gx, index, n, gxT);
   gather_by(x, index, n, xT);
 #pragma omp simd
+  for (int64_t j = 0; j < n; j++) a[j] = activation_of(os[j], tanh);
+#pragma omp simd
   for (int64_t j = 0; j < n; j++) {
-    float a = activation_of(os[j], tanh);
-    float slope = tanh ? 1.0f - a * a : 1.0f;
-    float decay = exp_f(-(c[j] * a));
+    float slope = tanh ? 1.0f - a[j] * a[j] : 1.0f;
+    float decay = exp_f(-(c[j] * a[j]));
     float common = gxT[j] * xT[j] + gl;
     float g = gxT[j] * decay;
     gxT[j] = g;
     dot[j] = -g;
     dos[j] = -common * c[j] * slope;
-    dc[j] += common * a;
+    dc[j] += common * a[j];
   }
   scatter_by(gxT, index, n, dy);
 }

@@ -156,7 +156,7 @@ static int job_threads(int64_t values) {
 static void layout(DenseCoupling *k, Carver *c, int gradient) {
   int64_t B = k->batch;
   k->cT = take(c, k->transformed);
-  k->rowScratch = take(c, (int64_t)k->threads * 2 * (((int64_t)k->transformed + 15) & ~(int64_t)15));
+  k->rowScratch = take(c, (int64_t)k->threads * 3 * (((int64_t)k->transformed + 15) & ~(int64_t)15));
   if (gradient) k->dcPartial = take(c, (int64_t)k->threads * k->transformed);
   for (int n = 0; n < 2; n++) {
     Net *net = &k->net[n];
@@ -245,7 +245,7 @@ static void rows_of(const DenseCoupling *k, int index, int64_t *first, int64_t *
 }
 
 static float *row_scratch(const DenseCoupling *k, int index) {
-  return k->rowScratch + (int64_t)index * 2 * (((int64_t)k->transformed + 15) & ~(int64_t)15);
+  return k->rowScratch + (int64_t)index * 3 * (((int64_t)k->transformed + 15) & ~(int64_t)15);
 }
 
 static void forward_share(void *context, int index, int count) {

@@ -71,7 +71,7 @@ typedef struct {
   float (*sum_of_squares)(const float *x, int64_t first, int64_t last);
   /** The fused dense coupling's loops (dense-coupling-loops.c): one row forward (x written at the
    *  `index` coordinates of the row, Σ s returned) and backward (dy written at them; scratch holds
-   *  2 × n rounded up to 16), ReLU's gradient d = h > 0 ? d : 0, column sums, and gathers and
+   *  3 × n rounded up to 16), ReLU's gradient d = h > 0 ? d : 0, column sums, and gathers and
    *  scatters by an index list (scatter_add2: target[index[j]] += a[j] + b[j], distinct indices). */
   float (*dense_coupling_forward_row)(const float *os, const float *ot, const float *y, const int *index, const float *c, float *scratch, float *x, int64_t n,
                                       int tanh);
