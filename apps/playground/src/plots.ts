@@ -37,8 +37,8 @@ export interface Heatmap {
 /**
  * A heat map with axes and a title over `range`. The axes are drawn once by Plot; each update paints
  * the cells into a canvas of one pixel per cell through a colour table and swaps the picture in.
- * Drawing a new Plot figure per refresh took 100-500 ms here while a run trained beside it, long
- * enough to stall the page.
+ * Drawing a new Plot figure per refresh, while a run trained beside it, took long enough to stall
+ * the page (bench/results.md).
  */
 export function heatmap(range: Range2D, title: string): Heatmap {
   const [[x0, x1], [y0, y1]] = range;

@@ -21,9 +21,8 @@ setWasmPaths({ 'tfjs-backend-wasm.wasm': wasmPlain, 'tfjs-backend-wasm-simd.wasm
 /**
  * The wasm backend's SIMD build, single-threaded. Its threaded build loads in a cross-origin
  * isolated page, but inside this (bundled, module) worker XNNPACK's pool of pthread workers never
- * starts: it runs on one thread, and the shared memory makes it slower than the SIMD build (220
- * against 300 samples/s on the benchmark model here; bench/results.md). Set before anything can
- * start the backend.
+ * starts: it runs on one thread, and its shared memory makes it slower than the single-threaded
+ * SIMD build (bench/results.md). Set before anything can start the backend.
  */
 tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', false);
 

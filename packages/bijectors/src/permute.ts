@@ -3,8 +3,8 @@ import { assertKnownOptions, assertPositiveInteger, Bijector, BijectorInputError
 
 /**
  * `x[:, order]` with the gradient `dy[:, inverseOrder]`. Autodiff of `tf.gather` scatters the
- * gradient back with `unsortedSegmentSum`, which the CPU backend runs in O(N·D²): 4 s per step for
- * 50 rows of 784 coordinates. A permutation's gradient is the inverse permutation, one gather.
+ * gradient back with `unsortedSegmentSum`, which the CPU backend runs in O(N·D²), seconds per step
+ * on MNIST-sized rows (bench/results.md). A permutation's gradient is the inverse permutation, one gather.
  */
 function permuteColumns(x: tf.Tensor, order: tf.Tensor1D, inverseOrder: tf.Tensor1D): tf.Tensor {
   const permute = tf.customGrad(((input: tf.Tensor) => ({

@@ -13,7 +13,8 @@ export interface RuntimeSettings {
   /**
    * How dense layers compute their gradients:
    * - `'explicit-transpose'` (default): transpose, then multiply without transpose flags; the
-   *   stock wasm kernels run transposed products 20-40 times slower than plain ones.
+   *   stock wasm kernels run transposed products an order of magnitude slower than plain ones
+   *   (bench/results.md).
    * - `'transpose-flags'`: single products with transpose flags; faster where transposed products
    *   cost no more than plain ones (GPU backends, native BLAS kernels).
    * - `'autodiff'`: plain `tf.matMul` with TensorFlow.js autodiff, the reference composition.

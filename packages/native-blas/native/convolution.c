@@ -2,8 +2,9 @@
 // machine's matrix-product speed and has no filter gradient: im2col, then one sgemm. The patches of
 // a block of output pixels are gathered into rows of KH·KW·Cin values (zeros where the window
 // leaves the image), and multiplied by the filter read as a [KH·KW·Cin, Cout] matrix, in blocks of
-// rows whose patches fit in 1 MB, so that the product reads them from cache (one 14.5 MB buffer made
-// a 3 × 3, 32-channel convolution at batch 64 four times slower). A 1×1 convolution with stride 1
+// rows whose patches fit in 1 MB, so that the product reads them from cache (a single buffer of all
+// the patches, larger than the cache, made the convolution several times slower: bench/results.md).
+// A 1×1 convolution with stride 1
 // needs no patches.
 #include "addon.h"
 #include <cblas.h>
@@ -72,7 +73,7 @@ static void *forward_share(void *argument) {
     }
     cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)count, c->cout, (int)c->depth, 1.0f, a, (int)c->depth, c->filter, c->cout, beta, result, c->cout);
     // A select and an unconditional store, which SSE2 vectorizes (a conditional store it cannot,
-    // and random signs made the branches of the baseline build cost five times the product).
+    // and random signs made the branches of the baseline build cost more than the product itself).
     if (c->relu) for (int64_t j = 0; j < count * c->cout; j++) result[j] = result[j] < 0 ? 0.0f : result[j];
   }
   free(patches);
@@ -97,7 +98,7 @@ static void *filter_gradient_share(void *argument) {
 // Runs `work` over the output pixels in up to `threads` contiguous shares, each on its own thread
 // with single-threaded OpenBLAS products. The products of a convolution are tall and narrow
 // (12 544 × 288 by 288 × 32 for a 3 × 3, 32-channel layer at batch 64 on 14 × 14 images): OpenBLAS's
-// own threads split them badly (a multi-scale flow's step took 491 ms with two, 291 ms with one),
+// own threads split them badly (a multi-scale flow's step was slower with two than with one),
 // while halves of the pixels are independent. 0 on success.
 #define MAX_SHARES POOL_MAX_THREADS
 typedef struct {
@@ -163,7 +164,7 @@ napi_value flows_conv2d(napi_env env, napi_callback_info info) {
   c.bias = bias >= 0 ? heap + bias : NULL;
   c.out = heap + out;
   c.direct = c.kh == 1 && c.kw == 1 && c.strideH == 1 && c.strideW == 1 && c.padTop == 0 && c.padLeft == 0 && c.outH == c.h && c.outW == c.w;
-  // Patches in blocks that fit in 1 MB, read by the product from cache (one 14.5 MB buffer made a 3 × 3, 32-channel layer 4 times slower).
+  // Patches in blocks that fit in 1 MB, read by the product from cache (see the top of this file).
   c.block = c.direct ? c.rows : (256 << 10) / c.depth;
   if (c.block < 1) c.block = 1;
   int configured = flows_single_threaded_begin();

@@ -13,7 +13,7 @@ static inline int32_t float_to_bits(float f) { int32_t i; memcpy(&i, &f, 4); ret
 
 // x rounded to the nearest integer, ties to even, for |x| < 2^22. SSE2, the x86-64 baseline, has no
 // vector rounding instruction (SSE4.1's roundps), and a call to rintf kept every loop over exp_f
-// scalar there (about 15 times slower); adding and taking away 1.5 · 2^23 rounds in the float's
+// scalar there (bench/results.md); adding and taking away 1.5 · 2^23 rounds in the float's
 // last place instead, with the same result as rintf in the default rounding mode. The other
 // builds keep rintf, one instruction for them (the add could fuse with a multiply into an FMA,
 // which rounds once and so could round differently).

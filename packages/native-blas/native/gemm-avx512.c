@@ -6,7 +6,7 @@
 // zmm accumulators.
 //
 // Why hand-written: the machine's OpenBLAS is held to its Haswell (AVX2) kernels by the
-// environment (OPENBLAS_CORETYPE), which halves its speed on this AVX-512 CPU; the products of the
+// environment (OPENBLAS_CORETYPE), far below this AVX-512 CPU's speed (bench/results.md); the products of the
 // dense couplings (784 × 256, 256 × 256 at batch 256-1024) are the bulk of a training step.
 // Bias and ReLU are applied as C is written, so a fused dense layer makes one pass over C.
 //

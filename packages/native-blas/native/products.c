@@ -10,19 +10,18 @@
 static int own_products = 1;
 
 // Whether the own kernel suits a product: its 32-column panels waste most of their lanes on narrow
-// products (n = 8: 28 GFLOP/s against OpenBLAS's 70 on one thread; the multi-scale flow's 1 × 1
-// convolutions are 4- and 8-column products), and its transposed-A packing loses on short wide
-// panels (288 × 910 by 910 × 32: 79 against 91); the dense layers' products (n ≥ 256) run at
-// 300-360 GFLOP/s on two threads against OpenBLAS's 150-180 under this machine's Haswell setting.
+// products (the multi-scale flow's 1 × 1 convolutions are 4- and 8-column products), and its
+// transposed-A packing loses on short wide panels; OpenBLAS is faster on both. The dense layers'
+// products (n ≥ 256) are where it wins over OpenBLAS under this machine's Haswell setting.
 // (The convolutions keep OpenBLAS: their im2col blocks are already packed, and the own kernel's
-// second packing left a multi-scale training no faster, 314-355 against 321-388 samples/s.)
+// second packing left a multi-scale training no faster.) The measurements: bench/results.md.
 static int own_product_suits(int transA, int n, int k) {
   return own_products && flows_isa()->gemm && n >= 32 && k >= 16 && !(transA && n < 64);
 }
 
 // The convolutions' products are tall and narrow (12 544 × 288 by 288 × 32 for a 3 × 3, 32-channel
 // layer at batch 64 on 14 × 14): OpenBLAS's threads cost more than they save there (a multi-scale
-// flow's step took 491 ms with two threads, 291 ms with one), so they run on one.
+// flow's step was slower with two threads than with one: bench/results.md), so they run on one.
 int flows_single_threaded_begin(void) {
   int threads = openblas_get_num_threads();
   if (threads != 1) openblas_set_num_threads(1);

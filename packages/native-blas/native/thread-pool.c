@@ -1,5 +1,5 @@
-// Persistent workers: creating a thread per call cost about 0.2 ms on the benchmark machine, more
-// than the work of a 200 000-value Adam update or of a 256 × 256 × 256 product. Worker t waits on
+// Persistent workers: creating a thread per call cost more than the work of a 200 000-value Adam
+// update or of a 256 × 256 × 256 product (bench/results.md). Worker t waits on
 // its own condition variable for a new generation of work, runs its share, and signals the caller.
 #include "thread-pool.h"
 #include <pthread.h>
@@ -20,8 +20,8 @@ typedef struct {
 } Worker;
 
 // How long a worker polls for the next task before it sleeps, and the caller for the workers'
-// results: waking a sleeping thread took tens of microseconds on the benchmark machine, a large
-// part of a 256 × 256 × 256 product, and the kernels of one training step follow each other closely.
+// results: waking a sleeping thread costs a large part of a 256 × 256 × 256 product (bench/results.md),
+// and the kernels of one training step follow each other closely.
 #define SPIN_NANOSECONDS 200000
 
 static int64_t now_nanoseconds(void) {

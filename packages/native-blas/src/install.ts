@@ -113,7 +113,7 @@ export function nativeIsaPaths(): { built: NativeIsa[]; runnable: NativeIsa[] } 
  * {@link installNativeMatMul}, and also:
  *
  * - the wasm backend's `Exp`, `Log1p`, `Softplus` and `Tanh`, which it computes with scalar libm
- *   calls (40-100 M values/s on the benchmark machine), replaced by vectorized single-precision
+ *   calls, one value at a time (bench/results.md), replaced by vectorized single-precision
  *   polynomials (Cephes' coefficients; relative error of a few ulp, and the special values ±∞, NaN,
  *   subnormal results kept);
  * - its `Conv2D` and `FusedConv2D` (NHWC, any stride, padding and dilation; no or ReLU activation),

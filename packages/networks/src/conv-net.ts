@@ -9,7 +9,8 @@ type ConvFunction = (x: tf.Tensor4D, filter: tf.Tensor4D, bias: tf.Tensor1D) => 
 /**
  * Gradients of `conv(x, W, 1, 'same') + b` (odd k) from the gradient dz of its output, without the
  * backends' backward convolution kernels: the stock ones of the `wasm` backend are naive
- * (Conv2DBackpropInput about 7 times slower than a convolution) or missing (Conv2DBackpropFilter).
+ * (Conv2DBackpropInput, several times slower than a forward convolution: bench/results.md) or
+ * missing (Conv2DBackpropFilter).
  *
  * - input: `dx = conv(dz, W')`, W' the filter rotated by 180° with input and output channels swapped
  *   (one forward convolution, the kernel every backend makes fast)

@@ -5,7 +5,7 @@ import { type Random, runtimeSettings } from '@flows/core';
  * `x W + b` with its own gradient.
  *
  * Autodiff of `tf.matMul` asks the backend for transposed products (`dy Wᵀ`, `xᵀ dy`). On the
- * `wasm` backend those run 20-40 times slower than a plain product, so the gradient transposes
+ * `wasm` backend those run far slower than a plain product (bench/results.md), so the gradient transposes
  * explicitly and then multiplies without transpose flags. The value is the same as
  * `tf.add(tf.matMul(x, W), b)` to float32 rounding.
  */

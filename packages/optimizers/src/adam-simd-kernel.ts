@@ -1,7 +1,8 @@
 /**
  * The Adam update as a small WebAssembly SIMD kernel (four float32 lanes), for the `host`
  * placement: one pass over flat parameter, gradient and moment buffers, instead of a JavaScript
- * loop (about five times slower) or hundreds of small tensor kernels. Assembled here from its
+ * loop (one lane at a time, several times slower: bench/results.md) or hundreds of small tensor
+ * kernels. Assembled here from its
  * opcodes; if the engine lacks WebAssembly SIMD, `createAdamKernel` returns null and the caller
  * keeps its JavaScript loop.
  *

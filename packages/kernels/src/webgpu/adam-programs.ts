@@ -8,9 +8,9 @@ import { type FlatProgram, runProgramOn } from './flat-programs.js';
  * own program runner (so they queue with its other kernels and need no CPU-GPU synchronisation).
  *
  * The tensor-kernel update costs about twenty dispatches plus two per variable; on a GPU each
- * dispatch costs more than its arithmetic for all but the largest layers, and the issue that
- * motivated this measured `tf.train.adam`'s per-variable kernel chains at seven times the forward
- * and backward passes together. Here: one dispatch per moment over the flat buffers (the clip
+ * dispatch costs more than its arithmetic for all but the largest layers, so `tf.train.adam`'s
+ * per-variable kernel chains outweighed the forward and backward passes together (the measurement
+ * is in bench/results.md). Here: one dispatch per moment over the flat buffers (the clip
  * factor computed in the shader from the gradient's sum of squares), then one per variable.
  *
  * Per element, with g scaled by the clip factor, the same update as `Adam`'s other placements:
