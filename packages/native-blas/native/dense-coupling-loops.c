@@ -33,8 +33,8 @@ void FLOWS_ISA_FUNCTION(flows_scatter_add2)(const float *restrict a, const float
   for (int64_t j = 0; j < n; j++) target[index[j]] += a[j] + b[j];
 }
 
-// The activation and the exponential in two loops rather than one: one loop with both ran 1.5 times
-// slower (1.69 against 1.13 ns a value with 512-bit vectors, 2.62 against 1.95 with 256-bit ones).
+// The activation and the exponential in two loops rather than one: the compiler vectorizes each
+// alone better than both in one loop (measured: bench/results.md).
 float FLOWS_ISA_FUNCTION(flows_dense_coupling_forward_row)(const float *restrict os, const float *restrict ot, const float *restrict y, const int *restrict index,
                                                           const float *restrict c, float *restrict scratch, float *restrict x, int64_t n, int tanh) {
   float *restrict yT = scratch, *restrict s = scratch + ((n + 15) & ~(int64_t)15);

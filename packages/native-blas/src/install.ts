@@ -121,9 +121,11 @@ export function nativeIsaPaths(): { built: NativeIsa[]; runnable: NativeIsa[] } 
  *   gradients `@flows/networks`' ConvNet builds from forward convolutions.
  *
  * - the kernels of `@flows/kernels`' operations `convolutionFilterGradient`, `adamMoment`,
- *   `adamParameter` and `affineCouplingInverse` (with its gradient) for the wasm backend, as loops
- *   split between the threads: the optimizer's passes over every parameter are memory-bound, and
- *   the coupling's one pass per row replaces about ten wasm kernels forward and twenty backward.
+ *   `adamParameter`, `adamUpdate`, `affineCouplingInverse` and `denseCouplingInverse` (with their
+ *   gradients) for the wasm backend, split between the threads: the optimizer's passes over every
+ *   parameter are memory-bound, the coupling's one pass per row replaces about ten wasm kernels
+ *   forward and twenty backward, and the dense coupling is a whole layer with its two MLPs in one
+ *   call each way.
  *
  * Gradients are unchanged: TensorFlow.js defines them through other kernels. The kernels are the
  * registration list of `src/kernels/index.ts`, one file each.
