@@ -9,7 +9,11 @@ export interface MonotoneOptions {
    * at ±B (so the map is C¹ and onto ℝ, and its inverse in the tails is exact). Default 5.
    */
   bound?: number;
-  /** The inverse stops when every coordinate is known to `tolerance · (1 + |x|)` (default 1e-6). */
+  /**
+   * The inverse's search stops when every coordinate is known to `tolerance · (1 + |x|)` (default
+   * 1e-5, above float32's rounding of g for sums of a few dozen terms, below which no search can
+   * settle); the Newton step that follows it polishes the root further.
+   */
   tolerance?: number;
   /** At most this many bracketed Newton steps per inverse (default 60; bisection alone needs about 24 at the defaults). */
   maxIterations?: number;
@@ -24,7 +28,7 @@ export type MonotoneConfig = { bound: number; tolerance: number; maxIterations: 
 /** Checks and fills the shared options. */
 export function monotoneSettings(options: MonotoneOptions, who: string): MonotoneConfig {
   const bound = options.bound ?? 5;
-  const tolerance = options.tolerance ?? 1e-6;
+  const tolerance = options.tolerance ?? 1e-5;
   const maxIterations = options.maxIterations ?? 60;
   if (!(bound > 0 && Number.isFinite(bound))) throw new ConfigError(`${who}: bound must be a positive number, got ${bound}`);
   if (!(tolerance > 0 && tolerance < 1)) throw new ConfigError(`${who}: tolerance must lie in (0, 1), got ${tolerance}`);
@@ -127,49 +131,88 @@ export abstract class MonotoneTransformer<Config extends MonotoneConfig = Monoto
         tf.add(bound, tf.mul(tf.sub(v, gHigh), tf.exp(tf.neg(logHigh)))),
       );
       const target = tf.minimum(tf.maximum(v, gLow), gHigh);
-      // The secant between the ends as the first guess.
-      const span = tf.maximum(tf.sub(gHigh, gLow), 1e-30);
-      let x = tf.keep(tf.clipByValue(tf.add(-bound, tf.mul(2 * bound, tf.div(tf.sub(target, gLow), span))), -bound, bound)) as tf.Tensor2D;
-      let low = tf.keep(lowEnd);
-      let high = tf.keep(highEnd);
-      let previousStep = tf.keep(tf.fill([n, d], 2 * bound)) as tf.Tensor2D;
+      // A value beyond an end has its root there (the tail's line takes over): its bracket starts closed.
+      const state = {
+        low: tf.where(above, highEnd, lowEnd),
+        high: tf.where(below, lowEnd, highEnd),
+        lowResidual: tf.where(above, tf.zerosLike(v), tf.sub(gLow, target)),
+        highResidual: tf.where(below, tf.zerosLike(v), tf.sub(gHigh, target)),
+        lowSlope: tf.exp(tf.where(above, logHigh, logLow)),
+        highSlope: tf.exp(tf.where(below, logLow, logHigh)),
+        error: tf.fill([n, d], 2 * bound),
+        lastError: tf.fill([n, d], 4 * bound),
+        x: tf.where(below, lowEnd, tf.where(above, highEnd, tf.zerosLike(v))),
+      };
+      let current: Record<keyof typeof state, tf.Tensor> = state;
+      for (const t of Object.values(current)) tf.keep(t);
       let iterations = 0;
       let converged = false;
       while (iterations < this.maxIterations && !converged) {
         iterations++;
+        const s = current;
         const next = tf.tidy(() => {
-          const [gx, logDerivative] = this.core(x, parameters);
+          // Newton from each end of the bracket; the one from the end nearer the root (smaller
+          // residual) where it lands strictly inside, else the other, else bisection. On a convex or
+          // concave stretch one of the two always lands inside and converges from its side.
+          const fromLow = tf.sub(s.low, tf.div(s.lowResidual, s.lowSlope));
+          const fromHigh = tf.sub(s.high, tf.div(s.highResidual, s.highSlope));
+          const inside = (t: tf.Tensor) => tf.logicalAnd(tf.isFinite(t), tf.logicalAnd(tf.greater(t, s.low), tf.less(t, s.high)));
+          const lowFirst = tf.less(tf.abs(s.lowResidual), tf.abs(s.highResidual));
+          const first = tf.where(lowFirst, fromLow, fromHigh);
+          const second = tf.where(lowFirst, fromHigh, fromLow);
+          const width = tf.sub(s.high, s.low);
+          // Safeguard: where the last step did not halve the error, bisect.
+          const stalled = tf.greater(s.error, tf.mul(s.lastError, 0.5));
+          const middle = tf.mul(tf.add(s.low, s.high), 0.5);
+          const newton = tf.where(inside(first), first, tf.where(inside(second), second, middle));
+          const bisect = stalled;
+          const closed = tf.lessEqual(width, 0);
+          const x = tf.where(closed, s.low, tf.where(bisect, middle, newton));
+          const [gx, logDerivative] = this.core(x as tf.Tensor2D, parameters);
           const residual = tf.sub(gx, target);
-          const newLow = tf.where(tf.lessEqual(residual, 0), x, low);
-          const newHigh = tf.where(tf.greaterEqual(residual, 0), x, high);
-          const newton = tf.sub(x, tf.mul(residual, tf.exp(tf.neg(logDerivative))));
-          const newtonStep = tf.abs(tf.sub(newton, x));
-          // Newton where it stays strictly inside the bracket and at least halves the step before last.
-          const useNewton = tf.logicalAnd(
-            tf.logicalAnd(tf.greater(newton, newLow), tf.less(newton, newHigh)),
-            tf.logicalAnd(tf.isFinite(newton), tf.lessEqual(tf.mul(newtonStep, 2), previousStep)),
-          );
-          const middle = tf.mul(tf.add(newLow, newHigh), 0.5);
-          const moved = tf.where(useNewton, newton, middle);
-          // A coordinate that hits its root exactly stays there.
-          const nextX = tf.where(tf.equal(residual, 0), x, moved);
-          const step = tf.abs(tf.sub(nextX, x));
-          const scale = tf.add(1, tf.abs(nextX));
-          const width = tf.sub(newHigh, newLow);
-          const settled = tf.lessEqual(tf.minimum(step, width), tf.mul(scale, this.tolerance));
-          return { x: nextX, low: newLow, high: newHigh, step: tf.where(useNewton, step, tf.mul(width, 0.5)), done: tf.all(settled) };
+          const slope = tf.exp(logDerivative);
+          const toLow = tf.lessEqual(residual, 0);
+          const toHigh = tf.greaterEqual(residual, 0);
+          const low = tf.where(toLow, x, s.low);
+          const high = tf.where(toHigh, x, s.high);
+          const lowResidual = tf.where(toLow, residual, s.lowResidual);
+          const highResidual = tf.where(toHigh, residual, s.highResidual);
+          const lowSlope = tf.where(toLow, slope, s.lowSlope);
+          const highSlope = tf.where(toHigh, slope, s.highSlope);
+          // The Newton correction still to come from each end: the root is the end with the smaller
+          // one, settled when that correction or the bracket is within the tolerance.
+          const correction = (f: tf.Tensor, g: tf.Tensor) => {
+            const c = tf.abs(tf.div(f, g));
+            return tf.where(tf.isFinite(c), c, tf.fill(c.shape, Infinity));
+          };
+          const lowCorrection = correction(lowResidual, lowSlope);
+          const highCorrection = correction(highResidual, highSlope);
+          const best = tf.where(tf.less(lowCorrection, highCorrection), low, high);
+          const error = tf.minimum(tf.sub(high, low), tf.minimum(lowCorrection, highCorrection));
+          const settled = tf.all(tf.lessEqual(error, tf.mul(tf.add(1, tf.abs(best)), this.tolerance)));
+          return {
+            state: {
+              low,
+              high,
+              lowResidual,
+              highResidual,
+              lowSlope,
+              highSlope,
+              error,
+              lastError: tf.clone(s.error),
+              x: best,
+            },
+            settled,
+          };
         });
-        tf.dispose([x, low, high, previousStep]);
-        x = next.x as tf.Tensor2D;
-        low = next.low as tf.Tensor2D;
-        high = next.high as tf.Tensor2D;
-        previousStep = next.step as tf.Tensor2D;
-        converged = next.done.dataSync()[0] === 1;
-        next.done.dispose();
+        tf.dispose(Object.values(current));
+        current = next.state as typeof state;
+        converged = next.settled.dataSync()[0] === 1;
+        next.settled.dispose();
       }
       this.lastInverse = { iterations, converged };
-      const root = tf.where(tf.logicalOr(below, above), tail, x) as tf.Tensor2D;
-      tf.dispose([x, low, high, previousStep]);
+      const root = tf.where(tf.logicalOr(below, above), tail, current.x) as tf.Tensor2D;
+      tf.dispose(Object.values(current));
       return root;
     });
   }
