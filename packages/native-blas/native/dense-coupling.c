@@ -62,11 +62,12 @@ typedef struct {
   Net net[2];
 } DenseCoupling;
 
-// Scratch memory kept between calls (one call at a time: N-API calls come from the main thread).
-static float *arena = NULL;
-static size_t arena_floats = 0;
-static int *index_arena = NULL;
-static size_t index_ints = 0;
+// Scratch memory kept between calls, one per calling thread (a Node worker thread that loads the
+// addon gets its own; the pool's threads use the caller's).
+static __thread float *arena = NULL;
+static __thread size_t arena_floats = 0;
+static __thread int *index_arena = NULL;
+static __thread size_t index_ints = 0;
 
 typedef struct {
   float *base;
