@@ -9,7 +9,7 @@ import {
   MixtureOfDiscretizedLogistics,
   TransformedDistribution,
 } from '@flows/distributions';
-import { IntegerAdditiveCoupling, Permute } from '@flows/bijectors';
+import { Chain, IntegerAdditiveCoupling, Permute } from '@flows/bijectors';
 import { loadCheckpoint, loadModel, type Saveable, serializeModel } from '@flows/flows';
 import { type VAE, vaeFromJSON } from '@flows/vae-priors';
 import { UsageError } from '@flows/cli-kit';
@@ -75,7 +75,7 @@ function integerCouplings(distribution: Distribution): IntegerAdditiveCoupling[]
     return integerCouplings(distribution.kept);
   }
   if (!(distribution instanceof TransformedDistribution)) return null;
-  const layers = 'bijectors' in distribution.bijector ? (distribution.bijector as unknown as { bijectors: unknown[] }).bijectors : [distribution.bijector];
+  const layers = distribution.bijector instanceof Chain ? distribution.bijector.bijectors : [distribution.bijector];
   const couplings = layers.filter((layer) => layer instanceof IntegerAdditiveCoupling);
   // Permutations (the factor-out split) are exact on integers too; anything else is a continuous density.
   if (!layers.every((layer) => layer instanceof IntegerAdditiveCoupling || layer instanceof Permute)) return null;

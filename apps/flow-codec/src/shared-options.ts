@@ -1,25 +1,16 @@
 import {
+  BACKEND_OPTIONS as APP_BACKEND_OPTIONS,
+  type BackendFlags,
   defineOptions,
-  NATIVE_BLAS_OPTION,
-  NO_NATIVE_OPTION,
-  nativeBlasSetting,
   ProgressBar,
-  THREADS_OPTION,
-  appWasmThreads,
+  startBackend as startAppBackend,
   UsageError,
 } from '@flows/cli-kit';
-import { describeBackend, selectBackend } from '@flows/flows';
 
+/** The backend options of every command (the apps' one declaration, decoding's advice added) and --quiet. */
 export const BACKEND_OPTIONS = defineOptions({
-  backend: {
-    kind: 'string',
-    choices: ['auto', 'tensorflow', 'webgpu', 'wasm', 'cpu'],
-    default: 'auto',
-    description: 'TensorFlow.js backend (decode with the backend that encoded)',
-  },
-  threads: THREADS_OPTION,
-  'native-blas': NATIVE_BLAS_OPTION,
-  'no-native': NO_NATIVE_OPTION,
+  ...APP_BACKEND_OPTIONS,
+  backend: { ...APP_BACKEND_OPTIONS.backend, description: `${APP_BACKEND_OPTIONS.backend.description}; decode with the backend that encoded` },
   quiet: { kind: 'boolean', description: 'no progress bars' },
 });
 
@@ -29,14 +20,9 @@ export const LATENT_BITS_OPTION = {
   description: 'bits-back lattice: 2^b buckets of equal standard-normal mass per latent coordinate (VAE models)',
 } as const;
 
-export async function startBackend(o: { backend: string; threads?: number; 'native-blas'?: boolean; 'no-native'?: boolean }, work: number): Promise<string> {
-  const backend = await selectBackend({
-    backend: o.backend as 'auto',
-    wasmThreads: await appWasmThreads(o.threads, work),
-    nativeBlas: nativeBlasSetting(o['native-blas'], o['no-native'], o.backend),
-  });
-  console.error(describeBackend(backend));
-  return backend.name;
+/** Starts a command's backend through the apps' startBackend (which prints the backend line) and returns its name, which the commands record. */
+export async function startBackend(o: BackendFlags, work: number): Promise<string> {
+  return (await startAppBackend(o, work)).name;
 }
 
 export function progress(quiet: boolean | undefined, total: number, label: string): ((done: number) => void) | undefined {
