@@ -10,8 +10,8 @@
 import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs-core';
 import { Random } from '@flows/core';
-import { nativeBlasSetting } from '@flows/cli-kit';
-import { Adam, describeBackend, multiScaleFlow, realNVP, selectBackend } from '@flows/flows';
+import { startBackend } from '@flows/cli-kit';
+import { Adam, describeBackend, multiScaleFlow, realNVP } from '@flows/flows';
 
 const { values: args } = parseArgs({
   options: {
@@ -168,11 +168,12 @@ async function countDispatches() {
   return `dispatches per training step (${variables.length} variables): forward and backward ${passes}; optimizer: fused WGSL Adam ${fused}, Adam from tensor kernels ${tensors}, tf.train.adam ${stock}`;
 }
 
-const choice = await selectBackend({
-  backend: args.backend,
-  wasmThreads: args.threads ? Number(args.threads) : undefined,
-  nativeBlas: nativeBlasSetting(args['native-blas'], args['no-native'], args.backend),
-});
+// As the apps start theirs (the benchmark model's steps are large: threads go to the native kernels
+// by default); the line on stderr is for a failed round's message.
+const choice = await startBackend(
+  { backend: args.backend, threads: args.threads ? Number(args.threads) : undefined, 'native-blas': args['native-blas'], 'no-native': args['no-native'] },
+  Number.POSITIVE_INFINITY,
+);
 const nativeRuns = Boolean(choice.nativeBlas && 'threads' in choice.nativeBlas);
 const result = {
   backend: choice.name,

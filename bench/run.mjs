@@ -40,8 +40,10 @@ const { values: args } = parseArgs({
   },
 });
 if (args.help) {
+  // The choices of the project's backend table (loaded only for the help: the rounds run in their own processes).
+  const { BACKEND_CHOICES } = await import('@flows/flows');
   console.log(`pnpm bench [-- options]
-  --backend auto|tensorflow|webgpu|wasm|cpu   backend of the project (default auto)
+  ${`--backend ${BACKEND_CHOICES.join('|')}`.padEnd(43)} backend of the project (default auto)
   --threads N                                 threads in Node (default: every core)
   --batch 256,1024                            batch sizes of the dense benchmark model
   --steps N                                   steps per timed group inside a round (default 8)
