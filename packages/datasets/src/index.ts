@@ -8,3 +8,4 @@ export { parseIdx, parseIdxBytes, inflateIdx, encodeIdx, readIdxFile, DataFileEr
 export { loadMnist, defaultMnistDirectory, MissingMnistDataError, type MnistSplit, type MnistOptions } from './mnist.js';
 export { imageBatches, binWidth, type ImageView, type ImageBatch, type ImageBatchOptions, type RawImages } from './image-batches.js';
 export { ENERGY_TARGETS, ENERGY_NAMES, energyByName, type EnergyTarget } from './energy-targets.js';
+export { gridPoints, histogramOnGrid, plotRangeAround, columnStatistics, PLOT_PADDING, type Range2D } from './plane.js';
