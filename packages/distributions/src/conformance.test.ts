@@ -19,6 +19,7 @@ import {
   StandardNormal,
   TransformedDistribution,
   Uniform,
+  VonMises,
 } from './index.js';
 import type { DistributionConformanceOptions } from './testing/index.js';
 import { describeDistributionConformance } from './testing/vitest.js';
@@ -88,6 +89,14 @@ const CASES: Record<string, DistributionCase[]> = {
         }),
       { support: { kind: 'integers', low: -40, high: 40 } },
     ],
+  ],
+  VonMises: [
+    [
+      'VonMises, 2 angles (one concentrated)',
+      () => new VonMises({ size: 2, loc: [0.7, -2.5], concentration: [0.8, 30] }),
+      { support: { kind: 'grid', low: -Math.PI, high: Math.PI, points: 400 } },
+    ],
+    ['VonMises, 8 angles (entropy)', () => new VonMises({ size: 8, concentration: [0.1, 0.5, 1, 2, 5, 10, 100, 1000] }), {}],
   ],
   TransformedDistribution: [
     [

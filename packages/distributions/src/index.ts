@@ -11,6 +11,18 @@ export {
 } from './distribution.js';
 export { StandardNormal, type StandardNormalConfig, DiagonalNormal, type DiagonalNormalOptions, type DiagonalNormalConfig } from './normal.js';
 export { Uniform, type UniformConfig } from './uniform.js';
+export {
+  VonMises,
+  type VonMisesOptions,
+  type VonMisesConfig,
+  logBesselI0,
+  logBesselI0e,
+  logBesselI0Value,
+  scaledBesselI,
+  vonMisesLogNormalizer,
+  sampleVonMises,
+  wrapAngle,
+} from './von-mises.js';
 export { MixtureOfGaussians, type MixtureOfGaussiansOptions, type MixtureOfGaussiansConfig } from './mixture-of-gaussians.js';
 export { Logistic, type LogisticConfig } from './logistic.js';
 export { Bernoulli, type BernoulliConfig } from './bernoulli.js';

@@ -10,6 +10,7 @@ import { DiagonalNormal, StandardNormal } from './normal.js';
 import { FactorOutDistribution } from './factor-out-distribution.js';
 import { TransformedDistribution } from './transformed-distribution.js';
 import { Uniform } from './uniform.js';
+import { VonMises } from './von-mises.js';
 
 /** Every distribution class of this package. */
 export const BUILTIN_DISTRIBUTIONS = [
@@ -25,6 +26,7 @@ export const BUILTIN_DISTRIBUTIONS = [
   ConditionalMixtureOfDiscretizedLogistics,
   FactorOutDistribution,
   TransformedDistribution,
+  VonMises,
 ] as const;
 
 /**
