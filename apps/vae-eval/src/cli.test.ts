@@ -42,6 +42,15 @@ describe('vae-eval', () => {
     expect(stderr).toMatch(/--runs must be a positive integer/);
   });
 
+  it("every command takes the apps' one backend declaration: the backend table's choices, webgl included", async () => {
+    for (const command of ['train', 'compare', 'evaluate']) {
+      stdout = '';
+      expect(await main([command, '--help'])).toBe(0);
+      expect(stdout).toMatch(/--backend <auto\|tensorflow\|webgpu\|webgl\|wasm\|cpu>/);
+      expect(stdout).toMatch(/--threads <integer>[\s\S]*--native-blas[\s\S]*--no-native/);
+    }
+  });
+
   it('compare runs end to end on a small subset and writes the table and pictures', async () => {
     const out = mkdtempSync(join(tmpdir(), 'vae-eval-'));
     const code = await main(['compare', '--out', out, '--limit', '300', '--latent', '2', '--iw-samples', '5', '--runs', '2', '--backend', 'cpu', '--quiet']);

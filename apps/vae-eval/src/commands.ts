@@ -1,10 +1,6 @@
 import {
-  appWasmThreads,
+  BACKEND_OPTIONS,
   denseMultiplyAdds,
-  THREADS_OPTION,
-  NATIVE_BLAS_OPTION,
-  NO_NATIVE_OPTION,
-  nativeBlasSetting,
   describeOptions,
   type FigureSpec,
   parseOptions,
@@ -13,9 +9,10 @@ import {
   writeFigure,
   defineOptions,
   type ParsedOptions,
+  startBackend,
 } from '@flows/cli-kit';
 import { loadMnist } from '@flows/datasets';
-import { acquireRunLock, describeBackend, hasCheckpoint, loadCheckpoint, selectBackend, writeFileAtomic } from '@flows/flows';
+import { acquireRunLock, hasCheckpoint, loadCheckpoint, writeFileAtomic } from '@flows/flows';
 import { PRIOR_KINDS, type PriorKind, vaeFromJSON } from '@flows/vae-priors';
 import {
   evaluate,
@@ -41,10 +38,7 @@ const COMMON = defineOptions({
   limit: { kind: 'positiveInteger', description: 'use only the first N training and test images' },
   seed: { kind: 'nonNegativeInteger', default: 0, description: 'base seed' },
   'data-dir': { kind: 'string', description: 'directory with the four MNIST IDX files (default: embedded)' },
-  backend: { kind: 'string', choices: ['auto', 'tensorflow', 'webgpu', 'wasm', 'cpu'], default: 'auto', description: 'TensorFlow.js backend' },
-  threads: THREADS_OPTION,
-  'native-blas': NATIVE_BLAS_OPTION,
-  'no-native': NO_NATIVE_OPTION,
+  ...BACKEND_OPTIONS,
   resume: { kind: 'boolean', description: 'continue: skip runs already in <out>/results.json, resume a run from its checkpoint' },
   quiet: { kind: 'boolean', description: 'no progress bars' },
 });
@@ -86,10 +80,7 @@ export const EVALUATE_OPTIONS = defineOptions({
   'iw-samples': { kind: 'positiveInteger', default: 1000, description: 'importance samples k for the IWAE log-likelihood' },
   priors: { kind: 'string', description: 'comma-separated priors to evaluate (default: every prior in results.json)' },
   'data-dir': COMMON['data-dir'],
-  backend: COMMON.backend,
-  threads: COMMON.threads,
-  'native-blas': NATIVE_BLAS_OPTION,
-  'no-native': NO_NATIVE_OPTION,
+  ...BACKEND_OPTIONS,
   quiet: COMMON.quiet,
 });
 
@@ -134,12 +125,7 @@ export async function evaluateCommand(argv: string[]): Promise<void> {
   const runLock = await acquireRunLock(out, 'vae-eval evaluate', undefined, { outputs: VAE_EVAL_OUTPUTS });
   try {
     // Importance-weighted evaluation decodes k codes per image: large work, threads pay.
-    const backend = await selectBackend({
-      backend: o.backend,
-      wasmThreads: await appWasmThreads(o.threads, Infinity),
-      nativeBlas: nativeBlasSetting(o['native-blas'], o['no-native'], o.backend),
-    });
-    console.error(describeBackend(backend));
+    const backend = await startBackend(o, Number.POSITIVE_INFINITY);
     const dataDir = o['data-dir'];
     const test = await loadMnist('test', { dataDir });
     const settings = { ...previous.settings, iwSamples: k };
@@ -190,12 +176,7 @@ async function runPriors(priors: readonly PriorKind[], o: ParsedOptions<typeof C
     // The VAE's encoder and decoder (784-512-512 and back) per step: the work decides whether wasm threads pay.
     const latent = o.latent;
     const work = (denseMultiplyAdds([784, 512, 512, 2 * latent]) + denseMultiplyAdds([latent, 512, 512, 784])) * o['batch-size'];
-    const backend = await selectBackend({
-      backend: o.backend,
-      wasmThreads: await appWasmThreads(o.threads, work),
-      nativeBlas: nativeBlasSetting(o['native-blas'], o['no-native'], o.backend),
-    });
-    console.error(describeBackend(backend));
+    const backend = await startBackend(o, work);
     const dataDir = o['data-dir'];
     const [train, test] = await Promise.all([loadMnist('train', { dataDir }), loadMnist('test', { dataDir })]);
     const settings: ExperimentSettings = {
