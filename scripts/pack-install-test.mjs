@@ -93,11 +93,12 @@ if (values.some((v, i) => Math.abs(v - expected[i]) > 1e-5)) throw new Error('un
 checkBijector(() => new MaskedAffineCoupling({ mask: [1, 0, 1], hidden: [4], seed: 3 }));
 console.log('log-densities', values.map((v) => v.toFixed(6)).join(' '), 'ok');
 // The plugin package, installed from its own tarball next to @flows/bijectors, shares its registry.
-const { registerSplineBijectors, SplineCoupling, splineFlow } = await import('@flows/bijector-spline');
+const { registerSplineBijectors, SplineCoupling } = await import('@flows/bijector-spline');
 const { bijectorFromJSON } = await import('@flows/bijectors');
+const { splineFlow } = await import('@flows/builders');
 registerSplineBijectors();
 checkBijector(() => new SplineCoupling({ mask: [1, 0], bins: 4, hidden: [8], seed: 4 }), { perturbation: 0.5 });
-const spline = new TransformedDistribution(new StandardNormal(2), splineFlow({ dims: 2, layers: 2, bins: 5, hidden: [8], seed: 5 }));
+const spline = splineFlow({ size: 2, layers: 2, bins: 5, hidden: [8], seed: 5 });
 const reloaded = new TransformedDistribution(new StandardNormal(2), bijectorFromJSON(JSON.parse(JSON.stringify(spline.bijector.toJSON()))));
 const splineValues = Array.from(reloaded.logProb(tf.tensor2d([[0.3, -2], [10, 1e6]])).dataSync());
 if (!splineValues.every(Number.isFinite)) throw new Error('spline log-densities are not finite: ' + splineValues);

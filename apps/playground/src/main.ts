@@ -3,7 +3,15 @@ import { sharedDensityDomain } from './colour-scale.js';
 import type { WorkerStatus } from './messages.js';
 import { colourBar, drawPad, type Figure, type Heatmap, heatmap, curves as lossCurves, modelDensities, layerStage, samplesOverData } from './plots.js';
 import type { DataSpec, LayerViews } from './session.js';
-import { DEFAULT_SETTINGS, PLAYGROUND_DATA, type PlaygroundBackend, type PlaygroundSettings, settingsFromQuery, settingsToQuery } from './settings.js';
+import {
+  DEFAULT_SETTINGS,
+  PLAYGROUND_BACKENDS,
+  PLAYGROUND_DATA,
+  type PlaygroundBackend,
+  type PlaygroundSettings,
+  settingsFromQuery,
+  settingsToQuery,
+} from './settings.js';
 import { WorkerClient } from './worker-client.js';
 
 const element = <T extends HTMLElement = HTMLElement>(id: string) => {
@@ -35,6 +43,10 @@ try {
 
 const dataSelect = element<HTMLSelectElement>('data');
 for (const name of PLAYGROUND_DATA) dataSelect.add(new Option(name === 'drawn' ? 'draw your own / CSV' : name, name));
+// The backends come from @flows/backends' table (those that run in a browser), not from a list of the page's own.
+const BACKEND_LABELS: Partial<Record<PlaygroundBackend, string>> = { webgpu: 'WebGPU', webgl: 'WebGL' };
+const backendSelect = element<HTMLSelectElement>('backend');
+for (const name of PLAYGROUND_BACKENDS) backendSelect.add(new Option(BACKEND_LABELS[name] ?? name, name));
 const field = (id: string) => element<HTMLInputElement | HTMLSelectElement>(id);
 const FIELDS: [string, keyof PlaygroundSettings, string][] = [
   ['data', 'data', 'data'],

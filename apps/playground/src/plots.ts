@@ -1,6 +1,6 @@
 import * as Plot from '@observablehq/plot';
 import { colourTable, densitiesFromLog, heatmapPixels } from './colour-scale.js';
-import type { Range2D } from './grid.js';
+import type { Range2D } from '@flows/datasets';
 import type { LayerViews } from './session.js';
 
 /** Plot's figures carry their scales; `invert` turns a pixel back into data coordinates. */

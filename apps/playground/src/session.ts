@@ -1,10 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { Random } from '@flows/core';
-import { toyByName, type ToyDistribution } from '@flows/datasets';
+import { columnStatistics, gridPoints, histogramOnGrid, plotRangeAround, type Range2D, toyByName, type ToyDistribution } from '@flows/datasets';
 import type { Distribution, TransformedDistribution } from '@flows/distributions';
-import { Adam, fit, klFromTargetAsync, modelFiles, modelFromFiles, samplerData, schedules } from '@flows/flows';
-import { buildPlaygroundModel, type Standardization } from './build-model.js';
-import { gridPoints, histogramDensity, type Range2D, rangeAround } from './grid.js';
+import { Adam, fit, klFromTargetAsync, modelFiles, modelFromFiles, samplerData, schedules, toyFlow, toyScheduleOptions } from '@flows/flows';
 import { baseGridLines, flowLayers, pathToBase, pushForward } from './layer-pushes.js';
 import type { PlaygroundSettings } from './settings.js';
 
@@ -100,16 +98,25 @@ export class PlaygroundSession {
       if (data.points.length < 2 * 20) throw new PlaygroundInputError(`${data.name}: needs at least 20 points to train on, has ${data.points.length / 2}`);
       this.toy = null;
       this.points = data.points;
-      this.range = rangeAround(data.points);
+      this.range = plotRangeAround(data.points);
     }
-    this.model = buildPlaygroundModel(settings, this.points ? standardizationOf(this.points) : null);
+    // The toy apps' one model: the same settings and seed build what `toy-flow train --flow` builds.
+    this.model = toyFlow({
+      flow: settings.flow,
+      layers: settings.layers,
+      hidden: settings.hidden,
+      mask: settings.mask,
+      bins: settings.bins,
+      seed: settings.seed,
+      standardization: this.points ? columnStatistics(this.points, 2) : null,
+    });
     this.optimizer = this.newOptimizer();
     this.random = new Random(settings.seed + 17);
   }
 
   private newOptimizer(): Adam {
     const total = this.settings.steps;
-    const learningRate = schedules.cosine(this.settings.learningRate, total, { warmupSteps: Math.min(200, Math.floor(total / 20)), floor: 0.02 });
+    const learningRate = schedules.cosine(this.settings.learningRate, total, toyScheduleOptions(total));
     return new Adam(this.model.trainableVariables, { learningRate });
   }
 
@@ -202,7 +209,7 @@ export class PlaygroundSession {
       tf.dispose([grid, logProb]);
     } else {
       const points = this.toy ? await this.draw((n, random) => this.toy!.sample(n, { random }) as tf.Tensor2D, 200_000, 7) : this.points!;
-      values = histogramDensity(points, this.range, resolution);
+      values = histogramOnGrid(points, this.range, resolution);
     }
     this.referenceCache = { resolution, values };
     return values;
@@ -291,14 +298,4 @@ export class PlaygroundSession {
     this.model.dispose();
     this.toy?.dispose();
   }
-}
-
-/** Mean and standard deviation of each column of the user's points (float64; a constant column gets 1). */
-export function standardizationOf(points: Float32Array): Standardization {
-  const n = points.length / 2;
-  const mean = [0, 0];
-  const squares = [0, 0];
-  for (let i = 0; i < n; i++) for (let j = 0; j < 2; j++) mean[j] += points[2 * i + j] / n;
-  for (let i = 0; i < n; i++) for (let j = 0; j < 2; j++) squares[j] += (points[2 * i + j] - mean[j]) ** 2 / n;
-  return { mean, scale: squares.map((s) => (s > 0 ? Math.sqrt(s) : 1)) };
 }

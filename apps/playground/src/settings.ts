@@ -1,15 +1,21 @@
-import type { MaskStrategy } from '@flows/flows';
+import { backendChoices, type BackendName, type MaskStrategy, type ToyFlowKind } from '@flows/flows';
 
 /** The masks of 2-D coupling flows (the checkerboard mask is for images). */
 export const PLAYGROUND_MASKS = ['alternating', 'half', 'random'] as const satisfies readonly MaskStrategy[];
 
-/** The flows the playground trains: affine couplings (Real NVP), additive couplings (NICE), MAF, rational-quadratic splines. */
-export const FLOW_KINDS = ['realnvp', 'nice', 'maf', 'spline'] as const;
+/**
+ * The flows the playground trains, of the toy model's (`toyFlow`, which toy-flow builds too):
+ * affine couplings (Real NVP), additive couplings (NICE), MAF, rational-quadratic splines.
+ */
+export const FLOW_KINDS = ['realnvp', 'nice', 'maf', 'spline'] as const satisfies readonly ToyFlowKind[];
 export type FlowKind = (typeof FLOW_KINDS)[number];
 
-/** Backends a user can pick; `auto` tries WebGPU, then WebGL, then wasm, then cpu. */
-export const PLAYGROUND_BACKENDS = ['auto', 'webgpu', 'webgl', 'wasm', 'cpu'] as const;
-export type PlaygroundBackend = (typeof PLAYGROUND_BACKENDS)[number];
+/**
+ * Backends a user can pick: those of `@flows/backends`' table that run in a browser, in the order
+ * `auto` tries them (WebGPU, then WebGL, then wasm, then cpu).
+ */
+export const PLAYGROUND_BACKENDS = backendChoices('browser');
+export type PlaygroundBackend = 'auto' | BackendName;
 
 /** The 2-D toys offered, and `drawn` for the user's own points (painted or from a CSV). */
 export const PLAYGROUND_DATA = [

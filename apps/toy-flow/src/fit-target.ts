@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { Random } from '@flows/core';
-import { formatDuration, formatRate, gridPoints, ProgressBar, type Range2D, UsageError } from '@flows/cli-kit';
-import { ENERGY_NAMES, energyByName, TOY_NAMES, toyByName } from '@flows/datasets';
+import { formatDuration, formatRate, ProgressBar, UsageError } from '@flows/cli-kit';
+import { ENERGY_NAMES, energyByName, gridPoints, type Range2D, TOY_NAMES, toyByName } from '@flows/datasets';
 import type { TransformedDistribution } from '@flows/distributions';
 import {
   Adam,

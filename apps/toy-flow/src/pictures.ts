@@ -1,9 +1,11 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { curvesFigure, densityFigure, finiteMaximum, gridPoints, pointsFigure, type Range2D, writeFigure } from '@flows/cli-kit';
+import { curvesFigure, densityFigure, finiteMaximum, pointsFigure, writeFigure } from '@flows/cli-kit';
+import { gridPoints, type Range2D } from '@flows/datasets';
 import type { Distribution } from '@flows/distributions';
 import { writeFileAtomic } from '@flows/flows';
 
-const PANEL = 320;
+/** Grid cells along each side of a density picture. */
+export const PANEL = 320;
 
 /** exp(logProb) on the grid, in batches. */
 export async function densityOnGrid(model: Distribution, range: Range2D, size = PANEL): Promise<Float32Array> {
@@ -16,20 +18,6 @@ export async function densityOnGrid(model: Distribution, range: Range2D, size = 
     const density = tf.tidy(() => tf.exp(model.uncheckedLogProb(tf.tensor2d(points.subarray(2 * start, 2 * (start + count)), [count, 2]))));
     out.set(await density.data(), start); // asynchronous: WebGPU in Node cannot read synchronously
     density.dispose();
-  }
-  return out;
-}
-
-/** A normalised 2-D histogram of points on the grid (an estimate of the density of sample-only data). */
-export function histogramOnGrid(points: ArrayLike<number>, range: Range2D, size = PANEL): Float32Array {
-  const [[x0, x1], [y0, y1]] = range;
-  const out = new Float32Array(size * size);
-  const n = points.length / 2;
-  const cellArea = ((x1 - x0) / size) * ((y1 - y0) / size);
-  for (let i = 0; i < n; i++) {
-    const col = Math.floor(((points[2 * i] - x0) / (x1 - x0)) * size);
-    const row = Math.floor(((y1 - points[2 * i + 1]) / (y1 - y0)) * size);
-    if (col >= 0 && col < size && row >= 0 && row < size) out[row * size + col] += 1 / (n * cellArea);
   }
   return out;
 }

@@ -1,7 +1,7 @@
 import { describeOptions, parseOptions, UsageError, defineOptions } from '@flows/cli-kit';
-import { TOY_NAMES, toyByName } from '@flows/datasets';
+import { histogramOnGrid, TOY_NAMES, toyByName } from '@flows/datasets';
 import { loadModel, selectBackend } from '@flows/flows';
-import { densityOnGrid, histogramOnGrid, writeToyPictures } from './pictures.js';
+import { densityOnGrid, PANEL, writeToyPictures } from './pictures.js';
 
 export const PLOT_OPTIONS = defineOptions({
   model: { kind: 'string', required: true, description: 'model directory (the model/ that train writes)' },
@@ -51,7 +51,7 @@ export async function plot(argv: string[]): Promise<void> {
     reference = await densityOnGrid(toy, toy.plotRange);
   } else {
     const data = toy.sample(500_000, { random: o.seed + 7 });
-    reference = histogramOnGrid(await data.data(), toy.plotRange);
+    reference = histogramOnGrid(await data.data(), toy.plotRange, PANEL);
     data.dispose();
   }
   const samples = model.sample(5000, { random: o.seed + 99 });

@@ -1,6 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { Random } from '@flows/core';
-import { ActNorm, Chain, ElementwiseAffine } from '@flows/bijectors';
 import {
   appWasmThreads,
   denseMultiplyAdds,
@@ -13,14 +12,21 @@ import {
   formatRate,
   parseOptions,
   ProgressBar,
-  type Range2D,
   readNumericCsv,
   UsageError,
   defineOptions,
 } from '@flows/cli-kit';
-import { GaussianMixtureToy, TOY_NAMES, toyByName, type ToyDistribution } from '@flows/datasets';
-import { type Distribution, StandardNormal, TransformedDistribution } from '@flows/distributions';
-import { splineFlow } from '@flows/bijector-spline';
+import {
+  columnStatistics,
+  GaussianMixtureToy,
+  histogramOnGrid,
+  plotRangeAround,
+  type Range2D,
+  TOY_NAMES,
+  toyByName,
+  type ToyDistribution,
+} from '@flows/datasets';
+import type { Distribution } from '@flows/distributions';
 import {
   acquireRunLock,
   Adam,
@@ -28,18 +34,19 @@ import {
   describeBackend,
   fit,
   klFromTargetAsync,
-  maf,
   MASK_STRATEGIES,
-  type MaskStrategy,
   meanNegativeLogLikelihoodAsync,
-  nice,
-  realNVP,
   samplerData,
   saveModel,
   schedules,
   selectBackend,
   splitRows,
+  type Standardization,
   tensorData,
+  TOY_FLOWS,
+  toyFlow,
+  type ToyFlowKind,
+  toyScheduleOptions,
   type TrainingData,
   writeFileAtomic,
 } from '@flows/flows';
@@ -47,7 +54,7 @@ import { TARGET_NAMES, trainOnTarget } from './fit-target.js';
 import { checkTrainingPoints } from './point-checks.js';
 import { budgetWarning, DEFAULT_STEPS, type TrainingBudget, trainingBudget } from './training-budget.js';
 import { openToyRun } from './resume.js';
-import { histogramOnGrid, densityOnGrid, writeToyPictures, writeTrainingCurves } from './pictures.js';
+import { densityOnGrid, PANEL, writeToyPictures, writeTrainingCurves } from './pictures.js';
 
 export const TRAIN_OPTIONS = defineOptions({
   data: { kind: 'string', description: `a toy (${TOY_NAMES.join(', ')}) or a CSV file of points` },
@@ -56,7 +63,7 @@ export const TRAIN_OPTIONS = defineOptions({
   out: { kind: 'string', required: true, description: 'output directory (model/, metrics.json, density, samples and training pictures as .svg and .png)' },
   flow: {
     kind: 'string',
-    choices: ['realnvp', 'nice', 'maf', 'spline', 'spline-ar'],
+    choices: TOY_FLOWS,
     default: 'realnvp',
     description: 'affine (Real NVP) or additive (NICE) couplings, MAF, rational-quadratic spline couplings or spline MAF',
   },
@@ -131,7 +138,7 @@ interface Source {
    * Per-column mean and standard deviation of the training points (CSV data): the model ends in a
    * fixed-at-start affine layer `y = μ + σ ⊙ x`, so its flow sees standardised data whatever the units.
    */
-  standardization: { mean: number[]; scale: number[] } | null;
+  standardization: Standardization | null;
   /** Points drawn behind the model samples in samples.png (CSV data), or null. */
   dataPoints: Float32Array | null;
   /** Number of labels (components) of a conditional source, 0 otherwise. */
@@ -249,16 +256,6 @@ function firstBatches(data: TrainingData, steps: number, batchSize: number): Tra
   };
 }
 
-/** Mean and standard deviation of each column (in float64; a constant column gets scale 1). */
-export function columnStatistics(values: ArrayLike<number>, columns: number): { mean: number[]; scale: number[] } {
-  const rows = values.length / columns;
-  const mean = new Array<number>(columns).fill(0);
-  const squares = new Array<number>(columns).fill(0);
-  for (let i = 0; i < rows; i++) for (let j = 0; j < columns; j++) mean[j] += values[i * columns + j] / rows;
-  for (let i = 0; i < rows; i++) for (let j = 0; j < columns; j++) squares[j] += (values[i * columns + j] - mean[j]) ** 2 / rows;
-  return { mean, scale: squares.map((s) => (s > 0 ? Math.sqrt(s) : 1)) };
-}
-
 async function openSource(
   data: string,
   options: { trainSize: number; testSize: number; seed: number; standardize: boolean; keepOutliers: boolean },
@@ -289,7 +286,7 @@ async function openSource(
         const samples = toy.sample(500_000, { random: options.seed + 7 });
         const values = (await samples.data()) as Float32Array;
         samples.dispose();
-        return histogramOnGrid(values, toy.plotRange);
+        return histogramOnGrid(values, toy.plotRange, PANEL);
       },
       dispose: () => toy.dispose(),
     };
@@ -302,23 +299,8 @@ async function openSource(
   const all = tf.tensor2d(table.values, [table.rows, table.columns]);
   const [train, test] = splitRows(all, 0.1, new Random(options.seed));
   all.dispose();
-  let range: Range2D | null = null;
-  if (table.columns === 2) {
-    const v = table.values;
-    let [x0, x1, y0, y1] = [Infinity, -Infinity, Infinity, -Infinity];
-    for (let i = 0; i < v.length; i += 2) {
-      x0 = Math.min(x0, v[i]);
-      x1 = Math.max(x1, v[i]);
-      y0 = Math.min(y0, v[i + 1]);
-      y1 = Math.max(y1, v[i + 1]);
-    }
-    const padX = 0.1 * (x1 - x0 || 1);
-    const padY = 0.1 * (y1 - y0 || 1);
-    range = [
-      [x0 - padX, x1 + padX],
-      [y0 - padY, y1 + padY],
-    ];
-  }
+  // The window of the pictures, by the playground's rule for the same points.
+  const range = table.columns === 2 ? plotRangeAround(table.values) : null;
   return {
     name: data,
     fresh: false,
@@ -333,53 +315,9 @@ async function openSource(
     testNll: (model) => meanNegativeLogLikelihoodAsync(model, test),
     target: null,
     range,
-    reference: async () => (range ? histogramOnGrid(table.values, range) : null),
+    reference: async () => (range ? histogramOnGrid(table.values, range, PANEL) : null),
     dispose: () => tf.dispose([train, test]),
   };
-}
-
-/** The flow named by `--flow`, on a standard normal base. */
-export function buildModel(
-  flow: string,
-  common: { size: number; layers: number; hidden: number[]; mask: MaskStrategy; seed: number; contextSize?: number },
-  extra: { scaleTanh: boolean; bins: number; bound: number },
-  standardization: { mean: number[]; scale: number[] } | null = null,
-): TransformedDistribution {
-  const model = buildFlow(flow, common, extra);
-  if (!standardization) return model;
-  // Forward (base → data) ends in y = μ + σ ⊙ x: the flow before it models standardised data, and
-  // the layer's log-det Σ log σ_i keeps log-densities in the data's own units.
-  const affine = new ElementwiseAffine({ size: common.size, shift: standardization.mean, logScale: standardization.scale.map(Math.log) });
-  return new TransformedDistribution(model.base, new Chain([model.bijector, affine]));
-}
-
-function buildFlow(
-  flow: string,
-  common: { size: number; layers: number; hidden: number[]; mask: MaskStrategy; seed: number; contextSize?: number },
-  extra: { scaleTanh: boolean; bins: number; bound: number },
-): TransformedDistribution {
-  // Masks belong to the coupling flows; MAF orders its coordinates and the spline flows halve them.
-  const { mask, ...withoutMask } = common;
-  switch (flow) {
-    case 'nice':
-      return nice(common);
-    case 'maf':
-      return maf(withoutMask);
-    case 'spline':
-    case 'spline-ar':
-      // ActNorm on the data side standardises the data on the first batch, so the splines' fixed
-      // interval [−B, B] fits any data scale (the toys live in [0, 1]² or [−4, 4]²).
-      void mask;
-      return new TransformedDistribution(
-        new StandardNormal(common.size),
-        new Chain([
-          splineFlow({ ...withoutMask, kind: flow === 'spline' ? 'coupling' : 'autoregressive', bins: extra.bins, bound: extra.bound }),
-          new ActNorm({ size: common.size }),
-        ]),
-      );
-    default:
-      return realNVP({ ...common, scaleTanh: extra.scaleTanh });
-  }
 }
 
 export async function train(argv: string[]): Promise<void> {
@@ -407,10 +345,18 @@ export async function train(argv: string[]): Promise<void> {
     console.error(describeBackend(backend));
     const batchSize = o['batch-size'];
     const lr = o.lr;
-    const learningRateFor = (totalSteps: number) =>
-      o.schedule === 'cosine' ? schedules.cosine(lr, totalSteps, { warmupSteps: Math.min(200, Math.floor(totalSteps / 20)), floor: 0.02 }) : lr;
-    const extra = { scaleTanh: !o['no-tanh'], bins: o.bins, bound: o.bound };
-    const common = { size: 2, layers: o.layers, hidden: o.hidden, mask: o.mask, seed };
+    const learningRateFor = (totalSteps: number) => (o.schedule === 'cosine' ? schedules.cosine(lr, totalSteps, toyScheduleOptions(totalSteps)) : lr);
+    // The toy apps' one model (the playground builds the same from the same settings).
+    const modelSettings = {
+      flow: o.flow as ToyFlowKind,
+      layers: o.layers,
+      hidden: o.hidden,
+      mask: o.mask,
+      scaleTanh: !o['no-tanh'],
+      bins: o.bins,
+      bound: o.bound,
+      seed,
+    };
     // A run too short to converge is said to be so before it starts (and recorded in metrics.json).
     const shortRunWarning = (budget: TrainingBudget, epochDescription: string) => {
       const warning = budgetWarning(budget, epochDescription, batchSize);
@@ -422,7 +368,7 @@ export async function train(argv: string[]): Promise<void> {
       shortRunWarning(budget, `--train-size ${o['train-size']}`);
       const steps = budget.steps;
       const settings = { target: o.target, flow: o.flow, layers: o.layers, hidden: o.hidden, steps, batchSize, learningRate: lr, schedule: o.schedule, seed };
-      const model = buildModel(o.flow, common, extra);
+      const model = toyFlow(modelSettings);
       await trainOnTarget({
         targetName: o.target,
         model,
@@ -484,7 +430,7 @@ export async function train(argv: string[]): Promise<void> {
     const training = await openToyRun(out, runSettings, Boolean(o.resume), ['epochs', 'steps']);
     const checkpoint = training.resumed;
     const model =
-      checkpoint?.model ?? buildModel(o.flow, { ...common, size: source.size, contextSize: source.labels || undefined }, extra, source.standardization);
+      checkpoint?.model ?? toyFlow({ ...modelSettings, size: source.size, contextSize: source.labels || undefined, standardization: source.standardization });
     const random = checkpoint ? Random.fromState(checkpoint.randomState) : new Random(seed + 17);
     const restored: AdamState | null = checkpoint?.optimizerState ?? null;
     let trainSeconds = training.saved<number>('seconds') ?? 0;
@@ -558,6 +504,8 @@ export async function train(argv: string[]): Promise<void> {
       backend: backend.name,
       steps: result.steps,
       warnings: warning ? [warning] : [],
+      // The pictures' window, [[x0, x1], [y0, y1]] (null beyond 2-D): the playground shows the same data in the same one.
+      plotRange: source.range,
       samplesPerSecond: (result.steps * batchSize) / trainSeconds,
       trainSeconds,
       seconds: (performance.now() - started) / 1000,

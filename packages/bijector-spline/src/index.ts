@@ -2,4 +2,3 @@ export { RationalQuadraticSpline, type RationalQuadraticSplineOptions } from './
 export { SplineCoupling, type SplineCouplingOptions } from './spline-coupling.js';
 export { SplineAutoregressive, type SplineAutoregressiveOptions } from './spline-autoregressive.js';
 export { registerSplineBijectors } from './register.js';
-export { splineFlow, type SplineFlowOptions } from './spline-flow.js';

@@ -11,3 +11,13 @@ export function buildLayers(count: number, build: (index: number) => Bijector): 
   }
   return layers;
 }
+
+/** `layers` followed by those `build` makes; when it fails, frees `layers` too and rethrows. */
+export function appendLayers(layers: Bijector[], build: () => Bijector[]): Bijector[] {
+  try {
+    return [...layers, ...build()];
+  } catch (error) {
+    for (const layer of layers) layer.dispose();
+    throw error;
+  }
+}

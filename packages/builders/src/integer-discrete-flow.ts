@@ -1,9 +1,10 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { assertKnownOptions, optionNames, Random } from '@flows/core';
+import { assertKnownOptions, ConfigError, optionNames, Random } from '@flows/core';
 import type { Activation } from '@flows/networks';
 import { Chain, IntegerAdditiveCoupling, Permute } from '@flows/bijectors';
 import {
   ConditionalMixtureOfDiscretizedLogistics,
+  Distribution,
   DiscretizedLogistic,
   FactorOutDistribution,
   MixtureOfDiscretizedLogistics,
@@ -46,6 +47,13 @@ export interface IntegerFlowOptions {
   baseComponents?: number;
   /** The range the mixture's initial locations spread over (default [0, 255]: 8-bit values). */
   baseRange?: [number, number];
+  /**
+   * The base of the last level instead of the discretized logistic (or mixture) above: any
+   * distribution over integer vectors of that level's size (`size`, halved, rounded up, once per
+   * level after the first). `baseLocation` and `baseLogScale` then have nothing to set. The flow
+   * owns it from then on; when the builder refuses its options, the base is left as it was given.
+   */
+  base?: Distribution;
   seed?: number;
 }
 
@@ -63,6 +71,7 @@ const INTEGER_FLOW_OPTION_NAMES = optionNames<IntegerFlowOptions>()([
   'baseLogScale',
   'baseComponents',
   'baseRange',
+  'base',
   'seed',
 ]);
 
@@ -101,6 +110,16 @@ export function integerDiscreteFlow(options: IntegerFlowOptions): TransformedDis
   const [from, to] = options.baseRange ?? [0, 255];
   if (components > 1 && !(Number.isFinite(from) && Number.isFinite(to) && to > from))
     throw new RangeError(`integerDiscreteFlow: baseRange must be [low, high] with high > low, got [${from}, ${to}]`);
+  let lastWidth = size;
+  for (let l = 1; l < levels; l++) lastWidth = Math.ceil(lastWidth / 2);
+  const given = options.base;
+  if (given !== undefined) {
+    if (!(given instanceof Distribution)) throw new ConfigError(`integerDiscreteFlow: base must be a Distribution, got ${typeof given}`);
+    if (given.eventShape.join(',') !== String(lastWidth))
+      throw new ConfigError(`integerDiscreteFlow: the base has events of shape [${given.eventShape.join(', ')}]; the last level's are [${lastWidth}]`);
+    for (const name of ['baseLocation', 'baseLogScale'] as const)
+      if (options[name] !== undefined) throw new ConfigError(`integerDiscreteFlow: ${name} sets the default base; give it or base, not both`);
+  }
   const scale = options.scale ?? 256;
   const random = new Random(options.seed ?? 0);
   // Evenly spread locations (component k at from + (k + ½)·spacing in every coordinate), scales a quarter of the spacing.
@@ -125,6 +144,7 @@ export function integerDiscreteFlow(options: IntegerFlowOptions): TransformedDis
         }),
     );
     if (index === levels - 1) {
+      if (given) return new TransformedDistribution(given, new Chain(layers));
       if (components === 1) {
         const base = new DiscretizedLogistic({
           size: width,

@@ -1,6 +1,6 @@
-import { assertKnownOptions, type Bijector, optionNames, Random } from '@flows/core';
+import { assertKnownOptions, type Bijector, ConfigError, optionNames, Random } from '@flows/core';
 import { ActNorm, Chain, channelMask, FactorOut, InvertibleConv1x1, MaskedAffineCoupling, Squeeze } from '@flows/bijectors';
-import { StandardNormal, TransformedDistribution } from '@flows/distributions';
+import { Distribution, StandardNormal, TransformedDistribution } from '@flows/distributions';
 
 /** Options of {@link multiScaleFlow}. */
 export interface MultiScaleOptions {
@@ -15,17 +15,23 @@ export interface MultiScaleOptions {
   /** Context width for conditional flows (default 0); it reaches every coupling as extra channels. */
   contextSize?: number;
   seed?: number;
+  /**
+   * The base distribution (default a standard normal) of the base-side events, the H·W·C
+   * coordinates flattened (`flow.bijector.eventShape`). The flow owns it from then on; when the
+   * builder refuses its options, the base is left as it was given.
+   */
+  base?: Distribution;
 }
 
-const MULTI_SCALE_OPTION_NAMES = optionNames<MultiScaleOptions>()(['shape', 'levels', 'stepsPerLevel', 'hidden', 'contextSize', 'seed']);
+const MULTI_SCALE_OPTION_NAMES = optionNames<MultiScaleOptions>()(['shape', 'levels', 'stepsPerLevel', 'hidden', 'contextSize', 'seed', 'base']);
 
 /**
  * A multi-scale Glow-style flow (Dinh et al. 2017; Kingma and Dhariwal 2018) on images. In the
  * density direction each level squeezes (2 × 2 × c → 1 × 1 × 4c), runs `stepsPerLevel` steps of
  * ActNorm → InvertibleConv1x1 → MaskedAffineCoupling (channel masks alternating, ConvNet
  * conditioners), then factors out half the channels to the base and passes the rest to the next
- * level. The base is a standard normal on the flattened factored dimensions; sample at a
- * temperature with `sample(n, { temperature })`.
+ * level. The base is a standard normal on the flattened factored dimensions (or `base`); sample
+ * at a temperature with `sample(n, { temperature })`.
  */
 export function multiScaleFlow(options: MultiScaleOptions): TransformedDistribution {
   assertKnownOptions(options, MULTI_SCALE_OPTION_NAMES, 'multiScaleFlow');
@@ -62,6 +68,14 @@ export function multiScaleFlow(options: MultiScaleOptions): TransformedDistribut
     }
     return new Chain(densityOrder.reverse());
   };
+  if (options.base !== undefined && !(options.base instanceof Distribution))
+    throw new ConfigError(`multiScaleFlow: base must be a Distribution, got ${typeof options.base}`);
   const bijector = level(height, width, channels, levels);
-  return new TransformedDistribution(new StandardNormal(bijector.eventShape as number[]), bijector);
+  const shape = bijector.eventShape as number[];
+  const base = options.base ?? new StandardNormal(shape);
+  if (base.eventShape.join(',') !== shape.join(',')) {
+    bijector.dispose();
+    throw new ConfigError(`multiScaleFlow: the base has events of shape [${base.eventShape.join(', ')}]; this flow's base side has [${shape.join(', ')}]`);
+  }
+  return new TransformedDistribution(base, bijector);
 }

@@ -30,9 +30,21 @@ export {
   type BackendRuntime,
 } from '@flows/backends';
 export {
+  couplingFlow,
+  autoregressiveFlow,
+  type CouplingFlowOptions,
+  type AutoregressiveFlowOptions,
+  type FlowBaseOptions,
+  type TransformerChoice,
+  TRANSFORMER_NAMES,
   realNVP,
   nice,
   maf,
+  splineFlow,
+  type RealNVPOptions,
+  type NICEOptions,
+  type MAFOptions,
+  type SplineFlowOptions,
   multiScaleFlow,
   integerDiscreteFlow,
   type IntegerFlowOptions,
@@ -40,9 +52,12 @@ export {
   layerMask,
   MASK_STRATEGIES,
   type MaskStrategy,
-  type RealNVPOptions,
-  type CouplingFlowOptions,
-  type MAFOptions,
+  toyFlow,
+  toyScheduleOptions,
+  TOY_FLOWS,
+  type ToyFlowKind,
+  type ToyFlowOptions,
+  type Standardization,
 } from '@flows/builders';
 export { Adam, type AdamOptions, type AdamState, schedules, type LearningRateSchedule } from '@flows/optimizers';
 export {

@@ -1,45 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { densitiesFromLog, sharedDensityDomain } from './colour-scale.js';
-import { gridPoints, histogramDensity, rangeAround } from './grid.js';
 
-describe('grids', () => {
-  it('lay cell centres out in raster order: top row first, x growing along a row', () => {
-    const points = gridPoints(
-      [
-        [0, 4],
-        [0, 2],
-      ],
-      2,
-    );
-    expect(Array.from(points)).toEqual([1, 1.5, 3, 1.5, 1, 0.5, 3, 0.5]);
-  });
-
-  it('a histogram integrates to the fraction of points inside, in the same order as the grid', () => {
-    const range: [[number, number], [number, number]] = [
-      [0, 4],
-      [0, 2],
-    ];
-    // Three points in the top-left cell, one in the bottom-right, one outside.
-    const points = Float32Array.from([0.5, 1.9, 1, 1.2, 1.9, 1.5, 3.5, 0.1, 9, 9]);
-    const density = histogramDensity(points, range, 2);
-    const cellArea = 2 * 1;
-    expect(Array.from(density).map((d) => Math.round(d * cellArea * 5 * 1e5) / 1e5)).toEqual([3, 0, 0, 1]);
-    expect(density.reduce((a, b) => a + b, 0) * cellArea).toBeCloseTo(4 / 5, 6);
-  });
-
-  it('a window around points keeps them inside with room to spare', () => {
-    const [[x0, x1], [y0, y1]] = rangeAround(Float32Array.from([0, 0, 10, 5]));
-    expect(x0).toBeLessThan(0);
-    expect(x1).toBeGreaterThan(10);
-    expect(y0).toBeLessThan(0);
-    expect(y1).toBeGreaterThan(5);
-    expect(rangeAround(new Float32Array(0))).toEqual([
-      [-4, 4],
-      [-4, 4],
-    ]);
-  });
-});
-
+// The grids, histograms and windows moved to @flows/datasets (plane.test.ts), shared with toy-flow.
 describe('colour scales', () => {
   it('turn log-densities into densities, with NaN and −∞ as 0 and +∞ as the largest finite density', () => {
     expect(Array.from(densitiesFromLog([0, Math.log(2), -Infinity, Number.NaN, Infinity]))).toEqual([1, 2, 0, 0, 2]);
