@@ -2,7 +2,8 @@ import { linkSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, symlinkSyn
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as flows from '@flows/flows';
-import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { beforeAll, describe, expect, it, vi } from 'vitest';
+import { captureConsole } from '@flows/test-support';
 import { formatIdxImages } from './images.js';
 import { main } from './main.js';
 import { describeWriteError, realPathOf, removeAbandonedPartials } from './output-paths.js';
@@ -14,19 +15,7 @@ vi.mock('@flows/flows', async (original) => {
   return { ...actual, writeFileAtomic: vi.fn(actual.writeFileAtomic) };
 });
 
-let stdout = '';
-let stderr = '';
-beforeEach(() => {
-  stdout = '';
-  stderr = '';
-  vi.spyOn(console, 'log').mockImplementation((...a) => {
-    stdout += `${a.join(' ')}\n`;
-  });
-  vi.spyOn(console, 'error').mockImplementation((...a) => {
-    stderr += `${a.join(' ')}\n`;
-  });
-});
-afterEach(() => vi.restoreAllMocks());
+const printed = captureConsole();
 
 const root = mkdtempSync(join(tmpdir(), 'flow-codec-out-'));
 const BACKEND = ['--backend', 'cpu', '--quiet'];
@@ -49,13 +38,13 @@ describe('compress --out (issue 29)', () => {
     const out = join(root, 'existing.fcod');
     writeFileSync(out, 'the user’s own file');
     expect(await main(['compress', '--model', NO_MODEL, '--input', idx, '--out', out, ...BACKEND])).toBe(2);
-    expect(stderr).toMatch(/--out .*existing\.fcod exists; pass --force to replace it, or choose another name/);
-    expect(stderr).not.toMatch(/no model\.json/);
+    expect(printed.stderr).toMatch(/--out .*existing\.fcod exists; pass --force to replace it, or choose another name/);
+    expect(printed.stderr).not.toMatch(/no model\.json/);
     expect(readFileSync(out, 'utf8')).toBe('the user’s own file');
     expect(await compress(idx, out, '--force')).toBe(0);
     expect(readFileSync(out).subarray(0, 8).toString()).toBe('FLOWSCOD');
     expect(await main(['compress', '--help'])).toBe(0);
-    expect(stdout).toMatch(/--force\s+replace an existing --out \(never the --input itself/);
+    expect(printed.stdout).toMatch(/--force\s+replace an existing --out \(never the --input itself/);
   });
 
   it('never writes over its --input, even with --force: the file itself, a link to it, or a file inside an --input folder of PNGs', async () => {
@@ -68,7 +57,7 @@ describe('compress --out (issue 29)', () => {
     for (const out of [input, symlink, hardLink, join(root, '.', 'precious.idx')]) {
       for (const force of [[], ['--force']]) {
         expect(await main(['compress', '--model', NO_MODEL, '--input', input, '--out', out, ...force, ...BACKEND])).toBe(2);
-        expect(stderr).toMatch(/is the --input file itself; compressing over the images would lose them/);
+        expect(printed.stderr).toMatch(/is the --input file itself; compressing over the images would lose them/);
       }
     }
     expect(readFileSync(input)).toEqual(readFileSync(idx));
@@ -77,7 +66,7 @@ describe('compress --out (issue 29)', () => {
     for (const name of fixtures.names) writeFileSync(join(pngs, name), readFileSync(join(fixtures.pngs, name)));
     for (const out of [join(pngs, 'digit-0.png'), join(pngs, 'all.fcod'), join(pngs, 'sub', 'all.fcod')]) {
       expect(await main(['compress', '--model', NO_MODEL, '--input', pngs, '--out', out, '--force', ...BACKEND])).toBe(2);
-      expect(stderr).toMatch(/is inside the --input folder .*pngs-copy; write the compressed file outside the folder of images/);
+      expect(printed.stderr).toMatch(/is inside the --input folder .*pngs-copy; write the compressed file outside the folder of images/);
     }
     expect(readdirSync(pngs).sort()).toEqual(fixtures.names);
   });
@@ -86,18 +75,20 @@ describe('compress --out (issue 29)', () => {
     const file = join(root, 'a-file');
     writeFileSync(file, 'x');
     expect(await main(['compress', '--model', NO_MODEL, '--input', idx, '--out', join(file, 'x.fcod'), ...BACKEND])).toBe(2);
-    expect(stderr).toMatch(/--out .*a-file\/x\.fcod cannot be written: .*a-file exists and is not a directory; choose another place/);
-    expect(stderr).not.toMatch(/no model\.json|\.tmp-/);
+    expect(printed.stderr).toMatch(/--out .*a-file\/x\.fcod cannot be written: .*a-file exists and is not a directory; choose another place/);
+    expect(printed.stderr).not.toMatch(/no model\.json|\.tmp-/);
     mkdirSync(join(root, 'a-folder.fcod'));
     expect(await main(['compress', '--model', NO_MODEL, '--input', idx, '--out', join(root, 'a-folder.fcod'), '--force', ...BACKEND])).toBe(2);
-    expect(stderr).toMatch(/--out .*a-folder\.fcod is a folder; give the name of the file to write/);
+    expect(printed.stderr).toMatch(/--out .*a-folder\.fcod is a folder; give the name of the file to write/);
   });
 
   it('names a full disk by the user’s --out, and leaves nothing behind', async () => {
     const out = join(root, 'full-disk.fcod');
     vi.mocked(flows.writeFileAtomic).mockRejectedValueOnce(Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' }));
     expect(await compress(idx, out)).toBe(1);
-    expect(stderr).toMatch(/cannot write --out .*full-disk\.fcod: the disk is full: free some space, or write elsewhere \(ENOSPC\); nothing was written/);
+    expect(printed.stderr).toMatch(
+      /cannot write --out .*full-disk\.fcod: the disk is full: free some space, or write elsewhere \(ENOSPC\); nothing was written/,
+    );
     expect(readdirSync(root).filter((name) => name.startsWith('full-disk'))).toEqual([]);
     expect(describeWriteError(Object.assign(new Error('x'), { code: 'EISDIR' }), '--out', 'o', 'a.png').message).toBe(
       'cannot write --out o (writing a.png): it is a folder: give the name of a file (EISDIR); nothing was written',
@@ -113,8 +104,8 @@ describe('compress --out (issue 29)', () => {
       const folder = mkdtempSync(join(root, 'names-'));
       for (const name of names) writeFileSync(join(folder, name), readFileSync(join(fixtures.pngs, 'digit-0.png')));
       expect(await main(['compress', '--model', NO_MODEL, '--input', folder, '--out', join(root, 'names.fcod'), ...BACKEND])).toBe(1);
-      expect(stderr).toMatch(problem);
-      expect(stderr).toMatch(/rename/);
+      expect(printed.stderr).toMatch(problem);
+      expect(printed.stderr).toMatch(/rename/);
     }
   });
 });
@@ -124,8 +115,8 @@ describe('compare --out', () => {
     const file = join(root, 'compare-file');
     writeFileSync(file, 'x');
     expect(await main(['compare', '--idf', NO_MODEL, '--input', idx, '--out', file, ...BACKEND])).toBe(2);
-    expect(stderr).toMatch(/--out .*compare-file cannot be written: .*exists and is not a directory/);
-    expect(stderr).not.toMatch(/EEXIST|no model\.json/);
+    expect(printed.stderr).toMatch(/--out .*compare-file cannot be written: .*exists and is not a directory/);
+    expect(printed.stderr).not.toMatch(/EEXIST|no model\.json/);
   });
 });
 

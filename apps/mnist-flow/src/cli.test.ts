@@ -6,7 +6,8 @@ import type { Chain, MaskedAffineCoupling } from '@flows/bijectors';
 import { decode } from 'fast-png';
 import type { TransformedDistribution } from '@flows/distributions';
 import { loadModel } from '@flows/flows';
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { captureConsole } from '@flows/test-support';
 import { interpolationLatents } from './interpolate.js';
 import { main } from './main.js';
 
@@ -17,19 +18,7 @@ function gridSize(svgFile: string): { width: number; height: number } {
   return { width: Number(image[1]), height: Number(image[2]) };
 }
 
-let stdout = '';
-let stderr = '';
-beforeEach(() => {
-  stdout = '';
-  stderr = '';
-  vi.spyOn(console, 'log').mockImplementation((...a) => {
-    stdout += `${a.join(' ')}\n`;
-  });
-  vi.spyOn(console, 'error').mockImplementation((...a) => {
-    stderr += `${a.join(' ')}\n`;
-  });
-});
-afterEach(() => vi.restoreAllMocks());
+const printed = captureConsole();
 
 const temp = () => mkdtempSync(join(tmpdir(), 'mnist-flow-'));
 const tiny = ['--limit', '200', '--layers', '2', '--hidden', '16', '--batch-size', '50', '--backend', 'cpu', '--quiet'];
@@ -37,42 +26,42 @@ const tiny = ['--limit', '200', '--layers', '2', '--hidden', '16', '--batch-size
 describe('mnist-flow', () => {
   it('--help on every command, and clear errors', async () => {
     for (const command of ['train', 'eval', 'sample', 'interpolate']) {
-      stdout = '';
+      printed.stdout = '';
       expect(await main([command, '--help'])).toBe(0);
-      expect(stdout).toMatch(new RegExp(`mnist-flow ${command === 'eval' ? 'eval' : command}`));
+      expect(printed.stdout).toMatch(new RegExp(`mnist-flow ${command === 'eval' ? 'eval' : command}`));
     }
     expect(await main(['eval', '--model', '/nonexistent/model', '--backend', 'cpu'])).toBe(1);
-    expect(stderr).toMatch(/\/nonexistent\/model: model directory not found/);
+    expect(printed.stderr).toMatch(/\/nonexistent\/model: model directory not found/);
     expect(await main(['train', '--out', temp(), '--mask', 'diagonal'])).toBe(2);
-    expect(stderr).toMatch(/--mask must be one of random, checkerboard/);
+    expect(printed.stderr).toMatch(/--mask must be one of random, checkerboard/);
     expect(await main(['train', '--out', temp(), '--resume', ...tiny])).toBe(2);
-    expect(stderr).toMatch(/no checkpoint in/);
+    expect(printed.stderr).toMatch(/no checkpoint in/);
     const corrupt = temp();
     writeFileSync(join(corrupt, 'placeholder'), '');
     const dir = join(corrupt, 'checkpoint');
     await import('node:fs/promises').then((fs) => fs.mkdir(dir));
     writeFileSync(join(dir, 'checkpoint.json'), '{"format": "flows-checkpoint"');
     expect(await main(['train', '--out', corrupt, '--resume', ...tiny])).toBe(1);
-    expect(stderr).toMatch(/checkpoint\.json: is not valid JSON/);
+    expect(printed.stderr).toMatch(/checkpoint\.json: is not valid JSON/);
     expect(await main(['train', '--out', temp(), '--lr-schedule', 'linear', ...tiny])).toBe(2);
-    expect(stderr).toMatch(/--lr-schedule must be one of constant, cosine/);
+    expect(printed.stderr).toMatch(/--lr-schedule must be one of constant, cosine/);
     expect(await main(['train', '--out', temp(), '--weight-decay', '-1', ...tiny])).toBe(2);
-    expect(stderr).toMatch(/--weight-decay must be at least 0, got -1/);
+    expect(printed.stderr).toMatch(/--weight-decay must be at least 0, got -1/);
   });
 
   it("every command takes the apps' one backend declaration: the backend table's choices (webgl too) and the line saying which runs", async () => {
     for (const command of ['train', 'eval', 'sample', 'interpolate']) {
-      stdout = '';
+      printed.stdout = '';
       expect(await main([command, '--help'])).toBe(0);
-      expect(stdout).toMatch(/--backend <auto\|tensorflow\|webgpu\|webgl\|wasm\|cpu>/);
-      expect(stdout).toMatch(/--threads <integer>[\s\S]*--native-blas[\s\S]*--no-native/);
+      expect(printed.stdout).toMatch(/--backend <auto\|tensorflow\|webgpu\|webgl\|wasm\|cpu>/);
+      expect(printed.stdout).toMatch(/--threads <integer>[\s\S]*--native-blas[\s\S]*--no-native/);
     }
     // webgl is a choice; in Node it is refused with the reason, before any model is read.
     expect(await main(['sample', '--model', '/nonexistent/model', '--backend', 'webgl'])).toBe(1);
-    expect(stderr).toMatch(/backend 'webgl' \(from option\) is not available: WebGL needs a browser/);
-    stderr = '';
+    expect(printed.stderr).toMatch(/backend 'webgl' \(from option\) is not available: WebGL needs a browser/);
+    printed.stderr = '';
     expect(await main(['sample', '--model', '/nonexistent/model', '--backend', 'cpu'])).toBe(1);
-    expect(stderr).toMatch(/^backend: cpu \(option\)\n/);
+    expect(printed.stderr).toMatch(/^backend: cpu \(option\)\n/);
   });
 
   it('a model from another app, 14×14 images and an IDX file of 0 images are named, not turned into a black grid or TensorFlow.js internals', async () => {
@@ -83,7 +72,7 @@ describe('mnist-flow', () => {
     await saveModel(toy, toyModel, { app: 'toy-flow' });
     toy.dispose();
     expect(await main(['sample', '--model', toyModel, '--out', join(temp(), 'grid.png'), '--backend', 'cpu'])).toBe(2);
-    expect(stderr).toMatch(/this is a model of 2-dimensional data \(made by toy-flow\); mnist-flow works with models of 28×28 images/);
+    expect(printed.stderr).toMatch(/this is a model of 2-dimensional data \(made by toy-flow\); mnist-flow works with models of 28×28 images/);
     expect(await main(['eval', '--model', toyModel, '--backend', 'cpu'])).toBe(2);
     // A run's model on 14×14 IDX files.
     const out = temp();
@@ -93,12 +82,12 @@ describe('mnist-flow', () => {
     write('t10k-images-idx3-ubyte', [5, 14, 14], new Uint8Array(5 * 196));
     write('t10k-labels-idx1-ubyte', [5], new Uint8Array(5));
     expect(await main(['eval', '--model', join(out, 'model'), '--data-dir', small, '--backend', 'cpu'])).toBe(2);
-    expect(stderr).toMatch(/the images are 14×14, but mnist-flow models are of 28×28 images/);
+    expect(printed.stderr).toMatch(/the images are 14×14, but mnist-flow models are of 28×28 images/);
     const empty = temp();
     writeFileSync(join(empty, 't10k-images-idx3-ubyte'), encodeIdx([0, 28, 28], new Uint8Array(0)));
     writeFileSync(join(empty, 't10k-labels-idx1-ubyte'), encodeIdx([0], new Uint8Array(0)));
     expect(await main(['eval', '--model', join(out, 'model'), '--data-dir', empty, '--backend', 'cpu'])).toBe(1);
-    expect(stderr).toMatch(/contains no images/);
+    expect(printed.stderr).toMatch(/contains no images/);
   });
 
   it("another app's model is refused by name with the command that fits it: a flow-codec integer flow, its checkpoint, a toy-flow or library model of 784 values, an unknown preprocessing", async () => {
@@ -127,13 +116,13 @@ describe('mnist-flow', () => {
       [['eval', '--model', join(run, 'checkpoint')], join(run, 'checkpoint')],
     ];
     for (const [argv, where] of refusals) {
-      stderr = '';
-      stdout = '';
+      printed.stderr = '';
+      printed.stdout = '';
       expect(await main([...argv, '--backend', 'cpu'])).toBe(2);
-      expect(stderr).toContain(
+      expect(printed.stderr).toContain(
         `${where}: this is a flow-codec integer discrete flow (integer couplings on 8-bit pixels), not an mnist-flow model; use flow-codec compress --model ${where}`,
       );
-      expect(stdout).not.toMatch(/test bpd/);
+      expect(printed.stdout).not.toMatch(/test bpd/);
     }
     expect(existsSync(join(run, 'grid.png'))).toBe(false);
     // Continuous models of 784 values that mnist-flow did not train: their preprocessing is not known.
@@ -146,43 +135,43 @@ describe('mnist-flow', () => {
     await saveModel(toy, edited, { app: 'mnist-flow', view: { kind: 'binarized' } });
     toy.dispose();
     expect(await main(['eval', '--model', toyModel, '--backend', 'cpu'])).toBe(2);
-    expect(stderr).toContain(`${toyModel}: mnist-flow did not train this model (a model made by toy-flow): it knows the preprocessing`);
-    expect(stderr).toContain(`use toy-flow sample --model ${toyModel}`);
+    expect(printed.stderr).toContain(`${toyModel}: mnist-flow did not train this model (a model made by toy-flow): it knows the preprocessing`);
+    expect(printed.stderr).toContain(`use toy-flow sample --model ${toyModel}`);
     expect(await main(['sample', '--model', libraryModel, '--out', join(run, 'g.png'), '--backend', 'cpu'])).toBe(2);
-    expect(stderr).toMatch(/mnist-flow did not train this model \(a model that records no app \(saved by the library, not by a flows app\)\)/);
+    expect(printed.stderr).toMatch(/mnist-flow did not train this model \(a model that records no app \(saved by the library, not by a flows app\)\)/);
     expect(await main(['eval', '--model', edited, '--backend', 'cpu'])).toBe(2);
-    expect(stderr).toMatch(/the model records no preprocessing mnist-flow knows \(\{"kind":"binarized"\}/);
+    expect(printed.stderr).toMatch(/the model records no preprocessing mnist-flow knows \(\{"kind":"binarized"\}/);
   });
 
   it("bad flags and commands: an empty or zero --epochs, a misspelled flag or command gets the near name; 'evaluate' is 'eval'", async () => {
     const out = temp();
     expect(await main(['train', '--out', out, '--epochs', '', ...tiny])).toBe(2);
-    expect(stderr).toMatch(/mnist-flow train: --epochs needs a value: a positive integer/);
+    expect(printed.stderr).toMatch(/mnist-flow train: --epochs needs a value: a positive integer/);
     expect(await main(['train', '--out', out, '--seed=', ...tiny])).toBe(2);
-    expect(stderr).toMatch(/--seed needs a value: a non-negative integer/);
+    expect(printed.stderr).toMatch(/--seed needs a value: a non-negative integer/);
     expect(await main(['train', '--out', out, '--epochs', '0', ...tiny])).toBe(2);
-    expect(stderr).toMatch(/--epochs must be a positive integer, got '0'/);
+    expect(printed.stderr).toMatch(/--epochs must be a positive integer, got '0'/);
     expect(existsSync(join(out, 'model'))).toBe(false);
     expect(await main(['trian', '--out', out])).toBe(2);
-    expect(stderr).toMatch(/mnist-flow: unknown command 'trian'; did you mean 'train'\? commands: train, eval, sample, interpolate/);
+    expect(printed.stderr).toMatch(/mnist-flow: unknown command 'trian'; did you mean 'train'\? commands: train, eval, sample, interpolate/);
     expect(await main(['train', '--out', out, '--epoch', '3', ...tiny])).toBe(2);
-    expect(stderr).toMatch(/Unknown option '--epoch'; did you mean --epochs\?/);
-    stdout = '';
+    expect(printed.stderr).toMatch(/Unknown option '--epoch'; did you mean --epochs\?/);
+    printed.stdout = '';
     expect(await main(['evaluate', '--help'])).toBe(0);
-    expect(stdout).toMatch(/mnist-flow eval: test-set NLL/);
-    expect(stdout).toMatch(/or mnist-flow evaluate/);
-    stdout = '';
+    expect(printed.stdout).toMatch(/mnist-flow eval: test-set NLL/);
+    expect(printed.stdout).toMatch(/or mnist-flow evaluate/);
+    printed.stdout = '';
     expect(await main(['--help'])).toBe(0);
-    expect(stdout).toMatch(/also spelled evaluate/);
+    expect(printed.stdout).toMatch(/also spelled evaluate/);
   });
 
   it("a diverging run's advice names mnist-flow's flags (--lr, --clip-norm), not the library's options", async () => {
     const out = temp();
     expect(await main(['train', '--out', out, '--epochs', '4', '--lr', '10000', '--lr-schedule', 'constant', ...tiny])).toBe(1);
-    expect(stderr).toMatch(/the run diverged|NaN or infinite/);
-    expect(stderr).toMatch(/Try a lower learning rate \(--lr[;)]/);
-    expect(stderr).toMatch(/a gradient-norm clip \(--clip-norm\)/);
-    expect(stderr).not.toMatch(/clipNorm|scaleTanh|learningRate/);
+    expect(printed.stderr).toMatch(/the run diverged|NaN or infinite/);
+    expect(printed.stderr).toMatch(/Try a lower learning rate \(--lr[;)]/);
+    expect(printed.stderr).toMatch(/a gradient-norm clip \(--clip-norm\)/);
+    expect(printed.stderr).not.toMatch(/clipNorm|scaleTanh|learningRate/);
   });
 
   it('--lr-schedule cosine decays the learning rate over all epochs (recorded in metrics.json)', async () => {
@@ -221,27 +210,27 @@ describe('mnist-flow', () => {
       '--quiet',
     ];
     expect(await main(['train', '--out', out, ...options])).toBe(0);
-    expect(stderr).toMatch(/the last 50 training images held out for validation/);
+    expect(printed.stderr).toMatch(/the last 50 training images held out for validation/);
     const metrics = JSON.parse(readFileSync(join(out, 'metrics.json'), 'utf8'));
     expect(metrics.settings.validation).toBe(50);
     const rows = metrics.epochs as { epoch: number; testBpd: number; validationBpd: number }[];
     const best = rows.reduce((a, b) => (b.validationBpd < a.validationBpd ? b : a));
     expect(rows.length).toBeLessThan(60);
     expect(rows.length - best.epoch).toBe(2);
-    expect(stderr).toMatch(
+    expect(printed.stderr).toMatch(
       new RegExp(`stopping early: no better validation bpd for 2 epochs \\(best ${best.validationBpd.toFixed(4)} at epoch ${best.epoch}\\)`),
     );
     // Both saved models are the best epoch's: they score its test bpd (same first 100 test images, same fixed noise).
     for (const dir of ['model', 'best-model']) {
-      stdout = '';
+      printed.stdout = '';
       expect(await main(['eval', '--model', join(out, dir), '--limit', '100', '--backend', 'cpu'])).toBe(0);
-      expect(stdout).toMatch(new RegExp(`test bpd: +${best.testBpd.toFixed(4)}`));
+      expect(printed.stdout).toMatch(new RegExp(`test bpd: +${best.testBpd.toFixed(4)}`));
     }
-    expect(stdout).not.toMatch(new RegExp(`test bpd: +${rows[rows.length - 1].testBpd.toFixed(4)}`));
+    expect(printed.stdout).not.toMatch(new RegExp(`test bpd: +${rows[rows.length - 1].testBpd.toFixed(4)}`));
     expect(await main(['train', '--out', temp(), '--patience', '3', ...tiny])).toBe(2);
-    expect(stderr).toMatch(/--patience needs --validation/);
+    expect(printed.stderr).toMatch(/--patience needs --validation/);
     expect(await main(['train', '--out', temp(), '--validation', '200', ...tiny])).toBe(2);
-    expect(stderr).toMatch(/--validation 200 leaves no training images \(200 available\)/);
+    expect(printed.stderr).toMatch(/--validation 200 leaves no training images \(200 available\)/);
   });
 
   it('--resume of a run killed after its last checkpoint writes the missing model; changed options are refused by name', async () => {
@@ -266,14 +255,14 @@ describe('mnist-flow', () => {
         '--resume',
       ]),
     ).toBe(2);
-    expect(stderr).toMatch(/--resume: options differ from the checkpointed run: --layers 3 \(checkpoint: 2\)/);
+    expect(printed.stderr).toMatch(/--resume: options differ from the checkpointed run: --layers 3 \(checkpoint: 2\)/);
     expect(existsSync(join(out, 'model'))).toBe(false);
     expect(await main(['train', '--out', out, '--epochs', '2', '--mask', 'random', '--resume', ...tiny])).toBe(0);
-    expect(stderr).toMatch(/the checkpoint has all 2 epochs: writing the final model/);
+    expect(printed.stderr).toMatch(/the checkpoint has all 2 epochs: writing the final model/);
     expect(existsSync(join(out, 'samples.png'))).toBe(true);
-    stdout = '';
+    printed.stdout = '';
     expect(await main(['eval', '--model', join(out, 'model'), '--limit', '200', '--backend', 'cpu'])).toBe(0);
-    const bpd = Number(/test bpd:\s+([\d.]+)/.exec(stdout)![1]);
+    const bpd = Number(/test bpd:\s+([\d.]+)/.exec(printed.stdout)![1]);
     expect(bpd).toBeCloseTo(metrics.epochs[1].testBpd, 3);
     // With the flag, a changed training option is accepted and the model's settings stay the checkpoint's.
     expect(
@@ -330,22 +319,22 @@ describe('mnist-flow', () => {
     const curves = readFileSync(join(resumed, 'training.svg'), 'utf8');
     for (const text of ['training', 'bits per dimension', 'learning rate', 'epoch', 'train', 'test']) expect(curves).toContain(`>${text}<`);
     expect(decode(readFileSync(join(resumed, 'training.png'))).width).toBeGreaterThan(500);
-    expect(stdout).toMatch(/test bpd:/);
+    expect(printed.stdout).toMatch(/test bpd:/);
   });
 
   it('the default run uses the published preprocessing (logit, alpha 1e-6) and a cosine schedule; the exercise scaling is one flag away', async () => {
     const out = temp();
     expect(await main(['train', '--out', out, '--epochs', '1', ...tiny])).toBe(0);
-    expect(stderr).toMatch(/logit preprocessing \(Real NVP's\): .*logit\(0\.000001/);
+    expect(printed.stderr).toMatch(/logit preprocessing \(Real NVP's\): .*logit\(0\.000001/);
     const settings = JSON.parse(readFileSync(join(out, 'metrics.json'), 'utf8')).settings;
     expect(settings).toMatchObject({ logit: 1e-6, lrSchedule: 'cosine' });
     const exercise = temp();
-    stderr = '';
+    printed.stderr = '';
     expect(await main(['train', '--out', exercise, '--epochs', '1', '--exercise-scaling', ...tiny])).toBe(0);
-    expect(stderr).toMatch(/the exercise's dequantization: x = v\/255 \+ U\/255/);
+    expect(printed.stderr).toMatch(/the exercise's dequantization: x = v\/255 \+ U\/255/);
     expect(JSON.parse(readFileSync(join(exercise, 'metrics.json'), 'utf8')).settings.logit).toBeNull();
     expect(await main(['train', '--out', temp(), '--exercise-scaling', '--logit', '0.05', ...tiny])).toBe(2);
-    expect(stderr).toMatch(/--exercise-scaling and --logit are two preprocessings/);
+    expect(printed.stderr).toMatch(/--exercise-scaling and --logit are two preprocessings/);
   });
 
   it('the native kernels are used by default on wasm when the addon is built; --no-native refuses them', async () => {
@@ -367,36 +356,36 @@ describe('mnist-flow', () => {
       '--quiet',
     ];
     const built = existsSync(new URL('../../../packages/native-blas/native/build/Release/flows_blas.node', import.meta.url));
-    stderr = '';
+    printed.stderr = '';
     expect(await main(['train', '--out', temp(), ...glowless])).toBe(0);
-    if (built) expect(stderr).toMatch(/backend: wasm, native kernels: (own AVX-512|OpenBLAS) matrix products/);
-    else expect(stderr).toMatch(/stock matrix products \(native BLAS unavailable/);
-    stderr = '';
+    if (built) expect(printed.stderr).toMatch(/backend: wasm, native kernels: (own AVX-512|OpenBLAS) matrix products/);
+    else expect(printed.stderr).toMatch(/stock matrix products \(native BLAS unavailable/);
+    printed.stderr = '';
     expect(await main(['train', '--out', temp(), '--no-native', ...glowless])).toBe(0);
-    expect(stderr).not.toMatch(/OpenBLAS/);
+    expect(printed.stderr).not.toMatch(/OpenBLAS/);
     expect(await main(['train', '--out', temp(), '--no-native', '--native-blas', ...glowless])).toBe(2);
-    expect(stderr).toMatch(/--native-blas requires the native kernels and --no-native refuses them/);
+    expect(printed.stderr).toMatch(/--native-blas requires the native kernels and --no-native refuses them/);
   });
 
   it('eval, sample and interpolate a saved model; logit preprocessing', async () => {
     const out = temp();
     expect(await main(['train', '--out', out, '--epochs', '1', '--logit', '0.05', ...tiny])).toBe(0);
-    expect(stderr).toMatch(/logit\(0\.05/);
-    stdout = '';
+    expect(printed.stderr).toMatch(/logit\(0\.05/);
+    printed.stdout = '';
     expect(await main(['eval', '--model', join(out, 'model'), '--limit', '200', '--backend', 'cpu'])).toBe(0);
-    expect(stdout).toMatch(/test bpd: +\d+\.\d+/);
-    expect(stdout).toMatch(/log 256/);
+    expect(printed.stdout).toMatch(/test bpd: +\d+\.\d+/);
+    expect(printed.stdout).toMatch(/log 256/);
     // The last checkpoint (a run still going) and the run directory give the same figures, with the
     // preprocessing read from the checkpoint's settings.
     const bpd = (text: string) => /test bpd: +(\d+\.\d+)/.exec(text)![1];
-    const fromModel = bpd(stdout);
+    const fromModel = bpd(printed.stdout);
     for (const dir of [join(out, 'checkpoint'), out]) {
-      stdout = '';
+      printed.stdout = '';
       expect(await main(['eval', '--model', dir, '--limit', '200', '--backend', 'cpu'])).toBe(0);
-      expect(bpd(stdout)).toBe(fromModel);
-      expect(stdout).toMatch(/log 256/);
+      expect(bpd(printed.stdout)).toBe(fromModel);
+      expect(printed.stdout).toMatch(/log 256/);
     }
-    expect(stderr).toMatch(/model: .*checkpoint \(epoch 1\)/);
+    expect(printed.stderr).toMatch(/model: .*checkpoint \(epoch 1\)/);
     expect(await main(['sample', '--model', join(out, 'checkpoint'), '--n', '4', '--out', join(out, 'c.png'), '--backend', 'cpu'])).toBe(0);
     expect(await main(['sample', '--model', join(out, 'model'), '--n', '4', '--out', join(out, 's.png'), '--backend', 'cpu'])).toBe(0);
     expect(await main(['interpolate', '--model', join(out, 'model'), '--steps', '3', '--out', join(out, 'i.png'), '--backend', 'cpu'])).toBe(0);
@@ -411,12 +400,12 @@ describe('mnist-flow', () => {
     expect(gridSize(join(out, 'samples.svg')).height).toBe(10 * 29 * 2 + 2); // ten rows: digits 0-9
     expect(readFileSync(join(out, 'samples.svg'), 'utf8')).toContain('>one row per digit 0-9, temperature 0.7, seed 2<');
     expect(JSON.parse(readFileSync(join(out, 'metrics.json'), 'utf8')).settings.conditional).toBe(true);
-    stdout = '';
+    printed.stdout = '';
     expect(await main(['eval', '--model', join(out, 'model'), '--limit', '200', '--backend', 'cpu'])).toBe(0);
-    expect(stdout).toMatch(/test bpd: +\d+\.\d+/);
+    expect(printed.stdout).toMatch(/test bpd: +\d+\.\d+/);
     expect(await main(['sample', '--model', join(out, 'model'), '--digit', '3', '--n', '4', '--out', join(out, 'three.png'), '--backend', 'cpu'])).toBe(0);
     expect(await main(['interpolate', '--model', join(out, 'model'), '--out', join(out, 'i.png'), '--backend', 'cpu'])).toBe(2);
-    expect(stderr).toMatch(/class-conditional/);
+    expect(printed.stderr).toMatch(/class-conditional/);
   });
 
   it('a multi-scale Glow: trains on image-shaped batches, resumes, samples, evaluates and interpolates', async () => {
@@ -448,9 +437,9 @@ describe('mnist-flow', () => {
     rows.forEach((r) => expect(Number.isFinite(r.testBpd)).toBe(true));
     const model = (await loadModel(join(out, 'model'))) as TransformedDistribution;
     expect(model.eventShape).toEqual([28, 28, 1]);
-    stdout = '';
+    printed.stdout = '';
     expect(await main(['eval', '--model', join(out, 'model'), '--limit', '60', '--backend', 'wasm'])).toBe(0);
-    expect(stdout).toMatch(/test bpd: +\d+\.\d+/);
+    expect(printed.stdout).toMatch(/test bpd: +\d+\.\d+/);
     expect(gridSize(join(out, 'samples.svg')).width).toBe(8 * 29 * 2 + 2);
     expect(await main(['interpolate', '--model', join(out, 'model'), '--steps', '3', '--out', join(out, 'i.png'), '--backend', 'wasm'])).toBe(0);
   });

@@ -2,72 +2,57 @@ import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { decode } from 'fast-png';
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { captureConsole } from '@flows/test-support';
 import { main } from './main.js';
 
-let stdout = '';
-let stderr = '';
-beforeEach(() => {
-  stdout = '';
-  stderr = '';
-  vi.spyOn(console, 'log').mockImplementation((...a) => {
-    stdout += `${a.join(' ')}\n`;
-  });
-  vi.spyOn(console, 'error').mockImplementation((...a) => {
-    stderr += `${a.join(' ')}\n`;
-  });
-  vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => {
-    stdout += String(chunk);
-    return true;
-  });
-});
-afterEach(() => vi.restoreAllMocks());
+const printed = captureConsole({ processStdout: true });
 
 const temp = () => mkdtempSync(join(tmpdir(), 'toy-flow-'));
 
 describe('toy-flow CLI', () => {
   it('--help on every command', async () => {
     expect(await main(['--help'])).toBe(0);
-    expect(stdout).toMatch(/Commands:/);
+    expect(printed.stdout).toMatch(/Commands:/);
     for (const command of ['train', 'logprob', 'sample', 'plot']) {
-      stdout = '';
+      printed.stdout = '';
       expect(await main([command, '--help'])).toBe(0);
-      expect(stdout).toMatch(new RegExp(`toy-flow ${command}`));
-      expect(stdout).toMatch(/--help/);
+      expect(printed.stdout).toMatch(new RegExp(`toy-flow ${command}`));
+      expect(printed.stdout).toMatch(/--help/);
     }
   });
 
   it('clear errors for bad options', async () => {
     const out = temp();
     expect(await main(['train', '--data', 'three-gaussians', '--out', out, '--backend', 'cpu'])).toBe(2);
-    expect(stderr).toMatch(/unknown dataset 'three-gaussians'; expected one of two-gaussians/);
+    expect(printed.stderr).toMatch(/unknown dataset 'three-gaussians'; expected one of two-gaussians/);
     expect(await main(['train', '--data', 'two-gaussians', '--out', out, '--epochs', '-1'])).toBe(2);
-    expect(stderr).toMatch(/--epochs must be a positive integer, got '-1'/);
+    expect(printed.stderr).toMatch(/--epochs must be a positive integer, got '-1'/);
     // 0 epochs wrote an untrained model, and '' was read as 0.
     expect(await main(['train', '--data', 'two-gaussians', '--out', out, '--epochs', '0'])).toBe(2);
-    expect(stderr).toMatch(/--epochs must be a positive integer, got '0'/);
+    expect(printed.stderr).toMatch(/--epochs must be a positive integer, got '0'/);
     expect(await main(['train', '--data', 'two-gaussians', '--out', out, '--epochs', ''])).toBe(2);
-    expect(stderr).toMatch(/--epochs needs a value: a positive integer/);
+    expect(printed.stderr).toMatch(/--epochs needs a value: a positive integer/);
     expect(await main(['train', '--data', 'two-gaussians', '--out', out, '--seed', ''])).toBe(2);
-    expect(stderr).toMatch(/--seed needs a value: a non-negative integer/);
+    expect(printed.stderr).toMatch(/--seed needs a value: a non-negative integer/);
     expect(await main(['trian', '--data', 'two-gaussians'])).toBe(2);
-    expect(stderr).toMatch(/toy-flow: unknown command 'trian'; did you mean 'train'\?/);
+    expect(printed.stderr).toMatch(/toy-flow: unknown command 'trian'; did you mean 'train'\?/);
     expect(await main(['train', '--data', 'two-gaussians', '--out', out, '--epoch', '3'])).toBe(2);
-    expect(stderr).toMatch(/Unknown option '--epoch'; did you mean --epochs\?/);
+    expect(printed.stderr).toMatch(/Unknown option '--epoch'; did you mean --epochs\?/);
     expect(await main(['train', '--data', 'two-gaussians'])).toBe(2);
-    expect(stderr).toMatch(/missing required option --out/);
+    expect(printed.stderr).toMatch(/missing required option --out/);
     expect(await main(['train', '--data', 'two-gaussians', '--out', out, '--hidden', '64,x'])).toBe(2);
-    expect(stderr).toMatch(/--hidden must be a comma-separated list/);
+    expect(printed.stderr).toMatch(/--hidden must be a comma-separated list/);
     expect(await main(['train', '--data', 'two-gaussians', '--out', out, '--frobnicate'])).toBe(2);
-    expect(stderr).toMatch(/Unknown option '--frobnicate'/);
+    expect(printed.stderr).toMatch(/Unknown option '--frobnicate'/);
     expect(await main(['train', '--data', '/nonexistent/points.csv', '--out', out, '--backend', 'cpu'])).toBe(1);
-    expect(stderr).toMatch(/\/nonexistent\/points\.csv: file not found/);
+    expect(printed.stderr).toMatch(/\/nonexistent\/points\.csv: file not found/);
     const bad = join(out, 'bad.csv');
     writeFileSync(bad, 'x,y\n1,2\n3,abc\n');
     expect(await main(['train', '--data', bad, '--out', out, '--backend', 'cpu'])).toBe(1);
-    expect(stderr).toMatch(/bad\.csv: line 3, column 2: 'abc' is not a finite number/);
+    expect(printed.stderr).toMatch(/bad\.csv: line 3, column 2: 'abc' is not a finite number/);
     expect(await main(['sample', '--model', '/nonexistent/model', '--backend', 'cpu'])).toBe(1);
-    expect(stderr).toMatch(/model directory not found/);
+    expect(printed.stderr).toMatch(/model directory not found/);
     expect(await main(['fly'])).toBe(2);
   });
 
@@ -91,7 +76,7 @@ describe('toy-flow CLI', () => {
       'cpu',
       '--quiet',
     ]);
-    expect(stderr).toBe('backend: cpu (option)\n');
+    expect(printed.stderr).toBe('backend: cpu (option)\n');
     expect(code).toBe(0);
     const metrics = JSON.parse(readFileSync(join(out, 'metrics.json'), 'utf8'));
     expect(metrics).toMatchObject({ dataset: 'two-gaussians', backend: 'cpu', testSize: 5000 });
@@ -110,31 +95,31 @@ describe('toy-flow CLI', () => {
 
     const points = join(out, 'points.csv');
     writeFileSync(points, 'x,y\n0.25,0.25\n0.75,0.75\n5,5\n');
-    stdout = '';
+    printed.stdout = '';
     expect(await main(['logprob', '--model', join(out, 'model'), '--input', points, '--backend', 'cpu'])).toBe(0);
-    const values = stdout.trim().split('\n').map(Number);
+    const values = printed.stdout.trim().split('\n').map(Number);
     expect(values).toHaveLength(3);
     expect(values[0]).toBeGreaterThan(values[2]);
 
-    stdout = '';
+    printed.stdout = '';
     expect(await main(['sample', '--model', join(out, 'model'), '--n', '5', '--seed', '3', '--temperature', '0.5', '--backend', 'cpu'])).toBe(0);
-    stdout = '';
+    printed.stdout = '';
     expect(await main(['plot', '--model', join(out, 'model'), '--data', 'two-gaussians', '--out', join(out, 'again'), '--backend', 'cpu'])).toBe(0);
     expect(decode(readFileSync(join(out, 'again', 'samples.png'))).width).toBeGreaterThan(640);
     expect(readFileSync(join(out, 'again', 'samples.svg'), 'utf8')).toContain('>model samples<');
-    stdout = '';
+    printed.stdout = '';
     expect(await main(['sample', '--model', join(out, 'model'), '--n', '5', '--seed', '3', '--temperature', '0.5', '--backend', 'cpu'])).toBe(0);
-    const lines = stdout.trim().split('\n');
+    const lines = printed.stdout.trim().split('\n');
     expect(lines[0]).toBe('x,y');
     expect(lines).toHaveLength(6);
-    const first = stdout;
-    stdout = '';
+    const first = printed.stdout;
+    printed.stdout = '';
     await main(['sample', '--model', join(out, 'model'), '--n', '5', '--seed', '3', '--temperature', '0.5', '--backend', 'cpu']);
-    expect(stdout).toBe(first);
+    expect(printed.stdout).toBe(first);
     // Large --n streams in chunks: one header, every row, and the same stream as a single draw.
-    stdout = '';
+    printed.stdout = '';
     expect(await main(['sample', '--model', join(out, 'model'), '--n', '250000', '--seed', '3', '--temperature', '0.5', '--backend', 'cpu'])).toBe(0);
-    const many = stdout.trim().split('\n');
+    const many = printed.stdout.trim().split('\n');
     expect(many).toHaveLength(250_001);
     expect(many.filter((line) => line === 'x,y')).toHaveLength(1);
     expect(many.slice(0, 6).join('\n')).toBe(first.trim());
@@ -189,9 +174,9 @@ describe('toy-flow CLI', () => {
     const saved = JSON.parse(readFileSync(join(out, 'standardised', 'model', 'model.json'), 'utf8'));
     const layers = saved.model.config.bijector.config.bijectors;
     expect(layers[layers.length - 1].className).toBe('ElementwiseAffine');
-    stdout = '';
+    printed.stdout = '';
     expect(await main(['sample', '--model', join(out, 'standardised', 'model'), '--n', '2000', '--backend', 'cpu'])).toBe(0);
-    const samples = stdout
+    const samples = printed.stdout
       .trim()
       .split('\n')
       .slice(1)
@@ -208,7 +193,7 @@ describe('toy-flow CLI', () => {
     expect(await main(['plot', '--model', join(out, 'standardised', 'model'), '--data', 'two-gaussians', '--out', join(out, 'plot'), '--backend', 'cpu'])).toBe(
       0,
     );
-    expect(stderr).toMatch(/warning: the model was trained on '.*banana\.csv', not 'two-gaussians'/);
+    expect(printed.stderr).toMatch(/warning: the model was trained on '.*banana\.csv', not 'two-gaussians'/);
   });
 
   it('refuses CSV points that would train a useless model with exit 0: an extreme row, values beyond float32, degenerate data', async () => {
@@ -234,26 +219,26 @@ describe('toy-flow CLI', () => {
     // One row of 1e30 in a 3 000-point banana (line 3002: the header is line 1) made the standardisation useless (test NLL 67.8 against 3.1).
     const extreme = file('extreme.csv', [...banana, '1e30,0']);
     for (const extra of [[], ['--no-standardize']]) {
-      stderr = '';
+      printed.stderr = '';
       expect(await train(extreme, ...extra)).toBe(1);
-      expect(stderr).toMatch(
+      expect(printed.stderr).toMatch(
         /extreme\.csv: 1 row lies far outside the rest of the data, .*: line 3002, column 1 \(x\): 1e\+30 \(the column's median is 9\.99\d*\)\. That row alone outweighs all the others/,
       );
-      expect(stderr).toMatch(/Remove or repair these rows; if the values are real, pass --keep-outliers/);
-      expect(stderr).not.toMatch(/learning rate/);
+      expect(printed.stderr).toMatch(/Remove or repair these rows; if the values are real, pass --keep-outliers/);
+      expect(printed.stderr).not.toMatch(/learning rate/);
     }
     expect(existsSync(join(out, 'run', 'metrics.json'))).toBe(false);
     // --keep-outliers trains on them, as asked; without standardisation 1e30 is still named.
     expect(await train(extreme, '--keep-outliers')).toBe(0);
-    stderr = '';
+    printed.stderr = '';
     expect(await train(extreme, '--keep-outliers', '--no-standardize')).toBe(1);
-    expect(stderr).toMatch(/line 3002, column 1 \(x\): 1e\+30 is beyond ±1e\+15, .*drop --no-standardize/);
-    stderr = '';
+    expect(printed.stderr).toMatch(/line 3002, column 1 \(x\): 1e\+30 is beyond ±1e\+15, .*drop --no-standardize/);
+    printed.stderr = '';
     expect(await train(file('huge.csv', [...banana.slice(0, 100), '1e39,0']), '--keep-outliers')).toBe(1);
-    expect(stderr).toMatch(/huge\.csv: line 101, column 1: '1e39' is beyond float32's range \(±3\.4e38\)/);
-    stderr = '';
+    expect(printed.stderr).toMatch(/huge\.csv: line 101, column 1: '1e39' is beyond float32's range \(±3\.4e38\)/);
+    printed.stderr = '';
     expect(await train(file('hex.csv', [...banana.slice(0, 100), '0x10,3']))).toBe(1);
-    expect(stderr).toMatch(/hex\.csv: line 101, column 1: '0x10' is not a decimal number .*write it as 16/);
+    expect(printed.stderr).toMatch(/hex\.csv: line 101, column 1: '0x10' is not a decimal number .*write it as 16/);
     // Degenerate data: a constant column, all rows equal, points on a line, too few distinct rows.
     const degenerate: [string, string[], RegExp][] = [
       ['constant.csv', banana.map((row, i) => (i === 0 ? 'x,y' : `${row.split(',')[0]},4`)), /column 2 \(y\) is constant \(every row holds 4\)/],
@@ -262,10 +247,10 @@ describe('toy-flow CLI', () => {
       ['two-points.csv', Array.from({ length: 50 }, (_, i) => (i % 2 ? '0,1' : '2,5')), /column 2 is a linear function of column 1/],
     ];
     for (const [name, rows, message] of degenerate) {
-      stderr = '';
+      printed.stderr = '';
       expect(await train(file(name, rows))).toBe(1);
-      expect(stderr).toMatch(message);
-      expect(stderr).toMatch(/a density on such points is unbounded/);
+      expect(printed.stderr).toMatch(message);
+      expect(printed.stderr).toMatch(/a density on such points is unbounded/);
     }
   });
 
@@ -294,11 +279,11 @@ describe('toy-flow CLI', () => {
     for (const first of ['nan,nan', 'inf,inf', '-Infinity,1']) {
       const points = join(out, 'points.csv');
       writeFileSync(points, `${first}\n0.25,0.25\n0.75,0.75\n`);
-      stdout = '';
-      stderr = '';
+      printed.stdout = '';
+      printed.stderr = '';
       expect(await main(['logprob', '--model', join(out, 'model'), '--input', points, '--backend', 'cpu'])).toBe(1);
-      expect(stderr).toMatch(new RegExp(`points\\.csv: line 1, column 1: '${first.split(',')[0]}' is not a finite number`));
-      expect(stdout).toBe('');
+      expect(printed.stderr).toMatch(new RegExp(`points\\.csv: line 1, column 1: '${first.split(',')[0]}' is not a finite number`));
+      expect(printed.stdout).toBe('');
     }
   });
 
@@ -309,7 +294,7 @@ describe('toy-flow CLI', () => {
     for (let i = 0; i < 300; i++) rows.push(`${Math.sin(i) + 0.1 * Math.cos(7 * i)},${Math.cos(i)}`);
     writeFileSync(csv, `${rows.join('\n')}\n`);
     const train = async (dir: string, ...extra: string[]) => {
-      stderr = '';
+      printed.stderr = '';
       const code = await main([
         'train',
         '--data',
@@ -334,16 +319,16 @@ describe('toy-flow CLI', () => {
     expect(short.metrics.steps).toBe(3);
     const warning =
       'this run takes only 3 optimizer steps (270 training rows at --batch-size 100 make 3 steps an epoch): too few for the model to converge (fewer than 100; the default is 3000). Pass --steps 3000 or --epochs 1000, or leave out --epochs for the default';
-    expect(stderr).toContain(`warning: ${warning}`);
+    expect(printed.stderr).toContain(`warning: ${warning}`);
     expect(short.metrics.warnings).toEqual([warning]);
     const stepped = await train('stepped', '--steps', '7', '--quiet');
     expect(stepped.metrics.steps).toBe(7);
     expect(stepped.metrics.settings).toMatchObject({ steps: 7, epochs: null });
     expect(stepped.metrics.warnings).toEqual([expect.stringContaining('only 7 optimizer steps (--steps 7)')]);
-    expect(stderr).not.toMatch(/warning/);
+    expect(printed.stderr).not.toMatch(/warning/);
     const both = await train('both', '--steps', '7', '--epochs', '2');
     expect(both.code).toBe(2);
-    expect(stderr).toMatch(/give --epochs \(passes over the data\) or --steps \(optimizer steps\), not both/);
+    expect(printed.stderr).toMatch(/give --epochs \(passes over the data\) or --steps \(optimizer steps\), not both/);
     const byDefault = await train('default', '--quiet');
     expect(byDefault.code).toBe(0);
     expect(byDefault.metrics.steps).toBe(3000);
@@ -411,9 +396,9 @@ describe('toy-flow CLI', () => {
       expect(code).toBe(0);
       const metrics = JSON.parse(readFileSync(join(out, 'metrics.json'), 'utf8'));
       expect(Number.isFinite(metrics.testNll)).toBe(true);
-      stdout = '';
+      printed.stdout = '';
       expect(await main(['sample', '--model', join(out, 'model'), '--n', '5', '--backend', 'cpu'])).toBe(0);
-      expect(stdout.trim().split('\n')).toHaveLength(6);
+      expect(printed.stdout.trim().split('\n')).toHaveLength(6);
     }
     const out = temp();
     expect(
@@ -437,14 +422,14 @@ describe('toy-flow CLI', () => {
         '--quiet',
       ]),
     ).toBe(0);
-    expect(stdout).toMatch(/conditional: −log p\(x \| component\), 8 components/);
+    expect(printed.stdout).toMatch(/conditional: −log p\(x \| component\), 8 components/);
     expect(JSON.parse(readFileSync(join(out, 'metrics.json'), 'utf8')).entropy).toBeCloseTo(-1.7673, 3);
     expect(await main(['sample', '--model', join(out, 'model'), '--n', '5', '--backend', 'cpu'])).toBe(2);
-    expect(stderr).toMatch(/pass --label 0…7/);
-    stdout = '';
+    expect(printed.stderr).toMatch(/pass --label 0…7/);
+    printed.stdout = '';
     expect(await main(['sample', '--model', join(out, 'model'), '--n', '400', '--label', '0', '--backend', 'cpu'])).toBe(0);
     expect(await main(['train', '--data', 'chequerboard', '--conditional', '--out', out, '--backend', 'cpu'])).toBe(2);
-    expect(stderr).toMatch(/--conditional needs a toy with labelled components/);
+    expect(printed.stderr).toMatch(/--conditional needs a toy with labelled components/);
   });
 
   it('a diverging run (--lr 10) ends with exit code 1 and a message, not a model with a huge test NLL', async () => {
@@ -466,11 +451,11 @@ describe('toy-flow CLI', () => {
       '--quiet',
     ]);
     expect(code).toBe(1);
-    expect(stderr).toMatch(/the run diverged|NaN or infinite/);
-    expect(stderr).toMatch(/lower learning rate/);
+    expect(printed.stderr).toMatch(/the run diverged|NaN or infinite/);
+    expect(printed.stderr).toMatch(/lower learning rate/);
     // In toy-flow's flags, not the library's option names.
-    expect(stderr).toMatch(/Try a lower learning rate \(--lr[;)].*a gradient-norm clip \(--clip-norm\)/);
-    expect(stderr).not.toMatch(/clipNorm|scaleTanh|learningRate/);
+    expect(printed.stderr).toMatch(/Try a lower learning rate \(--lr[;)].*a gradient-norm clip \(--clip-norm\)/);
+    expect(printed.stderr).not.toMatch(/clipNorm|scaleTanh|learningRate/);
     expect(existsSync(join(out, 'metrics.json'))).toBe(false);
   });
 
@@ -495,11 +480,11 @@ describe('toy-flow CLI', () => {
       'cpu',
       '--quiet',
     ]);
-    expect(stderr).not.toMatch(/call stack/);
+    expect(printed.stderr).not.toMatch(/call stack/);
     expect(code).toBe(0);
     const metrics = JSON.parse(readFileSync(join(out, 'metrics.json'), 'utf8'));
     expect(Number.isFinite(metrics.logZEstimate)).toBe(true);
-    expect(stdout).toMatch(/log Z: /);
+    expect(printed.stdout).toMatch(/log Z: /);
   });
 
   it('fits a flow to an unnormalised target by reverse KL (--target)', async () => {
@@ -532,14 +517,14 @@ describe('toy-flow CLI', () => {
     expect(metrics.steps).toBe(200);
     expect(metrics.kl).toBeGreaterThan(-0.05);
     expect(metrics.kl).toBeLessThan(1);
-    expect(stdout).toMatch(/log Z: /);
+    expect(printed.stdout).toMatch(/log Z: /);
     const picture = decode(readFileSync(join(out, 'density.png')));
     expect(picture.width).toBeGreaterThan(1.5 * picture.height);
     expect(readFileSync(join(out, 'density.svg'), 'utf8')).toContain('>banana: model density and target density<');
     expect(readFileSync(join(out, 'training.svg'), 'utf8')).toContain('>reverse KL − log Z<');
     expect(await main(['train', '--target', 'chequerboard', '--out', out, '--backend', 'cpu'])).toBe(2);
-    expect(stderr).toMatch(/reverse KL is infinite/);
+    expect(printed.stderr).toMatch(/reverse KL is infinite/);
     expect(await main(['train', '--target', 'u1', '--data', 'two-gaussians', '--out', out, '--backend', 'cpu'])).toBe(2);
-    expect(stderr).toMatch(/either --data .* or --target/);
+    expect(printed.stderr).toMatch(/either --data .* or --target/);
   });
 });

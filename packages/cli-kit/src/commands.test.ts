@@ -1,20 +1,9 @@
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { captureConsole } from '@flows/test-support';
 import { UsageError } from './args.js';
 import { runCommands } from './commands.js';
 
-let stdout = '';
-let stderr = '';
-beforeEach(() => {
-  stdout = '';
-  stderr = '';
-  vi.spyOn(console, 'log').mockImplementation((...a) => {
-    stdout += `${a.join(' ')}\n`;
-  });
-  vi.spyOn(console, 'error').mockImplementation((...a) => {
-    stderr += `${a.join(' ')}\n`;
-  });
-});
-afterEach(() => vi.restoreAllMocks());
+const printed = captureConsole();
 
 describe('runCommands', () => {
   const ran: string[][] = [];
@@ -28,10 +17,10 @@ describe('runCommands', () => {
 
   it('an unknown command is named with the nearest command and the list of commands', async () => {
     expect(await runCommands('app', 'HELP', commands, ['trian', '--epochs', '3'])).toBe(2);
-    expect(stderr).toMatch(/^app: unknown command 'trian'; did you mean 'train'\? commands: train, eval, sample\n\nHELP/);
-    stderr = '';
+    expect(printed.stderr).toMatch(/^app: unknown command 'trian'; did you mean 'train'\? commands: train, eval, sample\n\nHELP/);
+    printed.stderr = '';
     expect(await runCommands('app', 'HELP', commands, ['banana'])).toBe(2);
-    expect(stderr).toMatch(/^app: unknown command 'banana' commands: train, eval, sample/);
+    expect(printed.stderr).toMatch(/^app: unknown command 'banana' commands: train, eval, sample/);
     expect(ran).toEqual([]);
   });
 
@@ -39,13 +28,13 @@ describe('runCommands', () => {
     expect(await runCommands('app', 'HELP', commands, ['evaluate', '--x'], { aliases: { evaluate: 'eval' } })).toBe(0);
     expect(ran.at(-1)).toEqual(['eval', '--x']);
     expect(await runCommands('app', 'HELP', commands, ['evalute'], { aliases: { evaluate: 'eval' } })).toBe(2);
-    expect(stderr).toMatch(/did you mean 'evaluate'\?/);
+    expect(printed.stderr).toMatch(/did you mean 'evaluate'\?/);
     // Names of Object.prototype are not commands.
     expect(await runCommands('app', 'HELP', commands, ['constructor'])).toBe(2);
-    expect(stderr).toMatch(/unknown command 'constructor'/);
+    expect(printed.stderr).toMatch(/unknown command 'constructor'/);
     expect(await runCommands('app', 'HELP', commands, ['sample'])).toBe(2);
-    expect(stderr).toMatch(/app sample: --n must be a positive integer\nRun 'app sample --help' for the options\./);
+    expect(printed.stderr).toMatch(/app sample: --n must be a positive integer\nRun 'app sample --help' for the options\./);
     expect(await runCommands('app', 'HELP', commands, ['--help'])).toBe(0);
-    expect(stdout).toBe('HELP\n');
+    expect(printed.stdout).toBe('HELP\n');
   });
 });
