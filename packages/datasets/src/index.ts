@@ -2,6 +2,7 @@ export { ToyDistribution, NoExactDensityError } from './toy.js';
 export { GaussianMixtureToy, twoGaussians, eightGaussians, type Component2D } from './gaussian-mixture-toy.js';
 export { Chequerboard } from './chequerboard.js';
 export { Rings } from './rings.js';
+export { TorusVonMisesMixture, type TorusComponent } from './torus.js';
 export { SampleOnlyToy, twoMoons, pinwheel, swissRoll, twoSpirals } from './sample-only-toys.js';
 export { toyByName, TOY_NAMES } from './toys.js';
 export { parseIdx, parseIdxBytes, inflateIdx, encodeIdx, readIdxFile, DataFileError, MAX_IDX_DATA_BYTES, type IdxArray } from './idx.js';

@@ -2,6 +2,7 @@ import { Chequerboard } from './chequerboard.js';
 import { eightGaussians, twoGaussians } from './gaussian-mixture-toy.js';
 import { Rings } from './rings.js';
 import { pinwheel, swissRoll, twoMoons, twoSpirals } from './sample-only-toys.js';
+import { TorusVonMisesMixture } from './torus.js';
 import type { ToyDistribution } from './toy.js';
 
 const builders: Record<string, () => ToyDistribution> = {
@@ -14,6 +15,7 @@ const builders: Record<string, () => ToyDistribution> = {
   pinwheel,
   'swiss-roll': swissRoll,
   'two-spirals': twoSpirals,
+  torus: () => new TorusVonMisesMixture(),
 };
 
 /** Names accepted by {@link toyByName} (and the apps' `--data`). */
