@@ -46,8 +46,7 @@ export class SumOfSquaresTransformer extends MonotoneTransformer<SumOfSquaresTra
   readonly degree: number;
   readonly minDerivative: number;
   private readonly offsets: Float32Array;
-  /** For each (l, m): the power l + m + 1 and its reciprocal. */
-  private readonly integralPowers: Int32Array;
+  /** 1/(l + m + 1) for each (l, m), row by row. */
   private readonly integralScales: Float32Array;
 
   constructor(options: SumOfSquaresTransformerOptions = {}) {
@@ -61,14 +60,8 @@ export class SumOfSquaresTransformer extends MonotoneTransformer<SumOfSquaresTra
     this.offsets = new Float32Array(this.squares * terms);
     this.offsets[0] = 1;
     for (let k = 1; k < this.squares; k++) this.offsets[k * terms + 1 + ((k - 1) % this.degree)] = 0.1;
-    this.integralPowers = new Int32Array(terms * terms);
     this.integralScales = new Float32Array(terms * terms);
-    for (let l = 0; l < terms; l++) {
-      for (let m = 0; m < terms; m++) {
-        this.integralPowers[l * terms + m] = l + m + 1;
-        this.integralScales[l * terms + m] = 1 / (l + m + 1);
-      }
-    }
+    for (let l = 0; l < terms; l++) for (let m = 0; m < terms; m++) this.integralScales[l * terms + m] = 1 / (l + m + 1);
   }
 
   protected core(x: tf.Tensor2D, parameters: tf.Tensor3D): [tf.Tensor2D, tf.Tensor2D] {
@@ -87,7 +80,9 @@ export class SumOfSquaresTransformer extends MonotoneTransformer<SumOfSquaresTra
     const derivative = tf.add(tf.sum(tf.square(polynomials), 2), this.minDerivative);
     // Σ_k a_k a_kᵀ, then weighted by s^{l+m+1}/(l+m+1).
     const gram = tf.sum(tf.mul(tf.expandDims(coefficients, 4), tf.expandDims(coefficients, 3)), 2); // [N, D, r+1, r+1]
-    const weights = tf.mul(tf.gather(powers, tf.tensor1d(this.integralPowers, 'int32'), 2), tf.tensor1d(this.integralScales));
+    // Row l holds s^{l+1} … s^{l+r+1}: slices rather than a gather, whose gradient some backends (wasm) lack.
+    const rows = Array.from({ length: terms }, (_, l) => tf.slice(powers, [0, 0, l + 1], [n, d, terms]));
+    const weights = tf.mul(tf.concat(rows, 2), tf.tensor1d(this.integralScales));
     const integral = tf.add(tf.sum(tf.mul(tf.reshape(gram, [n, d, terms * terms]), weights), 2), tf.mul(s, this.minDerivative));
     return [tf.add(offset, tf.mul(integral, this.bound)) as tf.Tensor2D, tf.log(derivative) as tf.Tensor2D];
   }
