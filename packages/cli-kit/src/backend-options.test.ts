@@ -47,6 +47,12 @@ describe('startBackend', () => {
     expect(stderr).toBe('backend: cpu (option)\n');
   });
 
+  it('quiet: starts the backend without the line, for a command whose stderr must stay empty', async () => {
+    const choice = await startBackend({ backend: 'cpu' }, 0, { env: {}, quiet: true });
+    expect(choice.name).toBe('cpu');
+    expect(stderr).toBe('');
+  });
+
   it('refuses --native-blas with --no-native, naming both flags, before starting anything', async () => {
     await expect(startBackend({ backend: 'cpu', 'native-blas': true, 'no-native': true }, 0)).rejects.toThrow(UsageError);
     await expect(startBackend({ backend: 'cpu', 'native-blas': true, 'no-native': true }, 0)).rejects.toThrow(

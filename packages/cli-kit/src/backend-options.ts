@@ -61,12 +61,14 @@ export interface BackendFlags {
  * gives the threads to the native kernels, which are used by default whenever they load. The
  * flags map one to one onto `selectBackend`'s options, which `@flows/backends` interprets (with
  * `FLOWS_BACKEND`, `FLOWS_WASM_THREADS` and `FLOWS_NATIVE_BLAS`) in one place;
- * `--native-blas` with `--no-native` is a UsageError. `env` replaces `process.env` (for tests).
+ * `--native-blas` with `--no-native` is a UsageError. `env` replaces `process.env` (for tests);
+ * `quiet` leaves the line out, for a command whose stderr stays empty when all goes well (toy-flow's
+ * `sample` and `logprob`, whose output is piped on).
  */
 export async function startBackend(
   flags: BackendFlags,
   workPerStep: number,
-  options: { env?: Record<string, string | undefined> } = {},
+  options: { env?: Record<string, string | undefined>; quiet?: boolean } = {},
 ): Promise<BackendChoice> {
   const required = flags['native-blas'] === true;
   const refused = flags['no-native'] === true;
@@ -78,6 +80,6 @@ export async function startBackend(
     workPerStep,
     ...(options.env ? { env: options.env } : {}),
   });
-  console.error(describeBackend(choice));
+  if (!options.quiet) console.error(describeBackend(choice));
   return choice;
 }
