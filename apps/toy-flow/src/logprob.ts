@@ -1,13 +1,13 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { describeOptions, parseOptions, readNumericCsv, UsageError, defineOptions } from '@flows/cli-kit';
-import { loadModel, selectBackend } from '@flows/flows';
+import { BACKEND_OPTIONS, defineOptions, describeOptions, parseOptions, readNumericCsv, startBackend, UsageError } from '@flows/cli-kit';
+import { loadModel } from '@flows/flows';
 import { labelContext } from './label.js';
 
 export const LOGPROB_OPTIONS = defineOptions({
   model: { kind: 'string', required: true, description: 'model directory (the model/ that train writes)' },
   input: { kind: 'string', required: true, description: 'CSV file of points, one per row (a header line is allowed)' },
   label: { kind: 'nonNegativeInteger', description: 'the component to condition on (models trained with --conditional)' },
-  backend: { kind: 'string', choices: ['auto', 'tensorflow', 'webgpu', 'wasm', 'cpu'], default: 'auto', description: 'TensorFlow.js backend' },
+  ...BACKEND_OPTIONS,
 });
 
 export const LOGPROB_HELP = `toy-flow logprob: print the model's natural-log density of each input point, one per line.
@@ -22,7 +22,8 @@ export async function logprob(argv: string[]): Promise<void> {
     console.log(LOGPROB_HELP);
     return;
   }
-  await selectBackend({ backend: o.backend });
+  // Quiet: the output (CSV on stdout, or the pictures) is all a user of this command reads.
+  await startBackend(o, 0, { quiet: true });
   const table = await readNumericCsv(o.input);
   const model = await loadModel(o.model);
   if (table.columns !== model.eventSize) {

@@ -1,6 +1,6 @@
-import { describeOptions, parseOptions, UsageError, defineOptions } from '@flows/cli-kit';
+import { BACKEND_OPTIONS, defineOptions, describeOptions, parseOptions, startBackend, UsageError } from '@flows/cli-kit';
 import { histogramOnGrid, TOY_NAMES, toyByName } from '@flows/datasets';
-import { loadModel, selectBackend } from '@flows/flows';
+import { loadModel } from '@flows/flows';
 import { densityOnGrid, PANEL, writeToyPictures } from './pictures.js';
 
 export const PLOT_OPTIONS = defineOptions({
@@ -8,7 +8,7 @@ export const PLOT_OPTIONS = defineOptions({
   data: { kind: 'string', required: true, description: `the toy to compare with (${TOY_NAMES.join(', ')})` },
   out: { kind: 'string', default: '.', description: 'directory for density.svg/.png and samples.svg/.png' },
   seed: { kind: 'nonNegativeInteger', default: 0, description: 'seed of the samples' },
-  backend: { kind: 'string', choices: ['auto', 'tensorflow', 'webgpu', 'wasm', 'cpu'], default: 'auto', description: 'TensorFlow.js backend' },
+  ...BACKEND_OPTIONS,
 });
 
 export const PLOT_HELP = `toy-flow plot: draw a saved 2-D model against a toy: density.svg/.png (model | true density,
@@ -38,7 +38,8 @@ export async function plot(argv: string[]): Promise<void> {
     return;
   }
   if (!TOY_NAMES.includes(o.data)) throw new UsageError(`unknown dataset '${o.data}'; expected one of ${TOY_NAMES.join(', ')}`);
-  await selectBackend({ backend: o.backend });
+  // Quiet: the output (CSV on stdout, or the pictures) is all a user of this command reads.
+  await startBackend(o, 0, { quiet: true });
   const toy = toyByName(o.data);
   const model = await loadModel(o.model);
   const trainedOn = await trainedDataset(o.model);

@@ -1,6 +1,6 @@
 import { Random } from '@flows/core';
-import { describeOptions, formatCsv, parseOptions, defineOptions } from '@flows/cli-kit';
-import { loadModel, selectBackend } from '@flows/flows';
+import { BACKEND_OPTIONS, defineOptions, describeOptions, formatCsv, parseOptions, startBackend } from '@flows/cli-kit';
+import { loadModel } from '@flows/flows';
 import { labelContext } from './label.js';
 
 export const SAMPLE_OPTIONS = defineOptions({
@@ -9,7 +9,7 @@ export const SAMPLE_OPTIONS = defineOptions({
   temperature: { kind: 'positiveNumber', default: 1, description: 'standard deviation of the base noise' },
   seed: { kind: 'nonNegativeInteger', default: 0, description: 'seed of the base noise' },
   label: { kind: 'nonNegativeInteger', description: 'the component to condition on (models trained with --conditional)' },
-  backend: { kind: 'string', choices: ['auto', 'tensorflow', 'webgpu', 'wasm', 'cpu'], default: 'auto', description: 'TensorFlow.js backend' },
+  ...BACKEND_OPTIONS,
 });
 
 export const SAMPLE_HELP = `toy-flow sample: draw samples from a saved model as CSV on stdout.
@@ -27,7 +27,8 @@ export async function sample(argv: string[]): Promise<void> {
     console.log(SAMPLE_HELP);
     return;
   }
-  await selectBackend({ backend: o.backend });
+  // Quiet: the output (CSV on stdout, or the pictures) is all a user of this command reads.
+  await startBackend(o, 0, { quiet: true });
   const model = await loadModel(o.model);
   const columns = model.eventSize;
   const header = columns === 2 ? ['x', 'y'] : Array.from({ length: columns }, (_, i) => `x${i}`);
