@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { WASM_THREADS_WORK_THRESHOLD } from '@flows/backends';
 import { defineOptions, denseMultiplyAdds, describeOptions, parseOptions, UsageError } from './args.js';
-import { appWasmThreads } from './legacy-backend-settings.js';
 
 const specs = {
   epochs: { kind: 'nonNegativeInteger' as const, default: 1, description: 'epochs' },
@@ -77,27 +76,15 @@ describe('values and names the parser refuses', () => {
   });
 });
 
-describe('the wasm thread default', () => {
-  it('is one thread for small steps (the toys) and every core for large ones (MNIST), unless asked', async () => {
-    const { cpus } = await import('node:os');
-    const saved = process.env.FLOWS_WASM_THREADS;
-    delete process.env.FLOWS_WASM_THREADS;
-    try {
-      // The toy Real NVP: 8 couplings of two 2-64-64-2 networks, batch 1000; MNIST's: 6 of 784-256-256-784, batch 256.
-      const toy = 2 * 8 * denseMultiplyAdds([2, 64, 64, 2]) * 1000;
-      const mnist = 2 * 6 * denseMultiplyAdds([784, 256, 256, 784]) * 256;
-      expect(denseMultiplyAdds([2, 64, 64, 2])).toBe(2 * 64 + 64 * 64 + 64 * 2);
-      expect(toy).toBeLessThan(WASM_THREADS_WORK_THRESHOLD);
-      expect(mnist).toBeGreaterThan(WASM_THREADS_WORK_THRESHOLD);
-      expect(await appWasmThreads(undefined, toy)).toBe(1);
-      expect(await appWasmThreads(undefined, mnist)).toBe(cpus().length);
-      expect(await appWasmThreads(3, toy)).toBe(3);
-      process.env.FLOWS_WASM_THREADS = '2';
-      expect(await appWasmThreads(undefined, toy)).toBeUndefined();
-    } finally {
-      if (saved === undefined) delete process.env.FLOWS_WASM_THREADS;
-      else process.env.FLOWS_WASM_THREADS = saved;
-    }
+describe('the work of a training step', () => {
+  // The thread count it decides is @flows/backends' (resolveBackendSettings' workPerStep, tested there).
+  it('counts the multiply-adds of dense layers: the toys below the threads threshold, MNIST above it', () => {
+    // The toy Real NVP: 8 couplings of two 2-64-64-2 networks, batch 1000; MNIST's: 6 of 784-256-256-784, batch 256.
+    const toy = 2 * 8 * denseMultiplyAdds([2, 64, 64, 2]) * 1000;
+    const mnist = 2 * 6 * denseMultiplyAdds([784, 256, 256, 784]) * 256;
+    expect(denseMultiplyAdds([2, 64, 64, 2])).toBe(2 * 64 + 64 * 64 + 64 * 2);
+    expect(toy).toBeLessThan(WASM_THREADS_WORK_THRESHOLD);
+    expect(mnist).toBeGreaterThan(WASM_THREADS_WORK_THRESHOLD);
   });
 });
 

@@ -47,8 +47,6 @@ export {
   type BackendFlags,
 } from './backend-options.js';
 export { WASM_THREADS_WORK_THRESHOLD } from '@flows/backends';
-// Until toy-flow adopts startBackend (see legacy-backend-settings.ts).
-export { appWasmThreads, nativeBlasSetting } from './legacy-backend-settings.js';
 export { parseNumericCsv, formatCsv, CsvError, type NumericTable } from './csv.js';
 export { readNumericCsv } from './csv-file.js';
 export { runCommands, type Command, type RunCommandsOptions } from './commands.js';
