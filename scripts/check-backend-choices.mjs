@@ -22,9 +22,6 @@ const ALLOWED = new Map([
   ['apps/playground/src/training-worker.ts', ['selectBackend']],
   // Test support, not a command: builds the tests' tiny models on the cpu backend.
   ['apps/flow-codec/src/tiny-fixtures.ts', ['selectBackend']],
-  // Temporary: adopted by the toy-flow/playground change (BACKEND_OPTIONS and startBackend of
-  // @flows/cli-kit); remove this line with it.
-  ['apps/toy-flow/src', ['list', 'selectBackend']],
 ]);
 
 /** The backend names: each row of @flows/backends' table is a BackendStarter<'name'>. */
