@@ -6,7 +6,6 @@ export {
   colourMap,
   rasterDataUrl,
   imageMosaic,
-  gridPoints,
   finiteMaximum,
   densityFigure,
   pointsFigure,

@@ -11,6 +11,16 @@ describe('the plane helpers of the toy apps', () => {
       2,
     );
     expect(Array.from(points)).toEqual([1, 1.5, 3, 1.5, 1, 0.5, 3, 0.5]);
+    // The heat maps of @flows/cli-kit's figures read densities in this order (moved from its tests with the function).
+    const figureGrid = gridPoints(
+      [
+        [-4, 4],
+        [-3, 3],
+      ],
+      4,
+    );
+    expect(Array.from(figureGrid.slice(0, 2))).toEqual([-3, 2.25]);
+    expect(Array.from(figureGrid.slice(-2))).toEqual([3, -2.25]);
   });
 
   it('a histogram integrates to the fraction of points inside, in the same order as the grid', () => {

@@ -2,7 +2,7 @@ import type { TopLevelSpec } from 'vega-lite';
 import { finiteMaximum, type Range2D } from './grid.js';
 import { colourMap, rasterDataUrl } from './raster.js';
 
-/** One heat map: densities on the `size × size` grid of {@link gridPoints} (row 0 at the top). */
+/** One heat map: densities on the `size × size` grid of `gridPoints` of `@flows/datasets` (row 0 at the top). */
 export interface DensityPanel {
   title: string;
   densities: ArrayLike<number>;

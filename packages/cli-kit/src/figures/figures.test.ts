@@ -1,26 +1,20 @@
 import { decode } from 'fast-png';
 import { describe, expect, it } from 'vitest';
-import {
-  colourMap,
-  curvesFigure,
-  densityFigure,
-  finiteMaximum,
-  gridPoints,
-  imageGridFigure,
-  imageMosaic,
-  pointsFigure,
-  rasterDataUrl,
-  renderFigure,
-} from './index.js';
+import { colourMap, curvesFigure, densityFigure, finiteMaximum, imageGridFigure, imageMosaic, pointsFigure, rasterDataUrl, renderFigure } from './index.js';
 
 const range: [[number, number], [number, number]] = [
   [-4, 4],
   [-3, 3],
 ];
 
+/** A Gaussian at the centres of the heat maps' grid: row 0 at the top, columns left to right (`gridPoints` of @flows/datasets). */
 function gaussianOnGrid(size: number, spread: number): Float32Array {
-  const points = gridPoints(range, size);
-  return Float32Array.from({ length: size * size }, (_, k) => Math.exp(-(points[2 * k] ** 2 + points[2 * k + 1] ** 2) / (2 * spread)));
+  const [[x0, x1], [y0, y1]] = range;
+  return Float32Array.from({ length: size * size }, (_, k) => {
+    const x = x0 + ((k % size) + 0.5) * ((x1 - x0) / size);
+    const y = y1 - (Math.floor(k / size) + 0.5) * ((y1 - y0) / size);
+    return Math.exp(-(x ** 2 + y ** 2) / (2 * spread));
+  });
 }
 
 /** The colour of the PNG pixel at (x, y) in SVG units (the PNG is drawn at twice the size). */
@@ -30,12 +24,7 @@ function pixel(png: ReturnType<typeof decode>, x: number, y: number): number[] {
 }
 
 describe('grid and colour helpers', () => {
-  it('puts grid row 0 at the top and columns left to right, at cell centres', () => {
-    const points = gridPoints(range, 4);
-    expect(Array.from(points.slice(0, 2))).toEqual([-3, 2.25]);
-    expect(Array.from(points.slice(-2))).toEqual([3, -2.25]);
-  });
-
+  // The grid's own order (row 0 at the top, at cell centres) is tested with gridPoints in @flows/datasets (plane.test.ts).
   it('maps 0 and 1 to the ends of viridis and clamps outside, NaN to the bottom', () => {
     const viridis = colourMap('viridis');
     expect(viridis(0)).toEqual([68, 1, 84]);
