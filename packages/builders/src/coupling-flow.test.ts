@@ -116,6 +116,9 @@ describe('couplingFlow', () => {
     );
     expect(() => couplingFlow({ size: 2, bins: 4 })).toThrow(/bins is an option of the spline transformer; the transformer here is 'affine'/);
     expect(() => autoregressiveFlow({ size: 2, transformer: 'gated', bound: 2 })).toThrow(/bound is an option of the spline transformer/);
+    expect(() => couplingFlow({ size: 2, transformer: 'RationalQuadraticSpline', bins: 4 })).toThrow(
+      /the transformer here is 'RationalQuadraticSpline' \(a registered transformer takes its settings in its saved form, \{ className, config \}\)/,
+    );
     expect(() => couplingFlow({ size: 2, transformer: 'splines' })).toThrow(
       /couplingFlow: unknown transformer 'splines'; expected affine, additive, spline, gated, a registered transformer \(.*RationalQuadraticSpline.*\)/,
     );

@@ -49,7 +49,8 @@ export function resolveTransformer(options: object, who: string): ResolvedTransf
   for (const [owner, names] of Object.entries(OWN_OPTIONS)) {
     for (const option of names) {
       if (given[option] !== undefined && owner !== name) {
-        throw new ConfigError(`${who}: ${option} is an option of the ${owner} transformer; the transformer here is ${describeChoice(choice)}`);
+        const hint = name === 'general' ? ' (a registered transformer takes its settings in its saved form, { className, config })' : '';
+        throw new ConfigError(`${who}: ${option} is an option of the ${owner} transformer; the transformer here is ${describeChoice(choice)}${hint}`);
       }
     }
   }
