@@ -39,6 +39,7 @@ const { values: o } = parseArgs({
     'test-size': { type: 'string', default: '20000' },
     'eval-batch': { type: 'string', default: '2000' },
     'check-size': { type: 'string', default: '500' },
+    draws: { type: 'string', default: '50' },
     seed: { type: 'string', default: '0' },
     standardize: { type: 'boolean', default: false },
     backend: { type: 'string', default: 'auto' },
@@ -174,7 +175,7 @@ log(
   `adaptive (rtol ${solver.rtol}) vs reference (rtol 1e-8, ${referenceNfe} evaluations): max ${solverGap.max.toExponential(2)}, mean ${solverGap.mean.toExponential(2)} nats`,
 );
 const probeRandom = new Random(seed + 5);
-const draws = 50;
+const draws = number('draws');
 const hutchinsonSum = new Float64Array(checkSize);
 const hutchinsonSquares = new Float64Array(checkSize);
 for (let k = 0; k < draws; k++) {

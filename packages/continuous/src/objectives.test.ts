@@ -108,7 +108,7 @@ describe('flowMatchingLoss', () => {
     const flow = new ContinuousFlow({ field: new MLPVectorField({ size: 2, hidden: [32, 32], seed: 1 }) });
     const before = klFromToy(flow, target);
     const tensors = tf.memory().numTensors;
-    train(flow, 600, 5e-3, (data, random) => flowMatchingLoss(flow, data, { random }), 256);
+    train(flow, 450, 5e-3, (data, random) => flowMatchingLoss(flow, data, { random }), 256);
     expect(tf.memory().numTensors).toBe(tensors);
     const after = klFromToy(flow, target);
     expect(before).toBeGreaterThan(3);
