@@ -56,6 +56,9 @@ function toRandom(random: Random | number | undefined): Random {
  * (squared norm over the event, mean over the batch), whose gradient equals that of the regression
  * on the marginal field that carries the base to the data. Returns a scalar loss tensor for
  * `tf.variableGrads` or any optimizer; no tidy (call it inside the optimizer's scope).
+ *
+ * The noise comes from the flow's base, which the regression does not train: a learned base (a
+ * `DiagonalNormal`) keeps its parameters under flow matching; only maximum likelihood moves them.
  */
 export function flowMatchingLoss(flow: ContinuousFlow, data: tf.Tensor, options: FlowMatchingOptions = {}): tf.Scalar {
   assertKnownOptions(options, OPTION_NAMES, 'flowMatchingLoss');
@@ -74,6 +77,9 @@ export function flowMatchingLoss(flow: ContinuousFlow, data: tf.Tensor, options:
   }
   if (coupling !== 'independent' && options.noise) throw new RangeError('flowMatchingLoss: noise given with its pairing (reflow) takes no further coupling');
   const n = data.shape[0];
+  if (options.times && (options.times.rank !== 1 || options.times.shape[0] !== n)) {
+    throw new RangeError(`flowMatchingLoss: times must have shape [${n}], one per data row, got [${options.times.shape}]`);
+  }
   const random = toRandom(options.random);
   const baseContext = flow.base.contextSize > 0 ? options.context : undefined;
   let x0 = options.noise ?? tf.tidy(() => flow.base.sample(n, { random, context: baseContext }));

@@ -99,6 +99,9 @@ describe('flowMatchingLoss', () => {
     expect(() => flowMatchingLoss(flow, x1, { context, coupling: 'exact' })).toThrow(/use coupling 'independent' for a conditional flow/);
     expect(() => flowMatchingLoss(flow, x1, { context, path: 'straight' as never })).toThrow(/path must be 'ot' or 'rectified'/);
     expect(() => flowMatchingLoss(flow, x1, { context, sigma: 0.1 } as never)).toThrow(/sigma/);
+    const times = tf.zeros([3]) as tf.Tensor1D;
+    expect(() => flowMatchingLoss(flow, x1, { context, times })).toThrow(/times must have shape \[4\], one per data row, got \[3\]/);
+    times.dispose();
     tf.dispose([x1, context]);
     flow.dispose();
   });
