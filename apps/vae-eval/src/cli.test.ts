@@ -2,7 +2,8 @@ import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { decode } from 'fast-png';
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { captureConsole } from '@flows/test-support';
 import { main } from './main.js';
 import { fitPca, project } from './pca.js';
 
@@ -13,48 +14,36 @@ function gridSize(svgFile: string): { width: number; height: number } {
   return { width: Number(image[1]), height: Number(image[2]) };
 }
 
-let stdout = '';
-let stderr = '';
-beforeEach(() => {
-  stdout = '';
-  stderr = '';
-  vi.spyOn(console, 'log').mockImplementation((...a) => {
-    stdout += `${a.join(' ')}\n`;
-  });
-  vi.spyOn(console, 'error').mockImplementation((...a) => {
-    stderr += `${a.join(' ')}\n`;
-  });
-});
-afterEach(() => vi.restoreAllMocks());
+const printed = captureConsole();
 
 describe('vae-eval', () => {
   it('--help, and clear errors for bad options', async () => {
     for (const command of ['train', 'compare', 'evaluate']) {
-      stdout = '';
+      printed.stdout = '';
       expect(await main([command, '--help'])).toBe(0);
-      expect(stdout).toMatch(new RegExp(`vae-eval ${command}`));
+      expect(printed.stdout).toMatch(new RegExp(`vae-eval ${command}`));
     }
     expect(await main(['train', '--out', '/tmp/x', '--prior', 'uniform'])).toBe(2);
-    expect(stderr).toMatch(/--prior must be one of gaussian, mog, flow, vamp/);
+    expect(printed.stderr).toMatch(/--prior must be one of gaussian, mog, flow, vamp/);
     expect(await main(['compare', '--out', '/tmp/x', '--runs', '0'])).toBe(2);
     expect(await main(['compare', '--out', '/tmp/x', '--priors', 'gaussian,realnvp', '--backend', 'cpu'])).toBe(2);
-    expect(stderr).toMatch(/--priors: unknown prior 'realnvp'; expected a comma-separated list of gaussian, mog, flow, vamp/);
-    expect(stderr).toMatch(/--runs must be a positive integer/);
+    expect(printed.stderr).toMatch(/--priors: unknown prior 'realnvp'; expected a comma-separated list of gaussian, mog, flow, vamp/);
+    expect(printed.stderr).toMatch(/--runs must be a positive integer/);
   });
 
   it("every command takes the apps' one backend declaration: the backend table's choices, webgl included", async () => {
     for (const command of ['train', 'compare', 'evaluate']) {
-      stdout = '';
+      printed.stdout = '';
       expect(await main([command, '--help'])).toBe(0);
-      expect(stdout).toMatch(/--backend <auto\|tensorflow\|webgpu\|webgl\|wasm\|cpu>/);
-      expect(stdout).toMatch(/--threads <integer>[\s\S]*--native-blas[\s\S]*--no-native/);
+      expect(printed.stdout).toMatch(/--backend <auto\|tensorflow\|webgpu\|webgl\|wasm\|cpu>/);
+      expect(printed.stdout).toMatch(/--threads <integer>[\s\S]*--native-blas[\s\S]*--no-native/);
     }
   });
 
   it('compare runs end to end on a small subset and writes the table and pictures', async () => {
     const out = mkdtempSync(join(tmpdir(), 'vae-eval-'));
     const code = await main(['compare', '--out', out, '--limit', '300', '--latent', '2', '--iw-samples', '5', '--runs', '2', '--backend', 'cpu', '--quiet']);
-    expect(stderr).not.toMatch(/error/);
+    expect(printed.stderr).not.toMatch(/error/);
     expect(code).toBe(0);
     const results = JSON.parse(readFileSync(join(out, 'results.json'), 'utf8'));
     expect(results.runs).toHaveLength(8);
@@ -80,7 +69,7 @@ describe('vae-eval', () => {
     expect(readFileSync(join(out, 'flow', 'run-2', 'training.svg'), 'utf8')).toContain('>VAE with the flow prior, run 2: training<');
 
     // evaluate: the same runs again from their checkpoints with another k; the ELBO (same noise) is unchanged.
-    stderr = '';
+    printed.stderr = '';
     expect(await main(['evaluate', '--out', out, '--iw-samples', '9', '--priors', 'gaussian,flow', '--backend', 'cpu', '--quiet'])).toBe(0);
     const evaluation = JSON.parse(readFileSync(join(out, 'evaluation-k9.json'), 'utf8'));
     expect(evaluation.runs.map((r: { prior: string; run: number }) => `${r.prior}/${r.run}`)).toEqual(['gaussian/0', 'gaussian/1', 'flow/0', 'flow/1']);
@@ -91,11 +80,11 @@ describe('vae-eval', () => {
       expect(run.testIwae).toBeGreaterThan(run.testElbo - 1);
     }
     expect(readFileSync(join(out, 'evaluation-k9.md'), 'utf8')).toMatch(/IWAE with k = 9/);
-    stderr = '';
+    printed.stderr = '';
     expect(await main(['evaluate', '--out', out, '--iw-samples', '9', '--priors', 'gaussian', '--backend', 'cpu', '--quiet'])).toBe(0);
-    expect(stderr).toMatch(/gaussian run 2: already evaluated with k = 9/);
+    expect(printed.stderr).toMatch(/gaussian run 2: already evaluated with k = 9/);
     expect(await main(['evaluate', '--out', join(out, 'nothing-here'), '--backend', 'cpu'])).toBe(2);
-    expect(stderr).toMatch(/--out: no readable results.json in .*nothing-here/);
+    expect(printed.stderr).toMatch(/--out: no readable results.json in .*nothing-here/);
   });
 
   it('PCA finds the leading directions', () => {
@@ -133,15 +122,15 @@ describe('vae-eval refuses what it would mislabel or misread', () => {
     const out = mkdtempSync(join(tmpdir(), 'vae-epochs-'));
     expect(await main(['train', '--out', out, '--epochs', '2', ...common])).toBe(0);
     const before = readFileSync(join(out, 'results.json'), 'utf8');
-    stdout = '';
+    printed.stdout = '';
     expect(await main(['train', '--out', out, '--epochs', '1', '--resume', ...common])).toBe(2);
-    expect(stderr).toContain(`--epochs 1: the checkpoint in ${join(out, 'gaussian', 'run-1', 'checkpoint')} already has 2 epochs`);
-    expect(stderr).toMatch(/pass --epochs 2 or more to continue it/);
-    expect(stdout).not.toMatch(/1 epochs/);
+    expect(printed.stderr).toContain(`--epochs 1: the checkpoint in ${join(out, 'gaussian', 'run-1', 'checkpoint')} already has 2 epochs`);
+    expect(printed.stderr).toMatch(/pass --epochs 2 or more to continue it/);
+    expect(printed.stdout).not.toMatch(/1 epochs/);
     expect(readFileSync(join(out, 'results.json'), 'utf8')).toBe(before);
     // As many epochs as the checkpoint has is a finished run: it is taken as it is.
     expect(await main(['train', '--out', out, '--epochs', '2', '--resume', ...common])).toBe(0);
-    expect(stderr).toMatch(/gaussian run 1: already done/);
+    expect(printed.stderr).toMatch(/gaussian run 1: already done/);
   });
 
   it("another app's model where a VAE's checkpoint should be is named with the command that fits it", async () => {
@@ -173,9 +162,9 @@ describe('vae-eval refuses what it would mislabel or misread', () => {
       JSON.stringify({ settings: { latent: 2, epochs: 1, batchSize: 50, learningRate: 1e-3, iwSamples: 5, limit: 200, seed: 0 }, runs: [run] }),
     );
     for (const command of ['evaluate', 'eval']) {
-      stderr = '';
+      printed.stderr = '';
       expect(await main([command, '--out', out, '--iw-samples', '5', '--backend', 'cpu', '--quiet'])).toBe(2);
-      expect(stderr).toContain(
+      expect(printed.stderr).toContain(
         `${codec}: this is a flow-codec integer discrete flow (integer couplings on 8-bit pixels), not a vae-eval VAE; use flow-codec compress --model ${codec}`,
       );
     }
@@ -185,7 +174,7 @@ describe('vae-eval refuses what it would mislabel or misread', () => {
     mkdirSync(join(other, 'gaussian', 'run-1'), { recursive: true });
     await save(flow, realNVP({ size: 784, layers: 1, hidden: [4], seed: 1 }), { logit: null, mask: 'random', layers: 1 });
     expect(await main(['train', '--out', other, '--epochs', '2', '--resume', ...common])).toBe(2);
-    expect(stderr).toContain(`${flow}: this is a model made by mnist-flow, not a vae-eval VAE; use mnist-flow eval --model ${flow}`);
+    expect(printed.stderr).toContain(`${flow}: this is a model made by mnist-flow, not a vae-eval VAE; use mnist-flow eval --model ${flow}`);
   });
 
   it("images of another size are named with both sizes (not TensorFlow.js's broadcasting error); eval is evaluate; a diverging run names --lr", async () => {
@@ -200,17 +189,17 @@ describe('vae-eval refuses what it would mislabel or misread', () => {
     }
     const out = mkdtempSync(join(tmpdir(), 'vae-14-out-'));
     expect(await main(['train', '--out', out, '--data-dir', small, ...common])).toBe(2);
-    expect(stderr).toMatch(/vae-eval train: .*: the data has 196 columns \(14×14 images\); the VAE's input size is 784 \(28×28 images\)/);
-    expect(stderr).not.toMatch(/broadcast/);
-    stdout = '';
+    expect(printed.stderr).toMatch(/vae-eval train: .*: the data has 196 columns \(14×14 images\); the VAE's input size is 784 \(28×28 images\)/);
+    expect(printed.stderr).not.toMatch(/broadcast/);
+    printed.stdout = '';
     expect(await main(['eval', '--help'])).toBe(0);
-    expect(stdout).toMatch(/vae-eval evaluate: evaluate the trained runs/);
-    expect(stdout).toMatch(/or vae-eval eval/);
+    expect(printed.stdout).toMatch(/vae-eval evaluate: evaluate the trained runs/);
+    expect(printed.stdout).toMatch(/or vae-eval eval/);
     expect(await main(['compair', '--out', out])).toBe(2);
-    expect(stderr).toMatch(/vae-eval: unknown command 'compair'; did you mean 'compare'\?/);
-    stderr = '';
+    expect(printed.stderr).toMatch(/vae-eval: unknown command 'compair'; did you mean 'compare'\?/);
+    printed.stderr = '';
     expect(await main(['train', '--out', mkdtempSync(join(tmpdir(), 'vae-lr-')), '--epochs', '3', '--lr', '1e6', ...common])).toBe(1);
-    expect(stderr).toMatch(/Try a lower learning rate \(--lr[;)]/);
-    expect(stderr).not.toMatch(/clipNorm|scaleTanh|learningRate/);
+    expect(printed.stderr).toMatch(/Try a lower learning rate \(--lr[;)]/);
+    expect(printed.stderr).not.toMatch(/clipNorm|scaleTanh|learningRate/);
   });
 });
