@@ -7,6 +7,7 @@ import wasmSimd from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.
 import wasmThreadedSimd from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-threaded-simd.wasm?url';
 import '@tensorflow/tfjs-backend-cpu';
 import { registerSplineBijectors } from '@flows/bijector-spline';
+import { registerTorchImport } from '@flows/import-torch';
 import { type BackendChoice, describeBackend, selectBackend } from '@flows/flows';
 import { timeTraining } from './benchmark.js';
 import type { Answers, BenchmarkResult, Request, RequestOf, WorkerMessage, WorkerStatus } from './messages.js';
@@ -16,6 +17,8 @@ import type { PlaygroundBackend } from './settings.js';
 declare const self: DedicatedWorkerGlobalScope;
 
 registerSplineBijectors();
+// Imported models (flows-import) may use the importer's own classes.
+registerTorchImport();
 // Vite gives each .wasm file a hashed URL; the wasm backend is told where each one is.
 setWasmPaths({ 'tfjs-backend-wasm.wasm': wasmPlain, 'tfjs-backend-wasm-simd.wasm': wasmSimd, 'tfjs-backend-wasm-threaded-simd.wasm': wasmThreadedSimd });
 /**
