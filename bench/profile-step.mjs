@@ -6,7 +6,11 @@
 // registry is counted in both; the wasm backend's kernels call each other directly, so that does
 // not happen there.
 //
-//   node bench/profile-step.mjs [--batch 256] [--steps 6] [--top 25] [--clock wall|cpu] [--adam optimizer|update] [--fused on|off]
+//   node bench/profile-step.mjs [--model dense|multiscale] [--batch 256] [--steps 6] [--top 25] [--clock wall|cpu] [--adam optimizer|update] [--fused on|off]
+//
+// --model multiscale profiles mnist-flow's multi-scale flow at its defaults (`train --architecture
+// multiscale`: 2 levels of 4 steps, ActNorm, 1 × 1 convolution, affine coupling with 32-32 channel
+// ConvNets; the model and data of `flows-round.mjs --conv`), with each convolution's shape and rate.
 //
 // On a shared machine wall time measures the other jobs too: `OPENBLAS_NUM_THREADS=1 ... --clock cpu`
 // times the work itself (the process's CPU time, everything on one thread), comparable across loads.
@@ -15,7 +19,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { Random } from '@flows/core';
 // @flows/kernels is not a dependency of the bench: loaded from its package folder (the same tfjs-core).
 const { adamUpdate } = await import(new URL('../packages/kernels/dist/index.js', import.meta.url).href);
-import { Adam, realNVP, selectBackend, describeBackend } from '@flows/flows';
+import { Adam, multiScaleFlow, realNVP, selectBackend, describeBackend } from '@flows/flows';
 
 const { values: args } = parseArgs({
   options: {
@@ -29,6 +33,7 @@ const { values: args } = parseArgs({
     // 'off': without the fused step's kernels (the dense coupling and the whole Adam update): the
     // networks' own layers, the coupling kernel and Adam's per-moment and per-variable kernels, as before them.
     fused: { type: 'string', default: 'on' },
+    model: { type: 'string', default: 'dense' },
   },
 });
 const batch = Number(args.batch);
@@ -71,6 +76,14 @@ for (const config of tf.getKernelsForBackend(backendName)) {
         const n = tb ? B.shape.at(-2) : B.shape.at(-1);
         flop = 2 * m * n * k;
         key = `${key} ${m}x${k}x${n}${ta ? ' tA' : ''}${tb ? ' tB' : ''}${a.attrs.activation && a.attrs.activation !== 'linear' ? ` ${a.attrs.activation}` : ''}${a.inputs.bias ? ' +b' : ''}`;
+      } else if (key === 'Conv2D' || key === 'FusedConv2D' || key === 'FlowsConv2DFilterGradient' || key === 'Conv2DBackpropInput') {
+        // [N, H, W, C] images, [k, k, C_in, C_out] filters: 2 N H W k² C_in C_out FLOP (stride 1, 'same').
+        const image = key === 'Conv2DBackpropInput' ? a.inputs.dy : a.inputs.x;
+        const [n, h, w] = image.shape;
+        const [kh, kw, cin, cout] =
+          key === 'FlowsConv2DFilterGradient' ? [a.attrs.kernelSize, a.attrs.kernelSize, a.inputs.x.shape[3], a.inputs.dz.shape[3]] : a.inputs.filter.shape;
+        flop = 2 * n * h * w * kh * kw * cin * cout;
+        key = `${key} ${kh}x${kw} ${cin}->${cout} ${h}x${w}${a.attrs.activation && a.attrs.activation !== 'linear' ? ` ${a.attrs.activation}` : ''}`;
       }
       const entry = timings.get(key) ?? { ms: 0, calls: 0, flop: 0 };
       entry.ms += ms;
@@ -89,7 +102,10 @@ function dequantized(n) {
   return values;
 }
 
-const model = realNVP({ size: 784, layers: 8, hidden: [256, 256], activation: 'relu', mask: 'checkerboard', imageShape: [28, 28], scaleTanh: true, seed: 0 });
+const multiScale = args.model === 'multiscale';
+const model = multiScale
+  ? multiScaleFlow({ shape: [28, 28, 1], levels: 2, stepsPerLevel: 4, hidden: [32, 32], seed: 0 })
+  : realNVP({ size: 784, layers: 8, hidden: [256, 256], activation: 'relu', mask: 'checkerboard', imageShape: [28, 28], scaleTanh: true, seed: 0 });
 /** Adam (lr 1e-3, the default βs and ε) as one adamUpdate call over flat moments. */
 class WholeAdam {
   constructor(variables) {
@@ -128,7 +144,13 @@ class WholeAdam {
   }
 }
 const optimizer = args.adam === 'update' ? new WholeAdam(model.trainableVariables) : new Adam(model.trainableVariables, { learningRate: 1e-3 });
-const x = tf.tensor2d(dequantized(batch), [batch, 784]);
+// The multi-scale flow trains on logit-preprocessed data (α = 10⁻⁶), as mnist-flow and flows-round.mjs do.
+const alpha = 1e-6;
+const logit = (v) => {
+  const p = alpha + (1 - 2 * alpha) * v;
+  return Math.log(p) - Math.log1p(-p);
+};
+const x = tf.tensor2d(multiScale ? dequantized(batch).map(logit) : dequantized(batch), [batch, 784]);
 const variables = model.trainableVariables;
 let gradientMs = 0;
 let optimizerMs = 0;
@@ -190,7 +212,7 @@ console.log(
 console.log(
   `kernels ${kernelMs.toFixed(1)} ms in ${calls.toFixed(0)} calls; ${
     productMs > 0
-      ? `products ${productMs.toFixed(1)} ms (${(productFlop / 1e9).toFixed(2)} GFLOP at ${(productFlop / productMs / 1e6).toFixed(0)} GFLOP/s)`
+      ? `products and convolutions ${productMs.toFixed(1)} ms (${(productFlop / 1e9).toFixed(2)} GFLOP at ${(productFlop / productMs / 1e6).toFixed(0)} GFLOP/s)`
       : 'no product kernels (inside the fused ones)'
   }; other kernels ${(kernelMs - productMs).toFixed(1)} ms; outside kernels ${(total - kernelMs).toFixed(1)} ms`,
 );

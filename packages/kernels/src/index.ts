@@ -6,6 +6,7 @@ export {
   ADAM_MOMENT,
   ADAM_PARAMETER,
   ADAM_UPDATE,
+  CONV2D_BACKWARD,
   CONV2D_FILTER_GRADIENT,
   DENSE_COUPLING_INVERSE,
   DENSE_COUPLING_INVERSE_GRADIENT,
@@ -23,6 +24,9 @@ export {
   type AffineCouplingInverseGradientOutputs,
   type AffineCouplingInverseInputs,
   type AffineCouplingInverseOutputs,
+  type Conv2DBackwardAttrs,
+  type Conv2DBackwardInputs,
+  type Conv2DBackwardOutputs,
   type Conv2DFilterGradientAttrs,
   type Conv2DFilterGradientInputs,
   type DenseCouplingInverseAttrs,
@@ -40,6 +44,8 @@ export {
 export { runFlowsKernel } from './run-flows-kernel.js';
 export { flowsKernelConfig, type FlowsKernelArguments, type FlowsKernelFunction } from './flows-kernel-config.js';
 export { convolutionFilterGradient, referenceConvolutionFilterGradient } from './convolution-filter-gradient.js';
+export { convolutionBackward, referenceConvolutionBackward, type ConvolutionActivation } from './convolution-backward.js';
+export { convolutionLayer } from './convolution-layer.js';
 export {
   adamMoment,
   adamParameter,

@@ -108,6 +108,26 @@ export type Conv2DFilterGradientInputs<T> = { x: T; dz: T };
 export type Conv2DFilterGradientAttrs = { kernelSize: number };
 
 /**
+ * The whole gradient of a convolution layer `z = a(conv(x, W, stride 1, 'same') + b)` with an odd
+ * k × k filter and a = ReLU or the identity (`convolutionBackward`), from the gradient dz of its
+ * output: with g = dz ⊙ a′ (a′ = [z > 0] for ReLU), `dx = conv(g, W')` (W' the filter rotated by
+ * 180° with its channels swapped), `dW[a, b, i, o] = Σ_{n,h,w} x_pad[n, h+a, w+b, i] g[n, h, w, o]`
+ * and `db = Σ_{n,h,w} g`.
+ */
+export const CONV2D_BACKWARD = 'FlowsConv2DBackward';
+/**
+ * Inputs of {@link CONV2D_BACKWARD}, float32: `x` `[N, H, W, C_in]` (the layer's input), `filter`
+ * `[k, k, C_in, C_out]`, `dz` and `output` `[N, H, W, C_out]` (the gradient of the layer's output,
+ * and the output z itself, read where the activation is ReLU: pass any tensor of dz's shape, dz
+ * say, for a linear layer).
+ */
+export type Conv2DBackwardInputs<T> = { x: T; filter: T; dz: T; output: T };
+/** Attributes of {@link CONV2D_BACKWARD}: the layer's activation. */
+export type Conv2DBackwardAttrs = { activation: 'linear' | 'relu' };
+/** Outputs of {@link CONV2D_BACKWARD}: the gradients of x, of the filter and of the bias, shaped as they are. */
+export type Conv2DBackwardOutputs<T> = [dx: T, dFilter: T, dBias: T];
+
+/**
  * The density direction of the Real NVP masked affine coupling together with its two conditioner
  * MLPs (`denseCouplingInverse`), fused: with K the kept coordinates (m̄ = 0), T the transformed ones
  * (m̄ = 1) and C the context's width,
@@ -187,6 +207,7 @@ export interface FlowsKernels<T> {
   [ADAM_PARAMETER]: { inputs: AdamParameterInputs<T>; attrs: AdamParameterStep; outputs: T };
   [ADAM_UPDATE]: { inputs: AdamUpdateInputs<T>; attrs: AdamUpdateAttrs; outputs: AdamUpdateOutputs<T> };
   [CONV2D_FILTER_GRADIENT]: { inputs: Conv2DFilterGradientInputs<T>; attrs: Conv2DFilterGradientAttrs; outputs: T };
+  [CONV2D_BACKWARD]: { inputs: Conv2DBackwardInputs<T>; attrs: Conv2DBackwardAttrs; outputs: Conv2DBackwardOutputs<T> };
   [DENSE_COUPLING_INVERSE]: { inputs: DenseCouplingInverseInputs<T>; attrs: DenseCouplingInverseAttrs; outputs: DenseCouplingInverseOutputs<T> };
   [DENSE_COUPLING_INVERSE_GRADIENT]: {
     inputs: DenseCouplingInverseGradientInputs<T>;
@@ -207,6 +228,7 @@ export type FlowsKernelOutputs<N extends FlowsKernelName, T> = FlowsKernels<T>[N
 /** Every fused kernel once: a record, so that a kernel added to {@link FlowsKernels} and not here fails to compile. */
 const EVERY_KERNEL: Record<FlowsKernelName, true> = {
   [CONV2D_FILTER_GRADIENT]: true,
+  [CONV2D_BACKWARD]: true,
   [ADAM_MOMENT]: true,
   [ADAM_PARAMETER]: true,
   [ADAM_UPDATE]: true,

@@ -44,6 +44,7 @@ describe('runFlowsKernel and flowsKernelConfig', () => {
         'FlowsAdamUpdate',
         'FlowsAffineCouplingInverse',
         'FlowsAffineCouplingInverseGradient',
+        'FlowsConv2DBackward',
         'FlowsConv2DFilterGradient',
         'FlowsDenseCouplingInverse',
         'FlowsDenseCouplingInverseGradient',

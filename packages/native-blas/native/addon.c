@@ -74,6 +74,10 @@ static napi_value init(napi_env env, napi_value exports) {
   napi_set_named_property(env, exports, "conv2d", fn);
   napi_create_function(env, "conv2dFilterGradient", NAPI_AUTO_LENGTH, flows_conv2d_filter_gradient, NULL, &fn);
   napi_set_named_property(env, exports, "conv2dFilterGradient", fn);
+  napi_create_function(env, "conv2dBackward", NAPI_AUTO_LENGTH, flows_conv2d_backward, NULL, &fn);
+  napi_set_named_property(env, exports, "conv2dBackward", fn);
+  napi_create_function(env, "directConvolutions", NAPI_AUTO_LENGTH, flows_direct_convolutions, NULL, &fn);
+  napi_set_named_property(env, exports, "directConvolutions", fn);
   napi_create_function(env, "adamMoment", NAPI_AUTO_LENGTH, flows_adam_moment, NULL, &fn);
   napi_set_named_property(env, exports, "adamMoment", fn);
   napi_create_function(env, "adamParameter", NAPI_AUTO_LENGTH, flows_adam_parameter, NULL, &fn);

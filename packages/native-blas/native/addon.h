@@ -23,6 +23,8 @@ int flows_operands_fit(napi_env env, const char *name, size_t length, int count,
 // OpenBLAS's thread count, which setThreads sets and the addon's own kernels follow.
 extern void openblas_set_num_threads(int);
 extern int openblas_get_num_threads(void);
+/** Whether the own kernels (products, direct convolutions) may run: `products(0)` keeps everything on OpenBLAS (products.c). */
+int flows_own_products(void);
 /** Sets OpenBLAS to one thread (for the convolutions' tall, narrow products; products.c) and returns the count to restore. */
 int flows_single_threaded_begin(void);
 void flows_single_threaded_end(int threads);
@@ -38,6 +40,8 @@ napi_value flows_products(napi_env env, napi_callback_info info);               
 napi_value flows_unary(napi_env env, napi_callback_info info);                    // elementwise.c
 napi_value flows_conv2d(napi_env env, napi_callback_info info);                   // convolution.c
 napi_value flows_conv2d_filter_gradient(napi_env env, napi_callback_info info);   // convolution.c
+napi_value flows_conv2d_backward(napi_env env, napi_callback_info info);          // convolution.c
+napi_value flows_direct_convolutions(napi_env env, napi_callback_info info);      // convolution.c
 napi_value flows_coupling_inverse(napi_env env, napi_callback_info info);         // coupling.c
 napi_value flows_coupling_inverse_gradient(napi_env env, napi_callback_info info);// coupling.c
 napi_value flows_dense_coupling_inverse(napi_env env, napi_callback_info info);          // dense-coupling.c

@@ -38,7 +38,7 @@
           {
             "target_name": "flows_isa_avx512",
             "type": "static_library",
-            "sources": ["<@(isa_sources)", "gemm-avx512.c"],
+            "sources": ["<@(isa_sources)", "gemm-avx512.c", "convolution-avx512.c"],
             "defines": ["FLOWS_ISA_SUFFIX=_avx512", "FLOWS_ISA_NAME=avx512"],
             "cflags": ["-mavx512f", "-mavx512bw", "-mavx512vl", "-mavx512dq", "-mfma", "-mprefer-vector-width=512"]
           }

@@ -1,4 +1,5 @@
 // One path's table of loops (isa.h), compiled with the path's flags beside its loops.
+#include "convolution-direct.h"
 #include "gemm.h"
 #include "isa.h"
 
@@ -24,7 +25,13 @@ const IsaKernels FLOWS_ISA_FUNCTION(flows_isa_kernels) = {
     FLOWS_ISA_FUNCTION(flows_scatter_add2),
 #if defined(__AVX512F__)
     gemm_avx512,
+    conv_forward_avx512,
+    conv_filter_gradient_avx512,
+    conv_backward_avx512,
 #else
+    0,
+    0,
+    0,
     0,
 #endif
 };

@@ -15,6 +15,7 @@
 #define FLOWS_ISA_H
 
 #include <stdint.h>
+#include "convolution-direct.h"
 
 // The masked affine coupling's operands and shapes (element pointers into the wasm heap).
 typedef struct {
@@ -85,6 +86,13 @@ typedef struct {
   /** The own matrix product (gemm.h), or NULL where the path has none (then OpenBLAS computes every product). */
   int (*gemm)(int transA, int transB, int m, int n, int k, const float *a, int lda, const float *b, int ldb, float *c, int ldc, const float *bias, int relu,
               int threads);
+  /** The direct stride-1 convolution and its filter gradient (convolution-direct.h), or NULL where the
+   *  path has none (then im2col and OpenBLAS products compute them). 0 done, 1 a shape they do not
+   *  take, −1 out of memory. */
+  int (*conv_forward)(const DirectConvolution *c, int threads);
+  int (*conv_filter_gradient)(const DirectFilterGradient *c, int threads);
+  /** A layer's whole gradient (ReLU's derivative, bias, input and filter gradients), image by image. */
+  int (*conv_backward)(const DirectBackward *c, int threads);
 } IsaKernels;
 
 /** The path in use: the best the CPU runs, unless `isa(name)` chose another. */

@@ -9,6 +9,8 @@
 // Whether matrix products use the addon's own AVX-512 kernel where the path in use has it (1) or always OpenBLAS (0).
 static int own_products = 1;
 
+int flows_own_products(void) { return own_products; }
+
 // Whether the own kernel suits a product: its 32-column panels waste most of their lanes on narrow
 // products (the multi-scale flow's 1 × 1 convolutions are 4- and 8-column products), and its
 // transposed-A packing loses on short wide panels; OpenBLAS is faster on both. The dense layers'

@@ -61,6 +61,35 @@ export interface NativeAddon {
     kw: number,
     cout: number,
   ): void;
+  /**
+   * A stride-1 'same' convolution layer's gradients (`native/convolution.c`): dx (`-1`: not wanted),
+   * dFilter and dBias from x, the filter, dz and (`-1` for a linear layer) the layer's ReLU output.
+   */
+  conv2dBackward(
+    heap: Float32Array,
+    ...operands: [
+      x: number,
+      filter: number,
+      dz: number,
+      output: number,
+      dx: number,
+      dFilter: number,
+      dBias: number,
+      n: number,
+      h: number,
+      w: number,
+      cin: number,
+      kh: number,
+      kw: number,
+      cout: number,
+    ]
+  ): void;
+  /**
+   * Whether stride-1 convolutions use the path's direct convolution (1) or im2col and OpenBLAS (0);
+   * returns 1 where they do (set, the own products on, and the path has it). For tests and
+   * before-and-after measurements.
+   */
+  directConvolutions(on?: number): number;
   adamMoment(heap: Float32Array, moment: number, gradient: number, out: number, size: number, second: number, beta: number, scale: number): void;
   adamParameter(
     heap: Float32Array,

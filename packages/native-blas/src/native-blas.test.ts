@@ -11,13 +11,17 @@ import {
   AFFINE_COUPLING_INVERSE,
   AFFINE_COUPLING_INVERSE_GRADIENT,
   affineCouplingInverse,
+  CONV2D_BACKWARD,
   CONV2D_FILTER_GRADIENT,
+  convolutionBackward,
   convolutionFilterGradient,
   referenceAdamMoment,
   referenceAdamParameter,
   referenceAffineCouplingInverse,
+  referenceConvolutionBackward,
   referenceConvolutionFilterGradient,
 } from '@flows/kernels';
+import { loadAddon } from './addon.js';
 import { installNativeKernels, installNativeMatMul, type NativeIsa } from './index.js';
 import { built, paths, skip } from './native-test-paths.js';
 
@@ -276,6 +280,114 @@ describe.skipIf(skip)('OpenBLAS convolutions on the wasm heap', () => {
         expect(worst, `filter ${k}, input [${shape}]`).toBeLessThan(1e-4);
         tf.dispose([x, dz, reference, native]);
       }
+    },
+  );
+});
+
+/** Float32 values of a shape, the same on every backend (a sine, so no two neighbours are alike). */
+function values(shape: number[], seed: number, scale = 1): Float32Array {
+  const count = shape.reduce((a, b) => a * b, 1);
+  return Float32Array.from({ length: count }, (_, i) => scale * Math.sin(seed * 7.3 + i * 0.61 + (i % 7) * 0.17));
+}
+
+/** The largest difference between a and b relative to 1 + |b|. */
+function worstDifference(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  expect(a.length).toBe(b.length);
+  let worst = 0;
+  for (let q = 0; q < a.length; q++) worst = Math.max(worst, Math.abs(a[q] - b[q]) / (1 + Math.abs(b[q])));
+  return worst;
+}
+
+describe.skipIf(skip)('direct stride-1 convolutions and a layer’s whole gradient on the wasm heap', () => {
+  // [x shape, filter size, output channels, padding, ReLU]: input and output channel counts 1, 3, 4,
+  // 8, 12, 16, 32, 33 and 64 reach every kernel of the avx512 path (12 × 32 and 24 × 16 blocks, the
+  // dot products for at most 8 outputs, the filter gradient's two forms) and their edge blocks;
+  // batch 1 runs on one thread, the others split their images between two.
+  const cases: [number[], number, number, 'same' | 'valid', boolean][] = [
+    [[1, 7, 7, 1], 3, 4, 'same', true],
+    [[5, 7, 7, 4], 3, 32, 'same', true], // a ConvNet's first layer
+    [[5, 7, 7, 32], 3, 4, 'same', false], // its last
+    [[4, 14, 14, 32], 3, 32, 'same', true], // its hidden layer
+    [[3, 7, 7, 32], 3, 8, 'same', false],
+    [[3, 6, 5, 33], 3, 33, 'same', true],
+    [[2, 5, 5, 64], 5, 64, 'same', false],
+    [[2, 9, 9, 8], 1, 12, 'valid', true],
+    [[3, 7, 7, 16], 5, 3, 'same', false],
+    [[2, 8, 6, 32], 3, 1, 'valid', false],
+    [[2, 6, 7, 8], 3, 16, 'valid', true],
+  ];
+  const addon = skip ? null : loadAddon();
+
+  it.each(paths)(
+    'give the cpu backend’s Conv2D and FusedConv2D for channel counts 1-64, filters 1, 3 and 5, one and several images, direct or by im2col (path %s)',
+    async (isa) => {
+      const run = () =>
+        cases.map(([shape, k, cout, pad, relu], i) =>
+          tf.tidy(() => {
+            const x = tf.tensor4d(values(shape, i), shape as [number, number, number, number]);
+            const filter = tf.tensor4d(values([k, k, shape[3], cout], 50 + i, 0.3), [k, k, shape[3], cout]);
+            const bias = tf.tensor1d(values([cout], 90 + i));
+            const y = relu ? tf.fused.conv2d({ x, filter, bias, strides: 1, pad, activation: 'relu' }) : tf.conv2d(x, filter, 1, pad);
+            return y.dataSync().slice() as Float32Array;
+          }),
+        );
+      await tf.setBackend('cpu');
+      const expected = run();
+      await tf.setBackend('wasm');
+      expect(installNativeKernels({ threads: 2, isa }).isa).toBe(isa);
+      for (const direct of [1, 0]) {
+        // The direct convolutions belong to the avx512 path; elsewhere (and switched off) im2col runs.
+        expect(addon?.directConvolutions(direct)).toBe(direct === 1 && isa === 'avx512' ? 1 : 0);
+        run(); // burn-in
+        const before = tf.memory().numTensors;
+        const actual = run();
+        expect(tf.memory().numTensors).toBe(before);
+        actual.forEach((v, i) => expect(worstDifference(v, expected[i]), `case ${i}, direct ${direct}`).toBeLessThan(1e-5));
+      }
+      addon?.directConvolutions(1);
+    },
+  );
+
+  it.each(paths)(
+    'compute @flows/kernels’ convolutionBackward as its reference composition on the cpu backend does, linear and ReLU, direct or by im2col (path %s)',
+    async (isa) => {
+      const gradients = () =>
+        cases
+          .filter(([, , , pad]) => pad === 'same')
+          .map(([shape, k, cout, , relu], i) =>
+            tf.tidy(() => {
+              const [n, h, w, cin] = shape;
+              const x = tf.tensor4d(values(shape, i), [n, h, w, cin]);
+              const filter = tf.tensor4d(values([k, k, cin, cout], 50 + i, 0.3), [k, k, cin, cout]);
+              const dz = tf.tensor4d(values([n, h, w, cout], 70 + i), [n, h, w, cout]);
+              // A ReLU layer's output: about half of it zero, where dz must not pass.
+              const output = tf.relu(tf.tensor4d(values([n, h, w, cout], 30 + i), [n, h, w, cout]));
+              const activation = relu ? 'relu' : 'linear';
+              const reference = tf.getBackend() === 'cpu';
+              const result = (reference ? referenceConvolutionBackward : convolutionBackward)(x, filter, dz, output, activation);
+              return result.map((t) => t.dataSync().slice() as Float32Array);
+            }),
+          );
+      await tf.setBackend('cpu');
+      const expected = gradients();
+      await tf.setBackend('wasm');
+      const status = installNativeKernels({ threads: 2, isa });
+      expect(status.isa).toBe(isa);
+      expect(status.kernels).toContain(CONV2D_BACKWARD);
+      for (const direct of [1, 0]) {
+        addon?.directConvolutions(direct);
+        gradients(); // burn-in
+        const before = tf.memory().numTensors;
+        const actual = gradients();
+        expect(tf.memory().numTensors).toBe(before);
+        actual.forEach((outputs, i) =>
+          // Sums of up to 1 600 terms (5 × 5 × 64) in float32 on both sides: relative to 1 + |value|.
+          outputs.forEach((v, j) =>
+            expect(worstDifference(v, expected[i][j]), `case ${i}, gradient ${['dx', 'dW', 'db'][j]}, direct ${direct}`).toBeLessThan(1e-4),
+          ),
+        );
+      }
+      addon?.directConvolutions(1);
     },
   );
 });

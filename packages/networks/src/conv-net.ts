@@ -1,56 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { Module, assertKnownOptions, assertPositiveInteger, ConfigError, newVariable, optionNames, Random } from '@flows/core';
-import { convolutionFilterGradient } from '@flows/kernels';
+import { convolutionLayer } from '@flows/kernels';
 import type { ImageConditioner } from './conditioner.js';
 import { ACTIVATIONS, type Activation, applyActivation, layerVariables } from './dense.js';
-
-type ConvFunction = (x: tf.Tensor4D, filter: tf.Tensor4D, bias: tf.Tensor1D) => tf.Tensor4D;
-
-/**
- * Gradients of `conv(x, W, 1, 'same') + b` (odd k) from the gradient dz of its output, without the
- * backends' backward convolution kernels: the stock ones of the `wasm` backend are naive
- * (Conv2DBackpropInput, several times slower than a forward convolution: bench/results.md) or
- * missing (Conv2DBackpropFilter).
- *
- * - input: `dx = conv(dz, W')`, W' the filter rotated by 180° with input and output channels swapped
- *   (one forward convolution, the kernel every backend makes fast)
- * - filter: `dW[a, b, i, o] = Σ_{n,h,w} x_pad[n, h+a, w+b, i] dz[n, h, w, o]`, the operation
- *   `convolutionFilterGradient` of `@flows/kernels` (a native kernel where one is registered, else
- *   one forward convolution)
- * - bias: the sum of dz over batch and pixels.
- */
-function convolutionGradients(dz: tf.Tensor4D, x: tf.Tensor4D, filter: tf.Tensor4D): tf.Tensor[] {
-  const k = filter.shape[0];
-  const dx = tf.conv2d(dz, tf.transpose(tf.reverse(filter, [0, 1]), [0, 1, 3, 2]) as tf.Tensor4D, 1, 'same');
-  const dFilter = convolutionFilterGradient(x, dz, k);
-  const [n, h, w, cout] = dz.shape;
-  // A row of ones times dz: wasm reduces over leading axes by transposing first, slower than this product.
-  const dBias = tf.reshape(tf.matMul(tf.ones([1, n * h * w]), tf.reshape(dz, [n * h * w, cout])), [cout]);
-  return [dx, dFilter, dBias];
-}
-
-/** `conv2d(x, W, 1, 'same') + b` with its own gradient (works on every backend, wasm included). */
-const convolution = tf.customGrad((...args: unknown[]) => {
-  const [x, filter, bias, save] = args as [tf.Tensor4D, tf.Tensor4D, tf.Tensor1D, tf.GradSaveFunc];
-  save([x, filter]);
-  const value = tf.fused.conv2d({ x, filter, bias, strides: 1, pad: 'same' });
-  return {
-    value,
-    gradFunc: (dy: tf.Tensor | tf.Tensor[], saved: tf.Tensor[]) => convolutionGradients(dy as tf.Tensor4D, saved[0] as tf.Tensor4D, saved[1] as tf.Tensor4D),
-  };
-}) as unknown as ConvFunction;
-
-/** `relu(conv2d(x, W, 1, 'same') + b)` in one fused kernel, with its own gradient (the ReLU derivative read off the output). */
-const convolutionRelu = tf.customGrad((...args: unknown[]) => {
-  const [x, filter, bias, save] = args as [tf.Tensor4D, tf.Tensor4D, tf.Tensor1D, tf.GradSaveFunc];
-  const value = tf.fused.conv2d({ x, filter, bias, strides: 1, pad: 'same', activation: 'relu' });
-  save([x, filter, value]);
-  return {
-    value,
-    gradFunc: (dy: tf.Tensor | tf.Tensor[], saved: tf.Tensor[]) =>
-      convolutionGradients(tf.mul(dy as tf.Tensor4D, tf.step(saved[2])) as tf.Tensor4D, saved[0] as tf.Tensor4D, saved[1] as tf.Tensor4D),
-  };
-}) as unknown as ConvFunction;
 
 /** Options of {@link ConvNet}. */
 export interface ConvNetOptions {
@@ -125,8 +77,10 @@ export class ConvNet extends Module<ConvNetConfig> implements ImageConditioner {
   /**
    * `[N, H, W, inputChannels] → [N, H, W, outputChannels]`.
    *
-   * Each layer is a fused convolution with its own gradient made of forward convolutions (the
-   * `wasm` backend has no filter-gradient kernel for `conv2d`, and a slow input-gradient one).
+   * Each layer is `convolutionLayer` of `@flows/kernels`: one fused convolution (bias and ReLU
+   * included) forward, and its whole gradient as one fused kernel where the backend has it (`wasm`
+   * with `@flows/native-blas`), else forward convolutions (the `wasm` backend has no
+   * filter-gradient kernel for `conv2d`, and a slow input-gradient one).
    */
   apply(input: tf.Tensor4D): tf.Tensor4D {
     let h = input;
@@ -134,7 +88,7 @@ export class ConvNet extends Module<ConvNetConfig> implements ImageConditioner {
     for (let layer = 0; layer <= last; layer++) {
       const filter = this.filters[layer] as tf.Tensor4D;
       const bias = this.biases[layer] as tf.Tensor1D;
-      h = layer < last && this.activation === 'relu' ? convolutionRelu(h, filter, bias) : convolution(h, filter, bias);
+      h = convolutionLayer(h, filter, bias, layer < last && this.activation === 'relu' ? 'relu' : 'linear');
       if (layer < last && this.activation !== 'relu') h = applyActivation(h, this.activation) as tf.Tensor4D;
     }
     return h;

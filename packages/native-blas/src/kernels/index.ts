@@ -5,6 +5,7 @@ import { affineCouplingInverse } from './affine-coupling-inverse.js';
 import { affineCouplingInverseGradient } from './affine-coupling-inverse-gradient.js';
 import { batchMatMul } from './batch-mat-mul.js';
 import { conv2d } from './conv2d.js';
+import { conv2dBackward } from './conv2d-backward.js';
 import { conv2dFilterGradient } from './conv2d-filter-gradient.js';
 import { denseCouplingInverse } from './dense-coupling-inverse.js';
 import { denseCouplingInverseGradient } from './dense-coupling-inverse-gradient.js';
@@ -30,6 +31,7 @@ export const OTHER_KERNELS: readonly NativeKernel[] = [
   conv2d,
   fusedConv2d,
   conv2dFilterGradient,
+  conv2dBackward,
   adamMoment,
   adamParameter,
   adamUpdate,
