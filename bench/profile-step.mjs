@@ -6,7 +6,7 @@
 // registry is counted in both; the wasm backend's kernels call each other directly, so that does
 // not happen there.
 //
-//   node bench/profile-step.mjs [--model dense|multiscale] [--batch 256] [--steps 6] [--top 25] [--clock wall|cpu] [--adam optimizer|update] [--fused on|off]
+//   node bench/profile-step.mjs [--model dense|multiscale] [--batch 256] [--steps 6] [--top 25] [--clock wall|cpu] [--adam optimizer|update] [--fused on|off] [--shapes]
 //
 // --model multiscale profiles mnist-flow's multi-scale flow at its defaults (`train --architecture
 // multiscale`: 2 levels of 4 steps, ActNorm, 1 × 1 convolution, affine coupling with 32-32 channel
@@ -34,6 +34,8 @@ const { values: args } = parseArgs({
     // networks' own layers, the coupling kernel and Adam's per-moment and per-variable kernels, as before them.
     fused: { type: 'string', default: 'on' },
     model: { type: 'string', default: 'dense' },
+    // Each other kernel keyed by its inputs' shapes too (where the time of Multiply, Sum, … goes).
+    shapes: { type: 'boolean', default: false },
   },
 });
 const batch = Number(args.batch);
@@ -84,6 +86,12 @@ for (const config of tf.getKernelsForBackend(backendName)) {
           key === 'FlowsConv2DFilterGradient' ? [a.attrs.kernelSize, a.attrs.kernelSize, a.inputs.x.shape[3], a.inputs.dz.shape[3]] : a.inputs.filter.shape;
         flop = 2 * n * h * w * kh * kw * cin * cout;
         key = `${key} ${kh}x${kw} ${cin}->${cout} ${h}x${w}${a.attrs.activation && a.attrs.activation !== 'linear' ? ` ${a.attrs.activation}` : ''}`;
+      } else if (args.shapes) {
+        key = `${key} ${Object.values(a.inputs)
+          .filter(Boolean)
+          .map((t) => `[${t.shape}]`)
+          .join(' ')
+          .slice(0, 100)}`;
       }
       const entry = timings.get(key) ?? { ms: 0, calls: 0, flop: 0 };
       entry.ms += ms;

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { assertKnownOptions, assertPositiveInteger, Bijector, ConfigError, newVariable, perRow } from '@flows/core';
+import { actNormInverse } from '@flows/kernels';
 
 /** Every option ActNorm takes; others are rejected with a message that names them. */
 const ACT_NORM_OPTION_NAMES: readonly string[] = ['size', 'shape'];
@@ -77,7 +78,8 @@ export class ActNorm extends Bijector<ActNormConfig> {
 
   protected override inverseImpl(y: tf.Tensor): [tf.Tensor, tf.Tensor1D] {
     if (!this.isInitialized) this.initializeFrom(y);
-    return [tf.mul(tf.sub(y, this.bias), tf.exp(tf.neg(this.logScale))), perRow(tf.mul(tf.sum(this.logScale), -this.positions), y.shape[0])];
+    // One fused kernel each way where the backend has it (wasm with @flows/native-blas), else the stock composition.
+    return [actNormInverse(y, this.bias, this.logScale), perRow(tf.mul(tf.sum(this.logScale), -this.positions), y.shape[0])];
   }
 
   getConfig(): ActNormConfig {

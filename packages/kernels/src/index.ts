@@ -1,6 +1,9 @@
 export { affineCouplingInverse, referenceAffineCouplingInverse, referenceAffineCouplingInverseGradient } from './affine-coupling-inverse.js';
 export { denseCouplingInverse, referenceDenseCouplingInverse, type DenseLayers, type DenseNetwork } from './dense-coupling-inverse.js';
+export { actNormInverse, referenceActNormInverse, referenceActNormInverseGradient } from './act-norm-inverse.js';
 export {
+  ACT_NORM_INVERSE,
+  ACT_NORM_INVERSE_GRADIENT,
   AFFINE_COUPLING_INVERSE,
   AFFINE_COUPLING_INVERSE_GRADIENT,
   ADAM_MOMENT,
@@ -12,6 +15,10 @@ export {
   DENSE_COUPLING_INVERSE_GRADIENT,
   DENSE_COUPLING_MAX_LAYERS,
   FLOWS_KERNEL_NAMES,
+  type ActNormInverseAttrs,
+  type ActNormInverseGradientInputs,
+  type ActNormInverseGradientOutputs,
+  type ActNormInverseInputs,
   type AdamMomentAttrs,
   type AdamMomentInputs,
   type AdamParameterInputs,

@@ -128,6 +128,26 @@ export type Conv2DBackwardAttrs = { activation: 'linear' | 'relu' };
 export type Conv2DBackwardOutputs<T> = [dx: T, dFilter: T, dBias: T];
 
 /**
+ * ActNorm's density direction (`actNormInverse`): `x = (y − b) ⊙ e^{−s}` with b and s per channel
+ * (the last axis), broadcast over the others. Output: x, shaped as y.
+ */
+export const ACT_NORM_INVERSE = 'FlowsActNormInverse';
+/** Inputs of {@link ACT_NORM_INVERSE}, float32: `y` `[…, C]`, `bias` (b) and `logScale` (s) `[C]`. */
+export type ActNormInverseInputs<T> = { y: T; bias: T; logScale: T };
+/** {@link ACT_NORM_INVERSE} and its gradient take no attributes. */
+export type ActNormInverseAttrs = Record<string, never>;
+
+/**
+ * The gradient of {@link ACT_NORM_INVERSE} from g, the gradient of x: `∂/∂y = g ⊙ e^{−s}`,
+ * `∂/∂b = −Σ g ⊙ e^{−s}`, `∂/∂s = −Σ g ⊙ (y − b) ⊙ e^{−s}` (sums over all axes but the last).
+ */
+export const ACT_NORM_INVERSE_GRADIENT = 'FlowsActNormInverseGradient';
+/** Inputs of {@link ACT_NORM_INVERSE_GRADIENT}: those of the forward kernel, and `dx`, the gradient of x (y's shape). */
+export type ActNormInverseGradientInputs<T> = ActNormInverseInputs<T> & { dx: T };
+/** Outputs of {@link ACT_NORM_INVERSE_GRADIENT}: the gradients of y, of the bias and of the log-scale. */
+export type ActNormInverseGradientOutputs<T> = [dy: T, dBias: T, dLogScale: T];
+
+/**
  * The density direction of the Real NVP masked affine coupling together with its two conditioner
  * MLPs (`denseCouplingInverse`), fused: with K the kept coordinates (m̄ = 0), T the transformed ones
  * (m̄ = 1) and C the context's width,
@@ -208,6 +228,8 @@ export interface FlowsKernels<T> {
   [ADAM_UPDATE]: { inputs: AdamUpdateInputs<T>; attrs: AdamUpdateAttrs; outputs: AdamUpdateOutputs<T> };
   [CONV2D_FILTER_GRADIENT]: { inputs: Conv2DFilterGradientInputs<T>; attrs: Conv2DFilterGradientAttrs; outputs: T };
   [CONV2D_BACKWARD]: { inputs: Conv2DBackwardInputs<T>; attrs: Conv2DBackwardAttrs; outputs: Conv2DBackwardOutputs<T> };
+  [ACT_NORM_INVERSE]: { inputs: ActNormInverseInputs<T>; attrs: ActNormInverseAttrs; outputs: T };
+  [ACT_NORM_INVERSE_GRADIENT]: { inputs: ActNormInverseGradientInputs<T>; attrs: ActNormInverseAttrs; outputs: ActNormInverseGradientOutputs<T> };
   [DENSE_COUPLING_INVERSE]: { inputs: DenseCouplingInverseInputs<T>; attrs: DenseCouplingInverseAttrs; outputs: DenseCouplingInverseOutputs<T> };
   [DENSE_COUPLING_INVERSE_GRADIENT]: {
     inputs: DenseCouplingInverseGradientInputs<T>;
@@ -229,6 +251,8 @@ export type FlowsKernelOutputs<N extends FlowsKernelName, T> = FlowsKernels<T>[N
 const EVERY_KERNEL: Record<FlowsKernelName, true> = {
   [CONV2D_FILTER_GRADIENT]: true,
   [CONV2D_BACKWARD]: true,
+  [ACT_NORM_INVERSE]: true,
+  [ACT_NORM_INVERSE_GRADIENT]: true,
   [ADAM_MOMENT]: true,
   [ADAM_PARAMETER]: true,
   [ADAM_UPDATE]: true,

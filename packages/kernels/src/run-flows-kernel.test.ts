@@ -39,6 +39,8 @@ describe('runFlowsKernel and flowsKernelConfig', () => {
   it('names every fused kernel once', () => {
     expect([...FLOWS_KERNEL_NAMES].sort()).toEqual(
       [
+        'FlowsActNormInverse',
+        'FlowsActNormInverseGradient',
         'FlowsAdamMoment',
         'FlowsAdamParameter',
         'FlowsAdamUpdate',

@@ -1,5 +1,5 @@
 // The N-API module of the addon: its initialisation, which exports every family's functions
-// (products.c, elementwise.c, convolution.c, coupling.c, dense-coupling.c, adam.c), setThreads, the choice of
+// (products.c, elementwise.c, convolution.c, act-norm.c, coupling.c, dense-coupling.c, adam.c), setThreads, the choice of
 // instruction set (isa.c), and the argument helpers the families share (addon.h).
 #include "addon.h"
 #include <stdio.h>
@@ -78,6 +78,10 @@ static napi_value init(napi_env env, napi_value exports) {
   napi_set_named_property(env, exports, "conv2dBackward", fn);
   napi_create_function(env, "directConvolutions", NAPI_AUTO_LENGTH, flows_direct_convolutions, NULL, &fn);
   napi_set_named_property(env, exports, "directConvolutions", fn);
+  napi_create_function(env, "actNormInverse", NAPI_AUTO_LENGTH, flows_act_norm_inverse, NULL, &fn);
+  napi_set_named_property(env, exports, "actNormInverse", fn);
+  napi_create_function(env, "actNormInverseGradient", NAPI_AUTO_LENGTH, flows_act_norm_inverse_gradient, NULL, &fn);
+  napi_set_named_property(env, exports, "actNormInverseGradient", fn);
   napi_create_function(env, "adamMoment", NAPI_AUTO_LENGTH, flows_adam_moment, NULL, &fn);
   napi_set_named_property(env, exports, "adamMoment", fn);
   napi_create_function(env, "adamParameter", NAPI_AUTO_LENGTH, flows_adam_parameter, NULL, &fn);

@@ -42,6 +42,8 @@ napi_value flows_conv2d(napi_env env, napi_callback_info info);                 
 napi_value flows_conv2d_filter_gradient(napi_env env, napi_callback_info info);   // convolution.c
 napi_value flows_conv2d_backward(napi_env env, napi_callback_info info);          // convolution.c
 napi_value flows_direct_convolutions(napi_env env, napi_callback_info info);      // convolution.c
+napi_value flows_act_norm_inverse(napi_env env, napi_callback_info info);          // act-norm.c
+napi_value flows_act_norm_inverse_gradient(napi_env env, napi_callback_info info); // act-norm.c
 napi_value flows_coupling_inverse(napi_env env, napi_callback_info info);         // coupling.c
 napi_value flows_coupling_inverse_gradient(napi_env env, napi_callback_info info);// coupling.c
 napi_value flows_dense_coupling_inverse(napi_env env, napi_callback_info info);          // dense-coupling.c

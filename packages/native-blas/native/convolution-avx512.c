@@ -79,8 +79,9 @@ static inline __mmask16 lanes_avx512(int count) { return count >= 16 ? (__mmask1
 
 // ---- forward micro-kernels ------------------------------------------------------------------------
 
-// 12 positions × 32 channels: tile[r·32 + l] = Σ_{i, d} a[i·rowStep + r·rs + d] · b[(i·run + d)·32 + l].
-FLOWS_INLINE void b32_body(const float *a0, int64_t rs, int64_t rowStep, int kh, int run, const float *b, float *tile) {
+// 12 positions × 32 channels: tile[r·ldt + l] = Σ_{i, d} a[i·rowStep + r·rs + d] · b[(i·run + d)·32 + l]
+// (ldt a multiple of 16).
+FLOWS_INLINE void b32_body(const float *a0, int64_t rs, int64_t rowStep, int kh, int run, const float *b, float *tile, int64_t ldt) {
   __m512 c[12][2];
 #pragma GCC unroll 12
   for (int r = 0; r < 12; r++) c[r][0] = c[r][1] = _mm512_setzero_ps();
@@ -99,13 +100,14 @@ FLOWS_INLINE void b32_body(const float *a0, int64_t rs, int64_t rowStep, int kh,
   }
 #pragma GCC unroll 12
   for (int r = 0; r < 12; r++) {
-    _mm512_store_ps(tile + r * 32, c[r][0]);
-    _mm512_store_ps(tile + r * 32 + 16, c[r][1]);
+    _mm512_store_ps(tile + r * ldt, c[r][0]);
+    _mm512_store_ps(tile + r * ldt + 16, c[r][1]);
   }
 }
 
 // 24 positions × 16 channels, the same sums.
-FLOWS_INLINE void b16_body(const float *a0, int64_t rs, int64_t rowStep, int kh, int run, const float *b, float *tile) {
+FLOWS_INLINE void b16_body(const float *a0, int64_t rs, int64_t rowStep, int kh, int run, const float *b, float *tile, int64_t ldt) {
+  (void)ldt;
   __m512 c[24];
 #pragma GCC unroll 24
   for (int r = 0; r < 24; r++) c[r] = _mm512_setzero_ps();
@@ -145,7 +147,8 @@ FLOWS_INLINE __m512 sum_lanes_avx512(const __m512 *v) {
 
 // R = 24 / K positions × K channels (K = 4 or 8) as dot products over the run (a multiple of 16):
 // tile[r·K + o] = Σ_{i, d} a[i·rowStep + r·rs + d] · w[(o·kh + i)·run + d].
-FLOWS_INLINE void dot_body(const float *a0, int64_t rs, int64_t rowStep, int kh, int run, const float *w, float *tile, const int K) {
+FLOWS_INLINE void dot_body(const float *a0, int64_t rs, int64_t rowStep, int kh, int run, const float *w, float *tile, int64_t ldt, const int K) {
+  (void)ldt;
   const int R = 24 / K;
   __m512 c[24];
 #pragma GCC unroll 24
@@ -189,47 +192,50 @@ FLOWS_INLINE void dot_body(const float *a0, int64_t rs, int64_t rowStep, int kh,
   _mm512_store_ps(tile + 16, sum_lanes_avx512(rest));
 }
 
-typedef void (*ForwardKernel)(const float *a0, int64_t rs, int64_t rowStep, int kh, int run, const float *b, float *tile);
+typedef void (*ForwardKernel)(const float *a0, int64_t rs, int64_t rowStep, int kh, int run, const float *b, float *tile, int64_t ldt);
 
-// Each body once per common channel count, so that r·rs is an address's constant displacement
-// (the broadcasts then need no address arithmetic), and once for any other.
-#define FLOWS_FORWARD_VARIANTS(body, suffix, ...)                                                                                    \
-  static void body##_4##suffix(const float *a0, int64_t rs, int64_t rowStep, int kh, int run, const float *b, float *tile) {        \
-    (void)rs;                                                                                                                        \
-    body(a0, 4, rowStep, kh, run, b, tile __VA_ARGS__);                                                                              \
-  }                                                                                                                                  \
-  static void body##_8##suffix(const float *a0, int64_t rs, int64_t rowStep, int kh, int run, const float *b, float *tile) {        \
-    (void)rs;                                                                                                                        \
-    body(a0, 8, rowStep, kh, run, b, tile __VA_ARGS__);                                                                              \
-  }                                                                                                                                  \
-  static void body##_16##suffix(const float *a0, int64_t rs, int64_t rowStep, int kh, int run, const float *b, float *tile) {       \
-    (void)rs;                                                                                                                        \
-    body(a0, 16, rowStep, kh, run, b, tile __VA_ARGS__);                                                                             \
-  }                                                                                                                                  \
-  static void body##_32##suffix(const float *a0, int64_t rs, int64_t rowStep, int kh, int run, const float *b, float *tile) {       \
-    (void)rs;                                                                                                                        \
-    body(a0, 32, rowStep, kh, run, b, tile __VA_ARGS__);                                                                             \
-  }                                                                                                                                  \
-  static void body##_64##suffix(const float *a0, int64_t rs, int64_t rowStep, int kh, int run, const float *b, float *tile) {       \
-    (void)rs;                                                                                                                        \
-    body(a0, 64, rowStep, kh, run, b, tile __VA_ARGS__);                                                                             \
-  }                                                                                                                                  \
-  static void body##_any##suffix(const float *a0, int64_t rs, int64_t rowStep, int kh, int run, const float *b, float *tile) {      \
-    body(a0, rs, rowStep, kh, run, b, tile __VA_ARGS__);                                                                             \
-  }                                                                                                                                  \
-  static ForwardKernel choose_##body##suffix(int cin) {                                                                                 \
-    return cin == 4 ? body##_4##suffix : cin == 8 ? body##_8##suffix : cin == 16 ? body##_16##suffix : cin == 32 ? body##_32##suffix \
-         : cin == 64 ? body##_64##suffix : body##_any##suffix;                                                                       \
+// Each body once per common row stride (the channel counts, and 16 × them for Winograd's
+// transformed tiles), so that r·rs is an address's constant displacement (the broadcasts then need
+// no address arithmetic), and once for any other.
+#define FLOWS_FORWARD_VARIANT(body, suffix, RS, ...)                                                                                    \
+  static void body##_##RS##suffix(const float *a0, int64_t rs, int64_t rowStep, int kh, int run, const float *b, float *tile, int64_t ldt) { \
+    (void)rs;                                                                                                                            \
+    body(a0, RS, rowStep, kh, run, b, tile, ldt __VA_ARGS__);                                                                            \
+  }
+#define FLOWS_FORWARD_VARIANTS(body, suffix, ...)                                                                                        \
+  FLOWS_FORWARD_VARIANT(body, suffix, 4, __VA_ARGS__)                                                                                    \
+  FLOWS_FORWARD_VARIANT(body, suffix, 8, __VA_ARGS__)                                                                                    \
+  FLOWS_FORWARD_VARIANT(body, suffix, 16, __VA_ARGS__)                                                                                   \
+  FLOWS_FORWARD_VARIANT(body, suffix, 32, __VA_ARGS__)                                                                                   \
+  FLOWS_FORWARD_VARIANT(body, suffix, 64, __VA_ARGS__)                                                                                   \
+  FLOWS_FORWARD_VARIANT(body, suffix, 256, __VA_ARGS__)                                                                                  \
+  FLOWS_FORWARD_VARIANT(body, suffix, 512, __VA_ARGS__)                                                                                  \
+  FLOWS_FORWARD_VARIANT(body, suffix, 1024, __VA_ARGS__)                                                                                 \
+  static void body##_any##suffix(const float *a0, int64_t rs, int64_t rowStep, int kh, int run, const float *b, float *tile, int64_t ldt) { \
+    body(a0, rs, rowStep, kh, run, b, tile, ldt __VA_ARGS__);                                                                            \
+  }                                                                                                                                      \
+  static ForwardKernel choose_##body##suffix(int64_t rs) {                                                                               \
+    switch (rs) {                                                                                                                        \
+      case 4: return body##_4##suffix;                                                                                                   \
+      case 8: return body##_8##suffix;                                                                                                   \
+      case 16: return body##_16##suffix;                                                                                                 \
+      case 32: return body##_32##suffix;                                                                                                 \
+      case 64: return body##_64##suffix;                                                                                                 \
+      case 256: return body##_256##suffix;                                                                                               \
+      case 512: return body##_512##suffix;                                                                                               \
+      case 1024: return body##_1024##suffix;                                                                                             \
+      default: return body##_any##suffix;                                                                                                \
+    }                                                                                                                                    \
   }
 
-FLOWS_FORWARD_VARIANTS(b32_body, _avx512)
-FLOWS_FORWARD_VARIANTS(b16_body, _avx512)
+FLOWS_FORWARD_VARIANTS(b32_body, _avx512, )
+FLOWS_FORWARD_VARIANTS(b16_body, _avx512, )
 FLOWS_FORWARD_VARIANTS(dot_body, _k4_avx512, , 4)
 FLOWS_FORWARD_VARIANTS(dot_body, _k8_avx512, , 8)
 
 // ---- the forward convolution --------------------------------------------------------------------------
 
-enum { KIND_B32 = 0, KIND_B16 = 1, KIND_DOT = 2 };
+enum { KIND_B32 = 0, KIND_B16 = 1, KIND_DOT = 2, KIND_WINOGRAD = 3 };
 
 typedef struct {
   const DirectConvolution *c;
@@ -237,6 +243,10 @@ typedef struct {
   const float *packed;
   ForwardKernel kernel;
   int kind, rows, width;  // rows: positions per block; width: channels per block (32, 16, or K for dot)
+  // Winograd's F(2 × 2, 3 × 3) (kind KIND_WINOGRAD): tiles of 2 × 2 outputs, images transformed in
+  // groups of `groupImages` (their tiles fill `groupRows` rows, a multiple of 12), `packed` holding
+  // the transformed filter [16][panels][cin][32].
+  int tilesY, tilesX, groupImages, groupRows, panels;
   int failed[POOL_MAX_THREADS];
 } ForwardRun;
 
@@ -246,24 +256,32 @@ static inline float filter_value_avx512(const DirectConvolution *c, int i, int j
 }
 
 // Stores rows [0, count) of a block's tile at positions q0 … (those inside the output: x < outW),
-// with the bias and ReLU: `width` channels from channel `first`, tile rows `stride` apart.
+// with the bias and ReLU: `width` channels from channel `first`, tile rows `stride` apart. (One
+// division per block: one per row cost a sixth of the time of a 32-channel block.)
 static void store_block_avx512(const ForwardRun *run, int b, int64_t q0, int count, const float *tile, int stride, int first, int width) {
   const DirectConvolution *c = run->c;
   const Padded *p = &run->p;
   int64_t end = (int64_t)p->outH * p->S;
   __m512 zero = _mm512_setzero_ps();
-  for (int r = 0; r < count; r++) {
-    int64_t q = q0 + r;
-    if (q >= end) break;
-    int y = (int)(q / p->S), x = (int)(q - (int64_t)y * p->S);
+  __mmask16 m0 = lanes_avx512(width), m1 = lanes_avx512(width - 16);
+  __m512 bias0 = c->bias ? _mm512_maskz_loadu_ps(m0, c->bias + first) : zero, bias1 = c->bias && width > 16 ? _mm512_maskz_loadu_ps(m1, c->bias + first + 16) : zero;
+  int y = (int)(q0 / p->S), x = (int)(q0 - (int64_t)y * p->S);
+  float *row = c->out + (((int64_t)b * p->outH + y) * p->outW + x) * c->cout + first;
+  if (count > end - q0) count = (int)(end - q0);
+  for (int r = 0; r < count; r++, x++, row += c->cout) {
+    if (x == p->S) {
+      x = 0;
+      // The S − outW positions skipped at the end of the row were never stored.
+      row -= (int64_t)(p->S - p->outW) * c->cout;
+    }
     if (x >= p->outW) continue;
-    float *target = c->out + (((int64_t)b * p->outH + y) * p->outW + x) * c->cout + first;
-    for (int v = 0; v < width; v += 16) {
-      __mmask16 m = lanes_avx512(width - v);
-      __m512 value = _mm512_maskz_loadu_ps(m, tile + (int64_t)r * stride + v);
-      if (c->bias) value = _mm512_add_ps(value, _mm512_maskz_loadu_ps(m, c->bias + first + v));
-      if (c->relu) value = _mm512_max_ps(value, zero);
-      _mm512_mask_storeu_ps(target + v, m, value);
+    __m512 v0 = _mm512_add_ps(_mm512_maskz_loadu_ps(m0, tile + (int64_t)r * stride), bias0);
+    if (c->relu) v0 = _mm512_max_ps(v0, zero);
+    _mm512_mask_storeu_ps(row, m0, v0);
+    if (width > 16) {
+      __m512 v1 = _mm512_add_ps(_mm512_maskz_loadu_ps(m1, tile + (int64_t)r * stride + 16), bias1);
+      if (c->relu) v1 = _mm512_max_ps(v1, zero);
+      _mm512_mask_storeu_ps(row + 16, m1, v1);
     }
   }
 }
@@ -279,16 +297,158 @@ static void forward_image_avx512(const ForwardRun *run, const float *buffer, int
   for (int64_t q0 = 0; q0 < end; q0 += run->rows) {
     const float *a = buffer + q0 * c->cin;
     if (run->kind == KIND_DOT) {
-      run->kernel(a, c->cin, rowStep, c->kh, runLength, run->packed, tile);
+      run->kernel(a, c->cin, rowStep, c->kh, runLength, run->packed, tile, 32);
       store_block_avx512(run, b, q0, run->rows, tile, run->width, 0, c->cout);
     } else {
       for (int panel = 0; panel * run->width < c->cout; panel++) {
-        run->kernel(a, c->cin, rowStep, c->kh, runLength, run->packed + panel * panelFloats, tile);
+        run->kernel(a, c->cin, rowStep, c->kh, runLength, run->packed + panel * panelFloats, tile, 32);
         int width = c->cout - panel * run->width < run->width ? c->cout - panel * run->width : run->width;
         store_block_avx512(run, b, q0, run->rows, tile, run->width, panel * run->width, width);
       }
     }
   }
+}
+
+// ---- Winograd's F(2 × 2, 3 × 3) --------------------------------------------------------------------------
+//
+// Lavin and Gray, "Fast Algorithms for Convolutional Neural Networks", CVPR 2016: each 2 × 2 tile of
+// outputs is Aᵀ [(G g Gᵀ) ⊙ (Bᵀ d B)] A from the 4 × 4 inputs d around it, 16 products per channel
+// pair instead of 36, so that the 16 positions ξ of the transformed tiles are 16 independent
+// products [tiles × cin] · [cin × cout], which the b32 kernel computes (kh = 1, the run the input
+// channels). Bᵀ and Aᵀ have entries 0 and ±1 and G ±½, so the transforms round little (the error
+// against the direct sums is measured in native-blas.test.ts). The padded buffer is the direct
+// kernels': a tile's inputs at padded rows and columns 2t … 2t + 3, the one past the last pixel a
+// zero; where h or w is odd the last tile reads a further row or column (the slack, or the next
+// row's first pixel), which only its outputs past the image use (Bᵀ's rows 0-2, and so outputs 0 of
+// a tile, involve inputs 0-2 alone) and which are not stored.
+
+// Per thread: the transformed inputs V [groupRows][16][cin] and products M [groupRows][panels][16][32]
+// of a group of images, and which images they hold. Tile-major, so that a tile's 16 positions are a
+// constant distance apart (the transforms' loads and stores need no address arithmetic; with
+// position-major planes the output transform took as long as the products).
+typedef struct {
+  float *V, *M;
+  int images[256];
+  int count;
+} ImageGroup;
+
+static __thread float *winograd_v = NULL, *winograd_m = NULL;
+static __thread size_t winograd_v_size = 0, winograd_m_size = 0;
+
+// Bᵀ d B of the tiles of the image in `buffer`, into V's rows from `row`.
+static void winograd_input_avx512(const ForwardRun *run, const float *buffer, float *V, int row) {
+  const DirectConvolution *c = run->c;
+  int64_t S = run->p.S, cin = c->cin;
+  for (int ty = 0; ty < run->tilesY; ty++)
+    for (int tx = 0; tx < run->tilesX; tx++, row++) {
+      const float *d0 = buffer + ((2 * ty) * S + 2 * tx) * cin;
+      float *v0 = V + (int64_t)row * 16 * cin;
+      for (int ch = 0; ch < cin; ch += 16) {
+        __m512 t[4][4];
+#pragma GCC unroll 4
+        for (int s = 0; s < 4; s++) {
+          __m512 d0s = _mm512_loadu_ps(d0 + (0 * S + s) * cin + ch), d1s = _mm512_loadu_ps(d0 + (1 * S + s) * cin + ch);
+          __m512 d2s = _mm512_loadu_ps(d0 + (2 * S + s) * cin + ch), d3s = _mm512_loadu_ps(d0 + (3 * S + s) * cin + ch);
+          t[0][s] = _mm512_sub_ps(d0s, d2s);
+          t[1][s] = _mm512_add_ps(d1s, d2s);
+          t[2][s] = _mm512_sub_ps(d2s, d1s);
+          t[3][s] = _mm512_sub_ps(d1s, d3s);
+        }
+#pragma GCC unroll 4
+        for (int r = 0; r < 4; r++) {
+          float *v = v0 + (int64_t)(r * 4) * cin + ch;
+          _mm512_storeu_ps(v, _mm512_sub_ps(t[r][0], t[r][2]));
+          _mm512_storeu_ps(v + cin, _mm512_add_ps(t[r][1], t[r][2]));
+          _mm512_storeu_ps(v + 2 * cin, _mm512_sub_ps(t[r][2], t[r][1]));
+          _mm512_storeu_ps(v + 3 * cin, _mm512_sub_ps(t[r][1], t[r][3]));
+        }
+      }
+    }
+}
+
+// Aᵀ m A of one tile's 16 products m (each 16 channels apart by `step`), plus the bias, then ReLU:
+// the tile's four outputs y[i][j].
+FLOWS_INLINE void winograd_output_tile(const float *m0, __m512 bias, int relu, __m512 y[2][2]) {
+  __m512 m[16], u[2][4], zero = _mm512_setzero_ps();
+#pragma GCC unroll 16
+  for (int xi = 0; xi < 16; xi++) m[xi] = _mm512_load_ps(m0 + xi * 32);
+#pragma GCC unroll 4
+  for (int s = 0; s < 4; s++) {
+    u[0][s] = _mm512_add_ps(_mm512_add_ps(m[s], m[4 + s]), m[8 + s]);
+    u[1][s] = _mm512_sub_ps(_mm512_sub_ps(m[4 + s], m[8 + s]), m[12 + s]);
+  }
+#pragma GCC unroll 2
+  for (int i = 0; i < 2; i++) {
+    y[i][0] = _mm512_add_ps(_mm512_add_ps(_mm512_add_ps(u[i][0], u[i][1]), u[i][2]), bias);
+    y[i][1] = _mm512_add_ps(_mm512_sub_ps(_mm512_sub_ps(u[i][1], u[i][2]), u[i][3]), bias);
+    if (relu) {
+      y[i][0] = _mm512_max_ps(y[i][0], zero);
+      y[i][1] = _mm512_max_ps(y[i][1], zero);
+    }
+  }
+}
+
+// The group's 16 products, then Aᵀ m A of every tile (with the bias and ReLU) into the outputs.
+static void winograd_flush_avx512(const ForwardRun *run, ImageGroup *g) {
+  const DirectConvolution *c = run->c;
+  if (g->count == 0) return;
+  int tiles = run->tilesY * run->tilesX, rows = g->count * tiles;
+  int64_t cin = c->cin, vRow = 16 * cin, mRow = (int64_t)run->panels * 16 * 32;
+  for (int xi = 0; xi < 16; xi++)
+    for (int panel = 0; panel < run->panels; panel++) {
+      const float *u = run->packed + ((int64_t)xi * run->panels + panel) * cin * 32;
+      float *m = g->M + (panel * 16 + xi) * 32;
+      for (int t0 = 0; t0 < rows; t0 += 12) run->kernel(g->V + (int64_t)t0 * vRow + xi * cin, vRow, 0, 1, (int)cin, u, m + (int64_t)t0 * mRow, mRow);
+    }
+  __m512 zero = _mm512_setzero_ps();
+  for (int slot = 0; slot < g->count; slot++) {
+    int b = g->images[slot];
+    for (int ty = 0; ty < run->tilesY; ty++) {
+      int lastRow = 2 * ty + 1 >= c->h;
+      for (int tx = 0; tx < run->tilesX; tx++) {
+        int lastColumn = 2 * tx + 1 >= c->w;
+        const float *mt = g->M + (int64_t)(slot * tiles + ty * run->tilesX + tx) * mRow;
+        float *target = c->out + (((int64_t)b * c->h + 2 * ty) * c->w + 2 * tx) * c->cout;
+        for (int first = 0; first < c->cout; first += 16) {
+          __mmask16 lanes = lanes_avx512(c->cout - first);
+          __m512 y[2][2], bias = c->bias ? _mm512_maskz_loadu_ps(lanes, c->bias + first) : zero;
+          winograd_output_tile(mt + (first / 32) * 16 * 32 + first % 32, bias, c->relu, y);
+          _mm512_mask_storeu_ps(target + first, lanes, y[0][0]);
+          if (!lastColumn) _mm512_mask_storeu_ps(target + c->cout + first, lanes, y[0][1]);
+          if (!lastRow) {
+            _mm512_mask_storeu_ps(target + (int64_t)c->w * c->cout + first, lanes, y[1][0]);
+            if (!lastColumn) _mm512_mask_storeu_ps(target + ((int64_t)c->w + 1) * c->cout + first, lanes, y[1][1]);
+          }
+        }
+      }
+    }
+  }
+  g->count = 0;
+}
+
+// The thread's buffers for its groups (0, or −1 where memory ran out).
+static int group_begin_avx512(const ForwardRun *run, ImageGroup *g) {
+  g->count = 0;
+  g->V = g->M = NULL;
+  if (run->kind != KIND_WINOGRAD) return 0;
+  size_t vFloats = (size_t)run->groupRows * 16 * run->c->cin, mFloats = (size_t)run->groupRows * run->panels * 16 * 32;
+  g->V = grow_avx512(&winograd_v, &winograd_v_size, vFloats);
+  g->M = grow_avx512(&winograd_m, &winograd_m_size, mFloats);
+  if (!g->V || !g->M) return -1;
+  // The rows past the last tile are multiplied too (whole blocks of 12): finite, if unused.
+  memset(g->V, 0, vFloats * sizeof(float));
+  return 0;
+}
+
+// Image b's outputs from its padded copy: at once, or (Winograd) once its group is full.
+static void group_add_avx512(const ForwardRun *run, ImageGroup *g, const float *buffer, int b) {
+  if (run->kind != KIND_WINOGRAD) {
+    forward_image_avx512(run, buffer, b);
+    return;
+  }
+  winograd_input_avx512(run, buffer, g->V, g->count * run->tilesY * run->tilesX);
+  g->images[g->count++] = b;
+  if (g->count == run->groupImages) winograd_flush_avx512(run, g);
 }
 
 // A share of the images, on one thread.
@@ -299,16 +459,18 @@ static void forward_task_avx512(void *context, int index, int count) {
   int first = (int)((int64_t)c->n * index / count), last = (int)((int64_t)c->n * (index + 1) / count);
   run->failed[index] = 0;
   if (first >= last) return;
+  ImageGroup group;
   float *buffer = grow_avx512(&padded_buffer, &padded_size, (size_t)p->floats);
-  if (!buffer) {
+  if (!buffer || group_begin_avx512(run, &group) != 0) {
     run->failed[index] = 1;
     return;
   }
   memset(buffer, 0, (size_t)p->floats * sizeof(float));
   for (int b = first; b < last; b++) {
     fill_padded_avx512(p, c->input + (int64_t)b * c->h * c->w * c->cin, buffer, c->h, c->w, c->cin);
-    forward_image_avx512(run, buffer, b);
+    group_add_avx512(run, &group, buffer, b);
   }
+  winograd_flush_avx512(run, &group);
 }
 
 // Chooses the kernel and packs the filter: 0, −1 out of memory, 1 a geometry it does not take. The
@@ -318,6 +480,39 @@ static int prepare_forward_avx512(ForwardRun *run, const DirectConvolution *c) {
   run->c = c;
   if (padded_geometry_avx512(&run->p, c->h, c->w, c->cin, c->kh, c->kw, c->padTop, c->padLeft, c->padBottom, c->padRight) != 0) return 1;
   int runLength = c->kw * c->cin;
+  if (c->winograd && c->kh == 3 && c->kw == 3 && c->padTop == 1 && c->padLeft == 1 && c->padBottom == 1 && c->padRight == 1 && c->cin % 16 == 0 &&
+      c->cout >= 16) {
+    run->kind = KIND_WINOGRAD;
+    run->kernel = choose_b32_body_avx512(16 * (int64_t)c->cin);
+    run->tilesY = (c->h + 1) / 2;
+    run->tilesX = (c->w + 1) / 2;
+    run->panels = (c->cout + 31) / 32;
+    // About 192 tiles a group (a 14 × 14 image has 49): V and M of 32 channels then take 400 KB each.
+    int tiles = run->tilesY * run->tilesX;
+    run->groupImages = 192 / tiles < 1 ? 1 : 192 / tiles > 256 ? 256 : 192 / tiles;
+    run->groupRows = ((run->groupImages * tiles + 11) / 12) * 12;
+    size_t packedFloats = (size_t)16 * run->panels * c->cin * 32;
+    float *packed = (float *)aligned_alloc(64, ((packedFloats * sizeof(float) + 63) / 64) * 64);
+    if (!packed) return -1;
+    // U = G g Gᵀ per channel pair, in double, rounded once.
+    static const double G[4][3] = {{1, 0, 0}, {0.5, 0.5, 0.5}, {0.5, -0.5, 0.5}, {0, 0, 1}};
+    for (int ch = 0; ch < c->cin; ch++)
+      for (int o = 0; o < run->panels * 32; o++) {
+        double g[3][3] = {{0}}, t[4][3];
+        if (o < c->cout)
+          for (int i = 0; i < 3; i++)
+            for (int j = 0; j < 3; j++) g[i][j] = filter_value_avx512(c, i, j, ch, o);
+        for (int r = 0; r < 4; r++)
+          for (int j = 0; j < 3; j++) t[r][j] = G[r][0] * g[0][j] + G[r][1] * g[1][j] + G[r][2] * g[2][j];
+        for (int r = 0; r < 4; r++)
+          for (int q = 0; q < 4; q++) {
+            double u = t[r][0] * G[q][0] + t[r][1] * G[q][1] + t[r][2] * G[q][2];
+            packed[(((int64_t)(r * 4 + q) * run->panels + o / 32) * c->cin + ch) * 32 + o % 32] = (float)u;
+          }
+      }
+    run->packed = packed;
+    return 0;
+  }
   if (c->cout <= 8 && c->cin % 16 == 0) {
     int K = c->cout <= 4 ? 4 : 8;
     run->kind = KIND_DOT;
@@ -604,7 +799,8 @@ static void backward_task_avx512(void *context, int index, int count) {
   int64_t xFloats = p->floats, dzFloats = run->inputGradient.p.floats;
   float *xBuffer = grow_avx512(&padded_buffer, &padded_size, (size_t)xFloats);
   float *dzBuffer = grow_avx512(&second_buffer, &second_size, (size_t)dzFloats);
-  if (!xBuffer || !dzBuffer) {
+  ImageGroup group;
+  if (!xBuffer || !dzBuffer || group_begin_avx512(&run->inputGradient, &group) != 0) {
     run->failed[index] = 1;
     return;
   }
@@ -613,10 +809,11 @@ static void backward_task_avx512(void *context, int index, int count) {
   float *partial = run->filterGradient.partials + (size_t)index * c->kh * c->kw * c->cin * c->cout;
   for (int b = first; b < last; b++) {
     masked_gradient_avx512(c, p, b, dzBuffer, sums);
-    if (c->dx) forward_image_avx512(&run->inputGradient, dzBuffer, b);
+    if (c->dx) group_add_avx512(&run->inputGradient, &group, dzBuffer, b);
     fill_padded_avx512(p, c->input + (int64_t)b * c->h * c->w * c->cin, xBuffer, c->h, c->w, c->cin);
     gradient_image_avx512(&run->filterGradient, xBuffer, dzBuffer + p->lead * c->cout, (int64_t)p->S * c->cout, partial);
   }
+  if (c->dx) winograd_flush_avx512(&run->inputGradient, &group);
   run->filterGradient.used[index] = 1;
 }
 
@@ -625,7 +822,7 @@ int conv_backward_avx512(const DirectBackward *c, int threads) {
   int ph = (c->kh - 1) / 2, pw = (c->kw - 1) / 2;
   // The input gradient conv(masked dz, W flipped), 'same': its input pointer is unused (each image's
   // padded dz is made here).
-  DirectConvolution inputGradient = {NULL, c->filter, NULL, c->dx, c->n, c->h, c->w, c->cout, c->kh, c->kw, c->cin, ph, pw, ph, pw, 0, 1};
+  DirectConvolution inputGradient = {NULL, c->filter, NULL, c->dx, c->n, c->h, c->w, c->cout, c->kh, c->kw, c->cin, ph, pw, ph, pw, 0, 1, c->winograd};
   DirectFilterGradient filterGradient = {c->input, NULL, c->dFilter, c->n, c->h, c->w, c->cin, c->kh, c->kw, c->cout, ph, pw, ph, pw};
   BackwardRun run;
   memset(&run, 0, sizeof run);

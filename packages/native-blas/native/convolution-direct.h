@@ -16,6 +16,9 @@ typedef struct {
   const float *input, *filter, *bias;
   float *out;
   int n, h, w, cin, kh, kw, cout, padTop, padLeft, padBottom, padRight, relu, flipped;
+  /** Whether a 3 × 3 'same' convolution with at least 16 channels each way (and input channels a
+   *  multiple of 16) may use Winograd's F(2 × 2, 3 × 3) (convolution-avx512.c). */
+  int winograd;
 } DirectConvolution;
 
 /** dW[i, j, c, o] = Σ_{b,y,x} in[b, y + i − padTop, x + j − padLeft, c] dz[b, y, x, o] (zero outside), for dz of [n, outH, outW, cout]. */
@@ -34,6 +37,7 @@ typedef struct {
   const float *input, *filter, *dz, *output;
   float *dx, *dFilter, *dBias;
   int n, h, w, cin, kh, kw, cout;
+  int winograd;  // as DirectConvolution's, for the input gradient
 } DirectBackward;
 
 /**

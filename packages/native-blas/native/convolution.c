@@ -21,9 +21,10 @@
 #include "isa.h"
 #include "thread-pool.h"
 
-// Whether stride-1 convolutions use the path's direct convolution where it has one (1), or always
-// im2col and OpenBLAS (0): `directConvolutions(on)`, for tests and before-and-after measurements.
-static int direct_convolutions = 1;
+// Whether stride-1 convolutions use the path's direct convolution where it has one, with Winograd's
+// F(2 × 2, 3 × 3) for the 3 × 3 ones it takes (2) or without (1), or always im2col and OpenBLAS (0):
+// `directConvolutions(mode)`, for tests and before-and-after measurements.
+static int direct_convolutions = 2;
 
 static int direct_path(void) { return direct_convolutions && flows_own_products(); }
 
@@ -243,7 +244,7 @@ napi_value flows_conv2d(napi_env env, napi_callback_info info) {
   c.out = heap + out;
   if (c.strideH == 1 && c.strideW == 1 && c.dilationH == 1 && c.dilationW == 1 && direct_path() && flows_isa()->conv_forward) {
     DirectConvolution d = {c.input, c.filter, c.bias, c.out, c.n, c.h, c.w, c.cin, c.kh, c.kw, c.cout,
-                           c.padTop, c.padLeft, c.outH + c.kh - 1 - c.h - c.padTop, c.outW + c.kw - 1 - c.w - c.padLeft, c.relu, 0};
+                           c.padTop, c.padLeft, c.outH + c.kh - 1 - c.h - c.padTop, c.outW + c.kw - 1 - c.w - c.padLeft, c.relu, 0, direct_convolutions == 2};
     int result = flows_isa()->conv_forward(&d, openblas_get_num_threads());
     if (result < 0) napi_throw_error(env, NULL, "flows_blas.conv2d: out of memory for the padded images");
     if (result <= 0) return NULL;
@@ -308,7 +309,7 @@ static void masked_gradient_task(void *context, int index, int count) {
 static int input_gradient(const float *dz, const float *filter, float *dx, int n, int h, int w, int cin, int kh, int kw, int cout) {
   int ph = (kh - 1) / 2, pw = (kw - 1) / 2;
   if (direct_path() && flows_isa()->conv_forward) {
-    DirectConvolution d = {dz, filter, NULL, dx, n, h, w, cout, kh, kw, cin, ph, pw, ph, pw, 0, 1};
+    DirectConvolution d = {dz, filter, NULL, dx, n, h, w, cout, kh, kw, cin, ph, pw, ph, pw, 0, 1, direct_convolutions == 2};
     int result = flows_isa()->conv_forward(&d, openblas_get_num_threads());
     if (result <= 0) return result < 0;
   }
@@ -359,7 +360,8 @@ napi_value flows_conv2d_backward(napi_env env, napi_callback_info info) {
   int64_t extents[7] = {rows * cin, depth * cout, rows * cout, y >= 0 ? rows * cout : 0, dx >= 0 ? rows * cin : 0, depth * cout, cout};
   if (!flows_operands_fit(env, "flows_blas.conv2dBackward", length, 7, offsets, extents)) return NULL;
   if (rows > 0 && direct_path() && flows_isa()->conv_backward) {
-    DirectBackward d = {heap + x, heap + filter, heap + dz, y >= 0 ? heap + y : NULL, dx >= 0 ? heap + dx : NULL, heap + dFilter, heap + dBias, n, h, w, cin, kh, kw, cout};
+    DirectBackward d = {heap + x,    heap + filter, heap + dz, y >= 0 ? heap + y : NULL, dx >= 0 ? heap + dx : NULL, heap + dFilter, heap + dBias, n, h, w,
+                        cin,         kh,            kw,        cout,                    direct_convolutions == 2};
     int result = flows_isa()->conv_backward(&d, openblas_get_num_threads());
     if (result < 0) napi_throw_error(env, NULL, "flows_blas.conv2dBackward: out of memory for the padded images");
     if (result <= 0) return NULL;
@@ -401,14 +403,18 @@ napi_value flows_conv2d_backward(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
-// directConvolutions(on?): sets whether stride-1 convolutions use the path's direct convolution (1)
-// or im2col and OpenBLAS (0); returns 1 when they use it (set, own products on, and the path has it).
+// directConvolutions(mode?): sets whether stride-1 convolutions use the path's direct convolution
+// with Winograd where it applies (2), without (1), or im2col and OpenBLAS (0); returns the mode in
+// effect (0 where the own products are off or the path has no direct convolution).
 napi_value flows_direct_convolutions(napi_env env, napi_callback_info info) {
   size_t argc = 1;
   napi_value argv[1];
   CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  if (argc > 0) direct_convolutions = flows_get_int(env, argv[0]) != 0;
+  if (argc > 0) {
+    int64_t mode = flows_get_int(env, argv[0]);
+    direct_convolutions = mode < 0 ? 0 : mode > 2 ? 2 : (int)mode;
+  }
   napi_value result;
-  napi_create_int32(env, direct_path() && flows_isa()->conv_forward != NULL, &result);
+  napi_create_int32(env, direct_path() && flows_isa()->conv_forward != NULL ? direct_convolutions : 0, &result);
   return result;
 }

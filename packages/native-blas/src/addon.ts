@@ -90,6 +90,13 @@ export interface NativeAddon {
    * before-and-after measurements.
    */
   directConvolutions(on?: number): number;
+  /** ActNorm's density direction x = (y − b) e^{−s} per channel (`native/act-norm.c`), for `rows` rows of 1-256 channels. */
+  actNormInverse(heap: Float32Array, ...operands: [y: number, bias: number, logScale: number, x: number, rows: number, channels: number]): void;
+  /** Its gradient: ∂/∂y, ∂/∂b and ∂/∂s from dx. */
+  actNormInverseGradient(
+    heap: Float32Array,
+    ...operands: [dx: number, y: number, bias: number, logScale: number, dy: number, dBias: number, dLogScale: number, rows: number, channels: number]
+  ): void;
   adamMoment(heap: Float32Array, moment: number, gradient: number, out: number, size: number, second: number, beta: number, scale: number): void;
   adamParameter(
     heap: Float32Array,

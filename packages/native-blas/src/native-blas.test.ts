@@ -4,6 +4,9 @@ import '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
+  ACT_NORM_INVERSE,
+  ACT_NORM_INVERSE_GRADIENT,
+  actNormInverse,
   ADAM_MOMENT,
   ADAM_PARAMETER,
   adamMoment,
@@ -15,6 +18,7 @@ import {
   CONV2D_FILTER_GRADIENT,
   convolutionBackward,
   convolutionFilterGradient,
+  referenceActNormInverse,
   referenceAdamMoment,
   referenceAdamParameter,
   referenceAffineCouplingInverse,
@@ -390,6 +394,41 @@ describe.skipIf(skip)('direct stride-1 convolutions and a layer’s whole gradie
       addon?.directConvolutions(1);
     },
   );
+});
+
+describe.skipIf(skip)('ActNorm’s density direction as a native kernel on the wasm heap', () => {
+  it.each(paths)('computes actNormInverse and its gradient as the reference composition and its autodiff do, on one and two threads (path %s)', async (isa) => {
+    await tf.setBackend('wasm');
+    const status = installNativeKernels({ threads: 2, isa });
+    expect(status.isa).toBe(isa);
+    expect(status.kernels).toEqual(expect.arrayContaining([ACT_NORM_INVERSE, ACT_NORM_INVERSE_GRADIENT]));
+    // 50 176 and 56 448 values: split between two threads (from 2^15 on); the others on one.
+    for (const shape of [
+      [64, 14, 14, 4],
+      [9, 7, 7, 128],
+      [3, 5, 8],
+      [6, 33],
+      [4, 1],
+    ]) {
+      const channels = shape[shape.length - 1];
+      const y = tf.tensor(values(shape, 1), shape);
+      const bias = tf.tensor1d(values([channels], 2));
+      const logScale = tf.tensor1d(values([channels], 3, 0.7));
+      const g = tf.tensor(values(shape, 4), shape);
+      const before = tf.memory().numTensors;
+      const x = actNormInverse(y, bias, logScale);
+      expect(tf.memory().numTensors).toBe(before + 1);
+      const xReference = referenceActNormInverse(y, bias, logScale);
+      expect(worstDifference(x.dataSync(), xReference.dataSync()), `x, [${shape}]`).toBeLessThan(1e-6);
+      const loss = (op: typeof actNormInverse) => (a: tf.Tensor, b: tf.Tensor, s: tf.Tensor) => tf.sum(tf.mul(op(a, b, s), g));
+      const gradients = tf.grads(loss(actNormInverse))([y, bias, logScale]);
+      const reference = tf.grads(loss(referenceActNormInverse))([y, bias, logScale]);
+      // ∂/∂b and ∂/∂s sum up to 50 176 terms: relative to the largest value.
+      gradients.forEach((t, i) => expect(largestRelativeError(t, reference[i], 1), `gradient ${i}, [${shape}]`).toBeLessThan(1e-5));
+      tf.dispose([y, bias, logScale, g, x, xReference, ...gradients, ...reference]);
+      expect(tf.memory().numTensors).toBe(before - 4);
+    }
+  });
 });
 
 /**

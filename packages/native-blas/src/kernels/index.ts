@@ -1,3 +1,5 @@
+import { actNormInverse } from './act-norm-inverse.js';
+import { actNormInverseGradient } from './act-norm-inverse-gradient.js';
 import { adamMoment } from './adam-moment.js';
 import { adamParameter } from './adam-parameter.js';
 import { adamUpdate } from './adam-update.js';
@@ -32,6 +34,8 @@ export const OTHER_KERNELS: readonly NativeKernel[] = [
   fusedConv2d,
   conv2dFilterGradient,
   conv2dBackward,
+  actNormInverse,
+  actNormInverseGradient,
   adamMoment,
   adamParameter,
   adamUpdate,
