@@ -1,3 +1,4 @@
+import { exactExp, exactLog, exactSqrt } from './exact-math.js';
 import { bucketBits, gaussianBucketWindow, type BucketWindow, type BucketWindowOptions, LatentLattice, popBucket, pushBucket } from './latent-lattice.js';
 import { quantizeProbabilities, type QuantizedDistribution } from './quantized-distribution.js';
 import { MAX_PRECISION, RansError, RansStack, type SymbolInterval, type SymbolLookup } from './rans.js';
@@ -200,7 +201,7 @@ class PriorCoder {
     this.weights = quantizeProbabilities(prior.weights, MAX_PRECISION);
     let sum = 0;
     for (let j = 0; j < k; j++) sum += prior.weights[j];
-    this.logWeights = Float64Array.from({ length: k }, (_, j) => Math.log(prior.weights[j] / sum));
+    this.logWeights = Float64Array.from({ length: k }, (_, j) => exactLog(prior.weights[j] / sum));
   }
 
   private componentWindow(component: number, coordinate: number): BucketWindow {
@@ -228,7 +229,7 @@ class PriorCoder {
       largest = Math.max(largest, total);
     }
     return quantizeProbabilities(
-      Array.from(logJoint, (value) => Math.exp(value - largest)),
+      Array.from(logJoint, (value) => exactExp(value - largest)),
       MAX_PRECISION,
     );
   }
@@ -536,7 +537,7 @@ export function choleskyOfProduct(columns: ArrayLike<number>, n: number): Float6
     for (let j = 0; j <= i; j++) {
       let sum = covariance[i * n + j] + (i === j ? jitter : 0);
       for (let k = 0; k < j; k++) sum -= factor[i * n + k] * factor[j * n + k];
-      factor[i * n + j] = i === j ? Math.sqrt(Math.max(sum, jitter)) : sum / factor[j * n + j];
+      factor[i * n + j] = i === j ? exactSqrt(Math.max(sum, jitter)) : sum / factor[j * n + j];
     }
   }
   return factor;

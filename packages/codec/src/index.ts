@@ -1,5 +1,19 @@
 export { RansStack, RansError, MAX_PRECISION, type SymbolInterval, type SymbolLookup } from './rans.js';
 export {
+  EXACT_MATH_VERSION,
+  exactExp,
+  exactLog,
+  exactExpm1,
+  exactLog1p,
+  exactTanh,
+  exactSigmoid,
+  exactSoftplus,
+  exactSqrt,
+  powerOfTwo,
+  floorLog2,
+  roundHalfToEven,
+} from './exact-math.js';
+export {
   QuantizedDistribution,
   quantizeProbabilities,
   quantizedBernoulli,

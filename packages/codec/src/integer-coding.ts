@@ -1,3 +1,4 @@
+import { exactExp, exactLog, floorLog2 } from './exact-math.js';
 import {
   checkMixtureWeights,
   quantizedBernoulli,
@@ -42,7 +43,7 @@ const FAIR_BIT = quantizedBernoulli(0.5, 1);
  * symbols too (an integer beyond them is coded by {@link pushInteger} as an end bin plus its excess).
  */
 export function integerWindow(mean: number, logScale: number, options: IntegerCodingOptions = {}): TabulatedIntegerWindow {
-  const halfWidth = options.halfWidth ?? Math.min(4096, Math.max(16, Math.ceil(15 * Math.exp(logScale))));
+  const halfWidth = options.halfWidth ?? Math.min(4096, Math.max(16, Math.ceil(15 * exactExp(logScale))));
   if (!(Number.isInteger(halfWidth) && halfWidth >= 1)) throw new RangeError(`halfWidth must be a whole number ≥ 1, got ${halfWidth}`);
   const centre = Math.round(mean);
   const low = centre - halfWidth;
@@ -69,7 +70,7 @@ export function integerMixtureWindow(
   let heaviest = 0;
   let total = 0;
   for (let k = 0; k < weights.length; k++) {
-    const reach = options.halfWidth ?? Math.max(16, Math.ceil(15 * Math.exp(logScales[k])));
+    const reach = options.halfWidth ?? Math.max(16, Math.ceil(15 * exactExp(logScales[k])));
     low = Math.min(low, Math.round(means[k]) - reach);
     high = Math.max(high, Math.round(means[k]) + reach);
     if (weights[k] > weights[heaviest]) heaviest = k;
@@ -84,7 +85,7 @@ export function integerMixtureWindow(
   const mass = (value: number) => {
     let p = 0;
     for (let k = 0; k < weights.length; k++) {
-      const inverseScale = Math.exp(-logScales[k]);
+      const inverseScale = exactExp(-logScales[k]);
       p += (weights[k] / total) * (sigmoid((value + 0.5 - means[k]) * inverseScale) - sigmoid((value - 0.5 - means[k]) * inverseScale));
     }
     return p;
@@ -127,7 +128,7 @@ export class MixtureCdfLookup implements WindowDistribution {
     const total = checkMixtureWeights(weights);
     this.weights = Float64Array.from(weights, (w) => w / total);
     this.means = Float64Array.from(means);
-    this.inverseScales = Float64Array.from(logScales, (logScale) => Math.exp(-logScale));
+    this.inverseScales = Float64Array.from(logScales, (logScale) => exactExp(-logScale));
     for (let k = 0; k < weights.length; k++)
       if (!(Number.isFinite(this.means[k]) && Number.isFinite(this.inverseScales[k]) && this.inverseScales[k] > 0))
         throw new RangeError(`component ${k} has mean ${means[k]} and log-scale ${logScales[k]}`);
@@ -187,8 +188,8 @@ export function integerMixtureCdfWindow(
   for (let k = 0; k < weights.length; k++) {
     const share = (weights[k] / total) * 2 ** precision;
     if (share < 1 / 8 && k !== heaviest) continue;
-    const scale = Math.exp(logScales[k]);
-    const reach = Math.max(2, Math.ceil(scale * Math.log(Math.max(1, (4 * share) / scale))));
+    const scale = exactExp(logScales[k]);
+    const reach = Math.max(2, Math.ceil(scale * exactLog(Math.max(1, (4 * share) / scale))));
     low = Math.min(low, Math.round(means[k]) - reach);
     high = Math.max(high, Math.round(means[k]) + reach);
   }
@@ -202,7 +203,7 @@ export function integerMixtureCdfWindow(
 
 /** Pushes n ≥ 1 in Elias gamma code as fair bits, so that pops read it in code order. */
 function pushEliasGamma(stack: RansStack, n: number): void {
-  const bits = Math.floor(Math.log2(n));
+  const bits = floorLog2(n);
   // Code order: `bits` zeros, then the bits+1 binary digits of n from the top. Pushed in reverse.
   for (let k = 0; k <= bits; k++) stack.push(FAIR_BIT.interval(Math.floor(n / 2 ** k) % 2), 1);
   for (let k = 0; k < bits; k++) stack.push(FAIR_BIT.interval(0), 1);

@@ -1,3 +1,4 @@
+import { exactLog } from './exact-math.js';
 import { quantizeProbabilities, type QuantizedDistribution, standardNormalBucketEdges, standardNormalCdf } from './quantized-distribution.js';
 import { MAX_PRECISION, type RansStack } from './rans.js';
 import { UniformDistribution } from './uniform-distribution.js';
@@ -30,7 +31,7 @@ export class LatentLattice {
       throw new RangeError(`lattice bits must be a whole number from 1 to ${MAX_PRECISION}, got ${bits}`);
     if (!(scale > 0 && Number.isFinite(scale))) throw new RangeError(`a lattice's scale must be finite and > 0, got ${scale}`);
     this.buckets = 2 ** bits;
-    // Built once per (bits, scale): a 16-bit lattice is 2^17 quantiles found by bisection.
+    // Built once per (bits, scale): a 16-bit lattice is 2^17 quantiles.
     const key = `${bits}/${scale}`;
     let grid = lattices.get(key);
     if (!grid) {
@@ -67,7 +68,7 @@ export class LatentLattice {
     const lower = (this.edges[bucket] - mean) / std;
     const upper = (this.edges[bucket + 1] - mean) / std;
     const mass = lower > 0 ? standardNormalCdf(-lower) - standardNormalCdf(-upper) : standardNormalCdf(upper) - standardNormalCdf(lower);
-    return Math.log(Math.max(mass, 1e-300));
+    return exactLog(Math.max(mass, 1e-300));
   }
 }
 

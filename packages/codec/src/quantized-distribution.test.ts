@@ -67,6 +67,22 @@ describe('quantised distributions', () => {
     expect(() => quantizedGaussianBuckets(0, 0, edges)).toThrow(/σ > 0/);
   });
 
+  it('places a fine lattice’s edges at the quantiles: ascending, symmetric, Φ(e_i) = i/B to rounding', () => {
+    const buckets = 2 ** 17;
+    const edges = standardNormalBucketEdges(buckets);
+    let worst = 0;
+    for (let i = 1; i < buckets; i++) {
+      expect(edges[i] > edges[i - 1]).toBe(true);
+      if (2 * i !== buckets) expect(edges[i]).toBe(-edges[buckets - i]);
+      const target = i / buckets;
+      // The side of the tail keeps Φ's relative precision: compare there.
+      const error =
+        i <= buckets / 2 ? Math.abs(standardNormalCdf(edges[i]) - target) / target : Math.abs(standardNormalCdf(-edges[i]) - (1 - target)) / (1 - target);
+      worst = Math.max(worst, error);
+    }
+    expect(worst).toBeLessThan(1e-13);
+  });
+
   it('refuses a negative or non-finite mixture weight, naming it, instead of coding under a mixture that is not a distribution', () => {
     // Two equal components: with weights 1 and −0.5 the sum still looks like a distribution.
     const [means, logScales] = [
