@@ -136,6 +136,29 @@ describe('bits-back coding (BB-ANS)', () => {
     expect(() => encodeBitsBack(badPrior, [new Uint8Array(PIXELS)])).toThrow(/needs 3 means/);
   });
 
+  it('draws as many seed words as the first item’s pops need: 128 latents as wide as the prior read 1 536 bits before anything is pushed', () => {
+    const m = 128;
+    const model: BitsBackModel = {
+      latentSize: m,
+      observationSize: 4,
+      prior: { kind: 'standard-normal' },
+      posterior: () => ({ mean: new Float64Array(m), scale: new Float64Array(m).fill(1) }),
+      likelihood: () => [0.5, 0.25, 0.5, 0.75],
+    };
+    const items = [Uint8Array.of(0, 1, 1, 0), Uint8Array.of(1, 1, 0, 0), Uint8Array.of(0, 0, 0, 1)];
+    const { message, account, initialWords } = encodeBitsBack(model, items, { latentBits: 12 });
+    // 12 bits per latent popped from the seed (a fixed 32 words held 960 besides the state): about 48 words and the state's 2.
+    expect(initialWords).toBeGreaterThan(32);
+    expect(initialWords).toBeLessThanOrEqual(2 + (12 * m) / 32 + 1);
+    expect(decodeBitsBack(model, message, items.length, { latentBits: 12, initialWords })).toEqual(items);
+    expect(decodeBitsBack(model, message, items.length, { latentBits: 12 })).toEqual(items);
+    expect(() => decodeBitsBack(model, message, items.length, { latentBits: 12, initialWords: initialWords - 1 })).toThrow(
+      /did not come back to its initial words/,
+    );
+    // The message is the seed plus what the items added (to within the state's slack).
+    expect(Math.abs(8 * message.length - (32 * initialWords + account.observation + account.prior - account.posterior))).toBeLessThan(64);
+  });
+
   it('checks the count and the initial words (numbers a file may carry) before decoding or allocating anything', () => {
     const model = toyModel({ kind: 'standard-normal' });
     const { message } = encodeBitsBack(model, toyData(model, 3, 1), { latentBits: 10 });

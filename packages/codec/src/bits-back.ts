@@ -81,7 +81,12 @@ export interface BitsBackOptions {
    * standard normal prior (whose cost is then exact); wider for latents spread wider, as under a flow prior.
    */
   latentScale?: number;
-  /** Pseudo-random 32-bit words the message starts with: the first item's posterior pops read from them (default 32; 2 to 2^20). */
+  /**
+   * The seed: pseudo-random 32-bit words below the message, which the first item's posterior pops
+   * read (bits-back needs bits to pop before it has pushed any). Encoding draws them as deep as the
+   * pops reach (at least this many, default 2: the state's two words) and returns how many it drew;
+   * decoding checks that exactly those come back (when given, that there were this many). 2 to 2^20.
+   */
   initialWords?: number;
   /** The seed of those words (default 0); decoding needs the same. */
   initialSeed?: number;
@@ -137,27 +142,42 @@ class BernoulliLookup implements SymbolLookup {
 /** The most initial words a message may start on (4 MiB of them): the decoder makes as many. */
 const MAX_INITIAL_WORDS = 2 ** 20;
 
-/** `initialWords` of the options (default 32), checked: a whole number from 2 to 2^20. */
+/** `initialWords` of the options (default 2), checked: a whole number from 2 to 2^20. */
 function checkInitialWords(value: number | undefined): number {
-  const words = value ?? 32;
+  const words = value ?? 2;
   if (!(Number.isInteger(words) && words >= 2 && words <= MAX_INITIAL_WORDS))
     throw new RangeError(`initialWords must be a whole number from 2 to 2^20, got ${words}`);
   return words;
 }
 
-/** A small fixed generator (mulberry32) for the initial words: encoder and decoder make the same ones. */
-function initialWords(count: number, seed = 0): Uint32Array {
-  let state = (0x5eed1e55 + Math.imul(seed, 0x9e3779b9)) >>> 0;
-  const words = new Uint32Array(count);
-  for (let k = 0; k < count; k++) {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
+/**
+ * The seed stream (mulberry32 from `seed`): word 0 and 1 are the message's first state (the high
+ * word made odd, so never 0), words 2, 3, … lie below it in that order, word 2 on top, as an endless
+ * stack that encoding reads only as deep as it needs.
+ */
+class SeedStream {
+  private state: number;
+  drawn = 0;
+
+  constructor(seed = 0) {
+    this.state = (0x5eed1e55 + Math.imul(seed, 0x9e3779b9)) >>> 0;
+  }
+
+  next(): number {
+    this.state = (this.state + 0x6d2b79f5) >>> 0;
+    let t = this.state;
     t = Math.imul(t ^ (t >>> 15), t | 1);
     t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    words[k] = (t ^ (t >>> 14)) >>> 0;
+    const word = (t ^ (t >>> 14)) >>> 0;
+    return this.drawn++ === 0 ? (word | 1) >>> 0 : word;
   }
-  words[count - 2] |= 1; // the state's high word: never 0, so the state is a valid one
-  return words;
+
+  /** The message's words as {@link RansStack} holds them when `count` seed words lie under it and nothing else: words count−1 … 2, then the state. */
+  static layout(count: number, seed = 0): Uint32Array {
+    const stream = new SeedStream(seed);
+    const drawn = Array.from({ length: count }, () => stream.next());
+    return Uint32Array.from([...drawn.slice(2).reverse(), drawn[0], drawn[1]]);
+  }
 }
 
 /**
@@ -441,21 +461,32 @@ function checkedProbabilities(model: BitsBackModel, latent: Float64Array): Array
  *
  * Each item adds −log₂ p(x | y) − log₂ P(y) + log₂ Q(y | x) bits (P(y) the prior's own probability
  * of y's buckets, its auxiliary variable's bits given back), the negative ELBO in bits with one
- * latent draw, up to the lattice's and the quantisation's small losses. The chain starts on
- * `initialWords` fixed pseudo-random words, which the first item's pops read; they are counted in
- * the message (and come back intact when decoding ends, which {@link decodeBitsBack} checks).
+ * latent draw, up to the lattice's and the quantisation's small losses. The chain starts on a
+ * seed of fixed pseudo-random words, which the first item's pops read: drawn as the pops need them
+ * (a model with many latents needs more), never a fixed number that a large model could exhaust.
+ * They are counted in the message and come back intact when decoding ends, which
+ * {@link decodeBitsBack} checks; `initialWords` says how many were drawn (the file overhead of
+ * bits-back coding, with the final state: `32 · initialWords` bits).
  */
 export function encodeBitsBack(
   model: BitsBackModel,
   items: readonly Uint8Array[],
   options: BitsBackOptions = {},
-): { message: Uint8Array; account: BitsBackAccount } {
+): { message: Uint8Array; account: BitsBackAccount; initialWords: number } {
   const lattice = new LatentLattice(options.latentBits ?? 12, options.latentScale ?? 1);
   const window = options.window ?? {};
   const m = model.latentSize;
   const priorCoder = new PriorCoder(model.prior, lattice, m, window);
   const words = checkInitialWords(options.initialWords);
-  const stack = new RansStack(initialWords(words, options.initialSeed));
+  const seed = new SeedStream(options.initialSeed);
+  const upfront = Array.from({ length: words }, () => seed.next());
+  const stack = new RansStack([...upfront.slice(2).reverse(), upfront[0], upfront[1]], {
+    refill: () => {
+      if (seed.drawn >= MAX_INITIAL_WORDS)
+        throw new RangeError(`the first items' pops need more than 2^20 seed words: the posterior is not one that bits-back coding can start on`);
+      return seed.next();
+    },
+  });
   const account: BitsBackAccount = { observation: 0, prior: 0, posterior: 0, auxiliary: 0 };
   const bernoulli = new BernoulliLookup();
   const buckets = new Int32Array(m);
@@ -475,7 +506,7 @@ export function encodeBitsBack(
     account.prior += priorCoder.push(stack, buckets, auxiliary);
     options.onProgress?.(index + 1, items.length);
   }
-  return { message: stack.toBytes(), account };
+  return { message: stack.toBytes(), account, initialWords: seed.drawn };
 }
 
 /**
@@ -486,7 +517,7 @@ export function encodeBitsBack(
 export function decodeBitsBack(model: BitsBackModel, message: Uint8Array, count: number, options: BitsBackOptions = {}): Uint8Array[] {
   // Checked before anything is decoded or allocated: both may come from a file.
   if (!(Number.isSafeInteger(count) && count >= 0)) throw new RangeError(`the count of items to decode must be a whole number ≥ 0, got ${count}`);
-  const words = checkInitialWords(options.initialWords);
+  const words = options.initialWords === undefined ? undefined : checkInitialWords(options.initialWords);
   const lattice = new LatentLattice(options.latentBits ?? 12, options.latentScale ?? 1);
   const window = options.window ?? {};
   const m = model.latentSize;
@@ -509,8 +540,9 @@ export function decodeBitsBack(model: BitsBackModel, message: Uint8Array, count:
     items[index] = observation;
     options.onProgress?.(count - index, count);
   }
+  // What is left must be the seed the encoder drew: as many words as it said, or (not told) as many as are left.
   const left = stack.toWords();
-  const expected = initialWords(words, options.initialSeed);
+  const expected = SeedStream.layout(words ?? Math.max(2, Math.min(left.length, MAX_INITIAL_WORDS)), options.initialSeed);
   if (left.length !== expected.length || left.some((word, k) => word !== expected[k]))
     throw new RansError('the message did not come back to its initial words: it is corrupt, or was decoded with another model or other options');
   return items;

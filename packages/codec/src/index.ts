@@ -1,4 +1,4 @@
-export { RansStack, RansError, MAX_PRECISION, type SymbolInterval, type SymbolLookup } from './rans.js';
+export { RansStack, RansError, MAX_PRECISION, type RansStackOptions, type SymbolInterval, type SymbolLookup } from './rans.js';
 export {
   EXACT_MATH_VERSION,
   exactExp,

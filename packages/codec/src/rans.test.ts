@@ -144,6 +144,21 @@ describe('rANS', () => {
     expect(() => new RansStack().assertEmpty()).not.toThrow();
   });
 
+  it('takes words from its refill, in order, when a pop finds none left, and gives them back as pushes undo the pops', () => {
+    const model = quantizeProbabilities([1, 2, 3, 4, 5, 6, 7, 8], 12);
+    const below = [0x9e3779b9, 0x7f4a7c15, 0x85ebca6b, 0xc2b2ae35, 0x27d4eb2f, 0x165667b1];
+    let drawn = 0;
+    const stack = new RansStack([0x1234, 0x5678], { refill: () => below[drawn++] });
+    const popped = Array.from({ length: 40 }, () => stack.pop(model));
+    expect(drawn).toBeGreaterThan(0);
+    for (let k = popped.length - 1; k >= 0; k--) stack.push(model.interval(popped[k]), 12);
+    // Back to the words the pops read (the first drawn on top) under the starting state.
+    expect(Array.from(stack.toWords())).toEqual([...below.slice(0, drawn).reverse(), 0x1234, 0x5678]);
+    // Without a refill the same pops run out of words.
+    const bare = new RansStack([0x1234, 0x5678]);
+    expect(() => Array.from({ length: 40 }, () => bare.pop(model))).toThrow(/ran out of words/);
+  });
+
   it('names a lookup whose interval lies outside 2^precision (a window whose total is not 2^precision)', () => {
     const stack = new RansStack();
     const coin = quantizedBernoulli(0.5, 8);

@@ -66,11 +66,22 @@ function checkPrecision(precision: number): void {
     throw new RangeError(`precision must be a whole number of bits from 1 to ${MAX_PRECISION}, got ${precision}`);
 }
 
+/** Options of a {@link RansStack}. */
+export interface RansStackOptions {
+  /**
+   * Where a pop takes a word when the stack has none left: the words of an endless stream below the
+   * message, taken in order (bits-back coding's seed, drawn only as deep as its first pops reach).
+   * Without it, such a pop throws a {@link RansError}.
+   */
+  refill?: () => number;
+}
+
 /** The rANS state and its stream of words: a stack of symbols. */
 export class RansStack {
   private hi: number;
   private lo: number;
   private readonly words: number[];
+  private readonly refill?: () => number;
 
   /**
    * An empty message (state 2^32, no words), or one read back from {@link RansStack.toWords} /
@@ -78,7 +89,8 @@ export class RansStack {
    * (NaN, a fraction, a negative number, 2^32 or more) is refused with a {@link RansError} naming
    * the word, rather than coerced into some other message.
    */
-  constructor(words?: ArrayLike<number>) {
+  constructor(words?: ArrayLike<number>, options: RansStackOptions = {}) {
+    this.refill = options.refill;
     if (!words) {
       this.hi = 1;
       this.lo = 0;
@@ -148,7 +160,7 @@ export class RansStack {
     this.lo = low - carry * TWO_32;
     this.hi = frequency * aHi + carry;
     if (this.hi === 0) {
-      const word = this.words.pop();
+      const word = this.words.length > 0 ? this.words.pop() : this.refill?.();
       if (word === undefined)
         throw new RansError('the message ran out of words: it is truncated, or was decoded with other frequencies than it was encoded with');
       this.hi = this.lo;
