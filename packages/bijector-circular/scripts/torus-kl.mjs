@@ -55,7 +55,8 @@ if (o.flow === 'circular') {
   const random = new Random(seed);
   const layers = Array.from(
     { length: number('layers') },
-    (_, i) => new TransformerCoupling({ mask: i % 2 === 0 ? [1, 0] : invertMask([1, 0]), transformer: new AffineTransformer(), hidden, seed: random.nextUint32() }),
+    (_, i) =>
+      new TransformerCoupling({ mask: i % 2 === 0 ? [1, 0] : invertMask([1, 0]), transformer: new AffineTransformer(), hidden, seed: random.nextUint32() }),
   );
   flow = new TransformedDistribution(new StandardNormal(2), new Chain([...layers, new ActNorm({ size: 2 })]));
 } else throw new Error(`--flow must be circular or affine, got '${o.flow}'`);
@@ -106,7 +107,9 @@ const standardError = Math.sqrt(Math.max(0, squares / testSize - kl * kl) / test
 const samples = flow.sample(5000, { random: seed + 3 });
 const inside = tf.tidy(() => tf.mean(tf.cast(tf.all(tf.lessEqual(tf.abs(samples), Math.PI), 1), 'float32')).dataSync()[0]);
 samples.dispose();
-log(`KL ${kl.toFixed(4)} ± ${standardError.toFixed(4)} nats (entropy ${target.entropy().toFixed(4)}); ${(100 * inside).toFixed(1)} % of samples in the square; ${trainSeconds.toFixed(0)} s`);
+log(
+  `KL ${kl.toFixed(4)} ± ${standardError.toFixed(4)} nats (entropy ${target.entropy().toFixed(4)}); ${(100 * inside).toFixed(1)} % of samples in the square; ${trainSeconds.toFixed(0)} s`,
+);
 if (o.out) {
   const result = { flow: o.flow, layers: number('layers'), hidden, weights, steps, seed, backend: backend.name, kl, standardError, inside, trainSeconds };
   writeFileSync(o.out, `${JSON.stringify(result, null, 2)}\n`);
