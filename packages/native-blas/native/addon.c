@@ -1,5 +1,5 @@
 // The N-API module of the addon: its initialisation, which exports every family's functions
-// (products.c, elementwise.c, convolution.c, act-norm.c, coupling.c, dense-coupling.c, adam.c), setThreads, the choice of
+// (products.c, elementwise.c, slice.c, convolution.c, act-norm.c, coupling.c, dense-coupling.c, adam.c), setThreads, the choice of
 // instruction set (isa.c), and the argument helpers the families share (addon.h).
 #include "addon.h"
 #include <stdio.h>
@@ -70,6 +70,8 @@ static napi_value init(napi_env env, napi_value exports) {
   napi_set_named_property(env, exports, "sgemm", fn);
   napi_create_function(env, "unary", NAPI_AUTO_LENGTH, flows_unary, NULL, &fn);
   napi_set_named_property(env, exports, "unary", fn);
+  napi_create_function(env, "slice", NAPI_AUTO_LENGTH, flows_slice, NULL, &fn);
+  napi_set_named_property(env, exports, "slice", fn);
   napi_create_function(env, "conv2d", NAPI_AUTO_LENGTH, flows_conv2d, NULL, &fn);
   napi_set_named_property(env, exports, "conv2d", fn);
   napi_create_function(env, "conv2dFilterGradient", NAPI_AUTO_LENGTH, flows_conv2d_filter_gradient, NULL, &fn);

@@ -38,6 +38,7 @@ int flows_product(int transA, int transB, int m, int n, int k, const float *a, i
 napi_value flows_sgemm(napi_env env, napi_callback_info info);                    // products.c
 napi_value flows_products(napi_env env, napi_callback_info info);                 // products.c
 napi_value flows_unary(napi_env env, napi_callback_info info);                    // elementwise.c
+napi_value flows_slice(napi_env env, napi_callback_info info);                    // slice.c
 napi_value flows_conv2d(napi_env env, napi_callback_info info);                   // convolution.c
 napi_value flows_conv2d_filter_gradient(napi_env env, napi_callback_info info);   // convolution.c
 napi_value flows_conv2d_backward(napi_env env, napi_callback_info info);          // convolution.c

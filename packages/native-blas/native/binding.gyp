@@ -9,7 +9,7 @@
   "targets": [
     {
       "target_name": "flows_blas",
-      "sources": ["addon.c", "isa.c", "products.c", "elementwise.c", "convolution.c", "act-norm.c", "coupling.c", "dense-coupling.c", "adam.c", "thread-pool.c"],
+      "sources": ["addon.c", "isa.c", "products.c", "elementwise.c", "convolution.c", "act-norm.c", "slice.c", "coupling.c", "dense-coupling.c", "adam.c", "thread-pool.c"],
       "dependencies": ["flows_isa_baseline"],
       "conditions": [["target_arch == 'x64'", { "dependencies": ["flows_isa_avx2", "flows_isa_avx512"] }]],
       "libraries": ["-lopenblas", "-lpthread"]

@@ -23,6 +23,8 @@ export interface NativeAddon {
     bStride: number,
   ): void;
   unary(heap: Float32Array, op: number, input: number, output: number, size: number): void;
+  /** A slice of a 4-byte tensor (`native/slice.c`): `plan` is `[rank, shape…, begin…, size…]`. */
+  slice(heap: Float32Array, x: number, out: number, plan: Float64Array): void;
   conv2d(
     heap: Float32Array,
     x: number,

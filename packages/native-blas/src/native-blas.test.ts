@@ -323,7 +323,7 @@ describe.skipIf(skip)('direct stride-1 convolutions and a layer’s whole gradie
   const addon = skip ? null : loadAddon();
 
   it.each(paths)(
-    'give the cpu backend’s Conv2D and FusedConv2D for channel counts 1-64, filters 1, 3 and 5, one and several images, direct or by im2col (path %s)',
+    'give the cpu backend’s Conv2D and FusedConv2D for channel counts 1-64, filters 1, 3 and 5, one and several images, by Winograd, direct or by im2col (path %s)',
     async (isa) => {
       const run = () =>
         cases.map(([shape, k, cout, pad, relu], i) =>
@@ -339,21 +339,22 @@ describe.skipIf(skip)('direct stride-1 convolutions and a layer’s whole gradie
       const expected = run();
       await tf.setBackend('wasm');
       expect(installNativeKernels({ threads: 2, isa }).isa).toBe(isa);
-      for (const direct of [1, 0]) {
-        // The direct convolutions belong to the avx512 path; elsewhere (and switched off) im2col runs.
-        expect(addon?.directConvolutions(direct)).toBe(direct === 1 && isa === 'avx512' ? 1 : 0);
+      for (const mode of [2, 1, 0]) {
+        // The direct convolutions (2: with Winograd's for the 3 × 3 ones of 16 channels and more, 1:
+        // without) belong to the avx512 path; elsewhere (and switched off) im2col runs.
+        expect(addon?.directConvolutions(mode)).toBe(isa === 'avx512' ? mode : 0);
         run(); // burn-in
         const before = tf.memory().numTensors;
         const actual = run();
         expect(tf.memory().numTensors).toBe(before);
-        actual.forEach((v, i) => expect(worstDifference(v, expected[i]), `case ${i}, direct ${direct}`).toBeLessThan(1e-5));
+        actual.forEach((v, i) => expect(worstDifference(v, expected[i]), `case ${i}, mode ${mode}`).toBeLessThan(1e-5));
       }
-      addon?.directConvolutions(1);
+      addon?.directConvolutions(2);
     },
   );
 
   it.each(paths)(
-    'compute @flows/kernels’ convolutionBackward as its reference composition on the cpu backend does, linear and ReLU, direct or by im2col (path %s)',
+    'compute @flows/kernels’ convolutionBackward as its reference composition on the cpu backend does, linear and ReLU, by Winograd, direct or by im2col (path %s)',
     async (isa) => {
       const gradients = () =>
         cases
@@ -378,8 +379,8 @@ describe.skipIf(skip)('direct stride-1 convolutions and a layer’s whole gradie
       const status = installNativeKernels({ threads: 2, isa });
       expect(status.isa).toBe(isa);
       expect(status.kernels).toContain(CONV2D_BACKWARD);
-      for (const direct of [1, 0]) {
-        addon?.directConvolutions(direct);
+      for (const mode of [2, 1, 0]) {
+        addon?.directConvolutions(mode);
         gradients(); // burn-in
         const before = tf.memory().numTensors;
         const actual = gradients();
@@ -387,13 +388,131 @@ describe.skipIf(skip)('direct stride-1 convolutions and a layer’s whole gradie
         actual.forEach((outputs, i) =>
           // Sums of up to 1 600 terms (5 × 5 × 64) in float32 on both sides: relative to 1 + |value|.
           outputs.forEach((v, j) =>
-            expect(worstDifference(v, expected[i][j]), `case ${i}, gradient ${['dx', 'dW', 'db'][j]}, direct ${direct}`).toBeLessThan(1e-4),
+            expect(worstDifference(v, expected[i][j]), `case ${i}, gradient ${['dx', 'dW', 'db'][j]}, mode ${mode}`).toBeLessThan(1e-4),
           ),
         );
       }
-      addon?.directConvolutions(1);
+      addon?.directConvolutions(2);
     },
   );
+
+  it.skipIf(!paths.includes('avx512'))(
+    'bound Winograd’s rounding error against float64 sums: within 3 times the direct sums’ and 1e-6 of the sums of |terms|',
+    async () => {
+      await tf.setBackend('wasm');
+      expect(installNativeKernels({ threads: 2, isa: 'avx512' }).isa).toBe('avx512');
+      // The multi-scale flow's hidden layers (14 × 14 and 7 × 7, 32 channels), one of 64 and odd sizes.
+      for (const [n, h, w, cin, cout] of [
+        [3, 14, 14, 32, 32],
+        [4, 7, 7, 32, 32],
+        [2, 9, 5, 64, 48],
+      ]) {
+        const xs = values([n, h, w, cin], 5, 2);
+        const fs = values([3, 3, cin, cout], 6, 0.2);
+        // float64 sums, and the sums of the terms' magnitudes, the scale of any float32 rounding.
+        const exact = new Float64Array(n * h * w * cout);
+        const scale = new Float64Array(n * h * w * cout);
+        for (let b = 0; b < n; b++)
+          for (let y = 0; y < h; y++)
+            for (let x = 0; x < w; x++)
+              for (let i = 0; i < 3; i++)
+                for (let j = 0; j < 3; j++) {
+                  const [yy, xx] = [y + i - 1, x + j - 1];
+                  if (yy < 0 || yy >= h || xx < 0 || xx >= w) continue;
+                  for (let c = 0; c < cin; c++) {
+                    const v = xs[((b * h + yy) * w + xx) * cin + c];
+                    for (let o = 0; o < cout; o++) {
+                      const term = v * fs[((i * 3 + j) * cin + c) * cout + o];
+                      exact[((b * h + y) * w + x) * cout + o] += term;
+                      scale[((b * h + y) * w + x) * cout + o] += Math.abs(term);
+                    }
+                  }
+                }
+        const error = (mode: number) => {
+          addon?.directConvolutions(mode);
+          const out = tf.tidy(() => tf.conv2d(tf.tensor4d(xs, [n, h, w, cin]), tf.tensor4d(fs, [3, 3, cin, cout]), 1, 'same').dataSync());
+          let worst = 0;
+          for (let q = 0; q < out.length; q++) worst = Math.max(worst, Math.abs(out[q] - exact[q]) / scale[q]);
+          return worst;
+        };
+        const [winograd, direct] = [error(2), error(1)];
+        addon?.directConvolutions(2);
+        expect(winograd, `[${n}, ${h}, ${w}, ${cin}] → ${cout}: Winograd ${winograd}, direct ${direct}`).toBeLessThan(Math.max(3 * direct, 1e-7));
+        expect(winograd).toBeLessThan(1e-6);
+      }
+    },
+  );
+});
+
+describe.skipIf(skip)('Slice of 4-byte tensors on the wasm heap', () => {
+  it.each(paths)('gives the cpu backend’s slices of float32 and int32 tensors of rank 1-6, and leaks nothing (path %s)', async (isa) => {
+    // [shape, begin, size]: a multi-scale flow's factoring out (half the channels), inner runs of
+    // one to twenty values, contiguous slices (the backend's own copy), an empty one, rank 1 and 6.
+    const cases: [number[], number[], number[]][] = [
+      [
+        [16, 14, 14, 4],
+        [0, 0, 0, 2],
+        [16, 14, 14, 2],
+      ],
+      [
+        [16, 14, 14, 4],
+        [0, 0, 0, 0],
+        [16, 14, 14, 2],
+      ],
+      [
+        [5, 6, 7],
+        [1, 2, 3],
+        [3, 4, 1],
+      ],
+      [
+        [3, 40],
+        [1, 5],
+        [2, 20],
+      ],
+      [
+        [4, 9],
+        [1, 0],
+        [2, 9],
+      ],
+      [
+        [4, 9],
+        [1, 3],
+        [2, 0],
+      ],
+      [[30], [7], [11]],
+      [
+        [2, 3, 2, 3, 2, 4],
+        [1, 1, 0, 1, 1, 1],
+        [1, 2, 2, 2, 1, 3],
+      ],
+    ];
+    const run = () =>
+      cases.flatMap(([shape, begin, size], i) =>
+        (['float32', 'int32'] as const).map((dtype) =>
+          tf.tidy(() => {
+            const count = shape.reduce((a, b) => a * b, 1);
+            const x = tf.tensor(
+              Float32Array.from({ length: count }, (_, k) => (dtype === 'int32' ? k - 7 * i : Math.sin(k + i))),
+              shape,
+              dtype,
+            );
+            const y = tf.slice(x, begin, size);
+            return { shape: y.shape, values: Array.from(y.dataSync()) };
+          }),
+        ),
+      );
+    await tf.setBackend('cpu');
+    const expected = run();
+    await tf.setBackend('wasm');
+    const status = installNativeKernels({ threads: 2, isa });
+    expect(status.isa).toBe(isa);
+    expect(status.kernels).toContain('Slice');
+    run(); // burn-in
+    const before = tf.memory().numTensors;
+    const actual = run();
+    expect(tf.memory().numTensors).toBe(before);
+    expect(actual).toEqual(expected);
+  });
 });
 
 describe.skipIf(skip)('ActNorm’s density direction as a native kernel on the wasm heap', () => {

@@ -14,6 +14,7 @@ import { denseCouplingInverseGradient } from './dense-coupling-inverse-gradient.
 import { exp, log1p, softplus, tanh } from './elementwise.js';
 import { fusedConv2d } from './fused-conv2d.js';
 import { fusedMatMul } from './fused-mat-mul.js';
+import { slice } from './slice.js';
 import type { NativeKernel } from './native-kernel.js';
 
 /**
@@ -30,6 +31,7 @@ export const OTHER_KERNELS: readonly NativeKernel[] = [
   log1p,
   softplus,
   tanh,
+  slice,
   conv2d,
   fusedConv2d,
   conv2dFilterGradient,
