@@ -12,6 +12,7 @@ const idf: ContainerDescription = {
   shape: [4, 4],
   dataHash: HASH,
   source: { kind: 'png', names: ['a.png', 'b.png'] },
+  exactPath: 1,
 };
 const vae: ContainerDescription = { ...idf, codec: 'bb-ans-vae', binarized: true, latentBits: 12, latentScale: 1.5, initialWords: 32 };
 
@@ -49,6 +50,21 @@ describe('the description of a flow-codec file', () => {
       [{ initialWords: 2 ** 30 }, /initialWords is 1073741824, not a whole number from 2 to 2\^20/],
     ] as const)
       expect(() => validateCodedDescription({ ...vae, ...change }, 'x.fcod')).toThrow(message);
+  });
+
+  it('names the exact path that computed a file: a newer one, a bad value, and a bits-back file from before it', () => {
+    // An integer flow's file from before the exact path is decoded (it mostly does); a failure then names why (decompress).
+    expect(validateCodedDescription({ ...idf, exactPath: undefined }, 'x.fcod').exactPath).toBeUndefined();
+    expect(() => validateCodedDescription({ ...idf, exactPath: 2 }, 'x.fcod')).toThrow(
+      /^x\.fcod was written by exact-path version 2, and this flow-codec decodes exact-path version 1: decode it with a newer flow-codec$/,
+    );
+    for (const value of [0, 1.5, '1', -1, null, 2 ** 21])
+      expect(() => validateCodedDescription({ ...idf, exactPath: value }, 'x.fcod')).toThrow(
+        /the description's exactPath is .*, not a whole number from 1 to 2\^20: the file is corrupt or was crafted/,
+      );
+    expect(() => validateCodedDescription({ ...vae, exactPath: undefined }, 'x.fcod')).toThrow(
+      /x\.fcod was written by a flow-codec from before exact-path coding, whose coupling shifts and VAE probabilities came from the float32 kernels .*: bits-back files of that version decode only with the flow-codec and the backend that wrote them/,
+    );
   });
 
   it('compress refuses sets that no file could carry back, before coding', () => {

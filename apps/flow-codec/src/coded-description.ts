@@ -7,6 +7,7 @@
 import { CodecFileError, type ContainerDescription, MAX_CONTAINER_ELEMENTS, MAX_PRECISION, shownValue } from '@flows/codec';
 import { firstCollision, imageNameProblem } from './image-names.js';
 import { ImageInputError, type ImageSet, type ImageSource } from './images.js';
+import { EXACT_PATH_VERSION } from './exact-network.js';
 
 /** The codecs this version writes: rANS over an integer flow's latents, and bits-back coding with a VAE. */
 export const CODECS = ['rans-idf', 'bb-ans-vae'] as const;
@@ -17,6 +18,8 @@ export const MAX_IMAGE_SIDE = 2 ** 16;
 /** The bounds of the bits-back fields (the library's own limits). */
 const MAX_LATENT_SCALE = 2 ** 20;
 const MAX_INITIAL_WORDS = 2 ** 20;
+/** The largest exact-path version a description may name (a sanity bound: a version is a small whole number). */
+const MAX_EXACT_PATH = 2 ** 20;
 
 /** What a coded file holds besides the message. */
 export interface CodedDescription extends ContainerDescription {
@@ -27,6 +30,22 @@ export interface CodedDescription extends ContainerDescription {
   latentBits?: number;
   latentScale?: number;
   initialWords?: number;
+  /**
+   * The version of the exact path that computed every number deciding a symbol (exact-network.ts's
+   * {@link EXACT_PATH_VERSION}); missing in files of versions before it, whose couplings and VAE
+   * networks ran on the encoding machine's float32 kernels.
+   */
+  exactPath?: number;
+}
+
+/**
+ * What computed a file's symbols, in words for errors: "exact-path version N", or for an older file
+ * "flow-codec before exact-path coding (the encoding machine's float32 kernels)".
+ */
+export function provenance(description: CodedDescription): string {
+  return description.exactPath === undefined
+    ? 'a flow-codec from before exact-path coding, whose coupling shifts and VAE probabilities came from the float32 kernels of the machine that encoded it'
+    : `exact-path version ${description.exactPath}`;
 }
 
 const SHA256_HEX = /^[0-9a-f]{64}$/;
@@ -99,6 +118,18 @@ export function validateCodedDescription(description: ContainerDescription, wher
       throw crafted(where, 'latentScale', latentScale, 'not a number above 0 and at most 2^20');
     if (!wholeNumber(initialWords, 2, MAX_INITIAL_WORDS)) throw crafted(where, 'initialWords', initialWords, 'not a whole number from 2 to 2^20');
   }
+  const { exactPath } = description;
+  if (exactPath !== undefined) {
+    if (!wholeNumber(exactPath, 1, MAX_EXACT_PATH)) throw crafted(where, 'exactPath', exactPath, 'not a whole number from 1 to 2^20');
+    if ((exactPath as number) > EXACT_PATH_VERSION)
+      throw new CodecFileError(
+        `${where} was written by exact-path version ${exactPath}, and this flow-codec decodes exact-path version ${EXACT_PATH_VERSION}: decode it with a newer flow-codec`,
+      );
+  } else if (vae)
+    // Its probabilities came from float32 networks and its seed words lay in another order: not reproducible here.
+    throw new CodecFileError(
+      `${where} was written by ${provenance(description as CodedDescription)}, and this flow-codec decodes exact-path version ${EXACT_PATH_VERSION}: bits-back files of that version decode only with the flow-codec and the backend that wrote them`,
+    );
   const source = checkSource(description.source, count, where);
   return { ...description, codec: codec as Codec, shape: [shape[0], shape[1]], binarized, source };
 }

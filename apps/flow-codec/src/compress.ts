@@ -3,6 +3,7 @@ import { defineOptions, describeOptions, formatDuration, parseOptions, UsageErro
 import { writeFileAtomic } from '@flows/flows';
 import { encodeIdf } from './idf-coding.js';
 import { checkCodable, type CodedDescription } from './coded-description.js';
+import { EXACT_PATH_VERSION } from './exact-network.js';
 import { binarize, type ImageSet, readImages } from './images.js';
 import { type CodecModel, loadCodecModel } from './models.js';
 import { describeWriteError, preflightOutputFile } from './output-paths.js';
@@ -44,9 +45,6 @@ Usage: flow-codec compress --model DIR --input IMAGES --out FILE [--force] [opti
 
 ${describeOptions(COMPRESS_OPTIONS)}`;
 
-/** The pseudo-random words a bits-back message starts on (recorded in the file). */
-const INITIAL_WORDS = 32;
-
 /** Codes a set with a model; returns the file's bytes and the model's ideal length in bits (NLL or negative ELBO as coded). */
 export async function compressSet(
   model: CodecModel,
@@ -67,13 +65,14 @@ export async function compressSet(
     const items = Array.from({ length: set.count }, (_, k) => data.subarray(k * size, (k + 1) * size));
     const onProgress = progress(quiet, set.count, 'bits-back encode');
     const latentScale = latentScaleFor(model.vae);
-    const coded = encodeBitsBack(vaeBitsBackModel(model.vae, { latentScale }), items, { latentBits, latentScale, initialWords: INITIAL_WORDS, onProgress });
+    // The seed is drawn as deep as the first image's pops reach (a VAE with 64 latents reads more than a fixed 32 words held).
+    const coded = encodeBitsBack(vaeBitsBackModel(model.vae, { latentScale }), items, { latentBits, latentScale, onProgress });
     message = coded.message;
     const perImage = (bits: number) => (bits / set.count).toFixed(2);
     console.error(
       `bits per image: −log₂ p(x|z) ${perImage(coded.account.observation)}, latents under the prior ${perImage(coded.account.prior - coded.account.auxiliary)}, got back from q(z|x) ${perImage(coded.account.posterior)} (lattice scale ${latentScale})`,
     );
-    extra = { codec: 'bb-ans-vae', binarized: true, latentBits, latentScale, initialWords: INITIAL_WORDS };
+    extra = { codec: 'bb-ans-vae', binarized: true, latentBits, latentScale, initialWords: coded.initialWords };
   } else {
     data = set.pixels;
     const onProgress = progress(quiet, set.count, 'IDF encode');
@@ -82,6 +81,7 @@ export async function compressSet(
   }
   const description: CodedDescription = {
     ...extra,
+    exactPath: EXACT_PATH_VERSION,
     modelHash: model.identity,
     count: set.count,
     shape: [set.height, set.width],

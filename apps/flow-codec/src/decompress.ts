@@ -1,9 +1,10 @@
 // flow-codec decompress: decode a received file back into images, exactly, inside --out only.
 import { lstat, mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
-import { assertDecoded, assertSameModel, CodecFileError, decodeBitsBack, RansError, readContainer } from '@flows/codec';
+import { assertSameModel, CodecFileError, decodeBitsBack, RansError, readContainer, sha256 } from '@flows/codec';
 import { defineOptions, describeOptions, formatDuration, parseOptions, UsageError } from '@flows/cli-kit';
 import { decodeIdf } from './idf-coding.js';
-import { type CodedDescription, validateCodedDescription } from './coded-description.js';
+import { type CodedDescription, provenance, validateCodedDescription } from './coded-description.js';
+import { EXACT_PATH_VERSION } from './exact-network.js';
 import { type ImageSet, writeImages } from './images.js';
 import { type CodecModel, loadCodecModel } from './models.js';
 import { describeWriteError, partialFolder, preflightOutputFolder } from './output-paths.js';
@@ -44,6 +45,25 @@ export async function readCodedFile(fileBytes: Uint8Array, where: string): Promi
   return { description: validateCodedDescription(description, where), message };
 }
 
+/**
+ * Why a file that passed every check of its description still does not decode: for a file of this
+ * version's exact path, damage or crafting (the digest only proves that nobody changed it by
+ * accident); for another version's, that version's arithmetic, which this one does not reproduce.
+ */
+function undecodableReason(description: CodedDescription): string {
+  if (description.exactPath === EXACT_PATH_VERSION)
+    return `the file was written by exact-path version ${EXACT_PATH_VERSION}, which this flow-codec decodes: it is corrupt or was crafted, or was written with other settings`;
+  return `the file was written by ${provenance(description)}, and this flow-codec decodes exact-path version ${EXACT_PATH_VERSION}: decode it with the flow-codec (and the backend) that wrote it`;
+}
+
+/** Throws unless the decoded data has the digest the file recorded, naming why a file may not decode here. */
+async function checkDecoded(description: CodedDescription, decoded: Uint8Array, where: string): Promise<void> {
+  if ((await sha256(decoded)) !== description.dataHash)
+    throw new CodecFileError(
+      `${where}: the decoded images do not match the checksum recorded when it was written: ${undecodableReason(description)}; nothing is written`,
+    );
+}
+
 export async function decodeFile(
   model: CodecModel,
   coded: { description: CodedDescription; message: Uint8Array },
@@ -73,18 +93,16 @@ export async function decodeFile(
       });
       const bits = new Uint8Array(description.count * size);
       items.forEach((item, k) => bits.set(item, k * size));
-      await assertDecoded(description, bits, where);
+      await checkDecoded(description, bits, where);
       pixels = bits.map((bit) => bit * 255);
     } else {
       pixels = decodeIdf(model.flow, message, description.count, size, progress(quiet, description.count, 'IDF decode'));
-      await assertDecoded(description, pixels, where);
+      await checkDecoded(description, pixels, where);
     }
   } catch (error) {
     // The message is as untrusted as the description: what decoding finds wrong is the file's fault.
     if (error instanceof RansError || error instanceof RangeError)
-      throw new CodecFileError(
-        `${where} does not decode (${error.message}): the file is corrupt or was crafted, or was written with other settings; nothing is written`,
-      );
+      throw new CodecFileError(`${where} does not decode (${error.message}): ${undecodableReason(description)}; nothing is written`);
     throw error;
   }
   return { pixels, count: description.count, height, width, source: description.source };

@@ -1,6 +1,17 @@
+import { exactExpm1, exactSigmoid, exactSoftplus, exactTanh } from '@flows/codec';
 import type { Activation, MLP } from '@flows/networks';
 
-/** One activation in float64, with the same constants as `@flows/networks`' tensor version. */
+/**
+ * The version of the exact path, recorded in every file this version writes (`exactPath` in its
+ * description): the arithmetic of the networks here (float64, inputs in ascending order, the
+ * activations below), of the couplings and flow priors built on them (idf-coding.ts,
+ * vae-bits-back.ts) and of `@flows/codec`'s own functions (`EXACT_MATH_VERSION`). Anything that
+ * can change one bit of a number that decides a coded symbol must raise it: a file then names the
+ * version that wrote it, and a decoder of another version says so instead of blaming the file.
+ */
+export const EXACT_PATH_VERSION = 1;
+
+/** One activation in float64 from `@flows/codec`'s exact functions: the same bits on every engine and CPU. */
 function activate(value: number, activation: Activation): number {
   switch (activation) {
     case 'relu':
@@ -8,15 +19,15 @@ function activate(value: number, activation: Activation): number {
     case 'leakyRelu':
       return value > 0 ? value : 0.01 * value;
     case 'tanh':
-      return Math.tanh(value);
+      return exactTanh(value);
     case 'elu':
-      return value > 0 ? value : Math.expm1(value);
+      return value > 0 ? value : exactExpm1(value);
     case 'sigmoid':
-      return 1 / (1 + Math.exp(-value));
+      return exactSigmoid(value);
     case 'softplus':
-      return value > 0 ? value + Math.log1p(Math.exp(-value)) : Math.log1p(Math.exp(value));
+      return exactSoftplus(value);
     case 'swish':
-      return value / (1 + Math.exp(-value));
+      return value * exactSigmoid(value);
     case 'linear':
       return value;
     default:
@@ -26,7 +37,9 @@ function activate(value: number, activation: Activation): number {
 
 /** An MLP's weights read out once, to evaluate it in plain float64 arithmetic. */
 export interface ExactNetwork {
+  /** The widths: inputs, hidden layers, outputs. */
   sizes: number[];
+  /** Layer l's weights, row-major [sizes[l], sizes[l + 1]] (float32 values, read as doubles exactly). */
   weights: Float32Array[];
   biases: Float32Array[];
   activation: Activation;
@@ -42,37 +55,99 @@ export function exactNetwork(network: MLP): ExactNetwork {
 }
 
 /**
- * The MLP `h_{l+1} = act(h_l W_l + b_l)` (no activation after the last layer) on `rows` inputs, in
- * float64 with a fixed order of additions (input index ascending). An entropy coder needs its
+ * The same network on a subset of its inputs and outputs: the rows of the first layer's weights for
+ * `inputs` (ascending: the others are always 0, as a coupling's masked coordinates are) and the
+ * columns of the last layer for `outputs`. Every output it keeps is computed exactly as by the whole
+ * network, in the same order of additions, at a fraction of the cost.
+ */
+export function restrictNetwork(network: ExactNetwork, inputs: ArrayLike<number> | null, outputs: ArrayLike<number> | null): ExactNetwork {
+  const sizes = [...network.sizes];
+  const weights = [...network.weights];
+  const biases = [...network.biases];
+  const last = weights.length - 1;
+  if (inputs) {
+    for (let k = 1; k < inputs.length; k++) if (!(inputs[k] > inputs[k - 1])) throw new RangeError('restrictNetwork: the inputs must ascend');
+    const fanOut = sizes[1];
+    const rows = new Float32Array(inputs.length * fanOut);
+    for (let k = 0; k < inputs.length; k++) rows.set(weights[0].subarray(inputs[k] * fanOut, (inputs[k] + 1) * fanOut), k * fanOut);
+    weights[0] = rows;
+    sizes[0] = inputs.length;
+  }
+  if (outputs) {
+    const fanIn = sizes[last];
+    const fanOut = sizes[last + 1];
+    const columns = new Float32Array(fanIn * outputs.length);
+    for (let i = 0; i < fanIn; i++) for (let k = 0; k < outputs.length; k++) columns[i * outputs.length + k] = weights[last][i * fanOut + outputs[k]];
+    weights[last] = columns;
+    biases[last] = Float32Array.from(outputs, (j) => biases[last][j]);
+    sizes[last + 1] = outputs.length;
+  }
+  return { sizes, weights, biases, activation: network.activation };
+}
+
+const scratch = { indices: new Int32Array(0), values: new Float64Array(0) };
+
+/**
+ * One dense layer on `rows` inputs: `out = b + Σ_i x_i W_i` with the sum in ascending i, skipping
+ * the inputs that are 0 (most of an image's pixels, half of a ReLU layer's outputs: a zero term
+ * changes no sum but the sign of a zero, which nothing downstream sees). Four inputs go through
+ * each pass over the outputs, still added one after another, so the order of additions is fixed.
+ */
+function denseLayer(input: Float64Array, rows: number, weight: Float32Array, bias: Float32Array, fanIn: number, fanOut: number): Float64Array {
+  const output = new Float64Array(rows * fanOut);
+  if (scratch.indices.length < fanIn) scratch.indices = new Int32Array(fanIn);
+  if (scratch.values.length < fanIn) scratch.values = new Float64Array(fanIn);
+  const { indices, values } = scratch;
+  for (let row = 0; row < rows; row++) {
+    const at = row * fanOut;
+    let used = 0;
+    for (let i = 0, from = row * fanIn; i < fanIn; i++) {
+      const value = input[from + i];
+      if (value !== 0) {
+        indices[used] = i * fanOut;
+        values[used++] = value;
+      }
+    }
+    for (let j = 0; j < fanOut; j++) output[at + j] = bias[j];
+    let k = 0;
+    for (; k + 4 <= used; k += 4) {
+      const v0 = values[k];
+      const v1 = values[k + 1];
+      const v2 = values[k + 2];
+      const v3 = values[k + 3];
+      const w0 = indices[k];
+      const w1 = indices[k + 1];
+      const w2 = indices[k + 2];
+      const w3 = indices[k + 3];
+      for (let j = 0; j < fanOut; j++) output[at + j] = output[at + j] + v0 * weight[w0 + j] + v1 * weight[w1 + j] + v2 * weight[w2 + j] + v3 * weight[w3 + j];
+    }
+    for (; k < used; k++) {
+      const value = values[k];
+      const w = indices[k];
+      for (let j = 0; j < fanOut; j++) output[at + j] += value * weight[w + j];
+    }
+  }
+  return output;
+}
+
+/**
+ * The MLP `h_{l+1} = act(h_l W_l + b_l)` (no activation after the last layer) on `rows` inputs
+ * divided by `inputScale`, in float64 with a fixed order of operations. An entropy coder needs its
  * encoder and decoder to build the same probability tables from the same numbers: the backends'
- * float32 kernels differ in their order of additions (OpenBLAS, XNNPACK, WebGL), but IEEE-754
- * double additions and products in a fixed order give the same bits on every JavaScript engine, in
- * Node and in the browser (ReLU needs nothing more; the smooth activations also need the engines'
- * `Math.exp` and `Math.tanh` to agree, as V8's do in Node and Chromium). The cost is speed: about
- * 1 ns per multiply-add, fine for a prior's small network.
+ * float32 kernels differ in their order of additions (OpenBLAS, the native AVX-512 kernels, XNNPACK,
+ * WebGL), but IEEE-754 double additions, products and divisions in a fixed order give the same bits
+ * on every engine and CPU, in Node and in the browser, and the smooth activations use
+ * `@flows/codec`'s exact functions, not the engine's `Math.exp`/`Math.tanh`.
  */
 export function evaluateExactly(network: ExactNetwork, input: ArrayLike<number>, rows: number, inputScale = 1): Float64Array {
   const { sizes, weights, biases, activation } = network;
   if (input.length !== rows * sizes[0]) throw new RangeError(`the network takes ${sizes[0]} inputs per row; got ${input.length / rows}`);
-  let current = Float64Array.from(input, (v) => v / inputScale);
+  let current: Float64Array = inputScale === 1 ? Float64Array.from(input) : Float64Array.from(input, (v) => v / inputScale);
   for (let layer = 0; layer < weights.length; layer++) {
-    const [fanIn, fanOut] = [sizes[layer], sizes[layer + 1]];
-    const weight = weights[layer];
-    const bias = biases[layer];
-    const next = new Float64Array(rows * fanOut);
-    const last = layer === weights.length - 1;
-    for (let row = 0; row < rows; row++) {
-      const out = next.subarray(row * fanOut, (row + 1) * fanOut);
-      for (let j = 0; j < fanOut; j++) out[j] = bias[j];
-      for (let i = 0; i < fanIn; i++) {
-        const value = current[row * fanIn + i];
-        if (value === 0) continue;
-        const weightRow = i * fanOut;
-        for (let j = 0; j < fanOut; j++) out[j] += value * weight[weightRow + j];
-      }
-      if (!last) for (let j = 0; j < fanOut; j++) out[j] = activate(out[j], activation);
-    }
-    current = next;
+    current = denseLayer(current, rows, weights[layer], biases[layer], sizes[layer], sizes[layer + 1]);
+    if (layer === weights.length - 1) continue;
+    if (activation === 'relu') for (let k = 0; k < current.length; k++) current[k] = Math.max(current[k], 0);
+    else for (let k = 0; k < current.length; k++) current[k] = activate(current[k], activation);
   }
   return current;
 }

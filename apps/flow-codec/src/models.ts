@@ -13,6 +13,7 @@ import { Chain, IntegerAdditiveCoupling, Permute } from '@flows/bijectors';
 import { loadCheckpoint, loadModel, type Saveable, serializeModel } from '@flows/flows';
 import { type VAE, vaeFromJSON } from '@flows/vae-priors';
 import { UsageError } from '@flows/cli-kit';
+import { compileIntegerFlow } from './idf-coding.js';
 
 /** A model the codec can code with: a VAE (bits-back coding of binarized images) or an integer discrete flow (8-bit images). */
 export type CodecModel =
@@ -104,6 +105,13 @@ async function fromDistribution(flow: TransformedDistribution, dir: string): Pro
     throw new UsageError(
       `--model ${dir}: this model is a continuous density; lossless coding needs an integer discrete flow (flow-codec train) or a VAE (vae-eval train)`,
     );
+  }
+  try {
+    compileIntegerFlow(flow);
+  } catch (error) {
+    flow.dispose();
+    if (error instanceof RangeError) throw new UsageError(`--model ${dir}: this integer flow cannot be coded exactly: ${error.message}`);
+    throw error;
   }
   const base = innermostBase(flow);
   const levels = levelCount(flow);

@@ -140,6 +140,8 @@ describe('decompress treats a received file as untrusted (issue 29)', () => {
       [{ modelHash: 42 }, /the description's modelHash is 42, not a string/],
       [{ dataHash: 'abc' }, /the description's dataHash is "abc", not a SHA-256 digest/],
       [{ shape: [5, 5] }, /the description's shape 5×5 is not the 16 pixels its model codes/],
+      [{ exactPath: 'x' }, /the description's exactPath is "x", not a whole number from 1 to 2\^20/],
+      [{ exactPath: 2 }, /was written by exact-path version 2, and this flow-codec decodes exact-path version 1: decode it with a newer flow-codec/],
     ];
     for (const [change, message] of cases) {
       const { out } = freshCase();
@@ -153,6 +155,7 @@ describe('decompress treats a received file as untrusted (issue 29)', () => {
       [{ latentScale: '1' }, /the description's latentScale is "1", not a number above 0/],
       [{ initialWords: 1e12 }, /the description's initialWords is 1000000000000, not a whole number from 2 to 2\^20/],
       [{ initialWords: 31 }, /does not decode \(the message did not come back to its initial words/],
+      [{ exactPath: undefined }, /was written by a flow-codec from before exact-path coding.*decode only with the flow-codec and the backend that wrote them/],
     ];
     for (const [change, message] of vaeCases) {
       const { out } = freshCase();
@@ -161,6 +164,46 @@ describe('decompress treats a received file as untrusted (issue 29)', () => {
       expect(error?.message).toMatch(message);
       expect(existsSync(out)).toBe(false);
     }
+  });
+
+  it('names what wrote a file that passes every check of its description but does not decode here (issue 32)', async () => {
+    const otherHash = createHash('sha256').update('other images').digest('hex');
+    const corrupt = Uint8Array.from(bases.idf.message, (b, k) => (k === 8 ? b ^ 0x41 : b));
+    const legacy = (change: Record<string, unknown>) => JSON.stringify({ ...bases.idf.description, exactPath: undefined, ...change });
+    const cases: [string | Uint8Array, Uint8Array, RegExp][] = [
+      [
+        edited('idf', { dataHash: otherHash }),
+        bases.idf.message,
+        /the decoded images do not match the checksum recorded when it was written: the file was written by exact-path version 1, which this flow-codec decodes: it is corrupt or was crafted/,
+      ],
+      [
+        legacy({ dataHash: otherHash }),
+        bases.idf.message,
+        /the decoded images do not match the checksum recorded when it was written: the file was written by a flow-codec from before exact-path coding, whose coupling shifts and VAE probabilities came from the float32 kernels of the machine that encoded it, and this flow-codec decodes exact-path version 1: decode it with the flow-codec \(and the backend\) that wrote it/,
+      ],
+      [
+        edited('idf', {}),
+        corrupt,
+        /(does not decode \(.*\)|do not match the checksum.*): the file was written by exact-path version 1, which this flow-codec decodes: it is corrupt/,
+      ],
+      [legacy({}), corrupt, /(does not decode \(.*\)|do not match the checksum.*): the file was written by a flow-codec from before exact-path coding/],
+    ];
+    for (const [json, message, expected] of cases) {
+      const { out } = freshCase();
+      const file = join(root, 'crafted', `${caseNumber}.fcod`);
+      mkdirSync(join(root, 'crafted'), { recursive: true });
+      writeFileSync(file, craft(json, message));
+      const error = await decompressCommand([file, '--model', bases.idf.model, '--out', out, ...BACKEND]).then(
+        () => null,
+        (caught: Error) => caught,
+      );
+      expect(error?.name).toBe('CodecFileError');
+      expect(error?.message).toMatch(expected);
+      expect(existsSync(out)).toBe(false);
+    }
+    // A file from before the exact path that decodes (its shifts and tables agree) is written as before.
+    const { out } = freshCase();
+    expect(await decompressCrafted('idf', legacy({}), out)).toBeNull();
   });
 
   it('refuses two images of one name, exactly or in another case or normalisation, before decoding (one would overwrite the other)', async () => {
@@ -308,7 +351,7 @@ describe('decompress under a fuzz of the description (digest recomputed, so ever
       { kind: 'png', names: ['a.png', 'b.png'] },
       { kind: 'png', names: Array.from({ length: 5000 }, (_, k) => `${k}.png`) },
     ];
-    const fields = ['codec', 'modelHash', 'dataHash', 'count', 'shape', 'source', 'binarized', 'latentBits', 'latentScale', 'initialWords'];
+    const fields = ['codec', 'modelHash', 'dataHash', 'count', 'shape', 'source', 'binarized', 'latentBits', 'latentScale', 'initialWords', 'exactPath'];
     const otherHash = createHash('sha256').update('another').digest('hex');
     const edits: ((d: Record<string, unknown>) => void)[] = [
       (d) => {
@@ -346,6 +389,9 @@ describe('decompress under a fuzz of the description (digest recomputed, so ever
       },
       (d) => {
         d.initialWords = pick([0, 1, 2, 31, 32, 33, 1e12, 2.5, '32', undefined]);
+      },
+      (d) => {
+        d.exactPath = pick([0, 1, 2, 1.5, '1', null, undefined, 2 ** 21]);
       },
       (d) => {
         delete d[pick(fields)];
