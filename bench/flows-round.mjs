@@ -20,7 +20,7 @@ const { values: args } = parseArgs({
     batch: { type: 'string', default: '256,1024' },
     steps: { type: 'string', default: '8' },
     conv: { type: 'string', default: '' },
-    'native-blas': { type: 'boolean', default: false },
+    native: { type: 'boolean', default: false },
     'no-native': { type: 'boolean', default: false },
   },
 });
@@ -171,16 +171,16 @@ async function countDispatches() {
 // As the apps start theirs (the benchmark model's steps are large: threads go to the native kernels
 // by default); the line on stderr is for a failed round's message.
 const choice = await startBackend(
-  { backend: args.backend, threads: args.threads ? Number(args.threads) : undefined, 'native-blas': args['native-blas'], 'no-native': args['no-native'] },
+  { backend: args.backend, threads: args.threads ? Number(args.threads) : undefined, native: args['native'], 'no-native': args['no-native'] },
   Number.POSITIVE_INFINITY,
 );
-const nativeRuns = Boolean(choice.nativeBlas && 'threads' in choice.nativeBlas);
+const nativeRuns = Boolean(choice.nativeKernels && 'threads' in choice.nativeKernels);
 const result = {
   backend: choice.name,
   label: nativeRuns ? `${choice.name}+native` : choice.name,
   description: describeBackend(choice),
-  products: nativeRuns ? choice.nativeBlas.products : undefined,
-  nativeThreads: nativeRuns ? choice.nativeBlas.threads : undefined,
+  products: nativeRuns ? choice.nativeKernels.products : undefined,
+  nativeThreads: nativeRuns ? choice.nativeKernels.threads : undefined,
   productGflops: await productRate(),
   dense: {},
 };

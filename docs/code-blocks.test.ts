@@ -100,10 +100,12 @@ describe('the code-block reader', () => {
       ['train', '--out', 'a', '--epochs', '2'],
       ['train', '--toy', 'chequerboard', '--flow', 'spline'],
     ]);
-    expect(scriptUsesOf('```sh\nnpm install -g pnpm@10 && pnpm install && pnpm run main\npnpm --filter @flows/native-blas build:native\n```')).toMatchObject([
-      { packageName: null, script: 'main' },
-      { packageName: '@flows/native-blas', script: 'build:native' },
-    ]);
+    expect(scriptUsesOf('```sh\nnpm install -g pnpm@10 && pnpm install && pnpm run main\npnpm --filter @flows/native-kernels build:native\n```')).toMatchObject(
+      [
+        { packageName: null, script: 'main' },
+        { packageName: '@flows/native-kernels', script: 'build:native' },
+      ],
+    );
   });
 });
 

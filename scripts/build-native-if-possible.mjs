@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// pnpm install's last step: builds @flows/native-blas's OpenBLAS addon where a C compiler and
+// pnpm install's last step: builds @flows/native-kernels' addon (it links OpenBLAS) where a C compiler and
 // OpenBLAS's headers are present, so the MNIST apps get the fast kernels without a flag; elsewhere
 // one line says why, and everything runs on the stock wasm kernels. Never fails the install.
 import { spawnSync } from 'node:child_process';
@@ -14,7 +14,7 @@ const CBLAS_HEADERS = [
 ];
 
 function note(text) {
-  console.log(`native-blas: ${text}`);
+  console.log(`native-kernels: ${text}`);
   process.exit(0);
 }
 
@@ -22,9 +22,9 @@ if (process.env.FLOWS_SKIP_NATIVE === '1') note('not built (FLOWS_SKIP_NATIVE=1)
 if (spawnSync('cc', ['--version'], { stdio: 'ignore' }).status !== 0)
   note('not built: no C compiler (apt-get install build-essential); the stock wasm kernels are used');
 if (!CBLAS_HEADERS.some((path) => existsSync(path))) note('not built: no OpenBLAS headers (apt-get install libopenblas-dev); the stock wasm kernels are used');
-const build = spawnSync('pnpm', ['--filter', '@flows/native-blas', 'build:native'], { stdio: ['ignore', 'ignore', 'pipe'], encoding: 'utf8' });
+const build = spawnSync('pnpm', ['--filter', '@flows/native-kernels', 'build:native'], { stdio: ['ignore', 'ignore', 'pipe'], encoding: 'utf8' });
 if (build.status !== 0) {
   const lastLines = (build.stderr ?? '').trim().split('\n').slice(-3).join(' | ');
   note(`the build failed (${lastLines || `exit ${build.status}`}); the stock wasm kernels are used`);
 }
-note('OpenBLAS addon built; the MNIST apps use it by default (--no-native refuses it)');
+note('native addon built; the apps use it by default (--no-native refuses it)');

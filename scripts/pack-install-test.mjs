@@ -127,16 +127,16 @@ fit(flow, toyByName('two-gaussians').sample(512, { random: 1 }), { epochs: 1, ba
   console.log(run('node', ['check.cjs'], project).trim());
   // The native addon, built the way its README tells an npm user to (skipped where the toolchain is missing).
   if (process.env.FLOWS_SKIP_NATIVE !== '1') {
-    run('npx', ['--yes', 'node-gyp', 'rebuild', '--directory', 'native'], join(project, 'node_modules', '@flows', 'native-blas'));
+    run('npx', ['--yes', 'node-gyp', 'rebuild', '--directory', 'native'], join(project, 'node_modules', '@flows', 'native-kernels'));
     writeFileSync(
       join(project, 'native.mjs'),
       `import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-wasm';
-import { installNativeMatMul } from '@flows/native-blas';
+import { installNativeMatMul } from '@flows/native-kernels';
 await tf.setBackend('wasm');
 const status = installNativeMatMul({ threads: 1 });
 if (!status.installed) throw new Error('the addon built in node_modules did not load: ' + status.reason);
-console.log('native-blas built in node_modules with npx node-gyp and loaded:', status.kernels.join(', '));
+console.log('native-kernels built in node_modules with npx node-gyp and loaded:', status.kernels.join(', '));
 `,
     );
     console.log(run('node', ['native.mjs'], project).trim());

@@ -33,10 +33,10 @@ else failed += 1;
 // Every suite runs here: plain `pnpm test` skips the Chromium and native-addon suites with a line
 // where those are missing; with FLOWS_REQUIRE_ALL=1 they run and fail instead.
 process.env.FLOWS_REQUIRE_ALL = '1';
-// The optional OpenBLAS addon (the README's test command installs gcc's OpenBLAS headers first).
-const native = await run('pnpm', ['--filter', '@flows/native-blas', 'build:native']);
+// The optional native addon (the README's test command installs gcc's OpenBLAS headers first).
+const native = await run('pnpm', ['--filter', '@flows/native-kernels', 'build:native']);
 if (native.code !== 0)
-  console.log('\nnote: @flows/native-blas was not built (see the node-gyp output above: needs gcc, Node headers, libopenblas-dev); its tests will fail\n');
+  console.log('\nnote: @flows/native-kernels was not built (see the node-gyp output above: needs gcc, Node headers, libopenblas-dev); its tests will fail\n');
 const tests = await run('pnpm', ['test']);
 // Cached task logs keep their colours; strip them before reading the counts.
 // biome-ignore lint/suspicious/noControlCharactersInRegex: strips the ANSI colour codes (ESC [ … m) of the test output

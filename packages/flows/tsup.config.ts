@@ -16,7 +16,7 @@ export default defineConfig([
     splitting: false,
     dts: true,
     noExternal: [/^@flows\//, /^@tensorflow\/tfjs-core/, '@tensorflow/tfjs-backend-cpu', '@tensorflow/tfjs-backend-webgl', '@tensorflow/tfjs-backend-wasm'],
-    external: ['@tensorflow/tfjs-backend-webgpu', '@tensorflow/tfjs-node', '@tensorflow/tfjs-node-gpu', 'webgpu', '@flows/native-blas'],
+    external: ['@tensorflow/tfjs-backend-webgpu', '@tensorflow/tfjs-node', '@tensorflow/tfjs-node-gpu', 'webgpu', '@flows/native-kernels'],
     async onSuccess() {
       const { copyFile } = await import('node:fs/promises');
       const { createRequire } = await import('node:module');

@@ -85,7 +85,7 @@ describe.skipIf(skip)('a flow-codec file written in Node decodes in Chromium', (
     // every number that decides a symbol comes from the exact path, the same in both.
     const backend = await selectBackend({ backend: 'wasm' });
     const { message } = encodeIdf(flow, images, 12);
-    encodedOn = `${backend.name}${backend.nativeBlas && 'threads' in backend.nativeBlas ? ' with the native kernels' : ''}`;
+    encodedOn = `${backend.name}${backend.nativeKernels && 'threads' in backend.nativeKernels ? ' with the native kernels' : ''}`;
     const { json, weights } = await serializeModel(flow);
     const file = await writeContainer(
       { codec: 'rans-idf', modelHash: await modelIdentity(json.model, weights), count: 12, shape: [28, 28], dataHash: await sha256(images) },

@@ -22,7 +22,7 @@ const root = mkdtempSync(join(tmpdir(), 'flow-codec-backends-'));
 function flowCodec(...args: string[]): { status: number | null; stdout: string; stderr: string } {
   const result = spawnSync(process.execPath, [cli, ...args, '--quiet'], {
     encoding: 'utf8',
-    env: { ...process.env, FLOWS_BACKEND: '', FLOWS_NATIVE_BLAS: '' },
+    env: { ...process.env, FLOWS_BACKEND: '', FLOWS_NATIVE_KERNELS: '' },
   });
   return { status: result.status, stdout: result.stdout, stderr: result.stderr };
 }
@@ -33,7 +33,7 @@ const DECODERS: [string, string[]][] = [
   ['cpu (--backend cpu)', ['--backend', 'cpu']],
 ];
 
-/** Compresses with the default backend (wasm with @flows/native-blas in Node), then decompresses on each of {@link DECODERS}; the decoded IDX files. */
+/** Compresses with the default backend (wasm with @flows/native-kernels in Node), then decompresses on each of {@link DECODERS}; the decoded IDX files. */
 function acrossBackends(model: string, count: number, name: string): { encodedOn: string; decoded: [string, Uint8Array | string][] } {
   const file = join(root, `${name}.fcod`);
   const coded = flowCodec('compress', '--model', model, '--input', 'mnist-test', '--limit', String(count), '--out', file);

@@ -8,6 +8,6 @@ describe("flow-codec's backend options", () => {
     expect(help).toMatch(
       /--backend <auto\|tensorflow\|webgpu\|webgl\|wasm\|cpu>\s+TensorFlow\.js backend; auto takes the first that starts.*; decode with the backend that encoded \(default auto\)/,
     );
-    expect(Object.keys(BACKEND_OPTIONS)).toEqual(['backend', 'threads', 'native-blas', 'no-native', 'quiet']);
+    expect(Object.keys(BACKEND_OPTIONS)).toEqual(['backend', 'threads', 'native', 'no-native', 'quiet']);
   });
 });

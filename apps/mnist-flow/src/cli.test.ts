@@ -54,7 +54,7 @@ describe('mnist-flow', () => {
       printed.stdout = '';
       expect(await main([command, '--help'])).toBe(0);
       expect(printed.stdout).toMatch(/--backend <auto\|tensorflow\|webgpu\|webgl\|wasm\|cpu>/);
-      expect(printed.stdout).toMatch(/--threads <integer>[\s\S]*--native-blas[\s\S]*--no-native/);
+      expect(printed.stdout).toMatch(/--threads <integer>[\s\S]*--native[\s\S]*--no-native/);
     }
     // webgl is a choice; in Node it is refused with the reason, before any model is read.
     expect(await main(['sample', '--model', '/nonexistent/model', '--backend', 'webgl'])).toBe(1);
@@ -355,16 +355,16 @@ describe('mnist-flow', () => {
       '1',
       '--quiet',
     ];
-    const built = existsSync(new URL('../../../packages/native-blas/native/build/Release/flows_blas.node', import.meta.url));
+    const built = existsSync(new URL('../../../packages/native-kernels/native/build/Release/flows_blas.node', import.meta.url));
     printed.stderr = '';
     expect(await main(['train', '--out', temp(), ...glowless])).toBe(0);
     if (built) expect(printed.stderr).toMatch(/backend: wasm, native kernels: (own AVX-512|OpenBLAS) matrix products/);
-    else expect(printed.stderr).toMatch(/stock matrix products \(native BLAS unavailable/);
+    else expect(printed.stderr).toMatch(/stock matrix products \(native kernels unavailable/);
     printed.stderr = '';
     expect(await main(['train', '--out', temp(), '--no-native', ...glowless])).toBe(0);
     expect(printed.stderr).not.toMatch(/OpenBLAS/);
-    expect(await main(['train', '--out', temp(), '--no-native', '--native-blas', ...glowless])).toBe(2);
-    expect(printed.stderr).toMatch(/--native-blas requires the native kernels and --no-native refuses them/);
+    expect(await main(['train', '--out', temp(), '--no-native', '--native', ...glowless])).toBe(2);
+    expect(printed.stderr).toMatch(/--native requires the native kernels and --no-native refuses them/);
   });
 
   it('eval, sample and interpolate a saved model; logit preprocessing', async () => {

@@ -67,7 +67,7 @@ describe.skipIf(skip !== null)('every backend of the page agrees with Node', () 
   let wasm: BackendRun;
 
   beforeAll(async () => {
-    await selectBackend({ backend: 'wasm', nativeBlas: false });
+    await selectBackend({ backend: 'wasm', nativeKernels: false });
     ({ server, url } = await servePlayground());
     const model = realNVP({ size: 2, layers: 3, hidden: [16, 16], seed: 21 });
     const random = new Random(21);

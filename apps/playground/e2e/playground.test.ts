@@ -69,7 +69,7 @@ describe.skipIf(skip !== null)('the playground in headless Chromium', () => {
 
   beforeAll(async () => {
     // Node's side of the comparisons runs on wasm too (stock kernels), as the page does.
-    await selectBackend({ backend: 'wasm', nativeBlas: false });
+    await selectBackend({ backend: 'wasm', nativeKernels: false });
     ({ server, url } = await servePlayground());
     browser = await launchChromium();
   });

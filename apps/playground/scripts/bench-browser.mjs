@@ -59,7 +59,7 @@ const { timeTraining } = await import(pathToFileURL(compiled).href);
 const { selectBackend, describeBackend } = await import('@flows/flows');
 const threads = os.cpus().length;
 const nodeRuns = [];
-for (const [label, options] of [['wasm, one thread (SIMD)', { backend: 'wasm', wasmThreads: 1, nativeBlas: false }]]) {
+for (const [label, options] of [['wasm, one thread (SIMD)', { backend: 'wasm', wasmThreads: 1, nativeKernels: false }]]) {
   const choice = await selectBackend(options);
   const result = await timeTraining(batch, steps, rounds);
   nodeRuns.push({ label, description: describeBackend(choice), samplesPerSecond: result.samplesPerSecond });

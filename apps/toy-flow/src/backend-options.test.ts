@@ -10,7 +10,7 @@ describe("toy-flow's backend options", () => {
       output.clear();
       expect(await main([command, '--help'])).toBe(0);
       expect(output.stdout).toMatch(/--backend <auto\|tensorflow\|webgpu\|webgl\|wasm\|cpu>/);
-      expect(output.stdout).toMatch(/--threads <integer>[\s\S]*--native-blas[\s\S]*--no-native/);
+      expect(output.stdout).toMatch(/--threads <integer>[\s\S]*--native[\s\S]*--no-native/);
     }
   });
 });

@@ -36,7 +36,7 @@ describe('vae-eval', () => {
       printed.stdout = '';
       expect(await main([command, '--help'])).toBe(0);
       expect(printed.stdout).toMatch(/--backend <auto\|tensorflow\|webgpu\|webgl\|wasm\|cpu>/);
-      expect(printed.stdout).toMatch(/--threads <integer>[\s\S]*--native-blas[\s\S]*--no-native/);
+      expect(printed.stdout).toMatch(/--threads <integer>[\s\S]*--native[\s\S]*--no-native/);
     }
   });
 

@@ -20,17 +20,20 @@ describe('resolveBackendSettings: the options and the environment, read once', (
     await expect(resolveBackendSettings({ threads: 2 } as never)).rejects.toThrow(/selectBackend: unknown option 'threads'/);
   });
 
-  it('the native kernels: the option, else FLOWS_NATIVE_BLAS (0 refuses, 1 is auto), else auto in Node unless wasm threads are asked for', async () => {
+  it('the native kernels: the option, else FLOWS_NATIVE_KERNELS (0 refuses, 1 is auto), else auto in Node unless wasm threads are asked for', async () => {
     expect((await resolveBackendSettings({ env: {} })).starter).toEqual({ wasmThreads: 1, nativeKernels: 'auto' });
-    expect(await resolveBackendSettings({ env: { FLOWS_NATIVE_BLAS: '0' } })).toMatchObject({ starter: { nativeKernels: false }, nativeKernelsAsked: true });
-    expect(await resolveBackendSettings({ env: { FLOWS_NATIVE_BLAS: '1' } })).toMatchObject({ starter: { nativeKernels: 'auto' }, nativeKernelsAsked: true });
-    expect(await resolveBackendSettings({ nativeBlas: true, env: { FLOWS_NATIVE_BLAS: '0' } })).toMatchObject({ starter: { nativeKernels: true } });
+    expect(await resolveBackendSettings({ env: { FLOWS_NATIVE_KERNELS: '0' } })).toMatchObject({ starter: { nativeKernels: false }, nativeKernelsAsked: true });
+    expect(await resolveBackendSettings({ env: { FLOWS_NATIVE_KERNELS: '1' } })).toMatchObject({
+      starter: { nativeKernels: 'auto' },
+      nativeKernelsAsked: true,
+    });
+    expect(await resolveBackendSettings({ nativeKernels: true, env: { FLOWS_NATIVE_KERNELS: '0' } })).toMatchObject({ starter: { nativeKernels: true } });
     expect((await resolveBackendSettings({ env: {} })).nativeKernelsAsked).toBe(false);
     // Threads asked for are wasm's own: the native kernels are then off by default...
     expect((await resolveBackendSettings({ wasmThreads: 2, env: {} })).starter).toEqual({ wasmThreads: 2, nativeKernels: false, nativeThreads: 2 });
     expect((await resolveBackendSettings({ env: { FLOWS_WASM_THREADS: '2' } })).starter).toEqual({ wasmThreads: 2, nativeKernels: false });
     // ...unless they are named, and then they take the threads while wasm runs one beside them.
-    expect((await resolveBackendSettings({ wasmThreads: 2, nativeBlas: 'auto', env: {} })).starter).toEqual({
+    expect((await resolveBackendSettings({ wasmThreads: 2, nativeKernels: 'auto', env: {} })).starter).toEqual({
       wasmThreads: 1,
       nativeKernels: 'auto',
       nativeThreads: 2,
@@ -41,7 +44,7 @@ describe('resolveBackendSettings: the options and the environment, read once', (
     expect(toy).toBeLessThan(WASM_THREADS_WORK_THRESHOLD);
     expect(mnist).toBeGreaterThan(WASM_THREADS_WORK_THRESHOLD);
     const threads = async (options: Parameters<typeof resolveBackendSettings>[0]) => {
-      const { starter } = await resolveBackendSettings({ nativeBlas: false, ...options });
+      const { starter } = await resolveBackendSettings({ nativeKernels: false, ...options });
       return starter.wasmThreads;
     };
     expect(await threads({ workPerStep: toy, env: {} })).toBe(1);
@@ -65,7 +68,7 @@ describe('resolveBackendSettings: the options and the environment, read once', (
     });
     expect((await resolveBackendSettings({ workPerStep: toy, env: { FLOWS_WASM_THREADS: '2' } })).starter).toEqual({ wasmThreads: 1, nativeKernels: 'auto' });
     // Refused, the threads go to wasm's threaded build.
-    expect((await resolveBackendSettings({ workPerStep: mnist, env: { FLOWS_NATIVE_BLAS: '0' } })).starter).toEqual({
+    expect((await resolveBackendSettings({ workPerStep: mnist, env: { FLOWS_NATIVE_KERNELS: '0' } })).starter).toEqual({
       wasmThreads: cpus().length,
       nativeKernels: false,
       nativeThreads: cpus().length,

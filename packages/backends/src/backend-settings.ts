@@ -28,14 +28,14 @@ export interface BackendOptions {
   wasmThreads?: number;
   /**
    * Route the `wasm` backend's matrix products to OpenBLAS through the optional
-   * `@flows/native-blas` addon (built with node-gyp, by `pnpm install` where a compiler and
+   * `@flows/native-kernels` addon (built with node-gyp, by `pnpm install` where a compiler and
    * OpenBLAS are present): `true` requires it (throws with the reason), `'auto'` uses it when it
    * loads and falls back to the stock kernels otherwise, `false` leaves wasm alone. Default: `'auto'`
    * in Node (fast by default), unless wasm threads are asked for (`wasmThreads` above 1) or
-   * `FLOWS_NATIVE_BLAS=0`; `false` in a browser. With it, wasm itself runs single-threaded: OpenBLAS
+   * `FLOWS_NATIVE_KERNELS=0`; `false` in a browser. With it, wasm itself runs single-threaded: OpenBLAS
    * uses the cores (`wasmThreads` sets its thread count).
    */
-  nativeBlas?: boolean | 'auto';
+  nativeKernels?: boolean | 'auto';
   /**
    * In a browser: where the wasm backend's three `.wasm` files are served, as a URL prefix ending in
    * `/` (copy `tfjs-backend-wasm.wasm`, `tfjs-backend-wasm-simd.wasm` and
@@ -55,7 +55,7 @@ export interface BackendOptions {
   workPerStep?: number;
 }
 
-const BACKEND_OPTION_NAMES = optionNames<BackendOptions>()(['backend', 'env', 'wasmThreads', 'nativeBlas', 'wasmPaths', 'workPerStep']);
+const BACKEND_OPTION_NAMES = optionNames<BackendOptions>()(['backend', 'env', 'wasmThreads', 'nativeKernels', 'wasmPaths', 'workPerStep']);
 
 /** The options and the environment, read once: what to start, and what every starter receives. */
 export interface BackendSettings {
@@ -66,7 +66,7 @@ export interface BackendSettings {
   /** The starters' settings, less `auto`, which depends on how each is tried. */
   starter: Omit<StarterSettings, 'auto'>;
   /**
-   * Whether the native kernels were asked about (the option or `FLOWS_NATIVE_BLAS`): then a
+   * Whether the native kernels were asked about (the option or `FLOWS_NATIVE_KERNELS`): then a
    * backend other than wasm says why they are not in use. The default concerns wasm alone.
    */
   nativeKernelsAsked: boolean;
@@ -88,7 +88,7 @@ async function coreCount(): Promise<number> {
  * The one place where the backend options and the environment are interpreted: which backend
  * (the option, else `FLOWS_BACKEND`, else `auto`), how many threads (`wasmThreads`, else
  * `FLOWS_WASM_THREADS`, else by `workPerStep`, else 1), and whether to use the native kernels
- * (`nativeBlas`, else `FLOWS_NATIVE_BLAS` — `0` refuses, `1` is `'auto'` — else `'auto'` in Node
+ * (`nativeKernels`, else `FLOWS_NATIVE_KERNELS` — `0` refuses, `1` is `'auto'` — else `'auto'` in Node
  * unless wasm threads are asked for without `workPerStep`: OpenBLAS brings its own threads).
  */
 export async function resolveBackendSettings(options: BackendOptions = {}): Promise<BackendSettings> {
@@ -101,8 +101,8 @@ export async function resolveBackendSettings(options: BackendOptions = {}): Prom
   const threads = asked ?? byWork ?? 1;
   if (!Number.isInteger(threads) || threads < 1)
     throw new Error(`wasm threads must be a positive integer, got ${String(options.wasmThreads ?? env.FLOWS_WASM_THREADS)}`);
-  const nativeFromEnv = env.FLOWS_NATIVE_BLAS === '0' ? false : env.FLOWS_NATIVE_BLAS === '1' ? 'auto' : undefined;
-  const nativeKernels = options.nativeBlas ?? nativeFromEnv ?? (isNode() && (options.workPerStep !== undefined || !(threads > 1)) ? 'auto' : false);
+  const nativeFromEnv = env.FLOWS_NATIVE_KERNELS === '0' ? false : env.FLOWS_NATIVE_KERNELS === '1' ? 'auto' : undefined;
+  const nativeKernels = options.nativeKernels ?? nativeFromEnv ?? (isNode() && (options.workPerStep !== undefined || !(threads > 1)) ? 'auto' : false);
   let requested: BackendName | 'auto' = 'auto';
   let source: BackendSettings['source'] = 'auto';
   if (options.backend && options.backend !== 'auto') {
@@ -124,6 +124,6 @@ export async function resolveBackendSettings(options: BackendOptions = {}): Prom
       // FLOWS_WASM_THREADS is wasm's: under it the native kernels keep their own default (every core).
       ...(options.wasmThreads !== undefined || byWork !== undefined ? { nativeThreads: options.wasmThreads ?? byWork } : {}),
     },
-    nativeKernelsAsked: options.nativeBlas !== undefined || env.FLOWS_NATIVE_BLAS !== undefined,
+    nativeKernelsAsked: options.nativeKernels !== undefined || env.FLOWS_NATIVE_KERNELS !== undefined,
   };
 }

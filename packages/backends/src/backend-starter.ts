@@ -1,7 +1,7 @@
 /** Where code runs: Node, or a browser page or worker. */
 export type BackendRuntime = 'node' | 'browser';
 
-/** What the native kernels of `@flows/native-blas` did on wasm: their threads and products, or why they are not in use. */
+/** What the native kernels of `@flows/native-kernels` did on wasm: their threads and products, or why they are not in use. */
 export type NativeKernelsFound = { threads: number; products?: 'avx512' | 'openblas' } | { unavailable: string };
 
 /**
@@ -31,7 +31,7 @@ export interface StartedBackend {
   /** Threads of the wasm backend. */
   threads?: number;
   /** The native kernels on wasm, when they were asked for. */
-  nativeBlas?: NativeKernelsFound;
+  nativeKernels?: NativeKernelsFound;
 }
 
 /**

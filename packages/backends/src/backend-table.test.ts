@@ -36,20 +36,20 @@ describe('the backend table', () => {
       'backend: webgl on ANGLE (auto; skipped webgpu: no WebGPU adapter found)',
     );
     expect(line({ name: 'wasm', source: 'auto', skipped: [], threads: 2 })).toBe('backend: wasm, 2 threads (worker shim installed for Node) (auto)');
-    expect(line({ name: 'wasm', source: 'auto', skipped: [], threads: 1, nativeBlas: { threads: 2, products: 'avx512' } })).toBe(
+    expect(line({ name: 'wasm', source: 'auto', skipped: [], threads: 1, nativeKernels: { threads: 2, products: 'avx512' } })).toBe(
       'backend: wasm, native kernels: own AVX-512 matrix products (2 threads) (auto)',
     );
-    expect(line({ name: 'wasm', source: 'option', skipped: [], threads: 1, nativeBlas: { threads: 1 } })).toBe(
+    expect(line({ name: 'wasm', source: 'option', skipped: [], threads: 1, nativeKernels: { threads: 1 } })).toBe(
       'backend: wasm, native kernels: OpenBLAS matrix products (1 threads) (option)',
     );
-    expect(line({ name: 'cpu', source: 'environment', skipped: [], nativeBlas: { unavailable: 'the backend is cpu, not wasm' } })).toBe(
-      'backend: cpu, stock matrix products (native BLAS unavailable: the backend is cpu, not wasm) (environment)',
+    expect(line({ name: 'cpu', source: 'environment', skipped: [], nativeKernels: { unavailable: 'the backend is cpu, not wasm' } })).toBe(
+      'backend: cpu, stock matrix products (native kernels unavailable: the backend is cpu, not wasm) (environment)',
     );
     expect(line({ name: 'tensorflow', source: 'auto', skipped: [] })).toBe('backend: tensorflow (auto)');
   });
 
   it('auto tries only the rows that run here; a row named where it cannot run says why', async () => {
-    const choice = await selectBackend({ backend: 'auto', env: { FLOWS_NATIVE_BLAS: '0' } });
+    const choice = await selectBackend({ backend: 'auto', env: { FLOWS_NATIVE_KERNELS: '0' } });
     // In Node webgl is not tried (a browser's), so it is not among the skipped either.
     expect(choice.skipped.map((s) => s.name)).toEqual(['tensorflow', 'webgpu']);
     expect(choice.name).toBe('wasm');
@@ -57,14 +57,14 @@ describe('the backend table', () => {
   });
 
   it('a row started by name returns its own findings, whatever an earlier start found', async () => {
-    const wasm = await selectBackend({ backend: 'wasm', nativeBlas: false });
+    const wasm = await selectBackend({ backend: 'wasm', nativeKernels: false });
     expect(wasm).toMatchObject({ name: 'wasm', threads: 1 });
     const cpu = await selectBackend({ backend: 'cpu' });
     expect(cpu).toEqual({ name: 'cpu', source: 'option', skipped: [] });
   });
 
   it('registers the fused kernels for the backend it starts: the sharing Identity on wasm', async () => {
-    await selectBackend({ backend: 'wasm', nativeBlas: false });
+    await selectBackend({ backend: 'wasm', nativeKernels: false });
     const a = tf.tensor1d([1, 2, 3]);
     const b = tf.clone(a);
     expect(b.dataId).toBe(a.dataId);

@@ -9,11 +9,11 @@ describe('selectBackend', () => {
   });
 
   it('auto picks wasm here (no tfjs-node, no GPU) and says why the others were skipped', async () => {
-    const choice = await selectBackend({ env: { FLOWS_NATIVE_BLAS: '0' } });
+    const choice = await selectBackend({ env: { FLOWS_NATIVE_KERNELS: '0' } });
     expect(choice.name).toBe('wasm');
     expect(tf.getBackend()).toBe('wasm');
     expect(choice.skipped.map((s) => s.name)).toEqual(['tensorflow', 'webgpu']);
-    expect(choice.nativeBlas).toBeUndefined();
+    expect(choice.nativeKernels).toBeUndefined();
     expect(describeBackend(choice)).toMatch(/^backend: wasm \(auto; skipped tensorflow/);
   });
 
@@ -21,14 +21,14 @@ describe('selectBackend', () => {
     const choice = await selectBackend({ env: {} });
     expect(choice.name).toBe('wasm');
     // Either they run, or the line says why not: never silently the stock kernels.
-    expect(choice.nativeBlas).toBeDefined();
+    expect(choice.nativeKernels).toBeDefined();
     expect(describeBackend(choice)).toMatch(
-      /^backend: wasm, (native kernels: (own AVX-512|OpenBLAS) matrix products \(\d+ threads\)|stock matrix products \(native BLAS unavailable: .+\)) \(auto;/,
+      /^backend: wasm, (native kernels: (own AVX-512|OpenBLAS) matrix products \(\d+ threads\)|stock matrix products \(native kernels unavailable: .+\)) \(auto;/,
     );
-    if (nativeSkipReason('the native default of selectBackend') === null) expect(choice.nativeBlas).toHaveProperty('threads');
+    if (nativeSkipReason('the native default of selectBackend') === null) expect(choice.nativeKernels).toHaveProperty('threads');
     // The default concerns wasm alone: the cpu backend's line says nothing of it.
     const cpu = await selectBackend({ backend: 'cpu', env: {} });
-    expect(cpu.nativeBlas).toBeUndefined();
+    expect(cpu.nativeKernels).toBeUndefined();
     expect(describeBackend(cpu)).toBe('backend: cpu (option)');
   });
 
@@ -57,19 +57,19 @@ describe('selectBackend', () => {
     await expect(selectBackend({ backend: 'tensorflow' })).rejects.toThrow(/tfjs-node-gpu not installed/);
   });
 
-  it('native BLAS: required fails clearly off wasm, auto falls back with the reason, and on wasm it gives the same products', async () => {
-    await expect(selectBackend({ backend: 'cpu', nativeBlas: true })).rejects.toThrow(
-      /native BLAS was requested but is not available: the backend is cpu, not wasm/,
+  it('the native kernels: required fails clearly off wasm, auto falls back with the reason, and on wasm it gives the same products', async () => {
+    await expect(selectBackend({ backend: 'cpu', nativeKernels: true })).rejects.toThrow(
+      /the native kernels were requested but are not available: the backend is cpu, not wasm/,
     );
-    const fallback = await selectBackend({ backend: 'cpu', env: { FLOWS_NATIVE_BLAS: '1' } });
-    expect(fallback.nativeBlas).toEqual({ unavailable: 'the backend is cpu, not wasm' });
-    expect(describeBackend(fallback)).toMatch(/stock matrix products \(native BLAS unavailable/);
-    if (nativeSkipReason('native BLAS products through selectBackend') !== null) return;
+    const fallback = await selectBackend({ backend: 'cpu', env: { FLOWS_NATIVE_KERNELS: '1' } });
+    expect(fallback.nativeKernels).toEqual({ unavailable: 'the backend is cpu, not wasm' });
+    expect(describeBackend(fallback)).toMatch(/stock matrix products \(native kernels unavailable/);
+    if (nativeSkipReason('native products through selectBackend') !== null) return;
     const a = tf.randomNormal([40, 30], 0, 1, 'float32', 1);
     const b = tf.randomNormal([30, 20], 0, 1, 'float32', 2);
     const reference = tf.matMul(a, b).dataSync();
-    const choice = await selectBackend({ backend: 'wasm', nativeBlas: true, wasmThreads: 2 });
-    expect(choice.nativeBlas).toMatchObject({ threads: 2, products: expect.stringMatching(/^(avx512|openblas)$/) });
+    const choice = await selectBackend({ backend: 'wasm', nativeKernels: true, wasmThreads: 2 });
+    expect(choice.nativeKernels).toMatchObject({ threads: 2, products: expect.stringMatching(/^(avx512|openblas)$/) });
     expect(describeBackend(choice)).toMatch(/wasm, native kernels: (own AVX-512|OpenBLAS) matrix products \(2 threads\)/);
     const [a2, b2] = [tf.tensor(a.dataSync(), a.shape), tf.tensor(b.dataSync(), b.shape)];
     const product = tf.matMul(a2, b2).dataSync();

@@ -18,10 +18,10 @@ export interface BackendChoice {
   /** Threads of the wasm backend, when it was chosen. */
   threads?: number;
   /**
-   * Native kernels on wasm (`@flows/native-blas`): their thread count and what computes the matrix
+   * Native kernels on wasm (`@flows/native-kernels`): their thread count and what computes the matrix
    * products (the addon's own AVX-512 kernel or OpenBLAS), or why they are not in use when asked for.
    */
-  nativeBlas?: NativeKernelsFound;
+  nativeKernels?: NativeKernelsFound;
 }
 
 /**
@@ -49,19 +49,19 @@ export async function selectBackend(options: BackendOptions = {}): Promise<Backe
   const choice = await chooseBackend(settings.requested, settings.source, settings.starter);
   // Only the stock wasm kernels make transposed products slow enough to transpose explicitly.
   configureRuntime({
-    denseGradients: choice.name === 'wasm' && !(choice.nativeBlas && 'threads' in choice.nativeBlas) ? 'explicit-transpose' : 'transpose-flags',
+    denseGradients: choice.name === 'wasm' && !(choice.nativeKernels && 'threads' in choice.nativeKernels) ? 'explicit-transpose' : 'transpose-flags',
   });
   const native = settings.starter.nativeKernels;
   if (!native || choice.name === 'wasm') {
-    if (native === true && choice.nativeBlas && 'unavailable' in choice.nativeBlas)
-      throw new Error(`native BLAS was requested but is not available: ${choice.nativeBlas.unavailable}`);
+    if (native === true && choice.nativeKernels && 'unavailable' in choice.nativeKernels)
+      throw new Error(`the native kernels were requested but are not available: ${choice.nativeKernels.unavailable}`);
     return choice;
   }
   // The default concerns wasm alone: another backend chosen by default says nothing about it.
   if (!settings.nativeKernelsAsked) return choice;
   const reason = `the backend is ${choice.name}, not wasm`;
-  if (native === true) throw new Error(`native BLAS was requested but is not available: ${reason}`);
-  return { ...choice, nativeBlas: { unavailable: reason } };
+  if (native === true) throw new Error(`the native kernels were requested but are not available: ${reason}`);
+  return { ...choice, nativeKernels: { unavailable: reason } };
 }
 
 /** Starts the requested backend, or the first row that runs here and starts; then its `afterStart`. */
@@ -100,5 +100,5 @@ async function chooseBackend(
 export function describeBackend(choice: BackendChoice): string {
   const skipped = choice.skipped.length ? `; skipped ${choice.skipped.map((s) => `${s.name}: ${s.reason}`).join(', ')}` : '';
   const details = backendStarter(choice.name).describe(choice);
-  return `backend: ${choice.name}${details}${describeNativeKernels(choice.nativeBlas)} (${choice.source}${skipped})`;
+  return `backend: ${choice.name}${details}${describeNativeKernels(choice.nativeKernels)} (${choice.source}${skipped})`;
 }

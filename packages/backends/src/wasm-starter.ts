@@ -7,7 +7,7 @@ import { installWasmThreadsShim, releaseWasmWorkers, withDoubledCoreCount } from
 /**
  * TensorFlow.js's WebAssembly backend: the single-threaded SIMD build, or its threaded build (in
  * Node through the worker shim of wasm-threads.ts; in a page when it is cross-origin isolated),
- * and then, in Node, the native kernels of `@flows/native-blas` when they are wanted. Finds the
+ * and then, in Node, the native kernels of `@flows/native-kernels` when they are wanted. Finds the
  * thread count that started and what the native kernels did.
  */
 export const wasmStarter: BackendStarter<'wasm'> = {
@@ -38,7 +38,7 @@ export const wasmStarter: BackendStarter<'wasm'> = {
   },
   // Kernels that do not load are a finding, not a failure to start: wasm runs with its own, and
   // selectBackend decides whether a requirement of them was broken.
-  afterStart: async ({ nativeKernels, nativeThreads }) => (nativeKernels ? { nativeBlas: await installNativeKernels(nativeThreads) } : {}),
+  afterStart: async ({ nativeKernels, nativeThreads }) => (nativeKernels ? { nativeKernels: await installNativeKernels(nativeThreads) } : {}),
   // Threads in Node need the worker shim of wasm-threads.ts (it wraps Blob, URL.createObjectURL and
   // worker_threads' postMessage, and reports twice the cores while the backend starts): installed only
   // when threads are asked for, and said here. The native kernels are described for every backend by describeBackend.

@@ -43,7 +43,7 @@ const number = (name) => {
   return value;
 };
 const log = (...parts) => console.log(new Date().toISOString().slice(11, 19), ...parts);
-const backend = await selectBackend({ backend: o.backend, nativeBlas: false });
+const backend = await selectBackend({ backend: o.backend, nativeKernels: false });
 
 const target = toyByName('torus');
 const seed = number('seed');

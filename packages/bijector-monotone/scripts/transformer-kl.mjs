@@ -52,7 +52,7 @@ const number = (name) => {
 const log = (...parts) => console.log(new Date().toISOString().slice(11, 19), ...parts);
 // The stock wasm kernels, one thread: 5 to 20 times the cpu backend's speed on these small broadcasts,
 // and no native threads to contend for a shared machine.
-const backend = await selectBackend({ backend: o.backend, nativeBlas: false });
+const backend = await selectBackend({ backend: o.backend, nativeKernels: false });
 
 /** A product of 2-D toys as one D-dimensional target with an exact log-density. */
 class ProductToy {

@@ -8,7 +8,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { BernsteinTransformer, DeepSigmoidalTransformer, InvertedTransformer, SumOfSquaresTransformer, UMNNTransformer } from './index.js';
 
 beforeAll(async () => {
-  await selectBackend({ backend: 'wasm', nativeBlas: false });
+  await selectBackend({ backend: 'wasm', nativeKernels: false });
 });
 
 describe('on the wasm backend', () => {

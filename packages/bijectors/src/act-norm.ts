@@ -78,7 +78,7 @@ export class ActNorm extends Bijector<ActNormConfig> {
 
   protected override inverseImpl(y: tf.Tensor): [tf.Tensor, tf.Tensor1D] {
     if (!this.isInitialized) this.initializeFrom(y);
-    // One fused kernel each way where the backend has it (wasm with @flows/native-blas), else the stock composition.
+    // One fused kernel each way where the backend has it (wasm with @flows/native-kernels), else the stock composition.
     return [actNormInverse(y, this.bias, this.logScale), perRow(tf.mul(tf.sum(this.logScale), -this.positions), y.shape[0])];
   }
 

@@ -111,7 +111,7 @@ export class MaskedAffineCoupling extends MaskedCoupling<MaskedAffineCouplingCon
 
   protected override inverseImpl(y: tf.Tensor, context?: tf.Tensor): [tf.Tensor, tf.Tensor1D] {
     // The density direction (training) as one operation of @flows/kernels: a fused kernel where the
-    // backend registers one (webgpu; wasm with @flows/native-blas), the stock composition elsewhere.
+    // backend registers one (webgpu; wasm with @flows/native-kernels), the stock composition elsewhere.
     // With MLP conditioners the networks belong to the operation too (on wasm with the native
     // kernels the whole layer is one call each way).
     if (this.scaleNetwork instanceof MLP && this.translationNetwork instanceof MLP) {

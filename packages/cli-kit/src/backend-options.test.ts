@@ -9,11 +9,11 @@ describe('BACKEND_OPTIONS: the apps’ backend options, declared once', () => {
   it("offers the backends of @flows/backends' table, webgl included, auto by default", () => {
     expect(BACKEND_OPTIONS.backend.choices).toEqual(BACKEND_CHOICES);
     expect(BACKEND_OPTIONS.backend.choices).toEqual(['auto', 'tensorflow', 'webgpu', 'webgl', 'wasm', 'cpu']);
-    expect(Object.keys(BACKEND_OPTIONS)).toEqual(['backend', 'threads', 'native-blas', 'no-native']);
+    expect(Object.keys(BACKEND_OPTIONS)).toEqual(['backend', 'threads', 'native', 'no-native']);
     const parsed = parseOptions(['--backend', 'webgl', '--threads', '2', '--no-native'], command);
     // The assignment is the type test: the parsed backend is one of the table's names or 'auto'.
     const backend: BackendName | 'auto' = parsed.backend;
-    expect({ backend, threads: parsed.threads, native: parsed['native-blas'], refused: parsed['no-native'] }).toEqual({
+    expect({ backend, threads: parsed.threads, native: parsed['native'], refused: parsed['no-native'] }).toEqual({
       backend: 'webgl',
       threads: 2,
       native: undefined,
@@ -53,14 +53,14 @@ describe('startBackend', () => {
     expect(stderr).toBe('');
   });
 
-  it('refuses --native-blas with --no-native, naming both flags, before starting anything', async () => {
-    await expect(startBackend({ backend: 'cpu', 'native-blas': true, 'no-native': true }, 0)).rejects.toThrow(UsageError);
-    await expect(startBackend({ backend: 'cpu', 'native-blas': true, 'no-native': true }, 0)).rejects.toThrow(
-      '--native-blas requires the native kernels and --no-native refuses them: choose one',
+  it('refuses --native with --no-native, naming both flags, before starting anything', async () => {
+    await expect(startBackend({ backend: 'cpu', native: true, 'no-native': true }, 0)).rejects.toThrow(UsageError);
+    await expect(startBackend({ backend: 'cpu', native: true, 'no-native': true }, 0)).rejects.toThrow(
+      '--native requires the native kernels and --no-native refuses them: choose one',
     );
     expect(stderr).toBe('');
-    await expect(startBackend({ backend: 'cpu', 'native-blas': true }, 0, { env: {} })).rejects.toThrow(
-      'native BLAS was requested but is not available: the backend is cpu, not wasm',
+    await expect(startBackend({ backend: 'cpu', native: true }, 0, { env: {} })).rejects.toThrow(
+      'the native kernels were requested but are not available: the backend is cpu, not wasm',
     );
   });
 
@@ -68,17 +68,17 @@ describe('startBackend', () => {
     const choice = await startBackend({ backend: 'wasm', threads: 2 }, 0, { env: {} });
     expect(choice.threads).toBe(1);
     // They run, or the line says why not: never the threaded wasm build instead.
-    expect(choice.nativeBlas).toBeDefined();
-    if (choice.nativeBlas && 'threads' in choice.nativeBlas) expect(choice.nativeBlas.threads).toBe(2);
+    expect(choice.nativeKernels).toBeDefined();
+    if (choice.nativeKernels && 'threads' in choice.nativeKernels) expect(choice.nativeKernels.threads).toBe(2);
   });
 
-  it('honours FLOWS_NATIVE_BLAS=0, as --no-native’s help says', async () => {
-    const refused = await startBackend({ backend: 'wasm' }, 0, { env: { FLOWS_NATIVE_BLAS: '0' } });
-    expect(refused.nativeBlas).toBeUndefined();
+  it('honours FLOWS_NATIVE_KERNELS=0, as --no-native’s help says', async () => {
+    const refused = await startBackend({ backend: 'wasm' }, 0, { env: { FLOWS_NATIVE_KERNELS: '0' } });
+    expect(refused.nativeKernels).toBeUndefined();
     expect(stderr).toBe('backend: wasm (option)\n');
     const byDefault = await startBackend({ backend: 'wasm' }, 0, { env: {} });
-    expect(byDefault.nativeBlas).toBeDefined();
+    expect(byDefault.nativeKernels).toBeDefined();
     const byFlag = await startBackend({ backend: 'wasm', 'no-native': true }, 0, { env: {} });
-    expect(byFlag.nativeBlas).toBeUndefined();
+    expect(byFlag.nativeKernels).toBeUndefined();
   });
 });

@@ -8,17 +8,17 @@ export const THREADS_OPTION = {
     'threads in Node, at most the cores: for the native kernels where they run, else for the wasm backend (default: every core when a training step is large, such as MNIST models, and 1 for small ones such as the toys, where threads lose, badly on a busy machine; or FLOWS_WASM_THREADS)',
 } as const satisfies OptionSpec;
 
-/** `--native-blas`: require the native kernels of `@flows/native-blas` on wasm (the apps use them by default whenever they load). */
-export const NATIVE_BLAS_OPTION = {
+/** `--native`: require the native kernels of `@flows/native-kernels` on wasm (the apps use them by default whenever they load). */
+export const NATIVE_OPTION = {
   kind: 'boolean',
   description:
-    'require the native kernels of @flows/native-blas on wasm (matrix products, convolutions, the coupling and the Adam update; an error naming why when they cannot load); by default they are used whenever they load (pnpm install builds them where a compiler and OpenBLAS are present; about 6x faster training here)',
+    'require the native kernels of @flows/native-kernels on wasm (matrix products, convolutions, the coupling and the Adam update; an error naming why when they cannot load); by default they are used whenever they load (pnpm install builds them where a compiler and OpenBLAS are present; several times faster training, bench/results.md has the figures)',
 } as const satisfies OptionSpec;
 
 /** `--no-native`: refuse the native kernels. */
 export const NO_NATIVE_OPTION = {
   kind: 'boolean',
-  description: 'refuse the native kernels: the stock wasm kernels only (or FLOWS_NATIVE_BLAS=0)',
+  description: 'refuse the native kernels: the stock wasm kernels only (or FLOWS_NATIVE_KERNELS=0)',
 } as const satisfies OptionSpec;
 
 /**
@@ -37,7 +37,7 @@ export const BACKEND_OPTIONS = defineOptions({
     description: 'TensorFlow.js backend; auto takes the first that starts, in this order (or FLOWS_BACKEND)',
   },
   threads: THREADS_OPTION,
-  'native-blas': NATIVE_BLAS_OPTION,
+  native: NATIVE_OPTION,
   'no-native': NO_NATIVE_OPTION,
 });
 
@@ -45,7 +45,7 @@ export const BACKEND_OPTIONS = defineOptions({
 export interface BackendFlags {
   backend?: BackendName | 'auto';
   threads?: number;
-  'native-blas'?: boolean;
+  native?: boolean;
   'no-native'?: boolean;
 }
 
@@ -60,8 +60,8 @@ export interface BackendFlags {
  * default thread count (every core for large steps, one for small ones, where threads lose) and
  * gives the threads to the native kernels, which are used by default whenever they load. The
  * flags map one to one onto `selectBackend`'s options, which `@flows/backends` interprets (with
- * `FLOWS_BACKEND`, `FLOWS_WASM_THREADS` and `FLOWS_NATIVE_BLAS`) in one place;
- * `--native-blas` with `--no-native` is a UsageError. `env` replaces `process.env` (for tests);
+ * `FLOWS_BACKEND`, `FLOWS_WASM_THREADS` and `FLOWS_NATIVE_KERNELS`) in one place;
+ * `--native` with `--no-native` is a UsageError. `env` replaces `process.env` (for tests);
  * `quiet` leaves the line out, for a command whose stderr stays empty when all goes well (toy-flow's
  * `sample` and `logprob`, whose output is piped on).
  */
@@ -70,13 +70,13 @@ export async function startBackend(
   workPerStep: number,
   options: { env?: Record<string, string | undefined>; quiet?: boolean } = {},
 ): Promise<BackendChoice> {
-  const required = flags['native-blas'] === true;
+  const required = flags['native'] === true;
   const refused = flags['no-native'] === true;
-  if (required && refused) throw new UsageError('--native-blas requires the native kernels and --no-native refuses them: choose one');
+  if (required && refused) throw new UsageError('--native requires the native kernels and --no-native refuses them: choose one');
   const choice = await selectBackend({
     backend: flags.backend ?? 'auto',
     ...(flags.threads !== undefined ? { wasmThreads: flags.threads } : {}),
-    ...(required || refused ? { nativeBlas: required } : {}),
+    ...(required || refused ? { nativeKernels: required } : {}),
     workPerStep,
     ...(options.env ? { env: options.env } : {}),
   });

@@ -41,7 +41,7 @@ export {
   BACKEND_OPTIONS,
   startBackend,
   THREADS_OPTION,
-  NATIVE_BLAS_OPTION,
+  NATIVE_OPTION,
   NO_NATIVE_OPTION,
   type BackendFlags,
 } from './backend-options.js';

@@ -61,7 +61,7 @@ const solver = { method: 'dopri5', rtol: number('rtol'), atol: number('atol') };
 const log = (...parts) => console.log(new Date().toISOString().slice(11, 19), ...parts);
 
 const backend = await selectBackend({ backend: o.backend });
-log(`backend ${backend.name}${backend.nativeBlas && 'threads' in backend.nativeBlas ? ' with native kernels' : ''}`);
+log(`backend ${backend.name}${backend.nativeKernels && 'threads' in backend.nativeKernels ? ' with native kernels' : ''}`);
 
 const target = toyByName(o.data);
 let flow;

@@ -16,7 +16,7 @@ export interface RuntimeSettings {
    *   stock wasm kernels run transposed products an order of magnitude slower than plain ones
    *   (bench/results.md).
    * - `'transpose-flags'`: single products with transpose flags; faster where transposed products
-   *   cost no more than plain ones (GPU backends, native BLAS kernels).
+   *   cost no more than plain ones (GPU backends, native kernels).
    * - `'autodiff'`: plain `tf.matMul` with TensorFlow.js autodiff, the reference composition.
    */
   denseGradients: 'explicit-transpose' | 'transpose-flags' | 'autodiff';

@@ -12,7 +12,7 @@ import { runFlowsKernel } from './run-flows-kernel.js';
  * `∂/∂s = −Σ g ⊙ (y − b) ⊙ e^{−s}`, the sums over all axes but the last.
  *
  * Where the active backend has a kernel registered under {@link ACT_NORM_INVERSE} (`wasm` with
- * `@flows/native-blas`: one threaded native pass each way, in place of a subtraction and a product
+ * `@flows/native-kernels`: one threaded native pass each way, in place of a subtraction and a product
  * forward and about eight kernels backward, two of them reductions over every pixel) and
  * `runtimeSettings().fusedKernels` is on, that kernel runs, and its gradient the backend's
  * {@link ACT_NORM_INVERSE_GRADIENT} kernel (or {@link referenceActNormInverseGradient}); everywhere

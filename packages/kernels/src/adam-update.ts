@@ -15,7 +15,7 @@ export interface AdamUpdateResult {
   parameters: tf.Tensor[];
 }
 
-/** Whether the active backend runs {@link adamUpdate} as one fused kernel (`wasm` with `@flows/native-blas`). */
+/** Whether the active backend runs {@link adamUpdate} as one fused kernel (`wasm` with `@flows/native-kernels`). */
 export function hasFusedAdamUpdate(): boolean {
   const backend = tf.getBackend();
   registerKernelsFor(backend);
@@ -27,7 +27,7 @@ export function hasFusedAdamUpdate(): boolean {
  * in the variables' order: both moments from the gradients (clipped to the global norm `clipNorm`
  * when it is above 0), then every variable's new values, with the formulas of `adamMoment` and
  * `adamParameter`. Where the backend registers {@link ADAM_UPDATE} (`wasm` with
- * `@flows/native-blas`: one threaded pass, each gradient read where it lies, each value read and
+ * `@flows/native-kernels`: one threaded pass, each gradient read where it lies, each value read and
  * written once) that kernel runs; elsewhere the two moments and one update per variable, as
  * `adamMoment` and `adamParameter` (fused where the backend has their kernels). Nothing given is disposed.
  */

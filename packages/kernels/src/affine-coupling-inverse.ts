@@ -18,7 +18,7 @@ import { runFlowsKernel } from './run-flows-kernel.js';
  * `∂/∂c = −m̄ Σ_batch (g_x x + g_l) a(r)`.
  *
  * Where the active backend has a kernel registered under {@link AFFINE_COUPLING_INVERSE} (the
- * `webgpu` backend: one WGSL program per output; `wasm` with `@flows/native-blas`: one threaded
+ * `webgpu` backend: one WGSL program per output; `wasm` with `@flows/native-kernels`: one threaded
  * native loop) and `runtimeSettings().fusedKernels` is on, that kernel runs, and its gradient runs
  * the backend's {@link AFFINE_COUPLING_INVERSE_GRADIENT} kernel (or, where the backend has none,
  * {@link referenceAffineCouplingInverseGradient}); everywhere else the stock-op composition below,

@@ -18,7 +18,7 @@ export type ConvolutionActivation = 'linear' | 'relu';
  * - `db = Σ_{n,h,w} g[n, h, w, :]`.
  *
  * Returns `[dx, dW, db]`. Where the active backend has a kernel registered under
- * {@link CONV2D_BACKWARD} (`wasm` with `@flows/native-blas`: ReLU's derivative, the bias gradient,
+ * {@link CONV2D_BACKWARD} (`wasm` with `@flows/native-kernels`: ReLU's derivative, the bias gradient,
  * the input gradient and the filter gradient in one native call, on its direct convolutions) and
  * `runtimeSettings().fusedKernels` is on, that kernel runs; everywhere else the composition below,
  * which is the reference every registered kernel is tested against.

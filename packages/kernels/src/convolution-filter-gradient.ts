@@ -12,7 +12,7 @@ import { runFlowsKernel } from './run-flows-kernel.js';
  * (k − 1)/2 on each side; shape `[k, k, C_in, C_out]`.
  *
  * Where the active backend has a kernel registered under {@link CONV2D_FILTER_GRADIENT} (`wasm`
- * with `@flows/native-blas`: the forward pass's patches times dz, one OpenBLAS product per block of
+ * with `@flows/native-kernels`: the forward pass's patches times dz, one OpenBLAS product per block of
  * pixels) and `runtimeSettings().fusedKernels` is on, that kernel runs; everywhere else the
  * composition below, which is the reference every
  * registered kernel is tested against. Callers never ask which backend runs.

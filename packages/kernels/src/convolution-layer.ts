@@ -50,7 +50,7 @@ const layers: Record<ConvolutionActivation, Layer> = {
  * [N, H, W, C_out]`, on every backend.
  *
  * Forward: one `FusedConv2D` kernel (ReLU included). Gradient: {@link convolutionBackward}, one
- * fused kernel where the backend registers it (`wasm` with `@flows/native-blas`), else forward
+ * fused kernel where the backend registers it (`wasm` with `@flows/native-kernels`), else forward
  * convolutions only (the `wasm` backend has no filter-gradient kernel for `conv2d`, and a slow
  * input-gradient one), so `tf.grad` of a network of these works on every backend.
  */

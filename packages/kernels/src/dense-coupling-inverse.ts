@@ -35,7 +35,7 @@ export interface DenseNetwork extends DenseLayers {
  * `x = (y − t ⊙ m̄) ⊙ exp(−s)`, `s = c ⊙ a(r) ⊙ m̄`, log-det `−Σ s`.
  *
  * Where the active backend registers {@link DENSE_COUPLING_INVERSE} and its gradient (`wasm` with
- * `@flows/native-blas`), both networks have ReLU hidden layers and fused kernels are on, the whole
+ * `@flows/native-kernels`), both networks have ReLU hidden layers and fused kernels are on, the whole
  * layer is one kernel call forward and one backward; its gradient gives the gradients of y, c, the
  * context and every weight and bias. Elsewhere the networks' own forward passes and
  * {@link affineCouplingInverse} run, as before; {@link referenceDenseCouplingInverse} is the

@@ -2,7 +2,7 @@
  * The contract of the project's fused kernels, stated once: each kernel's name, the inputs and
  * attributes it takes and the outputs it gives, with their shapes. The operations of this package
  * run them through `runFlowsKernel`, backends register them with `flowsKernelConfig` (the `webgpu`
- * programs here, the native loops of `@flows/native-blas` on `wasm`), and both sides take their
+ * programs here, the native loops of `@flows/native-kernels` on `wasm`), and both sides take their
  * types from here, so a renamed input or a changed attribute fails to compile on every side at once
  * instead of reaching a kernel as `undefined`.
  *

@@ -79,7 +79,7 @@ export class ConvNet extends Module<ConvNetConfig> implements ImageConditioner {
    *
    * Each layer is `convolutionLayer` of `@flows/kernels`: one fused convolution (bias and ReLU
    * included) forward, and its whole gradient as one fused kernel where the backend has it (`wasm`
-   * with `@flows/native-blas`), else forward convolutions (the `wasm` backend has no
+   * with `@flows/native-kernels`), else forward convolutions (the `wasm` backend has no
    * filter-gradient kernel for `conv2d`, and a slow input-gradient one).
    */
   apply(input: tf.Tensor4D): tf.Tensor4D {

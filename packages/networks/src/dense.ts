@@ -27,7 +27,7 @@ type DenseFunction = (x: tf.Tensor2D, weight: tf.Tensor2D, bias: tf.Tensor1D) =>
 
 /** The three gradients of `x W + b` given the gradient `dz` of its output. */
 function linearGradients(dz: tf.Tensor2D, x: tf.Tensor2D, weight: tf.Tensor2D): tf.Tensor[] {
-  // Transpose flags suit GPU and native BLAS kernels; the stock wasm ones want explicit transposes.
+  // Transpose flags suit GPU and native kernels; the stock wasm ones want explicit transposes.
   const transposeFlags = runtimeSettings().denseGradients === 'transpose-flags';
   const dx = transposeFlags ? tf.matMul(dz, weight, false, true) : tf.matMul(dz, tf.transpose(weight));
   const dWeight = transposeFlags ? tf.matMul(x, dz, true, false) : tf.matMul(tf.transpose(x), dz);

@@ -23,7 +23,7 @@ export interface AdamOptions {
    * Where the update runs: `host` (a WebAssembly SIMD or JavaScript loop over the values, for
    * backends whose tensors live in main memory: `cpu`, `wasm`) or `device` (kernels of the backend).
    * Default: `device` where the backend registers the fused Adam kernels of `@flows/kernels`
-   * (`webgpu`; `wasm` with the native kernels of `@flows/native-blas`), `host` on `cpu` and `wasm`
+   * (`webgpu`; `wasm` with the native kernels of `@flows/native-kernels`), `host` on `cpu` and `wasm`
    * otherwise, `device` on the other backends.
    */
   placement?: 'host' | 'device';
@@ -85,13 +85,13 @@ export class Adam {
     this.sizes = variables.map((v) => v.size);
     const total = this.sizes.reduce((a, b) => a + b, 0);
     // Fused kernels, where the backend registers them (WGSL programs on webgpu; threaded native
-    // loops on wasm with @flows/native-blas), beat both the host loop and the stock tensor kernels.
+    // loops on wasm with @flows/native-kernels), beat both the host loop and the stock tensor kernels.
     const fusedKernels = hasFusedAdamKernels();
     const placement = options.placement ?? (fusedKernels || !tensorsInMainMemory() ? 'device' : 'host');
     const fusedAvailable = placement === 'device' && fusedKernels;
     if (options.deviceKernels === 'fused' && !fusedAvailable) {
       throw new Error(
-        `Adam: fused device kernels need a backend that registers them (webgpu, or wasm with @flows/native-blas) and device placement (backend ${tf.getBackend()}, placement ${placement})`,
+        `Adam: fused device kernels need a backend that registers them (webgpu, or wasm with @flows/native-kernels) and device placement (backend ${tf.getBackend()}, placement ${placement})`,
       );
     }
     this.fused = fusedAvailable && options.deviceKernels !== 'tensors';

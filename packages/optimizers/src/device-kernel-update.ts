@@ -5,7 +5,7 @@ import { DeviceTensorUpdate } from './device-tensor-update.js';
 
 /**
  * The device update as the Adam operations of `@flows/kernels`: where the backend registers the
- * whole-step kernel (`adamUpdate`: the native loop of `@flows/native-blas` on `wasm`), one call that
+ * whole-step kernel (`adamUpdate`: the native loop of `@flows/native-kernels` on `wasm`), one call that
  * reads each gradient where it lies and each moment and parameter once; else one call per moment
  * over the flat buffers (the clip factor computed from the gradient's sum of squares), then one per
  * variable. Where the backend registers the fused kernels (the `webgpu` backend's WGSL programs,

@@ -23,12 +23,12 @@ export function browserSkipReason(suite: string): string | null {
 }
 
 /**
- * Whether the optional OpenBLAS addon is built: the one of the package whose tests run (vitest's
+ * Whether the optional native addon is built: the one of the package whose tests run (vitest's
  * working folder), which is the copy its suites load; this package does not depend on it.
  */
 function nativeAddonBuilt(): boolean {
   try {
-    const root = dirname(createRequire(join(process.cwd(), 'package.json')).resolve('@flows/native-blas/package.json'));
+    const root = dirname(createRequire(join(process.cwd(), 'package.json')).resolve('@flows/native-kernels/package.json'));
     return existsSync(join(root, 'native', 'build', 'Release', 'flows_blas.node'));
   } catch {
     return false;
@@ -41,7 +41,7 @@ export function nativeSkipReason(suite: string): string | null {
   if (!nativeAddonBuilt() && !required())
     return announce(
       suite,
-      'the @flows/native-blas addon is not built (pnpm --filter @flows/native-blas build:native; needs gcc, Node headers, libopenblas-dev)',
+      'the @flows/native-kernels addon is not built (pnpm --filter @flows/native-kernels build:native; needs gcc, Node headers, libopenblas-dev)',
     );
   return null;
 }

@@ -58,13 +58,13 @@ describe('Adam', () => {
   });
 });
 
-describe.skipIf(nativeSkipReason('Adam on the native wasm kernels') !== null)('Adam on wasm with the native kernels of @flows/native-blas', () => {
+describe.skipIf(nativeSkipReason('Adam on the native wasm kernels') !== null)('Adam on wasm with the native kernels of @flows/native-kernels', () => {
   afterAll(async () => {
     await tf.setBackend('cpu');
   });
 
   it('runs the fused kernels by default, matches tf.train.adam, restores its state and does not leak', async () => {
-    await selectBackend({ backend: 'wasm', nativeBlas: true });
+    await selectBackend({ backend: 'wasm', nativeKernels: true });
     const { difference, adam } = differenceFromTensorflowAdam({});
     expect(adam.placement).toBe('device');
     expect(adam.fused).toBe(true);

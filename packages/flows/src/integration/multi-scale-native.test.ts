@@ -9,7 +9,7 @@ afterAll(async () => {
 });
 
 // The multi-scale flow (mnist-flow's architecture: squeezes, ActNorm, 1 × 1 convolutions, affine
-// couplings with ConvNet conditioners) on wasm with @flows/native-blas, whose convolutions are
+// couplings with ConvNet conditioners) on wasm with @flows/native-kernels, whose convolutions are
 // direct kernels and whose ConvNet layers' gradients are one fused kernel each, against the cpu
 // backend, where everything is stock TensorFlow.js and autodiff of the reference compositions.
 
@@ -65,7 +65,7 @@ const nativeConvolutions = async () => {
 describe('the multi-scale flow on wasm with the native convolution kernels', () => {
   it('gives the cpu backend’s loss and gradients, trains along the same losses, and leaks nothing', async (context) => {
     if (!(await nativeConvolutions())) {
-      console.warn('skipped: the multi-scale flow on native kernels: @flows/native-blas is not built');
+      console.warn('skipped: the multi-scale flow on native kernels: @flows/native-kernels is not built');
       context.skip();
     }
     const reference = await run('cpu');

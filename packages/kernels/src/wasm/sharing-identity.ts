@@ -13,7 +13,7 @@ interface WasmBackendRefs {
  * every `tf.clone`, so the copies cost about 7 % of a Real NVP training step on the benchmark model.
  * Sharing is safe because no wasm kernel writes into memory that another tensor references: the
  * stock kernels never write into their inputs, and the one that may (the native Adam update of
- * `@flows/native-blas`) does so only where the backend counts a single reference to the data, so
+ * `@flows/native-kernels`) does so only where the backend counts a single reference to the data, so
  * that a clone made here keeps the value it was made with. String tensors keep the original kernel.
  * Returns whether it is in place (false until the wasm backend's kernels are registered).
  */

@@ -74,7 +74,7 @@ describe.skipIf(skip)('native matrix products on the wasm heap (the own AVX-512 
   beforeAll(async () => {
     if (!built)
       throw new Error(
-        'the native addon is not built: run pnpm --filter @flows/native-blas build:native (needs gcc, Node headers, libopenblas-dev), or set FLOWS_SKIP_NATIVE=1',
+        'the native addon is not built: run pnpm --filter @flows/native-kernels build:native (needs gcc, Node headers, libopenblas-dev), or set FLOWS_SKIP_NATIVE=1',
       );
     await tf.setBackend('wasm');
     operands = cases.map((c, i) => [tf.randomNormal(c.a, 0, 1, 'float32', i), tf.randomNormal(c.b, 0, 1, 'float32', 100 + i)]);
@@ -111,7 +111,7 @@ describe.skipIf(skip)('native matrix products on the wasm heap (the own AVX-512 
 
 describe.skipIf(skip)('vectorized elementwise kernels on the wasm heap', () => {
   beforeAll(async () => {
-    if (!built) throw new Error('the native addon is not built: run pnpm --filter @flows/native-blas build:native');
+    if (!built) throw new Error('the native addon is not built: run pnpm --filter @flows/native-kernels build:native');
     await tf.setBackend('wasm');
   });
 
@@ -202,7 +202,7 @@ describe.skipIf(skip)('vectorized elementwise kernels on the wasm heap', () => {
 
 describe.skipIf(skip)('OpenBLAS convolutions on the wasm heap', () => {
   beforeAll(async () => {
-    if (!built) throw new Error('the native addon is not built: run pnpm --filter @flows/native-blas build:native');
+    if (!built) throw new Error('the native addon is not built: run pnpm --filter @flows/native-kernels build:native');
   });
 
   it.each(paths)(

@@ -21,7 +21,7 @@ import { built, paths, skip } from './native-test-paths.js';
 // instruction-set path this CPU runs.
 
 beforeAll(async () => {
-  if (!built && !skip) throw new Error('the native addon is not built: run pnpm --filter @flows/native-blas build:native');
+  if (!built && !skip) throw new Error('the native addon is not built: run pnpm --filter @flows/native-kernels build:native');
   if (!skip) await tf.setBackend('wasm');
 });
 

@@ -48,7 +48,7 @@ let othersInstalled = false;
  * micro-kernel after BLIS, bias and ReLU applied as the result is written, rows split between
  * `threads` threads), else OpenBLAS's `cblas_sgemm` (`products: 'openblas'` asks for it anyway).
  *
- * Optional and opt-in: build the addon first (`pnpm --filter @flows/native-blas build:native`,
+ * Optional and opt-in: build the addon first (`pnpm --filter @flows/native-kernels build:native`,
  * needs a C compiler, Node's headers and `libopenblas-dev`). Without it this returns
  * `{ installed: false, reason }` and TensorFlow.js keeps its own kernels. Call after
  * `tf.setBackend('wasm')`; products it does not handle (broadcast batches, other activations) fall
@@ -62,7 +62,7 @@ export function installNativeMatMul(options: NativeKernelOptions = {}): NativeMa
     } catch (error) {
       return {
         installed: false,
-        reason: `the native addon is not built (${(error as Error).message.split('\n')[0]}); run: pnpm --filter @flows/native-blas build:native`,
+        reason: `the native addon is not built (${(error as Error).message.split('\n')[0]}); run: pnpm --filter @flows/native-kernels build:native`,
       };
     }
   }
@@ -85,11 +85,11 @@ export function choosePath(native: NativeAddon, wanted: string): NativeIsa {
   const { built, runnable } = native.isaPaths();
   if (!(built as string[]).includes(wanted))
     throw new Error(
-      `@flows/native-blas: no '${wanted}' instruction-set path in this build (FLOWS_NATIVE_ISA or the isa option); it has ${built.join(', ')}, or auto`,
+      `@flows/native-kernels: no '${wanted}' instruction-set path in this build (FLOWS_NATIVE_ISA or the isa option); it has ${built.join(', ')}, or auto`,
     );
   if (!(runnable as string[]).includes(wanted))
     throw new Error(
-      `@flows/native-blas: this CPU cannot run the '${wanted}' path that FLOWS_NATIVE_ISA or the isa option asks for; it runs ${runnable.join(', ')} (or leave it unset: auto picks the best)`,
+      `@flows/native-kernels: this CPU cannot run the '${wanted}' path that FLOWS_NATIVE_ISA or the isa option asks for; it runs ${runnable.join(', ')} (or leave it unset: auto picks the best)`,
     );
   return native.isa(wanted);
 }

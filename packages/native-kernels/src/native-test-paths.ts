@@ -13,7 +13,7 @@ const skipReason =
   process.env.FLOWS_SKIP_NATIVE === '1'
     ? 'FLOWS_SKIP_NATIVE=1'
     : !built && process.env.FLOWS_REQUIRE_ALL !== '1'
-      ? 'the addon is not built (pnpm --filter @flows/native-blas build:native; needs gcc, Node headers, libopenblas-dev)'
+      ? 'the addon is not built (pnpm --filter @flows/native-kernels build:native; needs gcc, Node headers, libopenblas-dev)'
       : null;
 
 /** Whether the native suites are skipped (with the reason printed once per test file). */

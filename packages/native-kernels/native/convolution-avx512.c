@@ -316,7 +316,7 @@ static void forward_image_avx512(const ForwardRun *run, const float *buffer, int
 // pair instead of 36, so that the 16 positions ξ of the transformed tiles are 16 independent
 // products [tiles × cin] · [cin × cout], which the b32 kernel computes (kh = 1, the run the input
 // channels). Bᵀ and Aᵀ have entries 0 and ±1 and G ±½, so the transforms round little (the error
-// against the direct sums is measured in native-blas.test.ts). The padded buffer is the direct
+// against the direct sums is measured in native-kernels.test.ts). The padded buffer is the direct
 // kernels': a tile's inputs at padded rows and columns 2t … 2t + 3, the one past the last pixel a
 // zero; where h or w is odd the last tile reads a further row or column (the slack, or the next
 // row's first pixel), which only its outputs past the image use (Bᵀ's rows 0-2, and so outputs 0 of

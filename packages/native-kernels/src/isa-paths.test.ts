@@ -9,7 +9,7 @@ import { choosePath, installNativeKernels, nativeIsaPaths } from './install.js';
 const addonPath = new URL('../native/build/Release/flows_blas.node', import.meta.url).pathname;
 const built = existsSync(addonPath);
 const skip = process.env.FLOWS_SKIP_NATIVE === '1' || (!built && process.env.FLOWS_REQUIRE_ALL !== '1');
-if (skip) console.warn('skipped: native instruction-set paths: the addon is not built (pnpm --filter @flows/native-blas build:native)');
+if (skip) console.warn('skipped: native instruction-set paths: the addon is not built (pnpm --filter @flows/native-kernels build:native)');
 
 /** A stand-in addon whose CPU runs only `runnable`, to see the refusal a CPU without AVX-512 gives. */
 function addonRunning(runnable: NativeIsa[]): { addon: NativeAddon; chosen: string[] } {
