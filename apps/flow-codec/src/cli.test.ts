@@ -8,23 +8,12 @@ import { Adam, saveCheckpoint } from '@flows/flows';
 import { Random } from '@flows/core';
 import { buildVAE } from '@flows/vae-priors';
 import sharp from 'sharp';
-import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { captureConsole } from '@flows/test-support';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { encodePng, formatIdxImages } from './images.js';
 import { main } from './main.js';
 
-let stdout = '';
-let stderr = '';
-beforeEach(() => {
-  stdout = '';
-  stderr = '';
-  vi.spyOn(console, 'log').mockImplementation((...a) => {
-    stdout += `${a.join(' ')}\n`;
-  });
-  vi.spyOn(console, 'error').mockImplementation((...a) => {
-    stderr += `${a.join(' ')}\n`;
-  });
-});
-afterEach(() => vi.restoreAllMocks());
+const printed = captureConsole();
 
 const root = mkdtempSync(join(tmpdir(), 'flow-codec-cli-'));
 const idf = join(root, 'idf');
@@ -83,30 +72,30 @@ describe('flow-codec', () => {
     const out = mkdtempSync(join(tmpdir(), 'flow-codec-lr-'));
     const tinyRun = ['--limit', '64', '--batch-size', '32', '--epochs', '3', '--layers', '1', '--levels', '1', '--hidden', '4', '--components', '1'];
     expect(await run('train', '--out', out, ...tinyRun, '--lr', '1000')).toBe(1);
-    expect(stderr).toMatch(/the run diverged|NaN or infinite/);
-    expect(stderr).toMatch(/Try a lower learning rate \(--lr[;)]/);
-    expect(stderr).not.toMatch(/clipNorm|scaleTanh|learningRate/);
+    expect(printed.stderr).toMatch(/the run diverged|NaN or infinite/);
+    expect(printed.stderr).toMatch(/Try a lower learning rate \(--lr[;)]/);
+    expect(printed.stderr).not.toMatch(/clipNorm|scaleTanh|learningRate/);
   });
 
   it('has --help for every command and names bad usage', async () => {
     for (const command of ['train', 'compress', 'decompress', 'compare']) {
-      stdout = '';
+      printed.stdout = '';
       expect(await main([command, '--help'])).toBe(0);
-      expect(stdout).toMatch(new RegExp(`flow-codec ${command}`));
+      expect(printed.stdout).toMatch(new RegExp(`flow-codec ${command}`));
     }
     expect(await main([])).toBe(2);
     expect(await run('compress', '--model', idf, '--input', 'mnist-test')).toBe(2);
-    expect(stderr).toMatch(/missing required.*--out/);
+    expect(printed.stderr).toMatch(/missing required.*--out/);
     expect(await run('compare', '--out', join(root, 'nothing'))).toBe(2);
-    expect(stderr).toMatch(/give --vae, --idf or both/);
+    expect(printed.stderr).toMatch(/give --vae, --idf or both/);
     expect(await run('compress', '--model', join(root, 'no-model'), '--input', 'mnist-test', '--out', join(root, 'x.fcod'))).toBe(2);
-    expect(stderr).toMatch(/no model.json or checkpoint.json/);
+    expect(printed.stderr).toMatch(/no model.json or checkpoint.json/);
   });
 
   it('codes 8-bit images with an integer flow and gives them back byte for byte', async () => {
     const file = join(root, 'idf.fcod');
     expect(await run('compress', '--model', idf, '--input', 'mnist-test', '--limit', '40', '--out', file)).toBe(0);
-    expect(stdout).toMatch(/idf.fcod: \d+ bytes, [\d.]+ bits\/dim \(8-bit images\)/);
+    expect(printed.stdout).toMatch(/idf.fcod: \d+ bytes, [\d.]+ bits\/dim \(8-bit images\)/);
     const out = join(root, 'idf-out');
     expect(await run('decompress', file, '--model', idf, '--out', out)).toBe(0);
     const decoded = readFileSync(join(out, 'mnist-test-images-idx3-ubyte'));
@@ -116,12 +105,12 @@ describe('flow-codec', () => {
     // A two-level flow (odd pixels factored out under a mixture conditioned on the even ones) codes them too.
     const twoLevels = join(root, 'idf-levels.fcod');
     expect(await run('compress', '--model', otherIdf, '--input', 'mnist-test', '--limit', '40', '--out', twoLevels)).toBe(0);
-    expect(stderr).toMatch(/in 2 levels, factored out under conditional mixtures/);
+    expect(printed.stderr).toMatch(/in 2 levels, factored out under conditional mixtures/);
     expect(await run('decompress', twoLevels, '--model', otherIdf, '--out', join(root, 'idf-levels-out'))).toBe(0);
     expect(new Uint8Array(readFileSync(join(root, 'idf-levels-out', 'mnist-test-images-idx3-ubyte')))).toEqual(new Uint8Array(decoded));
     // The same file, decoded again into the same folder, is refused rather than overwritten.
     expect(await run('decompress', file, '--model', idf, '--out', out)).toBe(2);
-    expect(stderr).toMatch(/exists; decompress writes a new folder/);
+    expect(printed.stderr).toMatch(/exists; decompress writes a new folder/);
   });
 
   it('names a wrong model, a corrupt, truncated or newer file, and writes nothing then', async () => {
@@ -140,7 +129,7 @@ describe('flow-codec', () => {
       writeFileSync(path, content);
       const out = join(root, `${name}-out`);
       expect(await run('decompress', path, '--model', model, '--out', out)).toBe(1);
-      expect(stderr).toMatch(message);
+      expect(printed.stderr).toMatch(message);
       expect(existsSync(out)).toBe(false);
       expect(readdirSync(root).some((entry) => entry.startsWith(`${name}-out.partial`))).toBe(false);
     }
@@ -169,14 +158,14 @@ describe('flow-codec', () => {
   it('codes binarized images with a VAE by bits-back coding, and decodes them exactly', async () => {
     const file = join(root, 'vae.fcod');
     expect(await run('compress', '--model', join(root, 'vae', 'flow', 'run-1'), '--input', 'mnist-test', '--limit', '12', '--out', file)).toBe(0);
-    expect(stdout).toMatch(/bits\/dim \(binarized images\)/);
+    expect(printed.stdout).toMatch(/bits\/dim \(binarized images\)/);
     const out = join(root, 'vae-out');
     expect(await run('decompress', file, '--model', vaeRun, '--out', out)).toBe(0);
     const decoded = new Uint8Array(readFileSync(join(out, 'mnist-test-images-idx3-ubyte'))).subarray(16);
     expect(decoded).toEqual(testImages.slice(0, 12 * 784).map((v) => (v >= 128 ? 255 : 0)));
     // A VAE file given to the integer flow is refused by the model's identity.
     expect(await run('decompress', file, '--model', idf, '--out', join(root, 'vae-wrong'))).toBe(1);
-    expect(stderr).toMatch(/written with another model/);
+    expect(printed.stderr).toMatch(/written with another model/);
   });
 
   it('compares the models with gzip, bzip2, xz, brotli, PNG and WebP on the same images', async () => {

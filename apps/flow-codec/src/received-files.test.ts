@@ -5,20 +5,13 @@ import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { readContainer } from '@flows/codec';
 import sharp from 'sharp';
-import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { captureConsole } from '@flows/test-support';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { decompressCommand } from './decompress.js';
 import { main } from './main.js';
 import { type TinyFixtures, tinyFixtures } from './tiny-fixtures.js';
 
-let stderr = '';
-beforeEach(() => {
-  stderr = '';
-  vi.spyOn(console, 'log').mockImplementation(() => {});
-  vi.spyOn(console, 'error').mockImplementation((...a) => {
-    stderr += `${a.join(' ')}\n`;
-  });
-});
-afterEach(() => vi.restoreAllMocks());
+const printed = captureConsole();
 
 const root = mkdtempSync(join(tmpdir(), 'flow-codec-received-'));
 const BACKEND = ['--backend', 'cpu', '--quiet'];
@@ -241,7 +234,7 @@ describe('decompress treats a received file as untrusted (issue 29)', () => {
     for (const path of [live, other, join(notOurs, 'inside')]) mkdirSync(path, { recursive: true });
     expect(await main(['decompress', join(root, 'idf.fcod'), '--model', fixtures.idf, '--out', out, ...BACKEND])).toBe(0);
     expect(existsSync(left)).toBe(false);
-    expect(stderr).toMatch(new RegExp(`removed .*out\\.partial-${dead}, left by a decompress \\(process ${dead}\\) that did not finish`));
+    expect(printed.stderr).toMatch(new RegExp(`removed .*out\\.partial-${dead}, left by a decompress \\(process ${dead}\\) that did not finish`));
     for (const path of [live, other, notOurs]) expect(existsSync(path)).toBe(true);
     expect(readdirSync(out).sort()).toEqual(fixtures.names);
   });
@@ -253,10 +246,10 @@ describe('decompress treats a received file as untrusted (issue 29)', () => {
     // A model that does not exist: the --out problem must be found first.
     const missingModel = join(root, 'no-such-model');
     expect(await main(['decompress', file, '--model', missingModel, '--out', join(folder, 'a-file', 'out'), ...BACKEND])).toBe(2);
-    expect(stderr).toMatch(/--out .*a-file\/out cannot be written: .*a-file exists and is not a directory/);
-    expect(stderr).not.toMatch(/partial|no model\.json/);
+    expect(printed.stderr).toMatch(/--out .*a-file\/out cannot be written: .*a-file exists and is not a directory/);
+    expect(printed.stderr).not.toMatch(/partial|no model\.json/);
     expect(await main(['decompress', file, '--model', missingModel, '--out', join(folder, 'a-file'), ...BACKEND])).toBe(2);
-    expect(stderr).toMatch(/--out .*a-file exists; decompress writes a new folder/);
+    expect(printed.stderr).toMatch(/--out .*a-file exists; decompress writes a new folder/);
   });
 });
 

@@ -59,7 +59,7 @@ export {
   type ToyFlowOptions,
   type Standardization,
 } from '@flows/builders';
-export { Adam, type AdamOptions, type AdamState, schedules, type LearningRateSchedule } from '@flows/optimizers';
+export { Adam, type AdamOptions, type AdamState, schedules, type LearningRateSchedule, type PeakedSchedule } from '@flows/optimizers';
 export {
   fit,
   negativeLogLikelihoodLoss,
@@ -130,4 +130,5 @@ export {
   type LockOwner,
   type LockOptions,
   type FileNamePattern,
+  type OptimizerState,
 } from '@flows/model-files';

@@ -228,12 +228,18 @@ export async function fit<Model extends Distribution | Trainable>(
   // Rows are the model's events under the default loss; a custom loss decides itself what its
   // data are (reverse KL trains on sample counts).
   const eventShape = options.loss ? null : modelEventShape(model);
-  const { training, validation, owned } = await prepareData(data, options, eventShape, random);
   const divergence = options.divergence ?? 10;
   if (divergence !== false && !(divergence > 0)) throw new RangeError(`fit: divergence must be a positive factor or false, got ${divergence}`);
+  const { training, validation, owned } = await prepareData(data, options, eventShape, random);
 
-  const optimizer =
-    options.optimizer ?? new Adam(variables, { learningRate: options.learningRate, clipNorm: options.clipNorm, weightDecay: options.weightDecay });
+  let optimizer: Adam;
+  try {
+    optimizer = options.optimizer ?? new Adam(variables, { learningRate: options.learningRate, clipNorm: options.clipNorm, weightDecay: options.weightDecay });
+  } catch (error) {
+    // The split's rows are fit's own: an option the optimizer refuses must not leak them.
+    tf.dispose(owned);
+    throw error;
+  }
   const stepsPerEpoch = Math.ceil(training.size / batchSize);
   const epochs = options.epochs ?? (options.steps !== undefined ? Infinity : 1);
   const totalSteps = Math.min(options.steps ?? Infinity, optimizer.step + (Number.isFinite(epochs) ? epochs * stepsPerEpoch : Infinity));

@@ -92,6 +92,17 @@ describe('fit', () => {
     await expect(fit(model, data, { batchSize: 0 })).rejects.toThrow(/batchSize/);
     data.dispose();
   });
+
+  it('an option refused after the validation split leaks none of the split rows', async () => {
+    const model = realNVP({ size: 2, layers: 2, hidden: [8], seed: 9 });
+    const data = correlatedData(200, 12);
+    const before = tf.memory().numTensors;
+    await expect(fit(model, data, { epochs: 1, validationSplit: 0.2, divergence: -1 })).rejects.toThrow(/divergence must be a positive factor/);
+    await expect(fit(model, data, { epochs: 1, validationSplit: 0.2, learningRate: -1 })).rejects.toThrow(/learning ?rate/i);
+    expect(tf.memory().numTensors).toBe(before);
+    data.dispose();
+    model.dispose();
+  });
 });
 
 describe('fit refuses to pass a failed run off as a result', () => {
