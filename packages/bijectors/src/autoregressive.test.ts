@@ -71,3 +71,35 @@ describe('MAF and IAF', () => {
     expect(raw2[1]).toBeCloseTo(raw[1], 6);
   });
 });
+
+describe('MAF and IAF with a context', () => {
+  it('the first coordinate in the order is shifted and scaled by the context, and each coordinate still ignores those after it', () => {
+    // Reversed order: the first coordinate in the order is the last one.
+    // tanh: through a ReLU a path can vanish at one point.
+    const maf = new MaskedAutoregressive({ size: 3, hidden: [8], activation: 'tanh', order: 'reversed', contextSize: 2, seed: 5 });
+    perturbVariables(maf, new Random(6), 0.5);
+    const x = tf.tensor2d([[0.4, -0.7, 1.1]]);
+    // d z / d context through MAF's density pass (z_i = (x_i − μ_i) exp(−α_i)): z_3's row is the first coordinate's.
+    const zOf = (coordinate: number) => (c: tf.Tensor) => tf.sum(tf.slice(maf.inverse(x, c), [0, coordinate], [1, 1]));
+    const context = tf.tensor2d([[0.3, -0.5]]);
+    for (let coordinate = 0; coordinate < 3; coordinate++) {
+      const g = Array.from(tf.grad(zOf(coordinate))(context).dataSync());
+      expect(
+        g.some((v) => v !== 0),
+        `coordinate ${coordinate}`,
+      ).toBe(true);
+    }
+    // Autoregressive: z_i depends on x_j for j at or before i in the order only (reversed: j ≥ i).
+    for (let coordinate = 0; coordinate < 3; coordinate++) {
+      const g = tf
+        .grad((input: tf.Tensor) => tf.sum(tf.slice(maf.inverse(input, context), [0, coordinate], [1, 1])))(x)
+        .dataSync();
+      for (let j = 0; j < 3; j++) expect(g[j] !== 0, `z_${coordinate} on x_${j}`).toBe(j >= coordinate);
+    }
+    // MAF's D sequential passes (sampling) still invert its one density pass, context and all.
+    const z = maf.inverse(x, context);
+    const back = maf.forward(z, context).dataSync();
+    x.dataSync().forEach((v, i) => expect(back[i]).toBeCloseTo(v, 5));
+    maf.dispose();
+  });
+});

@@ -37,12 +37,15 @@ const RECORDED: Record<string, { model: string; weights: string }> = {
   'realNVP, checkerboard masks': { model: '3d094e0218a8ecaa', weights: 'f81eb3f6e48c1f63' },
   'realNVP, half masks, default sizes': { model: '110c702301f8419f', weights: '6cb3362d943b76b5' },
   'nice, half masks': { model: '71a2c029145da5f9', weights: '0048da61185dfcdb' },
-  'maf with context': { model: '41c1753865af5f29', weights: 'f7a9e15fbeb00e4a' },
+  // Recorded again when a conditional MADE's hidden units gained context-only units (issue 35: its
+  // first coordinate ignored the context); files saved before still load with their old masks.
+  'maf with context': { model: 'e3e374424a85429e', weights: '0fd7662ba9d2cae3' },
   iaf: { model: '81552f6a09826d58', weights: '418f05a34c104867' },
   multiScaleFlow: { model: '959c0ff8ce573e3e', weights: '576b969cf2e22acb' },
   integerDiscreteFlow: { model: '281731b33f4abf8b', weights: 'db6ebf2806676505' },
   'splineFlow, coupling': { model: 'a89ef4da390d818b', weights: '9667516b3a54de12' },
-  'splineFlow, autoregressive': { model: 'fe0a1468a58c9582', weights: 'a15000508e55d878' },
+  // Recorded again with 'maf with context' (issue 35).
+  'splineFlow, autoregressive': { model: '5db1919873e58330', weights: '55e649db5fab641f' },
 };
 
 const PRESETS: Record<string, () => TransformedDistribution | Bijector> = {

@@ -9,7 +9,10 @@ export interface MADEOptions {
   inputSize: number;
   /** Outputs per input (the transformer's parameter count; 2 for affine). Default 2. */
   outputsPerInput?: number;
-  /** Hidden layer widths (default [64, 64]); each must be at least D − 1 for full connectivity. */
+  /**
+   * Hidden layer widths (default [64, 64]); each must be at least D − 1 for full connectivity (D
+   * with a context, whose own units take one degree more).
+   */
   hidden?: number[];
   activation?: Activation;
   /**
@@ -31,6 +34,15 @@ export interface MADEOptions {
   hiddenDegrees?: number[][];
   /** Width of a context that every hidden unit sees (conditional MADE). Default 0. */
   contextSize?: number;
+  /**
+   * With a context and the cyclic hidden degrees: whether the cycle runs over 0…D−1 rather than
+   * 1…D−1 (default true). Units of degree 0 see the context alone, and they are the only units the
+   * first block in the order may see: without them that block's outputs are constants, so a
+   * conditional flow could neither shift nor scale its first coordinate by the context (nflows'
+   * MADE has that limit; zuko's MaskedMLP gives the context its own units). `false` rebuilds the masks of the
+   * MADEs saved before the option existed, whose configs lack it.
+   */
+  contextOnlyUnits?: boolean;
   /** Zero the last layer, so the outputs start at 0 (default true). */
   zeroInitLast?: boolean;
   seed?: number | Random;
@@ -40,8 +52,10 @@ export interface MADEOptions {
  * What a {@link MADE} saves: its options, with the order and the seed made explicit; explicit
  * degrees only when they were given (then `order` is absent).
  */
-export type MADEConfig = Omit<Required<Omit<MADEOptions, 'seed' | 'inputDegrees' | 'hiddenDegrees'>>, 'order'> & {
+export type MADEConfig = Omit<Required<Omit<MADEOptions, 'seed' | 'inputDegrees' | 'hiddenDegrees' | 'contextOnlyUnits'>>, 'order'> & {
   order?: number[];
+  /** Present where it decides the masks: with a context and the cyclic hidden degrees. */
+  contextOnlyUnits?: boolean;
   inputDegrees?: number[];
   hiddenDegrees?: number[][];
   seed: number;
@@ -57,6 +71,7 @@ const M_A_D_E_OPTION_NAMES = optionNames<MADEOptions>()([
   'inputDegrees',
   'hiddenDegrees',
   'contextSize',
+  'contextOnlyUnits',
   'zeroInitLast',
   'seed',
 ]);
@@ -69,7 +84,9 @@ const M_A_D_E_OPTION_NAMES = optionNames<MADEOptions>()([
  * Input j gets degree `order[j]`, hidden unit k a degree `m_k` in 1…D−1 (assigned cyclically, so
  * every degree is present when the layer has at least D − 1 units); a hidden weight connects
  * when the degree does not decrease, an output weight of block i when `order[i] > m_k`. Context
- * inputs have degree 0 and reach every hidden unit. Outputs are laid out block by block:
+ * inputs have degree 0 and reach every hidden unit; with a context the cycle also gives units of
+ * degree 0 (0…D−1), which see the context alone and carry it to the first block in the order,
+ * so every output depends on the context (`contextOnlyUnits`). Outputs are laid out block by block:
  * `[N, D · outputsPerInput]` reshapes to `[N, D, outputsPerInput]`. `inputDegrees` and
  * `hiddenDegrees` replace the order and the cyclic assignment with given degrees (same rules).
  */
@@ -87,6 +104,8 @@ export class MADE extends Module<MADEConfig> implements VectorConditioner {
   /** The explicit hidden degrees, when given. */
   readonly hiddenDegrees: number[][] | null;
   private readonly explicitInputDegrees: boolean;
+  /** Whether the cyclic hidden degrees start at 0 (see {@link MADEOptions.contextOnlyUnits}). */
+  readonly contextOnlyUnits: boolean;
   readonly zeroInitLast: boolean;
   readonly weights: tf.Variable[] = [];
   readonly biases: tf.Variable[] = [];
@@ -132,12 +151,18 @@ export class MADE extends Module<MADEConfig> implements VectorConditioner {
         throw new ConfigError(`${who}: hiddenDegrees must give one non-negative integer per hidden unit of each layer [${this.hidden.join(', ')}]`);
       }
     }
+    if (options.contextOnlyUnits !== undefined && typeof options.contextOnlyUnits !== 'boolean')
+      throw new ConfigError(`${who}: contextOnlyUnits must be true or false, got ${JSON.stringify(options.contextOnlyUnits)}`);
+    this.contextOnlyUnits = this.contextSize > 0 && this.hiddenDegrees === null && (options.contextOnlyUnits ?? true);
     this.zeroInitLast = options.zeroInitLast ?? true;
     this.seed = options.seed instanceof Random ? options.seed.nextUint32() : (options.seed ?? 0);
     this.inputSize = d + this.contextSize;
     this.outputSize = d * this.outputsPerInput;
 
     const random = new Random(this.seed);
+    // The cycle's lowest degree: 0 gives the context units of its own (see contextOnlyUnits).
+    const lowest = this.contextOnlyUnits ? 0 : 1;
+    const cycle = d - lowest;
     const inputDegrees = [...this.order, ...new Array<number>(this.contextSize).fill(0)];
     let previous = inputDegrees;
     const sizes = [this.inputSize, ...this.hidden, this.outputSize];
@@ -147,7 +172,7 @@ export class MADE extends Module<MADEConfig> implements VectorConditioner {
       const fanOut = sizes[layer + 1];
       const degrees = isLast
         ? Array.from({ length: fanOut }, (_, j) => this.order[Math.floor(j / this.outputsPerInput)])
-        : (this.hiddenDegrees?.[layer] ?? Array.from({ length: fanOut }, (_, k) => (d === 1 ? 1 : (k % (d - 1)) + 1)));
+        : (this.hiddenDegrees?.[layer] ?? Array.from({ length: fanOut }, (_, k) => (cycle === 0 ? 1 : (k % cycle) + lowest)));
       const mask = new Float32Array(fanIn * fanOut);
       for (let i = 0; i < fanIn; i++) {
         for (let j = 0; j < fanOut; j++) mask[i * fanOut + j] = (isLast ? degrees[j] > previous[i] : degrees[j] >= previous[i]) ? 1 : 0;
@@ -185,13 +210,16 @@ export class MADE extends Module<MADEConfig> implements VectorConditioner {
       ...(this.explicitInputDegrees ? { inputDegrees: this.order } : { order: this.order }),
       ...(this.hiddenDegrees ? { hiddenDegrees: this.hiddenDegrees } : {}),
       contextSize: this.contextSize,
+      ...(this.contextSize > 0 && this.hiddenDegrees === null ? { contextOnlyUnits: this.contextOnlyUnits } : {}),
       zeroInitLast: this.zeroInitLast,
       seed: this.seed,
     };
   }
 
   static fromConfig(config: MADEConfig): MADE {
-    return new MADE(config);
+    // A config without the key was saved before it existed: its first block ignored the context,
+    // and its trained weights keep those masks.
+    return new MADE({ ...config, contextOnlyUnits: config.contextOnlyUnits ?? false });
   }
 
   override dispose(): void {
