@@ -1,10 +1,12 @@
 import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { Random } from '@flows/core';
 import { loadModel, realNVP, saveModel, selectBackend } from '@flows/flows';
+import { importTorchFiles, registerTorchImport } from '@flows/import-torch';
 import { decode } from 'fast-png';
 import type { Browser, Page } from 'playwright-core';
 import type { PreviewServer } from 'vite';
@@ -15,6 +17,7 @@ const skip = browserSkipReason();
 
 /** The scripted run of the tests: TwoGaussians on wasm, small enough for CI, long enough to fit (KL ≈ 0.02). */
 const RUN = 'data=two-gaussians&flow=realnvp&layers=6&hidden=32,32&batch=500&steps=800&lr=0.005&seed=0&backend=wasm';
+const require = createRequire(import.meta.url);
 const POINTS: [number, number][] = [
   [0.25, 0.25],
   [0.75, 0.75],
@@ -145,6 +148,46 @@ describe.skipIf(skip !== null)('the playground in headless Chromium', () => {
     const inPage = await page.evaluate((points) => (window as unknown as Hooks).playground.logProb(points), POINTS);
     const inNode = await logProbInNode(dir, POINTS);
     inNode.forEach((value, k) => expect(Math.abs(value - inPage[k])).toBeLessThan(1e-5));
+    await page.close();
+    expect(errors).toEqual([]);
+  });
+
+  it('imports flows trained with nflows and zuko (flows-import) through the file picker: the page gives the libraries’ own log-densities', async () => {
+    const fixtures = join(dirname(require.resolve('@flows/import-torch/package.json')), 'fixtures');
+    registerTorchImport();
+    const page = await openPlayground(browser, url, RUN.replace('steps=800', 'steps=10'), errors);
+    for (const name of ['nflows-maf', 'zuko-nsf', 'normflows-realnvp']) {
+      const expected = JSON.parse(readFileSync(join(fixtures, name, 'expected.json'), 'utf8')) as {
+        inputs: [number, number][];
+        logProb64: number[];
+        samples64: [number, number][];
+      };
+      const imported = await importTorchFiles(join(fixtures, name, 'flow.safetensors'));
+      const dir = mkdtempSync(join(tmpdir(), `playground-imported-${name}-`));
+      await saveModel(imported.model, dir, { importedFrom: imported.origin });
+      imported.model.dispose();
+      const json = JSON.parse(readFileSync(join(dir, 'model.json'), 'utf8'));
+      await page.setInputFiles('#import-files', [join(dir, 'model.json'), join(dir, json.weights.file)]);
+      await page.waitForFunction(
+        (file) => (window as unknown as { playground: { status(): { origin: string } } }).playground.status()?.origin.includes(file),
+        'model.json',
+      );
+      // Finite points only (a fixture also holds far-out inputs whose log-density is about -1000).
+      const points = expected.inputs.filter((_, k) => expected.logProb64[k] > -60);
+      const reference = expected.logProb64.filter((value) => value > -60);
+      expect(points.length).toBeGreaterThan(4);
+      const inPage = await page.evaluate((p) => (window as unknown as Hooks).playground.logProb(p), points);
+      inPage.forEach((value, k) => expect(Math.abs(value - reference[k]), `${name}, point ${k}`).toBeLessThan(1e-4 * (1 + Math.abs(reference[k]))));
+      // The pictures move to where the model lives: its samples (the library's own, from fixed base
+      // points) fall inside the window, which before held only the data's unit square.
+      const [[x0, x1], [y0, y1]] = await page.evaluate(
+        () => (window as unknown as { playground: { status(): { range: number[][] } } }).playground.status().range,
+      );
+      const inside = expected.samples64.filter(([x, y]) => x >= x0 && x <= x1 && y >= y0 && y <= y1).length;
+      expect(inside / expected.samples64.length, `${name}: samples inside [${x0}, ${x1}] × [${y0}, ${y1}]`).toBeGreaterThanOrEqual(0.9);
+      await page.waitForTimeout(500);
+      await page.screenshot({ path: join(ensureArtifacts(), `imported-${name}.png`) });
+    }
     await page.close();
     expect(errors).toEqual([]);
   });

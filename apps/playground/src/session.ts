@@ -3,6 +3,7 @@ import { Random } from '@flows/core';
 import { columnStatistics, gridPoints, histogramOnGrid, plotRangeAround, type Range2D, toyByName, type ToyDistribution } from '@flows/datasets';
 import type { Distribution, TransformedDistribution } from '@flows/distributions';
 import { Adam, fit, klFromTargetAsync, modelFiles, modelFromFiles, samplerData, schedules, toyFlow, toyScheduleOptions } from '@flows/flows';
+import { importedWindow } from './imported-window.js';
 import { baseGridLines, flowLayers, pathToBase, pushForward } from './layer-pushes.js';
 import type { PlaygroundSettings } from './settings.js';
 
@@ -25,6 +26,8 @@ export interface SessionStatus {
   hasExactDensity: boolean;
   /** Where the model came from: trained here, or imported (then its file name). */
   origin: string;
+  /** The window of the pictures. */
+  range: Range2D;
 }
 
 /** The pictures of a run: densities on a grid, samples, and the curves. */
@@ -77,7 +80,8 @@ export class PlaygroundSession {
   private readonly random: Random;
   private readonly toy: ToyDistribution | null;
   private readonly points: Float32Array | null;
-  readonly range: Range2D;
+  /** The window of the pictures: the data's, or, after an import, one that also holds the model. */
+  range: Range2D;
   private readonly lossCurve: { step: number; loss: number }[] = [];
   private readonly klCurve: { step: number; kl: number }[] = [];
   private lastLoss = Number.NaN;
@@ -187,6 +191,7 @@ export class PlaygroundSession {
       dataset: this.data.name,
       hasExactDensity: this.hasExactDensity,
       origin: this.origin,
+      range: this.range,
     };
   }
 
@@ -287,6 +292,8 @@ export class PlaygroundSession {
     this.model = imported as TransformedDistribution;
     this.optimizer = this.newOptimizer();
     this.origin = `imported from ${origin}`;
+    this.range = importedWindow(this.model, this.range, this.settings.seed);
+    this.referenceCache = null;
     this.lossCurve.length = 0;
     this.klCurve.length = 0;
     this.lastLoss = Number.NaN;

@@ -80,6 +80,10 @@ function status(): WorkerStatus {
     dataset: '',
     hasExactDensity: false,
     origin: '',
+    range: [
+      [0, 1],
+      [0, 1],
+    ] as [[number, number], [number, number]],
   };
   return { ...base, running, backend: backend?.name ?? 'none', backendDescription: backend ? describeBackend(backend) : 'not started', error: lastError };
 }
