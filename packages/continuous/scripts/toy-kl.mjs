@@ -16,7 +16,9 @@ import * as tf from '@tensorflow/tfjs-core';
 import { Random } from '@flows/core';
 import { DiagonalNormal } from '@flows/distributions';
 import { toyByName } from '@flows/datasets';
-import { Adam, loadModel, saveModel, schedules, selectBackend } from '@flows/flows';
+import { selectBackend } from '@flows/backends';
+import { loadModel, saveModel } from '@flows/model-files';
+import { Adam, schedules } from '@flows/optimizers';
 import { ContinuousFlow, flowMatchingLoss, maximumLikelihoodLoss, MLPVectorField } from '@flows/continuous';
 
 const { values: o } = parseArgs({

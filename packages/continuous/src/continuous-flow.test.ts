@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { assignWeights, isRegistered, packWeights, Random } from '@flows/core';
 import { DiagonalNormal, distributionFromJSON, StandardNormal } from '@flows/distributions';
-import { loadModel, saveModel } from '@flows/flows';
+import { loadModel, saveModel } from '@flows/model-files';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ContinuousFlow, MLPVectorField, OdeMaxStepsError, registerVectorField } from './index.js';
 import { LinearVectorField, linearFlowLogDensity } from './test-support/linear-field.js';
@@ -227,7 +227,7 @@ describe('saving and loading', () => {
     rebuilt.dispose();
   });
 
-  it('round-trips through the model files of @flows/flows (saveModel, loadModel), a plugin field too', async () => {
+  it('round-trips through the model files of @flows/model-files (saveModel, loadModel), a plugin field too', async () => {
     for (const [name, flow] of [
       ['mlp', randomMlpFlow({ seed: 4 })],
       [
