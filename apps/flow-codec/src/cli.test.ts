@@ -159,6 +159,16 @@ describe('flow-codec', () => {
     const file = join(root, 'vae.fcod');
     expect(await run('compress', '--model', join(root, 'vae', 'flow', 'run-1'), '--input', 'mnist-test', '--limit', '12', '--out', file)).toBe(0);
     expect(printed.stdout).toMatch(/bits\/dim \(binarized images\)/);
+    // The fixed part of the file (container, description, seed words) apart from the per-image rate, adding up to the file.
+    const split = printed.stdout.match(
+      /per file: (\d+) bytes \(the container and description (\d+), the initial bits-back words (\d+)\), [\d.]+ % of it; per image: ([\d.]+) bits/,
+    );
+    expect(split, printed.stdout).not.toBeNull();
+    const [fixed, container, seed, perImage] = split!.slice(1).map(Number);
+    expect(container + seed).toBe(fixed);
+    expect(seed % 4).toBe(0);
+    expect(seed).toBeGreaterThanOrEqual(8);
+    expect(Math.abs(fixed + (12 * perImage) / 8 - readFileSync(file).length)).toBeLessThan(1);
     const out = join(root, 'vae-out');
     expect(await run('decompress', file, '--model', vaeRun, '--out', out)).toBe(0);
     const decoded = new Uint8Array(readFileSync(join(out, 'mnist-test-images-idx3-ubyte'))).subarray(16);

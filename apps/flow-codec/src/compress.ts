@@ -51,7 +51,7 @@ export async function compressSet(
   set: ImageSet,
   latentBits: number,
   quiet?: boolean,
-): Promise<{ file: Uint8Array; description: CodedDescription; seconds: number; idealBits?: number }> {
+): Promise<{ file: Uint8Array; description: CodedDescription; seconds: number; idealBits?: number; overhead: FileOverhead }> {
   const size = set.height * set.width;
   const started = performance.now();
   let message: Uint8Array;
@@ -89,7 +89,30 @@ export async function compressSet(
     source: set.source,
   };
   const file = await writeContainer(description, message);
-  return { file, description, seconds: (performance.now() - started) / 1000, idealBits };
+  // rANS ends with its 64-bit state; bits-back starts from the words it drew (the state's two among them).
+  const startWords = model.kind === 'vae' ? (extra.initialWords ?? 2) : 2;
+  const overhead = { containerBytes: file.length - message.length, stateBytes: 4 * startWords, bitsBack: model.kind === 'vae' };
+  return { file, description, seconds: (performance.now() - started) / 1000, idealBits, overhead };
+}
+
+/** What a file costs once, whatever the number of images: its container, and the coder's state or seed words. */
+export interface FileOverhead {
+  /** The container's bytes: magic, version, the description, the lengths and the SHA-256 digest. */
+  containerBytes: number;
+  /** The coder's words that are no image's: rANS's final 64-bit state, or bits-back's initial words. */
+  stateBytes: number;
+  bitsBack: boolean;
+}
+
+/**
+ * The size of a coded file split into what it costs once and what it costs per image: on a few
+ * hundred images the fixed part is several percent of the file, on thousands a fraction of one.
+ */
+export function describeOverhead(fileBytes: number, overhead: FileOverhead, count: number, pixelsPerImage: number): string {
+  const fixed = overhead.containerBytes + overhead.stateBytes;
+  const perImageBits = (8 * (fileBytes - fixed)) / count;
+  const seed = overhead.bitsBack ? `the initial bits-back words ${overhead.stateBytes}` : `the coder's final state ${overhead.stateBytes}`;
+  return `per file: ${fixed} bytes (the container and description ${overhead.containerBytes}, ${seed}), ${((100 * fixed) / fileBytes).toFixed(1)} % of it; per image: ${perImageBits.toFixed(1)} bits, ${(perImageBits / pixelsPerImage).toFixed(4)} bits/dim`;
 }
 
 /** The inputs that name the embedded MNIST, not a file. */
@@ -113,7 +136,7 @@ export async function compressCommand(argv: string[]): Promise<void> {
   const model = await loadCodecModel(o.model);
   try {
     console.error(`model: ${model.summary}\nimages: ${set.count} of ${set.height}×${set.width} from ${o.input}`);
-    const { file, seconds } = await compressSet(model, set, o['latent-bits'], o.quiet);
+    const { file, seconds, overhead } = await compressSet(model, set, o['latent-bits'], o.quiet);
     // Again, for what changed while coding (a file that appeared there); the write is atomic.
     await preflightOutputFile(o.out, outputCheck);
     try {
@@ -125,6 +148,7 @@ export async function compressCommand(argv: string[]): Promise<void> {
     console.log(
       `${o.out}: ${file.length} bytes, ${((8 * file.length) / dims).toFixed(4)} bits/dim (${model.kind === 'vae' ? 'binarized' : '8-bit'} images), in ${formatDuration(seconds)}`,
     );
+    console.log(`${o.out}: ${describeOverhead(file.length, overhead, set.count, set.height * set.width)}`);
   } finally {
     model.dispose();
   }
