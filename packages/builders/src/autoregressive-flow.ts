@@ -2,9 +2,9 @@ import { assertKnownOptions, type Bijector, optionNames, Random } from '@flows/c
 import type { Activation } from '@flows/networks';
 import { AdditiveTransformer, Chain, InverseAutoregressive, MaskedAutoregressive, type Transformer } from '@flows/bijectors';
 import { RationalQuadraticSpline, SplineAutoregressive } from '@flows/bijector-spline';
-import { TransformedDistribution } from '@flows/distributions';
+import { type EmbeddedContext, TransformedDistribution } from '@flows/distributions';
 import { buildLayers } from './build-layers.js';
-import { type FlowBaseOptions, flowBase, flowSize } from './flow-base.js';
+import { conditionerContextSize, type EmbeddingOption, type FlowBaseOptions, flowBase, flowSize, type MaybeEmbedded, withEmbedding } from './flow-base.js';
 import { resolveTransformer, type TransformerChoice } from './transformer-choice.js';
 
 /** Options of {@link autoregressiveFlow}. */
@@ -23,11 +23,12 @@ export interface AutoregressiveFlowOptions extends FlowBaseOptions {
   /** Build IAF layers instead (fast sampling, D-pass density), e.g. as a distillation student. */
   inverse?: boolean;
   seed?: number;
+  /** Context width the conditioners read, for conditional flows (default 0; with an `embedding`, its output width). */
   contextSize?: number;
 }
 
 /** The options of {@link autoregressiveFlow}, in the order messages list them. */
-export const AUTOREGRESSIVE_FLOW_OPTION_NAMES = optionNames<AutoregressiveFlowOptions>()([
+export const AUTOREGRESSIVE_FLOW_OPTION_NAMES = optionNames<MaybeEmbedded<AutoregressiveFlowOptions>>()([
   'size',
   'layers',
   'hidden',
@@ -36,6 +37,7 @@ export const AUTOREGRESSIVE_FLOW_OPTION_NAMES = optionNames<AutoregressiveFlowOp
   'contextSize',
   'inverse',
   'base',
+  'embedding',
   'transformer',
   'bins',
   'bound',
@@ -46,11 +48,16 @@ export const AUTOREGRESSIVE_FLOW_OPTION_NAMES = optionNames<AutoregressiveFlowOp
  * each layer's MADE seeded from one generator. The presets build through this, so the same
  * options and seed give the same layers whichever builder is called.
  */
-export function autoregressiveLayers(options: AutoregressiveFlowOptions, who: string, defaultLayers: number): { size: number; layers: Bijector[] } {
+export function autoregressiveLayers(
+  options: MaybeEmbedded<AutoregressiveFlowOptions>,
+  who: string,
+  defaultLayers: number,
+): { size: number; layers: Bijector[] } {
   const size = flowSize(options, who, 1);
   const count = options.layers ?? defaultLayers;
   if (!Number.isInteger(count) || count < 1) throw new RangeError(`${who}: layers must be a positive integer, got ${count}`);
   const transformer = resolveTransformer(options, who);
+  const contextSize = conditionerContextSize(options, who) ?? 0;
   const random = new Random(options.seed ?? 0);
   const layers = buildLayers(count, (i) => {
     const shared = {
@@ -58,7 +65,7 @@ export function autoregressiveLayers(options: AutoregressiveFlowOptions, who: st
       hidden: options.hidden ?? [64, 64],
       activation: options.activation,
       order: i % 2 === 0 ? ('natural' as const) : ('reversed' as const),
-      contextSize: options.contextSize ?? 0,
+      contextSize,
       seed: random.nextUint32(),
     };
     if (transformer.name === 'spline' && !options.inverse) return new SplineAutoregressive({ ...shared, bins: options.bins, bound: options.bound });
@@ -78,10 +85,13 @@ export function autoregressiveLayers(options: AutoregressiveFlowOptions, who: st
  * Durkan et al. 2019): `layers` MAF layers `z_i = g(x_i; θ_i(x_<i))`, natural and reversed orders
  * alternating, on `base` (default a standard normal); IAF layers with `inverse: true`. The
  * transformer g is MAF's affine one by default; `'additive'`, `'spline'`, `'gated'`, or any
- * registered transformer (see {@link TransformerChoice}). Returns a `TransformedDistribution`.
+ * registered transformer (see {@link TransformerChoice}). Returns a `TransformedDistribution`;
+ * with an `embedding`, an `EmbeddedContext` around it, trained and saved with it.
  */
-export function autoregressiveFlow(options: AutoregressiveFlowOptions): TransformedDistribution {
+export function autoregressiveFlow(options: AutoregressiveFlowOptions & EmbeddingOption): EmbeddedContext;
+export function autoregressiveFlow(options: AutoregressiveFlowOptions): TransformedDistribution;
+export function autoregressiveFlow(options: MaybeEmbedded<AutoregressiveFlowOptions>): TransformedDistribution | EmbeddedContext {
   assertKnownOptions(options, AUTOREGRESSIVE_FLOW_OPTION_NAMES, 'autoregressiveFlow');
   const { size, layers } = autoregressiveLayers(options, options.inverse ? 'autoregressiveFlow (inverse)' : 'autoregressiveFlow', 5);
-  return new TransformedDistribution(flowBase(options, size), new Chain(layers));
+  return withEmbedding(options, new TransformedDistribution(flowBase(options, size), new Chain(layers)));
 }

@@ -2,9 +2,9 @@ import { assertKnownOptions, type Bijector, optionNames, Random } from '@flows/c
 import type { Activation } from '@flows/networks';
 import { AdditiveCoupling, Chain, MaskedAffineCoupling, TransformerCoupling } from '@flows/bijectors';
 import { SplineCoupling } from '@flows/bijector-spline';
-import { TransformedDistribution } from '@flows/distributions';
+import { type EmbeddedContext, TransformedDistribution } from '@flows/distributions';
 import { buildLayers } from './build-layers.js';
-import { type FlowBaseOptions, flowBase, flowSize } from './flow-base.js';
+import { conditionerContextSize, type EmbeddingOption, type FlowBaseOptions, flowBase, flowSize, type MaybeEmbedded, withEmbedding } from './flow-base.js';
 import { layerMask, MASK_STRATEGIES, type MaskStrategy } from './layer-masks.js';
 import { resolveTransformer, type TransformerChoice } from './transformer-choice.js';
 
@@ -35,12 +35,12 @@ export interface CouplingFlowOptions extends FlowBaseOptions {
   bound?: number;
   /** Seed for masks and initial weights (default 0). */
   seed?: number;
-  /** Context width for conditional flows (default 0). */
+  /** Context width the conditioners read, for conditional flows (default 0; with an `embedding`, its output width). */
   contextSize?: number;
 }
 
 /** The options of {@link couplingFlow}, in the order messages list them. */
-export const COUPLING_FLOW_OPTION_NAMES = optionNames<CouplingFlowOptions>()([
+export const COUPLING_FLOW_OPTION_NAMES = optionNames<MaybeEmbedded<CouplingFlowOptions>>()([
   'size',
   'layers',
   'hidden',
@@ -50,6 +50,7 @@ export const COUPLING_FLOW_OPTION_NAMES = optionNames<CouplingFlowOptions>()([
   'seed',
   'contextSize',
   'base',
+  'embedding',
   'transformer',
   'scaleTanh',
   'learnableScaleFactor',
@@ -62,20 +63,21 @@ export const COUPLING_FLOW_OPTION_NAMES = optionNames<CouplingFlowOptions>()([
  * mask (for `random` masks), then the seed of its networks. The presets build through this, so the
  * same options and seed give the same layers whichever builder is called.
  */
-export function couplingLayers(options: CouplingFlowOptions, who: string, defaultLayers: number): { size: number; layers: Bijector[] } {
+export function couplingLayers(options: MaybeEmbedded<CouplingFlowOptions>, who: string, defaultLayers: number): { size: number; layers: Bijector[] } {
   const size = flowSize(options, who, 2);
   const count = options.layers ?? defaultLayers;
   if (!Number.isInteger(count) || count < 1) throw new RangeError(`${who}: layers must be a positive integer, got ${count}`);
   const strategy = options.mask ?? 'alternating';
   if (!MASK_STRATEGIES.includes(strategy)) throw new RangeError(`${who}: unknown mask '${strategy}'; expected ${MASK_STRATEGIES.join(', ')}`);
   const transformer = resolveTransformer(options, who);
+  const contextSize = conditionerContextSize(options, who);
   const random = new Random(options.seed ?? 0);
   const layers = buildLayers(count, (i) => {
     const shared = {
       mask: layerMask(strategy, size, i, random, options.imageShape),
       hidden: options.hidden ?? [64, 64],
       activation: options.activation,
-      contextSize: options.contextSize,
+      contextSize,
       seed: random.nextUint32(),
     };
     switch (transformer.name) {
@@ -99,10 +101,13 @@ export function couplingLayers(options: CouplingFlowOptions, who: string, defaul
  * `base` (default a standard normal). The transformer g is affine by default, Real NVP's masked
  * affine coupling with its fused kernels; `'additive'`, `'spline'`, or any registered transformer
  * (see {@link TransformerChoice}). Returns a `TransformedDistribution`; `flow.bijector` is the
- * `Chain` of layers.
+ * `Chain` of layers. With an `embedding`, an `EmbeddedContext` around that flow, trained and saved
+ * with it.
  */
-export function couplingFlow(options: CouplingFlowOptions): TransformedDistribution {
+export function couplingFlow(options: CouplingFlowOptions & EmbeddingOption): EmbeddedContext;
+export function couplingFlow(options: CouplingFlowOptions): TransformedDistribution;
+export function couplingFlow(options: MaybeEmbedded<CouplingFlowOptions>): TransformedDistribution | EmbeddedContext {
   assertKnownOptions(options, COUPLING_FLOW_OPTION_NAMES, 'couplingFlow');
   const { size, layers } = couplingLayers(options, 'couplingFlow', 8);
-  return new TransformedDistribution(flowBase(options, size), new Chain(layers));
+  return withEmbedding(options, new TransformedDistribution(flowBase(options, size), new Chain(layers)));
 }

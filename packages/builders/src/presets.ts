@@ -1,10 +1,10 @@
 import { assertKnownOptions, type Bijector, optionNames } from '@flows/core';
 import { Chain, ElementwiseScale } from '@flows/bijectors';
-import { TransformedDistribution } from '@flows/distributions';
+import { type EmbeddedContext, TransformedDistribution } from '@flows/distributions';
 import { autoregressiveLayers, type AutoregressiveFlowOptions } from './autoregressive-flow.js';
 import { appendLayers } from './build-layers.js';
 import { type CouplingFlowOptions, couplingLayers } from './coupling-flow.js';
-import { type FlowBaseOptions, flowBase } from './flow-base.js';
+import { type EmbeddingOption, type FlowBaseOptions, flowBase, type MaybeEmbedded, withEmbedding } from './flow-base.js';
 
 /** Options of {@link realNVP}: {@link couplingFlow}'s, with the affine transformer fixed. */
 export type RealNVPOptions = Omit<CouplingFlowOptions, 'transformer' | 'bins' | 'bound'>;
@@ -21,8 +21,7 @@ export interface SplineFlowOptions extends Omit<AutoregressiveFlowOptions, 'tran
   kind?: 'coupling' | 'autoregressive';
 }
 
-const NICE_OPTION_NAMES = optionNames<NICEOptions>()(['size', 'layers', 'hidden', 'activation', 'mask', 'imageShape', 'seed', 'contextSize', 'base']);
-const REAL_NVP_OPTION_NAMES = optionNames<RealNVPOptions>()([
+const NICE_OPTION_NAMES = optionNames<MaybeEmbedded<NICEOptions>>()([
   'size',
   'layers',
   'hidden',
@@ -32,33 +31,67 @@ const REAL_NVP_OPTION_NAMES = optionNames<RealNVPOptions>()([
   'seed',
   'contextSize',
   'base',
+  'embedding',
+]);
+const REAL_NVP_OPTION_NAMES = optionNames<MaybeEmbedded<RealNVPOptions>>()([
+  'size',
+  'layers',
+  'hidden',
+  'activation',
+  'mask',
+  'imageShape',
+  'seed',
+  'contextSize',
+  'base',
+  'embedding',
   'scaleTanh',
   'learnableScaleFactor',
 ]);
-const MAF_OPTION_NAMES = optionNames<MAFOptions>()(['size', 'layers', 'hidden', 'activation', 'seed', 'contextSize', 'inverse', 'base']);
-const SPLINE_FLOW_OPTION_NAMES = optionNames<SplineFlowOptions>()(['size', 'layers', 'kind', 'bins', 'bound', 'hidden', 'contextSize', 'seed', 'base']);
+const MAF_OPTION_NAMES = optionNames<MaybeEmbedded<MAFOptions>>()([
+  'size',
+  'layers',
+  'hidden',
+  'activation',
+  'seed',
+  'contextSize',
+  'inverse',
+  'base',
+  'embedding',
+]);
+const SPLINE_FLOW_OPTION_NAMES = optionNames<MaybeEmbedded<SplineFlowOptions>>()([
+  'size',
+  'layers',
+  'kind',
+  'bins',
+  'bound',
+  'hidden',
+  'contextSize',
+  'seed',
+  'base',
+  'embedding',
+]);
 
 /** The layers of {@link realNVP}, base side first. */
-export function realNVPLayers(options: RealNVPOptions, who = 'realNVP'): { size: number; layers: Bijector[] } {
+export function realNVPLayers(options: MaybeEmbedded<RealNVPOptions>, who = 'realNVP'): { size: number; layers: Bijector[] } {
   assertKnownOptions(options, REAL_NVP_OPTION_NAMES, who);
   return couplingLayers(options, who, 8);
 }
 
 /** The layers of {@link nice}, base side first: the couplings, then the rescaling. */
-export function niceLayers(options: NICEOptions, who = 'nice'): { size: number; layers: Bijector[] } {
+export function niceLayers(options: MaybeEmbedded<NICEOptions>, who = 'nice'): { size: number; layers: Bijector[] } {
   assertKnownOptions(options, NICE_OPTION_NAMES, who);
   const { size, layers } = couplingLayers({ ...options, transformer: 'additive' }, who, 4);
   return { size, layers: appendLayers(layers, () => [new ElementwiseScale({ size })]) };
 }
 
 /** The layers of {@link maf}, base side first. */
-export function mafLayers(options: MAFOptions, who = options.inverse ? 'iaf' : 'maf'): { size: number; layers: Bijector[] } {
+export function mafLayers(options: MaybeEmbedded<MAFOptions>, who = options.inverse ? 'iaf' : 'maf'): { size: number; layers: Bijector[] } {
   assertKnownOptions(options, MAF_OPTION_NAMES, who);
   return autoregressiveLayers(options, who, 5);
 }
 
 /** The layers of {@link splineFlow}, base side first. */
-export function splineLayers(options: SplineFlowOptions, who = 'splineFlow'): { size: number; layers: Bijector[] } {
+export function splineLayers(options: MaybeEmbedded<SplineFlowOptions>, who = 'splineFlow'): { size: number; layers: Bijector[] } {
   assertKnownOptions(options, SPLINE_FLOW_OPTION_NAMES, who);
   const { kind = 'coupling', ...rest } = options;
   if (kind !== 'coupling' && kind !== 'autoregressive') throw new RangeError(`${who}: kind must be 'coupling' or 'autoregressive', got '${String(kind)}'`);
@@ -67,9 +100,9 @@ export function splineLayers(options: SplineFlowOptions, who = 'splineFlow'): { 
     : autoregressiveLayers({ ...rest, transformer: 'spline' }, who, 4);
 }
 
-/** A flow of `layers` on the options' base (a standard normal unless given). */
-function onBase(options: FlowBaseOptions, { size, layers }: { size: number; layers: Bijector[] }): TransformedDistribution {
-  return new TransformedDistribution(flowBase(options, size), new Chain(layers));
+/** A flow of `layers` on the options' base (a standard normal unless given), inside an `EmbeddedContext` with an `embedding`. */
+function onBase(options: MaybeEmbedded<FlowBaseOptions>, { size, layers }: { size: number; layers: Bijector[] }): TransformedDistribution | EmbeddedContext {
+  return withEmbedding(options, new TransformedDistribution(flowBase(options, size), new Chain(layers)));
 }
 
 /**
@@ -78,7 +111,9 @@ function onBase(options: FlowBaseOptions, { size, layers }: { size: number; laye
  * (or `base`): {@link couplingFlow} with the affine transformer, whose `MaskedAffineCoupling`
  * layers the fused kernels run. Returns a `TransformedDistribution`.
  */
-export function realNVP(options: RealNVPOptions): TransformedDistribution {
+export function realNVP(options: RealNVPOptions & EmbeddingOption): EmbeddedContext;
+export function realNVP(options: RealNVPOptions): TransformedDistribution;
+export function realNVP(options: MaybeEmbedded<RealNVPOptions>): TransformedDistribution | EmbeddedContext {
   return onBase(options, realNVPLayers(options));
 }
 
@@ -87,7 +122,9 @@ export function realNVP(options: RealNVPOptions): TransformedDistribution {
  * alternating partitions), then a learnable diagonal rescaling, on a standard normal base (or
  * `base`): {@link couplingFlow} with the additive transformer, and the rescaling.
  */
-export function nice(options: NICEOptions): TransformedDistribution {
+export function nice(options: NICEOptions & EmbeddingOption): EmbeddedContext;
+export function nice(options: NICEOptions): TransformedDistribution;
+export function nice(options: MaybeEmbedded<NICEOptions>): TransformedDistribution | EmbeddedContext {
   return onBase(options, niceLayers(options));
 }
 
@@ -97,7 +134,9 @@ export function nice(options: NICEOptions): TransformedDistribution {
  * {@link autoregressiveFlow} with the affine transformer. With `inverse: true`, the same stack of
  * IAF layers (Kingma et al. 2016).
  */
-export function maf(options: MAFOptions): TransformedDistribution {
+export function maf(options: MAFOptions & EmbeddingOption): EmbeddedContext;
+export function maf(options: MAFOptions): TransformedDistribution;
+export function maf(options: MaybeEmbedded<MAFOptions>): TransformedDistribution | EmbeddedContext {
   return onBase(options, mafLayers(options));
 }
 
@@ -109,6 +148,8 @@ export function maf(options: MAFOptions): TransformedDistribution {
  * spline transformer of `@flows/bijector-spline` (`bins`, `bound`). Returns a
  * `TransformedDistribution`; `flow.bijector` is the `Chain` of layers.
  */
-export function splineFlow(options: SplineFlowOptions): TransformedDistribution {
+export function splineFlow(options: SplineFlowOptions & EmbeddingOption): EmbeddedContext;
+export function splineFlow(options: SplineFlowOptions): TransformedDistribution;
+export function splineFlow(options: MaybeEmbedded<SplineFlowOptions>): TransformedDistribution | EmbeddedContext {
   return onBase(options, splineLayers(options));
 }

@@ -3,6 +3,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { Random } from '@flows/core';
 import { MaskedAffineCoupling } from '@flows/bijectors';
+import { DeepSets, MLP } from '@flows/networks';
 import { describe, expect, it } from 'vitest';
 import {
   Bernoulli,
@@ -11,6 +12,7 @@ import {
   DiagonalNormal,
   type Distribution,
   DiscretizedLogistic,
+  EmbeddedContext,
   FactorOutDistribution,
   Logistic,
   MixtureOfDiscretizedLogistics,
@@ -97,6 +99,26 @@ const CASES: Record<string, DistributionCase[]> = {
       { support: { kind: 'grid', low: -Math.PI, high: Math.PI, points: 400 } },
     ],
     ['VonMises, 8 angles (entropy)', () => new VonMises({ size: 8, concentration: [0.1, 0.5, 1, 2, 5, 10, 100, 1000] }), {}],
+  ],
+  EmbeddedContext: [
+    [
+      'EmbeddedContext (an MLP embedding before a conditional normal)',
+      () =>
+        new EmbeddedContext(
+          new ConditionalDiagonalNormal({ size: 2, contextSize: 3, hidden: [8], seed: 5 }),
+          new MLP({ inputSize: 5, outputSize: 3, hidden: [6], zeroInitLast: false, seed: 8 }),
+        ),
+      { support: { kind: 'grid', low: -10, high: 10 }, context: normalContext(5) },
+    ],
+    [
+      'EmbeddedContext (a DeepSets embedding of 4 observations of 2 values, flat rows)',
+      () =>
+        new EmbeddedContext(
+          new ConditionalDiagonalNormal({ size: 2, contextSize: 3, hidden: [8], seed: 6 }),
+          new DeepSets({ setSize: 4, elementSize: 2, outputSize: 3, elementHidden: [6], featureSize: 5, hidden: [6], seed: 9 }),
+        ),
+      { support: { kind: 'grid', low: -10, high: 10 }, context: normalContext(8) },
+    ],
   ],
   TransformedDistribution: [
     [

@@ -7,7 +7,7 @@ export interface SampleOptions {
   random?: Random | number;
   /** Scale of the base noise (1 = the distribution itself; below 1 gives cleaner, less diverse samples). */
   temperature?: number;
-  /** Context for conditional distributions, one row per sample. */
+  /** Context for conditional distributions: one row per sample, or one row for all of them. */
   context?: tf.Tensor;
 }
 
@@ -81,12 +81,25 @@ export abstract class Distribution<Config extends object = Record<string, unknow
     const who = `${this.className}.logProb`;
     this.assertNotDisposed(who);
     validateEvents(x, this.eventShape, who);
-    validateContext(context, x.shape[0], this.contextSize, who);
-    return tf.tidy(() => this.logProbImpl(x, context));
+    const rows = x.shape[0];
+    validateContext(context, sharedContextRow(context, rows) ? 1 : rows, this.contextSize, who);
+    return tf.tidy(() => this.logProbImpl(x, contextForRows(context, rows)));
   }
 
-  /** `n` samples, shape `[n, ...eventShape]`. */
+  /**
+   * `n` samples, shape `[n, ...eventShape]`: with a context, each under its own row of it, or all
+   * under one row (repeated on the device: one batched pass, no loop over rows).
+   */
   sample(n: number, options: SampleOptions = {}): tf.Tensor {
+    if (sharedContextRow(options.context, n) && this.contextSize > 0) {
+      validateContext(options.context, 1, this.contextSize, `${this.className}.sample`);
+      const repeated = tf.tile(options.context as tf.Tensor, [n, 1]);
+      try {
+        return this.sample(n, { ...options, context: repeated });
+      } finally {
+        repeated.dispose();
+      }
+    }
     const { random, temperature } = this.sampleArguments(n, options);
     return tf.tidy(() => this.sampleImpl(n, random, temperature, options.context));
   }
@@ -105,6 +118,16 @@ export abstract class Distribution<Config extends object = Record<string, unknow
     const random = options.random instanceof Random ? options.random : new Random(options.random ?? Math.floor(Math.random() * 2 ** 32));
     return { random, temperature };
   }
+}
+
+/** Whether `context` is one row meant for all `rows` events (a conditional flow's posterior at one observation). */
+function sharedContextRow(context: tf.Tensor | undefined, rows: number): boolean {
+  return context instanceof tf.Tensor && context.rank === 2 && context.shape[0] === 1 && rows > 1;
+}
+
+/** `context` with its one shared row repeated `rows` times (inside a tidy), or as it is. */
+function contextForRows(context: tf.Tensor | undefined, rows: number): tf.Tensor | undefined {
+  return context && sharedContextRow(context, rows) ? tf.tile(context, [rows, 1]) : context;
 }
 
 /** A float32 tensor of standard-normal draws from the project's generator (backend independent). */

@@ -49,6 +49,7 @@ export {
 } from './conditional-discretized-logistic-mixture.js';
 export { FactorOutDistribution, type FactorOutDistributionOptions, type FactorOutDistributionConfig } from './factor-out-distribution.js';
 export { TransformedDistribution, type TransformedDistributionConfig } from './transformed-distribution.js';
+export { EmbeddedContext, type EmbeddedContextConfig } from './embedded-context.js';
 export { registerDistribution, registeredDistributions, distributionFromJSON, type DistributionFactory } from './distribution-registry.js';
 export { registerBuiltinDistributions, BUILTIN_DISTRIBUTIONS } from './register-builtins.js';
 

@@ -3,6 +3,7 @@ import { Bernoulli } from './bernoulli.js';
 import { ConditionalMixtureOfDiscretizedLogistics } from './conditional-discretized-logistic-mixture.js';
 import { ConditionalDiagonalNormal } from './conditional-distribution.js';
 import { DiscretizedLogistic, MixtureOfDiscretizedLogistics } from './discretized-logistic.js';
+import { EmbeddedContext } from './embedded-context.js';
 import { registerDistribution } from './distribution-registry.js';
 import { Logistic } from './logistic.js';
 import { MixtureOfGaussians } from './mixture-of-gaussians.js';
@@ -27,6 +28,7 @@ export const BUILTIN_DISTRIBUTIONS = [
   FactorOutDistribution,
   TransformedDistribution,
   VonMises,
+  EmbeddedContext,
 ] as const;
 
 /**

@@ -35,6 +35,7 @@ export {
   type CouplingFlowOptions,
   type AutoregressiveFlowOptions,
   type FlowBaseOptions,
+  type EmbeddingOption,
   type TransformerChoice,
   TRANSFORMER_NAMES,
   realNVP,

@@ -1,7 +1,6 @@
 import { Chain } from '@flows/bijectors';
-import { type Distribution, TransformedDistribution } from '@flows/distributions';
+import { type Distribution, EmbeddedContext, TransformedDistribution } from '@flows/distributions';
 import { ARCHITECTURE_FORMAT, ARCHITECTURE_FORMAT_VERSION, Described, TorchWeights } from './description.js';
-import { EmbeddedContext } from './embedded-context.js';
 import { ArchitectureError, UnsupportedArchitectureError } from './errors.js';
 import { nflowsFlow } from './nflows.js';
 import { normflowsFlow } from './normflows.js';

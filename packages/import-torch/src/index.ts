@@ -14,5 +14,6 @@ export {
 } from './safetensors.js';
 export { TorchNetwork, type TorchNetworkOptions, type TorchNetworkConfig, type TorchNetworkDegrees } from './torch-network.js';
 export { TorchAutoregressive, type TorchAutoregressiveOptions, type TorchAutoregressiveConfig } from './torch-autoregressive.js';
-export { EmbeddedContext, type EmbeddedContextConfig } from './embedded-context.js';
+// EmbeddedContext now lives in @flows/distributions (the builders' `embedding` option makes it too); re-exported for programs that import it from here.
+export { EmbeddedContext, type EmbeddedContextConfig } from '@flows/distributions';
 export { registerTorchImport } from './register.js';

@@ -75,7 +75,7 @@ function classNames(serialized: unknown, names = new Set<string>()): Set<string>
   return names;
 }
 
-const OWN_CLASSES = ['TorchNetwork', 'TorchAutoregressive', 'EmbeddedContext'];
+const OWN_CLASSES = ['TorchNetwork', 'TorchAutoregressive'];
 
 async function importCommand(argv: string[]): Promise<void> {
   const positional = argv.length > 0 && !argv[0].startsWith('-') ? argv[0] : undefined;

@@ -3,8 +3,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs-core';
-import { ConditionalDiagonalNormal, DiagonalNormal, type Distribution, StandardNormal, TransformedDistribution } from '@flows/distributions';
-import { EmbeddedContext } from './embedded-context.js';
+import { ConditionalDiagonalNormal, DiagonalNormal, type Distribution, EmbeddedContext, StandardNormal, TransformedDistribution } from '@flows/distributions';
 
 export const FIXTURES = join(dirname(fileURLToPath(import.meta.url)), '..', 'fixtures');
 

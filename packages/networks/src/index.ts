@@ -12,6 +12,9 @@ export {
 } from './conditioner.js';
 export { MADE, type MADEOptions, type MADEConfig } from './made.js';
 export { ConvNet, type ConvNetOptions, type ConvNetConfig } from './conv-net.js';
+export { type ContextEmbedding, embeddingContextShape } from './context-embedding.js';
+export { DeepSets, type DeepSetsOptions, type DeepSetsConfig, type SetPooling } from './deep-sets.js';
+export { ImageEmbedding, type ImageEmbeddingOptions, type ImageEmbeddingConfig } from './image-embedding.js';
 export { dense, denseRelu, applyActivation, glorotUniform, ACTIVATIONS, type Activation } from './dense.js';
 export { registerConditioner, registeredConditioners, conditionerFromJSON, conditionerToJSON, type ConditionerFactory } from './conditioner-registry.js';
 export { registerBuiltinConditioners } from './register-builtins.js';
