@@ -17,6 +17,48 @@ import type { SolverOptions } from './ode-solver.js';
  */
 export type ProbabilityPath = 'ot' | 'rectified';
 
+/**
+ * The distribution of the regression's times (option `timeSampling` of {@link flowMatchingLoss}).
+ * Any distribution with full support on (0, 1) leaves the minimiser unchanged (the regression is
+ * minimised at every t by the marginal field); it moves the network's capacity and the gradient's
+ * noise between times, which matters for a finite network and a finite run:
+ *
+ * - `uniform` (the default): `t ~ U[0, 1]`.
+ * - `logit-normal`: `t = sigmoid(m + s·z)`, `z ~ N(0, 1)` (Esser et al., "Scaling Rectified Flow
+ *   Transformers", ICML 2024), more weight in the middle of the path for `m = 0`, towards the data
+ *   end for `m > 0`.
+ * - `power`: `t = 1 − (1 − u)^k`, `u ~ U[0, 1]`, density `(1 − t)^{1/k − 1} / k`, more weight towards
+ *   the data end (t = 1, where the OT path's field sharpens into the data's edges) for `k > 1`.
+ */
+export type TimeSampling = 'uniform' | { distribution: 'logit-normal'; location?: number; scale?: number } | { distribution: 'power'; exponent: number };
+
+/**
+ * Draws `n` times from a {@link TimeSampling}, as a `[n]` tensor.
+ */
+export function sampleTimes(n: number, sampling: TimeSampling, random: Random): tf.Tensor1D {
+  if (sampling === 'uniform') return uniformTensor([n], random) as tf.Tensor1D;
+  if (typeof sampling === 'object' && sampling !== null && sampling.distribution === 'logit-normal') {
+    const location = sampling.location ?? 0;
+    const scale = sampling.scale ?? 1;
+    if (!Number.isFinite(location) || !(scale > 0 && Number.isFinite(scale))) {
+      throw new RangeError(`flowMatchingLoss: a logit-normal timeSampling needs a finite location and a positive scale, got ${location} and ${scale}`);
+    }
+    const values = new Float32Array(n);
+    for (let i = 0; i < n; i++) values[i] = 1 / (1 + Math.exp(-(location + scale * random.normal())));
+    return tf.tensor1d(values);
+  }
+  if (typeof sampling === 'object' && sampling !== null && sampling.distribution === 'power') {
+    const k = sampling.exponent;
+    if (!(k > 0 && Number.isFinite(k))) throw new RangeError(`flowMatchingLoss: a power timeSampling needs a positive exponent, got ${k}`);
+    const values = new Float32Array(n);
+    for (let i = 0; i < n; i++) values[i] = 1 - (1 - random.uniform()) ** k;
+    return tf.tensor1d(values);
+  }
+  throw new RangeError(
+    `flowMatchingLoss: timeSampling must be 'uniform', { distribution: 'logit-normal', location, scale } or { distribution: 'power', exponent }, got ${JSON.stringify(sampling)}`,
+  );
+}
+
 /** Options of {@link flowMatchingLoss}. */
 export interface FlowMatchingOptions {
   /** The path (default `ot`). */
@@ -37,11 +79,13 @@ export interface FlowMatchingOptions {
   context?: tf.Tensor;
   /** Noise rows paired with the data rows (reflow); default: drawn from the flow's base. */
   noise?: tf.Tensor;
-  /** Times, one per row (default: uniform on [0, 1]). */
+  /** Times, one per row (default: drawn from `timeSampling`). */
   times?: tf.Tensor1D;
+  /** The distribution of the times when `times` is not given (default `uniform`); see {@link TimeSampling}. */
+  timeSampling?: TimeSampling;
 }
 
-const OPTION_NAMES = optionNames<FlowMatchingOptions>()(['path', 'sigmaMin', 'coupling', 'sinkhorn', 'random', 'context', 'noise', 'times']);
+const OPTION_NAMES = optionNames<FlowMatchingOptions>()(['path', 'sigmaMin', 'coupling', 'sinkhorn', 'random', 'context', 'noise', 'times', 'timeSampling']);
 
 function toRandom(random: Random | number | undefined): Random {
   return random instanceof Random ? random : new Random(random ?? Math.floor(Math.random() * 2 ** 32));
@@ -80,6 +124,7 @@ export function flowMatchingLoss(flow: ContinuousFlow, data: tf.Tensor, options:
   if (options.times && (options.times.rank !== 1 || options.times.shape[0] !== n)) {
     throw new RangeError(`flowMatchingLoss: times must have shape [${n}], one per data row, got [${options.times.shape}]`);
   }
+  if (options.times && options.timeSampling !== undefined) throw new RangeError('flowMatchingLoss: give times or timeSampling, not both');
   const random = toRandom(options.random);
   const baseContext = flow.base.contextSize > 0 ? options.context : undefined;
   let x0 = options.noise ?? tf.tidy(() => flow.base.sample(n, { random, context: baseContext }));
@@ -90,7 +135,7 @@ export function flowMatchingLoss(flow: ContinuousFlow, data: tf.Tensor, options:
     x0.dispose();
     x0 = paired;
   }
-  const times = options.times ?? (uniformTensor([n], random) as tf.Tensor1D);
+  const times = options.times ?? sampleTimes(n, options.timeSampling ?? 'uniform', random);
   const column = tf.reshape(times, [n, ...data.shape.slice(1).map(() => 1)]);
   // x_t = (1 − (1 − σ_min) t) x₀ + t x₁ and u_t = x₁ − (1 − σ_min) x₀ (σ_min = 0: the rectified-flow line).
   const xt = tf.add(tf.mul(tf.sub(1, tf.mul(column, 1 - sigmaMin)), x0), tf.mul(column, data));

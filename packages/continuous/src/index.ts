@@ -40,8 +40,9 @@ export {
   EXACT_TRACE_LIMIT,
   resolveTraceOptions,
 } from './continuous-flow.js';
-export { flowMatchingLoss, reflowPairs, type FlowMatchingOptions, type ProbabilityPath } from './flow-matching.js';
+export { flowMatchingLoss, reflowPairs, sampleTimes, type FlowMatchingOptions, type ProbabilityPath, type TimeSampling } from './flow-matching.js';
 export { type CouplingMethod, type CouplingOptions, minibatchCoupling, hungarian, sinkhornPlan, squaredDistances } from './ot-coupling.js';
+export { WeightAverage, type WeightAverageOptions } from './weight-average.js';
 export { maximumLikelihoodLoss, LIKELIHOOD_SOLVER, type MaximumLikelihoodOptions } from './maximum-likelihood.js';
 export { registerContinuousFlows } from './register-builtins.js';
 

@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { isRegistered, Random } from '@flows/core';
 import { toyByName } from '@flows/datasets';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { ContinuousFlow, flowMatchingLoss, maximumLikelihoodLoss, MLPVectorField, reflowPairs, registerVectorField } from './index.js';
+import { ContinuousFlow, flowMatchingLoss, maximumLikelihoodLoss, MLPVectorField, reflowPairs, registerVectorField, sampleTimes } from './index.js';
 import { LinearVectorField } from './test-support/linear-field.js';
 
 beforeAll(() => {
@@ -104,6 +104,41 @@ describe('flowMatchingLoss', () => {
     times.dispose();
     tf.dispose([x1, context]);
     flow.dispose();
+  });
+
+  it('draws its times from timeSampling: the loss at logit-normal times pinned near 0.5 is the loss at t = 0.5', () => {
+    const flow = new ContinuousFlow({ field: new MLPVectorField({ size: 2, hidden: [8], zeroInitLast: false, seed: 3 }) });
+    const x1 = tf.tensor2d(data);
+    const half = tf.fill([3], 0.5) as tf.Tensor1D;
+    const atHalf = tf.tidy(() => flowMatchingLoss(flow, x1, { random: 5, times: half }).dataSync()[0]);
+    const pinned = tf.tidy(
+      () => flowMatchingLoss(flow, x1, { random: 5, timeSampling: { distribution: 'logit-normal', location: 0, scale: 1e-6 } }).dataSync()[0],
+    );
+    const uniform = tf.tidy(() => flowMatchingLoss(flow, x1, { random: 5 }).dataSync()[0]);
+    expect(pinned).toBeCloseTo(atHalf, 5);
+    expect(Math.abs(uniform - atHalf)).toBeGreaterThan(1e-3); // the default draws other times
+    expect(() => flowMatchingLoss(flow, x1, { times: half, timeSampling: 'uniform' })).toThrow(/times or timeSampling, not both/);
+    expect(() => flowMatchingLoss(flow, x1, { timeSampling: 'beta' as never })).toThrow(/timeSampling must be 'uniform'/);
+    expect(() => flowMatchingLoss(flow, x1, { timeSampling: { distribution: 'power', exponent: 0 } })).toThrow(/positive exponent/);
+    tf.dispose([x1, half]);
+    flow.dispose();
+  });
+
+  it('sampleTimes: the logit of logit-normal times is N(m, s²); power-k times have mean k/(k + 1)', () => {
+    const random = new Random(11);
+    const n = 20_000;
+    const logitNormal = tf.tidy(() => sampleTimes(n, { distribution: 'logit-normal', location: 0.8, scale: 1.5 }, random).dataSync());
+    const logits = Array.from(logitNormal, (t) => Math.log(t / (1 - t)));
+    const mean = logits.reduce((a, b) => a + b, 0) / n;
+    const sd = Math.sqrt(logits.reduce((a, b) => a + (b - mean) ** 2, 0) / n);
+    expect(Math.abs(mean - 0.8)).toBeLessThan(4 * (1.5 / Math.sqrt(n)));
+    expect(Math.abs(sd - 1.5)).toBeLessThan(0.05);
+    const power = tf.tidy(() => sampleTimes(n, { distribution: 'power', exponent: 3 }, random).dataSync());
+    const powerMean = Array.from(power).reduce((a, b) => a + b, 0) / n;
+    // Var t = k² / ((k + 1)² (2k + 1)) = 9 / 112 for k = 3.
+    expect(Math.abs(powerMean - 0.75)).toBeLessThan(4 * Math.sqrt(9 / 112 / n));
+    expect(Math.min(...Array.from(power))).toBeGreaterThanOrEqual(0);
+    expect(Math.max(...Array.from(power))).toBeLessThanOrEqual(1);
   });
 
   it('a short run on TwoGaussians reaches KL < 0.4 nats (from 3.3), and leaks nothing', () => {
