@@ -30,6 +30,8 @@ export interface StartedBackend {
   adapter?: string;
   /** Threads of the wasm backend. */
   threads?: number;
+  /** In a page: why the wasm backend's threaded build did not start, so that its single-threaded build runs. */
+  threadsFailed?: string;
   /** The native kernels on wasm, when they were asked for. */
   nativeKernels?: NativeKernelsFound;
 }

@@ -18,6 +18,11 @@ export interface BackendChoice {
   /** Threads of the wasm backend, when it was chosen. */
   threads?: number;
   /**
+   * In a page: why the wasm backend's threaded build did not start (a thread worker threw, or the
+   * workers did not load in time), so that its single-threaded SIMD build runs; also warned in the console.
+   */
+  threadsFailed?: string;
+  /**
    * Native kernels on wasm (`@flows/native-kernels`): their thread count and what computes the matrix
    * products (the addon's own AVX-512 kernel or OpenBLAS), or why they are not in use when asked for.
    */

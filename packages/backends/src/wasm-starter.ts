@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { isNode } from '@flows/core';
 import type { BackendStarter } from './backend-starter.js';
 import { installNativeKernels } from './native-kernels.js';
+import { startWasmInPage, warnMissingWasmFiles } from './wasm-page-start.js';
 import { installWasmThreadsShim, releaseWasmWorkers, withDoubledCoreCount } from './wasm-threads.js';
 
 /**
@@ -16,8 +17,9 @@ export const wasmStarter: BackendStarter<'wasm'> = {
   async start({ wasmThreads, wasmPaths }) {
     const wasm = await import('@tensorflow/tfjs-backend-wasm');
     const inNode = isNode();
-    // The thread count and the files' location are fixed when the backend first starts.
-    const firstStart = tf.findBackend('wasm') == null;
+    // The thread count and the files' location are fixed when the backend first starts. (Not
+    // tf.findBackend, which starts initialising a registered backend: a second start followed.)
+    const firstStart = !('wasm' in tf.engine().registry);
     if (firstStart && !inNode && wasmPaths) wasm.setWasmPaths(wasmPaths);
     // In a browser the threaded build runs when the page is cross-origin isolated; its thread count is ours to set.
     if (firstStart && !inNode && wasmThreads > 1) wasm.setThreadsCount(wasmThreads);
@@ -27,12 +29,20 @@ export const wasmStarter: BackendStarter<'wasm'> = {
       wasm.setThreadsCount(threads);
       if (!(await withDoubledCoreCount(() => tf.setBackend('wasm')))) throw new Error("the threaded 'wasm' backend did not start");
       releaseWasmWorkers();
-    } else if (!(await tf.setBackend('wasm'))) {
-      throw new Error(
-        inNode
-          ? "the 'wasm' backend did not start"
-          : `the 'wasm' backend did not start: its .wasm files were not found at ${wasmPaths ?? "the page's directory"} (copy the three .wasm files of @tensorflow/tfjs-backend-wasm/dist there, or pass wasmPaths)`,
-      );
+    } else if (inNode) {
+      if (!(await tf.setBackend('wasm'))) throw new Error("the 'wasm' backend did not start");
+    } else {
+      const page = await startWasmInPage();
+      if (!page.started) {
+        const where = page.missingFiles?.length
+          ? `its .wasm files were not found: ${page.missingFiles.join(', ')}`
+          : `its .wasm files were not found at ${wasmPaths ?? "the page's directory"}`;
+        warnMissingWasmFiles(where);
+        throw new Error(
+          `the 'wasm' backend did not start: ${where} (copy the three .wasm files of @tensorflow/tfjs-backend-wasm/dist there, or pass wasmPaths)`,
+        );
+      }
+      if (page.threadsFailed) return { threads: wasm.getThreadsCount(), threadsFailed: page.threadsFailed };
     }
     return { threads: wasm.getThreadsCount() };
   },
@@ -42,5 +52,10 @@ export const wasmStarter: BackendStarter<'wasm'> = {
   // Threads in Node need the worker shim of wasm-threads.ts (it wraps Blob, URL.createObjectURL and
   // worker_threads' postMessage, and reports twice the cores while the backend starts): installed only
   // when threads are asked for, and said here. The native kernels are described for every backend by describeBackend.
-  describe: ({ threads }) => (threads && threads > 1 ? `, ${threads} threads${isNode() ? ' (worker shim installed for Node)' : ''}` : ''),
+  describe: ({ threads, threadsFailed }) =>
+    threadsFailed
+      ? `, single-threaded (threads did not start: ${threadsFailed})`
+      : threads && threads > 1
+        ? `, ${threads} threads${isNode() ? ' (worker shim installed for Node)' : ''}`
+        : '',
 };
