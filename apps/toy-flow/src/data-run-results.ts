@@ -1,5 +1,5 @@
 import { formatDuration, formatRate } from '@flows/cli-kit';
-import type { TransformedDistribution } from '@flows/distributions';
+import type { Distribution } from '@flows/distributions';
 import { klFromTargetAsync, saveModel, writeFileAtomic } from '@flows/flows';
 import type { DataSource } from './data-source.js';
 import { type HistoryRow, writeToyPictures, writeTrainingCurves } from './pictures.js';
@@ -8,7 +8,7 @@ import { type HistoryRow, writeToyPictures, writeTrainingCurves } from './pictur
 export interface FinishedDataRun {
   out: string;
   source: DataSource;
-  model: TransformedDistribution;
+  model: Distribution;
   /** The settings recorded in model.json and metrics.json. */
   settings: Record<string, unknown>;
   steps: number;

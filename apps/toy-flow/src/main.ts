@@ -1,5 +1,6 @@
 import { registerSplineBijectors } from '@flows/bijector-spline';
 import { runCommands } from '@flows/cli-kit';
+import { registerContinuousFlows } from '@flows/continuous';
 import { registerTorchImport } from '@flows/import-torch';
 import { logprob } from './logprob.js';
 import { plot } from './plot.js';
@@ -19,9 +20,11 @@ Commands:
 Run 'toy-flow <command> --help' for the options of each command.`;
 
 export function main(argv: string[]): Promise<number> {
-  // Saved models may use the spline plugin's layers, or the importer's (a flow trained with zuko,
-  // nflows or normflows and imported by flows-import); loading them needs the classes registered.
+  // Saved models may use the spline plugin's layers, the importer's (a flow trained with zuko,
+  // nflows or normflows and imported by flows-import) or be continuous flows (--flow cnf); loading
+  // them needs the classes registered.
   registerSplineBijectors();
+  registerContinuousFlows();
   registerTorchImport();
   return runCommands('toy-flow', HELP, { train, logprob, sample, plot }, argv);
 }

@@ -3,11 +3,12 @@ import { curvesFigure, densityFigure, finiteMaximum, pointsFigure, writeFigure }
 import { gridPoints, type Range2D } from '@flows/datasets';
 import type { Distribution } from '@flows/distributions';
 import { writeFileAtomic } from '@flows/flows';
+import { pictureLogProb } from './continuous-toy-flow.js';
 
 /** Grid cells along each side of a density picture. */
 export const PANEL = 320;
 
-/** exp(logProb) on the grid, in batches. */
+/** exp(logProb) on the grid, in batches (a continuous flow's with its picture solver, see {@link pictureLogProb}). */
 export async function densityOnGrid(model: Distribution, range: Range2D, size = PANEL): Promise<Float32Array> {
   const points = gridPoints(range, size);
   const out = new Float32Array(size * size);
@@ -15,7 +16,7 @@ export async function densityOnGrid(model: Distribution, range: Range2D, size = 
   for (let start = 0; start < size * size; start += batch) {
     const count = Math.min(batch, size * size - start);
     // Read back outside tf.tidy: tidy walks a returned typed array element by element.
-    const density = tf.tidy(() => tf.exp(model.uncheckedLogProb(tf.tensor2d(points.subarray(2 * start, 2 * (start + count)), [count, 2]))));
+    const density = tf.tidy(() => tf.exp(pictureLogProb(model, tf.tensor2d(points.subarray(2 * start, 2 * (start + count)), [count, 2]))));
     out.set(await density.data(), start); // asynchronous: WebGPU in Node cannot read synchronously
     density.dispose();
   }

@@ -1,17 +1,18 @@
+import type * as tf from '@tensorflow/tfjs-core';
 import type { Random } from '@flows/core';
 import { formatDuration, formatRate, ProgressBar } from '@flows/cli-kit';
-import type { TransformedDistribution } from '@flows/distributions';
-import { type Adam, fit, type SettingNames, type TrainingData, type TrainingRun } from '@flows/flows';
+import type { Distribution } from '@flows/distributions';
+import { type Adam, type Batch, fit, type SettingNames, type TrainingData, type TrainingRun } from '@flows/flows';
 import { firstBatches } from './fresh-batches.js';
 import type { HistoryRow } from './pictures.js';
 
 /** A `--data` run's training, set up (fresh or resumed) and ready to step. */
 export interface SegmentedTraining {
-  model: TransformedDistribution;
+  model: Distribution;
   optimizer: Adam;
   random: Random;
   /** The run's checkpoint folder and loss history. */
-  run: TrainingRun<TransformedDistribution, Record<string, unknown>, HistoryRow>;
+  run: TrainingRun<Distribution, Record<string, unknown>, HistoryRow>;
   data: TrainingData;
   /** Fresh samples every batch (the toys), rather than a fixed data set (CSV) trained in epochs. */
   fresh: boolean;
@@ -19,6 +20,8 @@ export interface SegmentedTraining {
   stepsPerEpoch: number;
   batchSize: number;
   checkpointEvery: number;
+  /** The loss of a batch, where it is not the negative log-likelihood (flow matching, `--flow cnf`). */
+  lossFunction?: (model: Distribution, batch: Batch) => tf.Scalar;
   /** A diverging run's advice in the app's flags. */
   settingNames: SettingNames;
   quiet: boolean;
@@ -52,6 +55,7 @@ export async function trainInSegments(t: SegmentedTraining): Promise<{ seconds: 
       random,
       reportEvery: 100,
       settingNames: t.settingNames,
+      ...(t.lossFunction ? { loss: t.lossFunction } : {}),
       onProgress: (p) => {
         history.push({ step: p.step, loss: p.loss, learningRate: p.learningRate });
         bar?.update(p.step - firstStep, {

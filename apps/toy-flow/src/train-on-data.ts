@@ -1,11 +1,13 @@
 import { Random } from '@flows/core';
+import type { Distribution } from '@flows/distributions';
 import { UsageError } from '@flows/cli-kit';
 import { Adam, type AdamState, type LearningRateSchedule, toyFlow, type ToyFlowKind } from '@flows/flows';
+import { CNF_FLOW, continuousToyFlow, flowMatchingLossWith } from './continuous-toy-flow.js';
 import { writeDataRunResults } from './data-run-results.js';
 import { openDataSource } from './open-data-source.js';
 import { openToyRun } from './resume.js';
 import { trainInSegments } from './train-in-segments.js';
-import type { TrainArguments } from './train-options.js';
+import { defaultTestSize, type TrainArguments } from './train-options.js';
 import { budgetWarning, trainingBudget } from './training-budget.js';
 
 /** What `toy-flow train --data` runs with besides its options. */
@@ -29,7 +31,7 @@ export async function trainOnData(o: TrainArguments & { data: string }, context:
   const source = await openDataSource(o.data, {
     conditional: Boolean(o.conditional),
     trainSize: o['train-size'],
-    testSize: o['test-size'],
+    testSize: o['test-size'] ?? defaultTestSize(o.flow),
     seed,
     standardize: !o['no-standardize'],
     keepOutliers: Boolean(o['keep-outliers']),
@@ -58,23 +60,26 @@ export async function trainOnData(o: TrainArguments & { data: string }, context:
   };
   if (o.mask === 'checkerboard' && source.size === 2)
     throw new UsageError("--mask checkerboard needs image-shaped data (a square number of dimensions > 2); use 'alternating' or 'half' for 2-D points");
-  const training = await openToyRun(o.out, { ...settings, dataset: source.name }, Boolean(o.resume), ['epochs', 'steps']);
+  const continuous = o.flow === CNF_FLOW;
+  const training = await openToyRun<Distribution>(o.out, { ...settings, dataset: source.name }, Boolean(o.resume), ['epochs', 'steps']);
   const checkpoint = training.resumed;
   const model =
     checkpoint?.model ??
-    toyFlow({
-      flow: o.flow as ToyFlowKind,
-      size: source.size,
-      layers: o.layers,
-      hidden: o.hidden,
-      mask: o.mask,
-      scaleTanh: !o['no-tanh'],
-      bins: o.bins,
-      bound: o.bound,
-      seed,
-      contextSize: source.labels || undefined,
-      standardization: source.standardization,
-    });
+    (continuous
+      ? continuousToyFlow({ size: source.size, hidden: o.hidden, seed })
+      : toyFlow({
+          flow: o.flow as ToyFlowKind,
+          size: source.size,
+          layers: o.layers,
+          hidden: o.hidden,
+          mask: o.mask,
+          scaleTanh: !o['no-tanh'],
+          bins: o.bins,
+          bound: o.bound,
+          seed,
+          contextSize: source.labels || undefined,
+          standardization: source.standardization,
+        }));
   const random = checkpoint ? Random.fromState(checkpoint.randomState) : new Random(seed + 17);
   const restored: AdamState | null = checkpoint?.optimizerState ?? null;
   if (restored) console.error(`resuming after step ${restored.step} of ${totalSteps}`);
@@ -91,6 +96,8 @@ export async function trainOnData(o: TrainArguments & { data: string }, context:
     stepsPerEpoch,
     batchSize,
     checkpointEvery: o['checkpoint-every'],
+    // A continuous flow learns by flow matching, its noise and times from the run's generator.
+    ...(continuous ? { lossFunction: flowMatchingLossWith(random) } : {}),
     // A diverging run's advice names this app's flags; tanh-bounded scales only when --no-tanh turned them off.
     settingNames: { learningRate: '--lr', clipNorm: '--clip-norm', ...(o['no-tanh'] ? { scaleTanh: 'leave out --no-tanh' } : {}) },
     quiet: Boolean(o.quiet),
@@ -108,7 +115,7 @@ export async function trainOnData(o: TrainArguments & { data: string }, context:
     loss,
     trainSeconds,
     batchSize,
-    testSize: o['test-size'],
+    testSize: o['test-size'] ?? defaultTestSize(o.flow),
     seed,
     backend: context.backend,
     warning,

@@ -1,8 +1,12 @@
 import { BACKEND_OPTIONS, defineOptions, describeOptions, type ParsedOptions } from '@flows/cli-kit';
 import { TOY_NAMES } from '@flows/datasets';
 import { MASK_STRATEGIES, TOY_FLOWS } from '@flows/flows';
+import { CNF_FLOW, CNF_TEST_SIZE } from './continuous-toy-flow.js';
 import { TARGET_NAMES } from './fit-target.js';
 import { DEFAULT_STEPS } from './training-budget.js';
+
+/** Held-out toy samples of the test NLL of the toy model's flows. */
+const DEFAULT_TEST_SIZE = 200_000;
 
 /** The options of `toy-flow train`; the flows are the toy model's (`toyFlow` of `@flows/builders`), as the playground's are. */
 export const TRAIN_OPTIONS = defineOptions({
@@ -12,9 +16,11 @@ export const TRAIN_OPTIONS = defineOptions({
   out: { kind: 'string', required: true, description: 'output directory (model/, metrics.json, density, samples and training pictures as .svg and .png)' },
   flow: {
     kind: 'string',
-    choices: TOY_FLOWS,
+    // The toy model's flows (the playground's too), and a continuous flow of @flows/continuous.
+    choices: [...TOY_FLOWS, CNF_FLOW],
     default: 'realnvp',
-    description: 'affine (Real NVP) or additive (NICE) couplings, MAF, rational-quadratic spline couplings or spline MAF',
+    description:
+      'affine (Real NVP) or additive (NICE) couplings, MAF, rational-quadratic spline couplings, spline MAF, or a continuous flow trained by flow matching (cnf: built-in toys only; --hidden sizes its vector field)',
   },
   layers: { kind: 'positiveInteger', default: 8, description: 'layers (couplings, MAF or spline layers)' },
   bins: { kind: 'positiveInteger', default: 8, description: 'spline bins K (--flow spline, spline-ar)' },
@@ -33,7 +39,10 @@ export const TRAIN_OPTIONS = defineOptions({
   lr: { kind: 'positiveNumber', default: 2e-3, description: 'peak learning rate (Adam)' },
   schedule: { kind: 'string', choices: ['cosine', 'constant'], default: 'cosine', description: 'learning-rate schedule' },
   'clip-norm': { kind: 'positiveNumber', description: 'clip the gradient norm' },
-  'test-size': { kind: 'positiveInteger', default: 200_000, description: 'held-out samples for the test NLL (toys)' },
+  'test-size': {
+    kind: 'positiveInteger',
+    description: `held-out samples for the test NLL (toys; default ${DEFAULT_TEST_SIZE}, ${CNF_TEST_SIZE} for --flow cnf, whose log-densities are ODE solves)`,
+  },
   seed: { kind: 'nonNegativeInteger', default: 0, description: 'seed for masks, weights, data and noise' },
   ...BACKEND_OPTIONS,
   resume: { kind: 'boolean', description: 'continue a killed run from <out>/checkpoint (same options; a finished run gets its missing final files)' },
@@ -68,7 +77,13 @@ Examples:
   toy-flow train --data chequerboard --out runs/chequerboard --layers 12 --hidden 128,128 --train-size 6000000
   toy-flow train --data chequerboard --out runs/spline --flow spline --layers 6 --bins 16
   toy-flow train --data eight-gaussians --out runs/conditional --conditional
+  toy-flow train --data two-gaussians --out runs/cnf --flow cnf --hidden 128,128,128 --steps 30000 --batch-size 512
   toy-flow train --target u3 --out runs/u3 --flow spline --train-size 1000000`;
+
+/** `--test-size` when it is not given: each of a continuous flow's test points costs an ODE solve. */
+export function defaultTestSize(flow: string): number {
+  return flow === CNF_FLOW ? CNF_TEST_SIZE : DEFAULT_TEST_SIZE;
+}
 
 /** The parsed options of `toy-flow train`. */
 export type TrainArguments = ParsedOptions<typeof TRAIN_OPTIONS>;

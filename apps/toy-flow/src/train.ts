@@ -1,11 +1,26 @@
 import { denseMultiplyAdds, parseOptions, startBackend, UsageError } from '@flows/cli-kit';
+import { TOY_NAMES } from '@flows/datasets';
 import { acquireRunLock, schedules, toyFlow, type ToyFlowKind, toyScheduleOptions } from '@flows/flows';
 import { trainOnTarget } from './fit-target.js';
-import { TRAIN_HELP, TRAIN_OPTIONS } from './train-options.js';
+import { CNF_FLOW } from './continuous-toy-flow.js';
+import { defaultTestSize, TRAIN_HELP, TRAIN_OPTIONS } from './train-options.js';
 import { trainOnData } from './train-on-data.js';
 import { budgetWarning, trainingBudget } from './training-budget.js';
 
 export { TRAIN_HELP, TRAIN_OPTIONS } from './train-options.js';
+
+/**
+ * What `--flow cnf` trains on: a built-in toy, by flow matching. Reverse KL would solve the ODE
+ * with its trace at every step (not written yet), the toys' labels would need a conditional field
+ * and CSV data their standardisation in the flow; each is refused with the flags that work.
+ */
+function checkContinuousRun(data: string | undefined, target: string | undefined, conditional: boolean): void {
+  if (target !== undefined) throw new UsageError('--flow cnf trains by flow matching on --data (a toy); for --target use another --flow');
+  if (conditional) throw new UsageError('--flow cnf trains unconditional flows; leave out --conditional or use another --flow');
+  if (data !== undefined && !TOY_NAMES.includes(data)) {
+    throw new UsageError(`--flow cnf trains on the built-in toys (${TOY_NAMES.join(', ')}); for the points of ${data} use another --flow`);
+  }
+}
 
 /**
  * `toy-flow train`: checks the options, takes the run lock of `--out`, starts the backend, then
@@ -21,6 +36,7 @@ export async function train(argv: string[]): Promise<void> {
   if ((o.data === undefined) === (o.target === undefined))
     throw new UsageError('give either --data (density estimation) or --target (reverse KL), not both or neither');
   if (o.conditional && o.target !== undefined) throw new UsageError('--conditional goes with --data (labelled toy samples), not --target');
+  if (o.flow === CNF_FLOW) checkContinuousRun(o.data, o.target, Boolean(o.conditional));
   // The output directory is checked (created, probe-written) and locked before any work: an
   // unwritable --out fails now, not after training, and a second run into it is refused.
   const runLock = await acquireRunLock(o.out, 'toy-flow train', undefined, { outputs: [/^(density|samples|training)\.(svg|png)$/] });
@@ -68,7 +84,7 @@ export async function train(argv: string[]): Promise<void> {
       learningRate: learningRateFor(steps),
       clipNorm: o['clip-norm'],
       seed: o.seed,
-      evaluationSamples: o['test-size'],
+      evaluationSamples: o['test-size'] ?? defaultTestSize(o.flow),
       quiet: Boolean(o.quiet),
       out: o.out,
       backend: backend.name,
