@@ -446,6 +446,11 @@ describe('toy-flow CLI', () => {
       '2000',
       '--lr',
       '10',
+      // A small model diverges the same way, in a second instead of minutes on the cpu backend.
+      '--layers',
+      '2',
+      '--hidden',
+      '16',
       '--backend',
       'cpu',
       '--quiet',
