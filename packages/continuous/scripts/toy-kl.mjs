@@ -19,7 +19,7 @@ import { toyByName } from '@flows/datasets';
 import { selectBackend } from '@flows/backends';
 import { loadModel, saveModel } from '@flows/model-files';
 import { Adam, schedules } from '@flows/optimizers';
-import { ContinuousFlow, flowMatchingLoss, maximumLikelihoodLoss, MLPVectorField } from '@flows/continuous';
+import { ContinuousFlow, flowMatchingLoss, maximumLikelihoodLoss, MLPVectorField, WeightAverage } from '@flows/continuous';
 
 const { values: o } = parseArgs({
   options: {
@@ -36,6 +36,13 @@ const { values: o } = parseArgs({
     'time-features': { type: 'string', default: '2' },
     'position-features': { type: 'string', default: '0' },
     'likelihood-steps': { type: 'string', default: '8' },
+    ema: { type: 'string', default: '0' },
+    'max-minutes': { type: 'string', default: '0' },
+    'time-sampling': { type: 'string', default: 'uniform' },
+    'time-location': { type: 'string', default: '0' },
+    'time-scale': { type: 'string', default: '1' },
+    'eval-method': { type: 'string', default: 'dopri5' },
+    'eval-steps': { type: 'string', default: '100' },
     rtol: { type: 'string', default: '1e-6' },
     atol: { type: 'string', default: '1e-6' },
     'test-size': { type: 'string', default: '20000' },
@@ -59,7 +66,10 @@ const seed = number('seed');
 const steps = number('steps');
 const batchSize = number('batch-size');
 const hidden = o.hidden.split(',').map(Number);
-const solver = { method: 'dopri5', rtol: number('rtol'), atol: number('atol') };
+const solver =
+  o['eval-method'] === 'rk4'
+    ? { method: 'rk4', steps: number('eval-steps') }
+    : { method: 'dopri5', rtol: number('rtol'), atol: number('atol'), maxSteps: 20000 };
 const log = (...parts) => console.log(new Date().toISOString().slice(11, 19), ...parts);
 
 const backend = await selectBackend({ backend: o.backend });
@@ -68,6 +78,7 @@ log(`backend ${backend.name}${backend.nativeKernels && 'threads' in backend.nati
 const target = toyByName(o.data);
 let flow;
 let trainSeconds = 0;
+let stoppedAt = null;
 const history = [];
 if (o.model) {
   // A saved flow, measured again with this run's solver settings.
@@ -97,9 +108,18 @@ if (o.model) {
   flow = new ContinuousFlow({ field, base, solver });
   const optimizer = new Adam(flow.trainableVariables, { learningRate: schedules.cosine(number('lr'), steps, { warmupSteps: Math.min(500, steps / 10) }) });
   const random = new Random(seed + 1);
+  // --ema: evaluate and save an exponential moving average of the weights instead of the last iterate.
+  const average = number('ema') > 0 ? new WeightAverage(flow.trainableVariables, { decay: number('ema') }) : null;
+  const timeSampling =
+    o['time-sampling'] === 'uniform'
+      ? 'uniform'
+      : o['time-sampling'] === 'power'
+        ? { distribution: 'power', exponent: number('time-scale') }
+        : { distribution: o['time-sampling'], location: number('time-location'), scale: number('time-scale') };
 
   // ---- training ----
   const started = performance.now();
+  const maxMinutes = number('max-minutes') > 0 ? number('max-minutes') : Number.POSITIVE_INFINITY;
   let recent = 0;
   for (let step = 1; step <= steps; step++) {
     const loss = tf.tidy(() => {
@@ -107,12 +127,21 @@ if (o.model) {
       const objective =
         o.objective === 'likelihood'
           ? () => maximumLikelihoodLoss(flow, data, { solver: { method: 'rk4', steps: number('likelihood-steps') } })
-          : () => flowMatchingLoss(flow, data, { random, path: o.path, sigmaMin: number('sigma-min'), coupling: o.coupling });
+          : () => flowMatchingLoss(flow, data, { random, path: o.path, sigmaMin: number('sigma-min'), coupling: o.coupling, timeSampling });
       const { value, grads } = tf.variableGrads(objective, flow.trainableVariables);
       optimizer.applyGradients(grads);
+      average?.update();
       return value.dataSync()[0];
     });
     recent += loss;
+    // --max-minutes: a wall-clock limit on the training (on a shared machine the rate varies), which
+    // ends it before the schedule does; the steps done are recorded.
+    if ((performance.now() - started) / 60_000 > maxMinutes && step < steps) {
+      log(`stopped at step ${step} of ${steps}: --max-minutes ${maxMinutes} reached`);
+      history.push({ step, loss: recent / (step % 500 || 500) });
+      stoppedAt = step;
+      break;
+    }
     if (step % 500 === 0 || step === steps) {
       const count = step % 500 === 0 ? 500 : step % 500;
       history.push({ step, loss: recent / count });
@@ -121,6 +150,10 @@ if (o.model) {
     }
   }
   trainSeconds = (performance.now() - started) / 1000;
+  if (average) {
+    average.copyToVariables();
+    average.dispose();
+  }
 }
 
 // ---- KL on held-out points, with the log-density's cost ----
@@ -174,7 +207,7 @@ const solverGap = tf.tidy(() => {
   return { max: tf.max(gap).dataSync()[0], mean: tf.mean(gap).dataSync()[0] };
 });
 log(
-  `adaptive (rtol ${solver.rtol}) vs reference (rtol 1e-8, ${referenceNfe} evaluations): max ${solverGap.max.toExponential(2)}, mean ${solverGap.mean.toExponential(2)} nats`,
+  `${solver.method === 'rk4' ? `RK4 (${solver.steps} steps)` : `adaptive (rtol ${solver.rtol})`} vs reference (rtol 1e-8, ${referenceNfe} evaluations): max ${solverGap.max.toExponential(2)}, mean ${solverGap.mean.toExponential(2)} nats`,
 );
 const probeRandom = new Random(seed + 5);
 const draws = number('draws');
@@ -228,6 +261,10 @@ const metrics = {
     seed,
     solver,
     standardize: o.standardize,
+    ema: number('ema'),
+    timeSampling: o['time-sampling'],
+    timeLocation: number('time-location'),
+    timeScale: number('time-scale'),
   },
   backend: backend.name,
   kl,
@@ -236,6 +273,7 @@ const metrics = {
   entropy,
   testSize,
   trainSeconds,
+  stoppedAt,
   trainSamplesPerSecond: trainSeconds > 0 ? (steps * batchSize) / trainSeconds : null,
   model: o.model ?? null,
   density: { nfePerSample: densityNfe / batches, seconds: densitySeconds, samplesPerSecond: testSize / densitySeconds },
