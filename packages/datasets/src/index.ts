@@ -10,3 +10,6 @@ export { loadMnist, defaultMnistDirectory, MissingMnistDataError, type MnistSpli
 export { imageBatches, binWidth, type ImageView, type ImageBatch, type ImageBatchOptions, type RawImages } from './image-batches.js';
 export { ENERGY_TARGETS, ENERGY_NAMES, energyByName, type EnergyTarget } from './energy-targets.js';
 export { gridPoints, histogramOnGrid, plotRangeAround, columnStatistics, PLOT_PADDING, type Range2D } from './plane.js';
+export { simulatePairs, type SimulationTask } from './simulation-task.js';
+export { SbiTwoMoons } from './sbi-two-moons.js';
+export { SbiGaussianLinear, type SbiGaussianLinearOptions } from './sbi-gaussian-linear.js';

@@ -96,6 +96,11 @@ export {
   type LogDensity,
   type ReverseKLOptions,
   type DistillOptions,
+  classifierTwoSampleTest,
+  type C2stOptions,
+  type C2stResult,
+  sampleMoments,
+  relativeFrobeniusError,
 } from '@flows/training';
 export {
   saveModel,

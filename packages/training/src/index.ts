@@ -21,3 +21,5 @@ export {
   type ReverseKLOptions,
   type DistillOptions,
 } from './variational.js';
+export { classifierTwoSampleTest, type C2stOptions, type C2stResult } from './c2st.js';
+export { sampleMoments, relativeFrobeniusError } from './sample-moments.js';
