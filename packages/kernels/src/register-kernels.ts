@@ -1,3 +1,4 @@
+import { registerCpuStridedSlice } from './cpu/strided-slice.js';
 import { registerWasmSharingIdentity } from './wasm/sharing-identity.js';
 import { registerWebgpuAdam } from './webgpu/adam-programs.js';
 import { registerWebgpuAffineCoupling } from './webgpu/affine-coupling-programs.js';
@@ -21,6 +22,8 @@ const REGISTRATIONS: ReadonlyMap<string, () => boolean> = new Map([
   ],
   // The wasm backend registers its kernels when imported: until then there is no Identity to replace.
   ['wasm', registerWasmSharingIdentity],
+  // Likewise the cpu backend's Slice, replaced for blocks that are not contiguous.
+  ['cpu', registerCpuStridedSlice],
 ]);
 
 const done = new Set<string>();
@@ -28,7 +31,8 @@ const done = new Set<string>();
 /**
  * Registers this package's kernels for a backend, once: on `webgpu` the fused masked affine
  * coupling (density direction, with its gradient) and the Adam programs; on `wasm` an `Identity`
- * that shares its input's memory. Other backends have none and run the reference compositions.
+ * that shares its input's memory; on `cpu` a `Slice` that copies a block that is not contiguous run
+ * by run. Other backends have none and run the reference compositions.
  *
  * The one function behind both ways in. `selectBackend` of `@flows/backends` calls it for the
  * backend it starts; users who activate a backend themselves with `tf.setBackend(name)` call it
