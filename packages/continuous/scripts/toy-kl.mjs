@@ -6,6 +6,8 @@
 // against a fine reference solve, and Hutchinson's estimate against the exact trace.
 //
 //   node scripts/toy-kl.mjs --data chequerboard --steps 20000 --out runs/cnf-chequerboard
+//   node scripts/toy-kl.mjs --data chequerboard --steps 200000 --position-features 6 --standardize \
+//     --time-sampling power --time-scale 2 --lr 5e-3 --ema 0.999 --out runs/chequerboard   (the README's recipe)
 //   node scripts/toy-kl.mjs --data chequerboard --model runs/cnf-chequerboard/model   (measure a saved flow again)
 //
 // Needs the workspace built (pnpm --filter @flows/continuous build, and its dependencies).
