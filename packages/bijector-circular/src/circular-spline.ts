@@ -1,17 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { assertKnownOptions, ConfigError, Module, optionNames } from '@flows/core';
 import type { Transformer } from '@flows/bijectors';
+import { splineBin, splineForwardInBin, splineInverseInBin } from '@flows/bijector-spline';
 import { wrapAngles } from './angles.js';
-
-/**
- * The bin of each value as a one-hot constant of the tape: comparisons have no gradient in
- * TensorFlow.js (the tape fails on them), and the bin's derivative is 0 wherever it exists.
- */
-const binOneHot = tf.customGrad((...args: unknown[]) => {
-  const [value, interior] = args as [tf.Tensor2D, tf.Tensor3D];
-  const index = tf.sum(tf.cast(tf.greaterEqual(tf.expandDims(value, 2), interior), 'int32'), 2);
-  return { value: tf.cast(tf.oneHot(index, interior.shape[2] + 1), 'float32'), gradFunc: () => [tf.zerosLike(value), tf.zerosLike(interior)] };
-}) as unknown as (value: tf.Tensor2D, interior: tf.Tensor3D) => tf.Tensor3D;
 
 /** Options of {@link CircularRationalQuadraticSpline}. */
 export interface CircularSplineOptions {
@@ -101,66 +92,22 @@ export class CircularRationalQuadraticSpline extends Module<CircularSplineConfig
     // δ_K = δ_0: the circular boundary condition.
     const derivatives = tf.concat([own, tf.slice(own, [0, 0, 0], [n, d, 1])], 2) as tf.Tensor3D;
     const rotation = this.shift ? tf.reshape(tf.slice(parameters, [0, 0, 3 * k], [n, d, 1]), [n, d]) : tf.zeros([n, d]);
-    return { xs, ys, derivatives, rotation, n, d };
-  }
-
-  private binParameters(value: tf.Tensor2D, searched: tf.Tensor3D, parts: ReturnType<CircularRationalQuadraticSpline['parts']>) {
-    const { xs, ys, derivatives, n, d } = parts;
-    const k = this.bins;
-    const oneHot = binOneHot(value, tf.slice(searched, [0, 0, 1], [n, d, k - 1]));
-    const pick = (values: tf.Tensor3D, offset = 0) => tf.sum(tf.mul(oneHot, tf.slice(values, [0, 0, offset], [n, d, k])), 2) as tf.Tensor2D;
-    const width = pick(xs.sizes);
-    const height = pick(ys.sizes);
-    return {
-      xLeft: pick(xs.positions),
-      width,
-      yLeft: pick(ys.positions),
-      height,
-      slope: tf.div(height, width),
-      deltaLeft: pick(derivatives),
-      deltaRight: pick(derivatives, 1),
-    };
-  }
-
-  private logDerivative(xi: tf.Tensor, p: { slope: tf.Tensor; deltaLeft: tf.Tensor; deltaRight: tf.Tensor }): tf.Tensor2D {
-    const oneMinus = tf.sub(1, xi);
-    const cross = tf.mul(xi, oneMinus);
-    const beta = tf.sub(tf.add(p.deltaRight, p.deltaLeft), tf.mul(2, p.slope));
-    const denominator = tf.add(p.slope, tf.mul(beta, cross));
-    const numerator = tf.mul(
-      tf.square(p.slope),
-      tf.add(tf.add(tf.mul(p.deltaRight, tf.square(xi)), tf.mul(tf.mul(2, p.slope), cross)), tf.mul(p.deltaLeft, tf.square(oneMinus))),
-    );
-    return tf.sub(tf.log(numerator), tf.mul(2, tf.log(denominator))) as tf.Tensor2D;
+    return { xs, ys, derivatives, rotation };
   }
 
   forward(u: tf.Tensor2D, parameters: tf.Tensor3D): [tf.Tensor2D, tf.Tensor2D] {
-    const parts = this.parts(parameters);
+    const { xs, ys, derivatives, rotation } = this.parts(parameters);
     const x = wrapAngles(u) as tf.Tensor2D;
-    const p = this.binParameters(x, parts.xs.positions, parts);
-    const xi = tf.clipByValue(tf.div(tf.sub(x, p.xLeft), p.width), 0, 1);
-    const cross = tf.mul(xi, tf.sub(1, xi));
-    const beta = tf.sub(tf.add(p.deltaRight, p.deltaLeft), tf.mul(2, p.slope));
-    const numerator = tf.mul(p.height, tf.add(tf.mul(p.slope, tf.square(xi)), tf.mul(p.deltaLeft, cross)));
-    const y = tf.add(p.yLeft, tf.div(numerator, tf.add(p.slope, tf.mul(beta, cross))));
-    return [wrapAngles(tf.add(y, parts.rotation)) as tf.Tensor2D, this.logDerivative(xi, p)];
+    const [y, logDerivative] = splineForwardInBin(x, splineBin(x, xs.positions, xs, ys, derivatives));
+    return [wrapAngles(tf.add(y, rotation)) as tf.Tensor2D, logDerivative];
   }
 
   inverse(v: tf.Tensor2D, parameters: tf.Tensor3D): [tf.Tensor2D, tf.Tensor2D] {
-    const parts = this.parts(parameters);
-    const y = wrapAngles(tf.sub(v, parts.rotation)) as tf.Tensor2D;
-    const p = this.binParameters(y, parts.ys.positions, parts);
-    const offset = tf.sub(y, p.yLeft);
-    const beta = tf.sub(tf.add(p.deltaRight, p.deltaLeft), tf.mul(2, p.slope));
-    const a = tf.add(tf.mul(p.height, tf.sub(p.slope, p.deltaLeft)), tf.mul(offset, beta));
-    const b = tf.sub(tf.mul(p.height, p.deltaLeft), tf.mul(offset, beta));
-    const c = tf.neg(tf.mul(p.slope, offset));
-    const discriminant = tf.relu(tf.sub(tf.square(b), tf.mul(4, tf.mul(a, c))));
-    // ξ = 2c / (−b − √(b² − 4ac)): the root in [0, 1] without cancellation.
-    const xi = tf.clipByValue(tf.div(tf.mul(2, c), tf.sub(tf.neg(b), tf.sqrt(discriminant))), 0, 1);
+    const { xs, ys, derivatives, rotation } = this.parts(parameters);
+    const y = wrapAngles(tf.sub(v, rotation)) as tf.Tensor2D;
+    const [x, logDerivative] = splineInverseInBin(y, splineBin(y, ys.positions, xs, ys, derivatives));
     // The last bin's right end is π, which is −π on the circle: wrap keeps x in [−π, π).
-    const x = wrapAngles(tf.add(p.xLeft, tf.mul(xi, p.width))) as tf.Tensor2D;
-    return [x, tf.neg(this.logDerivative(xi, p)) as tf.Tensor2D];
+    return [wrapAngles(x) as tf.Tensor2D, tf.neg(logDerivative) as tf.Tensor2D];
   }
 
   getConfig(): CircularSplineConfig {

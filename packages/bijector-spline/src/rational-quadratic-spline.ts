@@ -1,21 +1,16 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { ConfigError, Module, assertKnownOptions, optionNames } from '@flows/core';
 import type { Transformer } from '@flows/bijectors';
+import { splineBin, splineForwardInBin, splineInverseInBin } from './rational-quadratic-bins.js';
 
 /**
- * Masks and bin indices as constants for autodiff: comparisons have no gradient in TensorFlow.js
+ * The inside mask as a constant for autodiff: comparisons have no gradient in TensorFlow.js
  * (the tape fails on them), and their derivative is 0 wherever it exists.
  */
 const insideMask = tf.customGrad((...args: unknown[]) => {
   const [u, bound] = args as [tf.Tensor, tf.Scalar];
   return { value: tf.cast(tf.lessEqual(tf.abs(u), bound), 'float32'), gradFunc: () => [tf.zerosLike(u), tf.zerosLike(bound)] };
 }) as unknown as (u: tf.Tensor, bound: tf.Scalar) => tf.Tensor;
-
-const binOneHot = tf.customGrad((...args: unknown[]) => {
-  const [value, interior] = args as [tf.Tensor2D, tf.Tensor3D];
-  const index = tf.sum(tf.cast(tf.greaterEqual(tf.expandDims(value, 2), interior), 'int32'), 2);
-  return { value: tf.cast(tf.oneHot(index, interior.shape[2] + 1), 'float32'), gradFunc: () => [tf.zerosLike(value), tf.zerosLike(interior)] };
-}) as unknown as (value: tf.Tensor2D, interior: tf.Tensor3D) => tf.Tensor3D;
 
 /** `mask ⊙ a + (1 − mask) ⊙ b`: both branches are finite, so the blend has a clean gradient. */
 function select(mask: tf.Tensor, a: tf.Tensor, b: tf.Tensor): tf.Tensor2D {
@@ -170,7 +165,7 @@ export class RationalQuadraticSpline extends Module<RationalQuadraticSplineConfi
     const ys = this.knots(heightsRaw, this.minBinHeight);
     const interior = k > 1 ? this.interiorDerivatives(tf.slice(parameters, [0, 0, 2 * k], [n, d, k - 1])) : tf.zeros([n, d, 0]);
     const derivatives = tf.concat([tf.ones([n, d, 1]), interior, tf.ones([n, d, 1])], 2) as tf.Tensor3D;
-    return { xs, ys, derivatives, n, d };
+    return { xs, ys, derivatives };
   }
 
   /** The K − 1 interior knot derivatives from their raw values, as the parameterization says. */
@@ -182,71 +177,20 @@ export class RationalQuadraticSpline extends Module<RationalQuadraticSplineConfi
     return tf.add(this.minDerivative, tf.softplus(tf.add(raw, offset)));
   }
 
-  /** Picks, per element, the value of the bin one-hot selects (a product and sum, so it has a gradient). */
-  private static pick(oneHot: tf.Tensor3D, values: tf.Tensor3D, offset: number, n: number, d: number, k: number): tf.Tensor2D {
-    return tf.sum(tf.mul(oneHot, tf.slice(values, [0, 0, offset], [n, d, k])), 2) as tf.Tensor2D;
-  }
-
-  /** One-hot [N, D, K] of the bin holding each (clamped) value, searched among the K − 1 interior knots. */
-  private binOf(value: tf.Tensor2D, positions: tf.Tensor3D, n: number, d: number): tf.Tensor3D {
-    const k = this.bins;
-    if (k === 1) return tf.ones([n, d, 1]);
-    return binOneHot(value, tf.slice(positions, [0, 0, 1], [n, d, k - 1]));
-  }
-
-  private binParameters(value: tf.Tensor2D, searched: tf.Tensor3D, parts: ReturnType<RationalQuadraticSpline['split']>) {
-    const { xs, ys, derivatives, n, d } = parts;
-    const k = this.bins;
-    const oneHot = this.binOf(value, searched, n, d);
-    const pick = (values: tf.Tensor3D, offset = 0) => RationalQuadraticSpline.pick(oneHot, values, offset, n, d, k);
-    const xLeft = pick(xs.positions);
-    const width = pick(xs.sizes);
-    const yLeft = pick(ys.positions);
-    const height = pick(ys.sizes);
-    const slope = tf.div(height, width);
-    return { xLeft, width, yLeft, height, slope, deltaLeft: pick(derivatives), deltaRight: pick(derivatives, 1) };
-  }
-
-  private logDerivative(xi: tf.Tensor, p: { slope: tf.Tensor; deltaLeft: tf.Tensor; deltaRight: tf.Tensor }): tf.Tensor {
-    const oneMinus = tf.sub(1, xi);
-    const cross = tf.mul(xi, oneMinus);
-    const beta = tf.sub(tf.add(p.deltaRight, p.deltaLeft), tf.mul(2, p.slope));
-    const denominator = tf.add(p.slope, tf.mul(beta, cross));
-    const numerator = tf.mul(
-      tf.square(p.slope),
-      tf.add(tf.add(tf.mul(p.deltaRight, tf.square(xi)), tf.mul(tf.mul(2, p.slope), cross)), tf.mul(p.deltaLeft, tf.square(oneMinus))),
-    );
-    return tf.sub(tf.log(numerator), tf.mul(2, tf.log(denominator)));
-  }
-
   forward(u: tf.Tensor2D, parameters: tf.Tensor3D): [tf.Tensor2D, tf.Tensor2D] {
-    const parts = this.split(parameters);
+    const { xs, ys, derivatives } = this.split(parameters);
     const inside = insideMask(u, tf.scalar(this.bound));
     const x = tf.clipByValue(u, -this.bound, this.bound) as tf.Tensor2D;
-    const p = this.binParameters(x, parts.xs.positions, parts);
-    const xi = tf.clipByValue(tf.div(tf.sub(x, p.xLeft), p.width), 0, 1);
-    const cross = tf.mul(xi, tf.sub(1, xi));
-    const beta = tf.sub(tf.add(p.deltaRight, p.deltaLeft), tf.mul(2, p.slope));
-    const numerator = tf.mul(p.height, tf.add(tf.mul(p.slope, tf.square(xi)), tf.mul(p.deltaLeft, cross)));
-    const denominator = tf.add(p.slope, tf.mul(beta, cross));
-    const y = tf.add(p.yLeft, tf.div(numerator, denominator));
-    return [select(inside, y, u), tf.mul(inside, this.logDerivative(xi, p)) as tf.Tensor2D];
+    const [y, logDerivative] = splineForwardInBin(x, splineBin(x, xs.positions, xs, ys, derivatives));
+    return [select(inside, y, u), tf.mul(inside, logDerivative) as tf.Tensor2D];
   }
 
   inverse(v: tf.Tensor2D, parameters: tf.Tensor3D): [tf.Tensor2D, tf.Tensor2D] {
-    const parts = this.split(parameters);
+    const { xs, ys, derivatives } = this.split(parameters);
     const inside = insideMask(v, tf.scalar(this.bound));
     const y = tf.clipByValue(v, -this.bound, this.bound) as tf.Tensor2D;
-    const p = this.binParameters(y, parts.ys.positions, parts);
-    const offset = tf.sub(y, p.yLeft);
-    const beta = tf.sub(tf.add(p.deltaRight, p.deltaLeft), tf.mul(2, p.slope));
-    const a = tf.add(tf.mul(p.height, tf.sub(p.slope, p.deltaLeft)), tf.mul(offset, beta));
-    const b = tf.sub(tf.mul(p.height, p.deltaLeft), tf.mul(offset, beta));
-    const c = tf.neg(tf.mul(p.slope, offset));
-    const discriminant = tf.relu(tf.sub(tf.square(b), tf.mul(4, tf.mul(a, c))));
-    const xi = tf.clipByValue(tf.div(tf.mul(2, c), tf.sub(tf.neg(b), tf.sqrt(discriminant))), 0, 1);
-    const x = tf.add(p.xLeft, tf.mul(xi, p.width));
-    return [select(inside, x, v), tf.mul(inside, tf.neg(this.logDerivative(xi, p))) as tf.Tensor2D];
+    const [x, logDerivative] = splineInverseInBin(y, splineBin(y, ys.positions, xs, ys, derivatives));
+    return [select(inside, x, v), tf.mul(inside, tf.neg(logDerivative)) as tf.Tensor2D];
   }
 
   getConfig(): RationalQuadraticSplineConfig {
