@@ -1,9 +1,9 @@
 import { assertKnownOptions, type Bijector, optionNames } from '@flows/core';
 import { Chain, ElementwiseScale } from '@flows/bijectors';
 import { type EmbeddedContext, TransformedDistribution } from '@flows/distributions';
-import { autoregressiveLayers, type AutoregressiveFlowOptions } from './autoregressive-flow.js';
+import { AUTOREGRESSIVE_FLOW_OPTION_NAMES, autoregressiveLayers, type AutoregressiveFlowOptions } from './autoregressive-flow.js';
 import { appendLayers } from './build-layers.js';
-import { type CouplingFlowOptions, couplingLayers } from './coupling-flow.js';
+import { COUPLING_FLOW_OPTION_NAMES, type CouplingFlowOptions, couplingLayers } from './coupling-flow.js';
 import { type EmbeddingOption, type FlowBaseOptions, flowBase, type MaybeEmbedded, withEmbedding } from './flow-base.js';
 
 /** Options of {@link realNVP}: {@link couplingFlow}'s, with the affine transformer fixed. */
@@ -21,43 +21,10 @@ export interface SplineFlowOptions extends Omit<AutoregressiveFlowOptions, 'tran
   kind?: 'coupling' | 'autoregressive';
 }
 
-const NICE_OPTION_NAMES = optionNames<MaybeEmbedded<NICEOptions>>()([
-  'size',
-  'layers',
-  'hidden',
-  'activation',
-  'mask',
-  'imageShape',
-  'seed',
-  'contextSize',
-  'base',
-  'embedding',
-]);
-const REAL_NVP_OPTION_NAMES = optionNames<MaybeEmbedded<RealNVPOptions>>()([
-  'size',
-  'layers',
-  'hidden',
-  'activation',
-  'mask',
-  'imageShape',
-  'seed',
-  'contextSize',
-  'base',
-  'embedding',
-  'scaleTanh',
-  'learnableScaleFactor',
-]);
-const MAF_OPTION_NAMES = optionNames<MaybeEmbedded<MAFOptions>>()([
-  'size',
-  'layers',
-  'hidden',
-  'activation',
-  'seed',
-  'contextSize',
-  'inverse',
-  'base',
-  'embedding',
-]);
+// The presets take their builder's options less the ones they fix, in the same order.
+const REAL_NVP_OPTION_NAMES = COUPLING_FLOW_OPTION_NAMES.filter((name) => !['transformer', 'bins', 'bound'].includes(name));
+const NICE_OPTION_NAMES = REAL_NVP_OPTION_NAMES.filter((name) => name !== 'scaleTanh' && name !== 'learnableScaleFactor');
+const MAF_OPTION_NAMES = AUTOREGRESSIVE_FLOW_OPTION_NAMES.filter((name) => !['transformer', 'bins', 'bound'].includes(name));
 const SPLINE_FLOW_OPTION_NAMES = optionNames<MaybeEmbedded<SplineFlowOptions>>()([
   'size',
   'layers',
