@@ -2,13 +2,14 @@
 // and read by others (the app registers @flows/continuous's classes itself), with the densities
 // the trained model had.
 import * as tf from '@tensorflow/tfjs-core';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ContinuousFlow } from '@flows/continuous';
 import { toyByName } from '@flows/datasets';
+import { StandardNormal } from '@flows/distributions';
 import { loadModel, selectBackend } from '@flows/flows';
 import { captureConsole } from '@flows/test-support';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -17,6 +18,11 @@ import { main } from './main.js';
 const cli = join(dirname(fileURLToPath(import.meta.url)), '..', 'dist', 'cli.js');
 const printed = captureConsole({ processStdout: true });
 const toyFlow = (args: string[]) => execFileSync(process.execPath, [cli, ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+/** A run's exit code and what it printed on both streams. */
+const toyFlowExit = (args: string[]) => {
+  const run = spawnSync(process.execPath, [cli, ...args], { encoding: 'utf8' });
+  return { code: run.status, output: `${run.stdout}${run.stderr}` };
+};
 
 beforeAll(async () => {
   await selectBackend({ backend: 'cpu' });
@@ -84,5 +90,64 @@ describe('toy-flow train --flow cnf', () => {
     expect(printed.stderr).toMatch(/--flow cnf trains unconditional flows; leave out --conditional/);
     expect(await main(['train', '--data', join(out, 'points.csv'), '--flow', 'cnf', '--out', out, '--backend', 'cpu'])).toBe(2);
     expect(printed.stderr).toMatch(/--flow cnf trains on the built-in toys \(two-gaussians, .*\); for the points of .*points\.csv use another --flow/);
+  });
+
+  it("--objective likelihood trains by maximum likelihood through the solver: the loss is the NLL, it falls, and held-out log-densities rise above the untrained flow's; --resume keeps the objective and refuses another", async () => {
+    const out = mkdtempSync(join(tmpdir(), 'toy-flow-cnf-ml-'));
+    const seed = 4;
+    const args = ['train', '--data', 'two-gaussians', '--flow', 'cnf', '--out', out, '--steps', '30', '--batch-size', '128', '--hidden', '16'].concat([
+      '--checkpoint-every',
+      '10',
+      '--test-size',
+      '200',
+      '--seed',
+      String(seed),
+      '--backend',
+      'wasm',
+      '--quiet',
+    ]);
+    toyFlow([...args, '--objective', 'likelihood']);
+    const metrics = JSON.parse(readFileSync(join(out, 'metrics.json'), 'utf8'));
+    expect(metrics.settings).toMatchObject({ flow: 'cnf', objective: 'likelihood' });
+    expect(JSON.parse(readFileSync(join(out, 'model', 'model.json'), 'utf8')).metadata.settings.objective).toBe('likelihood');
+    // The loss of every checkpointed segment is the batch's NLL (flow matching's regression loss would be far from it), and falls.
+    const losses: number[] = metrics.history.map((row: { loss: number }) => row.loss);
+    expect(losses).toHaveLength(3);
+    expect(losses[2]).toBeLessThan(losses[0]);
+    expect(Math.abs(losses[2] - metrics.testNll)).toBeLessThan(0.2);
+
+    // The untrained field is zero (its last layer starts at zero): the flow starts as its standard normal base.
+    const model = await loadModel(join(out, 'model'));
+    const base = new StandardNormal([2]);
+    const heldOut = toyByName('two-gaussians').sample(500, { random: 99 });
+    const [trained, untrained] = tf.tidy(() => [tf.mean(model.logProb(heldOut)).dataSync()[0], tf.mean(base.logProb(heldOut)).dataSync()[0]]);
+    expect(Number.isFinite(trained)).toBe(true);
+    expect(trained).toBeGreaterThan(untrained + 0.05);
+    tf.dispose(heldOut);
+    model.dispose();
+
+    const conflicting = toyFlowExit([...args, '--resume', '--objective', 'flow-matching']);
+    expect(conflicting.code).toBe(2);
+    expect(conflicting.output).toMatch(
+      /--resume: options differ from the checkpointed run: objective flow-matching \(checkpoint: likelihood\); give them as they were/,
+    );
+    // Without --objective the run is the checkpoint's: finished, it gets its final files again, with the same figures.
+    const kept = toyFlowExit([...args, '--resume']);
+    expect(kept.code).toBe(0);
+    const again = JSON.parse(readFileSync(join(out, 'metrics.json'), 'utf8'));
+    expect(again.settings.objective).toBe('likelihood');
+    expect(again.testNll).toBe(metrics.testNll);
+  });
+
+  it('refuses --objective with a flow that has no other, naming the flag', async () => {
+    const out = mkdtempSync(join(tmpdir(), 'toy-flow-cnf-'));
+    expect(await main(['train', '--data', 'two-gaussians', '--objective', 'likelihood', '--out', out, '--backend', 'cpu'])).toBe(2);
+    expect(printed.stderr).toMatch(
+      /--objective likelihood chooses how a continuous flow trains \(--flow cnf\); --flow realnvp has one objective .*: leave out --objective, or use --flow cnf/,
+    );
+    expect(await main(['train', '--target', 'u1', '--flow', 'spline', '--objective', 'flow-matching', '--out', out, '--backend', 'cpu'])).toBe(2);
+    expect(printed.stderr).toMatch(/--objective flow-matching chooses how a continuous flow trains \(--flow cnf\); --flow spline has one objective/);
+    expect(await main(['train', '--data', 'two-gaussians', '--flow', 'cnf', '--objective', 'adjoint', '--out', out, '--backend', 'cpu'])).toBe(2);
+    expect(printed.stderr).toMatch(/--objective must be one of flow-matching, likelihood; got 'adjoint'/);
   });
 });
