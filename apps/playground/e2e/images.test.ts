@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadMnist } from '@flows/datasets';
@@ -11,18 +11,28 @@ import { appRoot, browserSkipReason, ensureArtifacts, launchChromium, servePlayg
 
 const skip = browserSkipReason();
 
+interface RoundTrip {
+  count: number;
+  byteExact: boolean;
+  encodeSeconds: number;
+  decodeSeconds: number;
+  fileBytes: number;
+  fileBitsPerDim: number;
+}
 interface ImagePageStatus {
   backend: string;
   density: string | null;
   idf: string | null;
+  vae: string | null;
   samplesDrawn: number;
   interpolationDrawn: number;
   busy: boolean;
-  result: { count: number; byteExact: boolean; encodeSeconds: number; decodeSeconds: number; fileBytes: number; fileBitsPerDim: number } | null;
-  sizes: { method: string; bytes: number; note: string }[] | null;
+  result: RoundTrip | null;
+  vaeResult: RoundTrip | null;
+  sizes: { group: string; method: string; bytes: number; note: string }[] | null;
   error: string | null;
 }
-type Hooks = { imagePage: { ready: Promise<void>; status(): ImagePageStatus; lastFile(): number[] | null } };
+type Hooks = { imagePage: { ready: Promise<void>; status(): ImagePageStatus; lastFile(): number[] | null; lastVaeFile(): number[] | null } };
 
 const cli = (app: string) => join(appRoot, '..', app, 'dist', 'cli.js');
 function run(app: string, args: string[]): Promise<string> {
@@ -61,33 +71,16 @@ describe.skipIf(skip !== null)('the image page in headless Chromium', () => {
   const root = mkdtempSync(join(tmpdir(), 'image-page-'));
   const idf = join(root, 'idf');
   const density = join(root, 'density');
+  const vae = join(root, 'vae');
 
   beforeAll(async () => {
-    // Tiny models trained with the apps' own commands (seconds): a two-level integer flow, and a Real NVP.
+    // Tiny models trained with the apps' own commands (seconds): a two-level integer flow, a Real NVP, and a VAE.
+    const idfOptions = ['--layers', '2', '--levels', '2', '--hidden', '32', '--prior-hidden', '16', '--components', '3', '--batch-size', '50', '--lr', '1e-3'];
+    const quick = ['--epochs', '1', '--limit', '300', '--backend', 'cpu', '--quiet'];
     await Promise.all([
-      run('flow-codec', [
-        'train',
-        ...['--out', idf, '--epochs', '1', '--limit', '300', '--layers', '2', '--levels', '2', '--hidden', '32', '--prior-hidden', '16'],
-        ...['--components', '3', '--batch-size', '50', '--lr', '1e-3', '--backend', 'cpu', '--quiet'],
-      ]),
-      run('mnist-flow', [
-        'train',
-        '--out',
-        density,
-        '--epochs',
-        '1',
-        '--limit',
-        '300',
-        '--layers',
-        '2',
-        '--hidden',
-        '32',
-        '--batch-size',
-        '100',
-        '--backend',
-        'cpu',
-        '--quiet',
-      ]),
+      run('flow-codec', ['train', '--out', idf, ...idfOptions, ...quick]),
+      run('mnist-flow', ['train', '--out', density, '--layers', '2', '--hidden', '32', '--batch-size', '100', ...quick]),
+      run('vae-eval', ['train', '--prior', 'gaussian', '--out', vae, '--latent', '10', '--iw-samples', '2', ...quick]),
     ]);
     ({ server, url } = await servePlayground());
     browser = await launchChromium();
@@ -117,35 +110,63 @@ describe.skipIf(skip !== null)('the image page in headless Chromium', () => {
     expect(errors).toEqual([]);
   });
 
-  it('codes 100 test digits with the integer flow, decodes them byte for byte, shows the size table, and flow-codec decompress reads the file', async () => {
+  it('codes 100 test digits with the integer flow and bits-back with the VAE, decodes them byte for byte, shows the size table, and flow-codec decompress reads both files', async () => {
     await page.setInputFiles('#idf-files', modelFiles(join(idf, 'model')));
     await until(page, 'the integer flow', (s) => s.idf !== null);
+    const checkpoint = join(vae, 'gaussian', 'run-1', 'checkpoint');
+    await page.setInputFiles('#vae-files', [
+      join(checkpoint, 'checkpoint.json'),
+      ...readdirSync(checkpoint)
+        .filter((name) => name.endsWith('.bin'))
+        .map((name) => join(checkpoint, name)),
+    ]);
+    await until(page, 'the VAE', (s) => s.vae !== null);
     expect(await page.locator('#code-count').inputValue()).toBe('100');
     await page.click('#code-test');
-    const done = await until(page, 'the round trip', (s) => s.result !== null && !s.busy, 240_000);
+    const done = await until(page, 'the round trips', (s) => s.sizes !== null && !s.busy, 240_000);
     const result = done.result!;
+    const bitsBack = done.vaeResult!;
     expect(result).toMatchObject({ count: 100, byteExact: true });
+    expect(bitsBack).toMatchObject({ count: 100, byteExact: true });
     expect(result.fileBitsPerDim).toBeLessThan(8);
-    // The size table: raw, the flow's file, and the browser's own PNG and WebP of the same digits.
-    const methods = await page.locator('#size-table tbody tr td:first-child').allTextContents();
-    expect(methods).toEqual(['raw bytes', 'integer flow (.fcod)', 'PNG (one file per digit)', 'WebP (one file per digit)']);
+    expect(bitsBack.fileBitsPerDim).toBeLessThan(1);
+    // The size table: each codec's group with the raw size, its file, and the browser's own PNG and WebP of the same digits.
+    const rows = await page.locator('#size-table tbody tr').evaluateAll((trs) => trs.map((tr) => Array.from(tr.children, (td) => td.textContent)));
+    expect(rows.map((row) => `${row[0]}: ${row[1]}`)).toEqual([
+      '8-bit: raw bytes',
+      '8-bit: integer flow (.fcod)',
+      '8-bit: PNG (one file per digit)',
+      '8-bit: WebP (one file per digit)',
+      'binarized: binarized: raw bits',
+      'binarized: bits-back with the VAE (.fcod)',
+      'binarized: binarized PNG (one file per digit)',
+      'binarized: binarized WebP (one file per digit)',
+    ]);
     expect(done.sizes!.find((row) => row.method.startsWith('integer flow'))!.bytes).toBe(result.fileBytes);
-    for (const row of done.sizes!.slice(2)) expect(row.note).toMatch(/lossless: every pixel decoded back/);
-    // The page's file is flow-codec's: decompress in Node gives the same digits.
-    const file = join(root, 'digits.fcod');
-    writeFileSync(file, Uint8Array.from((await page.evaluate(() => (window as unknown as Hooks).imagePage.lastFile()))!));
-    const out = join(root, 'decoded');
-    await run('flow-codec', ['decompress', file, '--model', join(idf, 'model'), '--out', out, '--backend', 'cpu', '--quiet']);
-    const idx = readFileSync(join(out, 'images-idx3-ubyte'));
+    expect(done.sizes!.find((row) => row.method.startsWith('bits-back'))!.bytes).toBe(bitsBack.fileBytes);
+    for (const row of done.sizes!.filter((row) => /PNG|WebP/.test(row.method))) expect(row.note).toMatch(/lossless: every pixel decoded back/);
+    // The page's files are flow-codec's: decompress in Node gives the same digits (binarized for the VAE, as 0 and 255).
     const mnist = await loadMnist('test');
-    expect(Uint8Array.from(idx.subarray(16))).toEqual(Uint8Array.from(mnist.images.subarray(0, 100 * 784)));
+    const digits = Uint8Array.from(mnist.images.subarray(0, 100 * 784));
+    const files = {
+      idf: await page.evaluate(() => (window as unknown as Hooks).imagePage.lastFile()),
+      vae: await page.evaluate(() => (window as unknown as Hooks).imagePage.lastVaeFile()),
+    };
+    for (const [name, model, expected] of [
+      ['idf', join(idf, 'model'), digits],
+      ['vae', join(vae, 'gaussian', 'run-1'), digits.map((value) => (value >= 128 ? 255 : 0))],
+    ] as const) {
+      const file = join(root, `digits-${name}.fcod`);
+      writeFileSync(file, Uint8Array.from(files[name]!));
+      const out = join(root, `decoded-${name}`);
+      await run('flow-codec', ['decompress', file, '--model', model, '--out', out, '--backend', 'cpu', '--quiet']);
+      expect(Uint8Array.from(readFileSync(join(out, 'images-idx3-ubyte')).subarray(16)), name).toEqual(expected);
+    }
     const directory = ensureArtifacts();
-    writeFileSync(
-      join(directory, 'image-page-times.json'),
-      `${JSON.stringify({ digits: 100, encodeSeconds: result.encodeSeconds, decodeSeconds: result.decodeSeconds, fileBytes: result.fileBytes, sizes: done.sizes }, null, 2)}\n`,
-    );
+    writeFileSync(join(directory, 'image-page-times.json'), `${JSON.stringify({ digits: 100, integerFlow: result, bitsBack, sizes: done.sizes }, null, 2)}\n`);
     console.log(
-      `image page: 100 test digits encoded in ${result.encodeSeconds.toFixed(2)} s, decoded in ${result.decodeSeconds.toFixed(2)} s (${result.fileBytes} bytes)`,
+      `image page, 100 test digits: integer flow encoded in ${result.encodeSeconds.toFixed(2)} s, decoded in ${result.decodeSeconds.toFixed(2)} s (${result.fileBytes} bytes); ` +
+        `bits-back encoded in ${bitsBack.encodeSeconds.toFixed(2)} s, decoded in ${bitsBack.decodeSeconds.toFixed(2)} s (${bitsBack.fileBytes} bytes)`,
     );
     await page.screenshot({ path: join(directory, 'image-page.png'), fullPage: true });
     expect(errors).toEqual([]);

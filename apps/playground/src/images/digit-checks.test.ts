@@ -35,11 +35,13 @@ describe('the image page’s checks', () => {
     ).toThrow(/clear\.png has transparent pixels/);
   });
 
-  it('gives each method its bits per pixel and its size against the flow’s file', () => {
-    const rows = sizeRows(100, 10_000, [{ method: 'PNG', bytes: 20_000, note: '' }]);
+  it('gives each method its bits per pixel and its size against the model’s file of its group', () => {
+    const rows = sizeRows('8-bit', 100, { method: 'integer flow (.fcod)', bytes: 10_000, note: '' }, [{ method: 'PNG', bytes: 20_000, note: '' }]);
     expect(rows.map((row) => row.method)).toEqual(['raw bytes', 'integer flow (.fcod)', 'PNG']);
-    expect(rows[0]).toMatchObject({ bytes: 78_400, bitsPerDim: 8, ratio: 7.84 });
+    expect(rows[0]).toMatchObject({ group: '8-bit', bytes: 78_400, bitsPerDim: 8, ratio: 7.84 });
     expect(rows[1]).toMatchObject({ bitsPerDim: 80_000 / 78_400, ratio: 1 });
     expect(rows[2].ratio).toBe(2);
+    const binarized = sizeRows('binarized', 100, { method: 'bits-back with the VAE (.fcod)', bytes: 980, note: '' }, []);
+    expect(binarized[0]).toMatchObject({ group: 'binarized', method: 'binarized: raw bits', bytes: 9800, bitsPerDim: 1, ratio: 10 });
   });
 });

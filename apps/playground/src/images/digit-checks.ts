@@ -23,23 +23,34 @@ export function greyDigit(rgba: Uint8ClampedArray | Uint8Array, width: number, h
 }
 
 export interface SizeRow {
+  /** Which images the row codes: the 8-bit digits, or the digits binarized for the VAE. */
+  group: '8-bit' | 'binarized';
   /** What the row measures, with its encoder named. */
   method: string;
   bytes: number;
   /** Bits per pixel over every image. */
   bitsPerDim: number;
-  /** The size against the integer flow's file (1 for the file itself). */
+  /** The size against the model's file of its group (the integer flow's, or the VAE's; 1 for that file). */
   ratio: number;
   note: string;
 }
 
-/** The size table's rows: the raw bytes and each method, in bits per pixel and against the flow's file. */
-export function sizeRows(count: number, flowBytes: number, others: readonly { method: string; bytes: number; note: string }[]): SizeRow[] {
+export interface Sized {
+  method: string;
+  bytes: number;
+  note: string;
+}
+
+/**
+ * One group of the size table: the images as plain bytes (8 bits a pixel, or packed bits for
+ * binarized ones), the model's file and each other method, in bits per pixel and against the model's file.
+ */
+export function sizeRows(group: SizeRow['group'], count: number, coded: Sized, others: readonly Sized[]): SizeRow[] {
   const pixels = count * DIGIT_PIXELS;
-  const row = (method: string, bytes: number, note: string): SizeRow => ({ method, bytes, bitsPerDim: (8 * bytes) / pixels, ratio: bytes / flowBytes, note });
-  return [
-    row('raw bytes', pixels, `${count} × 784 bytes`),
-    row('integer flow (.fcod)', flowBytes, 'the whole file: container, description and rANS message'),
-    ...others.map((other) => row(other.method, other.bytes, other.note)),
-  ];
+  const row = ({ method, bytes, note }: Sized): SizeRow => ({ group, method, bytes, bitsPerDim: (8 * bytes) / pixels, ratio: bytes / coded.bytes, note });
+  const raw =
+    group === '8-bit'
+      ? { method: 'raw bytes', bytes: pixels, note: `${count} × 784 bytes` }
+      : { method: 'binarized: raw bits', bytes: Math.ceil(pixels / 8), note: `${count} × 784 bits, packed` };
+  return [row(raw), row(coded), ...others.map(row)];
 }

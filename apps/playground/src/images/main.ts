@@ -1,5 +1,5 @@
 // The image page: controls and pictures here; the models, sampling and coding in ./worker.ts.
-import { DIGIT_PIXELS, DIGIT_SIDE, greyDigit, type SizeRow, sizeRows } from './digit-checks.js';
+import { DIGIT_PIXELS, DIGIT_SIDE, greyDigit, type SizeRow, type Sized, sizeRows } from './digit-checks.js';
 import type { Answers, CodingResult, ModelFiles, Request, WorkerMessage } from './messages.js';
 
 const element = <T extends HTMLElement = HTMLElement>(id: string) => {
@@ -81,14 +81,18 @@ function drawDigits(canvas: HTMLCanvasElement, images: Float32Array | Uint8Array
 }
 
 // ---- state the tests read ----
+type CodingSummary = Omit<CodingResult, 'file'> & { fileBytes: number; source: string };
 interface PageStatus {
   backend: string;
   density: string | null;
   idf: string | null;
+  vae: string | null;
   samplesDrawn: number;
   interpolationDrawn: number;
   busy: boolean;
-  result: (Omit<CodingResult, 'file'> & { fileBytes: number; source: string }) | null;
+  /** The integer flow's round trip, and bits-back with the VAE's (of the binarized digits), each when its model is loaded. */
+  result: CodingSummary | null;
+  vaeResult: CodingSummary | null;
   sizes: SizeRow[] | null;
   error: string | null;
 }
@@ -96,14 +100,17 @@ const status: PageStatus = {
   backend: '',
   density: null,
   idf: null,
+  vae: null,
   samplesDrawn: 0,
   interpolationDrawn: 0,
   busy: false,
   result: null,
+  vaeResult: null,
   sizes: null,
   error: null,
 };
 let lastFile: Uint8Array | null = null;
+let lastVaeFile: Uint8Array | null = null;
 
 function fail(error: unknown): void {
   status.error = error instanceof Error ? error.message : String(error);
@@ -175,6 +182,18 @@ element<HTMLInputElement>('idf-files').addEventListener('change', async (event) 
     fail(error);
   }
 });
+element<HTMLInputElement>('vae-files').addEventListener('change', async (event) => {
+  const input = event.target as HTMLInputElement;
+  if (!input.files?.length) return;
+  clearMessage();
+  try {
+    const { summary } = await ask({ type: 'load-vae', files: await readModelFiles(input.files) });
+    status.vae = summary;
+    element('vae-status').textContent = summary;
+  } catch (error) {
+    fail(error);
+  }
+});
 temperature.addEventListener('input', () => void drawSamples().catch(fail));
 seed.addEventListener('change', () => void drawSamples().catch(fail));
 element('interpolate').addEventListener('click', () => void drawInterpolation().catch(fail));
@@ -202,8 +221,8 @@ async function decodeImage(blob: Blob): Promise<{ rgba: Uint8ClampedArray; width
  * an RGBA canvas, the only kind a canvas has; WebP at quality 1, which Chromium codes losslessly),
  * one file per digit; each decoded back to check that the format kept every pixel.
  */
-async function browserEncodings(pixels: Uint8Array, count: number): Promise<{ method: string; bytes: number; note: string }[]> {
-  const rows: { method: string; bytes: number; note: string }[] = [];
+async function browserEncodings(pixels: Uint8Array, count: number, prefix = ''): Promise<Sized[]> {
+  const rows: Sized[] = [];
   for (const [type, name, options] of [
     ['image/png', 'PNG', {}],
     ['image/webp', 'WebP', { quality: 1 }],
@@ -228,7 +247,7 @@ async function browserEncodings(pixels: Uint8Array, count: number): Promise<{ me
         ? `this browser's encoder (OffscreenCanvas.convertToBlob, ${type}${type === 'image/webp' ? ', quality 1' : ''})`
         : `this browser gave ${gotType} when asked for ${type}`;
     rows.push({
-      method: `${name} (one file per digit)`,
+      method: `${prefix}${name} (one file per digit)`,
       bytes,
       note: `${encoder}, from RGBA; ${lossless ? 'lossless: every pixel decoded back' : 'LOSSY: pixels differ when decoded'}`,
     });
@@ -236,21 +255,36 @@ async function browserEncodings(pixels: Uint8Array, count: number): Promise<{ me
   return rows;
 }
 
-function showResult(result: CodingResult, pixels: Uint8Array, source: string, sizes: SizeRow[]): void {
-  const exact = result.byteExact ? 'decoded back byte for byte' : 'NOT byte-exact';
-  codingStatus.textContent =
-    `${result.count} ${source}: ${exact}; ${result.fileBitsPerDim.toFixed(3)} bits/dim in the file (the model's −log₂ p: ${result.idealBitsPerDim.toFixed(3)}); ` +
-    `encoded in ${result.encodeSeconds.toFixed(2)} s, decoded in ${result.decodeSeconds.toFixed(2)} s (in this page's worker, ${status.backend} backend for the model, the exact path in float64 JavaScript)`;
+function describeRoundTrip(result: CodingResult, what: string, ideal: string): string {
+  return (
+    `${what}: ${result.byteExact ? 'decoded back byte for byte' : 'NOT byte-exact'}; ${result.fileBitsPerDim.toFixed(3)} bits/dim in the file (${ideal}: ${result.idealBitsPerDim.toFixed(3)}); ` +
+    `encoded in ${result.encodeSeconds.toFixed(2)} s, decoded in ${result.decodeSeconds.toFixed(2)} s`
+  );
+}
+
+function offerDownload(id: string, file: Uint8Array): void {
+  const link = element<HTMLAnchorElement>(id);
+  if (link.href) URL.revokeObjectURL(link.href);
+  link.href = URL.createObjectURL(new Blob([new Uint8Array(file)], { type: 'application/octet-stream' }));
+  link.hidden = false;
+}
+
+function showResults(idf: CodingResult | null, vae: CodingResult | null, pixels: Uint8Array, count: number, source: string, sizes: SizeRow[]): void {
+  const lines = [
+    `${count} ${source}, coded in this page's worker (the model on the ${status.backend} backend, every number that decides a symbol on the exact path in float64 JavaScript):`,
+    ...(idf ? [describeRoundTrip(idf, 'integer flow', "the model's −log₂ p")] : []),
+    ...(vae ? [describeRoundTrip(vae, 'bits-back with the VAE (binarized digits)', 'the net bits-back cost')] : []),
+  ];
+  codingStatus.textContent = lines.join('\n');
   progressBar.hidden = true;
-  const shown = Math.min(result.count, 40);
+  const shown = Math.min(count, 40);
   element('coded-figure').hidden = false;
   drawDigits(element<HTMLCanvasElement>('coded-digits'), pixels.subarray(0, shown * DIGIT_PIXELS), 20, 1);
   const table = element<HTMLTableElement>('size-table');
-  const body = table.tBodies[0];
-  body.replaceChildren(
+  table.tBodies[0].replaceChildren(
     ...sizes.map((row) => {
       const tr = document.createElement('tr');
-      for (const text of [row.method, row.bytes.toLocaleString('en'), row.bitsPerDim.toFixed(3), row.ratio.toFixed(2), row.note]) {
+      for (const text of [row.group, row.method, row.bytes.toLocaleString('en'), row.bitsPerDim.toFixed(3), row.ratio.toFixed(2), row.note]) {
         const td = document.createElement('td');
         td.textContent = text;
         tr.append(td);
@@ -259,29 +293,58 @@ function showResult(result: CodingResult, pixels: Uint8Array, source: string, si
     }),
   );
   table.hidden = false;
-  const link = element<HTMLAnchorElement>('download-fcod');
-  if (link.href) URL.revokeObjectURL(link.href);
-  link.href = URL.createObjectURL(new Blob([new Uint8Array(result.file)], { type: 'application/octet-stream' }));
-  link.hidden = false;
+  element<HTMLAnchorElement>('download-fcod').hidden = !idf;
+  element<HTMLAnchorElement>('download-vae').hidden = !vae;
+  if (idf) offerDownload('download-fcod', idf.file);
+  if (vae) offerDownload('download-vae', vae.file);
 }
 
+const summary = (result: CodingResult, source: string): CodingSummary => {
+  const { file, ...rest } = result;
+  return { ...rest, fileBytes: file.length, source };
+};
+
+/** Codes the digits with each loaded model (the integer flow; bits-back with the VAE), then PNG and WebP of the same digits for the size table. */
 async function codeDigits(pixels: Uint8Array, count: number, names: string[] | null, source: string): Promise<void> {
-  if (!status.idf) throw new Error('load an integer flow (flow-codec train’s model folder) first');
+  if (!status.idf && !status.vae) throw new Error('load an integer flow (flow-codec train’s model folder) or a VAE (a vae-eval run’s checkpoint) first');
   if (status.busy) throw new Error('the lossless box is still coding: wait for it');
   status.busy = true;
   status.error = null;
+  status.result = status.vaeResult = status.sizes = null;
   clearMessage();
   try {
     progressBar.hidden = false;
     progressBar.value = 0;
-    const result = await ask({ type: 'code', pixels: pixels.slice(), count, names });
+    const idf = status.idf ? await ask({ type: 'code', pixels: pixels.slice(), count, names }) : null;
+    const vae = status.vae ? await ask({ type: 'code-vae', pixels: pixels.slice(), count, names }) : null;
     codingStatus.textContent = 'PNG and WebP of the same digits…';
-    const sizes = sizeRows(count, result.file.length, await browserEncodings(pixels, count));
-    lastFile = result.file;
-    const { file, ...rest } = result;
-    status.result = { ...rest, fileBytes: file.length, source };
+    const sizes: SizeRow[] = [];
+    if (idf)
+      sizes.push(
+        ...sizeRows(
+          '8-bit',
+          count,
+          { method: 'integer flow (.fcod)', bytes: idf.file.length, note: 'the whole file: container, description and rANS message' },
+          await browserEncodings(pixels, count),
+        ),
+      );
+    if (vae) {
+      const binarized = pixels.map((value) => (value >= 128 ? 255 : 0));
+      sizes.push(
+        ...sizeRows(
+          'binarized',
+          count,
+          { method: 'bits-back with the VAE (.fcod)', bytes: vae.file.length, note: 'the whole file: container, description, initial words and message' },
+          await browserEncodings(binarized, count, 'binarized '),
+        ),
+      );
+    }
+    lastFile = idf?.file ?? null;
+    lastVaeFile = vae?.file ?? null;
+    status.result = idf && summary(idf, source);
+    status.vaeResult = vae && summary(vae, source);
     status.sizes = sizes;
-    showResult(result, pixels, source, sizes);
+    showResults(idf, vae, pixels, count, source, sizes);
   } finally {
     status.busy = false;
   }
@@ -349,4 +412,5 @@ ready.catch(fail);
   ready,
   status: () => structuredClone(status),
   lastFile: () => (lastFile ? Array.from(lastFile) : null),
+  lastVaeFile: () => (lastVaeFile ? Array.from(lastVaeFile) : null),
 };

@@ -27,19 +27,24 @@ export type Request =
   | { type: 'digits' }
   | { type: 'load-density'; files: ModelFiles }
   | { type: 'load-idf'; files: ModelFiles }
+  | { type: 'load-vae'; files: ModelFiles }
   | { type: 'sample'; n: number; temperature: number; seed: number }
   | { type: 'interpolate'; a: Uint8Array; b: Uint8Array; steps: number }
-  | { type: 'code'; pixels: Uint8Array; count: number; names: string[] | null };
+  | { type: 'code'; pixels: Uint8Array; count: number; names: string[] | null }
+  | { type: 'code-vae'; pixels: Uint8Array; count: number; names: string[] | null };
 
 export interface Answers {
   init: { backend: string };
   digits: { pixels: Uint8Array; labels: Uint8Array; count: number };
   'load-density': LoadedModel;
   'load-idf': LoadedModel;
+  'load-vae': LoadedModel;
   /** Pixels in [0, 1], 784 per image. */
   sample: Float32Array;
   interpolate: Float32Array;
   code: CodingResult;
+  /** Bits-back with the VAE, of the digits binarized as the VAEs were trained (1 where v ≥ 128). */
+  'code-vae': CodingResult;
 }
 
 export interface Progress {

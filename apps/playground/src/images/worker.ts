@@ -2,12 +2,22 @@
 // The image page's worker: the models live here, and sampling and coding run here, so the page stays responsive.
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
-import { assertSameModel, modelIdentity, readContainer, sha256, writeContainer } from '@flows/codec';
+import { assertSameModel, decodeBitsBack, encodeBitsBack, modelIdentity, readContainer, sha256, writeContainer } from '@flows/codec';
 import { ContinuousFlow, registerContinuousFlows } from '@flows/continuous';
 import { type ImageView, imageBatches } from '@flows/datasets';
 import { DiagonalNormal, type Distribution, type TransformedDistribution } from '@flows/distributions';
-import { type CodedDescription, compileIntegerFlow, decodeIdf, EXACT_PATH_VERSION, encodeIdf, type ImageSource } from '@flows/flow-codec/browser';
-import { modelFromFiles, serializeModel } from '@flows/flows';
+import {
+  type CodedDescription,
+  compileIntegerFlow,
+  decodeIdf,
+  EXACT_PATH_VERSION,
+  encodeIdf,
+  type ImageSource,
+  latentScaleFor,
+  vaeBitsBackModel,
+} from '@flows/flow-codec/browser';
+import { deserializeModel, modelFromFiles, serializeModel } from '@flows/flows';
+import { type VAE, vaeFromJSON } from '@flows/vae-priors';
 import { DIGIT_PIXELS } from './digit-checks.js';
 import type { Answers, CodingResult, ModelFiles, Request, WorkerMessage } from './messages.js';
 import { loadTestDigits, type TestDigits } from './test-digits.js';
@@ -21,7 +31,11 @@ const INTERPOLATION_NOISE_SEED = 12345;
 
 let density: { model: Distribution; view: ImageView } | null = null;
 let idf: { flow: TransformedDistribution; identity: string } | null = null;
+let vae: { vae: VAE; identity: string } | null = null;
 let digits: TestDigits | null = null;
+
+/** flow-codec's default bits-back lattice (its --latent-bits): 2¹² buckets of equal standard-normal mass per latent. */
+const LATENT_BITS = 12;
 
 function post(message: WorkerMessage, transfer: Transferable[] = []): void {
   self.postMessage(message, transfer);
@@ -93,6 +107,88 @@ async function loadIdf(files: ModelFiles): Promise<Answers['load-idf']> {
   idf?.flow.dispose();
   idf = { flow, identity };
   return { summary: `integer discrete flow of flow-codec train, identity ${identity.slice(0, 12)}…` };
+}
+
+/**
+ * A VAE from vae-eval's checkpoint folder (checkpoint.json and its weights-….bin; its optimizer file
+ * is not needed), rebuilt as flow-codec compress rebuilds it, with the same identity.
+ */
+async function loadVae(files: ModelFiles): Promise<Answers['load-vae']> {
+  const text = files['checkpoint.json'];
+  if (typeof text !== 'string') throw new Error('pick the checkpoint.json of a vae-eval run (…/<prior>/run-N/checkpoint) with its weights-….bin file');
+  let json: { model?: { model?: { className?: unknown }; weights?: { file?: unknown } } };
+  try {
+    json = JSON.parse(text);
+  } catch {
+    throw new Error('checkpoint.json is not JSON: pick the checkpoint.json that vae-eval train wrote');
+  }
+  if (json.model?.model?.className !== 'VAE') throw new Error('this checkpoint holds no VAE: pick the checkpoint of a vae-eval run');
+  const weightsName = json.model.weights?.file;
+  const weights = typeof weightsName === 'string' ? files[weightsName] : undefined;
+  if (!(weights instanceof Uint8Array)) throw new Error(`pick the weights file that checkpoint.json names (${String(weightsName)}) beside it`);
+  const model = deserializeModel<VAE>(json.model, weights, 'checkpoint.json', vaeFromJSON);
+  if (model.encoder.inputSize !== DIGIT_PIXELS) {
+    model.dispose();
+    throw new Error(`this VAE codes ${model.encoder.inputSize} pixels per image; the page codes 28×28 digits`);
+  }
+  const serialized = await serializeModel(model);
+  const identity = await modelIdentity(serialized.json.model, serialized.weights);
+  vae?.vae.dispose();
+  vae = { vae: model, identity };
+  const prior = String(model.getConfig().prior);
+  return { summary: `VAE of vae-eval (${prior} prior, ${model.latentSize} latents), identity ${identity.slice(0, 12)}…` };
+}
+
+/**
+ * Bits-back coding with the VAE of the digits binarized as the VAEs were trained (1 where v ≥ 128),
+ * into the file flow-codec compress writes for a VAE, then decoded from the file's bytes.
+ */
+async function codeVae(pixels: Uint8Array, count: number): Promise<CodingResult> {
+  if (!vae) throw new Error('load a VAE (a vae-eval run’s checkpoint folder) first');
+  const { vae: model, identity } = vae;
+  const bits = pixels.map((value) => (value >= 128 ? 1 : 0));
+  const items = Array.from({ length: count }, (_, k) => bits.subarray(k * DIGIT_PIXELS, (k + 1) * DIGIT_PIXELS));
+  const started = performance.now();
+  const latentScale = latentScaleFor(model);
+  const coded = encodeBitsBack(vaeBitsBackModel(model, { latentScale }), items, {
+    latentBits: LATENT_BITS,
+    latentScale,
+    onProgress: progress('bits-back encoding'),
+  });
+  const description: CodedDescription = {
+    codec: 'bb-ans-vae',
+    binarized: true,
+    latentBits: LATENT_BITS,
+    latentScale,
+    initialWords: coded.initialWords,
+    exactPath: EXACT_PATH_VERSION,
+    modelHash: identity,
+    count,
+    shape: [28, 28],
+    dataHash: await sha256(bits),
+    source: { kind: 'idx' },
+  };
+  const file = await writeContainer(description, coded.message);
+  const encodeSeconds = (performance.now() - started) / 1000;
+  const decodeStarted = performance.now();
+  const where = 'the bits-back file';
+  const read = await readContainer(file, where);
+  assertSameModel(read.description, identity, where);
+  // The page's own file, just written from the description above: its lattice fields are the ones set there.
+  const written = read.description as CodedDescription;
+  const decodedItems = decodeBitsBack(vaeBitsBackModel(model, { latentScale: written.latentScale }), read.message, written.count, {
+    latentBits: written.latentBits,
+    latentScale: written.latentScale,
+    initialWords: written.initialWords,
+    onProgress: progress('bits-back decoding'),
+  });
+  const decoded = new Uint8Array(count * DIGIT_PIXELS);
+  decodedItems.forEach((item, k) => decoded.set(item, k * DIGIT_PIXELS));
+  const digestMatches = (await sha256(decoded)) === read.description.dataHash;
+  const decodeSeconds = (performance.now() - decodeStarted) / 1000;
+  const byteExact = digestMatches && decoded.every((value, k) => value === bits[k]);
+  const ideal = coded.account.observation + coded.account.prior - coded.account.auxiliary - coded.account.posterior;
+  return { file, count, encodeSeconds, decodeSeconds, byteExact, fileBitsPerDim: (8 * file.length) / bits.length, idealBitsPerDim: ideal / bits.length };
 }
 
 /** Model space back to grey levels in [0, 1], as mnist-flow's pictures do. */
@@ -215,6 +311,12 @@ async function answer(request: Request): Promise<[unknown, Transferable[]]> {
       return [await loadDensity(request.files), []];
     case 'load-idf':
       return [await loadIdf(request.files), []];
+    case 'load-vae':
+      return [await loadVae(request.files), []];
+    case 'code-vae': {
+      const result = await codeVae(request.pixels, request.count);
+      return [result, [result.file.buffer]];
+    }
     case 'sample': {
       const pixels = sample(request.n, request.temperature, request.seed);
       return [pixels, [pixels.buffer]];
