@@ -172,6 +172,17 @@ describe.skipIf(skip !== null)('the image page in headless Chromium', () => {
     expect(errors).toEqual([]);
   });
 
+  it('is linked from the playground’s header', async () => {
+    const main = await browser.newPage();
+    await main.goto(url);
+    const link = main.locator('header a[href="./images.html"]');
+    expect(await link.count()).toBe(1);
+    await link.click();
+    await main.waitForFunction(() => 'imagePage' in window, undefined, { timeout: 60_000 });
+    expect(await main.locator('h1').textContent()).toMatch(/MNIST models in the page/);
+    await main.close();
+  });
+
   it('codes dropped greyscale PNG digits and refuses one of another size, naming it', async () => {
     const mnist = await loadMnist('test');
     const folder = mkdtempSync(join(root, 'pngs-'));

@@ -1,6 +1,10 @@
 /// <reference lib="webworker" />
 // The image page's worker: the models live here, and sampling and coding run here, so the page stays responsive.
 import * as tf from '@tensorflow/tfjs-core';
+import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
+import wasmPlain from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm?url';
+import wasmSimd from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm?url';
+import wasmThreadedSimd from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-threaded-simd.wasm?url';
 import '@tensorflow/tfjs-backend-cpu';
 import { assertSameModel, decodeBitsBack, encodeBitsBack, modelIdentity, readContainer, sha256, writeContainer } from '@flows/codec';
 import { ContinuousFlow, registerContinuousFlows } from '@flows/continuous';
@@ -16,7 +20,7 @@ import {
   latentScaleFor,
   vaeBitsBackModel,
 } from '@flows/flow-codec/browser';
-import { deserializeModel, modelFromFiles, serializeModel } from '@flows/flows';
+import { deserializeModel, modelFromFiles, selectBackend, serializeModel } from '@flows/flows';
 import { type VAE, vaeFromJSON } from '@flows/vae-priors';
 import { DIGIT_PIXELS } from './digit-checks.js';
 import type { Answers, CodingResult, ModelFiles, Request, WorkerMessage } from './messages.js';
@@ -25,6 +29,11 @@ import { loadTestDigits, type TestDigits } from './test-digits.js';
 declare const self: DedicatedWorkerGlobalScope;
 
 registerContinuousFlows();
+// The models' float32 work (sampling, interpolation, the reported log-likelihoods) runs on the wasm
+// backend's single-threaded SIMD build, as the playground's training worker does (see there why not
+// the threaded one); the coding's symbols come from the exact path, the same on any backend.
+setWasmPaths({ 'tfjs-backend-wasm.wasm': wasmPlain, 'tfjs-backend-wasm-simd.wasm': wasmSimd, 'tfjs-backend-wasm-threaded-simd.wasm': wasmThreadedSimd });
+tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', false);
 
 /** mnist-flow's fixed dequantization noise for interpolation (its `interpolate` command's seed). */
 const INTERPOLATION_NOISE_SEED = 12345;
@@ -299,10 +308,15 @@ async function code(pixels: Uint8Array, count: number, names: string[] | null): 
 
 async function answer(request: Request): Promise<[unknown, Transferable[]]> {
   switch (request.type) {
-    case 'init':
-      await tf.setBackend('cpu');
-      await tf.ready();
+    case 'init': {
+      try {
+        await selectBackend({ backend: 'wasm' });
+      } catch {
+        // Where WebAssembly cannot start, the cpu backend does the same work, slower.
+        await selectBackend({ backend: 'cpu' });
+      }
       return [{ backend: tf.getBackend() }, []];
+    }
     case 'digits': {
       digits ??= await loadTestDigits();
       return [{ pixels: digits.pixels.slice(), labels: digits.labels.slice(), count: digits.count }, []];
