@@ -117,7 +117,7 @@ describe.skipIf(skip !== null)('the playground trains a continuous flow in headl
     expect((await fieldView(page)).title).toMatch(/t = 1\.00 \(the model\)/);
     expect(await page.textContent('#field-play')).toBe('Play');
     const shot = await page
-      .locator('#field-view svg')
+      .locator('#field-view > figure')
       .first()
       .screenshot({ path: join(ensureArtifacts(), 'cnf-vector-field.png') });
     // Arrows, particles, trails, axes: more than a blank frame's few colours.
