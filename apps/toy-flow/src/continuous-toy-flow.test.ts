@@ -151,3 +151,40 @@ describe('toy-flow train --flow cnf', () => {
     expect(printed.stderr).toMatch(/--objective must be one of flow-matching, likelihood; got 'adjoint'/);
   });
 });
+
+describe('the density picture of a continuous flow', () => {
+  it("solves with the picture solver by default and with plot's --solver-steps when given: more steps come closer to the adaptive solve", async () => {
+    const { PICTURE_SOLVER, continuousToyFlow, pictureLogProb } = await import('./continuous-toy-flow.js');
+    const { densityOnGrid } = await import('./pictures.js');
+    const flow = continuousToyFlow({ size: 2, hidden: [16, 16], seed: 3 });
+    // A field that is not zero: the untrained one is zero-initialised in its last layer.
+    for (const v of flow.trainableVariables) v.assign(tf.randomNormal(v.shape, 0, 0.3, 'float32', 5));
+    const x = tf.tensor2d([
+      [0.1, 0.9],
+      [0.5, 0.5],
+      [2, -1],
+    ]);
+    const exact = flow.logProb(x).arraySync() as number[];
+    const error = (steps: number) => {
+      const values = tf.tidy(() => pictureLogProb(flow, x, { method: 'rk4', steps }).arraySync() as number[]);
+      return Math.max(...values.map((v, i) => Math.abs(v - exact[i])));
+    };
+    const byDefault = tf.tidy(() => pictureLogProb(flow, x).arraySync() as number[]);
+    expect(byDefault).toEqual(tf.tidy(() => pictureLogProb(flow, x, PICTURE_SOLVER).arraySync() as number[]));
+    expect(error(64)).toBeLessThan(error(2));
+    expect(error(64)).toBeLessThan(1e-2);
+    // The grid takes the same solver.
+    const range: [[number, number], [number, number]] = [
+      [0, 1],
+      [0, 1],
+    ];
+    const coarse = await densityOnGrid(flow, range, 4, { method: 'rk4', steps: 2 });
+    const fine = await densityOnGrid(flow, range, 4, { method: 'rk4', steps: 64 });
+    expect(Array.from(coarse)).not.toEqual(Array.from(fine));
+    x.dispose();
+    flow.dispose();
+    expect(toyFlowExit(['plot', '--model', 'pretrained:chequerboard-cnf', '--data', 'chequerboard', '--solver-steps', '0']).output).toMatch(
+      /--solver-steps must be a positive integer, got '0'/,
+    );
+  });
+});

@@ -89,9 +89,9 @@ export function continuousLossName(objective: ContinuousObjective): string {
 }
 
 /**
- * The log-density a picture shows: a continuous flow's with {@link PICTURE_SOLVER}, any other
+ * The log-density a picture shows: a continuous flow's with `solver` (default {@link PICTURE_SOLVER}), any other
  * model's own. No tidy (the caller's).
  */
-export function pictureLogProb(model: Distribution, x: tf.Tensor): tf.Tensor1D {
-  return model instanceof ContinuousFlow ? model.uncheckedLogProbWith(x, { solver: PICTURE_SOLVER }) : model.uncheckedLogProb(x);
+export function pictureLogProb(model: Distribution, x: tf.Tensor, solver: SolverOptions = PICTURE_SOLVER): tf.Tensor1D {
+  return model instanceof ContinuousFlow ? model.uncheckedLogProbWith(x, { solver }) : model.uncheckedLogProb(x);
 }

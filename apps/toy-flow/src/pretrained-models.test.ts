@@ -28,7 +28,7 @@ describe('toy-flow with the shipped models (--model pretrained:NAME)', () => {
     x.dispose();
     model.dispose();
     printedLogProbs.forEach((v, i) => expect(v).toBeCloseTo(expected[i], 5));
-    // Inside a mode the trained density is high (each mode holds half the mass in a small square).
+    // At the heavier mode's mean (weight 4/5, standard deviation 0.1) the trained density is high.
     expect(printedLogProbs[0]).toBeGreaterThan(1);
 
     printed.stdout = '';

@@ -12,7 +12,7 @@ export const CARD_LIST: readonly ModelCard[] = [
     name: 'two-gaussians-realnvp',
     title: 'Real NVP on TwoGaussians (the exercise’s first toy)',
     app: 'toy-flow',
-    data: 'TwoGaussians of @flows/datasets: an equal mixture of two Gaussians in the unit square (exact density), 3 000 000 fresh draws',
+    data: 'TwoGaussians of @flows/datasets: a mixture of two isotropic Gaussians (weights 1/5 and 4/5, means (0.75, 0.75) and (0.25, 0.25), standard deviation 0.1; exact density), 3 000 000 fresh draws',
     preprocessing: 'none',
     architecture:
       'realNVP of @flows/builders: 8 affine couplings with alternating masks, conditioners of 2 hidden layers of 64 units, tanh-bounded scales (71 712 parameters)',
@@ -28,10 +28,10 @@ export const CARD_LIST: readonly ModelCard[] = [
     name: 'chequerboard-spline',
     title: 'Neural spline flow on the Chequerboard (the exercise’s second toy)',
     app: 'toy-flow',
-    data: 'Chequerboard of @flows/datasets: uniform on 8 of the 16 unit squares of [-4, 4]² (exact density), 2 500 000 fresh draws',
+    data: 'Chequerboard of @flows/datasets: a 3 × 3 chequerboard on [0, 1]², uniform on its 5 dark squares (density 1.8 there, 0 elsewhere; exact), 2 500 000 fresh draws',
     preprocessing: 'none',
     architecture:
-      'splineFlow couplings of @flows/builders (toyFlow with flow spline): 6 rational-quadratic spline couplings of 16 bins on [-3, 3] (identity outside), alternating masks, conditioners of 2 hidden layers of 64 units (62 777 parameters)',
+      'toyFlow of @flows/builders with flow spline: an ActNorm on the data side (standardising), then 6 rational-quadratic spline couplings of 16 bins on [-3, 3] (identity outside), alternating masks, conditioners of 2 hidden layers of 64 units (62 777 parameters)',
     figure: { name: 'KL (nats)', value: 0.0224, measuredOn: '200 000 held-out draws, test NLL − entropy (direct estimate 0.0223 ± 0.0003)' },
     check: { data: 'chequerboard', points: 2000, seed: 20261206, meanLogProb: 0.5655187368392944, tolerance: 1e-4 },
     command: 'node apps/toy-flow/dist/cli.js train --data chequerboard --flow spline --layers 6 --bins 16 --train-size 2500000 --out runs/chequerboard-spline',
@@ -43,7 +43,7 @@ export const CARD_LIST: readonly ModelCard[] = [
     name: 'chequerboard-cnf',
     title: 'Continuous flow on the Chequerboard, trained by conditional flow matching',
     app: 'toy-flow',
-    data: 'Chequerboard of @flows/datasets: uniform on 8 of the 16 unit squares of [-4, 4]² (exact density), fresh draws for every batch',
+    data: 'Chequerboard of @flows/datasets: a 3 × 3 chequerboard on [0, 1]², uniform on its 5 dark squares (density 1.8 there, 0 elsewhere; exact), fresh draws for every batch',
     preprocessing: 'none; the base is a fixed normal with the data’s per-coordinate scale (--standardize)',
     architecture:
       'ContinuousFlow of @flows/continuous: an MLP vector field v(x, t) with 3 hidden layers of 128 swish units reading 2 time and 6 position Fourier octaves (37 382 parameters), OT path σ_min = 1e-4, weights averaged (EMA 0.999); log-density by Dormand-Prince 5(4) at rtol = atol = 1e-6 with the exact trace',
