@@ -1,10 +1,16 @@
 #!/usr/bin/env node
 // `pnpm bench:browser`: the benchmark model of `pnpm bench` (784-D Real NVP) trained in headless
-// Chromium on each backend that starts there (wasm with threads and SIMD, WebGL, WebGPU), beside
-// the same code in Node on wasm (threads and SIMD) in the same run; then the playground's toy run
-// (TwoGaussians, 8 layers, 64 hidden, batch 1000) on wasm in the page, with the longest pause of
-// the page's own thread while it trains. Prints a table and writes it into bench/results.md.
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+// Chromium on each backend that starts there (wasm on one thread in its SIMD build, wasm with every
+// core in its threaded SIMD build, WebGL, WebGPU), beside the same code in Node on wasm's SIMD build
+// (one thread) in the same run; then the playground's toy run (TwoGaussians, 8 layers, 64 hidden,
+// batch 1000) on wasm in the page, with the longest pause of the page's own thread while it trains.
+// Prints a table with the two ratios of issue 36 (the page's single thread against Node's, the
+// page's threads against its single thread) and writes it into bench/results.md.
+//
+// On Linux each row also has the CPU time it took (Node's process; the page's renderer processes),
+// per 1 000 samples: on a machine that other jobs share, wall-clock rates follow the scheduler,
+// while CPU time per sample compares the code itself (the same work costs the same CPU time).
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -28,7 +34,8 @@ if (args.help) {
   console.log(`pnpm bench:browser [-- options]
   --batch 256              batch of the benchmark model
   --steps 4 --rounds 3     steps per timed round, rounds after a warm-up round (median)
-  --backends wasm,webgl,webgpu   browser backends to try (each is reported, or why it did not start)
+  --backends wasm,webgl,webgpu   browser backends to try (each is reported, or why it did not start);
+                           wasm runs twice: one thread (SIMD build, as Node) and every core (threaded build)
   --toy-steps 400          steps of the toy run (TwoGaussians, 8 layers, 64 hidden, batch 1000) on wasm
   --time-limit 240         seconds a browser backend may take before it is reported as too slow
   --no-write               do not update bench/results.md`);
@@ -58,14 +65,60 @@ await build({
 const { timeTraining } = await import(pathToFileURL(compiled).href);
 const { selectBackend, describeBackend } = await import('@flows/flows');
 const threads = os.cpus().length;
+const loadAtStart = os.loadavg()[0];
+/** CPU seconds per 1 000 samples of a timed call (the warm-up round and the model's set-up included). */
+const cpuPerThousand = (cpuSeconds) => (cpuSeconds === null ? null : (cpuSeconds * 1000) / ((rounds + 1) * steps * batch));
 const nodeRuns = [];
 for (const [label, options] of [['wasm, one thread (SIMD)', { backend: 'wasm', wasmThreads: 1, nativeKernels: false }]]) {
   const choice = await selectBackend(options);
+  const before = process.cpuUsage();
   const result = await timeTraining(batch, steps, rounds);
-  nodeRuns.push({ label, description: describeBackend(choice), samplesPerSecond: result.samplesPerSecond });
-  console.error(`Node ${label}: ${rate(result.samplesPerSecond)} samples/s (${describeBackend(choice)})`);
+  const used = process.cpuUsage(before);
+  const cpu = cpuPerThousand((used.user + used.system) / 1e6);
+  nodeRuns.push({ label, description: describeBackend(choice), samplesPerSecond: result.samplesPerSecond, cpu });
+  console.error(`Node ${label}: ${rate(result.samplesPerSecond)} samples/s, ${cpu.toFixed(2)} CPU s per 1 000 samples (${describeBackend(choice)})`);
 }
 const node = nodeRuns[0];
+
+// ---- CPU time of a browser's renderer processes (Linux's /proc; null elsewhere) ----
+const clockTicks = 100; // USER_HZ: the unit of utime and stime in /proc/*/stat on Linux
+function statFields(path) {
+  const text = readFileSync(path, 'utf8');
+  return text.slice(text.lastIndexOf(')') + 2).split(' ');
+}
+/** CPU seconds used so far by the renderer processes descended from `pid` (the browser), or null. */
+function rendererCpuSeconds(pid) {
+  if (!pid || !existsSync('/proc/self/stat')) return null;
+  try {
+    const parents = new Map();
+    for (const entry of readdirSync('/proc')) {
+      if (!/^\d+$/.test(entry)) continue;
+      try {
+        parents.set(entry, statFields(`/proc/${entry}/stat`)[1]);
+      } catch {
+        // The process ended meanwhile.
+      }
+    }
+    const within = (child) => {
+      for (let at = child, hops = 0; at && hops < 10; at = parents.get(at), hops++) if (at === String(pid)) return true;
+      return false;
+    };
+    let ticks = 0;
+    for (const [process_] of parents) {
+      if (!within(process_)) continue;
+      try {
+        if (!readFileSync(`/proc/${process_}/cmdline`, 'utf8').includes('--type=renderer')) continue;
+        const fields = statFields(`/proc/${process_}/stat`);
+        ticks += Number(fields[11]) + Number(fields[12]);
+      } catch {
+        // The process ended meanwhile.
+      }
+    }
+    return ticks / clockTicks;
+  } catch {
+    return null;
+  }
+}
 
 // ---- the browser: a fresh Chromium per backend (a software GPU that overruns its time is closed with it) ----
 const { chromium } = await import('playwright-core');
@@ -77,8 +130,9 @@ if (!executablePath) {
   console.error('no Chromium found: apt-get install chromium, or set CHROME_PATH');
   process.exit(1);
 }
-const launch = () =>
-  chromium.launch({
+// Launched as a server, so that its process id (and its renderers' CPU time) is known.
+const launch = async () => {
+  const server_ = await chromium.launchServer({
     executablePath,
     args: [
       '--no-sandbox',
@@ -90,33 +144,58 @@ const launch = () =>
       '--use-webgpu-adapter=swiftshader',
     ],
   });
+  const browser = await chromium.connect(server_.wsEndpoint());
+  const close = browser.close.bind(browser);
+  browser.close = async () => {
+    await close();
+    await server_.close();
+  };
+  browser.pid = server_.process().pid;
+  return browser;
+};
 const limit = Number(args['time-limit']);
 const withinLimit = (promise, what) =>
   Promise.race([promise, new Promise((_, reject) => setTimeout(() => reject(new Error(`${what} took longer than ${limit} s (--time-limit)`)), limit * 1000))]);
 let version = '';
 const rows = [];
-for (const backend of args.backends.split(',')) {
+// wasm twice: its thread count is fixed when it first starts in the page's worker, so each run is a
+// fresh page whose run is configured on cpu and whose benchmark is the first start of wasm.
+const runs = args.backends.split(',').flatMap((backend) =>
+  backend === 'wasm'
+    ? [
+        { backend, wasmThreads: 1, label: 'wasm-1' },
+        { backend, wasmThreads: threads, label: 'wasm-threads' },
+      ]
+    : [{ backend, label: backend }],
+);
+for (const { backend, wasmThreads, label } of runs) {
   const browser = await launch();
   version = browser.version();
   try {
     const page = await browser.newPage();
-    await page.goto(`${url}?data=two-gaussians&backend=wasm`);
+    await page.goto(`${url}?data=two-gaussians&backend=cpu`);
     await page.waitForFunction(() => 'playground' in window);
     await page.evaluate(() => window.playground.ready);
-    const bench = (options) => page.evaluate((given) => window.playground.benchmark(given), { backend, batch, ...options });
+    const bench = (options) =>
+      page.evaluate((given) => window.playground.benchmark(given), { backend, batch, ...(wasmThreads ? { wasmThreads } : {}), ...options });
     // One step first: a backend far too slow for the full rounds (a software GPU) is reported from it.
     const probe = await withinLimit(bench({ steps: 1, rounds: 1 }), 'one step');
     const estimate = ((rounds + 1) * steps * batch) / probe.samplesPerSecond;
+    const cpuBefore = rendererCpuSeconds(browser.pid);
     const result =
       estimate < limit
         ? await withinLimit(bench({ steps, rounds }), 'the timed rounds')
         : { ...probe, note: `one step after one warm-up step; the full rounds would take about ${Math.round(estimate)} s` };
-    rows.push({ backend, samplesPerSecond: result.samplesPerSecond, description: result.backendDescription, note: result.note ?? '' });
-    console.error(`browser ${backend}: ${rate(result.samplesPerSecond)} samples/s (${result.backendDescription})`);
+    const cpuAfter = rendererCpuSeconds(browser.pid);
+    const cpu = result.note || cpuBefore === null || cpuAfter === null ? null : cpuPerThousand(cpuAfter - cpuBefore);
+    rows.push({ label, samplesPerSecond: result.samplesPerSecond, description: result.backendDescription, note: result.note ?? '', cpu });
+    console.error(
+      `browser ${label}: ${rate(result.samplesPerSecond)} samples/s${cpu === null ? '' : `, ${cpu.toFixed(2)} CPU s per 1 000 samples`} (${result.backendDescription})`,
+    );
   } catch (error) {
     const reason = String(error.message).split('\n')[0].trim();
-    rows.push({ backend, samplesPerSecond: null, description: `${backend}: ${reason}`, note: '' });
-    console.error(`browser ${backend}: ${reason}`);
+    rows.push({ label, samplesPerSecond: null, description: `${backend}: ${reason}`, note: '', cpu: null });
+    console.error(`browser ${label}: ${reason}`);
   } finally {
     await browser.close();
   }
@@ -160,20 +239,32 @@ const toyRate = (toy.steps * 1000) / toy.seconds;
 
 // ---- the table ----
 const stamp = new Date().toISOString().slice(0, 16).replace('T', ' ');
+const cpuCell = (cpu) => (cpu === null || cpu === undefined ? '–' : cpu.toFixed(2));
+const rowOf = (label) => rows.find((row) => row.label === label && row.samplesPerSecond !== null);
+const pageOne = rowOf('wasm-1');
+const pageThreads = rowOf('wasm-threads');
+const ratio = (a, b) => (a && b ? (a / b).toFixed(2) : '–');
+const loads = `load average ${loadAtStart.toFixed(1)} at the start, ${os.loadavg()[0].toFixed(1)} at the end`;
 const lines = [
-  `### ${stamp} UTC — Chromium ${version} beside Node ${process.version} (${os.cpus()[0]?.model.trim() ?? 'unknown CPU'}, ${threads} cores)`,
+  `### ${stamp} UTC — Chromium ${version} beside Node ${process.version} (${os.cpus()[0]?.model.trim() ?? 'unknown CPU'}, ${threads} cores; ${loads})`,
   '',
-  `Benchmark model of \`pnpm bench\`, batch ${batch}, training samples/s (median of ${rounds} rounds of ${steps} steps after a warm-up round):`,
+  `Benchmark model of \`pnpm bench\`, batch ${batch}, training samples/s (median of ${rounds} rounds of ${steps} steps after a warm-up round), ` +
+    'and the CPU time of the whole timed call per 1 000 samples (Node: its process; Chromium: its renderer processes):',
   '',
-  '| where | backend | samples/s | ratio to Node wasm |',
-  '|---|---|---|---|',
+  '| where | backend | samples/s | ratio to Node wasm | CPU s per 1 000 samples |',
+  '|---|---|---|---|---|',
   ...nodeRuns.map(
-    (run) => `| Node | ${run.description.replace(/\|/g, '/')} | ${rate(run.samplesPerSecond)} | ${(run.samplesPerSecond / node.samplesPerSecond).toFixed(2)} |`,
+    (run) =>
+      `| Node | ${run.description.replace(/\|/g, '/')} | ${rate(run.samplesPerSecond)} | ${(run.samplesPerSecond / node.samplesPerSecond).toFixed(2)} | ${cpuCell(run.cpu)} |`,
   ),
   ...rows.map(
     (row) =>
-      `| Chromium (page worker) | ${row.description.replace(/\|/g, '/')}${row.note ? ` (${row.note})` : ''} | ${row.samplesPerSecond === null ? '–' : rate(row.samplesPerSecond)} | ${row.samplesPerSecond === null ? '–' : (row.samplesPerSecond / node.samplesPerSecond).toFixed(2)} |`,
+      `| Chromium (page worker) | ${row.description.replace(/\|/g, '/')}${row.note ? ` (${row.note})` : ''} | ${row.samplesPerSecond === null ? '–' : rate(row.samplesPerSecond)} | ${row.samplesPerSecond === null ? '–' : (row.samplesPerSecond / node.samplesPerSecond).toFixed(2)} | ${cpuCell(row.cpu)} |`,
   ),
+  '',
+  `Page wasm single thread / Node single thread (same SIMD build): **${ratio(pageOne?.samplesPerSecond, node.samplesPerSecond)}** by samples/s, ` +
+    `${ratio(node.cpu, pageOne?.cpu)} by CPU time per sample (goal ≥ 0.9). ` +
+    `Page wasm with threads / page one thread: **${ratio(pageThreads?.samplesPerSecond, pageOne?.samplesPerSecond)}** by samples/s (goal ≥ 1.5 on 2 cores).`,
   '',
   `Playground toy run on wasm in the page (TwoGaussians, Real NVP 8 layers, 64-64 hidden, batch 1000, ${toy.steps} steps, pictures refreshing): ` +
     `**${rate(toyRate)} samples/s** over the whole run (${toy.seconds.toFixed(1)} s, KL ${toy.kl?.toFixed(4) ?? '–'} nats); ` +
