@@ -1,5 +1,8 @@
-import type * as tf from '@tensorflow/tfjs-core';
-import { ContinuousFlow, MLPVectorField, type SolverOptions } from '@flows/continuous';
+import * as tf from '@tensorflow/tfjs-core';
+import { ContinuousFlow, MLPVectorField, type SolverOptions, type TimeSampling, type WeightAverage } from '@flows/continuous';
+import type { ToyDistribution } from '@flows/datasets';
+import { DiagonalNormal } from '@flows/distributions';
+import type { Adam } from '@flows/flows';
 
 /**
  * Fourier pairs of the time input of the vector field: toy-flow's `CNF_TIME_FEATURES` (sin and cos
@@ -7,23 +10,64 @@ import { ContinuousFlow, MLPVectorField, type SolverOptions } from '@flows/conti
  */
 export const CNF_TIME_FEATURES = 2;
 
+/**
+ * toy-flow's defaults of `--flow cnf`, the recipe of `@flows/continuous`'s `scripts/toy-kl.mjs`
+ * (KL 0.018 on the Chequerboard): octaves of Fourier features of the position (`CNF_POSITION_FEATURES`).
+ */
+export const CNF_POSITION_FEATURES = 6;
+
+/** Flow matching's times: toy-flow's `--time-sampling power --time-scale 2` (more times near the data). */
+export const CNF_TIME_SAMPLING: TimeSampling = { distribution: 'power', exponent: 2 };
+
+/** The decay of the average of the weights that the page evaluates, shows and exports: toy-flow's `--ema` default. */
+export const CNF_EMA = 0.999;
+
 /** Options of {@link playgroundContinuousFlow}. */
 export interface PlaygroundContinuousFlowOptions {
   hidden: number[];
   seed: number;
+  /** The toy whose moments make the base (toy-flow's default standardised base). */
+  toy: Pick<ToyDistribution, 'sample'>;
+}
+
+/**
+ * The base of toy-flow's `--flow cnf` (its `baseStandardization`): a fixed normal of the moments of
+ * 100 000 samples of the toy drawn with `seed + 6`, so that the field works at the data's scale.
+ */
+export function standardizedBase(toy: Pick<ToyDistribution, 'sample'>, seed: number): DiagonalNormal {
+  const { mean, scale } = tf.tidy(() => {
+    const moments = tf.moments(toy.sample(100_000, { random: seed + 6 }), 0);
+    return { mean: Array.from(moments.mean.dataSync()), scale: Array.from(moments.variance.dataSync(), (v) => Math.sqrt(v)) };
+  });
+  return new DiagonalNormal({ size: 2, mean, logScale: scale.map((s) => Math.log(s)), trainable: false });
+}
+
+/** Folds the weights into `average` after each optimizer step (toy-flow's `averageAfterEachStep`: `fit` has no hook between steps). */
+export function averageAfterEachStep(optimizer: Adam, average: WeightAverage): void {
+  const apply = optimizer.applyGradients.bind(optimizer);
+  optimizer.applyGradients = (gradients) => {
+    apply(gradients);
+    average.update();
+  };
 }
 
 /**
  * `?flow=cnf`: toy-flow's continuous flow (its `continuousToyFlow`), spelled here because it lives in
- * an app, not a library: an `MLPVectorField` of the hidden widths (swish) on `[x, t, sin/cos of πt
- * and 2πt]` from a standard normal, with the package's default solver (Dormand-Prince at
+ * an app, not a library: an `MLPVectorField` of the hidden widths (swish) on `[x, Fourier features
+ * of x, t, sin/cos of πt and 2πt]` from {@link standardizedBase}, with the package's default solver (Dormand-Prince at
  * rtol = atol = 1e-6, exact trace) saved in the model, which `toy-flow logprob` and the page's
  * `logProb` use. `same-model-as-toy-flow.test.ts` trains both and compares the files, so the two
  * spellings cannot drift apart unseen.
  */
 export function playgroundContinuousFlow(options: PlaygroundContinuousFlowOptions): ContinuousFlow {
-  const field = new MLPVectorField({ size: 2, hidden: options.hidden, timeFeatures: CNF_TIME_FEATURES, seed: options.seed });
-  return new ContinuousFlow({ field });
+  const field = new MLPVectorField({
+    size: 2,
+    hidden: options.hidden,
+    timeFeatures: CNF_TIME_FEATURES,
+    positionFeatures: CNF_POSITION_FEATURES,
+    seed: options.seed,
+  });
+  return new ContinuousFlow({ field, base: standardizedBase(options.toy, options.seed) });
 }
 
 /**

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { Random } from '@flows/core';
 import { ContinuousFlow, MLPVectorField } from '@flows/continuous';
-import { gridPoints, type Range2D } from '@flows/datasets';
+import { gridPoints, type Range2D, toyByName } from '@flows/datasets';
 import { selectBackend } from '@flows/flows';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { playgroundContinuousFlow } from './continuous-model.js';
@@ -13,7 +13,12 @@ beforeAll(async () => {
 
 /** A continuous flow whose field is not zero (a fresh field starts at 0: its last layer is zeroed). */
 function movingFlow(): ContinuousFlow {
-  const flow = playgroundContinuousFlow({ hidden: [16, 16], seed: 5 });
+  const toy = toyByName('chequerboard');
+  const built = playgroundContinuousFlow({ hidden: [16, 16], seed: 5, toy });
+  toy.dispose();
+  // The page's field on an N(0, I) base (the page's is the toy's moments): a base wider than the data window.
+  built.base.dispose();
+  const flow = new ContinuousFlow({ field: built.field });
   const random = new Random(9);
   for (const v of flow.trainableVariables) v.assign(tf.tidy(() => tf.add(v, tf.tensor(random.fillNormal(new Float32Array(v.size), 0, 0.5), v.shape))));
   return flow;

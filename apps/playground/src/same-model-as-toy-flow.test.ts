@@ -91,6 +91,13 @@ describe('the playground and toy-flow', () => {
         else expect(Buffer.from(exported[name] as Uint8Array).equals(Buffer.from(content as Uint8Array)), name).toBe(true);
       }
       expect(metrics.plotRange).toEqual(session.range);
+      if (flow === 'cnf') {
+        // toy-flow's defaults of --flow cnf (toy-kl.mjs's recipe), which the page builds too: the files above are the same.
+        expect(metrics.settings).toMatchObject({ positionFeatures: 6, timeSampling: 'power', timeScale: 2, ema: 0.999, standardBase: true });
+        const description = JSON.stringify(JSON.parse(saved['model.json'] as string).model);
+        expect(description).toMatch(/"positionFeatures":6/);
+        expect(description).toMatch(/DiagonalNormal/);
+      }
       session.dispose();
     },
   );

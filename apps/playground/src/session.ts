@@ -1,10 +1,19 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { Random } from '@flows/core';
 import { columnStatistics, gridPoints, histogramOnGrid, plotRangeAround, type Range2D, toyByName, type ToyDistribution } from '@flows/datasets';
-import { ContinuousFlow, flowMatchingLoss } from '@flows/continuous';
+import { ContinuousFlow, flowMatchingLoss, WeightAverage } from '@flows/continuous';
 import type { Distribution, TransformedDistribution } from '@flows/distributions';
 import { Adam, fit, klFromTargetAsync, modelFiles, modelFromFiles, samplerData, schedules, toyFlow, toyScheduleOptions } from '@flows/flows';
-import { KL_SOLVER, pictureLogProb, pictureSolver, playgroundContinuousFlow, withSolver } from './continuous-model.js';
+import {
+  averageAfterEachStep,
+  CNF_EMA,
+  CNF_TIME_SAMPLING,
+  KL_SOLVER,
+  pictureLogProb,
+  pictureSolver,
+  playgroundContinuousFlow,
+  withSolver,
+} from './continuous-model.js';
 import { type FieldViews, fieldViews } from './field-views.js';
 import { importedWindow } from './imported-window.js';
 import { baseGridLines, flowLayers, pathToBase, pushForward } from './layer-pushes.js';
@@ -103,6 +112,13 @@ const FIELD_FRAMES = 32;
 export class PlaygroundSession {
   model: PlaygroundModel;
   private optimizer: Adam;
+  /**
+   * A continuous flow's average of the weights (toy-flow's `--ema`), which is what the page
+   * evaluates, draws and exports: between training chunks the model holds the average and this
+   * the live weights (`swap`), exchanged back for the next chunk.
+   */
+  private average: WeightAverage | null = null;
+  private averageIn = false;
   private readonly random: Random;
   private readonly toy: ToyDistribution | null;
   private readonly points: Float32Array | null;
@@ -137,7 +153,7 @@ export class PlaygroundSession {
     // The toy apps' one model: the same settings and seed build what `toy-flow train --flow` builds.
     this.model =
       settings.flow === CNF_FLOW
-        ? playgroundContinuousFlow({ hidden: settings.hidden, seed: settings.seed })
+        ? playgroundContinuousFlow({ hidden: settings.hidden, seed: settings.seed, toy: this.toy! })
         : toyFlow({
             flow: settings.flow,
             layers: settings.layers,
@@ -151,10 +167,16 @@ export class PlaygroundSession {
     this.random = new Random(settings.seed + 17);
   }
 
+  /** A fresh optimizer, and for a continuous flow a fresh average of the weights that follows its steps. */
   private newOptimizer(): Adam {
     const total = this.settings.steps;
     const learningRate = schedules.cosine(this.settings.learningRate, total, toyScheduleOptions(total));
-    return new Adam(this.model.trainableVariables, { learningRate });
+    const optimizer = new Adam(this.model.trainableVariables, { learningRate });
+    this.average?.dispose();
+    this.average = this.model instanceof ContinuousFlow ? new WeightAverage(this.model.trainableVariables, { decay: CNF_EMA }) : null;
+    this.averageIn = false;
+    if (this.average) averageAfterEachStep(optimizer, this.average);
+    return optimizer;
   }
 
   get step(): number {
@@ -201,13 +223,23 @@ export class PlaygroundSession {
     // A continuous flow learns by flow matching, its noise and times from the run's generator (toy-flow's flowMatchingLossWith).
     const loss =
       this.model instanceof ContinuousFlow
-        ? { loss: (model: Distribution, batch: { x: tf.Tensor }) => flowMatchingLoss(model as ContinuousFlow, batch.x, { random: this.random }) }
+        ? {
+            loss: (model: Distribution, batch: { x: tf.Tensor }) =>
+              flowMatchingLoss(model as ContinuousFlow, batch.x, { random: this.random, timeSampling: CNF_TIME_SAMPLING }),
+          }
         : {};
+    // The live weights train; the average goes back into the model after the chunk.
+    if (this.averageIn) this.average?.swap();
+    this.averageIn = false;
     const result = await fit(
       this.model,
       samplerData((n, random) => this.sampleData(n, random), count * batchSize),
       { epochs: 1, batchSize, optimizer: this.optimizer, random: this.random, reportEvery: count, ...loss },
     );
+    if (this.average) {
+      this.average.swap();
+      this.averageIn = true;
+    }
     const seconds = (performance.now() - started) / 1000;
     this.lastLoss = result.loss;
     this.lastRate = (count * batchSize) / Math.max(seconds, 1e-6);
@@ -392,6 +424,7 @@ export class PlaygroundSession {
   }
 
   dispose(): void {
+    this.average?.dispose();
     this.optimizer.dispose();
     this.model.dispose();
     this.toy?.dispose();

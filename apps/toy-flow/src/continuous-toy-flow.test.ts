@@ -2,15 +2,16 @@
 // and read by others (the app registers @flows/continuous's classes itself), with the densities
 // the trained model had.
 import * as tf from '@tensorflow/tfjs-core';
-import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ContinuousFlow } from '@flows/continuous';
+import { ContinuousFlow, MLPVectorField } from '@flows/continuous';
+import { Random } from '@flows/core';
 import { toyByName } from '@flows/datasets';
-import { StandardNormal } from '@flows/distributions';
-import { loadModel, selectBackend } from '@flows/flows';
+import { DiagonalNormal, StandardNormal } from '@flows/distributions';
+import { Adam, loadModel, saveCheckpoint, selectBackend } from '@flows/flows';
 import { captureConsole } from '@flows/test-support';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { main } from './main.js';
@@ -149,6 +150,136 @@ describe('toy-flow train --flow cnf', () => {
     expect(printed.stderr).toMatch(/--objective flow-matching chooses how a continuous flow trains \(--flow cnf\); --flow spline has one objective/);
     expect(await main(['train', '--data', 'two-gaussians', '--flow', 'cnf', '--objective', 'adjoint', '--out', out, '--backend', 'cpu'])).toBe(2);
     expect(printed.stderr).toMatch(/--objective must be one of flow-matching, likelihood; got 'adjoint'/);
+  });
+});
+
+/** A run in a process of its own, to wait for or kill. */
+function started(args: string[]): { pid: number; done: Promise<{ code: number; output: string }> } {
+  const child = spawn(process.execPath, [cli, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  child.stdout.on('data', (chunk) => (output += chunk));
+  child.stderr.on('data', (chunk) => (output += chunk));
+  return { pid: child.pid!, done: new Promise((resolve) => child.on('close', (code) => resolve({ code: code ?? 1, output }))) };
+}
+
+/** The checksum of the weights a run saved in model/. */
+const weightsOf = (out: string) => JSON.parse(readFileSync(join(out, 'model', 'model.json'), 'utf8')).weights.checksum as string;
+
+describe("toy-flow train --flow cnf with toy-kl.mjs's recipe", () => {
+  const args = ['train', '--data', 'chequerboard', '--flow', 'cnf', '--steps', '300', '--batch-size', '64', '--hidden', '16'].concat([
+    '--checkpoint-every',
+    '100',
+    '--test-size',
+    '100',
+    '--seed',
+    '2',
+    '--backend',
+    'wasm',
+    '--quiet',
+  ]);
+
+  it('trains by default with position features, power times, the average of the weights and the standardised base; a run killed mid-training resumes to the same average, and each is kept by --resume and refused another value by name', async () => {
+    const straight = mkdtempSync(join(tmpdir(), 'toy-flow-cnf-recipe-'));
+    expect((await started([...args, '--out', straight]).done).code).toBe(0);
+    const metrics = JSON.parse(readFileSync(join(straight, 'metrics.json'), 'utf8'));
+    expect(metrics.settings).toMatchObject({ positionFeatures: 6, timeSampling: 'power', timeScale: 2, ema: 0.999, standardBase: true });
+    const description = JSON.parse(readFileSync(join(straight, 'model', 'model.json'), 'utf8')).model;
+    expect(JSON.stringify(description)).toMatch(/"positionFeatures":6/);
+    expect(JSON.stringify(description)).toMatch(/DiagonalNormal/);
+    // model/ holds the average; the checkpoint the live weights (its model) and the average, to resume.
+    const model = (await loadModel(join(straight, 'model'))) as ContinuousFlow;
+    const checkpoint = JSON.parse(readFileSync(join(straight, 'checkpoint', 'checkpoint.json'), 'utf8'));
+    expect(checkpoint.extra.weightAverage.updates).toBe(300);
+    const saved = await Promise.all(model.trainableVariables.map(async (v) => Array.from(await v.data())));
+    expect(saved).toEqual(checkpoint.extra.weightAverage.averages);
+    // The base: the chequerboard's moments (its squares fill [0, 1]², mean about 0.5).
+    expect(model.base).toBeInstanceOf(DiagonalNormal);
+    const mean = tf.tidy(() => Array.from(tf.mean(model.base.sample(4000, { random: 1 }), 0).dataSync()));
+    mean.forEach((m) => expect(Math.abs(m - 0.5)).toBeLessThan(0.05));
+    model.dispose();
+
+    const killed = mkdtempSync(join(tmpdir(), 'toy-flow-cnf-recipe-'));
+    const victim = started([...args, '--out', killed]);
+    const file = join(killed, 'checkpoint', 'checkpoint.json');
+    for (let i = 0; i < 1200 && !existsSync(file); i++) await new Promise((resolve) => setTimeout(resolve, 25));
+    process.kill(victim.pid, 'SIGKILL');
+    await victim.done;
+    expect(existsSync(join(killed, 'model'))).toBe(false);
+    for (const [flag, value, message] of [
+      ['--ema', '0.99', /ema 0\.99 \(checkpoint: 0\.999\)/],
+      ['--position-features', '0', /positionFeatures 0 \(checkpoint: 6\)/],
+      ['--time-sampling', 'uniform', /timeSampling uniform \(checkpoint: power\)/],
+      ['--no-standardize', undefined, /standardBase false \(checkpoint: true\)/],
+    ] as const) {
+      const refused = await started([...args, '--out', killed, '--resume', flag, ...(value ? [value] : [])]).done;
+      expect(refused.code).toBe(2);
+      expect(refused.output).toMatch(message);
+    }
+    const resumed = await started([...args, '--out', killed, '--resume']).done;
+    expect(resumed.code).toBe(0);
+    expect(resumed.output).toMatch(/resuming after step (100|200) of 300/);
+    expect(weightsOf(killed)).toBe(weightsOf(straight));
+    // A finished run whose final files are lost gets them again from its checkpoint: the average, not the live weights.
+    rmSync(join(killed, 'model'), { recursive: true });
+    rmSync(join(killed, 'metrics.json'));
+    expect((await started([...args, '--out', killed, '--resume']).done).code).toBe(0);
+    expect(weightsOf(killed)).toBe(weightsOf(straight));
+  }, 600_000);
+
+  it('resumes a cnf checkpoint written before the recipe as it ran: no position features, uniform times, no average, a standard normal base', async () => {
+    const out = mkdtempSync(join(tmpdir(), 'toy-flow-cnf-old-'));
+    // What toy-flow wrote then: a field without position features, the standard normal base, settings without the recipe (nor --objective).
+    const model = new ContinuousFlow({ field: new MLPVectorField({ size: 2, hidden: [16], timeFeatures: 2, seed: 2 }) });
+    const optimizer = new Adam(model.trainableVariables, { learningRate: 1e-3 });
+    const settings = {
+      ...{ flow: 'cnf', layers: 8, hidden: [16], mask: 'alternating', scaleTanh: true, epochs: null, steps: 300, trainSize: 3_000_000 },
+      ...{ batchSize: 64, learningRate: 0.002, schedule: 'cosine', clipNorm: null, conditional: false, standardized: false, seed: 2, dataset: 'chequerboard' },
+    };
+    await saveCheckpoint(join(out, 'checkpoint'), {
+      model,
+      optimizerState: await optimizer.readState(),
+      randomState: new Random(19).getState(),
+      epoch: 0,
+      extra: { settings, history: [], seconds: 0, loss: 1 },
+    });
+    optimizer.dispose();
+    model.dispose();
+    const resumed = await started([...args, '--out', out, '--resume']).done;
+    expect(resumed.code).toBe(0);
+    const metrics = JSON.parse(readFileSync(join(out, 'metrics.json'), 'utf8'));
+    expect(metrics.settings).toMatchObject({
+      objective: 'flow-matching',
+      positionFeatures: 0,
+      timeSampling: 'uniform',
+      timeScale: null,
+      ema: 0,
+      standardBase: false,
+    });
+    const trained = await loadModel(join(out, 'model'));
+    expect((trained as ContinuousFlow).base).toBeInstanceOf(StandardNormal);
+    trained.dispose();
+    // Given the new defaults by name, it is refused: it did not run with them.
+    const refused = await started([...args, '--out', out, '--resume', '--position-features', '6']).done;
+    expect(refused.code).toBe(2);
+    expect(refused.output).toMatch(/positionFeatures 6 \(checkpoint: 0\)/);
+  }, 300_000);
+
+  it('refuses the recipe with another --flow, by name, and values that do not fit together', async () => {
+    const out = mkdtempSync(join(tmpdir(), 'toy-flow-cnf-'));
+    expect(await main(['train', '--data', 'two-gaussians', '--ema', '0.999', '--out', out, '--backend', 'cpu'])).toBe(2);
+    expect(printed.stderr).toMatch(/--ema is for a continuous flow \(--flow cnf\); leave it out, or use --flow cnf/);
+    expect(await main(['train', '--data', 'two-gaussians', '--flow', 'spline', '--position-features', '6', '--time-sampling', 'power', '--out', out])).toBe(2);
+    expect(printed.stderr).toMatch(/--position-features, --time-sampling are for a continuous flow \(--flow cnf\)/);
+    expect(await main(['train', '--data', 'two-gaussians', '--flow', 'cnf', '--ema', '1', '--out', out, '--backend', 'cpu'])).toBe(2);
+    expect(printed.stderr).toMatch(/--ema must be 0 \(no average\) or a decay in \(0, 1\), such as 0\.999, got 1/);
+    expect(await main(['train', '--data', 'two-gaussians', '--flow', 'cnf', '--objective', 'likelihood', '--time-sampling', 'power', '--out', out])).toBe(2);
+    expect(printed.stderr).toMatch(/--time-sampling and --time-scale are for --objective flow-matching/);
+    expect(await main(['train', '--data', 'two-gaussians', '--flow', 'cnf', '--time-sampling', 'uniform', '--time-scale', '2', '--out', out])).toBe(2);
+    expect(printed.stderr).toMatch(/--time-scale goes with --time-sampling power or logit-normal/);
+    expect(await main(['train', '--data', 'two-gaussians', '--flow', 'cnf', '--time-sampling', 'beta', '--out', out])).toBe(2);
+    expect(printed.stderr).toMatch(/--time-sampling must be one of uniform, logit-normal, power; got 'beta'/);
+    expect(await main(['train', '--data', 'two-gaussians', '--flow', 'cnf', '--position-features', '17', '--out', out])).toBe(2);
+    expect(printed.stderr).toMatch(/--position-features must be at most 16/);
   });
 });
 

@@ -53,11 +53,21 @@ export async function openToyRun<Model extends Distribution = TransformedDistrib
  * properly (its checksum verified), so a file that says one thing here and another there is refused.
  */
 export async function checkpointSetting(out: string, key: string): Promise<unknown> {
+  return (await checkpointSettings(out))?.[key];
+}
+
+/**
+ * All the settings `<out>/checkpoint/checkpoint.json` records (as {@link checkpointSetting}, which
+ * reads one), or undefined when there is no readable checkpoint: to tell a checkpoint that lacks a
+ * setting (written before it existed: it ran as it did then) from no checkpoint (a fresh run).
+ */
+export async function checkpointSettings(out: string): Promise<Record<string, unknown> | undefined> {
   const { readFile } = await import('node:fs/promises');
   const { join } = await import('node:path');
   try {
     const file = JSON.parse(await readFile(join(out, 'checkpoint', 'checkpoint.json'), 'utf8')) as { extra?: { settings?: Record<string, unknown> } };
-    return file?.extra?.settings?.[key];
+    const settings = file?.extra?.settings;
+    return settings && typeof settings === 'object' ? settings : undefined;
   } catch {
     return undefined;
   }

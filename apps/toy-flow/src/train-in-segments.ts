@@ -22,6 +22,8 @@ export interface SegmentedTraining {
   checkpointEvery: number;
   /** The loss of a batch, where it is not the negative log-likelihood (flow matching, `--flow cnf`). */
   lossFunction?: (model: Distribution, batch: Batch) => tf.Scalar;
+  /** More state for each checkpoint's `extra`, read when it is written (the average of the weights, `--ema`). */
+  checkpointExtra?: () => Promise<Record<string, unknown>>;
   /** A diverging run's advice in the app's flags. */
   settingNames: SettingNames;
   quiet: boolean;
@@ -67,7 +69,13 @@ export async function trainInSegments(t: SegmentedTraining): Promise<{ seconds: 
     });
     seconds += result.seconds;
     loss = result.loss;
-    await t.run.checkpoint({ model, optimizer, random, epoch: Math.floor(optimizer.step / stepsPerEpoch), extra: { seconds, loss } });
+    await t.run.checkpoint({
+      model,
+      optimizer,
+      random,
+      epoch: Math.floor(optimizer.step / stepsPerEpoch),
+      extra: { seconds, loss, ...(await t.checkpointExtra?.()) },
+    });
   }
   bar?.finish();
   return { seconds, loss };

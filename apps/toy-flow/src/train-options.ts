@@ -1,7 +1,17 @@
 import { BACKEND_OPTIONS, defineOptions, describeOptions, type ParsedOptions } from '@flows/cli-kit';
 import { TOY_NAMES } from '@flows/datasets';
 import { MASK_STRATEGIES, TOY_FLOWS } from '@flows/flows';
-import { CNF_FLOW, CNF_OBJECTIVES, CNF_TEST_SIZE, DEFAULT_CNF_OBJECTIVE } from './continuous-toy-flow.js';
+import {
+  CNF_FLOW,
+  CNF_OBJECTIVES,
+  CNF_POSITION_FEATURES,
+  CNF_TEST_SIZE,
+  CNF_TIME_SAMPLINGS,
+  DEFAULT_CNF_EMA,
+  DEFAULT_CNF_OBJECTIVE,
+  DEFAULT_CNF_TIME_SAMPLING,
+  DEFAULT_CNF_TIME_SCALE,
+} from './continuous-toy-flow.js';
 import { TARGET_NAMES } from './fit-target.js';
 import { DEFAULT_STEPS } from './training-budget.js';
 
@@ -27,6 +37,24 @@ export const TRAIN_OPTIONS = defineOptions({
     kind: 'string',
     choices: CNF_OBJECTIVES,
     description: `--flow cnf only: how it trains: flow-matching (conditional flow matching, simulation-free) or likelihood (maximum likelihood through the solver, FFJORD: backpropagates through 8 Runge-Kutta 4 steps with the exact trace, many times a flow-matching step's cost) (default ${DEFAULT_CNF_OBJECTIVE}; --resume keeps the checkpoint's)`,
+  },
+  // The recipe of @flows/continuous's toy-kl.mjs; no defaults in the parser: given with another --flow they are refused, not ignored.
+  'position-features': {
+    kind: 'nonNegativeInteger',
+    description: `--flow cnf only: octaves of Fourier features of the position in the vector field (sharp edges such as the chequerboard's; 0: none) (default ${CNF_POSITION_FEATURES}; --resume keeps the checkpoint's)`,
+  },
+  'time-sampling': {
+    kind: 'string',
+    choices: CNF_TIME_SAMPLINGS,
+    description: `--flow cnf, flow matching only: how the times are drawn: uniform, logit-normal (centred, scale --time-scale) or power (density ∝ t^(k−1), k = --time-scale, more times near the data) (default ${DEFAULT_CNF_TIME_SAMPLING}; --resume keeps the checkpoint's)`,
+  },
+  'time-scale': {
+    kind: 'positiveNumber',
+    description: `--flow cnf: the exponent of --time-sampling power or the scale of logit-normal (default ${DEFAULT_CNF_TIME_SCALE})`,
+  },
+  ema: {
+    kind: 'number',
+    description: `--flow cnf only: decay of the moving average of the weights that is evaluated and saved (model/ holds the average; the checkpoint both it and the live weights); 0: none, the last iterate (default ${DEFAULT_CNF_EMA}; --resume keeps the checkpoint's)`,
   },
   layers: { kind: 'positiveInteger', default: 8, description: 'layers (couplings, MAF or spline layers)' },
   bins: { kind: 'positiveInteger', default: 8, description: 'spline bins K (--flow spline, spline-ar)' },
@@ -60,7 +88,7 @@ export const TRAIN_OPTIONS = defineOptions({
   'no-standardize': {
     kind: 'boolean',
     description:
-      'CSV data: model the raw values (by default the flow sees each column standardised to mean 0 and standard deviation 1, through an affine layer whose log-det is counted)',
+      "CSV data: model the raw values (by default the flow sees each column standardised to mean 0 and standard deviation 1, through an affine layer whose log-det is counted); --flow cnf: a standard normal base (by default a fixed normal of the toy's mean and standard deviation per coordinate)",
   },
   'keep-outliers': {
     kind: 'boolean',
@@ -84,6 +112,7 @@ Examples:
   toy-flow train --data chequerboard --out runs/spline --flow spline --layers 6 --bins 16
   toy-flow train --data eight-gaussians --out runs/conditional --conditional
   toy-flow train --data two-gaussians --out runs/cnf --flow cnf --hidden 128,128,128 --steps 30000 --batch-size 512
+  toy-flow train --data chequerboard --out runs/cnf-chequerboard --flow cnf --hidden 128,128,128 --steps 20000 --batch-size 512 --lr 5e-3
   toy-flow train --data two-gaussians --out runs/cnf-ml --flow cnf --objective likelihood --steps 1000 --batch-size 256
   toy-flow train --target u3 --out runs/u3 --flow spline --train-size 1000000`;
 

@@ -3,7 +3,7 @@ import { TOY_NAMES } from '@flows/datasets';
 import { acquireRunLock, schedules, toyFlow, type ToyFlowKind, toyScheduleOptions } from '@flows/flows';
 import { trainOnTarget } from './fit-target.js';
 import { CNF_FLOW } from './continuous-toy-flow.js';
-import { defaultTestSize, TRAIN_HELP, TRAIN_OPTIONS } from './train-options.js';
+import { defaultTestSize, TRAIN_HELP, TRAIN_OPTIONS, type TrainArguments } from './train-options.js';
 import { trainOnData } from './train-on-data.js';
 import { budgetWarning, trainingBudget } from './training-budget.js';
 
@@ -22,6 +22,20 @@ function checkContinuousRun(data: string | undefined, target: string | undefined
   }
 }
 
+/** The options of the continuous flow's recipe, refused by name with another `--flow`. */
+const CNF_ONLY = ['position-features', 'time-sampling', 'time-scale', 'ema'] as const;
+
+/** The recipe's options of a `--flow cnf` run that do not fit together (each is otherwise checked by the parser). */
+function checkContinuousRecipe(o: TrainArguments): void {
+  if (o.ema !== undefined && !(o.ema >= 0 && o.ema < 1)) throw new UsageError(`--ema must be 0 (no average) or a decay in (0, 1), such as 0.999, got ${o.ema}`);
+  if (o['position-features'] !== undefined && o['position-features'] > 16)
+    throw new UsageError(`--position-features must be at most 16 (octaves up to 2^15 π), got ${o['position-features']}`);
+  if (o.objective === 'likelihood' && (o['time-sampling'] !== undefined || o['time-scale'] !== undefined))
+    throw new UsageError('--time-sampling and --time-scale are for --objective flow-matching (maximum likelihood draws no times): leave them out');
+  if (o['time-sampling'] === 'uniform' && o['time-scale'] !== undefined)
+    throw new UsageError('--time-scale goes with --time-sampling power or logit-normal; uniform times have no scale: leave it out');
+}
+
 /**
  * `toy-flow train`: checks the options, takes the run lock of `--out`, starts the backend, then
  * trains on data (`train-on-data.ts`) or on a target density by reverse KL (`fit-target.ts`).
@@ -36,11 +50,19 @@ export async function train(argv: string[]): Promise<void> {
   if ((o.data === undefined) === (o.target === undefined))
     throw new UsageError('give either --data (density estimation) or --target (reverse KL), not both or neither');
   if (o.conditional && o.target !== undefined) throw new UsageError('--conditional goes with --data (labelled toy samples), not --target');
-  if (o.flow === CNF_FLOW) checkContinuousRun(o.data, o.target, Boolean(o.conditional));
-  else if (o.objective !== undefined) {
+  if (o.flow === CNF_FLOW) {
+    checkContinuousRun(o.data, o.target, Boolean(o.conditional));
+    checkContinuousRecipe(o);
+  } else if (o.objective !== undefined) {
     throw new UsageError(
       `--objective ${o.objective} chooses how a continuous flow trains (--flow cnf); --flow ${o.flow} has one objective (maximum likelihood on --data, reverse KL on --target): leave out --objective, or use --flow cnf`,
     );
+  } else {
+    const given = CNF_ONLY.filter((name) => o[name] !== undefined);
+    if (given.length > 0)
+      throw new UsageError(
+        `${given.map((name) => `--${name}`).join(', ')} ${given.length > 1 ? 'are' : 'is'} for a continuous flow (--flow cnf); leave it out, or use --flow cnf`,
+      );
   }
   // The output directory is checked (created, probe-written) and locked before any work: an
   // unwritable --out fails now, not after training, and a second run into it is refused.
