@@ -196,7 +196,7 @@ export const entries = [${entries.map((_, k) => `entry${k}`).join(', ')}, logPro
   const tsc = (config) => {
     writeFileSync(join(project, 'tsconfig.json'), JSON.stringify({ ...config, include: ['typed.ts'] }));
     try {
-      execFileSync(join(project, 'node_modules/.bin/tsc'), ['--noEmit', '-p', '.'], { cwd: project, encoding: 'utf8', stdio: 'pipe' });
+      execFileSync(join(project, 'node_modules/.bin/tsc'), ['--noEmit', '--pretty', 'false', '-p', '.'], { cwd: project, encoding: 'utf8', stdio: 'pipe' });
       return '';
     } catch (error) {
       return `${error.stdout}${error.stderr}`;
