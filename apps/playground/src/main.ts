@@ -1,14 +1,29 @@
 import { parseNumericCsv } from '@flows/cli-kit/csv';
 import { sharedDensityDomain } from './colour-scale.js';
 import type { WorkerStatus } from './messages.js';
-import { colourBar, drawPad, type Figure, type Heatmap, heatmap, curves as lossCurves, modelDensities, layerStage, samplesOverData } from './plots.js';
+import type { FieldViews } from './field-views.js';
+import {
+  colourBar,
+  drawPad,
+  type Figure,
+  fieldFrame,
+  type Heatmap,
+  heatmap,
+  LOSS_LABELS,
+  curves as lossCurves,
+  modelDensities,
+  layerStage,
+  samplesOverData,
+} from './plots.js';
 import type { DataSpec, LayerViews } from './session.js';
 import {
   DEFAULT_SETTINGS,
+  type FlowKind,
   PLAYGROUND_BACKENDS,
   PLAYGROUND_DATA,
   type PlaygroundBackend,
   type PlaygroundSettings,
+  settingApplies,
   settingsFromQuery,
   settingsToQuery,
 } from './settings.js';
@@ -55,6 +70,7 @@ const FIELDS: [string, keyof PlaygroundSettings, string][] = [
   ['hidden', 'hidden', 'hidden'],
   ['mask', 'mask', 'mask'],
   ['bins', 'bins', 'bins'],
+  ['solver-steps', 'solverSteps', 'solver-steps'],
   ['lr', 'learningRate', 'lr'],
   ['batch', 'batchSize', 'batch'],
   ['steps', 'steps', 'steps'],
@@ -62,12 +78,18 @@ const FIELDS: [string, keyof PlaygroundSettings, string][] = [
   ['backend', 'backend', 'backend'],
 ];
 
+/** Shows the settings that apply to the flow and hides the others (the run ignores them). */
+function showApplicable(flow: FlowKind): void {
+  for (const setting of ['layers', 'mask', 'bins', 'solverSteps'] as const) element(`setting-${setting}`).hidden = !settingApplies(setting, flow);
+}
+
 function showSettings(values: PlaygroundSettings): void {
   for (const [id, key] of FIELDS) {
     const value = values[key];
     field(id).value = Array.isArray(value) ? value.join(',') : String(value);
   }
   element('draw-panel').hidden = values.data !== 'drawn';
+  showApplicable(values.flow);
 }
 
 /** The form's settings, checked by the same rules as the address bar (a bad field is named). */
@@ -174,7 +196,7 @@ function showStatus(status: WorkerStatus): void {
   const newError = status.error !== null && status.error !== latest?.error;
   latest = status;
   element('status-step').textContent = `${status.step} / ${status.totalSteps}${status.done ? ' (done)' : status.running ? ' (training)' : ''}`;
-  element('status-loss').textContent = `${formatNumber(status.loss)} nats`;
+  element('status-loss').textContent = status.modelKind === 'continuous' ? `${formatNumber(status.loss)} (flow matching)` : `${formatNumber(status.loss)} nats`;
   element('status-kl').textContent = status.hasExactDensity
     ? `${formatNumber(status.kl)} ± ${formatNumber(status.klStandardError)} nats`
     : 'no exact density for this data';
@@ -183,6 +205,14 @@ function showStatus(status: WorkerStatus): void {
   element('status-origin').textContent = status.origin;
   if (newError && status.error) showMessage(status.error);
   if (changed) viewsStale = true;
+  const continuous = status.modelKind === 'continuous';
+  if (element('field-section').hidden === continuous) {
+    // The model's own view: layer by layer for a flow of layers, the vector field for a continuous flow.
+    element('field-section').hidden = !continuous;
+    element('layers-section').hidden = continuous;
+    element('point-readout').hidden = continuous;
+    layersStale = true;
+  }
 }
 
 async function configure(): Promise<WorkerStatus> {
@@ -242,6 +272,7 @@ element('step').addEventListener('click', () =>
 );
 element('reset').addEventListener('click', () => act(() => applyForm(true)));
 field('backend').addEventListener('change', () => act(() => switchBackend(field('backend').value as PlaygroundBackend)));
+field('flow').addEventListener('change', () => showApplicable(field('flow').value as FlowKind));
 field('data').addEventListener('change', () => {
   element('draw-panel').hidden = field('data').value !== 'drawn';
   if (field('data').value === 'drawn') renderPad();
@@ -321,6 +352,12 @@ document.addEventListener('drop', (event) => {
 // ---- pictures ----
 let viewsStale = true;
 let viewsPending = false;
+/**
+ * When the densities may be fetched again: a second after the last fetch, or four times as long as
+ * it took (a continuous flow's density grid is an ODE solve per cell), so that drawing never takes
+ * more than a fifth of the worker from training.
+ */
+let viewsDueAt = 0;
 let chosenPoint: [number, number] | null = null;
 /** The two heat maps, drawn once per window and data set; their pixels change at every refresh. */
 let heatmaps: { key: string; model: Heatmap; reference: Heatmap } | null = null;
@@ -340,16 +377,61 @@ function renderLayers(): void {
 }
 slider.addEventListener('input', renderLayers);
 
+// ---- the vector field of a continuous flow: arrows and particles, animated along t ----
+let fieldViews: FieldViews | null = null;
+let fieldFrameShown = -1;
+/** The animation's position: frames 0…last, then a pause on the last frame (the model) before it starts again. */
+let fieldClock = 0;
+let fieldPlaying = true;
+const FIELD_HOLD = 12;
+const fieldSlider = element<HTMLInputElement>('field-slider');
+const fieldPlay = element<HTMLButtonElement>('field-play');
+
+function renderField(frame: number): void {
+  if (!fieldViews) return;
+  const last = fieldViews.times.length - 1;
+  const k = Math.max(0, Math.min(last, frame));
+  fieldSlider.max = String(last);
+  fieldSlider.value = String(k);
+  element('field-label').textContent = `t = ${fieldViews.times[k].toFixed(2)}`;
+  element('field-view').replaceChildren(fieldFrame(fieldViews, k));
+  fieldFrameShown = k;
+}
+
+function setFieldPlaying(playing: boolean): void {
+  fieldPlaying = playing;
+  fieldPlay.textContent = playing ? 'Pause' : 'Play';
+}
+fieldPlay.addEventListener('click', () => {
+  if (!fieldPlaying) fieldClock = Number(fieldSlider.value) >= Number(fieldSlider.max) ? 0 : Number(fieldSlider.value);
+  setFieldPlaying(!fieldPlaying);
+});
+fieldSlider.addEventListener('input', () => {
+  setFieldPlaying(false);
+  renderField(Number(fieldSlider.value));
+});
+// About 12 frames a second: an animation of a few hundred particles, drawn on the page's thread while the worker trains.
+setInterval(() => {
+  if (!fieldPlaying || !fieldViews || element('field-section').hidden) return;
+  const last = fieldViews.times.length - 1;
+  fieldClock = (fieldClock + 1) % (last + 1 + FIELD_HOLD);
+  const frame = Math.min(fieldClock, last);
+  if (frame !== fieldFrameShown) renderField(frame);
+}, 80);
+
 async function refreshViews(): Promise<void> {
   if (viewsPending || !latest) return;
   const now = performance.now();
+  const densitiesDue = viewsStale && now >= viewsDueAt;
   const layersDue = layersStale || (viewsStale && now - layersFetchedAt > 2500);
-  if (!viewsStale && !layersDue) return;
+  if (!densitiesDue && !layersDue) return;
   viewsPending = true;
   try {
-    if (viewsStale) {
+    if (densitiesDue) {
       viewsStale = false;
+      const asked = performance.now();
       const views = await client.request({ type: 'views', resolution: 72 });
+      viewsDueAt = asked + Math.max(1000, 4 * (performance.now() - asked));
       const model = modelDensities(views.modelLogDensity);
       const domain = sharedDensityDomain(model, views.referenceDensity);
       const referenceTitle = views.referenceKind === 'true density' ? 'True density p(x)' : 'Data histogram';
@@ -375,10 +457,16 @@ async function refreshViews(): Promise<void> {
         element('colour-bar').replaceChildren(colourBar(domain));
       }
       element('samples').replaceChildren(samplesOverData({ model: views.modelSamples, data: views.dataSamples, range: views.range }));
-      element('curves').replaceChildren(lossCurves({ loss: views.lossCurve, kl: views.klCurve }));
+      element('curves').replaceChildren(lossCurves({ loss: views.lossCurve, kl: views.klCurve, lossLabel: LOSS_LABELS[latest?.modelKind ?? 'layered'] }));
       if (!chosenPoint) chosenPoint = [views.dataSamples[0], views.dataSamples[1]];
     }
-    if (layersStale || performance.now() - layersFetchedAt > 2500) {
+    if (latest?.modelKind === 'continuous' && (layersStale || performance.now() - layersFetchedAt > 2500)) {
+      // A continuous flow has no layers: its vector field and particles take the layer view's turn.
+      layersStale = false;
+      layersFetchedAt = performance.now();
+      fieldViews = await client.request({ type: 'field' });
+      renderField(fieldPlaying ? Math.min(fieldClock, fieldViews.times.length - 1) : Number(fieldSlider.value));
+    } else if (layersStale || performance.now() - layersFetchedAt > 2500) {
       layersStale = false;
       layersFetchedAt = performance.now();
       const atEnd = layerViews !== null && Number(slider.value) >= layerViews.layerNames.length;

@@ -1,3 +1,4 @@
+import type { FieldViews } from './field-views.js';
 import type { DataSpec, LayerViews, SessionStatus, SessionViews } from './session.js';
 import type { PlaygroundBackend, PlaygroundSettings } from './settings.js';
 
@@ -10,6 +11,7 @@ export type Request =
   | { type: 'backend'; backend: PlaygroundBackend }
   | { type: 'views'; resolution: number }
   | { type: 'layers'; point: [number, number] }
+  | { type: 'field' }
   | { type: 'export' }
   | { type: 'import'; files: Record<string, string | Uint8Array>; origin: string }
   | { type: 'logProb'; points: Float32Array }
@@ -26,6 +28,7 @@ export interface Answers {
   backend: WorkerStatus;
   views: SessionViews;
   layers: LayerViews;
+  field: FieldViews;
   export: Record<string, string | Uint8Array>;
   import: WorkerStatus;
   logProb: Float32Array;

@@ -1,6 +1,7 @@
 import * as Plot from '@observablehq/plot';
 import { colourTable, densitiesFromLog, heatmapPixels } from './colour-scale.js';
 import type { Range2D } from '@flows/datasets';
+import type { FieldViews } from './field-views.js';
 import type { LayerViews } from './session.js';
 
 /** Plot's figures carry their scales; `invert` turns a pixel back into data coordinates. */
@@ -105,10 +106,14 @@ export function samplesOverData(options: { model: Float32Array; data: Float32Arr
   }) as Figure;
 }
 
+/** The training loss's name in the curves' legend: a flow of layers minimises the NLL, a continuous flow flow matching's squared error. */
+export const LOSS_LABELS = { layered: 'training loss (NLL, nats)', continuous: 'training loss (flow matching, squared error)' } as const;
+
 /** Loss and (for toys with an exact density) KL against the step. */
-export function curves(options: { loss: { step: number; loss: number }[]; kl: { step: number; kl: number }[] }): Figure {
+export function curves(options: { loss: { step: number; loss: number }[]; kl: { step: number; kl: number }[]; lossLabel?: string }): Figure {
+  const lossLabel = options.lossLabel ?? LOSS_LABELS.layered;
   const rows = [
-    ...options.loss.map((d) => ({ step: d.step, value: d.loss, series: 'training loss (NLL, nats)' })),
+    ...options.loss.map((d) => ({ step: d.step, value: d.loss, series: lossLabel })),
     ...options.kl.map((d) => ({ step: d.step, value: d.kl, series: 'KL(data ‖ model), nats' })),
   ];
   return Plot.plot({
@@ -117,8 +122,8 @@ export function curves(options: { loss: { step: number; loss: number }[]; kl: { 
     marginLeft: 50,
     title: 'Training curves',
     x: { label: 'step', grid: true },
-    y: { label: 'nats', grid: true },
-    color: { legend: true, domain: ['training loss (NLL, nats)', 'KL(data ‖ model), nats'], range: ['#4c78a8', '#e45756'] },
+    y: { label: lossLabel === LOSS_LABELS.layered ? 'nats' : 'loss, KL (nats)', grid: true },
+    color: { legend: true, domain: [lossLabel, 'KL(data ‖ model), nats'], range: ['#4c78a8', '#e45756'] },
     marks: [
       Plot.ruleY([0]),
       Plot.line(rows, { x: 'step', y: 'value', stroke: 'series' }),
@@ -178,6 +183,59 @@ export function layerStage(views: LayerViews, stage: number): Figure {
       Plot.line(path, { x: 'x', y: 'y', stroke: '#e45756', strokeDasharray: '3,3', clip: true }),
       Plot.dot(path, { x: 'x', y: 'y', r: 2.5, fill: '#e45756', clip: true }),
       Plot.dot([path[stage]], { x: 'x', y: 'y', r: 6, stroke: '#e45756', strokeWidth: 2.5, fill: 'white', clip: true }),
+      Plot.frame(),
+    ],
+  }) as Figure;
+}
+
+/** Particles whose way from the base is drawn as a trail (a few: the trails are for the eye, the dots for the distribution). */
+const TRAILS = 40;
+
+/**
+ * Frame `frame` of the vector-field view: `v(x, t)` as arrows on the coarse grid (length in
+ * proportion to the speed, on one scale for every frame of `views`, so arrows compare across time),
+ * the particles at that time, and the trails of a few of them from the base.
+ */
+export function fieldFrame(views: FieldViews, frame: number): Figure {
+  const k = Math.max(0, Math.min(views.times.length - 1, Math.round(frame)));
+  const [[x0, x1], [y0, y1]] = views.window;
+  const width = 2 * SIZE;
+  const height = 2 * SIZE - 80;
+  const margins = { marginTop: 30, marginRight: 20, marginBottom: 40, marginLeft: 45 };
+  // Pixels per unit along each axis: an arrow points where the velocity moves a particle on the screen.
+  const sx = (width - margins.marginLeft - margins.marginRight) / (x1 - x0);
+  const sy = (height - margins.marginTop - margins.marginBottom) / (y1 - y0);
+  const cell = Math.min(
+    (width - margins.marginLeft - margins.marginRight) / views.gridSize,
+    (height - margins.marginTop - margins.marginBottom) / views.gridSize,
+  );
+  let fastest = 1e-12;
+  for (const velocities of views.velocities)
+    for (let i = 0; i + 1 < velocities.length; i += 2) fastest = Math.max(fastest, Math.hypot(sx * velocities[i], sy * velocities[i + 1]));
+  const velocities = views.velocities[k];
+  const arrows: { x: number; y: number; speed: number; angle: number }[] = [];
+  for (let i = 0; i + 1 < views.arrowPoints.length; i += 2) {
+    const [u, v] = [sx * velocities[i], sy * velocities[i + 1]];
+    // Plot's rotate is clockwise from up, in degrees; the screen's up is the data's +y.
+    arrows.push({ x: views.arrowPoints[i], y: views.arrowPoints[i + 1], speed: Math.hypot(u, v), angle: (Math.atan2(u, v) * 180) / Math.PI });
+  }
+  const trails: { x: number; y: number; particle: number }[] = [];
+  const count = Math.min(TRAILS, views.particles[0].length / 2);
+  for (let particle = 0; particle < count; particle++)
+    for (let j = 0; j <= k; j++) trails.push({ x: views.particles[j][2 * particle], y: views.particles[j][2 * particle + 1], particle });
+  const t = views.times[k];
+  return Plot.plot({
+    width,
+    height,
+    ...margins,
+    title: `Vector field v(x, t) and particles at t = ${t.toFixed(2)}${k === 0 ? ' (the base)' : k === views.times.length - 1 ? ' (the model)' : ''}`,
+    x: { domain: [x0, x1], label: 'x₁' },
+    y: { domain: [y0, y1], label: 'x₂' },
+    length: { type: 'linear', domain: [0, fastest], range: [0, 0.9 * cell] },
+    marks: [
+      Plot.vector(arrows, { x: 'x', y: 'y', length: 'speed', rotate: 'angle', anchor: 'start', stroke: '#4c78a8', strokeWidth: 1.2, clip: true }),
+      Plot.line(trails, { x: 'x', y: 'y', z: 'particle', stroke: '#e45756', strokeOpacity: 0.35, strokeWidth: 0.8, clip: true }),
+      Plot.dot(pairs(views.particles[k]), { x: 'x', y: 'y', r: 1.8, fill: '#f58518', fillOpacity: 0.75, clip: true }),
       Plot.frame(),
     ],
   }) as Figure;

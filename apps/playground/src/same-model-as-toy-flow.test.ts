@@ -13,7 +13,8 @@ import { DEFAULT_SETTINGS, type FlowKind, type PlaygroundSettings } from './sett
 
 /**
  * The playground and `toy-flow train` build their model with one function (`toyFlow` of
- * `@flows/builders`), schedule its learning rate with one rule (`toyScheduleOptions`) and place
+ * `@flows/builders`; a continuous flow by the playground's `playgroundContinuousFlow`, which spells
+ * toy-flow's `continuousToyFlow` again, and the same flow-matching loss on the run's generator), schedule its learning rate with one rule (`toyScheduleOptions`) and place
  * their pictures with one window rule (`plotRangeAround` of `@flows/datasets`): the same settings,
  * seed and data give the same files. toy-flow runs as its users run it, a process of its built CLI
  * on the cpu backend; the playground's session (what its Web Worker runs) trains here, on cpu too.
@@ -62,7 +63,7 @@ function withoutAuthor(text: string): string {
 }
 
 describe('the playground and toy-flow', () => {
-  it.each(['realnvp', 'spline'] as FlowKind[])(
+  it.each(['realnvp', 'spline', 'cnf'] as FlowKind[])(
     'train the same %s model from the same settings, seed and toy: the same weights and description, in the same window',
     async (flow) => {
       const settings: PlaygroundSettings = {
@@ -77,6 +78,7 @@ describe('the playground and toy-flow', () => {
         seed: 3,
       };
       // toy-flow in two checkpointed segments, the playground in chunks of its own: neither changes the numbers.
+      // (--layers, --mask and --bins go to toy-flow for cnf too: it ignores them, as the playground does.)
       const toyFlow = toyFlowTrain(settings, 'two-gaussians', ['--train-size', '4000', '--test-size', '1000', '--checkpoint-every', '25']);
       const session = new PlaygroundSession(settings, { kind: 'toy', name: 'two-gaussians' });
       for (const chunk of [17, 23]) await session.train(chunk);

@@ -1,5 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { registerSplineBijectors } from '@flows/bijector-spline';
+import { ContinuousFlow } from '@flows/continuous';
+import type { TransformedDistribution } from '@flows/distributions';
 import { selectBackend } from '@flows/flows';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_SETTINGS, type PlaygroundSettings } from './settings.js';
@@ -49,6 +51,7 @@ describe('a playground session', () => {
   it('layer by layer: the last stage is the model forward, the path back ends at the inverse, and both agree stage by stage', async () => {
     for (const flow of ['realnvp', 'nice', 'maf', 'spline'] as const) {
       const session = new PlaygroundSession({ ...small, flow }, { kind: 'toy', name: 'two-gaussians' });
+      const model = session.model as TransformedDistribution;
       await session.train(5);
       const before = tf.memory().numTensors;
       const layers = await session.layerViews([0.5, -0.25], 50);
@@ -56,16 +59,15 @@ describe('a playground session', () => {
       const stages = layers.sampleStages;
       expect(stages).toHaveLength(layers.layerNames.length + 1);
       const base = tf.tensor2d(stages[0], [50, 2]);
-      const forward = session.model.bijector.forward(base);
+      const forward = model.bijector.forward(base);
       const last = stages.at(-1)!;
       (await forward.data()).forEach((v, k) => expect(Math.abs(v - last[k])).toBeLessThan(1e-4));
       const [x0, y0] = layers.pointPath[0];
-      const inverse = await session.model.bijector.inverse(tf.tensor2d([[0.5, -0.25]])).data();
+      const inverse = await model.bijector.inverse(tf.tensor2d([[0.5, -0.25]])).data();
       expect(Math.abs(x0 - inverse[0]) + Math.abs(y0 - inverse[1])).toBeLessThan(1e-4);
       // Pushing the path's base point forward visits every point of the path.
       let current = tf.tensor2d([layers.pointPath[0]]);
-      const bijectors =
-        'bijectors' in session.model.bijector ? (session.model.bijector.bijectors as (typeof session.model.bijector)[]) : [session.model.bijector];
+      const bijectors = 'bijectors' in model.bijector ? (model.bijector.bijectors as (typeof model.bijector)[]) : [model.bijector];
       for (let k = 0; k < bijectors.length; k++) {
         current = bijectors[k].forward(current) as tf.Tensor2D;
         const [x, y] = await current.data();
@@ -105,6 +107,78 @@ describe('a playground session', () => {
     expect(() => other.importFiles(threeDFiles, 'big/model.json')).toThrow(/3-dimensional/);
     expect(Array.from(await other.logProb(points))).toEqual(expected);
     threeD.dispose();
+    other.dispose();
+    session.dispose();
+  });
+
+  it('a continuous flow (cnf) trains by flow matching in chunks of any size, and draws its densities and samples by the picture solver', async () => {
+    const cnf: PlaygroundSettings = { ...small, flow: 'cnf', steps: 30, solverSteps: 4 };
+    const straight = new PlaygroundSession(cnf, { kind: 'toy', name: 'two-gaussians' });
+    expect(straight.model).toBeInstanceOf(ContinuousFlow);
+    const flow = straight.model as ContinuousFlow;
+    const before = tf.memory().numTensors;
+    expect(await straight.train(30)).toBe(30);
+    expect(tf.memory().numTensors).toBe(before);
+    const split = new PlaygroundSession(cnf, { kind: 'toy', name: 'two-gaussians' });
+    for (const chunk of [11, 19]) await split.train(chunk);
+    const points = Float32Array.from([0.25, 0.25, 0.75, 0.75, -1, 2]);
+    // The page's logProb is the saved solver's (Dormand-Prince at 1e-6), as toy-flow logprob's.
+    expect(Array.from(await split.logProb(points))).toEqual(Array.from(await straight.logProb(points)));
+    const status = straight.status();
+    expect(status).toMatchObject({ step: 30, done: true, modelKind: 'continuous' });
+    expect(Number.isFinite(status.loss) && status.loss > 0).toBe(true);
+    const layered = new PlaygroundSession(small, { kind: 'toy', name: 'two-gaussians' });
+    expect(straight.klEvery).toBeGreaterThan(layered.klEvery);
+
+    const viewsBefore = tf.memory().numTensors;
+    const views = await straight.views(8, 50);
+    expect(tf.memory().numTensors).toBe(viewsBefore);
+    // The grid's densities: RK4 with the run's 4 steps and the exact trace.
+    const grid = tf.tensor2d((await import('@flows/datasets')).gridPoints(straight.range, 8), [64, 2]);
+    const expected = flow.logProbWith(grid, { solver: { method: 'rk4', steps: 4 }, trace: { estimator: 'exact' } });
+    (await expected.data()).forEach((value, k) => expect(Math.abs(value - views.modelLogDensity[k])).toBeLessThan(1e-5));
+    // Samples: the seeded base draw carried by the same solver.
+    const { Random } = await import('@flows/core');
+    const base = flow.base.sample(50, { random: new Random(cnf.seed + 99) });
+    const carried = flow.transform(base, { solver: { method: 'rk4', steps: 4 } });
+    (await carried.data()).forEach((value, k) => expect(Math.abs(value - views.modelSamples[k])).toBeLessThan(1e-5));
+    tf.dispose([grid, expected, base, carried]);
+
+    const kl = await straight.evaluateKl();
+    expect(kl !== null && Number.isFinite(kl)).toBe(true);
+    expect(tf.memory().numTensors).toBe(viewsBefore);
+    const field = await straight.fieldViews();
+    expect(field.times).toHaveLength(33);
+    expect(field.particles[0]).toHaveLength(600);
+    expect(field.velocities[0]).toHaveLength(2 * 15 * 15);
+    expect(tf.memory().numTensors).toBe(viewsBefore);
+    await expect(straight.layerViews([0, 0])).rejects.toThrow(/no layers/);
+    await expect(split.fieldViews()).resolves.toBeDefined();
+    await expect(layered.fieldViews()).rejects.toThrow(/continuous flows/);
+    for (const session of [straight, split, layered]) session.dispose();
+  });
+
+  it('refuses a continuous flow on drawn points, as toy-flow refuses CSV data for --flow cnf', () => {
+    const points = new Float32Array(400).map((_, k) => Math.sin(k));
+    expect(() => new PlaygroundSession({ ...small, flow: 'cnf' }, { kind: 'points', name: 'mine.csv', points })).toThrow(PlaygroundInputError);
+    expect(() => new PlaygroundSession({ ...small, flow: 'cnf' }, { kind: 'points', name: 'mine.csv', points })).toThrow(
+      /mine\.csv: the continuous flow \(cnf\) trains on the built-in toys/,
+    );
+  });
+
+  it('exports a continuous flow and imports it into a run of another flow, which then shows the vector-field view', async () => {
+    const session = new PlaygroundSession({ ...small, flow: 'cnf', hidden: [8] }, { kind: 'toy', name: 'two-gaussians' });
+    await session.train(10);
+    const files = await session.exportFiles();
+    expect(JSON.parse(files['model.json'] as string).model.className).toBe('ContinuousFlow');
+    const points = Float32Array.from([0, 0, 1, 1]);
+    const expected = Array.from(await session.logProb(points));
+    const other = new PlaygroundSession(small, { kind: 'toy', name: 'two-gaussians' });
+    expect(other.status().modelKind).toBe('layered');
+    other.importFiles(files, 'model.json');
+    expect(Array.from(await other.logProb(points))).toEqual(expected);
+    expect(other.status()).toMatchObject({ modelKind: 'continuous', origin: 'imported from model.json' });
+    await expect(other.fieldViews()).resolves.toBeDefined();
     other.dispose();
     session.dispose();
   });

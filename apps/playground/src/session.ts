@@ -1,11 +1,23 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { Random } from '@flows/core';
 import { columnStatistics, gridPoints, histogramOnGrid, plotRangeAround, type Range2D, toyByName, type ToyDistribution } from '@flows/datasets';
+import { ContinuousFlow, flowMatchingLoss } from '@flows/continuous';
 import type { Distribution, TransformedDistribution } from '@flows/distributions';
 import { Adam, fit, klFromTargetAsync, modelFiles, modelFromFiles, samplerData, schedules, toyFlow, toyScheduleOptions } from '@flows/flows';
+import { KL_SOLVER, pictureLogProb, pictureSolver, playgroundContinuousFlow, withSolver } from './continuous-model.js';
+import { type FieldViews, fieldViews } from './field-views.js';
 import { importedWindow } from './imported-window.js';
 import { baseGridLines, flowLayers, pathToBase, pushForward } from './layer-pushes.js';
-import type { PlaygroundSettings } from './settings.js';
+import { CNF_FLOW, type PlaygroundSettings } from './settings.js';
+
+/**
+ * The model of a run: a flow of layers (a base and a bijector, drawn layer by layer) or a continuous
+ * flow (a base and a vector field, drawn as arrows and moving particles).
+ */
+export type PlaygroundModel = TransformedDistribution | ContinuousFlow;
+
+/** Which of the two views a model gets, and what its training loss is. */
+export type ModelKind = 'layered' | 'continuous';
 
 /** Where the training points come from: a toy of `@flows/datasets`, or the user's own points. */
 export type DataSpec = { kind: 'toy'; name: string } | { kind: 'points'; name: string; points: Float32Array };
@@ -14,8 +26,13 @@ export type DataSpec = { kind: 'toy'; name: string } | { kind: 'points'; name: s
 export interface SessionStatus {
   step: number;
   totalSteps: number;
-  /** Mean training loss (negative log-likelihood, nats) of the last chunk of steps; NaN before the first. */
+  /** Mean training loss of the last chunk of steps (see `modelKind`); NaN before the first. */
   loss: number;
+  /**
+   * `layered`: a flow of layers, whose loss is the negative log-likelihood (nats); `continuous`: a
+   * continuous flow, whose loss is flow matching's squared error of the velocity (no unit of density).
+   */
+  modelKind: ModelKind;
   /** KL(data ‖ model) in nats for toys with an exact density, at the last evaluation; null otherwise. */
   kl: number | null;
   klStandardError: number | null;
@@ -67,6 +84,15 @@ export class PlaygroundInputError extends Error {
 }
 
 const KL_SAMPLES = 20_000;
+/** A continuous flow's log-density is an adaptive ODE solve per point (over 100 evaluations of the field): fewer points, every fewer steps. */
+const CONTINUOUS_KL_SAMPLES = 5_000;
+/** Steps between KL evaluations while a run trains (the worker's cadence). */
+const KL_EVERY = 250;
+const CONTINUOUS_KL_EVERY = 1_000;
+/** The vector-field view: particles from the base, arrows along a side, and at least this many frames from 0 to 1. */
+const FIELD_PARTICLES = 300;
+const FIELD_GRID = 15;
+const FIELD_FRAMES = 32;
 
 /**
  * One training run of the playground: the model, its optimizer and data stream, and the numbers
@@ -75,7 +101,7 @@ const KL_SAMPLES = 20_000;
  * split into chunks.
  */
 export class PlaygroundSession {
-  model: TransformedDistribution;
+  model: PlaygroundModel;
   private optimizer: Adam;
   private readonly random: Random;
   private readonly toy: ToyDistribution | null;
@@ -104,16 +130,23 @@ export class PlaygroundSession {
       this.points = data.points;
       this.range = plotRangeAround(data.points);
     }
+    if (settings.flow === CNF_FLOW && this.points) {
+      // As toy-flow refuses CSV data for --flow cnf: its base is not standardised to the points.
+      throw new PlaygroundInputError(`${data.name}: the continuous flow (cnf) trains on the built-in toys; for your own points choose another flow`);
+    }
     // The toy apps' one model: the same settings and seed build what `toy-flow train --flow` builds.
-    this.model = toyFlow({
-      flow: settings.flow,
-      layers: settings.layers,
-      hidden: settings.hidden,
-      mask: settings.mask,
-      bins: settings.bins,
-      seed: settings.seed,
-      standardization: this.points ? columnStatistics(this.points, 2) : null,
-    });
+    this.model =
+      settings.flow === CNF_FLOW
+        ? playgroundContinuousFlow({ hidden: settings.hidden, seed: settings.seed })
+        : toyFlow({
+            flow: settings.flow,
+            layers: settings.layers,
+            hidden: settings.hidden,
+            mask: settings.mask,
+            bins: settings.bins,
+            seed: settings.seed,
+            standardization: this.points ? columnStatistics(this.points, 2) : null,
+          });
     this.optimizer = this.newOptimizer();
     this.random = new Random(settings.seed + 17);
   }
@@ -130,6 +163,15 @@ export class PlaygroundSession {
 
   get done(): boolean {
     return this.optimizer.step >= this.settings.steps;
+  }
+
+  get modelKind(): ModelKind {
+    return this.model instanceof ContinuousFlow ? 'continuous' : 'layered';
+  }
+
+  /** Steps between the KL evaluations of a training run. */
+  get klEvery(): number {
+    return this.model instanceof ContinuousFlow ? CONTINUOUS_KL_EVERY : KL_EVERY;
   }
 
   get hasExactDensity(): boolean {
@@ -156,10 +198,15 @@ export class PlaygroundSession {
     if (count <= 0) return 0;
     const batchSize = this.settings.batchSize;
     const started = performance.now();
+    // A continuous flow learns by flow matching, its noise and times from the run's generator (toy-flow's flowMatchingLossWith).
+    const loss =
+      this.model instanceof ContinuousFlow
+        ? { loss: (model: Distribution, batch: { x: tf.Tensor }) => flowMatchingLoss(model as ContinuousFlow, batch.x, { random: this.random }) }
+        : {};
     const result = await fit(
       this.model,
       samplerData((n, random) => this.sampleData(n, random), count * batchSize),
-      { epochs: 1, batchSize, optimizer: this.optimizer, random: this.random, reportEvery: count },
+      { epochs: 1, batchSize, optimizer: this.optimizer, random: this.random, reportEvery: count, ...loss },
     );
     const seconds = (performance.now() - started) / 1000;
     this.lastLoss = result.loss;
@@ -168,10 +215,19 @@ export class PlaygroundSession {
     return count;
   }
 
-  /** KL(p ‖ q) = E_p[log p − log q] with fixed samples of the toy (null when it has no exact density). */
+  /**
+   * KL(p ‖ q) = E_p[log p − log q] with fixed samples of the toy (null when it has no exact density);
+   * a continuous flow's on fewer samples, by {@link KL_SOLVER}.
+   */
   async evaluateKl(): Promise<number | null> {
     if (!this.toy?.hasExactDensity) return null;
-    const estimate = await klFromTargetAsync(this.model, this.toy, { samples: KL_SAMPLES, seed: this.settings.seed + 2_000_003 });
+    const continuous = this.model instanceof ContinuousFlow;
+    const model = this.model instanceof ContinuousFlow ? withSolver(this.model, KL_SOLVER) : this.model;
+    const estimate = await klFromTargetAsync(model, this.toy, {
+      samples: continuous ? CONTINUOUS_KL_SAMPLES : KL_SAMPLES,
+      batchSize: continuous ? 1_000 : undefined,
+      seed: this.settings.seed + 2_000_003,
+    });
     this.lastKl = { kl: estimate.kl, standardError: estimate.standardError };
     const last = this.klCurve.at(-1);
     if (last?.step === this.optimizer.step) last.kl = estimate.kl;
@@ -184,6 +240,7 @@ export class PlaygroundSession {
       step: this.optimizer.step,
       totalSteps: this.settings.steps,
       loss: this.lastLoss,
+      modelKind: this.modelKind,
       kl: this.lastKl?.kl ?? null,
       klStandardError: this.lastKl?.standardError ?? null,
       samplesPerSecond: this.lastRate,
@@ -227,9 +284,26 @@ export class PlaygroundSession {
     return values;
   }
 
+  /** The model's log-densities on the picture's grid: a continuous flow's by the picture solver (`solverSteps` RK4 steps, exact trace). */
+  private async pictureLogProb(points: Float32Array): Promise<Float32Array> {
+    const model = this.model;
+    if (!(model instanceof ContinuousFlow)) return this.logProb(points);
+    const logProb = tf.tidy(() => pictureLogProb(model, tf.tensor2d(points, [points.length / 2, 2]), this.settings.solverSteps));
+    const values = (await logProb.data()) as Float32Array;
+    logProb.dispose();
+    return values;
+  }
+
+  /** Samples of the model: a continuous flow's base draws carried to the data by the picture solver. */
+  private modelSample(n: number, random: Random): tf.Tensor2D {
+    const model = this.model;
+    if (!(model instanceof ContinuousFlow)) return model.sample(n, { random }) as tf.Tensor2D;
+    return tf.tidy(() => model.uncheckedTransform(model.base.sample(n, { random }), 0, 1, undefined, pictureSolver(this.settings.solverSteps)) as tf.Tensor2D);
+  }
+
   async views(resolution = 72, sampleCount = 1000): Promise<SessionViews> {
-    const modelLogDensity = await this.logProb(gridPoints(this.range, resolution));
-    const modelSamples = await this.draw((n, random) => this.model.sample(n, { random }) as tf.Tensor2D, sampleCount, 99);
+    const modelLogDensity = await this.pictureLogProb(gridPoints(this.range, resolution));
+    const modelSamples = await this.draw((n, random) => this.modelSample(n, random), sampleCount, 99);
     const dataSamples = this.points
       ? this.points.subarray(0, 2 * Math.min(sampleCount, this.points.length / 2))
       : await this.draw((n, random) => this.sampleData(n, random), sampleCount, 98);
@@ -248,6 +322,7 @@ export class PlaygroundSession {
 
   /** Base grid lines and samples through each layer, and the path of `point` (data space) back to the base. */
   async layerViews(point: [number, number], sampleCount = 500): Promise<LayerViews> {
+    if (this.model instanceof ContinuousFlow) throw new PlaygroundInputError('a continuous flow has no layers: its view is the vector field (fieldViews)');
     const layers = flowLayers(this.model.bijector);
     const linesPerDirection = 13;
     const pointsPerLine = 61;
@@ -260,6 +335,22 @@ export class PlaygroundSession {
       pointsPerLine,
       pointPath: await pathToBase(layers, point),
     };
+  }
+
+  /**
+   * The vector field and the particles of a continuous flow over time (see {@link fieldViews}): RK4
+   * with the run's `solverSteps`, or more steps for a smooth animation (the particles are few).
+   */
+  async fieldViews(): Promise<FieldViews> {
+    if (!(this.model instanceof ContinuousFlow))
+      throw new PlaygroundInputError('the vector-field view is for continuous flows (cnf); a flow of layers has the layer-by-layer view');
+    return fieldViews(this.model, {
+      particles: FIELD_PARTICLES,
+      steps: Math.max(FIELD_FRAMES, this.settings.solverSteps),
+      gridSize: FIELD_GRID,
+      dataWindow: this.range,
+      seed: this.settings.seed + 96,
+    });
   }
 
   /** The files `saveModel` would write for this model (`model.json` and its weights file). */
@@ -280,8 +371,8 @@ export class PlaygroundSession {
         ? `the model is ${imported.eventSize}-dimensional; the playground shows 2-D flows (toy-flow's models)`
         : imported.contextSize > 0
           ? `the model is conditional (context of width ${imported.contextSize}); the playground shows unconditional flows`
-          : !('bijector' in imported && 'base' in imported)
-            ? `the model is a ${imported.className}, not a flow (a base distribution and a bijector)`
+          : !(imported instanceof ContinuousFlow) && !('bijector' in imported && 'base' in imported)
+            ? `the model is a ${imported.className}, not a flow (a base distribution and a bijector, or a continuous flow)`
             : null;
     if (problem) {
       imported.dispose();
@@ -289,7 +380,7 @@ export class PlaygroundSession {
     }
     this.optimizer.dispose();
     this.model.dispose();
-    this.model = imported as TransformedDistribution;
+    this.model = imported as PlaygroundModel;
     this.optimizer = this.newOptimizer();
     this.origin = `imported from ${origin}`;
     this.range = importedWindow(this.model, this.range, this.settings.seed);

@@ -4,11 +4,34 @@ import { backendChoices, type BackendName, type MaskStrategy, type ToyFlowKind }
 export const PLAYGROUND_MASKS = ['alternating', 'half', 'random'] as const satisfies readonly MaskStrategy[];
 
 /**
- * The flows the playground trains, of the toy model's (`toyFlow`, which toy-flow builds too):
+ * The layered flows the playground trains, of the toy model's (`toyFlow`, which toy-flow builds too):
  * affine couplings (Real NVP), additive couplings (NICE), MAF, rational-quadratic splines.
  */
-export const FLOW_KINDS = ['realnvp', 'nice', 'maf', 'spline'] as const satisfies readonly ToyFlowKind[];
+export const LAYERED_FLOW_KINDS = ['realnvp', 'nice', 'maf', 'spline'] as const satisfies readonly ToyFlowKind[];
+export type LayeredFlowKind = (typeof LAYERED_FLOW_KINDS)[number];
+
+/**
+ * The continuous flow, trained by flow matching: toy-flow's `--flow cnf` (not one of `toyFlow`'s:
+ * it has no layers, so it gets the vector-field view instead of the layer-by-layer one).
+ */
+export const CNF_FLOW = 'cnf';
+
+/** Every flow of the playground's menu and `?flow=`. */
+export const FLOW_KINDS = [...LAYERED_FLOW_KINDS, CNF_FLOW] as const;
 export type FlowKind = (typeof FLOW_KINDS)[number];
+
+/** Whether a setting applies to a flow: the page hides the others, and the run ignores them. */
+export function settingApplies(setting: 'layers' | 'mask' | 'bins' | 'solverSteps', flow: FlowKind): boolean {
+  switch (setting) {
+    case 'layers':
+    case 'mask':
+      return flow !== CNF_FLOW;
+    case 'bins':
+      return flow === 'spline';
+    case 'solverSteps':
+      return flow === CNF_FLOW;
+  }
+}
 
 /**
  * Backends a user can pick: those of `@flows/backends`' table that run in a browser, in the order
@@ -39,6 +62,12 @@ export interface PlaygroundSettings {
   mask: MaskStrategy;
   /** Spline bins (flow `spline`). */
   bins: number;
+  /**
+   * Fixed Runge-Kutta 4 steps of a continuous flow's pictures (flow `cnf`): the density on the grid,
+   * the samples and the particles. Training needs no solver (flow matching), and the KL and the
+   * page's `logProb` solve adaptively, as toy-flow does.
+   */
+  solverSteps: number;
   learningRate: number;
   batchSize: number;
   /** Optimizer steps of the run; it stops (done) there. */
@@ -56,6 +85,7 @@ export const DEFAULT_SETTINGS: PlaygroundSettings = {
   hidden: [64, 64],
   mask: 'alternating',
   bins: 8,
+  solverSteps: 8,
   learningRate: 2e-3,
   batchSize: 1000,
   steps: 3000,
@@ -87,7 +117,8 @@ function oneOf<T extends string>(field: string, text: string, choices: readonly 
 }
 
 /**
- * Reads settings from query parameters (`?data=two-gaussians&flow=realnvp&layers=8&steps=3000&seed=0&backend=wasm&autostart=1`),
+ * Reads settings from query parameters (`?data=two-gaussians&flow=realnvp&layers=8&steps=3000&seed=0&backend=wasm&autostart=1`,
+ * `?flow=cnf&solver-steps=8`),
  * over the defaults. Unknown parameters and bad values throw a {@link SettingsError} naming them,
  * so a typo in a scripted URL is seen rather than silently ignored.
  */
@@ -117,6 +148,9 @@ export function settingsFromQuery(query: string | URLSearchParams, defaults: Pla
       case 'bins':
         settings.bins = positiveInteger(key, text, 64);
         break;
+      case 'solver-steps':
+        settings.solverSteps = positiveInteger(key, text, 256);
+        break;
       case 'lr': {
         const value = Number(text);
         if (!(value > 0 && value < 1)) throw new SettingsError(key, `expected a learning rate between 0 and 1, got '${text}'`);
@@ -142,7 +176,10 @@ export function settingsFromQuery(query: string | URLSearchParams, defaults: Pla
         settings.autostart = oneOf(key, text, ['0', '1', 'true', 'false']) === '1' || text === 'true';
         break;
       default:
-        throw new SettingsError(key, `unknown parameter; known: data, flow, layers, hidden, mask, bins, lr, batch, steps, seed, backend, autostart`);
+        throw new SettingsError(
+          key,
+          `unknown parameter; known: data, flow, layers, hidden, mask, bins, solver-steps, lr, batch, steps, seed, backend, autostart`,
+        );
     }
   }
   return settings;
@@ -157,6 +194,7 @@ export function settingsToQuery(settings: PlaygroundSettings): string {
     hidden: settings.hidden.join(','),
     mask: settings.mask,
     bins: String(settings.bins),
+    'solver-steps': String(settings.solverSteps),
     lr: String(settings.learningRate),
     batch: String(settings.batchSize),
     steps: String(settings.steps),

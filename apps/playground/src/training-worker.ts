@@ -7,6 +7,7 @@ import wasmSimd from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.
 import wasmThreadedSimd from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-threaded-simd.wasm?url';
 import '@tensorflow/tfjs-backend-cpu';
 import { registerSplineBijectors } from '@flows/bijector-spline';
+import { registerContinuousFlows } from '@flows/continuous';
 import { registerTorchImport } from '@flows/import-torch';
 import { type BackendChoice, describeBackend, selectBackend } from '@flows/flows';
 import { timeTraining } from './benchmark.js';
@@ -17,6 +18,8 @@ import type { PlaygroundBackend } from './settings.js';
 declare const self: DedicatedWorkerGlobalScope;
 
 registerSplineBijectors();
+// Continuous flows (`?flow=cnf`, or imported from toy-flow --flow cnf) load by their class names.
+registerContinuousFlows();
 // Imported models (flows-import) may use the importer's own classes.
 registerTorchImport();
 // Vite gives each .wasm file a hashed URL; the wasm backend is told where each one is.
@@ -36,8 +39,7 @@ let lastError: string | null = null;
 /** Steps per chunk between looks at the message queue, adapted to about 150 ms of work. */
 let chunk = 4;
 const CHUNK_SECONDS = 0.15;
-/** KL is evaluated every this many steps, and when the run ends. */
-const KL_EVERY = 250;
+/** KL is evaluated every `session.klEvery` steps (more for a continuous flow, whose densities are ODE solves), and when the run ends. */
 let lastKlStep = -1;
 /** The training loop while it runs: a change of model or backend waits for its chunk to end. */
 let loop: Promise<void> | null = null;
@@ -73,6 +75,7 @@ function status(): WorkerStatus {
     step: 0,
     totalSteps: 0,
     loss: Number.NaN,
+    modelKind: 'layered' as const,
     kl: null,
     klStandardError: null,
     samplesPerSecond: 0,
@@ -98,7 +101,7 @@ async function maybeEvaluateKl(force: boolean): Promise<void> {
   if (!session) return;
   const step = session.step;
   if (step === lastKlStep) return;
-  if (force || step - Math.max(0, lastKlStep) >= KL_EVERY) {
+  if (force || step - Math.max(0, lastKlStep) >= session.klEvery) {
     await session.evaluateKl();
     lastKlStep = step;
   }
@@ -192,6 +195,9 @@ async function handle(request: Request): Promise<Answers[Request['type']]> {
     case 'layers':
       if (!session) throw new Error('no run configured yet');
       return session.layerViews(request.point);
+    case 'field':
+      if (!session) throw new Error('no run configured yet');
+      return session.fieldViews();
     case 'export':
       if (!session) throw new Error('no run configured yet');
       return session.exportFiles();

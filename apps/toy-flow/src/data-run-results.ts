@@ -20,6 +20,8 @@ export interface FinishedDataRun {
   backend: string;
   warning: string | null;
   history: HistoryRow[];
+  /** What the training curves call the loss (a continuous flow trained by flow matching does not minimise the NLL). */
+  lossName: string;
   /** `performance.now()` when the command started. */
   started: number;
 }
@@ -63,7 +65,7 @@ export async function writeDataRunResults(run: FinishedDataRun): Promise<void> {
     history: run.history,
   };
   await writeFileAtomic(join(out, 'metrics.json'), `${JSON.stringify(metrics, null, 2)}\n`);
-  let pictures = run.history.length > 0 ? `\ncurves:    ${await writeTrainingCurves(out, run.history, 'negative log-likelihood')}` : '';
+  let pictures = run.history.length > 0 ? `\ncurves:    ${await writeTrainingCurves(out, run.history, run.lossName)}` : '';
   if (source.range) {
     const values = await source.sampleModel(model, 5000, seed + 99);
     const reference = await source.reference();

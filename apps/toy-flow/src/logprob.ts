@@ -1,10 +1,20 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { BACKEND_OPTIONS, defineOptions, describeOptions, parseOptions, readNumericCsv, startBackend, UsageError } from '@flows/cli-kit';
+import {
+  BACKEND_OPTIONS,
+  defineOptions,
+  describeOptions,
+  parseOptions,
+  readNumericCsv,
+  startBackend,
+  UsageError,
+  MODEL_REFERENCE_HELP,
+  modelReference,
+} from '@flows/cli-kit';
 import { loadModel } from '@flows/flows';
 import { labelContext } from './label.js';
 
 export const LOGPROB_OPTIONS = defineOptions({
-  model: { kind: 'string', required: true, description: 'model directory (the model/ that train writes)' },
+  model: { kind: 'string', required: true, description: `model directory (the model/ that train writes), ${MODEL_REFERENCE_HELP}` },
   input: { kind: 'string', required: true, description: 'CSV file of points, one per row (a header line is allowed)' },
   label: { kind: 'nonNegativeInteger', description: 'the component to condition on (models trained with --conditional)' },
   ...BACKEND_OPTIONS,
@@ -12,7 +22,7 @@ export const LOGPROB_OPTIONS = defineOptions({
 
 export const LOGPROB_HELP = `toy-flow logprob: print the model's natural-log density of each input point, one per line.
 
-Usage: toy-flow logprob --model <dir> --input points.csv [--label K]
+Usage: toy-flow logprob --model <dir|pretrained:NAME> --input points.csv [--label K]
 
 ${describeOptions(LOGPROB_OPTIONS)}`;
 
@@ -25,7 +35,7 @@ export async function logprob(argv: string[]): Promise<void> {
   // Quiet: the output (CSV on stdout, or the pictures) is all a user of this command reads.
   await startBackend(o, 0, { quiet: true });
   const table = await readNumericCsv(o.input);
-  const model = await loadModel(o.model);
+  const model = await loadModel(modelReference(o.model));
   if (table.columns !== model.eventSize) {
     throw new UsageError(`${o.input}: has ${table.columns} columns but the model is ${model.eventSize}-dimensional`);
   }

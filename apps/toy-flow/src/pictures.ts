@@ -3,20 +3,21 @@ import { curvesFigure, densityFigure, finiteMaximum, pointsFigure, writeFigure }
 import { gridPoints, type Range2D } from '@flows/datasets';
 import type { Distribution } from '@flows/distributions';
 import { writeFileAtomic } from '@flows/flows';
-import { pictureLogProb } from './continuous-toy-flow.js';
+import type { SolverOptions } from '@flows/continuous';
+import { PICTURE_SOLVER, pictureLogProb } from './continuous-toy-flow.js';
 
 /** Grid cells along each side of a density picture. */
 export const PANEL = 320;
 
 /** exp(logProb) on the grid, in batches (a continuous flow's with its picture solver, see {@link pictureLogProb}). */
-export async function densityOnGrid(model: Distribution, range: Range2D, size = PANEL): Promise<Float32Array> {
+export async function densityOnGrid(model: Distribution, range: Range2D, size = PANEL, solver: SolverOptions = PICTURE_SOLVER): Promise<Float32Array> {
   const points = gridPoints(range, size);
   const out = new Float32Array(size * size);
   const batch = 20_000;
   for (let start = 0; start < size * size; start += batch) {
     const count = Math.min(batch, size * size - start);
     // Read back outside tf.tidy: tidy walks a returned typed array element by element.
-    const density = tf.tidy(() => tf.exp(pictureLogProb(model, tf.tensor2d(points.subarray(2 * start, 2 * (start + count)), [count, 2]))));
+    const density = tf.tidy(() => tf.exp(pictureLogProb(model, tf.tensor2d(points.subarray(2 * start, 2 * (start + count)), [count, 2]), solver)));
     out.set(await density.data(), start); // asynchronous: WebGPU in Node cannot read synchronously
     density.dispose();
   }
@@ -40,10 +41,11 @@ export async function writeToyPictures(
   modelSamples: Float32Array,
   dataPoints: Float32Array | null = null,
   labels: { name: string; reference: ReferenceKind } = { name: 'toy', reference: 'true density' },
+  solver: SolverOptions = PICTURE_SOLVER,
 ): Promise<{ density: string; samples: string }> {
   const { join } = await import('node:path');
   const maximum = finiteMaximum(reference);
-  const modelDensity = await densityOnGrid(model, range);
+  const modelDensity = await densityOnGrid(model, range, PANEL, solver);
   const density = densityFigure({
     title: `${labels.name}: model density and ${labels.reference}`,
     panels: [

@@ -1,10 +1,10 @@
 import { Random } from '@flows/core';
-import { BACKEND_OPTIONS, defineOptions, describeOptions, formatCsv, parseOptions, startBackend } from '@flows/cli-kit';
+import { BACKEND_OPTIONS, defineOptions, describeOptions, formatCsv, parseOptions, startBackend, MODEL_REFERENCE_HELP, modelReference } from '@flows/cli-kit';
 import { loadModel } from '@flows/flows';
 import { labelContext } from './label.js';
 
 export const SAMPLE_OPTIONS = defineOptions({
-  model: { kind: 'string', required: true, description: 'model directory (the model/ that train writes)' },
+  model: { kind: 'string', required: true, description: `model directory (the model/ that train writes), ${MODEL_REFERENCE_HELP}` },
   n: { kind: 'positiveInteger', default: 1000, description: 'number of samples' },
   temperature: { kind: 'positiveNumber', default: 1, description: 'standard deviation of the base noise' },
   seed: { kind: 'nonNegativeInteger', default: 0, description: 'seed of the base noise' },
@@ -14,7 +14,7 @@ export const SAMPLE_OPTIONS = defineOptions({
 
 export const SAMPLE_HELP = `toy-flow sample: draw samples from a saved model as CSV on stdout.
 
-Usage: toy-flow sample --model <dir> [--n N] [--temperature T] [--seed S] [--label K]
+Usage: toy-flow sample --model <dir|pretrained:NAME> [--n N] [--temperature T] [--seed S] [--label K]
 
 ${describeOptions(SAMPLE_OPTIONS)}`;
 
@@ -29,7 +29,7 @@ export async function sample(argv: string[]): Promise<void> {
   }
   // Quiet: the output (CSV on stdout, or the pictures) is all a user of this command reads.
   await startBackend(o, 0, { quiet: true });
-  const model = await loadModel(o.model);
+  const model = await loadModel(modelReference(o.model));
   const columns = model.eventSize;
   const header = columns === 2 ? ['x', 'y'] : Array.from({ length: columns }, (_, i) => `x${i}`);
   // In chunks, written as they come: any --n fits in memory (one seeded stream, the same samples as one draw).

@@ -2,10 +2,18 @@ import { Random } from '@flows/core';
 import type { Distribution } from '@flows/distributions';
 import { UsageError } from '@flows/cli-kit';
 import { Adam, type AdamState, type LearningRateSchedule, toyFlow, type ToyFlowKind } from '@flows/flows';
-import { CNF_FLOW, continuousToyFlow, flowMatchingLossWith } from './continuous-toy-flow.js';
+import {
+  CNF_FLOW,
+  CNF_OBJECTIVES,
+  type ContinuousObjective,
+  continuousLoss,
+  continuousLossName,
+  continuousToyFlow,
+  DEFAULT_CNF_OBJECTIVE,
+} from './continuous-toy-flow.js';
 import { writeDataRunResults } from './data-run-results.js';
 import { openDataSource } from './open-data-source.js';
-import { openToyRun } from './resume.js';
+import { checkpointSetting, openToyRun } from './resume.js';
 import { trainInSegments } from './train-in-segments.js';
 import { defaultTestSize, type TrainArguments } from './train-options.js';
 import { budgetWarning, trainingBudget } from './training-budget.js';
@@ -36,6 +44,11 @@ export async function trainOnData(o: TrainArguments & { data: string }, context:
     standardize: !o['no-standardize'],
     keepOutliers: Boolean(o['keep-outliers']),
   });
+  const continuous = o.flow === CNF_FLOW;
+  // Without --objective a resumed run keeps its checkpoint's (a fresh one trains by flow matching).
+  const saved = o.objective === undefined && o.resume ? await checkpointSetting(o.out, 'objective') : undefined;
+  const objective: ContinuousObjective =
+    o.objective ?? (CNF_OBJECTIVES.includes(saved as ContinuousObjective) ? (saved as ContinuousObjective) : DEFAULT_CNF_OBJECTIVE);
   const budget = trainingBudget({ epochs: o.epochs, steps: o.steps, size: source.train.size, batchSize, fresh: source.fresh });
   const { stepsPerEpoch, steps: totalSteps } = budget;
   // A run too short to converge is said to be so before it starts (and recorded in metrics.json).
@@ -57,11 +70,14 @@ export async function trainOnData(o: TrainArguments & { data: string }, context:
     conditional: Boolean(o.conditional),
     standardized: source.standardization !== null,
     seed,
+    // A continuous flow's objective (the others have one): saved, so that --resume keeps it and refuses another.
+    ...(continuous ? { objective } : {}),
   };
   if (o.mask === 'checkerboard' && source.size === 2)
     throw new UsageError("--mask checkerboard needs image-shaped data (a square number of dimensions > 2); use 'alternating' or 'half' for 2-D points");
-  const continuous = o.flow === CNF_FLOW;
-  const training = await openToyRun<Distribution>(o.out, { ...settings, dataset: source.name }, Boolean(o.resume), ['epochs', 'steps']);
+  // A continuous flow's checkpoint from before --objective trained by flow matching.
+  const olderDefaults = continuous ? { objective: DEFAULT_CNF_OBJECTIVE } : {};
+  const training = await openToyRun<Distribution>(o.out, { ...settings, dataset: source.name }, Boolean(o.resume), ['epochs', 'steps'], olderDefaults);
   const checkpoint = training.resumed;
   const model =
     checkpoint?.model ??
@@ -96,8 +112,8 @@ export async function trainOnData(o: TrainArguments & { data: string }, context:
     stepsPerEpoch,
     batchSize,
     checkpointEvery: o['checkpoint-every'],
-    // A continuous flow learns by flow matching, its noise and times from the run's generator.
-    ...(continuous ? { lossFunction: flowMatchingLossWith(random) } : {}),
+    // A continuous flow learns by its objective: flow matching (its noise and times from the run's generator) or likelihood.
+    ...(continuous ? { lossFunction: continuousLoss(objective, random) } : {}),
     // A diverging run's advice names this app's flags; tanh-bounded scales only when --no-tanh turned them off.
     settingNames: { learningRate: '--lr', clipNorm: '--clip-norm', ...(o['no-tanh'] ? { scaleTanh: 'leave out --no-tanh' } : {}) },
     quiet: Boolean(o.quiet),
@@ -120,6 +136,7 @@ export async function trainOnData(o: TrainArguments & { data: string }, context:
     backend: context.backend,
     warning,
     history: training.rows,
+    lossName: continuous ? continuousLossName(objective) : 'negative log-likelihood',
     started: context.started,
   });
   source.dispose();

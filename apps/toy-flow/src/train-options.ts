@@ -1,7 +1,7 @@
 import { BACKEND_OPTIONS, defineOptions, describeOptions, type ParsedOptions } from '@flows/cli-kit';
 import { TOY_NAMES } from '@flows/datasets';
 import { MASK_STRATEGIES, TOY_FLOWS } from '@flows/flows';
-import { CNF_FLOW, CNF_TEST_SIZE } from './continuous-toy-flow.js';
+import { CNF_FLOW, CNF_OBJECTIVES, CNF_TEST_SIZE, DEFAULT_CNF_OBJECTIVE } from './continuous-toy-flow.js';
 import { TARGET_NAMES } from './fit-target.js';
 import { DEFAULT_STEPS } from './training-budget.js';
 
@@ -20,7 +20,13 @@ export const TRAIN_OPTIONS = defineOptions({
     choices: [...TOY_FLOWS, CNF_FLOW],
     default: 'realnvp',
     description:
-      'affine (Real NVP) or additive (NICE) couplings, MAF, rational-quadratic spline couplings, spline MAF, or a continuous flow trained by flow matching (cnf: built-in toys only; --hidden sizes its vector field)',
+      'affine (Real NVP) or additive (NICE) couplings, MAF, rational-quadratic spline couplings, spline MAF, or a continuous flow (cnf: built-in toys only; --hidden sizes its vector field, --objective says how it trains)',
+  },
+  objective: {
+    // No default in the parser: given with another --flow it is refused, not ignored.
+    kind: 'string',
+    choices: CNF_OBJECTIVES,
+    description: `--flow cnf only: how it trains: flow-matching (conditional flow matching, simulation-free) or likelihood (maximum likelihood through the solver, FFJORD: backpropagates through 8 Runge-Kutta 4 steps with the exact trace, many times a flow-matching step's cost) (default ${DEFAULT_CNF_OBJECTIVE}; --resume keeps the checkpoint's)`,
   },
   layers: { kind: 'positiveInteger', default: 8, description: 'layers (couplings, MAF or spline layers)' },
   bins: { kind: 'positiveInteger', default: 8, description: 'spline bins K (--flow spline, spline-ar)' },
@@ -78,6 +84,7 @@ Examples:
   toy-flow train --data chequerboard --out runs/spline --flow spline --layers 6 --bins 16
   toy-flow train --data eight-gaussians --out runs/conditional --conditional
   toy-flow train --data two-gaussians --out runs/cnf --flow cnf --hidden 128,128,128 --steps 30000 --batch-size 512
+  toy-flow train --data two-gaussians --out runs/cnf-ml --flow cnf --objective likelihood --steps 1000 --batch-size 256
   toy-flow train --target u3 --out runs/u3 --flow spline --train-size 1000000`;
 
 /** `--test-size` when it is not given: each of a continuous flow's test points costs an ODE solve. */

@@ -37,6 +37,11 @@ export async function train(argv: string[]): Promise<void> {
     throw new UsageError('give either --data (density estimation) or --target (reverse KL), not both or neither');
   if (o.conditional && o.target !== undefined) throw new UsageError('--conditional goes with --data (labelled toy samples), not --target');
   if (o.flow === CNF_FLOW) checkContinuousRun(o.data, o.target, Boolean(o.conditional));
+  else if (o.objective !== undefined) {
+    throw new UsageError(
+      `--objective ${o.objective} chooses how a continuous flow trains (--flow cnf); --flow ${o.flow} has one objective (maximum likelihood on --data, reverse KL on --target): leave out --objective, or use --flow cnf`,
+    );
+  }
   // The output directory is checked (created, probe-written) and locked before any work: an
   // unwritable --out fails now, not after training, and a second run into it is refused.
   const runLock = await acquireRunLock(o.out, 'toy-flow train', undefined, { outputs: [/^(density|samples|training)\.(svg|png)$/] });

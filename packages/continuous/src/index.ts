@@ -42,7 +42,7 @@ export {
 } from './continuous-flow.js';
 export { flowMatchingLoss, reflowPairs, sampleTimes, type FlowMatchingOptions, type ProbabilityPath, type TimeSampling } from './flow-matching.js';
 export { type CouplingMethod, type CouplingOptions, minibatchCoupling, hungarian, sinkhornPlan, squaredDistances } from './ot-coupling.js';
-export { WeightAverage, type WeightAverageOptions } from './weight-average.js';
+export { WeightAverage, type WeightAverageOptions, type WeightAverageState } from './weight-average.js';
 export { maximumLikelihoodLoss, LIKELIHOOD_SOLVER, type MaximumLikelihoodOptions } from './maximum-likelihood.js';
 export { registerContinuousFlows } from './register-builtins.js';
 

@@ -55,4 +55,34 @@ describe('WeightAverage', () => {
     expect(() => new WeightAverage([a], { decay: 1 })).toThrow(/decay must be in \(0, 1\)/);
     a.dispose();
   });
+
+  it('resumes from readState/setState exactly as the uninterrupted average, the warm-up count included, and refuses another shape', async () => {
+    const values = (step: number) => [Math.sin(step), step * 0.5];
+    const a = tf.variable(tf.tensor1d([0, 0]));
+    const whole = new WeightAverage([a], { decay: 0.99 });
+    const first = new WeightAverage([a], { decay: 0.99 });
+    for (let step = 1; step <= 6; step++) {
+      a.assign(tf.tensor1d(values(step)));
+      whole.update();
+      if (step <= 3) first.update();
+    }
+    const state = await first.readState();
+    expect(state.updates).toBe(3);
+    // A new average (of whatever the variables hold now) continues from the saved one.
+    const resumed = new WeightAverage([a], { decay: 0.99 });
+    const before = tf.memory().numTensors;
+    resumed.setState(state);
+    expect(tf.memory().numTensors).toBe(before);
+    for (let step = 4; step <= 6; step++) {
+      a.assign(tf.tensor1d(values(step)));
+      resumed.update();
+    }
+    expect(resumed.updates).toBe(6);
+    expect(Array.from((await resumed.readState()).averages[0])).toEqual(Array.from((await whole.readState()).averages[0]));
+    expect(() => resumed.setState({ updates: 1, averages: [[1, 2, 3]] })).toThrow(/average 0 has 3 values, its variable has 2/);
+    expect(() => resumed.setState({ updates: 1, averages: [] })).toThrow(/holds 0 averages, there are 1 variables/);
+    expect(() => resumed.setState({ updates: -1, averages: [[1, 2]] })).toThrow(/updates must be a non-negative integer/);
+    [whole, first, resumed].forEach((w) => w.dispose());
+    a.dispose();
+  });
 });

@@ -12,6 +12,14 @@ export interface WeightAverageOptions {
   warmup?: boolean;
 }
 
+/** What {@link WeightAverage.readState} reads and {@link WeightAverage.setState} restores. */
+export interface WeightAverageState {
+  /** Updates folded in so far. */
+  updates: number;
+  /** The average of each variable, in the variables' order, flattened. */
+  averages: ArrayLike<number>[];
+}
+
 /**
  * An exponential moving average of a model's weights, `w̄ ← β w̄ + (1 − β) w` after each optimizer
  * step, to evaluate and save instead of the last iterate. Flow matching regresses on a very noisy
@@ -83,6 +91,31 @@ export class WeightAverage {
         this.averages[i].assign(live);
       });
     });
+  }
+
+  /**
+   * The average and its update count, to checkpoint: with {@link WeightAverage.setState} on a new
+   * average of the same variables, a resumed run averages exactly as the uninterrupted one (the
+   * warm-up ramp depends on the count, so the values alone are not enough).
+   */
+  async readState(): Promise<WeightAverageState> {
+    const averages = await Promise.all(this.averages.map(async (a) => (await a.data()) as Float32Array));
+    return { updates: this.count, averages };
+  }
+
+  /** Restores what {@link WeightAverage.readState} read; refuses a state of other variables (count or sizes). */
+  setState(state: WeightAverageState): void {
+    const n = this.averages.length;
+    if (!Number.isInteger(state.updates) || state.updates < 0)
+      throw new ConfigError(`WeightAverage.setState: updates must be a non-negative integer, got ${state.updates}`);
+    if (state.averages.length !== n)
+      throw new ConfigError(`WeightAverage.setState: the state holds ${state.averages.length} averages, there are ${n} variables`);
+    state.averages.forEach((values, i) => {
+      if (values.length !== this.averages[i].size)
+        throw new ConfigError(`WeightAverage.setState: average ${i} has ${values.length} values, its variable has ${this.averages[i].size}`);
+    });
+    tf.tidy(() => this.averages.forEach((a, i) => a.assign(tf.tensor(Float32Array.from(state.averages[i]), a.shape, 'float32'))));
+    this.count = state.updates;
   }
 
   /** Frees the averages. */

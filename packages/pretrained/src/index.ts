@@ -1,0 +1,10 @@
+export type { ModelCard } from './model-card.js';
+export {
+  loadPretrained,
+  PRETRAINED_NAMES,
+  PRETRAINED_PREFIX,
+  pretrainedCard,
+  pretrainedDirectory,
+  pretrainedModelUrl,
+  pretrainedName,
+} from './pretrained.js';

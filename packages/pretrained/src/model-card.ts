@@ -1,0 +1,35 @@
+/**
+ * What a shipped model says about itself: what it was trained on and how, the figure it reaches
+ * and a check anyone can rerun. A card describes the files that ship, so its figures were
+ * measured with them (weights at the precision stored).
+ */
+export interface ModelCard {
+  /** The name to load it by (`loadPretrained(name)`, the apps' `--model pretrained:<name>`). */
+  name: string;
+  /** One line for listings. */
+  title: string;
+  /** The app whose commands take it (its `metadata.app`, or the app whose format it follows). */
+  app: string;
+  /** The data it was trained on, and how they are drawn. */
+  data: string;
+  /** What is done to the data before the model sees them ("none" for the toys). */
+  preprocessing: string;
+  /** The model in words: family, layers, widths, parameters. */
+  architecture: string;
+  /** The headline figure, as the app reports it on its full test set. */
+  figure: { name: string; value: number; measuredOn: string };
+  /**
+   * A figure on a fixed subset that a test recomputes from the shipped files: the mean natural-log
+   * density of `points` draws of the toy `data` from the generator seeded by `seed`, to `tolerance`
+   * (absolute, nats), whatever the backend.
+   */
+  check: { data: string; points: number; seed: number; meanLogProb: number; tolerance: number };
+  /** The command that trained it, from the repository's root. */
+  command: string;
+  /** How long the training took, and on what. */
+  trainingTime: string;
+  /** The precision the weights are stored in. */
+  precision: 'float32';
+  /** Bytes on disk: the description and the weights. */
+  sizeBytes: number;
+}

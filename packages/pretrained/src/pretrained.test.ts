@@ -1,0 +1,49 @@
+import { readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import * as tf from '@tensorflow/tfjs-core';
+import '@flows/flows';
+import { registerSplineBijectors } from '@flows/bijector-spline';
+import '@flows/continuous';
+import { toyByName } from '@flows/datasets';
+import { describe, expect, it } from 'vitest';
+import { loadPretrained, PRETRAINED_NAMES, pretrainedCard, pretrainedDirectory, pretrainedModelUrl, pretrainedName } from './pretrained.js';
+
+registerSplineBijectors();
+
+describe('the shipped models', () => {
+  it.each(PRETRAINED_NAMES)('%s loads from what ships and reproduces its card on the fixed subset', async (name) => {
+    const card = pretrainedCard(name);
+    const directory = await pretrainedDirectory(name);
+    // The card's size is the files' size: a model swapped without its card fails here.
+    const bytes = readdirSync(directory).reduce((sum, file) => sum + statSync(join(directory, file)).size, 0);
+    expect(bytes).toBe(card.sizeBytes);
+    const model = await loadPretrained(name);
+    const before = tf.memory().numTensors;
+    const points = toyByName(card.check.data).sample(card.check.points, { random: card.check.seed });
+    const mean = tf.tidy(() => tf.mean(model.logProb(points)).dataSync()[0]);
+    points.dispose();
+    expect(Math.abs(mean - card.check.meanLogProb)).toBeLessThan(card.check.tolerance);
+    expect(tf.memory().numTensors).toBe(before);
+    model.dispose();
+  });
+
+  it('names: a pretrained: reference maps to a shipped name only; anything else is refused with the list', () => {
+    expect(pretrainedName('pretrained:two-gaussians-realnvp')).toBe('two-gaussians-realnvp');
+    expect(pretrainedName('runs/toy/model')).toBeNull();
+    expect(() => pretrainedName('pretrained:mnist-glow')).toThrow(/no pretrained model is called 'mnist-glow'; the shipped models are two-gaussians-realnvp, /);
+    // A name that would climb out of models/ is not a name: refused, and not echoed.
+    expect(() => pretrainedName('pretrained:../../core/package')).toThrow(/no pretrained model is called that name/);
+    expect(() => pretrainedModelUrl('../x')).toThrow(/no pretrained model/);
+    expect(pretrainedModelUrl('chequerboard-spline')).toMatch(/\/models\/chequerboard-spline\/$/);
+  });
+
+  it('every card says how it was made and what it reaches', () => {
+    for (const name of PRETRAINED_NAMES) {
+      const card = pretrainedCard(name);
+      expect(card.name).toBe(name);
+      for (const text of [card.title, card.app, card.data, card.preprocessing, card.architecture, card.command, card.trainingTime, card.figure.measuredOn])
+        expect(text.length).toBeGreaterThan(3);
+      expect(Number.isFinite(card.figure.value)).toBe(true);
+    }
+  });
+});
