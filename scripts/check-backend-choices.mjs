@@ -20,6 +20,8 @@ const ALLOWED = new Map([
   // The playground's Web Worker starts its backend in the browser, where the Node-only cli-kit does
   // not run, and passes selectBackend the page's wasmPaths: it calls selectBackend directly.
   ['apps/playground/src/training-worker.ts', ['selectBackend']],
+  // The image page's worker likewise (its models on wasm, cpu where WebAssembly cannot start).
+  ['apps/playground/src/images/worker.ts', ['selectBackend']],
   // Test support, not a command: builds the tests' tiny models on the cpu backend.
   ['apps/flow-codec/src/tiny-fixtures.ts', ['selectBackend']],
 ]);

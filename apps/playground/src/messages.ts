@@ -15,7 +15,8 @@ export type Request =
   | { type: 'export' }
   | { type: 'import'; files: Record<string, string | Uint8Array>; origin: string }
   | { type: 'logProb'; points: Float32Array }
-  | { type: 'benchmark'; backend: PlaygroundBackend; batch: number; steps: number; rounds: number };
+  /** `wasmThreads` (the first start of wasm only): 1 for the single-threaded SIMD build that Node runs, else that many threads. */
+  | { type: 'benchmark'; backend: PlaygroundBackend; batch: number; steps: number; rounds: number; wasmThreads?: number };
 
 export type RequestOf<T extends Request['type']> = Extract<Request, { type: T }>;
 

@@ -25,12 +25,12 @@ registerTorchImport();
 // Vite gives each .wasm file a hashed URL; the wasm backend is told where each one is.
 setWasmPaths({ 'tfjs-backend-wasm.wasm': wasmPlain, 'tfjs-backend-wasm-simd.wasm': wasmSimd, 'tfjs-backend-wasm-threaded-simd.wasm': wasmThreadedSimd });
 /**
- * The wasm backend's SIMD build, single-threaded. Its threaded build loads in a cross-origin
- * isolated page, but inside this (bundled, module) worker XNNPACK's pool of pthread workers never
- * starts: it runs on one thread, and its shared memory makes it slower than the single-threaded
- * SIMD build (bench/results.md). Set before anything can start the backend.
+ * Threads of the wasm backend: every core when the page is cross-origin isolated (its threaded
+ * SIMD build; `pnpm playground` sends the headers), else its single-threaded SIMD build. Asked for
+ * explicitly: TensorFlow.js's default is half the cores (one on two), which selectBackend lifts
+ * only for a count it was given.
  */
-tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', false);
+const WASM_THREADS = Math.max(1, navigator.hardwareConcurrency || 1);
 
 let session: PlaygroundSession | null = null;
 let running = false;
@@ -57,8 +57,11 @@ function startTraining(): void {
   });
 }
 
-/** Loads the GPU backends' code only when they may be used (each is a large module). */
-async function startBackend(name: PlaygroundBackend): Promise<BackendChoice> {
+/**
+ * Loads the GPU backends' code only when they may be used (each is a large module). `wasmThreads`
+ * counts at wasm's first start only: 1 starts the single-threaded SIMD build (the one Node runs).
+ */
+async function startBackend(name: PlaygroundBackend, wasmThreads = WASM_THREADS): Promise<BackendChoice> {
   if (name === 'webgpu' || name === 'auto') {
     try {
       await import('@tensorflow/tfjs-backend-webgpu');
@@ -67,7 +70,8 @@ async function startBackend(name: PlaygroundBackend): Promise<BackendChoice> {
     }
   }
   if (name === 'webgl' || name === 'auto') await import('@tensorflow/tfjs-backend-webgl');
-  return selectBackend({ backend: name });
+  if (wasmThreads === 1 && !('wasm' in tf.engine().registry)) tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', false);
+  return selectBackend({ backend: name, wasmThreads });
 }
 
 function status(): WorkerStatus {
@@ -127,7 +131,7 @@ async function trainingLoop(): Promise<void> {
 }
 
 async function benchmark(request: RequestOf<'benchmark'>): Promise<BenchmarkResult> {
-  const choice = await startBackend(request.backend);
+  const choice = await startBackend(request.backend, request.wasmThreads);
   backend = choice;
   const result = await timeTraining(request.batch, request.steps, request.rounds);
   return { ...result, backend: choice.name, backendDescription: describeBackend(choice) };
@@ -179,7 +183,7 @@ async function handle(request: Request): Promise<Answers[Request['type']]> {
         backend = await startBackend(request.backend);
       } catch (error) {
         // Back to the backend that worked: the run and its weights are kept.
-        if (previous) backend = await selectBackend({ backend: previous.name });
+        if (previous) backend = await selectBackend({ backend: previous.name, wasmThreads: WASM_THREADS });
         lastError = (error as Error).message;
         if (wasRunning) startTraining();
         throw error;

@@ -23,7 +23,9 @@ export interface BackendOptions {
   /**
    * Threads for the `wasm` backend (opt-in; default 1, or `FLOWS_WASM_THREADS`). In Node: never more
    * than the cores, through a worker shim. In a browser: used when the page is cross-origin
-   * isolated (COOP and COEP headers), which the threaded SIMD build needs; otherwise one thread.
+   * isolated (COOP and COEP headers), which the threaded SIMD build needs, never more than the cores
+   * nor 8 (the build's pool); otherwise one thread. Left at 1 in a page, the threaded build keeps
+   * TensorFlow.js's own count, half the cores.
    */
   wasmThreads?: number;
   /**

@@ -12,7 +12,12 @@
  *    failing thread worker, or workers that have not loaded the module within a few seconds, make
  *    the start give up the threaded build and start the single-threaded SIMD build instead, with a
  *    console warning that says why.
- * 2. Its `.wasm` file is not where the page looks. The start fails, the automatic choice moves on
+ * 2. Its pool runs one thread on a machine of two cores. The build gives XNNPACK at most
+ *    `navigator.hardwareConcurrency / 2` threads (it takes every core for two hardware threads),
+ *    whatever `setThreadsCount` asked: `getThreadsCount()` is 1 on 2 cores, in the page's main
+ *    thread as in a worker. Here, when a count was asked for, the build is shown twice the core
+ *    count while it starts, so the count asked (never more than the cores) is the count it runs.
+ * 3. Its `.wasm` file is not where the page looks. The start fails, the automatic choice moves on
  *    to cpu (about 14 times slower) and only `describeBackend` said so. Here the request of the
  *    missing file is recorded, and a console warning (once per page) names its URL and the fix.
  */
@@ -130,20 +135,45 @@ export function warnMissingWasmFiles(where: string): void {
 }
 
 /**
+ * Makes `navigator.hardwareConcurrency` report twice the cores (the threaded build halves it to cap
+ * its thread count) until the returned function is called, which restores it. Only the start needs
+ * it: the cap is computed once, when the backend initialises XNNPACK's pool.
+ */
+export function doubleHardwareConcurrency(): () => void {
+  const navigator = (globalThis as { navigator?: { hardwareConcurrency?: number } }).navigator;
+  const cores = navigator?.hardwareConcurrency;
+  if (!navigator || !cores) return () => {};
+  const own = Object.getOwnPropertyDescriptor(navigator, 'hardwareConcurrency');
+  Object.defineProperty(navigator, 'hardwareConcurrency', { configurable: true, get: () => 2 * cores });
+  let restored = false;
+  return () => {
+    if (restored) return;
+    restored = true;
+    // Back to the browser's getter (on the prototype), or to what was there before.
+    if (own) Object.defineProperty(navigator, 'hardwareConcurrency', own);
+    else delete (navigator as { hardwareConcurrency?: number }).hardwareConcurrency;
+  };
+}
+
+/**
  * Starts the wasm backend in a page: its threaded build where the page is cross-origin isolated,
  * the single-threaded one when the threads do not start (with a console warning), and, when a
  * `.wasm` file is missing, what was requested and failed.
  */
-export async function startWasmInPage(timeoutMs = WASM_THREADS_START_TIMEOUT_MS): Promise<PageWasmStart> {
+export async function startWasmInPage(timeoutMs = WASM_THREADS_START_TIMEOUT_MS, { threadsAsked = false } = {}): Promise<PageWasmStart> {
   const requests = watchWasmRequests();
   const threaded = (await tf.env().getAsync('WASM_HAS_MULTITHREAD_SUPPORT')) && (await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT'));
   const entry = tf.engine().registryFactory.wasm;
   const workers = threaded ? watchThreadWorkers(timeoutMs) : undefined;
+  // A count that was asked for (setThreadsCount) is lifted above the build's cap of half the cores;
+  // the default (TensorFlow.js's half) is left as it was.
+  const restoreCores = threaded && threadsAsked ? doubleHardwareConcurrency() : () => {};
   try {
     const outcome = await Promise.race([
       tf.setBackend('wasm').then((started) => ({ started })),
       ...(workers ? [workers.failed.then((reason) => ({ reason }))] : []),
     ]);
+    restoreCores();
     workers?.stop();
     if ('started' in outcome) return outcome.started ? { started: true } : { started: false, missingFiles: [...requests.failures] };
     // Give the threaded start up: its workers go, the backend is registered afresh (the pending start
@@ -159,6 +189,7 @@ export async function startWasmInPage(timeoutMs = WASM_THREADS_START_TIMEOUT_MS)
     );
     return started ? { started, threadsFailed: outcome.reason } : { started, threadsFailed: outcome.reason, missingFiles: [...requests.failures] };
   } finally {
+    restoreCores();
     workers?.stop();
     requests.stop();
   }

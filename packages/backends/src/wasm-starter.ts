@@ -11,6 +11,15 @@ import { installWasmThreadsShim, releaseWasmWorkers, withDoubledCoreCount } from
  * and then, in Node, the native kernels of `@flows/native-kernels` when they are wanted. Finds the
  * thread count that started and what the native kernels did.
  */
+/** The thread workers that the threaded build creates and loads when it starts (emscripten's PTHREAD_POOL_SIZE). */
+const BROWSER_THREAD_POOL = 8;
+
+/** The page's logical cores (`navigator.hardwareConcurrency`), where it says. */
+function browserCores(): number | undefined {
+  const cores = (globalThis as { navigator?: { hardwareConcurrency?: number } }).navigator?.hardwareConcurrency;
+  return cores && cores > 0 ? cores : undefined;
+}
+
 export const wasmStarter: BackendStarter<'wasm'> = {
   name: 'wasm',
   runsIn: ['node', 'browser'],
@@ -21,8 +30,11 @@ export const wasmStarter: BackendStarter<'wasm'> = {
     // tf.findBackend, which starts initialising a registered backend: a second start followed.)
     const firstStart = !('wasm' in tf.engine().registry);
     if (firstStart && !inNode && wasmPaths) wasm.setWasmPaths(wasmPaths);
-    // In a browser the threaded build runs when the page is cross-origin isolated; its thread count is ours to set.
-    if (firstStart && !inNode && wasmThreads > 1) wasm.setThreadsCount(wasmThreads);
+    // In a browser the threaded build runs when the page is cross-origin isolated; its thread count
+    // is ours to set, never above the cores (startWasmInPage lifts the build's cap of half of them)
+    // nor above the build's pool of 8 preloaded thread workers (XNNPACK's pool takes one fewer, the
+    // caller being the first thread): a worker made later would have to load while the page waits.
+    if (firstStart && !inNode && wasmThreads > 1) wasm.setThreadsCount(Math.min(wasmThreads, browserCores() ?? wasmThreads, BROWSER_THREAD_POOL));
     if (firstStart && wasmThreads > 1 && inNode) {
       const threads = await installWasmThreadsShim(wasmThreads);
       tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', true);
@@ -32,7 +44,7 @@ export const wasmStarter: BackendStarter<'wasm'> = {
     } else if (inNode) {
       if (!(await tf.setBackend('wasm'))) throw new Error("the 'wasm' backend did not start");
     } else {
-      const page = await startWasmInPage();
+      const page = await startWasmInPage(undefined, { threadsAsked: firstStart && wasmThreads > 1 });
       if (!page.started) {
         const where = page.missingFiles?.length
           ? `its .wasm files were not found: ${page.missingFiles.join(', ')}`
