@@ -135,6 +135,7 @@ fit(flow, toyByName('two-gaussians').sample(512, { random: 1 }), { epochs: 1, ba
 `,
   );
   console.log(run('node', ['check.cjs'], project).trim());
+  strictTypeScriptCheck(files);
   // The native addon, built the way its README tells an npm user to (skipped where the toolchain is missing).
   if (process.env.FLOWS_SKIP_NATIVE !== '1') {
     run('npx', ['--yes', 'node-gyp', 'rebuild', '--directory', 'native'], join(project, 'node_modules', '@flows', 'native-kernels'));
@@ -154,4 +155,71 @@ console.log('native-kernels built in node_modules with npx node-gyp and loaded:'
   console.log('pack-and-install test passed');
 } finally {
   rmSync(work, { recursive: true, force: true });
+}
+
+/**
+ * A user's strict TypeScript 7 check (`"strict": true`, `"skipLibCheck": false`) of a file that
+ * imports every entry point of every package and the wasm backend, with the README's tsconfig.json (read from the
+ * README, so that the two cannot part) and its empty `typings/@webgpu/types/dist/index.d.ts`: it
+ * must pass. The same check without `typeRoots` must fail on tfjs-core's `@webgpu/types` against
+ * TypeScript 7's DOM library, or the README's setting is no longer needed and should go.
+ */
+function strictTypeScriptCheck(files) {
+  const manifest = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
+  const typescript = manifest.devDependencies['typescript-7'].replace(/^npm:/, '');
+  run(
+    'npm',
+    ['install', '--no-audit', '--no-fund', '--loglevel=error', '--save-dev', typescript, `@types/node@${manifest.devDependencies['@types/node']}`],
+    project,
+  );
+  const readme = readFileSync(join(root, 'README.md'), 'utf8');
+  const block = [...readme.matchAll(/```json\n([\s\S]*?)```/g)].map((m) => m[1]).find((text) => text.includes('"typeRoots"'));
+  if (!block) throw new Error('README.md: no ```json block with the tsconfig.json that sets "typeRoots"');
+  const tsconfig = JSON.parse(block);
+  const options = tsconfig.compilerOptions;
+  if (options.strict !== true || options.skipLibCheck !== false)
+    throw new Error('README.md: the tsconfig.json block must set "strict": true and "skipLibCheck": false');
+  const stub = 'typings/@webgpu/types/dist/index.d.ts';
+  if (!readme.includes(`\`${stub}\``)) throw new Error(`README.md: the empty file ${stub} is not named`);
+  run('mkdir', ['-p', join(project, 'typings/@webgpu/types/dist')]);
+  writeFileSync(join(project, stub), '');
+  const entries = [];
+  for (const file of files) {
+    const { name, exports } = JSON.parse(run('tar', ['-xzOf', file, 'package/package.json'], work));
+    // The `testing/vitest` entries need vitest, an optional peer not installed here.
+    for (const key of Object.keys(exports ?? { '.': null }))
+      if (key !== './package.json' && !key.includes('*') && !key.endsWith('vitest')) entries.push(key === '.' ? name : `${name}/${key.slice(2)}`);
+  }
+  writeFileSync(
+    join(project, 'typed.ts'),
+    `${entries.map((entry, k) => `import * as entry${k} from '${entry}';`).join('\n')}
+import * as tf from '@tensorflow/tfjs-core';
+import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
+import { fit, realNVP, type FitResult } from '@flows/flows';
+import { toyByName } from '@flows/datasets';
+const flow = realNVP({ size: 2, layers: 2, hidden: [8], seed: 0 });
+const logProb: tf.Tensor1D = flow.logProb(tf.tensor2d([[0, 0]])) as tf.Tensor1D;
+export const trained: Promise<FitResult> = fit(flow, toyByName('two-gaussians').sample(64, { random: 1 }), { epochs: 1 });
+export const entries = [${entries.map((_, k) => `entry${k}`).join(', ')}, logProb, setWasmPaths];
+`,
+  );
+  const tsc = (config) => {
+    writeFileSync(join(project, 'tsconfig.json'), JSON.stringify({ ...config, include: ['typed.ts'] }));
+    try {
+      execFileSync(join(project, 'node_modules/.bin/tsc'), ['--noEmit', '--pretty', 'false', '-p', '.'], { cwd: project, encoding: 'utf8', stdio: 'pipe' });
+      return '';
+    } catch (error) {
+      return `${error.stdout}${error.stderr}`;
+    }
+  };
+  const version = run(join(project, 'node_modules/.bin/tsc'), ['--version'], project).trim().replace('Version', 'TypeScript');
+  const withoutTypeRoots = Object.fromEntries(Object.entries(options).filter(([key]) => key !== 'typeRoots'));
+  const without = tsc({ compilerOptions: withoutTypeRoots });
+  const count = (without.match(/error TS\d+/g) ?? []).length;
+  if (count === 0 || !without.includes('@webgpu/types'))
+    throw new Error(`strict ${version} without the README's "typeRoots": expected errors from @webgpu/types, got:\n${without || 'none'}`);
+  console.log(`strict ${version}, skipLibCheck false, without the README's "typeRoots": ${count} errors (@webgpu/types against the DOM library)`);
+  const errors = tsc(tsconfig);
+  if (errors) throw new Error(`strict ${version} with the README's tsconfig.json:\n${errors}`);
+  console.log(`strict ${version}, skipLibCheck false, with the README's tsconfig.json: ${entries.length} entry points and the wasm backend type-check`);
 }

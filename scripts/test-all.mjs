@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // The README's test command ends here: build, the linters (Biome's formatter check and lint, the
-// import-cycle check, tsc per package), every package's tests, the pack-and-install test, then one
+// import-cycle check, the toolchain check, tsc per package), every package's tests, the pack-and-install test, then one
 // closing line 'N passed, N failed' that sums the test runners' counts (the linters count as one).
 import { spawn } from 'node:child_process';
 
