@@ -7,14 +7,14 @@ import {
   readNumericCsv,
   startBackend,
   UsageError,
-  MODEL_REFERENCE_HELP,
+  modelReferenceHelp,
   modelReference,
 } from '@flows/cli-kit';
 import { loadModel } from '@flows/flows';
 import { labelContext } from './label.js';
 
 export const LOGPROB_OPTIONS = defineOptions({
-  model: { kind: 'string', required: true, description: `model directory (the model/ that train writes), ${MODEL_REFERENCE_HELP}` },
+  model: { kind: 'string', required: true, description: `model directory (the model/ that train writes), ${modelReferenceHelp()}` },
   input: { kind: 'string', required: true, description: 'CSV file of points, one per row (a header line is allowed)' },
   label: { kind: 'nonNegativeInteger', description: 'the component to condition on (models trained with --conditional)' },
   ...BACKEND_OPTIONS,

@@ -1,10 +1,10 @@
-import { BACKEND_OPTIONS, defineOptions, describeOptions, parseOptions, startBackend, UsageError, MODEL_REFERENCE_HELP, modelReference } from '@flows/cli-kit';
+import { BACKEND_OPTIONS, defineOptions, describeOptions, parseOptions, startBackend, UsageError, modelReferenceHelp, modelReference } from '@flows/cli-kit';
 import { histogramOnGrid, TOY_NAMES, toyByName } from '@flows/datasets';
 import { loadModel } from '@flows/flows';
 import { densityOnGrid, PANEL, writeToyPictures } from './pictures.js';
 
 export const PLOT_OPTIONS = defineOptions({
-  model: { kind: 'string', required: true, description: `model directory (the model/ that train writes), ${MODEL_REFERENCE_HELP}` },
+  model: { kind: 'string', required: true, description: `model directory (the model/ that train writes), ${modelReferenceHelp()}` },
   data: { kind: 'string', required: true, description: `the toy to compare with (${TOY_NAMES.join(', ')})` },
   out: { kind: 'string', default: '.', description: 'directory for density.svg/.png and samples.svg/.png' },
   seed: { kind: 'nonNegativeInteger', default: 0, description: 'seed of the samples' },

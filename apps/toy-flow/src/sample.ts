@@ -1,10 +1,10 @@
 import { Random } from '@flows/core';
-import { BACKEND_OPTIONS, defineOptions, describeOptions, formatCsv, parseOptions, startBackend, MODEL_REFERENCE_HELP, modelReference } from '@flows/cli-kit';
+import { BACKEND_OPTIONS, defineOptions, describeOptions, formatCsv, parseOptions, startBackend, modelReferenceHelp, modelReference } from '@flows/cli-kit';
 import { loadModel } from '@flows/flows';
 import { labelContext } from './label.js';
 
 export const SAMPLE_OPTIONS = defineOptions({
-  model: { kind: 'string', required: true, description: `model directory (the model/ that train writes), ${MODEL_REFERENCE_HELP}` },
+  model: { kind: 'string', required: true, description: `model directory (the model/ that train writes), ${modelReferenceHelp()}` },
   n: { kind: 'positiveInteger', default: 1000, description: 'number of samples' },
   temperature: { kind: 'positiveNumber', default: 1, description: 'standard deviation of the base noise' },
   seed: { kind: 'nonNegativeInteger', default: 0, description: 'seed of the base noise' },

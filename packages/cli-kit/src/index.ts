@@ -50,4 +50,4 @@ export { parseNumericCsv, formatCsv, CsvError, type NumericTable } from './csv.j
 export { readNumericCsv } from './csv-file.js';
 export { runCommands, type Command, type RunCommandsOptions } from './commands.js';
 export { modelOrigin, describeOrigin, commandFor, type ModelOrigin, type ModelKind } from './model-origin.js';
-export { modelReference, MODEL_REFERENCE_HELP } from './model-reference.js';
+export { modelReference, modelReferenceHelp } from './model-reference.js';

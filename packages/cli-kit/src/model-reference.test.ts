@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { UsageError } from './args.js';
-import { MODEL_REFERENCE_HELP, modelReference } from './model-reference.js';
+import { modelReference, modelReferenceHelp } from './model-reference.js';
 
 describe('modelReference', () => {
   it('a path is kept; pretrained:NAME is the shipped folder; an unknown name is a usage error in the flag the app gives', () => {
@@ -15,6 +15,6 @@ describe('modelReference', () => {
       /^--prior: no pretrained model is called 'nope'; the shipped models are two-gaussians-realnvp/,
     );
     expect(() => modelReference('pretrained:../../../etc')).toThrow(/--model: no pretrained model is called that name/);
-    expect(MODEL_REFERENCE_HELP).toMatch(/pretrained:NAME .*chequerboard-cnf/);
+    expect(modelReferenceHelp()).toMatch(/pretrained:NAME .*chequerboard-cnf/);
   });
 });
