@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // `pnpm --filter @flows/playground screenshots`: the README's pictures, taken from the built page in
-// headless Chromium: a Chequerboard run (densities, samples, curves) and the layer-by-layer view of
+// headless Chromium: a Chequerboard run of the spline flow (densities, samples, curves) and the layer-by-layer view of
 // a TwoGaussians run stopped after 4 of its 8 layers. Writes docs/chequerboard-run.png and
 // docs/layer-by-layer.png.
 import { existsSync } from 'node:fs';
@@ -38,7 +38,9 @@ async function run(query) {
   return page;
 }
 
-const chequerboard = await run('data=chequerboard&flow=realnvp&layers=10&hidden=64,64&batch=1000&steps=3000&lr=0.003&seed=0&backend=wasm');
+// The spline flow, with the settings of the README's KL table (scripts/kl-table.mjs' chequerboard-spline row).
+const chequerboard = await run('data=chequerboard&flow=spline&layers=6&bins=16&hidden=64,64&batch=500&steps=2000&lr=0.002&seed=0&backend=wasm');
+console.log(`Chequerboard spline run: KL ${(await chequerboard.evaluate(() => window.playground.status())).kl?.toFixed(4)}`);
 await chequerboard.locator('main').screenshot({ path: join(root, 'docs', 'chequerboard-run.png'), clip: undefined });
 await chequerboard.close();
 
