@@ -1,8 +1,9 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { Random } from '@flows/core';
 import type { ContinuousFlow } from '@flows/continuous';
-import { gridPoints, plotRangeAround, type Range2D } from '@flows/datasets';
+import { gridPoints, type Range2D } from '@flows/datasets';
 import { pictureSolver } from './continuous-model.js';
+import { quantileWindow } from './imported-window.js';
 
 /**
  * What the vector-field view of a continuous flow draws: the field `v(x, t)` as arrows on a coarse
@@ -46,21 +47,7 @@ const TAIL = 0.01;
  * model trains (the particles on their way are clipped to it).
  */
 function fieldWindow(base: Float32Array, dataWindow: Range2D): Range2D {
-  const axes: number[][] = [[], []];
-  for (let i = 0; i + 1 < base.length; i += 2) {
-    if (Number.isFinite(base[i]) && Number.isFinite(base[i + 1])) {
-      axes[0].push(base[i]);
-      axes[1].push(base[i + 1]);
-    }
-  }
-  if (axes[0].length === 0) return dataWindow;
-  const [[xLow, xHigh], [yLow, yHigh]] = axes.map((values) => {
-    values.sort((a, b) => a - b);
-    const at = (q: number) => values[Math.min(values.length - 1, Math.max(0, Math.round(q * (values.length - 1))))];
-    return [at(TAIL), at(1 - TAIL)];
-  });
-  const [[dxLow, dxHigh], [dyLow, dyHigh]] = dataWindow;
-  return plotRangeAround([xLow, yLow, xHigh, yHigh, dxLow, dyLow, dxHigh, dyHigh]);
+  return quantileWindow(base, dataWindow, TAIL);
 }
 
 /**

@@ -17,17 +17,26 @@ const TAIL = 0.005;
  */
 export function importedWindow(model: Distribution, dataWindow: Range2D, seed: number): Range2D {
   const samples = tf.tidy(() => model.sample(WINDOW_SAMPLES, { random: new Random(seed + 31) }).dataSync() as Float32Array);
+  return quantileWindow(samples, dataWindow, TAIL);
+}
+
+/**
+ * The window of interleaved 2-D points `[x0, y0, x1, y1, …]` between their `tail` and `1 − tail`
+ * quantiles on each axis, joined with `dataWindow` and padded as {@link plotRangeAround} pads.
+ * Non-finite points are left out; with none finite, `dataWindow`.
+ */
+export function quantileWindow(points: Float32Array, dataWindow: Range2D, tail: number): Range2D {
   const axes: number[][] = [[], []];
-  for (let i = 0; i + 1 < samples.length; i += 2)
-    if (Number.isFinite(samples[i]) && Number.isFinite(samples[i + 1])) {
-      axes[0].push(samples[i]);
-      axes[1].push(samples[i + 1]);
+  for (let i = 0; i + 1 < points.length; i += 2)
+    if (Number.isFinite(points[i]) && Number.isFinite(points[i + 1])) {
+      axes[0].push(points[i]);
+      axes[1].push(points[i + 1]);
     }
   if (axes[0].length === 0) return dataWindow;
   const [[xLow, xHigh], [yLow, yHigh]] = axes.map((values) => {
     values.sort((a, b) => a - b);
     const at = (q: number) => values[Math.min(values.length - 1, Math.max(0, Math.round(q * (values.length - 1))))];
-    return [at(TAIL), at(1 - TAIL)];
+    return [at(tail), at(1 - tail)];
   });
   // The corners of both boxes, as points: plotRangeAround pads their bounding box.
   const [[dxLow, dxHigh], [dyLow, dyHigh]] = dataWindow;
