@@ -2,6 +2,7 @@ import { readdir, readFile, stat } from 'node:fs/promises';
 import { basename, extname, join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { DataFileError, encodeIdx, inflateIdx, loadMnist } from '@flows/datasets';
+import { allInOrder } from '@flows/core';
 import sharp from 'sharp';
 import { firstCollision, safeImagePath, UnsafeImageNameError } from './image-names.js';
 
@@ -103,7 +104,7 @@ export async function readImages(input: string, options: { limit?: number } = {}
       const names = (await readdir(input)).filter((name) => extname(name).toLowerCase() === '.png').sort();
       if (names.length === 0) throw new ImageInputError(`--input ${input}: the folder has no .png files`);
       const limited = options.limit ? names.slice(0, options.limit) : names;
-      const images = await Promise.all(limited.map((name) => readGreyPng(join(input, name))));
+      const images = await allInOrder(limited.map((name) => readGreyPng(join(input, name))));
       const { height, width } = images[0];
       const odd = images.findIndex((image) => image.height !== height || image.width !== width);
       if (odd >= 0)

@@ -24,4 +24,5 @@ export { packWeights, assignWeights, newVariable, type WeightSpec } from './weig
 export { MissingInverseError, BijectorInputError, ConfigError } from './errors.js';
 export { assertKnownOptions, closestName, optionNames, renamedOption, UnknownOptionError } from './options.js';
 export { importNodeBuiltin, isNode, NodeOnlyError } from './node-builtins.js';
+export { allInOrder } from './all-in-order.js';
 export { canReadSynchronously, validateEvents, validateContext, validateMask, assertFinite, assertInside, assertPositiveInteger } from './validation.js';

@@ -1,5 +1,5 @@
 import { DataFileError, readIdxFile } from './idx.js';
-import { assertKnownOptions, importNodeBuiltin } from '@flows/core';
+import { allInOrder, assertKnownOptions, importNodeBuiltin } from '@flows/core';
 
 /** One split of MNIST as raw bytes: kept once in memory, converted to floats per batch. */
 export interface MnistSplit {
@@ -72,13 +72,9 @@ export async function loadMnist(split: 'train' | 'test', options: MnistOptions =
   assertKnownOptions(options, ['dataDir'], 'loadMnist');
   if (split !== 'train' && split !== 'test') throw new Error(`loadMnist: split must be 'train' or 'test', got '${split}'`);
   const directory = options.dataDir ?? (await defaultMnistDirectory());
-  // Both looked up at once, the first missing one (images before labels) reported: Promise.all would
-  // report whichever lookup happened to fail first.
-  const found = await Promise.allSettled(FILES[split].map((base) => findFile(directory, base)));
-  const missing = found.find((result) => result.status === 'rejected');
-  if (missing) throw (missing as PromiseRejectedResult).reason;
-  const [imageFile, labelFile] = found.map((result) => (result as PromiseFulfilledResult<string>).value);
-  const [images, labels] = await Promise.all([readIdxFile(imageFile), readIdxFile(labelFile)]);
+  // Both looked up and read at once, the first problem (images before labels) reported.
+  const [imageFile, labelFile] = await allInOrder(FILES[split].map((base) => findFile(directory, base)));
+  const [images, labels] = await allInOrder([readIdxFile(imageFile), readIdxFile(labelFile)]);
   if (images.dims.length !== 3) throw new DataFileError(imageFile, `expected 3 dimensions (count, rows, cols), found ${images.dims.length}`);
   if (labels.dims.length !== 1) throw new DataFileError(labelFile, `expected 1 dimension (count), found ${labels.dims.length}`);
   const [count, rows, cols] = images.dims;

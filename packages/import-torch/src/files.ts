@@ -1,4 +1,4 @@
-import { importNodeBuiltin } from '@flows/core';
+import { allInOrder, importNodeBuiltin } from '@flows/core';
 import { type ImportedFlow, importTorchFlow } from './import-flow.js';
 import { ArchitectureError } from './errors.js';
 
@@ -31,7 +31,9 @@ async function read(fs: typeof import('node:fs/promises'), file: string, what: s
  */
 export async function importTorchFiles(weightsPath: string, descriptionPath = descriptionPathOf(weightsPath)): Promise<ImportedFlow> {
   const { fs } = await node();
-  const [weights, text] = await Promise.all([read(fs, weightsPath, 'weights file'), read(fs, descriptionPath, 'architecture description')]);
+  // In order: with Promise.all, whichever read failed first named the problem, so a missing
+  // weights file was sometimes reported as a missing description.
+  const [weights, text] = await allInOrder([read(fs, weightsPath, 'weights file'), read(fs, descriptionPath, 'architecture description')]);
   let description: unknown;
   try {
     description = JSON.parse(new TextDecoder().decode(text));
