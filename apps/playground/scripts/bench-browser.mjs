@@ -23,8 +23,11 @@ const { values: args } = parseArgs({
     batch: { type: 'string', default: '256' },
     steps: { type: 'string', default: '4' },
     rounds: { type: 'string', default: '3' },
-    backends: { type: 'string', default: 'wasm,webgl,webgpu' },
+    backends: { type: 'string', default: 'wasm,webgl,webgpu,cpu' },
     'toy-steps': { type: 'string', default: '400' },
+    'flows-query': { type: 'string', default: 'data=chequerboard&layers=6&bins=16&seed=0' },
+    'flows-batch': { type: 'string', default: '500' },
+    'flows-steps': { type: 'string', default: '10' },
     'time-limit': { type: 'string', default: '240' },
     'no-write': { type: 'boolean', default: false },
     help: { type: 'boolean', short: 'h', default: false },
@@ -34,9 +37,14 @@ if (args.help) {
   console.log(`pnpm bench:browser [-- options]
   --batch 256              batch of the benchmark model
   --steps 4 --rounds 3     steps per timed round, rounds after a warm-up round (median)
-  --backends wasm,webgl,webgpu   browser backends to try (each is reported, or why it did not start);
+  --backends wasm,webgl,webgpu,cpu   browser backends to try (each is reported, or why it did not start);
                            wasm runs twice: one thread (SIMD build, as Node) and every core (threaded build)
   --toy-steps 400          steps of the toy run (TwoGaussians, 8 layers, 64 hidden, batch 1000) on wasm
+  --flows-query data=chequerboard&layers=6&bins=16&seed=0
+  --flows-batch 500 --flows-steps 10
+                           on each backend, that playground run trained with Real NVP and with the
+                           spline flow (same layers; rounds of --flows-steps, --rounds of them): the
+                           spline's samples/s as a share of Real NVP's (issue 36: goal >= 25 %)
   --time-limit 240         seconds a browser backend may take before it is reported as too slow
   --no-write               do not update bench/results.md`);
   process.exit(0);
@@ -158,6 +166,10 @@ const withinLimit = (promise, what) =>
   Promise.race([promise, new Promise((_, reject) => setTimeout(() => reject(new Error(`${what} took longer than ${limit} s (--time-limit)`)), limit * 1000))]);
 let version = '';
 const rows = [];
+/** Per backend run: the toy's samples/s with Real NVP and with the spline flow. */
+const flowRows = [];
+const flowsBatch = Number(args['flows-batch']);
+const flowsSteps = Number(args['flows-steps']);
 // wasm twice: its thread count is fixed when it first starts in the page's worker, so each run is a
 // fresh page whose run is configured on cpu and whose benchmark is the first start of wasm.
 const runs = args.backends.split(',').flatMap((backend) =>
@@ -192,6 +204,22 @@ for (const { backend, wasmThreads, label } of runs) {
     console.error(
       `browser ${label}: ${rate(result.samplesPerSecond)} samples/s${cpu === null ? '' : `, ${cpu.toFixed(2)} CPU s per 1 000 samples`} (${result.backendDescription})`,
     );
+    // The same playground run with each flow on this backend (already started: the same threads).
+    const flowRates = {};
+    for (const flow of ['realnvp', 'spline']) {
+      const toy = `${args['flows-query']}&flow=${flow}`;
+      const timedToy = (options) => withinLimit(bench({ toy, batch: flowsBatch, ...options }), `${flow} on the toy`);
+      try {
+        const probe_ = await timedToy({ steps: 1, rounds: 1 });
+        const estimate_ = ((rounds + 1) * flowsSteps * flowsBatch) / probe_.samplesPerSecond;
+        flowRates[flow] = estimate_ < limit ? (await timedToy({ steps: flowsSteps, rounds })).samplesPerSecond : probe_.samplesPerSecond;
+      } catch (error) {
+        flowRates[flow] = null;
+        console.error(`browser ${label} ${flow}: ${String(error.message).split('\n')[0]}`);
+      }
+    }
+    flowRows.push({ label, description: result.backendDescription, ...flowRates });
+    console.error(`browser ${label}: toy Real NVP ${rate(flowRates.realnvp ?? 0)}, spline ${rate(flowRates.spline ?? 0)} samples/s`);
   } catch (error) {
     const reason = String(error.message).split('\n')[0].trim();
     rows.push({ label, samplesPerSecond: null, description: `${backend}: ${reason}`, note: '', cpu: null });
@@ -265,6 +293,15 @@ const lines = [
   `Page wasm single thread / Node single thread (same SIMD build): **${ratio(pageOne?.samplesPerSecond, node.samplesPerSecond)}** by samples/s, ` +
     `${ratio(node.cpu, pageOne?.cpu)} by CPU time per sample (goal ≥ 0.9). ` +
     `Page wasm with threads / page one thread: **${ratio(pageThreads?.samplesPerSecond, pageOne?.samplesPerSecond)}** by samples/s (goal ≥ 1.5 on 2 cores).`,
+  '',
+  `Splines against Real NVP in the page (playground run \`${args['flows-query']}\`, batch ${flowsBatch}, median of ${rounds} rounds of ${flowsSteps} steps after a warm-up round, training samples/s):`,
+  '',
+  '| backend | Real NVP | spline | spline / Real NVP (goal ≥ 25 %) |',
+  '|---|---|---|---|',
+  ...flowRows.map(
+    (row) =>
+      `| ${row.description.replace(/\|/g, '/')} | ${row.realnvp ? rate(row.realnvp) : '–'} | ${row.spline ? rate(row.spline) : '–'} | ${row.realnvp && row.spline ? `**${Math.round((100 * row.spline) / row.realnvp)} %**` : '–'} |`,
+  ),
   '',
   `Playground toy run on wasm in the page (TwoGaussians, Real NVP 8 layers, 64-64 hidden, batch 1000, ${toy.steps} steps, pictures refreshing): ` +
     `**${rate(toyRate)} samples/s** over the whole run (${toy.seconds.toFixed(1)} s, KL ${toy.kl?.toFixed(4) ?? '–'} nats); ` +

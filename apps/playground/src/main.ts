@@ -525,8 +525,11 @@ const playground = {
     ),
   /** Natural-log model densities at points `[[x, y], …]`. */
   logProb: async (points: [number, number][]) => Array.from(await client.request({ type: 'logProb', points: Float32Array.from(points.flat()) })),
-  /** Trains the benchmark model of `pnpm bench` (784-D Real NVP) on a backend; samples per second. */
-  benchmark: (options: { backend: PlaygroundBackend; batch: number; steps: number; rounds: number; wasmThreads?: number }) =>
+  /**
+   * Trains the benchmark model of `pnpm bench` (784-D Real NVP) on a backend, or with `toy` the
+   * playground run of that query (`data=chequerboard&flow=spline&layers=6`); samples per second.
+   */
+  benchmark: (options: { backend: PlaygroundBackend; batch: number; steps: number; rounds: number; wasmThreads?: number; toy?: string }) =>
     client.request({ type: 'benchmark', ...options }),
   /** Whether the visible message is an error, and its text. */
   message: () => (messageBox.hidden ? null : { text: messageBox.textContent ?? '', error: messageBox.className !== 'note' }),

@@ -16,7 +16,11 @@ export type Request =
   | { type: 'import'; files: Record<string, string | Uint8Array>; origin: string }
   | { type: 'logProb'; points: Float32Array }
   /** `wasmThreads` (the first start of wasm only): 1 for the single-threaded SIMD build that Node runs, else that many threads. */
-  | { type: 'benchmark'; backend: PlaygroundBackend; batch: number; steps: number; rounds: number; wasmThreads?: number };
+  /**
+   * `toy`: instead of the 784-D benchmark model, a playground run given as its query (`data=chequerboard&flow=spline&layers=6`),
+   * trained at `batch` without pictures or KL: how fast each flow trains on a backend.
+   */
+  | { type: 'benchmark'; backend: PlaygroundBackend; batch: number; steps: number; rounds: number; wasmThreads?: number; toy?: string };
 
 export type RequestOf<T extends Request['type']> = Extract<Request, { type: T }>;
 

@@ -11,6 +11,7 @@ import { registerContinuousFlows } from '@flows/continuous';
 import { registerTorchImport } from '@flows/import-torch';
 import { type BackendChoice, describeBackend, selectBackend } from '@flows/flows';
 import { timeTraining } from './benchmark.js';
+import { timeToyTraining } from './toy-benchmark.js';
 import type { Answers, BenchmarkResult, Request, RequestOf, WorkerMessage, WorkerStatus } from './messages.js';
 import { PlaygroundSession } from './session.js';
 import type { PlaygroundBackend } from './settings.js';
@@ -133,7 +134,9 @@ async function trainingLoop(): Promise<void> {
 async function benchmark(request: RequestOf<'benchmark'>): Promise<BenchmarkResult> {
   const choice = await startBackend(request.backend, request.wasmThreads);
   backend = choice;
-  const result = await timeTraining(request.batch, request.steps, request.rounds);
+  const result = request.toy
+    ? await timeToyTraining(request.toy, request.batch, request.steps, request.rounds)
+    : await timeTraining(request.batch, request.steps, request.rounds);
   return { ...result, backend: choice.name, backendDescription: describeBackend(choice) };
 }
 

@@ -1,14 +1,26 @@
 import * as tf from '@tensorflow/tfjs-core';
 
 /**
- * The bin index as a constant for autodiff: comparisons have no gradient in TensorFlow.js (the tape
- * fails on them), and their derivative is 0 wherever it exists.
+ * The bin of each value as one-hot rows, a constant for autodiff: comparisons have no gradient in
+ * TensorFlow.js (the tape fails on them), and their derivative is 0 wherever it exists.
+ *
+ * The bin is the count of interior knots at or below the value, `x ≥ t ⇔ t − x ≤ 0` (exact in IEEE
+ * arithmetic with gradual underflow): the subtraction broadcasts at full speed on every backend,
+ * while wasm's comparisons broadcast element by element (about ten times slower, bench/results.md).
+ * `shift` moves the one-hot right (the bin's right knot) and `width` is the rows' length, so a pick
+ * from K + 1 knots needs no slice of them.
  */
-const binOneHot = tf.customGrad((...args: unknown[]) => {
-  const [value, interior] = args as [tf.Tensor2D, tf.Tensor3D];
-  const index = tf.sum(tf.cast(tf.greaterEqual(tf.expandDims(value, 2), interior), 'int32'), 2);
-  return { value: tf.cast(tf.oneHot(index, interior.shape[2] + 1), 'float32'), gradFunc: () => [tf.zerosLike(value), tf.zerosLike(interior)] };
-}) as unknown as (value: tf.Tensor2D, interior: tf.Tensor3D) => tf.Tensor3D;
+function binIndicator(shift: 0 | 1, width: number) {
+  return tf.customGrad((...args: unknown[]) => {
+    const [value, interior] = args as [tf.Tensor2D, tf.Tensor3D];
+    const below = tf.lessEqual(tf.sub(interior, tf.expandDims(value, 2)), 0);
+    const index = tf.sum(tf.cast(below, 'int32'), 2);
+    return {
+      value: tf.cast(tf.oneHot(shift ? tf.add(index, tf.scalar(shift, 'int32')) : index, width), 'float32'),
+      gradFunc: () => [tf.zerosLike(value), tf.zerosLike(interior)],
+    };
+  }) as unknown as (value: tf.Tensor2D, interior: tf.Tensor3D) => tf.Tensor3D;
+}
 
 /** A spline's knots along one axis: K + 1 positions and the K bin sizes, per element `[N, D, ·]`. */
 export interface SplineKnots {
@@ -36,18 +48,22 @@ export interface SplineBin {
 export function splineBin(value: tf.Tensor2D, searched: tf.Tensor3D, xs: SplineKnots, ys: SplineKnots, derivatives: tf.Tensor3D): SplineBin {
   const [n, d, edges] = searched.shape;
   const k = edges - 1;
-  const oneHot = k === 1 ? tf.ones([n, d, 1]) : binOneHot(value, tf.slice(searched, [0, 0, 1], [n, d, k - 1]));
-  const pick = (values: tf.Tensor3D, offset = 0) => tf.sum(tf.mul(oneHot, tf.slice(values, [0, 0, offset], [n, d, k])), 2) as tf.Tensor2D;
-  const width = pick(xs.sizes);
-  const height = pick(ys.sizes);
+  // Rows of K for the bin sizes, rows of K + 1 for the knots (left, and right for the derivative).
+  const interior = k === 1 ? null : tf.slice(searched, [0, 0, 1], [n, d, k - 1]);
+  const oneHot = (shift: 0 | 1, width: number) => (interior ? binIndicator(shift, width)(value, interior) : tf.oneHot(tf.fill([n, d], shift, 'int32'), width));
+  const inBin = oneHot(0, k);
+  const atLeft = oneHot(0, k + 1);
+  const pick = (rows: tf.Tensor3D, values: tf.Tensor3D) => tf.sum(tf.mul(rows, values), 2) as tf.Tensor2D;
+  const width = pick(inBin, xs.sizes);
+  const height = pick(inBin, ys.sizes);
   return {
-    xLeft: pick(xs.positions),
+    xLeft: pick(atLeft, xs.positions),
     width,
-    yLeft: pick(ys.positions),
+    yLeft: pick(atLeft, ys.positions),
     height,
     slope: tf.div(height, width),
-    deltaLeft: pick(derivatives),
-    deltaRight: pick(derivatives, 1),
+    deltaLeft: pick(atLeft, derivatives),
+    deltaRight: pick(oneHot(1, k + 1), derivatives),
   };
 }
 

@@ -17,6 +17,11 @@ function select(mask: tf.Tensor, a: tf.Tensor, b: tf.Tensor): tf.Tensor2D {
   return tf.add(tf.mul(mask, a), tf.mul(tf.sub(1, mask), b)) as tf.Tensor2D;
 }
 
+/** A row over the K + 1 knots: 1 where `at(j)`, else 0. */
+function knotRow(k: number, at: (j: number) => boolean): tf.Tensor1D {
+  return tf.tensor1d(Array.from({ length: k + 1 }, (_, j) => (at(j) ? 1 : 0)));
+}
+
 /** Options of {@link RationalQuadraticSpline}. */
 export interface RationalQuadraticSplineOptions {
   /** Number of bins K (default 8). */
@@ -148,9 +153,21 @@ export class RationalQuadraticSpline extends Module<RationalQuadraticSplineConfi
     const fractions = floor === 0 ? softmax : tf.add(floor, tf.mul(1 - floor * k, softmax));
     const cumulative = tf.cumsum(fractions, 2);
     const [n, d] = raw.shape;
-    // The first knot is −B and the last exactly B (not a rounded sum), so the tails join exactly.
-    const interior = tf.slice(cumulative, [0, 0, 0], [n, d, k - 1]);
-    const positions = tf.concat([tf.zeros([n, d, 1]), interior, tf.ones([n, d, 1])], 2);
+    // The first knot is −B and the last exactly B (not a rounded sum), so the tails join exactly:
+    // [0, c₁ … c_K] with c_K replaced by 1. A pad and two constant rows, not a concatenation of
+    // three pieces, whose kernels (and their gradient, a split) copy slowly on wasm.
+    const padded = tf.pad(cumulative, [
+      [0, 0],
+      [0, 0],
+      [1, 0],
+    ]);
+    const positions = tf.add(
+      tf.mul(
+        padded,
+        knotRow(k, (j) => j < k),
+      ),
+      knotRow(k, (j) => j === k),
+    );
     const scaled = tf.sub(tf.mul(positions, 2 * this.bound), this.bound) as tf.Tensor3D;
     const sizes = tf.sub(tf.slice(scaled, [0, 0, 1], [n, d, k]), tf.slice(scaled, [0, 0, 0], [n, d, k])) as tf.Tensor3D;
     return { positions: scaled, sizes };
@@ -164,7 +181,15 @@ export class RationalQuadraticSpline extends Module<RationalQuadraticSplineConfi
     const xs = this.knots(widthsRaw, this.minBinSize);
     const ys = this.knots(heightsRaw, this.minBinHeight);
     const interior = k > 1 ? this.interiorDerivatives(tf.slice(parameters, [0, 0, 2 * k], [n, d, k - 1])) : tf.zeros([n, d, 0]);
-    const derivatives = tf.concat([tf.ones([n, d, 1]), interior, tf.ones([n, d, 1])], 2) as tf.Tensor3D;
+    // δ₀ = δ_K = 1 (the linear tails' slope) around the K − 1 interior derivatives.
+    const derivatives = tf.add(
+      tf.pad(interior, [
+        [0, 0],
+        [0, 0],
+        [1, 1],
+      ]),
+      knotRow(k, (j) => j === 0 || j === k),
+    ) as tf.Tensor3D;
     return { xs, ys, derivatives };
   }
 
