@@ -3,7 +3,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
-import { loadMnist } from '@flows/datasets';
+import { loadMnist, MNIST_BINARIZATION_SEEDS, stochasticallyBinarized } from '@flows/datasets';
 import { Adam, saveCheckpoint } from '@flows/flows';
 import { Random } from '@flows/core';
 import { buildVAE } from '@flows/vae-priors';
@@ -176,6 +176,23 @@ describe('flow-codec', () => {
     // A VAE file given to the integer flow is refused by the model's identity.
     expect(await run('decompress', file, '--model', idf, '--out', join(root, 'vae-wrong'))).toBe(1);
     expect(printed.stderr).toMatch(/written with another model/);
+  });
+
+  it('codes stochastically binarized images with a VAE (seeded), and refuses --binarization with an integer flow', async () => {
+    const file = join(root, 'vae-stochastic.fcod');
+    expect(await run('compress', '--model', vaeRun, '--input', 'mnist-test', '--limit', '6', '--binarization', 'stochastic', '--out', file)).toBe(0);
+    expect(printed.stderr).toMatch(/stochastically binarized \(seed 0\)/);
+    const out = join(root, 'vae-stochastic-out');
+    expect(await run('decompress', file, '--model', vaeRun, '--out', out)).toBe(0);
+    const decoded = new Uint8Array(readFileSync(join(out, 'mnist-test-images-idx3-ubyte'))).subarray(16);
+    expect(decoded).toEqual(stochasticallyBinarized(testImages.slice(0, 6 * 784), MNIST_BINARIZATION_SEEDS.test));
+    // Not the threshold's images: the draw is what was coded.
+    expect(decoded).not.toEqual(testImages.slice(0, 6 * 784).map((v) => (v >= 128 ? 255 : 0)));
+    expect(
+      await run('compress', '--model', idf, '--input', 'mnist-test', '--limit', '2', '--binarization', 'stochastic', '--out', join(root, 'idf-bin.fcod')),
+    ).toBe(2);
+    expect(printed.stderr).toMatch(/--binarization stochastic: only a VAE codes binarized images/);
+    expect(existsSync(join(root, 'idf-bin.fcod'))).toBe(false);
   });
 
   it('compares the models with gzip, bzip2, xz, brotli, PNG and WebP on the same images', async () => {

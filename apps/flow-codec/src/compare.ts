@@ -3,11 +3,11 @@ import * as tf from '@tensorflow/tfjs-core';
 import { defineOptions, describeOptions, parseOptions, UsageError } from '@flows/cli-kit';
 import { writeFileAtomic } from '@flows/flows';
 import { type BaselineResult, imageBaselines, packBits, streamBaselines } from './baselines.js';
-import { binarize } from './images.js';
+import { binarize, type ImageSet } from './images.js';
 import { type CodecModel, loadCodecModel } from './models.js';
 import { describeWriteError, preflightOutputDirectory } from './output-paths.js';
 
-import { BACKEND_OPTIONS, LATENT_BITS_OPTION, startBackend } from './shared-options.js';
+import { BACKEND_OPTIONS, BINARIZATION_OPTIONS, imagesForVae, LATENT_BITS_OPTION, startBackend } from './shared-options.js';
 import { compressSet, readCodableImages } from './compress.js';
 import { decodeFile, readCodedFile } from './decompress.js';
 
@@ -18,6 +18,7 @@ export const COMPARE_OPTIONS = defineOptions({
   limit: { kind: 'positiveInteger', description: 'only the first N images' },
   out: { kind: 'string', required: true, description: 'folder for compare.md and compare.json' },
   'latent-bits': LATENT_BITS_OPTION,
+  ...BINARIZATION_OPTIONS,
   ...BACKEND_OPTIONS,
 });
 
@@ -37,6 +38,8 @@ interface ComparisonPlan {
   name: string;
   kind: CodecModel['kind'];
   key: 'binarized' | 'eightBit';
+  /** The images the model codes (for a VAE, binarized as --binarization says). */
+  images: ImageSet;
   title: string;
   code: (summary: string) => { codec: string; settings: string };
   ideal: { codec: string; settings: string };
@@ -90,7 +93,9 @@ export async function compareCommand(argv: string[]): Promise<void> {
   const sections: string[] = [];
   const json: Record<string, unknown> = { input: o.input, count: set.count, shape: [set.height, set.width], backend: backendName };
 
-  const binary = binarize(set);
+  const vaeSet = imagesForVae(set, o);
+  const binary = binarize(vaeSet);
+  const binarizedAs = vaeSet === set ? 'v/255 > 0.5' : `stochastically: 1 with probability v/255, seed ${o['binarization-seed']}`;
   const binaryAsPixels = binary.map((bit) => bit * 255);
   const plans: ComparisonPlan[] = [
     {
@@ -98,7 +103,8 @@ export async function compareCommand(argv: string[]): Promise<void> {
       name: '--vae',
       kind: 'vae',
       key: 'binarized',
-      title: `Binarized images (v/255 > 0.5), ${set.count} images of ${set.height}×${set.width}`,
+      images: vaeSet,
+      title: `Binarized images (${binarizedAs}), ${set.count} images of ${set.height}×${set.width}`,
       code: (summary) => ({
         codec: '**BB-ANS with this VAE**',
         settings: `${summary}; lattice 2^${o['latent-bits']} buckets per latent, 16-bit probabilities, file header included`,
@@ -114,6 +120,7 @@ export async function compareCommand(argv: string[]): Promise<void> {
       name: '--idf',
       kind: 'idf',
       key: 'eightBit',
+      images: set,
       title: `8-bit images, ${set.count} images of ${set.height}×${set.width}`,
       code: (summary) => ({ codec: '**rANS with this IDF**', settings: `${summary}; 16-bit probabilities, file header included` }),
       ideal: { codec: 'the IDF’s negative log-likelihood (ideal)', settings: 'not a code' },
@@ -129,7 +136,7 @@ export async function compareCommand(argv: string[]): Promise<void> {
     try {
       if (model.kind !== plan.kind) throw new UsageError(`${plan.name} ${plan.option} is not ${plan.kind === 'vae' ? 'a VAE' : 'an integer discrete flow'}`);
       console.error(`${plan.key === 'binarized' ? 'binarized' : '8-bit'} images: ${model.summary}`);
-      const { file, seconds, idealBits } = await compressSet(model, set, o['latent-bits'], o.quiet);
+      const { file, seconds, idealBits } = await compressSet(model, plan.images, o['latent-bits'], o.quiet);
       const decodeStarted = performance.now();
       const where = `the ${plan.key} file`;
       const back = await decodeFile(model, await readCodedFile(file, where), where, o.quiet);

@@ -9,7 +9,7 @@ import { type CodecModel, loadCodecModel } from './models.js';
 import { describeWriteError, preflightOutputFile } from './output-paths.js';
 import { latentScaleFor, vaeBitsBackModel } from './vae-bits-back.js';
 
-import { BACKEND_OPTIONS, LATENT_BITS_OPTION, startBackend, progress } from './shared-options.js';
+import { BACKEND_OPTIONS, BINARIZATION_OPTIONS, imagesForVae, LATENT_BITS_OPTION, startBackend, progress } from './shared-options.js';
 
 export const COMPRESS_OPTIONS = defineOptions({
   model: {
@@ -27,14 +27,16 @@ export const COMPRESS_OPTIONS = defineOptions({
   force: { kind: 'boolean', description: 'replace an existing --out (never the --input itself, nor a file inside an --input folder)' },
   limit: { kind: 'positiveInteger', description: 'code only the first N images' },
   'latent-bits': LATENT_BITS_OPTION,
+  ...BINARIZATION_OPTIONS,
   ...BACKEND_OPTIONS,
 });
 
 export const COMPRESS_HELP = `flow-codec compress: code images losslessly with a trained model into one file.
 
 With an integer discrete flow, 8-bit images are coded exactly (rANS over the flow's integer latents).
-With a VAE, images are binarized as the VAE was trained (v/255 > 0.5) and coded with bits-back
-coding (BB-ANS); decompress then gives the binarized images (0 and 255).
+With a VAE, images are binarized as the VAE was trained (v/255 > 0.5, or with --binarization
+stochastic each pixel 1 with probability v/255, drawn with --binarization-seed) and coded with
+bits-back coding (BB-ANS); decompress then gives the binarized images (0 and 255).
 
 --out is checked before anything is coded: an existing file is replaced only with --force, and
 never when it is the --input (or lies inside an --input folder of PNGs). PNG names must be plain
@@ -135,8 +137,15 @@ export async function compressCommand(argv: string[]): Promise<void> {
   await startBackend(o, 0);
   const model = await loadCodecModel(o.model);
   try {
-    console.error(`model: ${model.summary}\nimages: ${set.count} of ${set.height}×${set.width} from ${o.input}`);
-    const { file, seconds, overhead } = await compressSet(model, set, o['latent-bits'], o.quiet);
+    if (model.kind !== 'vae' && o.binarization !== 'threshold')
+      throw new UsageError(
+        `--binarization ${o.binarization}: only a VAE codes binarized images; the integer discrete flow ${o.model} codes the 8-bit images as they are`,
+      );
+    const coded = model.kind === 'vae' ? imagesForVae(set, o) : set;
+    console.error(
+      `model: ${model.summary}\nimages: ${set.count} of ${set.height}×${set.width} from ${o.input}${coded === set ? '' : `, stochastically binarized (seed ${o['binarization-seed']})`}`,
+    );
+    const { file, seconds, overhead } = await compressSet(model, coded, o['latent-bits'], o.quiet);
     // Again, for what changed while coding (a file that appeared there); the write is atomic.
     await preflightOutputFile(o.out, outputCheck);
     try {

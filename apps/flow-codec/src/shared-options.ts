@@ -6,6 +6,7 @@ import {
   startBackend as startAppBackend,
   UsageError,
 } from '@flows/cli-kit';
+import { BINARIZATIONS, MNIST_BINARIZATION_SEEDS, stochasticallyBinarized } from '@flows/datasets';
 
 /** The backend options of every command (the apps' one declaration, decoding's advice added) and --quiet. */
 export const BACKEND_OPTIONS = defineOptions({
@@ -13,6 +14,27 @@ export const BACKEND_OPTIONS = defineOptions({
   backend: { ...APP_BACKEND_OPTIONS.backend, description: `${APP_BACKEND_OPTIONS.backend.description}; decode with the backend that encoded` },
   quiet: { kind: 'boolean', description: 'no progress bars' },
 });
+
+/** How a VAE's images are binarized (the 8-bit images of an integer flow are coded as they are). */
+export const BINARIZATION_OPTIONS = defineOptions({
+  binarization: {
+    kind: 'string',
+    choices: BINARIZATIONS,
+    default: 'threshold',
+    description:
+      'VAE models: threshold (v/255 > 0.5, as vae-eval trains by default) or stochastic (each pixel 1 with probability v/255, drawn once; vae-eval --binarization stochastic)',
+  },
+  'binarization-seed': {
+    kind: 'nonNegativeInteger',
+    default: MNIST_BINARIZATION_SEEDS.test,
+    description: `the seed of --binarization stochastic (${MNIST_BINARIZATION_SEEDS.test}: the draw of the test images vae-eval evaluates on)`,
+  },
+});
+
+/** The images a VAE codes: as given (threshold, applied by the coder), or stochastically binarized to 0 and 255. */
+export function imagesForVae<T extends { pixels: Uint8Array }>(set: T, o: { binarization: string; 'binarization-seed': number }): T {
+  return o.binarization === 'stochastic' ? { ...set, pixels: stochasticallyBinarized(set.pixels, o['binarization-seed']) } : set;
+}
 
 export const LATENT_BITS_OPTION = {
   kind: 'positiveInteger',

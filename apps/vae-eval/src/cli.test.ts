@@ -115,6 +115,26 @@ describe('vae-eval resume', () => {
   });
 });
 
+describe('vae-eval --binarization stochastic', () => {
+  it('trains and evaluates on the stochastically binarized images, and says so', async () => {
+    const common = ['--prior', 'gaussian', '--limit', '200', '--latent', '2', '--iw-samples', '5', '--batch-size', '50', '--backend', 'cpu', '--quiet'];
+    const stochastic = mkdtempSync(join(tmpdir(), 'vae-stochastic-'));
+    expect(await main(['train', '--out', stochastic, '--binarization', 'stochastic', ...common])).toBe(0);
+    const threshold = mkdtempSync(join(tmpdir(), 'vae-threshold-'));
+    expect(await main(['train', '--out', threshold, ...common])).toBe(0);
+    const results = (dir: string) => JSON.parse(readFileSync(join(dir, 'results.json'), 'utf8'));
+    expect(results(stochastic).settings.binarization).toBe('stochastic');
+    // Earlier results.json files have no binarization: the default is not written.
+    expect(results(threshold).settings.binarization).toBeUndefined();
+    expect(readFileSync(join(stochastic, 'results.md'), 'utf8')).toMatch(/stochastically binarized/);
+    expect(results(stochastic).runs[0].testElbo).not.toBeCloseTo(results(threshold).runs[0].testElbo, 3);
+    // evaluate reads the binarization back: with the same k it reproduces the training's test ELBO.
+    expect(await main(['evaluate', '--out', stochastic, '--iw-samples', '5', '--backend', 'cpu', '--quiet'])).toBe(0);
+    const evaluated = JSON.parse(readFileSync(join(stochastic, 'evaluation-k5.json'), 'utf8')).runs[0];
+    expect(evaluated.testElbo).toBeCloseTo(results(stochastic).runs[0].testElbo, 4);
+  });
+});
+
 describe('vae-eval refuses what it would mislabel or misread', () => {
   const common = ['--prior', 'gaussian', '--limit', '200', '--latent', '2', '--iw-samples', '5', '--batch-size', '50', '--backend', 'cpu', '--quiet'];
 

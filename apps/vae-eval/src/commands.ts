@@ -11,7 +11,7 @@ import {
   type ParsedOptions,
   startBackend,
 } from '@flows/cli-kit';
-import { loadMnist } from '@flows/datasets';
+import { BINARIZATIONS, type Binarization, binarizedSplit, loadMnist, MNIST_BINARIZATION_SEEDS } from '@flows/datasets';
 import { acquireRunLock, hasCheckpoint, loadCheckpoint, writeFileAtomic } from '@flows/flows';
 import { PRIOR_KINDS, type PriorKind, vaeFromJSON } from '@flows/vae-priors';
 import {
@@ -37,6 +37,12 @@ const COMMON = defineOptions({
   'iw-samples': { kind: 'positiveInteger', default: 20, description: 'importance samples k for the IWAE log-likelihood (1000 for reported tables)' },
   limit: { kind: 'positiveInteger', description: 'use only the first N training and test images' },
   seed: { kind: 'nonNegativeInteger', default: 0, description: 'base seed' },
+  binarization: {
+    kind: 'string',
+    choices: BINARIZATIONS,
+    default: 'threshold',
+    description: `threshold: v/255 > 0.5 (the exercise's); stochastic: each pixel 1 with probability v/255, drawn once (training images seed ${MNIST_BINARIZATION_SEEDS.train}, test images seed ${MNIST_BINARIZATION_SEEDS.test}), the binarized MNIST of published figures`,
+  },
   'data-dir': { kind: 'string', description: 'directory with the four MNIST IDX files (default: embedded)' },
   ...BACKEND_OPTIONS,
   resume: { kind: 'boolean', description: 'continue: skip runs already in <out>/results.json, resume a run from its checkpoint' },
@@ -127,7 +133,7 @@ export async function evaluateCommand(argv: string[]): Promise<void> {
     // Importance-weighted evaluation decodes k codes per image: large work, threads pay.
     const backend = await startBackend(o, Number.POSITIVE_INFINITY);
     const dataDir = o['data-dir'];
-    const test = await loadMnist('test', { dataDir });
+    const test = binarizedSplit(await loadMnist('test', { dataDir }), previous.settings.binarization ?? 'threshold', MNIST_BINARIZATION_SEEDS.test);
     const settings = { ...previous.settings, iwSamples: k };
     const jsonPath = join(out, `evaluation-k${k}.json`);
     const results: RunResult[] = [];
@@ -178,7 +184,10 @@ async function runPriors(priors: readonly PriorKind[], o: ParsedOptions<typeof C
     const work = (denseMultiplyAdds([784, 512, 512, 2 * latent]) + denseMultiplyAdds([latent, 512, 512, 784])) * o['batch-size'];
     const backend = await startBackend(o, work);
     const dataDir = o['data-dir'];
-    const [train, test] = await Promise.all([loadMnist('train', { dataDir }), loadMnist('test', { dataDir })]);
+    const binarization = o.binarization as Binarization;
+    const [train, test] = (await Promise.all([loadMnist('train', { dataDir }), loadMnist('test', { dataDir })])).map((split) =>
+      binarizedSplit(split, binarization, MNIST_BINARIZATION_SEEDS[split.split]),
+    );
     const settings: ExperimentSettings = {
       latent: o.latent,
       epochs: o.epochs,
@@ -188,6 +197,8 @@ async function runPriors(priors: readonly PriorKind[], o: ParsedOptions<typeof C
       limit: o.limit,
       seed: o.seed,
       quiet: o.quiet === true,
+      // Only when not the default, so that results.json of earlier runs still resumes.
+      ...(binarization === 'stochastic' ? { binarization } : {}),
     };
     const out = o.out;
     const results: RunResult[] = [];

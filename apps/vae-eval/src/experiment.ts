@@ -11,7 +11,7 @@ import {
   type Range2D,
   writeFigure,
 } from '@flows/cli-kit';
-import { imageBatches, type MnistSplit } from '@flows/datasets';
+import { type Binarization, imageBatches, type MnistSplit } from '@flows/datasets';
 import { Adam, fit, hasCheckpoint, type TrainingData, TrainingRun, writeFileAtomic } from '@flows/flows';
 import { buildVAE, type PriorKind, type VAE, vaeFromJSON } from '@flows/vae-priors';
 import { fitPca, project } from './pca.js';
@@ -26,6 +26,8 @@ export interface ExperimentSettings {
   limit?: number;
   seed: number;
   quiet: boolean;
+  /** How the images were binarized; absent: `threshold`. */
+  binarization?: Binarization;
 }
 
 export interface RunResult {
@@ -315,7 +317,7 @@ export function markdownTable(results: RunResult[], settings: ExperimentSettings
     (s) => `| ${s.prior} | ${s.runs} | ${s.elboMean.toFixed(2)} ± ${s.elboStd.toFixed(2)} | ${s.iwaeMean.toFixed(2)} ± ${s.iwaeStd.toFixed(2)} |`,
   );
   return [
-    `Latent ${settings.latent}, ${settings.epochs} epochs, batch ${settings.batchSize}, lr ${settings.learningRate}; IWAE with k = ${settings.iwSamples}; test images: ${settings.limit ?? 10000}. Mean ± standard deviation over runs.`,
+    `Latent ${settings.latent}, ${settings.epochs} epochs, batch ${settings.batchSize}, lr ${settings.learningRate}; IWAE with k = ${settings.iwSamples}; test images: ${settings.limit ?? 10000}; ${settings.binarization === 'stochastic' ? 'stochastically binarized (each pixel 1 with probability v/255, drawn once)' : 'binarized at v/255 > 0.5'}. Mean ± standard deviation over runs.`,
     '',
     '| prior | runs | test ELBO (nats) | test log-likelihood, IWAE (nats) |',
     '|---|---|---|---|',

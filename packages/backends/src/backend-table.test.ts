@@ -40,7 +40,7 @@ describe('the backend table', () => {
       'backend: wasm, native kernels: own AVX-512 matrix products (2 threads) (auto)',
     );
     expect(line({ name: 'wasm', source: 'option', skipped: [], threads: 1, nativeKernels: { threads: 1 } })).toBe(
-      'backend: wasm, native kernels: OpenBLAS matrix products (1 threads) (option)',
+      'backend: wasm, native kernels: OpenBLAS matrix products (1 thread) (option)',
     );
     expect(line({ name: 'cpu', source: 'environment', skipped: [], nativeKernels: { unavailable: 'the backend is cpu, not wasm' } })).toBe(
       'backend: cpu, stock matrix products (native kernels unavailable: the backend is cpu, not wasm) (environment)',

@@ -27,5 +27,5 @@ export async function installNativeKernels(threads: number | undefined): Promise
 export function describeNativeKernels(found: NativeKernelsFound | undefined): string {
   if (!found) return '';
   if ('unavailable' in found) return `, stock matrix products (native kernels unavailable: ${found.unavailable})`;
-  return `, native kernels: ${found.products === 'avx512' ? 'own AVX-512 matrix products' : 'OpenBLAS matrix products'} (${found.threads} threads)`;
+  return `, native kernels: ${found.products === 'avx512' ? 'own AVX-512 matrix products' : 'OpenBLAS matrix products'} (${found.threads} ${found.threads === 1 ? 'thread' : 'threads'})`;
 }

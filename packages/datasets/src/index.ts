@@ -7,6 +7,7 @@ export { SampleOnlyToy, twoMoons, pinwheel, swissRoll, twoSpirals } from './samp
 export { toyByName, TOY_NAMES } from './toys.js';
 export { parseIdx, parseIdxBytes, inflateIdx, encodeIdx, readIdxFile, DataFileError, MAX_IDX_DATA_BYTES, type IdxArray } from './idx.js';
 export { loadMnist, defaultMnistDirectory, MissingMnistDataError, type MnistSplit, type MnistOptions } from './mnist.js';
+export { BINARIZATIONS, type Binarization, binarizedSplit, MNIST_BINARIZATION_SEEDS, stochasticallyBinarized } from './stochastic-binarization.js';
 export { imageBatches, binWidth, type ImageView, type ImageBatch, type ImageBatchOptions, type RawImages } from './image-batches.js';
 export { ENERGY_TARGETS, ENERGY_NAMES, energyByName, type EnergyTarget } from './energy-targets.js';
 export { gridPoints, histogramOnGrid, plotRangeAround, columnStatistics, PLOT_PADDING, type Range2D } from './plane.js';
