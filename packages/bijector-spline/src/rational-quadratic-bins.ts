@@ -50,7 +50,8 @@ export function splineBin(value: tf.Tensor2D, searched: tf.Tensor3D, xs: SplineK
   const k = edges - 1;
   // Rows of K for the bin sizes, rows of K + 1 for the knots (left, and right for the derivative).
   const interior = k === 1 ? null : tf.slice(searched, [0, 0, 1], [n, d, k - 1]);
-  const oneHot = (shift: 0 | 1, width: number) => (interior ? binIndicator(shift, width)(value, interior) : tf.oneHot(tf.fill([n, d], shift, 'int32'), width));
+  const oneHot = (shift: 0 | 1, width: number) =>
+    interior ? binIndicator(shift, width)(value, interior) : (tf.oneHot(tf.fill([n, d], shift, 'int32'), width) as tf.Tensor3D);
   const inBin = oneHot(0, k);
   const atLeft = oneHot(0, k + 1);
   const pick = (rows: tf.Tensor3D, values: tf.Tensor3D) => tf.sum(tf.mul(rows, values), 2) as tf.Tensor2D;
