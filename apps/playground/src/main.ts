@@ -1,3 +1,4 @@
+import { element, messageBox } from './page-elements.js';
 import { parseNumericCsv } from '@flows/cli-kit/csv';
 import { sharedDensityDomain } from './colour-scale.js';
 import type { WorkerStatus } from './messages.js';
@@ -29,23 +30,11 @@ import {
 } from './settings.js';
 import { WorkerClient } from './worker-client.js';
 
-const element = <T extends HTMLElement = HTMLElement>(id: string) => {
-  const found = document.getElementById(id);
-  if (!found) throw new Error(`the page lacks #${id}`);
-  return found as T;
-};
-
 // ---- messages ----
-const messageBox = element('message');
-function showMessage(text: string, kind: 'error' | 'note' = 'error'): void {
-  messageBox.textContent = text;
-  messageBox.className = kind === 'note' ? 'note' : '';
-  messageBox.hidden = false;
-}
-function clearMessage(): void {
-  messageBox.hidden = true;
-  messageBox.textContent = '';
-}
+const messages = messageBox();
+const showMessage = messages.show;
+const clearMessage = messages.clear;
+const messageElement = messages.box;
 
 // ---- settings: query parameters, then the form ----
 let settings: PlaygroundSettings;
@@ -532,6 +521,6 @@ const playground = {
   benchmark: (options: { backend: PlaygroundBackend; batch: number; steps: number; rounds: number; wasmThreads?: number; toy?: string }) =>
     client.request({ type: 'benchmark', ...options }),
   /** Whether the visible message is an error, and its text. */
-  message: () => (messageBox.hidden ? null : { text: messageBox.textContent ?? '', error: messageBox.className !== 'note' }),
+  message: () => (messageElement.hidden ? null : { text: messageElement.textContent ?? '', error: messageElement.className !== 'note' }),
 };
 (window as unknown as { playground: typeof playground }).playground = playground;

@@ -1,22 +1,12 @@
 // The image page: controls and pictures here; the models, sampling and coding in ./worker.ts.
+import { element, messageBox } from '../page-elements.js';
 import { DIGIT_PIXELS, DIGIT_SIDE, greyDigit, type SizeRow, type Sized, sizeRows } from './digit-checks.js';
 import type { Answers, CodingResult, ModelFiles, Request, WorkerMessage } from './messages.js';
 
-const element = <T extends HTMLElement = HTMLElement>(id: string) => {
-  const found = document.getElementById(id);
-  if (!found) throw new Error(`the page lacks #${id}`);
-  return found as T;
-};
-
-const messageBox = element('message');
-function showMessage(text: string, kind: 'error' | 'note' = 'error'): void {
-  messageBox.textContent = text;
-  messageBox.className = kind === 'note' ? 'note' : '';
-  messageBox.hidden = false;
-}
-const clearMessage = () => {
-  messageBox.hidden = true;
-};
+// ---- messages ----
+const messages = messageBox();
+const showMessage = messages.show;
+const clearMessage = messages.clear;
 
 // ---- the worker ----
 const worker = new Worker(new URL('./worker.ts', import.meta.url), { type: 'module' });
