@@ -195,6 +195,19 @@ describe('flow-codec', () => {
     expect(existsSync(join(root, 'idf-bin.fcod'))).toBe(false);
   });
 
+  it('codes with a shipped model named pretrained:NAME, on a fresh install without training', async () => {
+    const file = join(root, 'shipped.fcod');
+    const shipped = 'pretrained:mnist-vae-flow-stochastic';
+    expect(await run('compress', '--model', shipped, '--input', 'mnist-test', '--limit', '4', '--binarization', 'stochastic', '--out', file)).toBe(0);
+    expect(printed.stderr).toMatch(/VAE \(flow prior, 10 latents\) from .*mnist-vae-flow-stochastic/);
+    const out = join(root, 'shipped-out');
+    expect(await run('decompress', file, '--model', shipped, '--out', out)).toBe(0);
+    const decoded = new Uint8Array(readFileSync(join(out, 'mnist-test-images-idx3-ubyte'))).subarray(16);
+    expect(decoded).toEqual(stochasticallyBinarized(testImages.slice(0, 4 * 784), MNIST_BINARIZATION_SEEDS.test));
+    expect(await run('compress', '--model', 'pretrained:mnist-glow', '--input', 'mnist-test', '--out', join(root, 'none.fcod'))).toBe(2);
+    expect(printed.stderr).toMatch(/--model: no pretrained model is called 'mnist-glow'; the shipped models are .*mnist-vae-flow-stochastic/);
+  });
+
   it('compares the models with gzip, bzip2, xz, brotli, PNG and WebP on the same images', async () => {
     const out = join(root, 'compare');
     expect(await run('compare', '--vae', vaeRun, '--idf', idf, '--limit', '20', '--out', out)).toBe(0);

@@ -12,7 +12,7 @@ import { compressSet, readCodableImages } from './compress.js';
 import { decodeFile, readCodedFile } from './decompress.js';
 
 export const COMPARE_OPTIONS = defineOptions({
-  vae: { kind: 'string', description: "a VAE (vae-eval's run folder): bits-back coding of the binarized images" },
+  vae: { kind: 'string', description: "a VAE (vae-eval's run folder, or pretrained:NAME for a shipped one): bits-back coding of the binarized images" },
   idf: { kind: 'string', description: "an integer discrete flow (flow-codec train's --out): coding of the 8-bit images" },
   input: { kind: 'string', default: 'mnist-test', description: 'the images (an IDX file, a folder of PNGs, mnist-test)' },
   limit: { kind: 'positiveInteger', description: 'only the first N images' },
@@ -132,7 +132,7 @@ export async function compareCommand(argv: string[]): Promise<void> {
   ];
   for (const plan of plans) {
     if (!plan.option) continue;
-    const model = await loadCodecModel(plan.option);
+    const model = await loadCodecModel(plan.option, plan.name);
     try {
       if (model.kind !== plan.kind) throw new UsageError(`${plan.name} ${plan.option} is not ${plan.kind === 'vae' ? 'a VAE' : 'an integer discrete flow'}`);
       console.error(`${plan.key === 'binarized' ? 'binarized' : '8-bit'} images: ${model.summary}`);

@@ -1,5 +1,5 @@
 import { encodeBitsBack, sha256, writeContainer } from '@flows/codec';
-import { defineOptions, describeOptions, formatDuration, parseOptions, UsageError } from '@flows/cli-kit';
+import { defineOptions, describeOptions, formatDuration, modelReferenceHelp, parseOptions, UsageError } from '@flows/cli-kit';
 import { writeFileAtomic } from '@flows/flows';
 import { encodeIdf } from './idf-coding.js';
 import { checkCodable, type CodedDescription } from './coded-description.js';
@@ -15,8 +15,7 @@ export const COMPRESS_OPTIONS = defineOptions({
   model: {
     kind: 'string',
     required: true,
-    description:
-      "a trained model: flow-codec train's --out (an integer discrete flow, 8-bit images) or vae-eval's run folder <out>/<prior>/run-N (a VAE, binarized images)",
+    description: `a trained model: flow-codec train's --out (an integer discrete flow, 8-bit images) or vae-eval's run folder <out>/<prior>/run-N (a VAE, binarized images); ${modelReferenceHelp()}`,
   },
   input: { kind: 'string', required: true, description: 'the images: an IDX file (gzipped or not), a folder of greyscale PNGs, mnist-test or mnist-train' },
   out: {

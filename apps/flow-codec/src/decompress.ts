@@ -1,7 +1,7 @@
 // flow-codec decompress: decode a received file back into images, exactly, inside --out only.
 import { lstat, mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { assertSameModel, CodecFileError, decodeBitsBack, RansError, readContainer, sha256 } from '@flows/codec';
-import { defineOptions, describeOptions, formatDuration, parseOptions, UsageError } from '@flows/cli-kit';
+import { defineOptions, describeOptions, formatDuration, modelReferenceHelp, parseOptions, UsageError } from '@flows/cli-kit';
 import { decodeIdf } from './idf-coding.js';
 import { type CodedDescription, provenance, validateCodedDescription } from './coded-description.js';
 import { EXACT_PATH_VERSION } from './exact-network.js';
@@ -13,7 +13,7 @@ import { vaeBitsBackModel } from './vae-bits-back.js';
 import { BACKEND_OPTIONS, LATENT_BITS_OPTION, startBackend, progress, positional } from './shared-options.js';
 
 export const DECOMPRESS_OPTIONS = defineOptions({
-  model: { kind: 'string', required: true, description: 'the model the file was written with (its identity is checked)' },
+  model: { kind: 'string', required: true, description: `the model the file was written with (its identity is checked): a folder, ${modelReferenceHelp()}` },
   out: {
     kind: 'string',
     required: true,

@@ -12,7 +12,7 @@ import {
 import { Chain, IntegerAdditiveCoupling, Permute } from '@flows/bijectors';
 import { loadCheckpoint, loadModel, type Saveable, serializeModel } from '@flows/flows';
 import { type VAE, vaeFromJSON } from '@flows/vae-priors';
-import { UsageError } from '@flows/cli-kit';
+import { modelReference, UsageError } from '@flows/cli-kit';
 import { compileIntegerFlow } from './idf-coding.js';
 
 /** A model the codec can code with: a VAE (bits-back coding of binarized images) or an integer discrete flow (8-bit images). */
@@ -35,33 +35,36 @@ export async function identityOf(model: Saveable): Promise<string> {
   return modelIdentity(json.model, weights);
 }
 
+async function fromVae(vae: VAE, dir: string): Promise<CodecModel> {
+  const options = vae.getConfig();
+  return {
+    kind: 'vae',
+    vae,
+    identity: await identityOf(vae),
+    summary: `VAE (${String(options.prior)} prior, ${vae.latentSize} latents) from ${dir}`,
+    dispose: () => vae.dispose(),
+  };
+}
+
 /**
  * Loads what `--model DIR` names: a saved model (`model.json`, as `flow-codec train` writes it under
  * `<out>/model`), a checkpoint (`checkpoint.json`), or a run folder holding either (`vae-eval`'s
- * `<out>/<prior>/run-N`, whose checkpoint is the trained VAE).
+ * `<out>/<prior>/run-N`, whose checkpoint is the trained VAE), or `pretrained:NAME`: a model shipped in `@flows/pretrained`.
  */
-export async function loadCodecModel(directory: string): Promise<CodecModel> {
+export async function loadCodecModel(reference: string, flag = '--model'): Promise<CodecModel> {
+  // A path, or pretrained:NAME for a model shipped in @flows/pretrained.
+  const directory = modelReference(reference, flag);
   const candidates = [directory, join(directory, 'model'), join(directory, 'checkpoint')];
   for (const dir of candidates) {
     if (await exists(join(dir, 'model.json'))) {
       const json = JSON.parse(await readFile(join(dir, 'model.json'), 'utf8')) as { model?: { className?: string } };
-      if (json.model?.className === 'VAE')
-        throw new UsageError(`--model ${dir}: a saved VAE is read from its checkpoint; give vae-eval's run folder (…/<prior>/run-N)`);
+      // A VAE saved as a model (the shipped ones of @flows/pretrained), not as vae-eval's checkpoint.
+      if (json.model?.className === 'VAE') return fromVae(await loadModel(dir, vaeFromJSON), dir);
       return fromDistribution((await loadModel(dir)) as TransformedDistribution, dir);
     }
     if (await exists(join(dir, 'checkpoint.json'))) {
       const json = JSON.parse(await readFile(join(dir, 'checkpoint.json'), 'utf8')) as { model?: { model?: { className?: string } } };
-      if (json.model?.model?.className === 'VAE') {
-        const { model: vae } = await loadCheckpoint(dir, vaeFromJSON);
-        const options = vae.getConfig();
-        return {
-          kind: 'vae',
-          vae,
-          identity: await identityOf(vae),
-          summary: `VAE (${String(options.prior)} prior, ${vae.latentSize} latents) from ${dir}`,
-          dispose: () => vae.dispose(),
-        };
-      }
+      if (json.model?.model?.className === 'VAE') return fromVae((await loadCheckpoint(dir, vaeFromJSON)).model, dir);
       return fromDistribution((await loadCheckpoint(dir)).model as TransformedDistribution, dir);
     }
   }

@@ -309,9 +309,12 @@ export async function saveModel(model: Saveable, dir: string, metadata?: Record<
 /**
  * Loads a model saved by {@link saveModel}; a missing or corrupt file gets a clear error. When a
  * save into the same directory replaces the model between the reads of `model.json` and of its
- * weights, it reads the new one.
+ * weights, it reads the new one. A distribution unless `rebuild` says otherwise (a VAE:
+ * `loadModel(dir, vaeFromJSON)`).
  */
-export async function loadModel(dir: string): Promise<Distribution> {
+export async function loadModel(dir: string): Promise<Distribution>;
+export async function loadModel<T extends Saveable & { dispose(): void }>(dir: string, rebuild: Rebuild<T>): Promise<T>;
+export async function loadModel<T extends Saveable & { dispose(): void }>(dir: string, rebuild?: Rebuild<T>): Promise<T | Distribution> {
   const { fs, path } = await node();
   try {
     await fs.access(dir);
@@ -330,7 +333,8 @@ export async function loadModel(dir: string): Promise<Distribution> {
       if (attempt < 10 && again !== json.weights.file) continue;
       throw error;
     }
-    return deserializeModel<Distribution>(json, new Uint8Array(weights.buffer, weights.byteOffset, weights.byteLength), jsonPath);
+    const bytes = new Uint8Array(weights.buffer, weights.byteOffset, weights.byteLength);
+    return rebuild ? deserializeModel<T>(json, bytes, jsonPath, rebuild) : deserializeModel<Distribution>(json, bytes, jsonPath);
   }
 }
 

@@ -1,4 +1,31 @@
 /**
+ * A toy density's check: the mean natural-log density of `points` draws of the toy `data` from the
+ * generator seeded by `seed`, to `tolerance` (absolute, nats).
+ */
+export interface ToyCheck {
+  kind: 'toy-log-density';
+  data: string;
+  points: number;
+  seed: number;
+  meanLogProb: number;
+  tolerance: number;
+}
+
+/**
+ * A VAE's check: the mean negative ELBO in nats of the first `images` MNIST test images, binarized
+ * as `binarization` says (stochastically with the test images' seed of `MNIST_BINARIZATION_SEEDS`),
+ * one z per image drawn with `Random(noise)`, to `tolerance` (absolute, nats).
+ */
+export interface BinarizedMnistCheck {
+  kind: 'binarized-mnist-elbo';
+  images: number;
+  binarization: 'threshold' | 'stochastic';
+  noise: number;
+  negativeElboNats: number;
+  tolerance: number;
+}
+
+/**
  * What a shipped model says about itself: what it was trained on and how, the figure it reaches
  * and a check anyone can rerun. A card describes the files that ship, so its figures were
  * measured with them (weights at the precision stored).
@@ -18,12 +45,8 @@ export interface ModelCard {
   architecture: string;
   /** The headline figure, as the app reports it on its full test set. */
   figure: { name: string; value: number; measuredOn: string };
-  /**
-   * A figure on a fixed subset that a test recomputes from the shipped files: the mean natural-log
-   * density of `points` draws of the toy `data` from the generator seeded by `seed`, to `tolerance`
-   * (absolute, nats), whatever the backend.
-   */
-  check: { data: string; points: number; seed: number; meanLogProb: number; tolerance: number };
+  /** A figure on a fixed subset that a test recomputes from the shipped files, whatever the backend. */
+  check: ToyCheck | BinarizedMnistCheck;
   /** The command that trained it, from the repository's root. */
   command: string;
   /** How long the training took, and on what. */

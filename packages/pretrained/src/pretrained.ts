@@ -58,6 +58,11 @@ export async function pretrainedDirectory(name: string): Promise<string> {
  */
 export async function loadPretrained(name: string, options: { baseUrl?: string } = {}): Promise<Distribution> {
   const card = pretrainedCard(name);
+  // A VAE is not a distribution of the data: rebuilt by its own package, or used by flow-codec.
+  if (card.check.kind === 'binarized-mnist-elbo')
+    throw new ConfigError(
+      `${card.name} is a VAE, not a distribution: load it with loadModel(await pretrainedDirectory('${card.name}'), vaeFromJSON) (@flows/model-files, @flows/vae-priors), or code images with flow-codec --model pretrained:${card.name}`,
+    );
   if (options.baseUrl !== undefined)
     return loadModelFromUrl(new URL(`${card.name}/`, options.baseUrl.endsWith('/') ? options.baseUrl : `${options.baseUrl}/`).href);
   if (isNode()) return loadModel(await pretrainedDirectory(card.name));
