@@ -18,6 +18,7 @@ import {
   Exp,
   FactorOut,
   GatedTransformer,
+  LogisticMixtureTransformer,
   imageCheckerboardMask,
   InverseAutoregressive,
   Invert,
@@ -139,6 +140,11 @@ const CASES: Record<string, ConformanceCase[]> = {
     ['InverseAutoregressive', () => new InverseAutoregressive({ size: 4, hidden: [8, 8], order: [2, 4, 1, 3], seed: 3 })],
     ['InverseAutoregressive, gated', () => new InverseAutoregressive({ size: 3, hidden: [8], transformer: new GatedTransformer(), contextSize: 1, seed: 4 })],
     ['InverseAutoregressive, additive', () => new InverseAutoregressive({ size: 3, hidden: [8], transformer: new AdditiveTransformer(), seed: 9 })],
+    [
+      'InverseAutoregressive, logistic-mixture CDF',
+      () => new InverseAutoregressive({ size: 3, hidden: [8], transformer: new LogisticMixtureTransformer({ components: 2 }), seed: 12 }),
+      { perturbation: 0.5 },
+    ],
   ],
   Invert: [['Invert(Chain)', () => new Invert(twoLayers())]],
   InvertibleConv1x1: [['InvertibleConv1x1', () => new InvertibleConv1x1({ shape: [3, 3, 4], seed: 2 })]],
@@ -161,6 +167,11 @@ const CASES: Record<string, ConformanceCase[]> = {
   ],
   MaskedAutoregressive: [
     ['MaskedAutoregressive', () => new MaskedAutoregressive({ size: 4, hidden: [8, 8], seed: 1 })],
+    [
+      'MaskedAutoregressive, logistic-mixture CDF (Flow++)',
+      () => new MaskedAutoregressive({ size: 3, hidden: [8], transformer: new LogisticMixtureTransformer({ components: 3 }), contextSize: 1, seed: 13 }),
+      { perturbation: 0.5 },
+    ],
     ['MaskedAutoregressive, reversed order, context', () => new MaskedAutoregressive({ size: 3, hidden: [6], order: 'reversed', contextSize: 2, seed: 2 })],
     [
       'MaskedAutoregressive, additive',
@@ -193,6 +204,12 @@ const CASES: Record<string, ConformanceCase[]> = {
     [
       'TransformerCoupling, affine with the softplus scale and no floor',
       () => new TransformerCoupling({ mask: [0, 1, 1], hidden: [8], transformer: new AffineTransformer({ scale: 'softplus', scaleEpsilon: 0 }), seed: 7 }),
+    ],
+    [
+      'TransformerCoupling, logistic-mixture CDF (Flow++)',
+      () =>
+        new TransformerCoupling({ mask: [1, 0, 0, 1], hidden: [8], transformer: new LogisticMixtureTransformer({ components: 3 }), contextSize: 1, seed: 11 }),
+      { perturbation: 0.5 },
     ],
     [
       'TransformerCoupling, affine with the rational clamp',

@@ -43,6 +43,11 @@ export { Radial, type RadialOptions, type RadialConfig } from './radial.js';
 export { Reverse, type ReverseConfig } from './reverse.js';
 export { type Transformer, AffineTransformer, type AffineTransformerOptions, GatedTransformer, type AffineTransformerConfig } from './transformer.js';
 export { AdditiveTransformer } from './additive-transformer.js';
+export {
+  LogisticMixtureTransformer,
+  type LogisticMixtureTransformerOptions,
+  type LogisticMixtureTransformerConfig,
+} from './logistic-mixture-transformer.js';
 export { TransformerCoupling, type TransformerCouplingOptions, type TransformerCouplingConfig } from './transformer-coupling.js';
 export { Autoregressive, type AutoregressiveOptions, type AutoregressiveConfig } from './autoregressive.js';
 export { autoregressiveOptionsFromConfig } from './autoregressive-config.js';

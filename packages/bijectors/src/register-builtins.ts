@@ -29,6 +29,7 @@ import { BatchNorm } from './batch-norm.js';
 import { FactorOut } from './factor-out.js';
 import { AffineTransformer, GatedTransformer } from './transformer.js';
 import { AdditiveTransformer } from './additive-transformer.js';
+import { LogisticMixtureTransformer } from './logistic-mixture-transformer.js';
 import { Reverse } from './reverse.js';
 
 import { registerTransformer } from './transformer-registry.js';
@@ -67,7 +68,7 @@ export const BUILTIN_BIJECTORS = [
 ] as const;
 
 /** Every transformer class of this package. */
-export const BUILTIN_TRANSFORMERS = [AffineTransformer, GatedTransformer, AdditiveTransformer] as const;
+export const BUILTIN_TRANSFORMERS = [AffineTransformer, GatedTransformer, AdditiveTransformer, LogisticMixtureTransformer] as const;
 
 /**
  * Registers this package's bijectors and transformers with the registry of `@flows/core`, so that
