@@ -64,6 +64,8 @@ describe('couplingFlow', () => {
       [{ ...common, transformer: 'additive' }, 'AdditiveCoupling'],
       [{ ...common, transformer: 'spline', bins: 4, bound: 2 }, 'SplineCoupling(RationalQuadraticSpline)'],
       [{ ...common, transformer: 'gated' }, 'TransformerCoupling(GatedTransformer)'],
+      [{ ...common, transformer: 'logistic-mixture' }, 'TransformerCoupling(LogisticMixtureTransformer)'],
+      [{ ...common, transformer: { className: 'LogisticMixtureTransformer', config: { components: 2 } } }, 'TransformerCoupling(LogisticMixtureTransformer)'],
       [{ ...common, transformer: 'RationalQuadraticSpline' }, 'TransformerCoupling(RationalQuadraticSpline)'],
       [{ ...common, transformer: { className: 'RationalQuadraticSpline', config: { bins: 5 } } }, 'TransformerCoupling(RationalQuadraticSpline)'],
       [{ ...common, transformer: new AffineTransformer({ scale: 'softplus', logScaleBound: null }) }, 'TransformerCoupling(AffineTransformer)'],
@@ -120,7 +122,7 @@ describe('couplingFlow', () => {
       /the transformer here is 'RationalQuadraticSpline' \(a registered transformer takes its settings in its saved form, \{ className, config \}\)/,
     );
     expect(() => couplingFlow({ size: 2, transformer: 'splines' })).toThrow(
-      /couplingFlow: unknown transformer 'splines'; expected affine, additive, spline, gated, a registered transformer \(.*RationalQuadraticSpline.*\)/,
+      /couplingFlow: unknown transformer 'splines'; expected affine, additive, spline, gated, logistic-mixture, a registered transformer \(.*RationalQuadraticSpline.*\)/,
     );
     expect(() => couplingFlow({ size: 2, transformer: { className: 'Nope', config: {} } })).toThrow(/Nope/);
     expect(() => couplingFlow({ size: 2, transformer: 3 as never })).toThrow(/transformer must be a name, a saved form/);

@@ -1,5 +1,5 @@
 import { ConfigError, isRegistered, type Serialized } from '@flows/core';
-import { GatedTransformer, registeredTransformers, type Transformer, transformerFromJSON } from '@flows/bijectors';
+import { GatedTransformer, LogisticMixtureTransformer, registeredTransformers, type Transformer, transformerFromJSON } from '@flows/bijectors';
 import { RationalQuadraticSpline, registerSplineBijectors } from '@flows/bijector-spline';
 
 /**
@@ -13,16 +13,19 @@ import { RationalQuadraticSpline, registerSplineBijectors } from '@flows/bijecto
  * - `'spline'`: the rational-quadratic spline of neural spline flows, `SplineCoupling` /
  *   `SplineAutoregressive` of `@flows/bijector-spline` (`bins`, `bound`);
  * - `'gated'`: IAF's gated update, `GatedTransformer`;
+ * - `'logistic-mixture'`: Flow++'s logistic-mixture CDF, `LogisticMixtureTransformer` with its
+ *   defaults (4 components; another count by its saved form,
+ *   `{ className: 'LogisticMixtureTransformer', config: { components: 8 } }`);
  * - any other registered transformer, by class name (`'RationalQuadraticSpline'`) or saved form
  *   (`{ className, config }`), or a `Transformer` object: a plugin's transformer goes in the
  *   general `TransformerCoupling` / `MaskedAutoregressive` / `InverseAutoregressive` layers. An
  *   object is shared by every layer: transformers hold no weights (their parameters come from
  *   each layer's own network).
  */
-export type TransformerChoice = 'affine' | 'additive' | 'spline' | 'gated' | (string & {}) | Serialized | Transformer;
+export type TransformerChoice = 'affine' | 'additive' | 'spline' | 'gated' | 'logistic-mixture' | (string & {}) | Serialized | Transformer;
 
 /** The short names that choose a built-in transformer. */
-export const TRANSFORMER_NAMES = ['affine', 'additive', 'spline', 'gated'] as const;
+export const TRANSFORMER_NAMES = ['affine', 'additive', 'spline', 'gated', 'logistic-mixture'] as const;
 
 /** Options that only one named transformer takes, so that a misplaced one is named, not ignored. */
 const OWN_OPTIONS: Record<string, readonly string[]> = {
@@ -60,6 +63,7 @@ export function resolveTransformer(options: object, who: string): ResolvedTransf
     return { name } as ResolvedTransformer;
   }
   if (choice === 'gated') return { name: 'general', make: () => new GatedTransformer() };
+  if (choice === 'logistic-mixture') return { name: 'general', make: () => new LogisticMixtureTransformer() };
   if (typeof choice === 'string') {
     if (choice === RationalQuadraticSpline.className) registerSplineBijectors();
     if (!isRegistered('transformer', choice)) {
