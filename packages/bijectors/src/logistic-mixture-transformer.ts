@@ -38,6 +38,22 @@ const rootAndInverseSlope = (transformer: LogisticMixtureTransformer, u: tf.Tens
   return tf.unstack(both(u, parameters)) as [tf.Tensor2D, tf.Tensor2D];
 };
 
+/**
+ * The largest value along the last axis (kept), as a constant for autodiff: log-sum-exp's gradient
+ * does not depend on the shift, and the max's own gradient is a broadcast comparison that wasm runs
+ * element by element (most of a training step's time, bench/results.md).
+ */
+const shiftOf = tf.customGrad((...args: unknown[]) => {
+  const [x] = args as [tf.Tensor];
+  return { value: tf.max(x, -1, true), gradFunc: () => [tf.zerosLike(x)] };
+}) as unknown as (x: tf.Tensor) => tf.Tensor;
+
+/** `log Σ_k exp(x_k)` over the last axis: `m + log Σ exp(x − m)` with m the constant largest value. */
+function logSumExpLast(x: tf.Tensor): tf.Tensor {
+  const shift = shiftOf(x);
+  return tf.add(tf.squeeze(shift, [-1]), tf.log(tf.sum(tf.exp(tf.sub(x, shift)), -1)));
+}
+
 /** log σ(x) = −softplus(−x), without overflow for large |x|. */
 const logSigmoid = (x: tf.Tensor) => tf.neg(tf.softplus(tf.neg(x)));
 
@@ -91,7 +107,9 @@ export class LogisticMixtureTransformer extends Module<LogisticMixtureTransforme
   private mixture(parameters: tf.Tensor3D): Mixture {
     const k = this.components;
     const [n, d] = parameters.shape;
-    const [logits, means, rawScales, rawOut, shift] = tf.split(parameters, [k, k, k, 1, 1], 2) as tf.Tensor3D[];
+    // Slices, not tf.split: wasm's SplitV and its gradient (a concatenation) copy slowly.
+    const piece = (start: number, size: number) => tf.slice(parameters, [0, 0, start], [n, d, size]) as tf.Tensor3D;
+    const [logits, means, rawScales, rawOut, shift] = [piece(0, k), piece(k, k), piece(2 * k, k), piece(3 * k, 1), piece(3 * k + 1, 1)];
     return {
       logWeights: tf.logSoftmax(logits, -1) as tf.Tensor3D,
       means,
@@ -106,9 +124,9 @@ export class LogisticMixtureTransformer extends Module<LogisticMixtureTransforme
     const z = tf.mul(tf.sub(tf.expandDims(v, 2), m.means), tf.exp(tf.neg(m.logScales)));
     const below = logSigmoid(z);
     const above = logSigmoid(tf.neg(z));
-    const logF = tf.logSumExp(tf.add(m.logWeights, below), 2);
-    const logOneMinusF = tf.logSumExp(tf.add(m.logWeights, above), 2);
-    const logDensity = tf.logSumExp(tf.sub(tf.add(m.logWeights, tf.add(below, above)), m.logScales), 2);
+    const logF = logSumExpLast(tf.add(m.logWeights, below));
+    const logOneMinusF = logSumExpLast(tf.add(m.logWeights, above));
+    const logDensity = logSumExpLast(tf.sub(tf.add(m.logWeights, tf.add(below, above)), m.logScales));
     return [tf.sub(logF, logOneMinusF) as tf.Tensor2D, tf.sub(logDensity, tf.add(logF, logOneMinusF)) as tf.Tensor2D];
   }
 
