@@ -7,32 +7,12 @@ import { encode } from 'fast-png';
 import type { Browser, Page } from 'playwright-core';
 import type { PreviewServer } from 'vite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ImagePageHooks, ImagePageStatus } from '../src/images/page-status.js';
 import { appRoot, browserSkipReason, ensureArtifacts, launchChromium, servePlayground } from './browser.js';
 
 const skip = browserSkipReason();
 
-interface RoundTrip {
-  count: number;
-  byteExact: boolean;
-  encodeSeconds: number;
-  decodeSeconds: number;
-  fileBytes: number;
-  fileBitsPerDim: number;
-}
-interface ImagePageStatus {
-  backend: string;
-  density: string | null;
-  idf: string | null;
-  vae: string | null;
-  samplesDrawn: number;
-  interpolationDrawn: number;
-  busy: boolean;
-  result: RoundTrip | null;
-  vaeResult: RoundTrip | null;
-  sizes: { group: string; method: string; bytes: number; note: string }[] | null;
-  error: string | null;
-}
-type Hooks = { imagePage: { ready: Promise<void>; status(): ImagePageStatus; lastFile(): number[] | null; lastVaeFile(): number[] | null } };
+type Hooks = { imagePage: ImagePageHooks };
 
 const cli = (app: string) => join(appRoot, '..', app, 'dist', 'cli.js');
 function run(app: string, args: string[]): Promise<string> {

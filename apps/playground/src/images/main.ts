@@ -2,6 +2,7 @@
 import { element, messageBox } from '../page-elements.js';
 import { DIGIT_PIXELS, DIGIT_SIDE, greyDigit, type SizeRow, type Sized, sizeRows } from './digit-checks.js';
 import type { Answers, CodingResult, ModelFiles, Request, WorkerMessage } from './messages.js';
+import type { CodingSummary, ImagePageHooks, ImagePageStatus } from './page-status.js';
 
 // ---- messages ----
 const messages = messageBox();
@@ -71,22 +72,7 @@ function drawDigits(canvas: HTMLCanvasElement, images: Float32Array | Uint8Array
 }
 
 // ---- state the tests read ----
-type CodingSummary = Omit<CodingResult, 'file'> & { fileBytes: number; source: string };
-interface PageStatus {
-  backend: string;
-  density: string | null;
-  idf: string | null;
-  vae: string | null;
-  samplesDrawn: number;
-  interpolationDrawn: number;
-  busy: boolean;
-  /** The integer flow's round trip, and bits-back with the VAE's (of the binarized digits), each when its model is loaded. */
-  result: CodingSummary | null;
-  vaeResult: CodingSummary | null;
-  sizes: SizeRow[] | null;
-  error: string | null;
-}
-const status: PageStatus = {
+const status: ImagePageStatus = {
   backend: '',
   density: null,
   idf: null,
@@ -403,9 +389,10 @@ const ready = (async () => {
 ready.catch(fail);
 
 /** For the tests and the console: the page's state, and the last coded file. */
-(window as unknown as { imagePage: unknown }).imagePage = {
+const hooks: ImagePageHooks = {
   ready,
   status: () => structuredClone(status),
   lastFile: () => (lastFile ? Array.from(lastFile) : null),
   lastVaeFile: () => (lastVaeFile ? Array.from(lastVaeFile) : null),
 };
+(window as unknown as { imagePage: ImagePageHooks }).imagePage = hooks;
