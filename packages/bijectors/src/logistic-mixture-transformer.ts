@@ -119,21 +119,23 @@ export class LogisticMixtureTransformer extends Module<LogisticMixtureTransforme
     };
   }
 
-  /** `[logit F(v), log F'(v) − log F(v) − log(1 − F(v))]` elementwise, `v` of shape `[N, D]`. */
-  private logitCdf(v: tf.Tensor, m: Mixture): [tf.Tensor2D, tf.Tensor2D] {
+  /** `logit F(v)` elementwise, `v` of shape `[N, D]`, and the log-sigmoids it was made of. */
+  private logitCdf(v: tf.Tensor, m: Mixture): { logit: tf.Tensor2D; below: tf.Tensor; above: tf.Tensor; logF: tf.Tensor; logOneMinusF: tf.Tensor } {
     const z = tf.mul(tf.sub(tf.expandDims(v, 2), m.means), tf.exp(tf.neg(m.logScales)));
     const below = logSigmoid(z);
     const above = logSigmoid(tf.neg(z));
     const logF = logSumExpLast(tf.add(m.logWeights, below));
     const logOneMinusF = logSumExpLast(tf.add(m.logWeights, above));
-    const logDensity = logSumExpLast(tf.sub(tf.add(m.logWeights, tf.add(below, above)), m.logScales));
-    return [tf.sub(logF, logOneMinusF) as tf.Tensor2D, tf.sub(logDensity, tf.add(logF, logOneMinusF)) as tf.Tensor2D];
+    return { logit: tf.sub(logF, logOneMinusF) as tf.Tensor2D, below, above, logF, logOneMinusF };
   }
 
   /** `h = g⁻¹` and `log h'` from the mixture. */
   private density(v: tf.Tensor2D, m: Mixture): [tf.Tensor2D, tf.Tensor2D] {
-    const [logit, logDerivative] = this.logitCdf(v, m);
-    return [tf.add(tf.mul(logit, tf.exp(m.outLogScale)), m.outShift) as tf.Tensor2D, tf.add(logDerivative, m.outLogScale) as tf.Tensor2D];
+    const { logit, below, above, logF, logOneMinusF } = this.logitCdf(v, m);
+    // log h' = a + log F' − log F − log(1 − F), with F' = Σ_k π_k σ(z_k) σ(−z_k) / s_k.
+    const logDensity = logSumExpLast(tf.sub(tf.add(m.logWeights, tf.add(below, above)), m.logScales));
+    const logDerivative = tf.add(tf.sub(logDensity, tf.add(logF, logOneMinusF)), m.outLogScale) as tf.Tensor2D;
+    return [tf.add(tf.mul(logit, tf.exp(m.outLogScale)), m.outShift) as tf.Tensor2D, logDerivative];
   }
 
   inverse(v: tf.Tensor2D, parameters: tf.Tensor3D): [tf.Tensor2D, tf.Tensor2D] {
@@ -147,10 +149,13 @@ export class LogisticMixtureTransformer extends Module<LogisticMixtureTransforme
       let low = tf.min(ends, 2) as tf.Tensor2D;
       let high = tf.max(ends, 2) as tf.Tensor2D;
       for (let step = 0; step < this.bisectionSteps; step++) {
-        const middle = tf.mul(tf.add(low, high), 0.5) as tf.Tensor2D;
-        const belowTarget = tf.less(this.logitCdf(middle, m)[0], target);
-        const [nextLow, nextHigh] = [tf.where(belowTarget, middle, low) as tf.Tensor2D, tf.where(belowTarget, high, middle) as tf.Tensor2D];
-        tf.dispose([low, high, middle, belowTarget]);
+        // Each step's intermediates go with it; only the logit is computed (no derivative needed).
+        const [nextLow, nextHigh] = tf.tidy(() => {
+          const middle = tf.mul(tf.add(low, high), 0.5) as tf.Tensor2D;
+          const belowTarget = tf.less(this.logitCdf(middle, m).logit, target);
+          return [tf.where(belowTarget, middle, low) as tf.Tensor2D, tf.where(belowTarget, high, middle) as tf.Tensor2D];
+        });
+        tf.dispose([low, high]);
         [low, high] = [nextLow, nextHigh];
       }
       return tf.mul(tf.add(low, high), 0.5) as tf.Tensor2D;
