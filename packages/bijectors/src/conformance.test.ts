@@ -37,6 +37,7 @@ import {
   Sigmoid,
   SinhArcsinh,
   Softplus,
+  Reshape,
   Squeeze,
   Tanh,
   TransformerCoupling,
@@ -186,6 +187,17 @@ const CASES: Record<string, ConformanceCase[]> = {
   Planar: [['Planar', () => new Planar({ size: 3, seed: 4 })]],
   Power: [['Power', () => new Power({ power: 2.5 }), { eventShape: [3], sampleInput: uniformInput(0.2, 3) }]],
   Radial: [['Radial', () => new Radial({ size: 3, seed: 5, betaRaw: 1 })]],
+  Reshape: [
+    ['Reshape, flat to an image', () => new Reshape({ baseShape: [12], dataShape: [2, 2, 3] })],
+    [
+      'Reshape inside a multi-scale split: FactorOut(Reshape) after a coupling',
+      () =>
+        new Chain([
+          new FactorOut({ shape: [2, 2, 4], keepChannels: 1, inner: new Reshape({ baseShape: [4], dataShape: [2, 2, 1] }) }),
+          new MaskedAffineCoupling({ mask: channelMask(2, 2, 4, false), eventShape: [2, 2, 4], hidden: [4], seed: 8 }),
+        ]),
+    ],
+  ],
   Reverse: [['Reverse', () => new Reverse({ size: 4 })]],
   Sigmoid: [['Sigmoid', () => new Sigmoid(), { eventShape: [3] }]],
   SinhArcsinh: [['SinhArcsinh', () => new SinhArcsinh({ skewness: 0.4, tailweight: 1.7 }), { eventShape: [3] }]],

@@ -27,6 +27,7 @@ export { BatchNorm, type BatchNormOptions, type BatchNormConfig } from './batch-
 export { Squeeze, type SqueezeConfig } from './squeeze.js';
 export { InvertibleConv1x1, type InvertibleConv1x1Config } from './invertible-conv-1x1.js';
 export { FactorOut, type FactorOutConfig } from './factor-out.js';
+export { Reshape, type ReshapeConfig } from './reshape.js';
 export { ElementwiseAffine, type ElementwiseAffineOptions, type ElementwiseAffineConfig } from './elementwise-affine.js';
 export { InvertibleLinear, type InvertibleLinearOptions, invertMatrix, type InvertibleLinearConfig } from './invertible-linear.js';
 export { LeakyReLU, type LeakyReLUConfig } from './leaky-relu.js';

@@ -27,6 +27,7 @@ import { Squeeze } from './squeeze.js';
 import { InvertibleConv1x1 } from './invertible-conv-1x1.js';
 import { BatchNorm } from './batch-norm.js';
 import { FactorOut } from './factor-out.js';
+import { Reshape } from './reshape.js';
 import { AffineTransformer, GatedTransformer } from './transformer.js';
 import { AdditiveTransformer } from './additive-transformer.js';
 import { LogisticMixtureTransformer } from './logistic-mixture-transformer.js';
@@ -65,6 +66,7 @@ export const BUILTIN_BIJECTORS = [
   InvertibleConv1x1,
   BatchNorm,
   FactorOut,
+  Reshape,
 ] as const;
 
 /** Every transformer class of this package. */
