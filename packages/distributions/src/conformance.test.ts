@@ -9,6 +9,7 @@ import {
   Bernoulli,
   ConditionalDiagonalNormal,
   ConditionalMixtureOfDiscretizedLogistics,
+  ConvConditionalNormal,
   DiagonalNormal,
   type Distribution,
   DiscretizedLogistic,
@@ -32,6 +33,13 @@ function conditionalMixture(size: number, contextSize: number, seed: number): Co
   const last = mixture.network.weights[mixture.network.weights.length - 1];
   tf.tidy(() => last.assign(tf.randomUniform(last.shape, -0.3, 0.3, 'float32', seed)));
   return mixture;
+}
+
+/** A convolutional prior whose last filter is random (a fresh one is the standard normal for every context). */
+function randomLast(prior: ConvConditionalNormal): ConvConditionalNormal {
+  const last = prior.network.filters[prior.network.filters.length - 1];
+  tf.tidy(() => last.assign(tf.randomUniform(last.shape, -0.3, 0.3, 'float32', 11)));
+  return prior;
 }
 
 type DistributionCase = [name: string, factory: () => Distribution, options: DistributionConformanceOptions];
@@ -72,6 +80,13 @@ const CASES: Record<string, DistributionCase[]> = {
       'ConditionalDiagonalNormal',
       () => new ConditionalDiagonalNormal({ size: 2, contextSize: 3, hidden: [8], seed: 5 }),
       { support: { kind: 'grid', low: -10, high: 10 }, context: normalContext(3) },
+    ],
+  ],
+  ConvConditionalNormal: [
+    [
+      'ConvConditionalNormal (1 × 2 pixels, 1 channel, given 2 channels; a random last layer)',
+      () => randomLast(new ConvConditionalNormal({ shape: [1, 2, 1], contextChannels: 2, hidden: [4], seed: 3 })),
+      { support: { kind: 'grid', low: -10, high: 10 }, context: normalContext(4) },
     ],
   ],
   ConditionalMixtureOfDiscretizedLogistics: [

@@ -47,6 +47,7 @@ export {
   type ConditionalMixtureOfDiscretizedLogisticsConfig,
   type ConditionalMixtureParameters,
 } from './conditional-discretized-logistic-mixture.js';
+export { ConvConditionalNormal, type ConvConditionalNormalOptions, type ConvConditionalNormalConfig } from './conv-conditional-normal.js';
 export { FactorOutDistribution, type FactorOutDistributionOptions, type FactorOutDistributionConfig } from './factor-out-distribution.js';
 export { TransformedDistribution, type TransformedDistributionConfig } from './transformed-distribution.js';
 export { EmbeddedContext, type EmbeddedContextConfig } from './embedded-context.js';

@@ -2,6 +2,7 @@ import { isRegistered } from '@flows/core';
 import { Bernoulli } from './bernoulli.js';
 import { ConditionalMixtureOfDiscretizedLogistics } from './conditional-discretized-logistic-mixture.js';
 import { ConditionalDiagonalNormal } from './conditional-distribution.js';
+import { ConvConditionalNormal } from './conv-conditional-normal.js';
 import { DiscretizedLogistic, MixtureOfDiscretizedLogistics } from './discretized-logistic.js';
 import { EmbeddedContext } from './embedded-context.js';
 import { registerDistribution } from './distribution-registry.js';
@@ -24,6 +25,7 @@ export const BUILTIN_DISTRIBUTIONS = [
   DiscretizedLogistic,
   MixtureOfDiscretizedLogistics,
   ConditionalDiagonalNormal,
+  ConvConditionalNormal,
   ConditionalMixtureOfDiscretizedLogistics,
   FactorOutDistribution,
   TransformedDistribution,
