@@ -1,6 +1,6 @@
 import { assertKnownOptions, type Bijector, ConfigError, optionNames, Random } from '@flows/core';
-import { ActNorm, Chain, channelMask, FactorOut, InvertibleConv1x1, MaskedAffineCoupling, Squeeze } from '@flows/bijectors';
-import { Distribution, StandardNormal, TransformedDistribution } from '@flows/distributions';
+import { ActNorm, Chain, channelMask, FactorOut, InvertibleConv1x1, MaskedAffineCoupling, Reshape, Squeeze } from '@flows/bijectors';
+import { ConvConditionalNormal, DiagonalNormal, Distribution, FactorOutDistribution, StandardNormal, TransformedDistribution } from '@flows/distributions';
 
 /** Options of {@link multiScaleFlow}. */
 export interface MultiScaleOptions {
@@ -16,22 +16,48 @@ export interface MultiScaleOptions {
   contextSize?: number;
   seed?: number;
   /**
-   * The base distribution (default a standard normal) of the base-side events, the H·W·C
-   * coordinates flattened (`flow.bijector.eventShape`). The flow owns it from then on; when the
-   * builder refuses its options, the base is left as it was given.
+   * The prior of the factored-out channels (default `'standard'`):
+   *
+   * - `'standard'`: Real NVP's: every factored value and the last level's output are standard
+   *   normal, one flat base over all H·W·C coordinates (`flow.bijector` maps the image to it);
+   * - `'conditional'`: Glow's learned priors: the channels factored out at a level are normal with
+   *   a mean and scale that a convolutional network ({@link ConvConditionalNormal}, `priorHidden`)
+   *   computes from the channels that go on, and the last level's output has a learned diagonal
+   *   normal. The flow is then nested: its base is a {@link FactorOutDistribution} whose kept
+   *   part is the next level's flow. Conditional flows (`contextSize`) need `'standard'`.
+   */
+  prior?: 'standard' | 'conditional';
+  /** With `prior: 'conditional'`: channels of the priors' hidden convolutions (default [64]). */
+  priorHidden?: number[];
+  /**
+   * The base distribution of the base-side events, flattened (default a standard normal over
+   * all H·W·C coordinates, `flow.bijector.eventShape`; with `prior: 'conditional'`, a learned
+   * diagonal normal over the last level's output). The flow owns it from then on; when the builder
+   * refuses its options, the base is left as it was given.
    */
   base?: Distribution;
 }
 
-const MULTI_SCALE_OPTION_NAMES = optionNames<MultiScaleOptions>()(['shape', 'levels', 'stepsPerLevel', 'hidden', 'contextSize', 'seed', 'base']);
+const MULTI_SCALE_OPTION_NAMES = optionNames<MultiScaleOptions>()([
+  'shape',
+  'levels',
+  'stepsPerLevel',
+  'hidden',
+  'contextSize',
+  'seed',
+  'prior',
+  'priorHidden',
+  'base',
+]);
 
 /**
  * A multi-scale Glow-style flow (Dinh et al. 2017; Kingma and Dhariwal 2018) on images. In the
  * density direction each level squeezes (2 × 2 × c → 1 × 1 × 4c), runs `stepsPerLevel` steps of
  * ActNorm → InvertibleConv1x1 → MaskedAffineCoupling (channel masks alternating, ConvNet
  * conditioners), then factors out half the channels to the base and passes the rest to the next
- * level. The base is a standard normal on the flattened factored dimensions (or `base`); sample
- * at a temperature with `sample(n, { temperature })`.
+ * level. The base is a standard normal on the flattened factored dimensions (or `base`), or with
+ * `prior: 'conditional'` Glow's learned priors (factored channels given the kept ones); sample at a
+ * temperature with `sample(n, { temperature })`.
  */
 export function multiScaleFlow(options: MultiScaleOptions): TransformedDistribution {
   assertKnownOptions(options, MULTI_SCALE_OPTION_NAMES, 'multiScaleFlow');
@@ -44,13 +70,19 @@ export function multiScaleFlow(options: MultiScaleOptions): TransformedDistribut
   if (height % divisor !== 0 || width % divisor !== 0) {
     throw new RangeError(`multiScaleFlow: height and width (${height} × ${width}) must be divisible by 2^levels = ${divisor}`);
   }
+  const prior = options.prior ?? 'standard';
+  if (prior !== 'standard' && prior !== 'conditional') throw new ConfigError(`multiScaleFlow: prior must be 'standard' or 'conditional', got '${prior}'`);
+  if (prior === 'conditional' && (options.contextSize ?? 0) > 0)
+    throw new ConfigError("multiScaleFlow: a conditional flow (contextSize) takes the context in its couplings only; use prior: 'standard'");
+  if (prior === 'standard' && options.priorHidden !== undefined) throw new ConfigError("multiScaleFlow: priorHidden applies to prior: 'conditional' only");
+  if (options.base !== undefined && !(options.base instanceof Distribution))
+    throw new ConfigError(`multiScaleFlow: base must be a Distribution, got ${typeof options.base}`);
   const random = new Random(options.seed ?? 0);
   // Built in the density direction (data → base); a Chain lists the forward direction, so each level is reversed.
-  const level = (h: number, w: number, c: number, remaining: number): Bijector => {
-    const shape: [number, number, number] = [h / 2, w / 2, 4 * c];
-    const densityOrder: Bijector[] = [new Squeeze({ shape: [h, w, c] })];
+  const flowSteps = (shape: [number, number, number]): Bijector[] => {
+    const layers: Bijector[] = [];
     for (let i = 0; i < steps; i++) {
-      densityOrder.push(
+      layers.push(
         new ActNorm({ shape }),
         new InvertibleConv1x1({ shape, seed: random.nextUint32() }),
         new MaskedAffineCoupling({
@@ -62,14 +94,18 @@ export function multiScaleFlow(options: MultiScaleOptions): TransformedDistribut
         }),
       );
     }
+    return layers;
+  };
+  if (prior === 'conditional') return conditionalLevels(options, levels, flowSteps, random);
+  const level = (h: number, w: number, c: number, remaining: number): Bijector => {
+    const shape: [number, number, number] = [h / 2, w / 2, 4 * c];
+    const densityOrder: Bijector[] = [new Squeeze({ shape: [h, w, c] }), ...flowSteps(shape)];
     if (remaining > 1) {
       const keep = shape[2] / 2;
       densityOrder.push(new FactorOut({ shape, keepChannels: keep, inner: level(shape[0], shape[1], keep, remaining - 1) }));
     }
     return new Chain(densityOrder.reverse());
   };
-  if (options.base !== undefined && !(options.base instanceof Distribution))
-    throw new ConfigError(`multiScaleFlow: base must be a Distribution, got ${typeof options.base}`);
   const bijector = level(height, width, channels, levels);
   const shape = bijector.eventShape as number[];
   const base = options.base ?? new StandardNormal(shape);
@@ -78,4 +114,50 @@ export function multiScaleFlow(options: MultiScaleOptions): TransformedDistribut
     throw new ConfigError(`multiScaleFlow: the base has events of shape [${base.eventShape.join(', ')}]; this flow's base side has [${shape.join(', ')}]`);
   }
   return new TransformedDistribution(base, bijector);
+}
+
+/**
+ * The levels of {@link multiScaleFlow} with `prior: 'conditional'`, nested as distributions: level l
+ * maps its image (flat rows below the first level) through squeeze and flow steps to
+ * `[kept, factored]` (`FactorOut` with a `Reshape` inside splits the channels into two flat parts),
+ * and its base is `FactorOutDistribution({ kept: level l + 1, factored: ConvConditionalNormal given
+ * kept })`; the last level's base is a learned diagonal normal (or `base`).
+ */
+function conditionalLevels(
+  options: MultiScaleOptions,
+  levels: number,
+  flowSteps: (shape: [number, number, number]) => Bijector[],
+  random: Random,
+): TransformedDistribution {
+  const [height, width, channels] = options.shape;
+  // Each level but the last halves the values that go on: the last level's output holds 2·H·W·C / 2^levels.
+  const lastSize = (height * width * channels * 2) / 2 ** levels;
+  if (options.base !== undefined && options.base.eventShape.join(',') !== String(lastSize))
+    throw new ConfigError(`multiScaleFlow: the base has events of shape [${options.base.eventShape.join(', ')}]; the last level's base side has [${lastSize}]`);
+  const level = (h: number, w: number, c: number, remaining: number, flatInput: boolean): TransformedDistribution => {
+    const shape: [number, number, number] = [h / 2, w / 2, 4 * c];
+    const densityOrder: Bijector[] = [];
+    if (flatInput) densityOrder.push(new Reshape({ baseShape: [h, w, c], dataShape: [h * w * c] }));
+    densityOrder.push(new Squeeze({ shape: [h, w, c] }), ...flowSteps(shape));
+    let base: Distribution;
+    if (remaining > 1) {
+      const keep = shape[2] / 2;
+      const keptSize = shape[0] * shape[1] * keep;
+      densityOrder.push(new FactorOut({ shape, keepChannels: keep, inner: new Reshape({ baseShape: [keptSize], dataShape: [shape[0], shape[1], keep] }) }));
+      // The next level first: its layers draw the same seeds as with the standard prior, so both start as the same flow.
+      const kept = level(shape[0], shape[1], keep, remaining - 1, true);
+      const factored = new ConvConditionalNormal({
+        shape: [shape[0], shape[1], shape[2] - keep],
+        contextChannels: keep,
+        hidden: options.priorHidden,
+        seed: random.nextUint32(),
+      });
+      base = new FactorOutDistribution({ kept, factored });
+    } else {
+      densityOrder.push(new Reshape({ baseShape: [lastSize], dataShape: shape }));
+      base = options.base ?? new DiagonalNormal({ size: lastSize });
+    }
+    return new TransformedDistribution(base, new Chain(densityOrder.reverse()));
+  };
+  return level(height, width, channels, levels, false);
 }
