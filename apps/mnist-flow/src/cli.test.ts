@@ -8,7 +8,7 @@ import type { TransformedDistribution } from '@flows/distributions';
 import { loadModel } from '@flows/flows';
 import { describe, expect, it } from 'vitest';
 import { captureConsole } from '@flows/test-support';
-import { interpolationLatents } from './interpolate.js';
+import { fromLatent, interpolationLatents, toLatent } from './interpolate.js';
 import { main } from './main.js';
 
 /** The size of the image grid inside a figure's SVG (the embedded picture, without title and margins). */
@@ -32,6 +32,13 @@ describe('mnist-flow', () => {
     }
     expect(await main(['eval', '--model', '/nonexistent/model', '--backend', 'cpu'])).toBe(1);
     expect(printed.stderr).toMatch(/\/nonexistent\/model: model directory not found/);
+    // pretrained:NAME names a shipped model; a toy's is refused by its size, an unknown name with the list.
+    for (const command of ['eval', 'sample', 'interpolate']) {
+      expect(await main([command, '--model', 'pretrained:mnist-nothing', '--backend', 'cpu'])).toBe(2);
+      expect(printed.stderr).toMatch(/--model: no pretrained model is called 'mnist-nothing'; the shipped models are /);
+    }
+    expect(await main(['sample', '--model', 'pretrained:two-gaussians-realnvp', '--backend', 'cpu'])).not.toBe(0);
+    expect(printed.stderr).toMatch(/two-gaussians-realnvp\/: this is a model of 2-dimensional data \(made by toy-flow\)/);
     expect(await main(['train', '--out', temp(), '--mask', 'diagonal'])).toBe(2);
     expect(printed.stderr).toMatch(/--mask must be one of random, checkerboard/);
     expect(await main(['train', '--out', temp(), '--resume', ...tiny])).toBe(2);
@@ -472,8 +479,46 @@ describe('mnist-flow', () => {
     printed.stdout = '';
     expect(await main(['eval', '--model', join(out, 'model'), '--limit', '60', '--backend', 'wasm'])).toBe(0);
     expect(printed.stdout).toMatch(/test bpd: +\d+\.\d+/);
+    // A checkpoint records no app: its settings must still read as mnist-flow's (vae-eval's runs have a 'prior').
+    expect(await main(['eval', '--model', join(out, 'checkpoint'), '--limit', '60', '--backend', 'wasm'])).toBe(0);
     expect(gridSize(join(out, 'samples.svg')).width).toBe(8 * 29 * 2 + 2);
     expect(await main(['interpolate', '--model', join(out, 'model'), '--steps', '3', '--out', join(out, 'i.png'), '--backend', 'wasm'])).toBe(0);
+    // Glow's learned priors by default: the flow nests a level per factor-out.
+    expect(JSON.parse(readFileSync(join(out, 'metrics.json'), 'utf8')).settings.factorPrior).toBe('conditional');
+    expect(model.base.className).toBe('FactorOutDistribution');
+    model.dispose();
+  });
+
+  it('--prior standard: one standard normal base, recorded as runs from before the option were; --prior refused where it does not apply', async () => {
+    const out = temp();
+    const glow = ['--architecture', 'multiscale', '--steps-per-level', '1', '--channels', '4', '--limit', '30', '--test-limit', '30', '--batch-size', '30'];
+    const rest = ['--backend', 'wasm', '--threads', '1', '--quiet'];
+    expect(await main(['train', '--out', out, '--epochs', '1', '--prior', 'standard', ...glow, ...rest])).toBe(0);
+    expect(JSON.parse(readFileSync(join(out, 'metrics.json'), 'utf8')).settings.factorPrior).toBeNull();
+    const model = (await loadModel(join(out, 'model'))) as TransformedDistribution;
+    expect(model.base.className).toBe('StandardNormal');
+    model.dispose();
+    // The default (conditional) against this checkpoint's standard prior: named, with the way on.
+    expect(await main(['train', '--out', out, '--epochs', '2', '--resume', ...glow, ...rest])).toBe(2);
+    expect(printed.stderr).toMatch(/--prior conditional \(checkpoint: unset\)/);
+    expect(await main(['train', '--out', temp(), '--prior', 'standard', '--limit', '30', ...rest])).toBe(2);
+    expect(printed.stderr).toMatch(/--prior applies to --architecture multiscale only/);
+    expect(await main(['train', '--out', temp(), '--prior', 'conditional', '--conditional', ...glow, ...rest])).toBe(2);
+    expect(printed.stderr).toMatch(/use --prior standard with --conditional/);
+  });
+
+  it('the latent of a multi-scale flow with learned priors maps back to the images (interpolation corners)', async () => {
+    const { multiScaleFlow } = await import('@flows/flows');
+    const flow = multiScaleFlow({ shape: [28, 28, 1], levels: 2, stepsPerLevel: 1, hidden: [4], seed: 3, prior: 'conditional' });
+    const x = tf.randomNormal([2, 28, 28, 1], 0, 1, 'float32', 4);
+    flow.logProb(x).dispose();
+    tf.tidy(() => flow.trainableVariables.forEach((v, i) => v.assign(tf.add(v, tf.randomUniform(v.shape, -0.05, 0.05, 'float32', i)))));
+    const latent = toLatent(flow, x);
+    expect(latent.shape).toEqual([2, 784]);
+    const back = fromLatent(flow, latent);
+    expect(tf.max(tf.abs(tf.sub(back, x))).dataSync()[0]).toBeLessThan(1e-3);
+    tf.dispose([x, latent, back]);
+    flow.dispose();
   });
 
   it('interpolation reproduces the four codes at the corners', () => {

@@ -1,4 +1,4 @@
-import { BACKEND_OPTIONS, describeOptions, parseOptions, defineOptions, startBackend } from '@flows/cli-kit';
+import { BACKEND_OPTIONS, describeOptions, parseOptions, defineOptions, startBackend, modelReference, modelReferenceHelp } from '@flows/cli-kit';
 import { loadMnist } from '@flows/datasets';
 import { bitsPerDimension } from '@flows/flows';
 import { DATA_DIR_OPTION } from './options.js';
@@ -10,7 +10,7 @@ export const EVAL_OPTIONS = defineOptions({
   model: {
     kind: 'string',
     required: true,
-    description: 'model directory (<run>/model), checkpoint directory (<run>/checkpoint, for a run still going) or run directory',
+    description: `model directory (<run>/model), checkpoint directory (<run>/checkpoint, for a run still going) or run directory, ${modelReferenceHelp()}`,
   },
   limit: { kind: 'positiveInteger', description: 'use only the first N test images' },
   'data-dir': DATA_DIR_OPTION,
@@ -34,7 +34,7 @@ export async function evaluate(argv: string[]): Promise<void> {
   }
   // MNIST models are large: threads pay (bench/results.md).
   await startBackend(o, Number.POSITIVE_INFINITY);
-  const { model, view, source } = await loadTrainedModel(o.model);
+  const { model, view, source } = await loadTrainedModel(modelReference(o.model));
   console.error(`model: ${source}`);
   const test = await loadMnist('test', { dataDir: o['data-dir'] });
   checkImageSize(test, test.source ?? 'the test images');

@@ -1,8 +1,19 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { BACKEND_OPTIONS, describeOptions, imageGridFigure, parseOptions, startBackend, UsageError, writeFigure, defineOptions } from '@flows/cli-kit';
+import {
+  BACKEND_OPTIONS,
+  describeOptions,
+  imageGridFigure,
+  parseOptions,
+  startBackend,
+  UsageError,
+  writeFigure,
+  defineOptions,
+  modelReference,
+  modelReferenceHelp,
+} from '@flows/cli-kit';
 import { imageBatches, loadMnist } from '@flows/datasets';
 import { ContinuousFlow } from '@flows/continuous';
-import { DiagonalNormal, type Distribution, type TransformedDistribution } from '@flows/distributions';
+import { ConvConditionalNormal, DiagonalNormal, type Distribution, FactorOutDistribution, type TransformedDistribution } from '@flows/distributions';
 import { writeFileAtomic } from '@flows/flows';
 import { DATA_DIR_OPTION } from './options.js';
 import { layoutOf, toPixels } from './preprocessing.js';
@@ -12,7 +23,7 @@ export const INTERPOLATE_OPTIONS = defineOptions({
   model: {
     kind: 'string',
     required: true,
-    description: 'model directory (<run>/model), checkpoint directory (<run>/checkpoint, for a run still going) or run directory',
+    description: `model directory (<run>/model), checkpoint directory (<run>/checkpoint, for a run still going) or run directory, ${modelReferenceHelp()}`,
   },
   out: { kind: 'string', default: 'interpolation.png', description: 'PNG file' },
   images: { kind: 'string', default: '0,1,2,3', description: 'indices of four test images' },
@@ -49,24 +60,50 @@ export function interpolationLatents(z: tf.Tensor2D, steps: number): tf.Tensor2D
 
 /**
  * Data to latent: a coupling or multi-scale flow's inverse map; a continuous flow's solve from
- * t = 1 back to 0, standardized by its base (mnist-flow's cnf has the images' per-pixel mean and
- * spread there), so that the interpolation's rotations, which assume a latent centred at 0 with
- * equal spreads, stay on the base's typical set.
+ * t = 1 back to 0. Each base standardizes its part, so that the interpolation's rotations, which
+ * assume a latent centred at 0 with equal spreads, stay on the base's typical set: a diagonal
+ * normal by its mean and scale (mnist-flow's cnf has the images' per-pixel mean and spread there,
+ * a multi-scale flow with learned priors a learned one), and a multi-scale flow's factored-out
+ * channels by their prior's mean and scale given the channels that went on, level by level.
  */
-function toLatent(model: Distribution, x: tf.Tensor): tf.Tensor {
-  if (!(model instanceof ContinuousFlow)) return (model as TransformedDistribution).bijector.inverse(x);
-  const base = model.base;
+export function toLatent(model: Distribution, x: tf.Tensor): tf.Tensor {
   return tf.tidy(() => {
-    const z = model.transform(x, { from: 1, to: 0 });
-    return base instanceof DiagonalNormal ? tf.div(tf.sub(z, base.mean), tf.exp(base.logScale)) : z;
+    if (model instanceof ContinuousFlow) return standardized(model.base, model.transform(x, { from: 1, to: 0 }));
+    const flow = model as TransformedDistribution;
+    return standardized(flow.base, flow.bijector.inverse(x));
   });
 }
 
-/** Latent to data: the forward map, or a continuous flow's solve from t = 0 to 1 from its base's scale (the inverse of {@link toLatent}'s). */
-function fromLatent(model: Distribution, latent: tf.Tensor): tf.Tensor {
-  if (!(model instanceof ContinuousFlow)) return (model as TransformedDistribution).bijector.forward(latent);
-  const base = model.base;
-  return tf.tidy(() => model.transform(base instanceof DiagonalNormal ? tf.add(base.mean, tf.mul(latent, tf.exp(base.logScale))) : latent, { from: 0, to: 1 }));
+/** A base's values as standard normal noise (see {@link toLatent}). */
+function standardized(base: Distribution, z: tf.Tensor): tf.Tensor {
+  if (base instanceof DiagonalNormal) return tf.div(tf.sub(z, base.mean), tf.exp(base.logScale));
+  if (base instanceof FactorOutDistribution) {
+    const [kept, factored] = base.split(z);
+    const noise = base.factored instanceof ConvConditionalNormal ? base.factored.standardize(factored, kept) : factored;
+    return tf.concat([toLatent(base.kept, kept), noise], 1);
+  }
+  return z;
+}
+
+/** Latent to data: the inverse of {@link toLatent}. */
+export function fromLatent(model: Distribution, latent: tf.Tensor): tf.Tensor {
+  return tf.tidy(() => {
+    if (model instanceof ContinuousFlow) return model.transform(unstandardized(model.base, latent), { from: 0, to: 1 });
+    const flow = model as TransformedDistribution;
+    return flow.bijector.forward(unstandardized(flow.base, latent));
+  });
+}
+
+/** The inverse of {@link standardized}: the kept part first, then the factored part given it. */
+function unstandardized(base: Distribution, noise: tf.Tensor): tf.Tensor {
+  if (base instanceof DiagonalNormal) return tf.add(base.mean, tf.mul(noise, tf.exp(base.logScale)));
+  if (base instanceof FactorOutDistribution) {
+    const [keptNoise, factoredNoise] = base.split(noise);
+    const kept = fromLatent(base.kept, keptNoise);
+    const factored = base.factored instanceof ConvConditionalNormal ? base.factored.unstandardize(factoredNoise, kept) : factoredNoise;
+    return tf.concat([kept, factored], 1);
+  }
+  return noise;
 }
 
 export async function interpolate(argv: string[]): Promise<void> {
@@ -81,7 +118,7 @@ export async function interpolate(argv: string[]): Promise<void> {
   }
   // MNIST models are large: threads pay (bench/results.md).
   await startBackend(o, Number.POSITIVE_INFINITY);
-  const loaded = await loadTrainedModel(o.model);
+  const loaded = await loadTrainedModel(modelReference(o.model));
   const model = loaded.model;
   if (model.contextSize > 0) {
     model.dispose();

@@ -29,6 +29,12 @@ export interface ModelSettings {
   stepsPerLevel: number | null;
   /** multiscale only (null otherwise). */
   channels: number[] | null;
+  /**
+   * multiscale only: `'conditional'` for Glow's learned priors of the factored-out channels
+   * (`--prior conditional`); null for standard normal ones (`--prior standard`, and every run from
+   * before the option), so that older checkpoints resume with the prior they were trained with.
+   */
+  factorPrior?: 'conditional' | null;
 }
 
 /** The names of {@link ModelSettings}, which a checkpoint's settings win over the options' on `--allow-option-changes`. */
@@ -42,6 +48,7 @@ export const MODEL_SETTINGS = [
   'architecture',
   'stepsPerLevel',
   'channels',
+  'factorPrior',
 ] as const satisfies readonly (keyof ModelSettings)[];
 
 /** Fourier pairs of the time input of a cnf's vector field (sin and cos of πt and 2πt, as toy-flow's). */
@@ -63,7 +70,9 @@ export interface PixelStatistics {
 /**
  * The flow a new run trains: Real NVP with fully connected couplings on the 784 pixels (tanh on
  * the scale, checkerboard or random masks), a two-level multi-scale Glow with convolutional
- * couplings on 28 × 28 × 1 images, class-conditional on the one-hot digit with `conditional`; or a
+ * couplings on 28 × 28 × 1 images (with `prior: 'conditional'`, Glow's learned priors of the
+ * factored channels, their networks one hidden convolution of the couplings' first width),
+ * class-conditional on the one-hot digit with `conditional`; or a
  * continuous flow (cnf) whose vector field is an MLP of the `hidden` widths on the 784 pixels and
  * the time, from a normal base with the training images' per-pixel mean and standard deviation
  * (`statistics`, fixed: the same as standardizing the images, an affine map, so the field learns
@@ -86,6 +95,7 @@ export function buildModel(settings: ModelSettings, seed: number, statistics?: P
       hidden: settings.channels!,
       contextSize,
       seed,
+      ...(settings.factorPrior === 'conditional' ? { prior: 'conditional' as const, priorHidden: settings.channels!.slice(0, 1) } : {}),
     });
   }
   // A coupling run's settings always hold its mask, layers and scale factor.

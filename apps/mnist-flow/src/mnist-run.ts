@@ -28,6 +28,7 @@ const SETTING_OPTIONS: Record<string, string> = {
   architecture: '--architecture',
   stepsPerLevel: '--steps-per-level',
   channels: '--channels',
+  factorPrior: '--prior',
 };
 
 /**
@@ -57,6 +58,8 @@ export function runSettings(o: TrainOptions, view: ImageView) {
     architecture: o.architecture,
     stepsPerLevel: o.architecture === 'multiscale' ? o['steps-per-level'] : null,
     channels: o.architecture === 'multiscale' ? o.channels : null,
+    // Learned priors by default; a class-conditional run keeps the standard ones (the priors take no label yet).
+    factorPrior: o.architecture === 'multiscale' && o.prior === 'conditional' && !o.conditional ? ('conditional' as const) : null,
   };
 }
 

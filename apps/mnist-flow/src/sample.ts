@@ -1,4 +1,4 @@
-import { BACKEND_OPTIONS, describeOptions, parseOptions, startBackend, UsageError, defineOptions } from '@flows/cli-kit';
+import { BACKEND_OPTIONS, describeOptions, parseOptions, startBackend, UsageError, defineOptions, modelReference, modelReferenceHelp } from '@flows/cli-kit';
 import { writeSampleGrid } from './pictures.js';
 import { loadTrainedModel } from './trained-model.js';
 
@@ -6,7 +6,7 @@ export const SAMPLE_OPTIONS = defineOptions({
   model: {
     kind: 'string',
     required: true,
-    description: 'model directory (<run>/model), checkpoint directory (<run>/checkpoint, for a run still going) or run directory',
+    description: `model directory (<run>/model), checkpoint directory (<run>/checkpoint, for a run still going) or run directory, ${modelReferenceHelp()}`,
   },
   out: { kind: 'string', default: 'samples.png', description: 'PNG file for the grid' },
   n: { kind: 'positiveInteger', default: 64, description: 'number of samples (a square grid)' },
@@ -30,7 +30,7 @@ export async function sample(argv: string[]): Promise<void> {
   }
   // MNIST models are large: threads pay (bench/results.md).
   await startBackend(o, Number.POSITIVE_INFINITY);
-  const { model, view } = await loadTrainedModel(o.model);
+  const { model, view } = await loadTrainedModel(modelReference(o.model));
   const digit = o.digit;
   if (digit !== undefined && model.contextSize === 0) throw new UsageError('--digit: this model is not class-conditional (train it with --conditional)');
   if (digit !== undefined && digit > 9) throw new UsageError(`--digit must be 0-9, got ${digit}`);

@@ -60,6 +60,13 @@ export const TRAIN_OPTIONS = defineOptions({
   },
   'steps-per-level': { kind: 'positiveInteger', default: 4, description: 'multiscale: flow steps per level (2 levels: 28x28x1 → 14x14x4 → 7x7x8)' },
   channels: { kind: 'integerList', default: [32, 32], description: 'multiscale: channels of the convolutional conditioners' },
+  prior: {
+    kind: 'string',
+    choices: ['conditional', 'standard'],
+    default: 'conditional',
+    description:
+      "multiscale: the prior of the factored-out channels: Glow's learned one (a normal whose mean and scale a convolution computes from the channels that go on; the last level's a learned diagonal normal), or Real NVP's standard normal",
+  },
   conditional: {
     kind: 'boolean',
     description: 'a class-conditional flow: the one-hot digit label is the context of every coupling; grids show one row per digit',

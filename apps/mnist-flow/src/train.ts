@@ -23,7 +23,7 @@ function workPerStep(o: TrainOptions): number {
 }
 
 /** The options of couplings and of the multi-scale flow, which a continuous flow (`--architecture cnf`) has no use for. */
-const NOT_FOR_CNF = ['layers', 'mask', 'fixed-scale', 'steps-per-level', 'channels', 'conditional', 'validation', 'patience'] as const;
+const NOT_FOR_CNF = ['layers', 'mask', 'fixed-scale', 'steps-per-level', 'channels', 'prior', 'conditional', 'validation', 'patience'] as const;
 
 /** The options among `names` that the command line gives (as `--name` or `--name=value`), not left to their defaults. */
 export function givenOptions(argv: readonly string[], names: readonly string[]): string[] {
@@ -62,6 +62,11 @@ export async function train(argv: string[]): Promise<void> {
   }
   if (o['weight-decay'] < 0) throw new UsageError(`--weight-decay must be at least 0, got ${o['weight-decay']}`);
   if (o.architecture === 'cnf') checkContinuousRun(argv);
+  const priorGiven = givenOptions(argv, ['prior']).length > 0;
+  if (priorGiven && o.architecture === 'coupling')
+    throw new UsageError('--prior applies to --architecture multiscale only (a coupling flow has one standard normal base)');
+  if (priorGiven && o.prior === 'conditional' && o.conditional)
+    throw new UsageError('--prior conditional does not take the --conditional label yet; use --prior standard with --conditional');
   if (o.patience !== undefined && o.validation === 0) throw new UsageError('--patience needs --validation N (held-out training images to watch)');
   const out = o.out;
   // The output directory is checked (created, probe-written) and locked before any work: an
