@@ -1,4 +1,4 @@
-export type { BinarizedMnistCheck, ModelCard, ToyCheck } from './model-card.js';
+export type { BinarizedMnistCheck, MnistDensityCheck, ModelCard, ToyCheck } from './model-card.js';
 export {
   loadPretrained,
   PRETRAINED_NAMES,

@@ -26,6 +26,22 @@ export interface BinarizedMnistCheck {
 }
 
 /**
+ * An MNIST density's check: the test bits per dimension of the first `images` MNIST test images,
+ * dequantized with the fixed noise of `noiseSeed` (`imageBatches` of `@flows/datasets` with
+ * `noise: 'fixed'`) and seen through the logit with `logitAlpha`, whose log-det is counted:
+ * `bpd = (−log p(x)/784 + log 256)/log 2`, to `tolerance` (absolute, bits/dim). mnist-flow's
+ * `eval --limit <images>` prints the same figure.
+ */
+export interface MnistDensityCheck {
+  kind: 'mnist-bits-per-dim';
+  images: number;
+  noiseSeed: number;
+  logitAlpha: number;
+  bitsPerDim: number;
+  tolerance: number;
+}
+
+/**
  * What a shipped model says about itself: what it was trained on and how, the figure it reaches
  * and a check anyone can rerun. A card describes the files that ship, so its figures were
  * measured with them (weights at the precision stored).
@@ -46,7 +62,7 @@ export interface ModelCard {
   /** The headline figure, as the app reports it on its full test set. */
   figure: { name: string; value: number; measuredOn: string };
   /** A figure on a fixed subset that a test recomputes from the shipped files, whatever the backend. */
-  check: ToyCheck | BinarizedMnistCheck;
+  check: ToyCheck | BinarizedMnistCheck | MnistDensityCheck;
   /** The command that trained it, from the repository's root. */
   command: string;
   /** How long the training took, and on what. */

@@ -4,7 +4,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@flows/flows';
 import { registerSplineBijectors } from '@flows/bijector-spline';
 import '@flows/continuous';
-import { binarizedSplit, loadMnist, MNIST_BINARIZATION_SEEDS, toyByName } from '@flows/datasets';
+import { binarizedSplit, imageBatches, loadMnist, MNIST_BINARIZATION_SEEDS, toyByName } from '@flows/datasets';
 import { loadModel } from '@flows/model-files';
 import { vaeFromJSON } from '@flows/vae-priors';
 import { describe, expect, it } from 'vitest';
@@ -36,6 +36,26 @@ describe('the shipped models', () => {
     }
     const model = await loadPretrained(name);
     const before = tf.memory().numTensors;
+    if (check.kind === 'mnist-bits-per-dim') {
+      const test = await loadMnist('test');
+      const view = { kind: 'logit' as const, alpha: check.logitAlpha };
+      let total = 0;
+      for (const batch of imageBatches(test, {
+        batchSize: 50,
+        view,
+        shuffle: false,
+        noise: 'fixed',
+        noiseSeed: check.noiseSeed,
+        limit: check.images,
+        shape: 'image',
+      }))
+        total += tf.tidy(() => tf.sum(tf.add(model.logProb(batch.x), batch.logDet)).dataSync()[0]);
+      const bpd = (-total / check.images / 784 + Math.log(256)) / Math.log(2);
+      expect(Math.abs(bpd - check.bitsPerDim)).toBeLessThan(check.tolerance);
+      expect(tf.memory().numTensors).toBe(before);
+      model.dispose();
+      return;
+    }
     const points = toyByName(check.data).sample(check.points, { random: check.seed });
     const mean = tf.tidy(() => tf.mean(model.logProb(points)).dataSync()[0]);
     points.dispose();
