@@ -1,4 +1,3 @@
-import * as tf from '@tensorflow/tfjs-core';
 import { assertKnownOptions, ConfigError, optionNames, Random } from '@flows/core';
 import type { Activation } from '@flows/networks';
 import { Chain, IntegerAdditiveCoupling, Permute } from '@flows/bijectors';
@@ -12,6 +11,7 @@ import {
 } from '@flows/distributions';
 import { buildLayers } from './build-layers.js';
 import { layerMask, type MaskStrategy, squareShape } from './layer-masks.js';
+import { spreadMixture } from './conv-integer-flow.js';
 
 /** Options of {@link integerDiscreteFlow}. */
 export interface IntegerFlowOptions {
@@ -122,13 +122,6 @@ export function integerDiscreteFlow(options: IntegerFlowOptions): TransformedDis
   }
   const scale = options.scale ?? 256;
   const random = new Random(options.seed ?? 0);
-  // Evenly spread locations (component k at from + (k + ½)·spacing in every coordinate), scales a quarter of the spacing.
-  const spacing = (to - from) / components;
-  const spreadMixture = (mixture: { loc: tf.Variable; logScale: tf.Variable }, width: number) =>
-    tf.tidy(() => {
-      mixture.loc.assign(tf.tile(tf.reshape(tf.add(tf.mul(tf.range(0, components), spacing), from + spacing / 2), [components, 1]), [1, width]));
-      mixture.logScale.assign(tf.fill([components, width], Math.log(Math.max(0.5, spacing / 4))));
-    });
   const level = (width: number, index: number, imageShape: [number, number] | undefined): TransformedDistribution => {
     // Checkerboard masks need the level's image; a level of odd width has none, and falls back to alternating masks.
     const mask = options.mask === 'checkerboard' && index > 0 && !imageShape ? 'alternating' : (options.mask ?? 'alternating');
@@ -154,7 +147,7 @@ export function integerDiscreteFlow(options: IntegerFlowOptions): TransformedDis
         return new TransformedDistribution(base, new Chain(layers));
       }
       const base = new MixtureOfDiscretizedLogistics({ size: width, components, seed: random.nextUint32() });
-      spreadMixture(base, width);
+      spreadMixture(base, components, width, [from, to]);
       return new TransformedDistribution(base, new Chain(layers));
     }
     const kept = Math.ceil(width / 2);
@@ -170,7 +163,7 @@ export function integerDiscreteFlow(options: IntegerFlowOptions): TransformedDis
       scale,
       seed: random.nextUint32(),
     });
-    spreadMixture(factored, width - kept);
+    spreadMixture(factored, components, width - kept, [from, to]);
     const bijector = new Chain([new Permute({ order: evenPositionsFirst(width) }), ...layers]);
     return new TransformedDistribution(new FactorOutDistribution({ kept: next, factored }), bijector);
   };

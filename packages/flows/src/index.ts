@@ -48,6 +48,8 @@ export {
   type SplineFlowOptions,
   multiScaleFlow,
   integerDiscreteFlow,
+  convIntegerFlow,
+  type ConvIntegerFlowOptions,
   type IntegerFlowOptions,
   type MultiScaleOptions,
   layerMask,
