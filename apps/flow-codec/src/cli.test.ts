@@ -113,6 +113,21 @@ describe('flow-codec', () => {
     expect(printed.stderr).toMatch(/exists; decompress writes a new folder/);
   });
 
+  it('trains the convolutional integer flow (--architecture conv) and codes with it byte for byte', async () => {
+    const conv = join(root, 'idf-conv');
+    const tiny = ['--limit', '100', '--epochs', '1', '--batch-size', '25', '--layers', '1', '--channels', '4', '--prior-hidden', '8', '--components', '2'];
+    expect(await run('train', '--out', conv, '--architecture', 'conv', ...tiny)).toBe(0);
+    expect(JSON.parse(readFileSync(join(conv, 'metrics.json'), 'utf8')).settings).toMatchObject({ architecture: 'conv', channels: [4], levels: 2 });
+    const file = join(root, 'idf-conv.fcod');
+    expect(await run('compress', '--model', conv, '--input', 'mnist-test', '--limit', '20', '--out', file)).toBe(0);
+    expect(await run('decompress', file, '--model', conv, '--out', join(root, 'idf-conv-out'))).toBe(0);
+    expect(new Uint8Array(readFileSync(join(root, 'idf-conv-out', 'mnist-test-images-idx3-ubyte')))).toEqual(
+      formatIdxImages({ pixels: testImages.slice(0, 20 * 784), count: 20, height: 28, width: 28, source: { kind: 'idx' } }),
+    );
+    expect(await run('train', '--out', join(root, 'idf-conv-3'), '--architecture', 'conv', '--levels', '3', ...tiny)).toBe(2);
+    expect(printed.stderr).toMatch(/--levels 3: --architecture conv squeezes 28 × 28 images at most twice \(to 7 × 7\); use --levels 1 or 2/);
+  }, 300_000);
+
   it('names a wrong model, a corrupt, truncated or newer file, and writes nothing then', async () => {
     const file = join(root, 'idf-for-errors.fcod');
     expect(await run('compress', '--model', idf, '--input', 'mnist-test', '--limit', '10', '--out', file)).toBe(0);

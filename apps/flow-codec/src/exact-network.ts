@@ -1,5 +1,5 @@
 import { exactExpm1, exactSigmoid, exactSoftplus, exactTanh } from '@flows/codec';
-import type { Activation, MLP } from '@flows/networks';
+import type { Activation, ConvNet, MLP } from '@flows/networks';
 
 /**
  * The version of the exact path, recorded in every file this version writes (`exactPath` in its
@@ -146,6 +146,100 @@ export function evaluateExactly(network: ExactNetwork, input: ArrayLike<number>,
   for (let layer = 0; layer < weights.length; layer++) {
     current = denseLayer(current, rows, weights[layer], biases[layer], sizes[layer], sizes[layer + 1]);
     if (layer === weights.length - 1) continue;
+    if (activation === 'relu') for (let k = 0; k < current.length; k++) current[k] = Math.max(current[k], 0);
+    else for (let k = 0; k < current.length; k++) current[k] = activate(current[k], activation);
+  }
+  return current;
+}
+
+/** A ConvNet's filters read out once, to evaluate it in plain float64 arithmetic. */
+export interface ExactConvNetwork {
+  /** The channels: inputs, hidden layers, outputs. */
+  channels: number[];
+  /** The odd kernel size k of every layer ('same' padding of (k − 1)/2). */
+  kernelSize: number;
+  /** Layer l's filter, [k, k, channels[l], channels[l + 1]] row-major (float32 values, read as doubles exactly). */
+  filters: Float32Array[];
+  biases: Float32Array[];
+  activation: Activation;
+}
+
+export function exactConvNetwork(network: ConvNet): ExactConvNetwork {
+  return {
+    channels: [network.inputSize, ...network.hidden, network.outputSize],
+    kernelSize: network.kernelSize,
+    filters: network.filters.map((f) => f.dataSync() as Float32Array),
+    biases: network.biases.map((b) => b.dataSync() as Float32Array),
+    activation: network.activation,
+  };
+}
+
+/**
+ * One 'same'-padded convolution of `rows` images `[height, width, fanIn]`:
+ * `out[y, x, o] = b_o + Σ_{i, j, c} in[y + i − p, x + j − p, c] · F[i, j, c, o]`. Each nonzero input
+ * value is scattered to the outputs it reaches, inputs in row-major order (y, x, c), then taps (i, j)
+ * and outputs ascending: a fixed order of additions, the same on every engine and CPU (the zeros
+ * skipped, most of an image's pixels and half of a ReLU layer's outputs, change no sum).
+ */
+function convolutionLayer(
+  input: Float64Array,
+  rows: number,
+  height: number,
+  width: number,
+  filter: Float32Array,
+  bias: Float32Array,
+  fanIn: number,
+  fanOut: number,
+  k: number,
+): Float64Array {
+  const pad = (k - 1) / 2;
+  const pixels = height * width;
+  const output = new Float64Array(rows * pixels * fanOut);
+  for (let row = 0; row < rows; row++) {
+    const outAt = row * pixels * fanOut;
+    for (let p = 0; p < pixels; p++) for (let o = 0; o < fanOut; o++) output[outAt + p * fanOut + o] = bias[o];
+    const inAt = row * pixels * fanIn;
+    for (let y = 0; y < height; y++)
+      for (let x = 0; x < width; x++)
+        for (let c = 0; c < fanIn; c++) {
+          const value = input[inAt + (y * width + x) * fanIn + c];
+          if (value === 0) continue;
+          for (let i = 0; i < k; i++) {
+            const oy = y - i + pad;
+            if (oy < 0 || oy >= height) continue;
+            for (let j = 0; j < k; j++) {
+              const ox = x - j + pad;
+              if (ox < 0 || ox >= width) continue;
+              const to = outAt + (oy * width + ox) * fanOut;
+              const from = ((i * k + j) * fanIn + c) * fanOut;
+              for (let o = 0; o < fanOut; o++) output[to + o] += value * filter[from + o];
+            }
+          }
+        }
+  }
+  return output;
+}
+
+/**
+ * The ConvNet on `rows` images `[height, width, channels[0]]` (row-major, flat) divided by
+ * `inputScale`, in float64 with a fixed order of operations, activations after every layer but
+ * the last from `@flows/codec`'s exact functions: {@link evaluateExactly} for convolutional networks.
+ */
+export function evaluateConvExactly(
+  network: ExactConvNetwork,
+  input: ArrayLike<number>,
+  rows: number,
+  height: number,
+  width: number,
+  inputScale = 1,
+): Float64Array {
+  const { channels, filters, biases, activation, kernelSize } = network;
+  if (input.length !== rows * height * width * channels[0])
+    throw new RangeError(`the network takes ${height} × ${width} × ${channels[0]} inputs per image; got ${input.length / rows}`);
+  let current: Float64Array = inputScale === 1 ? Float64Array.from(input) : Float64Array.from(input, (v) => v / inputScale);
+  for (let layer = 0; layer < filters.length; layer++) {
+    current = convolutionLayer(current, rows, height, width, filters[layer], biases[layer], channels[layer], channels[layer + 1], kernelSize);
+    if (layer === filters.length - 1) continue;
     if (activation === 'relu') for (let k = 0; k < current.length; k++) current[k] = Math.max(current[k], 0);
     else for (let k = 0; k < current.length; k++) current[k] = activate(current[k], activation);
   }

@@ -12,7 +12,7 @@ import {
   roundHalfToEven,
 } from '@flows/codec';
 import type { Bijector } from '@flows/core';
-import { Chain, IntegerAdditiveCoupling, Permute } from '@flows/bijectors';
+import { Chain, FactorOut, IntegerAdditiveCoupling, Permute, Reshape, Squeeze } from '@flows/bijectors';
 import {
   ConditionalMixtureOfDiscretizedLogistics,
   DiscretizedLogistic,
@@ -21,8 +21,16 @@ import {
   MixtureOfDiscretizedLogistics,
   TransformedDistribution,
 } from '@flows/distributions';
-import { MLP } from '@flows/networks';
-import { evaluateExactly, type ExactNetwork, exactNetwork, restrictNetwork } from './exact-network.js';
+import { ConvNet, MLP } from '@flows/networks';
+import {
+  evaluateConvExactly,
+  evaluateExactly,
+  type ExactConvNetwork,
+  exactConvNetwork,
+  type ExactNetwork,
+  exactNetwork,
+  restrictNetwork,
+} from './exact-network.js';
 
 /**
  * How many images go through the flow at once. The exact path computes every image on its own (the
@@ -121,8 +129,30 @@ function conditionalWindows(prior: ConditionalPrior, kept: Float64Array, rows: n
   };
 }
 
-/** One layer of an integer flow as the exact path runs it: a permutation, or an integer additive coupling. */
-type ExactLayer = { kind: 'permute'; order: Int32Array } | { kind: 'coupling'; kept: Int32Array; shifted: Int32Array; network: ExactNetwork; scale: number };
+/** One layer of an integer flow as the exact path runs it: a permutation, or an integer additive coupling with a dense or convolutional shift network. */
+type ExactLayer =
+  | { kind: 'permute'; order: Int32Array }
+  | { kind: 'coupling'; kept: Int32Array; shifted: Int32Array; network: ExactNetwork; scale: number }
+  | { kind: 'conv-coupling'; kept: Int32Array; shifted: Int32Array; network: ExactConvNetwork; shape: number[]; scale: number };
+
+/**
+ * The order of a bijector that only moves values (a squeeze, a reshape, a factor-out's split):
+ * `forward` maps base position `order[i]` to data position i, read off by sending the positions
+ * themselves through it (integers below 2^24, exact in float32).
+ */
+function permutationOrder(bijector: Bijector): Int32Array {
+  const baseShape = bijector.eventShape as number[];
+  const size = baseShape.reduce((a, b) => a * b, 1);
+  return tf.tidy(() => Int32Array.from(bijector.forward(tf.reshape(tf.range(0, size, 1, 'float32'), [1, ...baseShape])).dataSync()));
+}
+
+/** Whether a bijector only moves values: squeezes, reshapes, and factor-outs whose inner flow only moves them. */
+export function movesOnly(bijector: Bijector): boolean {
+  if (bijector instanceof Squeeze || bijector instanceof Reshape) return true;
+  if (bijector instanceof FactorOut) return movesOnly(bijector.inner);
+  if (bijector instanceof Chain) return bijector.bijectors.every(movesOnly);
+  return false;
+}
 
 /**
  * The layers of an integer flow's bijector (chains flattened, sampling order), or a RangeError
@@ -132,6 +162,14 @@ type ExactLayer = { kind: 'permute'; order: Int32Array } | { kind: 'coupling'; k
 function exactLayers(bijector: Bijector): ExactLayer[] {
   if (bijector instanceof Chain) return bijector.bijectors.flatMap((layer) => exactLayers(layer));
   if (bijector instanceof Permute) return [{ kind: 'permute', order: Int32Array.from(bijector.order) }];
+  if (bijector instanceof Reshape) return []; // flat rows either way
+  if (movesOnly(bijector)) return [{ kind: 'permute', order: permutationOrder(bijector) }];
+  if (bijector instanceof IntegerAdditiveCoupling && bijector.shiftNetwork instanceof ConvNet) {
+    if (bijector.contextSize > 0) throw new RangeError('the exact path computes integer couplings without a context only');
+    const kept = Int32Array.from(bijector.mask.flatMap((b, i) => (b === 1 ? [i] : [])));
+    const shifted = Int32Array.from(bijector.mask.flatMap((b, i) => (b === 1 ? [] : [i])));
+    return [{ kind: 'conv-coupling', kept, shifted, network: exactConvNetwork(bijector.shiftNetwork), shape: [...bijector.eventShape], scale: bijector.scale }];
+  }
   if (bijector instanceof IntegerAdditiveCoupling) {
     const network = bijector.shiftNetwork;
     if (!(network instanceof MLP))
@@ -142,7 +180,9 @@ function exactLayers(bijector: Bijector): ExactLayer[] {
     const shifted = Int32Array.from(bijector.mask.flatMap((b, i) => (b === 1 ? [] : [i])));
     return [{ kind: 'coupling', kept, shifted, network: restrictNetwork(exactNetwork(network), kept, shifted), scale: bijector.scale }];
   }
-  throw new RangeError(`the exact path computes integer couplings and permutations, not ${bijector.className}`);
+  throw new RangeError(
+    `the exact path computes integer couplings and bijectors that only move values (permutations, squeezes, splits), not ${bijector.className}`,
+  );
 }
 
 /**
@@ -167,11 +207,21 @@ function runLayers(layers: readonly ExactLayer[], values: Float64Array, rows: nu
       current = next;
       continue;
     }
+    const sign = direction === 'forward' ? 1 : -1;
+    if (layer.kind === 'conv-coupling') {
+      // The network sees the whole image with the shifted positions at 0 (b⊙x), and shifts those positions.
+      const { kept, shifted, network, shape, scale } = layer;
+      const input = new Float64Array(rows * size);
+      for (let row = 0; row < rows; row++) for (let k = 0; k < kept.length; k++) input[row * size + kept[k]] = current[row * size + kept[k]];
+      const raw = evaluateConvExactly(network, input, rows, shape[0], shape[1], scale);
+      for (let row = 0; row < rows; row++)
+        for (let k = 0; k < shifted.length; k++) current[row * size + shifted[k]] += sign * roundHalfToEven(raw[row * size + shifted[k]] * scale);
+      continue;
+    }
     const { kept, shifted, network, scale } = layer;
     const input = new Float64Array(rows * kept.length);
     for (let row = 0; row < rows; row++) for (let k = 0; k < kept.length; k++) input[row * kept.length + k] = current[row * size + kept[k]];
     const raw = evaluateExactly(network, input, rows, scale);
-    const sign = direction === 'forward' ? 1 : -1;
     for (let row = 0; row < rows; row++)
       for (let k = 0; k < shifted.length; k++) current[row * size + shifted[k]] += sign * roundHalfToEven(raw[row * shifted.length + k] * scale);
   }

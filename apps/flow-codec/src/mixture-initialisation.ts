@@ -21,7 +21,7 @@ import {
 export function initialiseMixtures(distribution: Distribution, latents: Float32Array): void {
   const count = latents.length / distribution.eventSize;
   if (distribution instanceof TransformedDistribution) {
-    const z = tf.tidy(() => distribution.bijector.inverse(tf.tensor2d(latents, [count, distribution.eventSize])).dataSync() as Float32Array);
+    const z = tf.tidy(() => distribution.bijector.inverse(tf.tensor(latents, [count, ...distribution.eventShape])).dataSync() as Float32Array);
     initialiseMixtures(distribution.base, z);
   } else if (distribution instanceof FactorOutDistribution) {
     const [kept, factored] = tf.tidy(() =>

@@ -13,7 +13,7 @@ import { Chain, IntegerAdditiveCoupling, Permute } from '@flows/bijectors';
 import { loadCheckpoint, loadModel, type Saveable, serializeModel } from '@flows/flows';
 import { type VAE, vaeFromJSON } from '@flows/vae-priors';
 import { modelReference, UsageError } from '@flows/cli-kit';
-import { compileIntegerFlow } from './idf-coding.js';
+import { compileIntegerFlow, movesOnly } from './idf-coding.js';
 
 /** A model the codec can code with: a VAE (bits-back coding of binarized images) or an integer discrete flow (8-bit images). */
 export type CodecModel =
@@ -81,8 +81,8 @@ function integerCouplings(distribution: Distribution): IntegerAdditiveCoupling[]
   if (!(distribution instanceof TransformedDistribution)) return null;
   const layers = distribution.bijector instanceof Chain ? distribution.bijector.bijectors : [distribution.bijector];
   const couplings = layers.filter((layer) => layer instanceof IntegerAdditiveCoupling);
-  // Permutations (the factor-out split) are exact on integers too; anything else is a continuous density.
-  if (!layers.every((layer) => layer instanceof IntegerAdditiveCoupling || layer instanceof Permute)) return null;
+  // Permutations, squeezes and splits only move values: exact on integers too; anything else is a continuous density.
+  if (!layers.every((layer) => layer instanceof IntegerAdditiveCoupling || layer instanceof Permute || movesOnly(layer))) return null;
   const inner = integerCouplings(distribution.base);
   return inner && [...couplings, ...inner];
 }

@@ -4,7 +4,19 @@ import { defineOptions, describeOptions, formatDuration, formatRate, parseOption
 import { Random } from '@flows/core';
 import { loadMnist } from '@flows/datasets';
 import type { TransformedDistribution } from '@flows/distributions';
-import { acquireRunLock, Adam, fit, integerDiscreteFlow, saveModel, schedules, tensorData, TrainingRun, TrainingRunError, writeFileAtomic } from '@flows/flows';
+import {
+  acquireRunLock,
+  Adam,
+  convIntegerFlow,
+  fit,
+  integerDiscreteFlow,
+  saveModel,
+  schedules,
+  tensorData,
+  TrainingRun,
+  TrainingRunError,
+  writeFileAtomic,
+} from '@flows/flows';
 
 import { BACKEND_OPTIONS, startBackend } from './shared-options.js';
 import { initialiseMixtures } from './mixture-initialisation.js';
@@ -19,7 +31,15 @@ export const TRAIN_OPTIONS = defineOptions({
     default: 3,
     description: 'levels: after each but the last, half the pixels are factored out under a mixture conditioned on the other half',
   },
-  hidden: { kind: 'integerList', default: [256, 256], description: 'hidden widths of each coupling’s shift network' },
+  hidden: { kind: 'integerList', default: [256, 256], description: 'hidden widths of each coupling’s shift network (dense couplings)' },
+  architecture: {
+    kind: 'string',
+    choices: ['dense', 'conv'],
+    default: 'dense',
+    description:
+      'dense: couplings on the 784 pixels with fully connected shift networks, levels halving the pixels; conv: the image architecture of integer discrete flows (squeezes, couplings with convolutional shift networks of --channels, half the channels factored out per level; --levels 1 or 2, 2 unless given)',
+  },
+  channels: { kind: 'integerList', default: [32, 32], description: 'conv: channels of each coupling’s convolutional shift network' },
   'prior-hidden': { kind: 'integerList', default: [256], description: 'hidden widths of each factor-out prior’s network (with --levels > 1)' },
   components: {
     kind: 'positiveInteger',
@@ -64,10 +84,18 @@ export async function trainCommand(argv: string[]): Promise<void> {
     const [trainSplit, testSplit] = await Promise.all([loadMnist('train'), loadMnist('test')]);
     const trainCount = Math.min(trainSplit.count, o.limit ?? Number.POSITIVE_INFINITY);
     const testCount = Math.min(testSplit.count, o.limit ?? Number.POSITIVE_INFINITY);
+    const conv = o.architecture === 'conv';
+    const levelsGiven = argv.some((arg) => arg === '--levels' || arg.startsWith('--levels='));
+    // 28 × 28 squeezes twice (to 7 × 7): the conv flow's levels are 2 unless given, and at most 2.
+    const levels = conv && !levelsGiven ? 2 : o.levels;
+    if (conv && levels > 2)
+      throw new UsageError(`--levels ${levels}: --architecture conv squeezes 28 × 28 images at most twice (to 7 × 7); use --levels 1 or 2`);
     const settings = {
+      // Only conv runs record their architecture, so that runs from before it existed still resume.
+      ...(conv ? { architecture: 'conv', channels: o.channels } : {}),
       layers: o.layers,
       // Only multi-level runs record their levels, so that runs from before levels existed still resume.
-      ...(o.levels > 1 ? { levels: o.levels, priorHidden: o['prior-hidden'] } : {}),
+      ...(levels > 1 ? { levels, priorHidden: o['prior-hidden'] } : {}),
       hidden: o.hidden,
       components: o.components,
       batchSize: o['batch-size'],
@@ -84,6 +112,8 @@ export async function trainCommand(argv: string[]): Promise<void> {
       settingNames: {
         layers: '--layers',
         levels: '--levels',
+        architecture: '--architecture',
+        channels: '--channels',
         priorHidden: '--prior-hidden',
         hidden: '--hidden',
         components: '--components',
@@ -105,11 +135,21 @@ export async function trainCommand(argv: string[]): Promise<void> {
       optimizerState = training.resumed.optimizerState;
       random = Random.fromState(training.resumed.randomState);
       console.error(`resuming after epoch ${training.startEpoch}`);
+    } else if (conv) {
+      flow = convIntegerFlow({
+        shape: [28, 28, 1],
+        levels,
+        layers: o.layers,
+        hidden: o.channels,
+        priorHidden: o['prior-hidden'],
+        components: o.components,
+        seed: o.seed,
+      });
     } else {
       flow = integerDiscreteFlow({
         size: 784,
         layers: o.layers,
-        levels: o.levels,
+        levels,
         hidden: o.hidden,
         priorHidden: o['prior-hidden'],
         mask: 'checkerboard',
@@ -124,7 +164,9 @@ export async function trainCommand(argv: string[]): Promise<void> {
     if (!training.resumed && o.components > 1) initialiseMixtures(flow, Float32Array.from(trainSplit.images.subarray(0, Math.min(trainCount, 5000) * 784)));
     if (training.startEpoch >= o.epochs)
       throw new UsageError(`the checkpoint already has ${training.startEpoch} epochs; pass --epochs greater than that to continue`);
-    const pixels = (split: { images: Uint8Array }, count: number) => tf.tensor2d(Float32Array.from(split.images.subarray(0, count * 784)), [count, 784]);
+    // The conv flow reads [28, 28, 1] images; the dense one flat rows of 784.
+    const pixels = (split: { images: Uint8Array }, count: number) =>
+      tf.tensor(Float32Array.from(split.images.subarray(0, count * 784)), [count, ...flow.eventShape]);
     const trainX = pixels(trainSplit, trainCount);
     const testX = pixels(testSplit, testCount);
     const batchSize = o['batch-size'];
@@ -178,11 +220,11 @@ export async function trainCommand(argv: string[]): Promise<void> {
 }
 
 /** The flow's test NLL in bits per dimension (an integer flow's log-probability is of a mass: no bin width). */
-function testBitsPerDim(flow: TransformedDistribution, x: tf.Tensor2D): number {
+function testBitsPerDim(flow: TransformedDistribution, x: tf.Tensor): number {
   let total = 0;
   for (let start = 0; start < x.shape[0]; start += 1000) {
     const size = Math.min(1000, x.shape[0] - start);
-    total += tf.tidy(() => tf.sum(flow.logProb(tf.slice(x, [start, 0], [size, 784]))).dataSync()[0]);
+    total += tf.tidy(() => tf.sum(flow.logProb(tf.slice(x, start, size))).dataSync()[0]);
   }
   return -total / (x.shape[0] * 784 * Math.LN2);
 }
