@@ -1,13 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { assertKnownOptions, type Bijector, ConfigError, optionNames, Random } from '@flows/core';
-import { Chain, channelMask, FactorOut, IntegerAdditiveCoupling, Reshape, Squeeze } from '@flows/bijectors';
-import {
-  ConditionalMixtureOfDiscretizedLogistics,
-  type Distribution,
-  FactorOutDistribution,
-  MixtureOfDiscretizedLogistics,
-  TransformedDistribution,
-} from '@flows/distributions';
+import { assertKnownOptions, ConfigError, optionNames, Random } from '@flows/core';
+import { channelMask, IntegerAdditiveCoupling } from '@flows/bijectors';
+import { ConditionalMixtureOfDiscretizedLogistics, MixtureOfDiscretizedLogistics, type TransformedDistribution } from '@flows/distributions';
+import { nestedImageLevels } from './image-levels.js';
 
 /** Options of {@link convIntegerFlow}. */
 export interface ConvIntegerFlowOptions {
@@ -96,45 +91,36 @@ export function convIntegerFlow(options: ConvIntegerFlowOptions): TransformedDis
     throw new ConfigError(`convIntegerFlow: range must be [low, high] with high > low, got [${range.join(', ')}]`);
   const scale = options.scale ?? 256;
   const random = new Random(options.seed ?? 0);
-  const level = (h: number, w: number, c: number, remaining: number, flatInput: boolean): TransformedDistribution => {
-    const shape: [number, number, number] = [h / 2, w / 2, 4 * c];
-    const size = shape[0] * shape[1] * shape[2];
-    const densityOrder: Bijector[] = [];
-    if (flatInput) densityOrder.push(new Reshape({ baseShape: [h, w, c], dataShape: [h * w * c] }));
-    densityOrder.push(new Squeeze({ shape: [h, w, c] }));
-    for (let i = 0; i < count; i++)
-      densityOrder.push(
-        new IntegerAdditiveCoupling({
-          mask: channelMask(shape[0], shape[1], shape[2], i % 2 === 0),
-          eventShape: shape,
-          hidden: options.hidden ?? [32, 32],
-          scale,
-          seed: random.nextUint32(),
-        }),
-      );
-    let base: Distribution;
-    if (remaining > 1) {
-      const keep = shape[2] / 2;
-      const keptSize = shape[0] * shape[1] * keep;
-      densityOrder.push(new FactorOut({ shape, keepChannels: keep, inner: new Reshape({ baseShape: [keptSize], dataShape: [shape[0], shape[1], keep] }) }));
-      const kept = level(shape[0], shape[1], keep, remaining - 1, true);
+  return nestedImageLevels([height, width, channels], levels, {
+    steps: (shape) =>
+      Array.from(
+        { length: count },
+        (_, i) =>
+          new IntegerAdditiveCoupling({
+            mask: channelMask(shape[0], shape[1], shape[2], i % 2 === 0),
+            eventShape: shape,
+            hidden: options.hidden ?? [32, 32],
+            scale,
+            seed: random.nextUint32(),
+          }),
+      ),
+    factored: ([h, w, c], keptChannels) => {
+      const size = h * w * c;
       const factored = new ConditionalMixtureOfDiscretizedLogistics({
-        size: size - keptSize,
-        contextSize: keptSize,
+        size,
+        contextSize: h * w * keptChannels,
         components,
         hidden: options.priorHidden ?? [256],
         scale,
         seed: random.nextUint32(),
       });
-      spreadMixture(factored, components, size - keptSize, range);
-      base = new FactorOutDistribution({ kept, factored });
-    } else {
-      densityOrder.push(new Reshape({ baseShape: [size], dataShape: shape }));
+      spreadMixture(factored, components, size, range);
+      return factored;
+    },
+    lastBase: (size) => {
       const mixture = new MixtureOfDiscretizedLogistics({ size, components, seed: random.nextUint32() });
       spreadMixture(mixture, components, size, range);
-      base = mixture;
-    }
-    return new TransformedDistribution(base, new Chain(densityOrder.reverse()));
-  };
-  return level(height, width, channels, levels, false);
+      return mixture;
+    },
+  });
 }

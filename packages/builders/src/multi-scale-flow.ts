@@ -1,6 +1,7 @@
 import { assertKnownOptions, type Bijector, ConfigError, optionNames, Random } from '@flows/core';
-import { ActNorm, Chain, channelMask, FactorOut, InvertibleConv1x1, MaskedAffineCoupling, Reshape, Squeeze } from '@flows/bijectors';
-import { ConvConditionalNormal, DiagonalNormal, Distribution, FactorOutDistribution, StandardNormal, TransformedDistribution } from '@flows/distributions';
+import { ActNorm, Chain, channelMask, FactorOut, InvertibleConv1x1, MaskedAffineCoupling, Squeeze } from '@flows/bijectors';
+import { ConvConditionalNormal, DiagonalNormal, Distribution, StandardNormal, TransformedDistribution } from '@flows/distributions';
+import { nestedImageLevels } from './image-levels.js';
 
 /** Options of {@link multiScaleFlow}. */
 export interface MultiScaleOptions {
@@ -117,11 +118,9 @@ export function multiScaleFlow(options: MultiScaleOptions): TransformedDistribut
 }
 
 /**
- * The levels of {@link multiScaleFlow} with `prior: 'conditional'`, nested as distributions: level l
- * maps its image (flat rows below the first level) through squeeze and flow steps to
- * `[kept, factored]` (`FactorOut` with a `Reshape` inside splits the channels into two flat parts),
- * and its base is `FactorOutDistribution({ kept: level l + 1, factored: ConvConditionalNormal given
- * kept })`; the last level's base is a learned diagonal normal (or `base`).
+ * The levels of {@link multiScaleFlow} with `prior: 'conditional'`, nested as distributions
+ * ({@link nestedImageLevels}): each level's factored channels under a `ConvConditionalNormal` given
+ * the kept ones, the last level's output under a learned diagonal normal (or `base`).
  */
 function conditionalLevels(
   options: MultiScaleOptions,
@@ -134,30 +133,10 @@ function conditionalLevels(
   const lastSize = (height * width * channels * 2) / 2 ** levels;
   if (options.base !== undefined && options.base.eventShape.join(',') !== String(lastSize))
     throw new ConfigError(`multiScaleFlow: the base has events of shape [${options.base.eventShape.join(', ')}]; the last level's base side has [${lastSize}]`);
-  const level = (h: number, w: number, c: number, remaining: number, flatInput: boolean): TransformedDistribution => {
-    const shape: [number, number, number] = [h / 2, w / 2, 4 * c];
-    const densityOrder: Bijector[] = [];
-    if (flatInput) densityOrder.push(new Reshape({ baseShape: [h, w, c], dataShape: [h * w * c] }));
-    densityOrder.push(new Squeeze({ shape: [h, w, c] }), ...flowSteps(shape));
-    let base: Distribution;
-    if (remaining > 1) {
-      const keep = shape[2] / 2;
-      const keptSize = shape[0] * shape[1] * keep;
-      densityOrder.push(new FactorOut({ shape, keepChannels: keep, inner: new Reshape({ baseShape: [keptSize], dataShape: [shape[0], shape[1], keep] }) }));
-      // The next level first: its layers draw the same seeds as with the standard prior, so both start as the same flow.
-      const kept = level(shape[0], shape[1], keep, remaining - 1, true);
-      const factored = new ConvConditionalNormal({
-        shape: [shape[0], shape[1], shape[2] - keep],
-        contextChannels: keep,
-        hidden: options.priorHidden,
-        seed: random.nextUint32(),
-      });
-      base = new FactorOutDistribution({ kept, factored });
-    } else {
-      densityOrder.push(new Reshape({ baseShape: [lastSize], dataShape: shape }));
-      base = options.base ?? new DiagonalNormal({ size: lastSize });
-    }
-    return new TransformedDistribution(base, new Chain(densityOrder.reverse()));
-  };
-  return level(height, width, channels, levels, false);
+  return nestedImageLevels([height, width, channels], levels, {
+    steps: flowSteps,
+    factored: (shape, keptChannels) =>
+      new ConvConditionalNormal({ shape, contextChannels: keptChannels, hidden: options.priorHidden, seed: random.nextUint32() }),
+    lastBase: (size) => options.base ?? new DiagonalNormal({ size }),
+  });
 }
