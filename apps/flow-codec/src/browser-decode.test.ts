@@ -6,7 +6,7 @@ import '@tensorflow/tfjs-core/dist/register_all_gradients';
 import { modelIdentity, sha256, writeContainer } from '@flows/codec';
 import { loadMnist } from '@flows/datasets';
 import type { TransformedDistribution } from '@flows/distributions';
-import { fit, integerDiscreteFlow, modelFiles, selectBackend, serializeModel, tensorData } from '@flows/flows';
+import { convIntegerFlow, fit, integerDiscreteFlow, modelFiles, selectBackend, serializeModel, tensorData } from '@flows/flows';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { browserSkipReason, bundleForBrowser, evaluateInChromium } from '@flows/test-support';
 import { encodeIdf } from './idf-coding.js';
@@ -54,6 +54,8 @@ describe.skipIf(skip)('a flow-codec file written in Node decodes in Chromium', (
     file: new Uint8Array(0),
     files: {},
   };
+  /** The third: 1 000 digits through a convolutional integer flow (squeezes, convolutional couplings, two levels). */
+  const conv: typeof many = { count: 1000, images: new Uint8Array(0), weightsName: '', file: new Uint8Array(0), files: {} };
 
   beforeAll(async () => {
     await tf.setBackend('cpu');
@@ -118,6 +120,27 @@ describe.skipIf(skip)('a flow-codec file written in Node decodes in Chromium', (
     many.weightsName = Object.keys(many.files).find((name) => name !== 'model.json') as string;
     tf.dispose(largeTraining);
     large.dispose();
+    // The convolutional flow, trained on wasm (the native convolutions where they load) at a high rate, encoded there.
+    conv.images = Uint8Array.from(mnist.images.subarray(0, conv.count * 784));
+    const convolutional = convIntegerFlow({ shape: [28, 28, 1], levels: 2, layers: 2, hidden: [16], priorHidden: [32], components: 3, seed: 5 });
+    const convTraining = tf.tensor4d(Float32Array.from(mnist.images.subarray(conv.count * 784, (conv.count + 2000) * 784)), [2000, 28, 28, 1]);
+    await fit(convolutional, tensorData(convTraining), { epochs: 1, batchSize: 32, learningRate: 1e-3, random: 6 });
+    const convCoded = encodeIdf(convolutional, conv.images, conv.count);
+    const convIdentity = await serializeModel(convolutional);
+    conv.file = await writeContainer(
+      {
+        codec: 'rans-idf',
+        modelHash: await modelIdentity(convIdentity.json.model, convIdentity.weights),
+        count: conv.count,
+        shape: [28, 28],
+        dataHash: await sha256(conv.images),
+      },
+      convCoded.message,
+    );
+    conv.files = (await modelFiles(convolutional)).files;
+    conv.weightsName = Object.keys(conv.files).find((name) => name !== 'model.json') as string;
+    tf.dispose(convTraining);
+    convolutional.dispose();
     await tf.setBackend('cpu');
     const script = await bundleForBrowser(PAGE_SCRIPT, appRoot);
     server = createServer((request, response) => {
@@ -126,6 +149,9 @@ describe.skipIf(skip)('a flow-codec file written in Node decodes in Chromium', (
       else if (request.url === '/page.js') ok('text/javascript', script);
       else if (request.url === '/digits.fcod') ok('application/octet-stream', file);
       else if (request.url === '/digits-many.fcod') ok('application/octet-stream', many.file);
+      else if (request.url === '/digits-conv.fcod') ok('application/octet-stream', conv.file);
+      else if (request.url?.startsWith('/model-conv/') && conv.files[request.url.slice(12)] !== undefined)
+        ok('application/octet-stream', conv.files[request.url.slice(12)]);
       else if (request.url?.startsWith('/model/') && files[request.url.slice(7)] !== undefined) ok('application/octet-stream', files[request.url.slice(7)]);
       else if (request.url?.startsWith('/model-many/') && many.files[request.url.slice(12)] !== undefined)
         ok('application/octet-stream', many.files[request.url.slice(12)]);
@@ -160,5 +186,16 @@ describe.skipIf(skip)('a flow-codec file written in Node decodes in Chromium', (
     expect(errors).toEqual([]);
     expect(value.length).toBe(many.count * 784);
     expect(Uint8Array.from(value)).toEqual(many.images);
+  });
+
+  it('1 000 digits through a convolutional integer flow, encoded with the native kernels: the page decodes them byte for byte', async () => {
+    const { value, errors } = await evaluateInChromium<number[]>(
+      `http://127.0.0.1:${port}/`,
+      'decodeHere',
+      `window.decodeHere(${JSON.stringify(conv.weightsName)}, '-conv')`,
+    );
+    expect(errors).toEqual([]);
+    expect(value.length).toBe(conv.count * 784);
+    expect(Uint8Array.from(value)).toEqual(conv.images);
   });
 });

@@ -80,6 +80,35 @@ describe('a file decodes byte for byte on every backend and kernel set (exact pa
     expect(description.exactPath).toBe(1);
   }, 900_000);
 
+  it('1 000 digits through a convolutional integer flow (train --architecture conv), encoded with the native kernels: stock wasm and cpu decode them', async () => {
+    const idf = join(root, 'idf-conv');
+    const trained = flowCodec(
+      'train',
+      '--out',
+      idf,
+      '--architecture',
+      'conv',
+      '--limit',
+      '3000',
+      '--epochs',
+      '1',
+      '--layers',
+      '2',
+      '--channels',
+      '16',
+      '--batch-size',
+      '32',
+      '--lr',
+      '1e-3',
+    );
+    expect(trained.status, trained.stderr).toBe(0);
+    const count = 1000;
+    const { encodedOn, decoded } = acrossBackends(idf, count, 'idf-conv');
+    checkNative(encodedOn);
+    const expected = formatIdxImages({ pixels: testImages.subarray(0, count * 784), count, height: 28, width: 28, source: { kind: 'idx' } });
+    for (const [label, images] of decoded) expect(images, label).toEqual(expected);
+  }, 900_000);
+
   it('a VAE’s bits-back file (flow prior, local bits-back) the same way: stock wasm and cpu decode it', async () => {
     // The float32 path failed here on both ("the message did not come back to its initial words: it is corrupt").
     // A small VAE trained a little on the cpu backend (the encoder's posteriors must be sharper than
