@@ -521,6 +521,16 @@ describe('mnist-flow', () => {
     flow.dispose();
   });
 
+  it('the shipped multi-scale flow (pretrained:mnist-multiscale) evaluates to its card and samples, with nothing trained', async () => {
+    // The card's check (@flows/pretrained's cards.ts): 1.085424… bits/dim on the first 50 test images, noise seed 12345.
+    printed.stdout = '';
+    expect(await main(['eval', '--model', 'pretrained:mnist-multiscale', '--limit', '50', '--backend', 'wasm'])).toBe(0);
+    expect(printed.stdout).toContain('test bpd:  1.0854');
+    const out = temp();
+    expect(await main(['sample', '--model', 'pretrained:mnist-multiscale', '--n', '4', '--out', join(out, 'digits.png'), '--backend', 'wasm'])).toBe(0);
+    expect(gridSize(join(out, 'digits.svg')).width).toBeGreaterThan(0);
+  });
+
   it('interpolation reproduces the four codes at the corners', () => {
     const z = tf.tensor2d([
       [1, 0],
