@@ -1,4 +1,5 @@
 import { createServer, type Server } from 'node:http';
+import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs-core';
@@ -6,10 +7,11 @@ import '@tensorflow/tfjs-core/dist/register_all_gradients';
 import { modelIdentity, sha256, writeContainer } from '@flows/codec';
 import { loadMnist } from '@flows/datasets';
 import type { TransformedDistribution } from '@flows/distributions';
-import { convIntegerFlow, fit, integerDiscreteFlow, modelFiles, selectBackend, serializeModel, tensorData } from '@flows/flows';
+import { convIntegerFlow, fit, integerDiscreteFlow, loadModel, modelFiles, selectBackend, serializeModel, tensorData } from '@flows/flows';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { browserSkipReason, bundleForBrowser, evaluateInChromium } from '@flows/test-support';
 import { encodeIdf } from './idf-coding.js';
+import { compileFlow, encodeWithFlow } from './flow-local-bits-back.js';
 
 const appRoot = join(dirname(fileURLToPath(import.meta.url)), '..');
 const skip = browserSkipReason('decoding flow-codec files in Chromium') !== null;
@@ -25,6 +27,7 @@ import '@tensorflow/tfjs-backend-cpu';
 import { assertDecoded, assertSameModel, modelIdentity, readContainer } from '@flows/codec';
 import { modelFromFiles, serializeModel } from '@flows/flows';
 import { decodeIdf } from './src/idf-coding.ts';
+import { compileFlow, decodeWithFlow } from './src/flow-local-bits-back.ts';
 window.decodeHere = async (weightsName, name = '') => {
   await tf.setBackend('cpu');
   const bytes = async (path) => new Uint8Array(await (await fetch(path)).arrayBuffer());
@@ -36,6 +39,19 @@ window.decodeHere = async (weightsName, name = '') => {
   assertSameModel(description, await modelIdentity(json.model, weights), file);
   const pixels = decodeIdf(flow, message, description.count, description.shape[0] * description.shape[1]);
   await assertDecoded(description, pixels, file);
+  return Array.from(pixels);
+};
+window.decodeFlowHere = async (weightsName, logitAlpha) => {
+  await tf.setBackend('cpu');
+  const bytes = async (path) => new Uint8Array(await (await fetch(path)).arrayBuffer());
+  const flow = modelFromFiles({ 'model.json': await (await fetch('/model-flow/model.json')).text(), [weightsName]: await bytes('/model-flow/' + weightsName) });
+  const { json, weights } = await serializeModel(flow);
+  const { description, message } = await readContainer(await bytes('/digits-flow.fcod'), 'digits-flow.fcod');
+  assertSameModel(description, await modelIdentity(json.model, weights), 'digits-flow.fcod');
+  const images = decodeWithFlow(compileFlow(flow), message, description.count, description.initialWords, { alpha: logitAlpha });
+  const pixels = new Uint8Array(images.length * images[0].length);
+  images.forEach((image, k) => pixels.set(image, k * image.length));
+  await assertDecoded(description, pixels, 'digits-flow.fcod');
   return Array.from(pixels);
 };
 `;
@@ -56,6 +72,16 @@ describe.skipIf(skip)('a flow-codec file written in Node decodes in Chromium', (
   };
   /** The third: 1 000 digits through a convolutional integer flow (squeezes, convolutional couplings, two levels). */
   const conv: typeof many = { count: 1000, images: new Uint8Array(0), weightsName: '', file: new Uint8Array(0), files: {} };
+  /** The fourth: 100 digits coded by local bits-back with the shipped multi-scale flow (a continuous density). */
+  const shipped: typeof many & { alpha: number; initialWords: number } = {
+    count: 100,
+    images: new Uint8Array(0),
+    weightsName: '',
+    file: new Uint8Array(0),
+    files: {},
+    alpha: 0,
+    initialWords: 0,
+  };
 
   beforeAll(async () => {
     await tf.setBackend('cpu');
@@ -141,6 +167,31 @@ describe.skipIf(skip)('a flow-codec file written in Node decodes in Chromium', (
     conv.weightsName = Object.keys(conv.files).find((name) => name !== 'model.json') as string;
     tf.dispose(convTraining);
     convolutional.dispose();
+    // The shipped continuous flow, read from its files and encoded on wasm (native kernels where they load).
+    await selectBackend({ backend: 'wasm' });
+    const shippedFolder = join(appRoot, '..', '..', 'packages', 'pretrained', 'models', 'mnist-multiscale');
+    const shippedJson = JSON.parse(readFileSync(join(shippedFolder, 'model.json'), 'utf8')) as { metadata: { view: { alpha: number } } };
+    const shippedFlow = await loadModel(shippedFolder);
+    shipped.alpha = shippedJson.metadata.view.alpha;
+    shipped.images = Uint8Array.from(mnist.images.subarray(0, shipped.count * 784));
+    const shippedImages = Array.from({ length: shipped.count }, (_, k) => shipped.images.subarray(k * 784, (k + 1) * 784));
+    const flowCoded = encodeWithFlow(compileFlow(shippedFlow), shippedImages, { alpha: shipped.alpha });
+    const shippedIdentity = await serializeModel(shippedFlow);
+    shipped.file = await writeContainer(
+      {
+        codec: 'local-bits-back-flow',
+        modelHash: await modelIdentity(shippedIdentity.json.model, shippedIdentity.weights),
+        count: shipped.count,
+        shape: [28, 28],
+        dataHash: await sha256(shipped.images),
+        initialWords: flowCoded.initialWords,
+        logitAlpha: shipped.alpha,
+      },
+      flowCoded.message,
+    );
+    shipped.files = (await modelFiles(shippedFlow)).files;
+    shipped.weightsName = Object.keys(shipped.files).find((name) => name !== 'model.json') as string;
+    shippedFlow.dispose();
     await tf.setBackend('cpu');
     const script = await bundleForBrowser(PAGE_SCRIPT, appRoot);
     server = createServer((request, response) => {
@@ -150,6 +201,9 @@ describe.skipIf(skip)('a flow-codec file written in Node decodes in Chromium', (
       else if (request.url === '/digits.fcod') ok('application/octet-stream', file);
       else if (request.url === '/digits-many.fcod') ok('application/octet-stream', many.file);
       else if (request.url === '/digits-conv.fcod') ok('application/octet-stream', conv.file);
+      else if (request.url === '/digits-flow.fcod') ok('application/octet-stream', shipped.file);
+      else if (request.url?.startsWith('/model-flow/') && shipped.files[request.url.slice(12)] !== undefined)
+        ok('application/octet-stream', shipped.files[request.url.slice(12)]);
       else if (request.url?.startsWith('/model-conv/') && conv.files[request.url.slice(12)] !== undefined)
         ok('application/octet-stream', conv.files[request.url.slice(12)]);
       else if (request.url?.startsWith('/model/') && files[request.url.slice(7)] !== undefined) ok('application/octet-stream', files[request.url.slice(7)]);
@@ -197,5 +251,16 @@ describe.skipIf(skip)('a flow-codec file written in Node decodes in Chromium', (
     expect(errors).toEqual([]);
     expect(value.length).toBe(conv.count * 784);
     expect(Uint8Array.from(value)).toEqual(conv.images);
+  });
+
+  it('100 digits coded by local bits-back with the shipped multi-scale flow on wasm: the page decodes them byte for byte (cpu)', async () => {
+    const { value, errors } = await evaluateInChromium<number[]>(
+      `http://127.0.0.1:${port}/`,
+      'decodeFlowHere',
+      `window.decodeFlowHere(${JSON.stringify(shipped.weightsName)}, ${shipped.alpha})`,
+    );
+    expect(errors).toEqual([]);
+    expect(value.length).toBe(shipped.count * 784);
+    expect(Uint8Array.from(value)).toEqual(shipped.images);
   });
 });

@@ -87,7 +87,7 @@ describe('flow-codec', () => {
     expect(await run('compress', '--model', idf, '--input', 'mnist-test')).toBe(2);
     expect(printed.stderr).toMatch(/missing required.*--out/);
     expect(await run('compare', '--out', join(root, 'nothing'))).toBe(2);
-    expect(printed.stderr).toMatch(/give --vae, --idf or both/);
+    expect(printed.stderr).toMatch(/give --vae, --idf, --flow or several/);
     expect(await run('compress', '--model', join(root, 'no-model'), '--input', 'mnist-test', '--out', join(root, 'x.fcod'))).toBe(2);
     expect(printed.stderr).toMatch(/no model.json or checkpoint.json/);
   });

@@ -15,11 +15,13 @@ const idf: ContainerDescription = {
   exactPath: 1,
 };
 const vae: ContainerDescription = { ...idf, codec: 'bb-ans-vae', binarized: true, latentBits: 12, latentScale: 1.5, initialWords: 32 };
+const flow: ContainerDescription = { ...idf, codec: 'local-bits-back-flow', initialWords: 495, logitAlpha: 1e-6 };
 
 describe('the description of a flow-codec file', () => {
   it('passes what compress writes, and ignores fields this version does not use', () => {
     expect(validateCodedDescription(idf, 'x.fcod')).toEqual(idf);
     expect(validateCodedDescription(vae, 'x.fcod').latentScale).toBe(1.5);
+    expect(validateCodedDescription(flow, 'x.fcod').logitAlpha).toBe(1e-6);
     expect(validateCodedDescription({ ...idf, source: { kind: 'mnist', split: 'train' }, note: 'later' }, 'x.fcod').source).toEqual({
       kind: 'mnist',
       split: 'train',
@@ -50,6 +52,13 @@ describe('the description of a flow-codec file', () => {
       [{ initialWords: 2 ** 30 }, /initialWords is 1073741824, not a whole number from 2 to 2\^20/],
     ] as const)
       expect(() => validateCodedDescription({ ...vae, ...change }, 'x.fcod')).toThrow(message);
+    for (const [change, message] of [
+      [{ initialWords: 1 }, /initialWords is 1, not a whole number from 2 to 2\^20/],
+      [{ logitAlpha: 0.5 }, /logitAlpha is 0\.5, not a number between 0 and 0\.5/],
+      [{ logitAlpha: undefined }, /logitAlpha is missing/],
+      [{ exactPath: undefined }, /exactPath is missing, but every local-bits-back-flow file records one/],
+    ] as const)
+      expect(() => validateCodedDescription({ ...flow, ...change }, 'x.fcod')).toThrow(message);
   });
 
   it('names the exact path that computed a file: a newer one, a bad value, and a bits-back file from before it', () => {

@@ -9,8 +9,11 @@ import { firstCollision, imageNameProblem } from './image-names.js';
 import { ImageInputError, type ImageSet, type ImageSource } from './images.js';
 import { EXACT_PATH_VERSION } from './exact-network.js';
 
-/** The codecs this version writes: rANS over an integer flow's latents, and bits-back coding with a VAE. */
-export const CODECS = ['rans-idf', 'bb-ans-vae'] as const;
+/**
+ * The codecs this version writes: rANS over an integer flow's latents, bits-back coding with a VAE,
+ * and local bits-back coding with a continuous flow of dequantized, logit-preprocessed pixels.
+ */
+export const CODECS = ['rans-idf', 'bb-ans-vae', 'local-bits-back-flow'] as const;
 export type Codec = (typeof CODECS)[number];
 
 /** The largest height or width of an image in a file. */
@@ -30,6 +33,8 @@ export interface CodedDescription extends ContainerDescription {
   latentBits?: number;
   latentScale?: number;
   initialWords?: number;
+  /** The logit preprocessing's α of a continuous flow (local-bits-back-flow), which its model records too. */
+  logitAlpha?: number;
   /**
    * The version of the exact path that computed every number deciding a symbol (exact-network.ts's
    * {@link EXACT_PATH_VERSION}); missing in files of versions before it, whose couplings and VAE
@@ -117,6 +122,13 @@ export function validateCodedDescription(description: ContainerDescription, wher
     if (!(typeof latentScale === 'number' && latentScale > 0 && latentScale <= MAX_LATENT_SCALE))
       throw crafted(where, 'latentScale', latentScale, 'not a number above 0 and at most 2^20');
     if (!wholeNumber(initialWords, 2, MAX_INITIAL_WORDS)) throw crafted(where, 'initialWords', initialWords, 'not a whole number from 2 to 2^20');
+  }
+  if (codec === 'local-bits-back-flow') {
+    const { initialWords, logitAlpha, exactPath } = description;
+    if (!wholeNumber(initialWords, 2, MAX_INITIAL_WORDS)) throw crafted(where, 'initialWords', initialWords, 'not a whole number from 2 to 2^20');
+    if (!(typeof logitAlpha === 'number' && logitAlpha > 0 && logitAlpha < 0.5))
+      throw crafted(where, 'logitAlpha', logitAlpha, 'not a number between 0 and 0.5');
+    if (exactPath === undefined) throw crafted(where, 'exactPath', exactPath, 'but every local-bits-back-flow file records one');
   }
   const { exactPath } = description;
   if (exactPath !== undefined) {

@@ -14,6 +14,11 @@ import { decodeFile, readCodedFile } from './decompress.js';
 export const COMPARE_OPTIONS = defineOptions({
   vae: { kind: 'string', description: "a VAE (vae-eval's run folder, or pretrained:NAME for a shipped one): bits-back coding of the binarized images" },
   idf: { kind: 'string', description: "an integer discrete flow (flow-codec train's --out): coding of the 8-bit images" },
+  flow: {
+    kind: 'string',
+    description:
+      "a continuous multi-scale flow of logit-preprocessed pixels (mnist-flow train's --out, or pretrained:mnist-multiscale): local bits-back coding of the 8-bit images",
+  },
   input: { kind: 'string', default: 'mnist-test', description: 'the images (an IDX file, a folder of PNGs, mnist-test)' },
   limit: { kind: 'positiveInteger', description: 'only the first N images' },
   out: { kind: 'string', required: true, description: 'folder for compare.md and compare.json' },
@@ -28,7 +33,7 @@ set as one stream: raw bytes, or 1 bit per pixel packed for binarized images), P
 (one file per image and one sprite). Every codec's output is decoded again and checked. Writes
 compare.md and compare.json with sizes, times and each codec's settings.
 
-Usage: flow-codec compare --out DIR [--vae DIR] [--idf DIR] [options]
+Usage: flow-codec compare --out DIR [--vae DIR] [--idf DIR] [--flow DIR] [options]
 
 ${describeOptions(COMPARE_OPTIONS)}`;
 
@@ -37,7 +42,7 @@ interface ComparisonPlan {
   option: string | undefined;
   name: string;
   kind: CodecModel['kind'];
-  key: 'binarized' | 'eightBit';
+  key: 'binarized' | 'eightBit' | 'eightBitFlow';
   /** The images the model codes (for a VAE, binarized as --binarization says). */
   images: ImageSet;
   title: string;
@@ -82,10 +87,33 @@ function negativeElboBits(model: CodecModel & { kind: 'vae' }, bits: Uint8Array,
   return -total / Math.LN2;
 }
 
+/**
+ * A continuous flow's negative log-likelihood of 8-bit images in bits, dequantized with one uniform
+ * draw per pixel (fixed seed) and through its logit preprocessing, log-det counted: what local
+ * bits-back coding should reach. −log p(v) ≈ −log p_y(y) − Σ log |dy/dv| with y = logit(α + (1 − 2α)(v + u)/256).
+ */
+function dequantizedNllBits(model: CodecModel & { kind: 'flow' }, pixels: Uint8Array, count: number): number {
+  const size = pixels.length / count;
+  const alpha = model.logitAlpha;
+  const shape = model.flow.eventShape as number[];
+  let total = 0;
+  for (let start = 0; start < count; start += 100) {
+    const n = Math.min(100, count - start);
+    total += tf.tidy(() => {
+      const v = tf.tensor(Float32Array.from(pixels.subarray(start * size, (start + n) * size)), [n, ...shape]);
+      const p = tf.add(alpha, tf.mul(1 - 2 * alpha, tf.div(tf.add(v, tf.randomUniform(v.shape, 0, 1, 'float32', 12345 + start)), 256)));
+      const y = tf.sub(tf.log(p), tf.log1p(tf.neg(p)));
+      const logDet = tf.sum(tf.sub(Math.log((1 - 2 * alpha) / 256), tf.log(tf.mul(p, tf.sub(1, p)))));
+      return tf.add(tf.sum(model.flow.logProb(y)), logDet).dataSync()[0];
+    });
+  }
+  return -total / Math.LN2;
+}
+
 export async function compareCommand(argv: string[]): Promise<void> {
   const o = parseOptions(argv, COMPARE_OPTIONS);
   if (o.help) return void console.log(COMPARE_HELP);
-  if (!o.vae && !o.idf) throw new UsageError('give --vae, --idf or both: the models to compare with the general-purpose codecs');
+  if (!o.vae && !o.idf && !o.flow) throw new UsageError('give --vae, --idf, --flow or several: the models to compare with the general-purpose codecs');
   await preflightOutputDirectory('--out', o.out);
   const set = await readCodableImages(o.input, o.limit);
   const backendName = await startBackend(o, 0);
@@ -129,12 +157,35 @@ export async function compareCommand(argv: string[]): Promise<void> {
       stream: [set.pixels, 'raw 8-bit pixels'],
       note: (percent) => `The IDF code is ${percent} % over its negative log-likelihood.`,
     },
+    {
+      option: o.flow,
+      name: '--flow',
+      kind: 'flow',
+      key: 'eightBitFlow',
+      images: set,
+      title: `8-bit images coded with a continuous flow, ${set.count} images of ${set.height}×${set.width}`,
+      code: (summary) => ({
+        codec: '**local bits-back with this flow**',
+        settings: `${summary}; lattices of 2^−16, 16-bit probabilities, file header and initial words included`,
+      }),
+      ideal: {
+        codec: 'the flow’s dequantized negative log-likelihood (ideal)',
+        settings: 'one uniform noise draw per pixel (seed 12345), logit log-det counted; not a code',
+      },
+      idealBits: (model) => dequantizedNllBits(model as CodecModel & { kind: 'flow' }, set.pixels, set.count),
+      decoded: set.pixels,
+      stream: [set.pixels, 'raw 8-bit pixels'],
+      note: (percent) => `Local bits-back coding is ${percent} % over the flow's dequantized negative log-likelihood, the initial bits-back words included.`,
+    },
   ];
   for (const plan of plans) {
     if (!plan.option) continue;
     const model = await loadCodecModel(plan.option, plan.name);
     try {
-      if (model.kind !== plan.kind) throw new UsageError(`${plan.name} ${plan.option} is not ${plan.kind === 'vae' ? 'a VAE' : 'an integer discrete flow'}`);
+      if (model.kind !== plan.kind)
+        throw new UsageError(
+          `${plan.name} ${plan.option} is not ${{ vae: 'a VAE', idf: 'an integer discrete flow', flow: 'a continuous flow of logit-preprocessed pixels' }[plan.kind]}`,
+        );
       console.error(`${plan.key === 'binarized' ? 'binarized' : '8-bit'} images: ${model.summary}`);
       const { file, seconds, idealBits } = await compressSet(model, plan.images, o['latent-bits'], o.quiet);
       const decodeStarted = performance.now();

@@ -2,6 +2,7 @@ import { encodeBitsBack, sha256, writeContainer } from '@flows/codec';
 import { defineOptions, describeOptions, formatDuration, modelReferenceHelp, parseOptions, UsageError } from '@flows/cli-kit';
 import { writeFileAtomic } from '@flows/flows';
 import { encodeIdf } from './idf-coding.js';
+import { encodeWithFlow } from './flow-local-bits-back.js';
 import { checkCodable, type CodedDescription } from './coded-description.js';
 import { EXACT_PATH_VERSION } from './exact-network.js';
 import { binarize, type ImageSet, readImages } from './images.js';
@@ -33,6 +34,9 @@ export const COMPRESS_OPTIONS = defineOptions({
 export const COMPRESS_HELP = `flow-codec compress: code images losslessly with a trained model into one file.
 
 With an integer discrete flow, 8-bit images are coded exactly (rANS over the flow's integer latents).
+With a continuous multi-scale flow of logit-preprocessed pixels (mnist-flow's, or
+pretrained:mnist-multiscale), 8-bit images are coded by local bits-back coding (Ho, Lohn and
+Abbeel 2019) at about the flow's dequantized bits/dim.
 With a VAE, images are binarized as the VAE was trained (v/255 > 0.5, or with --binarization
 stochastic each pixel 1 with probability v/255, drawn with --binarization-seed) and coded with
 bits-back coding (BB-ANS); decompress then gives the binarized images (0 and 255).
@@ -57,7 +61,7 @@ export async function compressSet(
   const started = performance.now();
   let message: Uint8Array;
   let data: Uint8Array;
-  let extra: Pick<CodedDescription, 'codec' | 'binarized' | 'latentBits' | 'latentScale' | 'initialWords'>;
+  let extra: Pick<CodedDescription, 'codec' | 'binarized' | 'latentBits' | 'latentScale' | 'initialWords' | 'logitAlpha'>;
   let idealBits: number | undefined;
   if (model.kind === 'vae') {
     if (size !== model.vae.encoder.inputSize)
@@ -74,6 +78,14 @@ export async function compressSet(
       `bits per image: −log₂ p(x|z) ${perImage(coded.account.observation)}, latents under the prior ${perImage(coded.account.prior - coded.account.auxiliary)}, got back from q(z|x) ${perImage(coded.account.posterior)} (lattice scale ${latentScale})`,
     );
     extra = { codec: 'bb-ans-vae', binarized: true, latentBits, latentScale, initialWords: coded.initialWords };
+  } else if (model.kind === 'flow') {
+    if (size !== model.compiled.size)
+      throw new UsageError(`--input: images of ${set.height}×${set.width} = ${size} pixels; the flow codes ${model.compiled.size}`);
+    data = set.pixels;
+    const images = Array.from({ length: set.count }, (_, k) => data.subarray(k * size, (k + 1) * size));
+    const coded = encodeWithFlow(model.compiled, images, { alpha: model.logitAlpha, onProgress: progress(quiet, set.count, 'local bits-back encode') });
+    message = coded.message;
+    extra = { codec: 'local-bits-back-flow', binarized: false, initialWords: coded.initialWords, logitAlpha: model.logitAlpha };
   } else {
     data = set.pixels;
     const onProgress = progress(quiet, set.count, 'IDF encode');
@@ -91,8 +103,8 @@ export async function compressSet(
   };
   const file = await writeContainer(description, message);
   // rANS ends with its 64-bit state; bits-back starts from the words it drew (the state's two among them).
-  const startWords = model.kind === 'vae' ? (extra.initialWords ?? 2) : 2;
-  const overhead = { containerBytes: file.length - message.length, stateBytes: 4 * startWords, bitsBack: model.kind === 'vae' };
+  const startWords = extra.initialWords ?? 2;
+  const overhead = { containerBytes: file.length - message.length, stateBytes: 4 * startWords, bitsBack: extra.initialWords !== undefined };
   return { file, description, seconds: (performance.now() - started) / 1000, idealBits, overhead };
 }
 
@@ -138,7 +150,7 @@ export async function compressCommand(argv: string[]): Promise<void> {
   try {
     if (model.kind !== 'vae' && o.binarization !== 'threshold')
       throw new UsageError(
-        `--binarization ${o.binarization}: only a VAE codes binarized images; the integer discrete flow ${o.model} codes the 8-bit images as they are`,
+        `--binarization ${o.binarization}: only a VAE codes binarized images; the ${model.kind === 'flow' ? 'continuous' : 'integer discrete'} flow ${o.model} codes the 8-bit images as they are`,
       );
     const coded = model.kind === 'vae' ? imagesForVae(set, o) : set;
     console.error(

@@ -109,6 +109,16 @@ describe('a file decodes byte for byte on every backend and kernel set (exact pa
     for (const [label, images] of decoded) expect(images, label).toEqual(expected);
   }, 900_000);
 
+  it('200 digits coded by local bits-back with the shipped multi-scale flow, encoded with the native kernels: stock wasm and cpu decode them', async () => {
+    const count = 200;
+    const { encodedOn, decoded } = acrossBackends('pretrained:mnist-multiscale', count, 'flow');
+    checkNative(encodedOn);
+    const expected = formatIdxImages({ pixels: testImages.subarray(0, count * 784), count, height: 28, width: 28, source: { kind: 'idx' } });
+    for (const [label, images] of decoded) expect(images, label).toEqual(expected);
+    const { description } = await readContainer(new Uint8Array(readFileSync(join(root, 'flow.fcod'))));
+    expect(description).toMatchObject({ codec: 'local-bits-back-flow', logitAlpha: 1e-6, exactPath: 1 });
+  }, 900_000);
+
   it('a VAE’s bits-back file (flow prior, local bits-back) the same way: stock wasm and cpu decode it', async () => {
     // The float32 path failed here on both ("the message did not come back to its initial words: it is corrupt").
     // A small VAE trained a little on the cpu backend (the encoder's posteriors must be sharper than

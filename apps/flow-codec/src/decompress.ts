@@ -3,6 +3,7 @@ import { lstat, mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises'
 import { assertSameModel, CodecFileError, decodeBitsBack, RansError, readContainer, sha256 } from '@flows/codec';
 import { defineOptions, describeOptions, formatDuration, modelReferenceHelp, parseOptions, UsageError } from '@flows/cli-kit';
 import { decodeIdf } from './idf-coding.js';
+import { decodeWithFlow } from './flow-local-bits-back.js';
 import { type CodedDescription, provenance, validateCodedDescription } from './coded-description.js';
 import { EXACT_PATH_VERSION } from './exact-network.js';
 import { type ImageSet, writeImages } from './images.js';
@@ -76,6 +77,16 @@ export async function decodeFile(
   const size = height * width;
   if (description.codec === 'bb-ans-vae' && model.kind !== 'vae') throw new UsageError(`${where} was written by bits-back coding with a VAE`);
   if (description.codec === 'rans-idf' && model.kind !== 'idf') throw new UsageError(`${where} was written with an integer discrete flow`);
+  if (description.codec === 'local-bits-back-flow' && model.kind !== 'flow')
+    throw new UsageError(`${where} was written by local bits-back coding with a continuous flow`);
+  if (description.codec !== 'local-bits-back-flow' && model.kind === 'flow')
+    throw new UsageError(
+      `${where} was written ${description.codec === 'bb-ans-vae' ? 'by bits-back coding with a VAE' : 'with an integer discrete flow'}, not with a continuous flow`,
+    );
+  if (model.kind === 'flow' && description.logitAlpha !== model.logitAlpha)
+    throw new CodecFileError(
+      `${where}: the description's logitAlpha ${description.logitAlpha} is not its model's ${model.logitAlpha}: the file is corrupt or was crafted`,
+    );
   const modelSize = model.kind === 'vae' ? model.vae.encoder.inputSize : model.flow.eventSize;
   if (size !== modelSize)
     throw new CodecFileError(
@@ -95,6 +106,14 @@ export async function decodeFile(
       items.forEach((item, k) => bits.set(item, k * size));
       await checkDecoded(description, bits, where);
       pixels = bits.map((bit) => bit * 255);
+    } else if (model.kind === 'flow') {
+      const images = decodeWithFlow(model.compiled, message, description.count, description.initialWords ?? 0, {
+        alpha: model.logitAlpha,
+        onProgress: progress(quiet, description.count, 'local bits-back decode'),
+      });
+      pixels = new Uint8Array(description.count * size);
+      images.forEach((image, k) => pixels.set(image, k * size));
+      await checkDecoded(description, pixels, where);
     } else {
       pixels = decodeIdf(model.flow, message, description.count, size, progress(quiet, description.count, 'IDF decode'));
       await checkDecoded(description, pixels, where);

@@ -140,7 +140,7 @@ type ExactLayer =
  * `forward` maps base position `order[i]` to data position i, read off by sending the positions
  * themselves through it (integers below 2^24, exact in float32).
  */
-function permutationOrder(bijector: Bijector): Int32Array {
+export function permutationOrder(bijector: Bijector): Int32Array {
   const baseShape = bijector.eventShape as number[];
   const size = baseShape.reduce((a, b) => a * b, 1);
   return tf.tidy(() => Int32Array.from(bijector.forward(tf.reshape(tf.range(0, size, 1, 'float32'), [1, ...baseShape])).dataSync()));

@@ -14,11 +14,17 @@ import { loadCheckpoint, loadModel, type Saveable, serializeModel } from '@flows
 import { type VAE, vaeFromJSON } from '@flows/vae-priors';
 import { modelReference, UsageError } from '@flows/cli-kit';
 import { compileIntegerFlow, movesOnly } from './idf-coding.js';
+import { type CompiledFlow, compileFlow } from './flow-local-bits-back.js';
 
-/** A model the codec can code with: a VAE (bits-back coding of binarized images) or an integer discrete flow (8-bit images). */
+/**
+ * A model the codec can code with: a VAE (bits-back coding of binarized images), an integer discrete
+ * flow (8-bit images), or a continuous flow of dequantized, logit-preprocessed pixels (8-bit images
+ * by local bits-back coding).
+ */
 export type CodecModel =
   | { kind: 'vae'; vae: VAE; identity: string; summary: string; dispose(): void }
-  | { kind: 'idf'; flow: TransformedDistribution; identity: string; summary: string; dispose(): void };
+  | { kind: 'idf'; flow: TransformedDistribution; identity: string; summary: string; dispose(): void }
+  | { kind: 'flow'; flow: TransformedDistribution; compiled: CompiledFlow; logitAlpha: number; identity: string; summary: string; dispose(): void };
 
 async function exists(path: string): Promise<boolean> {
   try {
@@ -57,10 +63,10 @@ export async function loadCodecModel(reference: string, flag = '--model'): Promi
   const candidates = [directory, join(directory, 'model'), join(directory, 'checkpoint')];
   for (const dir of candidates) {
     if (await exists(join(dir, 'model.json'))) {
-      const json = JSON.parse(await readFile(join(dir, 'model.json'), 'utf8')) as { model?: { className?: string } };
+      const json = JSON.parse(await readFile(join(dir, 'model.json'), 'utf8')) as { model?: { className?: string }; metadata?: { view?: unknown } };
       // A VAE saved as a model (the shipped ones of @flows/pretrained), not as vae-eval's checkpoint.
       if (json.model?.className === 'VAE') return fromVae(await loadModel(dir, vaeFromJSON), dir);
-      return fromDistribution((await loadModel(dir)) as TransformedDistribution, dir);
+      return fromDistribution((await loadModel(dir)) as TransformedDistribution, dir, json.metadata?.view);
     }
     if (await exists(join(dir, 'checkpoint.json'))) {
       const json = JSON.parse(await readFile(join(dir, 'checkpoint.json'), 'utf8')) as { model?: { model?: { className?: string } } };
@@ -101,14 +107,52 @@ function innermostBase(distribution: Distribution): Distribution {
   return distribution;
 }
 
-async function fromDistribution(flow: TransformedDistribution, dir: string): Promise<CodecModel> {
-  const couplings = integerCouplings(flow);
-  if (!couplings) {
+/** The logit preprocessing's α that a saved model's metadata records (mnist-flow's `view`), or null. */
+function logitAlphaOf(view: unknown): number | null {
+  if (typeof view !== 'object' || view === null) return null;
+  const { kind, alpha } = view as { kind?: unknown; alpha?: unknown };
+  return kind === 'logit' && typeof alpha === 'number' && alpha > 0 && alpha < 0.5 ? alpha : null;
+}
+
+/** A continuous flow for local bits-back coding, or a UsageError saying why it cannot be one. */
+async function fromContinuousFlow(flow: TransformedDistribution, dir: string, view: unknown): Promise<CodecModel> {
+  const needs =
+    'lossless coding needs an integer discrete flow (flow-codec train), a VAE (vae-eval train), or a multi-scale flow of logit-preprocessed pixels (mnist-flow train --architecture multiscale, or pretrained:mnist-multiscale)';
+  let compiled: CompiledFlow;
+  try {
+    compiled = compileFlow(flow);
+  } catch (error) {
+    flow.dispose();
+    if (error instanceof RangeError) throw new UsageError(`--model ${dir}: this continuous density cannot be coded exactly (${error.message}); ${needs}`);
+    throw error;
+  }
+  const logitAlpha = logitAlphaOf(view);
+  if (logitAlpha === null) {
     flow.dispose();
     throw new UsageError(
-      `--model ${dir}: this model is a continuous density; lossless coding needs an integer discrete flow (flow-codec train) or a VAE (vae-eval train)`,
+      `--model ${dir}: its model.json records no logit preprocessing (metadata.view), which local bits-back coding needs to map pixels to the flow; ${needs}`,
     );
   }
+  let couplings = 0;
+  let levels = 0;
+  for (let level: CompiledFlow | null = compiled; level; level = level.base.kind === 'factor-out' ? level.base.kept : null) {
+    levels++;
+    couplings += level.layers.filter((layer) => layer.kind === 'coupling').length;
+  }
+  return {
+    kind: 'flow',
+    flow,
+    compiled,
+    logitAlpha,
+    identity: await identityOf(flow),
+    summary: `continuous flow (${couplings} affine couplings in ${levels} level${levels > 1 ? 's' : ''}, logit α ${logitAlpha}) from ${dir}, coded by local bits-back`,
+    dispose: () => flow.dispose(),
+  };
+}
+
+async function fromDistribution(flow: TransformedDistribution, dir: string, view?: unknown): Promise<CodecModel> {
+  const couplings = integerCouplings(flow);
+  if (!couplings) return fromContinuousFlow(flow, dir, view);
   try {
     compileIntegerFlow(flow);
   } catch (error) {

@@ -140,7 +140,7 @@ class BernoulliLookup implements SymbolLookup {
 }
 
 /** The most initial words a message may start on (4 MiB of them): the decoder makes as many. */
-const MAX_INITIAL_WORDS = 2 ** 20;
+export const MAX_INITIAL_WORDS = 2 ** 20;
 
 /** `initialWords` of the options (default 2), checked: a whole number from 2 to 2^20. */
 function checkInitialWords(value: number | undefined): number {
@@ -155,7 +155,7 @@ function checkInitialWords(value: number | undefined): number {
  * word made odd, so never 0), words 2, 3, … lie below it in that order, word 2 on top, as an endless
  * stack that encoding reads only as deep as it needs.
  */
-class SeedStream {
+export class SeedStream {
   private state: number;
   drawn = 0;
 

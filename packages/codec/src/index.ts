@@ -51,6 +51,8 @@ export {
   type WindowDistribution,
 } from './integer-coding.js';
 export { UniformDistribution } from './uniform-distribution.js';
+export { pushScaled, popScaled, type ScaledKernel, type Tails } from './scaled-coding.js';
+export { popBaseSide, pushDataSide, popDataSide, pushBaseSide, affineMap, type MonotoneMap } from './local-bits-back-step.js';
 export {
   LatentLattice,
   gaussianBucketWindow,
@@ -64,6 +66,8 @@ export {
   encodeBitsBack,
   decodeBitsBack,
   choleskyOfProduct,
+  SeedStream,
+  MAX_INITIAL_WORDS,
   type BitsBackModel,
   type BitsBackPrior,
   type BitsBackPosterior,
