@@ -430,14 +430,14 @@ describe('mnist-flow', () => {
     expect(await main(['interpolate', '--model', join(out, 'model'), '--steps', '3', '--out', join(out, 'i.png'), '--backend', 'cpu'])).toBe(0);
     expect(gridSize(join(out, 'i.svg')).width).toBe(3 * 29 * 2 + 2);
     expect(readFileSync(join(out, 'i.svg'), 'utf8')).toMatch(/>test digits \d, \d, \d, \d at the corners</);
-    expect(readFileSync(join(out, 's.svg'), 'utf8')).toContain('>4 samples, temperature 0.7, seed 0<');
+    expect(readFileSync(join(out, 's.svg'), 'utf8')).toContain('>4 samples, temperature 0.5, seed 0<');
   });
 
   it('a class-conditional flow: one row per digit, --digit, and eval with the labels', async () => {
     const out = temp();
     expect(await main(['train', '--out', out, '--epochs', '1', '--conditional', ...tiny])).toBe(0);
     expect(gridSize(join(out, 'samples.svg')).height).toBe(10 * 29 * 2 + 2); // ten rows: digits 0-9
-    expect(readFileSync(join(out, 'samples.svg'), 'utf8')).toContain('>one row per digit 0-9, temperature 0.7, seed 2<');
+    expect(readFileSync(join(out, 'samples.svg'), 'utf8')).toContain('>one row per digit 0-9, temperature 0.5, seed 2<');
     expect(JSON.parse(readFileSync(join(out, 'metrics.json'), 'utf8')).settings.conditional).toBe(true);
     printed.stdout = '';
     expect(await main(['eval', '--model', join(out, 'model'), '--limit', '200', '--backend', 'cpu'])).toBe(0);

@@ -10,7 +10,7 @@ export const SAMPLE_OPTIONS = defineOptions({
   },
   out: { kind: 'string', default: 'samples.png', description: 'PNG file for the grid' },
   n: { kind: 'positiveInteger', default: 64, description: 'number of samples (a square grid)' },
-  temperature: { kind: 'positiveNumber', default: 0.7, description: 'standard deviation of the base noise' },
+  temperature: { kind: 'positiveNumber', default: 0.5, description: 'standard deviation of the base noise (as train draws its grids)' },
   seed: { kind: 'nonNegativeInteger', default: 0, description: 'seed of the base noise' },
   digit: { kind: 'nonNegativeInteger', description: 'class-conditional models: only this digit 0-9 (default: one row per digit)' },
   ...BACKEND_OPTIONS,

@@ -31,7 +31,11 @@ export const TRAIN_OPTIONS = defineOptions({
     description: `the logit preprocessing of the published figures with this alpha (default ${DEFAULT_LOGIT_ALPHA}): x = (v + U)/256, y = logit(alpha + (1 - 2 alpha) x), log-det counted`,
   },
   'exercise-scaling': { kind: 'boolean', description: "the exercise's dequantization x = v/255 + U/255 instead of the logit (bpd with log 255)" },
-  temperature: { kind: 'positiveNumber', default: 0.7, description: 'temperature of the sample grids' },
+  temperature: {
+    kind: 'positiveNumber',
+    default: 0.5,
+    description: 'temperature of the sample grids: the base noise scaled by it (Glow, §5: a reduced temperature draws from where the density is high)',
+  },
   limit: { kind: 'positiveInteger', description: 'use only the first N training and test images (quick runs)' },
   'test-limit': {
     kind: 'positiveInteger',
