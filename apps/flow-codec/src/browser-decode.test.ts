@@ -11,7 +11,8 @@ import { convIntegerFlow, fit, integerDiscreteFlow, loadModel, modelFiles, selec
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { browserSkipReason, bundleForBrowser, evaluateInChromium } from '@flows/test-support';
 import { encodeIdf } from './idf-coding.js';
-import { compileFlow, encodeWithFlow } from './flow-local-bits-back.js';
+import { compileFlow } from './flow-local-bits-back.js';
+import { encodeInChains } from './flow-chains.js';
 
 const appRoot = join(dirname(fileURLToPath(import.meta.url)), '..');
 const skip = browserSkipReason('decoding flow-codec files in Chromium') !== null;
@@ -27,7 +28,8 @@ import '@tensorflow/tfjs-backend-cpu';
 import { assertDecoded, assertSameModel, modelIdentity, readContainer } from '@flows/codec';
 import { modelFromFiles, serializeModel } from '@flows/flows';
 import { decodeIdf } from './src/idf-coding.ts';
-import { compileFlow, decodeWithFlow } from './src/flow-local-bits-back.ts';
+import { compileFlow } from './src/flow-local-bits-back.ts';
+import { decodeInChains } from './src/flow-chains.ts';
 window.decodeHere = async (weightsName, name = '') => {
   await tf.setBackend('cpu');
   const bytes = async (path) => new Uint8Array(await (await fetch(path)).arrayBuffer());
@@ -48,7 +50,7 @@ window.decodeFlowHere = async (weightsName, logitAlpha) => {
   const { json, weights } = await serializeModel(flow);
   const { description, message } = await readContainer(await bytes('/digits-flow.fcod'), 'digits-flow.fcod');
   assertSameModel(description, await modelIdentity(json.model, weights), 'digits-flow.fcod');
-  const images = decodeWithFlow(compileFlow(flow), message, description.count, description.initialWords, { alpha: logitAlpha });
+  const images = await decodeInChains(compileFlow(flow), message, description.count, description.chains, { alpha: logitAlpha });
   const pixels = new Uint8Array(images.length * images[0].length);
   images.forEach((image, k) => pixels.set(image, k * image.length));
   await assertDecoded(description, pixels, 'digits-flow.fcod');
@@ -72,16 +74,8 @@ describe.skipIf(skip)('a flow-codec file written in Node decodes in Chromium', (
   };
   /** The third: 1 000 digits through a convolutional integer flow (squeezes, convolutional couplings, two levels). */
   const conv: typeof many = { count: 1000, images: new Uint8Array(0), weightsName: '', file: new Uint8Array(0), files: {} };
-  /** The fourth: 100 digits coded by local bits-back with the shipped multi-scale flow (a continuous density). */
-  const shipped: typeof many & { alpha: number; initialWords: number } = {
-    count: 100,
-    images: new Uint8Array(0),
-    weightsName: '',
-    file: new Uint8Array(0),
-    files: {},
-    alpha: 0,
-    initialWords: 0,
-  };
+  /** The fourth: 500 digits coded by local bits-back with the shipped multi-scale flow (a continuous density), in two chains. */
+  const shipped: typeof many & { alpha: number } = { count: 500, images: new Uint8Array(0), weightsName: '', file: new Uint8Array(0), files: {}, alpha: 0 };
 
   beforeAll(async () => {
     await tf.setBackend('cpu');
@@ -175,7 +169,9 @@ describe.skipIf(skip)('a flow-codec file written in Node decodes in Chromium', (
     shipped.alpha = shippedJson.metadata.view.alpha;
     shipped.images = Uint8Array.from(mnist.images.subarray(0, shipped.count * 784));
     const shippedImages = Array.from({ length: shipped.count }, (_, k) => shipped.images.subarray(k * 784, (k + 1) * 784));
-    const flowCoded = encodeWithFlow(compileFlow(shippedFlow), shippedImages, { alpha: shipped.alpha });
+    // Two chains of 250 images, coded one after the other here.
+    const flowCoded = await encodeInChains(compileFlow(shippedFlow), shippedImages, { alpha: shipped.alpha, chains: 2, minimumPerChain: 250 });
+    expect(flowCoded.chains.length).toBe(2);
     const shippedIdentity = await serializeModel(shippedFlow);
     shipped.file = await writeContainer(
       {
@@ -184,7 +180,7 @@ describe.skipIf(skip)('a flow-codec file written in Node decodes in Chromium', (
         count: shipped.count,
         shape: [28, 28],
         dataHash: await sha256(shipped.images),
-        initialWords: flowCoded.initialWords,
+        chains: flowCoded.chains,
         logitAlpha: shipped.alpha,
       },
       flowCoded.message,
@@ -253,7 +249,7 @@ describe.skipIf(skip)('a flow-codec file written in Node decodes in Chromium', (
     expect(Uint8Array.from(value)).toEqual(conv.images);
   });
 
-  it('100 digits coded by local bits-back with the shipped multi-scale flow on wasm: the page decodes them byte for byte (cpu)', async () => {
+  it('500 digits coded by local bits-back with the shipped multi-scale flow on wasm, in two chains: the page decodes them byte for byte (cpu)', async () => {
     const { value, errors } = await evaluateInChromium<number[]>(
       `http://127.0.0.1:${port}/`,
       'decodeFlowHere',

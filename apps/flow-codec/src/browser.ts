@@ -6,6 +6,7 @@
  */
 export { compileIntegerFlow, decodeIdf, encodeIdf } from './idf-coding.js';
 export { compileFlow, decodeWithFlow, encodeWithFlow, type CompiledFlow, type FlowCodingOptions } from './flow-local-bits-back.js';
+export { decodeInChains, encodeInChains, type ChainRecord } from './flow-chains.js';
 export { EXACT_PATH_VERSION } from './exact-network.js';
 export { latentScaleFor, vaeBitsBackModel } from './vae-bits-back.js';
 export type { CodedDescription } from './coded-description.js';

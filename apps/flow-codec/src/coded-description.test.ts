@@ -15,7 +15,15 @@ const idf: ContainerDescription = {
   exactPath: 1,
 };
 const vae: ContainerDescription = { ...idf, codec: 'bb-ans-vae', binarized: true, latentBits: 12, latentScale: 1.5, initialWords: 32 };
-const flow: ContainerDescription = { ...idf, codec: 'local-bits-back-flow', initialWords: 495, logitAlpha: 1e-6 };
+const flow: ContainerDescription = {
+  ...idf,
+  codec: 'local-bits-back-flow',
+  chains: [
+    { count: 1, initialWords: 495, bytes: 2100 },
+    { count: 1, initialWords: 490, bytes: 2080 },
+  ],
+  logitAlpha: 1e-6,
+};
 
 describe('the description of a flow-codec file', () => {
   it('passes what compress writes, and ignores fields this version does not use', () => {
@@ -53,7 +61,35 @@ describe('the description of a flow-codec file', () => {
     ] as const)
       expect(() => validateCodedDescription({ ...vae, ...change }, 'x.fcod')).toThrow(message);
     for (const [change, message] of [
-      [{ initialWords: 1 }, /initialWords is 1, not a whole number from 2 to 2\^20/],
+      [{ chains: [] }, /chains is \[\], not a list of 1 to 64 chains/],
+      [
+        {
+          chains: [
+            { count: 2, initialWords: 495, bytes: 2100 },
+            { count: 1, initialWords: 490, bytes: 2080 },
+          ],
+        },
+        /chains is "3 images in all", not its count 2/,
+      ],
+      [
+        {
+          chains: [
+            { count: 1, initialWords: 1, bytes: 2100 },
+            { count: 1, initialWords: 490, bytes: 2080 },
+          ],
+        },
+        /chains\[0\]\.initialWords is 1, not a whole number from 2 to 2\^20/,
+      ],
+      [
+        {
+          chains: [
+            { count: 1, initialWords: 495, bytes: -1 },
+            { count: 1, initialWords: 490, bytes: 2080 },
+          ],
+        },
+        /chains\[0\]\.bytes is -1, not a whole number of bytes/,
+      ],
+      [{ chains: [null, { count: 1, initialWords: 490, bytes: 2080 }] }, /chains\[0\]\.count is missing/],
       [{ logitAlpha: 0.5 }, /logitAlpha is 0\.5, not a number between 0 and 0\.5/],
       [{ logitAlpha: undefined }, /logitAlpha is missing/],
       [{ exactPath: undefined }, /exactPath is missing, but every local-bits-back-flow file records one/],

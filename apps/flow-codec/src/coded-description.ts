@@ -8,6 +8,7 @@ import { CodecFileError, type ContainerDescription, MAX_CONTAINER_ELEMENTS, MAX_
 import { firstCollision, imageNameProblem } from './image-names.js';
 import { ImageInputError, type ImageSet, type ImageSource } from './images.js';
 import { EXACT_PATH_VERSION } from './exact-network.js';
+import { type ChainRecord, MAX_CHAINS } from './flow-chains.js';
 
 /**
  * The codecs this version writes: rANS over an integer flow's latents, bits-back coding with a VAE,
@@ -35,6 +36,8 @@ export interface CodedDescription extends ContainerDescription {
   initialWords?: number;
   /** The logit preprocessing's α of a continuous flow (local-bits-back-flow), which its model records too. */
   logitAlpha?: number;
+  /** The chains of a local-bits-back-flow file, in order: their images, initial words and bytes. */
+  chains?: ChainRecord[];
   /**
    * The version of the exact path that computed every number deciding a symbol (exact-network.ts's
    * {@link EXACT_PATH_VERSION}); missing in files of versions before it, whose couplings and VAE
@@ -124,8 +127,19 @@ export function validateCodedDescription(description: ContainerDescription, wher
     if (!wholeNumber(initialWords, 2, MAX_INITIAL_WORDS)) throw crafted(where, 'initialWords', initialWords, 'not a whole number from 2 to 2^20');
   }
   if (codec === 'local-bits-back-flow') {
-    const { initialWords, logitAlpha, exactPath } = description;
-    if (!wholeNumber(initialWords, 2, MAX_INITIAL_WORDS)) throw crafted(where, 'initialWords', initialWords, 'not a whole number from 2 to 2^20');
+    const { chains, logitAlpha, exactPath } = description;
+    if (!(Array.isArray(chains) && chains.length >= 1 && chains.length <= MAX_CHAINS))
+      throw crafted(where, 'chains', chains, `not a list of 1 to ${MAX_CHAINS} chains`);
+    let images = 0;
+    for (const [k, chain] of chains.entries()) {
+      const { count: n, initialWords, bytes } = (typeof chain === 'object' && chain !== null ? chain : {}) as Record<string, unknown>;
+      if (!wholeNumber(n, 1, MAX_CONTAINER_ELEMENTS)) throw crafted(where, `chains[${k}].count`, n, 'not a whole number of images ≥ 1');
+      if (!wholeNumber(initialWords, 2, MAX_INITIAL_WORDS))
+        throw crafted(where, `chains[${k}].initialWords`, initialWords, 'not a whole number from 2 to 2^20');
+      if (!wholeNumber(bytes, 8, MAX_CONTAINER_ELEMENTS * 8)) throw crafted(where, `chains[${k}].bytes`, bytes, 'not a whole number of bytes ≥ 8');
+      images += n as number;
+    }
+    if (images !== count) throw crafted(where, 'chains', `${images} images in all`, `not its count ${count}`);
     if (!(typeof logitAlpha === 'number' && logitAlpha > 0 && logitAlpha < 0.5))
       throw crafted(where, 'logitAlpha', logitAlpha, 'not a number between 0 and 0.5');
     if (exactPath === undefined) throw crafted(where, 'exactPath', exactPath, 'but every local-bits-back-flow file records one');

@@ -8,12 +8,13 @@ import { type CodecModel, loadCodecModel } from './models.js';
 import { describeWriteError, preflightOutputDirectory } from './output-paths.js';
 
 import { BACKEND_OPTIONS, BINARIZATION_OPTIONS, imagesForVae, LATENT_BITS_OPTION, startBackend } from './shared-options.js';
-import { compressSet, readCodableImages } from './compress.js';
+import { COMPRESS_OPTIONS, compressSet, readCodableImages } from './compress.js';
 import { decodeFile, readCodedFile } from './decompress.js';
 
 export const COMPARE_OPTIONS = defineOptions({
   vae: { kind: 'string', description: "a VAE (vae-eval's run folder, or pretrained:NAME for a shipped one): bits-back coding of the binarized images" },
   idf: { kind: 'string', description: "an integer discrete flow (flow-codec train's --out): coding of the 8-bit images" },
+  chains: COMPRESS_OPTIONS.chains,
   flow: {
     kind: 'string',
     description:
@@ -187,10 +188,10 @@ export async function compareCommand(argv: string[]): Promise<void> {
           `${plan.name} ${plan.option} is not ${{ vae: 'a VAE', idf: 'an integer discrete flow', flow: 'a continuous flow of logit-preprocessed pixels' }[plan.kind]}`,
         );
       console.error(`${plan.key === 'binarized' ? 'binarized' : '8-bit'} images: ${model.summary}`);
-      const { file, seconds, idealBits } = await compressSet(model, plan.images, o['latent-bits'], o.quiet);
+      const { file, seconds, idealBits } = await compressSet(model, plan.images, o['latent-bits'], o.quiet, { chains: o.chains, workers: o.workers });
       const decodeStarted = performance.now();
       const where = `the ${plan.key} file`;
-      const back = await decodeFile(model, await readCodedFile(file, where), where, o.quiet);
+      const back = await decodeFile(model, await readCodedFile(file, where), where, o.quiet, o.workers);
       const decodeSeconds = (performance.now() - decodeStarted) / 1000;
       if (!back.pixels.every((value, k) => value === plan.decoded[k])) throw new Error(`decoding the ${plan.key} file did not give the images back`);
       const ideal = plan.idealBits(model, idealBits);

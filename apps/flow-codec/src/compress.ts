@@ -2,7 +2,8 @@ import { encodeBitsBack, sha256, writeContainer } from '@flows/codec';
 import { defineOptions, describeOptions, formatDuration, modelReferenceHelp, parseOptions, UsageError } from '@flows/cli-kit';
 import { writeFileAtomic } from '@flows/flows';
 import { encodeIdf } from './idf-coding.js';
-import { encodeWithFlow } from './flow-local-bits-back.js';
+import { workerRunner } from './chain-workers.js';
+import { DEFAULT_CHAINS, encodeInChains, MAX_CHAINS, MIN_IMAGES_PER_CHAIN, runHere } from './flow-chains.js';
 import { checkCodable, type CodedDescription } from './coded-description.js';
 import { EXACT_PATH_VERSION } from './exact-network.js';
 import { binarize, type ImageSet, readImages } from './images.js';
@@ -26,6 +27,11 @@ export const COMPRESS_OPTIONS = defineOptions({
   },
   force: { kind: 'boolean', description: 'replace an existing --out (never the --input itself, nor a file inside an --input folder)' },
   limit: { kind: 'positiveInteger', description: 'code only the first N images' },
+  chains: {
+    kind: 'positiveInteger',
+    default: DEFAULT_CHAINS,
+    description: `continuous flows: code in at most N independent chains of at least ${MIN_IMAGES_PER_CHAIN} images, which threads code and decode side by side (each adds its initial bits-back words, about 2 KB with the shipped flow); at most ${MAX_CHAINS}`,
+  },
   'latent-bits': LATENT_BITS_OPTION,
   ...BINARIZATION_OPTIONS,
   ...BACKEND_OPTIONS,
@@ -56,12 +62,13 @@ export async function compressSet(
   set: ImageSet,
   latentBits: number,
   quiet?: boolean,
+  chains: { chains?: number; workers?: number } = {},
 ): Promise<{ file: Uint8Array; description: CodedDescription; seconds: number; idealBits?: number; overhead: FileOverhead }> {
   const size = set.height * set.width;
   const started = performance.now();
   let message: Uint8Array;
   let data: Uint8Array;
-  let extra: Pick<CodedDescription, 'codec' | 'binarized' | 'latentBits' | 'latentScale' | 'initialWords' | 'logitAlpha'>;
+  let extra: Pick<CodedDescription, 'codec' | 'binarized' | 'latentBits' | 'latentScale' | 'initialWords' | 'logitAlpha' | 'chains'>;
   let idealBits: number | undefined;
   if (model.kind === 'vae') {
     if (size !== model.vae.encoder.inputSize)
@@ -83,9 +90,14 @@ export async function compressSet(
       throw new UsageError(`--input: images of ${set.height}×${set.width} = ${size} pixels; the flow codes ${model.compiled.size}`);
     data = set.pixels;
     const images = Array.from({ length: set.count }, (_, k) => data.subarray(k * size, (k + 1) * size));
-    const coded = encodeWithFlow(model.compiled, images, { alpha: model.logitAlpha, onProgress: progress(quiet, set.count, 'local bits-back encode') });
+    const coded = await encodeInChains(model.compiled, images, {
+      alpha: model.logitAlpha,
+      chains: chains.chains,
+      run: workerRunner(chains.workers) ?? runHere,
+      onProgress: progress(quiet, set.count, 'local bits-back encode'),
+    });
     message = coded.message;
-    extra = { codec: 'local-bits-back-flow', binarized: false, initialWords: coded.initialWords, logitAlpha: model.logitAlpha };
+    extra = { codec: 'local-bits-back-flow', binarized: false, chains: coded.chains, logitAlpha: model.logitAlpha };
   } else {
     data = set.pixels;
     const onProgress = progress(quiet, set.count, 'IDF encode');
@@ -103,8 +115,9 @@ export async function compressSet(
   };
   const file = await writeContainer(description, message);
   // rANS ends with its 64-bit state; bits-back starts from the words it drew (the state's two among them).
-  const startWords = extra.initialWords ?? 2;
-  const overhead = { containerBytes: file.length - message.length, stateBytes: 4 * startWords, bitsBack: extra.initialWords !== undefined };
+  // Bits-back chains start from the words they drew (their final states among them).
+  const startWords = extra.chains ? extra.chains.reduce((sum, chain) => sum + chain.initialWords, 0) : (extra.initialWords ?? 2);
+  const overhead = { containerBytes: file.length - message.length, stateBytes: 4 * startWords, bitsBack: startWords > 2 || extra.initialWords !== undefined };
   return { file, description, seconds: (performance.now() - started) / 1000, idealBits, overhead };
 }
 
@@ -156,7 +169,7 @@ export async function compressCommand(argv: string[]): Promise<void> {
     console.error(
       `model: ${model.summary}\nimages: ${set.count} of ${set.height}×${set.width} from ${o.input}${coded === set ? '' : `, stochastically binarized (seed ${o['binarization-seed']})`}`,
     );
-    const { file, seconds, overhead } = await compressSet(model, coded, o['latent-bits'], o.quiet);
+    const { file, seconds, overhead } = await compressSet(model, coded, o['latent-bits'], o.quiet, { chains: o.chains, workers: o.workers });
     // Again, for what changed while coding (a file that appeared there); the write is atomic.
     await preflightOutputFile(o.out, outputCheck);
     try {

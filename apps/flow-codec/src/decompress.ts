@@ -3,7 +3,8 @@ import { lstat, mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises'
 import { assertSameModel, CodecFileError, decodeBitsBack, RansError, readContainer, sha256 } from '@flows/codec';
 import { defineOptions, describeOptions, formatDuration, modelReferenceHelp, parseOptions, UsageError } from '@flows/cli-kit';
 import { decodeIdf } from './idf-coding.js';
-import { decodeWithFlow } from './flow-local-bits-back.js';
+import { workerRunner } from './chain-workers.js';
+import { decodeInChains, runHere } from './flow-chains.js';
 import { type CodedDescription, provenance, validateCodedDescription } from './coded-description.js';
 import { EXACT_PATH_VERSION } from './exact-network.js';
 import { type ImageSet, writeImages } from './images.js';
@@ -70,6 +71,7 @@ export async function decodeFile(
   coded: { description: CodedDescription; message: Uint8Array },
   where: string,
   quiet?: boolean,
+  workers?: number,
 ): Promise<ImageSet> {
   const { description, message } = coded;
   assertSameModel(description, model.identity, where);
@@ -107,8 +109,9 @@ export async function decodeFile(
       await checkDecoded(description, bits, where);
       pixels = bits.map((bit) => bit * 255);
     } else if (model.kind === 'flow') {
-      const images = decodeWithFlow(model.compiled, message, description.count, description.initialWords ?? 0, {
+      const images = await decodeInChains(model.compiled, message, description.count, description.chains ?? [], {
         alpha: model.logitAlpha,
+        run: workerRunner(workers) ?? runHere,
         onProgress: progress(quiet, description.count, 'local bits-back decode'),
       });
       pixels = new Uint8Array(description.count * size);
@@ -178,7 +181,7 @@ export async function decompressCommand(argv: string[]): Promise<void> {
   const model = await loadCodecModel(o.model);
   try {
     const started = performance.now();
-    const set = await decodeFile(model, coded, input, o.quiet);
+    const set = await decodeFile(model, coded, input, o.quiet, o.workers);
     const written = await writeDecodedFolder(o.out, set);
     console.log(
       `${o.out}: ${written} (${set.count} ${coded.description.binarized ? 'binarized ' : ''}images of ${set.height}×${set.width}, checksum matches), in ${formatDuration((performance.now() - started) / 1000)}`,

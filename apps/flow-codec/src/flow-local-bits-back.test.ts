@@ -45,12 +45,17 @@ describe('local bits-back coding of 8-bit images with a continuous multi-scale f
     expect(Math.abs(coded / ideal - 1)).toBeLessThan(0.015);
   });
 
-  it('refuses a message that does not come back to its seed, and one decoded with another α', () => {
+  it('refuses a message that does not come back to its seed, one decoded with another α, a cut one and one whose count is too large', () => {
     const compiled = compileFlow(flow);
     const { message, initialWords } = encodeWithFlow(compiled, images.slice(0, 2), { alpha: ALPHA });
     expect(() => decodeWithFlow(compiled, message, 2, initialWords + 1, { alpha: ALPHA })).toThrow(RansError);
     expect(() => decodeWithFlow(compiled, message, 2, initialWords, { alpha: 1e-5 })).toThrow(RansError);
     expect(() => encodeWithFlow(compiled, [new Uint8Array(10)], { alpha: ALPHA })).toThrow(/image 0 has 10 pixels; the flow codes 784/);
+    // A cut message, or a count far beyond what the message holds, ends in an error within the first image or two.
+    expect(() => decodeWithFlow(compiled, message.subarray(0, message.length - 400), 2, initialWords, { alpha: ALPHA })).toThrow(RansError);
+    const started = performance.now();
+    expect(() => decodeWithFlow(compiled, message, 300_000, initialWords, { alpha: ALPHA })).toThrow(RansError);
+    expect(performance.now() - started).toBeLessThan(20_000);
   });
 
   it('names what it cannot compute exactly: a coupling whose networks are MLPs', () => {

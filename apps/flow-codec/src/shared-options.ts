@@ -8,10 +8,14 @@ import {
 } from '@flows/cli-kit';
 import { BINARIZATIONS, MNIST_BINARIZATION_SEEDS, stochasticallyBinarized } from '@flows/datasets';
 
-/** The backend options of every command (the apps' one declaration, decoding's advice added) and --quiet. */
+/** The backend options of every command (the apps' one declaration, decoding's advice added), --workers and --quiet. */
 export const BACKEND_OPTIONS = defineOptions({
   ...APP_BACKEND_OPTIONS,
   backend: { ...APP_BACKEND_OPTIONS.backend, description: `${APP_BACKEND_OPTIONS.backend.description}; decode with the backend that encoded` },
+  workers: {
+    kind: 'positiveInteger',
+    description: "continuous flows: threads that code a file's chains side by side (default: the cores; the file is the same whatever the number)",
+  },
   quiet: { kind: 'boolean', description: 'no progress bars' },
 });
 
