@@ -7,7 +7,7 @@ import '@tensorflow/tfjs-core/dist/register_all_gradients';
 import { modelIdentity, sha256, writeContainer } from '@flows/codec';
 import { loadMnist } from '@flows/datasets';
 import type { TransformedDistribution } from '@flows/distributions';
-import { convIntegerFlow, fit, integerDiscreteFlow, loadModel, modelFiles, selectBackend, serializeModel, tensorData } from '@flows/flows';
+import { convIntegerFlow, fit, integerDiscreteFlow, loadModel, modelFiles, type Saveable, selectBackend, serializeModel, tensorData } from '@flows/flows';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { browserSkipReason, bundleForBrowser, evaluateInChromium } from '@flows/test-support';
 import { encodeIdf } from './idf-coding.js';
@@ -57,6 +57,23 @@ window.decodeFlowHere = async (weightsName, logitAlpha) => {
   return Array.from(pixels);
 };
 `;
+
+/** A coded file as a page receives it: the container (the model's identity, the images' digest, the codec's fields) and the model's files. */
+async function codedFile(
+  model: Saveable,
+  images: Uint8Array,
+  count: number,
+  message: Uint8Array,
+  fields: Record<string, unknown> = { codec: 'rans-idf' },
+): Promise<{ file: Uint8Array; files: Record<string, string | Uint8Array>; weightsName: string }> {
+  const { json, weights } = await serializeModel(model);
+  const file = await writeContainer(
+    { codec: 'rans-idf', ...fields, modelHash: await modelIdentity(json.model, weights), count, shape: [28, 28], dataHash: await sha256(images) },
+    message,
+  );
+  const { files } = await modelFiles(model);
+  return { file, files, weightsName: Object.keys(files).find((name) => name !== 'model.json') as string };
+}
 
 describe.skipIf(skip)('a flow-codec file written in Node decodes in Chromium', () => {
   let server: Server;
@@ -108,13 +125,8 @@ describe.skipIf(skip)('a flow-codec file written in Node decodes in Chromium', (
     const backend = await selectBackend({ backend: 'wasm' });
     const { message } = encodeIdf(flow, images, 12);
     encodedOn = `${backend.name}${backend.nativeKernels && 'threads' in backend.nativeKernels ? ' with the native kernels' : ''}`;
-    const { json, weights } = await serializeModel(flow);
-    const file = await writeContainer(
-      { codec: 'rans-idf', modelHash: await modelIdentity(json.model, weights), count: 12, shape: [28, 28], dataHash: await sha256(images) },
-      message,
-    );
-    const { files } = await modelFiles(flow);
-    weightsName = Object.keys(files).find((name) => name !== 'model.json') as string;
+    const small = await codedFile(flow, images, 12, message);
+    weightsName = small.weightsName;
     tf.dispose(training);
     flow.dispose();
     // 2 000 digits through two levels of four couplings with 256-256 shift networks, trained for an epoch at a high rate
@@ -124,20 +136,7 @@ describe.skipIf(skip)('a flow-codec file written in Node decodes in Chromium', (
     const large = integerDiscreteFlow({ size: 784, levels: 2, layers: 4, mask: 'checkerboard', imageShape: [28, 28], baseComponents: 5, seed: 0 });
     const largeTraining = tf.tensor2d(Float32Array.from(mnist.images.subarray(many.count * 784, (many.count + 3000) * 784)), [3000, 784]);
     await fit(large as TransformedDistribution, tensorData(largeTraining), { epochs: 1, batchSize: 64, learningRate: 1e-3, random: 4 });
-    const coded = encodeIdf(large, many.images, many.count);
-    const identity = await serializeModel(large);
-    many.file = await writeContainer(
-      {
-        codec: 'rans-idf',
-        modelHash: await modelIdentity(identity.json.model, identity.weights),
-        count: many.count,
-        shape: [28, 28],
-        dataHash: await sha256(many.images),
-      },
-      coded.message,
-    );
-    many.files = (await modelFiles(large)).files;
-    many.weightsName = Object.keys(many.files).find((name) => name !== 'model.json') as string;
+    Object.assign(many, await codedFile(large, many.images, many.count, encodeIdf(large, many.images, many.count).message));
     tf.dispose(largeTraining);
     large.dispose();
     // The convolutional flow, trained on wasm (the native convolutions where they load) at a high rate, encoded there.
@@ -145,20 +144,7 @@ describe.skipIf(skip)('a flow-codec file written in Node decodes in Chromium', (
     const convolutional = convIntegerFlow({ shape: [28, 28, 1], levels: 2, layers: 2, hidden: [16], priorHidden: [32], components: 3, seed: 5 });
     const convTraining = tf.tensor4d(Float32Array.from(mnist.images.subarray(conv.count * 784, (conv.count + 2000) * 784)), [2000, 28, 28, 1]);
     await fit(convolutional, tensorData(convTraining), { epochs: 1, batchSize: 32, learningRate: 1e-3, random: 6 });
-    const convCoded = encodeIdf(convolutional, conv.images, conv.count);
-    const convIdentity = await serializeModel(convolutional);
-    conv.file = await writeContainer(
-      {
-        codec: 'rans-idf',
-        modelHash: await modelIdentity(convIdentity.json.model, convIdentity.weights),
-        count: conv.count,
-        shape: [28, 28],
-        dataHash: await sha256(conv.images),
-      },
-      convCoded.message,
-    );
-    conv.files = (await modelFiles(convolutional)).files;
-    conv.weightsName = Object.keys(conv.files).find((name) => name !== 'model.json') as string;
+    Object.assign(conv, await codedFile(convolutional, conv.images, conv.count, encodeIdf(convolutional, conv.images, conv.count).message));
     tf.dispose(convTraining);
     convolutional.dispose();
     // The shipped continuous flow, read from its files and encoded on wasm (native kernels where they load).
@@ -172,21 +158,8 @@ describe.skipIf(skip)('a flow-codec file written in Node decodes in Chromium', (
     // Two chains of 250 images, coded one after the other here.
     const flowCoded = await encodeInChains(compileFlow(shippedFlow), shippedImages, { alpha: shipped.alpha, chains: 2, minimumPerChain: 250 });
     expect(flowCoded.chains.length).toBe(2);
-    const shippedIdentity = await serializeModel(shippedFlow);
-    shipped.file = await writeContainer(
-      {
-        codec: 'local-bits-back-flow',
-        modelHash: await modelIdentity(shippedIdentity.json.model, shippedIdentity.weights),
-        count: shipped.count,
-        shape: [28, 28],
-        dataHash: await sha256(shipped.images),
-        chains: flowCoded.chains,
-        logitAlpha: shipped.alpha,
-      },
-      flowCoded.message,
-    );
-    shipped.files = (await modelFiles(shippedFlow)).files;
-    shipped.weightsName = Object.keys(shipped.files).find((name) => name !== 'model.json') as string;
+    const fields = { codec: 'local-bits-back-flow', chains: flowCoded.chains, logitAlpha: shipped.alpha };
+    Object.assign(shipped, await codedFile(shippedFlow, shipped.images, shipped.count, flowCoded.message, fields));
     shippedFlow.dispose();
     await tf.setBackend('cpu');
     const script = await bundleForBrowser(PAGE_SCRIPT, appRoot);
@@ -194,7 +167,7 @@ describe.skipIf(skip)('a flow-codec file written in Node decodes in Chromium', (
       const ok = (type: string, body: string | Uint8Array) => response.writeHead(200, { 'content-type': type }).end(body);
       if (request.url === '/') ok('text/html', '<!doctype html><title>flow-codec</title><script type="module" src="/page.js"></script>');
       else if (request.url === '/page.js') ok('text/javascript', script);
-      else if (request.url === '/digits.fcod') ok('application/octet-stream', file);
+      else if (request.url === '/digits.fcod') ok('application/octet-stream', small.file);
       else if (request.url === '/digits-many.fcod') ok('application/octet-stream', many.file);
       else if (request.url === '/digits-conv.fcod') ok('application/octet-stream', conv.file);
       else if (request.url === '/digits-flow.fcod') ok('application/octet-stream', shipped.file);
@@ -202,7 +175,8 @@ describe.skipIf(skip)('a flow-codec file written in Node decodes in Chromium', (
         ok('application/octet-stream', shipped.files[request.url.slice(12)]);
       else if (request.url?.startsWith('/model-conv/') && conv.files[request.url.slice(12)] !== undefined)
         ok('application/octet-stream', conv.files[request.url.slice(12)]);
-      else if (request.url?.startsWith('/model/') && files[request.url.slice(7)] !== undefined) ok('application/octet-stream', files[request.url.slice(7)]);
+      else if (request.url?.startsWith('/model/') && small.files[request.url.slice(7)] !== undefined)
+        ok('application/octet-stream', small.files[request.url.slice(7)]);
       else if (request.url?.startsWith('/model-many/') && many.files[request.url.slice(12)] !== undefined)
         ok('application/octet-stream', many.files[request.url.slice(12)]);
       else response.writeHead(404).end();

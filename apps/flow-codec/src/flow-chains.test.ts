@@ -50,6 +50,8 @@ describe('local bits-back coding in chains', () => {
     // A worker's error comes back as the same kind of error: a message that does not come back to its seed.
     const swapped = [here.chains[1], here.chains[0], here.chains[2]];
     await expect(decodeInChains(flow, here.message, 24, swapped, { alpha, run: workers! })).rejects.toThrow(RansError);
-    await expect(decodeInChains(flow, here.message, 23, here.chains, { alpha })).rejects.toThrow(/the chains hold 24 images in \d+ bytes; the file has 23 images/);
+    await expect(decodeInChains(flow, here.message, 23, here.chains, { alpha })).rejects.toThrow(
+      /the chains hold 24 images in \d+ bytes; the file has 23 images/,
+    );
   });
 });

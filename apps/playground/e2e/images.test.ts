@@ -178,4 +178,31 @@ describe.skipIf(skip !== null)('the image page in headless Chromium', () => {
     expect(await page.locator('#message').textContent()).toMatch(/big\.png is 32×32; the models code 28×28 greyscale digits/);
     expect(errors).toEqual([]);
   });
+
+  it('codes 20 test digits by local bits-back with the shipped multi-scale flow loaded as the density model, byte for byte, in a file flow-codec decompress reads', async () => {
+    const shipped = join(appRoot, '..', '..', 'packages', 'pretrained', 'models', 'mnist-multiscale');
+    await page.setInputFiles('#density-files', modelFiles(shipped));
+    const loaded = await until(page, 'the shipped flow', (s) => s.densityCodes && s.samplesDrawn > 0);
+    expect(loaded.density).toMatch(/mnist-flow multi-scale flow, .* logit preprocessing \(α = 0\.000001\); it codes digits by local bits-back/);
+    await page.locator('#code-count').fill('20');
+    await page.click('#code-test');
+    const done = await until(page, 'the round trips', (s) => s.flowResult !== null && s.sizes !== null && !s.busy, 240_000);
+    const flow = done.flowResult!;
+    expect(flow).toMatchObject({ count: 20, byteExact: true });
+    // 20 digits carry the chain's initial words (about 2 KB): the per-image rate is what a long file approaches.
+    expect(flow.idealBitsPerDim).toBeGreaterThan(0.8);
+    expect(flow.idealBitsPerDim).toBeLessThan(1.6);
+    const rows = done.sizes!.filter((row) => row.group === '8-bit, density flow').map((row) => row.method);
+    expect(rows).toEqual(['raw bytes', 'local bits-back with the density flow (.fcod)', 'PNG (one file per digit)', 'WebP (one file per digit)']);
+    const bytes = await page.evaluate(() => (window as unknown as Hooks).imagePage.lastFlowFile());
+    const file = join(root, 'digits-flow.fcod');
+    writeFileSync(file, Uint8Array.from(bytes!));
+    const out = join(root, 'decoded-flow');
+    await run('flow-codec', ['decompress', file, '--model', 'pretrained:mnist-multiscale', '--out', out, '--quiet']);
+    const mnist = await loadMnist('test');
+    expect(Uint8Array.from(readFileSync(join(out, 'images-idx3-ubyte')).subarray(16))).toEqual(Uint8Array.from(mnist.images.subarray(0, 20 * 784)));
+    console.log(
+      `image page, 20 test digits by local bits-back: encoded in ${flow.encodeSeconds.toFixed(2)} s, decoded in ${flow.decodeSeconds.toFixed(2)} s (${flow.fileBytes} bytes)`,
+    );
+  });
 });

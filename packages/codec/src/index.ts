@@ -45,6 +45,7 @@ export {
   integerMixtureWindow,
   integerMixtureCdfWindow,
   MixtureCdfLookup,
+  ComputedCdfLookup,
   type IntegerCodingOptions,
   type IntegerWindow,
   type TabulatedIntegerWindow,

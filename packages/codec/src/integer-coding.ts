@@ -97,27 +97,21 @@ export function integerMixtureWindow(
 }
 
 /**
- * A mixture of discretized logistics over low…high (end bins taking the tails) whose quantised CDF
- * is computed where it is needed instead of tabulated:
+ * A distribution over the bins low…high (end bins taking the tails) whose quantised CDF is computed
+ * where it is needed instead of tabulated:
  *
  * `C(0) = 0`, `C(n) = 2^P`, `C(k) = ⌊G(low + k − ½)·(2^P − n)⌋ + k` for 0 < k < n,
  *
- * with n = high − low + 1 symbols and G the mixture's CDF. Every symbol gets at least one unit (the
- * `+ k`), at the price of n units of 2^P set aside: about n / 2^P / ln 2 bits per symbol. A push
- * evaluates C twice and a pop about log₂ n times (a binary search), against n·K logistic CDFs and
- * a sort for a table: the choice for windows that are used once, such as a conditional prior's,
- * one per image and coordinate.
+ * with n = high − low + 1 symbols and G the continuous CDF that a subclass gives. Every symbol gets
+ * at least one unit (the `+ k`), at the price of n units of 2^P set aside: about n / 2^P / ln 2 bits
+ * per symbol. A push evaluates C twice and a pop about log₂ n times (a binary search), against n
+ * CDFs and a sort for a table: the choice for windows that are used once, such as a conditional
+ * prior's, one per image and coordinate.
  */
-export class MixtureCdfLookup implements WindowDistribution {
+export abstract class ComputedCdfLookup implements WindowDistribution {
   readonly size: number;
-  private readonly weights: Float64Array;
-  private readonly means: Float64Array;
-  private readonly inverseScales: Float64Array;
 
   constructor(
-    weights: ArrayLike<number>,
-    means: ArrayLike<number>,
-    logScales: ArrayLike<number>,
     readonly low: number,
     high: number,
     readonly precision: number = MAX_PRECISION,
@@ -125,23 +119,16 @@ export class MixtureCdfLookup implements WindowDistribution {
     this.size = high - low + 1;
     if (!(Number.isInteger(low) && Number.isInteger(high) && this.size >= 2 && this.size <= 2 ** precision / 2))
       throw new RangeError(`a window low…high needs integers with 2 to 2^(precision − 1) symbols, got ${low}…${high}`);
-    const total = checkMixtureWeights(weights);
-    this.weights = Float64Array.from(weights, (w) => w / total);
-    this.means = Float64Array.from(means);
-    this.inverseScales = Float64Array.from(logScales, (logScale) => exactExp(-logScale));
-    for (let k = 0; k < weights.length; k++)
-      if (!(Number.isFinite(this.means[k]) && Number.isFinite(this.inverseScales[k]) && this.inverseScales[k] > 0))
-        throw new RangeError(`component ${k} has mean ${means[k]} and log-scale ${logScales[k]}`);
   }
+
+  /** G(t), the continuous CDF at a bin's lower edge t. */
+  protected abstract cdf(t: number): number;
 
   /** C(k): the start of symbol k's interval. */
   private edge(k: number): number {
     if (k <= 0) return 0;
     if (k >= this.size) return 2 ** this.precision;
-    const t = this.low + k - 0.5;
-    let cdf = 0;
-    for (let j = 0; j < this.weights.length; j++) cdf += this.weights[j] * sigmoid((t - this.means[j]) * this.inverseScales[j]);
-    return Math.floor(Math.min(1, cdf) * (2 ** this.precision - this.size)) + k;
+    return Math.floor(Math.min(1, this.cdf(this.low + k - 0.5)) * (2 ** this.precision - this.size)) + k;
   }
 
   interval(symbol: number): SymbolInterval {
@@ -159,6 +146,37 @@ export class MixtureCdfLookup implements WindowDistribution {
       else high = middle - 1;
     }
     return low;
+  }
+}
+
+/** A mixture of discretized logistics as a {@link ComputedCdfLookup}: G(t) = Σ_k π_k σ((t − μ_k)/s_k). */
+export class MixtureCdfLookup extends ComputedCdfLookup {
+  private readonly weights: Float64Array;
+  private readonly means: Float64Array;
+  private readonly inverseScales: Float64Array;
+
+  constructor(
+    weights: ArrayLike<number>,
+    means: ArrayLike<number>,
+    logScales: ArrayLike<number>,
+    low: number,
+    high: number,
+    precision: number = MAX_PRECISION,
+  ) {
+    super(low, high, precision);
+    const total = checkMixtureWeights(weights);
+    this.weights = Float64Array.from(weights, (w) => w / total);
+    this.means = Float64Array.from(means);
+    this.inverseScales = Float64Array.from(logScales, (logScale) => exactExp(-logScale));
+    for (let k = 0; k < weights.length; k++)
+      if (!(Number.isFinite(this.means[k]) && Number.isFinite(this.inverseScales[k]) && this.inverseScales[k] > 0))
+        throw new RangeError(`component ${k} has mean ${means[k]} and log-scale ${logScales[k]}`);
+  }
+
+  protected cdf(t: number): number {
+    let cdf = 0;
+    for (let j = 0; j < this.weights.length; j++) cdf += this.weights[j] * sigmoid((t - this.means[j]) * this.inverseScales[j]);
+    return cdf;
   }
 }
 

@@ -1,5 +1,5 @@
 import { exactSigmoid } from './exact-math.js';
-import { popInteger, pushInteger, type IntegerWindow, type WindowDistribution } from './integer-coding.js';
+import { ComputedCdfLookup, type IntegerWindow, popInteger, pushInteger } from './integer-coding.js';
 import { standardNormalCdf } from './quantized-distribution.js';
 import { MAX_PRECISION, RansError, type RansStack, type SymbolInterval } from './rans.js';
 
@@ -15,49 +15,24 @@ const SPLIT_ABOVE = 16;
 /** How far from its centre a window reaches, in multiples of the scale: the tail beyond holds under 2^−18 of the mass. */
 const REACH = { logistic: 13, gaussian: 5.2 } as const;
 
-/**
- * A kernel's quantised CDF over the bins low…high, computed where a push or pop needs it (as
- * {@link MixtureCdfLookup} does for mixtures): `C(k) = ⌊G(low + k − ½)·(2^P − n)⌋ + k`, so every bin
- * keeps at least one unit and the end bins take the tails.
- */
-class KernelCdfLookup implements WindowDistribution {
-  readonly size: number;
-  readonly precision = MAX_PRECISION;
+/** A kernel as a {@link ComputedCdfLookup}: G(t) = σ((t − μ)/s) or Φ((t − μ)/s). */
+class KernelCdfLookup extends ComputedCdfLookup {
   private readonly inverseScale: number;
 
   constructor(
     private readonly kernel: ScaledKernel,
     private readonly mean: number,
     scale: number,
-    private readonly low: number,
+    low: number,
     high: number,
   ) {
-    this.size = high - low + 1;
+    super(low, high);
     this.inverseScale = 1 / scale;
   }
 
-  private edge(k: number): number {
-    if (k <= 0) return 0;
-    if (k >= this.size) return 2 ** this.precision;
-    const t = (this.low + k - 0.5 - this.mean) * this.inverseScale;
-    const cdf = this.kernel === 'logistic' ? exactSigmoid(t) : standardNormalCdf(t);
-    return Math.floor(cdf * (2 ** this.precision - this.size)) + k;
-  }
-
-  interval(symbol: number): SymbolInterval {
-    const start = this.edge(symbol);
-    return { start, frequency: this.edge(symbol + 1) - start };
-  }
-
-  symbolOf(slot: number): number {
-    let low = 0;
-    let high = this.size - 1;
-    while (low < high) {
-      const middle = (low + high + 1) >>> 1;
-      if (this.edge(middle) <= slot) low = middle;
-      else high = middle - 1;
-    }
-    return low;
+  protected cdf(t: number): number {
+    const z = (t - this.mean) * this.inverseScale;
+    return this.kernel === 'logistic' ? exactSigmoid(z) : standardNormalCdf(z);
   }
 }
 

@@ -23,14 +23,14 @@ export function greyDigit(rgba: Uint8ClampedArray | Uint8Array, width: number, h
 }
 
 export interface SizeRow {
-  /** Which images the row codes: the 8-bit digits, or the digits binarized for the VAE. */
-  group: '8-bit' | 'binarized';
+  /** Which images and model the rows code: the 8-bit digits (with the integer flow, or with the density flow), or the digits binarized for the VAE. */
+  group: '8-bit' | '8-bit, density flow' | 'binarized';
   /** What the row measures, with its encoder named. */
   method: string;
   bytes: number;
   /** Bits per pixel over every image. */
   bitsPerDim: number;
-  /** The size against the model's file of its group (the integer flow's, or the VAE's; 1 for that file). */
+  /** The size against the model's file of its group (the integer flow's, the density flow's or the VAE's; 1 for that file). */
   ratio: number;
   note: string;
 }
@@ -49,7 +49,7 @@ export function sizeRows(group: SizeRow['group'], count: number, coded: Sized, o
   const pixels = count * DIGIT_PIXELS;
   const row = ({ method, bytes, note }: Sized): SizeRow => ({ group, method, bytes, bitsPerDim: (8 * bytes) / pixels, ratio: bytes / coded.bytes, note });
   const raw =
-    group === '8-bit'
+    group !== 'binarized'
       ? { method: 'raw bytes', bytes: pixels, note: `${count} × 784 bytes` }
       : { method: 'binarized: raw bits', bytes: Math.ceil(pixels / 8), note: `${count} × 784 bits, packed` };
   return [row(raw), row(coded), ...others.map(row)];

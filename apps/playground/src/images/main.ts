@@ -75,6 +75,7 @@ function drawDigits(canvas: HTMLCanvasElement, images: Float32Array | Uint8Array
 const status: ImagePageStatus = {
   backend: '',
   density: null,
+  densityCodes: false,
   idf: null,
   vae: null,
   samplesDrawn: 0,
@@ -82,15 +83,23 @@ const status: ImagePageStatus = {
   busy: false,
   result: null,
   vaeResult: null,
+  flowResult: null,
   sizes: null,
   error: null,
 };
 let lastFile: Uint8Array | null = null;
 let lastVaeFile: Uint8Array | null = null;
+let lastFlowFile: Uint8Array | null = null;
 
 function fail(error: unknown): void {
   status.error = error instanceof Error ? error.message : String(error);
   showMessage(status.error);
+}
+
+/** A new action: the last one's message and error go. */
+function clearError(): void {
+  status.error = null;
+  clearMessage();
 }
 
 // ---- test digits ----
@@ -135,10 +144,11 @@ async function drawInterpolation(): Promise<void> {
 element<HTMLInputElement>('density-files').addEventListener('change', async (event) => {
   const input = event.target as HTMLInputElement;
   if (!input.files?.length) return;
-  clearMessage();
+  clearError();
   try {
-    const { summary } = await ask({ type: 'load-density', files: await readModelFiles(input.files) });
+    const { summary, codes } = await ask({ type: 'load-density', files: await readModelFiles(input.files) });
     status.density = summary;
+    status.densityCodes = codes;
     element('density-status').textContent = summary;
     await drawSamples();
     await drawInterpolation();
@@ -149,7 +159,7 @@ element<HTMLInputElement>('density-files').addEventListener('change', async (eve
 element<HTMLInputElement>('idf-files').addEventListener('change', async (event) => {
   const input = event.target as HTMLInputElement;
   if (!input.files?.length) return;
-  clearMessage();
+  clearError();
   try {
     const { summary } = await ask({ type: 'load-idf', files: await readModelFiles(input.files) });
     status.idf = summary;
@@ -161,7 +171,7 @@ element<HTMLInputElement>('idf-files').addEventListener('change', async (event) 
 element<HTMLInputElement>('vae-files').addEventListener('change', async (event) => {
   const input = event.target as HTMLInputElement;
   if (!input.files?.length) return;
-  clearMessage();
+  clearError();
   try {
     const { summary } = await ask({ type: 'load-vae', files: await readModelFiles(input.files) });
     status.vae = summary;
@@ -245,10 +255,18 @@ function offerDownload(id: string, file: Uint8Array): void {
   link.hidden = false;
 }
 
-function showResults(idf: CodingResult | null, vae: CodingResult | null, pixels: Uint8Array, count: number, source: string, sizes: SizeRow[]): void {
+function showResults(
+  coded: { idf: CodingResult | null; vae: CodingResult | null; flow: CodingResult | null },
+  pixels: Uint8Array,
+  count: number,
+  source: string,
+  sizes: SizeRow[],
+): void {
+  const { idf, vae, flow } = coded;
   const lines = [
     `${count} ${source}, coded in this page's worker (the model on the ${status.backend} backend, every number that decides a symbol on the exact path in float64 JavaScript):`,
     ...(idf ? [describeRoundTrip(idf, 'integer flow', "the model's −log₂ p")] : []),
+    ...(flow ? [describeRoundTrip(flow, 'local bits-back with the density flow', "the flow's dequantized −log₂ p")] : []),
     ...(vae ? [describeRoundTrip(vae, 'bits-back with the VAE (binarized digits)', 'the net bits-back cost')] : []),
   ];
   codingStatus.textContent = lines.join('\n');
@@ -271,8 +289,10 @@ function showResults(idf: CodingResult | null, vae: CodingResult | null, pixels:
   table.hidden = false;
   element<HTMLAnchorElement>('download-fcod').hidden = !idf;
   element<HTMLAnchorElement>('download-vae').hidden = !vae;
+  element<HTMLAnchorElement>('download-flow').hidden = !flow;
   if (idf) offerDownload('download-fcod', idf.file);
   if (vae) offerDownload('download-vae', vae.file);
+  if (flow) offerDownload('download-flow', flow.file);
 }
 
 const summary = (result: CodingResult, source: string): CodingSummary => {
@@ -280,28 +300,48 @@ const summary = (result: CodingResult, source: string): CodingSummary => {
   return { ...rest, fileBytes: file.length, source };
 };
 
-/** Codes the digits with each loaded model (the integer flow; bits-back with the VAE), then PNG and WebP of the same digits for the size table. */
+/**
+ * Codes the digits with each loaded model that codes (the integer flow; local bits-back with the
+ * density flow; bits-back with the VAE), then PNG and WebP of the same digits for the size table.
+ */
 async function codeDigits(pixels: Uint8Array, count: number, names: string[] | null, source: string): Promise<void> {
-  if (!status.idf && !status.vae) throw new Error('load an integer flow (flow-codec train’s model folder) or a VAE (a vae-eval run’s checkpoint) first');
+  if (!status.idf && !status.vae && !status.densityCodes)
+    throw new Error(
+      'load an integer flow (flow-codec train’s model folder), a multi-scale density flow (mnist-flow train --architecture multiscale) or a VAE (a vae-eval run’s checkpoint) first',
+    );
   if (status.busy) throw new Error('the lossless box is still coding: wait for it');
   status.busy = true;
-  status.error = null;
-  status.result = status.vaeResult = status.sizes = null;
-  clearMessage();
+  clearError();
+  status.result = status.vaeResult = status.flowResult = status.sizes = null;
   try {
     progressBar.hidden = false;
     progressBar.value = 0;
     const idf = status.idf ? await ask({ type: 'code', pixels: pixels.slice(), count, names }) : null;
+    const flow = status.densityCodes ? await ask({ type: 'code-flow', pixels: pixels.slice(), count }) : null;
     const vae = status.vae ? await ask({ type: 'code-vae', pixels: pixels.slice(), count, names }) : null;
     codingStatus.textContent = 'PNG and WebP of the same digits…';
     const sizes: SizeRow[] = [];
+    const eightBit = idf || flow ? await browserEncodings(pixels, count) : [];
     if (idf)
       sizes.push(
         ...sizeRows(
           '8-bit',
           count,
           { method: 'integer flow (.fcod)', bytes: idf.file.length, note: 'the whole file: container, description and rANS message' },
-          await browserEncodings(pixels, count),
+          eightBit,
+        ),
+      );
+    if (flow)
+      sizes.push(
+        ...sizeRows(
+          '8-bit, density flow',
+          count,
+          {
+            method: 'local bits-back with the density flow (.fcod)',
+            bytes: flow.file.length,
+            note: 'the whole file: container, description, initial words and message',
+          },
+          eightBit,
         ),
       );
     if (vae) {
@@ -317,10 +357,12 @@ async function codeDigits(pixels: Uint8Array, count: number, names: string[] | n
     }
     lastFile = idf?.file ?? null;
     lastVaeFile = vae?.file ?? null;
+    lastFlowFile = flow?.file ?? null;
     status.result = idf && summary(idf, source);
     status.vaeResult = vae && summary(vae, source);
+    status.flowResult = flow && summary(flow, source);
     status.sizes = sizes;
-    showResults(idf, vae, pixels, count, source, sizes);
+    showResults({ idf, vae, flow }, pixels, count, source, sizes);
   } finally {
     status.busy = false;
   }
@@ -394,5 +436,6 @@ const hooks: ImagePageHooks = {
   status: () => structuredClone(status),
   lastFile: () => (lastFile ? Array.from(lastFile) : null),
   lastVaeFile: () => (lastVaeFile ? Array.from(lastVaeFile) : null),
+  lastFlowFile: () => (lastFlowFile ? Array.from(lastFlowFile) : null),
 };
 (window as unknown as { imagePage: ImagePageHooks }).imagePage = hooks;

@@ -31,12 +31,14 @@ export type Request =
   | { type: 'sample'; n: number; temperature: number; seed: number }
   | { type: 'interpolate'; a: Uint8Array; b: Uint8Array; steps: number }
   | { type: 'code'; pixels: Uint8Array; count: number; names: string[] | null }
-  | { type: 'code-vae'; pixels: Uint8Array; count: number; names: string[] | null };
+  | { type: 'code-vae'; pixels: Uint8Array; count: number; names: string[] | null }
+  | { type: 'code-flow'; pixels: Uint8Array; count: number };
 
 export interface Answers {
   init: { backend: string };
   digits: { pixels: Uint8Array; labels: Uint8Array; count: number };
-  'load-density': LoadedModel;
+  /** With whether the density model codes digits (local bits-back: a multi-scale flow of logit-preprocessed pixels). */
+  'load-density': LoadedModel & { codes: boolean };
   'load-idf': LoadedModel;
   'load-vae': LoadedModel;
   /** Pixels in [0, 1], 784 per image. */
@@ -45,6 +47,8 @@ export interface Answers {
   code: CodingResult;
   /** Bits-back with the VAE, of the digits binarized as the VAEs were trained (1 where v ≥ 128). */
   'code-vae': CodingResult;
+  /** Local bits-back with the density flow, of the 8-bit digits. */
+  'code-flow': CodingResult;
 }
 
 export interface Progress {

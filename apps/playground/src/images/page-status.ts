@@ -8,6 +8,8 @@ export type CodingSummary = Omit<CodingResult, 'file'> & { fileBytes: number; so
 export interface ImagePageStatus {
   backend: string;
   density: string | null;
+  /** Whether the density model codes digits (local bits-back: a multi-scale flow of logit-preprocessed pixels). */
+  densityCodes: boolean;
   idf: string | null;
   vae: string | null;
   samplesDrawn: number;
@@ -16,6 +18,8 @@ export interface ImagePageStatus {
   /** The integer flow's round trip, and bits-back with the VAE's (of the binarized digits), each when its model is loaded. */
   result: CodingSummary | null;
   vaeResult: CodingSummary | null;
+  /** Local bits-back with the density flow, when it codes. */
+  flowResult: CodingSummary | null;
   sizes: SizeRow[] | null;
   error: string | null;
 }
@@ -27,4 +31,6 @@ export interface ImagePageHooks {
   /** The last coded file of the integer flow, and of bits-back, as byte arrays. */
   lastFile(): number[] | null;
   lastVaeFile(): number[] | null;
+  /** The last file of local bits-back with the density flow. */
+  lastFlowFile(): number[] | null;
 }

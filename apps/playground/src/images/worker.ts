@@ -12,10 +12,14 @@ import { type ImageView, imageBatches } from '@flows/datasets';
 import { DiagonalNormal, type Distribution, type TransformedDistribution } from '@flows/distributions';
 import {
   type CodedDescription,
+  type CompiledFlow,
+  compileFlow,
   compileIntegerFlow,
   decodeIdf,
+  decodeInChains,
   EXACT_PATH_VERSION,
   encodeIdf,
+  encodeInChains,
   type ImageSource,
   latentScaleFor,
   vaeBitsBackModel,
@@ -39,6 +43,8 @@ tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', false);
 const INTERPOLATION_NOISE_SEED = 12345;
 
 let density: { model: Distribution; view: ImageView } | null = null;
+/** The density model as flow-codec codes with it (local bits-back), when it is a multi-scale flow of logit-preprocessed pixels. */
+let densityCoder: { compiled: CompiledFlow; alpha: number; identity: string } | null = null;
 let idf: { flow: TransformedDistribution; identity: string } | null = null;
 let vae: { vae: VAE; identity: string } | null = null;
 let digits: TestDigits | null = null;
@@ -93,9 +99,26 @@ async function loadDensity(files: ModelFiles): Promise<Answers['load-density']> 
   }
   density?.model.dispose();
   density = { model, view };
+  densityCoder = null;
+  // flow-codec's local bits-back coding takes a multi-scale flow of logit-preprocessed pixels; the page says why another cannot code.
+  let coding: string;
+  if (view.kind !== 'logit') coding = 'it does not code digits here: local bits-back coding needs the logit preprocessing';
+  else
+    try {
+      const compiled = compileFlow(model);
+      const { json, weights } = await serializeModel(model);
+      densityCoder = { compiled, alpha: view.alpha, identity: await modelIdentity(json.model, weights) };
+      coding = 'it codes digits by local bits-back';
+    } catch (error) {
+      if (!(error instanceof RangeError)) throw error;
+      coding = `it does not code digits here (${error.message})`;
+    }
   const kind = model instanceof ContinuousFlow ? 'continuous flow' : model.eventShape.length === 3 ? 'multi-scale flow' : 'coupling flow';
   const scaling = view.kind === 'logit' ? `logit preprocessing (α = ${view.alpha})` : 'the plain dequantization';
-  return { summary: `mnist-flow ${kind}, ${model.trainableVariables.reduce((sum, v) => sum + v.size, 0).toLocaleString('en')} weights, ${scaling}` };
+  return {
+    summary: `mnist-flow ${kind}, ${model.trainableVariables.reduce((sum, v) => sum + v.size, 0).toLocaleString('en')} weights, ${scaling}; ${coding}`,
+    codes: densityCoder !== null,
+  };
 }
 
 async function loadIdf(files: ModelFiles): Promise<Answers['load-idf']> {
@@ -198,6 +221,61 @@ async function codeVae(pixels: Uint8Array, count: number): Promise<CodingResult>
   const byteExact = digestMatches && decoded.every((value, k) => value === bits[k]);
   const ideal = coded.account.observation + coded.account.prior - coded.account.auxiliary - coded.account.posterior;
   return { file, count, encodeSeconds, decodeSeconds, byteExact, fileBitsPerDim: (8 * file.length) / bits.length, idealBitsPerDim: ideal / bits.length };
+}
+
+/** The density flow's dequantized −log₂ p of the digits (one uniform draw per pixel, fixed seed), the logit's log-det counted: what local bits-back should reach. */
+function dequantizedNllBits(model: Distribution, alpha: number, pixels: Uint8Array, count: number): number {
+  return tf.tidy(() => {
+    const v = tf.tensor(Float32Array.from(pixels), [count, ...(model.eventShape as number[])]);
+    const p = tf.add(alpha, tf.mul(1 - 2 * alpha, tf.div(tf.add(v, tf.randomUniform(v.shape, 0, 1, 'float32', 12345)), 256)));
+    const y = tf.sub(tf.log(p), tf.log1p(tf.neg(p)));
+    const logDet = tf.sum(tf.sub(Math.log((1 - 2 * alpha) / 256), tf.log(tf.mul(p, tf.sub(1, p)))));
+    return -tf.add(tf.sum(model.logProb(y)), logDet).dataSync()[0] / Math.LN2;
+  });
+}
+
+/**
+ * Local bits-back coding of the 8-bit digits with the density flow, into the file `flow-codec
+ * compress --model <the same model>` writes, then decoded from the file's bytes as `decompress` does.
+ */
+async function codeFlow(pixels: Uint8Array, count: number): Promise<CodingResult> {
+  if (!density || !densityCoder)
+    throw new Error('load a multi-scale density flow of logit-preprocessed digits (mnist-flow train --architecture multiscale) first');
+  const { compiled, alpha, identity } = densityCoder;
+  const images = Array.from({ length: count }, (_, k) => pixels.subarray(k * DIGIT_PIXELS, (k + 1) * DIGIT_PIXELS));
+  const started = performance.now();
+  const coded = await encodeInChains(compiled, images, { alpha, onProgress: progress('local bits-back encoding') });
+  const description: CodedDescription = {
+    codec: 'local-bits-back-flow',
+    binarized: false,
+    chains: coded.chains,
+    logitAlpha: alpha,
+    exactPath: EXACT_PATH_VERSION,
+    modelHash: identity,
+    count,
+    shape: [28, 28],
+    dataHash: await sha256(pixels),
+    source: { kind: 'idx' },
+  };
+  const file = await writeContainer(description, coded.message);
+  const encodeSeconds = (performance.now() - started) / 1000;
+  const decodeStarted = performance.now();
+  const where = 'the density flow’s file';
+  const read = await readContainer(file, where);
+  assertSameModel(read.description, identity, where);
+  // The page's own file, just written from the description above: its chains are the ones set there.
+  const written = read.description as CodedDescription;
+  const decodedImages = await decodeInChains(compiled, read.message, written.count, written.chains ?? [], {
+    alpha,
+    onProgress: progress('local bits-back decoding'),
+  });
+  const decoded = new Uint8Array(count * DIGIT_PIXELS);
+  decodedImages.forEach((image, k) => decoded.set(image, k * DIGIT_PIXELS));
+  const digestMatches = (await sha256(decoded)) === read.description.dataHash;
+  const decodeSeconds = (performance.now() - decodeStarted) / 1000;
+  const byteExact = digestMatches && decoded.every((value, k) => value === pixels[k]);
+  const ideal = dequantizedNllBits(density.model, alpha, pixels, count);
+  return { file, count, encodeSeconds, decodeSeconds, byteExact, fileBitsPerDim: (8 * file.length) / pixels.length, idealBitsPerDim: ideal / pixels.length };
 }
 
 /** Model space back to grey levels in [0, 1], as mnist-flow's pictures do. */
@@ -329,6 +407,10 @@ async function answer(request: Request): Promise<[unknown, Transferable[]]> {
       return [await loadVae(request.files), []];
     case 'code-vae': {
       const result = await codeVae(request.pixels, request.count);
+      return [result, [result.file.buffer]];
+    }
+    case 'code-flow': {
+      const result = await codeFlow(request.pixels, request.count);
       return [result, [result.file.buffer]];
     }
     case 'sample': {
