@@ -23,7 +23,7 @@ import { ConvNet } from '@flows/networks';
 import { evaluateConvExactly, type ExactConvNetwork, exactConvNetwork } from './exact-network.js';
 import { movesOnly, permutationOrder } from './idf-coding.js';
 
-/**
+/*
  * Local bits-back coding (Ho, Lohn and Abbeel, "Compression with flows via local bits-back coding",
  * NeurIPS 2019) of 8-bit images under a continuous multi-scale flow trained on dequantized pixels
  * with Real NVP's logit preprocessing (mnist-flow's `--architecture multiscale`, the shipped
@@ -31,8 +31,8 @@ import { movesOnly, permutationOrder } from './idf-coding.js';
  *
  * 1. dequantization: pop u ~ U{0 … 2^16 − 1} (bits back: 16 per pixel), a = 2^16·v + u, the
  *    pixel v + u/2^16 on a lattice of 2^−16 pixel units;
- * 2. the logit y = logit(α + (1 − 2α)·a/2^24), one curved {@link encodeMonotoneStep} per pixel onto
- *    the model's lattice of 2^−16;
+ * 2. the logit y = logit(α + (1 − 2α)·a/2^24), one curved step per pixel (`@flows/codec`'s
+ *    `popBaseSide`, then `pushDataSide`) onto the model's lattice of 2^−16;
  * 3. every layer as steps of one coordinate: an ActNorm, an affine coupling (given the coordinates it
  *    keeps, which the decoder has first) and the two triangular factors of a 1 × 1 convolution's
  *    `W = P L U` are affine in each coordinate given values the decoder knows, so each costs exactly
@@ -47,6 +47,8 @@ import { movesOnly, permutationOrder } from './idf-coding.js';
  * exp, log, tanh and sigmoid; the networks by {@link evaluateConvExactly}), so files decode the
  * same on every backend and engine.
  */
+
+/** The model's lattice: values in bins of 2^−16. */
 export const MODEL_BITS = 16;
 /** Bins per unit on the model's lattice. */
 const MODEL_UNIT = 2 ** MODEL_BITS;
