@@ -215,7 +215,7 @@ describe('flow-codec', () => {
     expect(existsSync(join(root, 'idf-bin.fcod'))).toBe(false);
   });
 
-  it('codes with a shipped model named pretrained:NAME, on a fresh install without training', async () => {
+  it('codes with the shipped models named pretrained:NAME (the VAE, the multi-scale flow), on a fresh install without training, and names the ones that cannot code', async () => {
     const file = join(root, 'shipped.fcod');
     const shipped = 'pretrained:mnist-vae-flow-stochastic';
     expect(await run('compress', '--model', shipped, '--input', 'mnist-test', '--limit', '4', '--binarization', 'stochastic', '--out', file)).toBe(0);
@@ -226,6 +226,20 @@ describe('flow-codec', () => {
     expect(decoded).toEqual(stochasticallyBinarized(testImages.slice(0, 4 * 784), MNIST_BINARIZATION_SEEDS.test));
     expect(await run('compress', '--model', 'pretrained:mnist-glow', '--input', 'mnist-test', '--out', join(root, 'none.fcod'))).toBe(2);
     expect(printed.stderr).toMatch(/--model: no pretrained model is called 'mnist-glow'; the shipped models are .*mnist-vae-flow-stochastic/);
+    // The shipped multi-scale flow codes 8-bit images by local bits-back; the toys' flows cannot, and say what can.
+    const flowFile = join(root, 'shipped-flow.fcod');
+    expect(await run('compress', '--model', 'pretrained:mnist-multiscale', '--input', 'mnist-test', '--limit', '3', '--out', flowFile)).toBe(0);
+    expect(printed.stderr).toMatch(/continuous flow \(8 affine couplings in 2 levels, logit α 0.000001\) from .*mnist-multiscale.*, coded by local bits-back/);
+    expect(await run('decompress', flowFile, '--model', 'pretrained:mnist-multiscale', '--out', join(root, 'shipped-flow-out'))).toBe(0);
+    const flowDecoded = new Uint8Array(readFileSync(join(root, 'shipped-flow-out', 'mnist-test-images-idx3-ubyte'))).subarray(16);
+    expect(flowDecoded).toEqual(Uint8Array.from(testImages.slice(0, 3 * 784)));
+    for (const [model, reason] of [
+      ['pretrained:chequerboard-cnf', /this is a continuous-time flow \(@flows\/continuous\), which flow-codec does not code; lossless coding needs/],
+      ['pretrained:two-gaussians-realnvp', /this continuous density cannot be coded exactly \(.*convolutional networks only\); lossless coding needs/],
+    ] as const) {
+      expect(await run('compress', '--model', model, '--input', 'mnist-test', '--limit', '2', '--out', join(root, 'none.fcod'))).toBe(2);
+      expect(printed.stderr).toMatch(reason);
+    }
   });
 
   it('compares the models with gzip, bzip2, xz, brotli, PNG and WebP on the same images', async () => {

@@ -158,8 +158,8 @@ export interface ExactConvNetwork {
   channels: number[];
   /** The odd kernel size k of every layer ('same' padding of (k − 1)/2). */
   kernelSize: number;
-  /** Layer l's filter, [k, k, channels[l], channels[l + 1]] row-major (float32 values, read as doubles exactly). */
-  filters: Float32Array[];
+  /** Layer l's filter, [k, k, channels[l], channels[l + 1]] row-major: the float32 weights as doubles (exactly; read once, not converted per product). */
+  filters: Float64Array[];
   biases: Float32Array[];
   activation: Activation;
 }
@@ -168,7 +168,7 @@ export function exactConvNetwork(network: ConvNet): ExactConvNetwork {
   return {
     channels: [network.inputSize, ...network.hidden, network.outputSize],
     kernelSize: network.kernelSize,
-    filters: network.filters.map((f) => f.dataSync() as Float32Array),
+    filters: network.filters.map((f) => Float64Array.from(f.dataSync())),
     biases: network.biases.map((b) => b.dataSync() as Float32Array),
     activation: network.activation,
   };
@@ -186,7 +186,7 @@ function convolutionLayer(
   rows: number,
   height: number,
   width: number,
-  filter: Float32Array,
+  filter: Float64Array,
   bias: Float32Array,
   fanIn: number,
   fanOut: number,
@@ -194,6 +194,7 @@ function convolutionLayer(
 ): Float64Array {
   const pad = (k - 1) / 2;
   const pixels = height * width;
+  const unrolled = fanOut - (fanOut % 4);
   const output = new Float64Array(rows * pixels * fanOut);
   for (let row = 0; row < rows; row++) {
     const outAt = row * pixels * fanOut;
@@ -212,7 +213,15 @@ function convolutionLayer(
               if (ox < 0 || ox >= width) continue;
               const to = outAt + (oy * width + ox) * fanOut;
               const from = ((i * k + j) * fanIn + c) * fanOut;
-              for (let o = 0; o < fanOut; o++) output[to + o] += value * filter[from + o];
+              // Four outputs a pass: each output's own additions keep their order, so the sums are the same bits.
+              let o = 0;
+              for (; o < unrolled; o += 4) {
+                output[to + o] += value * filter[from + o];
+                output[to + o + 1] += value * filter[from + o + 1];
+                output[to + o + 2] += value * filter[from + o + 2];
+                output[to + o + 3] += value * filter[from + o + 3];
+              }
+              for (; o < fanOut; o++) output[to + o] += value * filter[from + o];
             }
           }
         }

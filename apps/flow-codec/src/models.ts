@@ -66,6 +66,8 @@ export async function loadCodecModel(reference: string, flag = '--model'): Promi
       const json = JSON.parse(await readFile(join(dir, 'model.json'), 'utf8')) as { model?: { className?: string }; metadata?: { view?: unknown } };
       // A VAE saved as a model (the shipped ones of @flows/pretrained), not as vae-eval's checkpoint.
       if (json.model?.className === 'VAE') return fromVae(await loadModel(dir, vaeFromJSON), dir);
+      if (json.model?.className === 'ContinuousFlow')
+        throw new UsageError(`--model ${dir}: this is a continuous-time flow (@flows/continuous), which flow-codec does not code; ${CODABLE_MODELS}`);
       return fromDistribution((await loadModel(dir)) as TransformedDistribution, dir, json.metadata?.view);
     }
     if (await exists(join(dir, 'checkpoint.json'))) {
@@ -114,10 +116,13 @@ function logitAlphaOf(view: unknown): number | null {
   return kind === 'logit' && typeof alpha === 'number' && alpha > 0 && alpha < 0.5 ? alpha : null;
 }
 
+/** The models flow-codec codes with, for errors about others. */
+const CODABLE_MODELS =
+  'lossless coding needs an integer discrete flow (flow-codec train), a VAE (vae-eval train), or a multi-scale flow of logit-preprocessed pixels (mnist-flow train --architecture multiscale, or pretrained:mnist-multiscale)';
+
 /** A continuous flow for local bits-back coding, or a UsageError saying why it cannot be one. */
 async function fromContinuousFlow(flow: TransformedDistribution, dir: string, view: unknown): Promise<CodecModel> {
-  const needs =
-    'lossless coding needs an integer discrete flow (flow-codec train), a VAE (vae-eval train), or a multi-scale flow of logit-preprocessed pixels (mnist-flow train --architecture multiscale, or pretrained:mnist-multiscale)';
+  const needs = CODABLE_MODELS;
   let compiled: CompiledFlow;
   try {
     compiled = compileFlow(flow);
