@@ -176,10 +176,11 @@ export function exactConvNetwork(network: ConvNet): ExactConvNetwork {
 
 /**
  * One 'same'-padded convolution of `rows` images `[height, width, fanIn]`:
- * `out[y, x, o] = b_o + Σ_{i, j, c} in[y + i − p, x + j − p, c] · F[i, j, c, o]`. Each nonzero input
- * value is scattered to the outputs it reaches, inputs in row-major order (y, x, c), then taps (i, j)
- * and outputs ascending: a fixed order of additions, the same on every engine and CPU (the zeros
- * skipped, most of an image's pixels and half of a ReLU layer's outputs, change no sum).
+ * `out[y, x, o] = b_o + Σ_{i, j, c} in[y + i − p, x + j − p, c] · F[i, j, c, o]`. Each output starts
+ * at its bias and adds its inputs' terms taps (i, j) first, then channels c, all ascending: a fixed
+ * order of additions, the same on every engine and CPU (a zero input is skipped: most of an image's
+ * pixels and half of a ReLU layer's outputs, which change no sum). The outputs are summed eight at a
+ * time in local variables (each its own sum, in that order), which keeps them out of memory.
  */
 function convolutionLayer(
   input: Float64Array,
@@ -194,37 +195,67 @@ function convolutionLayer(
 ): Float64Array {
   const pad = (k - 1) / 2;
   const pixels = height * width;
-  const unrolled = fanOut - (fanOut % 4);
+  const blocked = fanOut - (fanOut % 8);
   const output = new Float64Array(rows * pixels * fanOut);
   for (let row = 0; row < rows; row++) {
-    const outAt = row * pixels * fanOut;
-    for (let p = 0; p < pixels; p++) for (let o = 0; o < fanOut; o++) output[outAt + p * fanOut + o] = bias[o];
     const inAt = row * pixels * fanIn;
-    for (let y = 0; y < height; y++)
-      for (let x = 0; x < width; x++)
-        for (let c = 0; c < fanIn; c++) {
-          const value = input[inAt + (y * width + x) * fanIn + c];
-          if (value === 0) continue;
-          for (let i = 0; i < k; i++) {
-            const oy = y - i + pad;
-            if (oy < 0 || oy >= height) continue;
-            for (let j = 0; j < k; j++) {
-              const ox = x - j + pad;
-              if (ox < 0 || ox >= width) continue;
-              const to = outAt + (oy * width + ox) * fanOut;
-              const from = ((i * k + j) * fanIn + c) * fanOut;
-              // Four outputs a pass: each output's own additions keep their order, so the sums are the same bits.
-              let o = 0;
-              for (; o < unrolled; o += 4) {
-                output[to + o] += value * filter[from + o];
-                output[to + o + 1] += value * filter[from + o + 1];
-                output[to + o + 2] += value * filter[from + o + 2];
-                output[to + o + 3] += value * filter[from + o + 3];
+    for (let oy = 0; oy < height; oy++)
+      for (let ox = 0; ox < width; ox++) {
+        const to = (row * pixels + oy * width + ox) * fanOut;
+        const iLow = Math.max(0, pad - oy);
+        const iHigh = Math.min(k, height + pad - oy);
+        const jLow = Math.max(0, pad - ox);
+        const jHigh = Math.min(k, width + pad - ox);
+        for (let o = 0; o < blocked; o += 8) {
+          let a0 = bias[o];
+          let a1 = bias[o + 1];
+          let a2 = bias[o + 2];
+          let a3 = bias[o + 3];
+          let a4 = bias[o + 4];
+          let a5 = bias[o + 5];
+          let a6 = bias[o + 6];
+          let a7 = bias[o + 7];
+          for (let i = iLow; i < iHigh; i++)
+            for (let j = jLow; j < jHigh; j++) {
+              const from = inAt + ((oy + i - pad) * width + (ox + j - pad)) * fanIn;
+              const tap = (i * k + j) * fanIn;
+              for (let c = 0; c < fanIn; c++) {
+                const value = input[from + c];
+                if (value === 0) continue;
+                const f = (tap + c) * fanOut + o;
+                a0 += value * filter[f];
+                a1 += value * filter[f + 1];
+                a2 += value * filter[f + 2];
+                a3 += value * filter[f + 3];
+                a4 += value * filter[f + 4];
+                a5 += value * filter[f + 5];
+                a6 += value * filter[f + 6];
+                a7 += value * filter[f + 7];
               }
-              for (; o < fanOut; o++) output[to + o] += value * filter[from + o];
             }
-          }
+          output[to + o] = a0;
+          output[to + o + 1] = a1;
+          output[to + o + 2] = a2;
+          output[to + o + 3] = a3;
+          output[to + o + 4] = a4;
+          output[to + o + 5] = a5;
+          output[to + o + 6] = a6;
+          output[to + o + 7] = a7;
         }
+        for (let o = blocked; o < fanOut; o++) {
+          let a = bias[o];
+          for (let i = iLow; i < iHigh; i++)
+            for (let j = jLow; j < jHigh; j++) {
+              const from = inAt + ((oy + i - pad) * width + (ox + j - pad)) * fanIn;
+              const tap = (i * k + j) * fanIn;
+              for (let c = 0; c < fanIn; c++) {
+                const value = input[from + c];
+                if (value !== 0) a += value * filter[(tap + c) * fanOut + o];
+              }
+            }
+          output[to + o] = a;
+        }
+      }
   }
   return output;
 }

@@ -1,0 +1,74 @@
+import { describe, expect, it } from 'vitest';
+import { type ExactConvNetwork, evaluateConvExactly } from './exact-network.js';
+
+/** A small seeded generator for the test's weights and inputs. */
+function generator(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/**
+ * The plain reference, the formula as written: out[y, x, o] = b_o + Σ over taps (i, j) ascending, then
+ * channels c ascending, of in[y + i − p, x + j − p, c] · F[i, j, c, o], a zero input skipped; ReLU between layers.
+ */
+function reference(network: ExactConvNetwork, input: Float64Array, rows: number, height: number, width: number): Float64Array {
+  const { channels, filters, biases, kernelSize: k } = network;
+  const pad = (k - 1) / 2;
+  let current = input;
+  for (let layer = 0; layer < filters.length; layer++) {
+    const [fanIn, fanOut] = [channels[layer], channels[layer + 1]];
+    const out = new Float64Array(rows * height * width * fanOut);
+    for (let r = 0; r < rows; r++)
+      for (let y = 0; y < height; y++)
+        for (let x = 0; x < width; x++)
+          for (let o = 0; o < fanOut; o++) {
+            let sum = biases[layer][o];
+            for (let i = 0; i < k; i++)
+              for (let j = 0; j < k; j++) {
+                const [yy, xx] = [y + i - pad, x + j - pad];
+                if (yy < 0 || yy >= height || xx < 0 || xx >= width) continue;
+                for (let c = 0; c < fanIn; c++) {
+                  const value = current[((r * height + yy) * width + xx) * fanIn + c];
+                  if (value !== 0) sum += value * filters[layer][((i * k + j) * fanIn + c) * fanOut + o];
+                }
+              }
+            out[((r * height + y) * width + x) * fanOut + o] = sum;
+          }
+    current = layer < filters.length - 1 ? out.map((v) => Math.max(v, 0)) : out;
+  }
+  return current;
+}
+
+describe('the exact convolutional network', () => {
+  it.each([
+    [[3, 16, 5], 3, 2, 6, 5],
+    [[4, 64, 64, 8], 3, 1, 7, 7],
+    [[2, 9, 4], 5, 2, 4, 6],
+    [[1, 8], 1, 3, 3, 3],
+  ])('channels %j, kernel %i, %i images of %i × %i: the same bits as the formula in its order of additions', (channels, kernelSize, rows, height, width) => {
+    const random = generator(channels.length * 100 + kernelSize);
+    const filters = channels
+      .slice(1)
+      .map((fanOut, l) => Float64Array.from({ length: kernelSize * kernelSize * channels[l] * fanOut }, () => Math.fround(random() - 0.5)));
+    const biases = channels.slice(1).map((fanOut) => Float32Array.from({ length: fanOut }, () => random() - 0.5));
+    const network: ExactConvNetwork = { channels, kernelSize, filters, biases, activation: 'relu' };
+    // Inputs on a 2^−16 lattice, a third of them zero (as a coupling's masked channels are).
+    const input = Float64Array.from({ length: rows * height * width * channels[0] }, () => (random() < 0.33 ? 0 : Math.round((random() - 0.5) * 2 ** 18)));
+    const expected = reference(
+      network,
+      Float64Array.from(input, (v) => v / 2 ** 16),
+      rows,
+      height,
+      width,
+    );
+    const got = evaluateConvExactly(network, input, rows, height, width, 2 ** 16);
+    expect(got.length).toBe(expected.length);
+    for (let k = 0; k < got.length; k++) if (!Object.is(got[k], expected[k])) expect({ k, got: got[k] }).toEqual({ k, got: expected[k] });
+  });
+});
