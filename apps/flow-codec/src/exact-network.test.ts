@@ -1,5 +1,8 @@
-import { describe, expect, it } from 'vitest';
-import { type ExactConvNetwork, evaluateConvExactly } from './exact-network.js';
+import { afterAll, describe, expect, it } from 'vitest';
+// @ts-expect-error: a build script in plain JavaScript, without declarations
+import { assembleExactConv } from '../scripts/build-exact-conv.mjs';
+import { EXACT_CONV_WASM } from './exact-conv-wasm.js';
+import { type ExactConvNetwork, evaluateConvExactly, useWasmConvolution } from './exact-network.js';
 
 /** A small seeded generator for the test's weights and inputs. */
 function generator(seed: number): () => number {
@@ -45,30 +48,54 @@ function reference(network: ExactConvNetwork, input: Float64Array, rows: number,
   return current;
 }
 
-describe('the exact convolutional network', () => {
-  it.each([
-    [[3, 16, 5], 3, 2, 6, 5],
-    [[4, 64, 64, 8], 3, 1, 7, 7],
-    [[2, 9, 4], 5, 2, 4, 6],
-    [[1, 8], 1, 3, 3, 3],
-  ])('channels %j, kernel %i, %i images of %i × %i: the same bits as the formula in its order of additions', (channels, kernelSize, rows, height, width) => {
-    const random = generator(channels.length * 100 + kernelSize);
-    const filters = channels
-      .slice(1)
-      .map((fanOut, l) => Float64Array.from({ length: kernelSize * kernelSize * channels[l] * fanOut }, () => Math.fround(random() - 0.5)));
-    const biases = channels.slice(1).map((fanOut) => Float32Array.from({ length: fanOut }, () => random() - 0.5));
-    const network: ExactConvNetwork = { channels, kernelSize, filters, biases, activation: 'relu' };
-    // Inputs on a 2^−16 lattice, a third of them zero (as a coupling's masked channels are).
-    const input = Float64Array.from({ length: rows * height * width * channels[0] }, () => (random() < 0.33 ? 0 : Math.round((random() - 0.5) * 2 ** 18)));
-    const expected = reference(
-      network,
-      Float64Array.from(input, (v) => v / 2 ** 16),
-      rows,
-      height,
-      width,
-    );
-    const got = evaluateConvExactly(network, input, rows, height, width, 2 ** 16);
-    expect(got.length).toBe(expected.length);
-    for (let k = 0; k < got.length; k++) if (!Object.is(got[k], expected[k])) expect({ k, got: got[k] }).toEqual({ k, got: expected[k] });
+const SHAPES: [number[], number, number, number, number][] = [
+  [[3, 16, 5], 3, 2, 6, 5],
+  [[4, 64, 64, 8], 3, 1, 7, 7],
+  [[2, 9, 4], 5, 2, 4, 6],
+  [[1, 8], 1, 3, 3, 3],
+];
+
+describe.each([
+  ['WebAssembly (SIMD) for blocks of eight outputs', true],
+  ['JavaScript only', false],
+])('the exact convolutional network, %s', (_, wasm) => {
+  afterAll(() => {
+    useWasmConvolution(true);
+  });
+
+  it('runs where it is asked to (WebAssembly with SIMD starts in Node 20)', () => {
+    expect(useWasmConvolution(wasm)).toBe(wasm);
+  });
+
+  it.each(SHAPES)(
+    'channels %j, kernel %i, %i images of %i × %i: the same bits as the formula in its order of additions',
+    (channels, kernelSize, rows, height, width) => {
+      useWasmConvolution(wasm);
+      const random = generator(channels.length * 100 + kernelSize);
+      const filters = channels
+        .slice(1)
+        .map((fanOut, l) => Float64Array.from({ length: kernelSize * kernelSize * channels[l] * fanOut }, () => Math.fround(random() - 0.5)));
+      const biases = channels.slice(1).map((fanOut) => Float32Array.from({ length: fanOut }, () => random() - 0.5));
+      const network: ExactConvNetwork = { channels, kernelSize, filters, biases, activation: 'relu' };
+      // Inputs on a 2^−16 lattice, a third of them zero (as a coupling's masked channels are).
+      const input = Float64Array.from({ length: rows * height * width * channels[0] }, () => (random() < 0.33 ? 0 : Math.round((random() - 0.5) * 2 ** 18)));
+      const expected = reference(
+        network,
+        Float64Array.from(input, (v) => v / 2 ** 16),
+        rows,
+        height,
+        width,
+      );
+      const got = evaluateConvExactly(network, input, rows, height, width, 2 ** 16);
+      expect(got.length).toBe(expected.length);
+      for (let k = 0; k < got.length; k++) if (!Object.is(got[k], expected[k])) expect({ k, got: got[k] }).toEqual({ k, got: expected[k] });
+    },
+  );
+});
+
+describe('the WebAssembly module of the exact convolution', () => {
+  it('is what exact-conv.wat assembles to (node scripts/build-exact-conv.mjs writes it)', async () => {
+    const assembled: Uint8Array = await assembleExactConv();
+    expect(Buffer.from(assembled).toString('base64')).toBe(EXACT_CONV_WASM);
   });
 });

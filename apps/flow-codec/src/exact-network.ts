@@ -1,5 +1,6 @@
 import { exactExpm1, exactSigmoid, exactSoftplus, exactTanh } from '@flows/codec';
 import type { Activation, ConvNet, MLP } from '@flows/networks';
+import { EXACT_CONV_WASM } from './exact-conv-wasm.js';
 
 /**
  * The version of the exact path, recorded in every file this version writes (`exactPath` in its
@@ -180,8 +181,67 @@ export function exactConvNetwork(network: ConvNet): ExactConvNetwork {
  * at its bias and adds its inputs' terms taps (i, j) first, then channels c, all ascending: a fixed
  * order of additions, the same on every engine and CPU (a zero input is skipped: most of an image's
  * pixels and half of a ReLU layer's outputs, which change no sum). The outputs are summed eight at a
- * time in local variables (each its own sum, in that order), which keeps them out of memory.
+ * time in local variables (each its own sum, in that order), which keeps them out of memory; where
+ * WebAssembly with SIMD runs (Node, today's browsers), those blocks of eight run in exact-conv.wat,
+ * which adds in the same order, so the same bits.
  */
+/** The WebAssembly convolution (exact-conv.wat): its memory and function, or null where WebAssembly with SIMD cannot start (then the JavaScript below, the same bits). */
+type WasmConvolution = { memory: WebAssembly.Memory; conv: (...args: number[]) => void };
+let wasmConvolution: WasmConvolution | null | undefined;
+let wasmAllowed = true;
+
+function loadWasmConvolution(): WasmConvolution | null {
+  if (wasmConvolution !== undefined) return wasmConvolution;
+  try {
+    const bytes = Uint8Array.from(atob(EXACT_CONV_WASM), (ch) => ch.charCodeAt(0));
+    const { exports } = new WebAssembly.Instance(new WebAssembly.Module(bytes), {});
+    wasmConvolution = { memory: exports.memory as WebAssembly.Memory, conv: exports.conv as WasmConvolution['conv'] };
+  } catch {
+    wasmConvolution = null;
+  }
+  return wasmConvolution;
+}
+
+/** For tests: whether the exact convolution may use WebAssembly (true), or only the JavaScript (false); returns whether WebAssembly runs it now. */
+export function useWasmConvolution(allowed: boolean): boolean {
+  wasmAllowed = allowed;
+  return allowed && loadWasmConvolution() !== null;
+}
+
+/**
+ * The outputs 0 … blocked − 1 of {@link convolutionLayer} in WebAssembly: the arrays copied into its
+ * memory (grown as needed; byte offsets kept at multiples of 16), the result copied out.
+ */
+function wasmLayer(
+  wasm: WasmConvolution,
+  input: Float64Array,
+  rows: number,
+  height: number,
+  width: number,
+  filter: Float64Array,
+  bias: Float32Array,
+  fanIn: number,
+  fanOut: number,
+  k: number,
+  blocked: number,
+  output: Float64Array,
+): void {
+  const align = (bytes: number) => Math.ceil(bytes / 16) * 16;
+  const inAt = 0;
+  const filterAt = align(inAt + 8 * input.length);
+  const biasAt = align(filterAt + 8 * filter.length);
+  const outAt = align(biasAt + 8 * fanOut);
+  const end = outAt + 8 * output.length;
+  const { memory } = wasm;
+  if (end > memory.buffer.byteLength) memory.grow(Math.ceil((end - memory.buffer.byteLength) / 65536));
+  const heap = memory.buffer;
+  new Float64Array(heap, inAt, input.length).set(input);
+  new Float64Array(heap, filterAt, filter.length).set(filter);
+  new Float64Array(heap, biasAt, fanOut).set(bias);
+  wasm.conv(inAt, rows, height, width, filterAt, biasAt, fanIn, fanOut, k, outAt, blocked);
+  output.set(new Float64Array(heap, outAt, output.length));
+}
+
 function convolutionLayer(
   input: Float64Array,
   rows: number,
@@ -197,6 +257,8 @@ function convolutionLayer(
   const pixels = height * width;
   const blocked = fanOut - (fanOut % 8);
   const output = new Float64Array(rows * pixels * fanOut);
+  const wasm = wasmAllowed && blocked > 0 ? loadWasmConvolution() : null;
+  if (wasm) wasmLayer(wasm, input, rows, height, width, filter, bias, fanIn, fanOut, k, blocked, output);
   for (let row = 0; row < rows; row++) {
     const inAt = row * pixels * fanIn;
     for (let oy = 0; oy < height; oy++)
@@ -206,7 +268,7 @@ function convolutionLayer(
         const iHigh = Math.min(k, height + pad - oy);
         const jLow = Math.max(0, pad - ox);
         const jHigh = Math.min(k, width + pad - ox);
-        for (let o = 0; o < blocked; o += 8) {
+        for (let o = wasm ? blocked : 0; o < blocked; o += 8) {
           let a0 = bias[o];
           let a1 = bias[o + 1];
           let a2 = bias[o + 2];
