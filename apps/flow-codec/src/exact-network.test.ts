@@ -1,20 +1,9 @@
+import { Random } from '@flows/core';
 import { afterAll, describe, expect, it } from 'vitest';
 // @ts-expect-error: a build script in plain JavaScript, without declarations
 import { assembleExactConv } from '../scripts/build-exact-conv.mjs';
 import { EXACT_CONV_WASM } from './exact-conv-wasm.js';
 import { type ExactConvNetwork, evaluateConvExactly, useWasmConvolution } from './exact-network.js';
-
-/** A small seeded generator for the test's weights and inputs. */
-function generator(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /**
  * The plain reference, the formula as written: out[y, x, o] = b_o + Σ over taps (i, j) ascending, then
@@ -71,7 +60,8 @@ describe.each([
     'channels %j, kernel %i, %i images of %i × %i: the same bits as the formula in its order of additions',
     (channels, kernelSize, rows, height, width) => {
       useWasmConvolution(wasm);
-      const random = generator(channels.length * 100 + kernelSize);
+      const seeded = new Random(channels.length * 100 + kernelSize);
+      const random = () => seeded.uniform();
       const filters = channels
         .slice(1)
         .map((fanOut, l) => Float64Array.from({ length: kernelSize * kernelSize * channels[l] * fanOut }, () => Math.fround(random() - 0.5)));
