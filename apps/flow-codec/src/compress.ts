@@ -117,7 +117,7 @@ export async function compressSet(
   // rANS ends with its 64-bit state; bits-back starts from the words it drew (the state's two among them).
   // Bits-back chains start from the words they drew (their final states among them).
   const startWords = extra.chains ? extra.chains.reduce((sum, chain) => sum + chain.initialWords, 0) : (extra.initialWords ?? 2);
-  const overhead = { containerBytes: file.length - message.length, stateBytes: 4 * startWords, bitsBack: startWords > 2 || extra.initialWords !== undefined };
+  const overhead = { containerBytes: file.length - message.length, stateBytes: 4 * startWords, bitsBack: extra.codec !== 'rans-idf' };
   return { file, description, seconds: (performance.now() - started) / 1000, idealBits, overhead };
 }
 
