@@ -1,3 +1,4 @@
+import { exactTanh } from '@flows/codec';
 import { Random } from '@flows/core';
 import { afterAll, describe, expect, it } from 'vitest';
 // @ts-expect-error: a build script in plain JavaScript, without declarations
@@ -10,6 +11,7 @@ import { type ExactConvNetwork, evaluateConvExactly, useWasmConvolution } from '
  * channels c ascending, of in[y + i − p, x + j − p, c] · F[i, j, c, o], a zero input skipped; ReLU between layers.
  */
 function reference(network: ExactConvNetwork, input: Float64Array, rows: number, height: number, width: number): Float64Array {
+  const activate = network.activation === 'tanh' ? exactTanh : (v: number) => Math.max(v, 0);
   const { channels, filters, biases, kernelSize: k } = network;
   const pad = (k - 1) / 2;
   let current = input;
@@ -32,20 +34,22 @@ function reference(network: ExactConvNetwork, input: Float64Array, rows: number,
               }
             out[((r * height + y) * width + x) * fanOut + o] = sum;
           }
-    current = layer < filters.length - 1 ? out.map((v) => Math.max(v, 0)) : out;
+    current = layer < filters.length - 1 ? out.map(activate) : out;
   }
   return current;
 }
 
-const SHAPES: [number[], number, number, number, number][] = [
-  [[3, 16, 5], 3, 2, 6, 5],
-  [[4, 64, 64, 8], 3, 1, 7, 7],
-  [[2, 9, 4], 5, 2, 4, 6],
-  [[1, 8], 1, 3, 3, 3],
+// Between them, every width of block the WebAssembly sums outputs in (16, 8, 4, 2, 1), and tanh between layers.
+const SHAPES: [number[], number, number, number, number, 'relu' | 'tanh'][] = [
+  [[3, 16, 5], 3, 2, 6, 5, 'relu'],
+  [[4, 64, 64, 8], 3, 1, 7, 7, 'relu'],
+  [[2, 9, 4], 5, 2, 4, 6, 'relu'],
+  [[1, 8], 1, 3, 3, 3, 'relu'],
+  [[5, 31, 30], 3, 2, 5, 4, 'tanh'],
 ];
 
 describe.each([
-  ['WebAssembly (SIMD) for blocks of eight outputs', true],
+  ['WebAssembly (SIMD)', true],
   ['JavaScript only', false],
 ])('the exact convolutional network, %s', (_, wasm) => {
   afterAll(() => {
@@ -57,8 +61,8 @@ describe.each([
   });
 
   it.each(SHAPES)(
-    'channels %j, kernel %i, %i images of %i × %i: the same bits as the formula in its order of additions',
-    (channels, kernelSize, rows, height, width) => {
+    'channels %j, kernel %i, %i images of %i × %i, %s: the same bits as the formula in its order of additions',
+    (channels, kernelSize, rows, height, width, activation) => {
       useWasmConvolution(wasm);
       const seeded = new Random(channels.length * 100 + kernelSize);
       const random = () => seeded.uniform();
@@ -66,7 +70,7 @@ describe.each([
         .slice(1)
         .map((fanOut, l) => Float64Array.from({ length: kernelSize * kernelSize * channels[l] * fanOut }, () => Math.fround(random() - 0.5)));
       const biases = channels.slice(1).map((fanOut) => Float32Array.from({ length: fanOut }, () => random() - 0.5));
-      const network: ExactConvNetwork = { channels, kernelSize, filters, biases, activation: 'relu' };
+      const network: ExactConvNetwork = { channels, kernelSize, filters, biases, activation };
       // Inputs on a 2^−16 lattice, a third of them zero (as a coupling's masked channels are).
       const input = Float64Array.from({ length: rows * height * width * channels[0] }, () => (random() < 0.33 ? 0 : Math.round((random() - 0.5) * 2 ** 18)));
       const expected = reference(

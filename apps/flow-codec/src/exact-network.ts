@@ -175,16 +175,6 @@ export function exactConvNetwork(network: ConvNet): ExactConvNetwork {
   };
 }
 
-/**
- * One 'same'-padded convolution of `rows` images `[height, width, fanIn]`:
- * `out[y, x, o] = b_o + Σ_{i, j, c} in[y + i − p, x + j − p, c] · F[i, j, c, o]`. Each output starts
- * at its bias and adds its inputs' terms taps (i, j) first, then channels c, all ascending: a fixed
- * order of additions, the same on every engine and CPU (a zero input is skipped: most of an image's
- * pixels and half of a ReLU layer's outputs, which change no sum). The outputs are summed eight at a
- * time in local variables (each its own sum, in that order), which keeps them out of memory; where
- * WebAssembly with SIMD runs (Node, today's browsers), those blocks of eight run in exact-conv.wat,
- * which adds in the same order, so the same bits.
- */
 /** The WebAssembly convolution (exact-conv.wat): its memory and function, or null where WebAssembly with SIMD cannot start (then the JavaScript below, the same bits). */
 type WasmConvolution = { memory: WebAssembly.Memory; conv: (...args: number[]) => void };
 let wasmConvolution: WasmConvolution | null | undefined;
@@ -209,39 +199,98 @@ export function useWasmConvolution(allowed: boolean): boolean {
 }
 
 /**
- * The outputs 0 … blocked − 1 of {@link convolutionLayer} in WebAssembly: the arrays copied into its
- * memory (grown as needed; byte offsets kept at multiples of 16), the result copied out.
+ * Where the WebAssembly convolution keeps a network's filters and biases (as f64, each at a multiple
+ * of 16 bytes): copied into its memory once per filter, at the bottom, below the space each
+ * evaluation uses for its activations and lists.
  */
-function wasmLayer(
-  wasm: WasmConvolution,
-  input: Float64Array,
-  rows: number,
-  height: number,
-  width: number,
-  filter: Float64Array,
-  bias: Float32Array,
-  fanIn: number,
-  fanOut: number,
-  k: number,
-  blocked: number,
-  output: Float64Array,
-): void {
-  const align = (bytes: number) => Math.ceil(bytes / 16) * 16;
-  const inAt = 0;
-  const filterAt = align(inAt + 8 * input.length);
-  const biasAt = align(filterAt + 8 * filter.length);
-  const outAt = align(biasAt + 8 * fanOut);
-  const end = outAt + 8 * output.length;
+let wasmConstants = new WeakMap<Float64Array | Float32Array, number>();
+let wasmConstantsEnd = 0;
+/** Past this many bytes of constants (many networks over a long life), the copies start over. */
+const WASM_CONSTANTS_LIMIT = 64 * 2 ** 20;
+
+const align16 = (bytes: number) => Math.ceil(bytes / 16) * 16;
+
+function ensureMemory(wasm: WasmConvolution, end: number): void {
   const { memory } = wasm;
   if (end > memory.buffer.byteLength) memory.grow(Math.ceil((end - memory.buffer.byteLength) / 65536));
-  const heap = memory.buffer;
-  new Float64Array(heap, inAt, input.length).set(input);
-  new Float64Array(heap, filterAt, filter.length).set(filter);
-  new Float64Array(heap, biasAt, fanOut).set(bias);
-  wasm.conv(inAt, rows, height, width, filterAt, biasAt, fanIn, fanOut, k, outAt, blocked);
-  output.set(new Float64Array(heap, outAt, output.length));
 }
 
+/** The byte address of `values` (a filter, or a bias as f64) in the module's memory, copied there the first time. */
+function wasmConstant(wasm: WasmConvolution, values: Float64Array | Float32Array): number {
+  const known = wasmConstants.get(values);
+  if (known !== undefined) return known;
+  const at = wasmConstantsEnd;
+  wasmConstantsEnd = align16(at + 8 * values.length);
+  ensureMemory(wasm, wasmConstantsEnd);
+  new Float64Array(wasm.memory.buffer, at, values.length).set(values);
+  wasmConstants.set(values, at);
+  return at;
+}
+
+/**
+ * {@link evaluateConvExactly} in WebAssembly (exact-conv.wat, the same sums in the same order): the
+ * input copied in, the activations kept in its memory from layer to layer (ReLU applied there, other
+ * activations here, by the same functions as the JavaScript path), the output copied out.
+ */
+function evaluateInWasm(wasm: WasmConvolution, network: ExactConvNetwork, input: Float64Array, rows: number, height: number, width: number): Float64Array {
+  const { channels, filters, biases, activation, kernelSize } = network;
+  const layerCount = filters.length;
+  const uncached = [...filters, ...biases].reduce((bytes, values) => bytes + (wasmConstants.has(values) ? 0 : align16(8 * values.length)), 0);
+  if (wasmConstantsEnd + uncached > WASM_CONSTANTS_LIMIT) {
+    wasmConstants = new WeakMap();
+    wasmConstantsEnd = 0;
+  }
+  const filterAt = filters.map((filter) => wasmConstant(wasm, filter));
+  const biasAt = biases.map((bias) => wasmConstant(wasm, bias));
+  const pixels = rows * height * width;
+  const widest = Math.max(...channels);
+  const bufferA = wasmConstantsEnd;
+  const bufferB = align16(bufferA + 8 * pixels * widest);
+  const cnt = align16(bufferB + 8 * pixels * widest);
+  const idx = align16(cnt + 4 * pixels);
+  const val = align16(idx + 4 * pixels * widest);
+  ensureMemory(wasm, val + 8 * pixels * widest);
+  new Float64Array(wasm.memory.buffer, bufferA, input.length).set(input);
+  let from = bufferA;
+  let to = bufferB;
+  for (let layer = 0; layer < layerCount; layer++) {
+    const hidden = layer < layerCount - 1;
+    const fanOut = channels[layer + 1];
+    wasm.conv(
+      from,
+      rows,
+      height,
+      width,
+      filterAt[layer],
+      biasAt[layer],
+      channels[layer],
+      fanOut,
+      kernelSize,
+      to,
+      hidden && activation === 'relu' ? 1 : 0,
+      cnt,
+      idx,
+      val,
+    );
+    if (hidden && activation !== 'relu') {
+      const values = new Float64Array(wasm.memory.buffer, to, pixels * fanOut);
+      for (let k = 0; k < values.length; k++) values[k] = activate(values[k], activation);
+    }
+    [from, to] = [to, from];
+  }
+  return Float64Array.from(new Float64Array(wasm.memory.buffer, from, pixels * channels[layerCount]));
+}
+
+/**
+ * One 'same'-padded convolution of `rows` images `[height, width, fanIn]`:
+ * `out[y, x, o] = b_o + Σ_{i, j, c} in[y + i − p, x + j − p, c] · F[i, j, c, o]`. Each output starts
+ * at its bias and adds its inputs' terms taps (i, j) first, then channels c, all ascending: a fixed
+ * order of additions, the same on every engine and CPU (a zero input is skipped: most of an image's
+ * pixels and half of a ReLU layer's outputs, which change no sum). The outputs are summed eight at a
+ * time in local variables (each its own sum, in that order), which keeps them out of memory. This is
+ * the path where WebAssembly with SIMD cannot start; elsewhere (Node, today's browsers)
+ * exact-conv.wat adds in the same order, so the same bits.
+ */
 function convolutionLayer(
   input: Float64Array,
   rows: number,
@@ -257,8 +306,6 @@ function convolutionLayer(
   const pixels = height * width;
   const blocked = fanOut - (fanOut % 8);
   const output = new Float64Array(rows * pixels * fanOut);
-  const wasm = wasmAllowed && blocked > 0 ? loadWasmConvolution() : null;
-  if (wasm) wasmLayer(wasm, input, rows, height, width, filter, bias, fanIn, fanOut, k, blocked, output);
   for (let row = 0; row < rows; row++) {
     const inAt = row * pixels * fanIn;
     for (let oy = 0; oy < height; oy++)
@@ -268,7 +315,7 @@ function convolutionLayer(
         const iHigh = Math.min(k, height + pad - oy);
         const jLow = Math.max(0, pad - ox);
         const jHigh = Math.min(k, width + pad - ox);
-        for (let o = wasm ? blocked : 0; o < blocked; o += 8) {
+        for (let o = 0; o < blocked; o += 8) {
           let a0 = bias[o];
           let a1 = bias[o + 1];
           let a2 = bias[o + 2];
@@ -338,7 +385,10 @@ export function evaluateConvExactly(
   const { channels, filters, biases, activation, kernelSize } = network;
   if (input.length !== rows * height * width * channels[0])
     throw new RangeError(`the network takes ${height} × ${width} × ${channels[0]} inputs per image; got ${input.length / rows}`);
-  let current: Float64Array = inputScale === 1 ? Float64Array.from(input) : Float64Array.from(input, (v) => v / inputScale);
+  let current: Float64Array = new Float64Array(input.length);
+  for (let k = 0; k < current.length; k++) current[k] = input[k] / inputScale;
+  const wasm = wasmAllowed ? loadWasmConvolution() : null;
+  if (wasm) return evaluateInWasm(wasm, network, current, rows, height, width);
   for (let layer = 0; layer < filters.length; layer++) {
     current = convolutionLayer(current, rows, height, width, filters[layer], biases[layer], channels[layer], channels[layer + 1], kernelSize);
     if (layer === filters.length - 1) continue;

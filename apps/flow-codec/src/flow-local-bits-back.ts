@@ -1,5 +1,4 @@
 import {
-  affineMap,
   exactExp,
   exactLog,
   exactSigmoid,
@@ -69,6 +68,8 @@ export type Layer =
       translation: ExactConvNetwork;
       factor: Float64Array | null;
       tanh: boolean;
+      /** The coordinates it transforms (mask 0), ascending. */
+      transformed: Int32Array;
     };
 
 type Base =
@@ -126,6 +127,7 @@ function compileLayers(bijector: Bijector): Layer[] {
         kind: 'coupling',
         shape: [...bijector.eventShape] as [number, number, number],
         mask: Uint8Array.from(bijector.mask),
+        transformed: Int32Array.from(Array.from(bijector.mask).flatMap((b, i) => (b === 0 ? [i] : []))),
         scale: exactConvNetwork(scaleNetwork),
         translation: exactConvNetwork(translationNetwork),
         factor: bijector.scaleFactor ? values(bijector.scaleFactor) : null,
@@ -198,27 +200,61 @@ function checkedSteps(slopes: Float64Array): void {
     if (!(slope >= 0 && Number.isFinite(slope))) throw new RangeError('the flow computes a non-finite scale: its weights are not usable');
 }
 
+/** An affine step y = k·x + b (k > 0) as a {@link MonotoneMap} whose k and b are set per coordinate: one object for every step, the same arithmetic as `affineMap`. */
+class AffineStep implements MonotoneMap {
+  k = 1;
+  b = 0;
+  forward(x: number): number {
+    return this.k * x + this.b;
+  }
+  inverse(y: number): number {
+    return (y - this.b) / this.k;
+  }
+  slope(): number {
+    return this.k;
+  }
+}
+
 /**
- * One layer's steps through its coordinates: `map(i, data)` is coordinate i's affine map given the
- * data-side values the decoder has when it pops coordinate i (`popOrder` is the encoder's order of
- * pops, `pushOrder` its order of pushes; the decoder runs both backwards, pops of x first).
+ * One layer's steps through its coordinates: `affine(i, data, step)` sets coordinate i's affine map
+ * given the data-side values the decoder has when it pops coordinate i (`coordinates` is the
+ * encoder's order of pops and pushes; the decoder runs both backwards, pops of x first).
  */
 interface LayerSteps {
   coordinates: Int32Array;
-  map(i: number, data: Float64Array): MonotoneMap;
+  affine(i: number, data: Float64Array, step: AffineStep): void;
   /** Whether the encoder pushes in descending order (a lower triangular factor: x_i's map reads x_{j<i}). */
   pushDescending?: boolean;
+}
+
+const STEP = new AffineStep();
+/** Each coordinate's slope and offset within a layer, kept from its pops for its pushes (grown as needed). */
+let stepSlopes = new Float64Array(0);
+let stepOffsets = new Float64Array(0);
+
+function stepScratch(length: number): void {
+  if (stepSlopes.length >= length) return;
+  stepSlopes = new Float64Array(length);
+  stepOffsets = new Float64Array(length);
 }
 
 /** Encoder: pops every coordinate's base-side value, then pushes every data-side value (see {@link popBaseSide}). */
 function encodeSteps(stack: RansStack, steps: LayerSteps, state: Float64Array): Float64Array {
   const { coordinates } = steps;
   const data = Float64Array.from(state);
-  const maps = Array.from(coordinates, (i) => steps.map(i, data));
-  for (let k = 0; k < coordinates.length; k++) state[coordinates[k]] = popBaseSide(stack, data[coordinates[k]], maps[k]);
-  for (let n = 0; n < coordinates.length; n++) {
-    const k = steps.pushDescending ? coordinates.length - 1 - n : n;
-    pushDataSide(stack, data[coordinates[k]], state[coordinates[k]], maps[k]);
+  const n = coordinates.length;
+  stepScratch(n);
+  for (let k = 0; k < n; k++) {
+    steps.affine(coordinates[k], data, STEP);
+    stepSlopes[k] = STEP.k;
+    stepOffsets[k] = STEP.b;
+    state[coordinates[k]] = popBaseSide(stack, data[coordinates[k]], STEP);
+  }
+  for (let m = 0; m < n; m++) {
+    const k = steps.pushDescending ? n - 1 - m : m;
+    STEP.k = stepSlopes[k];
+    STEP.b = stepOffsets[k];
+    pushDataSide(stack, data[coordinates[k]], state[coordinates[k]], STEP);
   }
   return state;
 }
@@ -227,26 +263,49 @@ function encodeSteps(stack: RansStack, steps: LayerSteps, state: Float64Array): 
 function decodeSteps(stack: RansStack, steps: LayerSteps, state: Float64Array): Float64Array {
   const { coordinates } = steps;
   const base = Float64Array.from(state);
-  const maps: MonotoneMap[] = new Array(coordinates.length);
-  for (let n = coordinates.length - 1; n >= 0; n--) {
-    const k = steps.pushDescending ? coordinates.length - 1 - n : n;
-    maps[k] = steps.map(coordinates[k], state);
-    state[coordinates[k]] = popDataSide(stack, base[coordinates[k]], maps[k]);
+  const n = coordinates.length;
+  stepScratch(n);
+  for (let m = n - 1; m >= 0; m--) {
+    const k = steps.pushDescending ? n - 1 - m : m;
+    steps.affine(coordinates[k], state, STEP);
+    stepSlopes[k] = STEP.k;
+    stepOffsets[k] = STEP.b;
+    state[coordinates[k]] = popDataSide(stack, base[coordinates[k]], STEP);
   }
-  for (let k = coordinates.length - 1; k >= 0; k--) pushBaseSide(stack, base[coordinates[k]], state[coordinates[k]], maps[k]);
+  for (let k = n - 1; k >= 0; k--) {
+    STEP.k = stepSlopes[k];
+    STEP.b = stepOffsets[k];
+    pushBaseSide(stack, base[coordinates[k]], state[coordinates[k]], STEP);
+  }
   return state;
 }
 
+const coordinateLists = new Map<number, Int32Array>();
+
+/** 0 … size − 1 (one list per size, shared: nothing writes to it). */
 function allCoordinates(size: number): Int32Array {
-  return Int32Array.from({ length: size }, (_, i) => i);
+  let list = coordinateLists.get(size);
+  if (!list) {
+    list = Int32Array.from({ length: size }, (_, i) => i);
+    coordinateLists.set(size, list);
+  }
+  return list;
 }
 
 /** A layer's steps, in the order its coordinates are coded (a 1 × 1 convolution takes two: U, then L). */
 function layerSteps(layer: Exclude<Layer, { kind: 'permute' }>, state: Float64Array): LayerSteps[] {
   switch (layer.kind) {
     case 'actnorm': {
-      const maps = Array.from(layer.slopes, (slope, c) => affineMap(slope, layer.offsets[c]));
-      return [{ coordinates: allCoordinates(state.length), map: (i) => maps[i % layer.channels] }];
+      const { slopes, offsets, channels } = layer;
+      return [
+        {
+          coordinates: allCoordinates(state.length),
+          affine: (i, _, step) => {
+            step.k = slopes[i % channels];
+            step.b = offsets[i % channels];
+          },
+        },
+      ];
     }
     case 'conv1x1': {
       const n = layer.channels;
@@ -255,24 +314,26 @@ function layerSteps(layer: Exclude<Layer, { kind: 'permute' }>, state: Float64Ar
         // t = U y per pixel: coordinate i given y_{j>i}.
         {
           coordinates: allCoordinates(state.length),
-          map: (i, data) => {
+          affine: (i, data, step) => {
             const p = i - (i % n);
             const r = i % n;
             let offset = 0;
             for (let j = r + 1; j < n; j++) offset += upper[r * n + j] * data[p + j];
-            return affineMap(upper[r * n + r], offset);
+            step.k = upper[r * n + r];
+            step.b = offset;
           },
         },
         // s = L t per pixel: coordinate i given t_{j<i}.
         {
           coordinates: allCoordinates(state.length),
           pushDescending: true,
-          map: (i, data) => {
+          affine: (i, data, step) => {
             const p = i - (i % n);
             const r = i % n;
             let offset = 0;
             for (let j = 0; j < r; j++) offset += lower[r * n + j] * data[p + j];
-            return affineMap(1, offset);
+            step.k = 1;
+            step.b = offset;
           },
         },
       ];
@@ -280,8 +341,15 @@ function layerSteps(layer: Exclude<Layer, { kind: 'permute' }>, state: Float64Ar
     case 'coupling': {
       const { slopes, offsets } = couplingSteps(layer, state);
       checkedSteps(slopes);
-      const transformed = Int32Array.from(Array.from(layer.mask).flatMap((b, i) => (b === 0 ? [i] : [])));
-      return [{ coordinates: transformed, map: (i) => affineMap(slopes[i], offsets[i]) }];
+      return [
+        {
+          coordinates: layer.transformed,
+          affine: (i, _, step) => {
+            step.k = slopes[i];
+            step.b = offsets[i];
+          },
+        },
+      ];
     }
   }
 }

@@ -81,6 +81,33 @@ describe('integers under a discretized logistic', () => {
     expect(() => new MixtureCdfLookup([1], [0], [0], 5, 5)).toThrow(/2 to 2\^\(precision − 1\) symbols/);
   });
 
+  it('finds the same symbol for every slot whatever guess its search starts from (a guess only saves work)', () => {
+    const table = new MixtureCdfLookup([3, 1], [2.3, 40], [Math.log(0.4), Math.log(9)], -10, 90, 12);
+    const truth = Array.from({ length: 2 ** 12 }, (_, slot) => table.symbolOf(slot));
+    const guesses: ((slot: number) => number)[] = [
+      () => 0,
+      () => 100,
+      (slot) => truth[slot],
+      (slot) => (slot * 7919) % 101,
+      (slot) => truth[slot] + 3,
+      () => 50,
+    ];
+    for (const pick of guesses) {
+      class Guessing extends MixtureCdfLookup {
+        protected override guess(slot: number): number {
+          return pick(slot);
+        }
+      }
+      const lookup = new Guessing([3, 1], [2.3, 40], [Math.log(0.4), Math.log(9)], -10, 90, 12);
+      for (let slot = 0; slot < 2 ** 12; slot++) {
+        const symbol = lookup.symbolOf(slot);
+        if (symbol !== truth[slot]) expect({ slot, symbol }).toEqual({ slot, symbol: truth[slot] });
+        // The interval it keeps from the search is the one computed afresh.
+        expect(lookup.interval(symbol)).toEqual(table.interval(symbol));
+      }
+    }
+  });
+
   it('refuses what cannot be coded exactly', () => {
     expect(() => pushInteger(new RansStack(), 1.5, integerWindow(0, 0))).toThrow(/only integers/);
     expect(() => integerWindow(0, 0, { halfWidth: 0 })).toThrow(/halfWidth/);

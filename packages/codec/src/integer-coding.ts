@@ -109,42 +109,120 @@ export function integerMixtureWindow(
  * prior's, one per image and coordinate.
  */
 export abstract class ComputedCdfLookup implements WindowDistribution {
-  readonly size: number;
+  /** The window's lowest integer and its number of symbols (a subclass may move the window: {@link ComputedCdfLookup.moveWindow}). */
+  low = 0;
+  size = 0;
+  private readonly total: number;
+  /** 2^P − n: the units the CDF spreads over. */
+  private spread = 0;
+  /** The symbol {@link ComputedCdfLookup.symbolOf} found last and its interval, which a pop asks for next. */
+  private foundSymbol = -1;
+  private foundStart = 0;
+  private foundEnd = 0;
 
   constructor(
-    readonly low: number,
+    low: number,
     high: number,
     readonly precision: number = MAX_PRECISION,
   ) {
-    this.size = high - low + 1;
-    if (!(Number.isInteger(low) && Number.isInteger(high) && this.size >= 2 && this.size <= 2 ** precision / 2))
+    this.total = 2 ** precision;
+    this.moveWindow(low, high);
+  }
+
+  /** Sets the window to the bins low…high (for a subclass that codes many windows with one object). */
+  protected moveWindow(low: number, high: number): void {
+    const size = high - low + 1;
+    if (!(Number.isInteger(low) && Number.isInteger(high) && size >= 2 && size <= this.total / 2))
       throw new RangeError(`a window low…high needs integers with 2 to 2^(precision − 1) symbols, got ${low}…${high}`);
+    this.low = low;
+    this.size = size;
+    this.spread = this.total - size;
+    this.foundSymbol = -1;
   }
 
   /** G(t), the continuous CDF at a bin's lower edge t. */
   protected abstract cdf(t: number): number;
 
+  /**
+   * Where a pop's search starts: a symbol near the one whose interval holds `slot` (a subclass that
+   * can invert its CDF cheaply says so; any value in 0…size − 1 gives the same symbol, only sooner
+   * or later), or −1 for a plain binary search.
+   */
+  protected guess(_slot: number): number {
+    return -1;
+  }
+
   /** C(k): the start of symbol k's interval. */
   private edge(k: number): number {
     if (k <= 0) return 0;
-    if (k >= this.size) return 2 ** this.precision;
-    return Math.floor(Math.min(1, this.cdf(this.low + k - 0.5)) * (2 ** this.precision - this.size)) + k;
+    if (k >= this.size) return this.total;
+    return Math.floor(Math.min(1, this.cdf(this.low + k - 0.5)) * this.spread) + k;
   }
 
   interval(symbol: number): SymbolInterval {
+    if (symbol === this.foundSymbol) return { start: this.foundStart, frequency: this.foundEnd - this.foundStart };
     if (!(Number.isInteger(symbol) && symbol >= 0 && symbol < this.size)) throw new RangeError(`symbol ${symbol} is outside 0…${this.size - 1}`);
     const start = this.edge(symbol);
     return { start, frequency: this.edge(symbol + 1) - start };
   }
 
+  /**
+   * The symbol k with C(k) ≤ slot < C(k + 1): from the subclass's guess, steps of growing length
+   * until the slot is bracketed, then bisection (without a guess, bisection over the window).
+   */
   symbolOf(slot: number): number {
+    // Invariant: C(low) ≤ slot < C(high + 1), with lowEdge = C(low) and highEdge = C(high + 1).
     let low = 0;
     let high = this.size - 1;
+    let lowEdge = 0;
+    let highEdge = this.total;
+    const start = this.guess(slot);
+    if (start >= 0 && start < this.size) {
+      const at = this.edge(start);
+      if (at <= slot) {
+        low = start;
+        lowEdge = at;
+        for (let step = 1; low < high; step *= 2) {
+          const probe = Math.min(high, low + step);
+          const edge = this.edge(probe);
+          if (edge > slot) {
+            high = probe - 1;
+            highEdge = edge;
+            break;
+          }
+          low = probe;
+          lowEdge = edge;
+        }
+      } else {
+        high = start - 1;
+        highEdge = at;
+        for (let step = 1; low < high; step *= 2) {
+          const probe = Math.max(low, high - step + 1);
+          const edge = this.edge(probe);
+          if (edge <= slot) {
+            low = probe;
+            lowEdge = edge;
+            break;
+          }
+          high = probe - 1;
+          highEdge = edge;
+        }
+      }
+    }
     while (low < high) {
       const middle = (low + high + 1) >>> 1;
-      if (this.edge(middle) <= slot) low = middle;
-      else high = middle - 1;
+      const edge = this.edge(middle);
+      if (edge <= slot) {
+        low = middle;
+        lowEdge = edge;
+      } else {
+        high = middle - 1;
+        highEdge = edge;
+      }
     }
+    this.foundSymbol = low;
+    this.foundStart = lowEdge;
+    this.foundEnd = highEdge;
     return low;
   }
 }

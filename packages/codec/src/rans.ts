@@ -61,8 +61,11 @@ export interface SymbolLookup {
   interval(symbol: number): SymbolInterval;
 }
 
+/** 2^k for k = 0 … 32: read from a table in the coder's inner loop. */
+const POW2 = Float64Array.from({ length: 33 }, (_, k) => 2 ** k);
+
 function checkPrecision(precision: number): void {
-  if (!Number.isInteger(precision) || precision < 1 || precision > MAX_PRECISION)
+  if (!((precision | 0) === precision && precision >= 1 && precision <= MAX_PRECISION))
     throw new RangeError(`precision must be a whole number of bits from 1 to ${MAX_PRECISION}, got ${precision}`);
 }
 
@@ -114,12 +117,14 @@ export class RansStack {
   push(interval: SymbolInterval, precision: number): void {
     const { start, frequency } = interval;
     checkPrecision(precision);
-    if (!(Number.isInteger(frequency) && frequency >= 1 && Number.isInteger(start) && start >= 0 && start + frequency <= 2 ** precision)) {
+    const total = POW2[precision];
+    // (v | 0) === v: a whole number (all of these lie below 2^31 when valid).
+    if (!((frequency | 0) === frequency && frequency >= 1 && (start | 0) === start && start >= 0 && start + frequency <= total)) {
       throw new RangeError(`rANS push: interval [${start}, ${start + frequency}) is not a non-empty part of [0, 2^${precision})`);
     }
     // Renormalise: the state after the push must stay below 2^64, which holds when x < f · 2^(64 − P).
     // In words: x ≥ f · 2^(64−P) ⇔ hi ≥ f · 2^(32−P) (the low word cannot tip it, as f · 2^(32−P) is whole).
-    const limit = frequency * 2 ** (32 - precision);
+    const limit = frequency * POW2[32 - precision];
     if (this.hi >= limit) {
       this.words.push(this.lo);
       this.lo = this.hi;
@@ -132,17 +137,18 @@ export class RansStack {
     const qLo = Math.floor(wide / frequency);
     const remainder = wide - qLo * frequency;
     // x' = q · 2^P + r + c, with q < 2^(64−P): the low word of q · 2^P + r + c and its carry.
-    const low = qLo * 2 ** precision + remainder + start;
+    const low = qLo * total + remainder + start;
     const carry = Math.floor(low / TWO_32);
     this.lo = low - carry * TWO_32;
-    this.hi = qHi * 2 ** precision + carry;
+    this.hi = qHi * total + carry;
   }
 
   /** Pops the symbol on top, found through `lookup`. */
   pop(lookup: SymbolLookup): number {
     const precision = lookup.precision;
     checkPrecision(precision);
-    const mask = 2 ** precision - 1;
+    const total = POW2[precision];
+    const mask = total - 1;
     const slot = this.lo & mask;
     const symbol = lookup.symbolOf(slot);
     const { start, frequency } = lookup.interval(symbol);
@@ -153,8 +159,8 @@ export class RansStack {
         `the lookup gave symbol ${symbol}, whose interval [${start}, ${start + frequency}) does not hold slot ${slot} within [0, 2^${precision}): the message is corrupt or was coded with other frequencies`,
       );
     // x' = f · ⌊x / 2^P⌋ + slot − c, with ⌊x / 2^P⌋ as the words (aHi, aLo).
-    const aHi = Math.floor(this.hi / 2 ** precision);
-    const aLo = (this.hi - aHi * 2 ** precision) * 2 ** (32 - precision) + Math.floor(this.lo / 2 ** precision);
+    const aHi = Math.floor(this.hi / total);
+    const aLo = (this.hi - aHi * total) * POW2[32 - precision] + Math.floor(this.lo / total);
     const low = frequency * aLo + slot - start;
     const carry = Math.floor(low / TWO_32);
     this.lo = low - carry * TWO_32;

@@ -15,34 +15,64 @@ const SPLIT_ABOVE = 16;
 /** How far from its centre a window reaches, in multiples of the scale: the tail beyond holds under 2^−18 of the mass. */
 const REACH = { logistic: 13, gaussian: 5.2 } as const;
 
-/** A kernel as a {@link ComputedCdfLookup}: G(t) = σ((t − μ)/s) or Φ((t − μ)/s). */
+/**
+ * A kernel as a {@link ComputedCdfLookup}: G(t) = σ((t − μ)/s) or Φ((t − μ)/s). One object per
+ * kernel serves every window ({@link kernelWindow}): a coded step makes and drops a window per
+ * coordinate, millions per file.
+ */
 class KernelCdfLookup extends ComputedCdfLookup {
-  private readonly inverseScale: number;
+  private mean = 0;
+  private scale = 1;
+  private inverseScale = 1;
 
-  constructor(
-    private readonly kernel: ScaledKernel,
-    private readonly mean: number,
-    scale: number,
-    low: number,
-    high: number,
-  ) {
-    super(low, high);
+  constructor(private readonly kernel: ScaledKernel) {
+    super(0, 1);
+  }
+
+  /** Moves the lookup to the kernel of location μ and scale s over the bins low…high. */
+  target(mean: number, scale: number, low: number, high: number): void {
+    this.mean = mean;
+    this.scale = scale;
     this.inverseScale = 1 / scale;
+    this.moveWindow(low, high);
   }
 
   protected cdf(t: number): number {
     const z = (t - this.mean) * this.inverseScale;
     return this.kernel === 'logistic' ? exactSigmoid(z) : standardNormalCdf(z);
   }
+
+  /** The bin at G⁻¹(slot / 2^P), from the engine's own log and sqrt: only where the search starts, so any last bits do. */
+  protected override guess(slot: number): number {
+    const u = (slot + 0.5) / 2 ** this.precision;
+    const z = this.kernel === 'logistic' ? Math.log(u / (1 - u)) : approximateNormalQuantile(u);
+    const bin = Math.floor(this.mean + this.scale * z - this.low + 0.5);
+    return Math.min(this.size - 1, Math.max(0, bin));
+  }
 }
 
-function checkedWindow(kernel: ScaledKernel, mean: number, scale: number): IntegerWindow {
+/** Φ⁻¹(u) to within 4.5·10⁻⁴ (Abramowitz and Stegun 26.2.23). */
+function approximateNormalQuantile(u: number): number {
+  const p = Math.min(u, 1 - u);
+  const t = Math.sqrt(-2 * Math.log(p));
+  const x = t - (2.515517 + t * (0.802853 + t * 0.010328)) / (1 + t * (1.432788 + t * (0.189269 + t * 0.001308)));
+  return u < 0.5 ? -x : x;
+}
+
+const LOOKUPS = { logistic: new KernelCdfLookup('logistic'), gaussian: new KernelCdfLookup('gaussian') };
+const WINDOWS = { logistic: { low: 0, distribution: LOOKUPS.logistic }, gaussian: { low: 0, distribution: LOOKUPS.gaussian } };
+
+/** The kernel's window around μ, valid until the next call for the same kernel (each push or pop takes one and is done with it). */
+function kernelWindow(kernel: ScaledKernel, mean: number, scale: number): IntegerWindow {
   if (!(Number.isFinite(mean) && Number.isFinite(scale) && scale > 0))
     throw new RangeError(`a coded kernel needs a finite mean and a positive scale, got ${mean} and ${scale}`);
   // A few bins of margin: a step's data-side window then holds every value its base-side window can send back.
   const reach = Math.ceil(REACH[kernel] * scale) + 3;
   const centre = Math.round(mean);
-  return { low: centre - reach, distribution: new KernelCdfLookup(kernel, mean, scale, centre - reach, centre + reach) };
+  const window = WINDOWS[kernel];
+  LOOKUPS[kernel].target(mean, scale, centre - reach, centre + reach);
+  window.low = centre - reach;
+  return window;
 }
 
 /**
@@ -95,7 +125,7 @@ const LOW_BITS = { interval: (symbol: number): SymbolInterval => ({ start: symbo
 export function pushScaled(stack: RansStack, value: number, mean: number, scale: number, kernel: ScaledKernel, tails: Tails = 'escape'): void {
   const bits = splitBits(scale);
   if (bits === 0) {
-    pushIn(stack, value, checkedWindow(kernel, mean, scale), tails);
+    pushIn(stack, value, kernelWindow(kernel, mean, scale), tails);
     return;
   }
   const step = 2 ** bits;
@@ -110,15 +140,15 @@ export function pushScaled(stack: RansStack, value: number, mean: number, scale:
     left -= take;
   }
   // Fine value x ↔ coarse (x + ½)/2^r − ½: coarse bin j holds the fine bins j·2^r … (j + 1)·2^r − 1.
-  pushIn(stack, coarse, checkedWindow(kernel, (mean + 0.5) / step - 0.5, scale / step), tails);
+  pushIn(stack, coarse, kernelWindow(kernel, (mean + 0.5) / step - 0.5, scale / step), tails);
 }
 
 /** Pops an integer pushed by {@link pushScaled} with the same mean, scale and kernel. */
 export function popScaled(stack: RansStack, mean: number, scale: number, kernel: ScaledKernel, tails: Tails = 'escape'): number {
   const bits = splitBits(scale);
-  if (bits === 0) return popIn(stack, checkedWindow(kernel, mean, scale), tails);
+  if (bits === 0) return popIn(stack, kernelWindow(kernel, mean, scale), tails);
   const step = 2 ** bits;
-  const coarse = popIn(stack, checkedWindow(kernel, (mean + 0.5) / step - 0.5, scale / step), tails);
+  const coarse = popIn(stack, kernelWindow(kernel, (mean + 0.5) / step - 0.5, scale / step), tails);
   let rest = 0;
   const sizes: number[] = [];
   for (let left = bits; left > 0; left -= Math.min(left, MAX_PRECISION)) sizes.push(Math.min(left, MAX_PRECISION));
