@@ -12,7 +12,7 @@ const idf: ContainerDescription = {
   shape: [4, 4],
   dataHash: HASH,
   source: { kind: 'png', names: ['a.png', 'b.png'] },
-  exactPath: 1,
+  exactPath: 2,
 };
 const vae: ContainerDescription = { ...idf, codec: 'bb-ans-vae', binarized: true, latentBits: 12, latentScale: 1.5, initialWords: 32 };
 const flow: ContainerDescription = {
@@ -100,8 +100,14 @@ describe('the description of a flow-codec file', () => {
   it('names the exact path that computed a file: a newer one, a bad value, and a bits-back file from before it', () => {
     // An integer flow's file from before the exact path is decoded (it mostly does); a failure then names why (decompress).
     expect(validateCodedDescription({ ...idf, exactPath: undefined }, 'x.fcod').exactPath).toBeUndefined();
-    expect(() => validateCodedDescription({ ...idf, exactPath: 2 }, 'x.fcod')).toThrow(
-      /^x\.fcod was written by exact-path version 2, and this flow-codec decodes exact-path version 1: decode it with a newer flow-codec$/,
+    expect(() => validateCodedDescription({ ...idf, exactPath: 3 }, 'x.fcod')).toThrow(
+      /^x\.fcod was written by exact-path version 3, and this flow-codec decodes exact-path version 2: decode it with a newer flow-codec$/,
+    );
+    // Version 1's integer flows and VAEs computed what version 2's do; its local bits-back steps were others.
+    expect(validateCodedDescription({ ...idf, exactPath: 1 }, 'x.fcod').exactPath).toBe(1);
+    expect(validateCodedDescription({ ...vae, exactPath: 1 }, 'x.fcod').exactPath).toBe(1);
+    expect(() => validateCodedDescription({ ...flow, exactPath: 1 }, 'x.fcod')).toThrow(
+      /^x\.fcod was written by exact-path version 1, whose local bits-back steps this flow-codec \(exact-path version 2\) no longer takes: decode it with the flow-codec that wrote it$/,
     );
     for (const value of [0, 1.5, '1', -1, null, 2 ** 21])
       expect(() => validateCodedDescription({ ...idf, exactPath: value }, 'x.fcod')).toThrow(

@@ -7,7 +7,7 @@
 import { CodecFileError, type ContainerDescription, MAX_CONTAINER_ELEMENTS, MAX_PRECISION, shownValue } from '@flows/codec';
 import { firstCollision, imageNameProblem } from './image-names.js';
 import { ImageInputError, type ImageSet, type ImageSource } from './images.js';
-import { EXACT_PATH_VERSION } from './exact-network.js';
+import { EXACT_PATH_VERSION, LOCAL_BITS_BACK_SINCE } from './exact-network.js';
 import { type ChainRecord, MAX_CHAINS } from './flow-chains.js';
 
 /**
@@ -150,6 +150,10 @@ export function validateCodedDescription(description: ContainerDescription, wher
     if ((exactPath as number) > EXACT_PATH_VERSION)
       throw new CodecFileError(
         `${where} was written by exact-path version ${exactPath}, and this flow-codec decodes exact-path version ${EXACT_PATH_VERSION}: decode it with a newer flow-codec`,
+      );
+    if (codec === 'local-bits-back-flow' && (exactPath as number) < LOCAL_BITS_BACK_SINCE)
+      throw new CodecFileError(
+        `${where} was written by exact-path version ${exactPath}, whose local bits-back steps this flow-codec (exact-path version ${EXACT_PATH_VERSION}) no longer takes: decode it with the flow-codec that wrote it`,
       );
   } else if (vae)
     // Its probabilities came from float32 networks and its seed words lay in another order: not reproducible here.

@@ -13,6 +13,7 @@ import { loadMnist } from '@flows/datasets';
 import { Adam, fit, saveCheckpoint, selectBackend, tensorData } from '@flows/flows';
 import { buildVAE, type VAE } from '@flows/vae-priors';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { EXACT_PATH_VERSION } from './exact-network.js';
 import { formatIdxImages } from './images.js';
 
 const cli = join(dirname(fileURLToPath(import.meta.url)), '..', 'dist', 'cli.js');
@@ -77,7 +78,7 @@ describe('a file decodes byte for byte on every backend and kernel set (exact pa
     const expected = formatIdxImages({ pixels: testImages.subarray(0, count * 784), count, height: 28, width: 28, source: { kind: 'idx' } });
     for (const [label, images] of decoded) expect(images, label).toEqual(expected);
     const { description } = await readContainer(new Uint8Array(readFileSync(join(root, 'idf.fcod'))));
-    expect(description.exactPath).toBe(1);
+    expect(description.exactPath).toBe(EXACT_PATH_VERSION);
   }, 900_000);
 
   it('1 000 digits through a convolutional integer flow (train --architecture conv), encoded with the native kernels: stock wasm and cpu decode them', async () => {
@@ -116,7 +117,7 @@ describe('a file decodes byte for byte on every backend and kernel set (exact pa
     const expected = formatIdxImages({ pixels: testImages.subarray(0, count * 784), count, height: 28, width: 28, source: { kind: 'idx' } });
     for (const [label, images] of decoded) expect(images, label).toEqual(expected);
     const { description } = await readContainer(new Uint8Array(readFileSync(join(root, 'flow.fcod'))));
-    expect(description).toMatchObject({ codec: 'local-bits-back-flow', logitAlpha: 1e-6, exactPath: 1 });
+    expect(description).toMatchObject({ codec: 'local-bits-back-flow', logitAlpha: 1e-6, exactPath: EXACT_PATH_VERSION });
   }, 900_000);
 
   it('a VAE’s bits-back file (flow prior, local bits-back) the same way: stock wasm and cpu decode it', async () => {

@@ -53,8 +53,9 @@ export async function readCodedFile(fileBytes: Uint8Array, where: string): Promi
  * accident); for another version's, that version's arithmetic, which this one does not reproduce.
  */
 function undecodableReason(description: CodedDescription): string {
-  if (description.exactPath === EXACT_PATH_VERSION)
-    return `the file was written by exact-path version ${EXACT_PATH_VERSION}, which this flow-codec decodes: it is corrupt or was crafted, or was written with other settings`;
+  // Every version this one reads computes its codec's numbers as this one does (see EXACT_PATH_VERSION).
+  if (description.exactPath !== undefined && description.exactPath <= EXACT_PATH_VERSION)
+    return `the file was written by exact-path version ${description.exactPath}, which this flow-codec decodes: it is corrupt or was crafted, or was written with other settings`;
   return `the file was written by ${provenance(description)}, and this flow-codec decodes exact-path version ${EXACT_PATH_VERSION}: decode it with the flow-codec (and the backend) that wrote it`;
 }
 

@@ -9,8 +9,16 @@ import { EXACT_CONV_WASM } from './exact-conv-wasm.js';
  * vae-bits-back.ts) and of `@flows/codec`'s own functions (`EXACT_MATH_VERSION`). Anything that
  * can change one bit of a number that decides a coded symbol must raise it: a file then names the
  * version that wrote it, and a decoder of another version says so instead of blaming the file.
+ *
+ * - 1: the first (integer flows, VAEs, and local bits-back coding of continuous flows).
+ * - 2: local bits-back coding folds each ActNorm into the 1 × 1 convolution after it and shifts by
+ *   the convolution's lower factor in whole bins ({@link LOCAL_BITS_BACK_SINCE}); integer flows' and
+ *   VAEs' numbers are version 1's, so their version-1 files still decode.
  */
-export const EXACT_PATH_VERSION = 1;
+export const EXACT_PATH_VERSION = 2;
+
+/** The first exact-path version whose local bits-back files this one decodes (version 1's coded its steps otherwise). */
+export const LOCAL_BITS_BACK_SINCE = 2;
 
 /** One activation in float64 from `@flows/codec`'s exact functions: the same bits on every engine and CPU. */
 function activate(value: number, activation: Activation): number {

@@ -32,10 +32,11 @@ import { movesOnly, permutationOrder } from './idf-coding.js';
  *    pixel v + u/2^16 on a lattice of 2^−16 pixel units;
  * 2. the logit y = logit(α + (1 − 2α)·a/2^24), one curved step per pixel (`@flows/codec`'s
  *    `popBaseSide`, then `pushDataSide`) onto the model's lattice of 2^−16;
- * 3. every layer as steps of one coordinate: an ActNorm, an affine coupling (given the coordinates it
- *    keeps, which the decoder has first) and the two triangular factors of a 1 × 1 convolution's
- *    `W = P L U` are affine in each coordinate given values the decoder knows, so each costs exactly
- *    its log-det; squeezes, reshapes and factor-outs only move values;
+ * 3. every layer as steps of one coordinate: an affine coupling (given the coordinates it keeps,
+ *    which the decoder has first), and an ActNorm with the upper triangular factor U of the 1 × 1
+ *    convolution after it (`W = P L U`), are affine in each coordinate given values the decoder
+ *    knows, so each costs exactly its log-det; the lower factor L, with its unit diagonal, is a
+ *    shift by whole bins (log-det 0, no bits); squeezes, reshapes and factor-outs only move values;
  * 4. the base: a factor-out's channels under their conditional prior given the kept ones (pushed
  *    before the kept ones go on, so that a decoder has the context first), the last level under its
  *    diagonal normal, on the lattice.
@@ -59,7 +60,16 @@ const PIXEL_UNIT = 2 ** DEQUANTIZATION_BITS;
 export type Layer =
   | { kind: 'permute'; order: Int32Array }
   | { kind: 'actnorm'; channels: number; slopes: Float64Array; offsets: Float64Array }
-  | { kind: 'conv1x1'; channels: number; permutation: Int32Array; lower: Float64Array; upper: Float64Array }
+  | {
+      kind: 'conv1x1';
+      channels: number;
+      permutation: Int32Array;
+      lower: Float64Array;
+      upper: Float64Array;
+      /** The ActNorm before it (y = a·x + b per channel, in bins), merged into its upper factor's steps; a = 1, b = 0 without one. */
+      inputSlopes: Float64Array;
+      inputOffsets: Float64Array;
+    }
   | {
       kind: 'coupling';
       shape: [number, number, number];
@@ -115,7 +125,17 @@ function compileLayers(bijector: Bijector): Layer[] {
       for (let j = 0; j < i; j++) upper[i * n + j] = 0;
       upper[i * n + i] = exactExp(logScales[i]);
     }
-    return [{ kind: 'conv1x1', channels: n, permutation: Int32Array.from(linear.permutation), lower, upper }];
+    return [
+      {
+        kind: 'conv1x1',
+        channels: n,
+        permutation: Int32Array.from(linear.permutation),
+        lower,
+        upper,
+        inputSlopes: new Float64Array(n).fill(1),
+        inputOffsets: new Float64Array(n),
+      },
+    ];
   }
   if (bijector instanceof MaskedAffineCoupling) {
     const { scaleNetwork, translationNetwork } = bijector;
@@ -164,6 +184,24 @@ function compileBase(distribution: Distribution): Base {
 }
 
 /**
+ * Each ActNorm that meets a 1 × 1 convolution of its channels next (Glow's step: ActNorm, then the
+ * convolution, then the coupling) folded into it: the two are one affine map per coordinate given
+ * the decoder's values, so one local bits-back step instead of two, and one step's overheads.
+ */
+function mergeActNorms(layers: Layer[]): Layer[] {
+  const merged: Layer[] = [];
+  for (let k = 0; k < layers.length; k++) {
+    const layer = layers[k];
+    const next = layers[k + 1];
+    if (layer.kind === 'actnorm' && next?.kind === 'conv1x1' && next.channels === layer.channels) {
+      merged.push({ ...next, inputSlopes: layer.slopes, inputOffsets: layer.offsets });
+      k++;
+    } else merged.push(layer);
+  }
+  return merged;
+}
+
+/**
  * The flow as the exact path computes it, or a RangeError naming what it cannot compute: a
  * `TransformedDistribution` of squeezes, reshapes, factor-outs, ActNorms, 1 × 1 convolutions and
  * convolutional affine couplings over a standard or diagonal normal, levels nested through
@@ -171,7 +209,8 @@ function compileBase(distribution: Distribution): Base {
  */
 export function compileFlow(distribution: Distribution): CompiledFlow {
   const size = distribution.eventShape.reduce((a, b) => a * b, 1);
-  if (distribution instanceof TransformedDistribution) return { size, layers: compileLayers(distribution.bijector), base: compileBase(distribution.base) };
+  if (distribution instanceof TransformedDistribution)
+    return { size, layers: mergeActNorms(compileLayers(distribution.bijector)), base: compileBase(distribution.base) };
   return { size, layers: [], base: compileBase(distribution) };
 }
 
@@ -223,8 +262,6 @@ class AffineStep implements MonotoneMap {
 interface LayerSteps {
   coordinates: Int32Array;
   affine(i: number, data: Float64Array, step: AffineStep): void;
-  /** Whether the encoder pushes in descending order (a lower triangular factor: x_i's map reads x_{j<i}). */
-  pushDescending?: boolean;
 }
 
 const STEP = new AffineStep();
@@ -250,8 +287,7 @@ function encodeSteps(stack: RansStack, steps: LayerSteps, state: Float64Array): 
     stepOffsets[k] = STEP.b;
     state[coordinates[k]] = popBaseSide(stack, data[coordinates[k]], STEP);
   }
-  for (let m = 0; m < n; m++) {
-    const k = steps.pushDescending ? n - 1 - m : m;
+  for (let k = 0; k < n; k++) {
     STEP.k = stepSlopes[k];
     STEP.b = stepOffsets[k];
     pushDataSide(stack, data[coordinates[k]], state[coordinates[k]], STEP);
@@ -265,8 +301,7 @@ function decodeSteps(stack: RansStack, steps: LayerSteps, state: Float64Array): 
   const base = Float64Array.from(state);
   const n = coordinates.length;
   stepScratch(n);
-  for (let m = n - 1; m >= 0; m--) {
-    const k = steps.pushDescending ? n - 1 - m : m;
+  for (let k = n - 1; k >= 0; k--) {
     steps.affine(coordinates[k], state, STEP);
     stepSlopes[k] = STEP.k;
     stepOffsets[k] = STEP.b;
@@ -292,7 +327,7 @@ function allCoordinates(size: number): Int32Array {
   return list;
 }
 
-/** A layer's steps, in the order its coordinates are coded (a 1 × 1 convolution takes two: U, then L). */
+/** A layer's steps, in the order its coordinates are coded (a 1 × 1 convolution's are its upper factor's: see {@link shiftByLower} for L). */
 function layerSteps(layer: Exclude<Layer, { kind: 'permute' }>, state: Float64Array): LayerSteps[] {
   switch (layer.kind) {
     case 'actnorm': {
@@ -308,31 +343,18 @@ function layerSteps(layer: Exclude<Layer, { kind: 'permute' }>, state: Float64Ar
       ];
     }
     case 'conv1x1': {
+      // t = U (a ∘ x + b) per pixel: coordinate i given x_{j>i}, slope u_ii·a_i.
       const n = layer.channels;
-      const { lower, upper } = layer;
+      const { upper, inputSlopes, inputOffsets } = layer;
       return [
-        // t = U y per pixel: coordinate i given y_{j>i}.
         {
           coordinates: allCoordinates(state.length),
           affine: (i, data, step) => {
             const p = i - (i % n);
             const r = i % n;
-            let offset = 0;
-            for (let j = r + 1; j < n; j++) offset += upper[r * n + j] * data[p + j];
-            step.k = upper[r * n + r];
-            step.b = offset;
-          },
-        },
-        // s = L t per pixel: coordinate i given t_{j<i}.
-        {
-          coordinates: allCoordinates(state.length),
-          pushDescending: true,
-          affine: (i, data, step) => {
-            const p = i - (i % n);
-            const r = i % n;
-            let offset = 0;
-            for (let j = 0; j < r; j++) offset += lower[r * n + j] * data[p + j];
-            step.k = 1;
+            let offset = upper[r * n + r] * inputOffsets[r];
+            for (let j = r + 1; j < n; j++) offset += upper[r * n + j] * (inputSlopes[j] * data[p + j] + inputOffsets[j]);
+            step.k = upper[r * n + r] * inputSlopes[r];
             step.b = offset;
           },
         },
@@ -351,6 +373,30 @@ function layerSteps(layer: Exclude<Layer, { kind: 'permute' }>, state: Float64Ar
         },
       ];
     }
+  }
+}
+
+/**
+ * The lower factor of a 1 × 1 convolution, s = L t per pixel with a unit diagonal, as integer
+ * shifts: s_i = t_i + round(Σ_{j<i} l_ij t_j) (the sum in ascending j). A bijection of the lattice
+ * given the t_{j<i} a decoder has first, at no cost: its log-det is 0, and the rounding moves a value
+ * by at most half a bin (2^−17), which changes the base density by nothing measurable. `undo`
+ * gives t back, in ascending i.
+ */
+function shiftByLower(state: Float64Array, lower: Float64Array, n: number, undo: boolean): void {
+  for (let p = 0; p < state.length; p += n) {
+    if (undo)
+      for (let r = 1; r < n; r++) {
+        let offset = 0;
+        for (let j = 0; j < r; j++) offset += lower[r * n + j] * state[p + j];
+        state[p + r] -= Math.round(offset);
+      }
+    else
+      for (let r = n - 1; r >= 1; r--) {
+        let offset = 0;
+        for (let j = 0; j < r; j++) offset += lower[r * n + j] * state[p + j];
+        state[p + r] += Math.round(offset);
+      }
   }
 }
 
@@ -373,9 +419,8 @@ function encodeLayer(stack: RansStack, layer: Layer, state: Float64Array): Float
     return base;
   }
   if (layer.kind === 'conv1x1') {
-    const [u, l] = layerSteps(layer, state);
-    encodeSteps(stack, u, state);
-    encodeSteps(stack, l, state);
+    encodeSteps(stack, layerSteps(layer, state)[0], state);
+    shiftByLower(state, layer.lower, layer.channels, false);
     return permuteChannels(state, layer.permutation, false);
   }
   return encodeSteps(stack, layerSteps(layer, state)[0], state);
@@ -389,9 +434,8 @@ function decodeLayer(stack: RansStack, layer: Layer, state: Float64Array): Float
   }
   if (layer.kind === 'conv1x1') {
     const before = permuteChannels(state, layer.permutation, true);
-    const [u, l] = layerSteps(layer, before);
-    decodeSteps(stack, l, before);
-    return decodeSteps(stack, u, before);
+    shiftByLower(before, layer.lower, layer.channels, true);
+    return decodeSteps(stack, layerSteps(layer, before)[0], before);
   }
   // A coupling's maps read only the coordinates it keeps, which the base side has as they are.
   return decodeSteps(stack, layerSteps(layer, state)[0], state);
@@ -503,16 +547,13 @@ export function encodeWithFlow(flow: CompiledFlow, images: readonly Uint8Array[]
   return { message: stack.toBytes(), initialWords: seed.drawn };
 }
 
-/** Decodes `count` images coded by {@link encodeWithFlow} with the same flow and options; checks that the chain comes back to its seed. */
-export function decodeWithFlow(flow: CompiledFlow, message: Uint8Array, count: number, initialWords: number, options: FlowCodingOptions): Uint8Array[] {
-  checkAlpha(options.alpha);
-  if (!(Number.isSafeInteger(count) && count >= 0)) throw new RangeError(`the count of images must be a whole number ≥ 0, got ${count}`);
-  if (!(Number.isInteger(initialWords) && initialWords >= 2 && initialWords <= MAX_INITIAL_WORDS))
-    throw new RangeError(`initialWords must be a whole number from 2 to 2^20, got ${initialWords}`);
-  const stack = RansStack.fromBytes(message);
-  const map = logitMap(options.alpha);
-  const images: Uint8Array[] = new Array(count);
-  for (let index = count - 1; index >= 0; index--) {
+/**
+ * One image off the stack. A message that is not what the encoder wrote (corrupt, or chains in
+ * another order) decodes to values that no image gives, until a step cannot be computed at all (a
+ * slope of 0 or infinity at a logit of 0 or 1): that is named as the message's fault, not the model's.
+ */
+function decodeImage(stack: RansStack, flow: CompiledFlow, map: MonotoneMap, index: number): Uint8Array {
+  try {
     const y = decodeFlow(stack, flow);
     const image = new Uint8Array(flow.size);
     const a = new Float64Array(flow.size);
@@ -525,7 +566,25 @@ export function decodeWithFlow(flow: CompiledFlow, message: Uint8Array, count: n
       image[d] = pixel;
       stack.push(UNIFORM_NOISE.interval(a[d] - pixel * PIXEL_UNIT), DEQUANTIZATION_BITS);
     }
-    images[index] = image;
+    return image;
+  } catch (error) {
+    if (error instanceof RangeError)
+      throw new RansError(`image ${index} does not decode (${error.message}): the message is corrupt, or was coded with another model or other options`);
+    throw error;
+  }
+}
+
+/** Decodes `count` images coded by {@link encodeWithFlow} with the same flow and options; checks that the chain comes back to its seed. */
+export function decodeWithFlow(flow: CompiledFlow, message: Uint8Array, count: number, initialWords: number, options: FlowCodingOptions): Uint8Array[] {
+  checkAlpha(options.alpha);
+  if (!(Number.isSafeInteger(count) && count >= 0)) throw new RangeError(`the count of images must be a whole number ≥ 0, got ${count}`);
+  if (!(Number.isInteger(initialWords) && initialWords >= 2 && initialWords <= MAX_INITIAL_WORDS))
+    throw new RangeError(`initialWords must be a whole number from 2 to 2^20, got ${initialWords}`);
+  const stack = RansStack.fromBytes(message);
+  const map = logitMap(options.alpha);
+  const images: Uint8Array[] = new Array(count);
+  for (let index = count - 1; index >= 0; index--) {
+    images[index] = decodeImage(stack, flow, map, index);
     options.onProgress?.(count - index, count);
   }
   const left = stack.toWords();

@@ -134,7 +134,7 @@ describe('decompress treats a received file as untrusted (issue 29)', () => {
       [{ dataHash: 'abc' }, /the description's dataHash is "abc", not a SHA-256 digest/],
       [{ shape: [5, 5] }, /the description's shape 5×5 is not the 16 pixels its model codes/],
       [{ exactPath: 'x' }, /the description's exactPath is "x", not a whole number from 1 to 2\^20/],
-      [{ exactPath: 2 }, /was written by exact-path version 2, and this flow-codec decodes exact-path version 1: decode it with a newer flow-codec/],
+      [{ exactPath: 3 }, /was written by exact-path version 3, and this flow-codec decodes exact-path version 2: decode it with a newer flow-codec/],
     ];
     for (const [change, message] of cases) {
       const { out } = freshCase();
@@ -167,17 +167,17 @@ describe('decompress treats a received file as untrusted (issue 29)', () => {
       [
         edited('idf', { dataHash: otherHash }),
         bases.idf.message,
-        /the decoded images do not match the checksum recorded when it was written: the file was written by exact-path version 1, which this flow-codec decodes: it is corrupt or was crafted/,
+        /the decoded images do not match the checksum recorded when it was written: the file was written by exact-path version 2, which this flow-codec decodes: it is corrupt or was crafted/,
       ],
       [
         legacy({ dataHash: otherHash }),
         bases.idf.message,
-        /the decoded images do not match the checksum recorded when it was written: the file was written by a flow-codec from before exact-path coding, whose coupling shifts and VAE probabilities came from the float32 kernels of the machine that encoded it, and this flow-codec decodes exact-path version 1: decode it with the flow-codec \(and the backend\) that wrote it/,
+        /the decoded images do not match the checksum recorded when it was written: the file was written by a flow-codec from before exact-path coding, whose coupling shifts and VAE probabilities came from the float32 kernels of the machine that encoded it, and this flow-codec decodes exact-path version 2: decode it with the flow-codec \(and the backend\) that wrote it/,
       ],
       [
         edited('idf', {}),
         corrupt,
-        /(does not decode \(.*\)|do not match the checksum.*): the file was written by exact-path version 1, which this flow-codec decodes: it is corrupt/,
+        /(does not decode \(.*\)|do not match the checksum.*): the file was written by exact-path version 2, which this flow-codec decodes: it is corrupt/,
       ],
       [legacy({}), corrupt, /(does not decode \(.*\)|do not match the checksum.*): the file was written by a flow-codec from before exact-path coding/],
     ];
