@@ -11,10 +11,12 @@ import { type ExactConvNetwork, evaluateConvExactly, useWasmConvolution } from '
  * channels c ascending, of in[y + i − p, x + j − p, c] · F[i, j, c, o], a zero input skipped; ReLU between layers.
  */
 function reference(network: ExactConvNetwork, input: Float64Array, rows: number, height: number, width: number): Float64Array {
-  const activate = network.activation === 'tanh' ? exactTanh : (v: number) => Math.max(v, 0);
+  // In float32, every product, sum and activation rounded to float32 (the input too).
+  const round = network.float32 ? Math.fround : (v: number) => v;
+  const activate = network.activation === 'tanh' ? (v: number) => round(exactTanh(v)) : (v: number) => Math.max(v, 0);
   const { channels, filters, biases, kernelSize: k } = network;
   const pad = (k - 1) / 2;
-  let current = input;
+  let current = input.map(round);
   for (let layer = 0; layer < filters.length; layer++) {
     const [fanIn, fanOut] = [channels[layer], channels[layer + 1]];
     const out = new Float64Array(rows * height * width * fanOut);
@@ -29,7 +31,7 @@ function reference(network: ExactConvNetwork, input: Float64Array, rows: number,
                 if (yy < 0 || yy >= height || xx < 0 || xx >= width) continue;
                 for (let c = 0; c < fanIn; c++) {
                   const value = current[((r * height + yy) * width + xx) * fanIn + c];
-                  if (value !== 0) sum += value * filters[layer][((i * k + j) * fanIn + c) * fanOut + o];
+                  if (value !== 0) sum = round(sum + round(value * filters[layer][((i * k + j) * fanIn + c) * fanOut + o]));
                 }
               }
             out[((r * height + y) * width + x) * fanOut + o] = sum;
@@ -39,13 +41,18 @@ function reference(network: ExactConvNetwork, input: Float64Array, rows: number,
   return current;
 }
 
-// Between them, every width of block the WebAssembly sums outputs in (16, 8, 4, 2, 1), and tanh between layers.
-const SHAPES: [number[], number, number, number, number, 'relu' | 'tanh'][] = [
-  [[3, 16, 5], 3, 2, 6, 5, 'relu'],
-  [[4, 64, 64, 8], 3, 1, 7, 7, 'relu'],
-  [[2, 9, 4], 5, 2, 4, 6, 'relu'],
-  [[1, 8], 1, 3, 3, 3, 'relu'],
-  [[5, 31, 30], 3, 2, 5, 4, 'tanh'],
+// Between them, every width of block the WebAssembly sums outputs in (16, 8, 4, 2, 1 in float64;
+// 32, 16, 8, 4, 1 in float32), and tanh between layers, in float64 and in float32.
+const SHAPES: [number[], number, number, number, number, 'relu' | 'tanh', boolean][] = [
+  [[3, 16, 5], 3, 2, 6, 5, 'relu', false],
+  [[4, 64, 64, 8], 3, 1, 7, 7, 'relu', false],
+  [[2, 9, 4], 5, 2, 4, 6, 'relu', false],
+  [[1, 8], 1, 3, 3, 3, 'relu', false],
+  [[5, 31, 30], 3, 2, 5, 4, 'tanh', false],
+  [[3, 16, 5], 3, 2, 6, 5, 'relu', true],
+  [[4, 64, 64, 8], 3, 1, 7, 7, 'relu', true],
+  [[2, 9, 63], 5, 2, 4, 6, 'relu', true],
+  [[5, 31, 30], 3, 2, 5, 4, 'tanh', true],
 ];
 
 describe.each([
@@ -61,8 +68,8 @@ describe.each([
   });
 
   it.each(SHAPES)(
-    'channels %j, kernel %i, %i images of %i × %i, %s: the same bits as the formula in its order of additions',
-    (channels, kernelSize, rows, height, width, activation) => {
+    'channels %j, kernel %i, %i images of %i × %i, %s, float32 %s: the same bits as the formula in its order of additions',
+    (channels, kernelSize, rows, height, width, activation, float32) => {
       useWasmConvolution(wasm);
       const seeded = new Random(channels.length * 100 + kernelSize);
       const random = () => seeded.uniform();
@@ -70,7 +77,7 @@ describe.each([
         .slice(1)
         .map((fanOut, l) => Float64Array.from({ length: kernelSize * kernelSize * channels[l] * fanOut }, () => Math.fround(random() - 0.5)));
       const biases = channels.slice(1).map((fanOut) => Float32Array.from({ length: fanOut }, () => random() - 0.5));
-      const network: ExactConvNetwork = { channels, kernelSize, filters, biases, activation };
+      const network: ExactConvNetwork = { channels, kernelSize, filters, biases, activation, float32 };
       // Inputs on a 2^−16 lattice, a third of them zero (as a coupling's masked channels are).
       const input = Float64Array.from({ length: rows * height * width * channels[0] }, () => (random() < 0.33 ? 0 : Math.round((random() - 0.5) * 2 ** 18)));
       const expected = reference(

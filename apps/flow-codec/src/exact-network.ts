@@ -161,7 +161,7 @@ export function evaluateExactly(network: ExactNetwork, input: ArrayLike<number>,
   return current;
 }
 
-/** A ConvNet's filters read out once, to evaluate it in plain float64 arithmetic. */
+/** A ConvNet's filters read out once, to evaluate it in plain float64 (or float32) arithmetic. */
 export interface ExactConvNetwork {
   /** The channels: inputs, hidden layers, outputs. */
   channels: number[];
@@ -171,20 +171,29 @@ export interface ExactConvNetwork {
   filters: Float64Array[];
   biases: Float32Array[];
   activation: Activation;
+  /**
+   * Sums in float32, each product and sum rounded to float32 (the input too), instead of float64:
+   * as exact, the same bits on every engine and CPU, and in WebAssembly twice the outputs per
+   * instruction. Local bits-back coding's networks run so; the integer flows' and VAEs' in float64,
+   * as their files were written.
+   */
+  float32?: boolean;
 }
 
-export function exactConvNetwork(network: ConvNet): ExactConvNetwork {
+export function exactConvNetwork(network: ConvNet, options: { float32?: boolean } = {}): ExactConvNetwork {
   return {
     channels: [network.inputSize, ...network.hidden, network.outputSize],
     kernelSize: network.kernelSize,
     filters: network.filters.map((f) => Float64Array.from(f.dataSync())),
     biases: network.biases.map((b) => b.dataSync() as Float32Array),
     activation: network.activation,
+    ...(options.float32 ? { float32: true } : {}),
   };
 }
 
-/** The WebAssembly convolution (exact-conv.wat): its memory and function, or null where WebAssembly with SIMD cannot start (then the JavaScript below, the same bits). */
-type WasmConvolution = { memory: WebAssembly.Memory; conv: (...args: number[]) => void };
+type ConvFunction = (...args: number[]) => void;
+/** The WebAssembly convolution (exact-conv.wat): its memory and functions, or null where WebAssembly with SIMD cannot start (then the JavaScript below, the same bits). */
+type WasmConvolution = { memory: WebAssembly.Memory; conv: ConvFunction; conv32: ConvFunction };
 let wasmConvolution: WasmConvolution | null | undefined;
 let wasmAllowed = true;
 
@@ -193,7 +202,7 @@ function loadWasmConvolution(): WasmConvolution | null {
   try {
     const bytes = Uint8Array.from(atob(EXACT_CONV_WASM), (ch) => ch.charCodeAt(0));
     const { exports } = new WebAssembly.Instance(new WebAssembly.Module(bytes), {});
-    wasmConvolution = { memory: exports.memory as WebAssembly.Memory, conv: exports.conv as WasmConvolution['conv'] };
+    wasmConvolution = { memory: exports.memory as WebAssembly.Memory, conv: exports.conv as ConvFunction, conv32: exports.conv32 as ConvFunction };
   } catch {
     wasmConvolution = null;
   }
@@ -207,11 +216,11 @@ export function useWasmConvolution(allowed: boolean): boolean {
 }
 
 /**
- * Where the WebAssembly convolution keeps a network's filters and biases (as f64, each at a multiple
- * of 16 bytes): copied into its memory once per filter, at the bottom, below the space each
- * evaluation uses for its activations and lists.
+ * Where the WebAssembly convolution keeps a network's filters and biases (as its floats, each at a
+ * multiple of 16 bytes): copied into its memory once per filter and precision, at the bottom,
+ * below the space each evaluation uses for its activations and lists.
  */
-let wasmConstants = new WeakMap<Float64Array | Float32Array, number>();
+let wasmConstants = { 8: new WeakMap<Float64Array | Float32Array, number>(), 4: new WeakMap<Float64Array | Float32Array, number>() };
 let wasmConstantsEnd = 0;
 /** Past this many bytes of constants (many networks over a long life), the copies start over. */
 const WASM_CONSTANTS_LIMIT = 64 * 2 ** 20;
@@ -223,15 +232,20 @@ function ensureMemory(wasm: WasmConvolution, end: number): void {
   if (end > memory.buffer.byteLength) memory.grow(Math.ceil((end - memory.buffer.byteLength) / 65536));
 }
 
-/** The byte address of `values` (a filter, or a bias as f64) in the module's memory, copied there the first time. */
-function wasmConstant(wasm: WasmConvolution, values: Float64Array | Float32Array): number {
-  const known = wasmConstants.get(values);
+/** A view of the module's memory as floats of `bytes` bytes each. */
+function floats(wasm: WasmConvolution, bytes: 4 | 8, at: number, length: number): Float64Array | Float32Array {
+  return bytes === 8 ? new Float64Array(wasm.memory.buffer, at, length) : new Float32Array(wasm.memory.buffer, at, length);
+}
+
+/** The byte address of `values` (a filter, or a bias) as floats of `bytes` bytes in the module's memory, copied there the first time. */
+function wasmConstant(wasm: WasmConvolution, values: Float64Array | Float32Array, bytes: 4 | 8): number {
+  const known = wasmConstants[bytes].get(values);
   if (known !== undefined) return known;
   const at = wasmConstantsEnd;
-  wasmConstantsEnd = align16(at + 8 * values.length);
+  wasmConstantsEnd = align16(at + bytes * values.length);
   ensureMemory(wasm, wasmConstantsEnd);
-  new Float64Array(wasm.memory.buffer, at, values.length).set(values);
-  wasmConstants.set(values, at);
+  floats(wasm, bytes, at, values.length).set(values);
+  wasmConstants[bytes].set(values, at);
   return at;
 }
 
@@ -242,29 +256,31 @@ function wasmConstant(wasm: WasmConvolution, values: Float64Array | Float32Array
  */
 function evaluateInWasm(wasm: WasmConvolution, network: ExactConvNetwork, input: Float64Array, rows: number, height: number, width: number): Float64Array {
   const { channels, filters, biases, activation, kernelSize } = network;
+  const bytes = network.float32 ? 4 : 8;
   const layerCount = filters.length;
-  const uncached = [...filters, ...biases].reduce((bytes, values) => bytes + (wasmConstants.has(values) ? 0 : align16(8 * values.length)), 0);
+  const uncached = [...filters, ...biases].reduce((sum, values) => sum + (wasmConstants[bytes].has(values) ? 0 : align16(bytes * values.length)), 0);
   if (wasmConstantsEnd + uncached > WASM_CONSTANTS_LIMIT) {
-    wasmConstants = new WeakMap();
+    wasmConstants = { 8: new WeakMap(), 4: new WeakMap() };
     wasmConstantsEnd = 0;
   }
-  const filterAt = filters.map((filter) => wasmConstant(wasm, filter));
-  const biasAt = biases.map((bias) => wasmConstant(wasm, bias));
+  const filterAt = filters.map((filter) => wasmConstant(wasm, filter, bytes));
+  const biasAt = biases.map((bias) => wasmConstant(wasm, bias, bytes));
   const pixels = rows * height * width;
   const widest = Math.max(...channels);
   const bufferA = wasmConstantsEnd;
-  const bufferB = align16(bufferA + 8 * pixels * widest);
-  const cnt = align16(bufferB + 8 * pixels * widest);
+  const bufferB = align16(bufferA + bytes * pixels * widest);
+  const cnt = align16(bufferB + bytes * pixels * widest);
   const idx = align16(cnt + 4 * pixels);
   const val = align16(idx + 4 * pixels * widest);
-  ensureMemory(wasm, val + 8 * pixels * widest);
-  new Float64Array(wasm.memory.buffer, bufferA, input.length).set(input);
+  ensureMemory(wasm, val + bytes * pixels * widest);
+  floats(wasm, bytes, bufferA, input.length).set(input);
+  const conv = network.float32 ? wasm.conv32 : wasm.conv;
   let from = bufferA;
   let to = bufferB;
   for (let layer = 0; layer < layerCount; layer++) {
     const hidden = layer < layerCount - 1;
     const fanOut = channels[layer + 1];
-    wasm.conv(
+    conv(
       from,
       rows,
       height,
@@ -281,12 +297,55 @@ function evaluateInWasm(wasm: WasmConvolution, network: ExactConvNetwork, input:
       val,
     );
     if (hidden && activation !== 'relu') {
-      const values = new Float64Array(wasm.memory.buffer, to, pixels * fanOut);
+      // A Float32Array rounds what it is given to float32.
+      const values = floats(wasm, bytes, to, pixels * fanOut);
       for (let k = 0; k < values.length; k++) values[k] = activate(values[k], activation);
     }
     [from, to] = [to, from];
   }
-  return Float64Array.from(new Float64Array(wasm.memory.buffer, from, pixels * channels[layerCount]));
+  return Float64Array.from(floats(wasm, bytes, from, pixels * channels[layerCount]));
+}
+
+/**
+ * {@link convolutionLayer} in float32: each output starts at its bias and adds fround(value · F),
+ * rounding each sum to float32, in the same order (what `conv32` computes: the product of two
+ * float32 values is exact in a double, and a double sum of two float32 values rounded to float32 is
+ * the float32 sum). The path where WebAssembly with SIMD cannot start.
+ */
+function convolutionLayer32(
+  input: Float64Array,
+  rows: number,
+  height: number,
+  width: number,
+  filter: Float64Array,
+  bias: Float32Array,
+  fanIn: number,
+  fanOut: number,
+  k: number,
+): Float64Array {
+  const pad = (k - 1) / 2;
+  const pixels = height * width;
+  const output = new Float64Array(rows * pixels * fanOut);
+  const round = Math.fround;
+  for (let row = 0; row < rows; row++)
+    for (let oy = 0; oy < height; oy++)
+      for (let ox = 0; ox < width; ox++) {
+        const to = (row * pixels + oy * width + ox) * fanOut;
+        for (let o = 0; o < fanOut; o++) {
+          let a = bias[o];
+          for (let i = Math.max(0, pad - oy); i < Math.min(k, height + pad - oy); i++)
+            for (let j = Math.max(0, pad - ox); j < Math.min(k, width + pad - ox); j++) {
+              const from = (row * pixels + (oy + i - pad) * width + (ox + j - pad)) * fanIn;
+              const tap = (i * k + j) * fanIn;
+              for (let c = 0; c < fanIn; c++) {
+                const value = input[from + c];
+                if (value !== 0) a = round(a + round(value * filter[(tap + c) * fanOut + o]));
+              }
+            }
+          output[to + o] = a;
+        }
+      }
+  return output;
 }
 
 /**
@@ -393,14 +452,17 @@ export function evaluateConvExactly(
   const { channels, filters, biases, activation, kernelSize } = network;
   if (input.length !== rows * height * width * channels[0])
     throw new RangeError(`the network takes ${height} × ${width} × ${channels[0]} inputs per image; got ${input.length / rows}`);
+  const float32 = network.float32 === true;
   let current: Float64Array = new Float64Array(input.length);
-  for (let k = 0; k < current.length; k++) current[k] = input[k] / inputScale;
+  for (let k = 0; k < current.length; k++) current[k] = float32 ? Math.fround(input[k] / inputScale) : input[k] / inputScale;
   const wasm = wasmAllowed ? loadWasmConvolution() : null;
   if (wasm) return evaluateInWasm(wasm, network, current, rows, height, width);
+  const layerOf = float32 ? convolutionLayer32 : convolutionLayer;
   for (let layer = 0; layer < filters.length; layer++) {
-    current = convolutionLayer(current, rows, height, width, filters[layer], biases[layer], channels[layer], channels[layer + 1], kernelSize);
+    current = layerOf(current, rows, height, width, filters[layer], biases[layer], channels[layer], channels[layer + 1], kernelSize);
     if (layer === filters.length - 1) continue;
     if (activation === 'relu') for (let k = 0; k < current.length; k++) current[k] = Math.max(current[k], 0);
+    else if (float32) for (let k = 0; k < current.length; k++) current[k] = Math.fround(activate(current[k], activation));
     else for (let k = 0; k < current.length; k++) current[k] = activate(current[k], activation);
   }
   return current;
