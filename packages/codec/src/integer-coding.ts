@@ -104,9 +104,10 @@ export function integerMixtureWindow(
  *
  * with n = high − low + 1 symbols and G the continuous CDF that a subclass gives. Every symbol gets
  * at least one unit (the `+ k`), at the price of n units of 2^P set aside: about n / 2^P / ln 2 bits
- * per symbol. A push evaluates C twice and a pop about log₂ n times (a binary search), against n
- * CDFs and a sort for a table: the choice for windows that are used once, such as a conditional
- * prior's, one per image and coordinate.
+ * per symbol. A push evaluates C twice and a pop about log₂ n times (a binary search), or two or
+ * three times where the subclass can guess the symbol from its inverse CDF (`guess`: the scaled
+ * kernels), against n CDFs and a sort for a table: the choice for windows that are used once, such
+ * as a conditional prior's, one per image and coordinate.
  */
 export abstract class ComputedCdfLookup implements WindowDistribution {
   /** The window's lowest integer and its number of symbols (a subclass may move the window: {@link ComputedCdfLookup.moveWindow}). */
