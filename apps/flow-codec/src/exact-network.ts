@@ -11,9 +11,10 @@ import { EXACT_CONV_WASM } from './exact-conv-wasm.js';
  * version that wrote it, and a decoder of another version says so instead of blaming the file.
  *
  * - 1: the first (integer flows, VAEs, and local bits-back coding of continuous flows).
- * - 2: local bits-back coding folds each ActNorm into the 1 × 1 convolution after it and shifts by
- *   the convolution's lower factor in whole bins ({@link LOCAL_BITS_BACK_SINCE}); integer flows' and
- *   VAEs' numbers are version 1's, so their version-1 files still decode.
+ * - 2: local bits-back coding folds each ActNorm into the 1 × 1 convolution after it, shifts by
+ *   the convolution's lower factor in whole bins and sums its networks in float32
+ *   ({@link LOCAL_BITS_BACK_SINCE}); integer flows' and VAEs' numbers are version 1's, so their
+ *   version-1 files still decode.
  */
 export const EXACT_PATH_VERSION = 2;
 

@@ -229,13 +229,20 @@ export function quantizedGaussianBuckets(mean: number, std: number, edges: Array
 const INV_SQRT_2PI = 0.3989422804014327;
 
 /**
+ * Abramowitz and Stegun's 26.2.23: −Φ⁻¹(p) for 0 < p ≤ ½ to within 4.5·10⁻⁴, given t = √(−2 ln p)
+ * (exact when t is: it uses +, × and ÷ only).
+ */
+export function normalQuantileStart(t: number): number {
+  return t - (2.515517 + t * (0.802853 + t * 0.010328)) / (1 + t * (1.432788 + t * (0.189269 + t * 0.001308)));
+}
+
+/**
  * Φ⁻¹(p) for 0 < p ≤ ½: Abramowitz and Stegun's 26.2.23 as the start (error below 4.5·10⁻⁴),
  * then four Newton steps on Φ(x) − p (each squares the error: below rounding after three), with
  * `@flows/codec`'s exact exp, log and sqrt, so the same bits on every engine.
  */
 function lowerNormalQuantile(p: number): number {
-  const t = exactSqrt(-2 * exactLog(p));
-  let x = -(t - (2.515517 + t * (0.802853 + t * 0.010328)) / (1 + t * (1.432788 + t * (0.189269 + t * 0.001308))));
+  let x = -normalQuantileStart(exactSqrt(-2 * exactLog(p)));
   for (let step = 0; step < 4; step++) x -= (standardNormalCdf(x) - p) / (INV_SQRT_2PI * exactExp(-0.5 * x * x));
   return x;
 }

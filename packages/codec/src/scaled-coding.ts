@@ -1,6 +1,6 @@
 import { exactSigmoid } from './exact-math.js';
 import { ComputedCdfLookup, type IntegerWindow, popInteger, pushInteger } from './integer-coding.js';
-import { standardNormalCdf } from './quantized-distribution.js';
+import { normalQuantileStart, standardNormalCdf } from './quantized-distribution.js';
 import { MAX_PRECISION, RansError, type RansStack, type SymbolInterval } from './rans.js';
 
 /** The continuous kernel a coded integer is discretised from: a logistic of scale s or a Gaussian of standard deviation s. */
@@ -51,11 +51,9 @@ class KernelCdfLookup extends ComputedCdfLookup {
   }
 }
 
-/** Φ⁻¹(u) to within 4.5·10⁻⁴ (Abramowitz and Stegun 26.2.23). */
+/** Φ⁻¹(u) to within 4.5·10⁻⁴, from the engine's log and sqrt (a search's start only). */
 function approximateNormalQuantile(u: number): number {
-  const p = Math.min(u, 1 - u);
-  const t = Math.sqrt(-2 * Math.log(p));
-  const x = t - (2.515517 + t * (0.802853 + t * 0.010328)) / (1 + t * (1.432788 + t * (0.189269 + t * 0.001308)));
+  const x = normalQuantileStart(Math.sqrt(-2 * Math.log(Math.min(u, 1 - u))));
   return u < 0.5 ? -x : x;
 }
 
