@@ -2,7 +2,7 @@
 // any registered class without an entry, so a new bijector cannot ship unchecked.
 import * as tf from '@tensorflow/tfjs-core';
 import { type Bijector, registeredBijectors } from '@flows/core';
-import { MLP } from '@flows/networks';
+import { GatedResidualConvNet, MLP } from '@flows/networks';
 import { describe, expect, it } from 'vitest';
 import {
   ActNorm,
@@ -156,6 +156,16 @@ const CASES: Record<string, ConformanceCase[]> = {
     [
       'MaskedAffineCoupling on images, checkerboard, ConvNet',
       () => new MaskedAffineCoupling({ mask: imageCheckerboardMask(4, 4, 2, 0), eventShape: [4, 4, 2], hidden: [4], seed: 3 }),
+    ],
+    [
+      "MaskedAffineCoupling on images, checkerboard, Flow++'s gated residual networks",
+      () =>
+        new MaskedAffineCoupling({
+          mask: imageCheckerboardMask(4, 4, 2, 1),
+          eventShape: [4, 4, 2],
+          scale: new GatedResidualConvNet({ inputChannels: 2, outputChannels: 2, channels: 3, blocks: 2, seed: 5 }),
+          translation: new GatedResidualConvNet({ inputChannels: 2, outputChannels: 2, channels: 3, blocks: 1, seed: 6 }),
+        }),
     ],
     [
       'MaskedAffineCoupling on images, channel mask, context',

@@ -4,6 +4,7 @@ export { type TransformerChoice, TRANSFORMER_NAMES } from './transformer-choice.
 export type { FlowBaseOptions, EmbeddingOption } from './flow-base.js';
 export { realNVP, nice, maf, splineFlow, type RealNVPOptions, type NICEOptions, type MAFOptions, type SplineFlowOptions } from './presets.js';
 export { multiScaleFlow, type MultiScaleOptions } from './multi-scale-flow.js';
+export { variationalDequantizer, type VariationalDequantizerOptions } from './variational-dequantizer.js';
 export { convIntegerFlow, type ConvIntegerFlowOptions } from './conv-integer-flow.js';
 export { integerDiscreteFlow, type IntegerFlowOptions } from './integer-discrete-flow.js';
 export { layerMask, MASK_STRATEGIES, type MaskStrategy } from './layer-masks.js';

@@ -1,6 +1,7 @@
 import { assertKnownOptions, type Bijector, ConfigError, optionNames, Random } from '@flows/core';
 import { ActNorm, Chain, channelMask, FactorOut, InvertibleConv1x1, MaskedAffineCoupling, Squeeze } from '@flows/bijectors';
 import { ConvConditionalNormal, DiagonalNormal, Distribution, StandardNormal, TransformedDistribution } from '@flows/distributions';
+import { GatedResidualConvNet } from '@flows/networks';
 import { nestedImageLevels } from './image-levels.js';
 
 /** Options of {@link multiScaleFlow}. */
@@ -11,8 +12,20 @@ export interface MultiScaleOptions {
   levels?: number;
   /** Flow steps per level (default 4): ActNorm, invertible 1 × 1 convolution, affine coupling. */
   stepsPerLevel?: number;
-  /** Channels of each coupling's ConvNet conditioners (default [64, 64]). */
+  /**
+   * Channels of each coupling's conditioners: the hidden convolutions of a `ConvNet` (default
+   * [64, 64]), or with `conditioner: 'gated-residual'` one entry, the residual stream's channels
+   * (default [64]).
+   */
   hidden?: number[];
+  /**
+   * The couplings' scale and translation networks (default `'conv'`): `'conv'`, plain `ConvNet`s
+   * of `hidden` (Real NVP, Glow); `'gated-residual'`, the gated residual networks of Flow++
+   * ({@link GatedResidualConvNet}, `blocks` blocks of `hidden[0]` channels).
+   */
+  conditioner?: 'conv' | 'gated-residual';
+  /** With `conditioner: 'gated-residual'`: gated residual blocks per network (default 2). */
+  blocks?: number;
   /** Context width for conditional flows (default 0); it reaches every coupling as extra channels. */
   contextSize?: number;
   seed?: number;
@@ -44,6 +57,8 @@ const MULTI_SCALE_OPTION_NAMES = optionNames<MultiScaleOptions>()([
   'levels',
   'stepsPerLevel',
   'hidden',
+  'conditioner',
+  'blocks',
   'contextSize',
   'seed',
   'prior',
@@ -55,7 +70,7 @@ const MULTI_SCALE_OPTION_NAMES = optionNames<MultiScaleOptions>()([
  * A multi-scale Glow-style flow (Dinh et al. 2017; Kingma and Dhariwal 2018) on images. In the
  * density direction each level squeezes (2 × 2 × c → 1 × 1 × 4c), runs `stepsPerLevel` steps of
  * ActNorm → InvertibleConv1x1 → MaskedAffineCoupling (channel masks alternating, ConvNet
- * conditioners), then factors out half the channels to the base and passes the rest to the next
+ * conditioners, or Flow++'s gated residual ones), then factors out half the channels to the base and passes the rest to the next
  * level. The base is a standard normal on the flattened factored dimensions (or `base`), or with
  * `prior: 'conditional'` Glow's learned priors (factored channels given the kept ones); sample at a
  * temperature with `sample(n, { temperature })`.
@@ -78,7 +93,28 @@ export function multiScaleFlow(options: MultiScaleOptions): TransformedDistribut
   if (prior === 'standard' && options.priorHidden !== undefined) throw new ConfigError("multiScaleFlow: priorHidden applies to prior: 'conditional' only");
   if (options.base !== undefined && !(options.base instanceof Distribution))
     throw new ConfigError(`multiScaleFlow: base must be a Distribution, got ${typeof options.base}`);
+  const conditioner = options.conditioner ?? 'conv';
+  if (conditioner !== 'conv' && conditioner !== 'gated-residual')
+    throw new ConfigError(`multiScaleFlow: conditioner must be 'conv' or 'gated-residual', got '${String(conditioner)}'`);
+  if (conditioner === 'conv' && options.blocks !== undefined) throw new ConfigError("multiScaleFlow: blocks applies to conditioner: 'gated-residual' only");
+  if (conditioner === 'gated-residual' && options.hidden !== undefined && options.hidden.length !== 1)
+    throw new ConfigError(
+      `multiScaleFlow: with conditioner: 'gated-residual', hidden is one entry (the residual stream's channels), got [${options.hidden.join(', ')}]`,
+    );
   const random = new Random(options.seed ?? 0);
+  // The couplings' networks map the C channels (and the context's) to C: one pair per coupling.
+  const networks = (channels: number) => {
+    if (conditioner === 'conv') return {};
+    const make = () =>
+      new GatedResidualConvNet({
+        inputChannels: channels + (options.contextSize ?? 0),
+        outputChannels: channels,
+        channels: options.hidden?.[0] ?? 64,
+        blocks: options.blocks ?? 2,
+        seed: random.nextUint32(),
+      });
+    return { scale: make(), translation: make() };
+  };
   // Built in the density direction (data → base); a Chain lists the forward direction, so each level is reversed.
   const flowSteps = (shape: [number, number, number]): Bijector[] => {
     const layers: Bijector[] = [];
@@ -89,7 +125,7 @@ export function multiScaleFlow(options: MultiScaleOptions): TransformedDistribut
         new MaskedAffineCoupling({
           mask: channelMask(shape[0], shape[1], shape[2], i % 2 === 0),
           eventShape: shape,
-          hidden: options.hidden ?? [64, 64],
+          ...(conditioner === 'conv' ? { hidden: options.hidden ?? [64, 64] } : networks(shape[2])),
           contextSize: options.contextSize,
           seed: random.nextUint32(),
         }),

@@ -50,6 +50,12 @@ export {
 export { ConvConditionalNormal, type ConvConditionalNormalOptions, type ConvConditionalNormalConfig } from './conv-conditional-normal.js';
 export { FactorOutDistribution, type FactorOutDistributionOptions, type FactorOutDistributionConfig } from './factor-out-distribution.js';
 export { TransformedDistribution, type TransformedDistributionConfig } from './transformed-distribution.js';
+export {
+  VariationalDequantization,
+  type VariationalDequantizationOptions,
+  type VariationalDequantizationConfig,
+  type ImportanceWeightedOptions,
+} from './variational-dequantization.js';
 export { EmbeddedContext, type EmbeddedContextConfig } from './embedded-context.js';
 export { registerDistribution, registeredDistributions, distributionFromJSON, type DistributionFactory } from './distribution-registry.js';
 export { registerBuiltinDistributions, BUILTIN_DISTRIBUTIONS } from './register-builtins.js';

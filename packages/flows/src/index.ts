@@ -50,6 +50,8 @@ export {
   integerDiscreteFlow,
   convIntegerFlow,
   type ConvIntegerFlowOptions,
+  variationalDequantizer,
+  type VariationalDequantizerOptions,
   type IntegerFlowOptions,
   type MultiScaleOptions,
   layerMask,

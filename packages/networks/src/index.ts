@@ -12,6 +12,7 @@ export {
 } from './conditioner.js';
 export { MADE, type MADEOptions, type MADEConfig } from './made.js';
 export { ConvNet, type ConvNetOptions, type ConvNetConfig } from './conv-net.js';
+export { GatedResidualConvNet, type GatedResidualConvNetOptions, type GatedResidualConvNetConfig } from './gated-residual-conv-net.js';
 export { type ContextEmbedding, embeddingContextShape } from './context-embedding.js';
 export { DeepSets, type DeepSetsOptions, type DeepSetsConfig, type SetPooling } from './deep-sets.js';
 export { ImageEmbedding, type ImageEmbeddingOptions, type ImageEmbeddingConfig } from './image-embedding.js';
