@@ -3,7 +3,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { Chain, MaskedAffineCoupling } from '@flows/bijectors';
 import { StandardNormal, TransformedDistribution } from '@flows/distributions';
 import { loadMnist } from '@flows/datasets';
-import { loadModel, selectBackend } from '@flows/flows';
+import { loadModel, multiScaleFlow, selectBackend } from '@flows/flows';
 import type { Distribution } from '@flows/distributions';
 import { RansError } from '@flows/codec';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -61,9 +61,12 @@ describe('local bits-back coding of 8-bit images with a continuous multi-scale f
     expect(decoded).toBeLessThanOrEqual(3);
   });
 
-  it('names what it cannot compute exactly: a coupling whose networks are MLPs', () => {
+  it("names what it cannot compute exactly: a coupling whose networks are MLPs, or Flow++'s gated residual networks", () => {
     const dense = new TransformedDistribution(new StandardNormal([4]), new Chain([new MaskedAffineCoupling({ mask: [1, 1, 0, 0], hidden: [8] })]));
-    expect(() => compileFlow(dense)).toThrow(/affine couplings over images with convolutional networks only/);
+    expect(() => compileFlow(dense)).toThrow(/affine couplings over images with convolutional networks only \(ConvNet; this coupling's are MLP and MLP\)/);
     dense.dispose();
+    const gated = multiScaleFlow({ shape: [4, 4, 1], levels: 1, stepsPerLevel: 1, hidden: [4], conditioner: 'gated-residual', blocks: 1 });
+    expect(() => compileFlow(gated)).toThrow(/this coupling's are GatedResidualConvNet and GatedResidualConvNet/);
+    gated.dispose();
   });
 });

@@ -140,7 +140,9 @@ function compileLayers(bijector: Bijector): Layer[] {
   if (bijector instanceof MaskedAffineCoupling) {
     const { scaleNetwork, translationNetwork } = bijector;
     if (!(scaleNetwork instanceof ConvNet && translationNetwork instanceof ConvNet) || bijector.eventShape.length !== 3)
-      throw new RangeError('local bits-back coding computes affine couplings over images with convolutional networks only');
+      throw new RangeError(
+        `local bits-back coding computes affine couplings over images with convolutional networks only (ConvNet; this coupling's are ${scaleNetwork.className} and ${translationNetwork.className})`,
+      );
     if (bijector.contextSize > 0) throw new RangeError('local bits-back coding computes couplings without a context only');
     return [
       {
