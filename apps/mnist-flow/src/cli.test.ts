@@ -507,6 +507,34 @@ describe('mnist-flow', () => {
     expect(printed.stderr).toMatch(/use --prior standard with --conditional/);
   });
 
+  it("--conditioner gated-residual: Flow++'s coupling networks, recorded and resumed; refused by name where they do not apply", async () => {
+    const out = temp();
+    const glow = ['--architecture', 'multiscale', '--steps-per-level', '1', '--limit', '30', '--test-limit', '30', '--batch-size', '30'];
+    const rest = ['--backend', 'wasm', '--threads', '1', '--quiet'];
+    const gated = ['--conditioner', 'gated-residual', '--channels', '4', '--blocks', '1'];
+    expect(await main(['train', '--out', out, '--epochs', '1', ...gated, ...glow, ...rest])).toBe(0);
+    const settings = JSON.parse(readFileSync(join(out, 'metrics.json'), 'utf8')).settings;
+    expect([settings.conditioner, settings.blocks, settings.channels]).toEqual(['gated-residual', 1, [4]]);
+    const model = (await loadModel(join(out, 'model'))) as TransformedDistribution;
+    expect(JSON.stringify(model.toJSON())).toMatch(
+      /"className":"GatedResidualConvNet","config":\{"inputChannels":4,"outputChannels":4,"channels":4,"blocks":1,/,
+    );
+    model.dispose();
+    expect(await main(['train', '--out', out, '--epochs', '2', '--resume', ...gated, ...glow, ...rest])).toBe(0);
+    expect(JSON.parse(readFileSync(join(out, 'metrics.json'), 'utf8')).epochs).toHaveLength(2);
+    // Resumed without the option: the ConvNet flow is not the checkpoint's.
+    expect(await main(['train', '--out', out, '--epochs', '3', '--resume', '--channels', '4', ...glow, ...rest])).toBe(2);
+    expect(printed.stderr).toMatch(/--conditioner unset \(checkpoint: gated-residual\)/);
+    expect(await main(['train', '--out', temp(), '--conditioner', 'gated-residual', '--channels', '8,8', ...glow, ...rest])).toBe(2);
+    expect(printed.stderr).toMatch(
+      /--conditioner gated-residual takes one --channels entry \(the residual stream's channels\), got --channels 8,8; try --channels 8/,
+    );
+    expect(await main(['train', '--out', temp(), '--blocks', '3', ...glow, ...rest])).toBe(2);
+    expect(printed.stderr).toMatch(/--blocks applies to --conditioner gated-residual only/);
+    expect(await main(['train', '--out', temp(), '--conditioner', 'gated-residual', '--limit', '30', ...rest])).toBe(2);
+    expect(printed.stderr).toMatch(/--conditioner applies to --architecture multiscale only/);
+  });
+
   it('the latent of a multi-scale flow with learned priors maps back to the images (interpolation corners)', async () => {
     const { multiScaleFlow } = await import('@flows/flows');
     const flow = multiScaleFlow({ shape: [28, 28, 1], levels: 2, stepsPerLevel: 1, hidden: [4], seed: 3, prior: 'conditional' });

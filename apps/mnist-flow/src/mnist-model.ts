@@ -35,6 +35,13 @@ export interface ModelSettings {
    * before the option), so that older checkpoints resume with the prior they were trained with.
    */
   factorPrior?: 'conditional' | null;
+  /**
+   * multiscale only: `'gated-residual'` for Flow++'s coupling networks (`--conditioner
+   * gated-residual`, `channels` one entry); null for ConvNets (and every run from before the option).
+   */
+  conditioner?: 'gated-residual' | null;
+  /** With `conditioner: 'gated-residual'`: blocks per network (`--blocks`); null otherwise. */
+  blocks?: number | null;
 }
 
 /** The names of {@link ModelSettings}, which a checkpoint's settings win over the options' on `--allow-option-changes`. */
@@ -49,6 +56,8 @@ export const MODEL_SETTINGS = [
   'stepsPerLevel',
   'channels',
   'factorPrior',
+  'conditioner',
+  'blocks',
 ] as const satisfies readonly (keyof ModelSettings)[];
 
 /** Fourier pairs of the time input of a cnf's vector field (sin and cos of πt and 2πt, as toy-flow's). */
@@ -71,7 +80,8 @@ export interface PixelStatistics {
  * The flow a new run trains: Real NVP with fully connected couplings on the 784 pixels (tanh on
  * the scale, checkerboard or random masks), a two-level multi-scale Glow with convolutional
  * couplings on 28 × 28 × 1 images (with `prior: 'conditional'`, Glow's learned priors of the
- * factored channels, their networks one hidden convolution of the couplings' first width),
+ * factored channels, their networks one hidden convolution of the couplings' first width; with
+ * `conditioner: 'gated-residual'`, Flow++'s gated residual coupling networks),
  * class-conditional on the one-hot digit with `conditional`; or a
  * continuous flow (cnf) whose vector field is an MLP of the `hidden` widths on the 784 pixels and
  * the time, from a normal base with the training images' per-pixel mean and standard deviation
@@ -93,6 +103,7 @@ export function buildModel(settings: ModelSettings, seed: number, statistics?: P
       levels: 2,
       stepsPerLevel: settings.stepsPerLevel!,
       hidden: settings.channels!,
+      ...(settings.conditioner === 'gated-residual' ? { conditioner: 'gated-residual' as const, blocks: settings.blocks ?? 2 } : {}),
       contextSize,
       seed,
       ...(settings.factorPrior === 'conditional' ? { prior: 'conditional' as const, priorHidden: settings.channels!.slice(0, 1) } : {}),

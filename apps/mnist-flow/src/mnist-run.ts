@@ -29,6 +29,8 @@ const SETTING_OPTIONS: Record<string, string> = {
   stepsPerLevel: '--steps-per-level',
   channels: '--channels',
   factorPrior: '--prior',
+  conditioner: '--conditioner',
+  blocks: '--blocks',
 };
 
 /**
@@ -60,6 +62,9 @@ export function runSettings(o: TrainOptions, view: ImageView) {
     channels: o.architecture === 'multiscale' ? o.channels : null,
     // Learned priors by default; a class-conditional run keeps the standard ones (the priors take no label yet).
     factorPrior: o.architecture === 'multiscale' && o.prior === 'conditional' && !o.conditional ? ('conditional' as const) : null,
+    // ConvNets unless asked: recorded as null, as runs from before the option were.
+    conditioner: o.architecture === 'multiscale' && o.conditioner === 'gated-residual' ? ('gated-residual' as const) : null,
+    blocks: o.architecture === 'multiscale' && o.conditioner === 'gated-residual' ? o.blocks : null,
   };
 }
 

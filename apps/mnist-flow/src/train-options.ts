@@ -63,7 +63,19 @@ export const TRAIN_OPTIONS = defineOptions({
       "fully connected couplings (exercise 2.5), a multi-scale Glow (squeezes, ActNorm, 1x1 convolutions, convolutional couplings, factor-out), or a continuous flow (cnf: an MLP vector field of --hidden on the pixels and the time, trained by flow matching; bits/dim through the ODE solver with Hutchinson's trace)",
   },
   'steps-per-level': { kind: 'positiveInteger', default: 4, description: 'multiscale: flow steps per level (2 levels: 28x28x1 → 14x14x4 → 7x7x8)' },
-  channels: { kind: 'integerList', default: [32, 32], description: 'multiscale: channels of the convolutional conditioners' },
+  channels: {
+    kind: 'integerList',
+    default: [32, 32],
+    description: "multiscale: channels of the convolutional conditioners (with --conditioner gated-residual, one entry: the residual stream's channels)",
+  },
+  conditioner: {
+    kind: 'string',
+    choices: ['conv', 'gated-residual'],
+    default: 'conv',
+    description:
+      "multiscale: the couplings' networks: ConvNets of --channels (Real NVP, Glow), or Flow++'s gated residual networks (--blocks blocks of h ← h + g1·sigmoid(g2), concatenated ELUs)",
+  },
+  blocks: { kind: 'positiveInteger', default: 2, description: 'multiscale with --conditioner gated-residual: gated residual blocks per network' },
   prior: {
     kind: 'string',
     choices: ['conditional', 'standard'],

@@ -23,7 +23,19 @@ function workPerStep(o: TrainOptions): number {
 }
 
 /** The options of couplings and of the multi-scale flow, which a continuous flow (`--architecture cnf`) has no use for. */
-const NOT_FOR_CNF = ['layers', 'mask', 'fixed-scale', 'steps-per-level', 'channels', 'prior', 'conditional', 'validation', 'patience'] as const;
+const NOT_FOR_CNF = [
+  'layers',
+  'mask',
+  'fixed-scale',
+  'steps-per-level',
+  'channels',
+  'prior',
+  'conditioner',
+  'blocks',
+  'conditional',
+  'validation',
+  'patience',
+] as const;
 
 /** The options among `names` that the command line gives (as `--name` or `--name=value`), not left to their defaults. */
 export function givenOptions(argv: readonly string[], names: readonly string[]): string[] {
@@ -67,6 +79,17 @@ export async function train(argv: string[]): Promise<void> {
     throw new UsageError('--prior applies to --architecture multiscale only (a coupling flow has one standard normal base)');
   if (priorGiven && o.prior === 'conditional' && o.conditional)
     throw new UsageError('--prior conditional does not take the --conditional label yet; use --prior standard with --conditional');
+  const conditionerGiven = givenOptions(argv, ['conditioner', 'blocks']);
+  if (conditionerGiven.length > 0 && o.architecture === 'coupling')
+    throw new UsageError(`--${conditionerGiven[0]} applies to --architecture multiscale only (a coupling flow's networks are --hidden MLPs)`);
+  if (givenOptions(argv, ['blocks']).length > 0 && o.conditioner !== 'gated-residual')
+    throw new UsageError('--blocks applies to --conditioner gated-residual only');
+  // The default --channels (two ConvNet layers) becomes one stream of their width for gated networks.
+  if (o.conditioner === 'gated-residual' && givenOptions(argv, ['channels']).length === 0) o.channels = o.channels.slice(0, 1);
+  if (o.architecture === 'multiscale' && o.conditioner === 'gated-residual' && o.channels.length !== 1)
+    throw new UsageError(
+      `--conditioner gated-residual takes one --channels entry (the residual stream's channels), got --channels ${o.channels.join(',')}; try --channels ${o.channels[0]}`,
+    );
   if (o.patience !== undefined && o.validation === 0) throw new UsageError('--patience needs --validation N (held-out training images to watch)');
   const out = o.out;
   // The output directory is checked (created, probe-written) and locked before any work: an
