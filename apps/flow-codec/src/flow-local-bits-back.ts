@@ -330,50 +330,44 @@ function allCoordinates(size: number): Int32Array {
 }
 
 /** A layer's steps, in the order its coordinates are coded (a 1 × 1 convolution's are its upper factor's: see {@link shiftByLower} for L). */
-function layerSteps(layer: Exclude<Layer, { kind: 'permute' }>, state: Float64Array): LayerSteps[] {
+function layerSteps(layer: Exclude<Layer, { kind: 'permute' }>, state: Float64Array): LayerSteps {
   switch (layer.kind) {
     case 'actnorm': {
       const { slopes, offsets, channels } = layer;
-      return [
-        {
-          coordinates: allCoordinates(state.length),
-          affine: (i, _, step) => {
-            step.k = slopes[i % channels];
-            step.b = offsets[i % channels];
-          },
+      return {
+        coordinates: allCoordinates(state.length),
+        affine: (i, _, step) => {
+          step.k = slopes[i % channels];
+          step.b = offsets[i % channels];
         },
-      ];
+      };
     }
     case 'conv1x1': {
       // t = U (a ∘ x + b) per pixel: coordinate i given x_{j>i}, slope u_ii·a_i.
       const n = layer.channels;
       const { upper, inputSlopes, inputOffsets } = layer;
-      return [
-        {
-          coordinates: allCoordinates(state.length),
-          affine: (i, data, step) => {
-            const p = i - (i % n);
-            const r = i % n;
-            let offset = upper[r * n + r] * inputOffsets[r];
-            for (let j = r + 1; j < n; j++) offset += upper[r * n + j] * (inputSlopes[j] * data[p + j] + inputOffsets[j]);
-            step.k = upper[r * n + r] * inputSlopes[r];
-            step.b = offset;
-          },
+      return {
+        coordinates: allCoordinates(state.length),
+        affine: (i, data, step) => {
+          const p = i - (i % n);
+          const r = i % n;
+          let offset = upper[r * n + r] * inputOffsets[r];
+          for (let j = r + 1; j < n; j++) offset += upper[r * n + j] * (inputSlopes[j] * data[p + j] + inputOffsets[j]);
+          step.k = upper[r * n + r] * inputSlopes[r];
+          step.b = offset;
         },
-      ];
+      };
     }
     case 'coupling': {
       const { slopes, offsets } = couplingSteps(layer, state);
       checkedSteps(slopes);
-      return [
-        {
-          coordinates: layer.transformed,
-          affine: (i, _, step) => {
-            step.k = slopes[i];
-            step.b = offsets[i];
-          },
+      return {
+        coordinates: layer.transformed,
+        affine: (i, _, step) => {
+          step.k = slopes[i];
+          step.b = offsets[i];
         },
-      ];
+      };
     }
   }
 }
@@ -421,11 +415,11 @@ function encodeLayer(stack: RansStack, layer: Layer, state: Float64Array): Float
     return base;
   }
   if (layer.kind === 'conv1x1') {
-    encodeSteps(stack, layerSteps(layer, state)[0], state);
+    encodeSteps(stack, layerSteps(layer, state), state);
     shiftByLower(state, layer.lower, layer.channels, false);
     return permuteChannels(state, layer.permutation, false);
   }
-  return encodeSteps(stack, layerSteps(layer, state)[0], state);
+  return encodeSteps(stack, layerSteps(layer, state), state);
 }
 
 function decodeLayer(stack: RansStack, layer: Layer, state: Float64Array): Float64Array {
@@ -437,10 +431,10 @@ function decodeLayer(stack: RansStack, layer: Layer, state: Float64Array): Float
   if (layer.kind === 'conv1x1') {
     const before = permuteChannels(state, layer.permutation, true);
     shiftByLower(before, layer.lower, layer.channels, true);
-    return decodeSteps(stack, layerSteps(layer, before)[0], before);
+    return decodeSteps(stack, layerSteps(layer, before), before);
   }
   // A coupling's maps read only the coordinates it keeps, which the base side has as they are.
-  return decodeSteps(stack, layerSteps(layer, state)[0], state);
+  return decodeSteps(stack, layerSteps(layer, state), state);
 }
 
 /** The factored channels' means and scales (bins) given the kept ones. */
