@@ -1,7 +1,8 @@
-import * as tf from '@tensorflow/tfjs-core';
-import { Module, assertKnownOptions, assertPositiveInteger, ConfigError, newVariable, optionNames, Random } from '@flows/core';
+import type * as tf from '@tensorflow/tfjs-core';
+import { Module, assertKnownOptions, assertPositiveInteger, ConfigError, optionNames, Random } from '@flows/core';
 import { convolutionLayer } from '@flows/kernels';
 import type { ImageConditioner } from './conditioner.js';
+import { checkedKernelSize, convolutionVariables } from './convolution-filters.js';
 import { ACTIVATIONS, type Activation, applyActivation, layerVariables } from './dense.js';
 
 /** Options of {@link ConvNet}. */
@@ -52,9 +53,7 @@ export class ConvNet extends Module<ConvNetConfig> implements ImageConditioner {
     this.outputSize = options.outputChannels;
     this.hidden = [...(options.hidden ?? [64, 64])];
     this.hidden.forEach((h, i) => assertPositiveInteger(h, who, `hidden[${i}]`));
-    this.kernelSize = options.kernelSize ?? 3;
-    if (!Number.isInteger(this.kernelSize) || this.kernelSize < 1 || this.kernelSize % 2 === 0)
-      throw new ConfigError(`${who}: kernelSize must be odd, got ${this.kernelSize}`);
+    this.kernelSize = checkedKernelSize(options.kernelSize, who);
     this.activation = options.activation ?? 'relu';
     if (!ACTIVATIONS.includes(this.activation)) throw new ConfigError(`${who}: unknown activation '${this.activation}'`);
     this.zeroInitLast = options.zeroInitLast ?? true;
@@ -63,14 +62,9 @@ export class ConvNet extends Module<ConvNetConfig> implements ImageConditioner {
     const sizes = [this.inputSize, ...this.hidden, this.outputSize];
     const k = this.kernelSize;
     for (let layer = 0; layer < sizes.length - 1; layer++) {
-      const isLast = layer === sizes.length - 2;
-      const [cin, cout] = [sizes[layer], sizes[layer + 1]];
-      // Glorot-uniform over the receptive field: fan-in k²·C_in, fan-out k²·C_out.
-      const limit = Math.sqrt(6 / (k * k * (cin + cout)));
-      const values =
-        isLast && this.zeroInitLast ? new Float32Array(k * k * cin * cout) : random.fillUniform(new Float32Array(k * k * cin * cout), -limit, limit);
-      this.filters.push(newVariable(() => tf.tensor4d(values, [k, k, cin, cout])));
-      this.biases.push(newVariable(() => tf.zeros([cout])));
+      const [filter, bias] = convolutionVariables(k, sizes[layer], sizes[layer + 1], random, layer === sizes.length - 2 && this.zeroInitLast);
+      this.filters.push(filter);
+      this.biases.push(bias);
     }
   }
 

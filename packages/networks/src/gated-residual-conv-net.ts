@@ -1,7 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { Module, assertKnownOptions, assertPositiveInteger, ConfigError, newVariable, optionNames, Random } from '@flows/core';
+import { Module, assertKnownOptions, assertPositiveInteger, ConfigError, optionNames, Random } from '@flows/core';
 import { convolutionLayer } from '@flows/kernels';
 import type { ImageConditioner } from './conditioner.js';
+import { checkedKernelSize, convolutionVariables } from './convolution-filters.js';
 import { layerVariables } from './dense.js';
 
 /** Options of {@link GatedResidualConvNet}. */
@@ -80,9 +81,7 @@ export class GatedResidualConvNet extends Module<GatedResidualConvNetConfig> imp
     assertPositiveInteger(this.channels, who, 'channels');
     this.blocks = options.blocks ?? 2;
     if (!Number.isInteger(this.blocks) || this.blocks < 0) throw new ConfigError(`${who}: blocks must be a whole number ≥ 0, got ${this.blocks}`);
-    this.kernelSize = options.kernelSize ?? 3;
-    if (!Number.isInteger(this.kernelSize) || this.kernelSize < 1 || this.kernelSize % 2 === 0)
-      throw new ConfigError(`${who}: kernelSize must be odd, got ${this.kernelSize}`);
+    this.kernelSize = checkedKernelSize(options.kernelSize, who);
     this.zeroInitLast = options.zeroInitLast ?? true;
     this.seed = options.seed instanceof Random ? options.seed.nextUint32() : (options.seed ?? 0);
     const random = new Random(this.seed);
@@ -92,12 +91,9 @@ export class GatedResidualConvNet extends Module<GatedResidualConvNetConfig> imp
     shapes.push([2 * c, this.outputSize]);
     const k = this.kernelSize;
     shapes.forEach(([cin, cout], layer) => {
-      const zero = layer === shapes.length - 1 && this.zeroInitLast;
-      // Glorot-uniform over the receptive field: fan-in k²·C_in, fan-out k²·C_out.
-      const limit = Math.sqrt(6 / (k * k * (cin + cout)));
-      const values = zero ? new Float32Array(k * k * cin * cout) : random.fillUniform(new Float32Array(k * k * cin * cout), -limit, limit);
-      this.filters.push(newVariable(() => tf.tensor4d(values, [k, k, cin, cout])));
-      this.biases.push(newVariable(() => tf.zeros([cout])));
+      const [filter, bias] = convolutionVariables(k, cin, cout, random, layer === shapes.length - 1 && this.zeroInitLast);
+      this.filters.push(filter);
+      this.biases.push(bias);
     });
   }
 
