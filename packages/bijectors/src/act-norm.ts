@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { assertKnownOptions, assertPositiveInteger, Bijector, ConfigError, newVariable, perRow } from '@flows/core';
+import { BijectorInputError, assertKnownOptions, assertPositiveInteger, Bijector, ConfigError, newVariable, perRow } from '@flows/core';
 import { actNormInverse } from '@flows/kernels';
 
 /** Every option ActNorm takes; others are rejected with a message that names them. */
@@ -65,6 +65,11 @@ export class ActNorm extends Bijector<ActNormConfig> {
     tf.tidy(() => {
       const axes = Array.from({ length: y.rank - 1 }, (_, i) => i);
       const { mean, variance } = tf.moments(y, axes);
+      // Read once, at the start only: NaN statistics would stay in the layer for good.
+      if (!tf.all(tf.isFinite(tf.add(mean, variance))).dataSync()[0])
+        throw new BijectorInputError(
+          'ActNorm: its data-dependent start needs finite values, and the first batch it sees has NaN or infinite ones (in the data, or from a layer before it); nothing was set, so a batch of valid data starts it',
+        );
       this.bias.assign(mean);
       this.logScale.assign(tf.log(tf.add(tf.sqrt(variance), 1e-6)));
       this.initialized.assign(tf.scalar(1));

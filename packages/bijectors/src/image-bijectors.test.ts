@@ -59,6 +59,22 @@ describe('image structure', () => {
     expect(copy.momentum).toBe(0.5);
   });
 
+  it('ActNorm refuses to start from NaN or infinite data, sets nothing, and starts from the next valid batch', () => {
+    const norm = new ActNorm({ shape: [2, 2, 1] });
+    const bad = tf.tensor4d([1, 2, Number.NaN, 4, 5, 6, 7, 8], [2, 2, 2, 1]);
+    const good = tf.tensor4d([1, 2, 3, 4, 5, 6, 7, 8], [2, 2, 2, 1]);
+    // The public inverse refuses NaN input itself; inside a flow (the unchecked path) the start must.
+    expect(() => norm.inverseAndLogDet(bad)).toThrow(/input contains NaN/);
+    expect(() => tf.tidy(() => norm.uncheckedInverseAndLogDet(bad))).toThrow(/ActNorm: its data-dependent start needs finite values.*nothing was set/);
+    expect(norm.isInitialized).toBe(false);
+    const [z, logDet] = norm.inverseAndLogDet(good);
+    expect(norm.isInitialized).toBe(true);
+    expect(Array.from(z.dataSync()).every(Number.isFinite) && Number.isFinite(logDet.dataSync()[0])).toBe(true);
+    expect(norm.bias.dataSync()[0]).toBeCloseTo(4.5, 5);
+    tf.dispose([bad, good, z, logDet]);
+    norm.dispose();
+  });
+
   it('ActNorm on images normalises each channel over the batch and the pixels', () => {
     const norm = new ActNorm({ shape: [4, 4, 2] });
     const data = tf.add(tf.mul(tf.randomNormal([64, 4, 4, 2], 0, 1, 'float32', 5), tf.tensor1d([3, 0.2])), tf.tensor1d([1, -5]));

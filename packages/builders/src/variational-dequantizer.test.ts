@@ -41,6 +41,7 @@ describe('variationalDequantizer', () => {
       new VariationalDequantization({
         model: multiScaleFlow({ shape: [4, 4, 1], levels: 1, stepsPerLevel: 2, hidden: [4], conditioner: 'gated-residual', blocks: 1, seed: 2 }),
         dequantizer: variationalDequantizer({ shape: [4, 4, 1], hidden: [4], steps: 2, couplingHidden: [4], seed: 3 }),
+        binWidth: 1 / 255,
         seed: 4,
       });
     const vd = build();

@@ -80,6 +80,11 @@ export function moduleFromJSON<T>(kind: ModuleKind, serialized: unknown): T {
   const { className, config } = readSerialized(serialized, kind);
   const factory = registryOf(kind).get(className);
   if (!factory) {
+    const elsewhere = [...registries.keys()].filter((other) => other !== kind && registryOf(other).has(className));
+    if (elsewhere.length > 0)
+      throw new ConfigError(
+        `'${className}' is a ${elsewhere[0]}, not a ${kind}: rebuild it with its own function (a model file: loadModel(dir, rebuild), such as VariationalDequantization.fromJSON or vaeFromJSON)`,
+      );
     const known = registeredModules(kind);
     throw new ConfigError(
       `unknown ${kind} class '${className}'; registered: ${known.length ? known.join(', ') : '(none)'}. ` +

@@ -1,4 +1,5 @@
 import { registerBuiltinDistributions } from './register-builtins.js';
+import { registerVariationalDequantization } from './variational-dequantization.js';
 
 export {
   Distribution,
@@ -52,6 +53,7 @@ export { FactorOutDistribution, type FactorOutDistributionOptions, type FactorOu
 export { TransformedDistribution, type TransformedDistributionConfig } from './transformed-distribution.js';
 export {
   VariationalDequantization,
+  registerVariationalDequantization,
   type VariationalDequantizationOptions,
   type VariationalDequantizationConfig,
   type ImportanceWeightedOptions,
@@ -62,3 +64,4 @@ export { registerBuiltinDistributions, BUILTIN_DISTRIBUTIONS } from './register-
 
 // Saved models name their distributions; importing the package makes its own loadable.
 registerBuiltinDistributions();
+registerVariationalDequantization();

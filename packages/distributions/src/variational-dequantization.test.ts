@@ -3,7 +3,8 @@ import { Random } from '@flows/core';
 import { describe, expect, it } from 'vitest';
 import { ConditionalDiagonalNormal } from './conditional-distribution.js';
 import { DiagonalNormal, StandardNormal } from './normal.js';
-import { VariationalDequantization } from './variational-dequantization.js';
+import { registerVariationalDequantization, VariationalDequantization } from './variational-dequantization.js';
+import { distributionFromJSON } from './distribution-registry.js';
 
 // One coordinate, bins of width 1: x = v ∈ {0, …, 7}. The model is a fixed normal N(m, s²) whose
 // density is far from flat across a bin, so uniform noise leaves a gap that a learned q can close.
@@ -177,16 +178,30 @@ describe('VariationalDequantization', () => {
 
   it('refuses parts that do not fit together, and events of another shape, by name', () => {
     const model = new StandardNormal([3]);
-    expect(() => new VariationalDequantization({ model, dequantizer: new StandardNormal([3]) })).toThrow(/context width 3/);
+    expect(() => new VariationalDequantization({ model, dequantizer: new StandardNormal([3]), binWidth: 1 })).toThrow(/context width 3/);
     const dequantizer = new ConditionalDiagonalNormal({ size: 2, contextSize: 2, seed: 1 });
-    expect(() => new VariationalDequantization({ model, dequantizer })).toThrow(/rows of 3 values/);
+    expect(() => new VariationalDequantization({ model, dequantizer, binWidth: 1 })).toThrow(/rows of 3 values/);
     expect(() => new VariationalDequantization({ model: new StandardNormal([2]), dequantizer, binWidth: 0 })).toThrow(/binWidth/);
     expect(() => new VariationalDequantization({ model: new StandardNormal([2]), dequantizer, bins: 4 } as never)).toThrow(/bins/);
-    const vd = new VariationalDequantization({ model: new StandardNormal([2]), dequantizer });
+    expect(() => new VariationalDequantization({ model: new StandardNormal([2]), dequantizer } as never)).toThrow(
+      /binWidth is required: the width of one bin in the data's units \(1\/256 for 8-bit images as x = v\/256/,
+    );
+    const vd = new VariationalDequantization({ model: new StandardNormal([2]), dequantizer, binWidth: 0.25 });
     const wrong = tf.zeros([2, 3]);
     expect(() => vd.elbo(wrong)).toThrow(/VariationalDequantization.elbo/);
     wrong.dispose();
+    const x = tf.zeros([2, 2]);
+    expect(() => vd.elbo(x, { samples: 4 } as never)).toThrow(/VariationalDequantization.elbo: unknown option 'samples'/);
+    expect(() => vd.importanceWeightedLogProb(x, 2, { seed: 5 } as never)).toThrow(/unknown option 'seed'/);
     expect(() => VariationalDequantization.fromJSON(model.toJSON())).toThrow(/expected a VariationalDequantization/);
+    // Saved as a model, not a distribution (the package's entry point registers it so): the registry names the way to load it.
+    registerVariationalDequantization();
+    expect(() => distributionFromJSON(vd.toJSON())).toThrow(/'VariationalDequantization' is a model, not a distribution: .*VariationalDequantization.fromJSON/);
     vd.dispose();
+    const tensors = tf.memory().numTensors;
+    expect(() => vd.loss(x)).toThrow(/VariationalDequantization.loss: this VariationalDequantization has been disposed/);
+    expect(() => vd.elbo(x)).toThrow(/has been disposed/);
+    expect(tf.memory().numTensors).toBe(tensors);
+    x.dispose();
   });
 });

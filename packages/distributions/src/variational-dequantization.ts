@@ -1,5 +1,15 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { assertKnownOptions, ConfigError, Module, optionNames, Random, type Serialized, validateEvents } from '@flows/core';
+import {
+  assertKnownOptions,
+  ConfigError,
+  isRegistered,
+  Module,
+  optionNames,
+  Random,
+  registerModuleFactory,
+  type Serialized,
+  validateEvents,
+} from '@flows/core';
 import { Distribution, type SampleOptions } from './distribution.js';
 import { distributionFromJSON } from './distribution-registry.js';
 import { TransformedDistribution } from './transformed-distribution.js';
@@ -15,8 +25,12 @@ export interface VariationalDequantizationOptions {
    * `variationalDequantizer`) is a conditional flow of this kind.
    */
   dequantizer: Distribution;
-  /** Width of one bin in the data's units (default 1/255: the data are `x = v/255`, the `scaled` view of 8-bit images). */
-  binWidth?: number;
+  /**
+   * Width b of one bin in the data's units (required): 1/256 for 8-bit images as `x = v/256`, whose
+   * dequantized values `x + b·u` stay in [0, 1) as a logit preprocessing needs; 1/255 for `x = v/255`
+   * (the `scaled` view), whose top bin then reaches 256/255. `x + b` must stay inside the model's support.
+   */
+  binWidth: number;
   /** The levels v ∈ {0, …, levels − 1} that samples are rounded to (default 256). */
   levels?: number;
   /** Seed of the noise that `loss` draws when it is given no generator (default 0). */
@@ -80,7 +94,11 @@ export class VariationalDequantization extends Module<VariationalDequantizationC
       );
     this.model = model;
     this.dequantizer = dequantizer;
-    this.binWidth = options.binWidth ?? 1 / 255;
+    if (options.binWidth === undefined)
+      throw new ConfigError(
+        `${who}: binWidth is required: the width of one bin in the data's units (1/256 for 8-bit images as x = v/256, which keeps x + binWidth·u below 1; 1/255 for v/255)`,
+      );
+    this.binWidth = options.binWidth;
     if (!(this.binWidth > 0) || !Number.isFinite(this.binWidth)) throw new ConfigError(`${who}: binWidth must be a positive number, got ${this.binWidth}`);
     this.levels = options.levels ?? 256;
     if (!Number.isInteger(this.levels) || this.levels < 2) throw new ConfigError(`${who}: levels must be a whole number ≥ 2, got ${this.levels}`);
@@ -127,8 +145,12 @@ export class VariationalDequantization extends Module<VariationalDequantizationC
     return random instanceof Random ? random : random === undefined ? this.random : new Random(random);
   }
 
+  private assertLive(who: string): void {
+    if (this.isDisposed) throw new Error(`${who}: this VariationalDequantization has been disposed (its variables are freed); build or load it again`);
+  }
+
   private check(x: tf.Tensor, who: string): void {
-    if (this.isDisposed) throw new Error(`${who}: this VariationalDequantization has been disposed; build or load it again`);
+    this.assertLive(who);
     validateEvents(x, this.model.eventShape, who);
   }
 
@@ -140,11 +162,16 @@ export class VariationalDequantization extends Module<VariationalDequantizationC
   /** A one-draw estimate of the ELBO per row (nats, in the units of `model.logProb`). */
   elbo(x: tf.Tensor, options: { random?: Random | number } = {}): tf.Tensor1D {
     this.check(x, 'VariationalDequantization.elbo');
+    assertKnownOptions(options, ['random'], 'VariationalDequantization.elbo');
     return tf.tidy(() => this.uncheckedElbo(x, options.random));
   }
 
-  /** The training loss, `−mean ELBO` over the rows (one draw each; the instance's own generator unless one is given). */
+  /**
+   * The training loss, `−mean ELBO` over the rows (one draw each; the instance's own generator unless
+   * one is given). For training loops: the rows' shape is not checked (`elbo` checks it).
+   */
   loss(x: tf.Tensor, random?: Random | number): tf.Scalar {
+    this.assertLive('VariationalDequantization.loss');
     return tf.neg(tf.mean(this.uncheckedElbo(x, random))) as tf.Scalar;
   }
 
@@ -155,6 +182,7 @@ export class VariationalDequantization extends Module<VariationalDequantizationC
   importanceWeightedLogProb(x: tf.Tensor, k: number, options: ImportanceWeightedOptions = {}): tf.Tensor1D {
     const who = 'VariationalDequantization.importanceWeightedLogProb';
     this.check(x, who);
+    assertKnownOptions(options, ['random', 'chunk'], who);
     if (!Number.isInteger(k) || k <= 0) throw new RangeError(`${who}: k must be a positive integer, got ${k}`);
     const random = this.generator(options.random);
     const chunk = Math.max(1, Math.min(k, options.chunk ?? 16));
@@ -178,6 +206,7 @@ export class VariationalDequantization extends Module<VariationalDequantizationC
   /** Draws of y = x + b·σ(z), z ~ q(· | x): where the dequantizer puts each row's noise. */
   dequantize(x: tf.Tensor, options: { random?: Random | number } = {}): tf.Tensor {
     this.check(x, 'VariationalDequantization.dequantize');
+    assertKnownOptions(options, ['random'], 'VariationalDequantization.dequantize');
     return tf.tidy(() => this.logWeights(x, this.generator(options.random)).y);
   }
 
@@ -214,4 +243,16 @@ export class VariationalDequantization extends Module<VariationalDequantizationC
     this.model.dispose();
     this.dequantizer.dispose();
   }
+}
+
+/**
+ * Makes `{ className: 'VariationalDequantization', config }` known to the registry of `@flows/core`
+ * as a model (not a distribution), so that loading one as a distribution names
+ * `VariationalDequantization.fromJSON`. The package's entry point calls it; calling it again does nothing.
+ */
+export function registerVariationalDequantization(): void {
+  if (!isRegistered('model', VariationalDequantization.className))
+    registerModuleFactory('model', VariationalDequantization.className, (config) =>
+      VariationalDequantization.fromConfig(config as unknown as VariationalDequantizationConfig),
+    );
 }

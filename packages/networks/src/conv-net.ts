@@ -2,7 +2,7 @@ import type * as tf from '@tensorflow/tfjs-core';
 import { Module, assertKnownOptions, assertPositiveInteger, ConfigError, optionNames, Random } from '@flows/core';
 import { convolutionLayer } from '@flows/kernels';
 import type { ImageConditioner } from './conditioner.js';
-import { checkedKernelSize, convolutionVariables } from './convolution-filters.js';
+import { checkImageInput, checkedKernelSize, convolutionVariables } from './convolution-filters.js';
 import { ACTIVATIONS, type Activation, applyActivation, layerVariables } from './dense.js';
 
 /** Options of {@link ConvNet}. */
@@ -77,6 +77,7 @@ export class ConvNet extends Module<ConvNetConfig> implements ImageConditioner {
    * filter-gradient kernel for `conv2d`, and a slow input-gradient one).
    */
   apply(input: tf.Tensor4D): tf.Tensor4D {
+    checkImageInput(input, this.inputSize, 'ConvNet.apply');
     let h = input;
     const last = this.filters.length - 1;
     for (let layer = 0; layer <= last; layer++) {

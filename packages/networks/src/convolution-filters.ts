@@ -20,3 +20,9 @@ export function convolutionVariables(k: number, channelsIn: number, channelsOut:
   const values = zero ? new Float32Array(size) : random.fillUniform(new Float32Array(size), -limit, limit);
   return [newVariable(() => tf.tensor4d(values, [k, k, channelsIn, channelsOut])), newVariable(() => tf.zeros([channelsOut]))];
 }
+
+/** Refuses input that is not images of the network's channels, `[N, H, W, channels]`, naming both shapes. */
+export function checkImageInput(input: tf.Tensor, channels: number, who: string): void {
+  if (input.rank !== 4 || input.shape[3] !== channels)
+    throw new RangeError(`${who}: expected images [N, H, W, ${channels}], got a tensor of shape [${input.shape.join(', ')}]`);
+}

@@ -83,6 +83,11 @@ describe('GatedResidualConvNet', () => {
     expect(() => new GatedResidualConvNet({ inputChannels: 2, outputChannels: 2, kernelSize: 2 })).toThrow(/kernelSize must be odd/);
     expect(() => new GatedResidualConvNet({ inputChannels: 2, outputChannels: 2, blocks: -1 })).toThrow(/blocks/);
     expect(() => new GatedResidualConvNet({ inputChannels: 2, outputChannels: 2, width: 3 } as never)).toThrow(/width/);
+    const images = tf.zeros([1, 5, 5, 3]) as tf.Tensor4D;
+    const flat = tf.zeros([1, 50]);
+    expect(() => net.apply(images)).toThrow(/GatedResidualConvNet.apply: expected images \[N, H, W, 2\], got a tensor of shape \[1, 5, 5, 3\]/);
+    expect(() => net.apply(flat as tf.Tensor4D)).toThrow(/expected images \[N, H, W, 2\], got a tensor of shape \[1, 50\]/);
+    tf.dispose([images, flat]);
     net.dispose();
     rebuilt.dispose();
   });

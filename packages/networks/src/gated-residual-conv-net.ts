@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { Module, assertKnownOptions, assertPositiveInteger, ConfigError, optionNames, Random } from '@flows/core';
 import { convolutionLayer } from '@flows/kernels';
 import type { ImageConditioner } from './conditioner.js';
-import { checkedKernelSize, convolutionVariables } from './convolution-filters.js';
+import { checkImageInput, checkedKernelSize, convolutionVariables } from './convolution-filters.js';
 import { layerVariables } from './dense.js';
 
 /** Options of {@link GatedResidualConvNet}. */
@@ -103,6 +103,7 @@ export class GatedResidualConvNet extends Module<GatedResidualConvNetConfig> imp
 
   /** `[N, H, W, inputChannels] → [N, H, W, outputChannels]`. */
   apply(input: tf.Tensor4D): tf.Tensor4D {
+    checkImageInput(input, this.inputSize, 'GatedResidualConvNet.apply');
     let h = this.layer(0, input);
     for (let b = 0; b < this.blocks; b++) {
       const a = this.layer(1 + 2 * b, concatElu(h));
