@@ -95,6 +95,11 @@ export interface FitResult {
   stoppedEarly: boolean;
   cancelled: boolean;
   seconds: number;
+  /**
+   * The optimizer, with its step count and moments, to continue with (`optimizer` of a later fit).
+   * When fit made it (no `optimizer` given), the caller owns it: `result.optimizer.dispose()` frees
+   * its tensors (two on wasm for the fused update's state).
+   */
   optimizer: Adam;
 }
 
