@@ -58,6 +58,7 @@ export {
   type VariationalDequantizationConfig,
   type ImportanceWeightedOptions,
 } from './variational-dequantization.js';
+export { importanceWeightedBound } from './importance-weighting.js';
 export { EmbeddedContext, type EmbeddedContextConfig } from './embedded-context.js';
 export { registerDistribution, registeredDistributions, distributionFromJSON, type DistributionFactory } from './distribution-registry.js';
 export { registerBuiltinDistributions, BUILTIN_DISTRIBUTIONS } from './register-builtins.js';

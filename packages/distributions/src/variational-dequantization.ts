@@ -12,6 +12,7 @@ import {
 } from '@flows/core';
 import { Distribution, type SampleOptions } from './distribution.js';
 import { distributionFromJSON } from './distribution-registry.js';
+import { importanceWeightedBound } from './importance-weighting.js';
 import { TransformedDistribution } from './transformed-distribution.js';
 
 /** Options of {@link VariationalDequantization}. */
@@ -187,20 +188,9 @@ export class VariationalDequantization extends Module<VariationalDequantizationC
     const random = this.generator(options.random);
     const chunk = Math.max(1, Math.min(k, options.chunk ?? 16));
     const n = x.shape[0];
-    let total = tf.fill([n], -Infinity) as tf.Tensor1D;
-    for (let done = 0; done < k; done += chunk) {
-      const s = Math.min(chunk, k - done);
-      const next = tf.tidy(() => {
-        const repeated = tf.tile(x, [s, ...x.shape.slice(1).map(() => 1)]);
-        const weights = tf.reshape(this.logWeights(repeated, random).weights, [s, n]);
-        return tf.logSumExp(tf.concat([tf.expandDims(total, 0), weights], 0), 0) as tf.Tensor1D;
-      });
-      total.dispose();
-      total = next;
-    }
-    const result = tf.sub(total, Math.log(k)) as tf.Tensor1D;
-    total.dispose();
-    return result;
+    return importanceWeightedBound(n, k, chunk, (draws) =>
+      tf.reshape(this.logWeights(tf.tile(x, [draws, ...x.shape.slice(1).map(() => 1)]), random).weights, [draws, n]),
+    );
   }
 
   /** Draws of y = x + b·σ(z), z ~ q(· | x): where the dequantizer puts each row's noise. */

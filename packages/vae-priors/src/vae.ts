@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { Module, Random } from '@flows/core';
-import { type Distribution, StandardNormal } from '@flows/distributions';
+import { type Distribution, importanceWeightedBound, StandardNormal } from '@flows/distributions';
 import { type BernoulliDecoder, diagonalNormalLogProb, type GaussianEncoder, noise } from './networks.js';
 
 export interface ElboTerms {
@@ -112,25 +112,15 @@ export class VAE extends Module {
     const n = x.shape[0];
     const m = this.latentSize;
     const { mean, logScale } = tf.tidy(() => this.encoder.encode(x));
-    let total: tf.Tensor1D = tf.fill([n], -Infinity) as tf.Tensor1D;
-    for (let done = 0; done < k; done += chunk) {
-      const s = Math.min(chunk, k - done);
-      const next = tf.tidy(() => {
-        const eps = noise([s, n, m], random);
-        const zs = tf.add(mean, tf.mul(tf.exp(logScale), eps)); // [s, N, M]
-        const z = tf.reshape(zs, [s * n, m]) as tf.Tensor2D;
-        const logPx = tf.reshape(this.decoder.logLikelihood(x, z), [s, n]);
-        const logPz = tf.reshape(this.prior.uncheckedLogProb(z), [s, n]);
-        const logQ = diagonalNormalLogProb(zs, mean, logScale);
-        const logWeights = tf.sub(tf.add(logPx, logPz), logQ);
-        return tf.logSumExp(tf.concat([tf.expandDims(total, 0), logWeights], 0), 0) as tf.Tensor1D;
-      });
-      total.dispose();
-      total = next;
-    }
+    const result = importanceWeightedBound(n, k, chunk, (s) => {
+      const eps = noise([s, n, m], random);
+      const zs = tf.add(mean, tf.mul(tf.exp(logScale), eps)); // [s, N, M]
+      const z = tf.reshape(zs, [s * n, m]) as tf.Tensor2D;
+      const logPx = tf.reshape(this.decoder.logLikelihood(x, z), [s, n]);
+      const logPz = tf.reshape(this.prior.uncheckedLogProb(z), [s, n]);
+      return tf.sub(tf.add(logPx, logPz), diagonalNormalLogProb(zs, mean, logScale));
+    });
     tf.dispose([mean, logScale]);
-    const result = tf.sub(total, Math.log(k)) as tf.Tensor1D;
-    total.dispose();
     return result;
   }
 
