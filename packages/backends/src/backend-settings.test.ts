@@ -21,7 +21,7 @@ describe('resolveBackendSettings: the options and the environment, read once', (
   });
 
   it('the native kernels: the option, else FLOWS_NATIVE_KERNELS (0 refuses, 1 is auto), else auto in Node unless wasm threads are asked for', async () => {
-    expect((await resolveBackendSettings({ env: {} })).starter).toEqual({ wasmThreads: 1, nativeKernels: 'auto' });
+    expect((await resolveBackendSettings({ env: {} })).starter).toEqual({ wasmThreads: 1, nativeKernels: 'auto', wasmKernels: true });
     expect(await resolveBackendSettings({ env: { FLOWS_NATIVE_KERNELS: '0' } })).toMatchObject({ starter: { nativeKernels: false }, nativeKernelsAsked: true });
     expect(await resolveBackendSettings({ env: { FLOWS_NATIVE_KERNELS: '1' } })).toMatchObject({
       starter: { nativeKernels: 'auto' },
@@ -30,14 +30,28 @@ describe('resolveBackendSettings: the options and the environment, read once', (
     expect(await resolveBackendSettings({ nativeKernels: true, env: { FLOWS_NATIVE_KERNELS: '0' } })).toMatchObject({ starter: { nativeKernels: true } });
     expect((await resolveBackendSettings({ env: {} })).nativeKernelsAsked).toBe(false);
     // Threads asked for are wasm's own: the native kernels are then off by default...
-    expect((await resolveBackendSettings({ wasmThreads: 2, env: {} })).starter).toEqual({ wasmThreads: 2, nativeKernels: false, nativeThreads: 2 });
-    expect((await resolveBackendSettings({ env: { FLOWS_WASM_THREADS: '2' } })).starter).toEqual({ wasmThreads: 2, nativeKernels: false });
+    expect((await resolveBackendSettings({ wasmThreads: 2, env: {} })).starter).toEqual({
+      wasmThreads: 2,
+      nativeKernels: false,
+      nativeThreads: 2,
+      wasmKernels: true,
+    });
+    expect((await resolveBackendSettings({ env: { FLOWS_WASM_THREADS: '2' } })).starter).toEqual({ wasmThreads: 2, nativeKernels: false, wasmKernels: true });
     // ...unless they are named, and then they take the threads while wasm runs one beside them.
     expect((await resolveBackendSettings({ wasmThreads: 2, nativeKernels: 'auto', env: {} })).starter).toEqual({
       wasmThreads: 1,
       nativeKernels: 'auto',
       nativeThreads: 2,
+      wasmKernels: true,
     });
+  });
+
+  it('the own wasm kernels: on unless the option or FLOWS_WASM_KERNELS=0 turns them off', async () => {
+    expect((await resolveBackendSettings({ env: {} })).starter.wasmKernels).toBe(true);
+    expect((await resolveBackendSettings({ env: { FLOWS_WASM_KERNELS: '0' } })).starter.wasmKernels).toBe(false);
+    expect((await resolveBackendSettings({ env: { FLOWS_WASM_KERNELS: '1' } })).starter.wasmKernels).toBe(true);
+    expect((await resolveBackendSettings({ wasmKernels: false, env: {} })).starter.wasmKernels).toBe(false);
+    expect((await resolveBackendSettings({ wasmKernels: true, env: { FLOWS_WASM_KERNELS: '0' } })).starter.wasmKernels).toBe(true);
   });
 
   it('with the work per step: one thread for small steps (the toys), every core for large ones (MNIST), unless asked', async () => {
@@ -60,18 +74,25 @@ describe('resolveBackendSettings: the options and the environment, read once', (
       wasmThreads: 1,
       nativeKernels: 'auto',
       nativeThreads: cpus().length,
+      wasmKernels: true,
     });
     expect((await resolveBackendSettings({ workPerStep: toy, wasmThreads: 2, env: {} })).starter).toEqual({
       wasmThreads: 1,
       nativeKernels: 'auto',
       nativeThreads: 2,
+      wasmKernels: true,
     });
-    expect((await resolveBackendSettings({ workPerStep: toy, env: { FLOWS_WASM_THREADS: '2' } })).starter).toEqual({ wasmThreads: 1, nativeKernels: 'auto' });
+    expect((await resolveBackendSettings({ workPerStep: toy, env: { FLOWS_WASM_THREADS: '2' } })).starter).toEqual({
+      wasmThreads: 1,
+      nativeKernels: 'auto',
+      wasmKernels: true,
+    });
     // Refused, the threads go to wasm's threaded build.
     expect((await resolveBackendSettings({ workPerStep: mnist, env: { FLOWS_NATIVE_KERNELS: '0' } })).starter).toEqual({
       wasmThreads: cpus().length,
       nativeKernels: false,
       nativeThreads: cpus().length,
+      wasmKernels: true,
     });
   });
 

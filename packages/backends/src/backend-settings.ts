@@ -55,9 +55,18 @@ export interface BackendOptions {
    * where the native kernels are refused.
    */
   workPerStep?: number;
+  /**
+   * The `wasm` backend's matrix products and Adam update computed by this project's WebAssembly SIMD
+   * kernels (`installWasmKernels` of `@flows/kernels`: products without per-call packing, either
+   * operand transposed, the update in place on the heap; split between the threads asked for, while
+   * TensorFlow.js's XNNPACK keeps one) instead of TensorFlow.js's, where the native kernels do not
+   * compute the products. Default `true`; `false` or `FLOWS_WASM_KERNELS=0` keeps the stock ones
+   * (with XNNPACK on the threads: convolution-heavy models may prefer that).
+   */
+  wasmKernels?: boolean;
 }
 
-const BACKEND_OPTION_NAMES = optionNames<BackendOptions>()(['backend', 'env', 'wasmThreads', 'nativeKernels', 'wasmPaths', 'workPerStep']);
+const BACKEND_OPTION_NAMES = optionNames<BackendOptions>()(['backend', 'env', 'wasmThreads', 'nativeKernels', 'wasmPaths', 'workPerStep', 'wasmKernels']);
 
 /** The options and the environment, read once: what to start, and what every starter receives. */
 export interface BackendSettings {
@@ -125,6 +134,7 @@ export async function resolveBackendSettings(options: BackendOptions = {}): Prom
       nativeKernels,
       // FLOWS_WASM_THREADS is wasm's: under it the native kernels keep their own default (every core).
       ...(options.wasmThreads !== undefined || byWork !== undefined ? { nativeThreads: options.wasmThreads ?? byWork } : {}),
+      wasmKernels: options.wasmKernels ?? env.FLOWS_WASM_KERNELS !== '0',
     },
     nativeKernelsAsked: options.nativeKernels !== undefined || env.FLOWS_NATIVE_KERNELS !== undefined,
   };

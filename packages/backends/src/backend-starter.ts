@@ -4,6 +4,9 @@ export type BackendRuntime = 'node' | 'browser';
 /** What the native kernels of `@flows/native-kernels` did on wasm: their threads and products, or why they are not in use. */
 export type NativeKernelsFound = { threads: number; products?: 'avx512' | 'openblas' } | { unavailable: string };
 
+/** The wasm backend's own SIMD kernels of `@flows/kernels` (`installWasmKernels`: matrix products, the Adam update): their threads, or why they are not in use. */
+export type WasmKernelsFound = { threads: number } | { unavailable: string };
+
 /**
  * The settings one starter receives, interpreted once from the options and the environment by
  * `resolveBackendSettings` (no starter reads an option, the environment or another starter's state).
@@ -22,6 +25,8 @@ export interface StarterSettings {
   nativeKernels: boolean | 'auto';
   /** Threads of the native kernels (undefined: the addon's default, every core). */
   nativeThreads?: number;
+  /** Whether the wasm backend runs this project's own SIMD kernels (`@flows/kernels`' installWasmKernels) where the native ones do not compute the products. */
+  wasmKernels: boolean;
 }
 
 /** What a starter found while starting its backend, for the choice and its line in the logs. */
@@ -34,6 +39,8 @@ export interface StartedBackend {
   threadsFailed?: string;
   /** The native kernels on wasm, when they were asked for. */
   nativeKernels?: NativeKernelsFound;
+  /** The own SIMD kernels on wasm, when the native ones do not compute the products. */
+  wasmKernels?: WasmKernelsFound;
 }
 
 /**

@@ -14,7 +14,9 @@ describe('selectBackend', () => {
     expect(tf.getBackend()).toBe('wasm');
     expect(choice.skipped.map((s) => s.name)).toEqual(['tensorflow', 'webgpu']);
     expect(choice.nativeKernels).toBeUndefined();
-    expect(describeBackend(choice)).toMatch(/^backend: wasm \(auto; skipped tensorflow/);
+    // The matrix products and the Adam update are the project's own (one thread: none were asked for), and the line says so.
+    expect(choice.wasmKernels).toEqual({ threads: 1 });
+    expect(describeBackend(choice)).toMatch(/^backend: wasm, own SIMD kernels \(auto; skipped tensorflow/);
   });
 
   it('uses the native kernels by default in Node where they load, and says which kernels run', async () => {

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { configureRuntime, isNode } from '@flows/core';
 import { registerKernelsFor } from '@flows/kernels';
-import type { BackendStarter, NativeKernelsFound, StartedBackend, StarterSettings } from './backend-starter.js';
+import type { BackendStarter, NativeKernelsFound, StartedBackend, StarterSettings, WasmKernelsFound } from './backend-starter.js';
 import { type BackendOptions, resolveBackendSettings } from './backend-settings.js';
 import { BACKENDS, type BackendName, backendStarter } from './backend-table.js';
 import { describeNativeKernels } from './native-kernels.js';
@@ -27,6 +27,8 @@ export interface BackendChoice {
    * products (the addon's own AVX-512 kernel or OpenBLAS), or why they are not in use when asked for.
    */
   nativeKernels?: NativeKernelsFound;
+  /** The wasm backend's own SIMD kernels (`installWasmKernels` of `@flows/kernels`: matrix products, the Adam update): their threads, or why they are not in use. */
+  wasmKernels?: WasmKernelsFound;
 }
 
 /**
@@ -52,10 +54,10 @@ async function start(starter: BackendStarter<BackendName>, settings: StarterSett
 export async function selectBackend(options: BackendOptions = {}): Promise<BackendChoice> {
   const settings = await resolveBackendSettings(options);
   const choice = await chooseBackend(settings.requested, settings.source, settings.starter);
-  // Only the stock wasm kernels make transposed products slow enough to transpose explicitly.
-  configureRuntime({
-    denseGradients: choice.name === 'wasm' && !(choice.nativeKernels && 'threads' in choice.nativeKernels) ? 'explicit-transpose' : 'transpose-flags',
-  });
+  // Only the stock wasm kernels make transposed products slow enough to transpose explicitly (the
+  // native and the own SIMD products read either layout in place).
+  const ownProducts = (choice.nativeKernels && 'threads' in choice.nativeKernels) || (choice.wasmKernels && 'threads' in choice.wasmKernels);
+  configureRuntime({ denseGradients: choice.name === 'wasm' && !ownProducts ? 'explicit-transpose' : 'transpose-flags' });
   const native = settings.starter.nativeKernels;
   if (!native || choice.name === 'wasm') {
     if (native === true && choice.nativeKernels && 'unavailable' in choice.nativeKernels)

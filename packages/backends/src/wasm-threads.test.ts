@@ -12,6 +12,9 @@ describe('wasm threads in Node (opt-in)', () => {
     expect(choice.threads).toBeGreaterThanOrEqual(1);
     expect(choice.threads).toBeLessThanOrEqual(Math.min(cores, 8));
     if (choice.threads! > 1) expect(describeBackend(choice)).toMatch(new RegExp(`wasm, ${choice.threads} threads`));
+    // The threads are the own kernels' (every core; TensorFlow.js's XNNPACK keeps one).
+    expect(choice.wasmKernels).toEqual({ threads: Math.min(cores, 64) });
+    if (cores > 1) expect(describeBackend(choice)).toMatch(new RegExp(`own SIMD kernels on ${cores} threads, XNNPACK's on one`));
     const a = tf.randomNormal([300, 200], 0, 1, 'float32', 1);
     const b = tf.randomNormal([200, 100], 0, 1, 'float32', 2);
     const threaded = tf.matMul(a, b).dataSync();

@@ -64,3 +64,5 @@ export { adamUpdate, referenceAdamUpdate, hasFusedAdamUpdate, type AdamUpdateRes
 export { registerKernelsFor } from './register-kernels.js';
 export { tensorsInMainMemory, tensorsReferenceTheirValues } from './backend-traits.js';
 export { canRunWebgpuPrograms, runFlatProgram, runProgramOn, type FlatProgram, type ProgramUniform } from './webgpu/flat-programs.js';
+export { installWasmKernels, uninstallWasmKernels, type WasmKernelsStatus } from './wasm/own-wasm-kernels.js';
+export { HeapThreads, threadBand, type StartHelper } from './wasm/heap-threads.js';

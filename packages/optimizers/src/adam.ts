@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { assertKnownOptions, optionNames } from '@flows/core';
-import { hasFusedAdamKernels, tensorsInMainMemory } from '@flows/kernels';
+import { hasFusedAdamKernels, hasFusedAdamUpdate, tensorsInMainMemory } from '@flows/kernels';
 import { createAdamKernel } from './adam-simd-kernel.js';
 import type { AdamUpdate } from './adam-update.js';
 import { DeviceKernelUpdate } from './device-kernel-update.js';
@@ -85,13 +85,14 @@ export class Adam {
     this.sizes = variables.map((v) => v.size);
     const total = this.sizes.reduce((a, b) => a + b, 0);
     // Fused kernels, where the backend registers them (WGSL programs on webgpu; threaded native
-    // loops on wasm with @flows/native-kernels), beat both the host loop and the stock tensor kernels.
-    const fusedKernels = hasFusedAdamKernels();
+    // loops on wasm with @flows/native-kernels; the whole update on wasm's own heap, threaded where
+    // it is shared, with @flows/kernels' own wasm kernels), beat both the host loop and the stock tensor kernels.
+    const fusedKernels = hasFusedAdamKernels() || hasFusedAdamUpdate();
     const placement = options.placement ?? (fusedKernels || !tensorsInMainMemory() ? 'device' : 'host');
     const fusedAvailable = placement === 'device' && fusedKernels;
     if (options.deviceKernels === 'fused' && !fusedAvailable) {
       throw new Error(
-        `Adam: fused device kernels need a backend that registers them (webgpu, or wasm with @flows/native-kernels) and device placement (backend ${tf.getBackend()}, placement ${placement})`,
+        `Adam: fused device kernels need a backend that registers them (webgpu, or wasm started by selectBackend) and device placement (backend ${tf.getBackend()}, placement ${placement})`,
       );
     }
     this.fused = fusedAvailable && options.deviceKernels !== 'tensors';
