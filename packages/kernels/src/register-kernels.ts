@@ -1,5 +1,6 @@
 import { registerCpuStridedSlice } from './cpu/strided-slice.js';
 import { registerWasmSharingIdentity } from './wasm/sharing-identity.js';
+import { registerWasmStridedSlice } from './wasm/strided-slice.js';
 import { registerWebgpuAdam } from './webgpu/adam-programs.js';
 import { registerWebgpuAffineCoupling } from './webgpu/affine-coupling-programs.js';
 import { canRunWebgpuPrograms } from './webgpu/flat-programs.js';
@@ -20,8 +21,8 @@ const REGISTRATIONS: ReadonlyMap<string, () => boolean> = new Map([
       return true;
     },
   ],
-  // The wasm backend registers its kernels when imported: until then there is no Identity to replace.
-  ['wasm', registerWasmSharingIdentity],
+  // The wasm backend registers its kernels when imported: until then there is no Identity (or Slice) to replace.
+  ['wasm', () => registerWasmSharingIdentity() && registerWasmStridedSlice()],
   // Likewise the cpu backend's Slice, replaced for blocks that are not contiguous.
   ['cpu', registerCpuStridedSlice],
 ]);
@@ -31,7 +32,7 @@ const done = new Set<string>();
 /**
  * Registers this package's kernels for a backend, once: on `webgpu` the fused masked affine
  * coupling (density direction, with its gradient) and the Adam programs; on `wasm` an `Identity`
- * that shares its input's memory; on `cpu` a `Slice` that copies a block that is not contiguous run
+ * that shares its input's memory and a `Slice` that copies a block that is not contiguous run by run; on `cpu` a `Slice` that copies a block that is not contiguous run
  * by run. Other backends have none and run the reference compositions.
  *
  * The one function behind both ways in. `selectBackend` of `@flows/backends` calls it for the

@@ -4,7 +4,7 @@ import { runAdamUpdate } from './adam-update-kernel.js';
 import { HeapThreads, type SimdKernelExports, type StartHelper } from './heap-threads.js';
 import { SIMD_KERNELS_SCRATCH_BYTES, SIMD_KERNELS_SHARED_WASM, SIMD_KERNELS_WASM } from './simd-kernels-wasm.js';
 import { runProduct } from './simd-products.js';
-import type { WasmBackendHeap } from './wasm-heap.js';
+import { heapMemory, type WasmBackendHeap } from './wasm-heap.js';
 
 /** The own wasm kernels once installed: simd-kernels.wat on the backend's heap, its threads, the caller's scratch. */
 export interface OwnWasmKernels {
@@ -49,7 +49,7 @@ export async function installWasmKernels(options: { threads?: number; startHelpe
   if (installed) return status();
   const backend = tf.findBackend('wasm') as unknown as WasmBackendHeap | null;
   if (!backend) return { installed: false, reason: "the 'wasm' backend is not started" };
-  const memory = backend.wasm.wasmMemory ?? backend.wasm.asm?.memory;
+  const memory = heapMemory(backend);
   if (!memory) return { installed: false, reason: "the wasm backend's memory was not found" };
   const shared = typeof SharedArrayBuffer !== 'undefined' && memory.buffer instanceof SharedArrayBuffer;
   const bytes = decode(shared ? SIMD_KERNELS_SHARED_WASM : SIMD_KERNELS_WASM);

@@ -16,3 +16,6 @@ export const heapAddress = (backend: WasmBackendHeap, t: tf.TensorInfo): number 
 
 /** How many values a tensor holds. */
 export const elementCount = (t: tf.TensorInfo): number => t.shape.reduce((p, d) => p * d, 1);
+
+/** The backend's memory: the threaded build's shared `wasmMemory`, else the single-threaded build's exported memory. */
+export const heapMemory = (backend: WasmBackendHeap): WebAssembly.Memory | undefined => backend.wasm.wasmMemory ?? backend.wasm.asm?.memory;

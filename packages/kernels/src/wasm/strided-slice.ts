@@ -1,0 +1,44 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { copyStridedBlock } from '../cpu/strided-slice.js';
+import { elementCount, heapAddress, heapMemory, type WasmBackendHeap } from './wasm-heap.js';
+
+let installed = false;
+
+/**
+ * Makes the `wasm` backend's `Slice` copy a block that is not contiguous in memory run by run on
+ * the heap (`copyStridedBlock`, as the cpu backend's replacement does) instead of the stock kernel,
+ * which took about 0.11 ms for each of the rational-quadratic spline's last-axis slices of a
+ * [500, 49] parameter block (its widths, heights and derivatives): 7.5 of the 35 ms of kernels in a
+ * training step of the playground's spline flow, more than its matrix products. Contiguous slices,
+ * other types and ranks below 2 or above 8 keep the stock kernel, which is also the reference of
+ * this one's test. Returns whether it is in place (false until the wasm backend's kernels are registered).
+ */
+export function registerWasmStridedSlice(): boolean {
+  if (installed) return true;
+  const original = tf.getKernel('Slice', 'wasm');
+  if (!original) return false;
+  tf.unregisterKernel('Slice', 'wasm');
+  tf.registerKernel({
+    ...original,
+    kernelFunc: (args) => {
+      const x = args.inputs.x as tf.TensorInfo;
+      const rank = x.shape.length;
+      if ((x.dtype !== 'float32' && x.dtype !== 'int32') || rank < 2 || rank > 8) return original.kernelFunc(args);
+      const attrs = args.attrs as unknown as tf.SliceAttrs;
+      const [begin, size] = tf.slice_util.parseSliceParams(x as tf.Tensor, attrs.begin, attrs.size);
+      tf.slice_util.assertParamsValid(x as tf.Tensor, begin, size);
+      if (tf.slice_util.isSliceContinous(x.shape, begin, size) || size.some((d) => d === 0)) return original.kernelFunc(args);
+      const backend = args.backend as unknown as WasmBackendHeap;
+      const memory = heapMemory(backend);
+      if (!memory) return original.kernelFunc(args);
+      const out = backend.makeOutput([...size], x.dtype);
+      // Views taken after the output is made: making it may grow the heap, which replaces its buffer.
+      const View = x.dtype === 'float32' ? Float32Array : Int32Array;
+      const source = new View(memory.buffer, heapAddress(backend, x), elementCount(x));
+      copyStridedBlock(source, x.shape, begin, size, new View(memory.buffer, heapAddress(backend, out), elementCount(out)));
+      return out;
+    },
+  });
+  installed = true;
+  return true;
+}
