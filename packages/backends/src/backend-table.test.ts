@@ -36,6 +36,13 @@ describe('the backend table', () => {
       'backend: webgl on ANGLE (auto; skipped webgpu: no WebGPU adapter found)',
     );
     expect(line({ name: 'wasm', source: 'auto', skipped: [], threads: 2 })).toBe('backend: wasm, 2 threads (worker shim installed for Node) (auto)');
+    expect(line({ name: 'wasm', source: 'auto', skipped: [], threads: 2, wasmKernels: { threads: 2 } })).toBe(
+      "backend: wasm, 2 threads (worker shim installed for Node), own SIMD kernels on 2 threads, XNNPACK's on one (auto)",
+    );
+    expect(line({ name: 'wasm', source: 'option', skipped: [], threads: 1, wasmKernels: { threads: 1 } })).toBe('backend: wasm, own SIMD kernels (option)');
+    expect(line({ name: 'wasm', source: 'option', skipped: [], threads: 1, wasmKernels: { unavailable: 'this engine has no WebAssembly SIMD' } })).toBe(
+      'backend: wasm, stock kernels (own SIMD kernels unavailable: this engine has no WebAssembly SIMD) (option)',
+    );
     expect(line({ name: 'wasm', source: 'auto', skipped: [], threads: 1, nativeKernels: { threads: 2, products: 'avx512' } })).toBe(
       'backend: wasm, native kernels: own AVX-512 matrix products (2 threads) (auto)',
     );

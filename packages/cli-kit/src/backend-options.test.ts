@@ -75,7 +75,7 @@ describe('startBackend', () => {
   it('honours FLOWS_NATIVE_KERNELS=0, as --no-native’s help says', async () => {
     const refused = await startBackend({ backend: 'wasm' }, 0, { env: { FLOWS_NATIVE_KERNELS: '0' } });
     expect(refused.nativeKernels).toBeUndefined();
-    expect(stderr).toBe('backend: wasm (option)\n');
+    expect(stderr).toBe('backend: wasm, own SIMD kernels (option)\n');
     const byDefault = await startBackend({ backend: 'wasm' }, 0, { env: {} });
     expect(byDefault.nativeKernels).toBeDefined();
     const byFlag = await startBackend({ backend: 'wasm', 'no-native': true }, 0, { env: {} });

@@ -1,6 +1,6 @@
 import type * as tf from '@tensorflow/tfjs-core';
 import { ADAM_UPDATE, type AdamUpdateAttrs, type AdamUpdateInputs } from '../kernel-contract.js';
-import type { OwnWasmKernels } from './own-wasm-kernels.js';
+import type { OwnWasmKernels } from './heap-threads.js';
 import { elementCount, heapAddress, type WasmBackendHeap } from './wasm-heap.js';
 
 /** Variables smaller than this are updated on one thread: waking the helpers would cost more. */

@@ -10,6 +10,14 @@ export interface SimdKernelExports {
   sumsq(g: number, from: number, to: number): number;
 }
 
+/** The own wasm kernels once installed: simd-kernels.wat on the backend's heap, its threads, the caller's scratch. */
+export interface OwnWasmKernels {
+  exports: SimdKernelExports;
+  /** Null on one thread (the heap is not shared, or one was asked for). */
+  threads: HeapThreads | null;
+  scratch: number;
+}
+
 /** Arguments of `product` before its rows: a, sAi, sAk, b, sBk, sBj, c, ldc, K, N. */
 export const PRODUCT_ARGS = 10;
 /** Byte addresses of `adam` before its range: p, g, m, v, pOut, mOut, vOut. */
@@ -188,7 +196,10 @@ export class HeapThreads {
   /** Rows [first, end) of the product given by `args` (`product`'s first ten arguments), its bias address and flags. */
   product(args: readonly number[], first: number, end: number, bias: number, flags: number): void {
     const own = (from: number, to: number) => this.kernels.product(...args, from, to, bias, flags, this.scratch);
-    if (!this.ready) return own(first, end);
+    if (!this.ready) {
+      own(first, end);
+      return;
+    }
     const w = this.words;
     for (let i = 0; i < PRODUCT_ARGS; i++) w[ARGS + i] = args[i];
     w[ARGS + PRODUCT_ARGS] = bias;
@@ -199,7 +210,10 @@ export class HeapThreads {
   /** Adam over the elements [from, to) of one variable: `adam`'s seven addresses and nine numbers. */
   adam(addresses: readonly number[], numbers: readonly number[], first: number, end: number): void {
     const own = (from: number, to: number) => this.kernels.adam(...addresses, from, to, ...numbers);
-    if (!this.ready) return own(first, end);
+    if (!this.ready) {
+      own(first, end);
+      return;
+    }
     for (let i = 0; i < ADAM_ADDRESSES; i++) this.words[ARGS + i] = addresses[i];
     for (let i = 0; i < ADAM_NUMBERS; i++) this.numbers[i] = numbers[i];
     this.share(1, first, end, ADAM_UNIT, own);

@@ -1,18 +1,10 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { ADAM_UPDATE, type AdamUpdateAttrs, type AdamUpdateInputs } from '../kernel-contract.js';
 import { runAdamUpdate } from './adam-update-kernel.js';
-import { HeapThreads, type SimdKernelExports, type StartHelper } from './heap-threads.js';
+import { HeapThreads, type OwnWasmKernels, type SimdKernelExports, type StartHelper } from './heap-threads.js';
 import { SIMD_KERNELS_SCRATCH_BYTES, SIMD_KERNELS_SHARED_WASM, SIMD_KERNELS_WASM } from './simd-kernels-wasm.js';
 import { runProduct } from './simd-products.js';
 import { heapMemory, type WasmBackendHeap } from './wasm-heap.js';
-
-/** The own wasm kernels once installed: simd-kernels.wat on the backend's heap, its threads, the caller's scratch. */
-export interface OwnWasmKernels {
-  exports: SimdKernelExports;
-  /** Null on one thread (the heap is not shared, or one was asked for). */
-  threads: HeapThreads | null;
-  scratch: number;
-}
 
 /** Whether the own kernels are in place, on how many threads; or why not. */
 export type WasmKernelsStatus = { installed: true; threads: number } | { installed: false; reason: string };

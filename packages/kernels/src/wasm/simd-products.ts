@@ -1,5 +1,5 @@
 import type * as tf from '@tensorflow/tfjs-core';
-import type { OwnWasmKernels } from './own-wasm-kernels.js';
+import type { OwnWasmKernels } from './heap-threads.js';
 import { heapAddress, type WasmBackendHeap } from './wasm-heap.js';
 
 /** Below this many multiply-adds a product runs on one thread: waking the helpers would cost more. */
