@@ -61,7 +61,8 @@ export interface BackendOptions {
    * operand transposed, the update in place on the heap; split between the threads asked for, while
    * TensorFlow.js's XNNPACK keeps one) instead of TensorFlow.js's, where the native kernels do not
    * compute the products. Default `true`; `false` or `FLOWS_WASM_KERNELS=0` keeps the stock ones
-   * (with XNNPACK on the threads: convolution-heavy models may prefer that).
+   * (with XNNPACK on the threads: convolution-heavy models may prefer that). Like the thread count,
+   * fixed when the wasm backend first starts in a process or page.
    */
   wasmKernels?: boolean;
 }

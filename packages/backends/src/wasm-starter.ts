@@ -71,7 +71,10 @@ export const wasmStarter: BackendStarter<'wasm'> = {
     // threads and these, both waiting for work on two cores, took the cores from each other; a
     // dense flow's step is mostly products). They run where the heap is shared, the threaded build.
     const cores = isNode() ? (await importNodeBuiltin<typeof import('node:os')>('os', 'the thread count')).cpus().length : (browserCores() ?? 1);
-    const status = await installWasmKernels({ threads: Math.min(wasmThreads, cores) });
+    // A failure to install is a finding (the stock kernels run), as the native kernels' is.
+    const status = await installWasmKernels({ threads: Math.min(wasmThreads, cores) }).catch(
+      (error: Error) => ({ installed: false, reason: error.message }) as const,
+    );
     if (!status.installed) return { ...found, wasmKernels: { unavailable: status.reason } };
     return { ...found, wasmKernels: { threads: status.threads }, threads: status.threads };
   },

@@ -111,6 +111,23 @@ describe('HeapThreads: one kernel’s work split between threads on a shared hea
     }
   });
 
+  it('a helper that traps makes the work throw (never a wait for ever), and the threads stop', async () => {
+    const { memory, module, exports } = await sharedKernels();
+    running = await HeapThreads.start(exports, module, memory, 1, { at: SCRATCH, bytes: SIMD_KERNELS_SCRATCH_BYTES });
+    expect(await running.whenReady()).toBe(true);
+    // C placed so that the first band of rows (the caller's) fits in the memory and the second (the helper's) does not.
+    const at = layout(memory, 8, 20, 1024);
+    const end = memory.buffer.byteLength;
+    const args = [...at.args];
+    args[6] = end - 5 * 1024 * 4;
+    expect(() => running!.product(args, 0, 8, 0, 0)).toThrow(/a thread of the wasm kernels failed/);
+    expect(running.ready).toBe(false);
+    // Afterwards the caller's thread does the work alone.
+    const again = layout(memory, 9, 20, 5);
+    running.product(again.args, 0, 9, 0, 0);
+    expect(again.read().every(Number.isFinite)).toBe(true);
+  });
+
   it('runs on the caller’s thread alone when the helpers never start, and after stop', async () => {
     const { memory, module, exports } = await sharedKernels();
     const silent = async () => ({ terminate: () => undefined });

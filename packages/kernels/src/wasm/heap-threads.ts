@@ -27,7 +27,8 @@ export const ADAM_NUMBERS = 9;
 
 // The control words, in a SharedArrayBuffer of their own: a generation count that new work moves
 // on, how many helpers finished it, how many are ready, the stop flag, the kind of work (0 a
-// product, 1 Adam), its range, then its integer arguments; its numbers as doubles after the words.
+// product, 1 Adam), its range, how many helpers failed at it, then its integer arguments; its
+// numbers as doubles after the words.
 const GENERATION = 0;
 const DONE = 1;
 const READY = 2;
@@ -35,7 +36,8 @@ const STOP = 3;
 const KIND = 4;
 const FIRST = 5;
 const END = 6;
-const ARGS = 7;
+const FAILED = 7;
+const ARGS = 8;
 const WORDS = 32;
 const NUMBERS = 16;
 /** The products' rows go to the threads in pairs (the tiles' height), Adam's elements in fours (the lanes). */
@@ -80,16 +82,24 @@ const start = ({ module, memory, control, index, threads, scratch }) => {
     seen = Atomics.load(ctl, ${GENERATION});
     if (Atomics.load(ctl, ${STOP})) return;
     const a = ctl.subarray(${ARGS});
-    if (ctl[${KIND}] === 0) {
-      const [from, to] = band(ctl[${FIRST}], ctl[${END}], index, threads, ${PRODUCT_UNIT});
-      if (to > from) product(a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7], a[8], a[9], from, to, a[10], a[11], scratch);
-    } else {
-      const [from, to] = band(ctl[${FIRST}], ctl[${END}], index, threads, ${ADAM_UNIT});
-      const n = numbers;
-      if (to > from) adam(a[0], a[1], a[2], a[3], a[4], a[5], a[6], from, to, n[0], n[1], n[2], n[3], n[4], n[5], n[6], n[7], n[8]);
+    let failed = false;
+    try {
+      if (ctl[${KIND}] === 0) {
+        const [from, to] = band(ctl[${FIRST}], ctl[${END}], index, threads, ${PRODUCT_UNIT});
+        if (to > from) product(a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7], a[8], a[9], from, to, a[10], a[11], scratch);
+      } else {
+        const [from, to] = band(ctl[${FIRST}], ctl[${END}], index, threads, ${ADAM_UNIT});
+        const n = numbers;
+        if (to > from) adam(a[0], a[1], a[2], a[3], a[4], a[5], a[6], from, to, n[0], n[1], n[2], n[3], n[4], n[5], n[6], n[7], n[8]);
+      }
+    } catch {
+      // A trap (or an error of this script): counted, so that the caller fails instead of waiting.
+      failed = true;
+      Atomics.add(ctl, ${FAILED}, 1);
     }
     Atomics.add(ctl, ${DONE}, 1);
     Atomics.notify(ctl, ${DONE});
+    if (failed) return;
   }
 };
 if (typeof require === 'function') require('node:worker_threads').parentPort.once('message', start);
@@ -103,6 +113,7 @@ export type StartHelper = (source: string, message: unknown) => Promise<{ termin
 const startBrowserHelper: StartHelper = async (source, message) => {
   const url = URL.createObjectURL(new Blob([source], { type: 'text/javascript' }));
   const worker = new Worker(url);
+  worker.addEventListener('error', (event) => event.preventDefault());
   worker.postMessage(message);
   // The worker has fetched its script once it runs: the URL can go (revoking sooner races the fetch).
   setTimeout(() => URL.revokeObjectURL(url), 10_000);
@@ -114,6 +125,9 @@ const startNodeHelper: StartHelper = async (source, message) => {
   const { Worker } = await importNodeBuiltin<typeof import('node:worker_threads')>('worker_threads', 'the wasm kernels’ threads', 'starts threads');
   const worker = new Worker(source, { eval: true });
   worker.unref();
+  // A helper that cannot even start (its script fails) must not take the process down with it: it
+  // never counts itself ready, and the kernels run on the caller's thread.
+  worker.on('error', () => undefined);
   worker.postMessage(message);
   return worker;
 };
@@ -219,7 +233,13 @@ export class HeapThreads {
     this.share(1, first, end, ADAM_UNIT, own);
   }
 
-  /** Posts the work written in the control words, does band 0 here, and waits for the helpers' bands. */
+  /**
+   * Posts the work written in the control words, does band 0 here, and waits for the helpers'
+   * bands, also when band 0 throws (so that no helper is still writing when this returns). A
+   * helper that failed, or that has not answered for {@link HELPER_DEADLINE_MS} (work takes
+   * milliseconds: it has died), stops the threads and makes this throw: the work cannot be done
+   * again here, since a product adds onto its output chunk by chunk and Adam writes in place.
+   */
   private share(kind: number, first: number, end: number, unit: number, own: (from: number, to: number) => void): void {
     const w = this.words;
     w[KIND] = kind;
@@ -230,26 +250,36 @@ export class HeapThreads {
     Atomics.add(w, GENERATION, 1);
     Atomics.notify(w, GENERATION);
     const [from, to] = threadBand(first, end, 0, this.helpers + 1, unit);
-    if (to > from) own(from, to);
+    try {
+      if (to > from) own(from, to);
+    } finally {
+      this.waitForHelpers();
+    }
+  }
+
+  private waitForHelpers(): void {
+    const w = this.words;
     let spins = 0;
+    // Time spent waiting is counted in waits of 100 ms where this thread may block (a suspended
+    // machine counts one), else by the clock.
+    let waits = 0;
     let since = 0;
     for (let done = Atomics.load(w, DONE); done < this.helpers; done = Atomics.load(w, DONE)) {
       if (++spins < SPINS) continue;
       spins = 0;
-      if (this.blocking) Atomics.wait(w, DONE, done, 100);
-      since ||= Date.now();
-      if (Date.now() - since > HELPER_DEADLINE_MS) {
-        // A helper that has not finished for this long has died (work takes milliseconds): rather
-        // than wait for ever, the kernels work on this thread alone from now on. A product is done
-        // again whole (the bands written already get the same values again); an Adam step, which
-        // writes in place, cannot be, and fails.
+      if (this.blocking) {
+        if (Atomics.wait(w, DONE, done, 100) === 'timed-out') waits += 1;
+      } else since ||= Date.now();
+      if (waits * 100 > HELPER_DEADLINE_MS || (since && Date.now() - since > HELPER_DEADLINE_MS)) {
         this.stop();
-        const silent = `a thread of the wasm kernels did not answer for ${HELPER_DEADLINE_MS / 1000} s`;
-        if (kind !== 0) throw new Error(`@flows/kernels: ${silent} during an Adam step; the kernels run on one thread from now on`);
-        own(first, end);
-        console.warn(`@flows/kernels: ${silent}; the kernels run on one thread from now on`);
-        return;
+        throw new Error(
+          `@flows/kernels: a thread of the wasm kernels did not answer for ${HELPER_DEADLINE_MS / 1000} s; the kernels run on one thread from now on`,
+        );
       }
+    }
+    if (Atomics.load(w, FAILED) > 0) {
+      this.stop();
+      throw new Error('@flows/kernels: a thread of the wasm kernels failed (a WebAssembly trap); the kernels run on one thread from now on');
     }
   }
 

@@ -103,13 +103,30 @@ describe('the wasm backend’s own SIMD matrix products (runProduct)', () => {
         const a = tf.tensor(values(3 * 9 * 20, 1), [3, 9, 20]);
         const b = tf.tensor(values(20 * 18, 2), [1, 20, 18]);
         const c = tf.tensor(values(3 * 18 * 20, 3), [3, 18, 20]);
-        return [tf.matMul(a, b).dataSync(), tf.matMul(a, c, false, true).dataSync(), tf.matMul(a, a, true, false).dataSync()] as Float32Array[];
+        // Batches broadcast the ways the stock kernel allows: across ranks, and dimension by dimension (declined here).
+        const d = tf.tensor(values(2 * 3, 4), [2, 3]);
+        const e = tf.tensor(values(3 * 4, 5), [1, 3, 4]);
+        const f = tf.tensor(values(2 * 2 * 3, 6), [2, 1, 2, 3]);
+        const g = tf.tensor(values(2 * 3 * 4, 7), [1, 2, 3, 4]);
+        const h = tf.tensor(values(3 * 5 * 3, 8), [3, 5, 3]);
+        const products = [
+          tf.matMul(a, b),
+          tf.matMul(a, c, false, true),
+          tf.matMul(a, a, true, false),
+          tf.matMul(d, e),
+          tf.matMul(f, g),
+          tf.matMul(e, h, true, true),
+        ];
+        return products.map((p) => [p.shape, p.dataSync()] as [number[], Float32Array]);
       });
     await installWasmKernels();
     const own = run();
     uninstallWasmKernels();
     const stock = run();
-    own.forEach((values, i) => expect(worst(values, stock[i])).toBeLessThan(1e-5));
+    own.forEach(([shape, values], i) => {
+      expect(shape).toEqual(stock[i][0]);
+      expect(worst(values, stock[i][1])).toBeLessThan(1e-5);
+    });
   });
 
   it('leave what they do not compute to the stock kernels (PReLU), and uninstall back to them', async () => {

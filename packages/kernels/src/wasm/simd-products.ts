@@ -1,4 +1,4 @@
-import type * as tf from '@tensorflow/tfjs-core';
+import * as tf from '@tensorflow/tfjs-core';
 import type { OwnWasmKernels } from './heap-threads.js';
 import { heapAddress, type WasmBackendHeap } from './wasm-heap.js';
 
@@ -44,16 +44,29 @@ export function runProduct(
   const n = transB ? b.shape[rb - 2] : b.shape[rb - 1];
   if ((transB ? b.shape[rb - 1] : b.shape[rb - 2]) !== k || m === 0 || n === 0 || k === 0) return null;
   if (bias && (bias.dtype !== 'float32' || bias.shape.length !== 1 || bias.shape[0] !== n)) return null;
-  const batchA = a.shape.slice(0, -2).reduce((p, d) => p * d, 1);
-  const batchB = b.shape.slice(0, -2).reduce((p, d) => p * d, 1);
-  if (batchA !== batchB && ((batchA !== 1 && batchB !== 1) || ra !== rb)) return null;
+  // Batches: the same outer shape on both sides, or one side's a single matrix (all ones) that
+  // every batch of the other meets; anything else broadcast is the stock kernel's.
+  const outerA = a.shape.slice(0, -2);
+  const outerB = b.shape.slice(0, -2);
+  const batchA = outerA.reduce((p, d) => p * d, 1);
+  const batchB = outerB.reduce((p, d) => p * d, 1);
+  const same = outerA.length === outerB.length && outerA.every((d, i) => d === outerB[i]);
+  if (!same && batchA !== 1 && batchB !== 1) return null;
+  let outer: number[];
+  try {
+    outer = tf.broadcast_util.assertAndGetBroadcastShape(outerA, outerB);
+  } catch {
+    return null;
+  }
   const batch = Math.max(batchA, batchB);
-  const out = backend.makeOutput([...(batchA >= batchB ? a : b).shape.slice(0, -2), m, n], 'float32');
+  if (outer.reduce((p, d) => p * d, 1) !== batch) return null;
+  const out = backend.makeOutput([...outer, m, n], 'float32');
   const at = (t: tf.TensorInfo) => heapAddress(backend, t);
   const [pa, pb, pc] = [at(a), at(b), at(out)];
   const flags = (bias ? 1 : 0) | (activation === 'relu' ? 2 : 0);
   const pbias = bias ? at(bias) : 0;
-  const threads = m * n * k >= THREADED_WORK ? kernels.threads : null;
+  // Threads take rows in pairs: fewer rows than that for each would leave them waiting.
+  const threads = kernels.threads && m * n * k >= THREADED_WORK && m >= 4 * (kernels.threads.helpers + 1) ? kernels.threads : null;
   for (let s = 0; s < batch; s++) {
     const args = [
       pa + (batchA === 1 ? 0 : s * m * k * 4),
