@@ -65,8 +65,11 @@ export class ActNorm extends Bijector<ActNormConfig> {
     tf.tidy(() => {
       const axes = Array.from({ length: y.rank - 1 }, (_, i) => i);
       const { mean, variance } = tf.moments(y, axes);
-      // Read once, at the start only: NaN statistics would stay in the layer for good.
-      if (!tf.all(tf.isFinite(tf.add(mean, variance))).dataSync()[0])
+      // Read once, at the start only: NaN statistics would stay in the layer for good. One float,
+      // 0 when every statistic is finite (0 · x), NaN otherwise: the webgpu backend reads a float
+      // back synchronously where a boolean (tf.all of tf.isFinite) came back wrong in Chromium's
+      // software adapter, which refused every spline flow's start there.
+      if (!Number.isFinite(tf.sum(tf.mul(tf.add(mean, variance), 0)).dataSync()[0]))
         throw new BijectorInputError(
           'ActNorm: its data-dependent start needs finite values, and the first batch it sees has NaN or infinite ones (in the data, or from a layer before it); nothing was set, so a batch of valid data starts it',
         );
