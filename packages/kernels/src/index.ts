@@ -66,3 +66,4 @@ export { tensorsInMainMemory, tensorsReferenceTheirValues } from './backend-trai
 export { canRunWebgpuPrograms, runFlatProgram, runProgramOn, type FlatProgram, type ProgramUniform } from './webgpu/flat-programs.js';
 export { installWasmKernels, uninstallWasmKernels, type WasmKernelsStatus } from './wasm/own-wasm-kernels.js';
 export { HeapThreads, threadBand, type StartHelper } from './wasm/heap-threads.js';
+export { planAdamUpdate, type AdamUpdateHeap } from './adam-update-plan.js';

@@ -40,6 +40,22 @@ export function copyStridedBlock(source: Values, shape: readonly number[], begin
   }
 }
 
+/**
+ * The block a `Slice` call asks for, where a run-by-run copy serves it: float32 or int32, rank 2
+ * to 8, not contiguous in memory and not empty; null where the stock kernel should run (and the
+ * parameters checked as the stock kernel checks them). Shared by the cpu and wasm replacements.
+ */
+export function stridedBlockOf(args: { inputs: tf.NamedTensorInfoMap; attrs?: tf.NamedAttrMap }): { x: tf.TensorInfo; begin: number[]; size: number[] } | null {
+  const x = args.inputs.x as tf.TensorInfo;
+  const rank = x.shape.length;
+  if ((x.dtype !== 'float32' && x.dtype !== 'int32') || rank < 2 || rank > 8) return null;
+  const attrs = args.attrs as unknown as tf.SliceAttrs;
+  const [begin, size] = tf.slice_util.parseSliceParams(x as tf.Tensor, attrs.begin, attrs.size);
+  tf.slice_util.assertParamsValid(x as tf.Tensor, begin, size);
+  if (tf.slice_util.isSliceContinous(x.shape, begin, size) || size.some((d) => d === 0)) return null;
+  return { x, begin, size };
+}
+
 let installed = false;
 
 /**
@@ -59,13 +75,9 @@ export function registerCpuStridedSlice(): boolean {
   tf.registerKernel({
     ...original,
     kernelFunc: (args) => {
-      const x = args.inputs.x as tf.TensorInfo;
-      const rank = x.shape.length;
-      if ((x.dtype !== 'float32' && x.dtype !== 'int32') || rank < 2 || rank > 8) return original.kernelFunc(args);
-      const attrs = args.attrs as unknown as tf.SliceAttrs;
-      const [begin, size] = tf.slice_util.parseSliceParams(x as tf.Tensor, attrs.begin, attrs.size);
-      tf.slice_util.assertParamsValid(x as tf.Tensor, begin, size);
-      if (tf.slice_util.isSliceContinous(x.shape, begin, size) || size.some((d) => d === 0)) return original.kernelFunc(args);
+      const block = stridedBlockOf(args);
+      if (!block) return original.kernelFunc(args);
+      const { x, begin, size } = block;
       const backend = args.backend as unknown as CpuBackend;
       const source = backend.data.get(x.dataId).values;
       const count = size.reduce((a, b) => a * b, 1);

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { copyStridedBlock } from '../cpu/strided-slice.js';
+import { copyStridedBlock, stridedBlockOf } from '../cpu/strided-slice.js';
 import { elementCount, heapAddress, heapMemory, type WasmBackendHeap } from './wasm-heap.js';
 
 let installed = false;
@@ -21,13 +21,9 @@ export function registerWasmStridedSlice(): boolean {
   tf.registerKernel({
     ...original,
     kernelFunc: (args) => {
-      const x = args.inputs.x as tf.TensorInfo;
-      const rank = x.shape.length;
-      if ((x.dtype !== 'float32' && x.dtype !== 'int32') || rank < 2 || rank > 8) return original.kernelFunc(args);
-      const attrs = args.attrs as unknown as tf.SliceAttrs;
-      const [begin, size] = tf.slice_util.parseSliceParams(x as tf.Tensor, attrs.begin, attrs.size);
-      tf.slice_util.assertParamsValid(x as tf.Tensor, begin, size);
-      if (tf.slice_util.isSliceContinous(x.shape, begin, size) || size.some((d) => d === 0)) return original.kernelFunc(args);
+      const block = stridedBlockOf(args);
+      if (!block) return original.kernelFunc(args);
+      const { x, begin, size } = block;
       const backend = args.backend as unknown as WasmBackendHeap;
       const memory = heapMemory(backend);
       if (!memory) return original.kernelFunc(args);
