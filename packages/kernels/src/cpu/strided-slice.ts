@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { replaceKernel } from '../replace-kernel.js';
 
 /** The typed arrays the `cpu` backend keeps its numeric tensors in. */
 type Values = Float32Array | Int32Array;
@@ -69,23 +70,18 @@ let installed = false;
  */
 export function registerCpuStridedSlice(): boolean {
   if (installed) return true;
-  const original = tf.getKernel('Slice', 'cpu');
-  if (!original) return false;
-  tf.unregisterKernel('Slice', 'cpu');
-  tf.registerKernel({
-    ...original,
-    kernelFunc: (args) => {
-      const block = stridedBlockOf(args);
-      if (!block) return original.kernelFunc(args);
-      const { x, begin, size } = block;
-      const backend = args.backend as unknown as CpuBackend;
-      const source = backend.data.get(x.dataId).values;
-      const count = size.reduce((a, b) => a * b, 1);
-      const out = new (source.constructor as new (n: number) => Values)(count);
-      copyStridedBlock(source, x.shape, begin, size, out);
-      return backend.makeTensorInfo([...size], x.dtype, out);
-    },
+  const replaced = replaceKernel('Slice', 'cpu', (args) => {
+    const block = stridedBlockOf(args);
+    if (!block) return null;
+    const { x, begin, size } = block;
+    const backend = args.backend as unknown as CpuBackend;
+    const source = backend.data.get(x.dataId).values;
+    const count = size.reduce((a, b) => a * b, 1);
+    const out = new (source.constructor as new (n: number) => Values)(count);
+    copyStridedBlock(source, x.shape, begin, size, out);
+    return backend.makeTensorInfo([...size], x.dtype, out);
   });
+  if (!replaced) return false;
   registerCpuStridedSplit();
   installed = true;
   return true;
@@ -97,29 +93,23 @@ export function registerCpuStridedSlice(): boolean {
  * pieces), for other types and ranks, the stock kernel.
  */
 function registerCpuStridedSplit(): void {
-  const original = tf.getKernel('SplitV', 'cpu');
-  if (!original) return;
-  tf.unregisterKernel('SplitV', 'cpu');
-  tf.registerKernel({
-    ...original,
-    kernelFunc: (args) => {
-      const x = args.inputs.x as tf.TensorInfo;
-      const rank = x.shape.length;
-      const attrs = args.attrs as unknown as tf.SplitVAttrs;
-      const axis = tf.util.parseAxisParam(attrs.axis, x.shape)[0];
-      if ((x.dtype !== 'float32' && x.dtype !== 'int32') || rank < 2 || rank > 8 || axis === 0) return original.kernelFunc(args);
-      const sizes = tf.backend_util.prepareSplitSize(x as tf.Tensor, attrs.numOrSizeSplits, axis);
-      const backend = args.backend as unknown as CpuBackend;
-      const source = backend.data.get(x.dataId).values;
-      const begin = new Array<number>(rank).fill(0);
-      return sizes.map((width) => {
-        const size = [...x.shape];
-        size[axis] = width;
-        const out = new (source.constructor as new (n: number) => Values)(size.reduce((a, b) => a * b, 1));
-        if (out.length > 0) copyStridedBlock(source, x.shape, begin, size, out);
-        begin[axis] += width;
-        return backend.makeTensorInfo(size, x.dtype, out);
-      });
-    },
+  replaceKernel('SplitV', 'cpu', (args) => {
+    const x = args.inputs.x as tf.TensorInfo;
+    const rank = x.shape.length;
+    const attrs = args.attrs as unknown as tf.SplitVAttrs;
+    const axis = tf.util.parseAxisParam(attrs.axis, x.shape)[0];
+    if ((x.dtype !== 'float32' && x.dtype !== 'int32') || rank < 2 || rank > 8 || axis === 0) return null;
+    const sizes = tf.backend_util.prepareSplitSize(x as tf.Tensor, attrs.numOrSizeSplits, axis);
+    const backend = args.backend as unknown as CpuBackend;
+    const source = backend.data.get(x.dataId).values;
+    const begin = new Array<number>(rank).fill(0);
+    return sizes.map((width) => {
+      const size = [...x.shape];
+      size[axis] = width;
+      const out = new (source.constructor as new (n: number) => Values)(size.reduce((a, b) => a * b, 1));
+      if (out.length > 0) copyStridedBlock(source, x.shape, begin, size, out);
+      begin[axis] += width;
+      return backend.makeTensorInfo(size, x.dtype, out);
+    });
   });
 }

@@ -1,4 +1,5 @@
-import * as tf from '@tensorflow/tfjs-core';
+import type * as tf from '@tensorflow/tfjs-core';
+import { replaceKernel } from '../replace-kernel.js';
 
 let installed = false;
 
@@ -19,19 +20,12 @@ interface WasmBackendRefs {
  */
 export function registerWasmSharingIdentity(): boolean {
   if (installed) return true;
-  const original = tf.getKernel('Identity', 'wasm');
   // The wasm backend registers its kernels when imported: until then there is nothing to replace.
-  if (!original) return false;
-  tf.unregisterKernel('Identity', 'wasm');
-  tf.registerKernel({
-    ...original,
-    kernelFunc: (args) => {
-      const x = args.inputs.x as tf.TensorInfo;
-      if (x.dtype === 'string') return original.kernelFunc(args);
-      (args.backend as WasmBackendRefs).incRef(x.dataId);
-      return { dataId: x.dataId, shape: [...x.shape], dtype: x.dtype };
-    },
+  installed = replaceKernel('Identity', 'wasm', (args) => {
+    const x = args.inputs.x as tf.TensorInfo;
+    if (x.dtype === 'string') return null;
+    (args.backend as WasmBackendRefs).incRef(x.dataId);
+    return { dataId: x.dataId, shape: [...x.shape], dtype: x.dtype };
   });
-  installed = true;
-  return true;
+  return installed;
 }

@@ -1,4 +1,4 @@
-import * as tf from '@tensorflow/tfjs-core';
+import { replaceKernel } from '../replace-kernel.js';
 import { copyStridedBlock, stridedBlockOf } from '../cpu/strided-slice.js';
 import { elementCount, heapAddress, heapMemory, type WasmBackendHeap } from './wasm-heap.js';
 
@@ -15,26 +15,18 @@ let installed = false;
  */
 export function registerWasmStridedSlice(): boolean {
   if (installed) return true;
-  const original = tf.getKernel('Slice', 'wasm');
-  if (!original) return false;
-  tf.unregisterKernel('Slice', 'wasm');
-  tf.registerKernel({
-    ...original,
-    kernelFunc: (args) => {
-      const block = stridedBlockOf(args);
-      if (!block) return original.kernelFunc(args);
-      const { x, begin, size } = block;
-      const backend = args.backend as unknown as WasmBackendHeap;
-      const memory = heapMemory(backend);
-      if (!memory) return original.kernelFunc(args);
-      const out = backend.makeOutput([...size], x.dtype);
-      // Views taken after the output is made: making it may grow the heap, which replaces its buffer.
-      const View = x.dtype === 'float32' ? Float32Array : Int32Array;
-      const source = new View(memory.buffer, heapAddress(backend, x), elementCount(x));
-      copyStridedBlock(source, x.shape, begin, size, new View(memory.buffer, heapAddress(backend, out), elementCount(out)));
-      return out;
-    },
+  installed = replaceKernel('Slice', 'wasm', (args) => {
+    const block = stridedBlockOf(args);
+    const backend = args.backend as unknown as WasmBackendHeap;
+    const memory = heapMemory(backend);
+    if (!block || !memory) return null;
+    const { x, begin, size } = block;
+    const out = backend.makeOutput([...size], x.dtype);
+    // Views taken after the output is made: making it may grow the heap, which replaces its buffer.
+    const View = x.dtype === 'float32' ? Float32Array : Int32Array;
+    const source = new View(memory.buffer, heapAddress(backend, x), elementCount(x));
+    copyStridedBlock(source, x.shape, begin, size, new View(memory.buffer, heapAddress(backend, out), elementCount(out)));
+    return out;
   });
-  installed = true;
-  return true;
+  return installed;
 }
