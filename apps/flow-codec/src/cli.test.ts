@@ -6,6 +6,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { loadMnist, MNIST_BINARIZATION_SEEDS, stochasticallyBinarized } from '@flows/datasets';
 import { Adam, saveCheckpoint } from '@flows/flows';
 import { Random } from '@flows/core';
+import { pretrainedCard } from '@flows/pretrained';
 import { buildVAE } from '@flows/vae-priors';
 import sharp from 'sharp';
 import { captureConsole } from '@flows/test-support';
@@ -215,7 +216,7 @@ describe('flow-codec', () => {
     expect(existsSync(join(root, 'idf-bin.fcod'))).toBe(false);
   });
 
-  it('codes with the shipped models named pretrained:NAME (the VAE, the multi-scale flow), on a fresh install without training, and names the ones that cannot code', async () => {
+  it('codes with the shipped models named pretrained:NAME (the VAE, the multi-scale flow, the integer flow), on a fresh install without training, and names the ones that cannot code', async () => {
     const file = join(root, 'shipped.fcod');
     const shipped = 'pretrained:mnist-vae-flow-stochastic';
     expect(await run('compress', '--model', shipped, '--input', 'mnist-test', '--limit', '4', '--binarization', 'stochastic', '--out', file)).toBe(0);
@@ -233,6 +234,18 @@ describe('flow-codec', () => {
     expect(await run('decompress', flowFile, '--model', 'pretrained:mnist-multiscale', '--out', join(root, 'shipped-flow-out'))).toBe(0);
     const flowDecoded = new Uint8Array(readFileSync(join(root, 'shipped-flow-out', 'mnist-test-images-idx3-ubyte'))).subarray(16);
     expect(flowDecoded).toEqual(Uint8Array.from(testImages.slice(0, 3 * 784)));
+    // The shipped integer flow (weights at half precision but its coupling networks' output biases):
+    // the file of its card's check images is the card's length to the byte (the codec's arithmetic is
+    // exact: the card was measured with the native kernels, this runs on cpu), and decodes to them.
+    const check = pretrainedCard('mnist-idf').check;
+    if (check.kind !== 'mnist-8bit-bits-per-dim') throw new Error('the integer flow has an 8-bit check');
+    const idfFile = join(root, 'shipped-idf.fcod');
+    expect(await run('compress', '--model', 'pretrained:mnist-idf', '--input', 'mnist-test', '--limit', String(check.images), '--out', idfFile)).toBe(0);
+    expect(printed.stderr).toMatch(/integer discrete flow \(12 couplings in 3 levels, .*\) from .*mnist-idf/);
+    expect(readFileSync(idfFile).length).toBe(check.fileBytes);
+    expect(await run('decompress', idfFile, '--model', 'pretrained:mnist-idf', '--out', join(root, 'shipped-idf-out'))).toBe(0);
+    const idfDecoded = new Uint8Array(readFileSync(join(root, 'shipped-idf-out', 'mnist-test-images-idx3-ubyte'))).subarray(16);
+    expect(idfDecoded).toEqual(Uint8Array.from(testImages.slice(0, check.images * 784)));
     for (const [model, reason] of [
       ['pretrained:chequerboard-cnf', /this is a continuous-time flow \(@flows\/continuous\), which flow-codec does not code; lossless coding needs/],
       [

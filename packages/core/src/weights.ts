@@ -1,10 +1,13 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { ConfigError } from './errors.js';
 
-/** Shape and dtype of one saved variable, in the order of `variables`. */
+/**
+ * Shape and stored dtype of one saved variable, in the order of `variables`. Variables are float32;
+ * a file may store a tensor's values at half precision (`float16`, read back exactly as float32).
+ */
 export interface WeightSpec {
   shape: number[];
-  dtype: 'float32';
+  dtype: 'float32' | 'float16';
 }
 
 /** All variables' values packed into one float32 buffer, with their specs. */

@@ -127,6 +127,8 @@ export {
   type Checkpoint,
   type Saveable,
   type Rebuild,
+  type SaveOptions,
+  type WeightPrecision,
   acquireDirectoryLock,
   acquireRunLock,
   prepareOutputDirectory,

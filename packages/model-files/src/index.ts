@@ -20,7 +20,9 @@ export {
   type OptimizerState,
   type Saveable,
   type Rebuild,
+  type SaveOptions,
 } from './model-files.js';
+export { float16Bits, float16Value, type WeightPrecision } from './half-precision.js';
 export {
   acquireDirectoryLock,
   acquireRunLock,

@@ -172,9 +172,11 @@ function checkWeights(weights: unknown, where: string): void {
   const specs = weights.specs as unknown[];
   if (specs.length > MAX_TENSORS) throw new ModelFileError(where, `weights.specs lists ${specs.length} tensors, more than ${MAX_TENSORS}`);
   let values = 0;
+  let stored = 0;
   specs.forEach((spec, i) => {
     if (!isObject(spec)) throw new ModelFileError(where, `weights.specs[${i}] is not an object`);
-    if (spec.dtype !== 'float32') throw new ModelFileError(where, `weights.specs[${i}] has dtype ${shown(spec.dtype)}; only float32 weights are saved`);
+    if (spec.dtype !== 'float32' && spec.dtype !== 'float16')
+      throw new ModelFileError(where, `weights.specs[${i}] has dtype ${shown(spec.dtype)}; weights are stored as float32 or float16`);
     const shape = spec.shape;
     if (!Array.isArray(shape) || shape.length > MAX_RANK || !shape.every((d) => isCount(d, MAX_BINARY_BYTES / 4))) {
       throw new ModelFileError(
@@ -184,6 +186,7 @@ function checkWeights(weights: unknown, where: string): void {
     }
     const size = (shape as number[]).reduce((a, b) => a * b, 1);
     values += size;
+    stored += size * (spec.dtype === 'float16' ? 2 : 4);
     if (size > MAX_BINARY_BYTES / 4 || values > MAX_BINARY_BYTES / 4) {
       throw new ModelFileError(
         where,
@@ -191,10 +194,10 @@ function checkWeights(weights: unknown, where: string): void {
       );
     }
   });
-  if (values * 4 !== bytes) {
+  if (stored !== bytes) {
     throw new ModelFileError(
       where,
-      `weights.specs hold ${values} values, but the weights checksum says ${bytes} bytes (${bytes / 4} values): the description is inconsistent`,
+      `weights.specs hold ${values} values in ${stored} bytes, but the weights checksum says ${bytes} bytes: the description is inconsistent`,
     );
   }
 }

@@ -14,6 +14,7 @@ import {
   validateCheckpointFile,
   validateModelFile,
 } from './model-description.js';
+import { decodeWeights, encodeWeights, type WeightPrecision } from './half-precision.js';
 
 export { MODEL_FORMAT_VERSION, type ModelFile, ModelFileError, validateModelFile } from './model-description.js';
 
@@ -45,10 +46,35 @@ export interface Saveable {
 /** Rebuilds a saved object (fresh variables) from its JSON description. */
 export type Rebuild<T> = (serialized: SerializedDistribution) => T;
 
+/** How {@link saveModel} stores the weights. */
+export interface SaveOptions {
+  /**
+   * `float32` (the default: the weights as trained) or `float16`: every tensor at half precision
+   * (rounded to nearest even, read back exactly), half the bytes, for models that ship; or a
+   * function choosing per variable (`model.variables[index]`), for a model where a few tensors need
+   * float32 (an integer flow's shifts move by whole bins when their output bias is rounded). A model
+   * saved at float16 is a slightly different model: measure its figures by loading what was saved.
+   * A value past ±65504 is refused, naming its tensor.
+   */
+  precision?: WeightPrecision | ((variable: tf.Variable, index: number) => WeightPrecision);
+}
+
 /** The model's JSON description and its weights as bytes (environment neutral). */
-export async function serializeModel(model: Saveable, metadata?: Record<string, unknown>): Promise<{ json: ModelFile; weights: Uint8Array }> {
-  const { specs, data } = await packWeights(model.variables);
-  const weights = floatBytes(data);
+export async function serializeModel(
+  model: Saveable,
+  metadata?: Record<string, unknown>,
+  options: SaveOptions = {},
+): Promise<{ json: ModelFile; weights: Uint8Array }> {
+  const precision = options.precision ?? 'float32';
+  const packed = await packWeights(model.variables);
+  const specs = packed.specs.map((spec, i) => {
+    const dtype = typeof precision === 'function' ? precision(model.variables[i], i) : precision;
+    if (dtype !== 'float32' && dtype !== 'float16') throw new RangeError(`precision ${String(dtype)}: weights are saved as float32 or float16`);
+    return { ...spec, dtype };
+  });
+  const weights = specs.every((spec) => spec.dtype === 'float32')
+    ? floatBytes(packed.data)
+    : encodeWeights(packed.data, specs, (i) => `weight tensor ${i} (shape [${specs[i].shape.join(', ')}])`);
   const sum = checksum(weights);
   return {
     json: sealDescription({
@@ -69,8 +95,9 @@ export async function serializeModel(model: Saveable, metadata?: Record<string, 
 export async function modelFiles(
   model: Saveable,
   metadata?: Record<string, unknown>,
+  options: SaveOptions = {},
 ): Promise<{ json: ModelFile; files: Record<string, string | Uint8Array> }> {
-  const { json, weights } = await serializeModel(model, metadata);
+  const { json, weights } = await serializeModel(model, metadata, options);
   return { json, files: { 'model.json': JSON.stringify(json, null, 1), [json.weights.file]: weights } };
 }
 
@@ -122,7 +149,10 @@ export function deserializeModel<T extends Saveable & { dispose(): void } = Dist
     throw new ModelFileError(where, `cannot rebuild the model: ${(error as Error).message}`);
   }
   try {
-    const values = bytesToFloats(weights, file.weights.file);
+    // The specs were checked to add up to the file's length, at their dtypes.
+    const values = file.weights.specs.every((spec) => spec.dtype === 'float32')
+      ? bytesToFloats(weights, file.weights.file)
+      : decodeWeights(weights, file.weights.specs);
     const bad = values.findIndex((v) => !Number.isFinite(v));
     if (bad >= 0) throw new Error(`weight ${bad} of ${values.length} is ${values[bad]}: a model with non-finite weights gives no usable densities`);
     assignWeights(model.variables, file.weights.specs, values);
@@ -294,9 +324,9 @@ async function withSaveLock<T>(dir: string, write: () => Promise<T>): Promise<T>
  * Nothing else in the folder (a `firmware.bin`, a `notes.txt.tmp-1-2`, subfolders) is touched.
  * A failed write throws a {@link FileWriteError} naming the file and the fix.
  */
-export async function saveModel(model: Saveable, dir: string, metadata?: Record<string, unknown>): Promise<ModelFile> {
+export async function saveModel(model: Saveable, dir: string, metadata?: Record<string, unknown>, options: SaveOptions = {}): Promise<ModelFile> {
   const { path } = await node();
-  const { json, files } = await modelFiles(model, metadata);
+  const { json, files } = await modelFiles(model, metadata, options);
   return withSaveLock(dir, async () => {
     const previous = await binariesNamedBy(dir, 'model.json');
     await writeFileAtomic(path.join(dir, json.weights.file), files[json.weights.file]);

@@ -1,4 +1,4 @@
-export type { BinarizedMnistCheck, MnistDensityCheck, ModelCard, ToyCheck } from './model-card.js';
+export type { BinarizedMnistCheck, Mnist8BitCheck, MnistDensityCheck, ModelCard, ToyCheck } from './model-card.js';
 export {
   loadPretrained,
   PRETRAINED_NAMES,

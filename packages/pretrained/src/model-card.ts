@@ -42,6 +42,23 @@ export interface MnistDensityCheck {
 }
 
 /**
+ * An integer discrete flow's check (8-bit MNIST, for lossless coding): the negative log2-likelihood
+ * per pixel of the first `images` MNIST test images as integers 0…255 (an integer flow's
+ * log-probability is of a mass, so no dequantization and no bin width), to `tolerance` (absolute,
+ * bits/dim); `flow-codec train` prints the same figure on its test images. `fileBytes` is the
+ * length of the file `flow-codec compress --input mnist-test --limit <images>` writes with the
+ * model: the codec's arithmetic is exact, so it is the same on every backend, and flow-codec's tests
+ * check it and the round trip.
+ */
+export interface Mnist8BitCheck {
+  kind: 'mnist-8bit-bits-per-dim';
+  images: number;
+  bitsPerDim: number;
+  tolerance: number;
+  fileBytes: number;
+}
+
+/**
  * What a shipped model says about itself: what it was trained on and how, the figure it reaches
  * and a check anyone can rerun. A card describes the files that ship, so its figures were
  * measured with them (weights at the precision stored).
@@ -62,13 +79,13 @@ export interface ModelCard {
   /** The headline figure, as the app reports it on its full test set. */
   figure: { name: string; value: number; measuredOn: string };
   /** A figure on a fixed subset that a test recomputes from the shipped files, whatever the backend. */
-  check: ToyCheck | BinarizedMnistCheck | MnistDensityCheck;
+  check: ToyCheck | BinarizedMnistCheck | MnistDensityCheck | Mnist8BitCheck;
   /** The command that trained it, from the repository's root. */
   command: string;
   /** How long the training took, and on what. */
   trainingTime: string;
-  /** The precision the weights are stored in. */
-  precision: 'float32';
+  /** The precision the weights are stored in (`float16`: rounded from the trained float32 ones, the card measured with them). */
+  precision: 'float32' | 'float16';
   /** Bytes on disk: the description and the weights. */
   sizeBytes: number;
 }

@@ -65,6 +65,45 @@ describe('save and load', () => {
     }
   });
 
+  it('at half precision: half the bytes, and the loaded model is the one whose weights were rounded to float16', async () => {
+    const model = realNVP({ size: 6, layers: 3, hidden: [8], seed: 11 });
+    await perturb(model, 12);
+    const [full, half] = [temp(), temp()];
+    await saveModel(model, full);
+    const json = await saveModel(model, half, undefined, { precision: 'float16' });
+    expect(json.weights.specs.every((s) => s.dtype === 'float16')).toBe(true);
+    const size = (dir: string) =>
+      readdirSync(dir)
+        .filter((f) => f.endsWith('.bin'))
+        .map((f) => readFileSync(join(dir, f)).length)[0];
+    expect(size(half) * 2).toBe(size(full));
+    const loaded = await loadModel(half);
+    // The same model with each weight rounded to float16 through the standard's definition, in float64.
+    const rounded = await loadModel(full);
+    for (const v of rounded.variables) {
+      const values = Array.from(v.dataSync(), (x) => {
+        const e = Math.max(Math.floor(Math.log2(Math.abs(x) || 2 ** -24)), -14);
+        const unit = 2 ** (e - 10);
+        const q = x / unit;
+        const r = Math.round(q);
+        return (Math.abs(q - Math.trunc(q)) === 0.5 ? 2 * Math.round(q / 2) : r) * unit;
+      });
+      v.assign(tf.tensor(values, v.shape));
+    }
+    const x = tf.randomNormal([16, 6], 0, 1, 'float32', 4);
+    expect(Array.from(loaded.logProb(x).dataSync())).toEqual(Array.from(rounded.logProb(x).dataSync()));
+    // Close to the float32 model, not equal to it.
+    const gap = tf.max(tf.abs(tf.sub(loaded.logProb(x), model.logProb(x)))).dataSync()[0];
+    expect(gap).toBeGreaterThan(0);
+    expect(gap).toBeLessThan(0.05);
+    // The browser's path (files by name) reads it the same.
+    const { files } = await modelFiles(model, undefined, { precision: 'float16' });
+    expect(Array.from(modelFromFiles(files).logProb(x).dataSync())).toEqual(Array.from(loaded.logProb(x).dataSync()));
+    await expect(saveModel(model, temp(), undefined, { precision: 'float64' as 'float16' })).rejects.toThrow(/weights are saved as float32 or float16/);
+    x.dispose();
+    for (const m of [model, loaded, rounded]) m.dispose();
+  });
+
   it('missing, corrupt, or incompatible files get clear errors', async () => {
     const model = realNVP({ size: 2, layers: 1, hidden: [4] });
     await expect(loadModel('/nonexistent/model')).rejects.toThrow(/model directory not found/);
@@ -327,7 +366,7 @@ describe('names and sizes inside model.json and checkpoint.json', () => {
       [
         'specs that do not add up to the weights',
         { ...json.weights, specs: json.weights.specs.slice(1) },
-        /weights\.specs hold \d+ values, but the weights checksum says \d+ bytes/,
+        /weights\.specs hold \d+ values in \d+ bytes, but the weights checksum says \d+ bytes/,
       ],
       ['a huge length', { ...json.weights, checksum: `${json.weights.checksum.split('-')[0]}-99999999999999999` }, /weights checksum/],
       ['another dtype', { ...json.weights, specs: json.weights.specs.map((s) => ({ ...s, dtype: 'int32' })) }, /dtype/],
