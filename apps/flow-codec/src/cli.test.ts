@@ -258,6 +258,31 @@ describe('flow-codec', () => {
     }
   });
 
+  it('refuses a flow trained with variational dequantization (its model/ or its checkpoint), naming why and what codes', async () => {
+    const { multiScaleFlow, saveModel, variationalDequantizer } = await import('@flows/flows');
+    const { VariationalDequantization } = await import('@flows/distributions');
+    await tf.setBackend('cpu');
+    const flow = multiScaleFlow({ shape: [28, 28, 1], levels: 2, stepsPerLevel: 1, hidden: [4], seed: 1 });
+    const run = join(root, 'variational-run');
+    await saveModel(flow, join(run, 'model'), { app: 'mnist-flow', view: { kind: 'logit', alpha: 1e-6 }, settings: { dequantization: 'variational' } });
+    const pair = new VariationalDequantization({
+      model: flow,
+      dequantizer: variationalDequantizer({ shape: [28, 28, 1], hidden: [4], steps: 0, seed: 2 }),
+      binWidth: 1 / 256,
+    });
+    const adam = new Adam(pair.trainableVariables);
+    await saveCheckpoint(join(run, 'checkpoint'), { model: pair, optimizerState: adam.getState(), randomState: new Random(0).getState(), epoch: 1 });
+    adam.dispose();
+    pair.dispose();
+    for (const model of [join(run, 'model'), join(run, 'checkpoint')]) {
+      expect(await main(['compress', '--model', model, '--input', 'mnist-test', '--limit', '2', '--out', join(root, 'none.fcod'), ...BACKEND])).toBe(2);
+      expect(printed.stderr).toMatch(
+        /this flow was trained with variational dequantization \(mnist-flow train --dequantization variational\), and flow-codec's local bits-back coding takes uniform noise .*; code with a flow trained with uniform noise/,
+      );
+    }
+    expect(existsSync(join(root, 'none.fcod'))).toBe(false);
+  });
+
   it('compares the models with gzip, bzip2, xz, brotli, PNG and WebP on the same images', async () => {
     const out = join(root, 'compare');
     expect(await run('compare', '--vae', vaeRun, '--idf', idf, '--limit', '20', '--out', out)).toBe(0);

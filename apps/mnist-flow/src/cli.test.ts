@@ -535,6 +535,58 @@ describe('mnist-flow', () => {
     expect(printed.stderr).toMatch(/--conditioner applies to --architecture multiscale only/);
   });
 
+  it("--dequantization variational: the flow and Flow++'s q train together on the bound, the checkpoint holds both, model/ is the flow; refused by name where it does not apply", async () => {
+    const out = temp();
+    const glow = ['--architecture', 'multiscale', '--steps-per-level', '1', '--channels', '4', '--limit', '40', '--batch-size', '20'];
+    const rest = ['--dequantization', 'variational', '--backend', 'cpu', '--quiet'];
+    expect(await main(['train', '--out', out, '--epochs', '1', ...glow, ...rest])).toBe(0);
+    expect(printed.stdout).toMatch(/test bpd: +\d\.\d{4} \(variational dequantization \(Flow\+\+\): x = \(v \+ u\)\/256 with u drawn from the learned q/);
+    const metrics = JSON.parse(readFileSync(join(out, 'metrics.json'), 'utf8'));
+    expect(metrics.settings.dequantization).toBe('variational');
+    // The checkpoint holds the pair; its flow on logits is model/, to the same density.
+    const { VariationalDequantization } = await import('@flows/distributions');
+    const { loadCheckpoint } = await import('@flows/flows');
+    const { logitFlowOf } = await import('./variational-run.js');
+    const checkpoint = await loadCheckpoint(join(out, 'checkpoint'), VariationalDequantization.fromJSON);
+    const flow = await loadModel(join(out, 'model'));
+    const x = tf.randomNormal([3, 28, 28, 1], 0, 2, 'float32', 5);
+    const inPair = logitFlowOf(checkpoint.model);
+    expect(Array.from(flow.logProb(x).dataSync())).toEqual(Array.from(inPair.logProb(x).dataSync()));
+    // The recorded figure is the pair's bound on the test images (one draw of q each, seeded).
+    const { pixelData, variationalTestScore } = await import('./variational-run.js');
+    const { loadMnist } = await import('@flows/datasets');
+    const { nll } = await variationalTestScore(checkpoint.model, pixelData(await loadMnist('test'), 40, false));
+    expect(metrics.epochs[0].testNll).toBeCloseTo(nll, 3);
+    tf.dispose(x);
+    flow.dispose();
+    checkpoint.model.dispose();
+    // It resumes (q's weights and the generator come back) and the model/ it writes samples and evaluates as any run's.
+    expect(await main(['train', '--out', out, '--epochs', '2', '--resume', ...glow, ...rest])).toBe(0);
+    const rows = JSON.parse(readFileSync(join(out, 'metrics.json'), 'utf8')).epochs;
+    expect(rows).toHaveLength(2);
+    // eval of model/ scores the run's bound, with q from the checkpoint beside it: the run's last figure.
+    printed.stdout = '';
+    expect(await main(['eval', '--model', join(out, 'model'), '--limit', '40', '--backend', 'cpu'])).toBe(0);
+    expect(printed.stderr).toMatch(/model: .*model, with its q from .*checkpoint \(epoch 2\)/);
+    expect(printed.stdout).toContain(`test bpd:  ${rows[1].testBpd.toFixed(4)}`);
+    // model/ alone (copied away from its run): the flow, scored with uniform noise, and a note saying so.
+    const alone = join(temp(), 'model');
+    cpSync(join(out, 'model'), alone, { recursive: true });
+    expect(await main(['eval', '--model', alone, '--limit', '20', '--backend', 'cpu'])).toBe(0);
+    expect(printed.stderr).toMatch(/note: this flow was trained with variational dequantization .* its q, kept in the run's checkpoint\/, is not beside/);
+    expect(await main(['sample', '--model', join(out, 'model'), '--n', '4', '--out', join(out, 'four.png'), '--backend', 'cpu'])).toBe(0);
+    expect(await main(['interpolate', '--model', out, '--steps', '3', '--out', join(out, 'between.png'), '--backend', 'cpu'])).toBe(0);
+    // Resumed without the option: uniform noise is not the checkpoint's training.
+    expect(await main(['train', '--out', out, '--epochs', '3', '--resume', ...glow, '--backend', 'cpu', '--quiet'])).toBe(2);
+    expect(printed.stderr).toMatch(/--dequantization unset \(checkpoint: variational\)/);
+    expect(await main(['train', '--out', temp(), '--limit', '20', ...rest])).toBe(2);
+    expect(printed.stderr).toMatch(/--dequantization variational applies to --architecture multiscale only \(got --architecture coupling\)/);
+    for (const flag of [['--validation', '10'], ['--conditional'], ['--exercise-scaling']]) {
+      expect(await main(['train', '--out', temp(), ...flag, ...glow, ...rest])).toBe(2);
+      expect(printed.stderr).toMatch(new RegExp(`--dequantization variational does not take ${flag[0]} `));
+    }
+  });
+
   it('the latent of a multi-scale flow with learned priors maps back to the images (interpolation corners)', async () => {
     const { multiScaleFlow } = await import('@flows/flows');
     const flow = multiScaleFlow({ shape: [28, 28, 1], levels: 2, stepsPerLevel: 1, hidden: [4], seed: 3, prior: 'conditional' });

@@ -1,7 +1,7 @@
 import { formatDuration, formatRate } from '@flows/cli-kit';
 import type { Random } from '@flows/core';
 import type { ImageView } from '@flows/datasets';
-import type { Distribution } from '@flows/distributions';
+import type { Distribution, VariationalDequantization } from '@flows/distributions';
 import {
   type Adam,
   bitsPerDimension,
@@ -16,6 +16,7 @@ import { writeEpochCurves, writeSampleGrid } from './pictures.js';
 import { bin, describeScaling } from './preprocessing.js';
 import { testScore } from './test-score.js';
 import type { TrainingProgress } from './training-progress.js';
+import { type RunModel, variationalTestScore } from './variational-run.js';
 
 /** One epoch of a run, as metrics.json and the summary table keep it. */
 export interface EpochRow {
@@ -44,10 +45,13 @@ export function validationScore(row: EpochRow): number | undefined {
 /** What the report of each epoch reads and writes. */
 export interface EpochReportContext<Settings extends Record<string, unknown>> {
   out: string;
+  /** The flow: its samples, its best epoch and model/. */
   model: Distribution;
+  /** With --dequantization variational: the flow and q, which the checkpoint holds and the test figure (their bound) scores. */
+  pair: VariationalDequantization | null;
   optimizer: Adam;
   random: Random;
-  training: TrainingRun<Distribution, Settings, EpochRow>;
+  training: TrainingRun<RunModel, Settings, EpochRow>;
   view: ImageView;
   /** The run's settings, recorded in metrics.json and beside the best model. */
   settings: Settings;
@@ -71,12 +75,12 @@ export interface EpochReportContext<Settings extends Record<string, unknown>> {
 export function epochReporter<Settings extends Record<string, unknown>>(
   context: EpochReportContext<Settings>,
 ): (info: EpochEnd) => Promise<boolean | undefined> {
-  const { out, model, optimizer, training, view, settings, learningRate, patience, progress } = context;
+  const { out, model, pair, optimizer, training, view, settings, learningRate, patience, progress } = context;
   let epochStarted = performance.now();
   return async (info) => {
     const { join } = await import('node:path');
     const seconds = (performance.now() - epochStarted) / 1000;
-    const { nll: testNll, nfe } = await testScore(model, context.test);
+    const { nll: testNll, nfe } = pair ? await variationalTestScore(pair, context.test) : await testScore(model, context.test);
     // A cnf's training loss is flow matching's regression, not an NLL.
     const trainsByNll = nfe === null;
     const row: EpochRow = {
@@ -98,8 +102,8 @@ export function epochReporter<Settings extends Record<string, unknown>>(
       seed: 1,
       title: `samples after epoch ${info.epoch}`,
     });
-    await training.checkpoint({ model, optimizer, random: context.random, epoch: info.epoch });
-    await writeMetrics(out, training.rows, settings, context.backend, describeScaling(view));
+    await training.checkpoint({ model: pair ?? model, optimizer, random: context.random, epoch: info.epoch });
+    await writeMetrics(out, training.rows, settings, context.backend, describeScaling(view, pair !== null));
     await writeEpochCurves(join(out, 'training.png'), training.rows, bin(view));
     const validationText =
       row.validationBpd !== undefined ? `  validation bpd ${row.validationBpd.toFixed(4)}${training.best(validationScore) === row ? ' (best)' : ''}` : '';
@@ -142,11 +146,13 @@ export function summaryTable(rows: EpochRow[], best: EpochRow | undefined): stri
 export async function finishRun<Settings extends Record<string, unknown>>(run: {
   out: string;
   model: Distribution;
-  training: TrainingRun<Distribution, Settings, EpochRow>;
+  training: TrainingRun<RunModel, Settings, EpochRow>;
   view: ImageView;
   settings: Settings;
   temperature: number;
   backend: string;
+  /** With --dequantization variational: the figures are the bound's. */
+  variational?: boolean;
 }): Promise<Distribution> {
   const { join } = await import('node:path');
   const { out, training, view, settings, temperature } = run;
@@ -164,7 +170,7 @@ export async function finishRun<Settings extends Record<string, unknown>>(run: {
   console.log(summaryTable(rows, best));
   const last = best ?? rows[rows.length - 1];
   console.log(
-    `\ntest bpd:  ${last.testBpd.toFixed(4)}${last.testNfe !== undefined ? ` (NFE ${last.testNfe.toFixed(0)} per solve)` : ''}${best ? ` (epoch ${best.epoch}, best validation bpd ${best.validationBpd!.toFixed(4)})` : ''} (${describeScaling(view)})\nsamples:   ${grid} (temperature ${temperature})\nmodel:     ${join(out, 'model')}\nmetrics:   ${join(out, 'metrics.json')}, curves ${join(out, 'training.png')}\nbackend:   ${run.backend}`,
+    `\ntest bpd:  ${last.testBpd.toFixed(4)}${last.testNfe !== undefined ? ` (NFE ${last.testNfe.toFixed(0)} per solve)` : ''}${best ? ` (epoch ${best.epoch}, best validation bpd ${best.validationBpd!.toFixed(4)})` : ''} (${describeScaling(view, run.variational)})\nsamples:   ${grid} (temperature ${temperature})\nmodel:     ${join(out, 'model')}\nmetrics:   ${join(out, 'metrics.json')}, curves ${join(out, 'training.png')}\nbackend:   ${run.backend}`,
   );
   return model;
 }

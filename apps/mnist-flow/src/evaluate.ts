@@ -5,6 +5,7 @@ import { DATA_DIR_OPTION } from './options.js';
 import { bin, describeScaling, layoutOf, testData } from './preprocessing.js';
 import { EVALUATION_BATCH, EVALUATION_TRACE_SEED, testScore } from './test-score.js';
 import { checkImageSize, loadTrainedModel } from './trained-model.js';
+import { pixelData, variationalTestScore } from './variational-run.js';
 
 export const EVAL_OPTIONS = defineOptions({
   model: {
@@ -34,19 +35,24 @@ export async function evaluate(argv: string[]): Promise<void> {
   }
   // MNIST models are large: threads pay (bench/results.md).
   await startBackend(o, Number.POSITIVE_INFINITY);
-  const { model, view, source } = await loadTrainedModel(modelReference(o.model));
+  const loaded = await loadTrainedModel(modelReference(o.model));
+  const { model, view, source, pair } = loaded;
   console.error(`model: ${source}`);
+  if (loaded.note) console.error(`note: ${loaded.note}`);
   const test = await loadMnist('test', { dataDir: o['data-dir'] });
   checkImageSize(test, test.source ?? 'the test images');
   const started = performance.now();
-  const { nll, nfe } = await testScore(model, testData(test, view, 12345, o.limit, model.contextSize > 0, layoutOf(model)));
+  // A variational run's figure is its bound, with q's draws seeded as in training.
+  const { nll, nfe } = pair
+    ? await variationalTestScore(pair, pixelData(test, o.limit, false))
+    : await testScore(model, testData(test, view, 12345, o.limit, model.contextSize > 0, layoutOf(model)));
   const seconds = (performance.now() - started) / 1000;
   const solves =
     nfe === null
       ? ''
       : `\nNFE:       ${nfe.toFixed(1)} per solve (batches of ${EVALUATION_BATCH}; Hutchinson's trace, one Rademacher probe, seed ${EVALUATION_TRACE_SEED}; ${seconds.toFixed(1)} s)`;
   console.log(
-    `test NLL:  ${nll.toFixed(2)} nats\ntest bpd:  ${bitsPerDimension(nll, 784, bin(view)).toFixed(4)}${solves}\nscaling:   ${describeScaling(view)}`,
+    `test NLL:  ${nll.toFixed(2)} nats\ntest bpd:  ${bitsPerDimension(nll, 784, bin(view)).toFixed(4)}${solves}\nscaling:   ${describeScaling(view, pair !== null)}`,
   );
-  model.dispose();
+  loaded.dispose();
 }

@@ -121,7 +121,7 @@ export async function interpolate(argv: string[]): Promise<void> {
   const loaded = await loadTrainedModel(modelReference(o.model));
   const model = loaded.model;
   if (model.contextSize > 0) {
-    model.dispose();
+    loaded.dispose();
     throw new UsageError('interpolate: this model is class-conditional (its latent space depends on the digit); use an unconditional model');
   }
   const view = loaded.view;
@@ -153,5 +153,5 @@ export async function interpolate(argv: string[]): Promise<void> {
     writeFileAtomic,
   );
   console.log(`interpolation: ${written} and .svg (digits ${digits} at the corners)`);
-  model.dispose();
+  loaded.dispose();
 }

@@ -42,6 +42,12 @@ export interface ModelSettings {
   conditioner?: 'gated-residual' | null;
   /** With `conditioner: 'gated-residual'`: blocks per network (`--blocks`); null otherwise. */
   blocks?: number | null;
+  /**
+   * multiscale only: `'variational'` when the flow trains with Flow++'s noise flow q(u | x)
+   * (`--dequantization variational`, the checkpoint holding both); null for uniform noise (and every
+   * run from before the option).
+   */
+  dequantization?: 'variational' | null;
 }
 
 /** The names of {@link ModelSettings}, which a checkpoint's settings win over the options' on `--allow-option-changes`. */
@@ -58,6 +64,7 @@ export const MODEL_SETTINGS = [
   'factorPrior',
   'conditioner',
   'blocks',
+  'dequantization',
 ] as const satisfies readonly (keyof ModelSettings)[];
 
 /** Fourier pairs of the time input of a cnf's vector field (sin and cos of πt and 2πt, as toy-flow's). */

@@ -1,11 +1,12 @@
 import { UsageError } from '@flows/cli-kit';
 import { Random } from '@flows/core';
 import type { ImageView } from '@flows/datasets';
-import type { Distribution } from '@flows/distributions';
+import { type Distribution, VariationalDequantization } from '@flows/distributions';
 import { type AdamState, TrainingRun, TrainingRunError } from '@flows/flows';
 import type { EpochRow } from './epoch-report.js';
 import { buildModel, MODEL_SETTINGS, type PixelStatistics } from './mnist-model.js';
 import { viewFor } from './preprocessing.js';
+import { logitFlowOf, type RunModel, rebuildRunModel, variationalPair } from './variational-run.js';
 import type { TrainOptions } from './train-options.js';
 
 /** The option behind each setting, for messages. */
@@ -31,6 +32,7 @@ const SETTING_OPTIONS: Record<string, string> = {
   factorPrior: '--prior',
   conditioner: '--conditioner',
   blocks: '--blocks',
+  dequantization: '--dequantization',
 };
 
 /**
@@ -65,6 +67,8 @@ export function runSettings(o: TrainOptions, view: ImageView) {
     // ConvNets unless asked: recorded as null, as runs from before the option were.
     conditioner: o.architecture === 'multiscale' && o.conditioner === 'gated-residual' ? ('gated-residual' as const) : null,
     blocks: o.architecture === 'multiscale' && o.conditioner === 'gated-residual' ? o.blocks : null,
+    // Uniform noise unless asked: recorded as null, as runs from before the option were.
+    dequantization: o.architecture === 'multiscale' && o.dequantization === 'variational' ? ('variational' as const) : null,
   };
 }
 
@@ -75,9 +79,10 @@ export type RunSettings = ReturnType<typeof runSettings>;
  * (with --allow-option-changes the checkpoint's model and preprocessing are kept); a refusal is a
  * UsageError in the app's flag names.
  */
-export async function openRun(o: TrainOptions, out: string, settings: RunSettings): Promise<TrainingRun<Distribution, RunSettings, EpochRow>> {
-  return TrainingRun.open<Distribution, RunSettings, EpochRow>({
+export async function openRun(o: TrainOptions, out: string, settings: RunSettings): Promise<TrainingRun<RunModel, RunSettings, EpochRow>> {
+  return TrainingRun.open<RunModel, RunSettings, EpochRow>({
     directory: out,
+    rebuild: rebuildRunModel,
     settings,
     resume: Boolean(o.resume),
     mayChange: ['epochs', 'testLimit'],
@@ -97,7 +102,10 @@ export async function openRun(o: TrainOptions, out: string, settings: RunSetting
 
 /** Where training starts: a new model, or the checkpoint's model, optimizer state and generator. */
 export interface StartingPoint {
+  /** The flow (on logits, for a variational run: the pair's, sharing its variables). */
   model: Distribution;
+  /** With --dequantization variational: the flow and q, which train together (dispose this, not `model`). */
+  pair: VariationalDequantization | null;
   optimizerState: AdamState | null;
   random: Random;
   /** The preprocessing: the options', or the checkpoint's after --allow-option-changes. */
@@ -109,18 +117,30 @@ export interface StartingPoint {
  * settings and --seed (a new cnf's base from `statistics`, the training images' per pixel).
  */
 export function startingPoint(
-  training: TrainingRun<Distribution, RunSettings, EpochRow>,
+  training: TrainingRun<RunModel, RunSettings, EpochRow>,
   seed: number,
   view: ImageView,
   statistics?: PixelStatistics,
 ): StartingPoint {
   const checkpoint = training.resumed;
-  if (!checkpoint) return { model: buildModel(training.settings, seed, statistics), optimizerState: null, random: new Random(seed + 1), view };
+  if (!checkpoint) {
+    const model = buildModel(training.settings, seed, statistics);
+    const pair = training.settings.dequantization === 'variational' && view.kind === 'logit' ? variationalPair(model, view.alpha, seed) : null;
+    return { model, pair, optimizerState: null, random: new Random(seed + 1), view };
+  }
   let resumedView = view;
   if (training.settingChanges.length > 0) {
     resumedView = viewFor(training.settings.logit ?? undefined);
     console.error(`note: continuing with changed options (${training.settingChanges.join(', ')}); the model and preprocessing stay the checkpoint's`);
   }
   console.error(`resuming after epoch ${training.startEpoch} (step ${checkpoint.optimizerState.step})`);
-  return { model: checkpoint.model, optimizerState: checkpoint.optimizerState, random: Random.fromState(checkpoint.randomState), view: resumedView };
+  const saved = checkpoint.model;
+  const pair = saved instanceof VariationalDequantization ? saved : null;
+  return {
+    model: pair ? logitFlowOf(pair) : (saved as Distribution),
+    pair,
+    optimizerState: checkpoint.optimizerState,
+    random: Random.fromState(checkpoint.randomState),
+    view: resumedView,
+  };
 }

@@ -7,8 +7,10 @@ export function viewFor(logitAlpha: number | undefined): ImageView {
   return logitAlpha === undefined ? { kind: 'dequantized' } : { kind: 'logit', alpha: logitAlpha };
 }
 
-/** The bpd formula in use, in words, so the program can print which it uses. */
-export function describeScaling(view: ImageView): string {
+/** The bpd formula in use, in words, so the program can print which it uses (`variational`: the bound of --dequantization variational). */
+export function describeScaling(view: ImageView, variational = false): string {
+  if (variational && view.kind === 'logit')
+    return `variational dequantization (Flow++): x = (v + u)/256 with u drawn from the learned q(u|v), y = logit(${view.alpha} + (1 - 2·${view.alpha}) x), log-det counted; bpd of the bound E_q[log p(x) - log q(u|v)], one draw of q per test image: (-bound/784 + log 256)/log 2`;
   return view.kind === 'logit'
     ? `logit preprocessing (Real NVP's): x = (v + U)/256, y = logit(${view.alpha} + (1 - 2·${view.alpha}) x), log-det counted; bpd = (-log p(x)/784 + log 256)/log 2`
     : "the exercise's dequantization: x = v/255 + U/255; bpd = (-log p(x)/784 + log 255)/log 2";

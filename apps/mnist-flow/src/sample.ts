@@ -30,11 +30,12 @@ export async function sample(argv: string[]): Promise<void> {
   }
   // MNIST models are large: threads pay (bench/results.md).
   await startBackend(o, Number.POSITIVE_INFINITY);
-  const { model, view } = await loadTrainedModel(modelReference(o.model));
+  const loaded = await loadTrainedModel(modelReference(o.model));
+  const { model, view } = loaded;
   const digit = o.digit;
   if (digit !== undefined && model.contextSize === 0) throw new UsageError('--digit: this model is not class-conditional (train it with --conditional)');
   if (digit !== undefined && digit > 9) throw new UsageError(`--digit must be 0-9, got ${digit}`);
   await writeSampleGrid(model, view, o.out, { n: o.n, temperature: o.temperature, seed: o.seed, digit });
   console.log(`samples: ${o.out}`);
-  model.dispose();
+  loaded.dispose();
 }

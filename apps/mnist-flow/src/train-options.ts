@@ -83,6 +83,13 @@ export const TRAIN_OPTIONS = defineOptions({
     description:
       "multiscale: the prior of the factored-out channels: Glow's learned one (a normal whose mean and scale a convolution computes from the channels that go on; the last level's a learned diagonal normal), or Real NVP's standard normal",
   },
+  dequantization: {
+    kind: 'string',
+    choices: ['uniform', 'variational'],
+    default: 'uniform',
+    description:
+      "multiscale: uniform noise in each pixel's bin (Real NVP's), or Flow++'s variational dequantization: a flow q(u|x) of the noise (a convolutional normal given the image, then 2 couplings of 16 channels) trained with the flow on the bound E_q[log p(v/256 + u/256) − log q(u|x)], which the test figure then is; model/ is the flow on logits as in every run, q stays in the checkpoint",
+  },
   conditional: {
     kind: 'boolean',
     description: 'a class-conditional flow: the one-hot digit label is the context of every coupling; grids show one row per digit',

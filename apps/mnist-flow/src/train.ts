@@ -2,7 +2,6 @@ import { denseMultiplyAdds, parseOptions, startBackend, UsageError } from '@flow
 import type * as tf from '@tensorflow/tfjs-core';
 import { type ContinuousFlow, flowMatchingLoss } from '@flows/continuous';
 import type { Random } from '@flows/core';
-import type { Distribution } from '@flows/distributions';
 import { acquireRunLock, Adam, type Batch, fit, schedules } from '@flows/flows';
 import { epochReporter, finishRun } from './epoch-report.js';
 import { CNF_TIME_FEATURES } from './mnist-model.js';
@@ -12,6 +11,7 @@ import { describeScaling, layoutOf, testData, trainingData, viewFor } from './pr
 import { DEFAULT_LOGIT_ALPHA, TRAIN_HELP, TRAIN_OPTIONS, type TrainOptions } from './train-options.js';
 import { loadTrainingImages } from './training-images.js';
 import { trainingProgress } from './training-progress.js';
+import { pixelData, type RunModel, startFromData } from './variational-run.js';
 
 export { TRAIN_HELP, TRAIN_OPTIONS };
 
@@ -57,8 +57,25 @@ function checkContinuousRun(argv: readonly string[]): void {
   }
 }
 
+/**
+ * Refuses, by name, what `--dequantization variational` does not take: it dequantizes the
+ * multi-scale flow's logit view (so no other architecture or preprocessing), its flow is
+ * unconditional, and its held-out figure would be a bound, not the bits/dim that picks an epoch.
+ */
+function checkVariationalRun(o: TrainOptions, argv: readonly string[]): void {
+  if (o.architecture !== 'multiscale')
+    throw new UsageError(
+      `--dequantization variational applies to --architecture multiscale only (got --architecture ${o.architecture}); add --architecture multiscale`,
+    );
+  const refused = givenOptions(argv, ['exercise-scaling', 'conditional', 'validation', 'patience']);
+  if (refused.length > 0)
+    throw new UsageError(
+      `--dequantization variational does not take --${refused[0]} (it trains an unconditional flow on the logit view, scored by its bound on the test images); leave --${refused[0]} out, or use --dequantization uniform`,
+    );
+}
+
 /** A cnf's loss: conditional flow matching on the preprocessed images, its noise and times from the run's generator (which checkpoints keep). */
-function flowMatchingOn(random: Random): (model: Distribution, batch: Batch) => tf.Scalar {
+function flowMatchingOn(random: Random): (model: RunModel, batch: Batch) => tf.Scalar {
   return (model, batch) => flowMatchingLoss(model as ContinuousFlow, batch.x, { random });
 }
 
@@ -91,6 +108,7 @@ export async function train(argv: string[]): Promise<void> {
       `--conditioner gated-residual takes one --channels entry (the residual stream's channels), got --channels ${o.channels.join(',')}; try --channels ${o.channels[0]}`,
     );
   if (o.patience !== undefined && o.validation === 0) throw new UsageError('--patience needs --validation N (held-out training images to watch)');
+  if (o.dequantization === 'variational') checkVariationalRun(o, argv);
   const out = o.out;
   // The output directory is checked (created, probe-written) and locked before any work: an
   // unwritable --out fails now, not after training, and a second run into it is refused.
@@ -102,12 +120,12 @@ export async function train(argv: string[]): Promise<void> {
     const optionsView = viewFor(o['exercise-scaling'] ? undefined : (o.logit ?? DEFAULT_LOGIT_ALPHA));
     if (optionsView.kind === 'logit' && !(optionsView.alpha < 0.5)) throw new UsageError(`--logit must be in (0, 0.5), got ${optionsView.alpha}`);
     const images = await loadTrainingImages(o);
-    console.error(`scaling: ${describeScaling(optionsView)}`);
+    console.error(`scaling: ${describeScaling(optionsView, o.dequantization === 'variational' && o.architecture === 'multiscale')}`);
     const training = await openRun(o, out, runSettings(o, optionsView));
     const settings = training.settings;
     // A new cnf's base: the training images' per-pixel mean and spread in the model's space.
     const statistics = !training.resumed && settings.architecture === 'cnf' ? await pixelStatistics(images.train, optionsView, o.limit) : undefined;
-    const { model, optimizerState, random, view } = startingPoint(training, o.seed, optionsView, statistics);
+    const { model, pair, optimizerState, random, view } = startingPoint(training, o.seed, optionsView, statistics);
     const startEpoch = training.startEpoch;
     const epochs = o.epochs;
     if (startEpoch > epochs)
@@ -122,19 +140,37 @@ export async function train(argv: string[]): Promise<void> {
     }
     const conditional = model.contextSize > 0;
     const layout = layoutOf(model);
-    const train = trainingData(images.train, view, images.validation ? undefined : o.limit, conditional, layout);
-    const validation = images.validation ? testData(images.validation, view, 54321, undefined, conditional, layout) : undefined;
     const testLimit = Math.min(o.limit ?? Number.POSITIVE_INFINITY, o['test-limit'] ?? Number.POSITIVE_INFINITY);
-    const test = testData(images.test, view, 12345, Number.isFinite(testLimit) ? testLimit : undefined, conditional, layout);
+    const testCount = Number.isFinite(testLimit) ? testLimit : undefined;
+    // A variational run sees the pixels v/256 without noise: q draws it.
+    const train = pair ? pixelData(images.train, o.limit) : trainingData(images.train, view, images.validation ? undefined : o.limit, conditional, layout);
+    const validation = images.validation ? testData(images.validation, view, 54321, undefined, conditional, layout) : undefined;
+    const test = pair ? pixelData(images.test, testCount, false) : testData(images.test, view, 12345, testCount, conditional, layout);
     const stepsPerEpoch = Math.ceil(train.size / o['batch-size']);
     // The schedule is a function of the optimizer's step, which the checkpoint restores, so a resumed run follows the same curve.
     const learningRate = o['lr-schedule'] === 'cosine' ? schedules.cosine(o.lr, epochs * stepsPerEpoch) : o.lr;
-    const optimizer = new Adam(model.trainableVariables, { learningRate, clipNorm: o['clip-norm'], weightDecay: o['weight-decay'] });
+    const optimizer = new Adam((pair ?? model).trainableVariables, { learningRate, clipNorm: o['clip-norm'], weightDecay: o['weight-decay'] });
     if (optimizerState) optimizer.setState(optimizerState);
     const progress = trainingProgress({ show: !o.quiet && !finished, steps: (epochs - startEpoch) * stepsPerEpoch, firstStep: optimizer.step, epochs });
-    const report = { out, model, optimizer, random, training, view, settings, backend: backend.name, learningRate, train, test, temperature: o.temperature };
+    const report = {
+      out,
+      model,
+      pair,
+      optimizer,
+      random,
+      training,
+      view,
+      settings,
+      backend: backend.name,
+      learningRate,
+      train,
+      test,
+      temperature: o.temperature,
+    };
+    // ActNorm's data-dependent start, outside the first step's gradient tape (a uniform run's starts in its first step).
+    if (pair && !training.resumed && !finished) startFromData(pair, train, o['batch-size'], random);
     if (!finished)
-      await fit(model, train, {
+      await fit<RunModel>(pair ?? model, train, {
         epochs: epochs - startEpoch,
         initialEpoch: startEpoch,
         batchSize: o['batch-size'],
@@ -146,12 +182,15 @@ export async function train(argv: string[]): Promise<void> {
         settingNames: { learningRate: '--lr', clipNorm: '--clip-norm' },
         // A continuous flow learns by flow matching (the others by the NLL, fit's default).
         ...(settings.architecture === 'cnf' ? { loss: flowMatchingOn(random) } : {}),
+        // A variational run minimises the negative bound, q's noise drawn from the run's generator.
+        ...(pair ? { loss: (_: RunModel, batch: Batch) => pair.loss(batch.x, random) } : {}),
         onProgress: progress.update,
         onEpochEnd: epochReporter({ ...report, patience: o.patience, progress }),
       });
-    const kept = await finishRun(report);
+    const kept = await finishRun({ ...report, variational: pair !== null });
     optimizer.dispose();
-    kept.dispose();
+    // A variational run's flow shares the pair's variables: the pair disposes both.
+    (pair ?? kept).dispose();
   } finally {
     await runLock.release();
   }

@@ -1,9 +1,10 @@
 import { access, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ImageView } from '@flows/datasets';
-import type { Distribution } from '@flows/distributions';
+import { type Distribution, VariationalDequantization } from '@flows/distributions';
 import { loadCheckpoint, loadModel } from '@flows/flows';
 import { commandFor, describeOrigin, type ModelOrigin, modelOrigin, UsageError } from '@flows/cli-kit';
+import { logitFlowOf, rebuildRunModel } from './variational-run.js';
 
 const exists = (path: string) =>
   access(path).then(
@@ -20,38 +21,80 @@ async function readDescription(file: string): Promise<unknown> {
   }
 }
 
+/** A model that mnist-flow trained, as the commands use it. */
+export interface TrainedModel {
+  /** The flow (for a --dequantization variational run, the flow on logits inside `pair`). */
+  model: Distribution;
+  view: ImageView;
+  /** Where it came from, for the commands' first line. */
+  source: string;
+  /** A --dequantization variational run's flow and q, when its checkpoint was found: `eval` scores their bound. */
+  pair: VariationalDequantization | null;
+  /**
+   * For a --dequantization variational flow without its q (a model/ folder with no checkpoint
+   * beside it): why its figures are not the run's. Null otherwise.
+   */
+  note: string | null;
+  /** Frees the model (the pair, when there is one: the flow shares its variables). */
+  dispose(): void;
+}
+
 /**
  * A trained model and the preprocessing it was trained with, from any of: a model directory
  * (`<run>/model`, written at the end of training), a checkpoint directory (`<run>/checkpoint`,
  * written after every epoch, so a long run can be sampled and evaluated while it is still going),
  * or a run directory (its `model/` when training finished, else its `checkpoint/`). Only models of
  * mnist-flow train are taken: another app's model is named as such, with the command that fits it.
+ * A --dequantization variational run's flow comes with its q from the run's checkpoint (beside
+ * its model/), which `eval` needs for the run's figure.
  */
-export async function loadTrainedModel(dir: string): Promise<{ model: Distribution; view: ImageView; source: string }> {
+export async function loadTrainedModel(dir: string): Promise<TrainedModel> {
   for (const candidate of [dir, join(dir, 'model'), join(dir, 'checkpoint')]) {
     if (await exists(join(candidate, 'model.json'))) {
       const description = await readDescription(join(candidate, 'model.json'));
       const origin = description === null ? null : checkMaker(modelOrigin(description), candidate);
+      const variational = origin?.settings.dequantization === 'variational';
+      const beside = join(candidate, '..', 'checkpoint');
+      // The flow's q is in the run's checkpoint, written with model/ at the end of the run.
+      if (variational && (await exists(join(beside, 'checkpoint.json')))) {
+        const loaded = await fromCheckpoint(beside);
+        if (loaded.pair) return { ...loaded, source: `${candidate}, with its q from ${loaded.source}` };
+        loaded.dispose();
+      }
       const model = await loadModel(candidate);
       checkMnistModel(model, candidate, origin);
-      const view = recordedView(origin?.metadata.view, candidate, model);
-      return { model, view, source: candidate };
+      const view = recordedView(origin?.metadata.view, candidate, () => model.dispose());
+      const note = variational
+        ? `this flow was trained with variational dequantization (mnist-flow train --dequantization variational), and its q, kept in the run's checkpoint/, is not beside ${candidate}: the figures below take uniform noise, a far looser bound for it than the run's; give --model the run's folder`
+        : null;
+      return { model, view, source: candidate, pair: null, note, dispose: () => model.dispose() };
     }
-    if (await exists(join(candidate, 'checkpoint.json'))) {
-      const description = await readDescription(join(candidate, 'checkpoint.json'));
-      const origin = description === null ? null : checkMaker(modelOrigin(description), candidate);
-      const checkpoint = await loadCheckpoint(candidate);
-      checkMnistModel(checkpoint.model, candidate, origin);
-      const settings = (checkpoint.extra.settings ?? {}) as { logit?: unknown };
-      const logit = settings.logit ?? undefined;
-      const view = recordedView(logit === undefined ? { kind: 'dequantized' } : { kind: 'logit', alpha: logit }, candidate, checkpoint.model);
-      return { model: checkpoint.model, view, source: `${candidate} (epoch ${checkpoint.epoch})` };
-    }
+    if (await exists(join(candidate, 'checkpoint.json'))) return fromCheckpoint(candidate);
   }
   // Nothing recognisable: let loadModel name the problem with the path as given.
   const model = await loadModel(dir);
   checkMnistModel(model, dir, null);
-  return { model, view: { kind: 'dequantized' }, source: dir };
+  return { model, view: { kind: 'dequantized' }, source: dir, pair: null, note: null, dispose: () => model.dispose() };
+}
+
+/** A run's checkpoint: its flow, or its flow and q (a --dequantization variational run). */
+async function fromCheckpoint(candidate: string): Promise<TrainedModel> {
+  const description = await readDescription(join(candidate, 'checkpoint.json'));
+  const origin = description === null ? null : checkMaker(modelOrigin(description), candidate);
+  const checkpoint = await loadCheckpoint(candidate, rebuildRunModel);
+  const saved = checkpoint.model;
+  const pair = saved instanceof VariationalDequantization ? saved : null;
+  const model = pair ? logitFlowOf(pair) : (saved as Distribution);
+  const dispose = () => (pair ?? model).dispose();
+  checkMnistModel(model, candidate, origin, dispose);
+  const settings = (checkpoint.extra.settings ?? {}) as { logit?: unknown };
+  const logit = settings.logit ?? undefined;
+  if (pair && typeof logit !== 'number') {
+    dispose();
+    throw new UsageError(`${candidate}: a variational run's checkpoint without the logit's alpha in its settings; the file was edited`);
+  }
+  const view = recordedView(logit === undefined ? { kind: 'dequantized' } : { kind: 'logit', alpha: logit }, candidate, dispose);
+  return { model, view, source: `${candidate} (epoch ${checkpoint.epoch})`, pair, note: null, dispose };
 }
 
 /** The pixels of the images mnist-flow models: 28 × 28 × 1. */
@@ -77,17 +120,17 @@ function checkMaker(origin: ModelOrigin, where: string): ModelOrigin {
 }
 
 /** A model of something other than 28 × 28 images (a toy-flow model, say), or another app's, is named as such, not sampled into a black grid. */
-function checkMnistModel(model: Distribution, where: string, origin: ModelOrigin | null): void {
+function checkMnistModel(model: Distribution, where: string, origin: ModelOrigin | null, release = () => model.dispose()): void {
   const app = origin?.app;
   if (model.eventSize !== MNIST_PIXELS) {
-    model.dispose();
+    release();
     const maker = typeof app === 'string' && app !== 'mnist-flow' ? ` (made by ${app})` : '';
     throw new UsageError(
       `${where}: this is a model of ${model.eventSize}-dimensional data${maker}; mnist-flow works with models of 28×28 images (${MNIST_PIXELS} dimensions)${useInstead(origin, where)}`,
     );
   }
   if (origin && app !== 'mnist-flow') {
-    model.dispose();
+    release();
     throw new UsageError(
       `${where}: mnist-flow did not train this model (${describeOrigin(origin)}): it knows the preprocessing (dequantization or logit) only of the models it trained${useInstead(origin, where)}`,
     );
@@ -99,11 +142,11 @@ function checkMnistModel(model: Distribution, where: string, origin: ModelOrigin
  * dequantization, or the logit with its α in (0, 0.5). Anything else is refused: the figures and
  * pictures depend on it, and the file may have been edited.
  */
-function recordedView(view: unknown, where: string, model: Distribution): ImageView {
+function recordedView(view: unknown, where: string, release: () => void): ImageView {
   const record = (view ?? {}) as { kind?: unknown; alpha?: unknown };
   if (record.kind === 'dequantized') return { kind: 'dequantized' };
   if (record.kind === 'logit' && typeof record.alpha === 'number' && record.alpha > 0 && record.alpha < 0.5) return { kind: 'logit', alpha: record.alpha };
-  model.dispose();
+  release();
   const shown = JSON.stringify(view ?? null).slice(0, 80);
   throw new UsageError(
     `${where}: the model records no preprocessing mnist-flow knows (${shown}; expected the dequantization or a logit with alpha in (0, 0.5)); train it with mnist-flow train`,
