@@ -560,6 +560,8 @@ describe('mnist-flow', () => {
     tf.dispose(x);
     flow.dispose();
     checkpoint.model.dispose();
+    const firstModel = join(temp(), 'model-of-epoch-1');
+    cpSync(join(out, 'model'), firstModel, { recursive: true });
     // It resumes (q's weights and the generator come back) and the model/ it writes samples and evaluates as any run's.
     expect(await main(['train', '--out', out, '--epochs', '2', '--resume', ...glow, ...rest])).toBe(0);
     const rows = JSON.parse(readFileSync(join(out, 'metrics.json'), 'utf8')).epochs;
@@ -573,7 +575,13 @@ describe('mnist-flow', () => {
     const alone = join(temp(), 'model');
     cpSync(join(out, 'model'), alone, { recursive: true });
     expect(await main(['eval', '--model', alone, '--limit', '20', '--backend', 'cpu'])).toBe(0);
-    expect(printed.stderr).toMatch(/note: this flow was trained with variational dequantization .* its q, kept in the run's checkpoint\/, is not beside/);
+    expect(printed.stderr).toMatch(/note: this flow was trained with variational dequantization .* its q, kept in the run's checkpoint\/, is not beside it/);
+    // Beside a checkpoint of another epoch (a resumed run stopped part-way): not that checkpoint's q.
+    const mixed = temp();
+    cpSync(firstModel, join(mixed, 'model'), { recursive: true });
+    cpSync(join(out, 'checkpoint'), join(mixed, 'checkpoint'), { recursive: true });
+    expect(await main(['eval', '--model', join(mixed, 'model'), '--limit', '20', '--backend', 'cpu'])).toBe(0);
+    expect(printed.stderr).toMatch(/note: .*the run's checkpoint\/ beside it, which holds q, is of epoch 2, not of this model's 1/);
     expect(await main(['sample', '--model', join(out, 'model'), '--n', '4', '--out', join(out, 'four.png'), '--backend', 'cpu'])).toBe(0);
     expect(await main(['interpolate', '--model', out, '--steps', '3', '--out', join(out, 'between.png'), '--backend', 'cpu'])).toBe(0);
     // Resumed without the option: uniform noise is not the checkpoint's training.

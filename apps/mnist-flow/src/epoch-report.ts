@@ -164,7 +164,9 @@ export async function finishRun<Settings extends Record<string, unknown>>(run: {
     model = await training.loadBestModel();
     console.error(`the model of epoch ${best.epoch} (best validation bpd) is kept`);
   }
-  await saveModel(model, join(out, 'model'), { app: 'mnist-flow', view, settings, ...(best ? { epoch: best.epoch } : {}) });
+  // A variational run's model/ records its epoch: eval takes q from the checkpoint of the same one.
+  const epoch = best?.epoch ?? (run.variational ? rows[rows.length - 1].epoch : undefined);
+  await saveModel(model, join(out, 'model'), { app: 'mnist-flow', view, settings, ...(epoch !== undefined ? { epoch } : {}) });
   const grid = join(out, 'samples.png');
   await writeSampleGrid(model, view, grid, { temperature, seed: 2 });
   console.log(summaryTable(rows, best));

@@ -1,12 +1,12 @@
 import { UsageError } from '@flows/cli-kit';
 import { Random } from '@flows/core';
 import type { ImageView } from '@flows/datasets';
-import { type Distribution, VariationalDequantization } from '@flows/distributions';
+import type { Distribution, VariationalDequantization } from '@flows/distributions';
 import { type AdamState, TrainingRun, TrainingRunError } from '@flows/flows';
 import type { EpochRow } from './epoch-report.js';
 import { buildModel, MODEL_SETTINGS, type PixelStatistics } from './mnist-model.js';
 import { viewFor } from './preprocessing.js';
-import { logitFlowOf, type RunModel, rebuildRunModel, variationalPair } from './variational-run.js';
+import { type RunModel, rebuildRunModel, splitRunModel, variationalPair } from './variational-run.js';
 import type { TrainOptions } from './train-options.js';
 
 /** The option behind each setting, for messages. */
@@ -124,8 +124,11 @@ export function startingPoint(
 ): StartingPoint {
   const checkpoint = training.resumed;
   if (!checkpoint) {
+    const variational = training.settings.dequantization === 'variational';
+    // train refuses --exercise-scaling with it; a variational run's pixels go through the logit.
+    if (variational && view.kind !== 'logit') throw new Error('startingPoint: a variational run needs the logit view');
     const model = buildModel(training.settings, seed, statistics);
-    const pair = training.settings.dequantization === 'variational' && view.kind === 'logit' ? variationalPair(model, view.alpha, seed) : null;
+    const pair = variational && view.kind === 'logit' ? variationalPair(model, view.alpha, seed) : null;
     return { model, pair, optimizerState: null, random: new Random(seed + 1), view };
   }
   let resumedView = view;
@@ -134,13 +137,6 @@ export function startingPoint(
     console.error(`note: continuing with changed options (${training.settingChanges.join(', ')}); the model and preprocessing stay the checkpoint's`);
   }
   console.error(`resuming after epoch ${training.startEpoch} (step ${checkpoint.optimizerState.step})`);
-  const saved = checkpoint.model;
-  const pair = saved instanceof VariationalDequantization ? saved : null;
-  return {
-    model: pair ? logitFlowOf(pair) : (saved as Distribution),
-    pair,
-    optimizerState: checkpoint.optimizerState,
-    random: Random.fromState(checkpoint.randomState),
-    view: resumedView,
-  };
+  const { model, pair } = splitRunModel(checkpoint.model, 'the checkpoint');
+  return { model, pair, optimizerState: checkpoint.optimizerState, random: Random.fromState(checkpoint.randomState), view: resumedView };
 }

@@ -1,10 +1,10 @@
 import { access, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ImageView } from '@flows/datasets';
-import { type Distribution, VariationalDequantization } from '@flows/distributions';
+import type { Distribution, VariationalDequantization } from '@flows/distributions';
 import { loadCheckpoint, loadModel } from '@flows/flows';
 import { commandFor, describeOrigin, type ModelOrigin, modelOrigin, UsageError } from '@flows/cli-kit';
-import { logitFlowOf, rebuildRunModel } from './variational-run.js';
+import { logitAlphaOf, rebuildRunModel, splitRunModel } from './variational-run.js';
 
 const exists = (path: string) =>
   access(path).then(
@@ -54,18 +54,25 @@ export async function loadTrainedModel(dir: string): Promise<TrainedModel> {
       const description = await readDescription(join(candidate, 'model.json'));
       const origin = description === null ? null : checkMaker(modelOrigin(description), candidate);
       const variational = origin?.settings.dequantization === 'variational';
-      const beside = join(candidate, '..', 'checkpoint');
-      // The flow's q is in the run's checkpoint, written with model/ at the end of the run.
-      if (variational && (await exists(join(beside, 'checkpoint.json')))) {
-        const loaded = await fromCheckpoint(beside);
-        if (loaded.pair) return { ...loaded, source: `${candidate}, with its q from ${loaded.source}` };
-        loaded.dispose();
+      let missing = "its q, kept in the run's checkpoint/, is not beside it";
+      if (variational) {
+        // The flow's q is in the run's checkpoint, written with model/ at the end of the run: taken
+        // when it is of the epoch model/ records (a resumed run stopped part-way has a later one).
+        const beside = join(candidate, '..', 'checkpoint');
+        const epoch = origin?.metadata.epoch;
+        const besideEpoch = ((await readDescription(join(beside, 'checkpoint.json'))) as { epoch?: unknown } | null)?.epoch;
+        if (besideEpoch !== undefined && besideEpoch === epoch) {
+          const loaded = await fromCheckpoint(beside);
+          if (loaded.pair) return { ...loaded, source: `${candidate}, with its q from ${loaded.source}` };
+          loaded.dispose();
+        } else if (besideEpoch !== undefined)
+          missing = `the run's checkpoint/ beside it, which holds q, is of epoch ${String(besideEpoch)}, not of this model's ${String(epoch)}`;
       }
       const model = await loadModel(candidate);
       checkMnistModel(model, candidate, origin);
       const view = recordedView(origin?.metadata.view, candidate, () => model.dispose());
       const note = variational
-        ? `this flow was trained with variational dequantization (mnist-flow train --dequantization variational), and its q, kept in the run's checkpoint/, is not beside ${candidate}: the figures below take uniform noise, a far looser bound for it than the run's; give --model the run's folder`
+        ? `this flow was trained with variational dequantization (mnist-flow train --dequantization variational), and ${missing}: the figures below take uniform noise, a far looser bound for it than the run's; give --model the run's checkpoint/ for its latest figure, or finish the run`
         : null;
       return { model, view, source: candidate, pair: null, note, dispose: () => model.dispose() };
     }
@@ -82,16 +89,17 @@ async function fromCheckpoint(candidate: string): Promise<TrainedModel> {
   const description = await readDescription(join(candidate, 'checkpoint.json'));
   const origin = description === null ? null : checkMaker(modelOrigin(description), candidate);
   const checkpoint = await loadCheckpoint(candidate, rebuildRunModel);
-  const saved = checkpoint.model;
-  const pair = saved instanceof VariationalDequantization ? saved : null;
-  const model = pair ? logitFlowOf(pair) : (saved as Distribution);
+  const { model, pair } = splitRunModel(checkpoint.model, candidate);
   const dispose = () => (pair ?? model).dispose();
   checkMnistModel(model, candidate, origin, dispose);
   const settings = (checkpoint.extra.settings ?? {}) as { logit?: unknown };
   const logit = settings.logit ?? undefined;
-  if (pair && typeof logit !== 'number') {
+  // The pair's own logit is the preprocessing its figures use; the recorded one must be the same.
+  if (pair && logit !== logitAlphaOf(pair)) {
     dispose();
-    throw new UsageError(`${candidate}: a variational run's checkpoint without the logit's alpha in its settings; the file was edited`);
+    throw new UsageError(
+      `${candidate}: the checkpoint's settings record the logit's alpha ${String(logit)}, its variational pair's logit has ${logitAlphaOf(pair)}; the file was edited: use the checkpoint as mnist-flow train wrote it`,
+    );
   }
   const view = recordedView(logit === undefined ? { kind: 'dequantized' } : { kind: 'logit', alpha: logit }, candidate, dispose);
   return { model, view, source: `${candidate} (epoch ${checkpoint.epoch})`, pair, note: null, dispose };

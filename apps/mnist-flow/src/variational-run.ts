@@ -1,10 +1,11 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { Chain, Invert, Logit } from '@flows/bijectors';
+import { UsageError } from '@flows/cli-kit';
 import { Random } from '@flows/core';
 import { imageBatches, type RawImages } from '@flows/datasets';
 import { type Distribution, distributionFromJSON, type SerializedDistribution, TransformedDistribution, VariationalDequantization } from '@flows/distributions';
 import { type TrainingData, variationalDequantizer } from '@flows/flows';
-import type { TestScore } from './test-score.js';
+import { EVALUATION_BATCH, type TestScore } from './test-score.js';
 
 /**
  * Variational dequantization for `mnist-flow train --dequantization variational` (Flow++, Ho et
@@ -15,10 +16,11 @@ import type { TestScore } from './test-score.js';
  *
  * where p(y) is the flow's density of `logit(α + (1 − 2α)y)` times that map's Jacobian: the same
  * density of pixels that uniform dequantization scores (`VariationalDequantization` of
- * `@flows/distributions`). So the run's `model/` is the flow on logits alone, as every run's is:
- * `eval`, `sample`, `interpolate` and `flow-codec` read it as they read any multi-scale run
- * (`eval` scores it with uniform noise, a looser bound for a flow that learned with q's); q stays in
- * the checkpoint with it.
+ * `@flows/distributions`). The run's checkpoint holds the pair; its `model/` is the flow on logits
+ * alone, as every run's is, so `sample` and `interpolate` read it unchanged. `eval` scores the bound
+ * with q from the run's checkpoint beside `model/` (of the same epoch); without it, the flow with
+ * uniform noise, saying why that is not the run's figure. flow-codec refuses such a flow: its local
+ * bits-back coding takes uniform noise as the posterior.
  */
 
 /** What a run's checkpoint holds: the flow, or with --dequantization variational the flow and q as one pair. */
@@ -69,10 +71,27 @@ export function logitFlowOf(pair: VariationalDequantization): TransformedDistrib
   return new TransformedDistribution(pixels.base, layers.length === 2 ? layers[0] : new Chain(layers.slice(0, -1)));
 }
 
-/** The logit's α of a pair (its last layer's). */
+/** The logit's α of a pair (its last layer's; the pair must be one {@link logitFlowOf} takes). */
 export function logitAlphaOf(pair: VariationalDequantization): number {
   const layers = ((pair.model as TransformedDistribution).bijector as Chain).bijectors;
   return ((layers[layers.length - 1] as Invert).bijector as Logit).alpha;
+}
+
+/**
+ * What a run's checkpoint holds, split for the commands: the flow, and with --dequantization
+ * variational the pair it lives in (sharing its variables). A pair that is not a flow on logits with
+ * the logit view undone is disposed and refused, naming `where`.
+ */
+export function splitRunModel(saved: RunModel, where: string): { model: Distribution; pair: VariationalDequantization | null } {
+  if (!(saved instanceof VariationalDequantization)) return { model: saved, pair: null };
+  try {
+    return { model: logitFlowOf(saved), pair: saved };
+  } catch (error) {
+    saved.dispose();
+    throw new UsageError(
+      `${where}: the checkpoint's variational pair is not one mnist-flow train writes (${(error as Error).message}); train it with mnist-flow train --dequantization variational`,
+    );
+  }
 }
 
 /**
@@ -101,13 +120,14 @@ export async function variationalTestScore(pair: VariationalDequantization, test
   const random = new Random(EVALUATION_NOISE_SEED);
   let total = 0;
   let count = 0;
-  for (const batch of test.batches(500, new Random(0))) {
+  for (const batch of test.batches(EVALUATION_BATCH, new Random(0))) {
     const sum = tf.tidy(() => tf.sum(pair.uncheckedElbo(batch.x, random)));
     total += (await sum.data())[0];
     count += batch.x.shape[0];
     tf.dispose([sum, batch.x]);
   }
   if (count === 0) throw new Error('variationalTestScore: no test images');
+  if (!Number.isFinite(total)) throw new Error(`variationalTestScore: the bound is ${total} on the test images: the flow or q gives non-finite densities`);
   return { nll: -total / count, nfe: null };
 }
 

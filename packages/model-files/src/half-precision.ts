@@ -5,14 +5,18 @@
  *
  * Rounding is to nearest, ties to even, as `Math.f16round` does; reading back is exact (every
  * binary16 value is a float32 value), so a model loads to the same weights on every engine and a
- * card measured with the loaded model describes what ships. Values past the largest half (65504)
- * are refused rather than stored as infinities.
+ * card measured with the loaded model describes what ships. Values that round past the largest
+ * half (65504; from 65520 on) are refused rather than stored as infinities.
  */
 
 const f32 = new Float32Array(1);
 const u32 = new Uint32Array(f32.buffer);
 
-/** The binary16 bits of `value` rounded to nearest even; a RangeError for values past ±65504 or NaN. */
+/**
+ * The binary16 bits of the float32 value `Math.fround(value)` rounded to nearest even (weights are
+ * float32; a float64 argument is rounded to float32 first, so it may round twice); a RangeError for
+ * NaN, infinities and values that round past ±65504 (from 65520 on).
+ */
 export function float16Bits(value: number): number {
   f32[0] = value;
   const bits = u32[0];

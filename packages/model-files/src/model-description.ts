@@ -153,10 +153,13 @@ function checksumBytes(checksum: unknown, what: string, where: string): number {
     );
   }
   const bytes = Number(match[1]);
-  if (bytes > MAX_BINARY_BYTES || bytes % 4 !== 0) {
+  // Weights may hold float16 tensors (2 bytes a value; their specs are checked to add up to this);
+  // an optimizer's state is float32.
+  const unit = what === 'weights' ? 2 : 4;
+  if (bytes > MAX_BINARY_BYTES || bytes % unit !== 0) {
     throw new ModelFileError(
       where,
-      `the ${what} checksum records ${match[1]} bytes, which is not a whole number of float32 values of at most ${MAX_BINARY_BYTES} bytes`,
+      `the ${what} checksum records ${match[1]} bytes, which is not a whole number of ${unit === 2 ? 'float16 or float32' : 'float32'} values of at most ${MAX_BINARY_BYTES} bytes`,
     );
   }
   return bytes;

@@ -54,7 +54,7 @@ export interface SaveOptions {
    * function choosing per variable (`model.variables[index]`), for a model where a few tensors need
    * float32 (an integer flow's shifts move by whole bins when their output bias is rounded). A model
    * saved at float16 is a slightly different model: measure its figures by loading what was saved.
-   * A value past ±65504 is refused, naming its tensor.
+   * A value that rounds past ±65504 (from 65520 on) is refused, naming its tensor.
    */
   precision?: WeightPrecision | ((variable: tf.Variable, index: number) => WeightPrecision);
 }
@@ -66,9 +66,10 @@ export async function serializeModel(
   options: SaveOptions = {},
 ): Promise<{ json: ModelFile; weights: Uint8Array }> {
   const precision = options.precision ?? 'float32';
-  const packed = await packWeights(model.variables);
+  const variables = model.variables;
+  const packed = await packWeights(variables);
   const specs = packed.specs.map((spec, i) => {
-    const dtype = typeof precision === 'function' ? precision(model.variables[i], i) : precision;
+    const dtype = typeof precision === 'function' ? precision(variables[i], i) : precision;
     if (dtype !== 'float32' && dtype !== 'float16') throw new RangeError(`precision ${String(dtype)}: weights are saved as float32 or float16`);
     return { ...spec, dtype };
   });

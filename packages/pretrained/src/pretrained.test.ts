@@ -1,4 +1,4 @@
-import { readdirSync, statSync } from 'node:fs';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import '@flows/flows';
@@ -19,6 +19,12 @@ describe('the shipped models', () => {
     // The card's size is the files' size: a model swapped without its card fails here.
     const bytes = readdirSync(directory).reduce((sum, file) => sum + statSync(join(directory, file)).size, 0);
     expect(bytes).toBe(card.sizeBytes);
+    // The card's precision is the stored one: float32 throughout, or float16 for (at least) most values.
+    const specs = (JSON.parse(readFileSync(join(directory, 'model.json'), 'utf8')) as { weights: { specs: { shape: number[]; dtype: string }[] } }).weights
+      .specs;
+    const values = (dtype: string) => specs.filter((s) => s.dtype === dtype).reduce((sum, s) => sum + s.shape.reduce((a, b) => a * b, 1), 0);
+    if (card.precision === 'float32') expect(values('float16')).toBe(0);
+    else expect(values('float16')).toBeGreaterThan(values('float32'));
     const check = card.check;
     if (check.kind === 'binarized-mnist-elbo') {
       await expect(loadPretrained(name)).rejects.toThrow(/is a VAE, not a distribution: load it with loadModel/);
