@@ -129,6 +129,8 @@ export {
   type Rebuild,
   type SaveOptions,
   type WeightPrecision,
+  float16Bits,
+  float16Value,
   acquireDirectoryLock,
   acquireRunLock,
   prepareOutputDirectory,

@@ -7,9 +7,9 @@ import { describe, expect, it } from 'vitest';
 import * as umbrella from './index.js';
 // The type-only names of the five, which no runtime check sees: this import fails the type check
 // (pnpm lint runs tsc) when the umbrella drops one.
-import type { AdamState, LearningRateSchedule, OptimizerState, PeakedSchedule, Saveable } from './index.js';
+import type { AdamState, LearningRateSchedule, OptimizerState, PeakedSchedule, Saveable, SaveOptions, WeightPrecision } from './index.js';
 
-export type UmbrellaTypes = [AdamState, LearningRateSchedule, OptimizerState, PeakedSchedule, Saveable];
+export type UmbrellaTypes = [AdamState, LearningRateSchedule, OptimizerState, PeakedSchedule, Saveable, SaveOptions, WeightPrecision];
 
 describe('the umbrella', () => {
   it.each([
