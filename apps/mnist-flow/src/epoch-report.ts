@@ -151,11 +151,12 @@ export async function finishRun<Settings extends Record<string, unknown>>(run: {
   settings: Settings;
   temperature: number;
   backend: string;
-  /** With --dequantization variational: the figures are the bound's. */
-  variational?: boolean;
+  /** With --dequantization variational: the flow and q (the figures are their bound's). */
+  pair?: VariationalDequantization | null;
 }): Promise<Distribution> {
   const { join } = await import('node:path');
   const { out, training, view, settings, temperature } = run;
+  const variational = Boolean(run.pair);
   const rows = training.rows;
   let model = run.model;
   const best = training.best(validationScore);
@@ -165,14 +166,14 @@ export async function finishRun<Settings extends Record<string, unknown>>(run: {
     console.error(`the model of epoch ${best.epoch} (best validation bpd) is kept`);
   }
   // A variational run's model/ records its epoch: eval takes q from the checkpoint of the same one.
-  const epoch = best?.epoch ?? (run.variational ? rows[rows.length - 1].epoch : undefined);
+  const epoch = best?.epoch ?? (variational ? rows[rows.length - 1].epoch : undefined);
   await saveModel(model, join(out, 'model'), { app: 'mnist-flow', view, settings, ...(epoch !== undefined ? { epoch } : {}) });
   const grid = join(out, 'samples.png');
   await writeSampleGrid(model, view, grid, { temperature, seed: 2 });
   console.log(summaryTable(rows, best));
   const last = best ?? rows[rows.length - 1];
   console.log(
-    `\ntest bpd:  ${last.testBpd.toFixed(4)}${last.testNfe !== undefined ? ` (NFE ${last.testNfe.toFixed(0)} per solve)` : ''}${best ? ` (epoch ${best.epoch}, best validation bpd ${best.validationBpd!.toFixed(4)})` : ''} (${describeScaling(view, run.variational)})\nsamples:   ${grid} (temperature ${temperature})\nmodel:     ${join(out, 'model')}\nmetrics:   ${join(out, 'metrics.json')}, curves ${join(out, 'training.png')}\nbackend:   ${run.backend}`,
+    `\ntest bpd:  ${last.testBpd.toFixed(4)}${last.testNfe !== undefined ? ` (NFE ${last.testNfe.toFixed(0)} per solve)` : ''}${best ? ` (epoch ${best.epoch}, best validation bpd ${best.validationBpd!.toFixed(4)})` : ''} (${describeScaling(view, variational)})\nsamples:   ${grid} (temperature ${temperature})\nmodel:     ${join(out, 'model')}\nmetrics:   ${join(out, 'metrics.json')}, curves ${join(out, 'training.png')}\nbackend:   ${run.backend}`,
   );
   return model;
 }

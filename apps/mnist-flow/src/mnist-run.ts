@@ -124,11 +124,11 @@ export function startingPoint(
 ): StartingPoint {
   const checkpoint = training.resumed;
   if (!checkpoint) {
-    const variational = training.settings.dequantization === 'variational';
-    // train refuses --exercise-scaling with it; a variational run's pixels go through the logit.
-    if (variational && view.kind !== 'logit') throw new Error('startingPoint: a variational run needs the logit view');
+    // train refuses --exercise-scaling with it: a variational run's pixels go through the logit.
+    const alpha = training.settings.dequantization === 'variational' ? (view.kind === 'logit' ? view.alpha : null) : undefined;
+    if (alpha === null) throw new Error('startingPoint: a variational run needs the logit view');
     const model = buildModel(training.settings, seed, statistics);
-    const pair = variational && view.kind === 'logit' ? variationalPair(model, view.alpha, seed) : null;
+    const pair = alpha === undefined ? null : variationalPair(model, alpha, seed);
     return { model, pair, optimizerState: null, random: new Random(seed + 1), view };
   }
   let resumedView = view;

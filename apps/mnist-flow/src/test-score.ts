@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { Random } from '@flows/core';
 import { ContinuousFlow } from '@flows/continuous';
 import type { Distribution } from '@flows/distributions';
-import { meanNegativeLogLikelihoodAsync, type TrainingData } from '@flows/flows';
+import { type Batch, meanNegativeLogLikelihoodAsync, type TrainingData } from '@flows/flows';
 
 /** Images per batch of an evaluation (each a cnf's ODE solve). */
 export const EVALUATION_BATCH = 500;
@@ -32,22 +32,42 @@ export interface TestScore {
 export async function testScore(model: Distribution, data: TrainingData): Promise<TestScore> {
   if (!(model instanceof ContinuousFlow)) return { nll: await meanNegativeLogLikelihoodAsync(model, data, { batchSize: EVALUATION_BATCH }), nfe: null };
   const random = new Random(EVALUATION_TRACE_SEED);
-  let total = 0;
-  let count = 0;
   let evaluations = 0;
   let solves = 0;
-  for (const batch of data.batches(EVALUATION_BATCH, new Random(0))) {
-    const sum = tf.tidy(() => {
+  const { total, count } = await sumOverTestBatches(
+    data,
+    (batch) => {
       let logProb: tf.Tensor = model.uncheckedLogProbWith(batch.x, { context: batch.context, random });
       if (batch.logDet) logProb = tf.add(logProb, batch.logDet);
-      return tf.sum(logProb);
-    });
+      return tf.sum(logProb) as tf.Scalar;
+    },
+    () => {
+      evaluations += model.lastSolveStats?.nfe ?? 0;
+      solves++;
+    },
+  );
+  if (count === 0) throw new Error('testScore: no test images');
+  return { nll: -total / count, nfe: evaluations / solves };
+}
+
+/**
+ * The sum over the test data's batches (of {@link EVALUATION_BATCH} images, in order) of `score`, a
+ * scalar per batch read back once, and the images counted; `afterBatch` runs after each read-back.
+ * Every batch's tensors are disposed. The evaluations of a cnf and of a variational run share it.
+ */
+export async function sumOverTestBatches(
+  data: TrainingData,
+  score: (batch: Batch) => tf.Scalar,
+  afterBatch?: () => void,
+): Promise<{ total: number; count: number }> {
+  let total = 0;
+  let count = 0;
+  for (const batch of data.batches(EVALUATION_BATCH, new Random(0))) {
+    const sum = tf.tidy(() => score(batch));
     total += (await sum.data())[0];
-    evaluations += model.lastSolveStats?.nfe ?? 0;
-    solves++;
+    afterBatch?.();
     count += batch.x.shape[0];
     tf.dispose([sum, batch.x, ...(batch.context ? [batch.context] : []), ...(batch.logDet ? [batch.logDet] : [])]);
   }
-  if (count === 0) throw new Error('testScore: no test images');
-  return { nll: -total / count, nfe: evaluations / solves };
+  return { total, count };
 }

@@ -187,7 +187,7 @@ export async function train(argv: string[]): Promise<void> {
         onProgress: progress.update,
         onEpochEnd: epochReporter({ ...report, patience: o.patience, progress }),
       });
-    const kept = await finishRun({ ...report, variational: pair !== null });
+    const kept = await finishRun(report);
     optimizer.dispose();
     // A variational run's flow shares the pair's variables: the pair disposes both.
     (pair ?? kept).dispose();

@@ -60,9 +60,10 @@ export async function loadTrainedModel(dir: string): Promise<TrainedModel> {
         // when it is of the epoch model/ records (a resumed run stopped part-way has a later one).
         const beside = join(candidate, '..', 'checkpoint');
         const epoch = origin?.metadata.epoch;
-        const besideEpoch = ((await readDescription(join(beside, 'checkpoint.json'))) as { epoch?: unknown } | null)?.epoch;
+        const besideDescription = await readDescription(join(beside, 'checkpoint.json'));
+        const besideEpoch = (besideDescription as { epoch?: unknown } | null)?.epoch;
         if (besideEpoch !== undefined && besideEpoch === epoch) {
-          const loaded = await fromCheckpoint(beside);
+          const loaded = await fromCheckpoint(beside, besideDescription);
           if (loaded.pair) return { ...loaded, source: `${candidate}, with its q from ${loaded.source}` };
           loaded.dispose();
         } else if (besideEpoch !== undefined)
@@ -84,9 +85,9 @@ export async function loadTrainedModel(dir: string): Promise<TrainedModel> {
   return { model, view: { kind: 'dequantized' }, source: dir, pair: null, note: null, dispose: () => model.dispose() };
 }
 
-/** A run's checkpoint: its flow, or its flow and q (a --dequantization variational run). */
-async function fromCheckpoint(candidate: string): Promise<TrainedModel> {
-  const description = await readDescription(join(candidate, 'checkpoint.json'));
+/** A run's checkpoint: its flow, or its flow and q (a --dequantization variational run); `description` its checkpoint.json when already read. */
+async function fromCheckpoint(candidate: string, read?: unknown): Promise<TrainedModel> {
+  const description = read ?? (await readDescription(join(candidate, 'checkpoint.json')));
   const origin = description === null ? null : checkMaker(modelOrigin(description), candidate);
   const checkpoint = await loadCheckpoint(candidate, rebuildRunModel);
   const { model, pair } = splitRunModel(checkpoint.model, candidate);

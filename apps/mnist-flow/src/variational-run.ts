@@ -5,7 +5,7 @@ import { Random } from '@flows/core';
 import { imageBatches, type RawImages } from '@flows/datasets';
 import { type Distribution, distributionFromJSON, type SerializedDistribution, TransformedDistribution, VariationalDequantization } from '@flows/distributions';
 import { type TrainingData, variationalDequantizer } from '@flows/flows';
-import { EVALUATION_BATCH, type TestScore } from './test-score.js';
+import { sumOverTestBatches, type TestScore } from './test-score.js';
 
 /**
  * Variational dequantization for `mnist-flow train --dequantization variational` (Flow++, Ho et
@@ -118,14 +118,7 @@ export const EVALUATION_NOISE_SEED = 12345;
  */
 export async function variationalTestScore(pair: VariationalDequantization, test: TrainingData): Promise<TestScore> {
   const random = new Random(EVALUATION_NOISE_SEED);
-  let total = 0;
-  let count = 0;
-  for (const batch of test.batches(EVALUATION_BATCH, new Random(0))) {
-    const sum = tf.tidy(() => tf.sum(pair.uncheckedElbo(batch.x, random)));
-    total += (await sum.data())[0];
-    count += batch.x.shape[0];
-    tf.dispose([sum, batch.x]);
-  }
+  const { total, count } = await sumOverTestBatches(test, (batch) => tf.sum(pair.uncheckedElbo(batch.x, random)));
   if (count === 0) throw new Error('variationalTestScore: no test images');
   if (!Number.isFinite(total)) throw new Error(`variationalTestScore: the bound is ${total} on the test images: the flow or q gives non-finite densities`);
   return { nll: -total / count, nfe: null };
